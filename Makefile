@@ -1,0 +1,53 @@
+# A thin layer over CMake. The two commands a new machine needs:
+#   sudo make run    install what is missing, build, run nanoletd in the foreground on its defaults
+#   sudo make test   install what is missing, build (plain and ASan/UBSan), run every test
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+
+DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format curl bats systemd \
+	libmicrohttpd-dev libjansson-dev libyaml-dev libsystemd-dev libnl-3-dev \
+	libnl-route-3-dev libsqlite3-dev check
+
+.PHONY: all deps build asan run test unit integration format format-check clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build:
+	cmake -S . -B $(BUILD) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNANOLET_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: deps build
+	./$(BUILD)/nanoletd
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+unit: build asan
+	cd $(BUILD) && ctest --output-on-failure
+	cd $(ASAN_BUILD) && ctest --output-on-failure
+
+integration: build asan
+	NANOLET_BUILD=$(CURDIR)/$(BUILD) bats --print-output-on-failure tests/integration
+	NANOLET_BUILD=$(CURDIR)/$(ASAN_BUILD) bats --print-output-on-failure tests/integration
+
+test: deps format-check unit integration
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

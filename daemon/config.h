@@ -1,0 +1,39 @@
+/* daemon/config.h: nanoletd's settings. Embedded defaults, overridden by the YAML config file
+ * (configs/nanolet.yaml documents every key), overridden by command-line flags. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+enum config_cgroup_driver {
+	CONFIG_CGROUP_AUTO,
+	CONFIG_CGROUP_V2,
+	CONFIG_CGROUP_V1,
+};
+
+struct nano_config {
+	char *socket;      /* socket: /run/nanolet/nanolet.sock */
+	char *state_dir;   /* state_dir: /var/lib/nanolet */
+	char *run_dir;     /* run_dir: /run/nanolet */
+	char *log_dir;     /* log_dir: /var/log/nanolet */
+	char *cgroup_root; /* cgroup_root: NULL = nanolet/ under the daemon's own cgroup */
+	enum config_cgroup_driver cgroup_driver; /* cgroup_driver: auto */
+	int64_t max_request_bytes;               /* max_request_bytes: 1048576 */
+	int64_t pod_pids_limit;                  /* pod_pids_limit: 4096, -1 = no limit */
+	enum log_level log_level;                /* log_level: info */
+};
+
+#define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"
+
+/* Fills *config with the embedded defaults. */
+int config_init(struct nano_config *config);
+
+/* Applies a YAML config file over *config. Unknown keys and bad values -> -EINVAL with a message
+ * naming the key; a missing file -> -ENOENT. */
+int config_load_file(struct nano_config *config, const char *path, struct nano_err *err);
+
+void config_done(struct nano_config *config);
+
+const char *config_cgroup_driver_name(enum config_cgroup_driver driver);

@@ -1,0 +1,152 @@
+/* pkg/plan: Pod -> IsolationPlan, the heart of nanolet.
+ *
+ * A pure function: a validated struct spec_pod and the node's settings in, the exact namespaces,
+ * clone flags, cgroup files with the strings to write, credentials and mounts out. No I/O, no
+ * clock, no globals. The runtime consumes this same struct; `explain` and
+ * POST /apis/nanolet.io/v1/isolationplans print its JSON, which is a contract (api/openapi.yaml).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "spec/spec.h"
+
+enum plan_ns {
+	PLAN_NS_PID,
+	PLAN_NS_NET,
+	PLAN_NS_IPC,
+	PLAN_NS_UTS,
+	PLAN_NS_USER,
+	PLAN_NS_MNT,
+	PLAN_NS_CGROUP,
+	PLAN_NS_TIME,
+	PLAN_NS_COUNT,
+};
+
+enum plan_ns_mode {
+	PLAN_NS_HOST,      /* not unshared: the host's */
+	PLAN_NS_POD,       /* one for the pod, its containers share it (the shim holds it) */
+	PLAN_NS_CONTAINER, /* one per container */
+};
+
+enum plan_cgroup_driver {
+	PLAN_CGROUP_V2,
+	PLAN_CGROUP_V1,
+};
+
+struct plan_config {
+	/* Cgroup path of nanolet's root within the hierarchy, e.g. "/nanolet" or
+	 * "/system.slice/nanoletd.service/nanolet". */
+	const char *cgroup_root;
+	enum plan_cgroup_driver driver;
+	int64_t pod_pids_limit; /* node config pod_pids_limit; -1 means no limit ("max") */
+	const char *state_dir;  /* where emptyDir volumes and images live */
+	const char *pod_uid;    /* NULL: the pod is not created, paths carry "<uid>" */
+};
+
+struct plan_namespace {
+	enum plan_ns_mode mode;
+	char *reason; /* why, in the Pod's words: "hostPID is true" */
+};
+
+/* One cgroup file and the exact string that will be written to it. */
+struct plan_file {
+	const char *name; /* static: "memory.max" */
+	char value[32];
+};
+
+#define PLAN_MAX_FILES 8
+
+struct plan_cgroup {
+	char *path; /* cgroup path, e.g. /nanolet/burstable/pod<uid>/app */
+	struct plan_file v2[PLAN_MAX_FILES];
+	size_t n_v2;
+	struct plan_file v1[PLAN_MAX_FILES];
+	size_t n_v1;
+};
+
+struct plan_process {
+	char **args; /* command + args, NULL-terminated */
+	char **env;  /* "NAME=value", NULL-terminated */
+	char *cwd;
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t *supplemental_groups;
+	size_t n_supplemental_groups;
+	bool no_new_privileges;
+};
+
+struct plan_mount {
+	char *destination;
+	char *type; /* "proc", "bind", "tmpfs", ... */
+	char *source;
+	char **options; /* NULL-terminated */
+};
+
+enum plan_root_kind {
+	PLAN_ROOT_HOST,  /* image "" or "host": the host's root in a private mount namespace */
+	PLAN_ROOT_PATH,  /* image is an absolute path: that directory, pivot_root */
+	PLAN_ROOT_IMAGE, /* any other name: <state_dir>/images/<name> */
+};
+
+struct plan_root {
+	enum plan_root_kind kind;
+	char *path; /* "/" for the host */
+	bool read_only;
+};
+
+struct plan_container {
+	char *name;
+	unsigned long clone_flags; /* what the container's child unshares beyond the pod's */
+	struct plan_namespace namespaces[PLAN_NS_COUNT];
+	struct plan_cgroup cgroup;
+	struct plan_process process;
+	struct plan_root root;
+	struct plan_mount *mounts;
+	size_t n_mounts;
+};
+
+struct plan {
+	char *name;
+	char *namespace;
+	char *uid; /* "<uid>" when the pod is not created */
+	enum spec_qos qos;
+	char *hostname; /* NULL when the pod uses the host's uts namespace */
+	struct plan_namespace namespaces[PLAN_NS_COUNT];
+	unsigned long clone_flags; /* what the pod's holder process (the shim) unshares */
+	enum plan_cgroup_driver driver;
+	struct plan_cgroup cgroup;
+	struct plan_container *containers;
+	size_t n_containers;
+	char **warnings;    /* decode warnings first, then the plan's own */
+	char **explanation; /* one plain sentence per namespace and per limit */
+};
+
+/* Builds the plan. warnings (may be NULL) are copied in front of the plan's own. Returns 0 or
+ * -ENOMEM; a pod that passed spec_pod_decode() always has a plan. */
+int plan_build(const struct spec_pod *pod, const struct plan_config *config, char *const *warnings,
+               struct plan **out);
+
+struct plan *plan_free(struct plan *plan);
+static inline void plan_freep(struct plan **p)
+{
+	plan_free(*p);
+}
+#define _cleanup_plan_ _cleanup_(plan_freep)
+
+/* The IsolationPlan object (apiVersion nanolet.io/v1, kind IsolationPlan). NULL on ENOMEM. */
+json_t *plan_to_json(const struct plan *plan);
+
+const char *plan_ns_name(enum plan_ns ns);             /* "pid", "net", ... */
+const char *plan_ns_mode_name(enum plan_ns_mode mode); /* "host", "pod", "container" */
+const char *plan_cgroup_driver_name(enum plan_cgroup_driver driver);
+
+/* Resource arithmetic, exposed for the table tests. */
+uint64_t plan_cpu_shares(int64_t milli);               /* milli*1024/1000 clamped to [2, 262144] */
+uint64_t plan_cpu_weight_from_shares(uint64_t shares); /* crun >= 1.23 quadratic formula */
+int64_t plan_cpu_quota(int64_t milli);                 /* milli*100000/1000, at least 1000 */

@@ -1,0 +1,209 @@
+/* pkg/spec: the Pod as nanolet reads it.
+ *
+ * Three stages, each its own file:
+ *   document.c/yaml.c  bytes (YAML or JSON) -> json_t, the way Kubernetes reads YAML (YAML 1.1
+ *                      through go-yaml), with bounds on depth and alias expansion
+ *   quantity.c         Kubernetes resource.Quantity strings -> integers
+ *   pod.c/validate.c   json_t -> struct spec_pod: defaults applied, every rule checked, every
+ *                      cause collected; unknown and unimplemented fields become warnings
+ * Nothing here does I/O or reads a clock: it is all pure and table-tested.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/util.h"
+
+/* An integer field that the Pod did not set. Every such field's valid range is >= 0. */
+#define SPEC_UNSET INT64_C(-1)
+
+/* ---- documents ----------------------------------------------------------------------------- */
+
+enum spec_format {
+	SPEC_FORMAT_SNIFF, /* decide from the first non-blank byte: '{' or '[' is JSON */
+	SPEC_FORMAT_JSON,
+	SPEC_FORMAT_YAML,
+};
+
+/* Maps a Content-Type header (parameters such as "; charset=utf-8" ignored, case-insensitive) to
+ * a format: application/json; application/yaml, application/x-yaml, text/yaml; missing (NULL or
+ * empty) or application/x-www-form-urlencoded (what plain `curl --data-binary` sends) -> SNIFF.
+ * Anything else: -EMEDIUMTYPE with a message naming the type. */
+int spec_format_from_content_type(const char *content_type, enum spec_format *out,
+                                  struct nano_err *err);
+
+/* Bounds on YAML documents, so that a hostile document is refused fast and small. */
+#define SPEC_YAML_MAX_DEPTH   64      /* nesting of sequences and mappings */
+#define SPEC_YAML_MAX_NODES   1000000 /* nodes after alias expansion, counted, never built */
+#define SPEC_YAML_MAX_ALIASES 10000   /* alias events in one document */
+
+/* Reads one YAML document into JSON as Kubernetes does (sigs.k8s.io/yaml over go-yaml v2):
+ * plain scalars resolve by YAML 1.1 (yes/no/on/off/y/n booleans, 0755 octal, 0x hex, ~ null,
+ * .inf refused as JSON cannot hold it); quoted or !!str-tagged scalars stay strings; anchors,
+ * aliases and << merge keys work within the bounds above; non-string keys become their string
+ * form. More than one document, duplicate keys, or any syntax error -> -EBADMSG with a message
+ * naming line and column (1-based). An empty document is a JSON null. */
+int spec_yaml_to_json(const char *buf, size_t len, json_t **out, struct nano_err *err);
+
+/* Reads a JSON or YAML body. JSON duplicate keys and syntax errors -> -EBADMSG with line and
+ * column. */
+int spec_document_decode(const char *buf, size_t len, enum spec_format format, json_t **out,
+                         struct nano_err *err);
+
+/* ---- quantities ---------------------------------------------------------------------------- */
+
+/* Parses a Kubernetes quantity ("100m", "0.5", "128Mi", "1G", "1e3", "123Ki", "-1") and stores
+ * ceil(quantity * multiplier) in *value: multiplier 1 gives whole bytes, 1000 gives millicores.
+ * -EINVAL when the string is not a quantity ("1K", "12Mb", "", " 1"), -ERANGE when the result
+ * does not fit in an int64. A negative quantity parses; validation refuses it. */
+int spec_quantity_parse(const char *s, int64_t multiplier, int64_t *value);
+
+/* ---- the Pod --------------------------------------------------------------------------------- */
+
+enum spec_restart_policy {
+	SPEC_RESTART_ALWAYS,
+	SPEC_RESTART_ON_FAILURE,
+	SPEC_RESTART_NEVER,
+};
+
+enum spec_qos {
+	SPEC_QOS_GUARANTEED,
+	SPEC_QOS_BURSTABLE,
+	SPEC_QOS_BESTEFFORT,
+};
+
+/* A tri-state for optional booleans. */
+enum spec_bool {
+	SPEC_BOOL_UNSET = -1,
+	SPEC_BOOL_FALSE = 0,
+	SPEC_BOOL_TRUE = 1,
+};
+
+struct spec_resources {
+	/* SPEC_UNSET when absent. After defaulting, a request is set wherever its limit is. */
+	int64_t cpu_request_milli;
+	int64_t cpu_limit_milli;
+	int64_t memory_request; /* bytes, rounded up */
+	int64_t memory_limit;
+};
+
+struct spec_security_context {
+	int64_t run_as_user;  /* SPEC_UNSET when absent */
+	int64_t run_as_group; /* SPEC_UNSET when absent */
+	enum spec_bool run_as_non_root;
+	enum spec_bool allow_privilege_escalation;
+	enum spec_bool privileged;
+	enum spec_bool read_only_root_filesystem;
+};
+
+struct spec_pod_security_context {
+	int64_t run_as_user;  /* SPEC_UNSET when absent */
+	int64_t run_as_group; /* SPEC_UNSET when absent */
+	int64_t fs_group;     /* SPEC_UNSET when absent */
+	enum spec_bool run_as_non_root;
+	int64_t *supplemental_groups;
+	size_t n_supplemental_groups;
+};
+
+struct spec_env_var {
+	char *name;
+	char *value; /* "" when valueFrom was used (a warning says it is not implemented) */
+};
+
+struct spec_volume_mount {
+	char *name;
+	char *mount_path;
+	char *sub_path; /* NULL when absent */
+	bool read_only;
+};
+
+struct spec_container {
+	char *name;
+	char *image;       /* "" when absent */
+	char **command;    /* NULL-terminated; validation requires it */
+	char **args;       /* NULL-terminated, NULL when absent */
+	char *working_dir; /* NULL when absent */
+	struct spec_env_var *env;
+	size_t n_env;
+	struct spec_volume_mount *volume_mounts;
+	size_t n_volume_mounts;
+	struct spec_resources resources;
+	struct spec_security_context security_context;
+};
+
+enum spec_volume_type {
+	SPEC_VOLUME_EMPTY_DIR,
+	SPEC_VOLUME_HOST_PATH,
+	SPEC_VOLUME_UNSUPPORTED, /* configMap, secret, ...: a warning says so */
+};
+
+struct spec_volume {
+	char *name;
+	enum spec_volume_type type;
+	char *medium;       /* emptyDir: "" or "Memory" */
+	int64_t size_limit; /* emptyDir: bytes, SPEC_UNSET when absent */
+	char *path;         /* hostPath */
+	char *path_type; /* hostPath: "", Directory, DirectoryOrCreate, File, FileOrCreate, ... */
+};
+
+struct spec_pod {
+	char *name;
+	char *namespace;
+	char *uid;                     /* NULL until the pod is created */
+	int64_t pids_limit_annotation; /* nanolet.io/pids-limit, SPEC_UNSET when absent */
+
+	char *hostname; /* NULL when absent */
+	bool host_pid;
+	bool host_network;
+	bool host_ipc;
+	bool share_process_namespace;
+	enum spec_bool host_users;
+	enum spec_restart_policy restart_policy;
+	int64_t termination_grace_period_seconds;
+	struct spec_pod_security_context security_context;
+
+	struct spec_container *containers;
+	size_t n_containers;
+	struct spec_volume *volumes;
+	size_t n_volumes;
+
+	/* The defaulted Pod as JSON (unknown fields pruned, as the API server does): what a
+	 * dry-run answers with and what the store keeps. */
+	json_t *object;
+};
+
+struct spec_decode_options {
+	const char *path_namespace; /* the {ns} of the request path */
+	bool strict;                /* ?fieldValidation=Strict */
+};
+
+/* Turns a decoded document into a Pod: checks kind/apiVersion, prunes unknown fields, applies
+ * Kubernetes' defaults (namespace from the path, restartPolicy Always, grace 30 s, requests from
+ * limits, ...), reads every field and validates every rule, collecting all causes.
+ *
+ * Warnings (one sentence each, for `Warning: 299` headers) are appended to *warnings whether or
+ * not decoding succeeds: one per unknown field (`unknown field "spec.foo"`) and one per field
+ * nanolet does not implement yet.
+ *
+ * Returns 0 and *out, or:
+ *   -EBADMSG  400: the document is not an object, metadata.namespace differs from the path's,
+ *             or with strict an unknown or unimplemented field is present;
+ *   -EINVAL   422 Invalid, err->causes holding every violation. */
+int spec_pod_decode(json_t *doc, const struct spec_decode_options *options, struct spec_pod **out,
+                    char ***warnings, struct nano_err *err);
+
+struct spec_pod *spec_pod_free(struct spec_pod *pod);
+static inline void spec_pod_freep(struct spec_pod **p)
+{
+	spec_pod_free(*p);
+}
+#define _cleanup_pod_ _cleanup_(spec_pod_freep)
+
+/* The QoS class exactly as Kubernetes computes it from requests and limits of cpu and memory. */
+enum spec_qos spec_pod_qos(const struct spec_pod *pod);
+const char *spec_qos_name(enum spec_qos qos);
+const char *spec_restart_policy_name(enum spec_restart_policy policy);

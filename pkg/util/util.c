@@ -1,0 +1,174 @@
+/* pkg/util/util.c: errors for people and NULL-terminated string vectors. */
+#include "util.h"
+
+#include <string.h>
+
+static char *vstrdupf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+char *strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vstrdupf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int nano_err_set(struct nano_err *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errnum <= 0)
+		errnum = EIO;
+	if (!err)
+		return -errnum;
+	free(err->message);
+	va_start(ap, fmt);
+	err->message = vstrdupf(fmt, ap);
+	va_end(ap);
+	err->errnum = errnum;
+	return -errnum;
+}
+
+int nano_err_wrap(struct nano_err *err, const char *fmt, ...)
+{
+	_cleanup_free_ char *prefix = NULL;
+	va_list ap;
+	char *s;
+
+	if (!err)
+		return -EIO;
+	if (err->errnum == 0)
+		err->errnum = EIO;
+	va_start(ap, fmt);
+	prefix = vstrdupf(fmt, ap);
+	va_end(ap);
+	if (!prefix)
+		return -err->errnum;
+	s = strdupf("%s: %s", prefix, err->message ? err->message : strerror(err->errnum));
+	if (s) {
+		free(err->message);
+		err->message = s;
+	}
+	return -err->errnum;
+}
+
+void nano_err_cause(struct nano_err *err, const char *field, const char *reason, const char *fmt,
+                    ...)
+{
+	struct nano_cause *c;
+	va_list ap;
+
+	if (!err)
+		return;
+	c = realloc(err->causes, (err->n_causes + 1) * sizeof(*c));
+	if (!c)
+		return;
+	err->causes = c;
+	c = &err->causes[err->n_causes];
+	c->field = strdup(field ? field : "");
+	c->reason = strdup(reason ? reason : "FieldValueInvalid");
+	va_start(ap, fmt);
+	c->message = vstrdupf(fmt, ap);
+	va_end(ap);
+	if (!c->field || !c->reason || !c->message) {
+		free(c->field);
+		free(c->reason);
+		free(c->message);
+		return;
+	}
+	err->n_causes++;
+}
+
+void nano_err_clear(struct nano_err *err)
+{
+	if (!err)
+		return;
+	for (size_t i = 0; i < err->n_causes; i++) {
+		free(err->causes[i].field);
+		free(err->causes[i].reason);
+		free(err->causes[i].message);
+	}
+	free(err->causes);
+	free(err->message);
+	*err = (struct nano_err){0};
+}
+
+size_t strv_len(char *const *l)
+{
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+void strv_free(char **l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+int strv_push(char ***l, char *s)
+{
+	size_t n = strv_len(*l);
+	char **grown;
+
+	if (!s)
+		return -ENOMEM;
+	grown = realloc(*l, (n + 2) * sizeof(char *));
+	if (!grown) {
+		free(s);
+		return -ENOMEM;
+	}
+	grown[n] = s;
+	grown[n + 1] = NULL;
+	*l = grown;
+	return 0;
+}
+
+int strv_pushf(char ***l, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vstrdupf(fmt, ap);
+	va_end(ap);
+	return strv_push(l, s);
+}
+
+char **strv_copy(char *const *l)
+{
+	size_t n = strv_len(l);
+	char **c = calloc(n + 1, sizeof(char *));
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		c[i] = strdup(l[i]);
+		if (!c[i]) {
+			strv_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+bool strv_contains(char *const *l, const char *s)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (strcmp(l[i], s) == 0)
+			return true;
+	return false;
+}

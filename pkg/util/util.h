@@ -1,0 +1,133 @@
+/* pkg/util: what every package uses — cleanup attributes, errors a person reads, string
+ * vectors and logging. No package logic lives here, and nothing here does I/O but log.c.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+/* ---- cleanup ----------------------------------------------------------------------------- */
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void strv_free(char **l);
+static inline void strv_freep(char ***l)
+{
+	strv_free(*l);
+}
+
+#define _cleanup_free_   _cleanup_(freep)
+#define _cleanup_close_  _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_json_   _cleanup_(json_decrefp) /* json_decrefp: jansson >= 2.9 */
+#define _cleanup_strv_   _cleanup_(strv_freep)
+
+/* Hands a cleanup-owned pointer to someone else: the variable becomes NULL. */
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _taken = (p);                                                        \
+		(p) = NULL;                                                                        \
+		_taken;                                                                            \
+	})
+
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _taken = (fd);                                                                 \
+		(fd) = -1;                                                                         \
+		_taken;                                                                            \
+	})
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+/* Fallible functions return 0 (or a count) on success and -errno on failure. Where a person
+ * will read the failure they also fill a struct nano_err. The errno names the class of failure,
+ * and the API maps each class to one HTTP answer:
+ *   EBADMSG      400 BadRequest            a document that cannot be read (line and column)
+ *   EINVAL       422 Invalid               a readable Pod that breaks rules (causes[])
+ *   EMSGSIZE     413 RequestEntityTooLarge
+ *   EMEDIUMTYPE  415 UnsupportedMediaType
+ * Anything else is a 500 with the message.
+ */
+struct nano_cause {
+	char *field;   /* JSON path: spec.containers[0].resources.limits.memory */
+	char *reason;  /* Kubernetes cause type: FieldValueInvalid, FieldValueRequired, ... */
+	char *message; /* what is wrong with it, for a person */
+};
+
+struct nano_err {
+	int errnum;    /* positive errno of the failure, 0 while none */
+	char *message; /* NULL while none */
+	struct nano_cause *causes;
+	size_t n_causes;
+};
+
+/* Sets errnum and the message (replacing any earlier one); returns -errnum so that callers can
+ * write `return nano_err_set(err, EINVAL, "...")`. err may be NULL. */
+int nano_err_set(struct nano_err *err, int errnum, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Prefixes the message with context: "open config: <old message>". Returns -errnum. */
+int nano_err_wrap(struct nano_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends a validation cause. Does not touch errnum or the message. */
+void nano_err_cause(struct nano_err *err, const char *field, const char *reason, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
+
+void nano_err_clear(struct nano_err *err);
+
+/* ---- string vectors (NULL-terminated char **) -------------------------------------------- */
+
+size_t strv_len(char *const *l);
+/* Takes ownership of s (freed on failure). Returns 0 or -ENOMEM. */
+int strv_push(char ***l, char *s);
+int strv_pushf(char ***l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char **strv_copy(char *const *l);
+bool strv_contains(char *const *l, const char *s);
+
+/* asprintf that returns NULL on failure. */
+char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- logging ----------------------------------------------------------------------------- */
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+void log_set_level(enum log_level level);
+/* Lines go to the journal (with priority) instead of stderr. */
+void log_set_journal(bool on);
+int log_level_from_string(const char *s, enum log_level *out);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
