@@ -21,3 +21,9 @@ void routes_status(struct http_response *resp, unsigned code, const char *reason
 
 /* Fills resp with json (serialised, then released). */
 void routes_json(struct http_response *resp, unsigned code, json_t *json);
+
+/* daemon/api_pods.c: the handlers that read Pods. routes.c dispatches to them. */
+void api_isolationplans_create(struct nanoletd *daemon, const struct http_request *req,
+                               struct http_response *resp);
+void api_pods_create(struct nanoletd *daemon, const struct http_request *req, const char *ns,
+                     struct http_response *resp);
