@@ -172,3 +172,19 @@ bool strv_contains(char *const *l, const char *s)
 			return true;
 	return false;
 }
+
+char *strv_join(char *const *l, const char *sep)
+{
+	size_t n = 0, seplen = strlen(sep);
+	char *s, *p;
+
+	for (size_t i = 0; l && l[i]; i++)
+		n += strlen(l[i]) + (i ? seplen : 0);
+	s = p = malloc(n + 1);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; l && l[i]; i++)
+		p = stpcpy(i ? stpcpy(p, sep) : p, l[i]);
+	*p = '\0';
+	return s;
+}

@@ -113,6 +113,8 @@ int strv_push(char ***l, char *s);
 int strv_pushf(char ***l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+/* "a, b, c" for sep ", "; "" for an empty list; NULL on ENOMEM. */
+char *strv_join(char *const *l, const char *sep);
 
 /* asprintf that returns NULL on failure. */
 char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

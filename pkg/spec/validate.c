@@ -1,0 +1,296 @@
+/* pkg/spec/validate.c: the rules a Pod must keep, checked on the model after pod.c read it.
+ * Messages follow the API server's (k8s.io/apimachinery field errors), so that a person who
+ * knows Kubernetes reads them without surprise. Pure: no I/O.
+ */
+#include "validate.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define LABEL_MAX     63
+#define SUBDOMAIN_MAX 253
+
+static const char *const label_message =
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+        "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
+        "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+static const char *const subdomain_message =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
+        "used for validation is "
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+static bool label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool label_span(const char *s, size_t n)
+{
+	if (n == 0 || !label_char(s[0]) || !label_char(s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!label_char(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool validate_dns1123_label(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n <= LABEL_MAX && label_span(s, n);
+}
+
+bool validate_dns1123_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+	const char *dot;
+
+	if (n > SUBDOMAIN_MAX)
+		return false;
+	for (; (dot = strchr(s, '.')); s = dot + 1)
+		if (!label_span(s, (size_t)(dot - s)))
+			return false;
+	return label_span(s, strlen(s));
+}
+
+bool validate_env_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.' && *s != '_')
+			return false;
+	return true;
+}
+
+static void check_label(struct nano_err *causes, const char *field, const char *value)
+{
+	if (!value || !*value)
+		nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+	else if (strlen(value) > LABEL_MAX)
+		nano_err_cause(causes, field, "FieldValueTooLong",
+		               "Too long: may not be more than %d bytes", LABEL_MAX);
+	else if (!validate_dns1123_label(value))
+		nano_err_cause(causes, field, "FieldValueInvalid", "Invalid value: \"%s\": %s",
+		               value, label_message);
+}
+
+/* The text of a quantity as the Pod wrote it, for messages; "?" when it cannot be had. */
+static char *quantity_text(json_t *spec, size_t container, const char *kind, const char *name)
+{
+	json_t *c = json_array_get(json_object_get(spec, "containers"), container);
+	json_t *v = json_object_get(json_object_get(json_object_get(c, "resources"), kind), name);
+
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_ENCODE_ANY);
+}
+
+static void check_request_within_limit(struct nano_err *causes, json_t *spec, size_t i,
+                                       const char *resource, int64_t request, int64_t limit)
+{
+	_cleanup_free_ char *req = NULL, *lim = NULL;
+
+	if (request == SPEC_UNSET || limit == SPEC_UNSET || request <= limit)
+		return;
+	req = quantity_text(spec, i, "requests", resource);
+	lim = quantity_text(spec, i, "limits", resource);
+	char field[128];
+	snprintf(field, sizeof(field), "spec.containers[%zu].resources.requests", i);
+	nano_err_cause(causes, field, "FieldValueInvalid",
+	               "Invalid value: \"%s\": must be less than or equal to %s limit of %s",
+	               req ?: "?", resource, lim ?: "?");
+}
+
+static const struct spec_volume *find_volume(const struct spec_pod *pod, const char *name)
+{
+	for (size_t i = 0; name && i < pod->n_volumes; i++)
+		if (pod->volumes[i].name && strcmp(pod->volumes[i].name, name) == 0)
+			return &pod->volumes[i];
+	return NULL;
+}
+
+/* A path below the volume: relative, no ".." element (Kubernetes' validateLocalDescendingPath). */
+static bool descending_path(const char *p)
+{
+	const char *s = p;
+
+	if (*p == '/')
+		return false;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return false;
+		s += n;
+		s += *s == '/';
+	}
+	return true;
+}
+
+static void validate_mounts(const struct spec_pod *pod, size_t ci, struct nano_err *causes)
+{
+	const struct spec_container *c = &pod->containers[ci];
+	char field[SUBDOMAIN_MAX];
+
+	for (size_t i = 0; i < c->n_volume_mounts; i++) {
+		const struct spec_volume_mount *m = &c->volume_mounts[i];
+
+		snprintf(field, sizeof(field), "spec.containers[%zu].volumeMounts[%zu].name", ci,
+		         i);
+		if (!m->name || !*m->name)
+			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+		else if (!find_volume(pod, m->name))
+			nano_err_cause(causes, field, "FieldValueNotFound", "Not found: \"%s\"",
+			               m->name);
+		snprintf(field, sizeof(field), "spec.containers[%zu].volumeMounts[%zu].mountPath",
+		         ci, i);
+		if (!m->mount_path || !*m->mount_path) {
+			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+		} else if (m->mount_path[0] != '/') {
+			nano_err_cause(causes, field, "FieldValueInvalid",
+			               "Invalid value: \"%s\": must be an absolute path",
+			               m->mount_path);
+		} else {
+			for (size_t j = 0; j < i; j++)
+				if (c->volume_mounts[j].mount_path &&
+				    strcmp(c->volume_mounts[j].mount_path, m->mount_path) == 0) {
+					nano_err_cause(causes, field, "FieldValueInvalid",
+					               "Invalid value: \"%s\": must be unique",
+					               m->mount_path);
+					break;
+				}
+		}
+		snprintf(field, sizeof(field), "spec.containers[%zu].volumeMounts[%zu].subPath", ci,
+		         i);
+		if (m->sub_path && *m->sub_path && !descending_path(m->sub_path))
+			nano_err_cause(
+			        causes, field, "FieldValueInvalid",
+			        "Invalid value: \"%s\": must be a relative path without '..'",
+			        m->sub_path);
+	}
+}
+
+static void validate_containers(const struct spec_pod *pod, json_t *spec, struct nano_err *causes)
+{
+	char field[128];
+
+	if (pod->n_containers == 0) {
+		nano_err_cause(causes, "spec.containers", "FieldValueRequired", "Required value");
+		return;
+	}
+	for (size_t i = 0; i < pod->n_containers; i++) {
+		const struct spec_container *c = &pod->containers[i];
+		const struct spec_resources *r = &c->resources;
+
+		snprintf(field, sizeof(field), "spec.containers[%zu].name", i);
+		check_label(causes, field, c->name);
+		for (size_t j = 0; c->name && j < i; j++)
+			if (pod->containers[j].name &&
+			    strcmp(pod->containers[j].name, c->name) == 0) {
+				nano_err_cause(causes, field, "FieldValueDuplicate",
+				               "Duplicate value: \"%s\"", c->name);
+				break;
+			}
+		/* nanolet reads no image, so there is no entrypoint to fall back on */
+		snprintf(field, sizeof(field), "spec.containers[%zu].command", i);
+		if (strv_len(c->command) == 0)
+			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+		check_request_within_limit(causes, spec, i, "cpu", r->cpu_request_milli,
+		                           r->cpu_limit_milli);
+		check_request_within_limit(causes, spec, i, "memory", r->memory_request,
+		                           r->memory_limit);
+		validate_mounts(pod, i, causes);
+	}
+}
+
+static void validate_volumes(const struct spec_pod *pod, struct nano_err *causes)
+{
+	static const char *const host_path_types[] = {
+	        "",       "DirectoryOrCreate", "Directory",  "FileOrCreate", "File",
+	        "Socket", "CharDevice",        "BlockDevice"};
+	char field[128];
+
+	for (size_t i = 0; i < pod->n_volumes; i++) {
+		const struct spec_volume *v = &pod->volumes[i];
+
+		snprintf(field, sizeof(field), "spec.volumes[%zu].name", i);
+		check_label(causes, field, v->name);
+		for (size_t j = 0; v->name && j < i; j++)
+			if (pod->volumes[j].name && strcmp(pod->volumes[j].name, v->name) == 0) {
+				nano_err_cause(causes, field, "FieldValueDuplicate",
+				               "Duplicate value: \"%s\"", v->name);
+				break;
+			}
+		if (v->type == SPEC_VOLUME_EMPTY_DIR && strcmp(v->medium, "") != 0 &&
+		    strcmp(v->medium, "Memory") != 0) {
+			snprintf(field, sizeof(field), "spec.volumes[%zu].emptyDir.medium", i);
+			nano_err_cause(
+			        causes, field, "FieldValueNotSupported",
+			        "Unsupported value: \"%s\": supported values: \"\", \"Memory\"",
+			        v->medium);
+		}
+		if (v->type != SPEC_VOLUME_HOST_PATH)
+			continue;
+		snprintf(field, sizeof(field), "spec.volumes[%zu].hostPath.path", i);
+		if (!v->path || !*v->path)
+			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+		else if (v->path[0] != '/' || !descending_path(v->path + 1))
+			nano_err_cause(
+			        causes, field, "FieldValueInvalid",
+			        "Invalid value: \"%s\": must be an absolute path without '..'",
+			        v->path);
+		bool known = false;
+		for (size_t t = 0; t < ELEMENTSOF(host_path_types); t++)
+			known = known || strcmp(v->path_type, host_path_types[t]) == 0;
+		if (!known) {
+			snprintf(field, sizeof(field), "spec.volumes[%zu].hostPath.type", i);
+			nano_err_cause(
+			        causes, field, "FieldValueNotSupported",
+			        "Unsupported value: \"%s\": supported values: \"\", "
+			        "\"BlockDevice\", \"CharDevice\", \"Directory\", "
+			        "\"DirectoryOrCreate\", \"File\", \"FileOrCreate\", \"Socket\"",
+			        v->path_type);
+		}
+	}
+}
+
+static void validate_namespaces(const struct spec_pod *pod, struct nano_err *causes)
+{
+	if (pod->host_users == SPEC_BOOL_FALSE) {
+		/* a user namespace cannot own the host's network, pid or ipc namespace */
+		const struct {
+			bool set;
+			const char *field;
+		} host[] = {{pod->host_network, "spec.hostNetwork"},
+		            {pod->host_pid, "spec.hostPID"},
+		            {pod->host_ipc, "spec.hostIPC"}};
+
+		for (size_t i = 0; i < ELEMENTSOF(host); i++)
+			if (host[i].set)
+				nano_err_cause(causes, host[i].field, "FieldValueForbidden",
+				               "Forbidden: when `hostUsers` is false");
+	}
+	if (pod->share_process_namespace && pod->host_pid)
+		nano_err_cause(causes, "spec.shareProcessNamespace", "FieldValueInvalid",
+		               "Invalid value: true: ShareProcessNamespace and HostPID cannot both "
+		               "be enabled");
+	if (pod->hostname)
+		check_label(causes, "spec.hostname", pod->hostname);
+}
+
+void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes)
+{
+	if (!pod->name || !*pod->name)
+		nano_err_cause(causes, "metadata.name", "FieldValueRequired",
+		               "Required value: name or generateName is required");
+	else if (!validate_dns1123_subdomain(pod->name))
+		nano_err_cause(causes, "metadata.name", "FieldValueInvalid",
+		               "Invalid value: \"%s\": %s", pod->name, subdomain_message);
+	validate_namespaces(pod, causes);
+	validate_containers(pod, spec, causes);
+	validate_volumes(pod, causes);
+}

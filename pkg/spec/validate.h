@@ -1,0 +1,16 @@
+/* pkg/spec/validate.h: private to pkg/spec. The rules between fields (validate.c). */
+#pragma once
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "spec.h"
+
+/* Adds a cause to causes for every rule the pod breaks. spec is the pod's "spec" object, read
+ * for the text of values quoted back in messages. */
+void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes);
+
+bool validate_dns1123_label(const char *s);     /* [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63 */
+bool validate_dns1123_subdomain(const char *s); /* labels joined by '.', <= 253 */
+bool validate_env_name(const char *s);          /* [-._a-zA-Z][-._a-zA-Z0-9]* */

@@ -1,0 +1,428 @@
+/* Pod decoding and validation: every rule, every cause at once, defaults, warnings, QoS.
+ * Rows patch a minimal valid Pod (JSON merge, arrays replaced) and name the causes expected. */
+#include <check.h>
+#include <string.h>
+
+#include "spec/spec.h"
+
+/* JSON with ' for " so that rows stay readable. */
+static json_t *json_q(const char *text)
+{
+	_cleanup_free_ char *s = strdup(text);
+	json_error_t e;
+	json_t *j;
+
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	j = json_loads(s, 0, &e);
+	ck_assert_msg(j, "bad test JSON: %s: %s", text, e.text);
+	return j;
+}
+
+static const char *const base_pod =
+        "{'apiVersion': 'v1', 'kind': 'Pod', 'metadata': {'name': 'p'},"
+        " 'spec': {'containers': [{'name': 'app', 'image': 'host', 'command': ['/bin/true']}]}}";
+
+static json_t *pod_with(const char *patch)
+{
+	json_t *doc = json_q(base_pod);
+
+	if (patch) {
+		_cleanup_json_ json_t *p = json_q(patch);
+
+		ck_assert_int_eq(json_object_update_recursive(doc, p), 0);
+	}
+	return doc;
+}
+
+struct decoded {
+	int rc;
+	struct spec_pod *pod;
+	char **warnings;
+	struct nano_err err;
+};
+
+static void decode(const char *patch, bool strict, struct decoded *d)
+{
+	_cleanup_json_ json_t *doc = pod_with(patch);
+	struct spec_decode_options o = {.path_namespace = "default", .strict = strict};
+
+	*d = (struct decoded){0};
+	d->rc = spec_pod_decode(doc, &o, &d->pod, &d->warnings, &d->err);
+}
+
+static void decoded_done(struct decoded *d)
+{
+	spec_pod_free(d->pod);
+	strv_free(d->warnings);
+	nano_err_clear(&d->err);
+}
+
+/* ---- the rules, one row each ---------------------------------------------------------------- */
+
+struct rule_row {
+	const char *name;
+	const char *patch;
+	const char *fields; /* the causes' fields in order, joined by " | "; NULL: valid */
+};
+
+#define C0 "{'spec': {'containers': [{'name': 'app', 'command': ['/bin/true'], "
+
+static const struct rule_row rule_rows[] = {
+        {"minimal pod is valid", NULL, NULL},
+        {"kind must be Pod", "{'kind': 'Deployment'}", "kind"},
+        {"apiVersion must be v1", "{'apiVersion': 'apps/v1'}", "apiVersion"},
+        {"kind and apiVersion may be absent", "{'kind': null, 'apiVersion': null}", NULL},
+        {"name required", "{'metadata': {'name': null}}", "metadata.name"},
+        {"name is a DNS-1123 subdomain", "{'metadata': {'name': 'Bad_Name'}}", "metadata.name"},
+        {"dotted name is fine", "{'metadata': {'name': 'a.b-c.d'}}", NULL},
+        {"name longer than 253 refused",
+         "{'metadata': {'name': "
+         "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}}",
+         "metadata.name"},
+        {"at least one container", "{'spec': {'containers': []}}", "spec.containers"},
+        {"spec absent means no containers", "{'spec': null}", "spec.containers"},
+        {"container name is a DNS-1123 label", C0 "'name': 'App'}]}}", "spec.containers[0].name"},
+        {"container name required", "{'spec': {'containers': [{'command': ['/bin/true']}]}}",
+         "spec.containers[0].name"},
+        {"container names unique",
+         "{'spec': {'containers': [{'name': 'a', 'command': ['x']}, {'name': 'a', 'command': "
+         "['y']}]}}",
+         "spec.containers[1].name"},
+        {"command required", "{'spec': {'containers': [{'name': 'app'}]}}",
+         "spec.containers[0].command"},
+        {"empty command refused", "{'spec': {'containers': [{'name': 'app', 'command': []}]}}",
+         "spec.containers[0].command"},
+        {"quantities as Kubernetes writes them",
+         C0 "'resources': {'requests': {'cpu': '100m', 'memory': '123Ki'}, 'limits': {'cpu': 0.5, "
+            "'memory': '128Mi'}}}]}}",
+         NULL},
+        {"quantity 1G 1e3 1k",
+         C0 "'resources': {'requests': {'memory': '1k', 'cpu': '1e3'}, 'limits': {'memory': '1G', "
+            "'cpu': 1000}}}]}}",
+         NULL},
+        {"quantity 1K refused", C0 "'resources': {'limits': {'memory': '1K'}}}]}}",
+         "spec.containers[0].resources.limits.memory"},
+        {"quantity 12Mb refused", C0 "'resources': {'limits': {'memory': '12Mb'}}}]}}",
+         "spec.containers[0].resources.limits.memory"},
+        {"negative quantity refused", C0 "'resources': {'requests': {'cpu': '-1'}}}]}}",
+         "spec.containers[0].resources.requests.cpu"},
+        {"quantity too large", C0 "'resources': {'limits': {'memory': '1e100'}}}]}}",
+         "spec.containers[0].resources.limits.memory"},
+        {"cpu request above limit",
+         C0 "'resources': {'requests': {'cpu': '600m'}, 'limits': {'cpu': '500m'}}}]}}",
+         "spec.containers[0].resources.requests"},
+        {"memory request above limit",
+         C0 "'resources': {'requests': {'memory': '2Gi'}, 'limits': {'memory': '1Gi'}}}]}}",
+         "spec.containers[0].resources.requests"},
+        {"request equal to limit after rounding",
+         C0 "'resources': {'requests': {'memory': '0.5'}, 'limits': {'memory': '1'}}}]}}", NULL},
+        {"runAsUser below 0", "{'spec': {'securityContext': {'runAsUser': -1}}}",
+         "spec.securityContext.runAsUser"},
+        {"runAsUser above 2147483647", "{'spec': {'securityContext': {'runAsUser': 2147483648}}}",
+         "spec.securityContext.runAsUser"},
+        {"runAsUser 2147483647 fits", "{'spec': {'securityContext': {'runAsUser': 2147483647}}}",
+         NULL},
+        {"runAsGroup range", "{'spec': {'securityContext': {'runAsGroup': -5}}}",
+         "spec.securityContext.runAsGroup"},
+        {"fsGroup range", "{'spec': {'securityContext': {'fsGroup': 4294967296}}}",
+         "spec.securityContext.fsGroup"},
+        {"supplementalGroups range",
+         "{'spec': {'securityContext': {'supplementalGroups': [1, -2, 3]}}}",
+         "spec.securityContext.supplementalGroups[1]"},
+        {"container runAsUser range", C0 "'securityContext': {'runAsUser': -1}}]}}",
+         "spec.containers[0].securityContext.runAsUser"},
+        {"hostname is a DNS-1123 label", "{'spec': {'hostname': 'Bad_Host'}}", "spec.hostname"},
+        {"hostname of 64 characters refused",
+         "{'spec': {'hostname': "
+         "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}}",
+         "spec.hostname"},
+        {"restartPolicy Never", "{'spec': {'restartPolicy': 'Never'}}", NULL},
+        {"restartPolicy OnFailure", "{'spec': {'restartPolicy': 'OnFailure'}}", NULL},
+        {"restartPolicy unknown", "{'spec': {'restartPolicy': 'Sometimes'}}", "spec.restartPolicy"},
+        {"negative grace period", "{'spec': {'terminationGracePeriodSeconds': -1}}",
+         "spec.terminationGracePeriodSeconds"},
+        {"grace period 0 is fine", "{'spec': {'terminationGracePeriodSeconds': 0}}", NULL},
+        {"hostUsers false with hostNetwork", "{'spec': {'hostUsers': false, 'hostNetwork': true}}",
+         "spec.hostNetwork"},
+        {"hostUsers false with hostPID and hostIPC",
+         "{'spec': {'hostUsers': false, 'hostPID': true, 'hostIPC': true}}",
+         "spec.hostPID | spec.hostIPC"},
+        {"hostUsers false alone is fine", "{'spec': {'hostUsers': false}}", NULL},
+        {"shareProcessNamespace with hostPID",
+         "{'spec': {'shareProcessNamespace': true, 'hostPID': true}}",
+         "spec.shareProcessNamespace"},
+        {"env value must be a string (yes read as a boolean)",
+         C0 "'env': [{'name': 'A', 'value': true}]}]}}", "spec.containers[0].env[0].value"},
+        {"env name required", C0 "'env': [{'value': 'x'}]}]}}", "spec.containers[0].env[0].name"},
+        {"env name format", C0 "'env': [{'name': '1A', 'value': 'x'}]}]}}",
+         "spec.containers[0].env[0].name"},
+        {"hostPID must be a boolean", "{'spec': {'hostPID': 'yes'}}", "spec.hostPID"},
+        {"command must hold strings", C0 "'args': ['a', 1]}]}}", "spec.containers[0].args[1]"},
+        {"volumeMount names a volume",
+         C0 "'volumeMounts': [{'name': 'data', 'mountPath': '/d'}]}]}}",
+         "spec.containers[0].volumeMounts[0].name"},
+        {"volumeMount path absolute",
+         "{'spec': {'volumes': [{'name': 'data', 'emptyDir': {}}], 'containers': [{'name': 'app', "
+         "'command': ['x'], 'volumeMounts': [{'name': 'data', 'mountPath': 'd'}]}]}}",
+         "spec.containers[0].volumeMounts[0].mountPath"},
+        {"subPath may not climb",
+         "{'spec': {'volumes': [{'name': 'data', 'emptyDir': {}}], 'containers': [{'name': 'app', "
+         "'command': ['x'], 'volumeMounts': [{'name': 'data', 'mountPath': '/d', 'subPath': "
+         "'a/../..'}]}]}}",
+         "spec.containers[0].volumeMounts[0].subPath"},
+        {"volumes with emptyDir and hostPath",
+         "{'spec': {'volumes': [{'name': 'a', 'emptyDir': {'medium': 'Memory', 'sizeLimit': "
+         "'64Mi'}}, {'name': 'b', 'hostPath': {'path': '/tmp', 'type': 'Directory'}}]}}",
+         NULL},
+        {"volume names unique",
+         "{'spec': {'volumes': [{'name': 'a', 'emptyDir': {}}, {'name': 'a', 'emptyDir': {}}]}}",
+         "spec.volumes[1].name"},
+        {"emptyDir medium",
+         "{'spec': {'volumes': [{'name': 'a', 'emptyDir': {'medium': 'Disk'}}]}}",
+         "spec.volumes[0].emptyDir.medium"},
+        {"hostPath type",
+         "{'spec': {'volumes': [{'name': 'a', 'hostPath': {'path': '/x', 'type': "
+         "'Dir'}}]}}",
+         "spec.volumes[0].hostPath.type"},
+        {"hostPath path absolute",
+         "{'spec': {'volumes': [{'name': 'a', 'hostPath': {'path': "
+         "'x'}}]}}",
+         "spec.volumes[0].hostPath.path"},
+        {"pids-limit annotation", "{'metadata': {'annotations': {'nanolet.io/pids-limit': '64'}}}",
+         NULL},
+        {"pids-limit annotation must be a number",
+         "{'metadata': {'annotations': {'nanolet.io/pids-limit': 'many'}}}",
+         "metadata.annotations[nanolet.io/pids-limit]"},
+        {"pids-limit annotation at least 1",
+         "{'metadata': {'annotations': {'nanolet.io/pids-limit': '0'}}}",
+         "metadata.annotations[nanolet.io/pids-limit]"},
+        {"every cause at once",
+         "{'kind': 'Job', 'metadata': {'name': 'X'}, 'spec': {'hostname': '-h', 'restartPolicy': "
+         "'No', 'containers': [{'name': 'a'}, {'name': 'a', 'command': ['x']}]}}",
+         "kind | spec.restartPolicy | metadata.name | spec.hostname | spec.containers[0].command | "
+         "spec.containers[1].name"},
+};
+
+START_TEST(test_rules)
+{
+	const struct rule_row *row = &rule_rows[_i];
+	_cleanup_strv_ char **fields = NULL;
+	_cleanup_free_ char *got = NULL;
+	struct decoded d;
+
+	decode(row->patch, false, &d);
+	for (size_t i = 0; i < d.err.n_causes; i++)
+		strv_push(&fields, strdup(d.err.causes[i].field));
+	got = strv_join(fields, " | ");
+	if (!row->fields) {
+		ck_assert_msg(d.rc == 0, "%s: rc %d, causes: %s (%s)", row->name, d.rc, got,
+		              d.err.message);
+		ck_assert_ptr_nonnull(d.pod);
+	} else {
+		ck_assert_msg(d.rc == -EINVAL, "%s: rc %d (%s)", row->name, d.rc, d.err.message);
+		ck_assert_msg(strcmp(got, row->fields) == 0, "%s: causes '%s', want '%s'",
+		              row->name, got, row->fields);
+		ck_assert_ptr_null(d.pod);
+		ck_assert_ptr_nonnull(strstr(d.err.message, "Pod \""));
+		for (size_t i = 0; i < d.err.n_causes; i++) {
+			ck_assert_str_ne(d.err.causes[i].message, "");
+			ck_assert_str_ne(d.err.causes[i].reason, "");
+		}
+	}
+	decoded_done(&d);
+}
+END_TEST
+
+START_TEST(test_message_quotes_values)
+{
+	struct decoded d;
+
+	decode(C0 "'resources': {'requests': {'cpu': '600m'}, 'limits': {'cpu': '500m'}}}]}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(
+	        d.err.causes[0].message,
+	        "Invalid value: \"600m\": must be less than or equal to cpu limit of 500m");
+	ck_assert_str_eq(d.err.message,
+	                 "Pod \"p\" is invalid: spec.containers[0].resources.requests: Invalid "
+	                 "value: \"600m\": must be less than or equal to cpu limit of 500m");
+	decoded_done(&d);
+
+	decode("{'spec': {'restartPolicy': 'x', 'hostname': 'A'}}", false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].reason, "FieldValueNotSupported");
+	ck_assert_ptr_nonnull(strstr(d.err.message, "is invalid: [spec.restartPolicy: "));
+	decoded_done(&d);
+}
+END_TEST
+
+/* ---- model, defaults, warnings -------------------------------------------------------------- */
+
+START_TEST(test_defaults_and_model)
+{
+	struct decoded d;
+	json_t *spec, *c;
+
+	decode(C0 "'args': ['-c', 'x'], 'env': [{'name': 'A', 'value': 'b'}], 'resources': "
+	          "{'limits': {'cpu': '500m', 'memory': '0.5'}}}]}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, 0);
+	spec = json_object_get(d.pod->object, "spec");
+	c = json_array_get(json_object_get(spec, "containers"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(spec, "restartPolicy")), "Always");
+	ck_assert_int_eq(json_integer_value(json_object_get(spec, "terminationGracePeriodSeconds")),
+	                 30);
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                         json_object_get(d.pod->object, "metadata"), "namespace")),
+	                 "default");
+	/* requests default to limits, as the API server does */
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(
+	                json_object_get(json_object_get(c, "resources"), "requests"), "cpu")),
+	        "500m");
+	ck_assert_str_eq(d.pod->namespace, "default");
+	ck_assert_int_eq(d.pod->restart_policy, SPEC_RESTART_ALWAYS);
+	ck_assert_int_eq(d.pod->termination_grace_period_seconds, 30);
+	ck_assert_int_eq(d.pod->containers[0].resources.cpu_limit_milli, 500);
+	ck_assert_int_eq(d.pod->containers[0].resources.cpu_request_milli, 500);
+	ck_assert_int_eq(d.pod->containers[0].resources.memory_limit, 1); /* rounded up */
+	ck_assert_int_eq(d.pod->containers[0].resources.memory_request, 1);
+	ck_assert_str_eq(d.pod->containers[0].args[1], "x");
+	ck_assert_str_eq(d.pod->containers[0].env[0].value, "b");
+	ck_assert_int_eq(d.pod->host_users, SPEC_BOOL_UNSET);
+	ck_assert_int_eq(d.pod->pids_limit_annotation, SPEC_UNSET);
+	ck_assert_int_eq(d.pod->security_context.run_as_user, SPEC_UNSET);
+	ck_assert_ptr_null(d.warnings);
+	decoded_done(&d);
+}
+END_TEST
+
+START_TEST(test_unknown_fields_pruned_with_warning)
+{
+	struct decoded d;
+
+	decode("{'spec': {'foo': 1, 'tolerations': [], 'containers': [{'name': 'app', 'command': "
+	       "['x'], 'bar': true, 'ports': [{'containerPort': 80}], 'resources': {'limits': "
+	       "{'nvidia.com/gpu': 1}}}]}}",
+	       false, &d);
+	ck_assert_msg(d.rc == 0, "%s", d.err.message);
+	ck_assert_ptr_nonnull(d.warnings);
+	ck_assert(strv_contains(d.warnings, "unknown field \"spec.foo\""));
+	ck_assert(strv_contains(d.warnings, "unknown field \"spec.containers[0].bar\""));
+	ck_assert(
+	        strv_contains(d.warnings, "spec.tolerations: not implemented by nanolet; ignored"));
+	ck_assert(strv_contains(d.warnings,
+	                        "spec.containers[0].ports: not implemented by nanolet; ignored"));
+	ck_assert(strv_contains(d.warnings, "spec.containers[0].resources.limits.nvidia.com/gpu: "
+	                                    "only cpu and memory are implemented by nanolet; "
+	                                    "ignored"));
+	ck_assert_int_eq(strv_len(d.warnings), 5);
+	/* unknown fields are pruned; known-but-ignored ones kept */
+	ck_assert_ptr_null(json_object_get(json_object_get(d.pod->object, "spec"), "foo"));
+	ck_assert_ptr_nonnull(
+	        json_object_get(json_object_get(d.pod->object, "spec"), "tolerations"));
+	decoded_done(&d);
+}
+END_TEST
+
+START_TEST(test_strict_refuses)
+{
+	struct decoded d;
+
+	decode("{'spec': {'foo': 1, 'nodeSelector': {'a': 'b'}}}", true, &d);
+	ck_assert_int_eq(d.rc, -EBADMSG);
+	ck_assert_str_eq(
+	        d.err.message,
+	        "strict decoding error: unknown field \"spec.foo\", spec.nodeSelector: not "
+	        "implemented by nanolet; ignored");
+	ck_assert_int_eq(strv_len(d.warnings), 2);
+	decoded_done(&d);
+
+	decode(NULL, true, &d);
+	ck_assert_int_eq(d.rc, 0);
+	decoded_done(&d);
+}
+END_TEST
+
+START_TEST(test_namespace_and_shape)
+{
+	struct spec_decode_options o = {.path_namespace = "default"};
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *doc = pod_with("{'metadata': {'namespace': 'other'}}");
+	_cleanup_json_ json_t *arr = json_array();
+	_cleanup_strv_ char **w = NULL;
+	struct spec_pod *pod = NULL;
+
+	ck_assert_int_eq(spec_pod_decode(doc, &o, &pod, &w, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(err.message, "does not match the namespace"));
+	ck_assert_int_eq(spec_pod_decode(arr, &o, &pod, &w, &err), -EBADMSG);
+	ck_assert_int_eq(spec_pod_decode(json_null(), &o, &pod, &w, &err), -EBADMSG);
+	ck_assert_ptr_null(pod);
+}
+END_TEST
+
+struct qos_row {
+	const char *patch;
+	enum spec_qos qos;
+};
+
+static const struct qos_row qos_rows[] = {
+        {NULL, SPEC_QOS_BESTEFFORT},
+        {C0 "'resources': {'limits': {'cpu': '1', 'memory': '1Gi'}}}]}}", SPEC_QOS_GUARANTEED},
+        {C0 "'resources': {'limits': {'cpu': '1', 'memory': '1Gi'}, 'requests': {'cpu': '1', "
+            "'memory': '1Gi'}}}]}}",
+         SPEC_QOS_GUARANTEED},
+        {C0 "'resources': {'limits': {'cpu': '1', 'memory': '1Gi'}, 'requests': {'cpu': "
+            "'500m'}}}]}}",
+         SPEC_QOS_BURSTABLE},
+        {C0 "'resources': {'limits': {'memory': '1Gi'}}}]}}", SPEC_QOS_BURSTABLE},
+        {C0 "'resources': {'requests': {'cpu': '100m'}}}]}}", SPEC_QOS_BURSTABLE},
+        {"{'spec': {'containers': [{'name': 'a', 'command': ['x'], 'resources': {'limits': {'cpu': "
+         "'1', 'memory': '1Gi'}}}, {'name': 'b', 'command': ['x']}]}}",
+         SPEC_QOS_BURSTABLE},
+};
+
+START_TEST(test_qos)
+{
+	struct decoded d;
+
+	decode(qos_rows[_i].patch, false, &d);
+	ck_assert_int_eq(d.rc, 0);
+	ck_assert_msg(spec_pod_qos(d.pod) == qos_rows[_i].qos, "row %d: %s", _i,
+	              spec_qos_name(spec_pod_qos(d.pod)));
+	decoded_done(&d);
+}
+END_TEST
+
+static Suite *validate_suite(void)
+{
+	Suite *s = suite_create("validate");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_rules, 0, (int)ELEMENTSOF(rule_rows));
+	tcase_add_test(tc, test_message_quotes_values);
+	tcase_add_test(tc, test_defaults_and_model);
+	tcase_add_test(tc, test_unknown_fields_pruned_with_warning);
+	tcase_add_test(tc, test_strict_refuses);
+	tcase_add_test(tc, test_namespace_and_shape);
+	tcase_add_loop_test(tc, test_qos, 0, (int)ELEMENTSOF(qos_rows));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(validate_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
