@@ -1,0 +1,597 @@
+/* pkg/plan/plan.c: Pod -> IsolationPlan. plan_build() decides which namespaces the pod and its
+ * containers get (and why), the hostname, each container's process (args, env, credentials),
+ * root and mounts; plan_cgroup.c adds the cgroups, plan_explain.c the sentences.
+ *
+ * Pure: no syscalls, no clock, no globals. The only failure is -ENOMEM, after which nothing
+ * built so far is left allocated. The Pod is already validated and defaulted by pkg/spec, so
+ * nothing here refuses a Pod.
+ */
+#include <inttypes.h>
+#include <sched.h>
+#include <string.h>
+
+#include "plan_internal.h"
+
+#define DEFAULT_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOSTNAME_MAX     63 /* a DNS label, and the kernel's __NEW_UTS_LEN is 64 with the NUL */
+#define DEFAULT_STATE    "/var/lib/nanolet"
+#define UID_PLACEHOLDER  "<uid>"
+#define EMPTY_DIR_PLUGIN "kubernetes.io~empty-dir" /* the kubelet's directory name */
+
+const char *plan_ns_name(enum plan_ns ns)
+{
+	static const char *const names[PLAN_NS_COUNT] = {
+	        [PLAN_NS_PID] = "pid",       [PLAN_NS_NET] = "net",   [PLAN_NS_IPC] = "ipc",
+	        [PLAN_NS_UTS] = "uts",       [PLAN_NS_USER] = "user", [PLAN_NS_MNT] = "mnt",
+	        [PLAN_NS_CGROUP] = "cgroup", [PLAN_NS_TIME] = "time",
+	};
+	return (unsigned)ns < PLAN_NS_COUNT ? names[ns] : "unknown";
+}
+
+const char *plan_ns_mode_name(enum plan_ns_mode mode)
+{
+	switch (mode) {
+	case PLAN_NS_HOST:
+		return "host";
+	case PLAN_NS_POD:
+		return "pod";
+	case PLAN_NS_CONTAINER:
+		return "container";
+	}
+	return "unknown";
+}
+
+const char *plan_cgroup_driver_name(enum plan_cgroup_driver driver)
+{
+	switch (driver) {
+	case PLAN_CGROUP_V2:
+		return "v2";
+	case PLAN_CGROUP_V1:
+		return "v1";
+	}
+	return "unknown";
+}
+
+/* ---- freeing ------------------------------------------------------------------------------ */
+
+static void namespaces_done(struct plan_namespace *ns)
+{
+	for (size_t i = 0; i < PLAN_NS_COUNT; i++)
+		free(ns[i].reason);
+}
+
+static void container_done(struct plan_container *c)
+{
+	free(c->name);
+	namespaces_done(c->namespaces);
+	free(c->cgroup.path);
+	strv_free(c->process.args);
+	strv_free(c->process.env);
+	free(c->process.cwd);
+	free(c->process.supplemental_groups);
+	free(c->root.path);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].destination);
+		free(c->mounts[i].type);
+		free(c->mounts[i].source);
+		strv_free(c->mounts[i].options);
+	}
+	free(c->mounts);
+}
+
+struct plan *plan_free(struct plan *plan)
+{
+	if (!plan)
+		return NULL;
+	free(plan->name);
+	free(plan->namespace);
+	free(plan->uid);
+	free(plan->hostname);
+	namespaces_done(plan->namespaces);
+	free(plan->cgroup.path);
+	for (size_t i = 0; i < plan->n_containers; i++)
+		container_done(&plan->containers[i]);
+	free(plan->containers);
+	strv_free(plan->warnings);
+	strv_free(plan->explanation);
+	free(plan);
+	return NULL;
+}
+
+/* ---- namespaces --------------------------------------------------------------------------- */
+
+static int ns_set(struct plan_namespace *ns, enum plan_ns_mode mode, const char *reason)
+{
+	ns->mode = mode;
+	ns->reason = strdup(reason);
+	return ns->reason ? 0 : -ENOMEM;
+}
+
+static int pod_namespaces(struct plan *plan, const struct spec_pod *pod)
+{
+	struct plan_namespace *ns = plan->namespaces;
+	int r = 0;
+
+	if (pod->host_pid)
+		r |= ns_set(&ns[PLAN_NS_PID], PLAN_NS_HOST, "hostPID is true");
+	else if (pod->share_process_namespace)
+		r |= ns_set(&ns[PLAN_NS_PID], PLAN_NS_POD,
+		            "shareProcessNamespace is true: the shim is PID 1");
+	else
+		r |= ns_set(&ns[PLAN_NS_PID], PLAN_NS_CONTAINER,
+		            "hostPID and shareProcessNamespace are false (the default): each "
+		            "container sees only its own processes");
+
+	if (pod->host_network)
+		r |= ns_set(&ns[PLAN_NS_NET], PLAN_NS_HOST, "hostNetwork is true");
+	else
+		r |= ns_set(&ns[PLAN_NS_NET], PLAN_NS_POD,
+		            "hostNetwork is false (the default): the containers share the pod's "
+		            "network namespace");
+
+	if (pod->host_ipc)
+		r |= ns_set(&ns[PLAN_NS_IPC], PLAN_NS_HOST, "hostIPC is true");
+	else
+		r |= ns_set(&ns[PLAN_NS_IPC], PLAN_NS_POD,
+		            "hostIPC is false (the default): the containers share the pod's IPC "
+		            "namespace");
+
+	/* Kubernetes gives a hostNetwork pod the node's uts namespace too: its hostname is the
+	 * node's. */
+	if (pod->host_network)
+		r |= ns_set(&ns[PLAN_NS_UTS], PLAN_NS_HOST,
+		            "hostNetwork is true: the pod uses the node's hostname");
+	else if (pod->hostname)
+		r |= ns_set(&ns[PLAN_NS_UTS], PLAN_NS_POD,
+		            "hostNetwork is false: the hostname is spec.hostname");
+	else
+		r |= ns_set(&ns[PLAN_NS_UTS], PLAN_NS_POD,
+		            "hostNetwork is false and spec.hostname is unset: the hostname is the "
+		            "pod's name");
+
+	if (pod->host_users == SPEC_BOOL_FALSE)
+		r |= ns_set(
+		        &ns[PLAN_NS_USER], PLAN_NS_POD,
+		        "hostUsers is false: 65536 ids are mapped to unprivileged ids of the node");
+	else if (pod->host_users == SPEC_BOOL_TRUE)
+		r |= ns_set(&ns[PLAN_NS_USER], PLAN_NS_HOST, "hostUsers is true");
+	else
+		r |= ns_set(&ns[PLAN_NS_USER], PLAN_NS_HOST,
+		            "hostUsers is unset: the default is the node's user namespace");
+
+	r |= ns_set(&ns[PLAN_NS_MNT], PLAN_NS_CONTAINER,
+	            "each container has a private mount namespace");
+	r |= ns_set(&ns[PLAN_NS_CGROUP], PLAN_NS_CONTAINER,
+	            "each container has a cgroup namespace rooted at its own cgroup");
+	r |= ns_set(&ns[PLAN_NS_TIME], PLAN_NS_HOST,
+	            "Kubernetes has no time namespace field: clocks are the node's");
+	if (r < 0)
+		return -ENOMEM;
+
+	/* What the shim unshares. A new pid namespace applies to the shim's children; the
+	 * runtime makes its first child PID 1 of it when shareProcessNamespace is set. */
+	plan->clone_flags = 0;
+	if (!pod->host_network)
+		plan->clone_flags |= CLONE_NEWNET | CLONE_NEWUTS;
+	if (!pod->host_ipc)
+		plan->clone_flags |= CLONE_NEWIPC;
+	if (pod->host_users == SPEC_BOOL_FALSE)
+		plan->clone_flags |= CLONE_NEWUSER;
+	if (ns[PLAN_NS_PID].mode == PLAN_NS_POD)
+		plan->clone_flags |= CLONE_NEWPID;
+	return 0;
+}
+
+static int container_namespaces(struct plan_container *c, const struct plan *plan)
+{
+	for (size_t i = 0; i < PLAN_NS_COUNT; i++) {
+		c->namespaces[i].mode = plan->namespaces[i].mode;
+		c->namespaces[i].reason = strdup(plan->namespaces[i].reason);
+		if (!c->namespaces[i].reason)
+			return -ENOMEM;
+	}
+	c->clone_flags = CLONE_NEWNS | CLONE_NEWCGROUP;
+	if (c->namespaces[PLAN_NS_PID].mode == PLAN_NS_CONTAINER)
+		c->clone_flags |= CLONE_NEWPID;
+	return 0;
+}
+
+static int pod_hostname(struct plan *plan, const struct spec_pod *pod)
+{
+	size_t len;
+
+	if (pod->host_network) {
+		plan->hostname = NULL;
+		if (pod->hostname)
+			return strv_push(
+			        &plan->warnings,
+			        strdupf("spec.hostname \"%s\" is ignored: hostNetwork uses "
+			                "the node's hostname",
+			                pod->hostname));
+		return 0;
+	}
+	if (pod->hostname) {
+		plan->hostname = strdup(pod->hostname);
+		return plan->hostname ? 0 : -ENOMEM;
+	}
+	/* The kubelet's default: the pod name cut to 63 characters. A cut can leave a '-' or
+	 * '.' at the end, which no DNS label may end with, so those are trimmed as well. */
+	len = strnlen(pod->name, HOSTNAME_MAX);
+	while (len > 0 && (pod->name[len - 1] == '-' || pod->name[len - 1] == '.'))
+		len--;
+	plan->hostname = strndup(pod->name, len);
+	return plan->hostname ? 0 : -ENOMEM;
+}
+
+/* ---- process ------------------------------------------------------------------------------ */
+
+static bool env_has(const struct spec_container *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->n_env; i++)
+		if (strcmp(sc->env[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The index of NAME=... in env, or -1. */
+static ssize_t env_find(char *const *env, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+			return (ssize_t)i;
+	return -1;
+}
+
+static int process_env(struct plan_process *p, const struct spec_container *sc,
+                       const struct plan *plan)
+{
+	int r;
+
+	p->env = calloc(1, sizeof(char *));
+	if (!p->env)
+		return -ENOMEM;
+	if (!env_has(sc, "PATH")) {
+		r = strv_push(&p->env, strdup("PATH=" DEFAULT_PATH));
+		if (r < 0)
+			return r;
+	}
+	/* The node's hostname is not known to the plan, so a hostNetwork pod gets no HOSTNAME;
+	 * a HOSTNAME of the Pod's own wins, as with container runtimes. */
+	if (plan->hostname && !env_has(sc, "HOSTNAME")) {
+		r = strv_pushf(&p->env, "HOSTNAME=%s", plan->hostname);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < sc->n_env; i++) {
+		char *s = strdupf("%s=%s", sc->env[i].name, sc->env[i].value);
+		ssize_t at = env_find(p->env, sc->env[i].name);
+
+		if (!s)
+			return -ENOMEM;
+		/* A name given twice: the last value wins in the first one's place, as
+		 * containerd and CRI-O do (getenv() would otherwise see the first). */
+		if (at >= 0) {
+			free(p->env[at]);
+			p->env[at] = s;
+			continue;
+		}
+		r = strv_push(&p->env, s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int container_process(struct plan_process *p, const struct spec_container *sc,
+                             const struct spec_pod *pod, const struct plan *plan)
+{
+	const struct spec_pod_security_context *psc = &pod->security_context;
+	const struct spec_security_context *csc = &sc->security_context;
+	size_t n_groups = psc->n_supplemental_groups;
+	bool add_fs_group = psc->fs_group >= 0;
+	int r;
+
+	p->args = strv_copy(sc->command);
+	if (!p->args)
+		return -ENOMEM;
+	for (size_t i = 0; sc->args && sc->args[i]; i++) {
+		r = strv_push(&p->args, strdup(sc->args[i]));
+		if (r < 0)
+			return r;
+	}
+
+	r = process_env(p, sc, plan);
+	if (r < 0)
+		return r;
+
+	p->cwd = strdup(sc->working_dir && *sc->working_dir ? sc->working_dir : "/");
+	if (!p->cwd)
+		return -ENOMEM;
+
+	/* The container's securityContext wins over the pod's; neither: root (the image's user
+	 * is not known to the plan). */
+	p->uid = (uint32_t)(csc->run_as_user >= 0   ? csc->run_as_user
+	                    : psc->run_as_user >= 0 ? psc->run_as_user
+	                                            : 0);
+	p->gid = (uint32_t)(csc->run_as_group >= 0   ? csc->run_as_group
+	                    : psc->run_as_group >= 0 ? psc->run_as_group
+	                                             : 0);
+
+	/* fsGroup joins every container's groups, once. */
+	for (size_t i = 0; add_fs_group && i < psc->n_supplemental_groups; i++)
+		if (psc->supplemental_groups[i] == psc->fs_group)
+			add_fs_group = false;
+	if (add_fs_group)
+		n_groups++;
+	if (n_groups > 0) {
+		p->supplemental_groups = calloc(n_groups, sizeof(uint32_t));
+		if (!p->supplemental_groups)
+			return -ENOMEM;
+		for (size_t i = 0; i < psc->n_supplemental_groups; i++)
+			p->supplemental_groups[i] = (uint32_t)psc->supplemental_groups[i];
+		if (add_fs_group)
+			p->supplemental_groups[n_groups - 1] = (uint32_t)psc->fs_group;
+	}
+	p->n_supplemental_groups = n_groups;
+
+	/* Kubernetes sets no_new_privs only when allowPrivilegeEscalation is false; unset is
+	 * not false. */
+	p->no_new_privileges = csc->allow_privilege_escalation == SPEC_BOOL_FALSE;
+	return 0;
+}
+
+/* ---- root and mounts ---------------------------------------------------------------------- */
+
+/* "<dir>/<rel>" with one '/' between them. */
+static char *path_join(const char *dir, const char *rel)
+{
+	size_t len = strlen(dir);
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	while (*rel == '/')
+		rel++;
+	if (len == 1 && dir[0] == '/')
+		return strdupf("/%s", rel);
+	return strdupf("%.*s/%s", (int)len, dir, rel);
+}
+
+static int container_root(struct plan_root *root, const struct spec_container *sc,
+                          const char *state_dir)
+{
+	const char *image = sc->image ? sc->image : "";
+
+	if (image[0] == '\0' || strcmp(image, "host") == 0) {
+		root->kind = PLAN_ROOT_HOST;
+		root->path = strdup("/");
+	} else if (image[0] == '/') {
+		root->kind = PLAN_ROOT_PATH;
+		root->path = strdup(image);
+	} else {
+		_cleanup_free_ char *images = path_join(state_dir, "images");
+
+		root->kind = PLAN_ROOT_IMAGE;
+		root->path = images ? path_join(images, image) : NULL;
+	}
+	root->read_only = sc->security_context.read_only_root_filesystem == SPEC_BOOL_TRUE;
+	return root->path ? 0 : -ENOMEM;
+}
+
+static const struct spec_volume *volume_find(const struct spec_pod *pod, const char *name)
+{
+	for (size_t i = 0; i < pod->n_volumes; i++)
+		if (strcmp(pod->volumes[i].name, name) == 0)
+			return &pod->volumes[i];
+	return NULL;
+}
+
+/* Appends a mount; takes ownership of source and options whatever happens. */
+static int mount_add(struct plan_container *c, const char *destination, const char *type,
+                     char *source, char **options)
+{
+	struct plan_mount *m, *grown;
+
+	grown = realloc(c->mounts, (c->n_mounts + 1) * sizeof(*grown));
+	if (!grown) {
+		free(source);
+		strv_free(options);
+		return -ENOMEM;
+	}
+	c->mounts = grown;
+	m = &c->mounts[c->n_mounts++];
+	*m = (struct plan_mount){.source = source, .options = options};
+	m->destination = strdup(destination);
+	m->type = strdup(type);
+	if (!source || !options || !m->destination || !m->type)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Appends s to a mount's option list. On failure the whole list is freed and set to NULL,
+ * which mount_add() turns into -ENOMEM; so calls can be chained without checks. */
+static void option_push(char ***o, char *s)
+{
+	if (!*o) {
+		free(s);
+		return;
+	}
+	if (strv_push(o, s) < 0)
+		*o = (strv_free(*o), NULL);
+}
+
+static char **options_new(const char *const *literals)
+{
+	char **o = calloc(1, sizeof(char *));
+
+	for (size_t i = 0; literals[i]; i++)
+		option_push(&o, strdup(literals[i]));
+	return o;
+}
+
+static int volume_mount(struct plan_container *c, const struct spec_volume_mount *vm,
+                        const struct spec_volume *v, const struct plan *plan, const char *state_dir)
+{
+	_cleanup_free_ char *dir = NULL;
+	char *source;
+	char **options;
+
+	if (v->type == SPEC_VOLUME_EMPTY_DIR && v->medium && strcmp(v->medium, "Memory") == 0) {
+		/* A fresh tmpfs at the mount path. A subPath names a directory inside the volume,
+		 * and inside a fresh tmpfs that directory would be just as empty: the subPath
+		 * does not change what the container sees, so it is not used (a warning says so
+		 * in plan_build). */
+		static const char *const base[] = {"nosuid", "nodev", NULL};
+
+		options = options_new(base);
+		if (v->size_limit >= 0)
+			option_push(&options, strdupf("size=%" PRId64, v->size_limit));
+		option_push(&options, strdup("mode=1777"));
+		if (vm->read_only)
+			option_push(&options, strdup("ro"));
+		return mount_add(c, vm->mount_path, "tmpfs", strdup("tmpfs"), options);
+	}
+
+	if (v->type == SPEC_VOLUME_EMPTY_DIR) {
+		_cleanup_free_ char *pods = path_join(state_dir, "pods");
+		_cleanup_free_ char *pod_dir = pods ? path_join(pods, plan->uid) : NULL;
+
+		dir = pod_dir ? strdupf("%s/volumes/" EMPTY_DIR_PLUGIN "/%s", pod_dir, v->name)
+		              : NULL;
+	} else {
+		dir = strdup(v->path);
+	}
+	if (!dir)
+		return -ENOMEM;
+	source = vm->sub_path && *vm->sub_path ? path_join(dir, vm->sub_path) : strdup(dir);
+
+	static const char *const ro[] = {"rbind", "rprivate", "ro", NULL};
+	static const char *const rw[] = {"rbind", "rprivate", NULL};
+	options = options_new(vm->read_only ? ro : rw);
+	return mount_add(c, vm->mount_path, "bind", source, options);
+}
+
+static int container_mounts(struct plan_container *c, const struct spec_container *sc,
+                            const struct spec_pod *pod, struct plan *plan, const char *state_dir)
+{
+	int r;
+
+	/* A /proc of the container's own pid namespace (or the pod's). With hostPID the host's
+	 * /proc is already the right one. */
+	if (c->namespaces[PLAN_NS_PID].mode != PLAN_NS_HOST) {
+		static const char *const proc[] = {"nosuid", "noexec", "nodev", NULL};
+
+		r = mount_add(c, "/proc", "proc", strdup("proc"), options_new(proc));
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < sc->n_volume_mounts; i++) {
+		const struct spec_volume_mount *vm = &sc->volume_mounts[i];
+		const struct spec_volume *v = volume_find(pod, vm->name);
+
+		/* Unsupported volumes were reported by decoding; validation guarantees the
+		 * name resolves. */
+		if (!v || v->type == SPEC_VOLUME_UNSUPPORTED)
+			continue;
+		r = volume_mount(c, vm, v, plan, state_dir);
+		if (r < 0)
+			return r;
+		if (v->type == SPEC_VOLUME_EMPTY_DIR && v->medium &&
+		    strcmp(v->medium, "Memory") == 0 && vm->sub_path && *vm->sub_path) {
+			r = strv_pushf(
+			        &plan->warnings,
+			        "container %s: subPath \"%s\" of volume %s (emptyDir, medium "
+			        "Memory) is not used: the mount is a fresh tmpfs",
+			        sc->name, vm->sub_path, v->name);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- the plan ----------------------------------------------------------------------------- */
+
+static int build(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config,
+                 char *const *warnings)
+{
+	const char *state_dir =
+	        config->state_dir && *config->state_dir ? config->state_dir : DEFAULT_STATE;
+	int r;
+
+	plan->warnings = strv_copy(warnings);
+	plan->name = strdup(pod->name);
+	plan->namespace = strdup(pod->namespace ? pod->namespace : "default");
+	plan->uid = strdup(config->pod_uid ? config->pod_uid : UID_PLACEHOLDER);
+	if (!plan->warnings || !plan->name || !plan->namespace || !plan->uid)
+		return -ENOMEM;
+	plan->qos = spec_pod_qos(pod);
+	plan->driver = config->driver;
+
+	r = pod_namespaces(plan, pod);
+	if (r < 0)
+		return r;
+	r = pod_hostname(plan, pod);
+	if (r < 0)
+		return r;
+
+	if (pod->n_containers > 0) {
+		plan->containers = calloc(pod->n_containers, sizeof(*plan->containers));
+		if (!plan->containers)
+			return -ENOMEM;
+		plan->n_containers = pod->n_containers;
+	}
+	for (size_t i = 0; i < pod->n_containers; i++) {
+		const struct spec_container *sc = &pod->containers[i];
+		struct plan_container *c = &plan->containers[i];
+
+		c->name = strdup(sc->name);
+		if (!c->name)
+			return -ENOMEM;
+		/* cgroup v2 allows no processes in inner nodes, so the shim has its own leaf,
+		 * infra/, beside the containers' leaves: a container of that name would share
+		 * the shim's cgroup and limits. */
+		if (strcmp(sc->name, "infra") == 0) {
+			r = strv_pushf(
+			        &plan->warnings,
+			        "container name \"infra\" is the cgroup leaf of the pod's shim: "
+			        "the container would share the shim's cgroup");
+			if (r < 0)
+				return r;
+		}
+		r = container_namespaces(c, plan);
+		if (r < 0)
+			return r;
+		r = container_process(&c->process, sc, pod, plan);
+		if (r < 0)
+			return r;
+		r = container_root(&c->root, sc, state_dir);
+		if (r < 0)
+			return r;
+		r = container_mounts(c, sc, pod, plan, state_dir);
+		if (r < 0)
+			return r;
+	}
+
+	r = plan_cgroups_build(plan, pod, config);
+	if (r < 0)
+		return r;
+	return plan_explain(plan, pod, config);
+}
+
+int plan_build(const struct spec_pod *pod, const struct plan_config *config, char *const *warnings,
+               struct plan **out)
+{
+	_cleanup_plan_ struct plan *plan = calloc(1, sizeof(*plan));
+	int r;
+
+	if (!plan)
+		return -ENOMEM;
+	r = build(plan, pod, config, warnings);
+	if (r < 0)
+		return -ENOMEM;
+	*out = TAKE_PTR(plan);
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* pkg/plan/plan_internal.h: what the plan's files share among themselves. Not a public header:
+ * nothing outside pkg/plan includes it.
+ *
+ *   plan.c          plan_build/plan_free, namespaces, hostname, process, root, mounts
+ *   plan_cgroup.c   resource arithmetic, cgroup paths and the files written to them
+ *   plan_explain.c  the plain sentences of plan->explanation
+ *   plan_json.c     plan_to_json
+ */
+#pragma once
+
+#include "plan.h"
+
+/* Kubernetes counts a resource quantity only when it is not zero (a 0 limit is no limit, as
+ * the kubelet writes none), and SPEC_UNSET is -1: both are "absent" here. */
+static inline bool plan_quantity_set(int64_t v)
+{
+	return v > 0;
+}
+
+/* The CFS period nanolet always uses, in microseconds (the kubelet's default 100ms). */
+#define PLAN_CPU_PERIOD_US 100000
+
+/* Where the pod's pids.max comes from. */
+enum plan_pids_source {
+	PLAN_PIDS_UNLIMITED,         /* node podPidsLimit <= 0 and no annotation */
+	PLAN_PIDS_CONFIG,            /* node podPidsLimit */
+	PLAN_PIDS_ANNOTATION,        /* nanolet.io/pids-limit, lower than the node's */
+	PLAN_PIDS_CONFIG_NOT_RAISED, /* the annotation asked for more than the node allows */
+};
+
+/* The pod's pids limit (-1: none) and where it comes from. */
+int64_t plan_pod_pids_limit(const struct spec_pod *pod, const struct plan_config *config,
+                            enum plan_pids_source *source);
+
+/* Sets plan->cgroup and every container's cgroup, and appends the pids warning. plan->qos,
+ * plan->uid and plan->containers[].name must be set. 0 or -ENOMEM. */
+int plan_cgroups_build(struct plan *plan, const struct spec_pod *pod,
+                       const struct plan_config *config);
+
+/* Fills plan->explanation; everything else in the plan must already be built. 0 or -ENOMEM. */
+int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config);
+
+/* The value written to a file of a cgroup, NULL when the plan writes no such file. */
+const char *plan_cgroup_v2_value(const struct plan_cgroup *cg, const char *name);
+const char *plan_cgroup_v1_value(const struct plan_cgroup *cg, const char *name);

@@ -1,0 +1,192 @@
+/* pkg/plan/plan_json.c: the IsolationPlan object (apiVersion nanolet.io/v1), what `explain` and
+ * POST /apis/nanolet.io/v1/isolationplans print. Its shape is a contract (api/openapi.yaml):
+ * keys are added in the documented order, as jansson keeps insertion order.
+ *
+ * jansson's *_set_new/append_new take the reference even on failure and refuse a NULL value,
+ * so constructors are nested directly and every failure is collected in one `r`.
+ */
+#include <sched.h>
+
+#include "plan_internal.h"
+
+static const struct {
+	unsigned long flag;
+	const char *name;
+} clone_flag_names[] = {
+        /* The kernel's bit order, lowest first. */
+        {CLONE_NEWNS, "CLONE_NEWNS"},     {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+        {CLONE_NEWUTS, "CLONE_NEWUTS"},   {CLONE_NEWIPC, "CLONE_NEWIPC"},
+        {CLONE_NEWUSER, "CLONE_NEWUSER"}, {CLONE_NEWPID, "CLONE_NEWPID"},
+        {CLONE_NEWNET, "CLONE_NEWNET"},
+};
+
+static json_t *json_clone_flags(unsigned long flags)
+{
+	json_t *a = json_array();
+	int r = 0;
+
+	for (size_t i = 0; a && i < ELEMENTSOF(clone_flag_names); i++)
+		if (flags & clone_flag_names[i].flag)
+			r |= json_array_append_new(a, json_string(clone_flag_names[i].name));
+	if (r < 0)
+		a = (json_decref(a), NULL);
+	return a;
+}
+
+static json_t *json_strv(char *const *l)
+{
+	json_t *a = json_array();
+	int r = 0;
+
+	for (size_t i = 0; a && l && l[i]; i++)
+		r |= json_array_append_new(a, json_string(l[i]));
+	if (r < 0)
+		a = (json_decref(a), NULL);
+	return a;
+}
+
+static json_t *json_namespaces(const struct plan_namespace *ns)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	for (enum plan_ns i = 0; o && i < PLAN_NS_COUNT; i++) {
+		json_t *n = json_object();
+
+		r |= json_object_set_new(n, "mode", json_string(plan_ns_mode_name(ns[i].mode)));
+		r |= json_object_set_new(n, "reason", json_string(ns[i].reason));
+		r |= json_object_set_new(o, plan_ns_name(i), n);
+	}
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
+static json_t *json_files(const struct plan_file *files, size_t n)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	for (size_t i = 0; o && i < n; i++)
+		r |= json_object_set_new(o, files[i].name, json_string(files[i].value));
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
+static json_t *json_pod(const struct plan *plan)
+{
+	json_t *pod = json_object(), *cg = json_object();
+	int r = 0;
+
+	r |= json_object_set_new(pod, "hostname",
+	                         plan->hostname ? json_string(plan->hostname) : json_null());
+	r |= json_object_set_new(pod, "namespaces", json_namespaces(plan->namespaces));
+	r |= json_object_set_new(pod, "cloneFlags", json_clone_flags(plan->clone_flags));
+
+	r |= json_object_set_new(cg, "path", json_string(plan->cgroup.path));
+	/* cgroup v2 allows no processes in inner nodes: the shim lives in a leaf of its own. */
+	r |= json_object_set_new(cg, "infraPath",
+	                         plan->cgroup.path ? json_sprintf("%s/infra", plan->cgroup.path)
+	                                           : NULL);
+	r |= json_object_set_new(cg, "driver", json_string(plan_cgroup_driver_name(plan->driver)));
+	r |= json_object_set_new(cg, "v2", json_files(plan->cgroup.v2, plan->cgroup.n_v2));
+	r |= json_object_set_new(cg, "v1", json_files(plan->cgroup.v1, plan->cgroup.n_v1));
+	r |= json_object_set_new(pod, "cgroup", cg);
+	if (r < 0)
+		pod = (json_decref(pod), NULL);
+	return pod;
+}
+
+static json_t *json_process(const struct plan_process *p)
+{
+	json_t *o = json_object(), *groups = json_array();
+	int r = 0;
+
+	r |= json_object_set_new(o, "args", json_strv(p->args));
+	r |= json_object_set_new(o, "env", json_strv(p->env));
+	r |= json_object_set_new(o, "cwd", json_string(p->cwd));
+	r |= json_object_set_new(o, "uid", json_integer(p->uid));
+	r |= json_object_set_new(o, "gid", json_integer(p->gid));
+	for (size_t i = 0; groups && i < p->n_supplemental_groups; i++)
+		r |= json_array_append_new(groups, json_integer(p->supplemental_groups[i]));
+	r |= json_object_set_new(o, "supplementalGroups", groups);
+	r |= json_object_set_new(o, "noNewPrivileges", json_boolean(p->no_new_privileges));
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
+static const char *root_kind_name(enum plan_root_kind kind)
+{
+	switch (kind) {
+	case PLAN_ROOT_HOST:
+		return "host";
+	case PLAN_ROOT_PATH:
+		return "path";
+	case PLAN_ROOT_IMAGE:
+		return "image";
+	}
+	return "unknown";
+}
+
+static json_t *json_container(const struct plan_container *c)
+{
+	json_t *o = json_object(), *cg = json_object(), *root = json_object();
+	json_t *mounts = json_array();
+	int r = 0;
+
+	r |= json_object_set_new(o, "name", json_string(c->name));
+	r |= json_object_set_new(o, "cloneFlags", json_clone_flags(c->clone_flags));
+	r |= json_object_set_new(o, "namespaces", json_namespaces(c->namespaces));
+
+	r |= json_object_set_new(cg, "path", json_string(c->cgroup.path));
+	r |= json_object_set_new(cg, "v2", json_files(c->cgroup.v2, c->cgroup.n_v2));
+	r |= json_object_set_new(cg, "v1", json_files(c->cgroup.v1, c->cgroup.n_v1));
+	r |= json_object_set_new(o, "cgroup", cg);
+
+	r |= json_object_set_new(root, "kind", json_string(root_kind_name(c->root.kind)));
+	r |= json_object_set_new(root, "path", json_string(c->root.path));
+	r |= json_object_set_new(root, "readOnly", json_boolean(c->root.read_only));
+	r |= json_object_set_new(o, "root", root);
+
+	r |= json_object_set_new(o, "process", json_process(&c->process));
+
+	for (size_t i = 0; mounts && i < c->n_mounts; i++) {
+		const struct plan_mount *m = &c->mounts[i];
+		json_t *mo = json_object();
+
+		r |= json_object_set_new(mo, "destination", json_string(m->destination));
+		r |= json_object_set_new(mo, "type", json_string(m->type));
+		r |= json_object_set_new(mo, "source", json_string(m->source));
+		r |= json_object_set_new(mo, "options", json_strv(m->options));
+		r |= json_array_append_new(mounts, mo);
+	}
+	r |= json_object_set_new(o, "mounts", mounts);
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
+json_t *plan_to_json(const struct plan *plan)
+{
+	json_t *o = json_object(), *meta = json_object(), *containers = json_array();
+	int r = 0;
+
+	r |= json_object_set_new(o, "apiVersion", json_string("nanolet.io/v1"));
+	r |= json_object_set_new(o, "kind", json_string("IsolationPlan"));
+	r |= json_object_set_new(meta, "name", json_string(plan->name));
+	r |= json_object_set_new(meta, "namespace", json_string(plan->namespace));
+	r |= json_object_set_new(meta, "uid", json_string(plan->uid));
+	r |= json_object_set_new(o, "metadata", meta);
+	r |= json_object_set_new(o, "qosClass", json_string(spec_qos_name(plan->qos)));
+	r |= json_object_set_new(o, "pod", json_pod(plan));
+	for (size_t i = 0; containers && i < plan->n_containers; i++)
+		r |= json_array_append_new(containers, json_container(&plan->containers[i]));
+	r |= json_object_set_new(o, "containers", containers);
+	r |= json_object_set_new(o, "warnings", json_strv(plan->warnings));
+	r |= json_object_set_new(o, "explanation", json_strv(plan->explanation));
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
