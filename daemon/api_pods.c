@@ -45,7 +45,7 @@ static int read_pod(const struct http_request *req, const char *ns, struct spec_
                     char ***warnings, struct nano_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL;
-	enum field_validation validation;
+	enum field_validation validation = FIELD_VALIDATION_WARN;
 	struct spec_decode_options options = {.path_namespace = ns};
 	enum spec_format format;
 	int r;

@@ -60,7 +60,15 @@ static void default_container(json_t *c)
 	requests = object_child(resources, "requests");
 	if (!requests)
 		return;
-	json_object_foreach(limits, name, v) set_default(requests, name, json_deep_copy(v));
+	json_object_foreach(limits, name, v)
+	{
+		int64_t ignored;
+
+		/* an invalid limit is reported once, at the limit, not again at its copy */
+		if (json_is_string(v) && spec_quantity_parse(json_string_value(v), 1, &ignored) < 0)
+			continue;
+		set_default(requests, name, json_deep_copy(v));
+	}
 }
 
 static void apply_defaults(json_t *doc, const char *path_namespace)
