@@ -299,16 +299,18 @@ static char *sentence_qos(const struct plan *plan)
 		why = "no container has a CPU or memory request or limit";
 		break;
 	}
-	return strdupf("qos: the pod is %s because %s, so its cgroup is %s (the shim in %s/infra); "
-	               "it is limited to %s %s and %s %s (the sums of its containers' limits, or "
-	               "none when one container has none).",
-	               spec_qos_name(plan->qos), why, cg->path, cg->path,
-	               v2 ? "memory.max" : "memory.limit_in_bytes",
-	               v2 ? plan_cgroup_v2_value(cg, "memory.max")
-	                  : plan_cgroup_v1_value(cg, "memory.limit_in_bytes"),
-	               v2 ? "cpu.max" : "cpu.cfs_quota_us",
-	               v2 ? plan_cgroup_v2_value(cg, "cpu.max")
-	                  : plan_cgroup_v1_value(cg, "cpu.cfs_quota_us"));
+	return strdupf(
+	        "qos: the pod is %s because %s, so its cgroup is %s (the shim in %s/infra); "
+	        "it is limited to %s %s and %s %s%s%s (the sums of its containers' limits, or "
+	        "none when one container has none).",
+	        spec_qos_name(plan->qos), why, cg->path, cg->path,
+	        v2 ? "memory.max" : "memory.limit_in_bytes",
+	        v2 ? plan_cgroup_v2_value(cg, "memory.max")
+	           : plan_cgroup_v1_value(cg, "memory.limit_in_bytes"),
+	        v2 ? "cpu.max" : "cpu.cfs_quota_us", v2 ? "\"" : "",
+	        v2 ? plan_cgroup_v2_value(cg, "cpu.max")
+	           : plan_cgroup_v1_value(cg, "cpu.cfs_quota_us"),
+	        v2 ? "\"" : "");
 }
 
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
