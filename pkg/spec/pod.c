@@ -539,19 +539,23 @@ static void check_type_meta(json_t *doc, struct nano_err *causes)
 		               "Unsupported value: \"%s\": supported values: \"v1\"", api_version);
 }
 
-int spec_pod_decode(json_t *doc, const struct spec_decode_options *options, struct spec_pod **out,
+int spec_pod_decode(json_t *input, const struct spec_decode_options *options, struct spec_pod **out,
                     char ***warnings, struct nano_err *err)
 {
+	/* aliases share nodes: prune and default a copy of our own, each place once */
+	_cleanup_json_ json_t *doc = json_is_object(input) ? json_deep_copy(input) : NULL;
 	_cleanup_(schema_report_done) struct schema_report report = {0};
 	_cleanup_(nano_err_clear) struct nano_err causes = {0};
 	_cleanup_pod_ struct spec_pod *pod = NULL;
 	struct reader r = {.causes = &causes};
 	const char *ns;
 
-	if (!json_is_object(doc))
+	if (!json_is_object(input))
 		return nano_err_set(err, EBADMSG,
 		                    "the body is not a Pod: expected an object, got %s",
-		                    doc && !json_is_null(doc) ? "another value" : "nothing");
+		                    input && !json_is_null(input) ? "another value" : "nothing");
+	if (!doc)
+		return nano_err_set(err, ENOMEM, "out of memory");
 
 	schema_check_pod(doc, &report, &causes);
 	for (char **l = report.unknown; l && *l; l++)

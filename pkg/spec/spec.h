@@ -37,9 +37,9 @@ int spec_format_from_content_type(const char *content_type, enum spec_format *ou
                                   struct nano_err *err);
 
 /* Bounds on YAML documents, so that a hostile document is refused fast and small. */
-#define SPEC_YAML_MAX_DEPTH   64      /* nesting of sequences and mappings */
-#define SPEC_YAML_MAX_NODES   1000000 /* nodes after alias expansion, counted, never built */
-#define SPEC_YAML_MAX_ALIASES 10000   /* alias events in one document */
+#define SPEC_YAML_MAX_DEPTH   64     /* nesting of sequences and mappings */
+#define SPEC_YAML_MAX_NODES   100000 /* nodes after alias expansion, counted, never built */
+#define SPEC_YAML_MAX_ALIASES 10000  /* alias events in one document */
 
 /* Reads one YAML document into JSON as Kubernetes does (sigs.k8s.io/yaml over go-yaml v2):
  * plain scalars resolve by YAML 1.1 (yes/no/on/off/y/n booleans, 0755 octal, 0x hex, ~ null,
@@ -181,7 +181,9 @@ struct spec_decode_options {
 	bool strict;                /* ?fieldValidation=Strict */
 };
 
-/* Turns a decoded document into a Pod: checks kind/apiVersion, prunes unknown fields, applies
+/* Turns a decoded document into a Pod. doc is not changed: decoding works on a deep copy, since
+ * YAML aliases share nodes and pruning or defaulting one place must not change another. It
+ * checks kind/apiVersion, prunes unknown fields, applies
  * Kubernetes' defaults (namespace from the path, restartPolicy Always, grace 30 s, requests from
  * limits, ...), reads every field and validates every rule, collecting all causes.
  *
