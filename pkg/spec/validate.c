@@ -195,6 +195,18 @@ static void validate_containers(const struct spec_pod *pod, json_t *spec, struct
 				               "Duplicate value: \"%s\"", c->name);
 				break;
 			}
+		/* the pod's cgroup holds one leaf per container beside the shim's */
+		if (c->name && strcmp(c->name, "infra") == 0)
+			nano_err_cause(
+			        causes, field, "FieldValueInvalid",
+			        "Invalid value: \"infra\": reserved by nanolet for the cgroup of "
+			        "the pod's shim");
+		/* an image name is a directory under <state-dir>/images: it may not climb out */
+		snprintf(field, sizeof(field), "spec.containers[%zu].image", i);
+		if (c->image[0] != '/' && !descending_path(c->image))
+			nano_err_cause(causes, field, "FieldValueInvalid",
+			               "Invalid value: \"%s\": an image name may not contain '..'",
+			               c->image);
 		/* nanolet reads no image, so there is no entrypoint to fall back on */
 		snprintf(field, sizeof(field), "spec.containers[%zu].command", i);
 		if (strv_len(c->command) == 0)

@@ -86,6 +86,9 @@ static const struct rule_row rule_rows[] = {
          "{'spec': {'containers': [{'name': 'a', 'command': ['x']}, {'name': 'a', 'command': "
          "['y']}]}}",
          "spec.containers[1].name"},
+        {"container name infra is the shim's", C0 "'name': 'infra'}]}}", "spec.containers[0].name"},
+        {"image name may not climb", C0 "'image': 'a/../../etc'}]}}", "spec.containers[0].image"},
+        {"image may be an absolute path", C0 "'image': '/srv/rootfs'}]}}", NULL},
         {"command required", "{'spec': {'containers': [{'name': 'app'}]}}",
          "spec.containers[0].command"},
         {"empty command refused", "{'spec': {'containers': [{'name': 'app', 'command': []}]}}",
