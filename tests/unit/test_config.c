@@ -199,6 +199,18 @@ static const struct file_case file_cases[] = {
          "log_level: must be one of error, warning, info, debug, got \"verbose\"",
          {UNCHECKED}},
         {"not a mapping", "[1, 2]\n", -EINVAL, "must be a mapping of keys to values", {UNCHECKED}},
+        {"a YAML list",
+         "- socket\n- state_dir\n",
+         -EINVAL,
+         "must be a mapping of keys to values",
+         {UNCHECKED}},
+        {"YAML 1.1 boolean where a path goes",
+         "socket: yes\n",
+         -EINVAL,
+         "socket: must be an absolute path, got true",
+         {UNCHECKED}},
+        {"syntax error", "socket: [\n", -EBADMSG, "line", {UNCHECKED}},
+        {"duplicate key", "socket: /a.sock\nsocket: /b.sock\n", -EBADMSG, "socket", {UNCHECKED}},
 };
 
 static char *write_file(const char *name, const char *text)
