@@ -34,6 +34,13 @@ int config_init(struct nano_config *config);
  * naming the key; a missing file -> -ENOENT. */
 int config_load_file(struct nano_config *config, const char *path, struct nano_err *err);
 
+/* Applies one command-line flag over *config: name is the flag without its dashes
+ * ("state-dir", "max-request-bytes": the config key with '-' for '_'), value its argument as
+ * typed. Unknown name or bad value -> -EINVAL with a message naming the flag. Flags are applied
+ * after the file, which is what gives them precedence. */
+int config_apply_flag(struct nano_config *config, const char *name, const char *value,
+                      struct nano_err *err);
+
 void config_done(struct nano_config *config);
 
-const char *config_cgroup_driver_name(enum config_cgroup_driver driver);
+const char *config_cgroup_driver_name(enum config_cgroup_driver driver); /* "auto", "v2", "v1" */

@@ -29,12 +29,18 @@ struct http_response {
 	const char *content_type; /* static string */
 	char *body;               /* owned */
 	size_t body_len;
-	char **warnings; /* one `Warning: 299 - "..."` header each */
+	char **warnings;   /* one `Warning: 299 - "..."` header each */
+	const char *allow; /* static string: the Allow header of a 405, NULL for none */
 };
+
+/* Releases what a response owns (body, warnings) and zeroes it. */
+void http_response_done(struct http_response *resp);
 
 struct http_server;
 
-/* Serves on listen_fd (already bound and listening; the server takes ownership). */
+/* Serves on listen_fd (already bound and listening; the server takes ownership, also on
+ * failure). A request whose body passes max_request_bytes is answered 413 without reaching the
+ * routes. */
 int http_server_new(sd_event *event, int listen_fd, size_t max_request_bytes,
                     struct nanoletd *daemon, struct http_server **out, struct nano_err *err);
 struct http_server *http_server_free(struct http_server *server);

@@ -1,5 +1,9 @@
-/* daemon/nanoletd.h: the daemon's one context, handed to the routes. */
+/* daemon/nanoletd.h: the daemon's one context, handed to the routes, and its life cycle:
+ * nanoletd_start() acts on a read config (directories, cgroup layout, socket, HTTP server, signal
+ * sources), nanoletd_run() serves until SIGTERM/SIGINT, nanoletd_done() releases everything. */
 #pragma once
+
+#include <stdbool.h>
 
 #include <systemd/sd-event.h>
 
@@ -14,6 +18,22 @@ struct nanoletd {
 	struct http_server *http;
 	struct cgroup_host host; /* what statfs found at start */
 	char *cgroup_root;       /* resolved nanolet root (cgroup path), never NULL once started */
+	enum config_cgroup_driver cgroup_driver; /* resolved: CONFIG_CGROUP_V2 or _V1, never AUTO */
+	bool socket_activated;                   /* the socket came from systemd (LISTEN_FDS) */
+	bool socket_created;                     /* we bound config.socket: unlink it on exit */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION
+
+/* Picks the cgroup driver and root from the host layout, the config and the text of
+ * /proc/self/cgroup: driver auto -> v2 on a unified host, v1 otherwise; a forced driver the host
+ * cannot serve -> -EINVAL. Root: config.cgroup_root when set, else "<own cgroup>/nanolet", the
+ * own cgroup being the 0:: entry for v2 and the memory controller's for v1. Pure: no I/O. */
+int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgroup,
+                            struct nano_err *err);
+
+/* Takes ownership of daemon->config (already read). */
+int nanoletd_start(struct nanoletd *daemon, struct nano_err *err);
+/* Serves until a SIGTERM or SIGINT; returns 0 on a clean stop. */
+int nanoletd_run(struct nanoletd *daemon);
+void nanoletd_done(struct nanoletd *daemon);

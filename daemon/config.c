@@ -1,0 +1,337 @@
+/* daemon/config.c: nanoletd's settings — the embedded defaults, the YAML file over them, and
+ * command-line flags over both. One table lists every key; a file value and a flag value go
+ * through the same check, so a key cannot accept in one place what it refuses in the other.
+ * Nothing here acts on a setting (no mkdir, no socket): main.c does, after everything is read. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/un.h>
+
+#include "spec/spec.h"
+
+/* A request body is buffered whole before it is decoded: more than this is never sensible. */
+#define CONFIG_MAX_REQUEST_BYTES (INT64_C(1) << 30)
+/* A config file larger than this is not a config file. */
+#define CONFIG_MAX_FILE_BYTES (1 << 20)
+
+enum key_type {
+	KEY_PATH,        /* absolute filesystem path */
+	KEY_SOCKET_PATH, /* absolute path that fits in sockaddr_un.sun_path */
+	KEY_CGROUP_PATH, /* absolute cgroup path, or null for "under the daemon's own cgroup" */
+	KEY_DRIVER,      /* auto | v2 | v1 */
+	KEY_BYTES,       /* positive integer, or a quantity string ("1Mi") */
+	KEY_PIDS,        /* positive integer, or -1 for no limit */
+	KEY_LOG_LEVEL,   /* error | warning | info | debug */
+};
+
+struct config_key {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+};
+
+static const struct config_key config_keys[] = {
+        {"socket", KEY_SOCKET_PATH, offsetof(struct nano_config, socket)},
+        {"state_dir", KEY_PATH, offsetof(struct nano_config, state_dir)},
+        {"run_dir", KEY_PATH, offsetof(struct nano_config, run_dir)},
+        {"log_dir", KEY_PATH, offsetof(struct nano_config, log_dir)},
+        {"cgroup_root", KEY_CGROUP_PATH, offsetof(struct nano_config, cgroup_root)},
+        {"cgroup_driver", KEY_DRIVER, offsetof(struct nano_config, cgroup_driver)},
+        {"max_request_bytes", KEY_BYTES, offsetof(struct nano_config, max_request_bytes)},
+        {"pod_pids_limit", KEY_PIDS, offsetof(struct nano_config, pod_pids_limit)},
+        {"log_level", KEY_LOG_LEVEL, offsetof(struct nano_config, log_level)},
+};
+
+static const char *const driver_names[] = {
+        [CONFIG_CGROUP_AUTO] = "auto",
+        [CONFIG_CGROUP_V2] = "v2",
+        [CONFIG_CGROUP_V1] = "v1",
+};
+
+const char *config_cgroup_driver_name(enum config_cgroup_driver driver)
+{
+	if ((size_t)driver >= ELEMENTSOF(driver_names))
+		return "unknown";
+	return driver_names[driver];
+}
+
+int config_init(struct nano_config *config)
+{
+	*config = (struct nano_config){
+	        .socket = strdup("/run/nanolet/nanolet.sock"),
+	        .state_dir = strdup("/var/lib/nanolet"),
+	        .run_dir = strdup("/run/nanolet"),
+	        .log_dir = strdup("/var/log/nanolet"),
+	        .cgroup_root = NULL,
+	        .cgroup_driver = CONFIG_CGROUP_AUTO,
+	        .max_request_bytes = 1048576,
+	        .pod_pids_limit = 4096,
+	        .log_level = LOG_LEVEL_INFO,
+	};
+	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir) {
+		config_done(config);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void config_done(struct nano_config *config)
+{
+	if (!config)
+		return;
+	free(config->socket);
+	free(config->state_dir);
+	free(config->run_dir);
+	free(config->log_dir);
+	free(config->cgroup_root);
+	*config = (struct nano_config){0};
+}
+
+static const struct config_key *key_find(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+/* The value as the file spelled it, for messages: "12", "\"v3\"", "true". */
+static char *value_text(const json_t *value)
+{
+	char *s = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+
+	return s ? s : strdup("?");
+}
+
+static int want(struct nano_err *err, const json_t *value, const char *allowed)
+{
+	_cleanup_free_ char *got = value_text(value);
+
+	return nano_err_set(err, EINVAL, "must be %s, got %s", allowed, got);
+}
+
+/* A JSON string without embedded NULs, or NULL. */
+static const char *plain_string(const json_t *value)
+{
+	const char *s = json_string_value(value);
+
+	if (!s || strlen(s) != json_string_length(value))
+		return NULL;
+	return s;
+}
+
+static int set_string(char **field, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int set_path(char **field, const json_t *value, bool socket, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (!s || s[0] != '/')
+		return want(err, value, "an absolute path");
+	if (socket && strlen(s) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return want(err, value,
+		            "a path shorter than 108 bytes (the limit of a unix socket)");
+	return set_string(field, s);
+}
+
+/* Whether a path has a ".." component: a cgroup root must not climb out of where it points. */
+static bool has_dotdot(const char *s)
+{
+	for (const char *p = s; (p = strstr(p, "..")); p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	return false;
+}
+
+static int set_cgroup_path(char **field, const json_t *value, struct nano_err *err)
+{
+	const char *s;
+
+	if (json_is_null(value)) {
+		free(*field);
+		*field = NULL;
+		return 0;
+	}
+	s = plain_string(value);
+	if (!s || s[0] != '/' || has_dotdot(s))
+		return want(err, value,
+		            "an absolute cgroup path such as \"/nanolet\" without \"..\", or null");
+	return set_string(field, s);
+}
+
+static int set_driver(enum config_cgroup_driver *field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	for (size_t i = 0; s && i < ELEMENTSOF(driver_names); i++)
+		if (strcmp(s, driver_names[i]) == 0) {
+			*field = (enum config_cgroup_driver)i;
+			return 0;
+		}
+	return want(err, value, "one of auto, v2, v1");
+}
+
+static int set_bytes(int64_t *field, const json_t *value, struct nano_err *err)
+{
+	static const char allowed[] = "a byte count from 1 to 1073741824, as an integer or a "
+	                              "quantity such as \"1Mi\"";
+	const char *s = plain_string(value);
+	int64_t n;
+
+	if (json_is_integer(value))
+		n = json_integer_value(value);
+	else if (!s || spec_quantity_parse(s, 1, &n) < 0)
+		return want(err, value, allowed);
+	if (n < 1 || n > CONFIG_MAX_REQUEST_BYTES)
+		return want(err, value, allowed);
+	*field = n;
+	return 0;
+}
+
+static int set_pids(int64_t *field, const json_t *value, struct nano_err *err)
+{
+	int64_t n;
+
+	if (!json_is_integer(value))
+		return want(err, value, "a positive integer, or -1 for no limit");
+	n = json_integer_value(value);
+	if (n < 1 && n != -1)
+		return want(err, value, "a positive integer, or -1 for no limit");
+	*field = n;
+	return 0;
+}
+
+static int set_log_level(enum log_level *field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (!s || log_level_from_string(s, field) < 0)
+		return want(err, value, "one of error, warning, info, debug");
+	return 0;
+}
+
+static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
+                   struct nano_err *err)
+{
+	void *field = (char *)config + key->offset;
+
+	switch (key->type) {
+	case KEY_PATH:
+		return set_path(field, value, false, err);
+	case KEY_SOCKET_PATH:
+		return set_path(field, value, true, err);
+	case KEY_CGROUP_PATH:
+		return set_cgroup_path(field, value, err);
+	case KEY_DRIVER:
+		return set_driver(field, value, err);
+	case KEY_BYTES:
+		return set_bytes(field, value, err);
+	case KEY_PIDS:
+		return set_pids(field, value, err);
+	case KEY_LOG_LEVEL:
+		return set_log_level(field, value, err);
+	}
+	return nano_err_set(err, EINVAL, "unhandled key type");
+}
+
+static int read_file(const char *path, char **out, size_t *out_len, struct nano_err *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (!f)
+		return nano_err_set(err, errno, "config %s: %s", path, strerror(errno));
+	buf = malloc(CONFIG_MAX_FILE_BYTES + 1);
+	if (!buf)
+		return nano_err_set(err, ENOMEM, "config %s: out of memory", path);
+	len = fread(buf, 1, CONFIG_MAX_FILE_BYTES + 1, f);
+	if (ferror(f))
+		return nano_err_set(err, EIO, "config %s: read error", path);
+	if (len > CONFIG_MAX_FILE_BYTES)
+		return nano_err_set(err, EFBIG, "config %s: larger than %d bytes", path,
+		                    CONFIG_MAX_FILE_BYTES);
+	buf[len] = '\0';
+	*out = TAKE_PTR(buf);
+	*out_len = len;
+	return 0;
+}
+
+int config_load_file(struct nano_config *config, const char *path, struct nano_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ json_t *doc = NULL;
+	const char *name;
+	json_t *value;
+	size_t len = 0;
+	int r;
+
+	r = read_file(path, &buf, &len, err);
+	if (r < 0)
+		return r;
+	r = spec_yaml_to_json(buf, len, &doc, err);
+	if (r < 0)
+		return nano_err_wrap(err, "config %s", path);
+	/* An empty file (or one with only comments) is a YAML null: the defaults stand. */
+	if (!doc || json_is_null(doc))
+		return 0;
+	if (!json_is_object(doc))
+		return nano_err_set(err, EINVAL, "config %s: must be a mapping of keys to values",
+		                    path);
+	json_object_foreach(doc, name, value)
+	{
+		const struct config_key *key = key_find(name);
+
+		if (!key)
+			return nano_err_set(err, EINVAL, "config %s: unknown key \"%s\"", path,
+			                    name);
+		r = key_set(config, key, value, err);
+		if (r < 0)
+			return nano_err_wrap(err, "config %s: %s", path, name);
+	}
+	return 0;
+}
+
+int config_apply_flag(struct nano_config *config, const char *name, const char *value,
+                      struct nano_err *err)
+{
+	_cleanup_free_ char *key_name = strdup(name);
+	_cleanup_json_ json_t *json = NULL;
+	const struct config_key *key;
+	char *end;
+	long long n;
+	int r;
+
+	if (!key_name)
+		return -ENOMEM;
+	for (char *p = key_name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+		else if (*p == '_')
+			*p = '-'; /* --state_dir is not a flag: keep it from matching */
+	key = key_find(key_name);
+	if (!key)
+		return nano_err_set(err, EINVAL, "--%s: unknown flag", name);
+	/* A flag is text; numbers are numbers when the whole argument is one. */
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if ((key->type == KEY_BYTES || key->type == KEY_PIDS) && *value && !*end && errno == 0)
+		json = json_integer(n);
+	else
+		json = json_string(value);
+	if (!json)
+		return nano_err_set(err, EINVAL, "--%s: not valid UTF-8", name);
+	r = key_set(config, key, json, err);
+	if (r < 0)
+		return nano_err_wrap(err, "--%s", name);
+	return 0;
+}

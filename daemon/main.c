@@ -1,0 +1,146 @@
+/* daemon/main.c: nanoletd's command line. Reads the flags, the config file (flags win over the
+ * file, the file over the embedded defaults), then hands over to nanoletd_start/run.
+ * Exit codes: 0 clean stop, 1 bad config or failure to start, 2 bad command line. */
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nanoletd.h"
+
+enum { EXIT_USAGE = 2 };
+
+static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"socket", required_argument, NULL, 's'},
+        {"state-dir", required_argument, NULL, 'S'},
+        {"run-dir", required_argument, NULL, 'R'},
+        {"log-dir", required_argument, NULL, 'L'},
+        {"cgroup-root", required_argument, NULL, 'g'},
+        {"cgroup-driver", required_argument, NULL, 'd'},
+        {"max-request-bytes", required_argument, NULL, 'm'},
+        {"pod-pids-limit", required_argument, NULL, 'p'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: nanoletd [OPTION]...\n"
+	        "Serve the nanolet API: Kubernetes Pods on this machine, without a cluster.\n"
+	        "\n"
+	        "  --config FILE            config file (default " CONFIG_DEFAULT_PATH
+	        ", read when it exists)\n"
+	        "  --socket PATH            API socket (default /run/nanolet/nanolet.sock)\n"
+	        "  --state-dir DIR          state: database, volumes (default /var/lib/nanolet)\n"
+	        "  --run-dir DIR            runtime files (default /run/nanolet)\n"
+	        "  --log-dir DIR            container logs (default /var/log/nanolet)\n"
+	        "  --cgroup-root PATH       cgroup for pods (default: nanolet/ under our own)\n"
+	        "  --cgroup-driver DRIVER   auto, v2 or v1 (default auto)\n"
+	        "  --max-request-bytes N    largest request body (default 1048576, or e.g. 1Mi)\n"
+	        "  --pod-pids-limit N       pids.max of each pod, -1 for none (default 4096)\n"
+	        "  --log-level LEVEL        error, warning, info or debug (default info)\n"
+	        "  --help                   show this help and exit\n"
+	        "  --version                show the version and git commit and exit\n"
+	        "\n"
+	        "Flags override the config file, which overrides the defaults.\n");
+}
+
+struct flag {
+	const char *name;
+	const char *value;
+};
+
+/* Under systemd, stderr is a journal stream or a file: the journal keeps levels as priorities. */
+static bool under_systemd(void)
+{
+	return getenv("INVOCATION_ID") || getenv("JOURNAL_STREAM");
+}
+
+int main(int argc, char **argv)
+{
+	struct nanoletd daemon = {0};
+	struct nano_err err = {0};
+	struct flag flags[ELEMENTSOF(options)];
+	size_t n_flags = 0;
+	const char *config_path = NULL;
+	int opt, index, r;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", options, &index)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("nanoletd %s (git commit %s)\n", NANOLET_VERSION,
+			       NANOLET_GIT_COMMIT);
+			return EXIT_SUCCESS;
+		case 'c':
+			config_path = optarg;
+			break;
+		case '?':
+			if (optopt)
+				fprintf(stderr, "nanoletd: option %s needs an argument\n",
+				        argv[optind - 1]);
+			else
+				fprintf(stderr, "nanoletd: unknown option %s\n", argv[optind - 1]);
+			fprintf(stderr, "Try 'nanoletd --help'.\n");
+			return EXIT_USAGE;
+		default:
+			/* Later flags win, as they would on any command line: keep them in order.
+			 */
+			if (n_flags == ELEMENTSOF(flags))
+				n_flags--;
+			flags[n_flags++] = (struct flag){options[index].name, optarg};
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nanoletd: unexpected argument %s\nTry 'nanoletd --help'.\n",
+		        argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (under_systemd())
+		log_set_journal(true);
+
+	r = config_init(&daemon.config);
+	if (r < 0) {
+		log_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	/* An explicit --config must exist; the default path is read only when it does. */
+	if (config_path || access(CONFIG_DEFAULT_PATH, F_OK) == 0) {
+		r = config_load_file(&daemon.config,
+		                     config_path ? config_path : CONFIG_DEFAULT_PATH, &err);
+		if (r < 0) {
+			log_error("%s", err.message ? err.message : strerror(-r));
+			nano_err_clear(&err);
+			config_done(&daemon.config);
+			return EXIT_FAILURE;
+		}
+	}
+	for (size_t i = 0; i < n_flags; i++) {
+		r = config_apply_flag(&daemon.config, flags[i].name, flags[i].value, &err);
+		if (r < 0) {
+			fprintf(stderr, "nanoletd: %s\n", err.message ? err.message : strerror(-r));
+			nano_err_clear(&err);
+			config_done(&daemon.config);
+			return EXIT_USAGE;
+		}
+	}
+	log_set_level(daemon.config.log_level);
+
+	r = nanoletd_start(&daemon, &err);
+	if (r >= 0)
+		r = nanoletd_run(&daemon);
+	else
+		log_error("%s", err.message ? err.message : strerror(-r));
+	if (r < 0 && err.errnum == 0)
+		log_error("event loop: %s", strerror(-r));
+	nano_err_clear(&err);
+	nanoletd_done(&daemon);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,240 @@
+/* daemon/routes.c: which handler answers which method and path, the generic endpoints
+ * (/healthz, /readyz, /version), and the Kubernetes Status every error is answered with.
+ *
+ * Error classes (struct nano_err.errnum, as pkg/util/util.h lays out) map to one answer each:
+ *   EBADMSG      400 BadRequest
+ *   EINVAL       422 Invalid                 message as set by the handler, details.causes[]
+ *   EMSGSIZE     413 RequestEntityTooLarge
+ *   EMEDIUMTYPE  415 UnsupportedMediaType
+ *   ENOSYS       501 NotImplemented          a nanolet choice: Kubernetes has no such reason,
+ *                                            but a feature that is not there yet is not a 500
+ *   anything else 500 InternalError
+ * A known path with another method is 405 MethodNotAllowed with an Allow header; anything else
+ * is 404 NotFound. Handlers live elsewhere (api_pods.c); nothing here reads a Pod. */
+#include "routes.h"
+
+#include <string.h>
+
+#include "nanoletd.h"
+
+#define CONTENT_TYPE_JSON "application/json"
+#define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
+
+#if defined(__x86_64__)
+#define PLATFORM_ARCH "amd64"
+#elif defined(__aarch64__)
+#define PLATFORM_ARCH "arm64"
+#elif defined(__i386__)
+#define PLATFORM_ARCH "386"
+#elif defined(__arm__)
+#define PLATFORM_ARCH "arm"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define PLATFORM_ARCH "riscv64"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PLATFORM_ARCH "ppc64le"
+#elif defined(__s390x__)
+#define PLATFORM_ARCH "s390x"
+#else
+#define PLATFORM_ARCH "unknown"
+#endif
+
+static void set_text(struct http_response *resp, unsigned code, const char *text)
+{
+	resp->code = code;
+	resp->content_type = CONTENT_TYPE_TEXT;
+	resp->body = strdup(text);
+	resp->body_len = resp->body ? strlen(text) : 0;
+}
+
+void routes_json(struct http_response *resp, unsigned code, json_t *json)
+{
+	char *body = json ? json_dumps(json, JSON_COMPACT) : NULL;
+
+	json_decref(json);
+	free(resp->body);
+	if (!body) {
+		resp->body = NULL;
+		set_text(resp, 500, "out of memory\n");
+		return;
+	}
+	resp->code = code;
+	resp->content_type = CONTENT_TYPE_JSON;
+	resp->body = body;
+	resp->body_len = strlen(body);
+}
+
+static json_t *status_new(unsigned code, const char *reason, const char *message)
+{
+	return json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind", "Status", "apiVersion",
+	                 "v1", "metadata", "status", "Failure", "message", message ? message : "",
+	                 "reason", reason, "code", (int)code);
+}
+
+void routes_status(struct http_response *resp, unsigned code, const char *reason,
+                   const char *message)
+{
+	routes_json(resp, code, status_new(code, reason, message));
+}
+
+void routes_error(struct http_response *resp, const struct nano_err *err)
+{
+	int errnum = err ? err->errnum : 0;
+	const char *message = err && err->message ? err->message : NULL;
+	const char *reason;
+	unsigned code;
+	json_t *status;
+
+	switch (errnum) {
+	case EBADMSG:
+		code = 400, reason = "BadRequest";
+		break;
+	case EINVAL:
+		code = 422, reason = "Invalid";
+		break;
+	case EMSGSIZE:
+		code = 413, reason = "RequestEntityTooLarge";
+		break;
+	case EMEDIUMTYPE:
+		code = 415, reason = "UnsupportedMediaType";
+		break;
+	case ENOSYS:
+		code = 501, reason = "NotImplemented";
+		break;
+	default:
+		code = 500, reason = "InternalError";
+		break;
+	}
+	if (!message)
+		message = errnum ? strerror(errnum) : "unknown error";
+	status = status_new(code, reason, message);
+	if (status && err && err->n_causes > 0) {
+		json_t *causes = json_array();
+
+		for (size_t i = 0; causes && i < err->n_causes; i++)
+			json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason",
+			                                        err->causes[i].reason, "message",
+			                                        err->causes[i].message, "field",
+			                                        err->causes[i].field));
+		json_object_set_new(status, "details", json_pack("{s:o}", "causes", causes));
+	}
+	routes_json(resp, code, status);
+}
+
+/* ---- generic endpoints ------------------------------------------------------------------- */
+
+static void handle_version(struct nanoletd *daemon, struct http_response *resp)
+{
+	const char *driver = config_cgroup_driver_name(daemon->cgroup_driver);
+	char major[16] = "0", minor[16] = "0";
+	_cleanup_free_ char *git_version = strdupf("v%s", NANOLET_VERSION);
+
+	/* Kubernetes' version.Info carries major and minor as strings. */
+	(void)sscanf(NANOLET_VERSION, "%15[0-9].%15[0-9]", major, minor);
+	routes_json(resp, 200,
+	            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?}}", "major",
+	                      major, "minor", minor, "gitVersion", git_version ? git_version : "",
+	                      "gitCommit", NANOLET_GIT_COMMIT, "platform", "linux/" PLATFORM_ARCH,
+	                      "cgroupDriver", driver, "nanolet", "version", NANOLET_VERSION,
+	                      "cgroupDriver", driver, "cgroupMode",
+	                      cgroup_mode_name(daemon->host.mode), "cgroupRoot",
+	                      daemon->cgroup_root));
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+static bool method_is(const struct http_request *req, const char *method)
+{
+	return req->method && strcmp(req->method, method) == 0;
+}
+
+static bool is_get(const struct http_request *req)
+{
+	return method_is(req, "GET") || method_is(req, "HEAD");
+}
+
+static void method_not_allowed(struct http_response *resp, const char *allow)
+{
+	routes_status(resp, 405, "MethodNotAllowed",
+	              "the server does not allow this method on the requested resource");
+	resp->allow = allow;
+}
+
+/* RFC 1123 label, as Kubernetes requires of a namespace: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at
+ * most 63 characters. */
+static bool is_dns1123_label(const char *s, size_t len)
+{
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* "/api/v1/namespaces/{ns}/pods": *ns and *ns_len point into path. */
+static bool match_namespaced(const char *path, const char *resource, const char **ns,
+                             size_t *ns_len)
+{
+	static const char prefix[] = "/api/v1/namespaces/";
+	const char *slash;
+
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	*ns = path + sizeof(prefix) - 1;
+	slash = strchr(*ns, '/');
+	if (!slash || slash == *ns || strcmp(slash + 1, resource) != 0)
+		return false;
+	*ns_len = (size_t)(slash - *ns);
+	return true;
+}
+
+static void handle_pods(struct nanoletd *daemon, const struct http_request *req, const char *ns,
+                        size_t ns_len, struct http_response *resp)
+{
+	_cleanup_free_ char *name = strndup(ns, ns_len);
+
+	if (!method_is(req, "POST"))
+		return method_not_allowed(resp, "POST");
+	if (!name)
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	if (!is_dns1123_label(name, ns_len)) {
+		_cleanup_free_ char *message = strdupf(
+		        "namespace \"%s\" is invalid: a lowercase RFC 1123 label must consist of "
+		        "lower "
+		        "case alphanumeric characters or '-', start and end with an alphanumeric "
+		        "character, and be at most 63 characters",
+		        name);
+
+		return routes_status(resp, 400, "BadRequest", message ? message : "bad namespace");
+	}
+	api_pods_create(daemon, req, name, resp);
+}
+
+void routes_handle(struct nanoletd *daemon, const struct http_request *req,
+                   struct http_response *resp)
+{
+	const char *path = req->path ? req->path : "";
+	const char *ns;
+	size_t ns_len;
+
+	*resp = (struct http_response){0};
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
+		/* Serving at all is both: nothing the daemon starts later can make it unready. */
+		if (!is_get(req))
+			return method_not_allowed(resp, "GET, HEAD");
+		return set_text(resp, 200, "ok");
+	}
+	if (strcmp(path, "/version") == 0) {
+		if (!is_get(req))
+			return method_not_allowed(resp, "GET, HEAD");
+		return handle_version(daemon, resp);
+	}
+	if (strcmp(path, "/apis/nanolet.io/v1/isolationplans") == 0) {
+		if (!method_is(req, "POST"))
+			return method_not_allowed(resp, "POST");
+		return api_isolationplans_create(daemon, req, resp);
+	}
+	if (match_namespaced(path, "pods", &ns, &ns_len))
+		return handle_pods(daemon, req, ns, ns_len, resp);
+	routes_status(resp, 404, "NotFound", "the server could not find the requested resource");
+}

@@ -1,0 +1,177 @@
+/* daemon/socket.c: the API socket. Either systemd passes it (socket activation: the unit's
+ * SocketMode/SocketGroup apply and we never unlink it), or we bind it ourselves: mode 0660, group
+ * nanolet when that group exists. A socket file left by a daemon that died is replaced; one that
+ * a live daemon answers on is not — two daemons on one socket would split the API. */
+#include "socket.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <systemd/sd-daemon.h>
+
+int mkdir_p(const char *path, unsigned mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+static int parent_dir(const char *path, char **out)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return -EINVAL;
+	*out = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	return *out ? 0 : -ENOMEM;
+}
+
+static int fill_addr(const char *path, struct sockaddr_un *addr)
+{
+	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr->sun_path, path);
+	return 0;
+}
+
+/* 1 when a server accepts connections on path, 0 when the socket is stale, -errno else. */
+static int socket_is_live(const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_un addr;
+	int r = fill_addr(path, &addr);
+
+	if (r < 0)
+		return r;
+	/* Non-blocking: a live server with a full backlog answers EAGAIN rather than hanging us. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+		return 1;
+	if (errno == EAGAIN || errno == EINPROGRESS)
+		return 1;
+	if (errno == ECONNREFUSED)
+		return 0;
+	return -errno;
+}
+
+static int socket_from_systemd(int *out, struct nano_err *err)
+{
+	int n = sd_listen_fds(1);
+
+	if (n < 0)
+		return nano_err_set(err, -n, "LISTEN_FDS: %s", strerror(-n));
+	if (n == 0)
+		return 0;
+	if (n > 1)
+		return nano_err_set(err, EINVAL, "systemd passed %d sockets, expected one", n);
+	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0)
+		return nano_err_set(
+		        err, EINVAL,
+		        "the socket systemd passed is not a listening unix stream socket");
+	if (fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(SD_LISTEN_FDS_START, F_SETFL, fcntl(SD_LISTEN_FDS_START, F_GETFL) | O_NONBLOCK) <
+	            0)
+		return nano_err_set(err, errno, "passed socket: %s", strerror(errno));
+	*out = SD_LISTEN_FDS_START;
+	return 1;
+}
+
+static int clear_path(const char *path, struct nano_err *err)
+{
+	struct stat st;
+	int r;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return nano_err_set(err, errno, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return nano_err_set(err, EEXIST,
+		                    "%s exists and is not a socket: refusing to replace it", path);
+	r = socket_is_live(path);
+	if (r > 0)
+		return nano_err_set(err, EADDRINUSE, "another nanoletd is serving on %s", path);
+	if (r < 0)
+		return nano_err_set(err, -r, "probe %s: %s", path, strerror(-r));
+	log_info("removing stale socket %s", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nano_err_set(err, errno, "remove stale socket %s: %s", path,
+		                    strerror(errno));
+	return 0;
+}
+
+int socket_listen_unix(const char *path, bool *activated, bool *created, struct nano_err *err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_un addr;
+	struct group *group;
+	mode_t old_umask;
+	int r;
+
+	*activated = *created = false;
+	r = socket_from_systemd(&fd, err);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		*activated = true;
+		return TAKE_FD(fd);
+	}
+
+	r = fill_addr(path, &addr);
+	if (r < 0)
+		return nano_err_set(err, -r, "socket path %s is too long", path);
+	r = parent_dir(path, &parent);
+	if (r < 0)
+		return nano_err_set(err, -r, "socket path %s: no parent directory", path);
+	r = mkdir_p(parent, 0755);
+	if (r < 0)
+		return nano_err_set(err, -r, "create %s: %s", parent, strerror(-r));
+	r = clear_path(path, err);
+	if (r < 0)
+		return r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return nano_err_set(err, errno, "socket: %s", strerror(errno));
+	/* bind() creates the file with 0777 & ~umask; fchmod on an AF_UNIX socket fd does not
+	 * reach the file, so the umask is what sets 0660 from the first moment. */
+	old_umask = umask(0117);
+	r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old_umask);
+	if (r < 0)
+		return nano_err_set(err, errno, "bind %s: %s", path, strerror(errno));
+	*created = true;
+
+	group = getgrnam("nanolet");
+	if (group && chown(path, (uid_t)-1, group->gr_gid) < 0)
+		log_warn("chown %s to group nanolet: %s", path, strerror(errno));
+	if (listen(fd, SOMAXCONN) < 0) {
+		r = -errno;
+		unlink(path);
+		*created = false;
+		return nano_err_set(err, -r, "listen %s: %s", path, strerror(-r));
+	}
+	return TAKE_FD(fd);
+}

@@ -1,0 +1,17 @@
+/* daemon/socket.h: the API's listening unix socket, passed by systemd or bound here. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "util/util.h"
+
+/* Returns a listening AF_UNIX stream socket (non-blocking, close-on-exec):
+ *  - the one systemd passed (LISTEN_FDS=1, a unix stream socket): *activated = true;
+ *  - else binds path (mode 0660, group nanolet when it exists, parent created 0755). A path
+ *    where a server answers -> -EADDRINUSE "another nanoletd is serving on PATH"; a stale socket
+ *    (nobody listening) is replaced; any other file is refused (-EEXIST).
+ * *created tells whether the caller must unlink path on exit. */
+int socket_listen_unix(const char *path, bool *activated, bool *created, struct nano_err *err);
+
+/* mkdir -p: creates every missing component of path with mode (umask applies). */
+int mkdir_p(const char *path, unsigned mode);

@@ -1,0 +1,483 @@
+/* tests/unit/test_config.c: nanoletd's settings — defaults, the YAML file, flags over the file.
+ *
+ * Two tables: file rows (the file's text, the return code, a piece of the message, and what the
+ * config must hold after), flag rows (flag name and value, likewise). Then the shipped
+ * configs/nanolet.yaml must equal the defaults, and a flag must win over the file.
+ * This file must not start a daemon or touch /etc: files live in a temporary directory.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+
+static char tmpdir[] = "/tmp/nanolet-test-config-XXXXXX";
+
+/* What a row expects to find in the config after loading; NULL/0 fields are not checked. */
+struct expect {
+	const char *socket;
+	const char *state_dir;
+	const char *run_dir;
+	const char *log_dir;
+	const char *cgroup_root;
+	int cgroup_driver; /* -1: not checked */
+	int64_t max_request_bytes;
+	int64_t pod_pids_limit;
+	int log_level; /* -1: not checked */
+};
+
+#define UNCHECKED .cgroup_driver = -1, .log_level = -1
+
+struct file_case {
+	const char *name;
+	const char *text;
+	int rc;
+	const char *message; /* a substring of err.message when rc < 0 */
+	struct expect expect;
+};
+
+static const struct file_case file_cases[] = {
+        /* defaults stand */
+        {"empty file",
+         "",
+         0,
+         NULL,
+         {.socket = "/run/nanolet/nanolet.sock",
+          .state_dir = "/var/lib/nanolet",
+          .run_dir = "/run/nanolet",
+          .log_dir = "/var/log/nanolet",
+          .cgroup_driver = CONFIG_CGROUP_AUTO,
+          .max_request_bytes = 1048576,
+          .pod_pids_limit = 4096,
+          .log_level = LOG_LEVEL_INFO}},
+        {"only comments",
+         "# nothing\n\n",
+         0,
+         NULL,
+         {.socket = "/run/nanolet/nanolet.sock", UNCHECKED}},
+        {"explicit null document", "~\n", 0, NULL, {.max_request_bytes = 1048576, UNCHECKED}},
+
+        /* each key */
+        {"socket", "socket: /tmp/n.sock\n", 0, NULL, {.socket = "/tmp/n.sock", UNCHECKED}},
+        {"state_dir", "state_dir: /srv/state\n", 0, NULL, {.state_dir = "/srv/state", UNCHECKED}},
+        {"run_dir", "run_dir: /run/x\n", 0, NULL, {.run_dir = "/run/x", UNCHECKED}},
+        {"log_dir", "log_dir: /var/log/x\n", 0, NULL, {.log_dir = "/var/log/x", UNCHECKED}},
+        {"cgroup_root",
+         "cgroup_root: /nanolet.slice/pods\n",
+         0,
+         NULL,
+         {.cgroup_root = "/nanolet.slice/pods", UNCHECKED}},
+        {"cgroup_root null", "cgroup_root: null\n", 0, NULL, {UNCHECKED}},
+        {"cgroup_driver v1",
+         "cgroup_driver: v1\n",
+         0,
+         NULL,
+         {.cgroup_driver = CONFIG_CGROUP_V1, .log_level = -1}},
+        {"cgroup_driver v2",
+         "cgroup_driver: v2\n",
+         0,
+         NULL,
+         {.cgroup_driver = CONFIG_CGROUP_V2, .log_level = -1}},
+        {"cgroup_driver auto",
+         "cgroup_driver: auto\n",
+         0,
+         NULL,
+         {.cgroup_driver = CONFIG_CGROUP_AUTO, .log_level = -1}},
+        {"max_request_bytes integer",
+         "max_request_bytes: 4096\n",
+         0,
+         NULL,
+         {.max_request_bytes = 4096, UNCHECKED}},
+        {"max_request_bytes quantity",
+         "max_request_bytes: 2Mi\n",
+         0,
+         NULL,
+         {.max_request_bytes = 2097152, UNCHECKED}},
+        {"pod_pids_limit", "pod_pids_limit: 100\n", 0, NULL, {.pod_pids_limit = 100, UNCHECKED}},
+        {"pod_pids_limit unlimited",
+         "pod_pids_limit: -1\n",
+         0,
+         NULL,
+         {.pod_pids_limit = -1, UNCHECKED}},
+        {"log_level debug",
+         "log_level: debug\n",
+         0,
+         NULL,
+         {.cgroup_driver = -1, .log_level = LOG_LEVEL_DEBUG}},
+        {"log_level error",
+         "log_level: error\n",
+         0,
+         NULL,
+         {.cgroup_driver = -1, .log_level = LOG_LEVEL_ERROR}},
+        {"several keys",
+         "socket: /a.sock\nlog_level: warning\npod_pids_limit: 7\n",
+         0,
+         NULL,
+         {.socket = "/a.sock",
+          .pod_pids_limit = 7,
+          .cgroup_driver = -1,
+          .log_level = LOG_LEVEL_WARNING}},
+
+        /* refused, naming the key */
+        {"unknown key", "foo: 1\n", -EINVAL, "unknown key \"foo\"", {UNCHECKED}},
+        {"unknown key after good ones",
+         "socket: /a.sock\nsokcet: /b.sock\n",
+         -EINVAL,
+         "unknown key \"sokcet\"",
+         {UNCHECKED}},
+        {"driver not allowed",
+         "cgroup_driver: v3\n",
+         -EINVAL,
+         "cgroup_driver: must be one of auto, v2, v1, got \"v3\"",
+         {UNCHECKED}},
+        {"driver wrong type",
+         "cgroup_driver: 2\n",
+         -EINVAL,
+         "cgroup_driver: must be one of",
+         {UNCHECKED}},
+        {"relative state_dir",
+         "state_dir: var/lib\n",
+         -EINVAL,
+         "state_dir: must be an absolute path, got \"var/lib\"",
+         {UNCHECKED}},
+        {"socket wrong type",
+         "socket: [1, 2]\n",
+         -EINVAL,
+         "socket: must be an absolute path",
+         {UNCHECKED}},
+        {"socket too long",
+         "socket: "
+         "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+         -EINVAL,
+         "socket: must be a path shorter than 108 bytes",
+         {UNCHECKED}},
+        {"cgroup_root climbing out",
+         "cgroup_root: /a/../b\n",
+         -EINVAL,
+         "cgroup_root: must be an absolute cgroup path",
+         {UNCHECKED}},
+        {"cgroup_root relative",
+         "cgroup_root: nanolet\n",
+         -EINVAL,
+         "cgroup_root: must be an absolute cgroup path",
+         {UNCHECKED}},
+        {"max_request_bytes zero",
+         "max_request_bytes: 0\n",
+         -EINVAL,
+         "max_request_bytes: must be a byte count from 1 to 1073741824",
+         {UNCHECKED}},
+        {"max_request_bytes too big",
+         "max_request_bytes: 2Gi\n",
+         -EINVAL,
+         "max_request_bytes: must be a byte count",
+         {UNCHECKED}},
+        {"max_request_bytes bad quantity",
+         "max_request_bytes: 12Mb\n",
+         -EINVAL,
+         "max_request_bytes: must be a byte count",
+         {UNCHECKED}},
+        {"max_request_bytes boolean",
+         "max_request_bytes: true\n",
+         -EINVAL,
+         "max_request_bytes: must be a byte count",
+         {UNCHECKED}},
+        {"pod_pids_limit zero",
+         "pod_pids_limit: 0\n",
+         -EINVAL,
+         "pod_pids_limit: must be a positive integer, or -1 for no limit, got 0",
+         {UNCHECKED}},
+        {"pod_pids_limit string",
+         "pod_pids_limit: many\n",
+         -EINVAL,
+         "pod_pids_limit: must be a positive integer",
+         {UNCHECKED}},
+        {"log_level unknown",
+         "log_level: verbose\n",
+         -EINVAL,
+         "log_level: must be one of error, warning, info, debug, got \"verbose\"",
+         {UNCHECKED}},
+        {"not a mapping", "[1, 2]\n", -EINVAL, "must be a mapping of keys to values", {UNCHECKED}},
+        {"a YAML list",
+         "- socket\n- state_dir\n",
+         -EINVAL,
+         "must be a mapping of keys to values",
+         {UNCHECKED}},
+        {"YAML 1.1 boolean where a path goes",
+         "socket: yes\n",
+         -EINVAL,
+         "socket: must be an absolute path, got true",
+         {UNCHECKED}},
+        {"syntax error", "socket: [\n", -EBADMSG, "line", {UNCHECKED}},
+        {"duplicate key", "socket: /a.sock\nsocket: /b.sock\n", -EBADMSG, "socket", {UNCHECKED}},
+};
+
+static char *write_file(const char *name, const char *text)
+{
+	char *path = strdupf("%s/%s", tmpdir, name);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(path);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void check_expect(const struct nano_config *c, const struct expect *e, const char *name)
+{
+	if (e->socket)
+		ck_assert_msg(strcmp(c->socket, e->socket) == 0, "%s: socket %s", name, c->socket);
+	if (e->state_dir)
+		ck_assert_msg(strcmp(c->state_dir, e->state_dir) == 0, "%s: state_dir", name);
+	if (e->run_dir)
+		ck_assert_msg(strcmp(c->run_dir, e->run_dir) == 0, "%s: run_dir", name);
+	if (e->log_dir)
+		ck_assert_msg(strcmp(c->log_dir, e->log_dir) == 0, "%s: log_dir", name);
+	if (e->cgroup_root)
+		ck_assert_msg(c->cgroup_root && strcmp(c->cgroup_root, e->cgroup_root) == 0,
+		              "%s: cgroup_root", name);
+	if (e->cgroup_driver >= 0)
+		ck_assert_msg((int)c->cgroup_driver == e->cgroup_driver, "%s: cgroup_driver %d",
+		              name, c->cgroup_driver);
+	if (e->max_request_bytes)
+		ck_assert_msg(c->max_request_bytes == e->max_request_bytes,
+		              "%s: max_request_bytes %" PRId64, name, c->max_request_bytes);
+	if (e->pod_pids_limit)
+		ck_assert_msg(c->pod_pids_limit == e->pod_pids_limit, "%s: pod_pids_limit %" PRId64,
+		              name, c->pod_pids_limit);
+	if (e->log_level >= 0)
+		ck_assert_msg((int)c->log_level == e->log_level, "%s: log_level %d", name,
+		              c->log_level);
+}
+
+START_TEST(test_file)
+{
+	const struct file_case *t = &file_cases[_i];
+	_cleanup_free_ char *path = write_file("nanolet.yaml", t->text);
+	struct nano_config config;
+	struct nano_err err = {0};
+	int r;
+
+	ck_assert_int_eq(config_init(&config), 0);
+	r = config_load_file(&config, path, &err);
+	ck_assert_msg(r == t->rc, "%s: rc %d, want %d (%s)", t->name, r, t->rc,
+	              err.message ? err.message : "");
+	if (r < 0) {
+		_cleanup_free_ char *prefix = strdupf("config %s: ", path);
+
+		ck_assert_msg(err.message && strncmp(err.message, prefix, strlen(prefix)) == 0,
+		              "%s: message %s does not name the file", t->name, err.message);
+		ck_assert_msg(strstr(err.message, t->message), "%s: message \"%s\" lacks \"%s\"",
+		              t->name, err.message, t->message);
+	} else {
+		check_expect(&config, &t->expect, t->name);
+	}
+	if (strcmp(t->name, "cgroup_root null") == 0)
+		ck_assert_ptr_null(config.cgroup_root);
+	nano_err_clear(&err);
+	config_done(&config);
+}
+END_TEST
+
+struct flag_case {
+	const char *name;
+	const char *flag;
+	const char *value;
+	int rc;
+	const char *message;
+	struct expect expect;
+};
+
+static const struct flag_case flag_cases[] = {
+        {"socket", "socket", "/tmp/f.sock", 0, NULL, {.socket = "/tmp/f.sock", UNCHECKED}},
+        {"state-dir", "state-dir", "/srv/s", 0, NULL, {.state_dir = "/srv/s", UNCHECKED}},
+        {"run-dir", "run-dir", "/srv/r", 0, NULL, {.run_dir = "/srv/r", UNCHECKED}},
+        {"log-dir", "log-dir", "/srv/l", 0, NULL, {.log_dir = "/srv/l", UNCHECKED}},
+        {"cgroup-root", "cgroup-root", "/x", 0, NULL, {.cgroup_root = "/x", UNCHECKED}},
+        {"cgroup-driver",
+         "cgroup-driver",
+         "v2",
+         0,
+         NULL,
+         {.cgroup_driver = CONFIG_CGROUP_V2, .log_level = -1}},
+        {"max-request-bytes integer",
+         "max-request-bytes",
+         "12",
+         0,
+         NULL,
+         {.max_request_bytes = 12, UNCHECKED}},
+        {"max-request-bytes quantity",
+         "max-request-bytes",
+         "1Ki",
+         0,
+         NULL,
+         {.max_request_bytes = 1024, UNCHECKED}},
+        {"pod-pids-limit unlimited",
+         "pod-pids-limit",
+         "-1",
+         0,
+         NULL,
+         {.pod_pids_limit = -1, UNCHECKED}},
+        {"log-level",
+         "log-level",
+         "debug",
+         0,
+         NULL,
+         {.cgroup_driver = -1, .log_level = LOG_LEVEL_DEBUG}},
+        {"underscore spelling is not a flag",
+         "state_dir",
+         "/srv/s",
+         -EINVAL,
+         "--state_dir: unknown flag",
+         {UNCHECKED}},
+        {"unknown flag", "verbose", "1", -EINVAL, "--verbose: unknown flag", {UNCHECKED}},
+        {"bad driver",
+         "cgroup-driver",
+         "v9",
+         -EINVAL,
+         "--cgroup-driver: must be one of auto, v2, v1, got \"v9\"",
+         {UNCHECKED}},
+        {"relative socket",
+         "socket",
+         "x.sock",
+         -EINVAL,
+         "--socket: must be an absolute path, got \"x.sock\"",
+         {UNCHECKED}},
+        {"bad bytes",
+         "max-request-bytes",
+         "lots",
+         -EINVAL,
+         "--max-request-bytes: must be a byte count",
+         {UNCHECKED}},
+        {"pids not a number",
+         "pod-pids-limit",
+         "1Ki",
+         -EINVAL,
+         "--pod-pids-limit: must be a positive integer",
+         {UNCHECKED}},
+        {"bad log level", "log-level", "loud", -EINVAL, "--log-level: must be one of", {UNCHECKED}},
+};
+
+START_TEST(test_flag)
+{
+	const struct flag_case *t = &flag_cases[_i];
+	struct nano_config config;
+	struct nano_err err = {0};
+	int r;
+
+	ck_assert_int_eq(config_init(&config), 0);
+	r = config_apply_flag(&config, t->flag, t->value, &err);
+	ck_assert_msg(r == t->rc, "%s: rc %d, want %d (%s)", t->name, r, t->rc,
+	              err.message ? err.message : "");
+	if (r < 0)
+		ck_assert_msg(err.message && strstr(err.message, t->message),
+		              "%s: message \"%s\" lacks \"%s\"", t->name, err.message, t->message);
+	else
+		check_expect(&config, &t->expect, t->name);
+	nano_err_clear(&err);
+	config_done(&config);
+}
+END_TEST
+
+/* main.c's order: defaults, then the file, then the flags. */
+START_TEST(test_flags_over_file)
+{
+	_cleanup_free_ char *path = write_file(
+	        "over.yaml", "socket: /file.sock\nlog_level: debug\nmax_request_bytes: 100\n");
+	struct nano_config config;
+	struct nano_err err = {0};
+
+	ck_assert_int_eq(config_init(&config), 0);
+	ck_assert_int_eq(config_load_file(&config, path, &err), 0);
+	ck_assert_int_eq(config_apply_flag(&config, "socket", "/flag.sock", &err), 0);
+	ck_assert_int_eq(config_apply_flag(&config, "max-request-bytes", "200", &err), 0);
+	ck_assert_str_eq(config.socket, "/flag.sock");          /* flag wins */
+	ck_assert_int_eq(config.max_request_bytes, 200);        /* flag wins */
+	ck_assert_int_eq(config.log_level, LOG_LEVEL_DEBUG);    /* file kept */
+	ck_assert_str_eq(config.state_dir, "/var/lib/nanolet"); /* default kept */
+	config_done(&config);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	_cleanup_free_ char *path = strdupf("%s/absent.yaml", tmpdir);
+	struct nano_config config;
+	struct nano_err err = {0};
+
+	ck_assert_int_eq(config_init(&config), 0);
+	ck_assert_int_eq(config_load_file(&config, path, &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	nano_err_clear(&err);
+	config_done(&config);
+}
+END_TEST
+
+/* The shipped file documents every key with its default: loading it changes nothing. */
+START_TEST(test_shipped_config_is_the_defaults)
+{
+	const char *source = getenv("NANOLET_SOURCE_DIR");
+	_cleanup_free_ char *path = strdupf("%s/configs/nanolet.yaml", source ? source : ".");
+	struct nano_config defaults, loaded;
+	struct nano_err err = {0};
+	int r;
+
+	ck_assert_int_eq(config_init(&defaults), 0);
+	ck_assert_int_eq(config_init(&loaded), 0);
+	r = config_load_file(&loaded, path, &err);
+	ck_assert_msg(r == 0, "%s", err.message ? err.message : "");
+	ck_assert_str_eq(loaded.socket, defaults.socket);
+	ck_assert_str_eq(loaded.state_dir, defaults.state_dir);
+	ck_assert_str_eq(loaded.run_dir, defaults.run_dir);
+	ck_assert_str_eq(loaded.log_dir, defaults.log_dir);
+	ck_assert_ptr_null(loaded.cgroup_root);
+	ck_assert_int_eq(loaded.cgroup_driver, defaults.cgroup_driver);
+	ck_assert_int_eq(loaded.max_request_bytes, defaults.max_request_bytes);
+	ck_assert_int_eq(loaded.pod_pids_limit, defaults.pod_pids_limit);
+	ck_assert_int_eq(loaded.log_level, defaults.log_level);
+	config_done(&defaults);
+	config_done(&loaded);
+}
+END_TEST
+
+START_TEST(test_driver_names)
+{
+	ck_assert_str_eq(config_cgroup_driver_name(CONFIG_CGROUP_AUTO), "auto");
+	ck_assert_str_eq(config_cgroup_driver_name(CONFIG_CGROUP_V2), "v2");
+	ck_assert_str_eq(config_cgroup_driver_name(CONFIG_CGROUP_V1), "v1");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	tcase_add_loop_test(tc, test_file, 0, (int)ELEMENTSOF(file_cases));
+	tcase_add_loop_test(tc, test_flag, 0, (int)ELEMENTSOF(flag_cases));
+	tcase_add_test(tc, test_flags_over_file);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_shipped_config_is_the_defaults);
+	tcase_add_test(tc, test_driver_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	{
+		_cleanup_free_ char *cmd = strdupf("rm -rf '%s'", tmpdir);
+
+		if (cmd && system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

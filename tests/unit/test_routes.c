@@ -1,0 +1,270 @@
+/* tests/unit/test_routes.c: the dispatch (which method and path gets which answer), the Status
+ * every error becomes, and how the daemon picks its cgroup driver and root.
+ *
+ * Tables: routes (method, path -> code, reason, Allow), errors (errnum -> code, reason), cgroup
+ * (host mode, configured driver/root, /proc/self/cgroup text -> driver, root or error). Handlers
+ * of pods are not tested here: routes only decides who answers.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "nanoletd.h"
+#include "routes.h"
+
+static struct nanoletd test_daemon = {
+        .host = {.mode = CGROUP_MODE_HYBRID, .unified_mounted = true},
+        .cgroup_root = "/process_api/x/nanolet",
+        .cgroup_driver = CONFIG_CGROUP_V1,
+};
+
+struct route_case {
+	const char *name;
+	const char *method;
+	const char *path;
+	unsigned code;
+	const char *reason; /* of the Status, NULL when the answer is not a Status */
+	const char *allow;
+};
+
+static const struct route_case route_cases[] = {
+        {"healthz", "GET", "/healthz", 200, NULL, NULL},
+        {"healthz head", "HEAD", "/healthz", 200, NULL, NULL},
+        {"readyz", "GET", "/readyz", 200, NULL, NULL},
+        {"version", "GET", "/version", 200, NULL, NULL},
+        {"healthz post", "POST", "/healthz", 405, "MethodNotAllowed", "GET, HEAD"},
+        {"version delete", "DELETE", "/version", 405, "MethodNotAllowed", "GET, HEAD"},
+        {"isolationplans get", "GET", "/apis/nanolet.io/v1/isolationplans", 405, "MethodNotAllowed",
+         "POST"},
+        {"pods put", "PUT", "/api/v1/namespaces/default/pods", 405, "MethodNotAllowed", "POST"},
+        {"bad namespace", "POST", "/api/v1/namespaces/Default/pods", 400, "BadRequest", NULL},
+        {"namespace with dot", "POST", "/api/v1/namespaces/a.b/pods", 400, "BadRequest", NULL},
+        {"namespace too long", "POST",
+         "/api/v1/namespaces/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/pods",
+         400, "BadRequest", NULL},
+        {"unknown path", "GET", "/nope", 404, "NotFound", NULL},
+        {"trailing slash", "GET", "/healthz/", 404, "NotFound", NULL},
+        {"empty namespace", "POST", "/api/v1/namespaces//pods", 404, "NotFound", NULL},
+        {"pods subpath", "POST", "/api/v1/namespaces/default/pods/x/y", 404, "NotFound", NULL},
+        {"root", "GET", "/", 404, "NotFound", NULL},
+};
+
+static json_t *body_json(const struct http_response *resp)
+{
+	json_error_t error;
+	json_t *json = json_loadb(resp->body, resp->body_len, 0, &error);
+
+	ck_assert_msg(json != NULL, "body is not JSON: %.*s", (int)resp->body_len, resp->body);
+	return json;
+}
+
+static void check_status(const struct http_response *resp, unsigned code, const char *reason)
+{
+	_cleanup_json_ json_t *json = body_json(resp);
+
+	ck_assert_str_eq(resp->content_type, "application/json");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "kind")), "Status");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "apiVersion")), "v1");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "status")), "Failure");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "reason")), reason);
+	ck_assert_int_eq(json_integer_value(json_object_get(json, "code")), code);
+	ck_assert(json_is_object(json_object_get(json, "metadata")));
+	ck_assert(json_is_string(json_object_get(json, "message")));
+}
+
+START_TEST(test_route)
+{
+	const struct route_case *t = &route_cases[_i];
+	struct http_request req = {.method = t->method, .path = t->path, .body = ""};
+	struct http_response resp;
+
+	routes_handle(&test_daemon, &req, &resp);
+	ck_assert_msg(resp.code == t->code, "%s: code %u, want %u", t->name, resp.code, t->code);
+	if (t->reason)
+		check_status(&resp, t->code, t->reason);
+	if (t->allow)
+		ck_assert_str_eq(resp.allow, t->allow);
+	else
+		ck_assert_ptr_null(resp.allow);
+	http_response_done(&resp);
+}
+END_TEST
+
+START_TEST(test_healthz_body)
+{
+	struct http_request req = {.method = "GET", .path = "/healthz"};
+	struct http_response resp;
+
+	routes_handle(&test_daemon, &req, &resp);
+	ck_assert_uint_eq(resp.body_len, 2);
+	ck_assert(memcmp(resp.body, "ok", 2) == 0);
+	ck_assert_ptr_nonnull(strstr(resp.content_type, "text/plain"));
+	http_response_done(&resp);
+}
+END_TEST
+
+START_TEST(test_version_body)
+{
+	struct http_request req = {.method = "GET", .path = "/version"};
+	struct http_response resp;
+	_cleanup_json_ json_t *json = NULL;
+	json_t *nanolet;
+
+	routes_handle(&test_daemon, &req, &resp);
+	json = body_json(&resp);
+	ck_assert_str_eq(json_string_value(json_object_get(json, "major")), "0");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "minor")), "1");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "gitVersion")),
+	                 "v" NANOLET_VERSION);
+	ck_assert_str_eq(json_string_value(json_object_get(json, "gitCommit")), NANOLET_GIT_COMMIT);
+	ck_assert_str_eq(json_string_value(json_object_get(json, "cgroupDriver")), "v1");
+	ck_assert_ptr_nonnull(
+	        strstr(json_string_value(json_object_get(json, "platform")), "linux/"));
+	nanolet = json_object_get(json, "nanolet");
+	ck_assert_str_eq(json_string_value(json_object_get(nanolet, "version")), NANOLET_VERSION);
+	ck_assert_str_eq(json_string_value(json_object_get(nanolet, "cgroupDriver")), "v1");
+	ck_assert_str_eq(json_string_value(json_object_get(nanolet, "cgroupMode")), "hybrid");
+	ck_assert_str_eq(json_string_value(json_object_get(nanolet, "cgroupRoot")),
+	                 "/process_api/x/nanolet");
+	http_response_done(&resp);
+}
+END_TEST
+
+struct error_case {
+	int errnum;
+	unsigned code;
+	const char *reason;
+};
+
+static const struct error_case error_cases[] = {
+        {EBADMSG, 400, "BadRequest"},
+        {EINVAL, 422, "Invalid"},
+        {EMSGSIZE, 413, "RequestEntityTooLarge"},
+        {EMEDIUMTYPE, 415, "UnsupportedMediaType"},
+        {ENOSYS, 501, "NotImplemented"},
+        {EIO, 500, "InternalError"},
+        {ENOMEM, 500, "InternalError"},
+        {0, 500, "InternalError"},
+};
+
+START_TEST(test_error)
+{
+	const struct error_case *t = &error_cases[_i];
+	struct nano_err err = {0};
+	struct http_response resp = {0};
+	_cleanup_json_ json_t *json = NULL;
+
+	if (t->errnum)
+		nano_err_set(&err, t->errnum, "the message %d", t->errnum);
+	routes_error(&resp, &err);
+	ck_assert_uint_eq(resp.code, t->code);
+	check_status(&resp, t->code, t->reason);
+	json = body_json(&resp);
+	ck_assert_ptr_null(json_object_get(json, "details")); /* no causes, no details */
+	nano_err_clear(&err);
+	http_response_done(&resp);
+}
+END_TEST
+
+START_TEST(test_error_causes)
+{
+	struct nano_err err = {0};
+	struct http_response resp = {0};
+	_cleanup_json_ json_t *json = NULL;
+	json_t *causes, *cause;
+
+	nano_err_set(&err, EINVAL,
+	             "Pod \"p\" is invalid: [spec.containers[0].name: Required value]");
+	nano_err_cause(&err, "spec.containers[0].name", "FieldValueRequired", "Required value");
+	nano_err_cause(&err, "metadata.name", "FieldValueInvalid", "Invalid value: \"A\"");
+	routes_error(&resp, &err);
+	check_status(&resp, 422, "Invalid");
+	json = body_json(&resp);
+	ck_assert_str_eq(json_string_value(json_object_get(json, "message")), err.message);
+	causes = json_object_get(json_object_get(json, "details"), "causes");
+	ck_assert_uint_eq(json_array_size(causes), 2);
+	cause = json_array_get(causes, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(cause, "field")),
+	                 "spec.containers[0].name");
+	ck_assert_str_eq(json_string_value(json_object_get(cause, "reason")), "FieldValueRequired");
+	ck_assert_str_eq(json_string_value(json_object_get(cause, "message")), "Required value");
+	nano_err_clear(&err);
+	http_response_done(&resp);
+}
+END_TEST
+
+#define PROC_HYBRID                                                                                \
+	"9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/user.slice\n"
+#define PROC_UNIFIED "0::/system.slice/nanoletd.service\n"
+
+struct cgroup_case {
+	const char *name;
+	enum cgroup_mode mode;
+	enum config_cgroup_driver driver;
+	const char *configured_root;
+	const char *proc;
+	int rc;
+	enum config_cgroup_driver want_driver;
+	const char *want_root; /* or a piece of the message when rc < 0 */
+};
+
+static const struct cgroup_case cgroup_cases[] = {
+        {"auto on hybrid is v1 under the memory cgroup", CGROUP_MODE_HYBRID, CONFIG_CGROUP_AUTO,
+         NULL, PROC_HYBRID, 0, CONFIG_CGROUP_V1, "/process_api/abc/nanolet"},
+        {"auto on legacy is v1", CGROUP_MODE_LEGACY, CONFIG_CGROUP_AUTO, NULL, PROC_HYBRID, 0,
+         CONFIG_CGROUP_V1, "/process_api/abc/nanolet"},
+        {"auto on unified is v2 under the 0:: cgroup", CGROUP_MODE_UNIFIED, CONFIG_CGROUP_AUTO,
+         NULL, PROC_UNIFIED, 0, CONFIG_CGROUP_V2, "/system.slice/nanoletd.service/nanolet"},
+        {"root cgroup gives /nanolet", CGROUP_MODE_UNIFIED, CONFIG_CGROUP_AUTO, NULL, "0::/\n", 0,
+         CONFIG_CGROUP_V2, "/nanolet"},
+        {"configured root wins", CGROUP_MODE_HYBRID, CONFIG_CGROUP_V1, "/pods", PROC_HYBRID, 0,
+         CONFIG_CGROUP_V1, "/pods"},
+        {"v2 forced on hybrid", CGROUP_MODE_HYBRID, CONFIG_CGROUP_V2, NULL, PROC_HYBRID, -EINVAL, 0,
+         "cgroup_driver v2 needs the unified hierarchy"},
+        {"v1 forced on unified", CGROUP_MODE_UNIFIED, CONFIG_CGROUP_V1, NULL, PROC_UNIFIED, -EINVAL,
+         0, "cgroup_driver v1 needs v1 controller hierarchies"},
+        {"no memory entry", CGROUP_MODE_HYBRID, CONFIG_CGROUP_AUTO, NULL, "0::/\n", -ENOENT, 0,
+         "has no memory controller entry"},
+};
+
+START_TEST(test_cgroup)
+{
+	const struct cgroup_case *t = &cgroup_cases[_i];
+	struct nanoletd daemon = {.host = {.mode = t->mode}};
+	struct nano_err err = {0};
+	int r;
+
+	daemon.config.cgroup_driver = t->driver;
+	daemon.config.cgroup_root = (char *)t->configured_root;
+	r = nanoletd_resolve_cgroup(&daemon, t->proc, &err);
+	ck_assert_msg(r == t->rc, "%s: rc %d (%s)", t->name, r, err.message ? err.message : "");
+	if (r == 0) {
+		ck_assert_int_eq(daemon.cgroup_driver, t->want_driver);
+		ck_assert_str_eq(daemon.cgroup_root, t->want_root);
+	} else {
+		ck_assert_msg(strstr(err.message, t->want_root), "%s: %s", t->name, err.message);
+	}
+	free(daemon.cgroup_root);
+	nano_err_clear(&err);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("routes");
+	TCase *tc = tcase_create("routes");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_route, 0, (int)ELEMENTSOF(route_cases));
+	tcase_add_test(tc, test_healthz_body);
+	tcase_add_test(tc, test_version_body);
+	tcase_add_loop_test(tc, test_error, 0, (int)ELEMENTSOF(error_cases));
+	tcase_add_test(tc, test_error_causes);
+	tcase_add_loop_test(tc, test_cgroup, 0, (int)ELEMENTSOF(cgroup_cases));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
