@@ -274,14 +274,15 @@ int spec_quantity_parse(const char *s, int64_t multiplier, int64_t *value)
 
 	/* The order of magnitude decides the extremes before any arithmetic: the multiplier and
 	 * the binary suffix together are below 2^123 < 10^38, and at least 1. */
-	magnitude = saturating_add(e, saturating_from_size(n_digits)); /* digits < 10^magnitude */
-	if (magnitude > 19)                                            /* >= 10^19 > 2^63 */
+	magnitude = saturating_add(e, saturating_from_size(n_digits));
+	/* 10^(magnitude - 1) <= quantity < 10^magnitude */
+	if (magnitude > 19) /* >= 10^19 > 2^63 */
 		return -ERANGE;
 	if (magnitude <= -40) /* < 10^-40 * 10^38: strictly between 0 and 1 */
 		return store_ceil(q.negative, 0, true, value);
 
-	/* Now |e| < n_digits + 40, so every power below is small and the big integer holds
-	 * n_digits digits plus at most 19 + 19 + 19 + 18 more. */
+	/* Now -40 - n_digits < e <= 18, so the big integer holds the digits and at most 56 more:
+	 * the multiplier (19), 2^60 (19) and 10^18 (18), well inside 16 spare limbs. */
 	capacity = n_digits / LIMB_DIGITS + 16;
 	buf = calloc(2 * capacity, sizeof(uint32_t));
 	if (!buf)

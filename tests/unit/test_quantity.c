@@ -160,6 +160,10 @@ static const struct quantity_case cases[] = {
         {"largest multiplier", "1", INT64_MAX, 0, INT64_MAX},
         {"largest multiplier, tiny value", "1e-30", INT64_MAX, 0, 1},
         {"largest multiplier, overflow", "1.0000000001", INT64_MAX, -ERANGE, 0},
+        {"largest multiplier, small value", "1e-10", INT64_MAX, 0, 922337204},
+        /* 10^-37 * 2^60 * (2^63 - 1) is just above 1: the smallest value we still compute */
+        {"largest multiplier, smallest exbibytes", "0.0000000000000000000000000000000000001Ei",
+         INT64_MAX, 0, 2},
 };
 
 START_TEST(test_quantity_table)
