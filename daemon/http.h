@@ -3,6 +3,7 @@
  * arrive whole (body bounded by max_request_bytes) at routes_handle(). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <systemd/sd-event.h>
@@ -16,6 +17,7 @@ struct http_request {
 	const char *method;
 	const char *path;         /* URL path, without the query */
 	const char *content_type; /* NULL when absent */
+	const char *user_agent;   /* NULL when absent */
 	const char *body;
 	size_t body_len;
 	struct MHD_Connection *connection;
@@ -31,6 +33,7 @@ struct http_response {
 	size_t body_len;
 	char **warnings;   /* one `Warning: 299 - "..."` header each */
 	const char *allow; /* static string: the Allow header of a 405, NULL for none */
+	bool pretty;       /* JSON indented for a person (curl, wget, ?pretty=true) */
 };
 
 /* Releases what a response owns (body, warnings) and zeroes it. */

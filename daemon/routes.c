@@ -48,7 +48,7 @@ static void set_text(struct http_response *resp, unsigned code, const char *text
 
 void routes_json(struct http_response *resp, unsigned code, json_t *json)
 {
-	char *body = json ? json_dumps(json, JSON_COMPACT) : NULL;
+	char *body = json ? json_dumps(json, resp->pretty ? JSON_INDENT(2) : JSON_COMPACT) : NULL;
 
 	json_decref(json);
 	free(resp->body);
@@ -61,6 +61,31 @@ void routes_json(struct http_response *resp, unsigned code, json_t *json)
 	resp->content_type = CONTENT_TYPE_JSON;
 	resp->body = body;
 	resp->body_len = strlen(body);
+	if (resp->pretty) {
+		/* a terminal's prompt should not follow the closing brace */
+		char *nl = realloc(body, resp->body_len + 2);
+
+		if (nl) {
+			nl[resp->body_len++] = '\n';
+			nl[resp->body_len] = '\0';
+			resp->body = nl;
+		}
+	}
+}
+
+/* As the API server does: indented JSON for ?pretty=true and for command-line clients and
+ * browsers, compact for programs (?pretty=false wins either way). */
+static bool wants_pretty(const struct http_request *req)
+{
+	static const char *const agents[] = {"curl/", "Wget/", "Mozilla/"};
+	const char *pretty = http_query(req, "pretty");
+
+	if (pretty)
+		return strcmp(pretty, "true") == 0 || strcmp(pretty, "1") == 0;
+	for (size_t i = 0; req->user_agent && i < ELEMENTSOF(agents); i++)
+		if (strncmp(req->user_agent, agents[i], strlen(agents[i])) == 0)
+			return true;
+	return false;
 }
 
 static json_t *status_new(unsigned code, const char *reason, const char *message)
@@ -217,7 +242,7 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 	const char *ns;
 	size_t ns_len;
 
-	*resp = (struct http_response){0};
+	*resp = (struct http_response){.pretty = wants_pretty(req)};
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
 		/* Serving at all is both: nothing the daemon starts later can make it unready. */
 		if (!is_get(req))

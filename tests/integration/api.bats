@@ -17,14 +17,11 @@ teardown() {
 	common_teardown
 }
 
-# post URL_PATH [CURL_ARGS...]: POSTs, leaving the code in $code, headers in $TEST_TMP/h, body
-# in $TEST_TMP/b (and in $body).
+# post URL_PATH [CURL_ARGS...]: a POST through call (common.bash).
 post() {
 	local path=$1
 	shift
-	code=$(nanolet_curl -o "$TEST_TMP/b" -D "$TEST_TMP/h" -w '%{http_code}' "$@" \
-		"http://nanolet$path")
-	body=$(cat "$TEST_TMP/b")
+	call POST "$path" "$@"
 }
 
 plan_of() {
@@ -82,7 +79,7 @@ EOF
 	[[ $(jq -r '.pod.cgroup.v1["pids.max"]' <<<"$body") == 4096 ]]
 	[[ $(jq -r .pod.cgroup.path <<<"$body") == */nanolet/burstable/pod\<uid\> ]]
 	[[ $(jq -r '.explanation | length' <<<"$body") -ge 11 ]]
-	grep -qi '^content-type: application/json' "$TEST_TMP/h"
+	grep -qi '^content-type: application/json' "$TEST_TMP/headers"
 }
 
 @test "the same pod as JSON, YAML or x-yaml gives the same plan" {
@@ -198,9 +195,7 @@ EOF
 		lol+=$'\n'"$l: &$l [*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev]"
 		prev=$l
 	done
-	code=$(nanolet_curl --max-time 2 -o "$TEST_TMP/b" -w '%{http_code}' --data-binary "$lol" \
-		http://nanolet/apis/nanolet.io/v1/isolationplans)
-	body=$(cat "$TEST_TMP/b")
+	plan_of --max-time 2 --data-binary "$lol"
 	assert_status 400 BadRequest
 	[[ $(jq -r .message <<<"$body") == *"expands to more than"* ]]
 	hwm_after=$(awk '/^VmHWM/ {print $2}' "/proc/$DAEMON_PID/status")
@@ -259,9 +254,9 @@ EOF
 @test "unknown and ignored fields are warned, once each, in headers and in the plan; Strict refuses them" {
 	plan_of --data-binary "$(pod_yaml; echo '  foo: 1'; echo '  tolerations: []')"
 	[[ $code == 200 ]]
-	grep -F 'Warning: 299 - "unknown field \"spec.foo\""' "$TEST_TMP/h"
-	grep -F 'Warning: 299 - "spec.tolerations: not implemented by nanolet; ignored"' "$TEST_TMP/h"
-	[[ $(grep -c '^Warning:' "$TEST_TMP/h") == 2 ]]
+	grep -F 'Warning: 299 - "unknown field \"spec.foo\""' "$TEST_TMP/headers"
+	grep -F 'Warning: 299 - "spec.tolerations: not implemented by nanolet; ignored"' "$TEST_TMP/headers"
+	[[ $(grep -c '^Warning:' "$TEST_TMP/headers") == 2 ]]
 	[[ $(jq -r '.warnings | join("|")' <<<"$body") == 'unknown field "spec.foo"|spec.tolerations: not implemented by nanolet; ignored' ]]
 	post '/apis/nanolet.io/v1/isolationplans?fieldValidation=Strict' --data-binary "$(pod_yaml; echo '  foo: 1')"
 	assert_status 400 BadRequest
@@ -271,7 +266,7 @@ EOF
 @test "a hostname that hostNetwork overrides is a warning" {
 	plan_of --data-binary "$(pod_yaml; echo '  hostNetwork: true'; echo '  hostname: web')"
 	[[ $code == 200 ]]
-	grep -q '^Warning: 299 - ".*hostname.*' "$TEST_TMP/h"
+	grep -q '^Warning: 299 - ".*hostname.*' "$TEST_TMP/headers"
 	[[ $(jq -r .pod.hostname <<<"$body") == null ]]
 	[[ $(jq -r .pod.namespaces.uts.mode <<<"$body") == host ]]
 }
@@ -292,5 +287,5 @@ EOF
 	[[ $(jq -r '.pod.cgroup.v1["pids.max"]' <<<"$body") == 50 ]]
 	plan_of --data-binary "$(pod_yaml | sed 's/^  name: p/  name: p\n  annotations: {nanolet.io\/pids-limit: "500"}/')"
 	[[ $(jq -r '.pod.cgroup.v1["pids.max"]' <<<"$body") == 100 ]]
-	grep -q '^Warning: 299 - ".*pids-limit.*' "$TEST_TMP/h"
+	grep -q '^Warning: 299 - ".*pids-limit.*' "$TEST_TMP/headers"
 }

@@ -76,6 +76,16 @@ nanolet_curl() {
 	curl -sS --max-time 10 --unix-socket "$SOCK" "$@"
 }
 
+# call METHOD PATH [CURL_ARGS...]: one request; the status code in $code, the body in $body
+# and $TEST_TMP/body, the headers in $TEST_TMP/headers.
+call() {
+	local method=$1 path=$2
+	shift 2
+	code=$(nanolet_curl -X "$method" -o "$TEST_TMP/body" -D "$TEST_TMP/headers" \
+		-w '%{http_code}' "$@" "http://nanolet$path")
+	body=$(cat "$TEST_TMP/body")
+}
+
 healthy() {
 	[[ $(curl -s --max-time 2 --unix-socket "$SOCK" http://nanolet/healthz) == ok ]]
 }

@@ -66,36 +66,45 @@ teardown() {
 
 @test "an unknown path is a 404 NotFound Status" {
 	start_daemon
-	run nanolet_curl -w '\n%{http_code}' http://nanolet/nope
-	echo "$output"
-	[ "${lines[1]}" = 404 ]
-	[ "$(jq -r .kind <<<"${lines[0]}")" = Status ]
-	[ "$(jq -r .apiVersion <<<"${lines[0]}")" = v1 ]
-	[ "$(jq -r .status <<<"${lines[0]}")" = Failure ]
-	[ "$(jq -r .reason <<<"${lines[0]}")" = NotFound ]
-	[ "$(jq -r .code <<<"${lines[0]}")" = 404 ]
+	call GET /nope
+	[ "$code" = 404 ]
+	[ "$(jq -r .kind <<<"$body")" = Status ]
+	[ "$(jq -r .apiVersion <<<"$body")" = v1 ]
+	[ "$(jq -r .status <<<"$body")" = Failure ]
+	[ "$(jq -r .reason <<<"$body")" = NotFound ]
+	[ "$(jq -r .code <<<"$body")" = 404 ]
 }
 
 @test "a known path with another method is a 405 MethodNotAllowed Status with Allow" {
 	start_daemon
-	run nanolet_curl -i -X DELETE http://nanolet/healthz
-	echo "$output"
-	[[ ${lines[0]} == "HTTP/1.1 405"* ]]
-	[[ $output == *$'Allow: GET, HEAD\r'* ]]
-	[ "$(jq -r .reason <<<"${lines[-1]}")" = MethodNotAllowed ]
-	[ "$(jq -r .code <<<"${lines[-1]}")" = 405 ]
-	run nanolet_curl -i -X PUT http://nanolet/apis/nanolet.io/v1/isolationplans
-	[[ ${lines[0]} == "HTTP/1.1 405"* ]]
-	[[ $output == *$'Allow: POST\r'* ]]
+	call DELETE /healthz
+	[ "$code" = 405 ]
+	grep -q $'^Allow: GET, HEAD\r$' "$TEST_TMP/headers"
+	[ "$(jq -r .reason <<<"$body")" = MethodNotAllowed ]
+	[ "$(jq -r .code <<<"$body")" = 405 ]
+	call PUT /apis/nanolet.io/v1/isolationplans
+	[ "$code" = 405 ]
+	grep -q $'^Allow: POST\r$' "$TEST_TMP/headers"
 }
 
 @test "a namespace that is not a DNS-1123 label is a 400" {
 	start_daemon
-	run nanolet_curl -w '\n%{http_code}' -X POST --data-binary '{}' \
-		http://nanolet/api/v1/namespaces/Not_A_Label/pods
-	echo "$output"
-	[ "${lines[1]}" = 400 ]
-	[ "$(jq -r .reason <<<"${lines[0]}")" = BadRequest ]
+	call POST /api/v1/namespaces/Not_A_Label/pods --data-binary '{}'
+	[ "$code" = 400 ]
+	[ "$(jq -r .reason <<<"$body")" = BadRequest ]
+}
+
+@test "JSON is indented for curl and ?pretty=true, compact for programs and ?pretty=false" {
+	start_daemon
+	call GET /version
+	[[ $body == $'{\n  "major": "0",'* ]]
+	[[ $(tail -c 1 "$TEST_TMP/body" | od -An -c | tr -d ' ') == '\n' ]]
+	call GET '/version?pretty=false'
+	[[ $body == '{"major":"0",'* ]]
+	call GET /version -A nanolet-client/1.0
+	[[ $body == '{"major":"0",'* ]]
+	call GET '/version?pretty=true' -A nanolet-client/1.0
+	[[ $body == $'{\n  "major": "0",'* ]]
 }
 
 @test "--help and --version" {
