@@ -92,6 +92,12 @@ struct plan *plan_free(struct plan *plan)
 	for (size_t i = 0; i < plan->n_containers; i++)
 		container_done(&plan->containers[i]);
 	free(plan->containers);
+	for (size_t i = 0; i < plan->n_volumes; i++) {
+		free(plan->volumes[i].name);
+		free(plan->volumes[i].path);
+		free(plan->volumes[i].host_path_type);
+	}
+	free(plan->volumes);
 	strv_free(plan->warnings);
 	strv_free(plan->explanation);
 	free(plan);
@@ -430,46 +436,59 @@ static char **options_new(const char *const *literals)
 	return o;
 }
 
+/* The node's directory of a volume: the kubelet's layout for emptyDir, the path for hostPath. */
+static char *volume_dir(const struct spec_volume *v, const struct plan *plan, const char *state_dir)
+{
+	_cleanup_free_ char *pods = NULL, *pod_dir = NULL;
+
+	if (v->type != SPEC_VOLUME_EMPTY_DIR)
+		return strdup(v->path);
+	pods = path_join(state_dir, "pods");
+	pod_dir = pods ? path_join(pods, plan->uid) : NULL;
+	return pod_dir ? strdupf("%s/volumes/" EMPTY_DIR_PLUGIN "/%s", pod_dir, v->name) : NULL;
+}
+
+/* Every volume is a directory on the node, bind-mounted into each container that mounts it, so
+ * containers of one pod share it. A Memory emptyDir is one tmpfs mounted at that directory
+ * (pod volumes), not a tmpfs per container. */
 static int volume_mount(struct plan_container *c, const struct spec_volume_mount *vm,
                         const struct spec_volume *v, const struct plan *plan, const char *state_dir)
 {
-	_cleanup_free_ char *dir = NULL;
+	static const char *const ro[] = {"rbind", "rprivate", "ro", NULL};
+	static const char *const rw[] = {"rbind", "rprivate", NULL};
+	_cleanup_free_ char *dir = volume_dir(v, plan, state_dir);
 	char *source;
-	char **options;
 
-	if (v->type == SPEC_VOLUME_EMPTY_DIR && v->medium && strcmp(v->medium, "Memory") == 0) {
-		/* A fresh tmpfs at the mount path. A subPath names a directory inside the volume,
-		 * and inside a fresh tmpfs that directory would be just as empty: the subPath
-		 * does not change what the container sees, so it is not used (a warning says so
-		 * in plan_build). */
-		static const char *const base[] = {"nosuid", "nodev", NULL};
-
-		options = options_new(base);
-		if (v->size_limit >= 0)
-			option_push(&options, strdupf("size=%" PRId64, v->size_limit));
-		option_push(&options, strdup("mode=1777"));
-		if (vm->read_only)
-			option_push(&options, strdup("ro"));
-		return mount_add(c, vm->mount_path, "tmpfs", strdup("tmpfs"), options);
-	}
-
-	if (v->type == SPEC_VOLUME_EMPTY_DIR) {
-		_cleanup_free_ char *pods = path_join(state_dir, "pods");
-		_cleanup_free_ char *pod_dir = pods ? path_join(pods, plan->uid) : NULL;
-
-		dir = pod_dir ? strdupf("%s/volumes/" EMPTY_DIR_PLUGIN "/%s", pod_dir, v->name)
-		              : NULL;
-	} else {
-		dir = strdup(v->path);
-	}
 	if (!dir)
 		return -ENOMEM;
 	source = vm->sub_path && *vm->sub_path ? path_join(dir, vm->sub_path) : strdup(dir);
+	return mount_add(c, vm->mount_path, "bind", source, options_new(vm->read_only ? ro : rw));
+}
 
-	static const char *const ro[] = {"rbind", "rprivate", "ro", NULL};
-	static const char *const rw[] = {"rbind", "rprivate", NULL};
-	options = options_new(vm->read_only ? ro : rw);
-	return mount_add(c, vm->mount_path, "bind", source, options);
+static int pod_volumes(struct plan *plan, const struct spec_pod *pod, const char *state_dir)
+{
+	if (pod->n_volumes == 0)
+		return 0;
+	plan->volumes = calloc(pod->n_volumes, sizeof(*plan->volumes));
+	if (!plan->volumes)
+		return -ENOMEM;
+	for (size_t i = 0; i < pod->n_volumes; i++) {
+		const struct spec_volume *v = &pod->volumes[i];
+		struct plan_volume *pv = &plan->volumes[plan->n_volumes];
+
+		if (v->type == SPEC_VOLUME_UNSUPPORTED)
+			continue; /* decoding warned */
+		plan->n_volumes++;
+		pv->name = strdup(v->name);
+		pv->type = v->type;
+		pv->path = volume_dir(v, plan, state_dir);
+		pv->memory = v->medium && strcmp(v->medium, "Memory") == 0;
+		pv->size_limit = v->size_limit;
+		pv->host_path_type = strdup(v->path_type ? v->path_type : "");
+		if (!pv->name || !pv->path || !pv->host_path_type)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int container_mounts(struct plan_container *c, const struct spec_container *sc,
@@ -498,16 +517,6 @@ static int container_mounts(struct plan_container *c, const struct spec_containe
 		r = volume_mount(c, vm, v, plan, state_dir);
 		if (r < 0)
 			return r;
-		if (v->type == SPEC_VOLUME_EMPTY_DIR && v->medium &&
-		    strcmp(v->medium, "Memory") == 0 && vm->sub_path && *vm->sub_path) {
-			r = strv_pushf(
-			        &plan->warnings,
-			        "container %s: subPath \"%s\" of volume %s (emptyDir, medium "
-			        "Memory) is not used: the mount is a fresh tmpfs",
-			        sc->name, vm->sub_path, v->name);
-			if (r < 0)
-				return r;
-		}
 	}
 	return 0;
 }
@@ -550,17 +559,6 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 		c->name = strdup(sc->name);
 		if (!c->name)
 			return -ENOMEM;
-		/* cgroup v2 allows no processes in inner nodes, so the shim has its own leaf,
-		 * infra/, beside the containers' leaves: a container of that name would share
-		 * the shim's cgroup and limits. */
-		if (strcmp(sc->name, "infra") == 0) {
-			r = strv_pushf(
-			        &plan->warnings,
-			        "container name \"infra\" is the cgroup leaf of the pod's shim: "
-			        "the container would share the shim's cgroup");
-			if (r < 0)
-				return r;
-		}
 		r = container_namespaces(c, plan);
 		if (r < 0)
 			return r;
@@ -575,6 +573,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 			return r;
 	}
 
+	r = pod_volumes(plan, pod, state_dir);
+	if (r < 0)
+		return r;
 	r = plan_cgroups_build(plan, pod, config);
 	if (r < 0)
 		return r;

@@ -111,6 +111,16 @@ struct plan_container {
 	size_t n_mounts;
 };
 
+/* A volume of the pod as the node holds it; containers bind-mount it (plan_container.mounts). */
+struct plan_volume {
+	char *name;
+	enum spec_volume_type type; /* SPEC_VOLUME_EMPTY_DIR or SPEC_VOLUME_HOST_PATH */
+	char *path;                 /* the directory on the node */
+	bool memory;                /* emptyDir medium Memory: one tmpfs mounted at path */
+	int64_t size_limit;         /* bytes, SPEC_UNSET when none */
+	char *host_path_type;       /* hostPath: "", Directory, DirectoryOrCreate, ... */
+};
+
 struct plan {
 	char *name;
 	char *namespace;
@@ -123,6 +133,8 @@ struct plan {
 	struct plan_cgroup cgroup;
 	struct plan_container *containers;
 	size_t n_containers;
+	struct plan_volume *volumes;
+	size_t n_volumes;
 	char **warnings;    /* decode warnings first, then the plan's own */
 	char **explanation; /* one plain sentence per namespace and per limit */
 };

@@ -74,6 +74,30 @@ static json_t *json_files(const struct plan_file *files, size_t n)
 	return o;
 }
 
+/* The node side of each volume: what the runtime prepares before any container mounts it. */
+static json_t *json_volumes(const struct plan *plan)
+{
+	json_t *volumes = json_array();
+
+	for (size_t i = 0; volumes && i < plan->n_volumes; i++) {
+		const struct plan_volume *v = &plan->volumes[i];
+		json_t *o = json_pack("{s:s, s:s, s:s}", "name", v->name, "type",
+		                      v->type == SPEC_VOLUME_EMPTY_DIR ? "emptyDir" : "hostPath",
+		                      "path", v->path);
+
+		if (o && v->type == SPEC_VOLUME_EMPTY_DIR && v->memory) {
+			json_object_set_new(o, "medium", json_string("Memory"));
+			if (v->size_limit >= 0)
+				json_object_set_new(o, "sizeLimit", json_integer(v->size_limit));
+		}
+		if (o && v->type == SPEC_VOLUME_HOST_PATH)
+			json_object_set_new(o, "hostPathType", json_string(v->host_path_type));
+		if (!o || json_array_append_new(volumes, o) < 0)
+			volumes = (json_decref(volumes), NULL);
+	}
+	return volumes;
+}
+
 static json_t *json_pod(const struct plan *plan)
 {
 	json_t *pod = json_object(), *cg = json_object();
@@ -93,6 +117,7 @@ static json_t *json_pod(const struct plan *plan)
 	r |= json_object_set_new(cg, "v2", json_files(plan->cgroup.v2, plan->cgroup.n_v2));
 	r |= json_object_set_new(cg, "v1", json_files(plan->cgroup.v1, plan->cgroup.n_v1));
 	r |= json_object_set_new(pod, "cgroup", cg);
+	r |= json_object_set_new(pod, "volumes", json_volumes(plan));
 	if (r < 0)
 		pod = (json_decref(pod), NULL);
 	return pod;

@@ -289,3 +289,14 @@ EOF
 	[[ $(jq -r '.pod.cgroup.v1["pids.max"]' <<<"$body") == 100 ]]
 	grep -q '^Warning: 299 - ".*pids-limit.*' "$TEST_TMP/headers"
 }
+
+@test "volumes: one directory per pod volume on the node, bound into each container that mounts it" {
+	plan_of --data-binary $'apiVersion: v1\nkind: Pod\nmetadata: {name: v}\nspec:\n  volumes:\n  - {name: shm, emptyDir: {medium: Memory, sizeLimit: 64Mi}}\n  - {name: logs, hostPath: {path: /var/log, type: Directory}}\n  containers:\n  - {name: a, command: [x], volumeMounts: [{name: shm, mountPath: /dev/shm}]}\n  - {name: b, command: [x], volumeMounts: [{name: shm, mountPath: /s, readOnly: true}, {name: logs, mountPath: /l}]}\n'
+	[[ $code == 200 ]]
+	[[ $(jq -c '.pod.volumes[0] | [.name, .type, .medium, .sizeLimit]' <<<"$body") == '["shm","emptyDir","Memory",67108864]' ]]
+	[[ $(jq -r .pod.volumes[0].path <<<"$body") == "$TEST_TMP/state/pods/<uid>/volumes/kubernetes.io~empty-dir/shm" ]]
+	[[ $(jq -c '.pod.volumes[1] | [.type, .path, .hostPathType]' <<<"$body") == '["hostPath","/var/log","Directory"]' ]]
+	# both containers bind the same directory: one tmpfs, shared
+	[[ $(jq -r '.containers[0].mounts[] | select(.destination == "/dev/shm") | .source' <<<"$body") == "$(jq -r .pod.volumes[0].path <<<"$body")" ]]
+	[[ $(jq -c '.containers[1].mounts[] | select(.destination == "/s") | [.type, .source == "'"$(jq -r .pod.volumes[0].path <<<"$body")"'", .options]' <<<"$body") == '["bind",true,["rbind","rprivate","ro"]]' ]]
+}

@@ -156,13 +156,11 @@ START_TEST(test_warnings_order)
 	f.pod.host_network = true;
 	f.pod.hostname = "h";
 	f.pod.pids_limit_annotation = 99999;
-	f.containers[0].name = "infra";
 	ck_assert_int_eq(plan_build(&f.pod, &f.config, decode_warnings, &plan), 0);
-	ck_assert_uint_eq(strv_len(plan->warnings), 4);
+	ck_assert_uint_eq(strv_len(plan->warnings), 3);
 	ck_assert_str_eq(plan->warnings[0], "unknown field \"spec.foo\"");
 	ck_assert(has_warning(plan, "spec.hostname \"h\" is ignored"));
-	ck_assert(has_warning(plan, "container name \"infra\""));
-	ck_assert(strstr(plan->warnings[3], "99999 is ignored"));
+	ck_assert(strstr(plan->warnings[2], "99999 is ignored"));
 	/* the argument is copied, not taken */
 	ck_assert_str_eq(decode_warnings[0], "unknown field \"spec.foo\"");
 }
@@ -282,7 +280,11 @@ static const char golden_json[] =
         "    \"cpu.shares\": \"256\",\n"
         "    \"pids.max\": \"512\"\n"
         "   }\n"
-        "  }\n"
+        "  },\n"
+        "  \"volumes\": [\n"
+        "   {\"name\": \"cache\", \"type\": \"emptyDir\",\n"
+        "    \"path\": \"/var/lib/nanolet/pods/1234/volumes/kubernetes.io~empty-dir/cache\"}\n"
+        "  ]\n"
         " },\n"
         " \"containers\": [\n"
         "  {\n"
