@@ -307,11 +307,16 @@ bool schema_json_is_int(const json_t *v)
 	return false;
 }
 
+/* Quotes the value as the API server does ("Invalid value: true"), cut when it is large. */
 static void type_invalid(struct walk *w, const char *path, const json_t *v, enum field_type want)
 {
+	_cleanup_free_ char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	const char *article = want == T_INT || want == T_OBJECT ? "an" : "a";
+
+	if (text && strlen(text) > 64)
+		strcpy(text + 60, "...");
 	nano_err_cause(w->err, path, "FieldValueTypeInvalid", "Invalid value: %s: must be %s %s",
-	               json_type_name(v), want == T_INT || want == T_OBJECT ? "an" : "a",
-	               type_name(want));
+	               text ? text : json_type_name(v), article, type_name(want));
 }
 
 static bool value_has_type(const json_t *v, enum field_type t)

@@ -249,6 +249,13 @@ START_TEST(test_message_quotes_values)
 	                 "value: \"600m\": must be less than or equal to cpu limit of 500m");
 	decoded_done(&d);
 
+	decode(C0 "'env': [{'name': 'A', 'value': true}], 'args': [{'a': 1}]}]}}", false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].message, "Invalid value: true: must be a string");
+	ck_assert_str_eq(d.err.causes[0].reason, "FieldValueTypeInvalid");
+	ck_assert_str_eq(d.err.causes[1].message, "Invalid value: {\"a\":1}: must be a string");
+	decoded_done(&d);
+
 	decode("{'spec': {'restartPolicy': 'x', 'hostname': 'A'}}", false, &d);
 	ck_assert_int_eq(d.rc, -EINVAL);
 	ck_assert_str_eq(d.err.causes[0].reason, "FieldValueNotSupported");
