@@ -5,11 +5,10 @@
 
 load common
 
-PODS=${BATS_TEST_DIRNAME}/../../../shared/pods
+PODS=${BATS_TEST_DIRNAME}/../../configs/pods
 
 setup() {
 	common_setup
-	[[ -d $PODS ]] || PODS=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/configs/pods
 	start_daemon
 }
 
