@@ -78,15 +78,11 @@ static void plan_config_of(const struct nanoletd *d, struct plan_config *config)
 {
 	*config = (struct plan_config){
 	        .cgroup_root = d->cgroup_root,
-	        .driver = d->host.mode == CGROUP_MODE_UNIFIED ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
+	        .driver = d->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
 	        .pod_pids_limit = d->config.pod_pids_limit,
 	        .state_dir = d->config.state_dir,
 	        .pod_uid = NULL,
 	};
-	if (d->config.cgroup_driver == CONFIG_CGROUP_V1)
-		config->driver = PLAN_CGROUP_V1;
-	else if (d->config.cgroup_driver == CONFIG_CGROUP_V2)
-		config->driver = PLAN_CGROUP_V2;
 }
 
 static void fail(struct http_response *resp, struct nano_err *err, char **warnings)
