@@ -6,7 +6,7 @@
  * with the expected layout worked out here from statfs and /proc/self/cgroup, and against
  * directories that are not cgroup mounts. This file must not create or change cgroups.
  */
-#include <check.h>
+#include "check_main.h"
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -287,11 +287,5 @@ static Suite *cgroup_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cgroup_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_run(cgroup_suite());
 }

@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_plan.c: Pod -> IsolationPlan, the pod-wide decisions: the cpu arithmetic, the
  * namespaces and clone flags of every row of DESIGN.md's field -> kernel mapping, hostname,
  * credentials, QoS class and cgroup paths. Containers' cgroup files, mounts and env are in
@@ -513,11 +514,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }

@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_plan_container.c: what the plan gives each container and the pod's cgroup:
  * the exact cgroup file strings of both drivers, the pod's summed limits and pids.max, mounts,
  * roots, args, env and cwd.
@@ -420,11 +421,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }

@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_plan_json.c: the IsolationPlan as a person reads it: the explanation's shape
  * and its sentences, warnings, and the whole JSON of a representative Burstable pod against a
  * golden text.
@@ -562,11 +563,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }

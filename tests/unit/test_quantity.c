@@ -6,7 +6,7 @@
  * instead of capping or wrapping. This file must not test validation (negative values are
  * refused there, not here).
  */
-#include <check.h>
+#include "check_main.h"
 #include <inttypes.h>
 #include <string.h>
 
@@ -249,11 +249,5 @@ static Suite *quantity_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(quantity_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_run(quantity_suite());
 }

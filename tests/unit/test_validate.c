@@ -1,6 +1,6 @@
 /* Pod decoding and validation: every rule, every cause at once, defaults, warnings, QoS.
  * Rows patch a minimal valid Pod (JSON merge, arrays replaced) and name the causes expected. */
-#include <check.h>
+#include "check_main.h"
 #include <string.h>
 
 #include "spec/spec.h"
@@ -440,11 +440,5 @@ static Suite *validate_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(validate_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(validate_suite());
 }

@@ -5,7 +5,7 @@
  * Each table row is one behaviour: the input, the expected return and either the expected JSON
  * (compact, sorted keys) or a substring of the error message.
  */
-#include <check.h>
+#include "check_main.h"
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -568,11 +568,5 @@ static Suite *yaml_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(yaml_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(yaml_suite());
 }
