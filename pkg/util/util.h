@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -118,6 +119,29 @@ char *strv_join(char *const *l, const char *sep);
 
 /* asprintf that returns NULL on failure. */
 char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- time (time.c) ---------------------------------------------------------------------- */
+
+/* Enough for "2006-01-02T15:04:05.999999999Z" and its NUL. */
+#define UTIL_RFC3339_SIZE 32
+
+/* Writes ts as RFC 3339 in UTC with a `Z`: whole seconds (metav1.Time: creationTimestamp,
+ * Event timestamps) or, with nanos, Go's RFC3339Nano (fraction without trailing zeros, none
+ * when zero). Returns the length, -ENOSPC when buf is too small, -EINVAL for a tv_nsec outside
+ * [0, 1e9), -ERANGE outside years 0000-9999. */
+int util_rfc3339(char *buf, size_t size, const struct timespec *ts, bool nanos);
+
+/* Unix nanoseconds (as the store keeps times) to a timespec, flooring towards the past. */
+static inline struct timespec util_timespec_from_ns(int64_t ns)
+{
+	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+
+	if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += 1000000000;
+	}
+	return ts;
+}
 
 /* ---- logging ----------------------------------------------------------------------------- */
 

@@ -1,0 +1,169 @@
+/* pkg/store: nanolet's state in SQLite — pods (object and status), core/v1 events, and a small
+ * key/value table — in <state_dir>/nanolet.db.
+ *
+ * The database is crash-safe (WAL, synchronous=FULL): a change a function reported is on disk.
+ * Functions never read the clock; every time is a parameter, in unix nanoseconds. Errors are
+ * -errno with a struct nano_err message. Two answers mean something to the API:
+ *   -ENOENT  no such pod / key            (404)
+ *   -EEXIST  a pod with that name or uid  (409)
+ * Storage failures never use those two: SQLITE_FULL is -ENOSPC, SQLITE_IOERR -EIO,
+ * SQLITE_READONLY -EROFS, SQLITE_BUSY/LOCKED -EBUSY, a corrupt file -EUCLEAN, SQLITE_CANTOPEN
+ * -EIO; each carries SQLite's own message, and the API answers them with a 5xx.
+ *
+ * One connection, one thread: a struct store is not to be shared between threads.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/util.h"
+
+/* The schema this build writes and the newest it can read. */
+#define STORE_SCHEMA_VERSION 1
+#define STORE_DB_NAME        "nanolet.db"
+
+struct store;
+
+/* Opens <state_dir>/nanolet.db, creating the file (0600) and the tables on first start and
+ * migrating an older schema in one transaction. state_dir must exist (-ENOENT, -ENOTDIR). A
+ * database written by a newer nanolet is refused with -EPROTONOSUPPORT. */
+int store_open(const char *state_dir, struct store **out, struct nano_err *err);
+
+/* Opens an existing database for reading only (inspection tools; writes fail with -EROFS). The
+ * file must exist (-ENOENT) and carry exactly this schema version. */
+int store_open_readonly(const char *state_dir, struct store **out, struct nano_err *err);
+
+/* Finalizes the cached statements and closes. Accepts NULL; returns NULL. */
+struct store *store_close(struct store *s);
+static inline void store_closep(struct store **s)
+{
+	store_close(*s);
+}
+#define _cleanup_store_ _cleanup_(store_closep)
+
+/* Groups several changes into one transaction (BEGIN IMMEDIATE). Transactions do not nest. */
+int store_begin(struct store *s, struct nano_err *err);
+int store_commit(struct store *s, struct nano_err *err);
+void store_rollback(struct store *s);
+
+/* ---- meta: small facts about the node (boot_id, ...) ------------------------------------ */
+
+/* *value is malloc'd. -ENOENT when the key was never set. */
+int store_meta_get(struct store *s, const char *key, char **value, struct nano_err *err);
+int store_meta_set(struct store *s, const char *key, const char *value, struct nano_err *err);
+
+/* ---- pods -------------------------------------------------------------------------------- */
+
+/* A stored pod. Everything is owned by the struct: store_pod_done frees it. */
+struct store_pod {
+	char *uid;
+	char *namespace;
+	char *name;
+	json_t *object; /* the Pod as created: apiVersion, kind, metadata, spec */
+	json_t *status; /* the last status written ({} before the first) */
+	int64_t created_ns;
+	bool deleting;            /* a delete was requested; then the next two are set */
+	int64_t deletion_ns;      /* when it was requested */
+	int64_t deletion_grace_s; /* terminationGracePeriodSeconds in force */
+};
+
+void store_pod_done(struct store_pod *pod);
+void store_pods_free(struct store_pod *pods, size_t n);
+
+/* object must be a JSON object; status may be NULL ({}). -EEXIST (`pods "web" already exists`)
+ * when namespace/name or uid is taken. */
+int store_pod_insert(struct store *s, const char *uid, const char *namespace, const char *name,
+                     const json_t *object, const json_t *status, int64_t created_ns,
+                     struct nano_err *err);
+
+/* Fill *out (which the caller then store_pod_done's). -ENOENT when there is no such pod. */
+int store_pod_get(struct store *s, const char *namespace, const char *name, struct store_pod *out,
+                  struct nano_err *err);
+int store_pod_get_by_uid(struct store *s, const char *uid, struct store_pod *out,
+                         struct nano_err *err);
+
+/* All pods, or those of one namespace (namespace != NULL), ordered by namespace then name.
+ * *out is an array of n pods for store_pods_free (NULL when n is 0). Returns n. */
+int store_pods_list(struct store *s, const char *namespace, struct store_pod **out, size_t *n,
+                    struct nano_err *err);
+/* Returns the number of pods, in one namespace or (NULL) in all. */
+int store_pods_count(struct store *s, const char *namespace, struct nano_err *err);
+
+/* Replaces the status. -ENOENT when there is no such pod. */
+int store_pod_update_status(struct store *s, const char *uid, const json_t *status,
+                            struct nano_err *err);
+
+/* Records a delete request at now_ns with grace_s seconds. As the API server does, a repeated
+ * request may shorten the deadline (now + grace) but never extend it. -ENOENT when there is no
+ * such pod, -EINVAL for a negative grace. */
+int store_pod_mark_deleting(struct store *s, const char *uid, int64_t now_ns, int64_t grace_s,
+                            struct nano_err *err);
+
+/* Removes the pod row. -ENOENT when there is no such pod. Its events stay until they expire. */
+int store_pod_delete(struct store *s, const char *uid, struct nano_err *err);
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+/* The object an event is about: a Pod (with fieldPath spec.containers{NAME} for one of its
+ * containers) or the Node (namespace "", uid the node name, as the kubelet does). */
+struct store_event_ref {
+	const char *kind;
+	const char *name;
+	const char *namespace; /* NULL or "" for cluster-scoped objects */
+	const char *uid;
+	const char *field_path; /* NULL or "" for the whole object */
+};
+
+/* What store_event_record is given. */
+struct store_event_new {
+	const char *namespace; /* the Event's own namespace: the pod's, "default" for the node */
+	struct store_event_ref involved;
+	const char *reason;
+	const char *message;
+	const char *type; /* "Normal" or "Warning" */
+	const char *source_component;
+	const char *source_host;
+};
+
+/* A stored event. Strings are owned ("" where absent): store_event_done frees them. */
+struct store_event {
+	int64_t id; /* never reused, so it names the event for good */
+	char *namespace;
+	char *involved_kind;
+	char *involved_name;
+	char *involved_namespace;
+	char *involved_uid;
+	char *involved_field_path;
+	char *reason;
+	char *message;
+	char *type;
+	int64_t count;
+	int64_t first_ns;
+	int64_t last_ns;
+	char *source_component;
+	char *source_host;
+};
+
+void store_event_done(struct store_event *ev);
+void store_events_free(struct store_event *evs, size_t n);
+
+/* Records an event at now_ns. As the kubelet's event correlator does, an event identical to a
+ * stored one — same involved object (kind, namespace, name, uid, fieldPath), reason, message and
+ * type — is not stored again: its count goes up by one and its last timestamp becomes now_ns.
+ * out (optional) receives the row as it now is. -EINVAL for a missing field or a type other than
+ * Normal/Warning. */
+int store_event_record(struct store *s, const struct store_event_new *ev, int64_t now_ns,
+                       struct store_event *out, struct nano_err *err);
+
+/* Events of one namespace (or NULL: all), about objects named involved_name (or NULL: any),
+ * ordered by last timestamp, then id. *out is for store_events_free. Returns n. */
+int store_events_list(struct store *s, const char *namespace, const char *involved_name,
+                      struct store_event **out, size_t *n, struct nano_err *err);
+
+/* Deletes the events last seen before older_than_ns (retention: the caller passes now - 1h).
+ * Returns how many went. */
+int store_events_expire(struct store *s, int64_t older_than_ns, struct nano_err *err);
