@@ -1,0 +1,244 @@
+/* pkg/supervise: the lifecycle of a pod exactly as the kubelet computes it — container states,
+ * restart policy, CrashLoopBackOff, the pod phase, the kubelet-owned conditions, and the
+ * core/v1 PodStatus JSON.
+ *
+ * Pure: events come in as calls that carry their own times (Unix seconds), decisions and
+ * status come out. No I/O, no clock, no globals. The daemon feeds it what the shim reports
+ * and acts on sup_container_next_action(); everything here is table-tested.
+ *
+ * Where the kubelet behaviour comes from (kubernetes/kubernetes):
+ *   getPhase, convertToAPIContainerStatuses    pkg/kubelet/kubelet_pods.go
+ *   conditions                                pkg/kubelet/status/generate.go
+ *   lastTransitionTime                        pkg/kubelet/status/status_manager.go
+ *   ShouldContainerBeRestarted                pkg/kubelet/container/helpers.go
+ *   doBackOff                                 pkg/kubelet/kuberuntime/kuberuntime_manager.go
+ *   Backoff (Next, IsInBackOffSince)          client-go/util/flowcontrol/backoff.go
+ *   StartError 128, Completed, Error, OOMKilled   containerd's CRI plugin
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "spec/spec.h"
+#include "util/util.h"
+
+/* A time that is not known. It prints as JSON null, as a zero metav1.Time does. */
+#define SUP_TIME_NONE INT64_MIN
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+/* All in seconds. The kubelet's defaults: 10 s initial back-off doubling to 300 s
+ * (MaxContainerBackOff), reset once a run lasted longer than 600 s (the kubelet's
+ * HasExpiredFunc), and 10 s before a failed sync is retried (backOffPeriod). Tests and the
+ * daemon's config shorten them. */
+struct sup_config {
+	int64_t backoff_initial;
+	int64_t backoff_max;
+	int64_t backoff_reset;
+	int64_t sync_retry;
+};
+
+#define SUP_CONFIG_DEFAULT ((struct sup_config){10, 300, 600, 10})
+
+/* ---- model ---------------------------------------------------------------------------------- */
+
+enum sup_state {
+	SUP_WAITING,
+	SUP_RUNNING,
+	SUP_TERMINATED,
+};
+
+enum sup_phase {
+	SUP_PHASE_PENDING,
+	SUP_PHASE_RUNNING,
+	SUP_PHASE_SUCCEEDED,
+	SUP_PHASE_FAILED,
+};
+
+/* In the order the kubelet appends them to status.conditions. */
+enum sup_condition_type {
+	SUP_COND_POD_READY_TO_START_CONTAINERS,
+	SUP_COND_INITIALIZED,
+	SUP_COND_READY,
+	SUP_COND_CONTAINERS_READY,
+	SUP_COND_POD_SCHEDULED,
+	SUP_COND_COUNT,
+};
+
+/* One ContainerStateTerminated. Strings are owned; NULL is absent (omitted from JSON). */
+struct sup_terminated {
+	bool valid;
+	int32_t exit_code;
+	int32_t signal;     /* 0: none (omitted) */
+	char *reason;       /* Completed, Error, OOMKilled, StartError, ContainerStatusUnknown */
+	char *message;      /* NULL when none */
+	int64_t started_at; /* SUP_TIME_NONE: null; StartError has 0 (1970-01-01), as the CRI */
+	int64_t finished_at;
+	char *container_id; /* nanolet://<id>, NULL when unknown */
+};
+
+struct sup_container {
+	char *name;
+	char *image;
+
+	enum sup_state state;
+	char *reason;  /* SUP_WAITING: ContainerCreating, CrashLoopBackOff, ErrImageNeverPull */
+	char *message; /* SUP_WAITING: NULL when none */
+	int64_t started_at; /* SUP_RUNNING */
+	pid_t pid;          /* SUP_RUNNING, 0 otherwise */
+
+	/* The latest termination: the state while SUP_TERMINATED, lastState otherwise. */
+	struct sup_terminated terminated;
+	/* The termination before it: lastState while SUP_TERMINATED. */
+	struct sup_terminated previous;
+
+	int32_t restart_count;
+	bool started;       /* no startup probes: running */
+	bool ready;         /* no readiness probes: running */
+	char *container_id; /* of the latest attempt, nanolet://<id>; NULL before the first */
+
+	/* Restart bookkeeping (one flowcontrol.Backoff entry per container). */
+	int32_t attempts;        /* containers created so far */
+	bool restart_counted;    /* restart_count already bumped for the next attempt */
+	bool latest_exited;      /* the latest attempt ended: a new attempt advances the back-off */
+	int64_t exited_at;       /* when it ended (the back-off's eventTime) */
+	int64_t backoff;         /* current delay, 0: no entry */
+	int64_t backoff_updated; /* when the back-off last advanced (entry.lastUpdate) */
+	int64_t restart_at;      /* the next attempt not before this time */
+};
+
+struct sup_condition {
+	bool status;
+	const char *reason; /* static, NULL when none */
+	char *message;      /* NULL when none */
+	int64_t last_transition_time;
+};
+
+struct sup_pod {
+	char *name;
+	char *namespace;
+	char *uid;
+	char *host_ip; /* NULL: hostIP and hostIPs omitted */
+	enum spec_restart_policy restart_policy;
+	enum spec_qos qos;
+
+	struct sup_container *containers;
+	size_t n_containers;
+
+	int64_t start_time;
+	bool sandbox_ready; /* the shim holds the pod's namespaces */
+	bool deleting;      /* deletion requested: nothing restarts any more */
+	bool terminal;      /* the kubelet's podIsTerminal: no container will run again */
+	enum sup_phase phase;
+	struct sup_condition conditions[SUP_COND_COUNT];
+};
+
+/* ---- pods --------------------------------------------------------------------------------- */
+
+/* A pod as the kubelet first sees it: every container waiting (ContainerCreating), phase
+ * Pending, startTime and every condition's lastTransitionTime now. spec needs name, namespace,
+ * uid (NULL allowed: "") and containers. host_ip may be NULL. -ENOMEM on failure. */
+int sup_pod_new(const struct spec_pod *spec, const char *host_ip, int64_t now,
+                struct sup_pod **out);
+
+struct sup_pod *sup_pod_free(struct sup_pod *pod);
+static inline void sup_pod_freep(struct sup_pod **p)
+{
+	sup_pod_free(*p);
+}
+#define _cleanup_sup_pod_ _cleanup_(sup_pod_freep)
+
+/* Index of the container called name, or -ENOENT. */
+int sup_pod_find(const struct sup_pod *pod, const char *name);
+
+/* ---- events in -----------------------------------------------------------------------------
+ * Each takes the time it happened, updates the container, and recomputes phase, terminal and
+ * conditions. Out-of-range indices give -EINVAL, allocation failures -ENOMEM. */
+
+/* The shim is up and holds the namespaces: PodReadyToStartContainers turns True. */
+int sup_pod_sandbox_ready(struct sup_pod *pod, int64_t now);
+
+/* A container was created and its process started. id is the runtime's id (without scheme). */
+int sup_container_started(struct sup_pod *pod, size_t i, const char *id, pid_t pid, int64_t now,
+                          const struct sup_config *cfg);
+
+struct sup_exit {
+	int32_t exit_code; /* as the runtime reports it: 128+n for signal n */
+	int32_t signal;    /* 0: none */
+	int64_t finished_at;
+	const char *reason;  /* NULL: Completed for 0, Error otherwise; or e.g. "OOMKilled" */
+	const char *message; /* NULL: none */
+};
+
+/* The running container's process ended. Decides the restart: immediately, after a
+ * CrashLoopBackOff wait (the container then shows waiting/CrashLoopBackOff), or never. */
+int sup_container_exited(struct sup_pod *pod, size_t i, const struct sup_exit *exit,
+                         const struct sup_config *cfg);
+
+/* The container was created but its process could not be started (exec failed): it ends as
+ * containerd reports it, terminated StartError, exit code 128, startedAt 1970-01-01, with
+ * message (e.g. the errno text) — a failure for OnFailure. */
+int sup_container_start_failed(struct sup_pod *pod, size_t i, const char *id, const char *message,
+                               int64_t now, const struct sup_config *cfg);
+
+/* The container's root filesystem is missing: waiting ErrImageNeverPull with message (the
+ * caller's text, e.g. "nanolet runs local root filesystems only: <path> does not exist"). No
+ * container was created; the next attempt waits cfg->sync_retry. */
+int sup_container_image_missing(struct sup_pod *pod, size_t i, const char *message, int64_t now,
+                                const struct sup_config *cfg);
+
+/* The shim is gone (crashed, or stopped after the pod finished). Every running container
+ * becomes terminated ContainerStatusUnknown, exit code 137, "The container could not be located
+ * when the pod was terminated", restartCount + 1, as the kubelet writes it; the sandbox is no
+ * longer ready. */
+int sup_pod_shim_died(struct sup_pod *pod, int64_t now, const struct sup_config *cfg);
+
+/* Deletion requested: no container restarts any more (the kubelet's DeletionTimestamp). Once
+ * no container runs, the pod is terminal and its phase Succeeded or Failed by exit codes. */
+int sup_pod_delete(struct sup_pod *pod, int64_t now);
+
+/* ---- decisions out -------------------------------------------------------------------------- */
+
+/* The restart policy's rule for a container that ended with exit_code: Always yes, OnFailure
+ * when exit_code != 0, Never no. */
+bool sup_restart_allowed(enum spec_restart_policy policy, int32_t exit_code);
+
+enum sup_action {
+	SUP_ACTION_NONE,  /* running, or will not run again */
+	SUP_ACTION_START, /* start it once the clock reaches *not_before */
+};
+
+/* What the daemon should do with container i. */
+enum sup_action sup_container_next_action(const struct sup_pod *pod, size_t i, int64_t *not_before);
+
+/* The back-off after current (0: none yet): initial, then doubling, capped at max. */
+int64_t sup_backoff_step(const struct sup_config *cfg, int64_t current);
+
+/* A duration as Go's time.Duration prints it: "10s", "1m20s", "5m0s", "1h0m0s". */
+void sup_format_duration(int64_t seconds, char *buf, size_t size);
+
+/* "back-off 20s restarting failed container=NAME pod=NAME_NAMESPACE(UID)"; NULL on ENOMEM. */
+char *sup_crashloop_message(const struct sup_pod *pod, const struct sup_container *c,
+                            int64_t backoff);
+
+/* ---- status out ------------------------------------------------------------------------------ */
+
+/* The kubelet's getPhase for a pod without init containers. pod_is_terminal: the pod worker
+ * has decided no container will run again (deletion finished, or the policy is done). */
+enum sup_phase sup_phase_compute(enum spec_restart_policy policy, const struct sup_container *cs,
+                                 size_t n, bool pod_is_terminal);
+
+const char *sup_phase_name(enum sup_phase phase);
+const char *sup_condition_type_name(enum sup_condition_type type);
+const char *sup_state_name(enum sup_state state);
+
+/* The core/v1 PodStatus object, fields in the API's order, RFC 3339 times. NULL on ENOMEM. */
+json_t *sup_pod_status_json(const struct sup_pod *pod);
+
+/* "2024-05-01T12:00:00Z" for Unix seconds t; buf holds at least 32 bytes. */
+void sup_rfc3339(int64_t t, char *buf, size_t size);
