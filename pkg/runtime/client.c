@@ -1,0 +1,301 @@
+/* pkg/runtime/client.c: the daemon's side of the shim (runtime.h) — write shim.json, spawn the
+ * shim and wait for its start-up verdict, one request over shim.sock, read exit files.
+ *
+ * Everything here is bounded by the caller's timeout and never enters a pod's namespaces. The
+ * forked child only execs (async-signal-safe calls between fork and exec), since the daemon
+ * may be multi-threaded in a test harness or under sanitizers.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "runtime.h"
+
+/* ---- shim.json ---------------------------------------------------------------------------- */
+
+static json_t *strv_json(char *const *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && l && l[i]; i++)
+		if (json_array_append_new(a, json_string(l[i])) < 0)
+			a = (json_decref(a), NULL);
+	return a;
+}
+
+json_t *runtime_shim_config_to_json(const struct runtime_shim_config *c)
+{
+	json_t *o = json_object(), *containers = json_array();
+	int r = 0;
+
+	r |= json_object_set_new(o, "uid", json_string(c->plan->uid));
+	r |= json_object_set_new(o, "name", json_string(c->plan->name));
+	r |= json_object_set_new(o, "namespace", json_string(c->plan->namespace));
+	r |= json_object_set_new(o, "plan", plan_to_json(c->plan));
+	r |= json_object_set_new(o, "infraProcs", strv_json(c->infra_procs));
+	r |= json_object_set_new(
+	        o, "userns",
+	        c->uid_map ? json_pack("{s:s, s:s}", "uidMap", c->uid_map, "gidMap", c->gid_map)
+	                   : json_null());
+	for (size_t i = 0; containers && i < c->n_containers; i++) {
+		const struct runtime_shim_container *sc = &c->containers[i];
+
+		r |= json_array_append_new(
+		        containers,
+		        json_pack("{s:s, s:o, s:o, s:s}", "name", sc->name, "cgroupProcs",
+		                  strv_json(sc->cgroup_procs), "cgroupDir",
+		                  sc->cgroup_dir ? json_string(sc->cgroup_dir) : json_null(),
+		                  "logDir", sc->log_dir));
+	}
+	r |= json_object_set_new(o, "containers", containers);
+	r |= json_object_set_new(o, "logMaxSize", json_integer(c->log_max_size));
+	r |= json_object_set_new(o, "logMaxFiles", json_integer(c->log_max_files));
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
+int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_err *err)
+{
+	_cleanup_free_ char *path = strdupf("%s/shim.json", run_dir);
+	_cleanup_free_ char *tmp = strdupf("%s/.shim.json.tmp", run_dir);
+	_cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
+	size_t len;
+	int fd, r = 0;
+
+	if (!path || !tmp || !text)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	len = strlen(text);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nano_err_set(err, errno, "open %s: %m", tmp);
+	if (write(fd, text, len) != (ssize_t)len)
+		r = -(errno ? errno : EIO);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return nano_err_set(err, -r, "write %s: %s", path, strerror(-r));
+	}
+	return 0;
+}
+
+/* ---- spawn -------------------------------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads a small file into a NUL-terminated buffer, the trailing newline cut. */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_ms, pid_t *shim_pid,
+                       struct nano_err *err)
+{
+	_cleanup_free_ char *log_path = strdupf("%s/shim.log", run_dir);
+	_cleanup_free_ char *pid_path = strdupf("%s/shim.pid", run_dir);
+	_cleanup_free_ char *error_path = strdupf("%s/shim.error", run_dir);
+	_cleanup_close_ int devnull = -1, log_fd = -1, pidfd = -1;
+	char *const argv[] = {(char *)"nanolet-shim", (char *)run_dir, NULL};
+	char buf[1024];
+	siginfo_t si = {0};
+	pid_t child;
+	int r;
+
+	if (!log_path || !pid_path || !error_path)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	/* Everything the child needs is opened here: between fork and exec it only dup2s. */
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (devnull < 0 || log_fd < 0)
+		return nano_err_set(err, errno, "open %s: %m",
+		                    devnull < 0 ? "/dev/null" : log_path);
+
+	child = fork();
+	if (child < 0)
+		return nano_err_set(err, errno, "fork: %m");
+	if (child == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		execv(shim_path, argv);
+		_exit(127);
+	}
+	pidfd = pidfd_open(child, 0);
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		int64_t deadline = now_ms() + timeout_ms;
+
+		do
+			r = poll(&p, 1, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			kill(child, SIGKILL);
+			waitid(P_PID, (id_t)child, &si, WEXITED);
+			return nano_err_set(err, ETIMEDOUT,
+			                    "nanolet-shim did not start within %d ms", timeout_ms);
+		}
+	}
+	while (waitid(P_PID, (id_t)child, &si, WEXITED) < 0)
+		if (errno != EINTR)
+			return nano_err_set(err, errno, "wait for nanolet-shim: %m");
+
+	if (si.si_code == CLD_EXITED && si.si_status == 0) {
+		r = read_small(pid_path, buf, sizeof(buf));
+		if (r < 0)
+			return nano_err_set(err, -r, "read %s: %s", pid_path, strerror(-r));
+		*shim_pid = (pid_t)atoi(buf);
+		return *shim_pid > 0 ? 0 : nano_err_set(err, EBADMSG, "%s: no pid", pid_path);
+	}
+	if (read_small(error_path, buf, sizeof(buf)) == 0 && buf[0])
+		return nano_err_set(err, EIO, "nanolet-shim: %s", buf);
+	if (si.si_code == CLD_EXITED && si.si_status == 127)
+		return nano_err_set(err, ENOEXEC, "could not run %s", shim_path);
+	return nano_err_set(err, EIO, "nanolet-shim %s %d",
+	                    si.si_code == CLD_EXITED ? "exited" : "was killed by signal",
+	                    si.si_status);
+}
+
+/* ---- requests ----------------------------------------------------------------------------- */
+
+static int connect_shim(const char *run_dir, struct nano_err *err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	_cleanup_close_ int dirfd = -1, fd = -1;
+	int n;
+
+	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/shim.sock", run_dir);
+	if (n >= (int)sizeof(addr.sun_path)) {
+		/* A deep run dir: reach the socket through a directory fd instead. */
+		dirfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return nano_err_set(err, errno, "open %s: %m", run_dir);
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/shim.sock", dirfd);
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return nano_err_set(err, errno, "socket: %m");
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return nano_err_set(err, errno, "connect %s/shim.sock: %m", run_dir);
+	return TAKE_FD(fd);
+}
+
+int runtime_shim_request(const char *run_dir, const char *request, char **reply, int timeout_ms,
+                         struct nano_err *err)
+{
+	_cleanup_close_ int fd = connect_shim(run_dir, err);
+	struct pollfd p = {.events = POLLIN};
+	_cleanup_free_ char *buf = NULL;
+	ssize_t n;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0)
+		return nano_err_set(err, errno, "send to the shim: %m");
+	p.fd = fd;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return nano_err_set(err, ETIMEDOUT, "the shim did not answer \"%s\" within %d ms",
+		                    request, timeout_ms);
+	/* A SEQPACKET message comes whole: peek its size, then read it at once. */
+	n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	if (n < 0)
+		return nano_err_set(err, errno, "receive from the shim: %m");
+	if (n == 0)
+		return nano_err_set(err, ECONNRESET, "the shim closed the connection");
+	buf = malloc((size_t)n + 1);
+	if (!buf)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	n = recv(fd, buf, (size_t)n, 0);
+	if (n < 0)
+		return nano_err_set(err, errno, "receive from the shim: %m");
+	buf[n] = '\0';
+	*reply = TAKE_PTR(buf);
+	return 0;
+}
+
+bool runtime_reply_error(const char *reply, int *errnum, const char **message)
+{
+	char *end;
+	long e;
+
+	if (strncmp(reply, "error ", 6) != 0)
+		return false;
+	e = strtol(reply + 6, &end, 10);
+	*errnum = e > 0 ? (int)e : EIO;
+	*message = *end == ' ' ? end + 1 : end;
+	return true;
+}
+
+/* ---- exits -------------------------------------------------------------------------------- */
+
+int runtime_exit_read(const char *path, struct runtime_exit *out, struct nano_err *err)
+{
+	_cleanup_json_ json_t *o = NULL;
+	json_error_t jerr;
+	const char *name = NULL, *started = NULL, *finished = NULL;
+	json_int_t restart = 0;
+	int pid = 0, code = 0, sig = 0;
+
+	o = json_load_file(path, 0, &jerr);
+	if (!o)
+		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
+	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:I, s:i, s:i, s:i, s:s, s:s}", "name", &name,
+	                   "restart", &restart, "pid", &pid, "exitCode", &code, "signal", &sig,
+	                   "startedAt", &started, "finishedAt", &finished) < 0)
+		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
+	*out = (struct runtime_exit){.restart = restart,
+	                             .pid = pid,
+	                             .exit_code = code,
+	                             .signal = sig,
+	                             .name = strdup(name),
+	                             .started_at = strdup(started),
+	                             .finished_at = strdup(finished)};
+	if (!out->name || !out->started_at || !out->finished_at) {
+		runtime_exit_done(out);
+		return nano_err_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void runtime_exit_done(struct runtime_exit *e)
+{
+	free(e->name);
+	free(e->started_at);
+	free(e->finished_at);
+	*e = (struct runtime_exit){0};
+}

@@ -1,0 +1,100 @@
+/* pkg/runtime: the daemon's side of nanolet-shim, one shim per pod.
+ *
+ * The daemon writes <run dir>/shim.json (runtime_shim_config_write), starts the shim
+ * (runtime_shim_spawn), talks to it over <run dir>/shim.sock (runtime_shim_request) and reads
+ * the exits it records in <run dir>/exits/ (runtime_exit_read). Nothing here enters a
+ * namespace or touches a pod's processes; that is the shim's job (shim.h, shim_*.c), and
+ * nothing here blocks for long: the shim is local and answers at once, and every wait is
+ * bounded by a timeout the caller picks.
+ *
+ * Files in a pod's run dir:
+ *   shim.json    written by the daemon (0600): what the shim runs, below
+ *   shim.pid     written by the shim: the host pid of the shim proper (P1), then "\n"
+ *   shim.error   written by the shim when it could not start: one line, no newline needed
+ *   shim.log     the shim's own stderr (runtime_shim_spawn opens it, O_APPEND)
+ *   shim.sock    the control socket (AF_UNIX SOCK_SEQPACKET, 0600)
+ *   exits/<container>.<restart>.json   one per exit, renamed into place when complete
+ *   hostname, hosts   what containers see at /etc/hostname and /etc/hosts (bind-mounted)
+ *
+ * The control protocol on shim.sock, one request message -> one reply message, the reply sent
+ * once the action is done:
+ *   start NAME RESTART   -> "ok PID" (host pid) | "error ERRNO MESSAGE"
+ *   kill NAME SIGNAL     -> "ok" | "error ERRNO MESSAGE"
+ *   state                -> {"pid":P1,"containers":[{"name","pid","restart","running"}]}
+ *   shutdown             -> "ok", then the shim exits once no container runs
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "plan/plan.h"
+#include "util/util.h"
+
+/* ---- shim.json ---------------------------------------------------------------------------- */
+
+struct runtime_shim_container {
+	const char *name;          /* as in the plan */
+	char *const *cgroup_procs; /* cgroup.procs paths, one per hierarchy, NULL-terminated */
+	const char *cgroup_dir;    /* v2 cgroup dir for CLONE_INTO_CGROUP, or NULL */
+	const char *log_dir;       /* <log dir>/<restart>.log are this container's CRI logs */
+};
+
+struct runtime_shim_config {
+	const struct plan *plan;
+	char *const *infra_procs; /* cgroup.procs of the pod's infra cgroup, one per hierarchy */
+	const char *uid_map;      /* "0 100000 65536" with a user namespace, else NULL */
+	const char *gid_map;
+	const struct runtime_shim_container *containers; /* one per plan container, same order */
+	size_t n_containers;
+	int64_t log_max_size; /* bytes before a CRI log rotates */
+	int log_max_files;
+};
+
+/* The shim.json object: {"uid","name","namespace","plan","infraProcs","userns",
+ * "containers","logMaxSize","logMaxFiles"}. NULL on ENOMEM. */
+json_t *runtime_shim_config_to_json(const struct runtime_shim_config *config);
+
+/* Writes <run_dir>/shim.json, mode 0600, atomically (tmp + rename). */
+int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_err *err);
+
+/* ---- the shim process --------------------------------------------------------------------- */
+
+/* Forks and execs `shim_path run_dir` (stdin /dev/null, stdout/stderr appended to
+ * <run_dir>/shim.log, no other fds), waits up to timeout_ms for that child (P0) to exit, and
+ * reads <run_dir>/shim.pid into *shim_pid. P0 exits 0 once the shim proper is listening; when
+ * it exits otherwise the message of <run_dir>/shim.error is in err. -ETIMEDOUT (P0 killed and
+ * reaped) when the shim did not answer in time. */
+int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_ms, pid_t *shim_pid,
+                       struct nano_err *err);
+
+/* Sends one request to <run_dir>/shim.sock and stores the reply (malloc'd, NUL-terminated)
+ * in *reply. -ETIMEDOUT when no reply came in timeout_ms; -ECONNREFUSED/-ENOENT when no shim
+ * listens. The reply may itself be "error ...": that is the shim's answer, not a failure. */
+int runtime_shim_request(const char *run_dir, const char *request, char **reply, int timeout_ms,
+                         struct nano_err *err);
+
+/* Splits a reply "error ERRNO MESSAGE" into errno and message (pointing into reply). Returns
+ * true for an error reply. */
+bool runtime_reply_error(const char *reply, int *errnum, const char **message);
+
+/* ---- exits -------------------------------------------------------------------------------- */
+
+/* exits/<name>.<restart>.json: {"name","restart","pid","exitCode","signal","startedAt",
+ * "finishedAt"}; times RFC3339Nano UTC. A process killed by a signal has signal set and
+ * exitCode 128 + signal, as container runtimes report it. */
+struct runtime_exit {
+	char *name;
+	int64_t restart;
+	pid_t pid; /* host pid */
+	int exit_code;
+	int signal; /* 0 when the process exited */
+	char *started_at;
+	char *finished_at;
+};
+
+int runtime_exit_read(const char *path, struct runtime_exit *out, struct nano_err *err);
+void runtime_exit_done(struct runtime_exit *e);

@@ -1,0 +1,134 @@
+/* pkg/runtime/shim.h: the nanolet-shim side of pkg/runtime, shared by its files and by
+ * shim/main.c. The daemon includes runtime.h, never this.
+ *
+ *   shim_config.c     shim.json -> struct shim_config (the plan JSON read back)
+ *   shim_start.c      P0: cgroup, session, user namespace maps, unshare, fork P1, shim.pid
+ *   shim_loop.c       P1: lo, hostname, the control socket, signals, exits; one epoll loop
+ *   shim_container.c  P1: clone a container into its cgroups, pipes, the StartError pipe
+ *   shim_child.c      the cloned child: mounts, root, credentials, exec (the pod-touching part)
+ *   shim_relay.c      container stdout/stderr -> the CRI log writer
+ *   shim_net.c        bring lo up with libnl-route
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "plan/plan.h"
+#include "util/util.h"
+
+/* One container as shim.json describes it: the plan's process, root and mounts, plus where
+ * the daemon put its cgroups and logs. */
+struct shim_container {
+	char *name;
+	unsigned long clone_flags;
+	struct plan_process process;
+	struct plan_root root;
+	struct plan_mount *mounts;
+	size_t n_mounts;
+	char **cgroup_procs; /* NULL-terminated */
+	char *cgroup_dir;    /* NULL: no CLONE_INTO_CGROUP */
+	char *log_dir;
+};
+
+struct shim_config {
+	char *run_dir;
+	char *uid, *name, *namespace;
+	unsigned long clone_flags; /* the pod's: what P0 unshares */
+	char *hostname;            /* NULL: the host's uts namespace */
+	char **infra_procs;
+	char *uid_map, *gid_map; /* NULL: no user namespace */
+	struct shim_container *containers;
+	size_t n_containers;
+	int64_t log_max_size;
+	int log_max_files;
+};
+
+int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err);
+struct shim_config *shim_config_free(struct shim_config *c);
+const struct shim_container *shim_config_container(const struct shim_config *c, const char *name);
+
+/* Entry point of nanolet-shim: runs P0, which exits, and P1, which serves. Returns the process
+ * exit status. */
+int shim_main(const char *run_dir);
+
+/* P1: serves until shutdown. ready_fd gets "ok" or a one-line error once set up, then is
+ * closed. Returns the exit status. */
+int shim_serve(struct shim_config *config, int ready_fd);
+
+/* Brings lo up in the current network namespace. */
+int shim_net_loopback_up(struct nano_err *err);
+
+/* ---- one started container --------------------------------------------------------------- */
+
+struct shim_relay; /* shim_relay.c */
+struct shim_run;
+
+/* What an epoll event is about (shim_loop.c): its data.ptr points at one of these. */
+enum shim_source_kind { SHIM_SOURCE_LISTEN, SHIM_SOURCE_SIGNAL, SHIM_SOURCE_CONN, SHIM_SOURCE_LOG };
+
+struct shim_source {
+	enum shim_source_kind kind;
+	int fd;
+	struct shim_run *run; /* SHIM_SOURCE_LOG */
+	int stream;           /* SHIM_SOURCE_LOG: enum shim_stream */
+};
+
+struct shim_run {
+	const struct shim_container *container;
+	int64_t restart;
+	pid_t pid;      /* in the shim's pid namespace: what waitid() reports */
+	pid_t host_pid; /* in the host's: what the daemon sees */
+	int pidfd;
+	bool running;
+	struct timespec started_at;
+	struct shim_relay *relay;
+	struct shim_source log_sources[2]; /* stdout, stderr */
+	struct shim_run *next;
+};
+
+/* Clones the container (shim_container.c). On success *out is a running run whose stdout and
+ * stderr pipes are in relay; on a StartError err holds errno and the message. */
+int shim_container_start(const struct shim_config *config, const struct shim_container *c,
+                         int64_t restart, struct shim_run **out, struct nano_err *err);
+void shim_run_free(struct shim_run *run);
+
+/* The child's side (shim_child.c): never returns. Reports a failure on error_fd as
+ * struct shim_child_error, then _exit(127). */
+struct shim_child_error {
+	int errnum;
+	char message[512];
+};
+
+struct shim_child_args {
+	const struct shim_config *config;
+	const struct shim_container *container;
+	int stdin_fd, stdout_fd, stderr_fd;
+	int sync_fd;  /* >= 0: wait for one byte (cgroups written), then unshare the cgroup ns */
+	int error_fd; /* CLOEXEC: EOF in the parent means exec succeeded */
+};
+
+_Noreturn void shim_child_run(const struct shim_child_args *a);
+
+/* ---- log relay (shim_relay.c) -------------------------------------------------------------- */
+
+enum shim_stream { SHIM_STDOUT, SHIM_STDERR };
+
+/* Owns both read fds (made non-blocking). NULL with -errno in *r. */
+struct shim_relay *shim_relay_new(const struct shim_config *config, const struct shim_run *run,
+                                  int stdout_fd, int stderr_fd, int *r);
+/* The fd of a stream, -1 once it reached EOF. */
+int shim_relay_fd(const struct shim_relay *relay, enum shim_stream stream);
+/* Reads what is there (non-blocking) into the log; returns 0 at EOF, 1 when more may come. */
+int shim_relay_pump(struct shim_relay *relay, enum shim_stream stream);
+/* Closes a stream's fd (after the loop took it out of epoll). */
+void shim_relay_close_stream(struct shim_relay *relay, enum shim_stream stream);
+/* Reads both streams until nothing is left right now, then flushes partial lines. */
+void shim_relay_drain(struct shim_relay *relay);
+void shim_relay_free(struct shim_relay *relay);
+
+/* Writes path atomically (<dir>/.<name>.tmp, then rename), so that a reader or inotify's
+ * IN_MOVED_TO only ever sees the whole file. */
+int shim_write_atomic(const char *path, const char *s, mode_t mode);

@@ -1,0 +1,316 @@
+/* pkg/runtime/shim_config.c: reads <run dir>/shim.json into struct shim_config, including the
+ * parts of the IsolationPlan JSON (plan_to_json) that the shim acts on: the pod's clone flags
+ * and hostname, each container's clone flags, process, root and mounts.
+ *
+ * It only reads and checks shapes; it must not decide policy (that is pkg/plan's) nor touch the
+ * system beyond reading the one file.
+ */
+#include <sched.h>
+#include <string.h>
+
+#include "shim.h"
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} clone_flags[] = {
+        {"CLONE_NEWNS", CLONE_NEWNS},     {"CLONE_NEWCGROUP", CLONE_NEWCGROUP},
+        {"CLONE_NEWUTS", CLONE_NEWUTS},   {"CLONE_NEWIPC", CLONE_NEWIPC},
+        {"CLONE_NEWUSER", CLONE_NEWUSER}, {"CLONE_NEWPID", CLONE_NEWPID},
+        {"CLONE_NEWNET", CLONE_NEWNET},
+};
+
+static int bad(struct nano_err *err, const char *what)
+{
+	return nano_err_set(err, EBADMSG, "shim.json: %s", what);
+}
+
+static int read_flags(json_t *a, unsigned long *out, struct nano_err *err)
+{
+	size_t i;
+	json_t *v;
+
+	*out = 0;
+	if (!json_is_array(a))
+		return bad(err, "cloneFlags is not an array");
+	json_array_foreach(a, i, v)
+	{
+		size_t k;
+
+		for (k = 0; k < ELEMENTSOF(clone_flags); k++)
+			if (json_is_string(v) &&
+			    strcmp(json_string_value(v), clone_flags[k].name) == 0)
+				break;
+		if (k == ELEMENTSOF(clone_flags))
+			return bad(err, "unknown clone flag");
+		*out |= clone_flags[k].flag;
+	}
+	return 0;
+}
+
+/* A NULL-terminated copy of an array of strings; NULL (and *r) on a bad shape or ENOMEM. */
+static char **read_strv(json_t *a, int *r)
+{
+	_cleanup_strv_ char **l = calloc(1, sizeof(char *));
+	size_t i;
+	json_t *v;
+
+	*r = -ENOMEM;
+	if (!l)
+		return NULL;
+	*r = -EBADMSG;
+	if (!json_is_array(a))
+		return NULL;
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v))
+			return NULL;
+		*r = strv_push(&l, strdup(json_string_value(v)));
+		if (*r < 0)
+			return NULL;
+	}
+	*r = 0;
+	return TAKE_PTR(l);
+}
+
+static char *dup_string(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static int read_process(json_t *p, struct plan_process *out, struct nano_err *err)
+{
+	json_t *groups = json_object_get(p, "supplementalGroups"), *v;
+	int r;
+	size_t i;
+
+	out->args = read_strv(json_object_get(p, "args"), &r);
+	if (!out->args || !out->args[0])
+		return bad(err, "process.args is missing or empty");
+	out->env = read_strv(json_object_get(p, "env"), &r);
+	if (!out->env)
+		return bad(err, "process.env");
+	out->cwd = dup_string(p, "cwd");
+	if (!out->cwd || !json_is_integer(json_object_get(p, "uid")) ||
+	    !json_is_integer(json_object_get(p, "gid")))
+		return bad(err, "process.cwd, uid or gid");
+	out->uid = (uint32_t)json_integer_value(json_object_get(p, "uid"));
+	out->gid = (uint32_t)json_integer_value(json_object_get(p, "gid"));
+	out->no_new_privileges = json_is_true(json_object_get(p, "noNewPrivileges"));
+	if (!json_is_array(groups))
+		return bad(err, "process.supplementalGroups");
+	out->supplemental_groups = calloc(json_array_size(groups) + 1, sizeof(uint32_t));
+	if (!out->supplemental_groups)
+		return -ENOMEM;
+	json_array_foreach(groups, i, v)
+	{
+		if (!json_is_integer(v))
+			return bad(err, "process.supplementalGroups");
+		out->supplemental_groups[out->n_supplemental_groups++] =
+		        (uint32_t)json_integer_value(v);
+	}
+	return 0;
+}
+
+static int read_root(json_t *root, struct plan_root *out, struct nano_err *err)
+{
+	const char *kind = json_string_value(json_object_get(root, "kind"));
+
+	if (!kind)
+		return bad(err, "root.kind");
+	out->kind = strcmp(kind, "host") == 0   ? PLAN_ROOT_HOST
+	            : strcmp(kind, "path") == 0 ? PLAN_ROOT_PATH
+	                                        : PLAN_ROOT_IMAGE;
+	out->path = dup_string(root, "path");
+	out->read_only = json_is_true(json_object_get(root, "readOnly"));
+	return out->path ? 0 : bad(err, "root.path");
+}
+
+static int read_mounts(json_t *a, struct shim_container *c, struct nano_err *err)
+{
+	size_t i;
+	json_t *m;
+	int r;
+
+	if (!json_is_array(a))
+		return bad(err, "mounts");
+	c->mounts = calloc(json_array_size(a) + 1, sizeof(*c->mounts));
+	if (!c->mounts)
+		return -ENOMEM;
+	json_array_foreach(a, i, m)
+	{
+		struct plan_mount *pm = &c->mounts[c->n_mounts++];
+
+		pm->destination = dup_string(m, "destination");
+		pm->type = dup_string(m, "type");
+		pm->source = dup_string(m, "source");
+		pm->options = read_strv(json_object_get(m, "options"), &r);
+		if (!pm->destination || pm->destination[0] != '/' || !pm->type || !pm->source ||
+		    !pm->options)
+			return bad(err, "a mount lacks destination, type, source or options");
+	}
+	return 0;
+}
+
+/* One plan container and its entry in shim.json's containers[] (matched by name). */
+static int read_container(json_t *pc, json_t *entries, struct shim_container *c,
+                          struct nano_err *err)
+{
+	json_t *entry = NULL, *v;
+	size_t i;
+	int r;
+
+	c->name = dup_string(pc, "name");
+	if (!c->name)
+		return bad(err, "a plan container has no name");
+	json_array_foreach(entries, i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+
+		if (name && strcmp(name, c->name) == 0)
+			entry = v;
+	}
+	if (!entry)
+		return nano_err_set(err, EBADMSG, "shim.json: no containers[] entry for %s",
+		                    c->name);
+	r = read_flags(json_object_get(pc, "cloneFlags"), &c->clone_flags, err);
+	if (r < 0)
+		return r;
+	r = read_process(json_object_get(pc, "process"), &c->process, err);
+	if (r < 0)
+		return r;
+	r = read_root(json_object_get(pc, "root"), &c->root, err);
+	if (r < 0)
+		return r;
+	r = read_mounts(json_object_get(pc, "mounts"), c, err);
+	if (r < 0)
+		return r;
+	c->cgroup_procs = read_strv(json_object_get(entry, "cgroupProcs"), &r);
+	if (!c->cgroup_procs)
+		return bad(err, "containers[].cgroupProcs");
+	c->cgroup_dir = dup_string(entry, "cgroupDir");
+	c->log_dir = dup_string(entry, "logDir");
+	if (!c->log_dir)
+		return bad(err, "containers[].logDir");
+	return 0;
+}
+
+static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
+{
+	json_t *plan = json_object_get(doc, "plan"), *pod = json_object_get(plan, "pod");
+	json_t *containers = json_object_get(plan, "containers");
+	json_t *entries = json_object_get(doc, "containers");
+	json_t *userns = json_object_get(doc, "userns");
+	int r;
+
+	c->uid = dup_string(doc, "uid");
+	c->name = dup_string(doc, "name");
+	c->namespace = dup_string(doc, "namespace");
+	if (!c->uid || !c->name || !c->namespace)
+		return bad(err, "uid, name or namespace is missing");
+	if (!json_is_object(pod) || !json_is_array(containers) || !json_is_array(entries))
+		return bad(err, "plan.pod, plan.containers or containers is missing");
+	r = read_flags(json_object_get(pod, "cloneFlags"), &c->clone_flags, err);
+	if (r < 0)
+		return r;
+	c->hostname = dup_string(pod, "hostname");
+	c->infra_procs = read_strv(json_object_get(doc, "infraProcs"), &r);
+	if (!c->infra_procs)
+		return bad(err, "infraProcs");
+	if (json_is_object(userns)) {
+		c->uid_map = dup_string(userns, "uidMap");
+		c->gid_map = dup_string(userns, "gidMap");
+		if (!c->uid_map || !c->gid_map)
+			return bad(err, "userns needs uidMap and gidMap");
+	}
+	if (!!c->uid_map != !!(c->clone_flags & CLONE_NEWUSER))
+		return bad(err, "userns and the plan's CLONE_NEWUSER disagree");
+	c->log_max_size = json_integer_value(json_object_get(doc, "logMaxSize"));
+	c->log_max_files = (int)json_integer_value(json_object_get(doc, "logMaxFiles"));
+
+	c->containers = calloc(json_array_size(containers) + 1, sizeof(*c->containers));
+	if (!c->containers)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_array_size(containers); i++) {
+		r = read_container(json_array_get(containers, i), entries,
+		                   &c->containers[c->n_containers++], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err)
+{
+	_cleanup_free_ char *path = strdupf("%s/shim.json", run_dir);
+	_cleanup_json_ json_t *doc = NULL;
+	struct shim_config *c;
+	json_error_t jerr;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc)
+		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->run_dir = strdup(run_dir);
+	r = c->run_dir ? read_config(doc, c, err) : -ENOMEM;
+	if (r < 0) {
+		shim_config_free(c);
+		return r == -ENOMEM ? nano_err_set(err, ENOMEM, "out of memory") : r;
+	}
+	*out = c;
+	return 0;
+}
+
+static void container_done(struct shim_container *c)
+{
+	free(c->name);
+	strv_free(c->process.args);
+	strv_free(c->process.env);
+	free(c->process.cwd);
+	free(c->process.supplemental_groups);
+	free(c->root.path);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].destination);
+		free(c->mounts[i].type);
+		free(c->mounts[i].source);
+		strv_free(c->mounts[i].options);
+	}
+	free(c->mounts);
+	strv_free(c->cgroup_procs);
+	free(c->cgroup_dir);
+	free(c->log_dir);
+}
+
+struct shim_config *shim_config_free(struct shim_config *c)
+{
+	if (!c)
+		return NULL;
+	free(c->run_dir);
+	free(c->uid);
+	free(c->name);
+	free(c->namespace);
+	free(c->hostname);
+	strv_free(c->infra_procs);
+	free(c->uid_map);
+	free(c->gid_map);
+	for (size_t i = 0; i < c->n_containers; i++)
+		container_done(&c->containers[i]);
+	free(c->containers);
+	free(c);
+	return NULL;
+}
+
+const struct shim_container *shim_config_container(const struct shim_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_containers; i++)
+		if (strcmp(c->containers[i].name, name) == 0)
+			return &c->containers[i];
+	return NULL;
+}

@@ -1,0 +1,244 @@
+/* pkg/runtime/shim_container.c: P1's side of starting a container — pipes, clone3 into the
+ * container's cgroups and namespaces, the StartError pipe.
+ *
+ * Cgroup placement happens before the child runs anything of its own:
+ *   - with a v2 cgroupDir and no other hierarchy to join, clone3(CLONE_INTO_CGROUP |
+ *     CLONE_NEWCGROUP): the child is born in its cgroup and the kernel roots its cgroup
+ *     namespace there;
+ *   - otherwise (v1 and hybrid hosts) clone3 without CLONE_NEWCGROUP (CLONE_INTO_CGROUP still
+ *     places it in the v2 hierarchy when there is a cgroupDir), this side writes the child's
+ *     pid into every cgroup.procs, then releases the child over a sync pipe, and the child
+ *     unshares the cgroup namespace itself, now that it sits in every container cgroup.
+ * clone3 is called with fork semantics (no new stack): the shim is single-threaded, so the
+ * child has a consistent libc and ASan state (shim_child.c).
+ *
+ * It must not wait for the container beyond its exec (the loop reaps it), nor touch what the
+ * container sees (that is shim_child.c).
+ */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "shim.h"
+
+static int pipe_cloexec(int fds[2])
+{
+	return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+static void close_pair(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			fds[i] = (close(fds[i]), -1);
+}
+
+/* The pid as the host sees it: a pidfd's fdinfo shows the pid in the pid namespace of the
+ * procfs it is read through, and the shim's /proc is the host's. */
+static pid_t host_pid_of(int pidfd, pid_t fallback)
+{
+	char path[64], line[256];
+	_cleanup_fclose_ FILE *f = NULL;
+	int pid;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %d", &pid) == 1 && pid > 0)
+			return pid;
+	return fallback;
+}
+
+static int write_pid(const char *path, pid_t pid)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (fd < 0 || write(fd, buf, (size_t)len) != len)
+		return -errno;
+	return 0;
+}
+
+/* Whether path is <dir>/cgroup.procs, which CLONE_INTO_CGROUP already took care of. */
+static bool is_procs_of(const char *path, const char *dir)
+{
+	size_t len = dir ? strlen(dir) : 0;
+
+	return dir && strncmp(path, dir, len) == 0 && strcmp(path + len, "/cgroup.procs") == 0;
+}
+
+static bool must_write_procs(const struct shim_container *c)
+{
+	for (size_t i = 0; c->cgroup_procs[i]; i++)
+		if (!is_procs_of(c->cgroup_procs[i], c->cgroup_dir))
+			return true;
+	return false;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+struct start {
+	int out[2], err[2], errpipe[2], sync[2];
+	int devnull, cgroup_fd, pidfd;
+};
+
+static void start_done(struct start *s)
+{
+	close_pair(s->out);
+	close_pair(s->err);
+	close_pair(s->errpipe);
+	close_pair(s->sync);
+	closep(&s->devnull);
+	closep(&s->cgroup_fd);
+	closep(&s->pidfd);
+}
+
+/* After clone: the cgroups, then the child's word. Returns 0 once it exec'd. */
+static int parent_side(struct start *s, const struct shim_container *c, pid_t pid,
+                       struct nano_err *err)
+{
+	struct shim_child_error e = {0};
+	ssize_t n;
+
+	if (s->sync[1] >= 0) {
+		for (size_t i = 0; c->cgroup_procs[i]; i++) {
+			int r;
+
+			if (is_procs_of(c->cgroup_procs[i], c->cgroup_dir))
+				continue;
+			r = write_pid(c->cgroup_procs[i], pid);
+			if (r < 0) {
+				kill(pid, SIGKILL);
+				reap(pid);
+				return nano_err_set(err, -r, "join cgroup %s: %s",
+				                    c->cgroup_procs[i], strerror(-r));
+			}
+		}
+		if (write(s->sync[1], "g", 1) != 1) {
+			int saved = errno;
+
+			kill(pid, SIGKILL);
+			reap(pid);
+			return nano_err_set(err, saved, "release the child: %s", strerror(saved));
+		}
+		close_pair(s->sync);
+	}
+	do
+		n = read(s->errpipe[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0; /* EOF: the CLOEXEC pipe closed in execve */
+	reap(pid);
+	if (n != (ssize_t)sizeof(e))
+		return nano_err_set(err, EIO, "the container's child died before exec");
+	e.message[sizeof(e.message) - 1] = '\0';
+	return nano_err_set(err, e.errnum, "%s", e.message);
+}
+
+int shim_container_start(const struct shim_config *config, const struct shim_container *c,
+                         int64_t restart, struct shim_run **out, struct nano_err *err)
+{
+	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1};
+	struct clone_args args = {.exit_signal = SIGCHLD};
+	unsigned long flags = c->clone_flags;
+	struct shim_run *run;
+	int r = 0;
+	pid_t pid;
+
+	if (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0)
+		r = nano_err_set(err, errno, "pipe: %m");
+	if (r == 0 && must_write_procs(c)) {
+		if (pipe_cloexec(s.sync) < 0)
+			r = nano_err_set(err, errno, "pipe: %m");
+		flags &= ~(unsigned long)CLONE_NEWCGROUP; /* the child unshares it once placed */
+	}
+	if (r == 0) {
+		s.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (s.devnull < 0)
+			r = nano_err_set(err, errno, "open /dev/null: %m");
+	}
+	if (r == 0 && c->cgroup_dir) {
+		s.cgroup_fd = open(c->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s.cgroup_fd < 0)
+			r = nano_err_set(err, errno, "open cgroup %s: %m", c->cgroup_dir);
+	}
+	if (r < 0) {
+		start_done(&s);
+		return r;
+	}
+
+	args.flags = flags | CLONE_PIDFD | (c->cgroup_dir ? CLONE_INTO_CGROUP : 0);
+	args.pidfd = (uint64_t)(uintptr_t)&s.pidfd;
+	args.cgroup = (uint64_t)(c->cgroup_dir ? s.cgroup_fd : 0);
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		struct shim_child_args a = {
+		        .config = config,
+		        .container = c,
+		        .stdin_fd = s.devnull,
+		        .stdout_fd = s.out[1],
+		        .stderr_fd = s.err[1],
+		        .sync_fd = s.sync[0],
+		        .error_fd = s.errpipe[1],
+		};
+		shim_child_run(&a);
+	}
+	if (pid < 0) {
+		r = nano_err_set(err, errno, "clone3: %m");
+		start_done(&s);
+		return r;
+	}
+	closep(&s.out[1]), s.out[1] = -1;
+	closep(&s.err[1]), s.err[1] = -1;
+	closep(&s.errpipe[1]), s.errpipe[1] = -1;
+	closep(&s.sync[0]), s.sync[0] = -1;
+
+	r = parent_side(&s, c, pid, err);
+	if (r < 0) {
+		start_done(&s);
+		return r;
+	}
+
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		pidfd_send_signal(s.pidfd, SIGKILL, NULL, 0);
+		start_done(&s);
+		return nano_err_set(err, ENOMEM, "out of memory");
+	}
+	*run = (struct shim_run){.container = c, .restart = restart, .pid = pid, .running = true};
+	clock_gettime(CLOCK_REALTIME, &run->started_at);
+	run->host_pid = host_pid_of(s.pidfd, pid);
+	run->pidfd = TAKE_FD(s.pidfd);
+	run->relay = shim_relay_new(config, run, s.out[0], s.err[0], &r);
+	s.out[0] = s.err[0] = -1; /* the relay owns them, whatever happened */
+	start_done(&s);
+	if (!run->relay) {
+		/* The container runs but nothing could take its output: it never started. */
+		pidfd_send_signal(run->pidfd, SIGKILL, NULL, 0);
+		reap(pid);
+		shim_run_free(run);
+		return nano_err_set(err, -r, "open the log of %s: %s", c->name, strerror(-r));
+	}
+	*out = run;
+	return 0;
+}
+
+void shim_run_free(struct shim_run *run)
+{
+	if (!run)
+		return;
+	shim_relay_free(run->relay);
+	if (run->pidfd >= 0)
+		close(run->pidfd);
+	free(run);
+}
