@@ -10,6 +10,12 @@
 
 #include <string.h>
 
+/* store_events_list picks its statement by offset: + 1 with a namespace, + 2 with a name. */
+_Static_assert(STMT_EVENTS_LIST_NS == STMT_EVENTS_LIST + 1 &&
+                       STMT_EVENTS_LIST_NAME == STMT_EVENTS_LIST + 2 &&
+                       STMT_EVENTS_LIST_NS_NAME == STMT_EVENTS_LIST + 3,
+               "the four event lists in order");
+
 void store_event_done(struct store_event *ev)
 {
 	if (!ev)

@@ -98,9 +98,10 @@ START_TEST(test_open_creates_schema)
 	_cleanup_free_ char *path = strdupf("%s/%s", dir, STORE_DB_NAME);
 	struct store *s;
 	struct stat st;
+	mode_t old = umask(0); /* the file must be 0600 whatever the umask */
 
-	umask(0); /* the file must be 0600 whatever the umask */
 	s = open_ok(dir);
+	umask(old);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
 	ck_assert_int_eq(query_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
