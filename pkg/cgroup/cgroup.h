@@ -1,9 +1,20 @@
-/* pkg/cgroup: the host's cgroup layout and (next issue) the v2 and v1 drivers.
- * Every function takes its mount point as a parameter so tests point it at a temporary tree. */
+/* pkg/cgroup: the host's cgroup layout, and the v2 and v1 drivers behind one interface.
+ * Every function takes its mount point as a parameter so tests point it at a temporary tree.
+ *
+ *   detect.c    the host's layout (statfs) and a process's place in it (/proc/PID/cgroup)
+ *   driver.c    open: nanolet's root in each hierarchy; paths; create, procs, place, remove
+ *   v2.c        controller delegation (subtree_control), v2 files, cgroup.kill/cgroup.freeze
+ *   v1.c        v1 files in a safe order, the freezer kill
+ *   stats.c     usage, working set, OOM kills, throttling and pids counters
+ *   cgroupfs.c  reading and writing one cgroup file, walking and removing a subtree
+ */
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
+#include "plan/plan.h"
 #include "util/util.h"
 
 enum cgroup_mode {
@@ -26,3 +37,144 @@ const char *cgroup_mode_name(enum cgroup_mode mode); /* "unified", "hybrid", "le
  * controller NULL for the unified (0::) entry, else a v1 controller name ("memory"). Returns a
  * malloc'd path or NULL with -ENOENT/-ENOMEM in *r. Pure: the caller reads the file. */
 char *cgroup_path_from_proc(const char *proc_cgroup_text, const char *controller, int *r);
+
+/* ---- drivers ------------------------------------------------------------------------------ */
+
+/* A driver owns nanolet's root: one directory per hierarchy it uses (v2: the unified one; v1:
+ * memory, cpu, cpuacct, pids, freezer, joined hierarchies counted once, plus the unified mirror
+ * on hybrid hosts for cgroup.kill and cgroup.events). Every cgroup below is named by a path
+ * relative to that root ("burstable/pod<uid>/app"; "" is the root itself): no "..", no "."
+ * and no empty components. */
+struct cgroup_driver;
+
+struct cgroup_driver_options {
+	const char *mount;       /* "/sys/fs/cgroup" */
+	struct cgroup_host host; /* cgroup_detect(mount) */
+	enum plan_cgroup_driver driver;
+	/* --cgroup-root: an absolute cgroup path, the same in every hierarchy (as the kubelet's
+	 * --cgroup-root). NULL: "<this process's cgroup>/<root_name>", taken per hierarchy from
+	 * /proc/self/cgroup, so that on hybrid hosts the memory root can be under
+	 * /process_api/<id> while the cpu root is at /. */
+	const char *root;
+	const char *root_name;        /* NULL: "nanolet" */
+	const char *proc_self_cgroup; /* the text of /proc/self/cgroup; NULL: read it */
+	/* v2: move this process into <delegated>/<self_leaf> before enabling controllers in the
+	 * delegated cgroup, which must hold no processes (the daemon passes "daemon"). NULL:
+	 * leave it; a delegated cgroup with processes then fails with EBUSY. Never done when the
+	 * delegated point is the hierarchy's root, which may hold processes. */
+	const char *self_leaf;
+	bool ignore_unified; /* v1: as if <mount>/unified were not mounted (the freezer paths) */
+	/* Test seams for a fake tree on tmpfs, where mkdir makes no control files and rmdir
+	 * fails on them; NULL in the daemon. on_mkdir runs after the driver made a directory,
+	 * on_rmdir before it removes one. */
+	void (*on_mkdir)(const char *dir, void *userdata);
+	void (*on_rmdir)(const char *dir, void *userdata);
+	void *userdata;
+};
+
+/* Resolves nanolet's root in every hierarchy the driver uses, creates it (mkdir -p within
+ * each hierarchy) and, on v2, enables cpu, memory and pids in cgroup.subtree_control from the
+ * delegated point (the cgroup this process is in, or / for a root outside it) down to the root
+ * itself. Fails with ENOTSUP when the driver does not fit the host, or a v2 controller is not
+ * delegated. */
+int cgroup_driver_open(const struct cgroup_driver_options *options, struct cgroup_driver **out,
+                       struct nano_err *err);
+struct cgroup_driver *cgroup_driver_free(struct cgroup_driver *driver);
+static inline void cgroup_driver_freep(struct cgroup_driver **d)
+{
+	cgroup_driver_free(*d);
+}
+#define _cleanup_cgroup_driver_ _cleanup_(cgroup_driver_freep)
+
+enum plan_cgroup_driver cgroup_driver_kind(const struct cgroup_driver *driver);
+
+/* The root as a cgroup path, for plan_config.cgroup_root: the unified hierarchy's on v2, the
+ * memory hierarchy's on v1 ("/process_api/<id>/nanolet"). */
+const char *cgroup_driver_root(const struct cgroup_driver *driver);
+
+/* The path relative to the root of a plan's absolute cgroup path (plan_build with
+ * cgroup_root = cgroup_driver_root()): a pointer into path, "" for the root itself, NULL when
+ * path is not at or below the root. */
+const char *cgroup_driver_relative(const struct cgroup_driver *driver, const char *path);
+
+/* The directory of a cgroup in the hierarchy of controller ("memory", "cpuacct", ...; v2 has
+ * one hierarchy for all). controller NULL: the unified hierarchy, v1's mirror included.
+ * -ENOENT when the driver uses no such hierarchy. */
+int cgroup_driver_dir(const struct cgroup_driver *driver, const char *controller, const char *rel,
+                      char **out);
+
+enum cgroup_node {
+	CGROUP_NODE_LEAF,  /* holds processes: a container, infra */
+	CGROUP_NODE_INNER, /* holds cgroups: a pod, a QoS class */
+};
+
+/* mkdir -p rel in every hierarchy. v2: every missing ancestor and, for an inner node, rel
+ * itself get the controllers in cgroup.subtree_control; a leaf never does (no internal
+ * processes). Existing cgroups are fine. */
+int cgroup_driver_create(struct cgroup_driver *driver, const char *rel, enum cgroup_node node,
+                         struct nano_err *err);
+
+/* Writes a plan's files (v2 or v1 set, by the driver) into the cgroup at cg->path. A file the
+ * kernel lacks (memory.swap.max without swap accounting, memory.memsw.*) is skipped with a
+ * debug line; any other failure names the file, the value and the errno. */
+int cgroup_driver_apply(struct cgroup_driver *driver, const struct plan_cgroup *cg,
+                        struct nano_err *err);
+
+/* The cgroup.procs files a new process is written into: v2 one, v1 one per hierarchy and the
+ * unified mirror's. NULL-terminated, the caller frees. */
+int cgroup_driver_procs_files(const struct cgroup_driver *driver, const char *rel, char ***out,
+                              struct nano_err *err);
+
+/* v2: an O_DIRECTORY|O_CLOEXEC fd of the cgroup for clone3(CLONE_INTO_CGROUP); the caller
+ * closes it. v1: -EOPNOTSUPP (a clone would only land in the unified mirror). */
+int cgroup_driver_open_fd(const struct cgroup_driver *driver, const char *rel,
+                          struct nano_err *err);
+
+/* Writes pid into every procs file. */
+int cgroup_driver_place(struct cgroup_driver *driver, const char *rel, pid_t pid,
+                        struct nano_err *err);
+
+/* SIGKILLs every process in the cgroup and below: cgroup.kill (v2, or the unified mirror);
+ * without it, freeze (v1 freezer.state, v2 cgroup.freeze), SIGKILL each pid, thaw. Returns
+ * without waiting for the processes to be gone: watch populated for that. A cgroup that is
+ * already gone has nothing to kill: 0. */
+int cgroup_driver_kill(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
+
+/* 1 when a process is in the cgroup or below, 0 when none, -errno: "populated" of
+ * cgroup.events (v2, the unified mirror), else whether a cgroup.procs of the subtree has a pid. */
+int cgroup_driver_populated(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
+
+/* The cgroup.events file to watch with inotify (IN_MODIFY) for populated and frozen; *out NULL
+ * when there is none (v1 without the unified hierarchy: poll cgroup_driver_populated). */
+int cgroup_driver_events_path(const struct cgroup_driver *driver, const char *rel, char **out);
+
+/* Removes the cgroup and everything below it, children first, in every hierarchy: rmdir retried
+ * while EBUSY (50 x 10 ms, the kernel frees a cgroup of exited tasks asynchronously). A cgroup
+ * that is already gone is not an error. rel "" removes nanolet's root (not its ancestors). */
+int cgroup_driver_remove(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
+
+/* ---- stats -------------------------------------------------------------------------------- */
+
+#define CGROUP_STAT_MAX UINT64_MAX /* a limit of "max" (v2) or the v1 "no limit" value */
+
+/* One cgroup's counters, in the units and meanings of cAdvisor and the kubelet's
+ * /stats/summary. A counter whose file the kernel lacks stays 0. */
+struct cgroup_stats {
+	uint64_t memory_usage_bytes;       /* memory.current, memory.usage_in_bytes */
+	uint64_t memory_working_set_bytes; /* usage - inactive_file, 0 if below */
+	uint64_t memory_rss_bytes;         /* memory.stat anon, total_rss */
+	uint64_t memory_pgfault;
+	uint64_t memory_pgmajfault;
+	uint64_t memory_limit_bytes; /* CGROUP_STAT_MAX: none */
+	uint64_t memory_oom_kill;    /* memory.events, memory.oom_control oom_kill */
+	uint64_t cpu_usage_ns;       /* cpu.stat usage_usec * 1000, cpuacct.usage */
+	uint64_t cpu_nr_periods;
+	uint64_t cpu_nr_throttled;
+	uint64_t cpu_throttled_ns; /* cpu.stat throttled_usec * 1000, throttled_time */
+	uint64_t pids_current;
+	uint64_t pids_max;        /* CGROUP_STAT_MAX: none */
+	uint64_t pids_max_events; /* forks refused at pids.max: pids.events "max" */
+};
+
+int cgroup_driver_stats(const struct cgroup_driver *driver, const char *rel,
+                        struct cgroup_stats *out, struct nano_err *err);

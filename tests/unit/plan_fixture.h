@@ -1,6 +1,7 @@
 /* tests/unit/plan_fixture.h: the pods of the plan tests, built in C from a base (one container
  * "app" running /bin/true, no resources, every optional field unset) that each row mutates;
- * nothing here goes through spec decoding. Included by test_plan*.c only.
+ * nothing here goes through spec decoding. Included by test_plan*.c and by
+ * test_cgroup_v*.c, whose drivers apply these plans.
  */
 #pragma once
 
