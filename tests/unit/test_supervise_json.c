@@ -4,6 +4,7 @@
  * writes for CrashLoopBackOff, StartError and a lost shim, and the RFC 3339 formatter.
  */
 #include "supervise_fixture.h"
+#include "supervise/supervise_internal.h" /* sup_rfc3339 */
 
 #include <stdlib.h>
 
