@@ -239,6 +239,3 @@ const char *sup_state_name(enum sup_state state);
 
 /* The core/v1 PodStatus object, fields in the API's order, RFC 3339 times. NULL on ENOMEM. */
 json_t *sup_pod_status_json(const struct sup_pod *pod);
-
-/* "2024-05-01T12:00:00Z" for Unix seconds t; buf holds at least 32 bytes. */
-void sup_rfc3339(int64_t t, char *buf, size_t size);

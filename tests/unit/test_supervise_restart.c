@@ -102,7 +102,7 @@ static void crash_loop(struct sup_pod *pod, const struct sup_config *cfg, const 
 	ck_assert_int_eq(sup_container_started(pod, 0, "c0", 1, now, cfg), 0);
 	for (size_t k = 0; k < n; k++) {
 		struct sup_container *c = &pod->containers[0];
-		char id[16];
+		char id[32];
 
 		now += run_for[k];
 		ev_exit_cfg(pod, 0, 1, now, cfg);
