@@ -30,10 +30,11 @@
 #include "runtime/runtime.h"
 #include "spec/spec.h"
 
-static int die(const char *what, const struct nano_err *err)
+static int die(const char *what, struct nano_err *err)
 {
 	fprintf(stderr, "shim_harness: %s: %s\n", what,
 	        err && err->message ? err->message : strerror(errno));
+	nano_err_clear(err);
 	return 1;
 }
 
