@@ -30,10 +30,11 @@
 #include "runtime/runtime.h"
 #include "spec/spec.h"
 
-static int die(const char *what, const struct nano_err *err)
+static int die(const char *what, struct nano_err *err)
 {
 	fprintf(stderr, "shim_harness: %s: %s\n", what,
 	        err && err->message ? err->message : strerror(errno));
+	nano_err_clear(err);
 	return 1;
 }
 
@@ -222,21 +223,24 @@ static int cleanup(const char *workdir)
 	struct hierarchy h[8];
 	size_t n_h = hierarchies(h);
 
+	/* cgroup.kill (v2) first: every process of the test's cgroups, and only those. */
 	for (size_t k = 0; k < n_h; k++) {
 		_cleanup_free_ char *root = test_dir(&h[k], workdir, NULL);
 		_cleanup_free_ char *kill_file = strdupf("%s/cgroup.kill", root);
+		FILE *f = h[k].controller ? NULL : fopen(kill_file, "we");
+
+		if (f) {
+			fputs("1", f);
+			fclose(f);
+		}
+	}
+	for (size_t k = 0; k < n_h; k++) {
+		_cleanup_free_ char *root = test_dir(&h[k], workdir, NULL);
 		struct stat st;
 
-		if (!h[k].controller) {
-			FILE *f = fopen(kill_file, "we");
-
-			if (f) {
-				fputs("1", f);
-				fclose(f);
-			}
-		}
-		/* Killed processes leave their cgroups a moment later. */
-		for (int i = 0; i < 100 && stat(root, &st) == 0; i++) {
+		/* Killed processes leave their v1 cgroups only once reaped, which the init of
+		 * this sandbox does lazily. */
+		for (int i = 0; i < 400 && stat(root, &st) == 0; i++) {
 			rmdir_tree(root);
 			if (stat(root, &st) == 0)
 				nanosleep(&(struct timespec){0, 50000000}, NULL);

@@ -1,0 +1,439 @@
+#!/usr/bin/env bats
+# tests/integration/shim.bats: nanolet-shim with real pods, as root, asserting what the process
+# inside sees. The daemon's part (plan, cgroups, shim.json) is played by helpers/shim_harness.c.
+#
+# Every test has its own work dir and test cgroups (nanolet-test-<workdir name> under this
+# process's cgroups). Teardown kills what is left in those cgroups (cgroup.kill: only processes
+# this test started), removes them, and fails the test if a shim survived or a cgroup stayed.
+# Nothing is mounted on the host: the shim's mounts live in private mount namespaces.
+
+NANOLET_BUILD=${NANOLET_BUILD:-build}
+SHIM=$NANOLET_BUILD/nanolet-shim
+HARNESS=$NANOLET_BUILD/shim_harness
+
+setup() {
+	[[ -x $SHIM && -x $HARNESS ]] || {
+		echo "no $SHIM or $HARNESS: build first or set NANOLET_BUILD" >&2
+		return 1
+	}
+	WORK=$(mktemp -d /tmp/nanolet-shim.XXXXXX)
+	SHIM_PID=
+	MSQ_ID=
+}
+
+teardown() {
+	[[ -n ${MSQ_ID:-} ]] && ipcrm -q "$MSQ_ID" 2>/dev/null
+	[[ -n ${WORK:-} && -d $WORK ]] || return 0
+	[[ -n ${BATS_TEST_COMPLETED:-} ]] || {
+		echo "# --- shim.log"
+		sed 's/^/# /' "$WORK/run/shim.log" 2>/dev/null
+	} >&3
+	"$HARNESS" cleanup "$WORK"
+	local left=0
+	if [[ -n $SHIM_PID ]] && alive "$SHIM_PID"; then
+		kill -KILL "$SHIM_PID" 2>/dev/null
+		left=1
+	fi
+	[[ -z $(find /sys/fs/cgroup -maxdepth 4 -name "nanolet-test-${WORK##*/}" 2>/dev/null) ]] || left=1
+	rm -rf "$WORK"
+	[[ $left == 0 ]] || {
+		echo "a shim or a test cgroup was left behind" >&2
+		return 1
+	}
+}
+
+# alive PID: running and not a zombie (this sandbox's init reaps late).
+alive() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ $state != Z ]]
+}
+
+# pod: the pod YAML on stdin; prepares and spawns its shim ($SHIM_PID).
+pod() {
+	cat >"$WORK/pod.yaml"
+	"$HARNESS" prepare "$WORK/pod.yaml" "$WORK"
+	SHIM_PID=$("$HARNESS" spawn "$SHIM" "$WORK")
+	[[ $SHIM_PID -gt 0 ]]
+}
+
+req() {
+	reply=$("$HARNESS" request "$WORK" "$@")
+}
+
+# start NAME: starts restart 0, the host pid in $pid.
+start() {
+	req start "$1" 0
+	[[ $reply == ok\ * ]] || {
+		echo "start $1: $reply" >&2
+		return 1
+	}
+	pid=${reply#ok }
+}
+
+# finish NAME: waits for the exit, "exitCode=.. signal=.. pid=.." in $exit, stdout+stderr in
+# $out (content only) and the raw log in $log.
+finish() {
+	exit=$("$HARNESS" wait-exit "$WORK" "$1" 0)
+	log=$(cat "$WORK/logs/$1/0.log")
+	out=$(cut -d' ' -f4- "$WORK/logs/$1/0.log")
+}
+
+# run_container NAME: start and finish.
+run_container() {
+	start "$1" && finish "$1"
+}
+
+@test "a container has its own pid namespace: it is PID 1 of it" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: pidns}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "echo \$\$; grep NSpid /proc/self/status; exec sleep 30"]}
+EOF
+	start a
+	# From the host, the container's process is known in two pid namespaces.
+	run awk '/^NSpid/ {print NF - 1}' "/proc/$pid/status"
+	[ "$output" = 2 ]
+	run awk '/^NSpid/ {print $3}' "/proc/$pid/status"
+	[ "$output" = 1 ]
+	req kill a 9
+	[ "$reply" = ok ]
+	finish a
+	[[ $out == $'1\nNSpid:\t'* ]]
+	[ "$exit" = "exitCode=137 signal=9 pid=$pid" ]
+}
+
+@test "a new network namespace holds only lo, and lo is up" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: netns}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "ip -o link | cut -d' ' -f2-3; ip -o addr show lo | grep -c 127.0.0.1"]}
+EOF
+	run_container a
+	[ "$out" = $'lo: <LOOPBACK,UP,LOWER_UP>\n1' ]
+}
+
+@test "the hostname is the plan's, in uname and in /etc/hostname" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: named}
+spec:
+  hostname: vault
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "hostname; cat /etc/hostname; grep -c vault /etc/hosts"]}
+EOF
+	run_container a
+	[ "$out" = $'vault\nvault\n1' ]
+	# The host's own files were never written.
+	! grep -q vault /etc/hostname
+}
+
+@test "uid, gid and groups come from the plan" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: identity}
+spec:
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000]}
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "id -u; id -g; id -G | tr ' ' '\\\\n' | sort -n | tr '\\\\n' ' '"]}
+EOF
+	run_container a
+	[ "$out" = $'1000\n3000\n2000 3000 4000 ' ]
+}
+
+@test "two containers of a pod share net, ipc and uts, not pid; all differ from the host" {
+	# Both run at once: a namespace's inode number is reused once it is gone.
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: two}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "readlink /proc/self/ns/net; exec sleep 30"]}
+  - {name: b, image: host, command: ["/bin/sleep", "30"]}
+EOF
+	start a
+	pa=$pid
+	start b
+	pb=$pid
+	for n in net ipc uts pid; do
+		[ "$(readlink /proc/$pa/ns/$n)" != "$(readlink /proc/self/ns/$n)" ]
+	done
+	for n in net ipc uts; do
+		[ "$(readlink /proc/$pa/ns/$n)" = "$(readlink /proc/$pb/ns/$n)" ]
+	done
+	[ "$(readlink /proc/$pa/ns/pid)" != "$(readlink /proc/$pb/ns/pid)" ]
+	net=$(readlink /proc/$pa/ns/net)
+	req kill a 9
+	req kill b 9
+	finish a
+	# What the process sees of itself is what the host sees of it.
+	[ "$out" = "$net" ]
+}
+
+@test "shareProcessNamespace: the shim is PID 1 and containers see each other" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: shared}
+spec:
+  shareProcessNamespace: true
+  containers:
+  - {name: a, image: host, command: ["/bin/sleep", "30"]}
+  - {name: b, image: host, command: ["/bin/sh", "-c", "cat /proc/1/comm; cat /proc/[0-9]*/comm | grep -c '^sleep\$'; readlink /proc/self/ns/pid; readlink /proc/1/ns/pid"]}
+EOF
+	start a
+	a_pid=$pid
+	run_container b
+	lines=($out)
+	[ "${lines[0]}" = nanolet-shim ]
+	[ "${lines[1]}" = 1 ]
+	[ "${lines[2]}" = "${lines[3]}" ]
+	[ "${lines[2]}" = "$(readlink /proc/$a_pid/ns/pid)" ]
+	[ "${lines[2]}" != "$(readlink /proc/self/ns/pid)" ]
+	req kill a 15
+	exit=$("$HARNESS" wait-exit "$WORK" a 0)
+	[ "$exit" = "exitCode=143 signal=15 pid=$a_pid" ]
+}
+
+@test "hostPID, hostNetwork and hostIPC pods see the host's namespaces" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hostns}
+spec:
+  hostPID: true
+  hostNetwork: true
+  hostIPC: true
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "for n in net ipc uts pid; do readlink /proc/self/ns/\$n; done"]}
+EOF
+	run_container a
+	a=($out)
+	n=(net ipc uts pid)
+	for i in 0 1 2 3; do
+		[ "${a[i]}" = "$(readlink /proc/self/ns/${n[i]})" ]
+	done
+}
+
+@test "hostUsers: false maps 65536 ids in a user namespace" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: userns}
+spec:
+  hostUsers: false
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; echo \$\$"]}
+EOF
+	run_container a
+	[ "$(echo "$out" | tr -s ' ' | sed 's/^ //')" = $'0 100000 65536\n0 100000 65536\n0\n1' ]
+	[ "$(readlink /proc/$SHIM_PID/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+}
+
+@test "a SysV message queue of the host is invisible without hostIPC, visible with it" {
+	MSQ_ID=$(ipcmk -Q | grep -o '[0-9]*$')
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: ipc}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "ipcs -q | awk '\$2 == $MSQ_ID' | wc -l"]}
+EOF
+	run_container a
+	[ "$out" = 0 ]
+	"$HARNESS" cleanup "$WORK"
+	rm -rf "${WORK:?}"/*
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: ipc}
+spec:
+  hostIPC: true
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "ipcs -q | awk '\$2 == $MSQ_ID' | wc -l"]}
+EOF
+	run_container a
+	[ "$out" = 1 ]
+}
+
+@test "the container is in its cgroups, and its cgroup namespace shows /" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: cg}
+spec:
+  containers:
+  - {name: app, image: host, command: ["/bin/sh", "-c", "cut -d: -f3 /proc/self/cgroup | sort -u; exec sleep 30"]}
+EOF
+	start app
+	for h in memory pids cpu unified; do
+		[ -d /sys/fs/cgroup/$h ] || continue
+		grep -q "nanolet-test-${WORK##*/}/app\$" <(grep -E ":($h|)?:" "/proc/$pid/cgroup")
+	done
+	grep -q "nanolet-test-${WORK##*/}/app\$" "/proc/$pid/cgroup"
+	[ "$(readlink /proc/$pid/ns/cgroup)" != "$(readlink /proc/self/ns/cgroup)" ]
+	req kill app 9
+	finish app
+	[ "$out" = / ]
+}
+
+@test "stdout and stderr land in the CRI log with their stream tags" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: logs}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/sh", "-c", "echo to-out; echo to-err >&2; printf partial"]}
+EOF
+	run_container a
+	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z stdout F to-out$' <<<"$log"
+	grep -Eq '^[^ ]+ stderr F to-err$' <<<"$log"
+	grep -Eq '^[^ ]+ stdout F partial$' <<<"$log"
+}
+
+@test "exit codes and signals are recorded" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: exits}
+spec:
+  # A pid namespace's init ignores signals it has no handler for, SIGKILL aside: sleep must
+  # not be PID 1 for SIGTERM to end it (as in any container runtime without an init).
+  shareProcessNamespace: true
+  containers:
+  - {name: three, image: host, command: ["/bin/sh", "-c", "exit 3"]}
+  - {name: term, image: host, command: ["/bin/sleep", "30"]}
+EOF
+	run_container three
+	[ "$exit" = "exitCode=3 signal=0 pid=$pid" ]
+	jq -e '.name == "three" and .restart == 0 and (.startedAt | test("Z$")) and (.finishedAt | test("Z$"))' \
+		"$WORK/run/exits/three.0.json"
+	start term
+	req kill term 15
+	[ "$reply" = ok ]
+	exit=$("$HARNESS" wait-exit "$WORK" term 0)
+	[ "$exit" = "exitCode=143 signal=15 pid=$pid" ]
+	req state
+	jq -e '.containers | map(select(.running)) | length == 0' <<<"$reply"
+	req kill term 15
+	[[ $reply == "error 3 "* ]]
+}
+
+@test "exec of a missing binary is a StartError: error 2 No such file or directory" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: missing}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/no/such/binary"]}
+EOF
+	req start a 0
+	[ "$reply" = "error 2 No such file or directory" ]
+	[ ! -e "$WORK/run/exits/a.0.json" ]
+	# The shim still serves, and the container can be tried again.
+	req state
+	jq -e '.containers == []' <<<"$reply"
+}
+
+@test "an emptyDir is writable, a readOnly mount refuses writes" {
+	mkdir -p "$WORK/host-data"
+	echo hello >"$WORK/host-data/greeting"
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: volumes}
+spec:
+  volumes:
+  - {name: scratch, emptyDir: {}}
+  - {name: data, hostPath: {path: $WORK/host-data}}
+  containers:
+  - name: a
+    image: host
+    command: ["/bin/sh", "-c", "touch /mnt/new && echo wrote; cat /opt/greeting; touch /opt/x || echo refused"]
+    volumeMounts:
+    - {name: scratch, mountPath: /mnt}
+    - {name: data, mountPath: /opt, readOnly: true}
+EOF
+	run_container a
+	[[ $out == *wrote* ]]
+	[[ $out == *hello* ]]
+	[[ $out == *"Read-only file system"* ]]
+	[[ $out == *refused* ]]
+	[ -e "$WORK"/state/pods/*/volumes/kubernetes.io~empty-dir/scratch/new ]
+	[ ! -e "$WORK/host-data/x" ]
+}
+
+@test "a root directory: pivot_root, minimal /dev, hostname files bound from the run dir" {
+	root=$WORK/rootfs
+	mkdir -p "$root"/{usr,etc,tmp}
+	for l in bin sbin lib lib64; do ln -s "usr/$l" "$root/$l"; done
+	: >"$root/etc/hostname"
+	: >"$root/etc/hosts"
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: rooted}
+spec:
+  hostname: boxed
+  volumes:
+  - {name: usr, hostPath: {path: /usr}}
+  containers:
+  - name: a
+    image: $root
+    command: ["/bin/sh", "-c", "ls /; ls /dev | tr '\\\\n' ' '; echo; cat /etc/hostname; echo \$\$; touch /usr/x || echo usr-ro"]
+    volumeMounts:
+    - {name: usr, mountPath: /usr, readOnly: true}
+EOF
+	run_container a
+	[[ $out == *$'\n'"boxed"$'\n1\n'* ]]
+	[[ $out == *"full null random shm stderr stdin stdout tty urandom zero"* ]]
+	[[ $out == *usr-ro* ]]
+	! grep -q . "$root/etc/hostname"
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+}
+
+@test "a root directory that does not exist is an error reply" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: noroot}
+spec:
+  containers:
+  - {name: a, image: /nonexistent/nanolet/root, command: ["/bin/true"]}
+EOF
+	req start a 0
+	[ "$reply" = "error 2 root /nonexistent/nanolet/root: No such file or directory" ]
+}
+
+@test "shutdown: ok, then the shim exits once no container runs" {
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: down}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/sleep", "30"]}
+EOF
+	start a
+	req shutdown
+	[ "$reply" = ok ]
+	alive "$SHIM_PID"
+	req kill a 9
+	for i in $(seq 50); do alive "$SHIM_PID" || break; sleep 0.1; done
+	! alive "$SHIM_PID"
+	[ -e "$WORK/run/exits/a.0.json" ]
+	[ ! -e "$WORK/run/shim.sock" ]
+}

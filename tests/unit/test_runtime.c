@@ -1,0 +1,230 @@
+/* tests/unit/test_runtime.c: the files between the daemon and the shim — shim.json written by
+ * runtime_shim_config_to_json and read back by shim_config_load, exit files, reply parsing.
+ * Nothing here starts a shim (tests/integration/shim.bats does).
+ */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "plan_fixture.h"
+#include "runtime/runtime.h"
+#include "runtime/shim.h"
+
+static char *tmp_dir(void)
+{
+	char *d = strdup("/tmp/nanolet-unit-runtime.XXXXXX");
+
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+static void rm_dir(char *d)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	ck_assert_int_eq(system(cmd), 0);
+	free(d);
+}
+
+static struct shim_config *round_trip(const struct plan *plan, const char *uid_map, const char *dir)
+{
+	char *procs[] = {"/cg/a/cgroup.procs", "/cg2/a/cgroup.procs", NULL};
+	char *infra[] = {"/cg/infra/cgroup.procs", NULL};
+	struct runtime_shim_container containers[] = {
+	        {.name = plan->containers[0].name,
+	         .cgroup_procs = procs,
+	         .cgroup_dir = "/cg2/a",
+	         .log_dir = "/logs/a"},
+	};
+	struct runtime_shim_config c = {.plan = plan,
+	                                .infra_procs = infra,
+	                                .uid_map = uid_map,
+	                                .gid_map = uid_map,
+	                                .containers = containers,
+	                                .n_containers = 1,
+	                                .log_max_size = 4096,
+	                                .log_max_files = 3};
+	struct nano_err err = {0};
+	struct shim_config *out = NULL;
+	json_t *o = runtime_shim_config_to_json(&c);
+	struct stat st;
+	char path[256];
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(runtime_shim_config_write(dir, o, &err), 0);
+	json_decref(o);
+	snprintf(path, sizeof(path), "%s/shim.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_msg(shim_config_load(dir, &out, &err) == 0, "%s", err.message);
+	return out;
+}
+
+START_TEST(shim_json_round_trip)
+{
+	struct fixture f;
+	char *dir = tmp_dir();
+	struct plan *plan;
+	struct shim_config *c;
+	const struct shim_container *sc;
+
+	fixture_init(&f);
+	f.pod.hostname = "vault";
+	f.pod.host_users = SPEC_BOOL_FALSE;
+	f.pod.security_context.run_as_user = 1000;
+	f.pod.security_context.fs_group = 2000;
+	f.volumes[0] = (struct spec_volume){.name = "data", .type = SPEC_VOLUME_EMPTY_DIR};
+	f.pod.n_volumes = 1;
+	f.mounts[0] = (struct spec_volume_mount){
+	        .name = "data", .mount_path = "/data", .read_only = true};
+	f.containers[0].volume_mounts = f.mounts;
+	f.containers[0].n_volume_mounts = 1;
+	plan = build(&f);
+	c = round_trip(plan, "0 100000 65536", dir);
+
+	ck_assert_str_eq(c->name, "web");
+	ck_assert_str_eq(c->uid, "1234");
+	ck_assert_str_eq(c->hostname, "vault");
+	ck_assert_uint_eq(c->clone_flags, plan->clone_flags);
+	ck_assert(c->clone_flags & CLONE_NEWUSER);
+	ck_assert_str_eq(c->uid_map, "0 100000 65536");
+	ck_assert_str_eq(c->infra_procs[0], "/cg/infra/cgroup.procs");
+	ck_assert_int_eq(c->log_max_size, 4096);
+	ck_assert_int_eq(c->log_max_files, 3);
+	ck_assert_uint_eq(c->n_containers, 1);
+	sc = shim_config_container(c, "app");
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_ptr_null(shim_config_container(c, "nope"));
+	ck_assert_uint_eq(sc->clone_flags, plan->containers[0].clone_flags);
+	ck_assert_str_eq(sc->process.args[0], "/bin/true");
+	ck_assert_uint_eq(sc->process.uid, 1000);
+	ck_assert_uint_eq(sc->process.n_supplemental_groups, 1);
+	ck_assert_uint_eq(sc->process.supplemental_groups[0], 2000);
+	ck_assert_int_eq(sc->root.kind, PLAN_ROOT_HOST);
+	ck_assert_uint_eq(sc->n_mounts, plan->containers[0].n_mounts);
+	ck_assert_str_eq(sc->mounts[sc->n_mounts - 1].destination, "/data");
+	ck_assert(strv_contains(sc->mounts[sc->n_mounts - 1].options, "ro"));
+	ck_assert_str_eq(sc->cgroup_procs[1], "/cg2/a/cgroup.procs");
+	ck_assert_str_eq(sc->cgroup_dir, "/cg2/a");
+	ck_assert_str_eq(sc->log_dir, "/logs/a");
+	shim_config_free(c);
+	plan_free(plan);
+	rm_dir(dir);
+}
+END_TEST
+
+START_TEST(shim_json_userns_must_match_plan)
+{
+	struct fixture f;
+	char *dir = tmp_dir();
+	struct plan *plan;
+	struct nano_err err = {0};
+	struct shim_config *c = NULL;
+	char *infra[] = {NULL};
+	struct runtime_shim_container containers[] = {
+	        {.name = "app", .cgroup_procs = infra, .log_dir = "/l"}};
+	struct runtime_shim_config rc = {.infra_procs = infra,
+	                                 .uid_map = "0 100000 65536",
+	                                 .gid_map = "0 100000 65536",
+	                                 .containers = containers,
+	                                 .n_containers = 1};
+	json_t *o;
+
+	fixture_init(&f);
+	plan = build(&f); /* hostUsers unset: no CLONE_NEWUSER */
+	rc.plan = plan;
+	o = runtime_shim_config_to_json(&rc);
+	ck_assert_int_eq(runtime_shim_config_write(dir, o, &err), 0);
+	json_decref(o);
+	ck_assert_int_eq(shim_config_load(dir, &c, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(err.message, "CLONE_NEWUSER"));
+	nano_err_clear(&err);
+	plan_free(plan);
+	rm_dir(dir);
+}
+END_TEST
+
+static const struct {
+	const char *reply;
+	bool is_error;
+	int errnum;
+	const char *message;
+} reply_rows[] = {
+        {"ok 1234", false, 0, NULL},
+        {"ok", false, 0, NULL},
+        {"error 2 No such file or directory", true, 2, "No such file or directory"},
+        {"error 16 container a is running", true, 16, "container a is running"},
+        {"error x", true, EIO, "x"},
+        {"{\"pid\":1}", false, 0, NULL},
+};
+
+START_TEST(reply_error_rows)
+{
+	int errnum = 0;
+	const char *message = NULL;
+	bool is_error = runtime_reply_error(reply_rows[_i].reply, &errnum, &message);
+
+	ck_assert_int_eq(is_error, reply_rows[_i].is_error);
+	if (is_error) {
+		ck_assert_int_eq(errnum, reply_rows[_i].errnum);
+		ck_assert_str_eq(message, reply_rows[_i].message);
+	}
+}
+END_TEST
+
+START_TEST(exit_file_read)
+{
+	char *dir = tmp_dir();
+	char path[256];
+	struct runtime_exit e;
+	struct nano_err err = {0};
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/a.2.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"name\":\"a\",\"restart\":2,\"pid\":77,\"exitCode\":143,\"signal\":15,"
+	      "\"startedAt\":\"2026-01-01T00:00:00.000000001Z\","
+	      "\"finishedAt\":\"2026-01-01T00:00:01.000000000Z\"}",
+	      f);
+	fclose(f);
+	ck_assert_int_eq(runtime_exit_read(path, &e, &err), 0);
+	ck_assert_str_eq(e.name, "a");
+	ck_assert_int_eq(e.restart, 2);
+	ck_assert_int_eq(e.pid, 77);
+	ck_assert_int_eq(e.exit_code, 143);
+	ck_assert_int_eq(e.signal, 15);
+	ck_assert_str_eq(e.started_at, "2026-01-01T00:00:00.000000001Z");
+	runtime_exit_done(&e);
+
+	f = fopen(path, "w");
+	fputs("{\"name\":\"a\",\"restart\":2}", f);
+	fclose(f);
+	ck_assert_int_eq(runtime_exit_read(path, &e, &err), -EBADMSG);
+	nano_err_clear(&err);
+	rm_dir(dir);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *tc = tcase_create("files");
+
+	tcase_add_test(tc, shim_json_round_trip);
+	tcase_add_test(tc, shim_json_userns_must_match_plan);
+	tcase_add_loop_test(tc, reply_error_rows, 0, ELEMENTSOF(reply_rows));
+	tcase_add_test(tc, exit_file_read);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
