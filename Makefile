@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 
 DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format curl bats systemd \
 	libmicrohttpd-dev libjansson-dev libyaml-dev libsystemd-dev libnl-3-dev \
-	libnl-route-3-dev libsqlite3-dev check jq
+	libnl-route-3-dev libsqlite3-dev check jq procps iproute2 util-linux
 
 .PHONY: all deps build asan run test unit integration format format-check clean
 

@@ -1,18 +1,19 @@
-/* daemon/api_pods.c: the endpoints that read Pods.
+/* daemon/api_pods.c: the pod endpoints.
  *
- *   POST /apis/nanolet.io/v1/isolationplans      a Pod in, its IsolationPlan out (200)
- *   POST /api/v1/namespaces/{ns}/pods?dryRun=All  the defaulted, validated Pod (201)
- *   POST /api/v1/namespaces/{ns}/pods             validated, then 501: pods are not run yet
+ *   POST /apis/nanolet.io/v1/isolationplans        a Pod in, its IsolationPlan out (200)
+ *   POST /api/v1/namespaces/{ns}/pods[?dryRun=All]  create (201), or only validate
+ *   GET  /api/v1/pods, /api/v1/namespaces/{ns}/pods  PodList
+ *   GET  .../pods/{name}, .../pods/{name}/isolation  one Pod, its plan with live cgroups and pids
+ *   DELETE .../pods/{name}[?gracePeriodSeconds=N]    graceful stop, removal, then 200
  *
- * Thin: body -> pkg/spec -> pkg/plan -> JSON. Warnings go out as `Warning: 299` headers.
+ * Thin: body -> pkg/spec -> pkg/plan -> pods.c -> JSON. Warnings go out as `Warning: 299`.
  */
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "nanoletd.h"
 #include "plan/plan.h"
 #include "routes.h"
+#include "pods.h"
 #include "spec/spec.h"
 
 enum field_validation {
@@ -92,7 +93,7 @@ static void fail(struct http_response *resp, struct nano_err *err, char **warnin
 }
 
 void api_isolationplans_create(struct nanoletd *d, const struct http_request *req,
-                               struct http_response *resp)
+                               const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_strv_ char **warnings = NULL;
@@ -101,6 +102,7 @@ void api_isolationplans_create(struct nanoletd *d, const struct http_request *re
 	struct plan_config config;
 	json_t *json;
 
+	(void)args;
 	if (read_pod(req, NULL, &pod, &warnings, &err) < 0)
 		return fail(resp, &err, TAKE_PTR(warnings));
 	plan_config_of(d, &config);
@@ -112,62 +114,16 @@ void api_isolationplans_create(struct nanoletd *d, const struct http_request *re
 	resp->warnings = strv_copy(plan->warnings);
 }
 
-/* A random (version 4) UUID, as the API server gives every object. */
-static int uuid_v4(char out[37])
-{
-	uint8_t b[16];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	         b[13], b[14], b[15]);
-	return 0;
-}
-
-static void rfc3339_now(char out[32])
-{
-	struct tm tm;
-	time_t now = time(NULL);
-
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The Pod a create answers with: the defaulted object, uid and creation time, and the status a
- * pod has before anything runs. */
-static json_t *created_pod(const struct spec_pod *pod)
-{
-	json_t *obj = json_deep_copy(pod->object);
-	json_t *metadata = json_object_get(obj, "metadata");
-	char uid[37], now[32];
-
-	if (!obj || !json_is_object(metadata) || uuid_v4(uid) < 0) {
-		json_decref(obj);
-		return NULL;
-	}
-	rfc3339_now(now);
-	json_object_set_new(obj, "apiVersion", json_string("v1"));
-	json_object_set_new(obj, "kind", json_string("Pod"));
-	json_object_set_new(metadata, "uid", json_string(uid));
-	json_object_set_new(metadata, "creationTimestamp", json_string(now));
-	json_object_set_new(obj, "status",
-	                    json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
-	                              spec_qos_name(spec_pod_qos(pod))));
-	return obj;
-}
-
-void api_pods_create(struct nanoletd *d, const struct http_request *req, const char *ns,
-                     struct http_response *resp)
+void api_pods_create(struct nanoletd *d, const struct http_request *req,
+                     const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_strv_ char **warnings = NULL;
-	_cleanup_pod_ struct spec_pod *pod = NULL;
+	_cleanup_pod_ struct spec_pod *spec = NULL;
 	_cleanup_plan_ struct plan *plan = NULL;
 	const char *dry_run = http_query(req, "dryRun");
 	struct plan_config config;
+	struct pod *pod;
 	json_t *json;
 
 	if (dry_run && strcmp(dry_run, "All") != 0) {
@@ -175,26 +131,102 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req, const c
 		             dry_run);
 		return fail(resp, &err, NULL);
 	}
-	if (read_pod(req, ns, &pod, &warnings, &err) < 0)
+	if (read_pod(req, args->ns, &spec, &warnings, &err) < 0)
 		return fail(resp, &err, TAKE_PTR(warnings));
 	/* the plan's own warnings (a hostname that hostNetwork ignores, ...) belong here too */
 	plan_config_of(d, &config);
-	if (plan_build(pod, &config, warnings, &plan) < 0) {
+	if (plan_build(spec, &config, warnings, &plan) < 0) {
 		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
 		return fail(resp, &err, TAKE_PTR(warnings));
 	}
-	if (!dry_run) {
-		nano_err_set(&err, ENOSYS,
-		             "pods are not run yet: this nanolet validates and plans pods; use "
-		             "?dryRun=All, or POST /apis/nanolet.io/v1/isolationplans to see what "
-		             "the pod would get");
-		return fail(resp, &err, strv_copy(plan->warnings));
+	if (dry_run) {
+		json = pod_dry_run_json(spec);
+	} else {
+		if (pods_create(d->pods, &spec, &pod, &err) < 0)
+			return fail(resp, &err, strv_copy(plan->warnings));
+		json = pod_to_json(pod);
 	}
-	json = created_pod(pod);
 	if (!json) {
 		nano_err_set(&err, ENOMEM, "out of memory");
 		return fail(resp, &err, strv_copy(plan->warnings));
 	}
 	routes_json(resp, 201, json);
 	resp->warnings = strv_copy(plan->warnings);
+}
+
+void api_pods_list(struct nanoletd *d, const struct http_request *req,
+                   const struct route_args *args, struct http_response *resp)
+{
+	(void)req;
+	routes_json(resp, 200, pods_list_json(d->pods, args->ns[0] ? args->ns : NULL));
+}
+
+/* The pod the path names, or a 404 Status as the API server words it. */
+static struct pod *find_pod(struct nanoletd *d, const struct route_args *args,
+                            struct http_response *resp)
+{
+	struct pod *pod = pods_find(d->pods, args->ns, args->name);
+	_cleanup_free_ char *message = NULL;
+
+	if (pod)
+		return pod;
+	message = strdupf("pods \"%s\" not found", args->name);
+	routes_status(resp, 404, "NotFound", message ? message : "not found");
+	return NULL;
+}
+
+void api_pod_get(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
+                 struct http_response *resp)
+{
+	struct pod *pod = find_pod(d, args, resp);
+
+	(void)req;
+	if (pod)
+		routes_json(resp, 200, pod_to_json(pod));
+}
+
+void api_pod_isolation(struct nanoletd *d, const struct http_request *req,
+                       const struct route_args *args, struct http_response *resp)
+{
+	struct pod *pod = find_pod(d, args, resp);
+
+	(void)req;
+	if (pod)
+		routes_json(resp, 200, pod_isolation_json(pod));
+}
+
+/* ?gracePeriodSeconds= wins over the pod's terminationGracePeriodSeconds; -1: the pod's. */
+static int grace_period(const struct http_request *req, int64_t *out, struct nano_err *err)
+{
+	const char *v = http_query(req, "gracePeriodSeconds");
+	char *end;
+	long long n;
+
+	*out = -1;
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < 0)
+		return nano_err_set(err, EBADMSG,
+		                    "invalid gracePeriodSeconds \"%s\": must be a whole number of "
+		                    "seconds, 0 or more",
+		                    v);
+	*out = n;
+	return 0;
+}
+
+void api_pod_delete(struct nanoletd *d, const struct http_request *req,
+                    const struct route_args *args, struct http_response *resp)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct pod *pod = find_pod(d, args, resp);
+	int64_t grace;
+
+	if (!pod)
+		return;
+	if (grace_period(req, &grace, &err) < 0)
+		return fail(resp, &err, NULL);
+	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
+	pod_delete(pod, grace, http_defer(req));
 }

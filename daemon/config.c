@@ -15,13 +15,16 @@
 #define CONFIG_MAX_FILE_BYTES (1 << 20)
 
 enum key_type {
-	KEY_PATH,        /* absolute filesystem path */
-	KEY_SOCKET_PATH, /* absolute path that fits in sockaddr_un.sun_path */
-	KEY_CGROUP_PATH, /* absolute cgroup path, or null for "under the daemon's own cgroup" */
-	KEY_DRIVER,      /* auto | v2 | v1 */
-	KEY_BYTES,       /* positive integer, or a quantity string ("1Mi") */
-	KEY_PIDS,        /* positive integer, or -1 for no limit */
-	KEY_LOG_LEVEL,   /* error | warning | info | debug */
+	KEY_PATH,          /* absolute filesystem path */
+	KEY_SOCKET_PATH,   /* absolute path that fits in sockaddr_un.sun_path */
+	KEY_CGROUP_PATH,   /* absolute cgroup path, or null for "under the daemon's own cgroup" */
+	KEY_DRIVER,        /* auto | v2 | v1 */
+	KEY_BYTES,         /* positive integer, or a quantity string ("1Mi") */
+	KEY_PIDS,          /* positive integer, or -1 for no limit */
+	KEY_LOG_LEVEL,     /* error | warning | info | debug */
+	KEY_COUNT,         /* positive integer */
+	KEY_SECONDS,       /* positive integer of seconds */
+	KEY_OPTIONAL_PATH, /* absolute filesystem path, or null for the built-in choice */
 };
 
 struct config_key {
@@ -40,6 +43,17 @@ static const struct config_key config_keys[] = {
         {"max_request_bytes", KEY_BYTES, offsetof(struct nano_config, max_request_bytes)},
         {"pod_pids_limit", KEY_PIDS, offsetof(struct nano_config, pod_pids_limit)},
         {"log_level", KEY_LOG_LEVEL, offsetof(struct nano_config, log_level)},
+        {"max_pods", KEY_COUNT, offsetof(struct nano_config, max_pods)},
+        {"container_log_max_size", KEY_BYTES, offsetof(struct nano_config, container_log_max_size)},
+        {"container_log_max_files", KEY_COUNT,
+         offsetof(struct nano_config, container_log_max_files)},
+        {"crashloop_backoff_initial", KEY_SECONDS,
+         offsetof(struct nano_config, crashloop_backoff_initial)},
+        {"crashloop_backoff_max", KEY_SECONDS, offsetof(struct nano_config, crashloop_backoff_max)},
+        {"crashloop_backoff_reset", KEY_SECONDS,
+         offsetof(struct nano_config, crashloop_backoff_reset)},
+        {"event_ttl", KEY_SECONDS, offsetof(struct nano_config, event_ttl)},
+        {"shim_path", KEY_OPTIONAL_PATH, offsetof(struct nano_config, shim_path)},
 };
 
 static const char *const driver_names[] = {
@@ -67,6 +81,14 @@ int config_init(struct nano_config *config)
 	        .max_request_bytes = 1048576,
 	        .pod_pids_limit = 4096,
 	        .log_level = LOG_LEVEL_INFO,
+	        .max_pods = 110,
+	        .container_log_max_size = 10 * 1024 * 1024,
+	        .container_log_max_files = 5,
+	        .crashloop_backoff_initial = 10,
+	        .crashloop_backoff_max = 300,
+	        .crashloop_backoff_reset = 600,
+	        .event_ttl = 3600,
+	        .shim_path = NULL,
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir) {
 		config_done(config);
@@ -84,6 +106,7 @@ void config_done(struct nano_config *config)
 	free(config->run_dir);
 	free(config->log_dir);
 	free(config->cgroup_root);
+	free(config->shim_path);
 	*config = (struct nano_config){0};
 }
 
@@ -210,6 +233,25 @@ static int set_pids(int64_t *field, const json_t *value, struct nano_err *err)
 	return 0;
 }
 
+static int set_positive(int64_t *field, const json_t *value, const char *allowed,
+                        struct nano_err *err)
+{
+	if (!json_is_integer(value) || json_integer_value(value) < 1)
+		return want(err, value, allowed);
+	*field = json_integer_value(value);
+	return 0;
+}
+
+static int set_optional_path(char **field, const json_t *value, struct nano_err *err)
+{
+	if (json_is_null(value)) {
+		free(*field);
+		*field = NULL;
+		return 0;
+	}
+	return set_path(field, value, false, err);
+}
+
 static int set_log_level(enum log_level *field, const json_t *value, struct nano_err *err)
 {
 	const char *s = plain_string(value);
@@ -239,6 +281,12 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_pids(field, value, err);
 	case KEY_LOG_LEVEL:
 		return set_log_level(field, value, err);
+	case KEY_COUNT:
+		return set_positive(field, value, "a positive integer", err);
+	case KEY_SECONDS:
+		return set_positive(field, value, "a whole number of seconds, at least 1", err);
+	case KEY_OPTIONAL_PATH:
+		return set_optional_path(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }
@@ -324,7 +372,9 @@ int config_apply_flag(struct nano_config *config, const char *name, const char *
 	/* A flag is text; numbers are numbers when the whole argument is one. */
 	errno = 0;
 	n = strtoll(value, &end, 10);
-	if ((key->type == KEY_BYTES || key->type == KEY_PIDS) && *value && !*end && errno == 0)
+	if ((key->type == KEY_BYTES || key->type == KEY_PIDS || key->type == KEY_COUNT ||
+	     key->type == KEY_SECONDS) &&
+	    *value && !*end && errno == 0)
 		json = json_integer(n);
 	else
 		json = json_string(value);

@@ -23,6 +23,14 @@ struct nano_config {
 	int64_t max_request_bytes;               /* max_request_bytes: 1048576 */
 	int64_t pod_pids_limit;                  /* pod_pids_limit: 4096, -1 = no limit */
 	enum log_level log_level;                /* log_level: info */
+	int64_t max_pods;                        /* max_pods: 110 */
+	int64_t container_log_max_size;          /* container_log_max_size: 10Mi */
+	int64_t container_log_max_files;         /* container_log_max_files: 5 */
+	int64_t crashloop_backoff_initial;       /* crashloop_backoff_initial: 10 (seconds) */
+	int64_t crashloop_backoff_max;           /* crashloop_backoff_max: 300 (seconds) */
+	int64_t crashloop_backoff_reset;         /* crashloop_backoff_reset: 600 (seconds) */
+	int64_t event_ttl;                       /* event_ttl: 3600 (seconds) */
+	char *shim_path; /* shim_path: NULL = nanolet-shim beside the nanoletd binary */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

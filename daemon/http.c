@@ -28,15 +28,37 @@ struct http_server {
 	sd_event_source *timer;
 	size_t max_request_bytes;
 	struct nanoletd *daemon;
+	bool resumed; /* a connection was resumed: MHD must run in this loop iteration */
 };
 
-/* One request in flight: its body as it arrives. */
+/* One request in flight: its body as it arrives, and an answer that comes later. */
 struct http_conn {
 	char *body;
 	size_t len;
 	size_t cap;
 	bool too_large;
 	size_t discarded; /* body bytes dropped once too_large */
+
+	struct MHD_Connection *connection;
+	struct http_server *server;
+	bool deferred;  /* http_defer() was called */
+	bool suspended; /* ... and the connection waits for the answer */
+	bool answered;  /* ... which is in pending */
+	struct http_response pending;
+	struct http_stream *stream; /* http_stream_open() was called */
+};
+
+struct http_stream {
+	struct MHD_Connection *connection;
+	struct http_server *server;
+	unsigned code;
+	const char *content_type;
+	char *buf;
+	size_t len, off, cap;
+	bool suspended; /* the reader found nothing and parked the connection */
+	bool ended;     /* the owner said so: the owner lets go of the handle */
+	void (*on_closed)(void *);
+	void *userdata;
 };
 
 /* How much of an oversized chunked body is read and dropped before the connection is closed
@@ -115,6 +137,138 @@ static enum MHD_Result send_too_large(struct http_server *server, struct MHD_Con
 	              message ? message : "the request body is too large");
 	ret = send_response(connection, &resp);
 	http_response_done(&resp);
+	return ret;
+}
+
+struct http_deferred *http_defer(const struct http_request *req)
+{
+	if (!req->conn)
+		return NULL;
+	req->conn->deferred = true;
+	return (struct http_deferred *)req->conn;
+}
+
+void http_deferred_complete(struct http_deferred *deferred, struct http_response *resp)
+{
+	struct http_conn *conn = (struct http_conn *)deferred;
+
+	conn->pending = *resp;
+	*resp = (struct http_response){0};
+	conn->answered = true;
+	/* resumed, MHD calls on_request once more, which sends the answer */
+	if (conn->suspended) {
+		conn->suspended = false;
+		MHD_resume_connection(conn->connection);
+		/* in external mode nothing wakes MHD: the loop must run it (on_prepare) */
+		conn->server->resumed = true;
+	}
+}
+
+static void stream_wake(struct http_stream *s)
+{
+	if (s->suspended) {
+		s->suspended = false;
+		MHD_resume_connection(s->connection);
+		s->server->resumed = true;
+	}
+}
+
+int http_stream_write(struct http_stream *s, const char *data, size_t len)
+{
+	if (s->off > 0 && s->off == s->len)
+		s->off = s->len = 0;
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		char *grown;
+
+		while (cap < s->len + len)
+			cap *= 2;
+		grown = realloc(s->buf, cap);
+		if (!grown)
+			return -ENOMEM;
+		s->buf = grown;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	stream_wake(s);
+	return 0;
+}
+
+void http_stream_end(struct http_stream *s)
+{
+	s->ended = true;
+	s->on_closed = NULL;
+	stream_wake(s);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_stream *s = cls;
+	size_t n = s->len - s->off;
+
+	(void)pos;
+	if (n > 0) {
+		n = n < max ? n : max;
+		memcpy(buf, s->buf + s->off, n);
+		s->off += n;
+		return (ssize_t)n;
+	}
+	if (s->ended)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* nothing yet: park the connection until the owner writes (MHD's prescribed pattern) */
+	s->suspended = true;
+	MHD_suspend_connection(s->connection);
+	return 0;
+}
+
+static void stream_free(void *cls)
+{
+	struct http_stream *s = cls;
+
+	if (s->on_closed)
+		s->on_closed(s->userdata);
+	free(s->buf);
+	free(s);
+}
+
+struct http_stream *http_stream_open(const struct http_request *req, unsigned code,
+                                     const char *content_type, void (*on_closed)(void *),
+                                     void *userdata)
+{
+	struct http_stream *s;
+
+	if (!req->conn || req->conn->stream)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	*s = (struct http_stream){.connection = req->connection,
+	                          .server = req->conn->server,
+	                          .code = code,
+	                          .content_type = content_type,
+	                          .on_closed = on_closed,
+	                          .userdata = userdata};
+	req->conn->stream = s;
+	return s;
+}
+
+/* Queues the stream's response; from here MHD owns the stream and frees it (stream_free). */
+static enum MHD_Result send_stream(struct MHD_Connection *connection, struct http_stream *s)
+{
+	struct MHD_Response *response;
+	enum MHD_Result ret;
+
+	response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, s,
+	                                             stream_free);
+	if (!response) {
+		stream_free(s);
+		return MHD_NO;
+	}
+	if (s->content_type)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, s->content_type);
+	ret = MHD_queue_response(connection, s->code, response);
+	MHD_destroy_response(response);
 	return ret;
 }
 
@@ -203,6 +357,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 
 	if (conn->too_large)
 		return send_too_large(server, connection);
+	if (conn->deferred) {
+		/* resumed by http_deferred_complete(): the answer is ready */
+		ret = send_response(connection, &conn->pending);
+		http_response_done(&conn->pending);
+		return ret;
+	}
 
 	req = (struct http_request){
 	        .method = method,
@@ -214,9 +374,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	        .body = conn->body ? conn->body : "",
 	        .body_len = conn->len,
 	        .connection = connection,
+	        .conn = conn,
 	};
+	conn->connection = connection;
+	conn->server = server;
 	routes_handle(server->daemon, &req, &resp);
-	ret = send_response(connection, &resp);
+	if (conn->stream) {
+		http_response_done(&resp);
+		return send_stream(connection, conn->stream);
+	}
+	if (conn->deferred && !conn->answered) {
+		http_response_done(&resp);
+		conn->suspended = true;
+		MHD_suspend_connection(connection);
+		return MHD_YES;
+	}
+	if (conn->deferred) { /* completed before the route returned */
+		ret = send_response(connection, &conn->pending);
+		http_response_done(&conn->pending);
+	} else {
+		ret = send_response(connection, &resp);
+	}
 	http_response_done(&resp);
 	return ret;
 }
@@ -231,6 +409,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	(void)code;
 	if (conn) {
 		free(conn->body);
+		http_response_done(&conn->pending);
 		free(conn);
 		*req_cls = NULL;
 	}
@@ -252,6 +431,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void run_mhd(struct http_server *server)
 {
+	server->resumed = false;
 	if (MHD_run(server->mhd) != MHD_YES)
 		log_warn("http: MHD_run failed");
 }
@@ -281,7 +461,9 @@ static int on_prepare(sd_event_source *source, void *userdata)
 	int r;
 
 	(void)source;
-	if (MHD_get_timeout(server->mhd, &timeout_ms) != MHD_YES)
+	if (server->resumed)
+		timeout_ms = 0;
+	else if (MHD_get_timeout(server->mhd, &timeout_ms) != MHD_YES)
 		return sd_event_source_set_enabled(server->timer, SD_EVENT_OFF);
 	r = sd_event_source_set_time_relative(server->timer, (uint64_t)timeout_ms * 1000);
 	if (r < 0)

@@ -12,6 +12,7 @@
 
 struct MHD_Connection;
 struct nanoletd;
+struct http_conn;
 
 struct http_request {
 	const char *method;
@@ -21,6 +22,7 @@ struct http_request {
 	const char *body;
 	size_t body_len;
 	struct MHD_Connection *connection;
+	struct http_conn *conn; /* for http_defer() and http_stream_open() */
 };
 
 /* A query-string argument, NULL when absent ("?dryRun=All" -> "All"). */
@@ -47,3 +49,24 @@ struct http_server;
 int http_server_new(sd_event *event, int listen_fd, size_t max_request_bytes,
                     struct nanoletd *daemon, struct http_server **out, struct nano_err *err);
 struct http_server *http_server_free(struct http_server *server);
+
+/* ---- answers that come later ------------------------------------------------------------- */
+
+/* A route that cannot answer at once (a DELETE waiting for the pod's processes to end) calls
+ * http_defer() and leaves its response empty: the connection is suspended when the route
+ * returns, costing nothing while it waits, and resumed by http_deferred_complete(), which takes
+ * the response's contents. The handle is valid until then; completing it is mandatory. */
+struct http_deferred;
+struct http_deferred *http_defer(const struct http_request *req);
+void http_deferred_complete(struct http_deferred *deferred, struct http_response *resp);
+
+/* A response of unknown length sent as it is produced (logs with follow=true), in chunked
+ * encoding. While nothing is buffered the connection is suspended: no busy loop, no thread.
+ * on_closed(userdata) runs once when the connection goes away before http_stream_end(); after
+ * it, or after http_stream_end(), the handle must not be used. */
+struct http_stream;
+struct http_stream *http_stream_open(const struct http_request *req, unsigned code,
+                                     const char *content_type, void (*on_closed)(void *),
+                                     void *userdata);
+int http_stream_write(struct http_stream *stream, const char *data, size_t len);
+void http_stream_end(struct http_stream *stream);

@@ -20,6 +20,14 @@ static const struct option options[] = {
         {"max-request-bytes", required_argument, NULL, 'm'},
         {"pod-pids-limit", required_argument, NULL, 'p'},
         {"log-level", required_argument, NULL, 'l'},
+        {"max-pods", required_argument, NULL, 'P'},
+        {"container-log-max-size", required_argument, NULL, 'z'},
+        {"container-log-max-files", required_argument, NULL, 'f'},
+        {"crashloop-backoff-initial", required_argument, NULL, 'b'},
+        {"crashloop-backoff-max", required_argument, NULL, 'B'},
+        {"crashloop-backoff-reset", required_argument, NULL, 'r'},
+        {"event-ttl", required_argument, NULL, 'e'},
+        {"shim-path", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -42,6 +50,16 @@ static void usage(FILE *out)
 	        "  --max-request-bytes N    largest request body (default 1048576, or e.g. 1Mi)\n"
 	        "  --pod-pids-limit N       pids.max of each pod, -1 for none (default 4096)\n"
 	        "  --log-level LEVEL        error, warning, info or debug (default info)\n"
+	        "  --max-pods N             pods this node runs at most (default 110)\n"
+	        "  --container-log-max-size N   a container log rotates past N bytes (default "
+	        "10Mi)\n"
+	        "  --container-log-max-files N  rotated log files kept per container (default 5)\n"
+	        "  --crashloop-backoff-initial S  first CrashLoopBackOff delay (default 10 s)\n"
+	        "  --crashloop-backoff-max S      longest CrashLoopBackOff delay (default 300 s)\n"
+	        "  --crashloop-backoff-reset S    a run this long resets the back-off (default 600 "
+	        "s)\n"
+	        "  --event-ttl S            events are kept this long (default 3600 s)\n"
+	        "  --shim-path PATH         nanolet-shim (default: beside nanoletd)\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"

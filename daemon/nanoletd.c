@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "http.h"
+#include "pods.h"
 #include "socket.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
@@ -149,6 +150,15 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	r = pods_open(daemon, &daemon->pods, err);
+	if (r < 0)
+		return r;
+	/* the driver resolved the root in every hierarchy: its answer is the one to report */
+	free(daemon->cgroup_root);
+	daemon->cgroup_root = strdup(pods_cgroup_root(daemon->pods));
+	if (!daemon->cgroup_root)
+		return nano_err_set(err, ENOMEM, "out of memory");
+
 	fd = socket_listen_unix(daemon->config.socket, &daemon->socket_activated,
 	                        &daemon->socket_created, err);
 	if (fd < 0)
@@ -175,6 +185,8 @@ void nanoletd_done(struct nanoletd *daemon)
 {
 	if (!daemon)
 		return;
+	/* pods first: a delete still waiting for its answer is answered before HTTP goes */
+	daemon->pods = pods_free(daemon->pods);
 	daemon->http = http_server_free(daemon->http);
 	/* Only a socket we bound: a socket-activated one belongs to systemd's .socket unit. */
 	if (daemon->socket_created && daemon->config.socket)

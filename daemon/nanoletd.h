@@ -11,11 +11,13 @@
 #include "config.h"
 
 struct http_server;
+struct pods;
 
 struct nanoletd {
 	struct nano_config config;
 	sd_event *event;
 	struct http_server *http;
+	struct pods *pods;
 	struct cgroup_host host; /* what statfs found at start */
 	char *cgroup_root;       /* resolved nanolet root (cgroup path), never NULL once started */
 	enum config_cgroup_driver cgroup_driver; /* resolved: CONFIG_CGROUP_V2 or _V1, never AUTO */

@@ -1,16 +1,10 @@
 /* daemon/routes.c: which handler answers which method and path, the generic endpoints
  * (/healthz, /readyz, /version), and the Kubernetes Status every error is answered with.
  *
- * Error classes (struct nano_err.errnum, as pkg/util/util.h lays out) map to one answer each:
- *   EBADMSG      400 BadRequest
- *   EINVAL       422 Invalid                 message as set by the handler, details.causes[]
- *   EMSGSIZE     413 RequestEntityTooLarge
- *   EMEDIUMTYPE  415 UnsupportedMediaType
- *   ENOSYS       501 NotImplemented          a nanolet choice: Kubernetes has no such reason,
- *                                            but a feature that is not there yet is not a 500
- *   anything else 500 InternalError
+ * Every error class (struct nano_err.errnum) has one answer, as pkg/util/util.h lays them out;
+ * anything else is a 500 InternalError.
  * A known path with another method is 405 MethodNotAllowed with an Allow header; anything else
- * is 404 NotFound. Handlers live elsewhere (api_pods.c); nothing here reads a Pod. */
+ * is 404 NotFound. Handlers live elsewhere (api_*.c); nothing here reads a Pod. */
 #include "routes.h"
 
 #include <string.h>
@@ -125,6 +119,21 @@ void routes_error(struct http_response *resp, const struct nano_err *err)
 	case ENOSYS:
 		code = 501, reason = "NotImplemented";
 		break;
+	case EEXIST:
+		code = 409, reason = "AlreadyExists";
+		break;
+	case EDQUOT:
+		code = 403, reason = "Forbidden";
+		break;
+	case ENOENT:
+		code = 404, reason = "NotFound";
+		break;
+	case ENOSPC:
+	case EROFS:
+		/* the state directory cannot take the change: the server's trouble, not the
+		 * request's, and it passes once there is room again */
+		code = 507, reason = "InsufficientStorage";
+		break;
 	default:
 		code = 500, reason = "InternalError";
 		break;
@@ -196,70 +205,112 @@ static bool is_dns1123_label(const char *s, size_t len)
 	return true;
 }
 
-/* "/api/v1/namespaces/{ns}/pods": *ns and *ns_len point into path. */
-static bool match_namespaced(const char *path, const char *resource, const char **ns,
-                             size_t *ns_len)
+static void handle_healthz(struct nanoletd *daemon, const struct http_request *req,
+                           const struct route_args *args, struct http_response *resp)
 {
-	static const char prefix[] = "/api/v1/namespaces/";
-	const char *slash;
-
-	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	*ns = path + sizeof(prefix) - 1;
-	slash = strchr(*ns, '/');
-	if (!slash || slash == *ns || strcmp(slash + 1, resource) != 0)
-		return false;
-	*ns_len = (size_t)(slash - *ns);
-	return true;
+	(void)daemon;
+	(void)req;
+	(void)args;
+	/* Serving at all is both: nothing the daemon starts later can make it unready. */
+	set_text(resp, 200, "ok");
 }
 
-static void handle_pods(struct nanoletd *daemon, const struct http_request *req, const char *ns,
-                        size_t ns_len, struct http_response *resp)
+static void handle_version_route(struct nanoletd *daemon, const struct http_request *req,
+                                 const struct route_args *args, struct http_response *resp)
 {
-	_cleanup_free_ char *name = strndup(ns, ns_len);
+	(void)req;
+	(void)args;
+	handle_version(daemon, resp);
+}
 
-	if (!method_is(req, "POST"))
-		return method_not_allowed(resp, "POST");
-	if (!name)
-		return routes_status(resp, 500, "InternalError", "out of memory");
-	if (!is_dns1123_label(name, ns_len)) {
-		_cleanup_free_ char *message = strdupf(
-		        "namespace \"%s\" is invalid: a lowercase RFC 1123 label must consist of "
-		        "lower "
-		        "case alphanumeric characters or '-', start and end with an alphanumeric "
-		        "character, and be at most 63 characters",
-		        name);
+/* One path pattern ({ns}: a namespace, {name}: an object name) and a handler per method. */
+struct route {
+	const char *pattern;
+	const char *allow;
+	route_fn *get, *post, *delete;
+};
 
-		return routes_status(resp, 400, "BadRequest", message ? message : "bad namespace");
+static const struct route routes[] = {
+        {"/healthz", "GET, HEAD", handle_healthz, NULL, NULL},
+        {"/readyz", "GET, HEAD", handle_healthz, NULL, NULL},
+        {"/version", "GET, HEAD", handle_version_route, NULL, NULL},
+        {"/apis/nanolet.io/v1/isolationplans", "POST", NULL, api_isolationplans_create, NULL},
+        {"/api/v1/pods", "GET, HEAD", api_pods_list, NULL, NULL},
+        {"/api/v1/namespaces/{ns}/pods", "GET, HEAD, POST", api_pods_list, api_pods_create, NULL},
+        {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE", api_pod_get, NULL,
+         api_pod_delete},
+        {"/api/v1/namespaces/{ns}/pods/{name}/log", "GET, HEAD", api_pod_log, NULL, NULL},
+        {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", api_pod_isolation, NULL,
+         NULL},
+        {"/api/v1/events", "GET, HEAD", api_events_list, NULL, NULL},
+        {"/api/v1/namespaces/{ns}/events", "GET, HEAD", api_events_list, NULL, NULL},
+};
+
+/* Matches path against pattern segment by segment, filling args. 1: match; 0: no match;
+ * -EINVAL: it matched but {ns} is no namespace (a 400, as the API server answers). */
+static int route_match(const char *pattern, const char *path, struct route_args *args)
+{
+	*args = (struct route_args){0};
+	while (*pattern && *path) {
+		size_t plen = strcspn(pattern + 1, "/") + 1, len = strcspn(path + 1, "/") + 1;
+		const char *segment = path + 1;
+
+		if (*pattern != '/' || *path != '/')
+			return 0;
+		if (strncmp(pattern, "/{ns}", plen) == 0 && plen == 5) {
+			if (len - 1 == 0 || len - 1 >= sizeof(args->ns))
+				return len - 1 == 0 ? 0 : -EINVAL;
+			memcpy(args->ns, segment, len - 1);
+		} else if (strncmp(pattern, "/{name}", plen) == 0 && plen == 7) {
+			if (len - 1 == 0 || len - 1 >= sizeof(args->name))
+				return 0;
+			memcpy(args->name, segment, len - 1);
+		} else if (plen != len || strncmp(pattern, path, len) != 0) {
+			return 0;
+		}
+		pattern += plen;
+		path += len;
 	}
-	api_pods_create(daemon, req, name, resp);
+	if (*pattern || *path)
+		return 0;
+	return args->ns[0] && !is_dns1123_label(args->ns, strlen(args->ns)) ? -EINVAL : 1;
 }
 
 void routes_handle(struct nanoletd *daemon, const struct http_request *req,
                    struct http_response *resp)
 {
 	const char *path = req->path ? req->path : "";
-	const char *ns;
-	size_t ns_len;
+	struct route_args args;
 
 	*resp = (struct http_response){.pretty = wants_pretty(req)};
-	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
-		/* Serving at all is both: nothing the daemon starts later can make it unready. */
-		if (!is_get(req))
-			return method_not_allowed(resp, "GET, HEAD");
-		return set_text(resp, 200, "ok");
+	for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
+		const struct route *r = &routes[i];
+		int m = route_match(r->pattern, path, &args);
+		route_fn *fn = NULL;
+
+		if (m == 0)
+			continue;
+		if (m < 0) {
+			_cleanup_free_ char *message =
+			        strdupf("namespace \"%s\" is invalid: a lowercase RFC 1123 label "
+			                "must consist "
+			                "of lower case alphanumeric characters or '-', start and "
+			                "end with an "
+			                "alphanumeric character, and be at most 63 characters",
+			                args.ns);
+
+			return routes_status(resp, 400, "BadRequest",
+			                     message ? message : "bad namespace");
+		}
+		if (is_get(req))
+			fn = r->get;
+		else if (method_is(req, "POST"))
+			fn = r->post;
+		else if (method_is(req, "DELETE"))
+			fn = r->delete;
+		if (!fn)
+			return method_not_allowed(resp, r->allow);
+		return fn(daemon, req, &args, resp);
 	}
-	if (strcmp(path, "/version") == 0) {
-		if (!is_get(req))
-			return method_not_allowed(resp, "GET, HEAD");
-		return handle_version(daemon, resp);
-	}
-	if (strcmp(path, "/apis/nanolet.io/v1/isolationplans") == 0) {
-		if (!method_is(req, "POST"))
-			return method_not_allowed(resp, "POST");
-		return api_isolationplans_create(daemon, req, resp);
-	}
-	if (match_namespaced(path, "pods", &ns, &ns_len))
-		return handle_pods(daemon, req, ns, ns_len, resp);
 	routes_status(resp, 404, "NotFound", "the server could not find the requested resource");
 }

@@ -22,8 +22,23 @@ void routes_status(struct http_response *resp, unsigned code, const char *reason
 /* Fills resp with json (serialised, then released). */
 void routes_json(struct http_response *resp, unsigned code, json_t *json);
 
-/* daemon/api_pods.c: the handlers that read Pods. routes.c dispatches to them. */
-void api_isolationplans_create(struct nanoletd *daemon, const struct http_request *req,
-                               struct http_response *resp);
-void api_pods_create(struct nanoletd *daemon, const struct http_request *req, const char *ns,
-                     struct http_response *resp);
+/* What a route's pattern captured from the path. */
+struct route_args {
+	char ns[64];    /* {ns}: a namespace, "" when the route has none */
+	char name[254]; /* {name}: an object name */
+};
+
+typedef void route_fn(struct nanoletd *daemon, const struct http_request *req,
+                      const struct route_args *args, struct http_response *resp);
+
+/* daemon/api_pods.c */
+route_fn api_isolationplans_create; /* POST /apis/nanolet.io/v1/isolationplans */
+route_fn api_pods_create;           /* POST .../namespaces/{ns}/pods */
+route_fn api_pods_list;             /* GET /api/v1/pods, .../namespaces/{ns}/pods */
+route_fn api_pod_get;               /* GET .../pods/{name} */
+route_fn api_pod_delete;            /* DELETE .../pods/{name} */
+route_fn api_pod_isolation;         /* GET .../pods/{name}/isolation */
+/* daemon/api_logs.c */
+route_fn api_pod_log; /* GET .../pods/{name}/log */
+/* daemon/api_events.c */
+route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */

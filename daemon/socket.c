@@ -13,26 +13,6 @@
 
 #include <systemd/sd-daemon.h>
 
-int mkdir_p(const char *path, unsigned mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
-
 static int parent_dir(const char *path, char **out)
 {
 	const char *slash = strrchr(path, '/');

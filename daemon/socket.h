@@ -12,6 +12,3 @@
  *    (nobody listening) is replaced; any other file is refused (-EEXIST).
  * *created tells whether the caller must unlink path on exit. */
 int socket_listen_unix(const char *path, bool *activated, bool *created, struct nano_err *err);
-
-/* mkdir -p: creates every missing component of path with mode (umask applies). */
-int mkdir_p(const char *path, unsigned mode);

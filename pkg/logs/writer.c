@@ -33,35 +33,6 @@ struct logs_writer {
 	char record[LOGS_TIMESTAMP_MAX + 10 + LOGS_MAX_LINE + 1];
 };
 
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	_cleanup_free_ char *copy = strdup(dir);
-	struct stat st;
-
-	if (!copy)
-		return -ENOMEM;
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(copy, mode) < 0) {
-		if (errno != EEXIST)
-			return -errno;
-		return 0;
-	}
-	/* The umask must not make the directory unreadable for the daemon. */
-	if (chmod(copy, mode) < 0)
-		return -errno;
-	return 0;
-}
-
 static int open_log(struct logs_writer *w)
 {
 	struct stat st;

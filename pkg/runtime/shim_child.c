@@ -103,27 +103,6 @@ static unsigned long mount_flags(char *const *options, char *data, size_t size)
 	return flags;
 }
 
-/* mkdir -p; a path that exists (a directory or not) is fine. */
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = saved;
-		if (saved == '\0')
-			return 0;
-	}
-}
-
 /* A mount point for a tree: a directory, or an empty file when the source is a file. */
 static void mount_point(const struct child *ch, const char *path, bool file)
 {
@@ -295,6 +274,22 @@ static void special_mounts(const struct child *ch)
 		attach(ch, ch->proc_tree, "/proc");
 }
 
+/* Step 3 for the host's root: it stays, but sysfs shows the net namespace of whoever mounted
+ * it, so a pod with a network of its own gets a fresh, read-only sysfs (only its lo under
+ * /sys/class/net), with the host's cgroup mounts carried over read-only. */
+static void host_root_sys(const struct child *ch)
+{
+	int cgroup_tree;
+
+	if (!(ch->a->config->clone_flags & CLONE_NEWNET))
+		return;
+	cgroup_tree = clone_tree("/sys/fs/cgroup", false, true);
+	if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die(ch, errno, "mount /sys: %m");
+	if (cgroup_tree >= 0)
+		attach(ch, cgroup_tree, "/sys/fs/cgroup");
+}
+
 /* Step 4. A fresh proc is mounted here, in the child: it shows the pid namespace of the
  * mounting process, which is the container's (or the pod's) own. */
 static void plan_mounts(const struct child *ch)
@@ -380,6 +375,8 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 	if (ch.c->root.kind != PLAN_ROOT_HOST) {
 		pivot_root_to(&ch, ch.c->root.path);
 		special_mounts(&ch);
+	} else {
+		host_root_sys(&ch);
 	}
 	plan_mounts(&ch);
 	credentials_and_exec(&ch);

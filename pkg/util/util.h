@@ -77,6 +77,12 @@ static inline void strv_freep(char ***l)
  *   EINVAL       422 Invalid               a readable Pod that breaks rules (causes[])
  *   EMSGSIZE     413 RequestEntityTooLarge
  *   EMEDIUMTYPE  415 UnsupportedMediaType
+ *   EEXIST       409 AlreadyExists
+ *   EDQUOT       403 Forbidden             a node limit (max_pods) reached
+ *   ENOENT       404 NotFound
+ *   ENOSPC/EROFS 507 InsufficientStorage   the state directory cannot take a write
+ *   ENOSYS       501 NotImplemented        (Kubernetes has no such reason: a feature that is
+ *                                          not there yet is not a 500)
  * Anything else is a 500 with the message.
  */
 struct nano_cause {
@@ -142,6 +148,15 @@ static inline struct timespec util_timespec_from_ns(int64_t ns)
 	}
 	return ts;
 }
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+/* mkdir -p: every missing directory of path with mode (before the umask). */
+int mkdir_p(const char *path, unsigned mode);
+/* rm -rf that stays on path's filesystem: it never enters a mount below path (unmount it
+ * first, or the directory holding it stays and -EBUSY/-ENOTEMPTY says so), so a mount left
+ * behind cannot make it delete what belongs to another filesystem. ENOENT is success. */
+int rm_rf(const char *path);
 
 /* ---- logging ----------------------------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -438,8 +439,84 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_int_eq(loaded.max_request_bytes, defaults.max_request_bytes);
 	ck_assert_int_eq(loaded.pod_pids_limit, defaults.pod_pids_limit);
 	ck_assert_int_eq(loaded.log_level, defaults.log_level);
+	ck_assert_int_eq(loaded.max_pods, defaults.max_pods);
+	ck_assert_int_eq(loaded.container_log_max_size, defaults.container_log_max_size);
+	ck_assert_int_eq(loaded.container_log_max_files, defaults.container_log_max_files);
+	ck_assert_int_eq(loaded.crashloop_backoff_initial, defaults.crashloop_backoff_initial);
+	ck_assert_int_eq(loaded.crashloop_backoff_max, defaults.crashloop_backoff_max);
+	ck_assert_int_eq(loaded.crashloop_backoff_reset, defaults.crashloop_backoff_reset);
+	ck_assert_int_eq(loaded.event_ttl, defaults.event_ttl);
+	ck_assert_ptr_null(loaded.shim_path);
 	config_done(&defaults);
 	config_done(&loaded);
+}
+END_TEST
+
+/* The keys of running pods: one row per key, through the file and through the flag. */
+struct pod_key_case {
+	const char *file_text;
+	const char *flag, *flag_value;
+	size_t offset;
+	int64_t want; /* -1: refused */
+};
+
+static const struct pod_key_case pod_key_cases[] = {
+        {"max_pods: 3", "max-pods", "3", offsetof(struct nano_config, max_pods), 3},
+        {"max_pods: 0", "max-pods", "0", offsetof(struct nano_config, max_pods), -1},
+        {"container_log_max_size: 1Mi", "container-log-max-size", "1Mi",
+         offsetof(struct nano_config, container_log_max_size), 1048576},
+        {"container_log_max_files: 2", "container-log-max-files", "2",
+         offsetof(struct nano_config, container_log_max_files), 2},
+        {"crashloop_backoff_initial: 1", "crashloop-backoff-initial", "1",
+         offsetof(struct nano_config, crashloop_backoff_initial), 1},
+        {"crashloop_backoff_max: 4", "crashloop-backoff-max", "4",
+         offsetof(struct nano_config, crashloop_backoff_max), 4},
+        {"crashloop_backoff_reset: 30", "crashloop-backoff-reset", "30",
+         offsetof(struct nano_config, crashloop_backoff_reset), 30},
+        {"crashloop_backoff_max: 10s", "crashloop-backoff-max", "10s",
+         offsetof(struct nano_config, crashloop_backoff_max), -1},
+        {"event_ttl: 60", "event-ttl", "60", offsetof(struct nano_config, event_ttl), 60},
+        {"event_ttl: -1", "event-ttl", "-1", offsetof(struct nano_config, event_ttl), -1},
+};
+
+START_TEST(test_pod_keys)
+{
+	const struct pod_key_case *t = &pod_key_cases[_i];
+	_cleanup_free_ char *path = write_file("nanolet.yaml", t->file_text);
+	struct nano_config from_file, from_flag;
+	struct nano_err err = {0};
+	int r1, r2;
+
+	ck_assert_int_eq(config_init(&from_file), 0);
+	ck_assert_int_eq(config_init(&from_flag), 0);
+	r1 = config_load_file(&from_file, path, &err);
+	nano_err_clear(&err);
+	r2 = config_apply_flag(&from_flag, t->flag, t->flag_value, &err);
+	nano_err_clear(&err);
+	if (t->want < 0) {
+		ck_assert_msg(r1 == -EINVAL && r2 == -EINVAL, "%s: %d %d", t->file_text, r1, r2);
+	} else {
+		ck_assert_msg(r1 == 0 && r2 == 0, "%s: %d %d", t->file_text, r1, r2);
+		ck_assert_int_eq(*(int64_t *)((char *)&from_file + t->offset), t->want);
+		ck_assert_int_eq(*(int64_t *)((char *)&from_flag + t->offset), t->want);
+	}
+	config_done(&from_file);
+	config_done(&from_flag);
+}
+END_TEST
+
+START_TEST(test_shim_path)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", "shim_path: /opt/nanolet-shim");
+	struct nano_config config;
+	struct nano_err err = {0};
+
+	ck_assert_int_eq(config_init(&config), 0);
+	ck_assert_int_eq(config_load_file(&config, path, &err), 0);
+	ck_assert_str_eq(config.shim_path, "/opt/nanolet-shim");
+	ck_assert_int_eq(config_apply_flag(&config, "shim-path", "relative", &err), -EINVAL);
+	nano_err_clear(&err);
+	config_done(&config);
 }
 END_TEST
 
@@ -467,6 +544,8 @@ int main(void)
 	tcase_add_test(tc, test_flags_over_file);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_shipped_config_is_the_defaults);
+	tcase_add_loop_test(tc, test_pod_keys, 0, (int)ELEMENTSOF(pod_key_cases));
+	tcase_add_test(tc, test_shim_path);
 	tcase_add_test(tc, test_driver_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

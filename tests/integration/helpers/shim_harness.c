@@ -52,20 +52,6 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* The hierarchies the test uses: mount point and this process's cgroup in it. */
 struct hierarchy {
 	const char *controller; /* NULL: the unified one */
@@ -142,12 +128,12 @@ static int prepare(const char *pod_path, const char *workdir)
 	};
 	if (plan_build(pod, &pc, warnings, &plan) < 0)
 		return die("plan", NULL);
-	mkdir_p(run);
+	mkdir_p(run, 0755);
 
 	for (size_t k = 0; k < n_h; k++) {
 		_cleanup_free_ char *d = test_dir(&h[k], workdir, "infra");
 
-		if (mkdir_p(d) < 0)
+		if (mkdir_p(d, 0755) < 0)
 			return die(d, NULL);
 		strv_pushf(&infra, "%s/cgroup.procs", d);
 	}
@@ -161,7 +147,7 @@ static int prepare(const char *pod_path, const char *workdir)
 		for (size_t k = 0; k < n_h; k++) {
 			_cleanup_free_ char *d = test_dir(&h[k], workdir, c->name);
 
-			if (mkdir_p(d) < 0)
+			if (mkdir_p(d, 0755) < 0)
 				return die(d, NULL);
 			strv_pushf(&procs[i], "%s/cgroup.procs", d);
 			if (!h[k].controller)
@@ -175,7 +161,7 @@ static int prepare(const char *pod_path, const char *workdir)
 		/* The daemon's part: emptyDir directories exist before the shim binds them. */
 		for (size_t m = 0; m < c->n_mounts; m++)
 			if (strncmp(c->mounts[m].source, state, strlen(state)) == 0)
-				mkdir_p(c->mounts[m].source);
+				mkdir_p(c->mounts[m].source, 0755);
 	}
 	struct runtime_shim_config sc = {
 	        .plan = plan,

@@ -1,0 +1,301 @@
+/* daemon/pod_setup.c: what a pod has on the node, made before its shim starts and removed after
+ * it is gone: its cgroups with the plan's files, its volumes (emptyDir directories, one tmpfs
+ * per Memory emptyDir, fsGroup ownership, hostPaths to create), its run and log directories,
+ * shim.json, and the shim itself. It decides nothing about containers: pod_run.c does. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "pods_internal.h"
+#include "runtime/runtime.h"
+
+/* ---- cgroups ------------------------------------------------------------------------------- */
+
+static const char *relative(const struct pod *pod, const char *path)
+{
+	return cgroup_driver_relative(pod->pods->cgroup, path);
+}
+
+static int setup_cgroups(struct pod *pod, struct nano_err *err)
+{
+	struct cgroup_driver *cg = pod->pods->cgroup;
+	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
+	int r;
+
+	if (!infra)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = cgroup_driver_create(cg, pod->cgroup, CGROUP_NODE_INNER, err);
+	if (r >= 0)
+		r = cgroup_driver_apply(cg, &pod->plan->cgroup, err);
+	/* cgroup v2: no processes in inner nodes, so the shim lives in a leaf of its own */
+	if (r >= 0)
+		r = cgroup_driver_create(cg, infra, CGROUP_NODE_LEAF, err);
+	for (size_t i = 0; r >= 0 && i < pod->plan->n_containers; i++) {
+		const struct plan_cgroup *c = &pod->plan->containers[i].cgroup;
+		const char *rel = relative(pod, c->path);
+
+		if (!rel)
+			return nano_err_set(err, EINVAL, "cgroup %s is outside nanolet's root",
+			                    c->path);
+		r = cgroup_driver_create(cg, rel, CGROUP_NODE_LEAF, err);
+		if (r >= 0)
+			r = cgroup_driver_apply(cg, c, err);
+	}
+	return r < 0 ? nano_err_wrap(err, "cgroups of pod %s", pod->spec->name) : 0;
+}
+
+/* ---- volumes ------------------------------------------------------------------------------- */
+
+/* The kubelet's emptyDir: world-writable; with fsGroup owned by that group, setgid so that new
+ * files inherit it. */
+static int setup_empty_dir(const struct pod *pod, const struct plan_volume *v, struct nano_err *err)
+{
+	int64_t fs_group = pod->spec->security_context.fs_group;
+	mode_t mode = fs_group != SPEC_UNSET ? 02777 : 0777;
+	_cleanup_free_ char *options = NULL;
+
+	if (mkdir_p(v->path, 0755) < 0)
+		return nano_err_set(err, errno, "emptyDir %s: mkdir %s: %m", v->name, v->path);
+	if (v->memory) {
+		options = v->size_limit >= 0 ? strdupf("mode=%o,size=%" PRId64, mode, v->size_limit)
+		                             : strdupf("mode=%o", mode);
+		if (!options || mount("tmpfs", v->path, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0)
+			return nano_err_set(err, errno ? errno : ENOMEM,
+			                    "emptyDir %s: mount tmpfs on %s: %m", v->name, v->path);
+	}
+	if (fs_group != SPEC_UNSET && chown(v->path, (uid_t)-1, (gid_t)fs_group) < 0)
+		return nano_err_set(err, errno, "emptyDir %s: chown to fsGroup %" PRId64 ": %m",
+		                    v->name, fs_group);
+	if (chmod(v->path, mode) < 0)
+		return nano_err_set(err, errno, "emptyDir %s: chmod: %m", v->name);
+	return 0;
+}
+
+/* hostPath types that create what is missing; the ones that must exist are checked when a
+ * container starts (pod_check_host_paths), where a failure is that container's StartError. */
+static int setup_host_path(const struct plan_volume *v, struct nano_err *err)
+{
+	if (strcmp(v->host_path_type, "DirectoryOrCreate") == 0) {
+		if (mkdir_p(v->path, 0755) < 0)
+			return nano_err_set(err, errno, "hostPath %s: mkdir %s: %m", v->name,
+			                    v->path);
+	} else if (strcmp(v->host_path_type, "FileOrCreate") == 0) {
+		int fd = open(v->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		if (fd < 0)
+			return nano_err_set(err, errno, "hostPath %s: create %s: %m", v->name,
+			                    v->path);
+		close(fd);
+	}
+	return 0;
+}
+
+static int setup_volumes(struct pod *pod, struct nano_err *err)
+{
+	for (size_t i = 0; i < pod->plan->n_volumes; i++) {
+		const struct plan_volume *v = &pod->plan->volumes[i];
+		int r = v->type == SPEC_VOLUME_EMPTY_DIR ? setup_empty_dir(pod, v, err)
+		                                         : setup_host_path(v, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool type_matches(const char *type, mode_t mode)
+{
+	if (strcmp(type, "Directory") == 0 || strcmp(type, "DirectoryOrCreate") == 0)
+		return S_ISDIR(mode);
+	if (strcmp(type, "File") == 0 || strcmp(type, "FileOrCreate") == 0)
+		return S_ISREG(mode);
+	if (strcmp(type, "Socket") == 0)
+		return S_ISSOCK(mode);
+	if (strcmp(type, "CharDevice") == 0)
+		return S_ISCHR(mode);
+	if (strcmp(type, "BlockDevice") == 0)
+		return S_ISBLK(mode);
+	return true;
+}
+
+char *pod_check_host_paths(const struct pod *pod, size_t container)
+{
+	const struct spec_container *c = &pod->spec->containers[container];
+
+	for (size_t i = 0; i < c->n_volume_mounts; i++) {
+		for (size_t j = 0; j < pod->plan->n_volumes; j++) {
+			const struct plan_volume *v = &pod->plan->volumes[j];
+			struct stat st;
+
+			if (v->type != SPEC_VOLUME_HOST_PATH ||
+			    strcmp(v->name, c->volume_mounts[i].name) != 0 || !*v->host_path_type)
+				continue;
+			if (stat(v->path, &st) < 0)
+				return strdupf("hostPath volume %s: %s: %s", v->name, v->path,
+				               strerror(errno));
+			if (!type_matches(v->host_path_type, st.st_mode))
+				return strdupf("hostPath volume %s: %s is not of type %s", v->name,
+				               v->path, v->host_path_type);
+		}
+	}
+	return NULL;
+}
+
+/* ---- the shim ------------------------------------------------------------------------------ */
+
+/* What shim.json names for each container, owned until the file is written. */
+struct shim_lists {
+	size_t n;
+	struct runtime_shim_container *containers;
+	char ***procs;
+	char **dirs;
+	char **logs;
+};
+
+static void shim_lists_done(struct shim_lists *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->procs)
+			strv_free(l->procs[i]);
+		if (l->dirs)
+			free(l->dirs[i]);
+		if (l->logs)
+			free(l->logs[i]);
+	}
+	free(l->containers);
+	free(l->procs);
+	free(l->dirs);
+	free(l->logs);
+}
+
+static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_err *err)
+{
+	struct cgroup_driver *cg = pod->pods->cgroup;
+
+	l->containers = calloc(l->n + 1, sizeof(*l->containers));
+	l->procs = calloc(l->n + 1, sizeof(char **));
+	l->dirs = calloc(l->n + 1, sizeof(char *));
+	l->logs = calloc(l->n + 1, sizeof(char *));
+	if (!l->containers || !l->procs || !l->dirs || !l->logs)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct plan_container *c = &pod->plan->containers[i];
+		const char *rel = relative(pod, c->cgroup.path);
+		int r = cgroup_driver_procs_files(cg, rel, &l->procs[i], err);
+
+		if (r < 0)
+			return r;
+		/* v2: the shim clones straight into the cgroup (CLONE_INTO_CGROUP) */
+		if (cgroup_driver_kind(cg) == PLAN_CGROUP_V2 &&
+		    (r = cgroup_driver_dir(cg, NULL, rel, &l->dirs[i])) < 0)
+			return nano_err_set(err, -r, "cgroup of %s: %s", c->name, strerror(-r));
+		l->logs[i] = strdupf("%s/%s", pod->log_dir, c->name);
+		if (!l->logs[i])
+			return nano_err_set(err, ENOMEM, "out of memory");
+		l->containers[i] = (struct runtime_shim_container){
+		        .name = c->name,
+		        .cgroup_procs = l->procs[i],
+		        .cgroup_dir = l->dirs[i],
+		        .log_dir = l->logs[i],
+		};
+	}
+	return 0;
+}
+
+static int write_shim_config(struct pod *pod, struct nano_err *err)
+{
+	const struct nano_config *config = &pod->pods->daemon->config;
+	_cleanup_(shim_lists_done) struct shim_lists lists = {.n = pod->plan->n_containers};
+	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
+	_cleanup_free_ char *id_map = NULL;
+	_cleanup_strv_ char **infra_procs = NULL;
+	_cleanup_json_ json_t *json = NULL;
+	struct runtime_shim_config shim;
+	int r;
+
+	if (!infra)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = cgroup_driver_procs_files(pod->pods->cgroup, infra, &infra_procs, err);
+	if (r >= 0)
+		r = shim_lists_fill(pod, &lists, err);
+	if (r < 0)
+		return r;
+	/* hostUsers: false: 65536 ids of the node's, the same range for uids and gids */
+	if (pod->userns_base && !(id_map = strdupf("0 %" PRIu32 " 65536", pod->userns_base)))
+		return nano_err_set(err, ENOMEM, "out of memory");
+	shim = (struct runtime_shim_config){
+	        .plan = pod->plan,
+	        .infra_procs = infra_procs,
+	        .uid_map = id_map,
+	        .gid_map = id_map,
+	        .containers = lists.containers,
+	        .n_containers = lists.n,
+	        .log_max_size = config->container_log_max_size,
+	        .log_max_files = (int)config->container_log_max_files,
+	};
+	json = runtime_shim_config_to_json(&shim);
+	if (!json)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return runtime_shim_config_write(pod->run_dir, json, err);
+}
+
+int pod_setup(struct pod *pod, struct nano_err *err)
+{
+	int r;
+
+	if (mkdir_p(pod->run_dir, 0700) < 0 || mkdir_p(pod->log_dir, 0755) < 0)
+		return nano_err_set(err, errno, "pod directories: %m");
+	r = setup_cgroups(pod, err);
+	if (r >= 0)
+		r = setup_volumes(pod, err);
+	if (r >= 0)
+		r = write_shim_config(pod, err);
+	if (r >= 0)
+		r = runtime_shim_spawn(pod->pods->shim_path, pod->run_dir, POD_SHIM_TIMEOUT_MS,
+		                       &pod->shim_pid, err);
+	return r < 0 ? r : 0;
+}
+
+/* ---- removal ------------------------------------------------------------------------------- */
+
+/* Kills what is left in the pod's cgroups (a shim that would not stop, a process that escaped
+ * its container's pid namespace) and waits, bounded, until they are empty. */
+static void kill_leftovers(struct pod *pod)
+{
+	struct cgroup_driver *cg = pod->pods->cgroup;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (cgroup_driver_populated(cg, pod->cgroup, &err) <= 0)
+		return;
+	log_warn("pod %s/%s: processes left in its cgroup: killing them", pod->spec->namespace,
+	         pod->spec->name);
+	if (cgroup_driver_kill(cg, pod->cgroup, &err) < 0)
+		log_warn("pod %s: %s", pod->spec->name, err.message);
+	for (int i = 0; i < 200 && cgroup_driver_populated(cg, pod->cgroup, &err) > 0; i++)
+		usleep(10 * 1000);
+}
+
+void pod_teardown(struct pod *pod)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	int r;
+
+	if (pod->cgroup) {
+		kill_leftovers(pod);
+		if (cgroup_driver_remove(pod->pods->cgroup, pod->cgroup, &err) < 0)
+			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
+	}
+	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++) {
+		const struct plan_volume *v = &pod->plan->volumes[i];
+
+		if (v->memory && umount2(v->path, MNT_DETACH) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			log_warn("pod %s: unmount %s: %m", pod->spec->name, v->path);
+	}
+	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		if (dirs[i] && (r = rm_rf(dirs[i])) < 0)
+			log_warn("pod %s: remove %s: %s", pod->spec->name, dirs[i], strerror(-r));
+	}
+}

@@ -1,0 +1,585 @@
+/* daemon/pods.c: the registry of pods and their two ends — create (record, plan, set up, start;
+ * all or nothing) and delete (graceful stop, then removal of everything the pod had) — plus the
+ * JSON the API answers with and the pod's events. What happens in between is pod_run.c's. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "pods_internal.h"
+#include "routes.h"
+
+#define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
+#define USERNS_SIZE     65536
+
+/* ---- events ---------------------------------------------------------------------------------- */
+
+void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
+               const char *fmt, ...)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *message = NULL, *field_path = NULL;
+	struct store_event_new ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&message, fmt, ap) < 0)
+		message = NULL;
+	va_end(ap);
+	if (container)
+		field_path = strdupf("spec.containers{%s}", container);
+	if (!message || (container && !field_path))
+		return log_error("pod %s: event %s: out of memory", pod->spec->name, reason);
+	ev = (struct store_event_new){
+	        .namespace = pod->spec->namespace,
+	        .involved = {.kind = "Pod",
+	                     .name = pod->spec->name,
+	                     .namespace = pod->spec->namespace,
+	                     .uid = pod->uid,
+	                     .field_path = field_path},
+	        .reason = reason,
+	        .message = message,
+	        .type = type,
+	        .source_component = "nanolet",
+	        .source_host = pod->pods->hostname,
+	};
+	if (store_event_record(pod->pods->store, &ev, pods_now() * INT64_C(1000000000), NULL,
+	                       &err) < 0)
+		log_error("pod %s: event %s: %s", pod->spec->name, reason, err.message);
+	log_info("pod %s/%s%s%s: %s: %s", pod->spec->namespace, pod->spec->name,
+	         container ? " container " : "", container ? container : "", reason, message);
+}
+
+/* metav1.Time: whole seconds, UTC. */
+static void rfc3339_now(char buf[UTIL_RFC3339_SIZE])
+{
+	struct timespec now = {.tv_sec = pods_now()};
+
+	if (util_rfc3339(buf, UTIL_RFC3339_SIZE, &now, false) < 0)
+		buf[0] = '\0';
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+/* A random (version 4) UUID, as the API server gives every object. */
+static int uuid_v4(char out[37])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
+	return 0;
+}
+
+json_t *pod_object_new(const struct spec_pod *spec, const char *uid)
+{
+	json_t *obj = json_deep_copy(spec->object);
+	json_t *metadata = json_object_get(obj, "metadata");
+	char now[UTIL_RFC3339_SIZE];
+
+	if (!obj || !json_is_object(metadata))
+		return json_decref(obj), NULL;
+	rfc3339_now(now);
+	json_object_set_new(obj, "apiVersion", json_string("v1"));
+	json_object_set_new(obj, "kind", json_string("Pod"));
+	json_object_set_new(metadata, "uid", json_string(uid));
+	json_object_set_new(metadata, "creationTimestamp", json_string(now));
+	return obj;
+}
+
+json_t *pod_dry_run_json(const struct spec_pod *spec)
+{
+	char uid[37];
+	json_t *obj;
+
+	if (uuid_v4(uid) < 0 || !(obj = pod_object_new(spec, uid)))
+		return NULL;
+	json_object_set_new(obj, "status",
+	                    json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
+	                              spec_qos_name(spec_pod_qos(spec))));
+	return obj;
+}
+
+json_t *pod_to_json(const struct pod *pod)
+{
+	json_t *obj = json_deep_copy(pod->object);
+
+	if (obj && pod->deleting) {
+		char when[UTIL_RFC3339_SIZE];
+
+		rfc3339_now(when);
+		json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+		                    json_string(when));
+	}
+	if (obj && json_object_set_new(obj, "status", sup_pod_status_json(pod->sup)) < 0)
+		return json_decref(obj), NULL;
+	return obj;
+}
+
+json_t *pods_list_json(struct pods *pods, const char *namespace)
+{
+	json_t *items = json_array();
+
+	for (struct pod *p = pods->list; items && p; p = p->next)
+		if (!namespace || strcmp(p->spec->namespace, namespace) == 0)
+			json_array_append_new(items, pod_to_json(p));
+	return json_pack("{s:s, s:s, s:{s:s}, s:o*}", "kind", "PodList", "apiVersion", "v1",
+	                 "metadata", "resourceVersion", "", "items", items);
+}
+
+json_t *pod_isolation_json(const struct pod *pod)
+{
+	json_t *plan = plan_to_json(pod->plan);
+	json_t *live = json_object(), *containers = json_array();
+
+	for (size_t i = 0; live && containers && i < pod->sup->n_containers; i++) {
+		const struct sup_container *c = &pod->sup->containers[i];
+		const char *rel = cgroup_driver_relative(pod->pods->cgroup,
+		                                         pod->plan->containers[i].cgroup.path);
+		_cleanup_strv_ char **procs = NULL;
+		_cleanup_(nano_err_clear) struct nano_err err = {0};
+		json_t *dirs = json_array();
+
+		/* the directories each hierarchy holds the container's cgroup in */
+		cgroup_driver_procs_files(pod->pods->cgroup, rel, &procs, &err);
+		for (char **p = procs; dirs && p && *p; p++)
+			json_array_append_new(
+			        dirs, json_stringn(*p, strlen(*p) - strlen("/cgroup.procs")));
+		json_array_append_new(containers,
+		                      json_pack("{s:s, s:i, s:b, s:o}", "name", c->name, "pid",
+		                                (int)c->pid, "running", c->state == SUP_RUNNING,
+		                                "cgroupDirs", dirs));
+	}
+	if (!plan || !live || !containers) {
+		json_decref(plan);
+		json_decref(live);
+		json_decref(containers);
+		return NULL;
+	}
+	json_object_set_new(live, "shimPid", json_integer(pod->shim_source ? pod->shim_pid : 0));
+	json_object_set_new(live, "containers", containers);
+	json_object_set_new(plan, "live", live);
+	return plan;
+}
+
+struct store *pods_store(const struct pods *pods)
+{
+	return pods->store;
+}
+
+const char *pods_cgroup_root(const struct pods *pods)
+{
+	return cgroup_driver_root(pods->cgroup);
+}
+
+/* ---- lookups --------------------------------------------------------------------------------- */
+
+struct pod *pods_find(struct pods *pods, const char *namespace, const char *name)
+{
+	for (struct pod *p = pods->list; p; p = p->next)
+		if (strcmp(p->spec->namespace, namespace) == 0 && strcmp(p->spec->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static int container_index(const struct pod *pod, const char *container)
+{
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		if (strcmp(pod->plan->containers[i].name, container) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int pod_container_logs(const struct pod *pod, const char *container, char **dir, int *restart)
+{
+	int i = container_index(pod, container);
+
+	if (i < 0)
+		return i;
+	*dir = strdupf("%s/%s", pod->log_dir, container);
+	*restart = pod->sup->containers[i].attempts - 1;
+	return *dir ? 0 : -ENOMEM;
+}
+
+bool pod_container_running(const struct pod *pod, const char *container)
+{
+	int i = container_index(pod, container);
+
+	return i >= 0 && pod->sup->containers[i].state == SUP_RUNNING;
+}
+
+size_t pod_containers(const struct pod *pod, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (; n < pod->plan->n_containers && n + 1 < max; n++)
+		names[n] = pod->plan->containers[n].name;
+	names[n] = NULL;
+	return n;
+}
+
+struct pod_watch *pod_watch_container(struct pod *pod, const char *container, void (*fn)(void *),
+                                      void *userdata)
+{
+	int i = container_index(pod, container);
+	struct pod_watch *w;
+
+	if (i < 0 || !(w = calloc(1, sizeof(*w))))
+		return NULL;
+	*w = (struct pod_watch){pod, (size_t)i, fn, userdata, pod->watches};
+	pod->watches = w;
+	return w;
+}
+
+void pod_watch_cancel(struct pod_watch *watch)
+{
+	for (struct pod_watch **w = &watch->pod->watches; *w; w = &(*w)->next)
+		if (*w == watch) {
+			*w = watch->next;
+			free(watch);
+			return;
+		}
+}
+
+/* ---- create ---------------------------------------------------------------------------------- */
+
+static struct pod *pod_free(struct pod *pod)
+{
+	if (!pod)
+		return NULL;
+	pod_run_done(pod);
+	free(pod->waiters);
+	free(pod->uid);
+	spec_pod_free(pod->spec);
+	plan_free(pod->plan);
+	sup_pod_free(pod->sup);
+	json_decref(pod->object);
+	free(pod->run_dir);
+	free(pod->volume_dir);
+	free(pod->log_dir);
+	free(pod->cgroup);
+	free(pod);
+	return NULL;
+}
+
+/* hostUsers: false: a range of 65536 node ids no other pod of this node uses. */
+static uint32_t userns_base(const struct pods *pods)
+{
+	for (uint32_t base = USERNS_FIRST_ID;; base += USERNS_SIZE) {
+		bool taken = false;
+
+		for (const struct pod *p = pods->list; p && !taken; p = p->next)
+			taken = p->userns_base == base;
+		if (!taken)
+			return base;
+	}
+}
+
+static size_t pods_count(const struct pods *pods)
+{
+	size_t n = 0;
+
+	for (const struct pod *p = pods->list; p; p = p->next)
+		n++;
+	return n;
+}
+
+static int pod_new(struct pods *pods, struct spec_pod *spec, struct pod **out, struct nano_err *err)
+{
+	const struct nano_config *config = &pods->daemon->config;
+	struct pod *pod = calloc(1, sizeof(*pod));
+	struct plan_config plan_config;
+	char uid[37];
+
+	if (!pod || uuid_v4(uid) < 0)
+		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
+	pod->pods = pods;
+	pod->spec = spec;
+	pod->shim_pidfd = pod->exits_fd = -1;
+	pod->uid = strdup(uid);
+	spec->uid = strdup(uid);
+	plan_config = (struct plan_config){
+	        .cgroup_root = cgroup_driver_root(pods->cgroup),
+	        .driver = cgroup_driver_kind(pods->cgroup),
+	        .pod_pids_limit = config->pod_pids_limit,
+	        .state_dir = config->state_dir,
+	        .pod_uid = uid,
+	};
+	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
+	    sup_pod_new(spec, pods->host_ip, pods_now(), &pod->sup) < 0) {
+		*out = pod;
+		return nano_err_set(err, ENOMEM, "out of memory");
+	}
+	pod->cgroup = strdup(cgroup_driver_relative(pods->cgroup, pod->plan->cgroup.path) ?: "");
+	pod->run_dir = strdupf("%s/pods/%s", config->run_dir, uid);
+	pod->volume_dir = strdupf("%s/pods/%s", config->state_dir, uid);
+	pod->log_dir =
+	        strdupf("%s/pods/%s_%s_%s", config->log_dir, spec->namespace, spec->name, uid);
+	pod->object = pod_object_new(spec, uid);
+	if (spec->host_users == SPEC_BOOL_FALSE)
+		pod->userns_base = userns_base(pods);
+	*out = pod;
+	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
+	    !pod->log_dir || !pod->object)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, struct nano_err *err)
+{
+	struct spec_pod *spec = *specp;
+	_cleanup_json_ json_t *status = NULL;
+	struct pod *pod = NULL;
+	int r;
+
+	if (pods_find(pods, spec->namespace, spec->name))
+		return nano_err_set(err, EEXIST, "pods \"%s\" already exists", spec->name);
+	if ((int64_t)pods_count(pods) >= pods->daemon->config.max_pods)
+		return nano_err_set(err, EDQUOT,
+		                    "pods \"%s\" is forbidden: this node runs at most %" PRId64
+		                    " pods (max_pods)",
+		                    spec->name, pods->daemon->config.max_pods);
+	*specp = NULL;
+	r = pod_new(pods, spec, &pod, err);
+	if (r < 0)
+		return pod_free(pod), r;
+	status = sup_pod_status_json(pod->sup);
+	r = store_pod_insert(pods->store, pod->uid, spec->namespace, spec->name, pod->object,
+	                     status, pods_now() * INT64_C(1000000000), err);
+	if (r < 0)
+		return pod_free(pod), r;
+	r = pod_setup(pod, err);
+	if (r >= 0)
+		r = pod_start(pod, err);
+	if (r < 0) {
+		/* all or nothing: a pod that cannot start on the node is not kept */
+		log_error("pod %s/%s: %s", spec->namespace, spec->name, err->message);
+		pod_run_done(pod);
+		pod_teardown(pod);
+		store_pod_delete(pods->store, pod->uid, NULL);
+		return pod_free(pod), r;
+	}
+	pod->next = pods->list;
+	pods->list = pod;
+	*out = pod;
+	return 0;
+}
+
+/* ---- delete ---------------------------------------------------------------------------------- */
+
+static int on_grace_over(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pod *pod = userdata;
+
+	(void)source;
+	(void)usec;
+	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
+	pod_stop_containers(pod, SIGKILL);
+	pod_stop_shim_if_done(pod);
+	return 0;
+}
+
+void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct http_deferred **w;
+	uint64_t deadline;
+	int r;
+
+	if (grace < 0)
+		grace = pod->spec->termination_grace_period_seconds;
+	if (waiter && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
+		pod->waiters = w;
+		pod->waiters[pod->n_waiters++] = waiter;
+	}
+	if (store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
+	                            grace, &err) < 0)
+		log_error("pod %s: %s", pod->spec->name, err.message);
+	sd_event_now(pod->pods->daemon->event, CLOCK_MONOTONIC, &deadline);
+	deadline += (uint64_t)grace * 1000000;
+	if (pod->deleting) {
+		/* a second delete may shorten the grace, never lengthen it */
+		uint64_t current;
+
+		if (pod->grace_timer && sd_event_source_get_time(pod->grace_timer, &current) >= 0 &&
+		    deadline < current)
+			sd_event_source_set_time(pod->grace_timer, deadline);
+		return;
+	}
+	pod->deleting = true;
+	sup_pod_delete(pod->sup, pods_now());
+	for (size_t i = 0; i < pod->sup->n_containers; i++) {
+		pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
+		if (pod->sup->containers[i].state == SUP_RUNNING)
+			pod_event(pod, pod->sup->containers[i].name, "Normal", "Killing",
+			          "Stopping container %s", pod->sup->containers[i].name);
+	}
+	pod_persist(pod);
+	if (grace == 0) {
+		pod_stop_containers(pod, SIGKILL);
+	} else {
+		pod_stop_containers(pod, SIGTERM);
+		r = sd_event_add_time(pod->pods->daemon->event, &pod->grace_timer, CLOCK_MONOTONIC,
+		                      deadline, 0, on_grace_over, pod);
+		if (r < 0) {
+			log_error("pod %s: grace timer: %s", pod->spec->name, strerror(-r));
+			pod_stop_containers(pod, SIGKILL);
+		}
+	}
+	pod_stop_shim_if_done(pod);
+}
+
+void pod_finish_delete(struct pod *pod)
+{
+	struct pods *pods = pod->pods;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *last = NULL;
+
+	pod_run_done(pod);
+	pod_teardown(pod);
+	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
+		log_error("pod %s: %s", pod->spec->name, err.message);
+	for (struct pod **p = &pods->list; *p; p = &(*p)->next)
+		if (*p == pod) {
+			*p = pod->next;
+			break;
+		}
+	last = pod_to_json(pod);
+	for (size_t i = 0; i < pod->n_waiters; i++) {
+		struct http_response resp = {0};
+
+		routes_json(&resp, 200, json_incref(last));
+		http_deferred_complete(pod->waiters[i], &resp);
+	}
+	pod_notify_watches(pod, SIZE_MAX);
+	log_info("pod %s/%s (%s) deleted", pod->spec->namespace, pod->spec->name, pod->uid);
+	pod_free(pod);
+}
+
+/* ---- the registry ---------------------------------------------------------------------------- */
+
+/* The node's first non-loopback IPv4 address, as the kubelet reports hostIP. */
+static char *host_ip(void)
+{
+	struct ifaddrs *list = NULL;
+	char buf[INET_ADDRSTRLEN];
+	char *ip = NULL;
+
+	if (getifaddrs(&list) < 0)
+		return NULL;
+	for (struct ifaddrs *a = list; a && !ip; a = a->ifa_next)
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+		    !(a->ifa_flags & IFF_LOOPBACK) &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, buf,
+		              sizeof(buf)))
+			ip = strdup(buf);
+	freeifaddrs(list);
+	return ip;
+}
+
+static int on_expire(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pods *pods = userdata;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	int64_t cutoff = (pods_now() - pods->daemon->config.event_ttl) * INT64_C(1000000000);
+
+	if (store_events_expire(pods->store, cutoff, &err) < 0)
+		log_warn("expiring events: %s", err.message);
+	sd_event_source_set_time(source, usec + 60 * 1000000ULL);
+	return 0;
+}
+
+/* nanolet-shim beside the nanoletd binary, unless the config names one. */
+static char *shim_path(const struct nano_config *config)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (config->shim_path)
+		return strdup(config->shim_path);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return strdup("/usr/local/bin/nanolet-shim");
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	return strdupf("%.*s/nanolet-shim", (int)(slash - self), self);
+}
+
+int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
+{
+	const struct nano_config *config = &daemon->config;
+	struct pods *pods = calloc(1, sizeof(*pods));
+	struct cgroup_driver_options options;
+	int r;
+
+	if (!pods)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	*out = pods;
+	pods->daemon = daemon;
+	pods->sup = (struct sup_config){config->crashloop_backoff_initial,
+	                                config->crashloop_backoff_max,
+	                                config->crashloop_backoff_reset, 10};
+	pods->shim_path = shim_path(config);
+	pods->host_ip = host_ip();
+	if (gethostname(pods->hostname, sizeof(pods->hostname) - 1) < 0)
+		strcpy(pods->hostname, "localhost");
+	r = store_open(config->state_dir, &pods->store, err);
+	if (r < 0)
+		return r;
+	options = (struct cgroup_driver_options){
+	        .mount = "/sys/fs/cgroup",
+	        .host = daemon->host,
+	        .driver =
+	                daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
+	        .root = config->cgroup_root,
+	        .self_leaf = "daemon",
+	};
+	r = cgroup_driver_open(&options, &pods->cgroup, err);
+	if (r < 0)
+		return nano_err_wrap(err, "cgroup driver");
+	r = sd_event_add_time_relative(daemon->event, &pods->expire_timer, CLOCK_MONOTONIC,
+	                               60 * 1000000ULL, 0, on_expire, pods);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(pods->expire_timer, SD_EVENT_ON);
+	if (r < 0)
+		return nano_err_set(err, -r, "event expiry timer: %s", strerror(-r));
+	return 0;
+}
+
+struct pods *pods_free(struct pods *pods)
+{
+	if (!pods)
+		return NULL;
+	/* The pods go on without us: their shims hold them (the daemon may restart). */
+	while (pods->list) {
+		struct pod *next = pods->list->next;
+
+		for (size_t i = 0; i < pods->list->n_waiters; i++) {
+			struct http_response resp = {0};
+
+			routes_status(&resp, 503, "ServiceUnavailable",
+			              "nanoletd is stopping: the delete goes on when it is back");
+			http_deferred_complete(pods->list->waiters[i], &resp);
+		}
+		pod_notify_watches(pods->list, SIZE_MAX);
+		pod_free(pods->list);
+		pods->list = next;
+	}
+	pods->expire_timer = sd_event_source_disable_unref(pods->expire_timer);
+	store_close(pods->store);
+	cgroup_driver_free(pods->cgroup);
+	free(pods->shim_path);
+	free(pods->host_ip);
+	free(pods);
+	return NULL;
+}

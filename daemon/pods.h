@@ -1,0 +1,69 @@
+/* daemon/pods.h: the pods this daemon runs. Creating one sets up its cgroups, volumes and shim
+ * and starts its containers; the shim's exit records and the shim's own death drive each
+ * container through pkg/supervise, restarts included; a delete stops the containers gracefully
+ * and removes everything the pod had on the node. Status and events go to the store as they
+ * change. Everything runs on the daemon's one sd-event loop. */
+#pragma once
+
+#include <jansson.h>
+
+#include "http.h"
+#include "spec/spec.h"
+#include "util/util.h"
+
+struct nanoletd;
+struct pods;
+struct pod;
+
+int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err);
+struct pods *pods_free(struct pods *pods);
+
+/* Creates a decoded pod and starts it; on success the spec belongs to the pod. Failures:
+ * -EEXIST (409, a pod of that name exists), -EDQUOT (403, max_pods reached), others (500)
+ * after everything made so far was removed again. */
+int pods_create(struct pods *pods, struct spec_pod **spec, struct pod **out, struct nano_err *err);
+
+struct pod *pods_find(struct pods *pods, const char *namespace, const char *name);
+
+/* The store pods and events are kept in. */
+struct store *pods_store(const struct pods *pods);
+
+/* nanolet's cgroup root as a path, as the cgroup driver resolved it (for plans and /version). */
+const char *pods_cgroup_root(const struct pods *pods);
+
+/* The Pod object as created: the defaulted spec with apiVersion, kind, metadata.uid and
+ * metadata.creationTimestamp. And the Pod a dry run answers with: that, a fresh uid, and the
+ * status of a pod before anything runs. NULL on ENOMEM. */
+json_t *pod_object_new(const struct spec_pod *spec, const char *uid);
+json_t *pod_dry_run_json(const struct spec_pod *spec);
+
+/* The Pod with its live status; NULL on ENOMEM. */
+json_t *pod_to_json(const struct pod *pod);
+/* A PodList of one namespace, or of all (namespace NULL). */
+json_t *pods_list_json(struct pods *pods, const char *namespace);
+/* The pod's IsolationPlan with its real cgroup directories and the pids of its processes. */
+json_t *pod_isolation_json(const struct pod *pod);
+
+/* Starts (or joins) a graceful delete: grace_seconds < 0 takes the pod's own
+ * terminationGracePeriodSeconds. waiter (may be NULL) is completed with 200 and the last Pod
+ * once nothing of the pod is left. */
+void pod_delete(struct pod *pod, int64_t grace_seconds, struct http_deferred *waiter);
+
+/* The directory of a container's CRI log files and the restart number of its latest run
+ * (<dir>/<restart>.log). -ENOENT for no such container; *restart is -1 before the first run. */
+int pod_container_logs(const struct pod *pod, const char *container, char **dir, int *restart);
+/* Whether the container's latest run is still going. */
+bool pod_container_running(const struct pod *pod, const char *container);
+/* The names of the pod's containers, NULL-terminated (borrowed). */
+size_t pod_containers(const struct pod *pod, const char **names, size_t max);
+
+/* Calls fn(userdata) once when the container's current run ends or the pod goes away; returns
+ * a handle for pod_watch_cancel(). NULL on ENOMEM. */
+struct pod_watch;
+struct pod_watch *pod_watch_container(struct pod *pod, const char *container, void (*fn)(void *),
+                                      void *userdata);
+void pod_watch_cancel(struct pod_watch *watch);
+
+/* Records an event about the pod (container NULL) or one of its containers. */
+void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -1,0 +1,87 @@
+/* daemon/pods_internal.h: private to pods.c, pod_setup.c and pod_run.c. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "cgroup/cgroup.h"
+#include "nanoletd.h"
+#include "plan/plan.h"
+#include "pods.h"
+#include "store/store.h"
+#include "supervise/supervise.h"
+
+/* How long the daemon waits for a shim: it answers local requests at once. */
+#define POD_SHIM_TIMEOUT_MS 10000
+
+struct pod_watch {
+	struct pod *pod;
+	size_t container;
+	void (*fn)(void *);
+	void *userdata;
+	struct pod_watch *next;
+};
+
+struct pod {
+	struct pods *pods;
+	struct pod *next;
+
+	char *uid;
+	struct spec_pod *spec;
+	struct plan *plan;
+	struct sup_pod *sup;
+	json_t *object; /* the Pod as created: metadata.uid, creationTimestamp */
+
+	char *run_dir;        /* <run_dir>/pods/<uid>: shim.json, shim.sock, exits/ */
+	char *volume_dir;     /* <state_dir>/pods/<uid> */
+	char *log_dir;        /* <log_dir>/pods/<ns>_<name>_<uid> */
+	char *cgroup;         /* the pod cgroup, relative to nanolet's root */
+	uint32_t userns_base; /* first host id of the pod's user namespace, 0 without one */
+
+	pid_t shim_pid;
+	int shim_pidfd;
+	sd_event_source *shim_source;
+	int exits_fd; /* inotify on exits/ */
+	sd_event_source *exits_source;
+	sd_event_source **restart_timers; /* one per container */
+
+	bool deleting;
+	bool shim_stopping; /* shutdown sent */
+	sd_event_source *grace_timer;
+	struct http_deferred **waiters;
+	size_t n_waiters;
+	struct pod_watch *watches;
+};
+
+struct pods {
+	struct nanoletd *daemon;
+	struct store *store;
+	struct cgroup_driver *cgroup;
+	struct sup_config sup;
+	char *shim_path;
+	char *host_ip;
+	char hostname[256];
+	struct pod *list;
+	sd_event_source *expire_timer;
+};
+
+/* pod_setup.c: what the pod has on the node before its shim starts, and its removal. */
+int pod_setup(struct pod *pod, struct nano_err *err);
+void pod_teardown(struct pod *pod);
+/* Checks what the kernel cannot: a hostPath of a type that must exist; NULL when fine, else a
+ * message for the container's StartError. */
+char *pod_check_host_paths(const struct pod *pod, size_t container);
+
+/* pod_run.c: the running pod. */
+int pod_start(struct pod *pod, struct nano_err *err);
+void pod_schedule(struct pod *pod, size_t container);
+void pod_stop_containers(struct pod *pod, int signal);
+/* A deleted pod whose containers have all ended: asks its shim to go (its exit then ends the
+ * delete), or ends the delete at once when there is no shim. May free the pod: call it last. */
+void pod_stop_shim_if_done(struct pod *pod);
+void pod_run_done(struct pod *pod);
+void pod_persist(struct pod *pod);
+void pod_notify_watches(struct pod *pod, size_t container);
+/* pods.c: the last step of a delete, once the shim is gone. */
+void pod_finish_delete(struct pod *pod);
+
+int64_t pods_now(void);

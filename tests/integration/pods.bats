@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# Real pods, as root: what the process inside a container sees (namespaces, credentials,
+# cgroup files, hostname, interfaces), what nanolet reports (phases, exit codes, restarts,
+# events, logs), and that a deleted pod leaves nothing behind.
+
+load common
+load pods_helpers
+
+setup() {
+	common_setup
+	pods_setup
+}
+
+teardown() {
+	pods_teardown
+	common_teardown
+}
+
+@test "a pod runs in its own pid, net, ipc and uts namespaces, with only lo, up" {
+	create_pod "$(pod_yaml look 'echo pid=$$; hostname; ls /sys/class/net; cat /sys/class/net/lo/flags; for n in pid net ipc uts mnt cgroup; do echo $n=$(readlink /proc/self/ns/$n); done; sleep 30')"
+	wait_phase look Running
+	wait_log look 'cgroup='
+	log=$(pod_log look)
+	echo "$log"
+	grep -qx 'pid=1' <<<"$log"
+	grep -qx 'look' <<<"$log"
+	[[ $(grep -c -v -E '^(pid=|look$|0x|[a-z]+=|NSpid)' <<<"$log") == 1 ]] # one interface
+	grep -qx 'lo' <<<"$log"
+	(( $(grep -x '0x[0-9a-f]*' <<<"$log") & 1 )) # IFF_UP
+	for n in pid net ipc uts mnt cgroup; do
+		[[ $(grep "^$n=" <<<"$log" | cut -d= -f2) != "$(readlink /proc/self/ns/$n)" ]]
+	done
+	# from the node: the container's process has two pids, the node's and 1 in its namespace
+	pid=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/look/isolation?pretty=false" | jq -r '.live.containers[0].pid')
+	[[ $(awk '/^NSpid/ {print NF, $3}' "/proc/$pid/status") == "3 1" ]]
+	[[ $(get_pod look | jq -r .status.phase) == Running ]]
+	[[ $(get_pod look | jq -r '.status.containerStatuses[0].state.running.startedAt') =~ Z$ ]]
+	[[ $(get_pod look | jq -r '.status.containerStatuses[0].containerID') =~ ^nanolet://[0-9a-f]{64}$ ]]
+	[[ $(get_pod look | jq -r '.status.conditions[] | select(.type == "Ready") | .status') == True ]]
+}
+
+@test "two containers of one pod share net, ipc and uts; with shareProcessNamespace one pid namespace too" {
+	create_pod "$(cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: shared}
+spec:
+  shareProcessNamespace: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: a, image: host, command: [sh, -c, 'for n in pid net ipc uts; do echo \$n=\$(readlink /proc/self/ns/\$n); done; sleep 30']}
+  - {name: b, image: host, command: [sh, -c, 'for n in pid net ipc uts; do echo \$n=\$(readlink /proc/self/ns/\$n); done; sleep 1; ps -eo args; sleep 30']}
+EOF
+)"
+	wait_phase shared Running
+	wait_log shared 'sleep 30' b
+	for n in pid net ipc uts; do
+		[[ $(pod_log shared a | grep "^$n=") == "$(pod_log shared b | grep "^$n=")" ]]
+	done
+	# b sees a's sleep: one pid namespace
+	[[ $(pod_log shared b | grep -c '^sleep 30') -ge 1 ]]
+	[[ $(pod_log shared b | grep -c 'for n in pid') -ge 1 ]]
+}
+
+@test "hostPID, hostNetwork and hostIPC pods see the node's namespaces; a node message queue shows only with hostIPC" {
+	local q
+	q=$(ipcmk -Q | awk '{print $NF}')
+	echo "$q" >"$TEST_TMP/msgq"
+	create_pod "$(cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: host}
+spec:
+  hostPID: true
+  hostNetwork: true
+  hostIPC: true
+  restartPolicy: Never
+  containers:
+  - {name: c, image: host, command: [sh, -c, 'for n in pid net ipc uts; do echo \$n=\$(readlink /proc/self/ns/\$n); done; ipcs -q']}
+EOF
+)"
+	create_pod "$(pod_yaml isolated 'ipcs -q' Never)"
+	wait_phase host Succeeded
+	wait_phase isolated Succeeded
+	for n in pid net ipc uts; do
+		[[ $(pod_log host | grep "^$n=" | cut -d= -f2) == "$(readlink /proc/self/ns/$n)" ]]
+	done
+	pod_log host | grep -q "$q"
+	! pod_log isolated | grep -q "$q"
+}
+
+@test "credentials: runAsUser, runAsGroup, fsGroup; a file written to the emptyDir belongs to the fsGroup" {
+	create_pod "$(sed 's/restartPolicy: Never/restartPolicy: Never\n  terminationGracePeriodSeconds: 1/' "$PODS/identity.yaml")"
+	wait_phase identity Succeeded
+	log=$(pod_log identity writer)
+	echo "$log"
+	grep -Eq '^uid=1000(\([^)]*\))? gid=3000 groups=.*2000' <<<"$log"
+	grep -qx vault <<<"$log"
+	# ls -ln: mode, links, uid, gid
+	[[ $(grep ' f$' <<<"$log" | awk '{print $3, $4}') == "1000 2000" ]]
+	[[ $(get_pod identity | jq -r '.status.containerStatuses[0].state.terminated.reason') == Completed ]]
+}
+
+@test "hostUsers: false maps 65536 ids: uid 0 inside is an unprivileged id outside" {
+	create_pod "$(pod_yaml userns 'cat /proc/self/uid_map /proc/self/gid_map; id -u' Never | sed 's/^spec:/spec:\n  hostUsers: false/')"
+	wait_phase userns Succeeded
+	log=$(pod_log userns)
+	echo "$log"
+	[[ $(head -1 <<<"$log" | awk '{print $1, $3}') == "0 65536" ]]
+	[[ $(head -1 <<<"$log" | awk '{print $2}') -ge 100000 ]]
+	[[ $(tail -1 <<<"$log") == 0 ]]
+}
+
+@test "the container's cgroups hold the plan's values, and the process is in them" {
+	create_pod "$(sed 's/sleep 3600/sleep 30/' "$PODS/limits.yaml")"
+	wait_phase limits Running
+	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/limits/isolation?pretty=false")
+	mem=$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/memory/"))' <<<"$iso")
+	cpu=$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/cpu,cpuacct/|/cpu/"))' <<<"$iso" | head -1)
+	[[ $(cat "$mem/memory.limit_in_bytes") == 134217728 ]]
+	[[ $(cat "$cpu/cpu.cfs_quota_us") == 50000 ]]
+	[[ $(cat "$cpu/cpu.cfs_period_us") == 100000 ]]
+	[[ $(cat "$cpu/cpu.shares") == 256 ]]
+	pid=$(jq -r '.live.containers[0].pid' <<<"$iso")
+	grep -qx "$pid" "$mem/cgroup.procs"
+	pods_max=$(dirname "$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/pids/"))' <<<"$iso")")/pids.max
+	[[ $(cat "$pods_max") == 4096 ]]
+	# in its cgroup namespace the container's own cgroup is the root
+	wait_log limits 'memory'
+	pod_log limits | grep -q ':memory:/$'
+}
+
+@test "exit codes and phases for each restart policy" {
+	create_pod "$(pod_yaml ok 'exit 0' Never)"
+	create_pod "$(pod_yaml bad 'exit 3' Never)"
+	create_pod "$(pod_yaml retry-ok 'exit 0' OnFailure)"
+	wait_phase ok Succeeded
+	wait_phase bad Failed
+	wait_phase retry-ok Succeeded
+	[[ $(get_pod bad | jq -r '.status.containerStatuses[0].state.terminated | "\(.exitCode) \(.reason)"') == "3 Error" ]]
+	[[ $(get_pod ok | jq -r '.status.containerStatuses[0].state.terminated | "\(.exitCode) \(.reason)"') == "0 Completed" ]]
+	[[ $(get_pod retry-ok | jq -r '.status.containerStatuses[0].restartCount') == 0 ]]
+	# the kubelet's Ready reasons for a pod that ended
+	[[ $(get_pod bad | jq -r '.status.conditions[] | select(.type == "Ready") | .reason') == PodFailed ]]
+	[[ $(get_pod ok | jq -r '.status.conditions[] | select(.type == "Ready") | .reason') == PodCompleted ]]
+}
+
+@test "a failing container restarts with a growing CrashLoopBackOff" {
+	create_pod "$(cat "$PODS/crashloop.yaml")"
+	wait_for restarts_at_least crashloop 3
+	status=$(get_pod crashloop)
+	echo "$status" | jq .status.containerStatuses
+	[[ $(jq -r '.status.phase' <<<"$status") == Running || $(jq -r '.status.phase' <<<"$status") == Pending ]]
+	[[ $(jq -r '.status.containerStatuses[0].lastState.terminated.exitCode' <<<"$status") == 1 ]]
+	events=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=crashloop&pretty=false")
+	[[ $(jq '[.items[] | select(.reason == "BackOff")] | length' <<<"$events") -ge 1 ]]
+	# the delays grow: the gap before the third start is longer than before the second
+	starts=$(jq -r '[.items[] | select(.reason == "Started")][0].count' <<<"$events")
+	[[ $starts -ge 3 ]]
+	wait_for waiting_reason_is crashloop CrashLoopBackOff
+}
+
+@test "an exec that fails is StartError 128 with the errno text and a Failed event" {
+	create_pod "$(pod_yaml nocmd '' Never | sed 's|command: \[.*\]|command: [/nonexistent/binary]|')"
+	wait_phase nocmd Failed
+	t=$(get_pod nocmd | jq -c '.status.containerStatuses[0].state.terminated')
+	echo "$t"
+	[[ $(jq -r .reason <<<"$t") == StartError ]]
+	[[ $(jq -r .exitCode <<<"$t") == 128 ]]
+	[[ $(jq -r .message <<<"$t") == *"No such file or directory"* ]]
+	nanolet_curl "http://nanolet/api/v1/events?fieldSelector=involvedObject.name=nocmd,reason=Failed&pretty=false" | jq -e '.items | length == 1'
+}
+
+@test "logs: tailLines, timestamps, previous, and follow until the container ends" {
+	create_pod "$(pod_yaml talk 'for i in 1 2 3 4; do echo line$i; echo err$i >&2; sleep 0.3; done' Never)"
+	# follow from the start: every line, then the stream ends with the container
+	run timeout 20 curl -sS --no-buffer --unix-socket "$SOCK" "http://nanolet/api/v1/namespaces/default/pods/talk/log?follow=true"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $(grep -c '^line' <<<"$output") == 4 && $(grep -c '^err' <<<"$output") == 4 ]]
+	wait_phase talk Succeeded
+	[[ $(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/talk/log?tailLines=2") == $'line4\nerr4' ]] ||
+		[[ $(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/talk/log?tailLines=2") == $'err4\nline4' ]]
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/talk/log?timestamps=true" | head -1 | grep -Eq '^[0-9-]+T[0-9:.]+Z line1$|^[0-9-]+T[0-9:.]+Z err1$'
+	call GET '/api/v1/namespaces/default/pods/talk/log?previous=true'
+	[ "$code" = 400 ]
+	# the CRI file itself
+	f=$(ls "$TEST_TMP"/log/pods/default_talk_*/c/0.log)
+	grep -Eq '^[0-9-]+T[0-9:.]{8,}Z stdout F line1$' "$f"
+	grep -Eq '^[0-9-]+T[0-9:.]{8,}Z stderr F err1$' "$f"
+}
+
+@test "events: Created and Started, deduplicated, selectable by name" {
+	create_pod "$(pod_yaml ev 'sleep 30')"
+	wait_phase ev Running
+	ev=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=ev&pretty=false")
+	echo "$ev" | jq .
+	[[ $(jq -r '.kind' <<<"$ev") == EventList ]]
+	[[ $(jq -r '[.items[].reason] | join(",")' <<<"$ev") == Created,Started ]]
+	[[ $(jq -r '.items[0].involvedObject.fieldPath' <<<"$ev") == 'spec.containers{c}' ]]
+	[[ $(jq -r '.items[0].source.component' <<<"$ev") == nanolet ]]
+	[[ $(nanolet_curl "http://nanolet/api/v1/events?fieldSelector=involvedObject.name=nobody&pretty=false" | jq '.items | length') == 0 ]]
+}
+
+@test "graceful delete: the TERM trap runs; a container that ignores TERM is killed after the grace" {
+	create_pod "$(pod_yaml polite "trap 'echo bye; exit 0' TERM; while :; do sleep 0.1; done")"
+	create_pod "$(pod_yaml stubborn "trap '' TERM; while :; do sleep 0.1; done")"
+	wait_phase polite Running
+	wait_phase stubborn Running
+	call DELETE /api/v1/namespaces/default/pods/polite
+	[ "$code" = 200 ]
+	[[ $(jq -r '.status.containerStatuses[0].state.terminated.exitCode' <<<"$body") == 0 ]]
+	start=$(date +%s.%N)
+	call DELETE '/api/v1/namespaces/default/pods/stubborn?gracePeriodSeconds=2'
+	end=$(date +%s.%N)
+	[ "$code" = 200 ]
+	[[ $(jq -r '.status.containerStatuses[0].state.terminated.exitCode' <<<"$body") == 137 ]]
+	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s >= 1.8) }'
+	call GET /api/v1/namespaces/default/pods/stubborn
+	[ "$code" = 404 ]
+	call DELETE /api/v1/namespaces/default/pods/stubborn
+	[ "$code" = 404 ]
+	assert_nothing_left
+}
+
+@test "the daemon serves while a pod terminates; list, 409 on a duplicate, 403 past max_pods" {
+	stop_daemon
+	pods_setup --max-pods 2
+	create_pod "$(pod_yaml slow "trap '' TERM; while :; do sleep 0.1; done")"
+	wait_phase slow Running
+	nanolet_curl -X DELETE "http://nanolet/api/v1/namespaces/default/pods/slow?gracePeriodSeconds=3" >/dev/null &
+	local deleter=$!
+	sleep 0.5
+	healthy
+	[[ $(nanolet_curl http://nanolet/api/v1/pods | jq -r '.items[0].metadata.deletionTimestamp') != null ]]
+	wait "$deleter"
+	create_pod "$(pod_yaml one 'sleep 30')"
+	call POST /api/v1/namespaces/default/pods --data-binary "$(pod_yaml one 'sleep 30')"
+	[ "$code" = 409 ]
+	[[ $(jq -r .reason <<<"$body") == AlreadyExists ]]
+	create_pod "$(pod_yaml two 'sleep 30')"
+	call POST /api/v1/namespaces/default/pods --data-binary "$(pod_yaml three 'sleep 30')"
+	[ "$code" = 403 ]
+	[[ $(jq -r .message <<<"$body") == *max_pods* ]]
+	[[ $(nanolet_curl 'http://nanolet/api/v1/namespaces/default/pods?pretty=false' | jq '.items | length') == 2 ]]
+	[[ $(nanolet_curl 'http://nanolet/api/v1/namespaces/other/pods?pretty=false' | jq '.items | length') == 0 ]]
+}
+
+@test "SIGTERM to the daemon leaves the pod running" {
+	create_pod "$(pod_yaml survivor 'sleep 30')"
+	wait_phase survivor Running
+	pid=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/survivor/isolation?pretty=false" | jq -r '.live.containers[0].pid')
+	stop_daemon
+	[ "$DAEMON_STATUS" -eq 0 ]
+	kill -0 "$pid"
+	# clean up by hand: the daemon that knew the pod is gone
+	kill_pod_processes
+}
