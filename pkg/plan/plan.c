@@ -60,23 +60,34 @@ static void namespaces_done(struct plan_namespace *ns)
 		free(ns[i].reason);
 }
 
+void plan_process_done(struct plan_process *p)
+{
+	strv_free(p->args);
+	strv_free(p->env);
+	free(p->cwd);
+	free(p->supplemental_groups);
+	*p = (struct plan_process){0};
+}
+
+void plan_mounts_free(struct plan_mount *mounts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(mounts[i].destination);
+		free(mounts[i].type);
+		free(mounts[i].source);
+		strv_free(mounts[i].options);
+	}
+	free(mounts);
+}
+
 static void container_done(struct plan_container *c)
 {
 	free(c->name);
 	namespaces_done(c->namespaces);
 	free(c->cgroup.path);
-	strv_free(c->process.args);
-	strv_free(c->process.env);
-	free(c->process.cwd);
-	free(c->process.supplemental_groups);
+	plan_process_done(&c->process);
 	free(c->root.path);
-	for (size_t i = 0; i < c->n_mounts; i++) {
-		free(c->mounts[i].destination);
-		free(c->mounts[i].type);
-		free(c->mounts[i].source);
-		strv_free(c->mounts[i].options);
-	}
-	free(c->mounts);
+	plan_mounts_free(c->mounts, c->n_mounts);
 }
 
 struct plan *plan_free(struct plan *plan)

@@ -151,6 +151,10 @@ static inline void plan_freep(struct plan **p)
 }
 #define _cleanup_plan_ _cleanup_(plan_freep)
 
+/* Release what a plan_process and an array of plan_mount own (the runtime builds them too). */
+void plan_process_done(struct plan_process *process);
+void plan_mounts_free(struct plan_mount *mounts, size_t n);
+
 /* The IsolationPlan object (apiVersion nanolet.io/v1, kind IsolationPlan). NULL on ENOMEM. */
 json_t *plan_to_json(const struct plan *plan);
 

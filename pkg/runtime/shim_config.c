@@ -271,18 +271,9 @@ int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_
 static void container_done(struct shim_container *c)
 {
 	free(c->name);
-	strv_free(c->process.args);
-	strv_free(c->process.env);
-	free(c->process.cwd);
-	free(c->process.supplemental_groups);
+	plan_process_done(&c->process);
 	free(c->root.path);
-	for (size_t i = 0; i < c->n_mounts; i++) {
-		free(c->mounts[i].destination);
-		free(c->mounts[i].type);
-		free(c->mounts[i].source);
-		strv_free(c->mounts[i].options);
-	}
-	free(c->mounts);
+	plan_mounts_free(c->mounts, c->n_mounts);
 	strv_free(c->cgroup_procs);
 	free(c->cgroup_dir);
 	free(c->log_dir);

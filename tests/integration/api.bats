@@ -146,12 +146,10 @@ EOF
 	[[ $(jq -r .metadata.namespace <<<"$body") == team-a ]]
 }
 
-@test "without dryRun a create is 501 after validation; a bad dryRun is 400" {
-	post /api/v1/namespaces/default/pods --data-binary "$(pod_yaml)"
-	assert_status 501 NotImplemented
-	[[ $(jq -r .message <<<"$body") == *"not run yet"* ]]
+@test "a create is validated first (422), and a bad dryRun is 400" {
 	post '/api/v1/namespaces/default/pods' --data-binary "$(pod_yaml BAD)"
 	assert_status 422 Invalid
+	[[ $(nanolet_curl 'http://nanolet/api/v1/pods?pretty=false' | jq '.items | length') == 0 ]]
 	post '/api/v1/namespaces/default/pods?dryRun=Some' --data-binary "$(pod_yaml)"
 	assert_status 400 BadRequest
 }

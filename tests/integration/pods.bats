@@ -16,13 +16,26 @@ teardown() {
 	common_teardown
 }
 
+# After the whole file: no pod cgroup, shim or mount of any test is left on the node.
+teardown_file() {
+	local root
+	for root in $(nanolet_cgroup_roots); do
+		[[ -d $root ]] || continue
+		[[ -z $(find "$root" -mindepth 1 -type d -path '*/pod*') ]]
+	done
+	! pgrep -f 'nanolet-shim /tmp/nanolet-bats' >/dev/null
+	! grep -q ' /tmp/nanolet-bats' /proc/self/mountinfo
+}
+
 @test "a pod runs in its own pid, net, ipc and uts namespaces, with only lo, up" {
-	create_pod "$(pod_yaml look 'echo pid=$$; hostname; ls /sys/class/net; cat /sys/class/net/lo/flags; for n in pid net ipc uts mnt cgroup; do echo $n=$(readlink /proc/self/ns/$n); done; sleep 30')"
+	create_pod "$(pod_yaml look 'echo pid=$$; echo pids=$(ls /proc | grep -c "^[0-9]"); hostname; ls /sys/class/net; cat /sys/class/net/lo/flags; for n in pid net ipc uts mnt cgroup; do echo $n=$(readlink /proc/self/ns/$n); done; sleep 30')"
 	wait_phase look Running
 	wait_log look 'cgroup='
 	log=$(pod_log look)
 	echo "$log"
 	grep -qx 'pid=1' <<<"$log"
+	# its own processes only: sh, and what it runs
+	[[ $(grep "^pids=" <<<"$log" | cut -d= -f2) -le 5 ]]
 	grep -qx 'look' <<<"$log"
 	[[ $(grep -c -v -E '^(pid=|look$|0x|[a-z]+=|NSpid)' <<<"$log") == 1 ]] # one interface
 	grep -qx 'lo' <<<"$log"
@@ -76,7 +89,7 @@ spec:
   hostIPC: true
   restartPolicy: Never
   containers:
-  - {name: c, image: host, command: [sh, -c, 'for n in pid net ipc uts; do echo \$n=\$(readlink /proc/self/ns/\$n); done; ipcs -q']}
+  - {name: c, image: host, command: [sh, -c, 'for n in pid net ipc uts; do echo \$n=\$(readlink /proc/self/ns/\$n); done; echo pids=\$(ls /proc | grep -c "^[0-9]"); ipcs -q']}
 EOF
 )"
 	create_pod "$(pod_yaml isolated 'ipcs -q' Never)"
@@ -86,6 +99,8 @@ EOF
 		[[ $(pod_log host | grep "^$n=" | cut -d= -f2) == "$(readlink /proc/self/ns/$n)" ]]
 	done
 	pod_log host | grep -q "$q"
+	# the node's processes, all of them
+	[[ $(pod_log host | grep '^pids=' | cut -d= -f2) -gt 10 ]]
 	! pod_log isolated | grep -q "$q"
 }
 
@@ -158,6 +173,37 @@ EOF
 	starts=$(jq -r '[.items[] | select(.reason == "Started")][0].count' <<<"$events")
 	[[ $starts -ge 3 ]]
 	wait_for waiting_reason_is crashloop CrashLoopBackOff
+	# the back-off grows: each run's log starts when the run does (runs 0 and 1 back to back,
+	# then 1 s, 2 s, 4 s apart with this daemon's initial 1 s and max 4 s)
+	WAIT_TENTHS=200 wait_for restarts_at_least crashloop 4
+	dir=$(ls -d "$TEST_TMP"/log/pods/default_crashloop_*/fail)
+	first() { date -d "$(head -1 "$dir/$1.log" | cut -d' ' -f1)" +%s.%N; }
+	gap23=$(awk -v a="$(first 2)" -v b="$(first 3)" 'BEGIN {print b - a}')
+	gap34=$(awk -v a="$(first 3)" -v b="$(first 4)" 'BEGIN {print b - a}')
+	echo "gaps: $gap23 $gap34"
+	awk -v a="$gap23" -v b="$gap34" 'BEGIN { exit !(a >= 0.8 && b >= 1.5 * a) }'
+}
+
+@test "an image that is not a local root filesystem waits ErrImageNeverPull" {
+	create_pod "$(pod_yaml noimage 'true' Never | sed 's/image: host/image: registry.example\/app:1.0/')"
+	wait_for waiting_reason_is noimage ErrImageNeverPull
+	[[ $(get_pod noimage | jq -r '.status.containerStatuses[0].state.waiting.message') == *"local root filesystems only"* ]]
+	[[ $(get_pod noimage | jq -r .status.phase) == Pending ]]
+}
+
+@test "a shim killed with -9: its containers end ContainerStatusUnknown 137, the daemon goes on" {
+	create_pod "$(pod_yaml orphan 'sleep 30' Never)"
+	wait_phase orphan Running
+	shim=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/orphan/isolation?pretty=false" | jq -r .live.shimPid)
+	[[ $shim -gt 1 ]]
+	kill -KILL "$shim"
+	wait_for waiting_or_terminated_unknown orphan
+	t=$(get_pod orphan | jq -c '.status.containerStatuses[0].state.terminated')
+	[[ $(jq -r .exitCode <<<"$t") == 137 ]]
+	healthy
+	call DELETE '/api/v1/namespaces/default/pods/orphan?gracePeriodSeconds=0'
+	[ "$code" = 200 ]
+	assert_nothing_left
 }
 
 @test "an exec that fails is StartError 128 with the errno text and a Failed event" {

@@ -75,6 +75,10 @@ waiting_reason_is() {
 	[[ $(get_pod "$1" | jq -r '.status.containerStatuses[0].state.waiting.reason') == "$2" ]]
 }
 
+waiting_or_terminated_unknown() {
+	[[ $(get_pod "$1" | jq -r '.status.containerStatuses[0].state.terminated.reason') == ContainerStatusUnknown ]]
+}
+
 # The directories of nanolet's cgroup root, one per hierarchy: nanolet/ under the cgroup this
 # shell is in (the daemon's default root).
 nanolet_cgroup_roots() {

@@ -11,7 +11,7 @@
  * whatever is left in the test root (only our children can be in it) and removes it. Skips,
  * with a message on stderr, when not root or when the host has no v1 hierarchies.
  */
-#include <check.h>
+#include "check_main.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -529,11 +529,5 @@ static Suite *cgroup_v1_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cgroup_v1_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(cgroup_v1_suite());
 }

@@ -10,7 +10,7 @@
  * (unchecked fixture), so it goes away even when a test fails. The only process signalled is
  * a child this file forks.
  */
-#include <check.h>
+#include "check_main.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -759,11 +759,5 @@ static Suite *cgroup_v2_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cgroup_v2_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(cgroup_v2_suite());
 }

@@ -2,7 +2,7 @@
  * order included), the container fieldPath, the fieldSelector parser (table of valid and invalid
  * texts, with the API server's messages) and the matcher over an Event. Pure: no files.
  */
-#include <check.h>
+#include "check_main.h"
 #include <string.h>
 
 #include "events/events.h"
@@ -423,11 +423,5 @@ static Suite *events_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(events_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_run(events_suite());
 }

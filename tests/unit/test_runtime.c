@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_runtime.c: the files between the daemon and the shim — shim.json written by
  * runtime_shim_config_to_json and read back by shim_config_load, exit files, reply parsing.
  * Nothing here starts a shim (tests/integration/shim.bats does).
@@ -220,11 +221,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(suite());
 }

@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_supervise.c: the pod-level rules of pkg/supervise — getPhase for every
  * restart policy and mix of container states, terminal phases that never change, deletion,
  * and the kubelet-owned conditions with their reasons, messages and lastTransitionTime.
@@ -367,11 +368,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }

@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_supervise_json.c: the core/v1 PodStatus that pkg/supervise prints — golden
  * documents for a Running and a Succeeded pod (field order included: the goldens are written
  * by hand in the API's order and compared as compact text), the container states the kubelet
@@ -277,11 +278,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }

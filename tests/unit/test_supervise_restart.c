@@ -1,3 +1,4 @@
+#include "check_main.h"
 /* tests/unit/test_supervise_restart.c: restarts as the kubelet does them — the restart policy's
  * rule, the CrashLoopBackOff sequence (immediate, then 10 s doubling to 300 s), its reset after
  * a long run, the waiting reason and message, restartCount and lastState, StartError,
@@ -454,11 +455,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }
