@@ -302,3 +302,42 @@ EOF
 	# clean up by hand: the daemon that knew the pod is gone
 	kill_pod_processes
 }
+
+@test "volumes: a Memory emptyDir is one tmpfs shared by the pod's containers, within its sizeLimit; subPath; hostPath types" {
+	mkdir -p "$TEST_TMP/host"
+	create_pod "$(cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: vols}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: shm, emptyDir: {medium: Memory, sizeLimit: 1Mi}}
+  - {name: made, hostPath: {path: $TEST_TMP/host/made, type: DirectoryOrCreate}}
+  containers:
+  - name: writer
+    image: host
+    workingDir: /shared
+    command: [sh, -c, 'pwd; mkdir -p /shared/sub; echo hi > /shared/sub/x; dd if=/dev/zero of=/shared/big bs=1k count=2048 2>/dev/null || echo full at \$(du -k /shared/big | cut -f1)k; echo done > /made/w']
+    volumeMounts: [{name: shm, mountPath: /shared}, {name: made, mountPath: /made}]
+  - name: reader
+    image: host
+    command: [sh, -c, 'sleep 1; cat /s/x; stat -f -c %T /s']
+    volumeMounts: [{name: shm, mountPath: /s, subPath: sub, readOnly: true}]
+EOF
+)"
+	wait_phase vols Succeeded
+	pod_log vols writer
+	pod_log vols reader
+	[[ $(pod_log vols writer | head -1) == /shared ]]
+	# sizeLimit 1Mi: the write of 2 MiB stops at the tmpfs' size
+	pod_log vols writer | grep -Eq '^full at (10[0-2][0-9]|[0-9]{1,3})k$'
+	[[ $(pod_log vols reader) == $'hi\ntmpfs' ]]
+	[[ $(cat "$TEST_TMP/host/made/w") == done ]]
+	# a Directory hostPath that is not there: the container's StartError, naming it
+	create_pod "$(pod_yaml nodir 'true' Never | sed "s|^  containers:|  volumes: [{name: d, hostPath: {path: $TEST_TMP/host/absent, type: Directory}}]\n  containers:|; s|command: \[sh|volumeMounts: [{name: d, mountPath: /d}]\n    command: [sh|")"
+	wait_phase nodir Failed
+	[[ $(get_pod nodir | jq -r '.status.containerStatuses[0].state.terminated.reason') == StartError ]]
+	[[ $(get_pod nodir | jq -r '.status.containerStatuses[0].state.terminated.message') == *absent* ]]
+}
