@@ -226,7 +226,7 @@ static int emit(struct logs_reader *r, const struct timespec *time, const char *
 		r->skip--;
 		return 0;
 	}
-	if (before(time, &r->opts.since))
+	if ((r->opts.since.tv_sec || r->opts.since.tv_nsec) && before(time, &r->opts.since))
 		return 0;
 
 	if (need > r->out_cap) {

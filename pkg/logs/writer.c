@@ -13,6 +13,7 @@
  */
 #include "logs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,8 @@ struct line_buf {
 };
 
 struct logs_writer {
+	char *dir;
+	unsigned restart;
 	char *path; /* <dir>/<restart>.log */
 	int fd;
 	uint64_t size; /* bytes in the current file */
@@ -41,7 +44,10 @@ static int open_log(struct logs_writer *w)
 	fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || (st.st_size == 0 && fchmod(fd, 0640) < 0)) {
+	/* A new file gets 0640 whatever the umask; a file that is not ours (a device) keeps its
+	 * mode. */
+	if (fstat(fd, &st) < 0 ||
+	    (S_ISREG(st.st_mode) && st.st_size == 0 && fchmod(fd, 0640) < 0)) {
 		int r = -errno;
 		close(fd);
 		return r;
@@ -70,8 +76,10 @@ int logs_writer_open(const char *dir, unsigned restart, const struct logs_writer
 	w->fd = -1;
 	w->max_size = cfg ? cfg->max_size : LOGS_DEFAULT_MAX_SIZE;
 	w->max_files = cfg ? cfg->max_files : LOGS_DEFAULT_MAX_FILES;
+	w->restart = restart;
+	w->dir = strdup(dir);
 	w->path = strdupf("%s/%u.log", dir, restart);
-	if (!w->path)
+	if (!w->dir || !w->path)
 		return nano_err_set(err, ENOMEM, "out of memory");
 
 	r = mkdir_p(dir, 0755);
@@ -91,6 +99,7 @@ struct logs_writer *logs_writer_free(struct logs_writer *w)
 		return NULL;
 	if (w->fd >= 0)
 		close(w->fd);
+	free(w->dir);
 	free(w->path);
 	free(w);
 	return NULL;
@@ -101,24 +110,49 @@ static char *rotated_name(const struct logs_writer *w, unsigned k)
 	return strdupf("%s.%u", w->path, k);
 }
 
+/* Deletes <restart>.log.N for N > keep: left by a run with a larger container_log_max_files,
+ * possibly with gaps, so the directory is listed rather than names guessed. */
+static int delete_beyond(struct logs_writer *w, unsigned keep)
+{
+	_cleanup_free_ char *prefix = strdupf("%u.log.", w->restart);
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (!prefix)
+		return -ENOMEM;
+	d = opendir(w->dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name + strlen(prefix);
+		char *end;
+		unsigned long k;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 || *n < '1' || *n > '9')
+			continue;
+		errno = 0;
+		k = strtoul(n, &end, 10);
+		if (*end || errno || k <= keep)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+}
+
 /* <restart>.log.(k-1) → .k from the oldest kept down, then <restart>.log → .1: a rename over the
- * oldest is what deletes it. Rotated files beyond max_files-1 (a smaller limit than the last
- * run's) are deleted. A reader holding the old file keeps reading it; the inode does not change. */
+ * oldest is what deletes it. A reader holding the old file keeps reading it; renames do not
+ * change the inode. */
 static int rotate(struct logs_writer *w)
 {
 	unsigned keep = w->max_files - 1; /* rotated files kept */
 	int r;
 
-	for (unsigned k = keep + 1;; k++) {
-		_cleanup_free_ char *name = rotated_name(w, k);
-		if (!name)
-			return -ENOMEM;
-		if (unlink(name) < 0) {
-			if (errno == ENOENT)
-				break;
-			return -errno;
-		}
-	}
+	r = delete_beyond(w, keep);
+	if (r < 0)
+		return r;
 	for (unsigned k = keep; k >= 2; k--) {
 		_cleanup_free_ char *from = rotated_name(w, k - 1);
 		_cleanup_free_ char *to = rotated_name(w, k);
