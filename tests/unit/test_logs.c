@@ -5,7 +5,7 @@
  * Every test works in its own directory under one mkdtemp'd base in /tmp, which the unchecked
  * teardown removes in the parent process, so it goes away even when tests fail.
  */
-#include <check.h>
+#include "check_main.h"
 #include <fcntl.h>
 #include <ftw.h>
 #include <string.h>
@@ -1029,11 +1029,5 @@ static Suite *logs_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(logs_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_run(logs_suite());
 }
