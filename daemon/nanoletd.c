@@ -153,11 +153,6 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = pods_open(daemon, &daemon->pods, err);
 	if (r < 0)
 		return r;
-	/* the driver resolved the root in every hierarchy: its answer is the one to report */
-	free(daemon->cgroup_root);
-	daemon->cgroup_root = strdup(pods_cgroup_root(daemon->pods));
-	if (!daemon->cgroup_root)
-		return nano_err_set(err, ENOMEM, "out of memory");
 
 	fd = socket_listen_unix(daemon->config.socket, &daemon->socket_activated,
 	                        &daemon->socket_created, err);

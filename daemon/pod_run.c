@@ -100,7 +100,7 @@ static void start_container(struct pod *pod, size_t i)
 	if (image_missing(pod, i))
 		return;
 	container_id(id);
-	problem = pod_check_host_paths(pod, i);
+	problem = pod_prepare_mounts(pod, i);
 	if (problem)
 		return start_failed(pod, i, id, problem);
 	/* the run's number names its log file, <log dir>/<name>/<restart>.log */

@@ -119,7 +119,36 @@ static bool type_matches(const char *type, mode_t mode)
 	return true;
 }
 
-char *pod_check_host_paths(const struct pod *pod, size_t container)
+/* As the kubelet does: a subPath that is not in the volume yet is made, a directory, owned by
+ * the fsGroup when there is one. */
+static char *make_sub_paths(const struct pod *pod, size_t container)
+{
+	const struct spec_container *c = &pod->spec->containers[container];
+	const struct plan_container *pc = &pod->plan->containers[container];
+	int64_t fs_group = pod->spec->security_context.fs_group;
+
+	for (size_t i = 0; i < c->n_volume_mounts; i++) {
+		const struct spec_volume_mount *vm = &c->volume_mounts[i];
+
+		if (!vm->sub_path || !*vm->sub_path)
+			continue;
+		for (size_t m = 0; m < pc->n_mounts; m++) {
+			const char *source = pc->mounts[m].source;
+
+			if (strcmp(pc->mounts[m].destination, vm->mount_path) != 0)
+				continue;
+			if (mkdir_p(source, 0755) < 0)
+				return strdupf("subPath %s of volume %s: %s", vm->sub_path,
+				               vm->name, strerror(errno));
+			if (fs_group != SPEC_UNSET && chown(source, (uid_t)-1, (gid_t)fs_group) < 0)
+				return strdupf("subPath %s: chown to fsGroup: %s", vm->sub_path,
+				               strerror(errno));
+		}
+	}
+	return NULL;
+}
+
+char *pod_prepare_mounts(const struct pod *pod, size_t container)
 {
 	const struct spec_container *c = &pod->spec->containers[container];
 
@@ -139,7 +168,7 @@ char *pod_check_host_paths(const struct pod *pod, size_t container)
 				               v->path, v->host_path_type);
 		}
 	}
-	return NULL;
+	return make_sub_paths(pod, container);
 }
 
 /* ---- the shim ------------------------------------------------------------------------------ */

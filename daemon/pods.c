@@ -176,11 +176,6 @@ struct store *pods_store(const struct pods *pods)
 	return pods->store;
 }
 
-const char *pods_cgroup_root(const struct pods *pods)
-{
-	return cgroup_driver_root(pods->cgroup);
-}
-
 /* ---- lookups --------------------------------------------------------------------------------- */
 
 struct pod *pods_find(struct pods *pods, const char *namespace, const char *name)
@@ -334,6 +329,27 @@ static int pod_new(struct pods *pods, struct spec_pod *spec, struct pod **out, s
 	return 0;
 }
 
+/* The cgroup driver, opened when the first pod needs it: until then nanoletd makes nothing in
+ * cgroupfs (the driver creates nanolet's root when it opens). */
+static int cgroup_ready(struct pods *pods, struct nano_err *err)
+{
+	struct nanoletd *daemon = pods->daemon;
+	struct cgroup_driver_options options = {
+	        .mount = "/sys/fs/cgroup",
+	        .host = daemon->host,
+	        .driver =
+	                daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
+	        .root = daemon->config.cgroup_root,
+	        .self_leaf = "daemon",
+	};
+
+	if (pods->cgroup)
+		return 0;
+	if (cgroup_driver_open(&options, &pods->cgroup, err) < 0)
+		return nano_err_wrap(err, "cgroup driver");
+	return 0;
+}
+
 int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, struct nano_err *err)
 {
 	struct spec_pod *spec = *specp;
@@ -348,6 +364,9 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 		                    "pods \"%s\" is forbidden: this node runs at most %" PRId64
 		                    " pods (max_pods)",
 		                    spec->name, pods->daemon->config.max_pods);
+	r = cgroup_ready(pods, err);
+	if (r < 0)
+		return r;
 	*specp = NULL;
 	r = pod_new(pods, spec, &pod, err);
 	if (r < 0)
@@ -519,7 +538,6 @@ int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 {
 	const struct nano_config *config = &daemon->config;
 	struct pods *pods = calloc(1, sizeof(*pods));
-	struct cgroup_driver_options options;
 	int r;
 
 	if (!pods)
@@ -536,17 +554,6 @@ int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 	r = store_open(config->state_dir, &pods->store, err);
 	if (r < 0)
 		return r;
-	options = (struct cgroup_driver_options){
-	        .mount = "/sys/fs/cgroup",
-	        .host = daemon->host,
-	        .driver =
-	                daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
-	        .root = config->cgroup_root,
-	        .self_leaf = "daemon",
-	};
-	r = cgroup_driver_open(&options, &pods->cgroup, err);
-	if (r < 0)
-		return nano_err_wrap(err, "cgroup driver");
 	r = sd_event_add_time_relative(daemon->event, &pods->expire_timer, CLOCK_MONOTONIC,
 	                               60 * 1000000ULL, 0, on_expire, pods);
 	if (r >= 0)

@@ -28,9 +28,6 @@ struct pod *pods_find(struct pods *pods, const char *namespace, const char *name
 /* The store pods and events are kept in. */
 struct store *pods_store(const struct pods *pods);
 
-/* nanolet's cgroup root as a path, as the cgroup driver resolved it (for plans and /version). */
-const char *pods_cgroup_root(const struct pods *pods);
-
 /* The Pod object as created: the defaulted spec with apiVersion, kind, metadata.uid and
  * metadata.creationTimestamp. And the Pod a dry run answers with: that, a fresh uid, and the
  * status of a pod before anything runs. NULL on ENOMEM. */

@@ -67,9 +67,9 @@ struct pods {
 /* pod_setup.c: what the pod has on the node before its shim starts, and its removal. */
 int pod_setup(struct pod *pod, struct nano_err *err);
 void pod_teardown(struct pod *pod);
-/* Checks what the kernel cannot: a hostPath of a type that must exist; NULL when fine, else a
- * message for the container's StartError. */
-char *pod_check_host_paths(const struct pod *pod, size_t container);
+/* Before a container starts: checks a hostPath of a type that must exist, and makes missing
+ * subPath directories. NULL when fine, else a message for the container's StartError. */
+char *pod_prepare_mounts(const struct pod *pod, size_t container);
 
 /* pod_run.c: the running pod. */
 int pod_start(struct pod *pod, struct nano_err *err);

@@ -333,6 +333,7 @@ EOF
 	[[ $(pod_log vols writer | head -1) == /shared ]]
 	# sizeLimit 1Mi: the write of 2 MiB stops at the tmpfs' size
 	pod_log vols writer | grep -Eq '^full at (10[0-2][0-9]|[0-9]{1,3})k$'
+	# the reader's subPath is made when it starts if the writer has not made it yet (kubelet)
 	[[ $(pod_log vols reader) == $'hi\ntmpfs' ]]
 	[[ $(cat "$TEST_TMP/host/made/w") == done ]]
 	# a Directory hostPath that is not there: the container's StartError, naming it

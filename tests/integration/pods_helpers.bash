@@ -118,6 +118,10 @@ kill_pod_processes() {
 		sleep 0.2
 	done
 	grep -o " $TEST_TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" || true; done
+	# nanolet's root and QoS cgroups, once empty: a test leaves the node as it found it
+	for root in $(nanolet_cgroup_roots); do
+		rmdir "$root/burstable" "$root/besteffort" "$root" 2>/dev/null || true
+	done
 	return 0
 }
 
