@@ -97,13 +97,13 @@ nanolet_cgroup_roots() {
 kill_pod_processes() {
 	local root pid f left
 	for f in "$TEST_TMP"/run/pods/*/shim.pid; do
-		[[ -f $f ]] && kill -KILL "$(cat "$f")" 2>/dev/null
+		[[ -f $f ]] && { kill -KILL "$(cat "$f")" 2>/dev/null || true; }
 	done
 	for root in $(nanolet_cgroup_roots); do
 		[[ -d $root ]] || continue
 		while read -r f; do
 			while read -r pid; do
-				kill -KILL "$pid" 2>/dev/null
+				kill -KILL "$pid" 2>/dev/null || true # it may be gone already
 			done <"$f"
 		done < <(find "$root" -mindepth 2 -name cgroup.procs -path '*/pod*')
 	done
