@@ -9,23 +9,16 @@
 
 #include <time.h>
 
-void sup_rfc3339(int64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "%s", "1970-01-01T00:00:00Z");
-}
-
 /* A metav1.Time: its zero value prints as null. */
 static json_t *time_json(int64_t t)
 {
-	char buf[64];
+	struct timespec ts = {.tv_sec = (time_t)t};
+	char buf[UTIL_RFC3339_SIZE];
 
 	if (t == SUP_TIME_NONE)
 		return json_null();
-	sup_rfc3339(t, buf, sizeof(buf));
+	if (util_rfc3339(buf, sizeof(buf), &ts, false) < 0)
+		return json_string("1970-01-01T00:00:00Z"); /* outside years 0000-9999 */
 	return json_string(buf);
 }
 
