@@ -46,6 +46,23 @@ void pod_notify_watches(struct pod *pod, size_t container)
 	}
 }
 
+static const char *container_cgroup(const struct pod *pod, size_t i)
+{
+	return cgroup_driver_relative(pod->pods->cgroup, pod->plan->containers[i].cgroup.path);
+}
+
+/* The kernel's count of OOM kills in the container's cgroup (memory.events oom_kill on v2,
+ * memory.oom_control oom_kill on v1); 0 when it cannot be read. */
+static uint64_t oom_kills(const struct pod *pod, size_t i)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct cgroup_stats stats = {0};
+
+	if (cgroup_driver_stats(pod->pods->cgroup, container_cgroup(pod, i), &stats, &err) < 0)
+		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
+	return stats.memory_oom_kill;
+}
+
 /* ---- starting ------------------------------------------------------------------------------ */
 
 /* A container id as the CRI shows them: 64 hex digits. */
@@ -112,6 +129,7 @@ static void start_container(struct pod *pod, size_t i)
 		return start_failed(pod, i, id, message);
 	if (sscanf(reply, "ok %ld", &pid) != 1)
 		return start_failed(pod, i, id, "the shim's answer made no sense");
+	pod->oom_kills[i] = oom_kills(pod, i);
 	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
 	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
 	if (sup_container_started(pod->sup, i, id, (pid_t)pid, pods_now(), &pod->pods->sup) < 0)
@@ -201,6 +219,21 @@ void pod_stop_shim_if_done(struct pod *pod)
 		pod_finish_delete(pod); /* no shim to wait for */
 }
 
+/* "memory limit 67108864 bytes (memory.max) reached; the kernel OOM killer ended pid 1234" */
+static char *oom_explain(const struct pod *pod, size_t i, pid_t pid)
+{
+	bool v2 = cgroup_driver_kind(pod->pods->cgroup) == PLAN_CGROUP_V2;
+	int64_t limit = pod->spec->containers[i].resources.memory_limit;
+
+	if (limit == SPEC_UNSET)
+		return strdupf("the kernel OOM killer ended pid %d: the node or the pod ran out of "
+		               "memory (the container has no memory limit)",
+		               (int)pid);
+	return strdupf("memory limit %" PRId64 " bytes (%s) reached; the kernel OOM killer ended "
+	               "pid %d",
+	               limit, v2 ? "memory.max" : "memory.limit_in_bytes", (int)pid);
+}
+
 /* Reads the exit record of each running container's current run, if the shim wrote one. */
 static void scan_exits(struct pod *pod)
 {
@@ -208,7 +241,7 @@ static void scan_exits(struct pod *pod)
 		const struct sup_container *sc = &pod->sup->containers[i];
 		_cleanup_(nano_err_clear) struct nano_err err = {0};
 		_cleanup_(runtime_exit_done) struct runtime_exit e = {0};
-		_cleanup_free_ char *path = NULL;
+		_cleanup_free_ char *path = NULL, *oom_message = NULL;
 		struct sup_exit exit;
 
 		if (sc->state != SUP_RUNNING)
@@ -224,6 +257,15 @@ static void scan_exits(struct pod *pod)
 		exit = (struct sup_exit){.exit_code = e.exit_code,
 		                         .signal = e.signal,
 		                         .finished_at = parse_time(e.finished_at)};
+		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
+		 * the end of a grace period (which leaves the count alone) */
+		if (e.signal == SIGKILL && oom_kills(pod, i) > pod->oom_kills[i]) {
+			oom_message = oom_explain(pod, i, e.pid);
+			exit.reason = "OOMKilled";
+			exit.message = oom_message;
+			pod_event(pod, sc->name, "Warning", "OOMKilling", "%s",
+			          oom_message ? oom_message : "the kernel OOM killer ended it");
+		}
 		if (sup_container_exited(pod->sup, i, &exit, &pod->pods->sup) < 0)
 			log_error("pod %s: out of memory", pod->spec->name);
 		pod_notify_watches(pod, i);
@@ -273,7 +315,8 @@ int pod_start(struct pod *pod, struct nano_err *err)
 	int r;
 
 	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
-	if (!exits || !pod->restart_timers)
+	pod->oom_kills = calloc(pod->plan->n_containers, sizeof(uint64_t));
+	if (!exits || !pod->restart_timers || !pod->oom_kills)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	/* the shim is not our child (it must outlive us): a pidfd tells when it ends */
 	pod->shim_pidfd = pidfd_open(pod->shim_pid, 0);
@@ -313,10 +356,8 @@ void pod_stop_containers(struct pod *pod, int signal)
 			continue;
 		if (signal == SIGKILL) {
 			/* the grace is over: everything in the container's cgroup, at once */
-			const char *rel = cgroup_driver_relative(
-			        pod->pods->cgroup, pod->plan->containers[i].cgroup.path);
-
-			if (cgroup_driver_kill(pod->pods->cgroup, rel, &err) < 0)
+			if (cgroup_driver_kill(pod->pods->cgroup, container_cgroup(pod, i), &err) <
+			    0)
 				log_warn("pod %s: kill %s: %s", pod->spec->name, sc->name,
 				         err.message);
 			continue;
@@ -335,6 +376,8 @@ void pod_run_done(struct pod *pod)
 		pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	free(pod->restart_timers);
 	pod->restart_timers = NULL;
+	free(pod->oom_kills);
+	pod->oom_kills = NULL;
 	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
 	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
 	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);

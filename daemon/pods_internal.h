@@ -43,6 +43,7 @@ struct pod {
 	int exits_fd; /* inotify on exits/ */
 	sd_event_source *exits_source;
 	sd_event_source **restart_timers; /* one per container */
+	uint64_t *oom_kills; /* per container: oom_kill of its cgroup when it started */
 
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */

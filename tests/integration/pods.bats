@@ -261,6 +261,8 @@ EOF
 	end=$(date +%s.%N)
 	[ "$code" = 200 ]
 	[[ $(jq -r '.status.containerStatuses[0].state.terminated.exitCode' <<<"$body") == 137 ]]
+	# a SIGKILL at the end of the grace is an Error, never OOMKilled
+	[[ $(jq -r '.status.containerStatuses[0].state.terminated.reason' <<<"$body") == Error ]]
 	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s >= 1.8) }'
 	call GET /api/v1/namespaces/default/pods/stubborn
 	[ "$code" = 404 ]
@@ -341,4 +343,34 @@ EOF
 	wait_phase nodir Failed
 	[[ $(get_pod nodir | jq -r '.status.containerStatuses[0].state.terminated.reason') == StartError ]]
 	[[ $(get_pod nodir | jq -r '.status.containerStatuses[0].state.terminated.message') == *absent* ]]
+}
+
+@test "the kernel's OOM killer: OOMKilled 137 with the limit in the message and an OOMKilling event; lastState after a restart" {
+	oom_pod() {
+		cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  restartPolicy: $2
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: hog
+    image: host
+    command: [sh, -c, 'exec dd if=/dev/zero of=/dev/null bs=256M count=1']
+    resources:
+      limits: {memory: 64Mi}
+EOF
+	}
+	create_pod "$(oom_pod oom Never)"
+	create_pod "$(oom_pod oom-again Always)"
+	wait_phase oom Failed
+	t=$(get_pod oom | jq -c '.status.containerStatuses[0].state.terminated')
+	echo "$t"
+	[[ $(jq -r .reason <<<"$t") == OOMKilled ]]
+	[[ $(jq -r .exitCode <<<"$t") == 137 ]]
+	[[ $(jq -r .message <<<"$t") == "memory limit 67108864 bytes ("*") reached; the kernel OOM killer ended pid "* ]]
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=oom,reason=OOMKilling&pretty=false" | jq -e '.items[0].type == "Warning"'
+	wait_for restarts_at_least oom-again 1
+	[[ $(get_pod oom-again | jq -r '.status.containerStatuses[0].lastState.terminated.reason') == OOMKilled ]]
 }
