@@ -25,6 +25,7 @@ enum key_type {
 	KEY_COUNT,         /* positive integer */
 	KEY_SECONDS,       /* positive integer of seconds */
 	KEY_OPTIONAL_PATH, /* absolute filesystem path, or null for the built-in choice */
+	KEY_PERCENT,       /* integer from 1 to 100 */
 };
 
 struct config_key {
@@ -54,6 +55,10 @@ static const struct config_key config_keys[] = {
          offsetof(struct nano_config, crashloop_backoff_reset)},
         {"event_ttl", KEY_SECONDS, offsetof(struct nano_config, event_ttl)},
         {"shim_path", KEY_OPTIONAL_PATH, offsetof(struct nano_config, shim_path)},
+        {"cpu_throttling_interval", KEY_SECONDS,
+         offsetof(struct nano_config, cpu_throttling_interval)},
+        {"cpu_throttling_threshold", KEY_PERCENT,
+         offsetof(struct nano_config, cpu_throttling_threshold)},
 };
 
 static const char *const driver_names[] = {
@@ -88,6 +93,8 @@ int config_init(struct nano_config *config)
 	        .crashloop_backoff_max = 300,
 	        .crashloop_backoff_reset = 600,
 	        .event_ttl = 3600,
+	        .cpu_throttling_interval = 10,
+	        .cpu_throttling_threshold = 25,
 	        .shim_path = NULL,
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir) {
@@ -287,6 +294,10 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_positive(field, value, "a whole number of seconds, at least 1", err);
 	case KEY_OPTIONAL_PATH:
 		return set_optional_path(field, value, err);
+	case KEY_PERCENT:
+		if (json_is_integer(value) && json_integer_value(value) > 100)
+			return want(err, value, "a percentage from 1 to 100");
+		return set_positive(field, value, "a percentage from 1 to 100", err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }
@@ -373,7 +384,7 @@ int config_apply_flag(struct nano_config *config, const char *name, const char *
 	errno = 0;
 	n = strtoll(value, &end, 10);
 	if ((key->type == KEY_BYTES || key->type == KEY_PIDS || key->type == KEY_COUNT ||
-	     key->type == KEY_SECONDS) &&
+	     key->type == KEY_SECONDS || key->type == KEY_PERCENT) &&
 	    *value && !*end && errno == 0)
 		json = json_integer(n);
 	else

@@ -30,6 +30,8 @@ struct nano_config {
 	int64_t crashloop_backoff_max;           /* crashloop_backoff_max: 300 (seconds) */
 	int64_t crashloop_backoff_reset;         /* crashloop_backoff_reset: 600 (seconds) */
 	int64_t event_ttl;                       /* event_ttl: 3600 (seconds) */
+	int64_t cpu_throttling_interval;         /* cpu_throttling_interval: 10 (seconds) */
+	int64_t cpu_throttling_threshold;        /* cpu_throttling_threshold: 25 (percent) */
 	char *shim_path; /* shim_path: NULL = nanolet-shim beside the nanoletd binary */
 };
 

@@ -28,6 +28,8 @@ static const struct option options[] = {
         {"crashloop-backoff-reset", required_argument, NULL, 'r'},
         {"event-ttl", required_argument, NULL, 'e'},
         {"shim-path", required_argument, NULL, 'x'},
+        {"cpu-throttling-interval", required_argument, NULL, 'i'},
+        {"cpu-throttling-threshold", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -60,6 +62,10 @@ static void usage(FILE *out)
 	        "s)\n"
 	        "  --event-ttl S            events are kept this long (default 3600 s)\n"
 	        "  --shim-path PATH         nanolet-shim (default: beside nanoletd)\n"
+	        "  --cpu-throttling-interval S   cgroup counters are sampled this often (default "
+	        "10 s)\n"
+	        "  --cpu-throttling-threshold P  throttled share of CPU periods that is reported "
+	        "(25%%)\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"

@@ -130,6 +130,7 @@ static void start_container(struct pod *pod, size_t i)
 	if (sscanf(reply, "ok %ld", &pid) != 1)
 		return start_failed(pod, i, id, "the shim's answer made no sense");
 	pod->oom_kills[i] = oom_kills(pod, i);
+	pod_watch_start(pod, i);
 	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
 	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
 	if (sup_container_started(pod->sup, i, id, (pid_t)pid, pods_now(), &pod->pods->sup) < 0)
@@ -316,7 +317,8 @@ int pod_start(struct pod *pod, struct nano_err *err)
 
 	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
 	pod->oom_kills = calloc(pod->plan->n_containers, sizeof(uint64_t));
-	if (!exits || !pod->restart_timers || !pod->oom_kills)
+	pod->cpu = calloc(pod->plan->n_containers, sizeof(*pod->cpu));
+	if (!exits || !pod->restart_timers || !pod->oom_kills || !pod->cpu)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	/* the shim is not our child (it must outlive us): a pidfd tells when it ends */
 	pod->shim_pidfd = pidfd_open(pod->shim_pid, 0);
@@ -378,6 +380,8 @@ void pod_run_done(struct pod *pod)
 	pod->restart_timers = NULL;
 	free(pod->oom_kills);
 	pod->oom_kills = NULL;
+	free(pod->cpu);
+	pod->cpu = NULL;
 	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
 	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
 	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);

@@ -558,8 +558,14 @@ int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 	                               60 * 1000000ULL, 0, on_expire, pods);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(pods->expire_timer, SD_EVENT_ON);
+	if (r >= 0)
+		r = sd_event_add_time_relative(daemon->event, &pods->sample_timer, CLOCK_MONOTONIC,
+		                               (uint64_t)config->cpu_throttling_interval * 1000000,
+		                               0, pods_on_sample, pods);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(pods->sample_timer, SD_EVENT_ON);
 	if (r < 0)
-		return nano_err_set(err, -r, "event expiry timer: %s", strerror(-r));
+		return nano_err_set(err, -r, "timers: %s", strerror(-r));
 	return 0;
 }
 
@@ -583,6 +589,7 @@ struct pods *pods_free(struct pods *pods)
 		pods->list = next;
 	}
 	pods->expire_timer = sd_event_source_disable_unref(pods->expire_timer);
+	pods->sample_timer = sd_event_source_disable_unref(pods->sample_timer);
 	store_close(pods->store);
 	cgroup_driver_free(pods->cgroup);
 	free(pods->shim_path);

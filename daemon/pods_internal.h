@@ -21,6 +21,12 @@ struct pod_watch {
 	struct pod_watch *next;
 };
 
+/* A container's CPU counters at the start of the current sampling window. */
+struct pod_cpu_sample {
+	uint64_t periods;
+	uint64_t throttled;
+};
+
 struct pod {
 	struct pods *pods;
 	struct pod *next;
@@ -44,6 +50,9 @@ struct pod {
 	sd_event_source *exits_source;
 	sd_event_source **restart_timers; /* one per container */
 	uint64_t *oom_kills; /* per container: oom_kill of its cgroup when it started */
+	struct pod_cpu_sample
+	        *cpu; /* per container: the CPU counters at its window start (pod_watch.c) */
+	uint64_t pids_max_events; /* the pod cgroup's pids.events max, last seen */
 
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
@@ -63,6 +72,7 @@ struct pods {
 	char hostname[256];
 	struct pod *list;
 	sd_event_source *expire_timer;
+	sd_event_source *sample_timer;
 };
 
 /* pod_setup.c: what the pod has on the node before its shim starts, and its removal. */
@@ -82,6 +92,10 @@ void pod_stop_shim_if_done(struct pod *pod);
 void pod_run_done(struct pod *pod);
 void pod_persist(struct pod *pod);
 void pod_notify_watches(struct pod *pod, size_t container);
+/* pod_watch.c: CPU throttling and pids.max refusals, sampled on one timer. */
+void pod_watch_start(struct pod *pod, size_t container); /* a run starts: its window too */
+int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
+
 /* pods.c: the last step of a delete, once the shim is gone. */
 void pod_finish_delete(struct pod *pod);
 

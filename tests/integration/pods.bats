@@ -374,3 +374,29 @@ EOF
 	wait_for restarts_at_least oom-again 1
 	[[ $(get_pod oom-again | jq -r '.status.containerStatuses[0].lastState.terminated.reason') == OOMKilled ]]
 }
+
+@test "a busy loop on a 100m CPU limit: a CPUThrottling event naming the share and the limit" {
+	create_pod "$(cat "$PODS/cpu-throttle.yaml")"
+	wait_for event_seen cpu-throttle CPUThrottling
+	msg=$(events_of cpu-throttle | jq -r '[.items[] | select(.reason == "CPUThrottling")][0].message')
+	echo "$msg"
+	[[ $msg == "container spin was throttled in about "*"% of its CPU periods over 1 s: its CPU limit 100m is "* ]]
+	[[ $msg == *"cpu.cfs_quota_us 10000 per cpu.cfs_period_us 100000"* || $msg == *'cpu.max "10000 100000"'* ]]
+	[[ $(events_of cpu-throttle | jq -r '[.items[] | select(.reason == "CPUThrottling")][0].type') == Warning ]]
+}
+
+@test "a fork bomb under the pids-limit annotation: PidsLimitReached, pids.current within it, the daemon answers" {
+	create_pod "$(cat "$PODS/fork-bomb.yaml")"
+	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/fork-bomb/isolation?pretty=false")
+	pids=$(dirname "$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/pids/"))' <<<"$iso")")
+	[[ $(cat "$pids/pids.max") == 64 ]]
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[[ $(cat "$pids/pids.current") -le 64 ]]
+		curl -sS --max-time 1 --unix-socket "$SOCK" http://nanolet/healthz | grep -qx ok
+		sleep 0.2
+	done
+	wait_for event_seen fork-bomb PidsLimitReached
+	msg=$(events_of fork-bomb | jq -r '[.items[] | select(.reason == "PidsLimitReached")][0].message')
+	echo "$msg"
+	[[ $msg == "a fork in the pod was refused: it reached its pids.max of 64 (from its nanolet.io/pids-limit annotation)" ]]
+}

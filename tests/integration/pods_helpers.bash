@@ -6,7 +6,8 @@
 PODS=${BATS_TEST_DIRNAME}/../../configs/pods
 
 pods_setup() {
-	start_daemon --crashloop-backoff-initial 1 --crashloop-backoff-max 4 "$@"
+	start_daemon --crashloop-backoff-initial 1 --crashloop-backoff-max 4 \
+		--cpu-throttling-interval 1 "$@"
 }
 
 # pod_yaml NAME COMMAND [RESTART_POLICY]: one container "c" running sh -c COMMAND.
@@ -73,6 +74,14 @@ restarts_at_least() {
 
 waiting_reason_is() {
 	[[ $(get_pod "$1" | jq -r '.status.containerStatuses[0].state.waiting.reason') == "$2" ]]
+}
+
+events_of() {
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=$1&pretty=false"
+}
+
+event_seen() {
+	events_of "$1" | jq -e --arg r "$2" '[.items[] | select(.reason == $r)] | length > 0' >/dev/null
 }
 
 waiting_or_terminated_unknown() {

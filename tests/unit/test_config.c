@@ -447,6 +447,8 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_int_eq(loaded.crashloop_backoff_reset, defaults.crashloop_backoff_reset);
 	ck_assert_int_eq(loaded.event_ttl, defaults.event_ttl);
 	ck_assert_ptr_null(loaded.shim_path);
+	ck_assert_int_eq(loaded.cpu_throttling_interval, defaults.cpu_throttling_interval);
+	ck_assert_int_eq(loaded.cpu_throttling_threshold, defaults.cpu_throttling_threshold);
 	config_done(&defaults);
 	config_done(&loaded);
 }
@@ -477,6 +479,14 @@ static const struct pod_key_case pod_key_cases[] = {
          offsetof(struct nano_config, crashloop_backoff_max), -1},
         {"event_ttl: 60", "event-ttl", "60", offsetof(struct nano_config, event_ttl), 60},
         {"event_ttl: -1", "event-ttl", "-1", offsetof(struct nano_config, event_ttl), -1},
+        {"cpu_throttling_interval: 1", "cpu-throttling-interval", "1",
+         offsetof(struct nano_config, cpu_throttling_interval), 1},
+        {"cpu_throttling_threshold: 50", "cpu-throttling-threshold", "50",
+         offsetof(struct nano_config, cpu_throttling_threshold), 50},
+        {"cpu_throttling_threshold: 101", "cpu-throttling-threshold", "101",
+         offsetof(struct nano_config, cpu_throttling_threshold), -1},
+        {"cpu_throttling_threshold: 0", "cpu-throttling-threshold", "0",
+         offsetof(struct nano_config, cpu_throttling_threshold), -1},
 };
 
 START_TEST(test_pod_keys)
