@@ -92,24 +92,41 @@ static void fail(struct http_response *resp, struct nano_err *err, char **warnin
 	resp->warnings = warnings;
 }
 
-void api_isolationplans_create(struct nanoletd *d, const struct http_request *req,
-                               const struct route_args *args, struct http_response *resp)
+/* Body -> Pod -> the plan it would get. The plan's warnings are the decoder's plus its own (a
+ * hostname that hostNetwork ignores, ...). On failure resp holds the Status, with the warnings
+ * gathered so far. */
+static int read_and_plan(struct nanoletd *d, const struct http_request *req, const char *ns,
+                         struct spec_pod **pod, struct plan **plan, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_strv_ char **warnings = NULL;
+	struct plan_config config;
+	int r;
+
+	r = read_pod(req, ns, pod, &warnings, &err);
+	if (r < 0)
+		return fail(resp, &err, TAKE_PTR(warnings)), r;
+	plan_config_of(d, &config);
+	if (plan_build(*pod, &config, warnings, plan) < 0) {
+		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
+		return fail(resp, &err, TAKE_PTR(warnings)), -ENOMEM;
+	}
+	return 0;
+}
+
+void api_isolationplans_create(struct nanoletd *d, const struct http_request *req,
+                               const struct route_args *args, struct http_response *resp)
+{
 	_cleanup_pod_ struct spec_pod *pod = NULL;
 	_cleanup_plan_ struct plan *plan = NULL;
-	struct plan_config config;
 	json_t *json;
 
 	(void)args;
-	if (read_pod(req, NULL, &pod, &warnings, &err) < 0)
-		return fail(resp, &err, TAKE_PTR(warnings));
-	plan_config_of(d, &config);
-	if (plan_build(pod, &config, warnings, &plan) < 0 || !(json = plan_to_json(plan))) {
-		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
-		return fail(resp, &err, TAKE_PTR(warnings));
-	}
+	if (read_and_plan(d, req, NULL, &pod, &plan, resp) < 0)
+		return;
+	json = plan_to_json(plan);
+	if (!json)
+		return routes_status(resp, 500, "InternalError", "out of memory");
 	routes_json(resp, 200, json);
 	resp->warnings = strv_copy(plan->warnings);
 }
@@ -118,11 +135,9 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
                      const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_strv_ char **warnings = NULL;
 	_cleanup_pod_ struct spec_pod *spec = NULL;
 	_cleanup_plan_ struct plan *plan = NULL;
 	const char *dry_run = http_query(req, "dryRun");
-	struct plan_config config;
 	struct pod *pod;
 	json_t *json;
 
@@ -131,14 +146,8 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 		             dry_run);
 		return fail(resp, &err, NULL);
 	}
-	if (read_pod(req, args->ns, &spec, &warnings, &err) < 0)
-		return fail(resp, &err, TAKE_PTR(warnings));
-	/* the plan's own warnings (a hostname that hostNetwork ignores, ...) belong here too */
-	plan_config_of(d, &config);
-	if (plan_build(spec, &config, warnings, &plan) < 0) {
-		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
-		return fail(resp, &err, TAKE_PTR(warnings));
-	}
+	if (read_and_plan(d, req, args->ns, &spec, &plan, resp) < 0)
+		return;
 	if (dry_run) {
 		json = pod_dry_run_json(spec);
 	} else {

@@ -46,11 +46,6 @@ void pod_notify_watches(struct pod *pod, size_t container)
 	}
 }
 
-static const char *container_cgroup(const struct pod *pod, size_t i)
-{
-	return cgroup_driver_relative(pod->pods->cgroup, pod->plan->containers[i].cgroup.path);
-}
-
 /* The kernel's count of OOM kills in the container's cgroup (memory.events oom_kill on v2,
  * memory.oom_control oom_kill on v1); 0 when it cannot be read. */
 static uint64_t oom_kills(const struct pod *pod, size_t i)
@@ -58,7 +53,7 @@ static uint64_t oom_kills(const struct pod *pod, size_t i)
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct cgroup_stats stats = {0};
 
-	if (cgroup_driver_stats(pod->pods->cgroup, container_cgroup(pod, i), &stats, &err) < 0)
+	if (cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), &stats, &err) < 0)
 		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
 	return stats.memory_oom_kill;
 }
@@ -129,7 +124,6 @@ static void start_container(struct pod *pod, size_t i)
 		return start_failed(pod, i, id, message);
 	if (sscanf(reply, "ok %ld", &pid) != 1)
 		return start_failed(pod, i, id, "the shim's answer made no sense");
-	pod->oom_kills[i] = oom_kills(pod, i);
 	pod_watch_start(pod, i);
 	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
 	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
@@ -358,8 +352,8 @@ void pod_stop_containers(struct pod *pod, int signal)
 			continue;
 		if (signal == SIGKILL) {
 			/* the grace is over: everything in the container's cgroup, at once */
-			if (cgroup_driver_kill(pod->pods->cgroup, container_cgroup(pod, i), &err) <
-			    0)
+			if (cgroup_driver_kill(pod->pods->cgroup, pod_container_cgroup(pod, i),
+			                       &err) < 0)
 				log_warn("pod %s: kill %s: %s", pod->spec->name, sc->name,
 				         err.message);
 			continue;

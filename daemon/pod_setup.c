@@ -12,11 +12,6 @@
 
 /* ---- cgroups ------------------------------------------------------------------------------- */
 
-static const char *relative(const struct pod *pod, const char *path)
-{
-	return cgroup_driver_relative(pod->pods->cgroup, path);
-}
-
 static int setup_cgroups(struct pod *pod, struct nano_err *err)
 {
 	struct cgroup_driver *cg = pod->pods->cgroup;
@@ -33,7 +28,7 @@ static int setup_cgroups(struct pod *pod, struct nano_err *err)
 		r = cgroup_driver_create(cg, infra, CGROUP_NODE_LEAF, err);
 	for (size_t i = 0; r >= 0 && i < pod->plan->n_containers; i++) {
 		const struct plan_cgroup *c = &pod->plan->containers[i].cgroup;
-		const char *rel = relative(pod, c->path);
+		const char *rel = pod_container_cgroup(pod, i);
 
 		if (!rel)
 			return nano_err_set(err, EINVAL, "cgroup %s is outside nanolet's root",
@@ -210,7 +205,7 @@ static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_er
 		return nano_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct plan_container *c = &pod->plan->containers[i];
-		const char *rel = relative(pod, c->cgroup.path);
+		const char *rel = pod_container_cgroup(pod, i);
 		int r = cgroup_driver_procs_files(cg, rel, &l->procs[i], err);
 
 		if (r < 0)

@@ -54,11 +54,8 @@ static void sample_pids(struct pod *pod, const struct cgroup_stats *pod_stats)
 		_cleanup_(nano_err_clear) struct nano_err err = {0};
 		struct cgroup_stats st = {0};
 
-		if (cgroup_driver_stats(
-		            pod->pods->cgroup,
-		            cgroup_driver_relative(pod->pods->cgroup,
-		                                   pod->plan->containers[i].cgroup.path),
-		            &st, &err) >= 0)
+		if (cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), &st,
+		                        &err) >= 0)
 			refused += st.pids_max_events;
 	}
 	if (refused > pod->pids_max_events)
@@ -76,11 +73,11 @@ void pod_watch_start(struct pod *pod, size_t i)
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct cgroup_stats st = {0};
 
-	/* the window of a new run starts with it */
-	cgroup_driver_stats(
-	        pod->pods->cgroup,
-	        cgroup_driver_relative(pod->pods->cgroup, pod->plan->containers[i].cgroup.path),
-	        &st, &err);
+	/* the counters a new run is judged against: its OOM kills (pod_run.c, at its exit) and
+	 * the first window of its CPU throttling */
+	if (cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), &st, &err) < 0)
+		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
+	pod->oom_kills[i] = st.memory_oom_kill;
 	pod->cpu[i] = (struct pod_cpu_sample){st.cpu_nr_periods, st.cpu_nr_throttled};
 }
 
@@ -99,8 +96,7 @@ static void pod_sample(struct pod *pod, int64_t window)
 		if (pod->sup->containers[i].state != SUP_RUNNING ||
 		    pod->spec->containers[i].resources.cpu_limit_milli == SPEC_UNSET)
 			continue;
-		rel = cgroup_driver_relative(pod->pods->cgroup,
-		                             pod->plan->containers[i].cgroup.path);
+		rel = pod_container_cgroup(pod, i);
 		st = (struct cgroup_stats){0};
 		if (cgroup_driver_stats(pod->pods->cgroup, rel, &st, &err) >= 0)
 			sample_cpu(pod, i, &st, window);

@@ -143,8 +143,7 @@ json_t *pod_isolation_json(const struct pod *pod)
 
 	for (size_t i = 0; live && containers && i < pod->sup->n_containers; i++) {
 		const struct sup_container *c = &pod->sup->containers[i];
-		const char *rel = cgroup_driver_relative(pod->pods->cgroup,
-		                                         pod->plan->containers[i].cgroup.path);
+		const char *rel = pod_container_cgroup(pod, i);
 		_cleanup_strv_ char **procs = NULL;
 		_cleanup_(nano_err_clear) struct nano_err err = {0};
 		json_t *dirs = json_array();
@@ -192,6 +191,12 @@ static int container_index(const struct pod *pod, const char *container)
 		if (strcmp(pod->plan->containers[i].name, container) == 0)
 			return (int)i;
 	return -ENOENT;
+}
+
+const char *pod_container_cgroup(const struct pod *pod, size_t container)
+{
+	return cgroup_driver_relative(pod->pods->cgroup,
+	                              pod->plan->containers[container].cgroup.path);
 }
 
 int pod_container_logs(const struct pod *pod, const char *container, char **dir, int *restart)

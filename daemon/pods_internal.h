@@ -93,10 +93,13 @@ void pod_run_done(struct pod *pod);
 void pod_persist(struct pod *pod);
 void pod_notify_watches(struct pod *pod, size_t container);
 /* pod_watch.c: CPU throttling and pids.max refusals, sampled on one timer. */
-void pod_watch_start(struct pod *pod, size_t container); /* a run starts: its window too */
+/* A run starts: its OOM-kill count and its first CPU window begin (one read of its cgroup). */
+void pod_watch_start(struct pod *pod, size_t container);
 int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
 
 /* pods.c: the last step of a delete, once the shim is gone. */
 void pod_finish_delete(struct pod *pod);
 
 int64_t pods_now(void);
+/* A container's cgroup relative to nanolet's root (what the cgroup driver takes). */
+const char *pod_container_cgroup(const struct pod *pod, size_t container);

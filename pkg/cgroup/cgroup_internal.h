@@ -88,6 +88,11 @@ int cgroup_v2_delegate(struct cgroup_driver *d, const char *delegated, const cha
                        struct nano_err *err);
 /* "+cpu +memory +pids" into dir's cgroup.subtree_control, only those not yet enabled. */
 int cgroup_v2_enable(const struct cgroup_driver *d, const char *dir, struct nano_err *err);
+/* Enables the controllers level by level down dir: in dir cut at each '/' from index start
+ * on, then in dir itself when include_self (each level enables them for the next). dir is
+ * cut in place and restored. */
+int cgroup_v2_enable_along(const struct cgroup_driver *d, char *dir, size_t start,
+                           bool include_self, struct nano_err *err);
 int cgroup_v2_apply(struct cgroup_driver *d, const char *dir, const struct plan_cgroup *cg,
                     struct nano_err *err);
 /* cgroup.kill, or the cgroup.freeze fallback before 5.14, in dir of a cgroup2 hierarchy. */

@@ -402,22 +402,7 @@ int cgroup_driver_create(struct cgroup_driver *d, const char *rel, enum cgroup_n
 
 	if (!dir)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	for (char *p = dir + base + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (*p != '/' && !last)
-			continue;
-		if (last && node == CGROUP_NODE_LEAF)
-			break;
-		*p = '\0';
-		r = cgroup_v2_enable(d, dir, err);
-		if (r < 0)
-			return r;
-		if (last)
-			break;
-		*p = '/';
-	}
-	return 0;
+	return cgroup_v2_enable_along(d, dir, base + 1, node == CGROUP_NODE_INNER, err);
 }
 
 int cgroup_driver_apply(struct cgroup_driver *d, const struct plan_cgroup *cg, struct nano_err *err)

@@ -101,7 +101,6 @@ int cgroup_v2_delegate(struct cgroup_driver *d, const char *delegated, const cha
 	const struct cgroup_hierarchy *h = &d->hier[0];
 	_cleanup_free_ char *controllers = NULL, *ddir = NULL, *dir = NULL;
 	char enable[64] = "";
-	size_t base;
 	int r;
 
 	ddir = strcmp(delegated, "/") == 0 ? strdup(h->mount_dir)
@@ -140,21 +139,26 @@ int cgroup_v2_delegate(struct cgroup_driver *d, const char *delegated, const cha
 	dir = strdup(h->root_dir);
 	if (!dir)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	base = strlen(ddir);
-	for (char *p = dir + base;; p++) {
+	return cgroup_v2_enable_along(d, dir, strlen(ddir), true, err);
+}
+
+int cgroup_v2_enable_along(const struct cgroup_driver *d, char *dir, size_t start,
+                           bool include_self, struct nano_err *err)
+{
+	for (char *p = dir + start;; p++) {
 		bool last = *p == '\0';
+		int r;
 
 		if (*p != '/' && !last)
 			continue;
+		if (last && !include_self)
+			return 0;
 		*p = '\0';
 		r = cgroup_v2_enable(d, dir, err);
-		if (r < 0)
-			return r;
-		if (last)
-			break;
+		if (last || r < 0)
+			return r < 0 ? r : 0;
 		*p = '/';
 	}
-	return 0;
 }
 
 int cgroup_v2_apply(struct cgroup_driver *d, const char *dir, const struct plan_cgroup *cg,
