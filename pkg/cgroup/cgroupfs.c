@@ -51,35 +51,7 @@ int cgroupfs_write(const char *dir, const char *file, const char *value)
 
 int cgroupfs_read_at(int dirfd, const char *file, char **out)
 {
-	_cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap + 8192);
-
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-			cap += 8192;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = TAKE_PTR(buf);
-	return 0;
+	return util_read_file_at(dirfd, file, out);
 }
 
 int cgroupfs_read(const char *dir, const char *file, char **out)
