@@ -160,9 +160,10 @@ int cgroup_driver_remove(struct cgroup_driver *driver, const char *rel, struct n
 /* One cgroup's counters, in the units and meanings of cAdvisor and the kubelet's
  * /stats/summary. A counter whose file the kernel lacks stays 0. */
 struct cgroup_stats {
-	uint64_t memory_usage_bytes;       /* memory.current, memory.usage_in_bytes */
-	uint64_t memory_working_set_bytes; /* usage - inactive_file, 0 if below */
-	uint64_t memory_rss_bytes;         /* memory.stat anon, total_rss */
+	uint64_t memory_usage_bytes;         /* memory.current, memory.usage_in_bytes */
+	uint64_t memory_working_set_bytes;   /* usage - inactive_file, 0 if below */
+	uint64_t memory_rss_bytes;           /* memory.stat anon, total_rss */
+	uint64_t memory_inactive_file_bytes; /* memory.stat inactive_file, total_inactive_file */
 	uint64_t memory_pgfault;
 	uint64_t memory_pgmajfault;
 	uint64_t memory_limit_bytes; /* CGROUP_STAT_MAX: none */

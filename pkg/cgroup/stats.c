@@ -32,6 +32,7 @@ struct stat_row {
 static const struct stat_row v2_rows[] = {
         ROW("memory", "memory.current", NULL, memory_usage_bytes, 1),
         ROW("memory", "memory.stat", "anon", memory_rss_bytes, 1),
+        ROW("memory", "memory.stat", "inactive_file", memory_inactive_file_bytes, 1),
         ROW("memory", "memory.stat", "pgfault", memory_pgfault, 1),
         ROW("memory", "memory.stat", "pgmajfault", memory_pgmajfault, 1),
         ROW("memory", "memory.max", NULL, memory_limit_bytes, 1),
@@ -48,6 +49,7 @@ static const struct stat_row v2_rows[] = {
 static const struct stat_row v1_rows[] = {
         ROW("memory", "memory.usage_in_bytes", NULL, memory_usage_bytes, 1),
         ROW("memory", "memory.stat", "total_rss", memory_rss_bytes, 1),
+        ROW("memory", "memory.stat", "total_inactive_file", memory_inactive_file_bytes, 1),
         ROW("memory", "memory.stat", "total_pgfault", memory_pgfault, 1),
         ROW("memory", "memory.stat", "total_pgmajfault", memory_pgmajfault, 1),
         ROW("memory", "memory.limit_in_bytes", NULL, memory_limit_bytes, 1),
@@ -71,18 +73,15 @@ static uint64_t v1_unlimited(uint64_t v)
 	return v;
 }
 
-static int read_row(const char *dir, const struct stat_row *row, struct cgroup_stats *out,
-                    struct nano_err *err)
+/* One row from the text of its file (NULL: the kernel lacks the file). */
+static int read_row(const char *dir, const char *text, const struct stat_row *row,
+                    struct cgroup_stats *out, struct nano_err *err)
 {
-	_cleanup_free_ char *text = NULL;
 	uint64_t v, *field = (uint64_t *)((char *)out + row->offset);
 	int r;
 
-	r = cgroupfs_read(dir, row->file, &text);
-	if (r == -ENOENT)
-		return 0; /* the directory was checked: the kernel lacks the file */
-	if (r < 0)
-		return nano_err_set(err, -r, "read %s/%s: %s", dir, row->file, strerror(-r));
+	if (!text)
+		return 0;
 	r = row->key ? cgroupfs_keyed_u64(text, row->key, &v) : cgroupfs_parse_u64(text, &v);
 	if (r == -ENOENT)
 		return 0; /* an older kernel without this key */
@@ -95,42 +94,54 @@ static int read_row(const char *dir, const struct stat_row *row, struct cgroup_s
 	return 0;
 }
 
+/* The rows of one file are next to each other in the tables: each file is read once. */
 int cgroup_driver_stats(const struct cgroup_driver *d, const char *rel, struct cgroup_stats *out,
                         struct nano_err *err)
 {
 	const struct stat_row *rows = d->kind == PLAN_CGROUP_V2 ? v2_rows : v1_rows;
 	size_t n = d->kind == PLAN_CGROUP_V2 ? ELEMENTSOF(v2_rows) : ELEMENTSOF(v1_rows);
-	const char *key = d->kind == PLAN_CGROUP_V2 ? "inactive_file" : "total_inactive_file";
-	_cleanup_free_ char *mem_dir = NULL, *memory_stat = NULL;
-	uint64_t inactive = 0;
+	_cleanup_free_ char *dir = NULL, *text = NULL;
+	const struct stat_row *last = NULL;
 	int r;
 
 	*out = (struct cgroup_stats){.memory_limit_bytes = CGROUP_STAT_MAX,
 	                             .pids_max = CGROUP_STAT_MAX};
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *dir = NULL;
+		const struct stat_row *row = &rows[i];
 		struct stat st;
 
-		r = cgroup_driver_dir(d, rows[i].controller, rel, &dir);
-		if (r < 0)
-			return nano_err_set(err, -r, "cgroup '%s' in the %s hierarchy: %s", rel,
-			                    rows[i].controller, strerror(-r));
-		if (stat(dir, &st) < 0)
-			return nano_err_set(err, errno, "cgroup %s: %s", dir, strerror(errno));
-		r = read_row(dir, &rows[i], out, err);
+		if (!last || strcmp(last->controller, row->controller) != 0) {
+			free(dir);
+			dir = NULL;
+			r = cgroup_driver_dir(d, row->controller, rel, &dir);
+			if (r < 0)
+				return nano_err_set(err, -r, "cgroup '%s' in the %s hierarchy: %s",
+				                    rel, row->controller, strerror(-r));
+			if (stat(dir, &st) < 0)
+				return nano_err_set(err, errno, "cgroup %s: %s", dir,
+				                    strerror(errno));
+		}
+		if (!last || strcmp(last->controller, row->controller) != 0 ||
+		    strcmp(last->file, row->file) != 0) {
+			free(text);
+			text = NULL;
+			r = cgroupfs_read(dir, row->file, &text);
+			/* the directory was checked: ENOENT is a file the kernel lacks */
+			if (r < 0 && r != -ENOENT)
+				return nano_err_set(err, -r, "read %s/%s: %s", dir, row->file,
+				                    strerror(-r));
+		}
+		last = row;
+		r = read_row(dir, text, row, out, err);
 		if (r < 0)
 			return r;
 	}
 	if (d->kind == PLAN_CGROUP_V1)
 		out->memory_limit_bytes = v1_unlimited(out->memory_limit_bytes);
-
 	/* The working set as cAdvisor computes it: what the kernel could not reclaim easily. */
-	r = cgroup_driver_dir(d, "memory", rel, &mem_dir);
-	if (r < 0)
-		return nano_err_set(err, -r, "cgroup '%s': %s", rel, strerror(-r));
-	if (cgroupfs_read(mem_dir, "memory.stat", &memory_stat) == 0)
-		(void)cgroupfs_keyed_u64(memory_stat, key, &inactive);
 	out->memory_working_set_bytes =
-	        out->memory_usage_bytes > inactive ? out->memory_usage_bytes - inactive : 0;
+	        out->memory_usage_bytes > out->memory_inactive_file_bytes
+	                ? out->memory_usage_bytes - out->memory_inactive_file_bytes
+	                : 0;
 	return 0;
 }
