@@ -9,6 +9,10 @@ DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format curl bats system
 	libmicrohttpd-dev libjansson-dev libyaml-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libsqlite3-dev check jq procps iproute2 util-linux
 
+# promtool checks /metrics; it comes out of Debian's prometheus package without installing it
+# (that would start a Prometheus server on the machine).
+PROMTOOL = $(BUILD)/tools/promtool
+
 .PHONY: all deps build asan run test unit integration format format-check clean
 
 all: build
@@ -43,9 +47,17 @@ unit: build asan
 	cd $(BUILD) && ctest --output-on-failure
 	cd $(ASAN_BUILD) && ctest --output-on-failure
 
-integration: build asan
-	NANOLET_BUILD=$(CURDIR)/$(BUILD) bats --print-output-on-failure tests/integration
-	NANOLET_BUILD=$(CURDIR)/$(ASAN_BUILD) bats --print-output-on-failure tests/integration
+$(PROMTOOL):
+	rm -rf $(BUILD)/tools/prometheus && mkdir -p $(BUILD)/tools/prometheus
+	cd $(BUILD)/tools/prometheus && { apt-get download prometheus || \
+		{ apt-get update && apt-get download prometheus; }; }
+	dpkg-deb -x $(BUILD)/tools/prometheus/prometheus_*.deb $(BUILD)/tools/prometheus/root
+	cp $(BUILD)/tools/prometheus/root/usr/bin/promtool $@
+	rm -rf $(BUILD)/tools/prometheus
+
+integration: build asan $(PROMTOOL)
+	PROMTOOL=$(CURDIR)/$(PROMTOOL) NANOLET_BUILD=$(CURDIR)/$(BUILD) bats --print-output-on-failure tests/integration
+	PROMTOOL=$(CURDIR)/$(PROMTOOL) NANOLET_BUILD=$(CURDIR)/$(ASAN_BUILD) bats --print-output-on-failure tests/integration
 
 test: deps format-check unit integration
 

@@ -29,6 +29,14 @@ struct http_server {
 	size_t max_request_bytes;
 	struct nanoletd *daemon;
 	bool resumed; /* a connection was resumed: MHD must run in this loop iteration */
+	struct http_count *counts; /* nanolet_api_requests_total */
+	size_t n_counts;
+};
+
+struct http_count {
+	const char *method; /* static */
+	unsigned code;
+	uint64_t n;
 };
 
 /* One request in flight: its body as it arrives, and an answer that comes later. */
@@ -101,11 +109,44 @@ static char *warning_header(const char *text)
 	return out;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *connection, struct http_response *resp)
+/* A method outside HTTP's own is counted as OTHER: a client must not grow the table. */
+static void count_answer(struct http_server *server, const char *method, unsigned code)
+{
+	static const char *const methods[] = {"GET",    "HEAD",    "POST",  "PUT",
+	                                      "DELETE", "OPTIONS", "PATCH", "OTHER"};
+	const char *m = methods[sizeof(methods) / sizeof(methods[0]) - 1];
+	struct http_count *grown;
+
+	for (size_t i = 0; i + 1 < sizeof(methods) / sizeof(methods[0]); i++)
+		if (method && strcmp(method, methods[i]) == 0)
+			m = methods[i];
+	for (size_t i = 0; i < server->n_counts; i++)
+		if (server->counts[i].method == m && server->counts[i].code == code) {
+			server->counts[i].n++;
+			return;
+		}
+	grown = realloc(server->counts, (server->n_counts + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	server->counts = grown;
+	server->counts[server->n_counts++] = (struct http_count){m, code, 1};
+}
+
+void http_server_counts(const struct http_server *server,
+                        void (*fn)(const char *method, unsigned code, uint64_t n, void *userdata),
+                        void *userdata)
+{
+	for (size_t i = 0; i < server->n_counts; i++)
+		fn(server->counts[i].method, server->counts[i].code, server->counts[i].n, userdata);
+}
+
+static enum MHD_Result send_response(struct http_server *server, const char *method,
+                                     struct MHD_Connection *connection, struct http_response *resp)
 {
 	struct MHD_Response *response;
 	enum MHD_Result ret;
 
+	count_answer(server, method, resp->code);
 	response = MHD_create_response_from_buffer(resp->body_len, resp->body ? resp->body : "",
 	                                           MHD_RESPMEM_MUST_COPY);
 	if (!response)
@@ -125,7 +166,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, struct h
 	return ret;
 }
 
-static enum MHD_Result send_too_large(struct http_server *server, struct MHD_Connection *connection)
+static enum MHD_Result send_too_large(struct http_server *server, const char *method,
+                                      struct MHD_Connection *connection)
 {
 	struct http_response resp = {0};
 	_cleanup_free_ char *message = strdupf(
@@ -135,7 +177,7 @@ static enum MHD_Result send_too_large(struct http_server *server, struct MHD_Con
 
 	routes_status(&resp, 413, "RequestEntityTooLarge",
 	              message ? message : "the request body is too large");
-	ret = send_response(connection, &resp);
+	ret = send_response(server, method, connection, &resp);
 	http_response_done(&resp);
 	return ret;
 }
@@ -254,11 +296,13 @@ struct http_stream *http_stream_open(const struct http_request *req, unsigned co
 }
 
 /* Queues the stream's response; from here MHD owns the stream and frees it (stream_free). */
-static enum MHD_Result send_stream(struct MHD_Connection *connection, struct http_stream *s)
+static enum MHD_Result send_stream(struct http_server *server, const char *method,
+                                   struct MHD_Connection *connection, struct http_stream *s)
 {
 	struct MHD_Response *response;
 	enum MHD_Result ret;
 
+	count_answer(server, method, s->code);
 	response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, s,
 	                                             stream_free);
 	if (!response) {
@@ -318,7 +362,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		 * sends the body at all. */
 		if (length && strtoull(length, NULL, 10) > server->max_request_bytes) {
 			conn->too_large = true;
-			return send_too_large(server, connection);
+			return send_too_large(server, method, connection);
 		}
 		return MHD_YES;
 	}
@@ -356,10 +400,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	}
 
 	if (conn->too_large)
-		return send_too_large(server, connection);
+		return send_too_large(server, method, connection);
 	if (conn->deferred) {
 		/* resumed by http_deferred_complete(): the answer is ready */
-		ret = send_response(connection, &conn->pending);
+		ret = send_response(server, method, connection, &conn->pending);
 		http_response_done(&conn->pending);
 		return ret;
 	}
@@ -381,7 +425,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	routes_handle(server->daemon, &req, &resp);
 	if (conn->stream) {
 		http_response_done(&resp);
-		return send_stream(connection, conn->stream);
+		return send_stream(server, method, connection, conn->stream);
 	}
 	if (conn->deferred && !conn->answered) {
 		http_response_done(&resp);
@@ -390,10 +434,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		return MHD_YES;
 	}
 	if (conn->deferred) { /* completed before the route returned */
-		ret = send_response(connection, &conn->pending);
+		ret = send_response(server, method, connection, &conn->pending);
 		http_response_done(&conn->pending);
 	} else {
-		ret = send_response(connection, &resp);
+		ret = send_response(server, method, connection, &resp);
 	}
 	http_response_done(&resp);
 	return ret;
@@ -535,6 +579,7 @@ struct http_server *http_server_free(struct http_server *server)
 	server->timer = sd_event_source_disable_unref(server->timer);
 	if (server->mhd)
 		MHD_stop_daemon(server->mhd);
+	free(server->counts);
 	free(server);
 	return NULL;
 }

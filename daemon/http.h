@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <systemd/sd-event.h>
 
@@ -49,6 +50,11 @@ struct http_server;
 int http_server_new(sd_event *event, int listen_fd, size_t max_request_bytes,
                     struct nanoletd *daemon, struct http_server **out, struct nano_err *err);
 struct http_server *http_server_free(struct http_server *server);
+
+/* The answers sent so far, by method (GET ... PATCH, OTHER) and status code. */
+void http_server_counts(const struct http_server *server,
+                        void (*fn)(const char *method, unsigned code, uint64_t n, void *userdata),
+                        void *userdata);
 
 /* ---- answers that come later ------------------------------------------------------------- */
 

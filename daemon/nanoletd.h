@@ -9,6 +9,7 @@
 
 #include "cgroup/cgroup.h"
 #include "config.h"
+#include "metrics/metrics.h"
 
 struct http_server;
 struct pods;
@@ -23,6 +24,7 @@ struct nanoletd {
 	enum config_cgroup_driver cgroup_driver; /* resolved: CONFIG_CGROUP_V2 or _V1, never AUTO */
 	bool socket_activated;                   /* the socket came from systemd (LISTEN_FDS) */
 	bool socket_created;                     /* we bound config.socket: unlink it on exit */
+	struct metrics_rate node_cpu_rate;       /* /stats/summary's node usageNanoCores */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -24,6 +24,17 @@ void pod_persist(struct pod *pod)
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
 
+	if (!pod->start_observed && pod->sup->phase == SUP_PHASE_RUNNING) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		prom_histogram_observe(
+		        &pod->pods->start_durations,
+		        (double)((int64_t)now.tv_sec * 1000000000 + now.tv_nsec - pod->seen_ns) /
+		                1e9);
+		pod->start_observed = true;
+	}
+
 	if (!status || store_pod_update_status(pod->pods->store, pod->uid, status, &err) < 0)
 		log_error("pod %s/%s: saving its status: %s", pod->spec->namespace, pod->spec->name,
 		          err.message ? err.message : "out of memory");
@@ -44,18 +55,6 @@ void pod_notify_watches(struct pod *pod, size_t container)
 		hit->fn(hit->userdata);
 		free(hit);
 	}
-}
-
-/* The kernel's count of OOM kills in the container's cgroup (memory.events oom_kill on v2,
- * memory.oom_control oom_kill on v1); 0 when it cannot be read. */
-static uint64_t oom_kills(const struct pod *pod, size_t i)
-{
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct cgroup_stats stats = {0};
-
-	if (cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), &stats, &err) < 0)
-		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
-	return stats.memory_oom_kill;
 }
 
 /* ---- starting ------------------------------------------------------------------------------ */
@@ -214,21 +213,6 @@ void pod_stop_shim_if_done(struct pod *pod)
 		pod_finish_delete(pod); /* no shim to wait for */
 }
 
-/* "memory limit 67108864 bytes (memory.max) reached; the kernel OOM killer ended pid 1234" */
-static char *oom_explain(const struct pod *pod, size_t i, pid_t pid)
-{
-	bool v2 = cgroup_driver_kind(pod->pods->cgroup) == PLAN_CGROUP_V2;
-	int64_t limit = pod->spec->containers[i].resources.memory_limit;
-
-	if (limit == SPEC_UNSET)
-		return strdupf("the kernel OOM killer ended pid %d: the node or the pod ran out of "
-		               "memory (the container has no memory limit)",
-		               (int)pid);
-	return strdupf("memory limit %" PRId64 " bytes (%s) reached; the kernel OOM killer ended "
-	               "pid %d",
-	               limit, v2 ? "memory.max" : "memory.limit_in_bytes", (int)pid);
-}
-
 /* Reads the exit record of each running container's current run, if the shim wrote one. */
 static void scan_exits(struct pod *pod)
 {
@@ -254,12 +238,9 @@ static void scan_exits(struct pod *pod)
 		                         .finished_at = parse_time(e.finished_at)};
 		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
 		 * the end of a grace period (which leaves the count alone) */
-		if (e.signal == SIGKILL && oom_kills(pod, i) > pod->oom_kills[i]) {
-			oom_message = oom_explain(pod, i, e.pid);
+		if (e.signal == SIGKILL && pod_watch_oom_killed(pod, i, e.pid, &oom_message)) {
 			exit.reason = "OOMKilled";
 			exit.message = oom_message;
-			pod_event(pod, sc->name, "Warning", "OOMKilling", "%s",
-			          oom_message ? oom_message : "the kernel OOM killer ended it");
 		}
 		if (sup_container_exited(pod->sup, i, &exit, &pod->pods->sup) < 0)
 			log_error("pod %s: out of memory", pod->spec->name);
@@ -310,10 +291,11 @@ int pod_start(struct pod *pod, struct nano_err *err)
 	int r;
 
 	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
-	pod->oom_kills = calloc(pod->plan->n_containers, sizeof(uint64_t));
-	pod->cpu = calloc(pod->plan->n_containers, sizeof(*pod->cpu));
-	if (!exits || !pod->restart_timers || !pod->oom_kills || !pod->cpu)
+	if (!exits || !pod->restart_timers)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	r = pod_watch_open(pod, err);
+	if (r < 0)
+		return r;
 	/* the shim is not our child (it must outlive us): a pidfd tells when it ends */
 	pod->shim_pidfd = pidfd_open(pod->shim_pid, 0);
 	if (pod->shim_pidfd < 0)
@@ -372,10 +354,7 @@ void pod_run_done(struct pod *pod)
 		pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	free(pod->restart_timers);
 	pod->restart_timers = NULL;
-	free(pod->oom_kills);
-	pod->oom_kills = NULL;
-	free(pod->cpu);
-	pod->cpu = NULL;
+	pod_watch_close(pod);
 	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
 	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
 	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);

@@ -1,104 +1,404 @@
-/* daemon/pod_watch.c: what a running pod's cgroups say about its limits, sampled on one timer
- * (cpu_throttling_interval): a container throttled in more than cpu_throttling_threshold
- * percent of its CPU periods during the window, and forks refused at the pod's pids.max, become
- * Warning events (CPUThrottling, PidsLimitReached). Messages name coarse figures so that a
- * condition that goes on deduplicates into one event's count. It reads cgroup counters and
- * records events; it decides nothing about containers. */
+/* daemon/pod_watch.c: what a running pod's cgroups say about its limits, turned into events and
+ * numbers. It reads cgroup counters and records events; it decides nothing about containers.
+ *
+ *   OOM kills    the kernel tells us: v2 inotify on each container's memory.events, v1 an
+ *                eventfd registered through cgroup.event_control on memory.oom_control. A
+ *                notice is only a hint; the oom_kill counter rising is the fact (an eventfd
+ *                also fires when its cgroup is removed, and v1 notifies before the kill). A
+ *                kill becomes a Warning event OOMKilling at once, also when only a child died
+ *                and the container goes on; a run that ends by it is OOMKilled (pod_run.c asks
+ *                pod_watch_oom_killed when it reads the exit).
+ *   pids.max     refused forks (pids.events "max"): v2 inotify, v1 on the sample timer.
+ *   throttling   cpu.stat on the sample timer (cpu_throttling_interval): a container throttled
+ *                in more than cpu_throttling_threshold percent of its periods in the window.
+ *   stats        one read of every cgroup of the pod for /stats/summary and /metrics.
+ *
+ * Messages name coarse figures so that a condition that goes on deduplicates into one event's
+ * count. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <time.h>
 
 #include "pods_internal.h"
+
+/* v1 notifies an OOM before its kill is counted: the counter is read again this often, this
+ * many times, before the notice is taken for one that killed nothing. */
+#define OOM_RECHECK_USEC  (20 * 1000)
+#define OOM_RECHECK_TIMES 50
+/* usageNanoCores: the rise over at least this long. */
+#define RATE_WINDOW_NS INT64_C(1000000000)
+
+static bool driver_v2(const struct pod *pod)
+{
+	return cgroup_driver_kind(pod->pods->cgroup) == PLAN_CGROUP_V2;
+}
+
+static int container_stats(const struct pod *pod, size_t i, struct cgroup_stats *st)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	int r;
+
+	*st = (struct cgroup_stats){0};
+	r = cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), st, &err);
+	if (r < 0)
+		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
+	return r;
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- OOM kills --------------------------------------------------------------------------- */
+
+/* "memory limit 67108864 bytes (memory.max) reached; the kernel OOM killer ended pid 1234";
+ * pid 0: a process of the container that was not its main one, or not known yet. */
+static char *oom_message(const struct pod *pod, size_t i, pid_t pid)
+{
+	int64_t limit = pod->spec->containers[i].resources.memory_limit;
+	const char *name = pod->plan->containers[i].name;
+	_cleanup_free_ char *victim =
+	        pid > 0 ? strdupf("pid %d", (int)pid) : strdupf("a process of container %s", name);
+
+	if (!victim)
+		return NULL;
+	if (limit == SPEC_UNSET)
+		return strdupf("the kernel OOM killer ended %s: the node or the pod ran out of "
+		               "memory (the container has no memory limit)",
+		               victim);
+	return strdupf("memory limit %" PRId64
+	               " bytes (%s) reached; the kernel OOM killer ended %s",
+	               limit, driver_v2(pod) ? "memory.max" : "memory.limit_in_bytes", victim);
+}
+
+/* Records OOMKilling once per rise of the counter. */
+static void oom_report(struct pod *pod, size_t i, uint64_t kills, pid_t pid)
+{
+	struct pod_counters *c = &pod->counters[i];
+	_cleanup_free_ char *message = NULL;
+
+	if (kills <= c->oom_reported)
+		return;
+	c->oom_reported = kills;
+	c->oom_pending = false;
+	message = oom_message(pod, i, pid);
+	pod_event(pod, pod->plan->containers[i].name, "Warning", "OOMKilling", "%s",
+	          message ? message : "the kernel OOM killer ended a process");
+}
+
+/* A notice came: true once the kill it announced is counted (and reported). */
+static bool oom_check(struct pod *pod, size_t i)
+{
+	struct cgroup_stats st;
+
+	if (container_stats(pod, i, &st) < 0)
+		return true; /* the cgroup is gone: nothing to wait for */
+	if (st.memory_oom_kill <= pod->counters[i].oom_reported)
+		return false;
+	oom_report(pod, i, st.memory_oom_kill, 0);
+	return true;
+}
+
+bool pod_watch_oom_killed(struct pod *pod, size_t i, pid_t pid, char **message)
+{
+	struct cgroup_stats st;
+
+	*message = NULL;
+	if (!pod->counters || container_stats(pod, i, &st) < 0 ||
+	    st.memory_oom_kill <= pod->counters[i].oom_base)
+		return false;
+	*message = oom_message(pod, i, pid);
+	oom_report(pod, i, st.memory_oom_kill, pid);
+	return true;
+}
+
+static int on_oom_recheck(sd_event_source *source, uint64_t usec, void *userdata);
+
+/* One timer per pod, re-armed while a notice waits for its kill to be counted. */
+static void arm_oom_recheck(struct pod *pod)
+{
+	int r;
+
+	if (!pod->oom_recheck)
+		r = sd_event_add_time_relative(pod->pods->daemon->event, &pod->oom_recheck,
+		                               CLOCK_MONOTONIC, OOM_RECHECK_USEC, 0, on_oom_recheck,
+		                               pod);
+	else if ((r = sd_event_source_set_time_relative(pod->oom_recheck, OOM_RECHECK_USEC)) >= 0)
+		r = sd_event_source_set_enabled(pod->oom_recheck, SD_EVENT_ONESHOT);
+	if (r < 0)
+		log_warn("pod %s: OOM recheck timer: %s", pod->spec->name, strerror(-r));
+}
+
+static int on_oom_recheck(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pod *pod = userdata;
+	bool waiting = false;
+
+	(void)source;
+	(void)usec;
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		if (pod->counters[i].oom_pending && !oom_check(pod, i))
+			waiting = true;
+	if (waiting && ++pod->oom_rechecks < OOM_RECHECK_TIMES)
+		return arm_oom_recheck(pod), 0;
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		pod->counters[i].oom_pending = false; /* an OOM that found nothing to kill */
+	return 0;
+}
+
+static int on_oom_eventfd(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+	struct pod_counters *c = userdata;
+	uint64_t n;
+
+	(void)source;
+	(void)revents;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_debug("pod %s: OOM eventfd: %m", c->pod->spec->name);
+	if (oom_check(c->pod, c->index))
+		return 0;
+	c->oom_pending = true;
+	c->pod->oom_rechecks = 0;
+	arm_oom_recheck(c->pod);
+	return 0;
+}
+
+/* v1: "<eventfd> <fd of memory.oom_control>" into cgroup.event_control. The kernel keeps what
+ * it needs of the control file's fd; only the eventfd stays open. */
+static int watch_oom_v1(struct pod *pod, size_t i, struct nano_err *err)
+{
+	struct pod_counters *c = &pod->counters[i];
+	_cleanup_free_ char *dir = NULL, *control = NULL, *line = NULL;
+	_cleanup_close_ int oom_fd = -1, control_fd = -1;
+	int r = cgroup_driver_dir(pod->pods->cgroup, "memory", pod_container_cgroup(pod, i), &dir);
+
+	if (r < 0)
+		return nano_err_set(err, -r, "memory cgroup of %s: %s", c->pod->spec->name,
+		                    strerror(-r));
+	control = strdupf("%s/memory.oom_control", dir);
+	line = strdupf("%s/cgroup.event_control", dir);
+	if (!control || !line)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	oom_fd = open(control, O_RDONLY | O_CLOEXEC);
+	control_fd = open(line, O_WRONLY | O_CLOEXEC);
+	if (oom_fd < 0 || control_fd < 0)
+		return nano_err_set(err, errno, "open %s: %m", oom_fd < 0 ? control : line);
+	c->oom_eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->oom_eventfd < 0)
+		return nano_err_set(err, errno, "eventfd: %m");
+	free(line);
+	line = strdupf("%d %d", c->oom_eventfd, oom_fd);
+	if (!line)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	if (write(control_fd, line, strlen(line)) < 0)
+		return nano_err_set(err, errno, "%s/cgroup.event_control: %m", dir);
+	r = sd_event_add_io(pod->pods->daemon->event, &c->oom_source, c->oom_eventfd, EPOLLIN,
+	                    on_oom_eventfd, c);
+	return r < 0 ? nano_err_set(err, -r, "watch OOM notices: %s", strerror(-r)) : 0;
+}
+
+static void sample_pids(struct pod *pod);
+
+static int on_notify(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pod *pod = userdata;
+	bool pids = false;
+	ssize_t n;
+
+	(void)source;
+	(void)revents;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			bool memory = false;
+
+			for (size_t i = 0; i < pod->plan->n_containers; i++)
+				if (pod->counters[i].memory_wd == ev->wd) {
+					oom_check(pod, i);
+					memory = true;
+				}
+			pids = pids || !memory;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (pids)
+		sample_pids(pod);
+	return 0;
+}
+
+/* v2: one inotify for the pod; a watch on each container's memory.events and on pids.events
+ * of the pod and its containers (refused forks are counted where the forking task is). */
+static int watch_v2(struct pod *pod, struct nano_err *err)
+{
+	struct cgroup_driver *cg = pod->pods->cgroup;
+	int r;
+
+	pod->notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (pod->notify_fd < 0)
+		return nano_err_set(err, errno, "inotify: %m");
+	for (size_t i = 0; i <= pod->plan->n_containers; i++) {
+		const char *rel =
+		        i < pod->plan->n_containers ? pod_container_cgroup(pod, i) : pod->cgroup;
+		_cleanup_free_ char *dir = NULL, *memory = NULL, *pids = NULL;
+
+		if ((r = cgroup_driver_dir(cg, NULL, rel, &dir)) < 0)
+			return nano_err_set(err, -r, "cgroup %s: %s", rel, strerror(-r));
+		memory = strdupf("%s/memory.events", dir);
+		pids = strdupf("%s/pids.events", dir);
+		if (!memory || !pids)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		if (inotify_add_watch(pod->notify_fd, pids, IN_MODIFY) < 0)
+			return nano_err_set(err, errno, "watch %s: %m", pids);
+		if (i == pod->plan->n_containers)
+			break;
+		pod->counters[i].memory_wd = inotify_add_watch(pod->notify_fd, memory, IN_MODIFY);
+		if (pod->counters[i].memory_wd < 0)
+			return nano_err_set(err, errno, "watch %s: %m", memory);
+	}
+	r = sd_event_add_io(pod->pods->daemon->event, &pod->notify_source, pod->notify_fd, EPOLLIN,
+	                    on_notify, pod);
+	return r < 0 ? nano_err_set(err, -r, "watch cgroup events: %s", strerror(-r)) : 0;
+}
+
+int pod_watch_open(struct pod *pod, struct nano_err *err)
+{
+	size_t n = pod->plan->n_containers;
+
+	pod->counters = calloc(n, sizeof(*pod->counters));
+	if (!pod->counters)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		pod->counters[i] = (struct pod_counters){
+		        .pod = pod, .index = i, .oom_eventfd = -1, .memory_wd = -1};
+	if (driver_v2(pod))
+		return watch_v2(pod, err);
+	for (size_t i = 0; i < n; i++)
+		if (watch_oom_v1(pod, i, err) < 0)
+			return -err->errnum;
+	return 0;
+}
+
+void pod_watch_close(struct pod *pod)
+{
+	for (size_t i = 0; pod->counters && i < pod->plan->n_containers; i++) {
+		struct pod_counters *c = &pod->counters[i];
+
+		c->oom_source = sd_event_source_disable_unref(c->oom_source);
+		if (c->oom_eventfd >= 0)
+			close(c->oom_eventfd);
+	}
+	free(pod->counters);
+	pod->counters = NULL;
+	pod->notify_source = sd_event_source_disable_unref(pod->notify_source);
+	pod->oom_recheck = sd_event_source_disable_unref(pod->oom_recheck);
+	if (pod->notify_fd >= 0)
+		close(pod->notify_fd);
+	pod->notify_fd = -1;
+}
+
+void pod_watch_start(struct pod *pod, size_t i)
+{
+	struct pod_counters *c = &pod->counters[i];
+	struct cgroup_stats st;
+
+	/* the counters a new run is judged against: its OOM kills (at its exit) and the first
+	 * window of its CPU throttling */
+	container_stats(pod, i, &st);
+	c->oom_base = st.memory_oom_kill;
+	if (c->oom_reported < st.memory_oom_kill)
+		c->oom_reported = st.memory_oom_kill;
+	c->cpu_periods = st.cpu_nr_periods;
+	c->cpu_throttled = st.cpu_nr_throttled;
+}
+
+/* ---- throttling and refused forks, on the sample timer ----------------------------------- */
 
 static void sample_cpu(struct pod *pod, size_t i, const struct cgroup_stats *st, int64_t window)
 {
 	const struct spec_resources *res = &pod->spec->containers[i].resources;
-	struct pod_cpu_sample *last = &pod->cpu[i];
-	uint64_t periods = st->cpu_nr_periods - last->periods;
-	uint64_t throttled = st->cpu_nr_throttled - last->throttled;
+	struct pod_counters *c = &pod->counters[i];
+	uint64_t periods = st->cpu_nr_periods - c->cpu_periods;
+	uint64_t throttled = st->cpu_nr_throttled - c->cpu_throttled;
 	int64_t threshold = pod->pods->daemon->config.cpu_throttling_threshold;
-	bool v2 = cgroup_driver_kind(pod->pods->cgroup) == PLAN_CGROUP_V2;
 	int64_t quota = plan_cpu_quota(res->cpu_limit_milli);
+	const char *name = pod->plan->containers[i].name;
 	unsigned share;
 
-	last->periods = st->cpu_nr_periods;
-	last->throttled = st->cpu_nr_throttled;
+	c->cpu_periods = st->cpu_nr_periods;
+	c->cpu_throttled = st->cpu_nr_throttled;
 	if (periods == 0 || throttled * 100 <= (uint64_t)threshold * periods)
 		return;
 	/* to the nearest 10%, so that steady throttling repeats one message */
 	share = (unsigned)((throttled * 100 + periods * 5) / periods / 10 * 10);
-	if (v2)
+	if (driver_v2(pod))
 		pod_event(
-		        pod, pod->plan->containers[i].name, "Warning", "CPUThrottling",
+		        pod, name, "Warning", "CPUThrottling",
 		        "container %s was throttled in about %u%% of its CPU periods over %" PRId64
 		        " s: its CPU limit %" PRId64 "m is cpu.max \"%" PRId64 " 100000\"",
-		        pod->plan->containers[i].name, share, window, res->cpu_limit_milli, quota);
+		        name, share, window, res->cpu_limit_milli, quota);
 	else
 		pod_event(
-		        pod, pod->plan->containers[i].name, "Warning", "CPUThrottling",
+		        pod, name, "Warning", "CPUThrottling",
 		        "container %s was throttled in about %u%% of its CPU periods over %" PRId64
 		        " s: its CPU limit %" PRId64 "m is cpu.cfs_quota_us %" PRId64
 		        " per cpu.cfs_period_us 100000",
-		        pod->plan->containers[i].name, share, window, res->cpu_limit_milli, quota);
+		        name, share, window, res->cpu_limit_milli, quota);
 }
 
 /* Refused forks, from pids.events "max". Kernels count them where the limit is or, newer ones,
  * in the cgroup of the task that forked: the pod's cgroup and its containers' are summed, so a
  * rise shows either way. */
-static void sample_pids(struct pod *pod, const struct cgroup_stats *pod_stats)
+static void sample_pids(struct pod *pod)
 {
-	bool from_annotation = pod->spec->pids_limit_annotation != SPEC_UNSET &&
-	                       (uint64_t)pod->spec->pids_limit_annotation == pod_stats->pids_max;
-	uint64_t refused = pod_stats->pids_max_events;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct cgroup_stats pod_stats = {0}, st;
+	uint64_t refused;
+	bool from_annotation;
 
-	for (size_t i = 0; i < pod->plan->n_containers; i++) {
-		_cleanup_(nano_err_clear) struct nano_err err = {0};
-		struct cgroup_stats st = {0};
-
-		if (cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), &st,
-		                        &err) >= 0)
+	if (cgroup_driver_stats(pod->pods->cgroup, pod->cgroup, &pod_stats, &err) < 0)
+		return;
+	refused = pod_stats.pids_max_events;
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		if (container_stats(pod, i, &st) >= 0)
 			refused += st.pids_max_events;
-	}
+	from_annotation = pod->spec->pids_limit_annotation != SPEC_UNSET &&
+	                  (uint64_t)pod->spec->pids_limit_annotation == pod_stats.pids_max;
 	if (refused > pod->pids_max_events)
 		pod_event(pod, NULL, "Warning", "PidsLimitReached",
 		          "a fork in the pod was refused: it reached its pids.max of %" PRIu64
 		          " (from %s)",
-		          pod_stats->pids_max,
+		          pod_stats.pids_max,
 		          from_annotation ? "its nanolet.io/pids-limit annotation"
 		                          : "the node's pod_pids_limit");
 	pod->pids_max_events = refused;
 }
 
-void pod_watch_start(struct pod *pod, size_t i)
-{
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct cgroup_stats st = {0};
-
-	/* the counters a new run is judged against: its OOM kills (pod_run.c, at its exit) and
-	 * the first window of its CPU throttling */
-	if (cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), &st, &err) < 0)
-		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
-	pod->oom_kills[i] = st.memory_oom_kill;
-	pod->cpu[i] = (struct pod_cpu_sample){st.cpu_nr_periods, st.cpu_nr_throttled};
-}
-
 static void pod_sample(struct pod *pod, int64_t window)
 {
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct cgroup_stats st = {0};
+	int64_t now = monotonic_ns();
 
-	if (pod->deleting)
+	if (pod->deleting || !pod->counters)
 		return;
-	if (cgroup_driver_stats(pod->pods->cgroup, pod->cgroup, &st, &err) >= 0)
-		sample_pids(pod, &st);
+	if (!driver_v2(pod)) /* v2 hears of refused forks through inotify */
+		sample_pids(pod);
 	for (size_t i = 0; i < pod->sup->n_containers; i++) {
-		const char *rel;
+		struct cgroup_stats st;
 
 		if (pod->sup->containers[i].state != SUP_RUNNING ||
-		    pod->spec->containers[i].resources.cpu_limit_milli == SPEC_UNSET)
+		    container_stats(pod, i, &st) < 0)
 			continue;
-		rel = pod_container_cgroup(pod, i);
-		st = (struct cgroup_stats){0};
-		if (cgroup_driver_stats(pod->pods->cgroup, rel, &st, &err) >= 0)
+		/* a reading for usageNanoCores, so that the first /stats/summary has a rate */
+		metrics_rate_update(&pod->counters[i].cpu_rate, now, st.cpu_usage_ns,
+		                    RATE_WINDOW_NS);
+		if (pod->spec->containers[i].resources.cpu_limit_milli != SPEC_UNSET)
 			sample_cpu(pod, i, &st, window);
 	}
 }
@@ -111,4 +411,54 @@ int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata)
 	for (struct pod *p = pods->list; p; p = p->next)
 		pod_sample(p, interval);
 	return sd_event_source_set_time(source, usec + (uint64_t)interval * 1000000);
+}
+
+/* ---- /stats/summary and /metrics --------------------------------------------------------- */
+
+int pod_stats_read(struct pod *pod, struct pod_stats *out)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	int64_t now = monotonic_ns();
+
+	*out = (struct pod_stats){
+	        .namespace = pod->spec->namespace,
+	        .name = pod->spec->name,
+	        .uid = pod->uid,
+	        .phase = sup_phase_name(pod->sup->phase),
+	        .start_time = pod->sup->start_time,
+	        .usage_nano_cores = -1,
+	};
+	out->containers = calloc(pod->plan->n_containers, sizeof(*out->containers));
+	if (!out->containers)
+		return -ENOMEM;
+	out->n_containers = pod->plan->n_containers;
+	if (cgroup_driver_stats(pod->pods->cgroup, pod->cgroup, &out->cgroup, &err) >= 0) {
+		out->have = true;
+		out->usage_nano_cores = metrics_rate_update(
+		        &pod->cpu_rate, now, out->cgroup.cpu_usage_ns, RATE_WINDOW_NS);
+	}
+	for (size_t i = 0; i < pod->plan->n_containers; i++) {
+		struct pod_container_stats *c = &out->containers[i];
+		const struct sup_container *sc = &pod->sup->containers[i];
+
+		c->name = pod->plan->containers[i].name;
+		c->start_time = sc->state == SUP_RUNNING ? sc->started_at
+		                : sc->terminated.valid   ? sc->terminated.started_at
+		                                         : 0;
+		c->usage_nano_cores = -1;
+		if (container_stats(pod, i, &c->cgroup) < 0)
+			continue;
+		c->have = true;
+		if (pod->counters)
+			c->usage_nano_cores =
+			        metrics_rate_update(&pod->counters[i].cpu_rate, now,
+			                            c->cgroup.cpu_usage_ns, RATE_WINDOW_NS);
+	}
+	return 0;
+}
+
+void pod_stats_done(struct pod_stats *s)
+{
+	free(s->containers);
+	*s = (struct pod_stats){0};
 }

@@ -7,7 +7,9 @@
 
 #include <jansson.h>
 
+#include "cgroup/cgroup.h"
 #include "http.h"
+#include "metrics/metrics.h"
 #include "spec/spec.h"
 #include "util/util.h"
 
@@ -64,3 +66,39 @@ void pod_watch_cancel(struct pod_watch *watch);
 /* Records an event about the pod (container NULL) or one of its containers. */
 void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- stats ------------------------------------------------------------------------------- */
+
+/* One read of a pod's cgroups, for /stats/summary and /metrics. Strings are borrowed from the
+ * pod. An ended container's cgroup stays until the pod is deleted, so it reports its last
+ * values. */
+struct pod_container_stats {
+	const char *name;
+	int64_t start_time; /* unix seconds of its current or latest run; <= 0 before any */
+	bool have;          /* its cgroup could be read */
+	struct cgroup_stats cgroup;
+	int64_t usage_nano_cores; /* -1 until two readings a second apart */
+};
+
+struct pod_stats {
+	const char *namespace;
+	const char *name;
+	const char *uid;
+	const char *phase;
+	int64_t start_time;
+	bool have; /* the pod's cgroup could be read */
+	struct cgroup_stats cgroup;
+	int64_t usage_nano_cores;
+	struct pod_container_stats *containers;
+	size_t n_containers;
+};
+
+/* -ENOMEM; a cgroup that cannot be read leaves its have false. */
+int pod_stats_read(struct pod *pod, struct pod_stats *out);
+void pod_stats_done(struct pod_stats *stats);
+
+/* Calls fn for each pod (in no particular order). */
+void pods_each(struct pods *pods, void (*fn)(struct pod *pod, void *userdata), void *userdata);
+
+/* nanolet_pod_start_duration_seconds: from the POST to the pod's phase first being Running. */
+const struct prom_histogram *pods_start_durations(const struct pods *pods);

@@ -4,6 +4,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroup/cgroup.h"
+#include "metrics/metrics.h"
 #include "nanoletd.h"
 #include "plan/plan.h"
 #include "pods.h"
@@ -21,10 +22,20 @@ struct pod_watch {
 	struct pod_watch *next;
 };
 
-/* A container's CPU counters at the start of the current sampling window. */
-struct pod_cpu_sample {
-	uint64_t periods;
-	uint64_t throttled;
+/* What pod_watch.c keeps of one container: the counters its judgements start from, and the
+ * kernel's notices about its cgroup. */
+struct pod_counters {
+	struct pod *pod;
+	size_t index;
+	uint64_t oom_base;     /* oom_kill when its current run started: OOMKilled if it rose */
+	uint64_t oom_reported; /* oom_kill an OOMKilling event was last recorded for */
+	bool oom_pending;      /* v1 notified an OOM whose kill is not counted yet */
+	uint64_t cpu_periods;  /* nr_periods and nr_throttled at the throttling window's start */
+	uint64_t cpu_throttled;
+	struct metrics_rate cpu_rate; /* usageNanoCores */
+	int oom_eventfd;              /* v1: an eventfd on memory.oom_control, else -1 */
+	sd_event_source *oom_source;
+	int memory_wd; /* v2: the inotify watch of memory.events, else -1 */
 };
 
 struct pod {
@@ -49,10 +60,16 @@ struct pod {
 	int exits_fd; /* inotify on exits/ */
 	sd_event_source *exits_source;
 	sd_event_source **restart_timers; /* one per container */
-	uint64_t *oom_kills; /* per container: oom_kill of its cgroup when it started */
-	struct pod_cpu_sample
-	        *cpu; /* per container: the CPU counters at its window start (pod_watch.c) */
-	uint64_t pids_max_events; /* the pod cgroup's pids.events max, last seen */
+	/* pod_watch.c */
+	struct pod_counters *counters; /* one per container */
+	uint64_t pids_max_events;      /* refused forks in the pod's cgroups, last seen */
+	int notify_fd;                 /* v2: inotify on memory.events and pids.events, else -1 */
+	sd_event_source *notify_source;
+	sd_event_source *oom_recheck; /* v1: waits for the kill an OOM notice announced */
+	unsigned oom_rechecks;
+	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
+	int64_t seen_ns;              /* CLOCK_MONOTONIC when the POST reached us */
+	bool start_observed;          /* in nanolet_pod_start_duration_seconds */
 
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
@@ -73,6 +90,7 @@ struct pods {
 	struct pod *list;
 	sd_event_source *expire_timer;
 	sd_event_source *sample_timer;
+	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 };
 
 /* pod_setup.c: what the pod has on the node before its shim starts, and its removal. */
@@ -92,9 +110,16 @@ void pod_stop_shim_if_done(struct pod *pod);
 void pod_run_done(struct pod *pod);
 void pod_persist(struct pod *pod);
 void pod_notify_watches(struct pod *pod, size_t container);
-/* pod_watch.c: CPU throttling and pids.max refusals, sampled on one timer. */
+/* pod_watch.c: what the pod's cgroups say. pod_watch_open registers for the kernel's notices
+ * (OOM kills, refused forks) once the cgroups exist; pod_watch_close drops them (pod_run_done). */
+int pod_watch_open(struct pod *pod, struct nano_err *err);
+void pod_watch_close(struct pod *pod);
 /* A run starts: its OOM-kill count and its first CPU window begin (one read of its cgroup). */
 void pod_watch_start(struct pod *pod, size_t container);
+/* A run ended by SIGKILL: whether the kernel's OOM killer did it (the cgroup's oom_kill rose
+ * since the run started). If so, *message names the limit and pid, and the OOMKilling event is
+ * recorded unless a notice already did. */
+bool pod_watch_oom_killed(struct pod *pod, size_t container, pid_t pid, char **message);
 int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
 
 /* pods.c: the last step of a delete, once the shim is gone. */

@@ -234,6 +234,8 @@ static const struct route routes[] = {
         {"/healthz", "GET, HEAD", handle_healthz, NULL, NULL},
         {"/readyz", "GET, HEAD", handle_healthz, NULL, NULL},
         {"/version", "GET, HEAD", handle_version_route, NULL, NULL},
+        {"/stats/summary", "GET, HEAD", api_stats_summary, NULL, NULL},
+        {"/metrics", "GET, HEAD", api_metrics, NULL, NULL},
         {"/apis/nanolet.io/v1/isolationplans", "POST", NULL, api_isolationplans_create, NULL},
         {"/api/v1/pods", "GET, HEAD", api_pods_list, NULL, NULL},
         {"/api/v1/namespaces/{ns}/pods", "GET, HEAD, POST", api_pods_list, api_pods_create, NULL},

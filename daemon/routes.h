@@ -42,3 +42,6 @@ route_fn api_pod_isolation;         /* GET .../pods/{name}/isolation */
 route_fn api_pod_log; /* GET .../pods/{name}/log */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
+/* daemon/api_stats.c */
+route_fn api_stats_summary; /* GET /stats/summary */
+route_fn api_metrics;       /* GET /metrics */

@@ -375,6 +375,39 @@ EOF
 	[[ $(get_pod oom-again | jq -r '.status.containerStatuses[0].lastState.terminated.reason') == OOMKilled ]]
 }
 
+@test "a child killed by the OOM killer: an OOMKilling event at once; v1 keeps the container running, v2 (memory.oom.group) ends it OOMKilled" {
+	create_pod "$(
+		cat <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: child-oom}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: app
+    image: host
+    command: [sh, -c, 'dd if=/dev/zero of=/dev/null bs=256M count=1; echo survived; exec sleep 600']
+    resources:
+      limits: {memory: 64Mi}
+EOF
+	)"
+	wait_for event_seen child-oom OOMKilling
+	msg=$(events_of child-oom | jq -r '[.items[] | select(.reason == "OOMKilling")][0].message')
+	echo "$msg"
+	[[ $msg == "memory limit 67108864 bytes ("*") reached; the kernel OOM killer ended "* ]]
+	if [[ $(expected_cgroup_driver) == v1 ]]; then
+		# the largest process (dd) goes; the shell that started it lives on
+		wait_for log_has child-oom survived
+		[[ $(get_pod child-oom | jq -r .status.phase) == Running ]]
+		[[ $(get_pod child-oom | jq -r '.status.containerStatuses[0].restartCount') == 0 ]]
+		[[ $(events_of child-oom | jq '[.items[] | select(.reason == "OOMKilling")][0].count') == 1 ]]
+	else
+		wait_phase child-oom Failed
+		[[ $(get_pod child-oom | jq -r '.status.containerStatuses[0].state.terminated.reason') == OOMKilled ]]
+	fi
+}
+
 @test "a busy loop on a 100m CPU limit: a CPUThrottling event naming the share and the limit" {
 	create_pod "$(cat "$PODS/cpu-throttle.yaml")"
 	wait_for event_seen cpu-throttle CPUThrottling

@@ -551,6 +551,8 @@ START_TEST(test_openapi_contract_reads)
 	static const char *const paths[] = {"/healthz",
 	                                    "/readyz",
 	                                    "/version",
+	                                    "/stats/summary",
+	                                    "/metrics",
 	                                    "/apis/nanolet.io/v1/isolationplans",
 	                                    "/api/v1/pods",
 	                                    "/api/v1/namespaces/{namespace}/pods",
