@@ -130,6 +130,14 @@ metric() {
 		'BEGIN { d = a - b; exit !(d <= 2 && d >= -2 && b > 0) }'
 	awk -v a="$(value container_memory_usage_bytes)" -v b="$(jq .memory.usageBytes <<<"$s")" \
 		'BEGIN { d = a - b; exit !(d < 1048576 && d > -1048576) }'
+	# a container that has ended keeps reporting its last values until its pod is deleted
+	create_pod "$(pod_yaml ended 'timeout 1 sh -c "while :; do :; done"; exit 3' Never)"
+	wait_phase ended Failed
+	ended=$(summary | jq -c '.pods[] | select(.podRef.name == "ended") | .containers[0]')
+	echo "$ended"
+	jq -e '.cpu.usageCoreNanoSeconds > 100000000 and .process.count == 0' <<<"$ended"
+	nanolet_curl http://nanolet/metrics |
+		awk '$1 == "container_cpu_usage_seconds_total{namespace=\"default\",pod=\"ended\",container=\"c\"}" && $2 > 0.1 {found = 1} END {exit !found}'
 	# and the cgroup file itself
 	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/stats/isolation?pretty=false")
 	if [[ $(expected_cgroup_driver) == v1 ]]; then
