@@ -4,6 +4,7 @@
  * in the Prometheus text format under cAdvisor's names, plus the daemon's own. Both are one read
  * of the cgroups of whichever driver is in use at the time of the request; nothing is cached but
  * the readings a CPU rate needs. */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -209,73 +210,50 @@ void api_stats_summary(struct nanoletd *d, const struct http_request *req,
 
 /* ---- /metrics ---------------------------------------------------------------------------- */
 
-/* One cAdvisor family: a value of a container's counters. */
+/* One cAdvisor family: a counter of the container's cgroup, in the family's unit. A limit of
+ * "max" is 0, as cAdvisor reports no limit. */
 struct family {
 	const char *name;
 	const char *type;
 	const char *help;
-	double (*value)(const struct cgroup_stats *st);
+	size_t offset; /* into struct cgroup_stats */
+	double scale;
 };
 
-static double cpu_seconds(const struct cgroup_stats *st)
-{
-	return (double)st->cpu_usage_ns / 1e9;
-}
-static double cfs_periods(const struct cgroup_stats *st)
-{
-	return (double)st->cpu_nr_periods;
-}
-static double cfs_throttled(const struct cgroup_stats *st)
-{
-	return (double)st->cpu_nr_throttled;
-}
-static double cfs_throttled_seconds(const struct cgroup_stats *st)
-{
-	return (double)st->cpu_throttled_ns / 1e9;
-}
-static double memory_usage(const struct cgroup_stats *st)
-{
-	return (double)st->memory_usage_bytes;
-}
-static double memory_working_set(const struct cgroup_stats *st)
-{
-	return (double)st->memory_working_set_bytes;
-}
-/* cAdvisor reports no limit as 0 */
-static double memory_limit(const struct cgroup_stats *st)
-{
-	return st->memory_limit_bytes == CGROUP_STAT_MAX ? 0 : (double)st->memory_limit_bytes;
-}
-static double oom_events(const struct cgroup_stats *st)
-{
-	return (double)st->memory_oom_kill;
-}
-static double processes(const struct cgroup_stats *st)
-{
-	return (double)st->pids_current;
-}
+#define FAMILY(name, type, help, field, scale)                                                     \
+	{                                                                                          \
+		name, type, help, offsetof(struct cgroup_stats, field), scale                      \
+	}
 
 static const struct family families[] = {
-        {"container_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed in seconds.",
-         cpu_seconds},
-        {"container_cpu_cfs_periods_total", "counter",
-         "Number of elapsed enforcement period intervals.", cfs_periods},
-        {"container_cpu_cfs_throttled_periods_total", "counter",
-         "Number of throttled period intervals.", cfs_throttled},
-        {"container_cpu_cfs_throttled_seconds_total", "counter",
-         "Total time duration the container has been throttled.", cfs_throttled_seconds},
-        {"container_memory_usage_bytes", "gauge",
-         "Current memory usage in bytes, including all memory regardless of when it was accessed.",
-         memory_usage},
-        {"container_memory_working_set_bytes", "gauge", "Current working set in bytes.",
-         memory_working_set},
-        {"container_spec_memory_limit_bytes", "gauge", "Memory limit for the container.",
-         memory_limit},
-        {"container_oom_events_total", "counter",
-         "Count of out of memory events observed for the container.", oom_events},
-        {"container_processes", "gauge", "Number of processes running inside the container.",
-         processes},
+        FAMILY("container_cpu_usage_seconds_total", "counter",
+               "Cumulative cpu time consumed in seconds.", cpu_usage_ns, 1e-9),
+        FAMILY("container_cpu_cfs_periods_total", "counter",
+               "Number of elapsed enforcement period intervals.", cpu_nr_periods, 1),
+        FAMILY("container_cpu_cfs_throttled_periods_total", "counter",
+               "Number of throttled period intervals.", cpu_nr_throttled, 1),
+        FAMILY("container_cpu_cfs_throttled_seconds_total", "counter",
+               "Total time duration the container has been throttled.", cpu_throttled_ns, 1e-9),
+        FAMILY("container_memory_usage_bytes", "gauge",
+               "Current memory usage in bytes, including all memory regardless of when it was "
+               "accessed.",
+               memory_usage_bytes, 1),
+        FAMILY("container_memory_working_set_bytes", "gauge", "Current working set in bytes.",
+               memory_working_set_bytes, 1),
+        FAMILY("container_spec_memory_limit_bytes", "gauge", "Memory limit for the container.",
+               memory_limit_bytes, 1),
+        FAMILY("container_oom_events_total", "counter",
+               "Count of out of memory events observed for the container.", memory_oom_kill, 1),
+        FAMILY("container_processes", "gauge", "Number of processes running inside the container.",
+               pids_current, 1),
 };
+
+static double family_value(const struct family *f, const struct cgroup_stats *st)
+{
+	uint64_t v = *(const uint64_t *)((const char *)st + f->offset);
+
+	return v == CGROUP_STAT_MAX ? 0 : (double)v * f->scale;
+}
 
 static void count_line(const char *method, unsigned code, uint64_t n, void *userdata)
 {
@@ -300,7 +278,7 @@ static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats
 
 				if (c->have)
 					prom_sample(p, families[f].name, labels,
-					            families[f].value(&c->cgroup));
+					            family_value(&families[f], &c->cgroup));
 			}
 	}
 

@@ -7,40 +7,14 @@
 # relist (every 1 s), nanolet as soon as the shim's exit record arrives.
 #
 # The watching and polling is tests/bench/oom_latency.c (a shell's curl costs tens of ms here),
-# looking every 100 us. A benchmark, not a test: it asserts nothing about speed. Run as root from the repository root:
-#   sudo tests/bench/oom.sh 20
+# looking every 100 us. A benchmark, not a test: it asserts nothing about speed. Run as root
+# from the repository root: sudo tests/bench/oom.sh 20
 set -euo pipefail
 
 RUNS=${1:-20}
-BUILD=${NANOLET_BUILD:-build}
-TMP=$(mktemp -d /tmp/nanolet-bench.XXXXXX)
-SOCK=$TMP/nanolet.sock
-DAEMON_PID=
-
-cleanup() {
-	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		for name in $(curl -s --unix-socket "$SOCK" 'http://n/api/v1/pods?pretty=false' | jq -r '.items[].metadata.name'); do
-			curl -s --max-time 30 --unix-socket "$SOCK" -X DELETE \
-				"http://n/api/v1/namespaces/default/pods/$name?gracePeriodSeconds=0" >/dev/null
-		done
-		kill "$DAEMON_PID"
-		wait "$DAEMON_PID" || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-api() {
-	curl -s --max-time 10 --unix-socket "$SOCK" "$@"
-}
-
-"$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
-	--log-dir "$TMP/log" --log-level warning 2>"$TMP/daemon.log" &
-DAEMON_PID=$!
-for _ in $(seq 100); do
-	[[ $(api http://n/healthz 2>/dev/null) == ok ]] && break
-	sleep 0.1
-done
+# shellcheck source=tests/bench/bench.bash
+source "$(dirname "$0")/bench.bash"
+bench_start_daemon
 
 # the counter file of the pod's container, from its live cgroup directories
 counter_file() {

@@ -10,35 +10,14 @@
 set -euo pipefail
 
 N=${1:-50}
-BUILD=${NANOLET_BUILD:-build}
-TMP=$(mktemp -d /tmp/nanolet-bench.XXXXXX)
-SOCK=$TMP/nanolet.sock
-DAEMON_PID=
-
-cleanup() {
-	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-		for name in $(curl -s --unix-socket "$SOCK" 'http://n/api/v1/pods?pretty=false' | jq -r '.items[].metadata.name'); do
-			curl -s --max-time 30 --unix-socket "$SOCK" -X DELETE \
-				"http://n/api/v1/namespaces/default/pods/$name?gracePeriodSeconds=0" >/dev/null
-		done
-		kill "$DAEMON_PID"
-		wait "$DAEMON_PID" || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/bench.bash
+source "$(dirname "$0")/bench.bash"
 
 pss_kib() {
 	awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"
 }
 
-"$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
-	--log-dir "$TMP/log" --max-pods "$((N + 10))" --log-level warning 2>"$TMP/daemon.log" &
-DAEMON_PID=$!
-for _ in $(seq 100); do
-	[[ $(curl -s --unix-socket "$SOCK" http://n/healthz 2>/dev/null) == ok ]] && break
-	sleep 0.1
-done
+bench_start_daemon --max-pods "$((N + 10))"
 idle_pss=$(pss_kib "$DAEMON_PID")
 
 : >"$TMP/latencies"

@@ -1,0 +1,38 @@
+# tests/bench/bench.bash: what every benchmark does around its measuring — a nanoletd of its own
+# in a temporary directory, and on exit (passed or not) every pod deleted, the daemon stopped
+# and the directory removed. Source it, then call bench_start_daemon [FLAGS...].
+
+BUILD=${NANOLET_BUILD:-build}
+TMP=$(mktemp -d /tmp/nanolet-bench.XXXXXX)
+SOCK=$TMP/nanolet.sock
+DAEMON_PID=
+
+bench_cleanup() {
+	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		for name in $(curl -s --unix-socket "$SOCK" 'http://n/api/v1/pods?pretty=false' | jq -r '.items[].metadata.name'); do
+			curl -s --max-time 30 --unix-socket "$SOCK" -X DELETE \
+				"http://n/api/v1/namespaces/default/pods/$name?gracePeriodSeconds=0" >/dev/null
+		done
+		kill "$DAEMON_PID"
+		wait "$DAEMON_PID" || true
+	fi
+	rm -rf "$TMP"
+}
+trap bench_cleanup EXIT
+
+api() {
+	curl -s --max-time 10 --unix-socket "$SOCK" "$@"
+}
+
+bench_start_daemon() {
+	"$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
+		--log-dir "$TMP/log" --log-level warning "$@" 2>"$TMP/daemon.log" &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do
+		[[ $(api http://n/healthz 2>/dev/null) == ok ]] && return 0
+		sleep 0.1
+	done
+	echo "nanoletd did not start:" >&2
+	cat "$TMP/daemon.log" >&2
+	return 1
+}
