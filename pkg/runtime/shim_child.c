@@ -6,8 +6,11 @@
  *      (so its root is the container's own cgroup), stdio onto the pipes
  *   2. make every mount private; clone the trees of bind sources (open_tree) while the host's
  *      paths are still reachable
- *   3. root: the host's (nothing to do) or a directory: bind it onto itself, pivot_root, lazily
- *      detach the old root; then a tmpfs /dev with the host's device nodes, /sys, /proc
+ *   3. root: a directory: bind it onto itself, pivot_root, lazily detach the old root; then a
+ *      tmpfs /dev with the host's device nodes, /sys, /proc. The host's root: a tmpfs holding a
+ *      recursive bind of each of the host's top-level entries (and its top-level symlinks),
+ *      pivoted into the same way, so that a mount point the host lacks is made in the tmpfs
+ *      and never on the host
  *   4. the plan's mounts in order (move_mount puts each cloned tree in place, so a destination
  *      resolves inside the new root and a symlink there cannot reach the host's files)
  *   5. setgroups, setresgid, setresuid, no_new_privs, chdir, execvpe
@@ -15,8 +18,10 @@
  *
  * It runs in a fork-like clone3 child of a single-threaded process (the shim has no threads),
  * so libc and ASan are in a consistent state; it must never return into the shim's loop, and
- * never touch a file of the host but mount points that are missing on a host root.
+ * never write to the host's files: a mount point missing inside one of the host's directories
+ * is refused, not made.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -25,6 +30,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -41,6 +47,7 @@ struct child {
 	int *trees; /* per plan mount: a cloned tree for bind mounts, else -1 */
 	int device_trees[ELEMENTSOF(devices)];
 	int hostname_tree, hosts_tree, sys_tree, proc_tree;
+	char **host_entries; /* the host's root: the top-level names bound from the host */
 };
 
 static _Noreturn __attribute__((format(printf, 3, 4))) void die(const struct child *ch, int errnum,
@@ -103,6 +110,17 @@ static unsigned long mount_flags(char *const *options, char *data, size_t size)
 	return flags;
 }
 
+/* Whether path lies in one of the host's directories bound into a host root. */
+static bool on_host(const struct child *ch, const char *path)
+{
+	char first[NAME_MAX + 1];
+
+	while (*path == '/')
+		path++;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(path, "/"), path);
+	return ch->host_entries && strv_contains(ch->host_entries, first);
+}
+
 /* A mount point for a tree: a directory, or an empty file when the source is a file. */
 static void mount_point(const struct child *ch, const char *path, bool file)
 {
@@ -112,6 +130,11 @@ static void mount_point(const struct child *ch, const char *path, bool file)
 
 	if (stat(path, &st) == 0)
 		return;
+	if (on_host(ch, path))
+		die(ch, ENOENT,
+		    "mount point %s does not exist on the node, and nanolet makes nothing in the "
+		    "node's directories: mount at a path the node has, or at a new top-level path",
+		    path);
 	if (!file) {
 		r = mkdir_p(path, 0755);
 		if (r < 0)
@@ -274,9 +297,84 @@ static void special_mounts(const struct child *ch)
 		attach(ch, ch->proc_tree, "/proc");
 }
 
-/* Step 3 for the host's root: it stays, but sysfs shows the net namespace of whoever mounted
- * it, so a pod with a network of its own gets a fresh, read-only sysfs (only its lo under
- * /sys/class/net), with the host's cgroup mounts carried over read-only. */
+/* Step 3 for the host's root: a tmpfs root on <run dir>/root (the shim's; each container mounts
+ * its own tmpfs there in its own mount namespace) with every top-level
+ * entry of the host's root bound in recursively, symlinks (/bin -> usr/bin) copied. */
+static void host_root(struct child *ch)
+{
+	char root[PATH_MAX], target[PATH_MAX];
+	int rootfd, tree;
+	DIR *dir;
+	struct dirent *d;
+
+	snprintf(root, sizeof(root), "%s/root", ch->a->config->run_dir);
+	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m,uid=0,gid=0") < 0)
+		die(ch, errno, "mount the root's tmpfs on %s: %m", root);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = opendir("/");
+	if (rootfd < 0 || !dir)
+		die(ch, errno, "open %s: %m", rootfd < 0 ? root : "/");
+	/* In a user namespace the child keeps the host's uid 0 until it execs, which the tmpfs
+	 * (the namespace's) cannot record: from here files are made as the namespace's 0, and
+	 * everything goes through the tmpfs's fd (that uid may not search the run dir's parents).
+	 * Outside one, this changes nothing. */
+	setfsuid(0);
+	setfsgid(0);
+	while ((d = readdir(dir))) {
+		const char *name = d->d_name;
+		struct stat st;
+		ssize_t n;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(dirfd(dir), name, target, sizeof(target) - 1);
+			if (n < 0)
+				die(ch, errno, "readlink /%s: %m", name);
+			target[n] = '\0';
+			if (symlinkat(target, rootfd, name) < 0)
+				die(ch, errno, "symlink /%s: %m", name);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode) ? mkdirat(rootfd, name, 0755) < 0
+		                        : mknodat(rootfd, name, S_IFREG | 0644, 0) < 0)
+			die(ch, errno, "mount point /%s: %m", name);
+		snprintf(target, sizeof(target), "/%s", name);
+		tree = clone_tree(target, false, false);
+		if (tree < 0 || move_mount(tree, "", rootfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die(ch, errno, "bind %s: %m", target);
+		close(tree);
+		if (strv_pushf(&ch->host_entries, "%s", name) < 0)
+			die(ch, ENOMEM, "out of memory");
+	}
+	closedir(dir);
+	/* the tmpfs is a mount point already, as pivot_root wants */
+	if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		die(ch, errno, "pivot_root %s: %m", root);
+	if (umount2(".", MNT_DETACH) < 0)
+		die(ch, errno, "detach the old root: %m");
+	if (chdir("/") < 0)
+		die(ch, errno, "chdir /: %m");
+	close(rootfd);
+}
+
+/* readOnlyRootFilesystem on the host's root: every bound host directory, whole. */
+static void host_root_read_only(const struct child *ch)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	char path[PATH_MAX];
+
+	for (char **e = ch->host_entries; e && *e; e++) {
+		snprintf(path, sizeof(path), "/%s", *e);
+		if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			die(ch, errno, "read-only %s: %m", path);
+	}
+}
+
+/* Then /sys: sysfs shows the net namespace of whoever mounted it, so a pod with a network of its
+ * own gets a fresh, read-only sysfs (only its lo under /sys/class/net), with the host's cgroup
+ * mounts carried over read-only. */
 static void host_root_sys(const struct child *ch)
 {
 	int cgroup_tree;
@@ -376,7 +474,10 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 		pivot_root_to(&ch, ch.c->root.path);
 		special_mounts(&ch);
 	} else {
+		host_root(&ch);
 		host_root_sys(&ch);
+		if (ch.c->root.read_only)
+			host_root_read_only(&ch);
 	}
 	plan_mounts(&ch);
 	credentials_and_exec(&ch);

@@ -119,6 +119,7 @@ static int setup_socket(struct loop *l, struct nano_err *err)
 static int setup(struct loop *l, struct nano_err *err)
 {
 	_cleanup_free_ char *exits = strdupf("%s/exits", l->config->run_dir);
+	_cleanup_free_ char *root = strdupf("%s/root", l->config->run_dir);
 	char self[32] = "";
 	sigset_t mask;
 	int r;
@@ -140,10 +141,13 @@ static int setup(struct loop *l, struct nano_err *err)
 	r = setup_names(l, err);
 	if (r < 0)
 		return r;
-	if (!exits)
+	if (!exits || !root)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	if (mkdir(exits, 0700) < 0 && errno != EEXIST)
 		return nano_err_set(err, errno, "mkdir %s: %m", exits);
+	/* where a container on the host's root mounts its own root tmpfs (shim_child.c) */
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
+		return nano_err_set(err, errno, "mkdir %s: %m", root);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

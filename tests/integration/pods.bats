@@ -345,6 +345,39 @@ EOF
 	[[ $(get_pod nodir | jq -r '.status.containerStatuses[0].state.terminated.message') == *absent* ]]
 }
 
+@test "the host's root: a missing mount point is made in the container's own root, never on the node; one inside a node directory is refused; readOnlyRootFilesystem covers the node's directories" {
+	top=/nanolet-test-$$-$RANDOM
+	nested=/var/lib/nanolet-test-$$-$RANDOM
+	[[ ! -e $top && ! -e $nested ]]
+	create_pod "$(
+		cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hostroot}
+spec:
+  restartPolicy: Never
+  volumes: [{name: d, emptyDir: {}}]
+  containers:
+  - name: c
+    image: host
+    command: [sh, -c, 'echo hi > $top/f && cat $top/f; test -d /usr/bin && echo usr; touch /var/tmp/nanolet-ro-\$\$ 2>/dev/null || echo read-only']
+    volumeMounts: [{name: d, mountPath: $top}]
+    securityContext: {readOnlyRootFilesystem: true}
+EOF
+	)"
+	wait_phase hostroot Succeeded
+	pod_log hostroot
+	[[ $(pod_log hostroot) == $'hi\nusr\nread-only' ]]
+	[[ ! -e $top ]]
+	create_pod "$(pod_yaml nested 'true' Never | sed "s|^  containers:|  volumes: [{name: d, emptyDir: {}}]\n  containers:|; s|command: \[sh|volumeMounts: [{name: d, mountPath: $nested}]\n    command: [sh|")"
+	wait_phase nested Failed
+	t=$(get_pod nested | jq -c '.status.containerStatuses[0].state.terminated')
+	echo "$t"
+	[[ $(jq -r .reason <<<"$t") == StartError ]]
+	[[ $(jq -r .message <<<"$t") == "mount point $nested does not exist on the node"* ]]
+	[[ ! -e $nested ]]
+}
+
 @test "the kernel's OOM killer: OOMKilled 137 with the limit in the message and an OOMKilling event; lastState after a restart" {
 	oom_pod() {
 		cat <<EOF
