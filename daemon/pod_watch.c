@@ -93,16 +93,19 @@ static void oom_report(struct pod *pod, size_t i, uint64_t kills, pid_t pid)
 	          message ? message : "the kernel OOM killer ended a process");
 }
 
-/* A notice came: true once the kill it announced is counted (and reported). */
+/* A notice came: true once the kill it announced is counted (and reported). v2 notices every
+ * change of memory.events (high, max, oom, oom_kill): one small file is read for each. */
 static bool oom_check(struct pod *pod, size_t i)
 {
-	struct cgroup_stats st;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	uint64_t kills;
 
-	if (container_stats(pod, i, &st) < 0)
+	if (cgroup_driver_oom_kills(pod->pods->cgroup, pod_container_cgroup(pod, i), &kills, &err) <
+	    0)
 		return true; /* the cgroup is gone: nothing to wait for */
-	if (st.memory_oom_kill <= pod->counters[i].oom_reported)
+	if (kills <= pod->counters[i].oom_reported)
 		return false;
-	oom_report(pod, i, st.memory_oom_kill, 0);
+	oom_report(pod, i, kills, 0);
 	return true;
 }
 

@@ -179,3 +179,8 @@ struct cgroup_stats {
 
 int cgroup_driver_stats(const struct cgroup_driver *driver, const char *rel,
                         struct cgroup_stats *out, struct nano_err *err);
+
+/* memory_oom_kill alone, one file read: what an OOM notice is checked against. A missing
+ * cgroup is an error (-ENOENT). */
+int cgroup_driver_oom_kills(const struct cgroup_driver *driver, const char *rel, uint64_t *out,
+                            struct nano_err *err);

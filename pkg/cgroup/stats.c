@@ -145,3 +145,29 @@ int cgroup_driver_stats(const struct cgroup_driver *d, const char *rel, struct c
 	                : 0;
 	return 0;
 }
+
+int cgroup_driver_oom_kills(const struct cgroup_driver *d, const char *rel, uint64_t *out,
+                            struct nano_err *err)
+{
+	const struct stat_row *rows = d->kind == PLAN_CGROUP_V2 ? v2_rows : v1_rows;
+	size_t n = d->kind == PLAN_CGROUP_V2 ? ELEMENTSOF(v2_rows) : ELEMENTSOF(v1_rows);
+	struct cgroup_stats st = {0};
+	_cleanup_free_ char *dir = NULL, *text = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].offset != offsetof(struct cgroup_stats, memory_oom_kill))
+			continue;
+		r = cgroup_driver_dir(d, rows[i].controller, rel, &dir);
+		if (r < 0)
+			return nano_err_set(err, -r, "cgroup '%s': %s", rel, strerror(-r));
+		r = cgroupfs_read(dir, rows[i].file, &text);
+		if (r < 0)
+			return nano_err_set(err, -r, "read %s/%s: %s", dir, rows[i].file,
+			                    strerror(-r));
+		r = read_row(dir, text, &rows[i], &st, err);
+		*out = st.memory_oom_kill;
+		return r;
+	}
+	return nano_err_set(err, ENOSYS, "no OOM counter");
+}

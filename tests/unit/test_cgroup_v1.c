@@ -373,6 +373,7 @@ START_TEST(test_place_stats_kill)
 	_cleanup_free_ char *proc_path = NULL, *proc_text = NULL;
 	struct nano_err err = {0};
 	struct cgroup_stats st;
+	uint64_t kills;
 	const char *pod = "burstable/pod1234", *app = "burstable/pod1234/app";
 	int go, r;
 	pid_t pid;
@@ -419,6 +420,9 @@ START_TEST(test_place_stats_kill)
 	ck_assert_uint_eq(st.pids_current, 1);
 	ck_assert_uint_eq(st.pids_max, 64);
 	ck_assert_uint_eq(st.memory_oom_kill, 0);
+	kills = 1;
+	ck_assert_msg(cgroup_driver_oom_kills(d, app, &kills, &err) == 0, "%s", err.message);
+	ck_assert_uint_eq(kills, 0);
 
 	ck_assert_int_eq(cgroup_driver_populated(d, pod, &err), 1);
 	/* The pod, not the leaf: a kill takes the whole subtree. */

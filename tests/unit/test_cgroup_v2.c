@@ -687,6 +687,7 @@ START_TEST(test_stats)
 	_cleanup_cgroup_driver_ struct cgroup_driver *d = open_ok(&f);
 	_cleanup_free_ char *dir = NULL;
 	struct cgroup_stats st;
+	uint64_t kills;
 
 	ck_assert_int_eq(cgroup_driver_create(d, "pod1/app", CGROUP_NODE_LEAF, &err), 0);
 	ck_assert_int_eq(cgroup_driver_dir(d, "cpu", "pod1/app", &dir), 0);
@@ -717,6 +718,11 @@ START_TEST(test_stats)
 	ck_assert_uint_eq(st.pids_current, 3);
 	ck_assert(st.pids_max == CGROUP_STAT_MAX);
 	ck_assert_uint_eq(st.pids_max_events, 5);
+	/* an OOM notice reads the one counter */
+	ck_assert_msg(cgroup_driver_oom_kills(d, "pod1/app", &kills, &err) == 0, "%s", err.message);
+	ck_assert_uint_eq(kills, 1);
+	ck_assert_int_eq(cgroup_driver_oom_kills(d, "gone", &kills, &err), -ENOENT);
+	nano_err_clear(&err);
 
 	/* Usage below inactive_file: a working set of 0, not a wrapped-around number. */
 	put(dir, "memory.current", "100\n");
