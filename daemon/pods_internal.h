@@ -1,4 +1,5 @@
-/* daemon/pods_internal.h: private to pods.c, pod_setup.c and pod_run.c. */
+/* daemon/pods_internal.h: private to pods.c, pod_setup.c, pod_run.c, pod_watch.c and
+ * pod_restore.c. */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -44,6 +45,7 @@ struct pod {
 	uint32_t userns_base; /* first host id of the pod's user namespace, 0 without one */
 
 	pid_t shim_pid;
+	uint64_t shim_start_time; /* /proc/<pid>/stat field 22: with the pid, the shim's identity */
 	int shim_pidfd;
 	sd_event_source *shim_source;
 	int exits_fd; /* inotify on exits/ */
@@ -54,6 +56,8 @@ struct pod {
 	        *cpu; /* per container: the CPU counters at its window start (pod_watch.c) */
 	uint64_t pids_max_events; /* the pod cgroup's pids.events max, last seen */
 
+	bool creating; /* the POST has not been answered: a restart finds it half made, removes it
+	                */
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
 	sd_event_source *grace_timer;
@@ -75,7 +79,20 @@ struct pods {
 	sd_event_source *sample_timer;
 };
 
-/* pod_setup.c: what the pod has on the node before its shim starts, and its removal. */
+/* pods.c: a pod object; uid NULL for a new one, else the stored one's (object then the stored
+ * Pod, borrowed). On failure *out may hold a half-made pod for pod_free. */
+int pod_new(struct pods *pods, struct spec_pod *spec, const char *uid, json_t *object,
+            struct pod **out, struct nano_err *err);
+struct pod *pod_free(struct pod *pod);
+int pods_cgroup_ready(struct pods *pods, struct nano_err *err);
+
+/* Test-only: when the environment variable NANOLET_CRASH_AT names this point, the daemon
+ * SIGKILLs itself there, so that the crash tests hit each moment deterministically. */
+void pod_crash_point(const char *name);
+
+/* pod_setup.c: what the pod has on the node before its shim starts, and its removal. Setting
+ * up again over what is there is fine (a new shim for a pod whose shim died, or after a
+ * reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
 int pod_setup(struct pod *pod, struct nano_err *err);
 void pod_teardown(struct pod *pod);
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
@@ -84,6 +101,20 @@ char *pod_prepare_mounts(const struct pod *pod, size_t container);
 
 /* pod_run.c: the running pod. */
 int pod_start(struct pod *pod, struct nano_err *err);
+/* A container id as the CRI shows them: 64 hex digits. */
+void pod_container_id(char out[65]);
+/* The per-container arrays a running pod needs (restart timers, OOM and CPU baselines). */
+int pod_run_alloc(struct pod *pod, struct nano_err *err);
+/* Follows pod->shim_pid: a pidfd (its end is the shim's death) and inotify on exits/. With a
+ * recorded shim_start_time the process must still have it (the pid may have been reused):
+ * -ESRCH otherwise. Records the start time of a new shim. */
+int pod_watch_shim(struct pod *pod, struct nano_err *err);
+/* Reads the exit records of running containers' current runs. */
+void pod_scan_exits(struct pod *pod);
+/* The shim is gone: its running containers end ContainerStatusUnknown (message NULL: the
+ * kubelet's words) and whatever is left in the pod's cgroups is killed; the restart policy
+ * then brings a new shim (pod_schedule). */
+void pod_sandbox_lost(struct pod *pod, const char *message);
 void pod_schedule(struct pod *pod, size_t container);
 void pod_stop_containers(struct pod *pod, int signal);
 /* A deleted pod whose containers have all ended: asks its shim to go (its exit then ends the
@@ -96,6 +127,19 @@ void pod_notify_watches(struct pod *pod, size_t container);
 /* A run starts: its OOM-kill count and its first CPU window begin (one read of its cgroup). */
 void pod_watch_start(struct pod *pod, size_t container);
 int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
+
+/* pod_restore.c: the daemon's record of a pod beside its status (shim identity, supervisor
+ * state, creating mark), and what a start does with the store: re-adopt every pod, remove half
+ * made ones, sweep what belongs to no pod. NULL on ENOMEM. */
+json_t *pod_runtime_json(const struct pod *pod);
+/* /proc/<pid>/stat field 22 (starttime, clock ticks since boot); 0 when the process is gone. */
+uint64_t pod_proc_start_time(pid_t pid);
+
+/* At start (pods_open): loads every stored pod, removes the ones still marked creating,
+ * re-adopts the others' shims or, where a shim is gone (or the node rebooted), ends their
+ * containers and lets the restart policy decide; resumes deletes; cleans up cgroups, shims,
+ * mounts and directories that belong to no pod; records the node's Starting event. */
+int pods_restore(struct pods *pods, struct nano_err *err);
 
 /* pods.c: the last step of a delete, once the shim is gone. */
 void pod_finish_delete(struct pod *pod);
