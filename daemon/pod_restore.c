@@ -236,12 +236,14 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 			                               : NULL);
 		}
 	}
+	/* exits recorded while we were down, before the inotify watch began: a delete waits for
+	 * them too */
+	pod_scan_exits(pod);
 	if (row->deleting) {
 		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
 		pod_delete(pod, grace > 0 ? grace : 0, NULL); /* may end it and free the pod */
 		return true;
 	}
-	pod_scan_exits(pod);
 	for (size_t i = 0; i < pod->sup->n_containers; i++)
 		pod_schedule(pod, i);
 	pod_persist(pod);

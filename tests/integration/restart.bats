@@ -309,6 +309,22 @@ EOF
 	done
 }
 
+@test "a delete under way whose container ended while the daemon was down completes after the restart" {
+	create_pod "$(pod_yaml ended 'sleep 1000')"
+	wait_phase ended Running
+	pids=$(container_pids ended)
+	crash_daemon
+	NANOLET_CRASH_AT=delete-requested restart_daemon
+	call DELETE '/api/v1/namespaces/default/pods/ended?gracePeriodSeconds=30' || true
+	daemon_died delete-requested
+	# the container ends (its exit is recorded) before any daemon watches again
+	kill -KILL $pids
+	wait_for exit_record "$(ls "$TEST_TMP/run/pods")" c.0.json
+	restart_daemon
+	wait_for eval '[[ $(get_pod ended | jq -r .code) == 404 ]]'
+	assert_nothing_left
+}
+
 @test "orphans: a cgroup, shim, tmpfs and directories of a pod without a record are removed at start, each named in the log" {
 	create_pod "$(
 		cat <<'EOF'
