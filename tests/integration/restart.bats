@@ -373,3 +373,34 @@ EOF
 	[[ $(node_event_count Rebooted) == 1 ]]
 	[[ $(db "SELECT value FROM meta WHERE key = 'boot_id'") == "$(cat /proc/sys/kernel/random/boot_id)" ]]
 }
+
+@test "state directory full: a create answers 507 with a Status, reads go on, creates work again once there is room" {
+	stop_daemon
+	mkdir "$TEST_TMP/small"
+	mount -t tmpfs -o size=4m tmpfs "$TEST_TMP/small"
+	start_daemon "${DAEMON_ARGS[@]}" --state-dir "$TEST_TMP/small"
+	create_pod "$(pod_yaml first 'sleep 1000')"
+	wait_phase first Running
+	dd if=/dev/zero of="$TEST_TMP/small/filler" bs=64k 2>/dev/null || true
+	call POST /api/v1/namespaces/default/pods --data-binary "$(pod_yaml second 'sleep 1000')"
+	echo "$code $body"
+	[[ $code == 507 ]]
+	[[ $(jq -r .kind <<<"$body") == Status ]]
+	[[ $(jq -r .reason <<<"$body") == InsufficientStorage ]]
+	[[ $(jq -r .message <<<"$body") == *full* ]]
+	# nothing of the refused pod was made
+	[[ $(ls "$TEST_TMP/run/pods" | wc -l) == 1 ]]
+	# reads go on
+	phase_is first Running
+	call GET /api/v1/namespaces/default/pods
+	[[ $code == 200 ]]
+	healthy
+	rm "$TEST_TMP/small/filler"
+	create_pod "$(pod_yaml second 'sleep 1000')"
+	wait_phase second Running
+	# and what was written survives a crash
+	crash_daemon
+	start_daemon "${DAEMON_ARGS[@]}" --state-dir "$TEST_TMP/small"
+	phase_is first Running
+	phase_is second Running
+}
