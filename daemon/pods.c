@@ -444,6 +444,14 @@ static int on_grace_over(sd_event_source *source, uint64_t usec, void *userdata)
 	return 0;
 }
 
+int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
+{
+	if (grace < 0)
+		grace = pod->spec->termination_grace_period_seconds;
+	return store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
+	                               grace, err);
+}
+
 void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
@@ -457,8 +465,7 @@ void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 		pod->waiters = w;
 		pod->waiters[pod->n_waiters++] = waiter;
 	}
-	if (store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
-	                            grace, &err) < 0)
+	if (pod_delete_record(pod, grace, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	sd_event_now(pod->pods->daemon->event, CLOCK_MONOTONIC, &deadline);
 	deadline += (uint64_t)grace * 1000000;

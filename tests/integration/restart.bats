@@ -390,6 +390,10 @@ EOF
 	[[ $(jq -r .message <<<"$body") == *full* ]]
 	# nothing of the refused pod was made
 	[[ $(ls "$TEST_TMP/run/pods" | wc -l) == 1 ]]
+	# a delete the store cannot record is refused too (a restart would bring the pod back)
+	call DELETE '/api/v1/namespaces/default/pods/first?gracePeriodSeconds=0'
+	echo "$code $body"
+	[[ $code == 507 && $(jq -r .reason <<<"$body") == InsufficientStorage ]]
 	# reads go on
 	phase_is first Running
 	call GET /api/v1/namespaces/default/pods
