@@ -175,6 +175,28 @@ static void restore_runtime(struct pod *pod, const json_t *runtime)
 		         pod->spec->namespace, pod->spec->name);
 }
 
+/* The counters pod_watch.c samples begin again now: a restart must not report throttling or
+ * refused forks that the old daemon saw already (only OOM baselines are kept in the record:
+ * an OOM kill ends a run, and must be told however long we were down). */
+static void restore_baselines(struct pod *pod)
+{
+	struct cgroup_driver *cg = pod->pods->cgroup;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct cgroup_stats st = {0};
+	uint64_t refused = 0;
+
+	if (cgroup_driver_stats(cg, pod->cgroup, &st, &err) >= 0)
+		refused = st.pids_max_events;
+	for (size_t i = 0; i < pod->plan->n_containers; i++) {
+		st = (struct cgroup_stats){0};
+		if (cgroup_driver_stats(cg, pod_container_cgroup(pod, i), &st, &err) < 0)
+			continue;
+		pod->cpu[i] = (struct pod_cpu_sample){st.cpu_nr_periods, st.cpu_nr_throttled};
+		refused += st.pids_max_events;
+	}
+	pod->pids_max_events = refused;
+}
+
 /* Returns whether the pod is kept (its uid then belongs to a record). */
 static bool restore_pod(struct pods *pods, const struct store_pod *row, bool rebooted)
 {
@@ -244,6 +266,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 		pod_delete(pod, grace > 0 ? grace : 0, NULL); /* may end it and free the pod */
 		return true;
 	}
+	restore_baselines(pod);
 	for (size_t i = 0; i < pod->sup->n_containers; i++)
 		pod_schedule(pod, i);
 	pod_persist(pod);

@@ -187,6 +187,33 @@ EOF
 	phase_is hog Failed
 }
 
+@test "refused forks seen before a crash are not reported again after it" {
+	create_pod "$(
+		cat <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: forks
+  annotations: {nanolet.io/pids-limit: "8"}
+spec:
+  restartPolicy: Never # one run: no new refusals after it
+  containers:
+  - name: c
+    image: host
+    command: ["/bin/sh", "-c", "for i in $(seq 1 20); do sleep 1000 & done; sleep 1000"]
+EOF
+	)"
+	wait_for event_seen forks PidsLimitReached
+	wait_phase forks Failed
+	sleep 1.5 # one more sampling window: the count settles
+	count() { events_of forks | jq '[.items[] | select(.reason == "PidsLimitReached") | .count] | add'; }
+	before=$(count)
+	crash_daemon
+	restart_daemon
+	sleep 2.5 # two sampling windows after the restart
+	[[ $(count) == "$before" ]]
+}
+
 @test "a shim killed while the daemon is down: Never ends ContainerStatusUnknown 137, Always gets a new shim" {
 	create_pod "$(pod_yaml never 'sleep 1000' Never)"
 	create_pod "$(pod_yaml always 'sleep 1000' Always)"
