@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # 50 SIGKILLs of nanoletd at random moments under a steady stream of creates and deletes: after
 # the last restart the pod list, the cgroup tree, the run directory and the process table agree.
+# Every fourth cycle a start is killed too, within its first 100 ms (while it restores).
 # Bounded: each cycle lasts well under two seconds. Run it under the cgroup lock (a start sweeps
 # nanolet's cgroup root of pods it has no record of).
 
@@ -77,6 +78,15 @@ settled() {
 		kill -KILL "$DAEMON_PID"
 		wait_gone "$DAEMON_PID"
 		wait # the clients, which see the connection close
+		if ((cycle % 4 == 0)); then
+			# now and then a start dies too, while it restores, removes or sweeps
+			# shellcheck disable=SC2046
+			"$NANOLETD" --socket "$SOCK" $(daemon_dir_flags) >>"$TEST_TMP/daemon.log" 2>&1 3>&- &
+			track_pid $!
+			sleep "0.0$((RANDOM % 10))"
+			kill -KILL $! 2>/dev/null || true
+			wait_gone $!
+		fi
 		start_daemon --crashloop-backoff-initial 1
 	done
 	echo "# $CYCLES cycles in $((SECONDS - start)) s" >&3
