@@ -42,6 +42,16 @@ json_t *pod_runtime_json(const struct pod *pod)
 	                 sup_pod_state_json(pod->sup));
 }
 
+int pod_save(struct pod *pod, struct nano_err *err)
+{
+	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
+	_cleanup_json_ json_t *runtime = pod_runtime_json(pod);
+
+	if (!status || !runtime)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return store_pod_save(pod->pods->store, pod->uid, status, runtime, err);
+}
+
 uint64_t pod_proc_start_time(pid_t pid)
 {
 	char path[64], buf[1024];

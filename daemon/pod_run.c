@@ -22,13 +22,10 @@ int64_t pods_now(void)
 void pod_persist(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
-	_cleanup_json_ json_t *runtime = pod_runtime_json(pod);
 
-	if (!status || !runtime ||
-	    store_pod_save(pod->pods->store, pod->uid, status, runtime, &err) < 0)
+	if (pod_save(pod, &err) < 0)
 		log_error("pod %s/%s: saving its status: %s", pod->spec->namespace, pod->spec->name,
-		          err.message ? err.message : "out of memory");
+		          err.message);
 }
 
 void pod_notify_watches(struct pod *pod, size_t container)

@@ -413,6 +413,11 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 	r = pod_setup(pod, err);
 	if (r >= 0)
 		r = pod_start(pod, err);
+	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
+	if (r >= 0) {
+		pod->creating = false;
+		r = pod_save(pod, err);
+	}
 	if (r < 0) {
 		/* all or nothing: a pod that cannot start on the node is not kept */
 		log_error("pod %s/%s: %s", spec->namespace, spec->name, err->message);
@@ -423,8 +428,6 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 	}
 	pod->next = pods->list;
 	pods->list = pod;
-	pod->creating = false;
-	pod_persist(pod);
 	pod_crash_point("before-201");
 	*out = pod;
 	return 0;

@@ -56,8 +56,7 @@ struct pod {
 	        *cpu; /* per container: the CPU counters at its window start (pod_watch.c) */
 	uint64_t pids_max_events; /* the pod cgroup's pids.events max, last seen */
 
-	bool creating; /* the POST has not been answered: a restart finds it half made, removes it
-	                */
+	bool creating; /* not answered yet: a restart finds it half made and removes it */
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
 	sd_event_source *grace_timer;
@@ -132,6 +131,8 @@ int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
  * state, creating mark), and what a start does with the store: re-adopt every pod, remove half
  * made ones, sweep what belongs to no pod. NULL on ENOMEM. */
 json_t *pod_runtime_json(const struct pod *pod);
+/* Writes the status and the runtime record (pod_persist logs a failure, this returns it). */
+int pod_save(struct pod *pod, struct nano_err *err);
 /* /proc/<pid>/stat field 22 (starttime, clock ticks since boot); 0 when the process is gone. */
 uint64_t pod_proc_start_time(pid_t pid);
 
