@@ -236,6 +236,9 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 		return;
 	if (grace_period(req, &grace, &err) < 0)
 		return fail(resp, &err, NULL);
+	/* a delete the store cannot record would be undone by the next restart: refuse it */
+	if (pod_delete_record(pod, grace, &err) < 0)
+		return fail(resp, &err, NULL);
 	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
 	pod_delete(pod, grace, http_defer(req));
 }

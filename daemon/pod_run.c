@@ -22,7 +22,6 @@ int64_t pods_now(void)
 void pod_persist(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
 
 	if (!pod->start_observed && pod->sup->phase == SUP_PHASE_RUNNING) {
 		struct timespec now;
@@ -35,9 +34,9 @@ void pod_persist(struct pod *pod)
 		pod->start_observed = true;
 	}
 
-	if (!status || store_pod_update_status(pod->pods->store, pod->uid, status, &err) < 0)
+	if (pod_save(pod, &err) < 0)
 		log_error("pod %s/%s: saving its status: %s", pod->spec->namespace, pod->spec->name,
-		          err.message ? err.message : "out of memory");
+		          err.message);
 }
 
 void pod_notify_watches(struct pod *pod, size_t container)
@@ -60,7 +59,7 @@ void pod_notify_watches(struct pod *pod, size_t container)
 /* ---- starting ------------------------------------------------------------------------------ */
 
 /* A container id as the CRI shows them: 64 hex digits. */
-static void container_id(char out[65])
+void pod_container_id(char out[65])
 {
 	uint8_t b[32] = {0};
 
@@ -110,7 +109,7 @@ static void start_container(struct pod *pod, size_t i)
 
 	if (image_missing(pod, i))
 		return;
-	container_id(id);
+	pod_container_id(id);
 	problem = pod_prepare_mounts(pod, i);
 	if (problem)
 		return start_failed(pod, i, id, problem);
@@ -123,11 +122,33 @@ static void start_container(struct pod *pod, size_t i)
 		return start_failed(pod, i, id, message);
 	if (sscanf(reply, "ok %ld", &pid) != 1)
 		return start_failed(pod, i, id, "the shim's answer made no sense");
+	pod_crash_point("start-before-record");
 	pod_watch_start(pod, i);
 	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
 	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
 	if (sup_container_started(pod->sup, i, id, (pid_t)pid, pods_now(), &pod->pods->sup) < 0)
 		log_error("pod %s: container %s: out of memory", pod->spec->name, pc->name);
+}
+
+/* The kubelet's answer to a sandbox that died: a new one, then the containers the restart
+ * policy brings back. A sandbox that cannot be made fails this container's start (StartError),
+ * and the back-off retries it. */
+static void recreate_sandbox(struct pod *pod, size_t i)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *message = NULL;
+	char id[65];
+
+	if (pod_setup(pod, &err) >= 0 && pod_watch_shim(pod, &err) >= 0) {
+		log_info("pod %s/%s: new shim, pid %d", pod->spec->namespace, pod->spec->name,
+		         (int)pod->shim_pid);
+		sup_pod_sandbox_ready(pod->sup, pods_now());
+		return start_container(pod, i);
+	}
+	pod_container_id(id);
+	message = strdupf("could not make a new sandbox: %s",
+	                  err.message ? err.message : "out of memory");
+	start_failed(pod, i, id, message ? message : "could not make a new sandbox");
 }
 
 struct restart_slot {
@@ -146,7 +167,10 @@ static int on_restart_timer(sd_event_source *source, uint64_t usec, void *userda
 	pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	if (pod->deleting)
 		return 0;
-	start_container(pod, i);
+	if (!pod->shim_source)
+		recreate_sandbox(pod, i);
+	else
+		start_container(pod, i);
 	pod_persist(pod);
 	pod_schedule(pod, i);
 	return 0;
@@ -238,6 +262,7 @@ static void scan_exits(struct pod *pod)
 		                         .finished_at = parse_time(e.finished_at)};
 		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
 		 * the end of a grace period (which leaves the count alone) */
+		pod_crash_point("exit-before-record");
 		if (e.signal == SIGKILL && pod_watch_oom_killed(pod, i, e.pid, &oom_message)) {
 			exit.reason = "OOMKilled";
 			exit.message = oom_message;
@@ -248,6 +273,11 @@ static void scan_exits(struct pod *pod)
 		pod_persist(pod);
 		pod_schedule(pod, i);
 	}
+}
+
+void pod_scan_exits(struct pod *pod)
+{
+	scan_exits(pod);
 }
 
 static int on_exits(sd_event_source *source, int fd, uint32_t revents, void *userdata)
@@ -278,28 +308,76 @@ static int on_shim_exit(sd_event_source *source, int fd, uint32_t revents, void 
 	         (int)pod->shim_pid);
 	pod_event(pod, NULL, "Warning", "SandboxChanged",
 	          "Pod sandbox changed: the shim holding the pod's namespaces died");
-	sup_pod_shim_died(pod->sup, pods_now(), &pod->pods->sup);
-	pod_notify_watches(pod, SIZE_MAX);
-	pod_persist(pod);
+	pod_sandbox_lost(pod, NULL);
 	return 0;
 }
 
-int pod_start(struct pod *pod, struct nano_err *err)
+void pod_sandbox_lost(struct pod *pod, const char *message)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (message)
+		sup_pod_sandbox_lost(pod->sup, message, pods_now(), &pod->pods->sup);
+	else
+		sup_pod_shim_died(pod->sup, pods_now(), &pod->pods->sup);
+	/* its containers must not run on beside the next sandbox's (without the shim as their
+	 * reaper they would otherwise go on, unseen) */
+	if (pod->cgroup && cgroup_driver_kill(pod->pods->cgroup, pod->cgroup, &err) < 0)
+		log_warn("pod %s: %s", pod->spec->name, err.message);
+	pod->shim_pid = 0;
+	pod->shim_start_time = 0;
+	pod_notify_watches(pod, SIZE_MAX);
+	pod_persist(pod);
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		pod_schedule(pod, i);
+}
+
+int pod_run_alloc(struct pod *pod, struct nano_err *err)
+{
+	if (pod->restart_timers)
+		return 0;
+	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
+	if (!pod->restart_timers)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return pod_watch_alloc(pod, err);
+}
+
+static void unwatch_shim(struct pod *pod)
+{
+	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
+	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);
+	if (pod->shim_pidfd >= 0)
+		close(pod->shim_pidfd);
+	if (pod->exits_fd >= 0)
+		close(pod->exits_fd);
+	pod->shim_pidfd = pod->exits_fd = -1;
+}
+
+int pod_watch_shim(struct pod *pod, struct nano_err *err)
 {
 	sd_event *event = pod->pods->daemon->event;
 	_cleanup_free_ char *exits = strdupf("%s/exits", pod->run_dir);
+	uint64_t start_time;
 	int r;
 
-	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
-	if (!exits || !pod->restart_timers)
+	if (!exits)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	r = pod_watch_open(pod, err);
-	if (r < 0)
-		return r;
+	unwatch_shim(pod);
 	/* the shim is not our child (it must outlive us): a pidfd tells when it ends */
 	pod->shim_pidfd = pidfd_open(pod->shim_pid, 0);
 	if (pod->shim_pidfd < 0)
 		return nano_err_set(err, errno, "pidfd of shim %d: %m", (int)pod->shim_pid);
+	/* A pid names a process only until it is reused. Read after the pidfd was opened, an
+	 * unchanged start time proves that the pidfd holds the very process recorded. */
+	start_time = pod_proc_start_time(pod->shim_pid);
+	if (pod->shim_start_time && start_time != pod->shim_start_time) {
+		unwatch_shim(pod);
+		return nano_err_set(err, ESRCH,
+		                    "pid %d is not the pod's shim any more (start time %" PRIu64
+		                    ", recorded %" PRIu64 ")",
+		                    (int)pod->shim_pid, start_time, pod->shim_start_time);
+	}
+	pod->shim_start_time = start_time;
 	r = sd_event_add_io(event, &pod->shim_source, pod->shim_pidfd, EPOLLIN, on_shim_exit, pod);
 	if (r < 0)
 		return nano_err_set(err, -r, "watch shim: %s", strerror(-r));
@@ -310,7 +388,18 @@ int pod_start(struct pod *pod, struct nano_err *err)
 	r = sd_event_add_io(event, &pod->exits_source, pod->exits_fd, EPOLLIN, on_exits, pod);
 	if (r < 0)
 		return nano_err_set(err, -r, "watch exits: %s", strerror(-r));
+	/* and the cgroups its containers run in: the kernel's OOM and pids notices */
+	return pod_watch_notices(pod, err);
+}
 
+int pod_start(struct pod *pod, struct nano_err *err)
+{
+	int r = pod_run_alloc(pod, err);
+
+	if (r >= 0)
+		r = pod_watch_shim(pod, err);
+	if (r < 0)
+		return r;
 	sup_pod_sandbox_ready(pod->sup, pods_now());
 	for (size_t i = 0; i < pod->plan->n_containers; i++)
 		start_container(pod, i);
@@ -356,11 +445,5 @@ void pod_run_done(struct pod *pod)
 	pod->restart_timers = NULL;
 	pod_watch_close(pod);
 	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
-	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
-	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);
-	if (pod->shim_pidfd > 0)
-		close(pod->shim_pidfd);
-	if (pod->exits_fd > 0)
-		close(pod->exits_fd);
-	pod->shim_pidfd = pod->exits_fd = -1;
+	unwatch_shim(pod);
 }

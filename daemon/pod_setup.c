@@ -42,6 +42,14 @@ static int setup_cgroups(struct pod *pod, struct nano_err *err)
 
 /* ---- volumes ------------------------------------------------------------------------------- */
 
+static bool is_mount_point(const char *path)
+{
+	_cleanup_free_ char *parent = strdupf("%s/..", path);
+	struct stat st, pst;
+
+	return parent && stat(path, &st) == 0 && stat(parent, &pst) == 0 && st.st_dev != pst.st_dev;
+}
+
 /* The kubelet's emptyDir: world-writable; with fsGroup owned by that group, setgid so that new
  * files inherit it. */
 static int setup_empty_dir(const struct pod *pod, const struct plan_volume *v, struct nano_err *err)
@@ -52,7 +60,8 @@ static int setup_empty_dir(const struct pod *pod, const struct plan_volume *v, s
 
 	if (mkdir_p(v->path, 0755) < 0)
 		return nano_err_set(err, errno, "emptyDir %s: mkdir %s: %m", v->name, v->path);
-	if (v->memory) {
+	/* a new sandbox for the same pod keeps its emptyDir, as the kubelet's does */
+	if (v->memory && !is_mount_point(v->path)) {
 		options = v->size_limit >= 0 ? strdupf("mode=%o,size=%" PRId64, mode, v->size_limit)
 		                             : strdupf("mode=%o", mode);
 		if (!options || mount("tmpfs", v->path, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0)
@@ -264,10 +273,14 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	return runtime_shim_config_write(pod->run_dir, json, err);
 }
 
+static void kill_leftovers(struct pod *pod);
+
 int pod_setup(struct pod *pod, struct nano_err *err)
 {
 	int r;
 
+	/* a new sandbox after one that died: nothing of the old one may run beside it */
+	kill_leftovers(pod);
 	if (mkdir_p(pod->run_dir, 0700) < 0 || mkdir_p(pod->log_dir, 0755) < 0)
 		return nano_err_set(err, errno, "pod directories: %m");
 	r = setup_cgroups(pod, err);
@@ -278,6 +291,10 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 	if (r >= 0)
 		r = runtime_shim_spawn(pod->pods->shim_path, pod->run_dir, POD_SHIM_TIMEOUT_MS,
 		                       &pod->shim_pid, err);
+	if (r >= 0) {
+		pod->shim_start_time = 0; /* a new shim: pod_watch_shim records its start time */
+		pod_crash_point("after-shim-start");
+	}
 	return r < 0 ? r : 0;
 }
 

@@ -271,25 +271,23 @@ static int watch_v2(struct pod *pod, struct nano_err *err)
 	return r < 0 ? nano_err_set(err, -r, "watch cgroup events: %s", strerror(-r)) : 0;
 }
 
-int pod_watch_open(struct pod *pod, struct nano_err *err)
+int pod_watch_alloc(struct pod *pod, struct nano_err *err)
 {
 	size_t n = pod->plan->n_containers;
 
+	if (pod->counters)
+		return 0;
 	pod->counters = calloc(n, sizeof(*pod->counters));
 	if (!pod->counters)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		pod->counters[i] = (struct pod_counters){
 		        .pod = pod, .index = i, .oom_eventfd = -1, .memory_wd = -1};
-	if (driver_v2(pod))
-		return watch_v2(pod, err);
-	for (size_t i = 0; i < n; i++)
-		if (watch_oom_v1(pod, i, err) < 0)
-			return -err->errnum;
 	return 0;
 }
 
-void pod_watch_close(struct pod *pod)
+/* Drops the registrations, keeps the counters. */
+static void notices_close(struct pod *pod)
 {
 	for (size_t i = 0; pod->counters && i < pod->plan->n_containers; i++) {
 		struct pod_counters *c = &pod->counters[i];
@@ -297,14 +295,32 @@ void pod_watch_close(struct pod *pod)
 		c->oom_source = sd_event_source_disable_unref(c->oom_source);
 		if (c->oom_eventfd >= 0)
 			close(c->oom_eventfd);
+		c->oom_eventfd = c->memory_wd = -1;
+		c->oom_pending = false;
 	}
-	free(pod->counters);
-	pod->counters = NULL;
 	pod->notify_source = sd_event_source_disable_unref(pod->notify_source);
 	pod->oom_recheck = sd_event_source_disable_unref(pod->oom_recheck);
 	if (pod->notify_fd >= 0)
 		close(pod->notify_fd);
 	pod->notify_fd = -1;
+}
+
+int pod_watch_notices(struct pod *pod, struct nano_err *err)
+{
+	notices_close(pod); /* a new sandbox may have new cgroups (after a reboot) */
+	if (driver_v2(pod))
+		return watch_v2(pod, err);
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		if (watch_oom_v1(pod, i, err) < 0)
+			return -err->errnum;
+	return 0;
+}
+
+void pod_watch_close(struct pod *pod)
+{
+	notices_close(pod);
+	free(pod->counters);
+	pod->counters = NULL;
 }
 
 void pod_watch_start(struct pod *pod, size_t i)

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <net/if.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -263,7 +264,17 @@ void pod_watch_cancel(struct pod_watch *watch)
 
 /* ---- create ---------------------------------------------------------------------------------- */
 
-static struct pod *pod_free(struct pod *pod)
+void pod_crash_point(const char *name)
+{
+	const char *at = getenv("NANOLET_CRASH_AT");
+
+	if (at && strcmp(at, name) == 0) {
+		log_warn("NANOLET_CRASH_AT=%s: killing nanoletd here (a test hook)", name);
+		raise(SIGKILL);
+	}
+}
+
+struct pod *pod_free(struct pod *pod)
 {
 	if (!pod)
 		return NULL;
@@ -304,14 +315,16 @@ static size_t pods_count(const struct pods *pods)
 	return n;
 }
 
-static int pod_new(struct pods *pods, struct spec_pod *spec, struct pod **out, struct nano_err *err)
+int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, json_t *object,
+            struct pod **out, struct nano_err *err)
 {
 	const struct nano_config *config = &pods->daemon->config;
 	struct pod *pod = calloc(1, sizeof(*pod));
 	struct plan_config plan_config;
 	char uid[37];
 
-	if (!pod || uuid_v4(uid) < 0)
+	if (!pod ||
+	    (stored_uid ? snprintf(uid, sizeof(uid), "%s", stored_uid) < 0 : uuid_v4(uid) < 0))
 		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	pod->pods = pods;
 	pod->spec = spec;
@@ -335,8 +348,8 @@ static int pod_new(struct pods *pods, struct spec_pod *spec, struct pod **out, s
 	pod->volume_dir = strdupf("%s/pods/%s", config->state_dir, uid);
 	pod->log_dir =
 	        strdupf("%s/pods/%s_%s_%s", config->log_dir, spec->namespace, spec->name, uid);
-	pod->object = pod_object_new(spec, uid);
-	if (spec->host_users == SPEC_BOOL_FALSE)
+	pod->object = object ? json_incref(object) : pod_object_new(spec, uid);
+	if (spec->host_users == SPEC_BOOL_FALSE && !stored_uid)
 		pod->userns_base = userns_base(pods);
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
@@ -347,7 +360,7 @@ static int pod_new(struct pods *pods, struct spec_pod *spec, struct pod **out, s
 
 /* The cgroup driver, opened when the first pod needs it: until then nanoletd makes nothing in
  * cgroupfs (the driver creates nanolet's root when it opens). */
-static int cgroup_ready(struct pods *pods, struct nano_err *err)
+int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
 {
 	struct nanoletd *daemon = pods->daemon;
 	struct cgroup_driver_options options = {
@@ -369,7 +382,7 @@ static int cgroup_ready(struct pods *pods, struct nano_err *err)
 int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, struct nano_err *err)
 {
 	struct spec_pod *spec = *specp;
-	_cleanup_json_ json_t *status = NULL;
+	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
 	struct pod *pod = NULL;
 	struct timespec seen;
 	int r;
@@ -383,22 +396,43 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 		                    "pods \"%s\" is forbidden: this node runs at most %" PRId64
 		                    " pods (max_pods)",
 		                    spec->name, pods->daemon->config.max_pods);
-	r = cgroup_ready(pods, err);
+	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;
 	*specp = NULL;
-	r = pod_new(pods, spec, &pod, err);
+	r = pod_new(pods, spec, NULL, NULL, &pod, err);
 	if (r < 0)
 		return pod_free(pod), r;
 	pod->seen_ns = (int64_t)seen.tv_sec * 1000000000 + seen.tv_nsec;
+	/* The row first, marked creating, in one transaction: a crash from here until the mark
+	 * is cleared leaves a row that the next start recognises and removes with everything
+	 * made for it, so a POST that got no answer leaves the pod whole or not at all. */
+	pod->creating = true;
 	status = sup_pod_status_json(pod->sup);
-	r = store_pod_insert(pods->store, pod->uid, spec->namespace, spec->name, pod->object,
-	                     status, pods_now() * INT64_C(1000000000), err);
-	if (r < 0)
+	runtime = pod_runtime_json(pod);
+	if (!status || !runtime)
+		return pod_free(pod), nano_err_set(err, ENOMEM, "out of memory");
+	r = store_begin(pods->store, err);
+	if (r >= 0)
+		r = store_pod_insert(pods->store, pod->uid, spec->namespace, spec->name,
+		                     pod->object, status, pods_now() * INT64_C(1000000000), err);
+	if (r >= 0)
+		r = store_pod_save(pods->store, pod->uid, status, runtime, err);
+	if (r >= 0)
+		r = store_commit(pods->store, err);
+	if (r < 0) {
+		store_rollback(pods->store);
 		return pod_free(pod), r;
+	}
+	pod_crash_point("after-insert");
 	r = pod_setup(pod, err);
 	if (r >= 0)
 		r = pod_start(pod, err);
+	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
+	if (r >= 0) {
+		pod->creating = false;
+		r = pod_save(pod, err);
+	}
 	if (r < 0) {
 		/* all or nothing: a pod that cannot start on the node is not kept */
 		log_error("pod %s/%s: %s", spec->namespace, spec->name, err->message);
@@ -409,6 +443,7 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 	}
 	pod->next = pods->list;
 	pods->list = pod;
+	pod_crash_point("before-201");
 	*out = pod;
 	return 0;
 }
@@ -427,6 +462,14 @@ static int on_grace_over(sd_event_source *source, uint64_t usec, void *userdata)
 	return 0;
 }
 
+int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
+{
+	if (grace < 0)
+		grace = pod->spec->termination_grace_period_seconds;
+	return store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
+	                               grace, err);
+}
+
 void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
@@ -440,8 +483,7 @@ void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 		pod->waiters = w;
 		pod->waiters[pod->n_waiters++] = waiter;
 	}
-	if (store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
-	                            grace, &err) < 0)
+	if (pod_delete_record(pod, grace, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	sd_event_now(pod->pods->daemon->event, CLOCK_MONOTONIC, &deadline);
 	deadline += (uint64_t)grace * 1000000;
@@ -463,6 +505,7 @@ void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 			          "Stopping container %s", pod->sup->containers[i].name);
 	}
 	pod_persist(pod);
+	pod_crash_point("delete-requested");
 	if (grace == 0) {
 		pod_stop_containers(pod, SIGKILL);
 	} else {
@@ -485,6 +528,7 @@ void pod_finish_delete(struct pod *pod)
 
 	pod_run_done(pod);
 	pod_teardown(pod);
+	pod_crash_point("delete-before-row");
 	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	for (struct pod **p = &pods->list; *p; p = &(*p)->next)
@@ -593,7 +637,7 @@ int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 		r = sd_event_source_set_enabled(pods->sample_timer, SD_EVENT_ON);
 	if (r < 0)
 		return nano_err_set(err, -r, "timers: %s", strerror(-r));
-	return 0;
+	return pods_restore(pods, err);
 }
 
 struct pods *pods_free(struct pods *pods)

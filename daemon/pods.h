@@ -47,6 +47,10 @@ json_t *pod_isolation_json(const struct pod *pod);
  * terminationGracePeriodSeconds. waiter (may be NULL) is completed with 200 and the last Pod
  * once nothing of the pod is left. */
 void pod_delete(struct pod *pod, int64_t grace_seconds, struct http_deferred *waiter);
+/* Records the delete request in the store, which pod_delete also does: a caller that must not
+ * start a delete the store cannot keep (it would come back after a restart) calls it first.
+ * -ENOSPC, -EROFS, -EIO when the state directory cannot take it. */
+int pod_delete_record(struct pod *pod, int64_t grace_seconds, struct nano_err *err);
 
 /* The directory of a container's CRI log files and the restart number of its latest run
  * (<dir>/<restart>.log). -ENOENT for no such container; *restart is -1 before the first run. */

@@ -1,4 +1,5 @@
-/* daemon/pods_internal.h: private to pods.c, pod_setup.c and pod_run.c. */
+/* daemon/pods_internal.h: private to pods.c, pod_setup.c, pod_run.c, pod_watch.c and
+ * pod_restore.c. */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -55,6 +56,7 @@ struct pod {
 	uint32_t userns_base; /* first host id of the pod's user namespace, 0 without one */
 
 	pid_t shim_pid;
+	uint64_t shim_start_time; /* /proc/<pid>/stat field 22: with the pid, the shim's identity */
 	int shim_pidfd;
 	sd_event_source *shim_source;
 	int exits_fd; /* inotify on exits/ */
@@ -71,6 +73,7 @@ struct pod {
 	int64_t seen_ns;              /* CLOCK_MONOTONIC when the POST reached us */
 	bool start_observed;          /* in nanolet_pod_start_duration_seconds */
 
+	bool creating; /* not answered yet: a restart finds it half made and removes it */
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
 	sd_event_source *grace_timer;
@@ -93,7 +96,20 @@ struct pods {
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 };
 
-/* pod_setup.c: what the pod has on the node before its shim starts, and its removal. */
+/* pods.c: a pod object; uid NULL for a new one, else the stored one's (object then the stored
+ * Pod, borrowed). On failure *out may hold a half-made pod for pod_free. */
+int pod_new(struct pods *pods, struct spec_pod *spec, const char *uid, json_t *object,
+            struct pod **out, struct nano_err *err);
+struct pod *pod_free(struct pod *pod);
+int pods_cgroup_ready(struct pods *pods, struct nano_err *err);
+
+/* Test-only: when the environment variable NANOLET_CRASH_AT names this point, the daemon
+ * SIGKILLs itself there, so that the crash tests hit each moment deterministically. */
+void pod_crash_point(const char *name);
+
+/* pod_setup.c: what the pod has on the node before its shim starts, and its removal. Setting
+ * up again over what is there is fine (a new shim for a pod whose shim died, or after a
+ * reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
 int pod_setup(struct pod *pod, struct nano_err *err);
 void pod_teardown(struct pod *pod);
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
@@ -102,6 +118,20 @@ char *pod_prepare_mounts(const struct pod *pod, size_t container);
 
 /* pod_run.c: the running pod. */
 int pod_start(struct pod *pod, struct nano_err *err);
+/* A container id as the CRI shows them: 64 hex digits. */
+void pod_container_id(char out[65]);
+/* The per-container arrays a running pod needs (restart timers, OOM and CPU baselines). */
+int pod_run_alloc(struct pod *pod, struct nano_err *err);
+/* Follows pod->shim_pid: a pidfd (its end is the shim's death) and inotify on exits/. With a
+ * recorded shim_start_time the process must still have it (the pid may have been reused):
+ * -ESRCH otherwise. Records the start time of a new shim. */
+int pod_watch_shim(struct pod *pod, struct nano_err *err);
+/* Reads the exit records of running containers' current runs. */
+void pod_scan_exits(struct pod *pod);
+/* The shim is gone: its running containers end ContainerStatusUnknown (message NULL: the
+ * kubelet's words) and whatever is left in the pod's cgroups is killed; the restart policy
+ * then brings a new shim (pod_schedule). */
+void pod_sandbox_lost(struct pod *pod, const char *message);
 void pod_schedule(struct pod *pod, size_t container);
 void pod_stop_containers(struct pod *pod, int signal);
 /* A deleted pod whose containers have all ended: asks its shim to go (its exit then ends the
@@ -110,9 +140,12 @@ void pod_stop_shim_if_done(struct pod *pod);
 void pod_run_done(struct pod *pod);
 void pod_persist(struct pod *pod);
 void pod_notify_watches(struct pod *pod, size_t container);
-/* pod_watch.c: what the pod's cgroups say. pod_watch_open registers for the kernel's notices
- * (OOM kills, refused forks) once the cgroups exist; pod_watch_close drops them (pod_run_done). */
-int pod_watch_open(struct pod *pod, struct nano_err *err);
+/* pod_watch.c: what the pod's cgroups say. pod_watch_alloc makes the per-container counters
+ * (pod_run_alloc); pod_watch_notices registers for the kernel's notices (OOM kills, refused
+ * forks) once the cgroups exist, again for a new sandbox; pod_watch_close drops both
+ * (pod_run_done). */
+int pod_watch_alloc(struct pod *pod, struct nano_err *err);
+int pod_watch_notices(struct pod *pod, struct nano_err *err);
 void pod_watch_close(struct pod *pod);
 /* A run starts: its OOM-kill count and its first CPU window begin (one read of its cgroup). */
 void pod_watch_start(struct pod *pod, size_t container);
@@ -121,6 +154,21 @@ void pod_watch_start(struct pod *pod, size_t container);
  * recorded unless a notice already did. */
 bool pod_watch_oom_killed(struct pod *pod, size_t container, pid_t pid, char **message);
 int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
+
+/* pod_restore.c: the daemon's record of a pod beside its status (shim identity, supervisor
+ * state, creating mark), and what a start does with the store: re-adopt every pod, remove half
+ * made ones, sweep what belongs to no pod. NULL on ENOMEM. */
+json_t *pod_runtime_json(const struct pod *pod);
+/* Writes the status and the runtime record (pod_persist logs a failure, this returns it). */
+int pod_save(struct pod *pod, struct nano_err *err);
+/* /proc/<pid>/stat field 22 (starttime, clock ticks since boot); 0 when the process is gone. */
+uint64_t pod_proc_start_time(pid_t pid);
+
+/* At start (pods_open): loads every stored pod, removes the ones still marked creating,
+ * re-adopts the others' shims or, where a shim is gone (or the node rebooted), ends their
+ * containers and lets the restart policy decide; resumes deletes; cleans up cgroups, shims,
+ * mounts and directories that belong to no pod; records the node's Starting event. */
+int pods_restore(struct pods *pods, struct nano_err *err);
 
 /* pods.c: the last step of a delete, once the shim is gone. */
 void pod_finish_delete(struct pod *pod);

@@ -59,6 +59,10 @@ static const char *const migrations[] = {
         "CREATE INDEX events_by_last ON events (last_ns, id);\n"
         "CREATE INDEX events_by_namespace ON events (namespace, last_ns, id);\n"
         "CREATE INDEX events_by_involved_name ON events (involved_name, last_ns, id);\n",
+        /* 1 -> 2: what the daemon needs to re-adopt a pod after a restart (its shim's
+         * identity, the supervisor's bookkeeping, whether its creation finished), beside the
+         * status the API shows. */
+        "ALTER TABLE pods ADD COLUMN runtime TEXT NOT NULL DEFAULT '{}';\n",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION,
@@ -85,6 +89,7 @@ static const char *const statements[STMT__MAX] = {
         [STMT_PODS_COUNT] = "SELECT count(*) FROM pods",
         [STMT_PODS_COUNT_NS] = "SELECT count(*) FROM pods WHERE namespace = ?1",
         [STMT_POD_UPDATE_STATUS] = "UPDATE pods SET status = ?2 WHERE uid = ?1",
+        [STMT_POD_SAVE] = "UPDATE pods SET status = ?2, runtime = ?3 WHERE uid = ?1",
         /* SET sees the old row in every expression, so both columns test the same deadline. */
         [STMT_POD_MARK_DELETING] =
                 "UPDATE pods SET "

@@ -23,7 +23,7 @@
 #include "util/util.h"
 
 /* The schema this build writes and the newest it can read. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_DB_NAME        "nanolet.db"
 
 struct store;
@@ -69,6 +69,7 @@ struct store_pod {
 	bool deleting;            /* a delete was requested; then the next two are set */
 	int64_t deletion_ns;      /* when it was requested */
 	int64_t deletion_grace_s; /* terminationGracePeriodSeconds in force */
+	json_t *runtime;          /* the daemon's own record of the pod ({} before the first) */
 };
 
 void store_pod_done(struct store_pod *pod);
@@ -96,6 +97,11 @@ int store_pods_count(struct store *s, const char *namespace, struct nano_err *er
 /* Replaces the status. -ENOENT when there is no such pod. */
 int store_pod_update_status(struct store *s, const char *uid, const json_t *status,
                             struct nano_err *err);
+
+/* Replaces the status and the runtime record in one statement, so that the two never disagree
+ * after a crash. -ENOENT when there is no such pod. */
+int store_pod_save(struct store *s, const char *uid, const json_t *status, const json_t *runtime,
+                   struct nano_err *err);
 
 /* Records a delete request at now_ns with grace_s seconds. As the API server does, a repeated
  * request may shorten the deadline (now + grace) but never extend it. -ENOENT when there is no

@@ -24,6 +24,7 @@ enum store_stmt {
 	STMT_PODS_COUNT,
 	STMT_PODS_COUNT_NS,
 	STMT_POD_UPDATE_STATUS,
+	STMT_POD_SAVE,
 	STMT_POD_MARK_DELETING,
 	STMT_POD_DELETE,
 	STMT_EVENT_RECORD,
@@ -37,7 +38,8 @@ enum store_stmt {
 
 /* Column lists, in the order the row readers (store_pods.c, store_events.c) take them. */
 #define STORE_POD_COLUMNS                                                                          \
-	"uid, namespace, name, object, status, created_ns, deletion_ns, deletion_grace_s"
+	"uid, namespace, name, object, status, created_ns, deletion_ns, deletion_grace_s, "        \
+	"runtime"
 #define STORE_EVENT_COLUMNS                                                                        \
 	"id, namespace, involved_kind, involved_name, involved_namespace, involved_uid, "          \
 	"involved_field_path, reason, message, type, count, first_ns, last_ns, "                   \

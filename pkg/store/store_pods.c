@@ -18,6 +18,7 @@ void store_pod_done(struct store_pod *pod)
 	free(pod->name);
 	json_decref(pod->object);
 	json_decref(pod->status);
+	json_decref(pod->runtime);
 	*pod = (struct store_pod){0};
 }
 
@@ -73,6 +74,9 @@ static int read_row(sqlite3_stmt *st, struct store_pod *pod, struct nano_err *er
 	r = decode(p.uid, "object", (const char *)sqlite3_column_text(st, 3), &p.object, err);
 	if (r >= 0)
 		r = decode(p.uid, "status", (const char *)sqlite3_column_text(st, 4), &p.status,
+		           err);
+	if (r >= 0)
+		r = decode(p.uid, "runtime", (const char *)sqlite3_column_text(st, 8), &p.runtime,
 		           err);
 	if (r < 0) {
 		store_pod_done(&p);
@@ -277,6 +281,32 @@ int store_pod_update_status(struct store *s, const char *uid, const json_t *stat
 	if (rc == SQLITE_OK)
 		rc = store_bind_text(st, 2, text);
 	return change_by_uid(s, st, rc, uid, "update status", err);
+}
+
+int store_pod_save(struct store *s, const char *uid, const json_t *status, const json_t *runtime,
+                   struct nano_err *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ char *status_text = NULL, *runtime_text = NULL;
+	int r, rc;
+
+	if (!uid || !json_is_object(status) || !json_is_object(runtime))
+		return nano_err_set(
+		        err, EINVAL,
+		        "store: saving a pod needs a uid, a status and a runtime object");
+	status_text = encode(status);
+	runtime_text = encode(runtime);
+	if (!status_text || !runtime_text)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = store_stmt(s, STMT_POD_SAVE, &st, err);
+	if (r < 0)
+		return r;
+	rc = store_bind_text(st, 1, uid);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(st, 2, status_text);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(st, 3, runtime_text);
+	return change_by_uid(s, st, rc, uid, "save", err);
 }
 
 int store_pod_mark_deleting(struct store *s, const char *uid, int64_t now_ns, int64_t grace_s,

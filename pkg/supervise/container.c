@@ -281,6 +281,13 @@ int sup_container_image_missing(struct sup_pod *pod, size_t i, const char *messa
 
 int sup_pod_shim_died(struct sup_pod *pod, int64_t now, const struct sup_config *cfg)
 {
+	return sup_pod_sandbox_lost(
+	        pod, "The container could not be located when the pod was terminated", now, cfg);
+}
+
+int sup_pod_sandbox_lost(struct sup_pod *pod, const char *message, int64_t now,
+                         const struct sup_config *cfg)
+{
 	for (size_t i = 0; i < pod->n_containers; i++) {
 		struct sup_container *c = &pod->containers[i];
 		struct sup_terminated t;
@@ -290,10 +297,8 @@ int sup_pod_shim_died(struct sup_pod *pod, int64_t now, const struct sup_config 
 			continue;
 		/* convertToAPIContainerStatuses: a container that was running and can no longer
 		 * be found. No times, no container ID, and the restart counted right away. */
-		r = terminated_init(
-		        &t, 137, 0, "ContainerStatusUnknown",
-		        "The container could not be located when the pod was terminated",
-		        SUP_TIME_NONE, SUP_TIME_NONE, NULL);
+		r = terminated_init(&t, 137, 0, "ContainerStatusUnknown", message, SUP_TIME_NONE,
+		                    SUP_TIME_NONE, NULL);
 		if (r < 0)
 			return r;
 		c->restart_count++;

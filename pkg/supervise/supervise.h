@@ -197,6 +197,9 @@ int sup_container_image_missing(struct sup_pod *pod, size_t i, const char *messa
  * when the pod was terminated", restartCount + 1, as the kubelet writes it; the sandbox is no
  * longer ready. */
 int sup_pod_shim_died(struct sup_pod *pod, int64_t now, const struct sup_config *cfg);
+/* The same with another message, e.g. when the node rebooted under the container. */
+int sup_pod_sandbox_lost(struct sup_pod *pod, const char *message, int64_t now,
+                         const struct sup_config *cfg);
 
 /* Deletion requested: no container restarts any more (the kubelet's DeletionTimestamp). Once
  * no container runs, the pod is terminal and its phase Succeeded or Failed by exit codes. */
@@ -236,6 +239,13 @@ enum sup_phase sup_phase_compute(enum spec_restart_policy policy, const struct s
 const char *sup_phase_name(enum sup_phase phase);
 const char *sup_condition_type_name(enum sup_condition_type type);
 const char *sup_state_name(enum sup_state state);
+
+/* The supervisor's whole record of the pod (attempts, back-off, condition times), for a daemon
+ * that restarts; NULL on ENOMEM. Restore applies one to a pod fresh from sup_pod_new of the
+ * same spec (containers matched by name) and recomputes phase and conditions at now: -EINVAL
+ * for a state that is not one, -ENOMEM. */
+json_t *sup_pod_state_json(const struct sup_pod *pod);
+int sup_pod_state_restore(struct sup_pod *pod, const json_t *state, int64_t now);
 
 /* The core/v1 PodStatus object, fields in the API's order, RFC 3339 times. NULL on ENOMEM. */
 json_t *sup_pod_status_json(const struct sup_pod *pod);

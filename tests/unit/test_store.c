@@ -488,6 +488,61 @@ START_TEST(test_pod_update_status)
 }
 END_TEST
 
+/* The status and the runtime record are written together and read back together; a new row
+ * has {} for its runtime. */
+START_TEST(test_pod_save)
+{
+	_cleanup_free_ char *dir = state_dir();
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *status = json_pack("{s:s}", "phase", "Running");
+	_cleanup_json_ json_t *runtime = json_pack("{s:b, s:{s:i, s:I}}", "creating", 0, "shim",
+	                                           "pid", 42, "startTime", (json_int_t)123456789);
+	_cleanup_json_ json_t *arr = json_array();
+	struct store *s = open_ok(dir);
+	struct store_pod p = {0};
+
+	insert_ok(s, "u-1", "a", "web", 1);
+	ck_assert_int_eq(store_pod_get(s, "a", "web", &p, &err), 0);
+	ck_assert_int_eq(json_object_size(p.runtime), 0);
+	store_pod_done(&p);
+	ck_assert_int_eq(store_pod_save(s, "u-1", status, runtime, &err), 0);
+	ck_assert_int_eq(store_pod_get_by_uid(s, "u-1", &p, &err), 0);
+	ck_assert(json_equal(p.status, status));
+	ck_assert(json_equal(p.runtime, runtime));
+	store_pod_done(&p);
+	ck_assert_int_eq(store_pod_save(s, "u-x", status, runtime, &err), -ENOENT);
+	ck_assert_int_eq(store_pod_save(s, "u-1", status, arr, &err), -EINVAL);
+	close_ok(s);
+	/* and it is on disk */
+	s = open_ok(dir);
+	ck_assert_int_eq(store_pod_get_by_uid(s, "u-1", &p, &err), 0);
+	ck_assert(json_equal(p.runtime, runtime));
+	store_pod_done(&p);
+	close_ok(s);
+}
+END_TEST
+
+/* A database of schema 1 (before the runtime column) keeps its pods when opened: each gets {}. */
+START_TEST(test_migrate_from_schema_1)
+{
+	_cleanup_free_ char *dir = state_dir();
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct store *s;
+	struct store_pod p = {0};
+
+	close_ok(open_ok(dir));
+	raw_exec(dir, "ALTER TABLE pods DROP COLUMN runtime; PRAGMA user_version = 1;"
+	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
+	              "VALUES ('u-1', 'a', 'old', '{}', 1)");
+	s = open_ok(dir);
+	ck_assert_int_eq(query_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(store_pod_get(s, "a", "old", &p, &err), 0);
+	ck_assert_int_eq(json_object_size(p.runtime), 0);
+	store_pod_done(&p);
+	close_ok(s);
+}
+END_TEST
+
 struct deleting_step {
 	const char *uid;
 	int64_t now_s, grace_s;
@@ -938,6 +993,8 @@ static Suite *store_suite(void)
 	tcase_add_test(pods, test_pod_insert_not_objects);
 	tcase_add_test(pods, test_pods_list_order);
 	tcase_add_test(pods, test_pod_update_status);
+	tcase_add_test(pods, test_pod_save);
+	tcase_add_test(pods, test_migrate_from_schema_1);
 	tcase_add_test(pods, test_pod_mark_deleting);
 	tcase_add_test(pods, test_pod_delete);
 	tcase_add_test(pods, test_meta);

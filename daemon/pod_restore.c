@@ -1,0 +1,481 @@
+/* daemon/pod_restore.c: what lets the daemon stop at any moment (crash, SIGTERM, a reboot) and
+ * start again without losing a pod, an exit or an event.
+ *
+ * Each pod row carries, beside the status the API shows, a runtime record (pod_runtime_json):
+ * whether its creation finished, its shim's identity (pid and /proc start time), its user
+ * namespace range, the OOM-kill baselines of its runs and the supervisor's state. At start,
+ * pods_restore reads every row back: a pod still marked creating is removed with all that was
+ * made for it; a live shim with the recorded identity is re-adopted (pidfd, inotify, a `state`
+ * request for a start the old daemon never recorded) and the exit records it wrote meanwhile are
+ * read; a shim that is gone (or a boot id that changed) ends its running containers and the
+ * restart policy decides, as for a shim that dies while we run; a delete that was under way
+ * goes on. Then whatever in nanolet's cgroups, run, state and log directories belongs to no pod
+ * is killed, unmounted and removed, each with a log line naming it.
+ *
+ * The shims themselves never depend on the daemon: this file only reads and reconnects.
+ */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "pods_internal.h"
+#include "runtime/runtime.h"
+
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+
+/* ---- the runtime record ---------------------------------------------------------------------- */
+
+json_t *pod_runtime_json(const struct pod *pod)
+{
+	json_t *oom = json_array(), *reported = json_array();
+
+	/* per container: oom_kill when its run started (OOMKilled is a rise from it) and when an
+	 * OOMKilling event was last recorded (no event twice, none lost while we were down) */
+	for (size_t i = 0; oom && reported && pod->counters && i < pod->plan->n_containers; i++)
+		if (json_array_append_new(
+		            oom, json_integer((json_int_t)pod->counters[i].oom_base)) < 0 ||
+		    json_array_append_new(
+		            reported, json_integer((json_int_t)pod->counters[i].oom_reported)) < 0)
+			oom = (json_decref(oom), NULL);
+	if (!oom || !reported)
+		return json_decref(oom), json_decref(reported), NULL;
+	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o*}", "creating", pod->creating,
+	                 "shim", "pid", (int)pod->shim_pid, "startTime",
+	                 (json_int_t)pod->shim_start_time, "usernsBase",
+	                 (json_int_t)pod->userns_base, "oomKills", oom, "oomReported", reported,
+	                 "supervise", sup_pod_state_json(pod->sup));
+}
+
+int pod_save(struct pod *pod, struct nano_err *err)
+{
+	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
+	_cleanup_json_ json_t *runtime = pod_runtime_json(pod);
+
+	if (!status || !runtime)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return store_pod_save(pod->pods->store, pod->uid, status, runtime, err);
+}
+
+uint64_t pod_proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	_cleanup_fclose_ FILE *f = NULL;
+	unsigned long long start = 0;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return 0;
+	/* comm may hold spaces and parentheses: the fields after it start past the last ')' */
+	p = strrchr(buf, ')');
+	/* field 3 (state) is the first after it; starttime is field 22 */
+	if (!p || sscanf(p + 1,
+	                 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+	                 "%*d %*d %*d %llu",
+	                 &start) != 1)
+		return 0;
+	return start;
+}
+
+static int64_t int_of(const json_t *o, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* ---- node events ----------------------------------------------------------------------------- */
+
+/* About the node itself, as the kubelet records them: involvedObject the Node (cluster-scoped,
+ * its uid the node name), in namespace default. */
+static void node_event(struct pods *pods, const char *type, const char *reason, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+static void node_event(struct pods *pods, const char *type, const char *reason, const char *fmt,
+                       ...)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&message, fmt, ap) < 0)
+		message = NULL;
+	va_end(ap);
+	if (!message)
+		return;
+	if (store_event_record(pods->store,
+	                       &(struct store_event_new){
+	                               .namespace = "default",
+	                               .involved = {.kind = "Node",
+	                                            .name = pods->hostname,
+	                                            .uid = pods->hostname},
+	                               .reason = reason,
+	                               .message = message,
+	                               .type = type,
+	                               .source_component = "nanolet",
+	                               .source_host = pods->hostname,
+	                       },
+	                       pods_now() * INT64_C(1000000000), NULL, &err) < 0)
+		log_error("node event %s: %s", reason, err.message);
+	log_info("node %s: %s: %s", pods->hostname, reason, message);
+}
+
+/* ---- one pod --------------------------------------------------------------------------------- */
+
+/* A run the old daemon asked the shim for and stopped before it recorded: the shim's `state`
+ * names it, so it is adopted rather than started twice. */
+static void reconcile(struct pod *pod)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *reply = NULL;
+	_cleanup_json_ json_t *state = NULL;
+	json_t *c;
+	size_t k;
+
+	if (runtime_shim_request(pod->run_dir, "state", &reply, POD_SHIM_TIMEOUT_MS, &err) < 0 ||
+	    !(state = json_loads(reply, 0, NULL)))
+		return log_warn("pod %s/%s: the shim's state: %s", pod->spec->namespace,
+		                pod->spec->name, err.message ? err.message : "not JSON");
+	json_array_foreach(json_object_get(state, "containers"), k, c)
+	{
+		const char *name = json_string_value(json_object_get(c, "name"));
+		int i = name ? sup_pod_find(pod->sup, name) : -ENOENT;
+		struct sup_container *sc;
+		int64_t restart = int_of(c, "restart");
+		pid_t pid = (pid_t)int_of(c, "pid");
+		char id[65];
+
+		if (i < 0)
+			continue;
+		sc = &pod->sup->containers[i];
+		if (sc->state == SUP_RUNNING && restart == sc->attempts - 1) {
+			sc->pid = pid;
+		} else if (sc->state != SUP_RUNNING && restart == sc->attempts) {
+			log_info("pod %s/%s: adopting run %" PRId64 " of container %s, started "
+			         "while nanoletd stopped",
+			         pod->spec->namespace, pod->spec->name, restart, name);
+			pod_container_id(id);
+			pod_watch_start(pod, (size_t)i);
+			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(),
+			                      &pod->pods->sup);
+		}
+	}
+}
+
+static bool any_running(const struct pod *pod)
+{
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		if (pod->sup->containers[i].state == SUP_RUNNING)
+			return true;
+	return false;
+}
+
+static void restore_runtime(struct pod *pod, const json_t *runtime)
+{
+	const json_t *shim = json_object_get(runtime, "shim"), *oom, *v;
+	const json_t *state = json_object_get(runtime, "supervise");
+	size_t i;
+
+	pod->shim_pid = (pid_t)int_of(shim, "pid");
+	pod->shim_start_time = (uint64_t)int_of(shim, "startTime");
+	pod->userns_base = (uint32_t)int_of(runtime, "usernsBase");
+	oom = json_object_get(runtime, "oomKills");
+	json_array_foreach(oom, i, v)
+	{
+		if (i < pod->plan->n_containers)
+			pod->counters[i].oom_base = (uint64_t)json_integer_value(v);
+	}
+	oom = json_object_get(runtime, "oomReported");
+	json_array_foreach(oom, i, v)
+	{
+		if (i < pod->plan->n_containers)
+			pod->counters[i].oom_reported = (uint64_t)json_integer_value(v);
+	}
+	if (state && sup_pod_state_restore(pod->sup, state, pods_now()) < 0)
+		log_warn("pod %s/%s: its supervisor state could not be read back: starting afresh",
+		         pod->spec->namespace, pod->spec->name);
+}
+
+/* The counters pod_watch.c samples begin again now: a restart must not report throttling or
+ * refused forks that the old daemon saw already (only OOM baselines are kept in the record:
+ * an OOM kill ends a run, and must be told however long we were down). */
+static void restore_baselines(struct pod *pod)
+{
+	struct cgroup_driver *cg = pod->pods->cgroup;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct cgroup_stats st = {0};
+	uint64_t refused = 0;
+
+	if (cgroup_driver_stats(cg, pod->cgroup, &st, &err) >= 0)
+		refused = st.pids_max_events;
+	for (size_t i = 0; i < pod->plan->n_containers; i++) {
+		st = (struct cgroup_stats){0};
+		if (cgroup_driver_stats(cg, pod_container_cgroup(pod, i), &st, &err) < 0)
+			continue;
+		pod->counters[i].cpu_periods = st.cpu_nr_periods;
+		pod->counters[i].cpu_throttled = st.cpu_nr_throttled;
+		refused += st.pids_max_events;
+	}
+	pod->pids_max_events = refused;
+}
+
+/* Returns whether the pod is kept (its uid then belongs to a record). */
+static bool restore_pod(struct pods *pods, const struct store_pod *row, bool rebooted)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_strv_ char **warnings = NULL;
+	struct spec_decode_options options = {.path_namespace = row->namespace};
+	struct spec_pod *spec = NULL;
+	struct pod *pod = NULL;
+	int64_t grace;
+	bool adopted;
+
+	if (spec_pod_decode(row->object, &options, &spec, &warnings, &err) < 0) {
+		log_error(
+		        "pod %s/%s (%s): its stored spec does not decode any more: %s; left as it "
+		        "is",
+		        row->namespace, row->name, row->uid, err.message);
+		return true;
+	}
+	if (pod_new(pods, spec, row->uid, row->object, &pod, &err) < 0 ||
+	    pod_run_alloc(pod, &err) < 0) {
+		log_error("pod %s/%s: %s", row->namespace, row->name, err.message);
+		pod_free(pod);
+		return true;
+	}
+	if (json_is_true(json_object_get(row->runtime, "creating"))) {
+		/* the POST got no answer: the pod must not exist, half made or whole */
+		log_warn("pod %s/%s (%s): nanoletd stopped while creating it: removing what was "
+		         "made",
+		         row->namespace, row->name, row->uid);
+		pod_teardown(pod);
+		if (store_pod_delete(pods->store, pod->uid, &err) < 0)
+			log_error("pod %s: %s", row->name, err.message);
+		pod_free(pod);
+		return false;
+	}
+	restore_runtime(pod, row->runtime);
+	pod->start_observed = true; /* its start was the old daemon's to measure */
+	pod->next = pods->list;
+	pods->list = pod;
+
+	adopted = !rebooted && pod->shim_pid > 0 && pod_watch_shim(pod, &err) >= 0;
+	if (adopted) {
+		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,
+		         pod->spec->name, (int)pod->shim_pid);
+		reconcile(pod);
+	} else {
+		if (pod->shim_pid > 0)
+			log_info("pod %s/%s: its shim (pid %d) is gone: %s", pod->spec->namespace,
+			         pod->spec->name, (int)pod->shim_pid,
+			         rebooted      ? "the node rebooted"
+			         : err.message ? err.message
+			                       : "");
+		pod_scan_exits(pod); /* what it recorded before it went */
+		if (any_running(pod) || pod->sup->sandbox_ready) {
+			pod_event(pod, NULL, "Warning", "SandboxChanged", "%s",
+			          rebooted ? "Pod sandbox changed: the node rebooted"
+			                   : "Pod sandbox changed: the shim holding the pod's "
+			                     "namespaces died while nanoletd was down");
+			pod_sandbox_lost(pod, rebooted ? "The node rebooted while the container ran"
+			                               : NULL);
+		}
+	}
+	/* exits recorded while we were down, before the inotify watch began: a delete waits for
+	 * them too */
+	pod_scan_exits(pod);
+	if (row->deleting) {
+		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
+		pod_delete(pod, grace > 0 ? grace : 0, NULL); /* may end it and free the pod */
+		return true;
+	}
+	restore_baselines(pod);
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		pod_schedule(pod, i);
+	pod_persist(pod);
+	return true;
+}
+
+/* ---- orphans --------------------------------------------------------------------------------- */
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* Lazily unmounts everything mounted at or below dir (a Memory emptyDir's tmpfs). */
+static void unmount_below(const char *dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	_cleanup_strv_ char **points = NULL;
+	size_t size = 0, len = strlen(dir);
+
+	while (f && getline(&line, &size, f) > 0) {
+		char point[4096];
+
+		/* id parent major:minor root mount-point ... ; no escapes in nanolet's paths */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
+		    strncmp(point, dir, len) == 0 && (point[len] == '/' || point[len] == '\0'))
+			strv_pushf(&points, "%s", point);
+	}
+	for (char **p = points; p && *p; p++) {
+		if (umount2(*p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			log_warn("orphan mount %s: unmount: %m", *p);
+		else
+			log_warn("orphan mount %s (no pod record): unmounted", *p);
+	}
+}
+
+/* <parent>/<entry> for each entry whose uid (the whole name, or after its last '_' for log
+ * directories) no pod has. */
+static void sweep_dir(const char *parent, bool uid_after_underscore, char *const *known)
+{
+	_cleanup_(closedirp) DIR *d = opendir(parent);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		const char *uid = de->d_name, *u;
+		_cleanup_free_ char *path = NULL;
+		int r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (uid_after_underscore && (u = strrchr(de->d_name, '_')))
+			uid = u + 1;
+		if (strv_contains(known, uid) || !(path = strdupf("%s/%s", parent, de->d_name)))
+			continue;
+		unmount_below(path);
+		r = rm_rf(path);
+		if (r < 0)
+			log_warn("orphan %s: remove: %s", path, strerror(-r));
+		else
+			log_warn("orphan %s (no pod record): removed", path);
+	}
+}
+
+/* pod<uid> cgroups under the root and its QoS parents. Only in the hierarchy that defines the
+ * root (unified on v2, memory on v1): the other v1 hierarchies may place nanolet's root where
+ * another session's daemon has its own (a shared /nanolet), and their pods are not ours. */
+static void sweep_cgroups(struct pods *pods, char *const *known)
+{
+	static const char *const parents[] = {"", "burstable", "besteffort"};
+	struct cgroup_driver *cg = pods->cgroup;
+	const char *controller = cgroup_driver_kind(cg) == PLAN_CGROUP_V2 ? NULL : "memory";
+	_cleanup_strv_ char **orphans = NULL;
+
+	for (size_t p = 0; p < ELEMENTSOF(parents); p++) {
+		_cleanup_free_ char *dir = NULL;
+		_cleanup_(closedirp) DIR *d = NULL;
+		struct dirent *de;
+
+		if (cgroup_driver_dir(cg, controller, parents[p], &dir) < 0 || !(d = opendir(dir)))
+			continue;
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *rel = NULL;
+
+			if (de->d_type != DT_DIR || strncmp(de->d_name, "pod", 3) != 0 ||
+			    strv_contains(known, de->d_name + 3))
+				continue;
+			rel = strdupf("%s%s%s", parents[p], *parents[p] ? "/" : "", de->d_name);
+			if (rel)
+				strv_push(&orphans, TAKE_PTR(rel));
+		}
+	}
+	for (char **rel = orphans; rel && *rel; rel++) {
+		_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+		log_warn(
+		        "orphan cgroup %s/%s (no pod record): killing what runs in it, removing it",
+		        cgroup_driver_root(cg), *rel);
+		if (cgroup_driver_kill(cg, *rel, &err) < 0)
+			log_warn("orphan cgroup %s: %s", *rel, err.message);
+		for (int i = 0; i < 200 && cgroup_driver_populated(cg, *rel, &err) > 0; i++)
+			usleep(10 * 1000);
+		if (cgroup_driver_remove(cg, *rel, &err) < 0)
+			log_warn("orphan cgroup %s: %s", *rel, err.message);
+	}
+}
+
+static void sweep_orphans(struct pods *pods, char *const *known)
+{
+	const struct nano_config *config = &pods->daemon->config;
+	const char *const bases[] = {config->run_dir, config->state_dir, config->log_dir};
+
+	/* cgroups first: that ends an orphan's shim and containers before their files go */
+	if (pods->cgroup)
+		sweep_cgroups(pods, known);
+	for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
+		_cleanup_free_ char *dir = strdupf("%s/pods", bases[i]);
+
+		if (dir)
+			sweep_dir(dir, bases[i] == config->log_dir, known);
+	}
+}
+
+/* Whether nanolet's cgroup root is there already: a daemon with no pods and no root makes
+ * nothing in cgroupfs. */
+static bool cgroup_root_exists(const struct pods *pods)
+{
+	const struct nanoletd *d = pods->daemon;
+	_cleanup_free_ char *path =
+	        strdupf("/sys/fs/cgroup%s%s", d->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
+	                d->cgroup_root);
+
+	return path && access(path, F_OK) == 0;
+}
+
+static char *read_boot_id(void)
+{
+	_cleanup_fclose_ FILE *f = fopen(BOOT_ID_PATH, "re");
+	char buf[64] = "";
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return NULL;
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+int pods_restore(struct pods *pods, struct nano_err *err)
+{
+	_cleanup_(nano_err_clear) struct nano_err meta_err = {0};
+	_cleanup_free_ char *boot = read_boot_id(), *stored = NULL;
+	_cleanup_strv_ char **known = NULL;
+	struct store_pod *rows = NULL;
+	size_t n = 0, kept = 0;
+	bool rebooted;
+	int r;
+
+	if (store_meta_get(pods->store, "boot_id", &stored, &meta_err) < 0 &&
+	    meta_err.errnum != ENOENT)
+		log_warn("boot id: %s", meta_err.message);
+	rebooted = boot && stored && strcmp(boot, stored) != 0;
+	node_event(pods, "Normal", "Starting", "Starting nanolet.");
+	if (rebooted)
+		node_event(pods, "Warning", "Rebooted", "Node %s has been rebooted, boot id: %s",
+		           pods->hostname, boot);
+
+	r = store_pods_list(pods->store, NULL, &rows, &n, err);
+	if (r < 0)
+		return nano_err_wrap(err, "load pods");
+	if ((n > 0 || cgroup_root_exists(pods)) && (r = pods_cgroup_ready(pods, err)) < 0) {
+		store_pods_free(rows, n);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (restore_pod(pods, &rows[i], rebooted) &&
+		    strv_pushf(&known, "%s", rows[i].uid) >= 0)
+			kept++;
+	store_pods_free(rows, n);
+	sweep_orphans(pods, known);
+
+	nano_err_clear(&meta_err);
+	if (boot && (!stored || rebooted) &&
+	    store_meta_set(pods->store, "boot_id", boot, &meta_err) < 0)
+		log_warn("boot id: %s", meta_err.message);
+	if (n > 0)
+		log_info("%zu pods restored from the store, %zu removed half made", kept, n - kept);
+	return 0;
+}
