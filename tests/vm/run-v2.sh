@@ -17,6 +17,9 @@
 #   NANOLET_VM_KERNEL     kernel package (default: what linux-image-amd64 depends on)
 #   NANOLET_VM_TIMEOUT    seconds before a hung guest is killed and the run fails (2400)
 #   NANOLET_VM_MEMORY     guest memory in MiB (2048); NANOLET_VM_CPUS guest CPUs (2)
+#   NANOLET_VM_CPU        qemu -cpu model (max)
+#   NANOLET_VM_APPEND     more kernel arguments (default mitigations=off: a throw-away guest,
+#                         and every syscall costs less under emulation)
 #   NANOLET_*, BATS_*     passed into the guest's environment
 # Exit status: COMMAND's; 125 when the guest could not run it; 124 on timeout; 126 when the
 # guest ended without reporting (a panic).
@@ -106,6 +109,9 @@ make_initramfs() {
 }
 
 mkdir -p "$VM_DIR"
+# One run at a time fills the cache; runs themselves may overlap.
+exec 9>"$VM_DIR/.lock"
+flock 9
 pkg=$(kernel_package)
 if [[ -z $pkg ]]; then
 	# No package lists yet: the newest kernel already cached, else read the lists first.
@@ -121,6 +127,7 @@ kdir=$VM_DIR/$pkg
 [[ -f $kdir/vmlinuz ]] || fetch_kernel "$kdir" "$pkg"
 initrd=$kdir/initramfs-$(cat "$REPO/tests/vm/init" /usr/bin/busybox | sha256sum | cut -c1-12).cpio.gz
 [[ -f $initrd ]] || make_initramfs "$kdir" "$initrd"
+exec 9>&-
 
 # The run directory: what the guest reads (command, cwd, environment, modules to load).
 mkdir -p "$VM_DIR/runs"
@@ -142,11 +149,11 @@ set +e
 accel=tcg,thread=multi
 [[ -w /dev/kvm ]] && accel=kvm
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-	-accel "$accel" -cpu max -smp "$CPUS" -m "$MEMORY" \
+	-accel "$accel" -cpu "${NANOLET_VM_CPU:-max}" -smp "$CPUS" -m "$MEMORY" \
 	-display none -monitor none -no-reboot \
 	-serial stdio -serial "file:$run/status" \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init nanolet.stage2=$REPO/tests/vm/guest.sh nanolet.run=$run" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 ${NANOLET_VM_APPEND-mitigations=off} rdinit=/init nanolet.stage2=$REPO/tests/vm/guest.sh nanolet.run=$run" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-nic none </dev/null
 qemu=$?
