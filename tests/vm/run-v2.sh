@@ -124,8 +124,12 @@ if [[ -z $pkg ]]; then
 	[[ -n $pkg ]] || die "no kernel: apt-cache knows no linux-image-amd64 and none is cached"
 fi
 kdir=$VM_DIR/$pkg
-[[ -f $kdir/vmlinuz ]] || fetch_kernel "$kdir" "$pkg"
-initrd=$kdir/initramfs-$(cat "$REPO/tests/vm/init" /usr/bin/busybox | sha256sum | cut -c1-12).cpio.gz
+# Unpacked again when the lists of modules change.
+if [[ ! -f $kdir/vmlinuz || $(cat "$kdir/modules.list" 2>/dev/null) != "${BOOT_MODULES[*]} ${EXTRA_MODULES[*]}" ]]; then
+	fetch_kernel "$kdir" "$pkg"
+	echo "${BOOT_MODULES[*]} ${EXTRA_MODULES[*]}" >"$kdir/modules.list"
+fi
+initrd=$kdir/initramfs-$(cat "$REPO/tests/vm/init" /usr/bin/busybox "$kdir/modules.list" | sha256sum | cut -c1-12).cpio.gz
 [[ -f $initrd ]] || make_initramfs "$kdir" "$initrd"
 exec 9>&-
 
