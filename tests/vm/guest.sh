@@ -31,8 +31,28 @@ fail() {
 }
 
 stty -F /dev/console -onlcr 2>/dev/null # no \r in the streamed output
-for d in /tmp /var/tmp /run /var/lib /var/log /root; do
+[[ -n $run && -r $run/cwd ]] || fail "no nanolet.run= or no $run/cwd"
+cwd=$(<"$run/cwd")
+# The repository and the run directory stay visible at their paths even where a tmpfs below
+# covers them (a clone under /tmp): bound aside on /dev first, moved back on top after.
+tmpfs_dirs=(/tmp /var/tmp /run /var/lib /var/log /root)
+keep=()
+for p in "$cwd" "$run"; do
+	for d in "${tmpfs_dirs[@]}"; do
+		[[ $p == "$d"/* ]] || continue
+		[[ ${#keep[@]} -gt 0 && $p == "${keep[0]}"/* ]] && continue
+		mkdir -p "/dev/.keep${#keep[@]}"
+		mount --bind "$p" "/dev/.keep${#keep[@]}" || fail "bind $p aside"
+		keep+=("$p")
+	done
+done
+for d in "${tmpfs_dirs[@]}"; do
 	mount -t tmpfs -o mode=0755 tmpfs "$d" || fail "tmpfs on $d"
+done
+for i in "${!keep[@]}"; do
+	mkdir -p "${keep[i]}"
+	mount --move "/dev/.keep$i" "${keep[i]}" || fail "put ${keep[i]} back"
+	rmdir "/dev/.keep$i"
 done
 chmod 1777 /tmp /var/tmp
 mkdir -p /dev/pts /dev/shm /dev/mqueue /run/lock
@@ -55,12 +75,12 @@ fi
 hostname nanolet-vm
 ip link set lo up
 
-[[ -n $run && -r $run/cmd ]] || fail "no nanolet.run= or no $run/cmd"
+[[ -r $run/cmd ]] || fail "no $run/cmd"
 # shellcheck disable=SC1091
 source "$run/env"
 args=()
 eval "args=($(<"$run/cmd"))"
-cd "$(<"$run/cwd")" || fail "cd $(<"$run/cwd")"
+cd "$cwd" || fail "cd $cwd"
 echo "nanolet-vm: kernel $(uname -r), cgroup2 controllers: $(</sys/fs/cgroup/cgroup.controllers)" >&2
 "${args[@]}" </dev/null
 finish $?
