@@ -14,6 +14,7 @@ setup() {
 teardown() {
 	pods_teardown
 	common_teardown
+	remove_unit_cgroup
 }
 
 # After the whole file: no pod cgroup, shim or mount of any test is left on the node.
@@ -129,20 +130,57 @@ EOF
 @test "the container's cgroups hold the plan's values, and the process is in them" {
 	create_pod "$(sed 's/sleep 3600/sleep 30/' "$PODS/limits.yaml")"
 	wait_phase limits Running
-	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/limits/isolation?pretty=false")
-	mem=$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/memory/"))' <<<"$iso")
-	cpu=$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/cpu,cpuacct/|/cpu/"))' <<<"$iso" | head -1)
-	[[ $(cat "$mem/memory.limit_in_bytes") == 134217728 ]]
-	[[ $(cat "$cpu/cpu.cfs_quota_us") == 50000 ]]
-	[[ $(cat "$cpu/cpu.cfs_period_us") == 100000 ]]
-	[[ $(cat "$cpu/cpu.shares") == 256 ]]
-	pid=$(jq -r '.live.containers[0].pid' <<<"$iso")
+	mem=$(container_cgroup_dir limits memory)
+	cpu=$(container_cgroup_dir limits cpu)
+	pids=$(dirname "$(container_cgroup_dir limits pids)")
+	# limits: {cpu: 500m, memory: 128Mi}, requests: {cpu: 250m}
+	cgroup_expect "$mem" memory.max=134217728 memory.limit_in_bytes=134217728
+	cgroup_expect "$cpu" 'cpu.max=50000 100000' cpu.cfs_quota_us=50000
+	cgroup_expect "$cpu" - cpu.cfs_period_us=100000
+	cgroup_expect "$cpu" cpu.weight=35 cpu.shares=256
+	# v2: the OOM killer ends the whole container, not one of its processes
+	cgroup_expect "$mem" memory.oom.group=1 -
+	cgroup_expect "$pids" pids.max=4096 pids.max=4096
+	pid=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/limits/isolation?pretty=false" | jq -r '.live.containers[0].pid')
 	grep -qx "$pid" "$mem/cgroup.procs"
-	pods_max=$(dirname "$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/pids/"))' <<<"$iso")")/pids.max
-	[[ $(cat "$pods_max") == 4096 ]]
+	# processes live in leaves only: the container's leaf, the shim's infra/; nanolet's root,
+	# the QoS cgroup and the pod cgroup hold none (cgroup v2's no-internal-processes rule,
+	# kept on v1 too)
+	shim=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/limits/isolation?pretty=false" | jq -r .live.shimPid)
+	grep -qx "$shim" "$pids/infra/cgroup.procs"
+	for inner in "$pids" "$(dirname "$pids")" "$(dirname "$(dirname "$pids")")"; do
+		[[ -z $(cat "$inner/cgroup.procs") ]] || {
+			echo "$inner holds processes: $(cat "$inner/cgroup.procs")"
+			return 1
+		}
+	done
+	# v2: each inner node enables the controllers for its children, a leaf for none
+	cgroup_expect "$pids" 'cgroup.subtree_control=cpu memory pids' -
+	cgroup_expect "$mem" cgroup.subtree_control= -
 	# in its cgroup namespace the container's own cgroup is the root
-	wait_log limits 'memory'
-	pod_log limits | grep -q ':memory:/$'
+	wait_log limits '::\|memory'
+	pod_log limits | grep -q "$(cgroup_ns_root_line memory)"
+}
+
+@test "v2, started in a delegated cgroup as under systemd: the daemon moves into its daemon/ leaf, pods go under nanolet/" {
+	[[ $CGROUP_DRIVER == v2 ]] || skip "cgroup v1 has no no-internal-processes rule: the daemon stays where it is started"
+	stop_daemon
+	start_daemon_in_unit_cgroup
+	grep -q "cgroup driver v2 (host unified), root ${UNIT_CGROUP#/sys/fs/cgroup}/nanolet" "$TEST_TMP/daemon.log"
+	# the driver opens with the first pod: then the daemon leaves the unit's cgroup to its leaf
+	create_pod "$(sed 's/sleep 3600/sleep 30/' "$PODS/limits.yaml")"
+	wait_phase limits Running
+	[[ $(cat "$UNIT_CGROUP/daemon/cgroup.procs") == "$DAEMON_PID" ]]
+	[[ -z $(cat "$UNIT_CGROUP/cgroup.procs") ]]
+	cgroup_expect "$UNIT_CGROUP" 'cgroup.subtree_control=cpu memory pids' -
+	mem=$(container_cgroup_dir limits memory)
+	[[ $mem == "$UNIT_CGROUP"/nanolet/burstable/pod*/app ]]
+	cgroup_expect "$mem" memory.max=134217728 -
+	pid=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/limits/isolation?pretty=false" | jq -r '.live.containers[0].pid')
+	grep -qx "$pid" "$mem/cgroup.procs"
+	call DELETE '/api/v1/namespaces/default/pods/limits?gracePeriodSeconds=0'
+	[ "$code" = 200 ]
+	[[ -z $(find "$UNIT_CGROUP/nanolet" -mindepth 1 -type d -path '*/pod*') ]]
 }
 
 @test "exit codes and phases for each restart policy" {
@@ -453,8 +491,7 @@ EOF
 
 @test "a fork bomb under the pids-limit annotation: PidsLimitReached, pids.current within it, the daemon answers" {
 	create_pod "$(cat "$PODS/fork-bomb.yaml")"
-	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/fork-bomb/isolation?pretty=false")
-	pids=$(dirname "$(jq -r '.live.containers[0].cgroupDirs[] | select(test("/pids/"))' <<<"$iso")")
+	pids=$(dirname "$(container_cgroup_dir fork-bomb pids)")
 	[[ $(cat "$pids/pids.max") == 64 ]]
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		[[ $(cat "$pids/pids.current") -le 64 ]]

@@ -164,3 +164,82 @@ assert_nothing_left() {
 	! grep -q " $TEST_TMP/" /proc/self/mountinfo
 	! pgrep -f "nanolet-shim $TEST_TMP" >/dev/null
 }
+
+# ---- one test for both hierarchies --------------------------------------------------------
+# The suites run under the v1/hybrid driver on the development hosts and under v2 in the VM
+# (tests/vm/run-v2.sh). A test names what it checks once, with the file and value of each
+# driver; these helpers pick the one of the hierarchy the daemon is on.
+
+CGROUP_DRIVER=$(expected_cgroup_driver)
+
+# cgroup_dir_for CONTROLLER: of the directories on stdin (a cgroupDirs list of the isolation
+# endpoint), the one that holds CONTROLLER's files: the only one on v2, the controller's
+# hierarchy on v1.
+cgroup_dir_for() {
+	if [[ $CGROUP_DRIVER == v2 ]]; then
+		grep -m1 -v '^/sys/fs/cgroup/unified/'
+	else
+		grep -m1 -E "^/sys/fs/cgroup/([a-z_]+,)*$1(,[a-z_]+)*/"
+	fi
+}
+
+# container_cgroup_dir POD CONTROLLER [INDEX]: the container's cgroup directory for CONTROLLER.
+container_cgroup_dir() {
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/$1/isolation?pretty=false" |
+		jq -r ".live.containers[${3:-0}].cgroupDirs[]" | cgroup_dir_for "$2"
+}
+
+# cgroup_expect DIR V2FILE=VALUE V1FILE=VALUE: the file of this host's driver holds VALUE
+# (its first line); "-" for a driver that has no such file. Says which file differs.
+cgroup_expect() {
+	local dir=$1 want
+	if [[ $CGROUP_DRIVER == v2 ]]; then want=$2; else want=$3; fi
+	[[ $want == - ]] && return 0
+	local file=${want%%=*} value=${want#*=} got
+	got=$(head -1 "$dir/$file") || return 1
+	[[ $got == "$value" ]] || {
+		echo "$dir/$file: '$got', expected '$value'"
+		return 1
+	}
+}
+
+# The line of /proc/self/cgroup, seen from inside a container, that shows its own cgroup as
+# the root of its cgroup namespace (a regex).
+cgroup_ns_root_line() {
+	if [[ $CGROUP_DRIVER == v2 ]]; then echo '^0::/$'; else echo ":$1:/\$"; fi
+}
+
+# start_daemon_in_unit_cgroup [ARGS...]: what systemd does for nanoletd.service with
+# Delegate=yes, on cgroup v2: a cgroup of its own for the daemon ($UNIT_CGROUP, beside this
+# shell's), with cpu, memory and pids enabled for it by its parent; the daemon starts in it.
+# Skips the test where this shell's cgroup cannot enable controllers (it holds processes and
+# is not the root: only the root may, under no-internal-processes).
+start_daemon_in_unit_cgroup() {
+	local parent
+	parent=/sys/fs/cgroup$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)
+	parent=${parent%/}
+	echo "+cpu +memory +pids" >"$parent/cgroup.subtree_control" 2>/dev/null ||
+		skip "cannot enable controllers in $parent for a delegated cgroup (not the root)"
+	UNIT_CGROUP=$parent/nanolet-bats-unit-${TEST_TMP##*.}
+	mkdir "$UNIT_CGROUP"
+	cat >"$TEST_TMP/nanoletd-in-unit" <<EOS
+#!/bin/sh
+echo \$\$ >"$UNIT_CGROUP/cgroup.procs" && exec "$(realpath "$NANOLETD")" "\$@"
+EOS
+	chmod +x "$TEST_TMP/nanoletd-in-unit"
+	NANOLETD=$TEST_TMP/nanoletd-in-unit pods_setup "$@"
+}
+
+# Removes $UNIT_CGROUP, if a test made one: kills what is left in it (cgroup.kill: only this
+# test's daemon and pods are there), then removes it, deepest first. Bounded.
+remove_unit_cgroup() {
+	[[ -n ${UNIT_CGROUP:-} && -d $UNIT_CGROUP ]] || return 0
+	echo 1 >"$UNIT_CGROUP/cgroup.kill" 2>/dev/null || true
+	for _ in $(seq 50); do
+		find "$UNIT_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null
+		[[ -d $UNIT_CGROUP ]] || return 0
+		sleep 0.1
+	done
+	echo "cgroup $UNIT_CGROUP is left" >&2
+	return 1
+}

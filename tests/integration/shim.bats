@@ -282,6 +282,17 @@ EOF
 		grep -q "nanolet-test-${WORK##*/}/app\$" <(grep -E ":($h|)?:" "/proc/$pid/cgroup")
 	done
 	grep -q "nanolet-test-${WORK##*/}/app\$" "/proc/$pid/cgroup"
+	# In every hierarchy (the one of v2, each controller's and the unified mirror on v1) the
+	# container is in its leaf, the shim in infra/, and the pod's cgroup holds no process: on
+	# v2 the container got there by clone3(CLONE_INTO_CGROUP), never through the pod's.
+	n=0
+	for d in $(find /sys/fs/cgroup -maxdepth 5 -type d -name "nanolet-test-${WORK##*/}"); do
+		grep -qx "$pid" "$d/app/cgroup.procs"
+		grep -qx "$SHIM_PID" "$d/infra/cgroup.procs"
+		[ -z "$(cat "$d/cgroup.procs")" ]
+		n=$((n + 1))
+	done
+	[ "$n" -ge 1 ]
 	[ "$(readlink /proc/$pid/ns/cgroup)" != "$(readlink /proc/self/ns/cgroup)" ]
 	req kill app 9
 	finish app

@@ -18,9 +18,10 @@ teardown() {
 
 PROMTOOL=${PROMTOOL:-$(command -v promtool || true)}
 
-# Spins for 3 s on a 100m limit, then idles: throttled while it spins, steady after.
+# spin_pod SECONDS: spins that long on a 100m limit, then idles: throttled while it spins,
+# steady after.
 spin_pod() {
-	cat <<'EOF'
+	cat <<EOF
 apiVersion: v1
 kind: Pod
 metadata: {name: stats}
@@ -30,7 +31,7 @@ spec:
   containers:
   - name: spin
     image: host
-    command: [sh, -c, 'timeout 3 sh -c "while :; do :; done"; echo idle; exec sleep 600']
+    command: [sh, -c, 'timeout $1 sh -c "while :; do :; done"; echo idle; exec sleep 600']
     resources:
       limits: {cpu: 100m, memory: 64Mi}
 EOF
@@ -52,7 +53,8 @@ metric() {
 }
 
 @test "/stats/summary: the kubelet's shape with nanolet's fields; throttledPeriods and the metric rise under a 100m limit" {
-	create_pod "$(spin_pod)"
+	# long enough to spin through the test on a slow (emulated) machine
+	create_pod "$(spin_pod 60)"
 	wait_phase stats Running
 	sleep 1.5
 	s=$(summary)
@@ -92,7 +94,7 @@ metric() {
 		echo "no promtool: make test builds it (build/tools/promtool) and sets PROMTOOL" >&2
 		return 1
 	}
-	create_pod "$(spin_pod)"
+	create_pod "$(spin_pod 3)"
 	wait_log stats idle
 	call GET /api/v1/namespaces/default/pods/nope
 	[[ $code == 404 ]]
