@@ -297,7 +297,9 @@ EOF
 	create_pod "$(pod_yaml again 'sleep 1.5')"
 	wait_phase again Running
 	crash_daemon
-	NANOLET_CRASH_AT=start-before-record restart_daemon
+	# the restart may come due before the new daemon answers /healthz (a slow machine): then
+	# it dies at the point while starting, which is just as good
+	NANOLET_CRASH_AT=start-before-record restart_daemon || true
 	daemon_died start-before-record
 	restart_daemon
 	grep -q "adopting run 1 of container c" "$TEST_TMP/daemon.log"
