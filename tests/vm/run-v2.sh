@@ -18,6 +18,7 @@
 #   NANOLET_VM_TIMEOUT    seconds before a hung guest is killed and the run fails (2400)
 #   NANOLET_VM_MEMORY     guest memory in MiB (2048); NANOLET_VM_CPUS guest CPUs (2)
 #   NANOLET_VM_CPU        qemu -cpu model (max)
+#   NANOLET_VM_ACCEL      qemu -accel (tcg,thread=multi; kvm where /dev/kvm really works)
 #   NANOLET_VM_APPEND     more kernel arguments (default mitigations=off: a throw-away guest,
 #                         and every syscall costs less under emulation)
 #   NANOLET_*, BATS_*     passed into the guest's environment
@@ -149,9 +150,10 @@ done >"$run/modules"
 say "booting $pkg ($(cat "$kdir/release")), ${CPUS} CPUs, ${MEMORY} MiB, timeout ${TIMEOUT} s: $*"
 start=$(date +%s)
 set +e
-# TCG when there is no /dev/kvm: slower, but the same kernel and cgroup code.
-accel=tcg,thread=multi
-[[ -w /dev/kvm ]] && accel=kvm
+# TCG unless told otherwise: slower, but the same kernel and cgroup code. /dev/kvm is not
+# enough to go by: on some of these machines it exists and KVM refuses the guest's CPU model
+# (an MSR assertion in qemu) or the guest hangs at boot.
+accel=${NANOLET_VM_ACCEL:-tcg,thread=multi}
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-accel "$accel" -cpu "${NANOLET_VM_CPU:-max}" -smp "$CPUS" -m "$MEMORY" \
 	-display none -monitor none -no-reboot \
