@@ -26,6 +26,8 @@ struct shim_container {
 	unsigned long clone_flags;
 	struct plan_process process;
 	struct plan_root root;
+	struct plan_security security; /* devices unused: device_nodes holds what the shim needs */
+	char **device_nodes;           /* the node's device files bound into its /dev */
 	struct plan_mount *mounts;
 	size_t n_mounts;
 	char **cgroup_procs; /* NULL-terminated */

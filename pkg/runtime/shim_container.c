@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -145,6 +146,25 @@ static int parent_side(struct start *s, const struct shim_container *c, pid_t pi
 	return nano_err_set(err, e.errnum, "%s", e.message);
 }
 
+/* A new, empty writable layer for this run: what the container wrote before is gone, as a
+ * restarted container starts from its image again. */
+static int fresh_layer(const char *layer, struct nano_err *err)
+{
+	_cleanup_free_ char *upper = strdupf("%s/upper", layer);
+	_cleanup_free_ char *work = strdupf("%s/work", layer);
+	int r;
+
+	if (!upper || !work)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = rm_rf(layer);
+	if (r < 0)
+		return nano_err_set(err, -r, "remove the last run's layer %s: %s", layer,
+		                    strerror(-r));
+	if (mkdir_p(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return nano_err_set(err, errno, "make the writable layer %s: %m", layer);
+	return 0;
+}
+
 int shim_container_start(const struct shim_config *config, const struct shim_container *c,
                          int64_t restart, struct shim_run **out, struct nano_err *err)
 {
@@ -155,7 +175,10 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	int r = 0;
 	pid_t pid;
 
-	if (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0)
+	if (c->root.layer)
+		r = fresh_layer(c->root.layer, err);
+	if (r == 0 &&
+	    (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0))
 		r = nano_err_set(err, errno, "pipe: %m");
 	if (r == 0 && must_write_procs(c)) {
 		if (pipe_cloexec(s.sync) < 0)
