@@ -1,0 +1,229 @@
+/* pkg/runtime/shim_seccomp.c: turns a seccomp profile into a filter with libseccomp and loads it
+ * into the calling process — the container's child, just before execve.
+ *
+ * Which rules take part is decided here, where the container runs: its bounding set decides
+ * the capability groups (as containerd decides them), the machine's architecture and kernel
+ * (uname) the includes/excludes of Docker profiles; security_seccomp_rule_applies() says how.
+ * Then rules are added as runc and crun add them: a rule whose action is the default's is
+ * left out (libseccomp refuses it), a syscall name libseccomp does not know (a profile newer
+ * than the library) is skipped, and conditions that compare one argument twice become one rule
+ * each (libseccomp allows one comparison per argument in a rule).
+ *
+ * It never sets no_new_privs (SCMP_FLTATR_CTL_NNP off): the caller decides it, and loading
+ * needs either that or CAP_SYS_ADMIN. It only filters the calling thread (no TSYNC): the shim's
+ * child is a fork-like child of a single-threaded process. Everything the process does after
+ * it returns goes through the filter.
+ */
+#include <seccomp.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "security/security.h"
+#include "shim.h"
+
+/* libseccomp 2.5.4 builds one linear list of syscalls unless asked; runc asks for the binary
+ * tree above this many rules (and not with none: libseccomp <= 2.5.4 fails on an empty one). */
+#define BINARY_TREE_MIN_RULES 32
+
+static void ctx_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+static int action_value(enum security_seccomp_action action, uint16_t errno_ret, uint32_t *out)
+{
+	switch (action) {
+	case SECURITY_SECCOMP_ACT_KILL_PROCESS:
+		*out = SCMP_ACT_KILL_PROCESS;
+		return 0;
+	case SECURITY_SECCOMP_ACT_KILL_THREAD:
+		*out = SCMP_ACT_KILL_THREAD;
+		return 0;
+	case SECURITY_SECCOMP_ACT_TRAP:
+		*out = SCMP_ACT_TRAP;
+		return 0;
+	case SECURITY_SECCOMP_ACT_ERRNO:
+		*out = SCMP_ACT_ERRNO(errno_ret);
+		return 0;
+	case SECURITY_SECCOMP_ACT_TRACE:
+		*out = SCMP_ACT_TRACE(errno_ret);
+		return 0;
+	case SECURITY_SECCOMP_ACT_LOG:
+		*out = SCMP_ACT_LOG;
+		return 0;
+	case SECURITY_SECCOMP_ACT_ALLOW:
+		*out = SCMP_ACT_ALLOW;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static enum scmp_compare op_value(enum security_seccomp_op op)
+{
+	switch (op) {
+	case SECURITY_SECCOMP_OP_NE:
+		return SCMP_CMP_NE;
+	case SECURITY_SECCOMP_OP_LT:
+		return SCMP_CMP_LT;
+	case SECURITY_SECCOMP_OP_LE:
+		return SCMP_CMP_LE;
+	case SECURITY_SECCOMP_OP_EQ:
+		return SCMP_CMP_EQ;
+	case SECURITY_SECCOMP_OP_GE:
+		return SCMP_CMP_GE;
+	case SECURITY_SECCOMP_OP_GT:
+		return SCMP_CMP_GT;
+	case SECURITY_SECCOMP_OP_MASKED_EQ:
+		return SCMP_CMP_MASKED_EQ;
+	}
+	return _SCMP_CMP_MIN; /* invalid: libseccomp refuses it */
+}
+
+/* The machine's architecture as the model names it (what libseccomp compiled for). */
+static int native_arch(enum security_seccomp_arch *out)
+{
+	uint32_t native = seccomp_arch_native();
+
+	for (int a = 0; a < SECURITY_SECCOMP_ARCH_COUNT; a++)
+		if (seccomp_arch_resolve_name(security_seccomp_arch_token(a)) == native) {
+			*out = (enum security_seccomp_arch)a;
+			return 0;
+		}
+	return -EAFNOSUPPORT;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct security_seccomp_rule *rule, const char *name,
+                    int nr, uint32_t action, struct nano_err *err)
+{
+	struct scmp_arg_cmp cmp[SECURITY_SECCOMP_ARGS_MAX];
+	unsigned count[SECURITY_SECCOMP_ARGS_MAX] = {0};
+	bool repeated = false;
+	int r = 0;
+
+	if (rule->n_args > SECURITY_SECCOMP_ARGS_MAX)
+		repeated = true; /* more conditions than arguments: some argument repeats */
+	for (size_t i = 0; i < rule->n_args; i++) {
+		if (rule->args[i].index >= SECURITY_SECCOMP_ARGS_MAX)
+			return nano_err_set(err, EINVAL, "seccomp: %s: argument index %u is past 5",
+			                    name, rule->args[i].index);
+		if (++count[rule->args[i].index] > 1)
+			repeated = true;
+	}
+	if (rule->n_args == 0) {
+		r = seccomp_rule_add_array(ctx, action, nr, 0, NULL);
+	} else if (!repeated) {
+		for (size_t i = 0; i < rule->n_args; i++)
+			cmp[i] = (struct scmp_arg_cmp){.arg = rule->args[i].index,
+			                               .op = op_value(rule->args[i].op),
+			                               .datum_a = rule->args[i].value,
+			                               .datum_b = rule->args[i].value_two};
+		r = seccomp_rule_add_array(ctx, action, nr, (unsigned)rule->n_args, cmp);
+	} else {
+		/* runc and crun: one rule per condition, so they OR (which is why containerd's
+		 * default never compares one argument twice) */
+		for (size_t i = 0; i < rule->n_args && r >= 0; i++) {
+			cmp[0] = (struct scmp_arg_cmp){.arg = rule->args[i].index,
+			                               .op = op_value(rule->args[i].op),
+			                               .datum_a = rule->args[i].value,
+			                               .datum_b = rule->args[i].value_two};
+			r = seccomp_rule_add_array(ctx, action, nr, 1, cmp);
+		}
+	}
+	if (r < 0)
+		return nano_err_set(err, -r, "seccomp: adding the rule for %s: %s", name,
+		                    strerror(-r));
+	return 0;
+}
+
+int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, struct nano_err *err)
+{
+	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
+	struct security_seccomp_env env = {.caps = caps};
+	uint32_t default_action, action, arches;
+	struct utsname u;
+	size_t n_added = 0;
+	int r;
+
+	r = native_arch(&env.arch);
+	if (r < 0)
+		return nano_err_set(err, -r,
+		                    "seccomp: libseccomp's native architecture %#x is not "
+		                    "one nanolet knows",
+		                    seccomp_arch_native());
+	if (uname(&u) < 0)
+		return nano_err_set(err, errno, "seccomp: uname: %s", strerror(errno));
+	if (security_kernel_version_parse(u.release, &env.kernel) < 0)
+		return nano_err_set(err, EINVAL,
+		                    "seccomp: cannot read the kernel version in \"%s\"", u.release);
+	r = action_value(p->default_action, p->default_errno_ret, &default_action);
+	if (r < 0)
+		return nano_err_set(err, EINVAL, "seccomp: invalid default action %d",
+		                    (int)p->default_action);
+	ctx = seccomp_init(default_action);
+	if (!ctx)
+		return nano_err_set(err, ENOMEM, "seccomp: seccomp_init failed");
+
+	/* The caller decides no_new_privs; and we want the kernel's errno when loading fails,
+	 * not libseccomp's ECANCELED. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r >= 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (r >= 0 && (p->flags & SECURITY_SECCOMP_FLAG_LOG))
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+	if (r >= 0 && (p->flags & SECURITY_SECCOMP_FLAG_SPEC_ALLOW))
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+	if (r < 0)
+		return nano_err_set(err, -r, "seccomp: setting the filter's attributes: %s",
+		                    strerror(-r));
+
+	arches = security_seccomp_arches(p, env.arch);
+	for (int a = 0; a < SECURITY_SECCOMP_ARCH_COUNT; a++) {
+		uint32_t token;
+
+		if (a == (int)env.arch || !(arches & SECURITY_SECCOMP_ARCH_BIT(a)))
+			continue;
+		/* an architecture this libseccomp does not know cannot be this machine's */
+		token = seccomp_arch_resolve_name(security_seccomp_arch_token(a));
+		if (!token)
+			continue;
+		r = seccomp_arch_add(ctx, token);
+		if (r < 0 && r != -EEXIST)
+			return nano_err_set(err, -r, "seccomp: adding architecture %s: %s",
+			                    security_seccomp_arch_name(a), strerror(-r));
+	}
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct security_seccomp_rule *rule = &p->rules[i];
+
+		if (!security_seccomp_rule_applies(rule, &env))
+			continue;
+		r = action_value(rule->action, rule->errno_ret, &action);
+		if (r < 0)
+			return nano_err_set(err, EINVAL, "seccomp: invalid action %d in rule %zu",
+			                    (int)rule->action, i);
+		if (action == default_action)
+			continue;
+		for (size_t k = 0; rule->names && rule->names[k]; k++) {
+			int nr = seccomp_syscall_resolve_name(rule->names[k]);
+
+			if (nr == __NR_SCMP_ERROR)
+				continue; /* newer than this libseccomp: runc and crun skip it too
+				           */
+			r = add_rule(ctx, rule, rule->names[k], nr, action, err);
+			if (r < 0)
+				return r;
+			n_added++;
+		}
+	}
+	if (n_added > BINARY_TREE_MIN_RULES)
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	r = seccomp_load(ctx);
+	if (r < 0)
+		return nano_err_set(err, -r, "seccomp: loading the filter: %s%s", strerror(-r),
+		                    r == -EACCES ? " (the process holds neither CAP_SYS_ADMIN "
+		                                   "nor no_new_privs)"
+		                                 : "");
+	return 0;
+}
