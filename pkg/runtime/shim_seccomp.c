@@ -14,6 +14,7 @@
  * child is a fork-like child of a single-threaded process. Everything the process does after
  * it returns goes through the filter.
  */
+#include <assert.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -136,15 +137,52 @@ static int add_rule(scmp_filter_ctx ctx, const struct security_seccomp_rule *rul
 	return 0;
 }
 
+/* Adds the rules of p that apply in env to ctx, one per syscall name; with ctx NULL, only
+ * counts them in *n. */
+static int add_rules(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
+                     const struct security_seccomp_env *env, uint32_t default_action, size_t *n,
+                     struct nano_err *err)
+{
+	uint32_t action;
+	int r;
+
+	*n = 0;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct security_seccomp_rule *rule = &p->rules[i];
+
+		if (!security_seccomp_rule_applies(rule, env))
+			continue;
+		r = action_value(rule->action, rule->errno_ret, &action);
+		if (r < 0)
+			return nano_err_set(err, EINVAL, "seccomp: invalid action %d in rule %zu",
+			                    (int)rule->action, i);
+		/* libseccomp refuses a rule that repeats the default */
+		if (action == default_action)
+			continue;
+		for (size_t k = 0; rule->names && rule->names[k]; k++) {
+			int nr = seccomp_syscall_resolve_name(rule->names[k]);
+
+			/* newer than this libseccomp: runc and crun skip it too */
+			if (nr == __NR_SCMP_ERROR)
+				continue;
+			if (ctx && (r = add_rule(ctx, rule, rule->names[k], nr, action, err)) < 0)
+				return r;
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
 int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, struct nano_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
 	struct security_seccomp_env env = {.caps = caps};
-	uint32_t default_action, action, arches;
+	uint32_t default_action, arches;
 	struct utsname u;
-	size_t n_added = 0;
+	size_t n = 0;
 	int r;
 
+	assert(p);
 	r = native_arch(&env.arch);
 	if (r < 0)
 		return nano_err_set(err, -r,
@@ -183,41 +221,26 @@ int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, s
 
 		if (a == (int)env.arch || !(arches & SECURITY_SECCOMP_ARCH_BIT(a)))
 			continue;
-		/* an architecture this libseccomp does not know cannot be this machine's */
+		/* an architecture this libseccomp does not know cannot be this machine's, nor
+		 * can one of the other byte order (libseccomp refuses it with EDOM; runc fails
+		 * the container there) */
 		token = seccomp_arch_resolve_name(security_seccomp_arch_token(a));
 		if (!token)
 			continue;
 		r = seccomp_arch_add(ctx, token);
-		if (r < 0 && r != -EEXIST)
+		if (r < 0 && r != -EEXIST && r != -EDOM)
 			return nano_err_set(err, -r, "seccomp: adding architecture %s: %s",
 			                    security_seccomp_arch_name(a), strerror(-r));
 	}
 
-	for (size_t i = 0; i < p->n_rules; i++) {
-		const struct security_seccomp_rule *rule = &p->rules[i];
-
-		if (!security_seccomp_rule_applies(rule, &env))
-			continue;
-		r = action_value(rule->action, rule->errno_ret, &action);
-		if (r < 0)
-			return nano_err_set(err, EINVAL, "seccomp: invalid action %d in rule %zu",
-			                    (int)rule->action, i);
-		if (action == default_action)
-			continue;
-		for (size_t k = 0; rule->names && rule->names[k]; k++) {
-			int nr = seccomp_syscall_resolve_name(rule->names[k]);
-
-			if (nr == __NR_SCMP_ERROR)
-				continue; /* newer than this libseccomp: runc and crun skip it too
-				           */
-			r = add_rule(ctx, rule, rule->names[k], nr, action, err);
-			if (r < 0)
-				return r;
-			n_added++;
-		}
-	}
-	if (n_added > BINARY_TREE_MIN_RULES)
+	/* the optimization is chosen before the first rule, as runc does */
+	r = add_rules(NULL, p, &env, default_action, &n, err);
+	if (r >= 0 && n > BINARY_TREE_MIN_RULES)
 		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r >= 0)
+		r = add_rules(ctx, p, &env, default_action, &n, err);
+	if (r < 0)
+		return r;
 
 	r = seccomp_load(ctx);
 	if (r < 0)
