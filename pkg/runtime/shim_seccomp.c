@@ -7,7 +7,9 @@
  * Then rules are added as runc and crun add them: a rule whose action is the default's is
  * left out (libseccomp refuses it), a syscall name libseccomp does not know (a profile newer
  * than the library) is skipped, and conditions that compare one argument twice become one rule
- * each (libseccomp allows one comparison per argument in a rule).
+ * each (libseccomp allows one comparison per argument in a rule). When the default refuses,
+ * libseccomp's program gets runc's ENOSYS stub in front (see below) and is loaded with
+ * seccomp(2) directly, as seccomp_load would.
  *
  * It never sets no_new_privs (SCMP_FLTATR_CTL_NNP off): the caller decides it, and loading
  * needs either that or CAP_SYS_ADMIN. It only filters the calling thread (no TSYNC): the shim's
@@ -15,8 +17,13 @@
  * it returns goes through the filter.
  */
 #include <assert.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #include "security/security.h"
@@ -173,6 +180,186 @@ static int add_rules(scmp_filter_ctx ctx, const struct security_seccomp_profile 
 	return 0;
 }
 
+static int load_failed(struct nano_err *err, int r)
+{
+	return nano_err_set(err, -r, "seccomp: loading the filter: %s%s", strerror(-r),
+	                    r == -EACCES ? " (the process holds neither CAP_SYS_ADMIN nor "
+	                                   "no_new_privs)"
+	                                 : "");
+}
+
+/* ---- ENOSYS for syscalls newer than the profile ----------------------------------------------
+ *
+ * A syscall the profile does not name gets the default action, EPERM for RuntimeDefault. For a
+ * syscall newer than everything the profile (and this libseccomp) knows, that is wrong: libc
+ * tries a new syscall first (clone3, fchmodat2, ...) and falls back only on ENOSYS, so EPERM
+ * breaks programs newer than the profile. runc (libcontainer/seccomp/patchbpf) therefore puts a
+ * stub before libseccomp's program: per architecture, a syscall number above the largest one the
+ * profile names gets ENOSYS. We do the same, when the default action refuses. */
+
+#define X32_SYSCALL_BIT 0x40000000u
+#define STUB_ARCHES     SECURITY_SECCOMP_ARCH_COUNT
+
+struct stub_arch {
+	uint32_t audit;        /* AUDIT_ARCH_*: what seccomp_data.arch holds */
+	uint32_t max, max_x32; /* the largest number the profile names (x32: with its bit) */
+};
+
+/* The largest number, on the architecture token, of a syscall any applying rule names. */
+static uint32_t largest_syscall(const struct security_seccomp_profile *p,
+                                const struct security_seccomp_env *env, uint32_t token)
+{
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (!security_seccomp_rule_applies(&p->rules[i], env))
+			continue;
+		for (size_t k = 0; p->rules[i].names[k]; k++) {
+			int nr = seccomp_syscall_resolve_name_arch(token, p->rules[i].names[k]);
+
+			/* negative: not on this architecture (or unknown to libseccomp) */
+			if (nr >= 0 && (uint32_t)nr > max)
+				max = (uint32_t)nr;
+		}
+	}
+	return max;
+}
+
+/* A jump's offset from the instruction at pc to target. */
+static uint32_t jump(size_t pc, size_t target)
+{
+	return (uint32_t)(target - pc - 1);
+}
+
+/* Writes the stub into out (room for STUB_MAX(n) instructions), to be followed by libseccomp's
+ * program; returns its length. The layout: load the arch; a jeq per architecture to its
+ * section; ja to the filter; the sections (load the nr; [jset the x32 bit;] jgt the largest:
+ * to ENOSYS, else to the filter); ret ENOSYS; then the filter. Every jeq/jgt offset stays
+ * under 256: at most 5 instructions a section. */
+#define STUB_MAX(n) (1 + 5 * (n) + 2)
+
+static size_t build_stub(const struct stub_arch *arches, size_t n, struct sock_filter *out)
+{
+	size_t len = 0, section[STUB_ARCHES], enosys, filter;
+
+	enosys = 1 + n + 1;
+	for (size_t i = 0; i < n; i++) {
+		section[i] = enosys;
+		enosys += 1 + (arches[i].max && arches[i].max_x32 ? 3 : 1);
+	}
+	filter = enosys + 1;
+
+	out[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	                                          offsetof(struct seccomp_data, arch));
+	for (size_t i = 0; i < n; i++, len++)
+		out[len] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arches[i].audit,
+		                                        jump(len, section[i]), 0);
+	out[len] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, jump(len, filter));
+	len++;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t max[2] = {arches[i].max, arches[i].max_x32};
+
+		out[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		                                          offsetof(struct seccomp_data, nr));
+		if (max[0] && max[1]) {
+			/* x32's numbers have the bit set: jump over x86_64's compare */
+			out[len] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+			                                        X32_SYSCALL_BIT, 1, 0);
+			len++;
+		}
+		for (size_t k = 0; k < 2; k++) {
+			if (!max[k])
+				continue;
+			out[len] =
+			        (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max[k],
+			                                     jump(len, enosys), jump(len, filter));
+			len++;
+		}
+	}
+	out[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	return len;
+}
+
+/* The architectures of the filter, as the stub tells them apart. */
+static size_t stub_arches(const struct security_seccomp_profile *p,
+                          const struct security_seccomp_env *env, uint32_t set,
+                          struct stub_arch *out)
+{
+	size_t n = 0;
+
+	for (int a = 0; a < SECURITY_SECCOMP_ARCH_COUNT; a++) {
+		uint32_t token, audit, max;
+		size_t i;
+
+		if (!(set & SECURITY_SECCOMP_ARCH_BIT(a)))
+			continue;
+		token = seccomp_arch_resolve_name(security_seccomp_arch_token(a));
+		max = token ? largest_syscall(p, env, token) : 0;
+		if (!max)
+			continue;
+		/* x32 shares x86_64's AUDIT_ARCH and sets a bit in the syscall number instead;
+		 * SCMP_ARCH_X32 is libseccomp's own token */
+		audit = token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token;
+		for (i = 0; i < n && out[i].audit != audit; i++)
+			;
+		if (i == n)
+			out[n++] = (struct stub_arch){.audit = audit};
+		if (token == SCMP_ARCH_X32)
+			out[i].max_x32 = max;
+		else
+			out[i].max = max;
+	}
+	return n;
+}
+
+/* Exports ctx's program, puts the stub before it and loads the whole, as seccomp_load would
+ * (SECCOMP_SET_MODE_FILTER, no TSYNC, no no_new_privs). */
+static int load_with_stub(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
+                          const struct security_seccomp_env *env, uint32_t set,
+                          struct nano_err *err)
+{
+	_cleanup_free_ struct sock_filter *prog = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stub_arch arches[STUB_ARCHES];
+	size_t n_arches, n_stub, n_filter;
+	unsigned int flags = 0;
+	struct stat st;
+	ssize_t got;
+	int r;
+
+	fd = memfd_create("nanolet-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return nano_err_set(err, errno, "seccomp: memfd_create: %s", strerror(errno));
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return nano_err_set(err, -r, "seccomp: exporting the filter: %s", strerror(-r));
+	if (fstat(fd, &st) < 0)
+		return nano_err_set(err, errno, "seccomp: fstat: %s", strerror(errno));
+	n_filter = (size_t)st.st_size / sizeof(struct sock_filter);
+	n_arches = stub_arches(p, env, set, arches);
+	prog = calloc(STUB_MAX(STUB_ARCHES) + n_filter, sizeof(*prog));
+	if (!prog)
+		return nano_err_set(err, ENOMEM, "seccomp: out of memory");
+	n_stub = build_stub(arches, n_arches, prog);
+	if (n_stub + n_filter > BPF_MAXINSNS)
+		return nano_err_set(err, E2BIG,
+		                    "seccomp: the filter has %zu instructions, the kernel takes %d",
+		                    n_stub + n_filter, BPF_MAXINSNS);
+	got = pread(fd, prog + n_stub, n_filter * sizeof(*prog), 0);
+	if (got != (ssize_t)(n_filter * sizeof(*prog)))
+		return nano_err_set(err, got < 0 ? errno : EIO, "seccomp: reading the filter back");
+
+	if (p->flags & SECURITY_SECCOMP_FLAG_LOG)
+		flags |= SECCOMP_FILTER_FLAG_LOG;
+	if (p->flags & SECURITY_SECCOMP_FLAG_SPEC_ALLOW)
+		flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags,
+	            &(struct sock_fprog){.len = (unsigned short)(n_stub + n_filter),
+	                                 .filter = prog}) < 0)
+		return load_failed(err, -errno);
+	return 0;
+}
+
 int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, struct nano_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
@@ -242,11 +429,12 @@ int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, s
 	if (r < 0)
 		return r;
 
-	r = seccomp_load(ctx);
-	if (r < 0)
-		return nano_err_set(err, -r, "seccomp: loading the filter: %s%s", strerror(-r),
-		                    r == -EACCES ? " (the process holds neither CAP_SYS_ADMIN "
-		                                   "nor no_new_privs)"
-		                                 : "");
-	return 0;
+	/* a default that lets syscalls run needs no ENOSYS (runc: isAllowAction) */
+	if (p->default_action == SECURITY_SECCOMP_ACT_ALLOW ||
+	    p->default_action == SECURITY_SECCOMP_ACT_LOG ||
+	    p->default_action == SECURITY_SECCOMP_ACT_TRACE) {
+		r = seccomp_load(ctx);
+		return r < 0 ? load_failed(err, r) : 0;
+	}
+	return load_with_stub(ctx, p, &env, arches, err);
 }

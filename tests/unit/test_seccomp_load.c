@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <seccomp.h>
+
 #include "runtime/shim.h"
 #include "security/security.h"
 
@@ -188,6 +190,10 @@ static void child_runtime_default(void)
 	CHILD_ERRNO(socket(AF_ALG, SOCK_SEQPACKET, 0), EPERM);
 	CHILD_ERRNO(socket(AF_VSOCK, SOCK_STREAM, 0), EPERM);
 	CHILD_ERRNO(syscall(SYS_io_uring_setup, 1, NULL), EPERM);
+
+	/* past every syscall the profile names: ENOSYS, as from a kernel without it */
+	CHILD_ERRNO(syscall(1000), ENOSYS);
+	CHILD_ERRNO(syscall(0x3ffffffe), ENOSYS);
 }
 
 START_TEST(runtime_default_loaded)
@@ -361,6 +367,105 @@ START_TEST(foreign_architectures)
 }
 END_TEST
 
+/* A syscall numbered above every one the profile names gets ENOSYS, so that libc falls back
+ * (runc's patchbpf); one below that the profile does not name gets the default. */
+static void child_newer_than_profile(void)
+{
+	/* what the child needs to report and exit, under ASan too */
+	static const char *const named[] = {
+	        "write",          "exit",         "exit_group", "getppid", "prctl",
+	        "mmap",           "munmap",       "brk",        "madvise", "sigaltstack",
+	        "rt_sigprocmask", "rt_sigaction", NULL};
+	static const struct {
+		const char *name;
+		long nr;
+	} probes[] = {
+	        {"getuid", SYS_getuid},
+	        {"gettid", SYS_gettid},
+	        {"getpid", SYS_getpid},
+	        {"tgkill", SYS_tgkill},
+	        {"openat", SYS_openat},
+	        {"mkdirat", SYS_mkdirat},
+	        {"io_uring_setup", SYS_io_uring_setup},
+	        {"pidfd_open", SYS_pidfd_open},
+	};
+	int max = 0, below = 0, above = 0, n;
+	char json[1024];
+
+	for (size_t i = 0; named[i]; i++)
+		if (seccomp_syscall_resolve_name(named[i]) > max)
+			max = seccomp_syscall_resolve_name(named[i]);
+	no_new_privs();
+	n = snprintf(json, sizeof(json),
+	             "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 13, "
+	             "\"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", \"names\": [");
+	for (size_t i = 0; named[i]; i++)
+		n += snprintf(json + n, sizeof(json) - (size_t)n, "%s\"%s\"", i ? ", " : "",
+		              named[i]);
+	snprintf(json + n, sizeof(json) - (size_t)n, "]}]}");
+	load_json(json, 0);
+	CHILD_OK(syscall(SYS_getppid));
+	for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
+		/* never run: refused either way */
+		errno = 0;
+		long r = syscall(probes[i].nr, -1L, -1L, -1L);
+		int want = probes[i].nr > max ? ENOSYS : EACCES;
+
+		CHILD_CHECK(r == -1 && errno == want,
+		            "%s (%ld, largest named %d): %ld, %s, want %s", probes[i].name,
+		            probes[i].nr, max, r, strerrorname_np(errno), strerrorname_np(want));
+		if (want == ENOSYS)
+			above++;
+		else
+			below++;
+	}
+	CHILD_CHECK(above && below, "probes only on one side of %d", max);
+}
+
+START_TEST(enosys_past_the_profile)
+{
+	run(child_newer_than_profile);
+}
+END_TEST
+
+#if defined(__x86_64__)
+/* The i386 ABI through int 0x80: containerd's amd64 filter covers x86 and x32 too. */
+static long int80(long nr, long a)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a) : "memory");
+	return r;
+}
+
+static void child_int80_works(void)
+{
+	CHILD_CHECK(int80(20 /* getpid */, 0) == getpid(), "int 0x80 getpid");
+}
+
+static void child_i386(void)
+{
+	no_new_privs();
+	load(security_seccomp_runtime_default(), security_caps_runtime_default());
+	CHILD_CHECK(int80(20 /* getpid */, 0) == getpid(), "i386 getpid refused");
+	CHILD_CHECK(int80(288 /* keyctl */, 0) == -EPERM, "i386 keyctl: %ld", int80(288, 0));
+	CHILD_CHECK(int80(310 /* unshare */, 0) == -EPERM, "i386 unshare: %ld", int80(310, 0));
+	CHILD_CHECK(int80(999, 0) == -ENOSYS, "i386 999: %ld", int80(999, 0));
+}
+
+START_TEST(i386_abi)
+{
+	char msg[512];
+	int status = in_child(child_int80_works, msg, sizeof(msg));
+
+	/* a kernel without IA32 emulation kills int 0x80 with SIGSEGV: nothing to filter */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return;
+	run(child_i386);
+}
+END_TEST
+#endif
+
 /* ---- actions ------------------------------------------------------------------------------ */
 
 struct action_case {
@@ -478,6 +583,10 @@ static Suite *seccomp_load_suite(void)
 	tcase_add_test(tc, conditions_and_masked_eq);
 	tcase_add_test(tc, includes_excludes_at_load);
 	tcase_add_test(tc, foreign_architectures);
+	tcase_add_test(tc, enosys_past_the_profile);
+#if defined(__x86_64__)
+	tcase_add_test(tc, i386_abi);
+#endif
 	tcase_add_loop_test(tc, actions, 0, (int)ELEMENTSOF(action_cases));
 	tcase_add_test(tc, no_new_privs_is_the_callers);
 	suite_add_tcase(s, tc);
