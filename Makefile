@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 
 DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format curl bats systemd \
 	libmicrohttpd-dev libjansson-dev libyaml-dev libsystemd-dev libnl-3-dev \
-	libnl-route-3-dev libsqlite3-dev check jq procps iproute2 util-linux \
+	libnl-route-3-dev libsqlite3-dev libseccomp-dev check jq procps iproute2 util-linux \
 	qemu-system-x86 busybox-static cpio xz-utils
 
 # promtool checks /metrics; it comes out of Debian's prometheus package without installing it

@@ -8,6 +8,7 @@
  *   shim_child.c      the cloned child: mounts, root, credentials, exec (the pod-touching part)
  *   shim_relay.c      container stdout/stderr -> the CRI log writer
  *   shim_net.c        bring lo up with libnl-route
+ *   shim_seccomp.c    a seccomp profile -> a libseccomp filter, loaded before exec
  */
 #pragma once
 
@@ -113,6 +114,17 @@ struct shim_child_args {
 };
 
 _Noreturn void shim_child_run(const struct shim_child_args *a);
+
+/* Loads profile into the calling process as a seccomp filter (shim_seccomp.c), for a container
+ * whose bounding set is caps (it decides containerd's capability groups), on this machine's
+ * architecture and kernel. Loading needs CAP_SYS_ADMIN or no_new_privs, and this never sets
+ * no_new_privs. Everything after it is filtered, so, as runc orders it: with no_new_privs, call
+ * it last before execve; without, while the process still holds CAP_SYS_ADMIN (before the
+ * capabilities are dropped), and what follows it (setgroups, setres[ug]id, capset, prctl,
+ * chdir, execve) must be allowed by the profile, as RuntimeDefault allows them. */
+struct security_seccomp_profile;
+int shim_seccomp_load(const struct security_seccomp_profile *profile, uint64_t caps,
+                      struct nano_err *err);
 
 /* ---- log relay (shim_relay.c) -------------------------------------------------------------- */
 

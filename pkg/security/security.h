@@ -7,7 +7,9 @@
  *   caps.c      capability names, containerd's default set, the kubelet's add/drop arithmetic
  *   devices.c   the devices a container gets, and their cgroup rules
  *   paths.c     masked and read-only paths
- *   seccomp.c   the seccomp profile model, RuntimeDefault, the JSON reader
+ *   seccomp.c          the seccomp profile model's names, and which rules apply where
+ *   seccomp_default.c  RuntimeDefault: containerd's default profile as a table
+ *   seccomp_json.c     OCI and Docker JSON profiles read into the model
  */
 #pragma once
 
@@ -105,19 +107,176 @@ enum security_seccomp_kind {
 /* "Unconfined", "RuntimeDefault", "Localhost": the Pod's seccompProfile.type words. */
 const char *security_seccomp_kind_name(enum security_seccomp_kind kind);
 
-/* A seccomp profile in the model of the OCI runtime spec (linux.seccomp) and Docker's JSON
- * profiles: a default action, architectures, and rules (syscall names, an action, argument
- * conditions, and the capability/architecture conditions under which a rule applies).
- * Defined in seccomp.c. */
-struct security_seccomp_profile;
+/* What the kernel does with a syscall a rule (or the default) matches: libseccomp's SCMP_ACT_*,
+ * from the most to the least severe. SCMP_ACT_NOTIFY (a user-space agent decides) is not here:
+ * nanolet has no seccomp agent, and the reader refuses it. */
+enum security_seccomp_action {
+	SECURITY_SECCOMP_ACT_KILL_PROCESS, /* SCMP_ACT_KILL_PROCESS: the process dies of SIGSYS */
+	SECURITY_SECCOMP_ACT_KILL_THREAD,  /* SCMP_ACT_KILL and SCMP_ACT_KILL_THREAD: the thread */
+	SECURITY_SECCOMP_ACT_TRAP,         /* SCMP_ACT_TRAP: SIGSYS, which the process may handle */
+	SECURITY_SECCOMP_ACT_ERRNO,        /* SCMP_ACT_ERRNO: fails with errno_ret, not run */
+	SECURITY_SECCOMP_ACT_TRACE, /* SCMP_ACT_TRACE: a ptrace tracer decides (errno_ret is the
+	                             * event message it reads); without one, ENOSYS */
+	SECURITY_SECCOMP_ACT_LOG,   /* SCMP_ACT_LOG: runs, and the kernel logs it */
+	SECURITY_SECCOMP_ACT_ALLOW, /* SCMP_ACT_ALLOW */
+};
 
-/* containerd's default profile (contrib/seccomp), the one RuntimeDefault means. Static: never
- * freed. */
+/* "SCMP_ACT_ALLOW", ...; NULL for a value outside the enum. */
+const char *security_seccomp_action_name(enum security_seccomp_action action);
+
+/* How a rule compares one syscall argument (libseccomp's SCMP_CMP_*). */
+enum security_seccomp_op {
+	SECURITY_SECCOMP_OP_NE,        /* arg != value */
+	SECURITY_SECCOMP_OP_LT,        /* arg < value */
+	SECURITY_SECCOMP_OP_LE,        /* arg <= value */
+	SECURITY_SECCOMP_OP_EQ,        /* arg == value */
+	SECURITY_SECCOMP_OP_GE,        /* arg >= value */
+	SECURITY_SECCOMP_OP_GT,        /* arg > value */
+	SECURITY_SECCOMP_OP_MASKED_EQ, /* (arg & value) == value_two */
+};
+
+/* "SCMP_CMP_NE", ...; NULL for a value outside the enum. */
+const char *security_seccomp_op_name(enum security_seccomp_op op);
+
+/* The architectures a filter can know (libseccomp's SCMP_ARCH_*). A set of them is a uint32_t
+ * with bit (1 << arch). */
+enum security_seccomp_arch {
+	SECURITY_SECCOMP_ARCH_X86,
+	SECURITY_SECCOMP_ARCH_X86_64,
+	SECURITY_SECCOMP_ARCH_X32,
+	SECURITY_SECCOMP_ARCH_ARM,
+	SECURITY_SECCOMP_ARCH_AARCH64,
+	SECURITY_SECCOMP_ARCH_MIPS,
+	SECURITY_SECCOMP_ARCH_MIPS64,
+	SECURITY_SECCOMP_ARCH_MIPS64N32,
+	SECURITY_SECCOMP_ARCH_MIPSEL,
+	SECURITY_SECCOMP_ARCH_MIPSEL64,
+	SECURITY_SECCOMP_ARCH_MIPSEL64N32,
+	SECURITY_SECCOMP_ARCH_PPC,
+	SECURITY_SECCOMP_ARCH_PPC64,
+	SECURITY_SECCOMP_ARCH_PPC64LE,
+	SECURITY_SECCOMP_ARCH_S390,
+	SECURITY_SECCOMP_ARCH_S390X,
+	SECURITY_SECCOMP_ARCH_PARISC,
+	SECURITY_SECCOMP_ARCH_PARISC64,
+	SECURITY_SECCOMP_ARCH_RISCV64,
+	SECURITY_SECCOMP_ARCH_LOONGARCH64,
+	SECURITY_SECCOMP_ARCH_COUNT,
+};
+
+#define SECURITY_SECCOMP_ARCH_BIT(a) (UINT32_C(1) << (a))
+
+/* "SCMP_ARCH_X86_64" (the OCI spelling), and "x86_64" (libseccomp's own name, what
+ * seccomp_arch_resolve_name takes); NULL outside the enum. */
+const char *security_seccomp_arch_name(enum security_seccomp_arch arch);
+const char *security_seccomp_arch_token(enum security_seccomp_arch arch);
+/* An architecture in any of the spellings profiles use: "SCMP_ARCH_X86_64" (OCI, Docker's
+ * archMap), "amd64" (Docker's includes/excludes, Go's names: "386", "arm64", "loong64"...),
+ * "x86_64" (libseccomp's); any case. -1 when unknown. */
+int security_seccomp_arch_from_name(const char *name);
+
+/* A kernel version as the kernel's KERNEL_VERSION() packs it. */
+#define SECURITY_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+/* "4.8", "5.10.0-21-amd64", "6.18.44-fc-v595": the leading major[.minor[.patch]]. -EINVAL when
+ * it does not start with a number. */
+int security_kernel_version_parse(const char *release, uint32_t *out);
+
+/* One argument condition of a rule (OCI LinuxSeccompArg). */
+struct security_seccomp_arg {
+	unsigned int index; /* 0..5: which syscall argument */
+	uint64_t value;     /* MASKED_EQ: the mask */
+	uint64_t value_two; /* MASKED_EQ: what the masked argument must equal; else unused */
+	enum security_seccomp_op op;
+};
+
+#define SECURITY_SECCOMP_ARGS_MAX 6 /* syscalls have at most six arguments */
+
+/* Docker's includes/excludes: when a rule is part of the filter at all, decided where the
+ * container starts (containerd decides the same things in Go code). Zero fields are no
+ * condition. */
+struct security_seccomp_cond {
+	/* includes: every one of these capabilities is in the container's bounding set;
+	 * excludes: any of them is. Bit = capability number, as SECURITY_CAPS_ALL. */
+	uint64_t caps;
+	/* includes: the native architecture is one of these; excludes: it is. */
+	uint32_t arches;
+	/* includes: the running kernel is at least this; excludes: it is at least this.
+	 * SECURITY_KERNEL_VERSION(), 0 none. */
+	uint32_t min_kernel;
+};
+
+/* One syscalls[] entry: the syscalls it names get action when their arguments meet every
+ * condition of args (none: always). A name libseccomp does not know (a profile newer than it)
+ * is skipped where the filter is built, as runc and crun do. */
+struct security_seccomp_rule {
+	const char *const *names; /* NULL-terminated, at least one */
+	enum security_seccomp_action action;
+	uint16_t errno_ret; /* ERRNO, TRACE: errnoRet, EPERM when the profile leaves it out;
+	                     * 0 for the other actions */
+	const struct security_seccomp_arg *args;
+	size_t n_args;
+	struct security_seccomp_cond includes, excludes;
+};
+
+/* Docker's archMap entry: on a machine whose native architecture is arch, the filter also
+ * covers sub_arches (x86_64 runs x86 and x32 binaries). */
+struct security_seccomp_arch_map {
+	enum security_seccomp_arch arch;
+	uint32_t sub_arches; /* SECURITY_SECCOMP_ARCH_BIT()s */
+};
+
+/* OCI flags (SECCOMP_FILTER_FLAG_*) that change the filter. SECCOMP_FILTER_FLAG_TSYNC and
+ * _WAIT_KILLABLE_RECV are accepted and mean nothing here: the shim's child has one thread,
+ * and there is no notify agent. */
+#define SECURITY_SECCOMP_FLAG_LOG (UINT32_C(1) << 0) /* log every action but ALLOW */
+#define SECURITY_SECCOMP_FLAG_SPEC_ALLOW                                                           \
+	(UINT32_C(1) << 1) /* no speculative-store-bypass                                          \
+	                      mitigation */
+
+/* A seccomp profile in the model of the OCI runtime spec (linux.seccomp) and Docker's JSON
+ * profiles. The rules are in the profile's order; the filter is what libseccomp makes of
+ * them all (runc and crun add them one by one in the same way). */
+struct security_seccomp_profile {
+	enum security_seccomp_action default_action;
+	uint16_t default_errno_ret; /* ERRNO, TRACE: defaultErrnoRet, else EPERM */
+	/* OCI architectures: the filter covers these besides the native one. 0: native only */
+	uint32_t architectures;
+	/* Docker archMap (a profile has either this or architectures) */
+	const struct security_seccomp_arch_map *arch_map;
+	size_t n_arch_map;
+	uint32_t flags; /* SECURITY_SECCOMP_FLAG_* */
+	const struct security_seccomp_rule *rules;
+	size_t n_rules;
+};
+
+/* containerd's default profile (contrib/seccomp DefaultProfile), the one RuntimeDefault means,
+ * with containerd's Go conditions (the bounding set, GOARCH, the kernel version) written as
+ * includes/excludes and an archMap. Static: never freed (security_seccomp_free ignores it). */
 const struct security_seccomp_profile *security_seccomp_runtime_default(void);
 
 /* Reads an OCI (linux.seccomp) or Docker-format JSON profile. A profile that cannot be
- * enforced as written (an unknown action, operator or architecture, a rule without names) is
- * -EINVAL with a message naming the place; bad JSON -EBADMSG with line and column. */
+ * enforced as written (an unknown action, operator, architecture or capability, a rule without
+ * names, an argument index past 5, SCMP_ACT_NOTIFY) is -EINVAL with a message naming the
+ * place ("syscalls[3].action: unknown action \"SCMP_ACT_FOO\""); bad JSON -EBADMSG with line
+ * and column. The first problem found is the one reported. Unknown keys are ignored, as Go's
+ * decoder does (comment, listenerPath...). Numbers above INT64_MAX cannot be read (jansson):
+ * -EBADMSG. */
 int security_seccomp_parse(const char *text, size_t len, struct security_seccomp_profile **out,
                            struct nano_err *err);
 struct security_seccomp_profile *security_seccomp_free(struct security_seccomp_profile *p);
+
+/* Where a profile is applied: what includes/excludes and the archMap are decided by. */
+struct security_seccomp_env {
+	enum security_seccomp_arch arch; /* the native architecture */
+	uint32_t kernel;                 /* SECURITY_KERNEL_VERSION() of the running kernel */
+	uint64_t caps;                   /* the container's bounding set */
+};
+
+/* Whether rule is part of the filter in env: includes all hold, no excludes holds (moby's
+ * profiles/seccomp setupSeccomp). */
+bool security_seccomp_rule_applies(const struct security_seccomp_rule *rule,
+                                   const struct security_seccomp_env *env);
+/* The architectures the filter covers on native: native, architectures, and the archMap
+ * entry of native's sub-architectures. */
+uint32_t security_seccomp_arches(const struct security_seccomp_profile *p,
+                                 enum security_seccomp_arch native);
