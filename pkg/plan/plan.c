@@ -594,6 +594,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	r = pod_volumes(plan, pod, state_dir);
 	if (r < 0)
 		return r;
+	r = plan_host_path_warnings(plan, pod, config, state_dir);
+	if (r < 0)
+		return r;
 	r = plan_cgroups_build(plan, pod, config);
 	if (r < 0)
 		return r;

@@ -278,3 +278,56 @@ int plan_system_mounts(struct plan_container *c, const struct plan *plan)
 	}
 	return 0;
 }
+
+/* ---- warnings -------------------------------------------------------------------------------- */
+
+/* Whether one of two absolute paths is the other or lies below it. */
+static bool paths_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n;
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	n = la < lb ? la : lb;
+	if (strncmp(a, b, n) != 0)
+		return false;
+	if (la == lb || n == 1) /* equal, or one is "/" */
+		return true;
+	return (la > lb ? a[n] : b[n]) == '/';
+}
+
+int plan_host_path_warnings(struct plan *plan, const struct spec_pod *pod,
+                            const struct plan_config *config, const char *state_dir)
+{
+	_cleanup_free_ char *socket_dir = dir_of(plan_socket(config));
+	const struct {
+		const char *path, *what;
+	} own[] = {
+	        {socket_dir, "nanoletd's API socket: a container that reaches it can create "
+	                     "pods, privileged ones included"},
+	        {state_dir, "nanolet's state (its database, every pod's volumes and layers)"},
+	        {plan_run_dir(config), "nanolet's run directory (every pod's shim socket)"},
+	        {plan_log_dir(config), "nanolet's container logs"},
+	};
+
+	if (!socket_dir)
+		return -ENOMEM;
+	for (size_t i = 0; i < pod->n_volumes; i++) {
+		const struct spec_volume *v = &pod->volumes[i];
+
+		if (v->type != SPEC_VOLUME_HOST_PATH || !v->path)
+			continue;
+		for (size_t k = 0; k < ELEMENTSOF(own); k++) {
+			if (!paths_overlap(v->path, own[k].path))
+				continue;
+			if (strv_pushf(&plan->warnings,
+			               "spec.volumes[%zu].hostPath.path: \"%s\" reaches %s (%s)", i,
+			               v->path, own[k].what, own[k].path) < 0)
+				return -ENOMEM;
+			break;
+		}
+	}
+	return 0;
+}

@@ -333,7 +333,7 @@ static void read_seccomp_profile(struct reader *r, json_t *sc, struct spec_secco
 		return;
 	len = path_push(r, ".seccompProfile");
 	out->localhost_profile = dup_string(profile, "localhostProfile");
-	for (size_t i = 0; type && i < ELEMENTSOF(types); i++)
+	for (size_t i = SPEC_SECCOMP_RUNTIME_DEFAULT; type && i < ELEMENTSOF(types); i++)
 		if (strcmp(type, types[i]) == 0)
 			out->type = (enum spec_seccomp_type)i;
 	path_push(r, ".type");

@@ -91,9 +91,9 @@ struct spec_resources {
 	int64_t memory_limit;
 };
 
-/* securityContext.seccompProfile.type; SPEC_SECCOMP_UNSET when the field is absent. */
+/* securityContext.seccompProfile.type; SPEC_SECCOMP_UNSET (zero) when the field is absent. */
 enum spec_seccomp_type {
-	SPEC_SECCOMP_UNSET = -1,
+	SPEC_SECCOMP_UNSET,
 	SPEC_SECCOMP_RUNTIME_DEFAULT,
 	SPEC_SECCOMP_UNCONFINED,
 	SPEC_SECCOMP_LOCALHOST,
