@@ -408,7 +408,13 @@ static void mount_root(struct child *ch)
 {
 	const struct plan_root *root = &ch->c->root;
 
+	struct stat st;
+
 	snprintf(ch->root, sizeof(ch->root), "%s/root", ch->a->config->run_dir);
+	if (stat(root->path, &st) < 0)
+		die(ch, errno, "root %s: %m", root->path);
+	if (!S_ISDIR(st.st_mode))
+		die(ch, ENOTDIR, "root %s: %s", root->path, strerror(ENOTDIR));
 	if (root->layer)
 		overlay_root(ch);
 	else if (root->kind == PLAN_ROOT_HOST)
