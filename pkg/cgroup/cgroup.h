@@ -41,10 +41,10 @@ char *cgroup_path_from_proc(const char *proc_cgroup_text, const char *controller
 /* ---- drivers ------------------------------------------------------------------------------ */
 
 /* A driver owns nanolet's root: one directory per hierarchy it uses (v2: the unified one; v1:
- * memory, cpu, cpuacct, pids, freezer, joined hierarchies counted once, plus the unified mirror
- * on hybrid hosts for cgroup.kill and cgroup.events). Every cgroup below is named by a path
- * relative to that root ("burstable/pod<uid>/app"; "" is the root itself): no "..", no "."
- * and no empty components. */
+ * memory, cpu, cpuacct, pids, freezer and, where mounted, devices, joined hierarchies counted
+ * once, plus the unified mirror on hybrid hosts for cgroup.kill and cgroup.events). Every cgroup
+ * below is named by a path relative to that root ("burstable/pod<uid>/app"; "" is the root itself):
+ * no "..", no "." and no empty components. */
 struct cgroup_driver;
 
 struct cgroup_driver_options {

@@ -7,12 +7,14 @@
 
 #include <dirent.h>
 
-/* Most hierarchies a v1 driver joins: memory, cpu, cpuacct, pids, freezer. */
-#define CGROUP_V1_MAX 5
+/* Most hierarchies a v1 driver joins: memory, cpu, cpuacct, pids, freezer and, where mounted,
+ * devices (the last of cgroup_v1_controllers[]). */
+#define CGROUP_V1_MAX     6
+#define CGROUP_V1_DEVICES 5
 
 /* nanolet's root in one hierarchy. */
 struct cgroup_hierarchy {
-	char *name;      /* for messages: "memory", "cpu", "unified" */
+	char *name;      /* for messages: "memory", "cpu", "devices", "unified" */
 	char *mount_dir; /* "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup" */
 	char *root;      /* cgroup path of nanolet's root in it: "/process_api/<id>/nanolet" */
 	char *root_dir;  /* mount_dir + root */
@@ -24,7 +26,8 @@ struct cgroup_driver {
 	size_t n_hier;
 	struct cgroup_hierarchy *unified; /* v2: &hier[0]; v1: &mirror or NULL */
 	struct cgroup_hierarchy mirror;   /* v1: the unified hierarchy of a hybrid host */
-	int v1_index[CGROUP_V1_MAX];      /* v1: hier[] index of each of v1_controllers[] */
+	int v1_index[CGROUP_V1_MAX];      /* v1: hier[] index of each of v1_controllers[], -1 for
+	                                     an optional hierarchy the host lacks (devices) */
 	char *controllers;                /* v2: what we enable, "cpu memory pids" */
 	void (*on_mkdir)(const char *dir, void *userdata);
 	void (*on_rmdir)(const char *dir, void *userdata);
