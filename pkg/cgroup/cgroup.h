@@ -5,6 +5,7 @@
  *   driver.c    open: nanolet's root in each hierarchy; paths; create, procs, place, remove
  *   v2.c        controller delegation (subtree_control), v2 files, cgroup.kill/cgroup.freeze
  *   v1.c        v1 files in a safe order, the freezer kill
+ *   devices_bpf.c  the device list checked and compiled into that BPF program (pure)
  *   stats.c     usage, working set, OOM kills, throttling and pids counters
  *   cgroupfs.c  reading and writing one cgroup file, walking and removing a subtree
  */
@@ -152,6 +153,23 @@ int cgroup_driver_events_path(const struct cgroup_driver *driver, const char *re
  * while EBUSY (50 x 10 ms, the kernel frees a cgroup of exited tasks asynchronously). A cgroup
  * that is already gone is not an error. rel "" removes nanolet's root (not its ancestors). */
 int cgroup_driver_remove(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
+
+/* ---- devices ------------------------------------------------------------------------------ */
+
+struct bpf_insn;        /* <linux/bpf.h> */
+struct security_device; /* security/security.h */
+
+/* Whether every rule can be enforced as written: type 'c' or 'b' with a major and a minor of
+ * SECURITY_DEVICE_ANY or 0 to INT32_MAX and an access that is a non-empty subset of "rwm"; or
+ * 'a' as "a *:* rwm". At most 256 rules (E2BIG). -EINVAL naming the rule. Pure. */
+int cgroup_devices_check(const struct security_device *allow, size_t n, struct nano_err *err);
+
+/* The cgroup v2 device filter for allow[]: a BPF_PROG_TYPE_CGROUP_DEVICE program that allows
+ * exactly those devices with their access and denies everything else, as malloc'd
+ * instructions in *out and their count in *len. A list with an 'a' rule allows everything:
+ * no program (*out NULL, *len 0). Pure. */
+int cgroup_devices_program(const struct security_device *allow, size_t n, struct bpf_insn **out,
+                           size_t *len, struct nano_err *err);
 
 /* ---- stats -------------------------------------------------------------------------------- */
 

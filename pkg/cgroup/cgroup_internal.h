@@ -102,6 +102,11 @@ int cgroup_v2_apply(struct cgroup_driver *d, const char *dir, const struct plan_
 int cgroup_v2_kill(const char *dir, bool allow_freeze, struct nano_err *err);
 int cgroup_v2_populated(const char *dir, struct nano_err *err);
 
+/* ---- devices_bpf.c ------------------------------------------------------------------------ */
+
+/* Whether allow[] has an 'a' rule: every device, every access (after cgroup_devices_check). */
+bool cgroup_devices_allow_all(const struct security_device *allow, size_t n);
+
 /* ---- v1.c --------------------------------------------------------------------------------- */
 
 int cgroup_v1_apply(struct cgroup_driver *d, const char *rel, const struct plan_cgroup *cg,
