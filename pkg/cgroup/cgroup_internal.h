@@ -50,6 +50,10 @@ static inline void closedirp(DIR **d)
  * file and value). */
 int cgroupfs_write_at(int dirfd, const char *file, const char *value);
 int cgroupfs_write(const char *dir, const char *file, const char *value);
+/* A file opened for a series of values, each in its own write(2) with cgroupfs_write_fd
+ * (devices.allow takes one rule a write). -errno. */
+int cgroupfs_open_append_at(int dirfd, const char *file);
+int cgroupfs_write_fd(int fd, const char *value);
 /* The whole file, NUL-terminated, into *out; -errno. */
 int cgroupfs_read_at(int dirfd, const char *file, char **out);
 int cgroupfs_read(const char *dir, const char *file, char **out);
