@@ -5,6 +5,9 @@
  *   driver.c    open: nanolet's root in each hierarchy; paths; create, procs, place, remove
  *   v2.c        controller delegation (subtree_control), v2 files, cgroup.kill/cgroup.freeze
  *   v1.c        v1 files in a safe order, the freezer kill
+ *   devices.c   device access: v1 devices.deny/devices.allow, v2 the BPF device filter's load
+ *               and attach
+ *   devices_bpf.c  the device list checked and compiled into that BPF program (pure)
  *   stats.c     usage, working set, OOM kills, throttling and pids counters
  *   cgroupfs.c  reading and writing one cgroup file, walking and removing a subtree
  */
@@ -41,10 +44,10 @@ char *cgroup_path_from_proc(const char *proc_cgroup_text, const char *controller
 /* ---- drivers ------------------------------------------------------------------------------ */
 
 /* A driver owns nanolet's root: one directory per hierarchy it uses (v2: the unified one; v1:
- * memory, cpu, cpuacct, pids, freezer, joined hierarchies counted once, plus the unified mirror
- * on hybrid hosts for cgroup.kill and cgroup.events). Every cgroup below is named by a path
- * relative to that root ("burstable/pod<uid>/app"; "" is the root itself): no "..", no "."
- * and no empty components. */
+ * memory, cpu, cpuacct, pids, freezer and, where mounted, devices, joined hierarchies counted
+ * once, plus the unified mirror on hybrid hosts for cgroup.kill and cgroup.events). Every cgroup
+ * below is named by a path relative to that root ("burstable/pod<uid>/app"; "" is the root itself):
+ * no "..", no "." and no empty components. */
 struct cgroup_driver;
 
 struct cgroup_driver_options {
@@ -152,6 +155,45 @@ int cgroup_driver_events_path(const struct cgroup_driver *driver, const char *re
  * while EBUSY (50 x 10 ms, the kernel frees a cgroup of exited tasks asynchronously). A cgroup
  * that is already gone is not an error. rel "" removes nanolet's root (not its ancestors). */
 int cgroup_driver_remove(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
+
+/* ---- devices ------------------------------------------------------------------------------ */
+
+struct bpf_insn;        /* <linux/bpf.h> */
+struct security_device; /* security/security.h */
+
+/* Whether every rule can be enforced as written: type 'c' or 'b' with a major and a minor of
+ * SECURITY_DEVICE_ANY or 0 to INT32_MAX and an access that is a non-empty subset of "rwm"; or
+ * 'a' as "a *:* rwm". At most 256 rules (E2BIG). -EINVAL naming the rule. Pure. */
+int cgroup_devices_check(const struct security_device *allow, size_t n, struct nano_err *err);
+
+/* The cgroup v2 device filter for allow[]: a BPF_PROG_TYPE_CGROUP_DEVICE program that allows
+ * exactly those devices with their access and denies everything else, as malloc'd
+ * instructions in *out and their count in *len. A list with an 'a' rule allows everything:
+ * no program (*out NULL, *len 0). Pure. */
+int cgroup_devices_program(const struct security_device *allow, size_t n, struct bpf_insn **out,
+                           size_t *len, struct nano_err *err);
+
+/* cgroup v2: loads cgroup_devices_program(allow) with bpf(BPF_PROG_LOAD), attaches it to the
+ * cgroup2 directory cgroup_fd (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), then detaches the device
+ * programs attached there before, so that a second call replaces the rules instead of adding
+ * to them (the kernel allows only what every attached program allows). An 'a' rule only
+ * detaches. The program stays attached as long as the cgroup exists; no fd is kept.
+ * -EOPNOTSUPP when the kernel will not load the program (EPERM, ENOSYS, no
+ * BPF_PROG_TYPE_CGROUP_DEVICE); a program the verifier refuses is -EINVAL with its log. What
+ * cgroup_driver_devices does on v2, public for any cgroup2 directory. */
+int cgroup_devices_attach(int cgroup_fd, const struct security_device *allow, size_t n,
+                          struct nano_err *err);
+
+/* After it, the processes in the cgroup rel (a container's leaf) may use exactly the devices
+ * of allow[], with their access (r read, w write, m mknod), and no other device. v1: "a" into
+ * devices.deny, then each rule into devices.allow, one write each; an 'a' rule writes
+ * "a *:* rwm" into devices.allow and denies nothing. v2: cgroup_devices_attach. Call it on a
+ * leaf without children (v1 refuses "a" in a cgroup with children). -EOPNOTSUPP, with a
+ * message, when the driver has no way to confine devices (v1 without a devices hierarchy, v2 on
+ * a kernel that will not load the program): the container must not run then. Allowing every
+ * device needs no mechanism: 0 there. */
+int cgroup_driver_devices(struct cgroup_driver *driver, const char *rel,
+                          const struct security_device *allow, size_t n, struct nano_err *err);
 
 /* ---- stats -------------------------------------------------------------------------------- */
 

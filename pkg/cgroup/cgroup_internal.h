@@ -7,12 +7,14 @@
 
 #include <dirent.h>
 
-/* Most hierarchies a v1 driver joins: memory, cpu, cpuacct, pids, freezer. */
-#define CGROUP_V1_MAX 5
+/* Most hierarchies a v1 driver joins: memory, cpu, cpuacct, pids, freezer and, where mounted,
+ * devices (the last of cgroup_v1_controllers[]). */
+#define CGROUP_V1_MAX     6
+#define CGROUP_V1_DEVICES 5
 
 /* nanolet's root in one hierarchy. */
 struct cgroup_hierarchy {
-	char *name;      /* for messages: "memory", "cpu", "unified" */
+	char *name;      /* for messages: "memory", "cpu", "devices", "unified" */
 	char *mount_dir; /* "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup" */
 	char *root;      /* cgroup path of nanolet's root in it: "/process_api/<id>/nanolet" */
 	char *root_dir;  /* mount_dir + root */
@@ -24,7 +26,8 @@ struct cgroup_driver {
 	size_t n_hier;
 	struct cgroup_hierarchy *unified; /* v2: &hier[0]; v1: &mirror or NULL */
 	struct cgroup_hierarchy mirror;   /* v1: the unified hierarchy of a hybrid host */
-	int v1_index[CGROUP_V1_MAX];      /* v1: hier[] index of each of v1_controllers[] */
+	int v1_index[CGROUP_V1_MAX];      /* v1: hier[] index of each of v1_controllers[], -1 for
+	                                     an optional hierarchy the host lacks (devices) */
 	char *controllers;                /* v2: what we enable, "cpu memory pids" */
 	void (*on_mkdir)(const char *dir, void *userdata);
 	void (*on_rmdir)(const char *dir, void *userdata);
@@ -47,6 +50,10 @@ static inline void closedirp(DIR **d)
  * file and value). */
 int cgroupfs_write_at(int dirfd, const char *file, const char *value);
 int cgroupfs_write(const char *dir, const char *file, const char *value);
+/* A file opened for a series of values, each in its own write(2) with cgroupfs_write_fd
+ * (devices.allow takes one rule a write). -errno. */
+int cgroupfs_open_append_at(int dirfd, const char *file);
+int cgroupfs_write_fd(int fd, const char *value);
 /* The whole file, NUL-terminated, into *out; -errno. */
 int cgroupfs_read_at(int dirfd, const char *file, char **out);
 int cgroupfs_read(const char *dir, const char *file, char **out);
@@ -98,6 +105,11 @@ int cgroup_v2_apply(struct cgroup_driver *d, const char *dir, const struct plan_
 /* cgroup.kill, or the cgroup.freeze fallback before 5.14, in dir of a cgroup2 hierarchy. */
 int cgroup_v2_kill(const char *dir, bool allow_freeze, struct nano_err *err);
 int cgroup_v2_populated(const char *dir, struct nano_err *err);
+
+/* ---- devices_bpf.c ------------------------------------------------------------------------ */
+
+/* Whether allow[] has an 'a' rule: every device, every access (after cgroup_devices_check). */
+bool cgroup_devices_allow_all(const struct security_device *allow, size_t n);
 
 /* ---- v1.c --------------------------------------------------------------------------------- */
 

@@ -20,16 +20,11 @@
 #define RMDIR_TRIES    50
 #define RMDIR_DELAY_NS (10 * 1000 * 1000)
 
-int cgroupfs_write_at(int dirfd, const char *file, const char *value)
+int cgroupfs_write_fd(int fd, const char *value)
 {
-	/* O_TRUNC as a shell's "echo 1 > file": cgroupfs ignores it, and a fake tree on tmpfs
-	 * then holds exactly the last value written. */
-	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
 	size_t len = strlen(value);
 	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
 	do
 		n = write(fd, value, len);
 	while (n < 0 && errno == EINTR);
@@ -38,6 +33,26 @@ int cgroupfs_write_at(int dirfd, const char *file, const char *value)
 	if ((size_t)n != len)
 		return -EIO;
 	return 0;
+}
+
+int cgroupfs_write_at(int dirfd, const char *file, const char *value)
+{
+	/* O_TRUNC as a shell's "echo 1 > file": cgroupfs ignores it, and a fake tree on tmpfs
+	 * then holds exactly the last value written. */
+	_cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return cgroupfs_write_fd(fd, value);
+}
+
+int cgroupfs_open_append_at(int dirfd, const char *file)
+{
+	/* O_APPEND as a shell's "echo a >> file": cgroupfs ignores it, and a fake tree on tmpfs
+	 * then holds every value written, in order. */
+	int fd = openat(dirfd, file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : fd;
 }
 
 int cgroupfs_write(const char *dir, const char *file, const char *value)

@@ -17,8 +17,8 @@
 #include <limits.h>
 #include <string.h>
 
-const char *const cgroup_v1_controllers[CGROUP_V1_MAX] = {"memory", "cpu", "cpuacct", "pids",
-                                                          "freezer"};
+const char *const cgroup_v1_controllers[CGROUP_V1_MAX] = {"memory", "cpu",     "cpuacct",
+                                                          "pids",   "freezer", "devices"};
 
 /* ---- paths -------------------------------------------------------------------------------- */
 
@@ -106,7 +106,7 @@ const struct cgroup_hierarchy *cgroup_v1_hier(const struct cgroup_driver *d, con
 		return NULL;
 	for (size_t i = 0; i < CGROUP_V1_MAX; i++)
 		if (strcmp(cgroup_v1_controllers[i], controller) == 0)
-			return &d->hier[d->v1_index[i]];
+			return d->v1_index[i] < 0 ? NULL : &d->hier[d->v1_index[i]];
 	return NULL;
 }
 
@@ -207,6 +207,15 @@ static int open_v2(struct cgroup_driver *d, const struct cgroup_driver_options *
 	                          err);
 }
 
+/* Whether a v1 hierarchy is there: its directory under the mount, and a line of
+ * /proc/self/cgroup (the kernel lists every mounted hierarchy there). */
+static bool v1_mounted(const char *text, const char *controller, const char *dir)
+{
+	_cleanup_free_ char *self = cgroup_path_from_proc(text, controller, NULL);
+
+	return self && access(dir, F_OK) == 0;
+}
+
 static int open_v1(struct cgroup_driver *d, const struct cgroup_driver_options *o, const char *text,
                    struct nano_err *err)
 {
@@ -227,6 +236,14 @@ static int open_v1(struct cgroup_driver *d, const struct cgroup_driver_options *
 
 		if (!dir)
 			return nano_err_set(err, ENOMEM, "out of memory");
+		/* The devices hierarchy is optional: without it the driver runs pods, but
+		 * cgroup_driver_devices refuses to confine their devices (EOPNOTSUPP), and the
+		 * daemon refuses such pods rather than run them unconfined. */
+		if (i == CGROUP_V1_DEVICES && !v1_mounted(text, controller, dir)) {
+			d->v1_index[i] = -1;
+			log_debug("cgroup v1: no devices hierarchy at %s", dir);
+			continue;
+		}
 		/* Joined hierarchies (cpu,cpuacct) are one directory with symlinks to it: the
 		 * real path counts each hierarchy once. */
 		if (!realpath(dir, real))

@@ -28,6 +28,7 @@
 static char root_name[64];
 static const char *skip_reason;
 static struct cgroup_host host;
+static bool has_devices; /* a v1 devices hierarchy is mounted: the driver joins it too */
 
 static char *slurp(const char *path)
 {
@@ -76,6 +77,13 @@ static void suite_setup(void)
 	if (cgroup_detect(MOUNT, &host, &err) < 0 || host.mode == CGROUP_MODE_UNIFIED)
 		skip_reason = "no cgroup v1 hierarchies on this host";
 	nano_err_clear(&err);
+	if (!skip_reason) {
+		_cleanup_free_ char *text = slurp("/proc/self/cgroup");
+		_cleanup_free_ char *self =
+		        text ? cgroup_path_from_proc(text, "devices", NULL) : NULL;
+
+		has_devices = self && access(MOUNT "/devices", F_OK) == 0;
+	}
 }
 
 /* Whatever the tests left: kill it (only children of this file can be in the test root),
@@ -141,7 +149,25 @@ static char *expected_dir(const char *dir, const char *controller, const char *r
 	               *rel ? "/" : "", rel);
 }
 
-static const char *const controllers[] = {"memory", "cpu", "cpuacct", "pids", "freezer"};
+static const char *const controllers[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "devices"};
+
+/* Whether the driver joins the hierarchy of controller (NULL: the unified mirror) here. */
+static bool joined(const char *controller)
+{
+	if (!controller)
+		return host.mode == CGROUP_MODE_HYBRID;
+	return strcmp(controller, "devices") != 0 || has_devices;
+}
+
+/* Hierarchies the driver joins on the development hosts, where cpu and cpuacct are apart. */
+static size_t n_joined(bool with_unified)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(controllers); i++)
+		n += joined(controllers[i]);
+	return n + (with_unified && joined(NULL));
+}
 
 static bool is_dir(const char *path)
 {
@@ -174,9 +200,13 @@ START_TEST(test_open_roots_per_hierarchy)
 	ck_assert_int_eq(cgroup_driver_kind(d), PLAN_CGROUP_V1);
 	ck_assert_str_eq(cgroup_driver_root(d), expected_root);
 	for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
-		_cleanup_free_ char *want = expected_dir(controllers[i], controllers[i], "");
-		_cleanup_free_ char *got = NULL;
+		_cleanup_free_ char *want = NULL, *got = NULL;
 
+		if (!joined(controllers[i])) {
+			ck_assert_int_eq(cgroup_driver_dir(d, controllers[i], "", &got), -ENOENT);
+			continue;
+		}
+		want = expected_dir(controllers[i], controllers[i], "");
 		ck_assert_int_eq(cgroup_driver_dir(d, controllers[i], "", &got), 0);
 		/* realpath'd mount dirs: compare what they point at. */
 		ck_assert_msg(is_dir(want), "%s was not made", want);
@@ -388,7 +418,7 @@ START_TEST(test_place_stats_kill)
 	release(pid, go);
 
 	ck_assert_int_eq(cgroup_driver_procs_files(d, app, &files, &err), 0);
-	ck_assert_uint_eq(strv_len(files), host.mode == CGROUP_MODE_HYBRID ? 6 : 5);
+	ck_assert_uint_eq(strv_len(files), n_joined(true));
 	for (size_t i = 0; files[i]; i++)
 		ck_assert_msg(pid_listed(files[i], pid), "%d not in %s", (int)pid, files[i]);
 
@@ -400,7 +430,7 @@ START_TEST(test_place_stats_kill)
 		const char *c = i < ELEMENTSOF(controllers) ? controllers[i] : NULL;
 		_cleanup_free_ char *self = NULL, *want = NULL, *got = NULL;
 
-		if (!c && host.mode != CGROUP_MODE_HYBRID)
+		if (!joined(c))
 			continue;
 		self = self_in(c);
 		want = strdupf("%s/%s/%s", strcmp(self, "/") == 0 ? "" : self, root_name, app);
@@ -452,7 +482,7 @@ START_TEST(test_freezer_kill)
 	ck_assert_int_eq(cgroup_driver_events_path(d, "pod9/app", &events), 0);
 	ck_assert_ptr_null(events);
 	ck_assert_int_eq(cgroup_driver_procs_files(d, "pod9/app", &files, &err), 0);
-	ck_assert_uint_eq(strv_len(files), 5);
+	ck_assert_uint_eq(strv_len(files), n_joined(false));
 	ck_assert_int_eq(cgroup_driver_open_fd(d, "pod9/app", &err), -EOPNOTSUPP);
 	nano_err_clear(&err);
 
@@ -479,7 +509,8 @@ START_TEST(test_remove_everywhere)
 	struct nano_err err = {0};
 	struct fixture fx;
 	_cleanup_plan_ struct plan *plan = burstable_plan(&fx, d, MI(64));
-	const char *hier_dirs[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "unified"};
+	const char *hier_dirs[] = {"memory",  "cpu",     "cpuacct", "pids",
+	                           "freezer", "devices", "unified"};
 	int r;
 
 	create_pod(d, plan);
@@ -489,7 +520,7 @@ START_TEST(test_remove_everywhere)
 		const char *c = i < ELEMENTSOF(controllers) ? controllers[i] : NULL;
 		_cleanup_free_ char *pod = NULL, *qos = NULL;
 
-		if (!c && host.mode != CGROUP_MODE_HYBRID)
+		if (!joined(c))
 			continue;
 		pod = expected_dir(hier_dirs[i], c, "burstable/pod1234");
 		qos = expected_dir(hier_dirs[i], c, "burstable");
@@ -504,7 +535,7 @@ START_TEST(test_remove_everywhere)
 		const char *c = i < ELEMENTSOF(controllers) ? controllers[i] : NULL;
 		_cleanup_free_ char *root = NULL, *parent = NULL;
 
-		if (!c && host.mode != CGROUP_MODE_HYBRID)
+		if (!joined(c))
 			continue;
 		root = expected_dir(hier_dirs[i], c, "");
 		ck_assert_msg(!is_dir(root), "%s is still there", root);
