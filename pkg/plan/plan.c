@@ -509,7 +509,7 @@ static int container_mounts(struct plan_container *c, const struct spec_containe
 {
 	int r;
 
-	r = plan_system_mounts(c, plan);
+	r = plan_system_mounts(c, sc, plan);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < sc->n_volume_mounts; i++) {

@@ -75,7 +75,8 @@ int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const st
                     const char *name, const struct plan_config *config, const char *state_dir);
 /* The container's own /proc, /dev, /sys, ... (plan.h, plan_container.mounts). c->security and
  * c->root must be set, and plan->shm. */
-int plan_system_mounts(struct plan_container *c, const struct plan *plan);
+int plan_system_mounts(struct plan_container *c, const struct spec_container *sc,
+                       const struct plan *plan);
 /* A warning per hostPath volume that reaches nanolet's own directories or its socket. */
 int plan_host_path_warnings(struct plan *plan, const struct spec_pod *pod,
                             const struct plan_config *config, const char *state_dir);

@@ -216,7 +216,18 @@ struct system_mount {
 	const char *options[8];
 };
 
-int plan_system_mounts(struct plan_container *c, const struct plan *plan)
+/* Whether the container mounts a volume at path: then the volume is what it gets there. */
+static bool volume_at(const struct spec_container *sc, const char *path)
+{
+	for (size_t i = 0; i < sc->n_volume_mounts; i++)
+		if (sc->volume_mounts[i].mount_path &&
+		    strcmp(sc->volume_mounts[i].mount_path, path) == 0)
+			return true;
+	return false;
+}
+
+int plan_system_mounts(struct plan_container *c, const struct spec_container *sc,
+                       const struct plan *plan)
 {
 	bool priv = c->security.privileged, ro = c->root.read_only;
 	bool host = c->root.kind == PLAN_ROOT_HOST;
@@ -265,9 +276,14 @@ int plan_system_mounts(struct plan_container *c, const struct plan *plan)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct system_mount *m = &mounts[i];
-		char **options = calloc(1, sizeof(char *));
+		char **options;
 		int r = 0;
 
+		/* as containerd: a volume of the pod's at /dev/shm (a larger Memory emptyDir)
+		 * takes the place of the pod's own */
+		if (strcmp(m->destination, "/dev/shm") == 0 && volume_at(sc, m->destination))
+			continue;
+		options = calloc(1, sizeof(char *));
 		for (size_t k = 0; options && k < ELEMENTSOF(m->options) && m->options[k]; k++)
 			r |= strv_push(&options, strdup(m->options[k]));
 		if (r < 0)

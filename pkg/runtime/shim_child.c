@@ -5,8 +5,8 @@
  * Order, as runc and crun do it:
  *   1. wait until the parent has written the cgroup files, then unshare the cgroup namespace
  *      (so its root is the container's own cgroup), stdio onto the pipes
- *   2. make every mount private; read what must come from the node (a Localhost seccomp
- *      profile, the kernel's last capability)
+ *   2. make every mount private; read what must come from the node's /proc (the kernel's
+ *      last capability) and clone every bind source (the run dir is the node root's alone)
  *   3. the root, mounted on <run dir>/root: the image (the node's root filesystem, or a
  *      directory) under the container's writable layer (overlayfs), or in a user namespace the
  *      image bound read-only; the host image's hidden paths masked
@@ -20,7 +20,8 @@
  *      procfs and sysfs are still in the namespace: a user namespace may mount a new proc or
  *      sysfs only then (the kernel's mount_too_revealing)
  *   6. readOnlyRootFilesystem; the bounding set, setgroups, setresgid, setresuid (keeping the
- *      capabilities across it), seccomp, the final capability sets, no_new_privs, exec
+ *      capabilities across it), the seccomp filter the shim compiled, the final capability
+ *      sets, no_new_privs, exec
  * Any failure is written to the error pipe (errno and a message) and the child exits 127.
  *
  * It runs in a fork-like clone3 child of a single-threaded process (the shim has no threads),
@@ -61,7 +62,6 @@ struct child {
 	int rootfd;          /* O_PATH of it, once mounted */
 	int last_cap;        /* /proc/sys/kernel/cap_last_cap */
 	uint64_t held;       /* the permitted set the child starts with: no set can exceed it */
-	struct security_seccomp_profile *localhost; /* a Localhost profile, read from the node */
 	int *trees; /* per plan mount: the source's tree, cloned first, for a bind; else -1 */
 	int name_trees[2]; /* <run dir>/hostname and hosts, cloned first, or -1 */
 };
@@ -615,18 +615,14 @@ static void set_caps(const struct child *ch, uint64_t effective, uint64_t permit
 		die(ch, errno, "capset: %m");
 }
 
+/* The filter the shim compiled for this container, if any. */
 static void load_seccomp(const struct child *ch)
 {
-	const struct plan_security *s = &ch->c->security;
-	const struct security_seccomp_profile *profile = NULL;
 	struct nano_err err = {0};
 
-	if (s->seccomp.kind == SECURITY_SECCOMP_RUNTIME_DEFAULT)
-		profile = security_seccomp_runtime_default();
-	else if (s->seccomp.kind == SECURITY_SECCOMP_LOCALHOST)
-		profile = ch->localhost;
-	if (profile && shim_seccomp_load(profile, s->capabilities.bounding, &err) < 0)
-		die(ch, err.errnum, "seccomp (%s): %s", security_seccomp_kind_name(s->seccomp.kind),
+	if (ch->a->seccomp && shim_seccomp_install(ch->a->seccomp, &err) < 0)
+		die(ch, err.errnum, "seccomp (%s): %s",
+		    security_seccomp_kind_name(ch->c->security.seccomp.kind),
 		    err.message ? err.message : strerror(err.errnum));
 }
 
@@ -679,12 +675,10 @@ static _Noreturn void credentials_and_exec(const struct child *ch)
 /* ---- the child ---------------------------------------------------------------------------------
  */
 
-/* What must be read from the node before its tree goes. */
+/* What must be read from the node's /proc before its tree goes. */
 static void read_from_node(struct child *ch)
 {
-	const struct plan_seccomp *seccomp = &ch->c->security.seccomp;
 	_cleanup_free_ char *text = NULL;
-	struct nano_err err = {0};
 	int r;
 
 	r = util_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &text);
@@ -692,15 +686,6 @@ static void read_from_node(struct child *ch)
 	if (ch->last_cap <= 0 || ch->last_cap >= SECURITY_CAP_COUNT)
 		ch->last_cap = SECURITY_CAP_COUNT - 1;
 	ch->held = held_caps(ch);
-	if (seccomp->kind != SECURITY_SECCOMP_LOCALHOST)
-		return;
-	free(TAKE_PTR(text));
-	r = util_read_file_at(AT_FDCWD, seccomp->localhost_path, &text);
-	if (r < 0)
-		die(ch, -r, "seccomp profile %s: %s", seccomp->localhost_path, strerror(-r));
-	if (security_seccomp_parse(text, strlen(text), &ch->localhost, &err) < 0)
-		die(ch, err.errnum, "seccomp profile %s: %s", seccomp->localhost_path,
-		    err.message ? err.message : strerror(err.errnum));
 }
 
 _Noreturn void shim_child_run(const struct shim_child_args *a)

@@ -195,6 +195,9 @@ static int read_security(json_t *s, struct shim_container *c, struct nano_err *e
 	c->device_nodes = calloc(1, sizeof(char *));
 	if (!c->device_nodes)
 		return -ENOMEM;
+	if (out->seccomp.kind == SECURITY_SECCOMP_RUNTIME_DEFAULT &&
+	    !(c->runtime_default = calloc(1, sizeof(*c->runtime_default))))
+		return -ENOMEM;
 	json_array_foreach(devices, i, d)
 	{
 		const char *path = json_string_value(json_object_get(d, "path"));
@@ -355,6 +358,9 @@ static void container_done(struct shim_container *c)
 	plan_root_done(&c->root);
 	plan_security_done(&c->security);
 	strv_free(c->device_nodes);
+	if (c->runtime_default)
+		shim_seccomp_filter_done(c->runtime_default);
+	free(c->runtime_default);
 	plan_mounts_free(c->mounts, c->n_mounts);
 	strv_free(c->cgroup_procs);
 	free(c->cgroup_dir);

@@ -165,9 +165,54 @@ static int fresh_layer(const char *layer, struct nano_err *err)
 	return 0;
 }
 
+/* The container's seccomp filter: RuntimeDefault compiled once, at its first start; a
+ * Localhost profile read from the node and compiled at every start, as the kubelet reads it
+ * for every container it creates (a bad or missing file is this start's StartError). NULL for
+ * Unconfined. */
+static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_filter *localhost,
+                          const struct shim_seccomp_filter **out, struct nano_err *err)
+{
+	const struct plan_seccomp *s = &c->security.seccomp;
+	_cleanup_free_ char *text = NULL;
+	struct security_seccomp_profile *profile = NULL;
+	uint64_t caps = c->security.capabilities.bounding;
+	int r;
+
+	*out = NULL;
+	switch (s->kind) {
+	case SECURITY_SECCOMP_UNCONFINED:
+		return 0;
+	case SECURITY_SECCOMP_RUNTIME_DEFAULT:
+		if (!c->runtime_default->prog) {
+			r = shim_seccomp_compile(security_seccomp_runtime_default(), caps,
+			                         c->runtime_default, err);
+			if (r < 0)
+				return r;
+		}
+		*out = c->runtime_default;
+		return 0;
+	case SECURITY_SECCOMP_LOCALHOST:
+		r = util_read_file_at(AT_FDCWD, s->localhost_path, &text);
+		if (r < 0)
+			return nano_err_set(err, -r, "seccomp profile %s: %s", s->localhost_path,
+			                    strerror(-r));
+		r = security_seccomp_parse(text, strlen(text), &profile, err);
+		if (r >= 0)
+			r = shim_seccomp_compile(profile, caps, localhost, err);
+		security_seccomp_free(profile);
+		if (r < 0)
+			return nano_err_wrap(err, "seccomp profile %s", s->localhost_path);
+		*out = localhost;
+		return 0;
+	}
+	return nano_err_set(err, EINVAL, "seccomp: unknown profile kind");
+}
+
 int shim_container_start(const struct shim_config *config, const struct shim_container *c,
                          int64_t restart, struct shim_run **out, struct nano_err *err)
 {
+	_cleanup_(shim_seccomp_filter_done) struct shim_seccomp_filter localhost = {0};
+	const struct shim_seccomp_filter *seccomp = NULL;
 	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1};
 	struct clone_args args = {.exit_signal = SIGCHLD};
 	unsigned long flags = c->clone_flags;
@@ -175,7 +220,8 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	int r = 0;
 	pid_t pid;
 
-	if (c->root.layer)
+	r = seccomp_filter(c, &localhost, &seccomp, err);
+	if (r == 0 && c->root.layer)
 		r = fresh_layer(c->root.layer, err);
 	if (r == 0 &&
 	    (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0))
@@ -213,6 +259,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 		        .stderr_fd = s.err[1],
 		        .sync_fd = s.sync[0],
 		        .error_fd = s.errpipe[1],
+		        .seccomp = seccomp,
 		};
 		shim_child_run(&a);
 	}
