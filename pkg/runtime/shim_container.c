@@ -16,6 +16,7 @@
  * container sees (that is shim_child.c).
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -186,6 +187,9 @@ static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_fi
 		if (!c->runtime_default->prog) {
 			r = shim_seccomp_compile(security_seccomp_runtime_default(), caps,
 			                         c->runtime_default, err);
+			/* libseccomp's database of the profile is freed, but a shim lives for
+			 * the pod's life: give the heap back */
+			malloc_trim(0);
 			if (r < 0)
 				return r;
 		}
@@ -200,6 +204,7 @@ static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_fi
 		if (r >= 0)
 			r = shim_seccomp_compile(profile, caps, localhost, err);
 		security_seccomp_free(profile);
+		malloc_trim(0);
 		if (r < 0)
 			return nano_err_wrap(err, "seccomp profile %s", s->localhost_path);
 		*out = localhost;
