@@ -50,10 +50,6 @@
 
 extern char **environ;
 
-/* What the host image leaves out because the container has its own (plan_system_mounts). */
-static const char *const own_top_level[] = {"proc", "sys",  "dev",  "run",
-                                            "tmp",  "root", "home", NULL};
-
 struct child {
 	const struct shim_child_args *a;
 	const struct shim_container *c;
@@ -285,13 +281,26 @@ static void as_namespace_root(const struct child *ch)
 
 /* In a user namespace, the host image: a tmpfs holding a read-only recursive bind of each of
  * the node's top-level directories and files (and a copy of its top-level symlinks, /bin ->
- * usr/bin), but for those the container has its own of. The tmpfs is mounted here; it is
- * filled by populate_host_root once the child acts as the namespace's root. */
-static void host_root_read_only(const struct child *ch)
+ * usr/bin), but for those a plan mount covers. The tmpfs is mounted here, as the node's root;
+ * populate_host_root fills it once the child acts as the namespace's root. */
+static void host_root_tmpfs(const struct child *ch)
 {
 	if (mount("tmpfs", ch->root, "tmpfs", MS_NOSUID | MS_NODEV,
 	          "mode=755,size=1m,uid=0,gid=0") < 0)
 		die(ch, errno, "mount the root's tmpfs on %s: %m", ch->root);
+}
+
+/* Whether a plan mount covers the top-level name whole (the container's own /proc, /dev, /run,
+ * ..., or a volume): the node's entry there need not be bound. */
+static bool covered(const struct child *ch, const char *name)
+{
+	for (size_t i = 0; i < ch->c->n_mounts; i++) {
+		const char *d = ch->c->mounts[i].destination;
+
+		if (d[0] == '/' && strcmp(d + 1, name) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void populate_host_root(const struct child *ch)
@@ -323,7 +332,7 @@ static void populate_host_root(const struct child *ch)
 		if (S_ISDIR(st.st_mode) ? mkdirat(ch->rootfd, name, 0755) < 0
 		                        : mknodat(ch->rootfd, name, S_IFREG | 0644, 0) < 0)
 			die(ch, errno, "mount point /%s: %m", name);
-		if (strv_contains((char *const *)own_top_level, name))
+		if (covered(ch, name))
 			continue;
 		tree = clone_tree_at(dirfd(dir), name, true, MOUNT_ATTR_RDONLY);
 		if (tree < 0 || move_mount(tree, "", ch->rootfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -407,7 +416,6 @@ static void mask_pattern(const struct child *ch, const char *pattern)
 static void mount_root(struct child *ch)
 {
 	const struct plan_root *root = &ch->c->root;
-
 	struct stat st;
 
 	snprintf(ch->root, sizeof(ch->root), "%s/root", ch->a->config->run_dir);
@@ -418,7 +426,7 @@ static void mount_root(struct child *ch)
 	if (root->layer)
 		overlay_root(ch);
 	else if (root->kind == PLAN_ROOT_HOST)
-		host_root_read_only(ch);
+		host_root_tmpfs(ch);
 	else
 		path_root_read_only(ch);
 	ch->rootfd = open(ch->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

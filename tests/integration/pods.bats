@@ -19,13 +19,7 @@ teardown() {
 
 # After the whole file: no pod cgroup, shim or mount of any test is left on the node.
 teardown_file() {
-	local root
-	for root in $(nanolet_cgroup_roots); do
-		[[ -d $root ]] || continue
-		[[ -z $(find "$root" -mindepth 1 -type d -path '*/pod*') ]]
-	done
-	! pgrep -f 'nanolet-shim /tmp/nanolet-bats' >/dev/null
-	! grep -q ' /tmp/nanolet-bats' /proc/self/mountinfo
+	assert_no_test_leftovers
 }
 
 @test "a pod runs in its own pid, net, ipc and uts namespaces, with only lo, up" {
