@@ -38,7 +38,8 @@ static int setup_cgroups(struct pod *pod, struct nano_err *err)
 			r = cgroup_driver_apply(cg, c, err);
 		/* only the plan's devices; a node that cannot confine them runs no pod */
 		if (r >= 0)
-			r = cgroup_driver_devices(cg, rel, pod->plan->containers[i].security.devices,
+			r = cgroup_driver_devices(cg, rel,
+			                          pod->plan->containers[i].security.devices,
 			                          pod->plan->containers[i].security.n_devices, err);
 	}
 	return r < 0 ? nano_err_wrap(err, "cgroups of pod %s", pod->spec->name) : 0;
