@@ -3,9 +3,10 @@
  * runAsNonRoot, the writable layer over its image and what of the host image is hidden; then
  * the container's own /proc, /dev, /sys and (host image) /run, /tmp, /root and /home.
  *
- * The rules are containerd's CRI and the kubelet's, from pkg/security's tables; nanolet goes
- * further in two places, each said where it happens. Pure: the shim and the cgroup driver
- * enforce what this decides.
+ * The rules are containerd's CRI and the kubelet's, from pkg/security's tables; where nanolet
+ * goes further (what the host image hides, its own /run, /tmp, /root and /home; the device
+ * list, in pkg/security) a comment says so. Pure: the shim and the cgroup driver enforce what
+ * this decides.
  */
 #include <string.h>
 
