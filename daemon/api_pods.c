@@ -75,17 +75,6 @@ static int read_pod(const struct http_request *req, const char *ns, struct spec_
 	return r;
 }
 
-static void plan_config_of(const struct nanoletd *d, struct plan_config *config)
-{
-	*config = (struct plan_config){
-	        .cgroup_root = d->cgroup_root,
-	        .driver = d->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
-	        .pod_pids_limit = d->config.pod_pids_limit,
-	        .state_dir = d->config.state_dir,
-	        .pod_uid = NULL,
-	};
-}
-
 static void fail(struct http_response *resp, struct nano_err *err, char **warnings)
 {
 	routes_error(resp, err);
@@ -106,7 +95,7 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	r = read_pod(req, ns, pod, &warnings, &err);
 	if (r < 0)
 		return fail(resp, &err, TAKE_PTR(warnings)), r;
-	plan_config_of(d, &config);
+	nanoletd_plan_config(d, d->cgroup_root, NULL, &config);
 	if (plan_build(*pod, &config, warnings, plan) < 0) {
 		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
 		return fail(resp, &err, TAKE_PTR(warnings)), -ENOMEM;

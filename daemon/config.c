@@ -26,6 +26,7 @@ enum key_type {
 	KEY_SECONDS,       /* positive integer of seconds */
 	KEY_OPTIONAL_PATH, /* absolute filesystem path, or null for the built-in choice */
 	KEY_PERCENT,       /* integer from 1 to 100 */
+	KEY_SECCOMP,       /* RuntimeDefault | Unconfined (or the kubelet's true | false) */
 };
 
 struct config_key {
@@ -59,6 +60,9 @@ static const struct config_key config_keys[] = {
          offsetof(struct nano_config, cpu_throttling_interval)},
         {"cpu_throttling_threshold", KEY_PERCENT,
          offsetof(struct nano_config, cpu_throttling_threshold)},
+        {"seccomp_default", KEY_SECCOMP, offsetof(struct nano_config, seccomp_default_unconfined)},
+        {"seccomp_profile_root", KEY_OPTIONAL_PATH,
+         offsetof(struct nano_config, seccomp_profile_root)},
 };
 
 static const char *const driver_names[] = {
@@ -114,6 +118,7 @@ void config_done(struct nano_config *config)
 	free(config->log_dir);
 	free(config->cgroup_root);
 	free(config->shim_path);
+	free(config->seccomp_profile_root);
 	*config = (struct nano_config){0};
 }
 
@@ -268,6 +273,25 @@ static int set_log_level(enum log_level *field, const json_t *value, struct nano
 	return 0;
 }
 
+/* The kubelet's --seccomp-default is a boolean (true: RuntimeDefault); the profile's own name
+ * says the same more plainly. */
+static int set_seccomp(bool *unconfined, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (json_is_true(value) ||
+	    (s && (strcmp(s, "RuntimeDefault") == 0 || strcmp(s, "true") == 0)))
+		*unconfined = false;
+	else if (json_is_false(value) ||
+	         (s && (strcmp(s, "Unconfined") == 0 || strcmp(s, "false") == 0)))
+		*unconfined = true;
+	else
+		return want(err, value,
+		            "RuntimeDefault or Unconfined (or true or false, as the "
+		            "kubelet's --seccomp-default)");
+	return 0;
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -298,6 +322,8 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		if (json_is_integer(value) && json_integer_value(value) > 100)
 			return want(err, value, "a percentage from 1 to 100");
 		return set_positive(field, value, "a percentage from 1 to 100", err);
+	case KEY_SECCOMP:
+		return set_seccomp(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

@@ -33,6 +33,8 @@ struct nano_config {
 	int64_t cpu_throttling_interval;         /* cpu_throttling_interval: 10 (seconds) */
 	int64_t cpu_throttling_threshold;        /* cpu_throttling_threshold: 25 (percent) */
 	char *shim_path; /* shim_path: NULL = nanolet-shim beside the nanoletd binary */
+	bool seccomp_default_unconfined; /* seccomp_default: RuntimeDefault (false) */
+	char *seccomp_profile_root;      /* seccomp_profile_root: NULL = <state_dir>/seccomp */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

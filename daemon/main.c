@@ -30,6 +30,8 @@ static const struct option options[] = {
         {"shim-path", required_argument, NULL, 'x'},
         {"cpu-throttling-interval", required_argument, NULL, 'i'},
         {"cpu-throttling-threshold", required_argument, NULL, 't'},
+        {"seccomp-default", required_argument, NULL, 'k'},
+        {"seccomp-profile-root", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -66,6 +68,10 @@ static void usage(FILE *out)
 	        "10 s)\n"
 	        "  --cpu-throttling-threshold P  throttled share of CPU periods that is reported "
 	        "(25%%)\n"
+	        "  --seccomp-default PROFILE     what a container without a seccompProfile gets: "
+	        "RuntimeDefault or Unconfined (default RuntimeDefault)\n"
+	        "  --seccomp-profile-root DIR    where Localhost profiles are (default "
+	        "<state-dir>/seccomp)\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"

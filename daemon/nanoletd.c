@@ -192,3 +192,20 @@ void nanoletd_done(struct nanoletd *daemon)
 	daemon->cgroup_root = NULL;
 	config_done(&daemon->config);
 }
+
+void nanoletd_plan_config(const struct nanoletd *d, const char *cgroup_root, const char *uid,
+                          struct plan_config *out)
+{
+	*out = (struct plan_config){
+	        .cgroup_root = cgroup_root,
+	        .driver = d->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
+	        .pod_pids_limit = d->config.pod_pids_limit,
+	        .state_dir = d->config.state_dir,
+	        .pod_uid = uid,
+	        .run_dir = d->config.run_dir,
+	        .log_dir = d->config.log_dir,
+	        .socket = d->config.socket,
+	        .seccomp_default_unconfined = d->config.seccomp_default_unconfined,
+	        .seccomp_profile_root = d->config.seccomp_profile_root,
+	};
+}

@@ -36,6 +36,11 @@ struct nanoletd {
 int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgroup,
                             struct nano_err *err);
 
+/* The node's settings a plan is built with (plan_build): cgroup_root the root in use (the
+ * driver's once it is open), uid NULL for a pod that is not created. */
+void nanoletd_plan_config(const struct nanoletd *daemon, const char *cgroup_root, const char *uid,
+                          struct plan_config *out);
+
 /* Takes ownership of daemon->config (already read). */
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err);
 /* Serves until a SIGTERM or SIGINT; returns 0 on a clean stop. */

@@ -92,7 +92,22 @@ static bool image_missing(struct pod *pod, size_t i)
 	                  pod->spec->containers[i].image, root->path);
 	pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s",
 	          message ? message : "image not present");
-	sup_container_image_missing(pod->sup, i, message, pods_now(), &pod->pods->sup);
+	sup_container_not_created(pod->sup, i, "ErrImageNeverPull", message, pods_now(),
+	                          &pod->pods->sup);
+	return true;
+}
+
+/* The kubelet's last check before it creates a container: runAsNonRoot with a root user. The
+ * plan has the message; the container stays waiting, and is tried again as the kubelet does. */
+static bool config_refused(struct pod *pod, size_t i)
+{
+	const struct plan_container *pc = &pod->plan->containers[i];
+
+	if (!pc->security.refusal)
+		return false;
+	pod_event(pod, pc->name, "Warning", "Failed", "Error: %s", pc->security.refusal);
+	sup_container_not_created(pod->sup, i, "CreateContainerConfigError", pc->security.refusal,
+	                          pods_now(), &pod->pods->sup);
 	return true;
 }
 
@@ -107,7 +122,7 @@ static void start_container(struct pod *pod, size_t i)
 	int errnum;
 	long pid;
 
-	if (image_missing(pod, i))
+	if (image_missing(pod, i) || config_refused(pod, i))
 		return;
 	pod_container_id(id);
 	problem = pod_prepare_mounts(pod, i);

@@ -36,6 +36,11 @@ static int setup_cgroups(struct pod *pod, struct nano_err *err)
 		r = cgroup_driver_create(cg, rel, CGROUP_NODE_LEAF, err);
 		if (r >= 0)
 			r = cgroup_driver_apply(cg, c, err);
+		/* only the plan's devices; a node that cannot confine them runs no pod */
+		if (r >= 0)
+			r = cgroup_driver_devices(cg, rel,
+			                          pod->plan->containers[i].security.devices,
+			                          pod->plan->containers[i].security.n_devices, err);
 	}
 	return r < 0 ? nano_err_wrap(err, "cgroups of pod %s", pod->spec->name) : 0;
 }
@@ -92,6 +97,25 @@ static int setup_host_path(const struct plan_volume *v, struct nano_err *err)
 			                    v->path);
 		close(fd);
 	}
+	return 0;
+}
+
+/* The pod's /dev/shm: one tmpfs its containers share, as they share the IPC namespace whose
+ * POSIX shared memory it holds. A new sandbox for the same pod keeps it. */
+static int setup_shm(const struct pod *pod, struct nano_err *err)
+{
+	const char *path = pod->plan->shm;
+	_cleanup_free_ char *options = strdupf("mode=1777,size=%" PRId64, PLAN_SHM_SIZE);
+
+	if (!path)
+		return 0;
+	if (!options)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	if (mkdir_p(path, 0755) < 0)
+		return nano_err_set(err, errno, "/dev/shm: mkdir %s: %m", path);
+	if (!is_mount_point(path) &&
+	    mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options) < 0)
+		return nano_err_set(err, errno, "/dev/shm: mount tmpfs on %s: %m", path);
 	return 0;
 }
 
@@ -285,6 +309,8 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 		return nano_err_set(err, errno, "pod directories: %m");
 	r = setup_cgroups(pod, err);
 	if (r >= 0)
+		r = setup_shm(pod, err);
+	if (r >= 0)
 		r = setup_volumes(pod, err);
 	if (r >= 0)
 		r = write_shim_config(pod, err);
@@ -317,6 +343,13 @@ static void kill_leftovers(struct pod *pod)
 		usleep(10 * 1000);
 }
 
+/* A tmpfs of the pod's (a Memory emptyDir, its /dev/shm), lazily: a process may still hold it. */
+static void unmount(const struct pod *pod, const char *path)
+{
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("pod %s: unmount %s: %m", pod->spec->name, path);
+}
+
 void pod_teardown(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
@@ -327,13 +360,11 @@ void pod_teardown(struct pod *pod)
 		if (cgroup_driver_remove(pod->pods->cgroup, pod->cgroup, &err) < 0)
 			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
 	}
-	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++) {
-		const struct plan_volume *v = &pod->plan->volumes[i];
-
-		if (v->memory && umount2(v->path, MNT_DETACH) < 0 && errno != EINVAL &&
-		    errno != ENOENT)
-			log_warn("pod %s: unmount %s: %m", pod->spec->name, v->path);
-	}
+	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++)
+		if (pod->plan->volumes[i].memory)
+			unmount(pod, pod->plan->volumes[i].path);
+	if (pod->plan && pod->plan->shm)
+		unmount(pod, pod->plan->shm);
 	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		if (dirs[i] && (r = rm_rf(dirs[i])) < 0)

@@ -331,13 +331,7 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	pod->shim_pidfd = pod->exits_fd = pod->notify_fd = -1;
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
-	plan_config = (struct plan_config){
-	        .cgroup_root = cgroup_driver_root(pods->cgroup),
-	        .driver = cgroup_driver_kind(pods->cgroup),
-	        .pod_pids_limit = config->pod_pids_limit,
-	        .state_dir = config->state_dir,
-	        .pod_uid = uid,
-	};
+	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, &plan_config);
 	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
 	    sup_pod_new(spec, pods->host_ip, pods_now(), &pod->sup) < 0) {
 		*out = pod;

@@ -86,7 +86,8 @@ static void container_done(struct plan_container *c)
 	namespaces_done(c->namespaces);
 	free(c->cgroup.path);
 	plan_process_done(&c->process);
-	free(c->root.path);
+	plan_root_done(&c->root);
+	plan_security_done(&c->security);
 	plan_mounts_free(c->mounts, c->n_mounts);
 }
 
@@ -109,6 +110,7 @@ struct plan *plan_free(struct plan *plan)
 		free(plan->volumes[i].host_path_type);
 	}
 	free(plan->volumes);
+	free(plan->shm);
 	strv_free(plan->warnings);
 	strv_free(plan->explanation);
 	free(plan);
@@ -404,9 +406,8 @@ static const struct spec_volume *volume_find(const struct spec_pod *pod, const c
 	return NULL;
 }
 
-/* Appends a mount; takes ownership of source and options whatever happens. */
-static int mount_add(struct plan_container *c, const char *destination, const char *type,
-                     char *source, char **options)
+int plan_mount_add(struct plan_container *c, const char *destination, const char *type,
+                   char *source, char **options)
 {
 	struct plan_mount *m, *grown;
 
@@ -473,7 +474,8 @@ static int volume_mount(struct plan_container *c, const struct spec_volume_mount
 	if (!dir)
 		return -ENOMEM;
 	source = vm->sub_path && *vm->sub_path ? path_join(dir, vm->sub_path) : strdup(dir);
-	return mount_add(c, vm->mount_path, "bind", source, options_new(vm->read_only ? ro : rw));
+	return plan_mount_add(c, vm->mount_path, "bind", source,
+	                      options_new(vm->read_only ? ro : rw));
 }
 
 static int pod_volumes(struct plan *plan, const struct spec_pod *pod, const char *state_dir)
@@ -507,16 +509,9 @@ static int container_mounts(struct plan_container *c, const struct spec_containe
 {
 	int r;
 
-	/* A /proc of the container's own pid namespace (or the pod's). With hostPID the host's
-	 * /proc is already the right one. */
-	if (c->namespaces[PLAN_NS_PID].mode != PLAN_NS_HOST) {
-		static const char *const proc[] = {"nosuid", "noexec", "nodev", NULL};
-
-		r = mount_add(c, "/proc", "proc", strdup("proc"), options_new(proc));
-		if (r < 0)
-			return r;
-	}
-
+	r = plan_system_mounts(c, sc, plan);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < sc->n_volume_mounts; i++) {
 		const struct spec_volume_mount *vm = &sc->volume_mounts[i];
 		const struct spec_volume *v = volume_find(pod, vm->name);
@@ -557,6 +552,12 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	if (r < 0)
 		return r;
 
+	/* the pod's /dev/shm, beside its other run-time files */
+	if (!pod->host_ipc) {
+		plan->shm = strdupf("%s/pods/%s/shm", plan_run_dir(config), plan->uid);
+		if (!plan->shm)
+			return -ENOMEM;
+	}
 	if (pod->n_containers > 0) {
 		plan->containers = calloc(pod->n_containers, sizeof(*plan->containers));
 		if (!plan->containers)
@@ -579,12 +580,21 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 		r = container_root(&c->root, sc, state_dir);
 		if (r < 0)
 			return r;
+		r = plan_root_layer(&c->root, pod, plan, c->name, config, state_dir);
+		if (r < 0)
+			return r;
+		r = plan_container_security(c, sc, pod, plan, i, config, state_dir);
+		if (r < 0)
+			return r;
 		r = container_mounts(c, sc, pod, plan, state_dir);
 		if (r < 0)
 			return r;
 	}
 
 	r = pod_volumes(plan, pod, state_dir);
+	if (r < 0)
+		return r;
+	r = plan_host_path_warnings(plan, pod, config, state_dir);
 	if (r < 0)
 		return r;
 	r = plan_cgroups_build(plan, pod, config);

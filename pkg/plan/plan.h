@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "security/security.h"
 #include "spec/spec.h"
 
 enum plan_ns {
@@ -45,8 +46,19 @@ struct plan_config {
 	const char *cgroup_root;
 	enum plan_cgroup_driver driver;
 	int64_t pod_pids_limit; /* node config pod_pids_limit; -1 means no limit ("max") */
-	const char *state_dir;  /* where emptyDir volumes and images live */
+	const char *state_dir;  /* where emptyDir volumes, images and writable layers live */
 	const char *pod_uid;    /* NULL: the pod is not created, paths carry "<uid>" */
+	/* nanolet's other places on the node: the pod's /dev/shm lives under run_dir, and all of
+	 * them are hidden from the host image. NULL: the defaults (/run/nanolet, /var/log/nanolet,
+	 * /run/nanolet/nanolet.sock). */
+	const char *run_dir;
+	const char *log_dir;
+	const char *socket;
+	/* The kubelet's --seccomp-default: what a container without a seccompProfile gets.
+	 * false (the default): RuntimeDefault; true: Unconfined. */
+	bool seccomp_default_unconfined;
+	/* Localhost seccomp profiles are read below it; NULL: <state_dir>/seccomp. */
+	const char *seccomp_profile_root;
 };
 
 struct plan_namespace {
@@ -94,10 +106,38 @@ enum plan_root_kind {
 	PLAN_ROOT_IMAGE, /* any other name: <state_dir>/images/<name> */
 };
 
+/* A root is an image: the host's root filesystem (its files only: not the mounts below it) or
+ * a directory, read-only, under a writable layer of the container's own (overlayfs), which is
+ * new at every run and removed with the container. In a user namespace the node's ids are not
+ * mapped and overlayfs cannot take the host's root as a layer: the root is the image bound
+ * read-only, with no layer. */
 struct plan_root {
 	enum plan_root_kind kind;
-	char *path; /* "/" for the host */
+	char *path; /* the image: "/" for the host */
 	bool read_only;
+	char *layer;   /* <state_dir>/pods/<uid>/layers/<container>: upper/ and work/, or NULL */
+	char **hidden; /* host image: the node's paths masked in it (secrets, nanolet's own) */
+};
+
+/* A container's seccomp profile and where that choice came from. */
+struct plan_seccomp {
+	enum security_seccomp_kind kind;
+	char *source;         /* "spec.containers[0].securityContext.seccompProfile", ... */
+	char *localhost_path; /* Localhost: the profile file on the node */
+};
+
+/* What a container may do beyond what its namespaces show it. */
+struct plan_security {
+	bool privileged;
+	struct security_caps capabilities;
+	struct plan_seccomp seccomp;
+	char **masked_paths;    /* NULL-terminated; empty when privileged or procMount Unmasked */
+	char **read_only_paths; /* NULL-terminated */
+	const struct security_device *devices; /* a static table of pkg/security */
+	size_t n_devices;
+	/* Set when the container must not be created (runAsNonRoot and a root user): the
+	 * kubelet's CreateContainerConfigError message. */
+	char *refusal;
 };
 
 struct plan_container {
@@ -107,9 +147,16 @@ struct plan_container {
 	struct plan_cgroup cgroup;
 	struct plan_process process;
 	struct plan_root root;
+	struct plan_security security;
+	/* In order: the container's own /proc, /dev (its devices, devpts, the pod's shm,
+	 * mqueue), /sys and its cgroup view, the host image's own /run, /tmp, /root and /home;
+	 * then its volumes. */
 	struct plan_mount *mounts;
 	size_t n_mounts;
 };
+
+/* The size of a pod's /dev/shm, containerd's (and Docker's) 64 MiB. */
+#define PLAN_SHM_SIZE (INT64_C(64) << 20)
 
 /* A volume of the pod as the node holds it; containers bind-mount it (plan_container.mounts). */
 struct plan_volume {
@@ -135,6 +182,9 @@ struct plan {
 	size_t n_containers;
 	struct plan_volume *volumes;
 	size_t n_volumes;
+	/* The pod's /dev/shm, a tmpfs of PLAN_SHM_SIZE shared by its containers as their IPC
+	 * namespace is: <run_dir>/pods/<uid>/shm. NULL with hostIPC: the node's /dev/shm. */
+	char *shm;
 	char **warnings;    /* decode warnings first, then the plan's own */
 	char **explanation; /* one plain sentence per namespace and per limit */
 };
@@ -154,6 +204,8 @@ static inline void plan_freep(struct plan **p)
 /* Release what a plan_process and an array of plan_mount own (the runtime builds them too). */
 void plan_process_done(struct plan_process *process);
 void plan_mounts_free(struct plan_mount *mounts, size_t n);
+void plan_root_done(struct plan_root *root);
+void plan_security_done(struct plan_security *security);
 
 /* The IsolationPlan object (apiVersion nanolet.io/v1, kind IsolationPlan). NULL on ENOMEM. */
 json_t *plan_to_json(const struct plan *plan);

@@ -1,11 +1,14 @@
 /* pkg/plan/plan_explain.c: plan->explanation, what a pod may see and use, in plain sentences:
- * one per namespace (eight), three per container (memory, cpu limit, cpu weight), then the
- * pod's pids limit and its QoS class with the pod cgroup's summed limits.
+ * first one per privileged container (such a pod is on the node's security boundary, and a
+ * reviewer must read that before anything else), then one per namespace (eight), five per
+ * container (memory, cpu limit, cpu weight, what it may do, who it is on the node's files),
+ * then the pod's pids limit and its QoS class with the pod cgroup's summed limits.
  *
  * A security reviewer reads these. Every number in them is read back from the plan's own
  * files, so a sentence cannot say something other than what will be written.
  */
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <string.h>
 
 #include "plan_internal.h"
@@ -138,9 +141,10 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 			        "mnt: each container has its own mount namespace: mounts made "
 			        "inside reach neither the node nor the other containers.");
 		return strdupf("mnt: each container has its own mount namespace: mounts made "
-		               "inside reach neither the node nor the other containers; but the "
-		               "root of %s is the node's own root filesystem (image empty or "
-		               "\"host\").",
+		               "inside reach neither the node nor the other containers; the root "
+		               "of %s is the node's root filesystem used as an image (image empty "
+		               "or \"host\"): its files, not its mounts, without its secrets and "
+		               "nanolet's own directories.",
 		               host_roots);
 	}
 	case PLAN_NS_CGROUP:
@@ -313,6 +317,198 @@ static char *sentence_qos(const struct plan *plan)
 	        v2 ? "\"" : "");
 }
 
+/* ---- what a container may do ----------------------------------------------------------------- */
+
+static bool has_cap(const struct plan_container *c, int cap)
+{
+	return c->security.capabilities.bounding & (UINT64_C(1) << cap);
+}
+
+static char *sentence_privileged(const struct plan *plan, const struct plan_container *c)
+{
+	return strdupf("privileged: container %s is privileged: it holds every capability, no "
+	               "seccomp filter, the node's /dev with every device allowed, and a writable "
+	               "/sys and /proc/sys; it can load kernel modules, mount the node's disks and "
+	               "enter any namespace of the node (nsenter), so it is on the node's security "
+	               "boundary, whatever its namespaces say%s.",
+	               c->name,
+	               plan->namespaces[PLAN_NS_USER].mode == PLAN_NS_HOST
+	                       ? ", and root in it is root on the node"
+	                       : "");
+}
+
+/* "CAP_NET_ADMIN, CAP_SYS_TIME" beyond containerd's default, "CAP_CHOWN" dropped from it. */
+static char *caps_difference(uint64_t set)
+{
+	uint64_t base = security_caps_runtime_default();
+	_cleanup_strv_ char **added = security_caps_names(set & ~base);
+	_cleanup_strv_ char **dropped = security_caps_names(base & ~set);
+	_cleanup_free_ char *a = added ? strv_join(added, ", ") : NULL;
+	_cleanup_free_ char *d = dropped ? strv_join(dropped, ", ") : NULL;
+
+	if (!a || !d)
+		return NULL;
+	if (set == 0)
+		return strdup("no capabilities (all dropped)");
+	if (!*a && !*d)
+		return strdup("containerd's 14 default capabilities");
+	return strdupf("containerd's default capabilities%s%s%s%s", *a ? " plus " : "", a,
+	               *d ? (*a ? ", less " : " less ") : "", d);
+}
+
+static char *sentence_security(const struct plan *plan, const struct plan_container *c)
+{
+	const struct plan_security *s = &c->security;
+	bool userns = plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST;
+	_cleanup_free_ char *caps = caps_difference(s->capabilities.bounding);
+	_cleanup_free_ char *what = NULL, *seccomp = NULL;
+
+	if (!caps)
+		return NULL;
+	if (s->privileged)
+		return strdupf("security: container %s is privileged (above): every capability, no "
+		               "seccomp filter, no masked paths, every device.",
+		               c->name);
+	what = strdupf(
+	        "%s; %s; %s; %s",
+	        has_cap(c, CAP_SYS_ADMIN)
+	                ? "with CAP_SYS_ADMIN it can mount filesystems and enter or leave "
+	                  "namespaces (setns, unshare)"
+	                : "it cannot mount filesystems, nor enter or leave namespaces (no "
+	                  "CAP_SYS_ADMIN)",
+	        has_cap(c, CAP_SYS_PTRACE)
+	                ? (plan->namespaces[PLAN_NS_PID].mode == PLAN_NS_HOST
+	                           ? "with CAP_SYS_PTRACE and hostPID it can trace every process "
+	                             "of the node and reach its namespaces through /proc"
+	                           : "with CAP_SYS_PTRACE it can trace the processes it sees")
+	                : "it cannot trace processes it does not own (no CAP_SYS_PTRACE)",
+	        has_cap(c, CAP_NET_ADMIN)
+	                ? (plan->namespaces[PLAN_NS_NET].mode == PLAN_NS_HOST
+	                           ? "with CAP_NET_ADMIN and hostNetwork it can reconfigure the "
+	                             "node's network"
+	                           : "with CAP_NET_ADMIN it can reconfigure the pod's network")
+	                : "it cannot reconfigure a network (no CAP_NET_ADMIN)",
+	        has_cap(c, CAP_SYS_MODULE) && !userns
+	                ? "with CAP_SYS_MODULE it can load kernel modules into the node's kernel"
+	                : "it cannot load kernel modules");
+	seccomp = s->seccomp.kind == SECURITY_SECCOMP_UNCONFINED
+	                  ? strdupf("no seccomp filter (Unconfined, %s): every syscall reaches the "
+	                            "kernel",
+	                            s->seccomp.source)
+	          : s->seccomp.kind == SECURITY_SECCOMP_LOCALHOST
+	                  ? strdupf("the seccomp profile %s (Localhost, %s)",
+	                            s->seccomp.localhost_path, s->seccomp.source)
+	                  : strdupf("seccomp RuntimeDefault (%s), containerd's profile: "
+	                            "unshare, setns, mount, keyctl, bpf, ptrace, kexec_load and "
+	                            "the other syscalls it does not allow fail with EPERM",
+	                            s->seccomp.source);
+	if (!what || !seccomp)
+		return NULL;
+	return strdupf(
+	        "security: container %s runs as uid %" PRIu32 " with %s in its bounding set%s; "
+	        "%s; %s. %s. Its /dev holds only null, zero, full, random, urandom, tty and its "
+	        "own pts, and the devices controller refuses every other device, mknod included; "
+	        "%s. %s%s%s",
+	        c->name, c->process.uid, caps,
+	        c->process.uid != 0 ? " (not uid 0, it holds none of them after exec)" : "",
+	        seccomp, what,
+	        c->process.no_new_privileges
+	                ? "allowPrivilegeEscalation is false: no_new_privs keeps setuid binaries "
+	                  "and "
+	                  "file capabilities from raising its privileges"
+	                : "allowPrivilegeEscalation is not false: a setuid binary in its root (su, "
+	                  "mount) can raise a process of another uid to root within these limits",
+	        strv_len(s->masked_paths) > 0
+	                ? "in /proc and /sys what tells about the node (kcore, keys, timer_list, "
+	                  "sched_debug, firmware, ...) is masked and /proc/sys, "
+	                  "/proc/sysrq-trigger "
+	                  "are read-only"
+	                : "procMount is Unmasked: /proc is not masked",
+	        userns ? "uid 0 in it is an unprivileged id of the node (hostUsers is false): its "
+	                 "capabilities reach only what the pod's user namespace owns"
+	               : "uid 0 in it is root on the node (hostUsers is not false), held to the "
+	                 "capabilities above",
+	        s->refusal ? "; it will not be started: " : ".", s->refusal ? s->refusal : "");
+}
+
+/* Whether a bind mount's source is a hostPath volume's (or below it, with a subPath). */
+static bool from_host_path(const struct plan *plan, const struct plan_mount *m)
+{
+	for (size_t i = 0; i < plan->n_volumes; i++) {
+		const struct plan_volume *v = &plan->volumes[i];
+		size_t len = strlen(v->path);
+
+		while (len > 1 && v->path[len - 1] == '/')
+			len--;
+		if (v->type == SPEC_VOLUME_HOST_PATH && strncmp(m->source, v->path, len) == 0 &&
+		    (m->source[len] == '\0' || m->source[len] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Who the container is on the node's files, and which node paths it reaches: the seed's "why
+ * does runAsUser: 1000 sometimes still not prevent access to a host file?" for this pod. */
+static char *sentence_files(const struct plan *plan, const struct plan_container *c)
+{
+	const struct plan_process *p = &c->process;
+	bool userns = plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST;
+	_cleanup_free_ char *groups = strdup(""), *reach = strdup(""), *root = NULL;
+
+	for (size_t i = 0; groups && i < p->n_supplemental_groups; i++) {
+		char *g = strdupf("%s%s%" PRIu32, groups, *groups ? ", " : "",
+		                  p->supplemental_groups[i]);
+
+		free(groups);
+		groups = g;
+	}
+	for (size_t i = 0; reach && i < c->n_mounts; i++) {
+		const struct plan_mount *m = &c->mounts[i];
+		char *r;
+
+		/* the pod's own volumes live under nanolet's state directory: only hostPath
+		 * volumes are the node's own paths */
+		if (strcmp(m->type, "bind") != 0 || !from_host_path(plan, m))
+			continue;
+		r = strdupf("%s%s%s at %s (%s)", reach, *reach ? ", " : "", m->source,
+		            m->destination,
+		            strv_contains(m->options, "ro") ? "read-only" : "read-write");
+		free(reach);
+		reach = r;
+	}
+	if (!groups || !reach)
+		return NULL;
+	root = c->root.kind != PLAN_ROOT_HOST
+	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
+	                         "its own",
+	                         c->root.path)
+	       : c->root.layer
+	               ? strdup("Its root is the node's root filesystem, read-only under a "
+	                        "writable layer of its own, less the node's secrets and nanolet's "
+	                        "directories: it reads every node file that uid may read")
+	               : strdup("Its root is the node's root filesystem bound read-only, less "
+	                        "the node's secrets and nanolet's directories: it reads every node "
+	                        "file its mapped ids, or anyone, may read");
+	if (!root)
+		return NULL;
+	return strdupf(
+	        "files: container %s acts on files as uid %" PRIu32 ", gid %" PRIu32 "%s%s%s "
+	        "(%s). %s. %s%s%s",
+	        c->name, p->uid, p->gid, *groups ? " and groups " : "", groups,
+	        userns ? ", ids of the pod's user namespace" : "",
+	        userns ? "on the node, an unprivileged range: a node file owned by an id outside "
+	                 "it counts as nobody's"
+	        : p->uid == 0 ? "the node's root: with CAP_DAC_OVERRIDE, no file mode stops it"
+	                      : "the node's own ids: a node file whose owner, group or mode lets "
+	                        "that uid or a group of it in is open to it",
+	        root,
+	        *reach ? "Through hostPath volumes it reaches the node's "
+	               : "It reaches no node "
+	                 "path through a "
+	                 "hostPath volume",
+	        reach, ".");
+}
+
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
 {
 	int r;
@@ -320,6 +516,13 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 	plan->explanation = calloc(1, sizeof(char *));
 	if (!plan->explanation)
 		return -ENOMEM;
+	for (size_t i = 0; i < plan->n_containers; i++) {
+		if (!plan->containers[i].security.privileged)
+			continue;
+		r = strv_push(&plan->explanation, sentence_privileged(plan, &plan->containers[i]));
+		if (r < 0)
+			return r;
+	}
 	for (enum plan_ns ns = 0; ns < PLAN_NS_COUNT; ns++) {
 		r = strv_push(&plan->explanation, sentence_namespace(plan, pod, ns));
 		if (r < 0)
@@ -336,6 +539,12 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 		if (r < 0)
 			return r;
 		r = strv_push(&plan->explanation, sentence_cpu_weight(plan, c, sc));
+		if (r < 0)
+			return r;
+		r = strv_push(&plan->explanation, sentence_security(plan, c));
+		if (r < 0)
+			return r;
+		r = strv_push(&plan->explanation, sentence_files(plan, c));
 		if (r < 0)
 			return r;
 	}

@@ -3,6 +3,7 @@
  *
  *   plan.c          plan_build/plan_free, namespaces, hostname, process, root, mounts
  *   plan_cgroup.c   resource arithmetic, cgroup paths and the files written to them
+ *   plan_security.c capabilities, seccomp, masks, devices, the root's layer, the system mounts
  *   plan_explain.c  the plain sentences of plan->explanation
  *   plan_json.c     plan_to_json
  */
@@ -15,6 +16,22 @@
 static inline bool plan_quantity_set(int64_t v)
 {
 	return v > 0;
+}
+
+/* nanolet's places on the node, from the config or their defaults. */
+static inline const char *plan_run_dir(const struct plan_config *config)
+{
+	return config->run_dir && *config->run_dir ? config->run_dir : "/run/nanolet";
+}
+
+static inline const char *plan_log_dir(const struct plan_config *config)
+{
+	return config->log_dir && *config->log_dir ? config->log_dir : "/var/log/nanolet";
+}
+
+static inline const char *plan_socket(const struct plan_config *config)
+{
+	return config->socket && *config->socket ? config->socket : "/run/nanolet/nanolet.sock";
 }
 
 /* The CFS period nanolet always uses, in microseconds (the kubelet's default 100ms). */
@@ -43,3 +60,23 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 /* The value written to a file of a cgroup, NULL when the plan writes no such file. */
 const char *plan_cgroup_v2_value(const struct plan_cgroup *cg, const char *name);
 const char *plan_cgroup_v1_value(const struct plan_cgroup *cg, const char *name);
+
+/* Appends a mount to c; takes ownership of source and options whatever happens (a NULL one
+ * means ENOMEM). 0 or -ENOMEM. */
+int plan_mount_add(struct plan_container *c, const char *destination, const char *type,
+                   char *source, char **options);
+
+/* plan_security.c. c->process and c->root.kind must be set. 0 or -ENOMEM. */
+int plan_container_security(struct plan_container *c, const struct spec_container *sc,
+                            const struct spec_pod *pod, const struct plan *plan, size_t index,
+                            const struct plan_config *config, const char *state_dir);
+/* The writable layer and the hidden paths of c's root. */
+int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const struct plan *plan,
+                    const char *name, const struct plan_config *config, const char *state_dir);
+/* The container's own /proc, /dev, /sys, ... (plan.h, plan_container.mounts). c->security and
+ * c->root must be set, and plan->shm. */
+int plan_system_mounts(struct plan_container *c, const struct spec_container *sc,
+                       const struct plan *plan);
+/* A warning per hostPath volume that reaches nanolet's own directories or its socket. */
+int plan_host_path_warnings(struct plan *plan, const struct spec_pod *pod,
+                            const struct plan_config *config, const char *state_dir);

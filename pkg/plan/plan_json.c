@@ -118,6 +118,10 @@ static json_t *json_pod(const struct plan *plan)
 	r |= json_object_set_new(cg, "v1", json_files(plan->cgroup.v1, plan->cgroup.n_v1));
 	r |= json_object_set_new(pod, "cgroup", cg);
 	r |= json_object_set_new(pod, "volumes", json_volumes(plan));
+	r |= json_object_set_new(pod, "shm",
+	                         plan->shm ? json_pack("{s:s, s:I}", "path", plan->shm, "sizeBytes",
+	                                               (json_int_t)PLAN_SHM_SIZE)
+	                                   : json_null());
 	if (r < 0)
 		pod = (json_decref(pod), NULL);
 	return pod;
@@ -155,6 +159,59 @@ static const char *root_kind_name(enum plan_root_kind kind)
 	return "unknown";
 }
 
+static json_t *json_caps(uint64_t set)
+{
+	_cleanup_strv_ char **names = security_caps_names(set);
+
+	return names ? json_strv(names) : NULL;
+}
+
+static json_t *json_devices(const struct security_device *devices, size_t n)
+{
+	json_t *a = json_array();
+	int r = 0;
+
+	for (size_t i = 0; a && i < n; i++) {
+		const struct security_device *d = &devices[i];
+		char rule[48];
+
+		security_device_rule(d, rule, sizeof(rule));
+		r |= json_array_append_new(a, json_pack("{s:s, s:s?, s:i}", "rule", rule, "path",
+		                                        d->path, "fileMode", (int)d->mode));
+	}
+	if (r < 0)
+		a = (json_decref(a), NULL);
+	return a;
+}
+
+static json_t *json_security(const struct plan_security *s)
+{
+	json_t *o = json_object(), *caps = json_object(), *seccomp = json_object();
+	int r = 0;
+
+	r |= json_object_set_new(o, "privileged", json_boolean(s->privileged));
+	r |= json_object_set_new(caps, "bounding", json_caps(s->capabilities.bounding));
+	r |= json_object_set_new(caps, "effective", json_caps(s->capabilities.effective));
+	r |= json_object_set_new(caps, "permitted", json_caps(s->capabilities.permitted));
+	r |= json_object_set_new(caps, "inheritable", json_caps(s->capabilities.inheritable));
+	r |= json_object_set_new(caps, "ambient", json_caps(s->capabilities.ambient));
+	r |= json_object_set_new(o, "capabilities", caps);
+	r |= json_object_set_new(seccomp, "type",
+	                         json_string(security_seccomp_kind_name(s->seccomp.kind)));
+	r |= json_object_set_new(seccomp, "source", json_string(s->seccomp.source));
+	if (s->seccomp.localhost_path)
+		r |= json_object_set_new(seccomp, "localhostProfile",
+		                         json_string(s->seccomp.localhost_path));
+	r |= json_object_set_new(o, "seccomp", seccomp);
+	r |= json_object_set_new(o, "maskedPaths", json_strv(s->masked_paths));
+	r |= json_object_set_new(o, "readOnlyPaths", json_strv(s->read_only_paths));
+	r |= json_object_set_new(o, "devices", json_devices(s->devices, s->n_devices));
+	r |= json_object_set_new(o, "refusal", s->refusal ? json_string(s->refusal) : json_null());
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
 static json_t *json_container(const struct plan_container *c)
 {
 	json_t *o = json_object(), *cg = json_object(), *root = json_object();
@@ -173,9 +230,14 @@ static json_t *json_container(const struct plan_container *c)
 	r |= json_object_set_new(root, "kind", json_string(root_kind_name(c->root.kind)));
 	r |= json_object_set_new(root, "path", json_string(c->root.path));
 	r |= json_object_set_new(root, "readOnly", json_boolean(c->root.read_only));
+	r |= json_object_set_new(root, "layer",
+	                         c->root.layer ? json_string(c->root.layer) : json_null());
+	if (c->root.hidden)
+		r |= json_object_set_new(root, "hidden", json_strv(c->root.hidden));
 	r |= json_object_set_new(o, "root", root);
 
 	r |= json_object_set_new(o, "process", json_process(&c->process));
+	r |= json_object_set_new(o, "security", json_security(&c->security));
 
 	for (size_t i = 0; mounts && i < c->n_mounts; i++) {
 		const struct plan_mount *m = &c->mounts[i];

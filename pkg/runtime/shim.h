@@ -20,6 +20,14 @@
 #include "plan/plan.h"
 #include "util/util.h"
 
+/* A seccomp filter as a BPF program, ready for seccomp(2) (shim_seccomp.c). */
+struct sock_filter;
+struct shim_seccomp_filter {
+	struct sock_filter *prog;
+	unsigned short len;
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
 /* One container as shim.json describes it: the plan's process, root and mounts, plus where
  * the daemon put its cgroups and logs. */
 struct shim_container {
@@ -27,6 +35,11 @@ struct shim_container {
 	unsigned long clone_flags;
 	struct plan_process process;
 	struct plan_root root;
+	struct plan_security security; /* devices unused: device_nodes holds what the shim needs */
+	char **device_nodes;           /* the node's device files bound into its /dev */
+	/* RuntimeDefault: the filter compiled at the first start, for every later one (allocated
+	 * with the config, so that a start through a const container may fill it) */
+	struct shim_seccomp_filter *runtime_default;
 	struct plan_mount *mounts;
 	size_t n_mounts;
 	char **cgroup_procs; /* NULL-terminated */
@@ -109,6 +122,7 @@ struct shim_child_args {
 	int stdin_fd, stdout_fd, stderr_fd;
 	int sync_fd;  /* >= 0: wait for one byte (cgroups written), then unshare the cgroup ns */
 	int error_fd; /* CLOEXEC: EOF in the parent means exec succeeded */
+	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
 };
 
 _Noreturn void shim_child_run(const struct shim_child_args *a);
@@ -123,6 +137,13 @@ _Noreturn void shim_child_run(const struct shim_child_args *a);
 struct security_seccomp_profile;
 int shim_seccomp_load(const struct security_seccomp_profile *profile, uint64_t caps,
                       struct nano_err *err);
+/* The same in two steps: the filter as a BPF program (compiled once, in the shim), and loading
+ * it (in the container's child: cheap). */
+
+int shim_seccomp_compile(const struct security_seccomp_profile *profile, uint64_t caps,
+                         struct shim_seccomp_filter *out, struct nano_err *err);
+int shim_seccomp_install(const struct shim_seccomp_filter *filter, struct nano_err *err);
+void shim_seccomp_filter_done(struct shim_seccomp_filter *filter);
 
 /* ---- log relay (shim_relay.c) -------------------------------------------------------------- */
 

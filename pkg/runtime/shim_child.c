@@ -1,30 +1,41 @@
 /* pkg/runtime/shim_child.c: the container's child between clone and exec — the only code that
- * builds what a container sees: its mounts, its root, its credentials.
+ * builds what a container sees and may do: its root, its mounts, its credentials, its
+ * capabilities and its seccomp filter.
  *
- * Order, as crun's linux.c does it:
+ * Order, as runc and crun do it:
  *   1. wait until the parent has written the cgroup files, then unshare the cgroup namespace
  *      (so its root is the container's own cgroup), stdio onto the pipes
- *   2. make every mount private; clone the trees of bind sources (open_tree) while the host's
- *      paths are still reachable
- *   3. root: a directory: bind it onto itself, pivot_root, lazily detach the old root; then a
- *      tmpfs /dev with the host's device nodes, /sys, /proc. The host's root: a tmpfs holding a
- *      recursive bind of each of the host's top-level entries (and its top-level symlinks),
- *      pivoted into the same way, so that a mount point the host lacks is made in the tmpfs
- *      and never on the host
- *   4. the plan's mounts in order (move_mount puts each cloned tree in place, so a destination
- *      resolves inside the new root and a symlink there cannot reach the host's files)
- *   5. setgroups, setresgid, setresuid, no_new_privs, chdir, execvpe
+ *   2. make every mount private; read what must come from the node's /proc (the kernel's
+ *      last capability) and clone every bind source (the run dir is the node root's alone)
+ *   3. the root, mounted on <run dir>/root: the image (the node's root filesystem, or a
+ *      directory) under the container's writable layer (overlayfs), or in a user namespace the
+ *      image bound read-only; the host image's hidden paths masked
+ *   4. every plan mount inside it, in order (the container's own /proc, /dev, /sys, ...; then
+ *      its volumes), each target resolved inside the root (openat2 RESOLVE_IN_ROOT, so a
+ *      symlink in the image cannot reach the node's files) and made there when missing (in
+ *      the writable layer, never on the node); device nodes, /etc/hostname and hosts; masked
+ *      and read-only paths
+ *   5. pivot_root into it and detach the node's tree: from here the node's /proc, /sys and /dev
+ *      are not in the container's mount tree. All of 3 and 4 happen before, while the node's
+ *      procfs and sysfs are still in the namespace: a user namespace may mount a new proc or
+ *      sysfs only then (the kernel's mount_too_revealing)
+ *   6. readOnlyRootFilesystem; the bounding set, setgroups, setresgid, setresuid (keeping the
+ *      capabilities across it), the seccomp filter the shim compiled, the final capability
+ *      sets, no_new_privs, exec
  * Any failure is written to the error pipe (errno and a message) and the child exits 127.
  *
  * It runs in a fork-like clone3 child of a single-threaded process (the shim has no threads),
  * so libc and ASan are in a consistent state; it must never return into the shim's loop, and
- * never write to the host's files: a mount point missing inside one of the host's directories
- * is refused, not made.
+ * never write to the node's files: what is missing is made in the container's own layer or
+ * tmpfs, or refused.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,15 +50,16 @@
 
 extern char **environ;
 
-static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
-
 struct child {
 	const struct shim_child_args *a;
 	const struct shim_container *c;
-	int *trees; /* per plan mount: a cloned tree for bind mounts, else -1 */
-	int device_trees[ELEMENTSOF(devices)];
-	int hostname_tree, hosts_tree, sys_tree, proc_tree;
-	char **host_entries; /* the host's root: the top-level names bound from the host */
+	bool userns;
+	char root[PATH_MAX]; /* <run dir>/root, where the root is mounted */
+	int rootfd;          /* O_PATH of it, once mounted */
+	int last_cap;        /* /proc/sys/kernel/cap_last_cap */
+	uint64_t held;       /* the permitted set the child starts with: no set can exceed it */
+	int *trees; /* per plan mount: the source's tree, cloned first, for a bind; else -1 */
+	int name_trees[2]; /* <run dir>/hostname and hosts, cloned first, or -1 */
 };
 
 static _Noreturn __attribute__((format(printf, 3, 4))) void die(const struct child *ch, int errnum,
@@ -84,9 +96,8 @@ static unsigned long mount_flags(char *const *options, char *data, size_t size)
 	        {"strictatime", MS_STRICTATIME},
 	        {"sync", MS_SYNCHRONOUS},
 	};
-	static const char *const propagation[] = {"bind",     "rbind",   "private",
-	                                          "rprivate", "slave",   "rslave",
-	                                          "shared",   "rshared", "rw"};
+	static const char *const ignored[] = {"bind",   "rbind",  "private", "rprivate", "slave",
+	                                      "rslave", "shared", "rshared", "rw"};
 	unsigned long flags = 0;
 
 	data[0] = '\0';
@@ -98,8 +109,8 @@ static unsigned long mount_flags(char *const *options, char *data, size_t size)
 				flags |= table[k].flag;
 				known = true;
 			}
-		for (size_t k = 0; k < ELEMENTSOF(propagation); k++)
-			if (strcmp(options[i], propagation[k]) == 0)
+		for (size_t k = 0; k < ELEMENTSOF(ignored); k++)
+			if (strcmp(options[i], ignored[k]) == 0)
 				known = true;
 		if (!known) {
 			size_t len = strlen(data);
@@ -110,57 +121,27 @@ static unsigned long mount_flags(char *const *options, char *data, size_t size)
 	return flags;
 }
 
-/* Whether path lies in one of the host's directories bound into a host root. */
-static bool on_host(const struct child *ch, const char *path)
+/* The mount attributes of a bind mount's options: ro, nosuid, nodev, noexec. */
+static uint64_t bind_attributes(char *const *options)
 {
-	char first[NAME_MAX + 1];
-
-	while (*path == '/')
-		path++;
-	snprintf(first, sizeof(first), "%.*s", (int)strcspn(path, "/"), path);
-	return ch->host_entries && strv_contains(ch->host_entries, first);
+	return (has_option(options, "ro") ? MOUNT_ATTR_RDONLY : 0) |
+	       (has_option(options, "nosuid") ? MOUNT_ATTR_NOSUID : 0) |
+	       (has_option(options, "nodev") ? MOUNT_ATTR_NODEV : 0) |
+	       (has_option(options, "noexec") ? MOUNT_ATTR_NOEXEC : 0);
 }
 
-/* A mount point for a tree: a directory, or an empty file when the source is a file. */
-static void mount_point(const struct child *ch, const char *path, bool file)
+/* A detached copy of the tree at path (dirfd-relative; "" for dirfd itself), recursive or
+ * not, with attributes set on all of it. -1 and errno on failure. */
+static int clone_tree_at(int dirfd, const char *path, bool recursive, uint64_t attributes)
 {
-	struct stat st;
-	char parent[PATH_MAX];
-	int r, fd;
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+	                 (*path ? 0 : AT_EMPTY_PATH);
+	int fd = open_tree(dirfd, path, flags);
 
-	if (stat(path, &st) == 0)
-		return;
-	if (on_host(ch, path))
-		die(ch, ENOENT,
-		    "mount point %s does not exist on the node, and nanolet makes nothing in the "
-		    "node's directories: mount at a path the node has, or at a new top-level path",
-		    path);
-	if (!file) {
-		r = mkdir_p(path, 0755);
-		if (r < 0)
-			die(ch, -r, "mount point %s: %s", path, strerror(-r));
-		return;
-	}
-	snprintf(parent, sizeof(parent), "%s", path);
-	*strrchr(parent, '/') = '\0';
-	r = parent[0] ? mkdir_p(parent, 0755) : 0;
-	fd = r < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die(ch, r < 0 ? -r : errno, "mount point %s: %s", path,
-		    strerror(r < 0 ? -r : errno));
-	close(fd);
-}
+	if (fd >= 0 && attributes) {
+		struct mount_attr attr = {.attr_set = attributes};
 
-/* A detached copy of the tree at path (recursive unless single), read-only if asked. */
-static int clone_tree(const char *path, bool single, bool read_only)
-{
-	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (single ? 0 : AT_RECURSIVE);
-	int fd = open_tree(AT_FDCWD, path, flags);
-
-	if (fd >= 0 && read_only) {
-		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-
-		if (mount_setattr(fd, "", AT_EMPTY_PATH | (single ? 0 : AT_RECURSIVE), &attr,
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
 		                  sizeof(attr)) < 0) {
 			int saved = errno;
 
@@ -172,154 +153,165 @@ static int clone_tree(const char *path, bool single, bool read_only)
 	return fd;
 }
 
-static void attach(const struct child *ch, int tree, const char *dest)
+/* ---- paths inside the root ------------------------------------------------------------------ */
+
+enum make { MAKE_NOTHING, MAKE_DIR, MAKE_FILE };
+
+/* An O_PATH fd of path resolved inside the root (RESOLVE_IN_ROOT: "..", absolute symlinks and
+ * the path itself stay in the root), made first when missing and make says what: its parents
+ * as directories, then itself. -1 and errno when it cannot be had. */
+static int resolve(const struct child *ch, const char *path, enum make make)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	char parent[PATH_MAX];
+	const char *base;
+	int fd, pfd, saved;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return (int)syscall(SYS_openat2, ch->rootfd, ".", &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, ch->rootfd, path, &how, sizeof(how));
+	if (fd >= 0 || errno != ENOENT || make == MAKE_NOTHING)
+		return fd;
+	base = strrchr(path, '/');
+	snprintf(parent, sizeof(parent), "%.*s", base ? (int)(base - path) : 0, path);
+	base = base ? base + 1 : path;
+	pfd = resolve(ch, parent, MAKE_DIR);
+	if (pfd < 0)
+		return -1;
+	if (make == MAKE_DIR) {
+		if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+			goto fail;
+	} else {
+		int f = openat(pfd, base, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		if (f < 0 && errno != EEXIST)
+			goto fail;
+		if (f >= 0)
+			close(f);
+	}
+	close(pfd);
+	return (int)syscall(SYS_openat2, ch->rootfd, path, &how, sizeof(how));
+fail:
+	saved = errno;
+	close(pfd);
+	errno = saved;
+	return -1;
+}
+
+/* The /proc/self/fd path of an fd, for mount(2)'s target: the node's procfs is still there. */
+static const char *fd_path(int fd, char *buf, size_t size)
+{
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* Puts a detached tree on path inside the root (a mount point made when missing: a
+ * directory, or an empty file for a tree that is a file). Takes tree. */
+static void attach(const struct child *ch, int tree, const char *path)
 {
 	struct stat st;
+	int target;
 
 	if (fstat(tree, &st) < 0)
-		die(ch, errno, "mount %s: %m", dest);
-	mount_point(ch, dest, !S_ISDIR(st.st_mode));
-	if (move_mount(tree, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		die(ch, errno, "mount %s: %m", dest);
+		die(ch, errno, "mount %s: %m", path);
+	target = resolve(ch, path, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
+	if (target < 0)
+		die(ch, errno, "mount point %s: %m", path);
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die(ch, errno, "mount %s: %m", path);
+	close(target);
+	close(tree);
 }
 
-/* Step 2: what must be taken from the host before the root changes. */
-static void clone_sources(struct child *ch)
+/* A new filesystem on path inside the root (a directory, made when missing). */
+static void mount_new(const struct child *ch, const char *path, const char *type,
+                      const char *source, unsigned long flags, const char *data)
 {
-	const struct shim_container *c = ch->c;
-	bool own_root = c->root.kind != PLAN_ROOT_HOST;
-	bool plan_proc = false;
-	char path[PATH_MAX];
+	char buf[64];
+	int target = resolve(ch, path, MAKE_DIR);
 
-	for (size_t i = 0; i < c->n_mounts; i++) {
-		const struct plan_mount *m = &c->mounts[i];
+	if (target < 0)
+		die(ch, errno, "mount point %s: %m", path);
+	if (mount(source, fd_path(target, buf, sizeof(buf)), type, flags, data) < 0)
+		die(ch, errno, "mount %s (%s): %m", path, type);
+	close(target);
+}
 
-		ch->trees[i] = -1;
-		if (strcmp(m->type, "proc") == 0 && strcmp(m->destination, "/proc") == 0)
-			plan_proc = true;
-		if (strcmp(m->type, "bind") != 0)
-			continue;
-		ch->trees[i] = clone_tree(m->source, false, has_option(m->options, "ro"));
-		if (ch->trees[i] < 0)
-			die(ch, errno, "mount %s: source %s: %m", m->destination, m->source);
-	}
-	ch->hostname_tree = ch->hosts_tree = ch->sys_tree = ch->proc_tree = -1;
-	if (ch->a->config->hostname) {
-		snprintf(path, sizeof(path), "%s/hostname", ch->a->config->run_dir);
-		ch->hostname_tree = clone_tree(path, true, true);
-		snprintf(path, sizeof(path), "%s/hosts", ch->a->config->run_dir);
-		ch->hosts_tree = clone_tree(path, true, true);
-	}
-	for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
-		snprintf(path, sizeof(path), "/dev/%s", devices[i]);
-		ch->device_trees[i] = own_root ? clone_tree(path, true, false) : -1;
-	}
-	if (!own_root)
-		return;
-	/* sysfs shows the net namespace of whoever mounts it: a fresh one for a pod of its own
-	 * network, the host's (read-only) otherwise. */
-	if (!(ch->a->config->clone_flags & CLONE_NEWNET)) {
-		ch->sys_tree = clone_tree("/sys", false, true);
-		if (ch->sys_tree < 0)
-			die(ch, errno, "clone /sys: %m");
-	}
-	/* hostPID: the plan has no /proc mount, the host's /proc is the right one. */
-	if (!plan_proc) {
-		ch->proc_tree = clone_tree("/proc", false, false);
-		if (ch->proc_tree < 0)
-			die(ch, errno, "clone /proc: %m");
+/* ---- step 3: the root ---------------------------------------------------------------------- */
+
+/* overlayfs reads its layers from one option string: these characters would split it. */
+static void check_layer_path(const struct child *ch, const char *path)
+{
+	if (strpbrk(path, ",:\\"))
+		die(ch, EINVAL, "the path %s holds ',', ':' or '\\', which overlayfs cannot take",
+		    path);
+}
+
+/* The image under the container's writable layer. The shim made <layer>/upper and work
+ * empty before this run; only the image's own filesystem is a layer (overlayfs does not cross
+ * the mounts below it), so none of the node's other mounts is part of the root. */
+static void overlay_root(const struct child *ch)
+{
+	const struct plan_root *root = &ch->c->root;
+	char options[3 * PATH_MAX + 64];
+
+	check_layer_path(ch, root->path);
+	check_layer_path(ch, root->layer);
+	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+	         root->path, root->layer, root->layer);
+	if (mount("overlay", ch->root, "overlay", MS_NOSUID | MS_NODEV, options) < 0)
+		die(ch, errno, "mount the root (overlay of %s under %s): %m", root->path,
+		    root->layer);
+}
+
+/* In a user namespace the child keeps the node's uid 0 until it execs, which the namespace does
+ * not map: what it makes in the container's own filesystems (mount points, the tmpfs root) must
+ * belong to the namespace's root. Done once the node's paths it needs were walked (the run dir
+ * is the node root's alone). Outside one, this changes nothing. */
+static void as_namespace_root(const struct child *ch)
+{
+	if (ch->userns) {
+		setfsuid(0);
+		setfsgid(0);
 	}
 }
 
-/* Step 3 for a directory root. */
-static void pivot_root_to(const struct child *ch, const char *root)
+/* In a user namespace, the host image: a tmpfs holding a read-only recursive bind of each of
+ * the node's top-level directories and files (and a copy of its top-level symlinks, /bin ->
+ * usr/bin), but for those a plan mount covers. The tmpfs is mounted here, as the node's root;
+ * populate_host_root fills it once the child acts as the namespace's root. */
+static void host_root_tmpfs(const struct child *ch)
 {
-	struct stat st;
-
-	if (stat(root, &st) < 0)
-		die(ch, errno, "root %s: %m", root);
-	if (!S_ISDIR(st.st_mode))
-		die(ch, ENOTDIR, "root %s: %s", root, strerror(ENOTDIR));
-	/* pivot_root wants the new root to be a mount point. */
-	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
-		die(ch, errno, "bind root %s: %m", root);
-	if (chdir(root) < 0)
-		die(ch, errno, "chdir %s: %m", root);
-	/* pivot_root(".", "."): the old root ends up on top of the new one, and detaching it
-	 * leaves the new root alone, without a directory to put the old root in. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		die(ch, errno, "pivot_root %s: %m", root);
-	if (umount2(".", MNT_DETACH) < 0)
-		die(ch, errno, "detach the old root: %m");
-	if (chdir("/") < 0)
-		die(ch, errno, "chdir /: %m");
+	if (mount("tmpfs", ch->root, "tmpfs", MS_NOSUID | MS_NODEV,
+	          "mode=755,size=1m,uid=0,gid=0") < 0)
+		die(ch, errno, "mount the root's tmpfs on %s: %m", ch->root);
 }
 
-static void minimal_dev(const struct child *ch)
+/* Whether a plan mount covers the top-level name whole (the container's own /proc, /dev, /run,
+ * ..., or a volume): the node's entry there need not be bound. */
+static bool covered(const struct child *ch, const char *name)
 {
-	static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
-	                                       {"/proc/self/fd/0", "/dev/stdin"},
-	                                       {"/proc/self/fd/1", "/dev/stdout"},
-	                                       {"/proc/self/fd/2", "/dev/stderr"}};
-	char path[64];
+	for (size_t i = 0; i < ch->c->n_mounts; i++) {
+		const char *d = ch->c->mounts[i].destination;
 
-	mount_point(ch, "/dev", false);
-	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
-	          "mode=755,size=65536k") < 0)
-		die(ch, errno, "mount /dev: %m");
-	for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
-		if (ch->device_trees[i] < 0)
-			continue; /* the host has none */
-		snprintf(path, sizeof(path), "/dev/%s", devices[i]);
-		attach(ch, ch->device_trees[i], path);
+		if (d[0] == '/' && strcmp(d + 1, name) == 0)
+			return true;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(links); i++)
-		if (symlink(links[i][0], links[i][1]) < 0)
-			die(ch, errno, "symlink %s: %m", links[i][1]);
-	mount_point(ch, "/dev/shm", false);
-	if (mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	          "mode=1777,size=65536k") < 0)
-		die(ch, errno, "mount /dev/shm: %m");
+	return false;
 }
 
-static void special_mounts(const struct child *ch)
+static void populate_host_root(const struct child *ch)
 {
-	minimal_dev(ch);
-	if (ch->sys_tree >= 0) {
-		attach(ch, ch->sys_tree, "/sys");
-	} else {
-		mount_point(ch, "/sys", false);
-		if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		          NULL) < 0)
-			die(ch, errno, "mount /sys: %m");
-	}
-	if (ch->proc_tree >= 0)
-		attach(ch, ch->proc_tree, "/proc");
-}
-
-/* Step 3 for the host's root: a tmpfs root on <run dir>/root (the shim's; each container mounts
- * its own tmpfs there in its own mount namespace) with every top-level
- * entry of the host's root bound in recursively, symlinks (/bin -> usr/bin) copied. */
-static void host_root(struct child *ch)
-{
-	char root[PATH_MAX], target[PATH_MAX];
-	int rootfd, tree;
-	DIR *dir;
+	char target[PATH_MAX];
+	DIR *dir = opendir("/");
 	struct dirent *d;
+	int tree;
 
-	snprintf(root, sizeof(root), "%s/root", ch->a->config->run_dir);
-	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m,uid=0,gid=0") < 0)
-		die(ch, errno, "mount the root's tmpfs on %s: %m", root);
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dir = opendir("/");
-	if (rootfd < 0 || !dir)
-		die(ch, errno, "open %s: %m", rootfd < 0 ? root : "/");
-	/* In a user namespace the child keeps the host's uid 0 until it execs, which the tmpfs
-	 * (the namespace's) cannot record: from here files are made as the namespace's 0, and
-	 * everything goes through the tmpfs's fd (that uid may not search the run dir's parents).
-	 * Outside one, this changes nothing. */
-	setfsuid(0);
-	setfsgid(0);
+	if (!dir)
+		die(ch, errno, "open /: %m");
 	while ((d = readdir(dir))) {
 		const char *name = d->d_name;
 		struct stat st;
@@ -333,63 +325,150 @@ static void host_root(struct child *ch)
 			if (n < 0)
 				die(ch, errno, "readlink /%s: %m", name);
 			target[n] = '\0';
-			if (symlinkat(target, rootfd, name) < 0)
+			if (symlinkat(target, ch->rootfd, name) < 0)
 				die(ch, errno, "symlink /%s: %m", name);
 			continue;
 		}
-		if (S_ISDIR(st.st_mode) ? mkdirat(rootfd, name, 0755) < 0
-		                        : mknodat(rootfd, name, S_IFREG | 0644, 0) < 0)
+		if (S_ISDIR(st.st_mode) ? mkdirat(ch->rootfd, name, 0755) < 0
+		                        : mknodat(ch->rootfd, name, S_IFREG | 0644, 0) < 0)
 			die(ch, errno, "mount point /%s: %m", name);
-		snprintf(target, sizeof(target), "/%s", name);
-		tree = clone_tree(target, false, false);
-		if (tree < 0 || move_mount(tree, "", rootfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			die(ch, errno, "bind %s: %m", target);
+		if (covered(ch, name))
+			continue;
+		tree = clone_tree_at(dirfd(dir), name, true, MOUNT_ATTR_RDONLY);
+		if (tree < 0 || move_mount(tree, "", ch->rootfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die(ch, errno, "bind /%s: %m", name);
 		close(tree);
-		if (strv_pushf(&ch->host_entries, "%s", name) < 0)
-			die(ch, ENOMEM, "out of memory");
 	}
 	closedir(dir);
-	/* the tmpfs is a mount point already, as pivot_root wants */
-	if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
-		die(ch, errno, "pivot_root %s: %m", root);
-	if (umount2(".", MNT_DETACH) < 0)
-		die(ch, errno, "detach the old root: %m");
-	if (chdir("/") < 0)
-		die(ch, errno, "chdir /: %m");
-	close(rootfd);
 }
 
-/* readOnlyRootFilesystem on the host's root: every bound host directory, whole. */
-static void host_root_read_only(const struct child *ch)
+/* In a user namespace, a directory image bound read-only. */
+static void path_root_read_only(const struct child *ch)
 {
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-	char path[PATH_MAX];
+	int tree = clone_tree_at(AT_FDCWD, ch->c->root.path, true, MOUNT_ATTR_RDONLY);
 
-	for (char **e = ch->host_entries; e && *e; e++) {
-		snprintf(path, sizeof(path), "/%s", *e);
-		if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-			die(ch, errno, "read-only %s: %m", path);
+	if (tree < 0 || move_mount(tree, "", AT_FDCWD, ch->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die(ch, errno, "bind the root %s: %m", ch->c->root.path);
+	close(tree);
+}
+
+/* Masks path inside the root, as runc masks paths: a directory gets an empty read-only tmpfs,
+ * anything else the node's /dev/null. A path the root lacks needs no mask. */
+static void mask(const struct child *ch, const char *path)
+{
+	char buf[64];
+	struct stat st;
+	int target = resolve(ch, path, MAKE_NOTHING);
+
+	if (target < 0) {
+		if (errno == ENOENT)
+			return;
+		die(ch, errno, "mask %s: %m", path);
 	}
+	if (fstat(target, &st) < 0)
+		die(ch, errno, "mask %s: %m", path);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fd_path(target, buf, sizeof(buf)), "tmpfs", MS_RDONLY,
+		          "size=0,mode=755") < 0)
+			die(ch, errno, "mask %s: %m", path);
+	} else {
+		int tree = clone_tree_at(AT_FDCWD, "/dev/null", false, 0);
+
+		if (tree < 0 || move_mount(tree, "", target, "",
+		                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			die(ch, errno, "mask %s: %m", path);
+		close(tree);
+	}
+	close(target);
 }
 
-/* Then /sys: sysfs shows the net namespace of whoever mounted it, so a pod with a network of its
- * own gets a fresh, read-only sysfs (only its lo under /sys/class/net), with the host's cgroup
- * mounts carried over read-only. */
-static void host_root_sys(const struct child *ch)
+/* mask(), with a '*' in the last name matched against the directory's entries in the root. */
+static void mask_pattern(const struct child *ch, const char *pattern)
 {
-	int cgroup_tree;
+	const char *slash = strrchr(pattern, '/');
+	char dir_path[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	struct dirent *d;
+	DIR *dir;
+	int fd;
 
-	if (!(ch->a->config->clone_flags & CLONE_NEWNET))
-		return;
-	cgroup_tree = clone_tree("/sys/fs/cgroup", false, true);
-	if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		die(ch, errno, "mount /sys: %m");
-	if (cgroup_tree >= 0)
-		attach(ch, cgroup_tree, "/sys/fs/cgroup");
+	if (!strchr(pattern, '*') || !slash)
+		return mask(ch, pattern);
+	snprintf(dir_path, sizeof(dir_path), "%.*s", (int)(slash - pattern), pattern);
+	fd = resolve(ch, dir_path, MAKE_NOTHING);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		die(ch, errno, "mask %s: %m", pattern);
+	}
+	/* an O_PATH fd cannot be read: reopen the directory through it */
+	dir = fdopendir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	close(fd);
+	if (!dir)
+		die(ch, errno, "mask %s: %m", pattern);
+	while ((d = readdir(dir)))
+		if (fnmatch(slash + 1, d->d_name, FNM_PERIOD) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir_path, d->d_name);
+			mask(ch, path);
+		}
+	closedir(dir);
 }
 
-/* Step 4. A fresh proc is mounted here, in the child: it shows the pid namespace of the
- * mounting process, which is the container's (or the pod's) own. */
+static void mount_root(struct child *ch)
+{
+	const struct plan_root *root = &ch->c->root;
+	struct stat st;
+
+	snprintf(ch->root, sizeof(ch->root), "%s/root", ch->a->config->run_dir);
+	if (stat(root->path, &st) < 0)
+		die(ch, errno, "root %s: %m", root->path);
+	if (!S_ISDIR(st.st_mode))
+		die(ch, ENOTDIR, "root %s: %s", root->path, strerror(ENOTDIR));
+	if (root->layer)
+		overlay_root(ch);
+	else if (root->kind == PLAN_ROOT_HOST)
+		host_root_tmpfs(ch);
+	else
+		path_root_read_only(ch);
+	ch->rootfd = open(ch->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ch->rootfd < 0)
+		die(ch, errno, "open the root %s: %m", ch->root);
+	as_namespace_root(ch);
+	if (!root->layer && root->kind == PLAN_ROOT_HOST)
+		populate_host_root(ch);
+	for (char **h = root->hidden; h && *h; h++)
+		mask_pattern(ch, *h);
+}
+
+/* ---- step 4: mounts -------------------------------------------------------------------------- */
+
+/* A tmpfs /dev gets the node's device files the plan allows (bound: a user namespace may not
+ * make device nodes) and the usual links. */
+static void populate_dev(const struct child *ch)
+{
+	static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
+	                                       {"/proc/self/fd/0", "/dev/stdin"},
+	                                       {"/proc/self/fd/1", "/dev/stdout"},
+	                                       {"/proc/self/fd/2", "/dev/stderr"},
+	                                       {"pts/ptmx", "/dev/ptmx"}};
+	int dev = resolve(ch, "/dev", MAKE_NOTHING), tree;
+
+	if (dev < 0)
+		die(ch, errno, "/dev: %m");
+	for (char **node = ch->c->device_nodes; node && *node; node++) {
+		tree = clone_tree_at(AT_FDCWD, *node, false, 0);
+		if (tree < 0) {
+			if (errno == ENOENT)
+				continue; /* the node has none */
+			die(ch, errno, "device %s: %m", *node);
+		}
+		attach(ch, tree, *node);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(links); i++)
+		if (symlinkat(links[i][0], dev, links[i][1] + strlen("/dev/")) < 0)
+			die(ch, errno, "symlink %s: %m", links[i][1]);
+	close(dev);
+}
+
 static void plan_mounts(const struct child *ch)
 {
 	const struct shim_container *c = ch->c;
@@ -404,18 +483,105 @@ static void plan_mounts(const struct child *ch)
 			continue;
 		}
 		flags = mount_flags(m->options, data, sizeof(data));
-		mount_point(ch, m->destination, false);
-		if (mount(m->source, m->destination, m->type, flags, data[0] ? data : NULL) < 0)
-			die(ch, errno, "mount %s (%s): %m", m->destination, m->type);
+		mount_new(ch, m->destination, m->type, m->source, flags, data[0] ? data : NULL);
+		if (strcmp(m->destination, "/dev") == 0 && strcmp(m->type, "tmpfs") == 0)
+			populate_dev(ch);
 	}
-	/* The pod's hostname and hosts, bind-mounted from the run dir over files the root
-	 * already has: the host's own files (or the image's) are never written. */
+}
+
+static const char *const name_files_names[] = {"hostname", "hosts"};
+
+/* The pod's hostname and hosts, bound from the run dir over files the root already has: the
+ * node's own files (or the image's) are never written. */
+static void name_files(const struct child *ch)
+{
+	char path[32];
 	struct stat st;
-	if (ch->hostname_tree >= 0 && stat("/etc/hostname", &st) == 0 && S_ISREG(st.st_mode))
-		attach(ch, ch->hostname_tree, "/etc/hostname");
-	if (ch->hosts_tree >= 0 && stat("/etc/hosts", &st) == 0 && S_ISREG(st.st_mode))
-		attach(ch, ch->hosts_tree, "/etc/hosts");
-	if (c->root.read_only) {
+
+	for (size_t i = 0; i < ELEMENTSOF(name_files_names); i++) {
+		int target;
+
+		if (ch->name_trees[i] < 0)
+			continue;
+		snprintf(path, sizeof(path), "/etc/%s", name_files_names[i]);
+		target = resolve(ch, path, MAKE_NOTHING);
+		if (target < 0 || fstat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
+			if (target >= 0)
+				close(target);
+			continue;
+		}
+		close(target);
+		attach(ch, ch->name_trees[i], path);
+	}
+}
+
+/* Every bind source, and the name files, taken from the node before anything else: some lie in
+ * directories only the node's root may walk (the run dir), and a user namespace's root may not
+ * once the child acts as it. */
+static void clone_sources(struct child *ch)
+{
+	const struct shim_container *c = ch->c;
+	char source[PATH_MAX];
+
+	ch->trees = calloc(c->n_mounts + 1, sizeof(int));
+	if (!ch->trees)
+		die(ch, ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct plan_mount *m = &c->mounts[i];
+
+		ch->trees[i] = -1;
+		if (strcmp(m->type, "bind") != 0)
+			continue;
+		ch->trees[i] = clone_tree_at(AT_FDCWD, m->source, has_option(m->options, "rbind"),
+		                             bind_attributes(m->options));
+		if (ch->trees[i] < 0)
+			die(ch, errno, "mount %s: source %s: %m", m->destination, m->source);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(name_files_names); i++) {
+		ch->name_trees[i] = -1;
+		if (!ch->a->config->hostname)
+			continue;
+		snprintf(source, sizeof(source), "%s/%s", ch->a->config->run_dir,
+		         name_files_names[i]);
+		ch->name_trees[i] = clone_tree_at(AT_FDCWD, source, false, MOUNT_ATTR_RDONLY);
+		if (ch->name_trees[i] < 0)
+			die(ch, errno, "%s: %m", source);
+	}
+}
+
+/* A path bound read-only onto itself (the plan's readOnlyPaths: /proc/sys, ...). */
+static void read_only(const struct child *ch, const char *path)
+{
+	int target = resolve(ch, path, MAKE_NOTHING), tree;
+
+	if (target < 0) {
+		if (errno == ENOENT)
+			return;
+		die(ch, errno, "read-only %s: %m", path);
+	}
+	tree = clone_tree_at(target, "", true,
+	                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	                             MOUNT_ATTR_NOEXEC);
+	if (tree < 0 ||
+	    move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die(ch, errno, "read-only %s: %m", path);
+	close(tree);
+	close(target);
+}
+
+/* ---- step 5: into the root ------------------------------------------------------------------- */
+
+static void pivot(const struct child *ch)
+{
+	/* pivot_root(".", "."): the old root ends up on top of the new one, and detaching it
+	 * leaves the new root alone, without a directory to put the old root in. */
+	if (fchdir(ch->rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		die(ch, errno, "pivot_root %s: %m", ch->root);
+	if (umount2(".", MNT_DETACH) < 0)
+		die(ch, errno, "detach the node's tree: %m");
+	if (chdir("/") < 0)
+		die(ch, errno, "chdir /: %m");
+	if (ch->c->root.read_only) {
 		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 
 		if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
@@ -423,21 +589,90 @@ static void plan_mounts(const struct child *ch)
 	}
 }
 
-/* Step 5. */
+/* ---- step 6: credentials, capabilities, seccomp ------------------------------------------------
+ */
+
+/* What of set this child can hold: a node may run nanolet with a smaller bounding set than
+ * the kernel knows (a container host's own sandbox), and no container gets more. */
+static uint64_t known_caps(const struct child *ch, uint64_t set)
+{
+	return set & ch->held;
+}
+
+static uint64_t held_caps(const struct child *ch)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		die(ch, errno, "capget: %m");
+	return (uint64_t)data[0].permitted | (uint64_t)data[1].permitted << 32;
+}
+
+static void set_caps(const struct child *ch, uint64_t effective, uint64_t permitted,
+                     uint64_t inheritable)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {
+	        {(uint32_t)effective, (uint32_t)permitted, (uint32_t)inheritable},
+	        {(uint32_t)(effective >> 32), (uint32_t)(permitted >> 32),
+	         (uint32_t)(inheritable >> 32)},
+	};
+
+	if (syscall(SYS_capset, &header, data) < 0)
+		die(ch, errno, "capset: %m");
+}
+
+/* The filter the shim compiled for this container, if any. */
+static void load_seccomp(const struct child *ch)
+{
+	struct nano_err err = {0};
+
+	if (ch->a->seccomp && shim_seccomp_install(ch->a->seccomp, &err) < 0)
+		die(ch, err.errnum, "seccomp (%s): %s",
+		    security_seccomp_kind_name(ch->c->security.seccomp.kind),
+		    err.message ? err.message : strerror(err.errnum));
+}
+
 static _Noreturn void credentials_and_exec(const struct child *ch)
 {
 	const struct plan_process *p = &ch->c->process;
+	const struct security_caps *caps = &ch->c->security.capabilities;
+	uint64_t all = ch->held;
 
+	/* The bounding set first, while CAP_SETPCAP is still effective. */
+	for (int cap = 0; cap <= ch->last_cap; cap++)
+		if (!(caps->bounding & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap) < 0)
+			die(ch, errno, "drop %s from the bounding set: %m",
+			    security_cap_name(cap) ?: "a capability");
+	/* Keep the permitted set across the change of uid, to finish the work below. */
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
+		die(ch, errno, "keepcaps: %m");
 	if (setgroups(p->n_supplemental_groups, (const gid_t *)p->supplemental_groups) < 0)
 		die(ch, errno, "setgroups: %m");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		die(ch, errno, "setresgid %u: %m", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		die(ch, errno, "setresuid %u: %m", p->uid);
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die(ch, errno, "no_new_privs: %m");
+	/* a uid other than 0 lost the effective set: back, for chdir and seccomp */
+	set_caps(ch, all, all, 0);
 	if (chdir(p->cwd) < 0)
 		die(ch, errno, "chdir %s: %m", p->cwd);
+	/* Without no_new_privs a filter needs CAP_SYS_ADMIN: loaded while it is held, and the
+	 * filter lets the last steps through (capset, prctl, execve), as runc's order does. */
+	if (!p->no_new_privileges)
+		load_seccomp(ch);
+	set_caps(ch, known_caps(ch, caps->effective), known_caps(ch, caps->permitted),
+	         known_caps(ch, caps->inheritable));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		die(ch, errno, "clear the ambient set: %m");
+	if (prctl(PR_SET_KEEPCAPS, 0) < 0)
+		die(ch, errno, "keepcaps: %m");
+	if (p->no_new_privileges) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			die(ch, errno, "no_new_privs: %m");
+		load_seccomp(ch);
+	}
 	/* execvpe() searches the PATH of environ, not of its envp: the plan's env becomes
 	 * environ first. */
 	environ = p->env;
@@ -445,9 +680,25 @@ static _Noreturn void credentials_and_exec(const struct child *ch)
 	die(ch, errno, "%s", strerror(errno));
 }
 
+/* ---- the child ---------------------------------------------------------------------------------
+ */
+
+/* What must be read from the node's /proc before its tree goes. */
+static void read_from_node(struct child *ch)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = util_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &text);
+	ch->last_cap = r < 0 ? CAP_LAST_CAP : atoi(text);
+	if (ch->last_cap <= 0 || ch->last_cap >= SECURITY_CAP_COUNT)
+		ch->last_cap = SECURITY_CAP_COUNT - 1;
+	ch->held = held_caps(ch);
+}
+
 _Noreturn void shim_child_run(const struct shim_child_args *a)
 {
-	struct child ch = {.a = a, .c = a->container};
+	struct child ch = {.a = a, .c = a->container, .rootfd = -1};
 	sigset_t none;
 	char byte;
 
@@ -464,21 +715,18 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 	/* Nothing of the shim's (socket, epoll, other containers' pipes) may reach the exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 
-	ch.trees = calloc(ch.c->n_mounts + 1, sizeof(int));
-	if (!ch.trees)
-		die(&ch, ENOMEM, "out of memory");
+	ch.userns = a->config->uid_map != NULL;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die(&ch, errno, "make / rprivate: %m");
+	read_from_node(&ch);
 	clone_sources(&ch);
-	if (ch.c->root.kind != PLAN_ROOT_HOST) {
-		pivot_root_to(&ch, ch.c->root.path);
-		special_mounts(&ch);
-	} else {
-		host_root(&ch);
-		host_root_sys(&ch);
-		if (ch.c->root.read_only)
-			host_root_read_only(&ch);
-	}
+	mount_root(&ch);
 	plan_mounts(&ch);
+	name_files(&ch);
+	for (char **m = ch.c->security.masked_paths; m && *m; m++)
+		mask(&ch, *m);
+	for (char **m = ch.c->security.read_only_paths; m && *m; m++)
+		read_only(&ch, *m);
+	pivot(&ch);
 	credentials_and_exec(&ch);
 }

@@ -117,6 +117,8 @@ static int read_process(json_t *p, struct plan_process *out, struct nano_err *er
 static int read_root(json_t *root, struct plan_root *out, struct nano_err *err)
 {
 	const char *kind = json_string_value(json_object_get(root, "kind"));
+	json_t *hidden = json_object_get(root, "hidden");
+	int r;
 
 	if (!kind)
 		return bad(err, "root.kind");
@@ -125,7 +127,85 @@ static int read_root(json_t *root, struct plan_root *out, struct nano_err *err)
 	                                        : PLAN_ROOT_IMAGE;
 	out->path = dup_string(root, "path");
 	out->read_only = json_is_true(json_object_get(root, "readOnly"));
+	out->layer = dup_string(root, "layer");
+	if (hidden && !(out->hidden = read_strv(hidden, &r)))
+		return bad(err, "root.hidden");
 	return out->path ? 0 : bad(err, "root.path");
+}
+
+static int read_caps(json_t *names, uint64_t *out, struct nano_err *err)
+{
+	size_t i;
+	json_t *v;
+
+	*out = 0;
+	if (!json_is_array(names))
+		return bad(err, "security.capabilities");
+	json_array_foreach(names, i, v)
+	{
+		int cap = security_cap_from_name(json_string_value(v));
+
+		if (cap < 0)
+			return bad(err, "security.capabilities: unknown capability");
+		*out |= UINT64_C(1) << cap;
+	}
+	return 0;
+}
+
+static int read_security(json_t *s, struct shim_container *c, struct nano_err *err)
+{
+	struct plan_security *out = &c->security;
+	json_t *caps = json_object_get(s, "capabilities"), *seccomp = json_object_get(s, "seccomp");
+	json_t *devices = json_object_get(s, "devices"), *d;
+	const char *type = json_string_value(json_object_get(seccomp, "type"));
+	size_t i;
+	int r = 0;
+
+	if (!json_is_object(s) || !json_is_array(devices))
+		return bad(err, "security");
+	out->privileged = json_is_true(json_object_get(s, "privileged"));
+	r = read_caps(json_object_get(caps, "bounding"), &out->capabilities.bounding, err);
+	if (r >= 0)
+		r = read_caps(json_object_get(caps, "effective"), &out->capabilities.effective,
+		              err);
+	if (r >= 0)
+		r = read_caps(json_object_get(caps, "permitted"), &out->capabilities.permitted,
+		              err);
+	if (r >= 0)
+		r = read_caps(json_object_get(caps, "inheritable"), &out->capabilities.inheritable,
+		              err);
+	if (r >= 0)
+		r = read_caps(json_object_get(caps, "ambient"), &out->capabilities.ambient, err);
+	if (r < 0)
+		return r;
+	if (!type)
+		return bad(err, "security.seccomp.type");
+	for (int k = 0; k <= SECURITY_SECCOMP_LOCALHOST; k++)
+		if (strcmp(type, security_seccomp_kind_name(k)) == 0)
+			out->seccomp.kind = k;
+	out->seccomp.localhost_path = dup_string(seccomp, "localhostProfile");
+	if (out->seccomp.kind == SECURITY_SECCOMP_LOCALHOST && !out->seccomp.localhost_path)
+		return bad(err, "security.seccomp.localhostProfile");
+	out->masked_paths = read_strv(json_object_get(s, "maskedPaths"), &r);
+	if (!out->masked_paths)
+		return bad(err, "security.maskedPaths");
+	out->read_only_paths = read_strv(json_object_get(s, "readOnlyPaths"), &r);
+	if (!out->read_only_paths)
+		return bad(err, "security.readOnlyPaths");
+	c->device_nodes = calloc(1, sizeof(char *));
+	if (!c->device_nodes)
+		return -ENOMEM;
+	if (out->seccomp.kind == SECURITY_SECCOMP_RUNTIME_DEFAULT &&
+	    !(c->runtime_default = calloc(1, sizeof(*c->runtime_default))))
+		return -ENOMEM;
+	json_array_foreach(devices, i, d)
+	{
+		const char *path = json_string_value(json_object_get(d, "path"));
+
+		if (path && (r = strv_push(&c->device_nodes, strdup(path))) < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int read_mounts(json_t *a, struct shim_container *c, struct nano_err *err)
@@ -182,6 +262,9 @@ static int read_container(json_t *pc, json_t *entries, struct shim_container *c,
 	if (r < 0)
 		return r;
 	r = read_root(json_object_get(pc, "root"), &c->root, err);
+	if (r < 0)
+		return r;
+	r = read_security(json_object_get(pc, "security"), c, err);
 	if (r < 0)
 		return r;
 	r = read_mounts(json_object_get(pc, "mounts"), c, err);
@@ -272,7 +355,12 @@ static void container_done(struct shim_container *c)
 {
 	free(c->name);
 	plan_process_done(&c->process);
-	free(c->root.path);
+	plan_root_done(&c->root);
+	plan_security_done(&c->security);
+	strv_free(c->device_nodes);
+	if (c->runtime_default)
+		shim_seccomp_filter_done(c->runtime_default);
+	free(c->runtime_default);
 	plan_mounts_free(c->mounts, c->n_mounts);
 	strv_free(c->cgroup_procs);
 	free(c->cgroup_dir);

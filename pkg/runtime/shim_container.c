@@ -16,11 +16,13 @@
  * container sees (that is shim_child.c).
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -145,9 +147,77 @@ static int parent_side(struct start *s, const struct shim_container *c, pid_t pi
 	return nano_err_set(err, e.errnum, "%s", e.message);
 }
 
+/* A new, empty writable layer for this run: what the container wrote before is gone, as a
+ * restarted container starts from its image again. */
+static int fresh_layer(const char *layer, struct nano_err *err)
+{
+	_cleanup_free_ char *upper = strdupf("%s/upper", layer);
+	_cleanup_free_ char *work = strdupf("%s/work", layer);
+	int r;
+
+	if (!upper || !work)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = rm_rf(layer);
+	if (r < 0)
+		return nano_err_set(err, -r, "remove the last run's layer %s: %s", layer,
+		                    strerror(-r));
+	if (mkdir_p(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+		return nano_err_set(err, errno, "make the writable layer %s: %m", layer);
+	return 0;
+}
+
+/* The container's seccomp filter: RuntimeDefault compiled once, at its first start; a
+ * Localhost profile read from the node and compiled at every start, as the kubelet reads it
+ * for every container it creates (a bad or missing file is this start's StartError). NULL for
+ * Unconfined. */
+static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_filter *localhost,
+                          const struct shim_seccomp_filter **out, struct nano_err *err)
+{
+	const struct plan_seccomp *s = &c->security.seccomp;
+	_cleanup_free_ char *text = NULL;
+	struct security_seccomp_profile *profile = NULL;
+	uint64_t caps = c->security.capabilities.bounding;
+	int r;
+
+	*out = NULL;
+	switch (s->kind) {
+	case SECURITY_SECCOMP_UNCONFINED:
+		return 0;
+	case SECURITY_SECCOMP_RUNTIME_DEFAULT:
+		if (!c->runtime_default->prog) {
+			r = shim_seccomp_compile(security_seccomp_runtime_default(), caps,
+			                         c->runtime_default, err);
+			/* libseccomp's database of the profile is freed, but a shim lives for
+			 * the pod's life: give the heap back */
+			malloc_trim(0);
+			if (r < 0)
+				return r;
+		}
+		*out = c->runtime_default;
+		return 0;
+	case SECURITY_SECCOMP_LOCALHOST:
+		r = util_read_file_at(AT_FDCWD, s->localhost_path, &text);
+		if (r < 0)
+			return nano_err_set(err, -r, "seccomp profile %s: %s", s->localhost_path,
+			                    strerror(-r));
+		r = security_seccomp_parse(text, strlen(text), &profile, err);
+		if (r >= 0)
+			r = shim_seccomp_compile(profile, caps, localhost, err);
+		security_seccomp_free(profile);
+		malloc_trim(0);
+		if (r < 0)
+			return nano_err_wrap(err, "seccomp profile %s", s->localhost_path);
+		*out = localhost;
+		return 0;
+	}
+	return nano_err_set(err, EINVAL, "seccomp: unknown profile kind");
+}
+
 int shim_container_start(const struct shim_config *config, const struct shim_container *c,
                          int64_t restart, struct shim_run **out, struct nano_err *err)
 {
+	_cleanup_(shim_seccomp_filter_done) struct shim_seccomp_filter localhost = {0};
+	const struct shim_seccomp_filter *seccomp = NULL;
 	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1};
 	struct clone_args args = {.exit_signal = SIGCHLD};
 	unsigned long flags = c->clone_flags;
@@ -155,7 +225,11 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	int r = 0;
 	pid_t pid;
 
-	if (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0)
+	r = seccomp_filter(c, &localhost, &seccomp, err);
+	if (r == 0 && c->root.layer)
+		r = fresh_layer(c->root.layer, err);
+	if (r == 0 &&
+	    (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0))
 		r = nano_err_set(err, errno, "pipe: %m");
 	if (r == 0 && must_write_procs(c)) {
 		if (pipe_cloexec(s.sync) < 0)
@@ -190,6 +264,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 		        .stderr_fd = s.err[1],
 		        .sync_fd = s.sync[0],
 		        .error_fd = s.errpipe[1],
+		        .seccomp = seccomp,
 		};
 		shim_child_run(&a);
 	}

@@ -1,5 +1,7 @@
-/* pkg/runtime/shim_seccomp.c: turns a seccomp profile into a filter with libseccomp and loads it
- * into the calling process — the container's child, just before execve.
+/* pkg/runtime/shim_seccomp.c: turns a seccomp profile into a filter with libseccomp — a BPF
+ * program, compiled once by the shim for each container (libseccomp takes tens of milliseconds
+ * for containerd's profile on three architectures) — and loads it into the calling process:
+ * the container's child, just before execve.
  *
  * Which rules take part is decided here, where the container runs: its bounding set decides
  * the capability groups (as containerd decides them), the machine's architecture and kernel
@@ -8,7 +10,7 @@
  * left out (libseccomp refuses it), a syscall name libseccomp does not know (a profile newer
  * than the library) is skipped, and conditions that compare one argument twice become one rule
  * each (libseccomp allows one comparison per argument in a rule). When the default refuses,
- * libseccomp's program gets runc's ENOSYS stub in front (see below) and is loaded with
+ * libseccomp's program gets runc's ENOSYS stub in front (see below). The program is loaded with
  * seccomp(2) directly, as seccomp_load would.
  *
  * It never sets no_new_privs (SCMP_FLTATR_CTL_NNP off): the caller decides it, and loading
@@ -312,17 +314,15 @@ static size_t stub_arches(const struct security_seccomp_profile *p,
 	return n;
 }
 
-/* Exports ctx's program, puts the stub before it and loads the whole, as seccomp_load would
- * (SECCOMP_SET_MODE_FILTER, no TSYNC, no no_new_privs). */
-static int load_with_stub(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
-                          const struct security_seccomp_env *env, uint32_t set,
-                          struct nano_err *err)
+/* Exports ctx's program into out, with the stub before it when with_stub. */
+static int export(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
+                  const struct security_seccomp_env *env, uint32_t set, bool with_stub,
+                  struct shim_seccomp_filter *out, struct nano_err *err)
 {
 	_cleanup_free_ struct sock_filter *prog = NULL;
 	_cleanup_close_ int fd = -1;
 	struct stub_arch arches[STUB_ARCHES];
-	size_t n_arches, n_stub, n_filter;
-	unsigned int flags = 0;
+	size_t n_arches, n_stub = 0, n_filter;
 	struct stat st;
 	ssize_t got;
 	int r;
@@ -336,11 +336,13 @@ static int load_with_stub(scmp_filter_ctx ctx, const struct security_seccomp_pro
 	if (fstat(fd, &st) < 0)
 		return nano_err_set(err, errno, "seccomp: fstat: %s", strerror(errno));
 	n_filter = (size_t)st.st_size / sizeof(struct sock_filter);
-	n_arches = stub_arches(p, env, set, arches);
 	prog = calloc(STUB_MAX(STUB_ARCHES) + n_filter, sizeof(*prog));
 	if (!prog)
 		return nano_err_set(err, ENOMEM, "seccomp: out of memory");
-	n_stub = build_stub(arches, n_arches, prog);
+	if (with_stub) {
+		n_arches = stub_arches(p, env, set, arches);
+		n_stub = build_stub(arches, n_arches, prog);
+	}
 	if (n_stub + n_filter > BPF_MAXINSNS)
 		return nano_err_set(err, E2BIG,
 		                    "seccomp: the filter has %zu instructions, the kernel takes %d",
@@ -349,18 +351,43 @@ static int load_with_stub(scmp_filter_ctx ctx, const struct security_seccomp_pro
 	if (got != (ssize_t)(n_filter * sizeof(*prog)))
 		return nano_err_set(err, got < 0 ? errno : EIO, "seccomp: reading the filter back");
 
+	*out = (struct shim_seccomp_filter){.prog = TAKE_PTR(prog),
+	                                    .len = (unsigned short)(n_stub + n_filter)};
 	if (p->flags & SECURITY_SECCOMP_FLAG_LOG)
-		flags |= SECCOMP_FILTER_FLAG_LOG;
+		out->flags |= SECCOMP_FILTER_FLAG_LOG;
 	if (p->flags & SECURITY_SECCOMP_FLAG_SPEC_ALLOW)
-		flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags,
-	            &(struct sock_fprog){.len = (unsigned short)(n_stub + n_filter),
-	                                 .filter = prog}) < 0)
+		out->flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	return 0;
+}
+
+int shim_seccomp_install(const struct shim_seccomp_filter *f, struct nano_err *err)
+{
+	/* as seccomp_load would: SECCOMP_SET_MODE_FILTER, no TSYNC, no no_new_privs */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags,
+	            &(struct sock_fprog){.len = f->len, .filter = f->prog}) < 0)
 		return load_failed(err, -errno);
 	return 0;
 }
 
+void shim_seccomp_filter_done(struct shim_seccomp_filter *f)
+{
+	free(f->prog);
+	*f = (struct shim_seccomp_filter){0};
+}
+
 int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, struct nano_err *err)
+{
+	struct shim_seccomp_filter f = {0};
+	int r = shim_seccomp_compile(p, caps, &f, err);
+
+	if (r >= 0)
+		r = shim_seccomp_install(&f, err);
+	shim_seccomp_filter_done(&f);
+	return r;
+}
+
+int shim_seccomp_compile(const struct security_seccomp_profile *p, uint64_t caps,
+                         struct shim_seccomp_filter *out, struct nano_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
 	struct security_seccomp_env env = {.caps = caps};
@@ -430,11 +457,9 @@ int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, s
 		return r;
 
 	/* a default that lets syscalls run needs no ENOSYS (runc: isAllowAction) */
-	if (p->default_action == SECURITY_SECCOMP_ACT_ALLOW ||
-	    p->default_action == SECURITY_SECCOMP_ACT_LOG ||
-	    p->default_action == SECURITY_SECCOMP_ACT_TRACE) {
-		r = seccomp_load(ctx);
-		return r < 0 ? load_failed(err, r) : 0;
-	}
-	return load_with_stub(ctx, p, &env, arches, err);
+	return export(ctx, p, &env, arches,
+	              !(p->default_action == SECURITY_SECCOMP_ACT_ALLOW ||
+	                p->default_action == SECURITY_SECCOMP_ACT_LOG ||
+	                p->default_action == SECURITY_SECCOMP_ACT_TRACE),
+	              out, err);
 }

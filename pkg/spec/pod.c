@@ -317,6 +317,67 @@ static void read_volume_mounts(json_t *c, struct spec_container *out)
 	}
 }
 
+/* securityContext.seccompProfile, the API server's rules: a type it knows, and localhostProfile
+ * with Localhost only. */
+static void read_seccomp_profile(struct reader *r, json_t *sc, struct spec_seccomp_profile *out)
+{
+	static const char *const types[] = {[SPEC_SECCOMP_RUNTIME_DEFAULT] = "RuntimeDefault",
+	                                    [SPEC_SECCOMP_UNCONFINED] = "Unconfined",
+	                                    [SPEC_SECCOMP_LOCALHOST] = "Localhost"};
+	json_t *profile = json_object_get(sc, "seccompProfile");
+	const char *type = get_string(profile, "type");
+	size_t len;
+
+	out->type = SPEC_SECCOMP_UNSET;
+	if (!json_is_object(profile))
+		return;
+	len = path_push(r, ".seccompProfile");
+	out->localhost_profile = dup_string(profile, "localhostProfile");
+	for (size_t i = SPEC_SECCOMP_RUNTIME_DEFAULT; type && i < ELEMENTSOF(types); i++)
+		if (strcmp(type, types[i]) == 0)
+			out->type = (enum spec_seccomp_type)i;
+	path_push(r, ".type");
+	if (!type)
+		nano_err_cause(r->causes, r->path, "FieldValueRequired", "Required value");
+	else if (out->type == SPEC_SECCOMP_UNSET)
+		nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
+		               "Unsupported value: \"%s\": supported values: \"Localhost\", "
+		               "\"RuntimeDefault\", \"Unconfined\"",
+		               type);
+	path_pop(r, len);
+	len = path_push(r, ".seccompProfile.localhostProfile");
+	if (out->type == SPEC_SECCOMP_LOCALHOST && !out->localhost_profile)
+		nano_err_cause(r->causes, r->path, "FieldValueRequired",
+		               "Required value: must be set when seccomp type is Localhost");
+	else if (out->type == SPEC_SECCOMP_LOCALHOST &&
+	         !validate_descending_path(out->localhost_profile))
+		nano_err_cause(r->causes, r->path, "FieldValueInvalid",
+		               "Invalid value: \"%s\": must be a relative path without '..'",
+		               out->localhost_profile);
+	else if (out->type != SPEC_SECCOMP_LOCALHOST && out->type != SPEC_SECCOMP_UNSET &&
+	         out->localhost_profile)
+		nano_err_cause(r->causes, r->path, "FieldValueInvalid",
+		               "Invalid value: \"%s\": can only be set when seccomp type is "
+		               "Localhost",
+		               out->localhost_profile);
+	path_pop(r, len);
+}
+
+static enum spec_proc_mount read_proc_mount(struct reader *r, json_t *sc)
+{
+	const char *s = get_string(sc, "procMount");
+
+	if (!s || strcmp(s, "Default") == 0)
+		return SPEC_PROC_MOUNT_DEFAULT;
+	if (strcmp(s, "Unmasked") == 0)
+		return SPEC_PROC_MOUNT_UNMASKED;
+	size_t len = path_push(r, ".procMount");
+	nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
+	               "Unsupported value: \"%s\": supported values: \"Default\", \"Unmasked\"", s);
+	path_pop(r, len);
+	return SPEC_PROC_MOUNT_DEFAULT;
+}
+
 static void read_container(struct reader *r, json_t *c, struct spec_container *out)
 {
 	json_t *sc = json_object_get(c, "securityContext");
@@ -333,13 +394,19 @@ static void read_container(struct reader *r, json_t *c, struct spec_container *o
 	len = path_push(r, ".securityContext");
 	out->security_context.run_as_user = read_id(r, sc, "runAsUser");
 	out->security_context.run_as_group = read_id(r, sc, "runAsGroup");
+	read_seccomp_profile(r, sc, &out->security_context.seccomp_profile);
+	out->security_context.proc_mount = read_proc_mount(r, sc);
 	path_pop(r, len);
-	out->security_context.run_as_non_root = SPEC_BOOL_UNSET;
-	out->security_context.privileged = SPEC_BOOL_UNSET;
+	out->security_context.run_as_non_root = get_tristate(sc, "runAsNonRoot");
+	out->security_context.privileged = get_tristate(sc, "privileged");
 	out->security_context.allow_privilege_escalation =
 	        get_tristate(sc, "allowPrivilegeEscalation");
 	out->security_context.read_only_root_filesystem =
 	        get_tristate(sc, "readOnlyRootFilesystem");
+	out->security_context.capabilities_add =
+	        read_strings(json_object_get(sc, "capabilities"), "add");
+	out->security_context.capabilities_drop =
+	        read_strings(json_object_get(sc, "capabilities"), "drop");
 }
 
 static void read_volume(struct reader *r, json_t *v, struct spec_volume *out)
@@ -439,7 +506,8 @@ static void read_pod(struct reader *r, json_t *doc, struct spec_pod *pod)
 	pod->security_context.run_as_user = read_id(r, psc, "runAsUser");
 	pod->security_context.run_as_group = read_id(r, psc, "runAsGroup");
 	pod->security_context.fs_group = read_id(r, psc, "fsGroup");
-	pod->security_context.run_as_non_root = SPEC_BOOL_UNSET;
+	pod->security_context.run_as_non_root = get_tristate(psc, "runAsNonRoot");
+	read_seccomp_profile(r, psc, &pod->security_context.seccomp_profile);
 	arr = json_object_get(psc, "supplementalGroups");
 	if (json_is_array(arr) && json_array_size(arr) > 0) {
 		pod->security_context.supplemental_groups =
@@ -608,6 +676,9 @@ static void container_done(struct spec_container *c)
 		free(c->volume_mounts[i].sub_path);
 	}
 	free(c->volume_mounts);
+	strv_free(c->security_context.capabilities_add);
+	strv_free(c->security_context.capabilities_drop);
+	free(c->security_context.seccomp_profile.localhost_profile);
 }
 
 struct spec_pod *spec_pod_free(struct spec_pod *pod)
@@ -619,6 +690,7 @@ struct spec_pod *spec_pod_free(struct spec_pod *pod)
 	free(pod->uid);
 	free(pod->hostname);
 	free(pod->security_context.supplemental_groups);
+	free(pod->security_context.seccomp_profile.localhost_profile);
 	for (size_t i = 0; i < pod->n_containers; i++)
 		container_done(&pod->containers[i]);
 	free(pod->containers);

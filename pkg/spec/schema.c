@@ -84,18 +84,30 @@ static const struct field volume_mount[] = {
         END,
 };
 
+static const struct field capabilities[] = {
+        {"add", T_STRINGS, NULL, NULL},
+        {"drop", T_STRINGS, NULL, NULL},
+        END,
+};
+
+static const struct field seccomp_profile[] = {
+        {"type", T_STRING, NULL, NULL},
+        {"localhostProfile", T_STRING, NULL, NULL},
+        END,
+};
+
 static const struct field container_security_context[] = {
         {"runAsUser", T_INT, NULL, NULL},
         {"runAsGroup", T_INT, NULL, NULL},
         {"allowPrivilegeEscalation", T_BOOL, NULL, NULL},
         {"readOnlyRootFilesystem", T_BOOL, NULL, NULL},
-        {"runAsNonRoot", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"privileged", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"capabilities", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"runAsNonRoot", T_BOOL, NULL, NULL},
+        {"privileged", T_BOOL, NULL, NULL},
+        {"capabilities", T_OBJECT, capabilities, NULL},
+        {"procMount", T_STRING, NULL, NULL},
+        {"seccompProfile", T_OBJECT, seccomp_profile, NULL},
         {"seLinuxOptions", T_ANY, NULL, NOT_IMPLEMENTED},
         {"windowsOptions", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"procMount", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"seccompProfile", T_ANY, NULL, NOT_IMPLEMENTED},
         {"appArmorProfile", T_ANY, NULL, NOT_IMPLEMENTED},
         END,
 };
@@ -180,14 +192,14 @@ static const struct field pod_security_context[] = {
         {"runAsGroup", T_INT, NULL, NULL},
         {"fsGroup", T_INT, NULL, NULL},
         {"supplementalGroups", T_INTS, NULL, NULL},
-        {"runAsNonRoot", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"runAsNonRoot", T_BOOL, NULL, NULL},
+        {"seccompProfile", T_OBJECT, seccomp_profile, NULL},
         {"supplementalGroupsPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"fsGroupChangePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"sysctls", T_ANY, NULL, NOT_IMPLEMENTED},
         {"seLinuxOptions", T_ANY, NULL, NOT_IMPLEMENTED},
         {"seLinuxChangePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"windowsOptions", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"seccompProfile", T_ANY, NULL, NOT_IMPLEMENTED},
         {"appArmorProfile", T_ANY, NULL, NOT_IMPLEMENTED},
         END,
 };

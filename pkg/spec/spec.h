@@ -91,6 +91,25 @@ struct spec_resources {
 	int64_t memory_limit;
 };
 
+/* securityContext.seccompProfile.type; SPEC_SECCOMP_UNSET (zero) when the field is absent. */
+enum spec_seccomp_type {
+	SPEC_SECCOMP_UNSET,
+	SPEC_SECCOMP_RUNTIME_DEFAULT,
+	SPEC_SECCOMP_UNCONFINED,
+	SPEC_SECCOMP_LOCALHOST,
+};
+
+struct spec_seccomp_profile {
+	enum spec_seccomp_type type;
+	char *localhost_profile; /* Localhost: relative to the node's seccomp_profile_root */
+};
+
+/* securityContext.procMount */
+enum spec_proc_mount {
+	SPEC_PROC_MOUNT_DEFAULT,
+	SPEC_PROC_MOUNT_UNMASKED,
+};
+
 struct spec_security_context {
 	int64_t run_as_user;  /* SPEC_UNSET when absent */
 	int64_t run_as_group; /* SPEC_UNSET when absent */
@@ -98,6 +117,10 @@ struct spec_security_context {
 	enum spec_bool allow_privilege_escalation;
 	enum spec_bool privileged;
 	enum spec_bool read_only_root_filesystem;
+	char **capabilities_add;  /* NULL-terminated as written ("NET_ADMIN", "CAP_KILL", "ALL") */
+	char **capabilities_drop; /* NULL-terminated; both NULL when absent */
+	struct spec_seccomp_profile seccomp_profile;
+	enum spec_proc_mount proc_mount;
 };
 
 struct spec_pod_security_context {
@@ -107,6 +130,7 @@ struct spec_pod_security_context {
 	enum spec_bool run_as_non_root;
 	int64_t *supplemental_groups;
 	size_t n_supplemental_groups;
+	struct spec_seccomp_profile seccomp_profile;
 };
 
 struct spec_env_var {

@@ -5,7 +5,10 @@
 #include "validate.h"
 
 #include <ctype.h>
+#include <linux/capability.h>
 #include <string.h>
+
+#include "security/security.h"
 
 #define LABEL_MAX     63
 #define SUBDOMAIN_MAX 253
@@ -114,7 +117,7 @@ static const struct spec_volume *find_volume(const struct spec_pod *pod, const c
 }
 
 /* A path below the volume: relative, no ".." element (Kubernetes' validateLocalDescendingPath). */
-static bool descending_path(const char *p)
+bool validate_descending_path(const char *p)
 {
 	const char *s = p;
 
@@ -166,7 +169,7 @@ static void validate_mounts(const struct spec_pod *pod, size_t ci, struct nano_e
 		}
 		snprintf(field, sizeof(field), "spec.containers[%zu].volumeMounts[%zu].subPath", ci,
 		         i);
-		if (m->sub_path && *m->sub_path && !descending_path(m->sub_path))
+		if (m->sub_path && *m->sub_path && !validate_descending_path(m->sub_path))
 			nano_err_cause(
 			        causes, field, "FieldValueInvalid",
 			        "Invalid value: \"%s\": must be a relative path without '..'",
@@ -203,7 +206,7 @@ static void validate_containers(const struct spec_pod *pod, json_t *spec, struct
 			        "the pod's shim");
 		/* an image name is a directory under <state-dir>/images: it may not climb out */
 		snprintf(field, sizeof(field), "spec.containers[%zu].image", i);
-		if (c->image[0] != '/' && !descending_path(c->image))
+		if (c->image[0] != '/' && !validate_descending_path(c->image))
 			nano_err_cause(causes, field, "FieldValueInvalid",
 			               "Invalid value: \"%s\": an image name may not contain '..'",
 			               c->image);
@@ -250,7 +253,7 @@ static void validate_volumes(const struct spec_pod *pod, struct nano_err *causes
 		snprintf(field, sizeof(field), "spec.volumes[%zu].hostPath.path", i);
 		if (!v->path || !*v->path)
 			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
-		else if (v->path[0] != '/' || !descending_path(v->path + 1))
+		else if (v->path[0] != '/' || !validate_descending_path(v->path + 1))
 			nano_err_cause(
 			        causes, field, "FieldValueInvalid",
 			        "Invalid value: \"%s\": must be an absolute path without '..'",
@@ -266,6 +269,82 @@ static void validate_volumes(const struct spec_pod *pod, struct nano_err *causes
 			        "\"BlockDevice\", \"CharDevice\", \"Directory\", "
 			        "\"DirectoryOrCreate\", \"File\", \"FileOrCreate\", \"Socket\"",
 			        v->path_type);
+		}
+	}
+}
+
+/* One capability list (add or drop): every name a capability nanolet knows, or ALL. Kubernetes
+ * passes any string on to the runtime, where an unknown name fails the container; nanolet
+ * refuses it at the door instead, with the field. */
+static void check_capabilities(struct nano_err *causes, size_t i, const char *list, char **names)
+{
+	char field[128];
+
+	for (size_t j = 0; names && names[j]; j++) {
+		if (security_cap_is_all(names[j]) || security_cap_from_name(names[j]) >= 0)
+			continue;
+		snprintf(field, sizeof(field),
+		         "spec.containers[%zu].securityContext.capabilities.%s[%zu]", i, list, j);
+		nano_err_cause(
+		        causes, field, "FieldValueNotSupported",
+		        "Unsupported value: \"%s\": a Linux capability such as \"NET_ADMIN\" "
+		        "or \"CAP_NET_ADMIN\" (capabilities(7)), or \"ALL\"",
+		        names[j]);
+	}
+}
+
+static bool adds_sys_admin(const struct spec_security_context *sc)
+{
+	for (size_t j = 0; sc->capabilities_add && sc->capabilities_add[j]; j++)
+		if (security_cap_from_name(sc->capabilities_add[j]) == CAP_SYS_ADMIN)
+			return true;
+	return false;
+}
+
+/* The API server's securityContext rules (ValidateSecurityContext), and nanolet's one more:
+ * a privileged container is refused in a user namespace, where the node's devices and a
+ * writable /sys cannot be given to it. */
+static void validate_security(const struct spec_pod *pod, json_t *spec, struct nano_err *causes)
+{
+	json_t *containers = json_object_get(spec, "containers");
+	char field[128];
+
+	for (size_t i = 0; i < pod->n_containers; i++) {
+		const struct spec_security_context *sc = &pod->containers[i].security_context;
+		json_t *sc_json = json_object_get(json_array_get(containers, i), "securityContext");
+		_cleanup_free_ char *value = json_dumps(sc_json, JSON_COMPACT | JSON_SORT_KEYS);
+
+		check_capabilities(causes, i, "add", sc->capabilities_add);
+		check_capabilities(causes, i, "drop", sc->capabilities_drop);
+		snprintf(field, sizeof(field), "spec.containers[%zu].securityContext", i);
+		if (sc->allow_privilege_escalation == SPEC_BOOL_FALSE) {
+			if (sc->privileged == SPEC_BOOL_TRUE)
+				nano_err_cause(
+				        causes, field, "FieldValueInvalid",
+				        "Invalid value: %s: cannot set `allowPrivilegeEscalation` "
+				        "to false and `privileged` to true",
+				        value ? value : "{}");
+			if (adds_sys_admin(sc))
+				nano_err_cause(
+				        causes, field, "FieldValueInvalid",
+				        "Invalid value: %s: cannot set `allowPrivilegeEscalation` "
+				        "to false and `capabilities.Add` CAP_SYS_ADMIN",
+				        value ? value : "{}");
+		}
+		if (sc->privileged == SPEC_BOOL_TRUE && pod->host_users == SPEC_BOOL_FALSE) {
+			snprintf(field, sizeof(field),
+			         "spec.containers[%zu].securityContext.privileged", i);
+			nano_err_cause(causes, field, "FieldValueForbidden",
+			               "Forbidden: when `hostUsers` is false");
+		}
+		if (sc->proc_mount == SPEC_PROC_MOUNT_UNMASKED &&
+		    pod->host_users != SPEC_BOOL_FALSE) {
+			snprintf(field, sizeof(field),
+			         "spec.containers[%zu].securityContext.procMount", i);
+			nano_err_cause(
+			        causes, field, "FieldValueInvalid",
+			        "Invalid value: \"Unmasked\": `hostUsers` must be false to use "
+			        "`Unmasked`");
 		}
 	}
 }
@@ -305,4 +384,5 @@ void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *cau
 	validate_namespaces(pod, causes);
 	validate_containers(pod, spec, causes);
 	validate_volumes(pod, causes);
+	validate_security(pod, spec, causes);
 }

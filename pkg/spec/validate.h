@@ -14,3 +14,4 @@ void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *cau
 bool validate_dns1123_label(const char *s);     /* [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63 */
 bool validate_dns1123_subdomain(const char *s); /* labels joined by '.', <= 253 */
 bool validate_env_name(const char *s);          /* [-._a-zA-Z][-._a-zA-Z0-9]* */
+bool validate_descending_path(const char *p);   /* relative, no ".." component */

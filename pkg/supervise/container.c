@@ -256,19 +256,19 @@ int sup_container_start_failed(struct sup_pod *pod, size_t i, const char *id, co
 	return sup_pod_update(pod, now);
 }
 
-int sup_container_image_missing(struct sup_pod *pod, size_t i, const char *message, int64_t now,
-                                const struct sup_config *cfg)
+int sup_container_not_created(struct sup_pod *pod, size_t i, const char *reason,
+                              const char *message, int64_t now, const struct sup_config *cfg)
 {
 	struct sup_container *c = container_at(pod, i);
 	int r;
 
 	if (!c || c->state == SUP_RUNNING)
 		return -EINVAL;
-	/* doBackOff ran before the image check, so a restart attempt still advanced the
-	 * back-off; no container was created, so restartCount stays. */
+	/* doBackOff ran before the image and config checks, so a restart attempt still
+	 * advanced the back-off; no container was created, so restartCount stays. */
 	if (c->latest_exited)
 		backoff_next(cfg, c, now);
-	r = set_waiting(c, "ErrImageNeverPull", message);
+	r = set_waiting(c, reason, message);
 	if (r < 0)
 		return r;
 	/* The failed sync is retried after backOffPeriod; after an exit the back-off window

@@ -186,11 +186,12 @@ int sup_container_exited(struct sup_pod *pod, size_t i, const struct sup_exit *e
 int sup_container_start_failed(struct sup_pod *pod, size_t i, const char *id, const char *message,
                                int64_t now, const struct sup_config *cfg);
 
-/* The container's root filesystem is missing: waiting ErrImageNeverPull with message (the
- * caller's text, e.g. "nanolet runs local root filesystems only: <path> does not exist"). No
- * container was created; the next attempt waits cfg->sync_retry. */
-int sup_container_image_missing(struct sup_pod *pod, size_t i, const char *message, int64_t now,
-                                const struct sup_config *cfg);
+/* The container could not be created, for a reason the kubelet reports as waiting: reason
+ * ErrImageNeverPull (its root filesystem is missing) or CreateContainerConfigError (runAsNonRoot
+ * and a root user), with message the caller's text. No container was created (restartCount
+ * stays); the next attempt waits cfg->sync_retry. */
+int sup_container_not_created(struct sup_pod *pod, size_t i, const char *reason,
+                              const char *message, int64_t now, const struct sup_config *cfg);
 
 /* The shim is gone (crashed, or stopped after the pod finished). Every running container
  * becomes terminated ContainerStatusUnknown, exit code 137, "The container could not be located

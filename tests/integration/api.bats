@@ -293,7 +293,9 @@ EOF
 	[[ $(jq -c '.pod.volumes[0] | [.name, .type, .medium, .sizeLimit]' <<<"$body") == '["shm","emptyDir","Memory",67108864]' ]]
 	[[ $(jq -r .pod.volumes[0].path <<<"$body") == "$TEST_TMP/state/pods/<uid>/volumes/kubernetes.io~empty-dir/shm" ]]
 	[[ $(jq -c '.pod.volumes[1] | [.type, .path, .hostPathType]' <<<"$body") == '["hostPath","/var/log","Directory"]' ]]
-	# both containers bind the same directory: one tmpfs, shared
+	# both containers bind the same directory: one tmpfs, shared; at /dev/shm it takes the
+	# place of the pod's own shm
 	[[ $(jq -r '.containers[0].mounts[] | select(.destination == "/dev/shm") | .source' <<<"$body") == "$(jq -r .pod.volumes[0].path <<<"$body")" ]]
+	[[ $(jq -r '.containers[1].mounts[] | select(.destination == "/dev/shm") | .source' <<<"$body") == "$(jq -r .pod.shm.path <<<"$body")" ]]
 	[[ $(jq -c '.containers[1].mounts[] | select(.destination == "/s") | [.type, .source == "'"$(jq -r .pod.volumes[0].path <<<"$body")"'", .options]' <<<"$body") == '["bind",true,["rbind","rprivate","ro"]]' ]]
 }

@@ -19,13 +19,7 @@ teardown() {
 
 # After the whole file: no pod cgroup, shim or mount of any test is left on the node.
 teardown_file() {
-	local root
-	for root in $(nanolet_cgroup_roots); do
-		[[ -d $root ]] || continue
-		[[ -z $(find "$root" -mindepth 1 -type d -path '*/pod*') ]]
-	done
-	! pgrep -f 'nanolet-shim /tmp/nanolet-bats' >/dev/null
-	! grep -q ' /tmp/nanolet-bats' /proc/self/mountinfo
+	assert_no_test_leftovers
 }
 
 @test "a pod runs in its own pid, net, ipc and uts namespaces, with only lo, up" {
@@ -383,7 +377,7 @@ EOF
 	[[ $(get_pod nodir | jq -r '.status.containerStatuses[0].state.terminated.message') == *absent* ]]
 }
 
-@test "the host's root: a missing mount point is made in the container's own root, never on the node; one inside a node directory is refused; readOnlyRootFilesystem covers the node's directories" {
+@test "the host image: a missing mount point is made in the container's own layer, never on the node; in a user namespace, where the image is read-only, it is refused; readOnlyRootFilesystem" {
 	top=/nanolet-test-$$-$RANDOM
 	nested=/var/lib/nanolet-test-$$-$RANDOM
 	[[ ! -e $top && ! -e $nested ]]
@@ -407,12 +401,16 @@ EOF
 	pod_log hostroot
 	[[ $(pod_log hostroot) == $'hi\nusr\nread-only' ]]
 	[[ ! -e $top ]]
-	create_pod "$(pod_yaml nested 'true' Never | sed "s|^  containers:|  volumes: [{name: d, emptyDir: {}}]\n  containers:|; s|command: \[sh|volumeMounts: [{name: d, mountPath: $nested}]\n    command: [sh|")"
-	wait_phase nested Failed
-	t=$(get_pod nested | jq -c '.status.containerStatuses[0].state.terminated')
+	create_pod "$(pod_yaml nested "mountpoint -q $nested && echo mounted" Never | sed "s|^  containers:|  volumes: [{name: d, emptyDir: {}}]\n  containers:|; s|command: \[sh|volumeMounts: [{name: d, mountPath: $nested}]\n    command: [sh|")"
+	wait_phase nested Succeeded
+	[[ $(pod_log nested) == mounted ]]
+	[[ ! -e $nested ]]
+	create_pod "$(pod_yaml userns 'true' Never | sed "s|^  containers:|  hostUsers: false\n  volumes: [{name: d, emptyDir: {}}]\n  containers:|; s|command: \[sh|volumeMounts: [{name: d, mountPath: $nested}]\n    command: [sh|")"
+	wait_phase userns Failed
+	t=$(get_pod userns | jq -c '.status.containerStatuses[0].state.terminated')
 	echo "$t"
 	[[ $(jq -r .reason <<<"$t") == StartError ]]
-	[[ $(jq -r .message <<<"$t") == "mount point $nested does not exist on the node"* ]]
+	[[ $(jq -r .message <<<"$t") == "mount point $nested: Read-only file system" ]]
 	[[ ! -e $nested ]]
 }
 

@@ -146,6 +146,18 @@ pods_teardown() {
 	kill_pod_processes
 }
 
+# After a whole file (teardown_file): no pod cgroup, shim or mount of any test is left on the
+# node.
+assert_no_test_leftovers() {
+	local root
+	for root in $(nanolet_cgroup_roots); do
+		[[ -d $root ]] || continue
+		[[ -z $(find "$root" -mindepth 1 -type d -path '*/pod*') ]]
+	done
+	! pgrep -f 'nanolet-shim /tmp/nanolet-bats' >/dev/null
+	! grep -q ' /tmp/nanolet-bats' /proc/self/mountinfo
+}
+
 # After every pod is deleted: no pod cgroup, shim, container process, mount or run-dir entry.
 assert_nothing_left() {
 	local root left

@@ -23,13 +23,7 @@ teardown() {
 }
 
 teardown_file() {
-	local root
-	for root in $(nanolet_cgroup_roots); do
-		[[ -d $root ]] || continue
-		[[ -z $(find "$root" -mindepth 1 -type d -path '*/pod*') ]]
-	done
-	! pgrep -f 'nanolet-shim /tmp/nanolet-bats' >/dev/null
-	! grep -q ' /tmp/nanolet-bats' /proc/self/mountinfo
+	assert_no_test_leftovers
 }
 
 # SIGKILL, and wait until it is gone.

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "plan/plan.h"
@@ -100,6 +101,23 @@ static inline char *files_str(const struct plan_file *files, size_t n)
 		strcat(buf, files[i].value);
 	}
 	return buf;
+}
+
+/* A container's mounts from index from on as "dest type source opt,opt;...". */
+static inline void mounts_str(const struct plan_container *c, size_t from, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = from; i < c->n_mounts; i++) {
+		const struct plan_mount *m = &c->mounts[i];
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, size - len, "%s%s %s %s ", i > from ? ";" : "", m->destination,
+		         m->type, m->source);
+		for (size_t j = 0; m->options[j]; j++) {
+			len = strlen(buf);
+			snprintf(buf + len, size - len, "%s%s", j ? "," : "", m->options[j]);
+		}
+	}
 }
 
 static inline bool has_warning(const struct plan *plan, const char *needle)

@@ -217,7 +217,9 @@ START_TEST(test_json_pending)
 	struct fixture f;
 	struct sup_pod *pod = fixture_pod(&f, SPEC_RESTART_ALWAYS, 2);
 
-	ck_assert_int_eq(sup_container_image_missing(pod, 1, "no rootfs", T0 + 1, &default_cfg), 0);
+	ck_assert_int_eq(sup_container_not_created(pod, 1, "ErrImageNeverPull", "no rootfs", T0 + 1,
+	                                           &default_cfg),
+	                 0);
 	status = sup_pod_status_json(pod);
 	ck_assert_str_eq(json_string_value(json_object_get(status, "phase")), "Pending");
 	assert_json(

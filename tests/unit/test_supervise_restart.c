@@ -316,7 +316,9 @@ START_TEST(test_image_missing)
 	struct sup_container *c = &pod->containers[0];
 	int64_t at;
 
-	ck_assert_int_eq(sup_container_image_missing(pod, 0, msg, T0 + 1, &default_cfg), 0);
+	ck_assert_int_eq(
+	        sup_container_not_created(pod, 0, "ErrImageNeverPull", msg, T0 + 1, &default_cfg),
+	        0);
 	ck_assert_int_eq(c->state, SUP_WAITING);
 	ck_assert_str_eq(c->reason, "ErrImageNeverPull");
 	ck_assert_str_eq(c->message, msg);
@@ -336,7 +338,9 @@ START_TEST(test_image_missing)
 	ev_exit(pod, 0, 1, T0 + 21);
 	ck_assert_int_eq(sup_container_next_action(pod, 0, &at), SUP_ACTION_START);
 	ck_assert_int_eq(at, T0 + 31);
-	ck_assert_int_eq(sup_container_image_missing(pod, 0, msg, T0 + 31, &default_cfg), 0);
+	ck_assert_int_eq(
+	        sup_container_not_created(pod, 0, "ErrImageNeverPull", msg, T0 + 31, &default_cfg),
+	        0);
 	ck_assert_str_eq(c->reason, "ErrImageNeverPull");
 	ck_assert(c->terminated.valid);
 	ck_assert_int_eq(pod->phase, SUP_PHASE_RUNNING); /* waiting with a lastState is stopped */

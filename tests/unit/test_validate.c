@@ -197,6 +197,67 @@ static const struct rule_row rule_rows[] = {
         {"pids-limit annotation at least 1",
          "{'metadata': {'annotations': {'nanolet.io/pids-limit': '0'}}}",
          "metadata.annotations[nanolet.io/pids-limit]"},
+        /* securityContext: capabilities, privileged, seccompProfile, procMount */
+        {"capabilities by any spelling, and ALL",
+         C0 "'securityContext': {'capabilities': {'add': ['NET_ADMIN', 'cap_sys_time'], "
+            "'drop': ['ALL', 'CAP_CHOWN']}}}]}}",
+         NULL},
+        {"an unknown capability, in add or drop",
+         C0 "'securityContext': {'capabilities': {'add': ['NET_ADMIN', 'FLY'], 'drop': "
+            "['CAP_TELEPORT']}}}]}}",
+         "spec.containers[0].securityContext.capabilities.add[1] | "
+         "spec.containers[0].securityContext.capabilities.drop[0]"},
+        {"capabilities must be lists of strings",
+         C0 "'securityContext': {'capabilities': {'add': 'NET_ADMIN'}}}]}}",
+         "spec.containers[0].securityContext.capabilities.add"},
+        {"allowPrivilegeEscalation false with privileged",
+         C0 "'securityContext': {'privileged': true, 'allowPrivilegeEscalation': false}}]}}",
+         "spec.containers[0].securityContext"},
+        {"allowPrivilegeEscalation false with CAP_SYS_ADMIN, any spelling",
+         C0 "'securityContext': {'allowPrivilegeEscalation': false, 'capabilities': {'add': "
+            "['sys_admin']}}}]}}",
+         "spec.containers[0].securityContext"},
+        {"privileged is refused in a user namespace",
+         "{'spec': {'hostUsers': false, 'containers': [{'name': 'app', 'command': ['x'], "
+         "'securityContext': {'privileged': true}}]}}",
+         "spec.containers[0].securityContext.privileged"},
+        {"privileged alone is fine", C0 "'securityContext': {'privileged': true}}]}}", NULL},
+        {"seccompProfile types",
+         "{'spec': {'securityContext': {'seccompProfile': {'type': "
+         "'Unconfined'}}, 'containers': [{'name': 'app', 'command': "
+         "['x'], 'securityContext': {'seccompProfile': {'type': "
+         "'Localhost', 'localhostProfile': 'profiles/a.json'}}}]}}",
+         NULL},
+        {"seccompProfile type unknown or missing",
+         "{'spec': {'securityContext': {'seccompProfile': {'type': 'Strict'}}, 'containers': "
+         "[{'name': 'app', 'command': ['x'], 'securityContext': {'seccompProfile': {}}}]}}",
+         "spec.securityContext.seccompProfile.type | "
+         "spec.containers[0].securityContext.seccompProfile.type"},
+        {"Localhost needs localhostProfile, a relative path without ..",
+         "{'spec': {'securityContext': {'seccompProfile': {'type': 'Localhost'}}, 'containers': "
+         "[{'name': 'app', 'command': ['x'], 'securityContext': {'seccompProfile': {'type': "
+         "'Localhost', 'localhostProfile': '../etc/x.json'}}}, {'name': 'b', 'command': ['x'], "
+         "'securityContext': {'seccompProfile': {'type': 'Localhost', 'localhostProfile': "
+         "'/abs.json'}}}]}}",
+         "spec.securityContext.seccompProfile.localhostProfile | "
+         "spec.containers[0].securityContext.seccompProfile.localhostProfile | "
+         "spec.containers[1].securityContext.seccompProfile.localhostProfile"},
+        {"localhostProfile only with Localhost",
+         C0 "'securityContext': {'seccompProfile': {'type': 'RuntimeDefault', "
+            "'localhostProfile': 'a.json'}}}]}}",
+         "spec.containers[0].securityContext.seccompProfile.localhostProfile"},
+        {"procMount values", C0 "'securityContext': {'procMount': 'Open'}}]}}",
+         "spec.containers[0].securityContext.procMount"},
+        {"procMount Unmasked needs hostUsers false",
+         C0 "'securityContext': {'procMount': 'Unmasked'}}]}}",
+         "spec.containers[0].securityContext.procMount"},
+        {"procMount Unmasked in a user namespace",
+         "{'spec': {'hostUsers': false, 'containers': [{'name': 'app', 'command': ['x'], "
+         "'securityContext': {'procMount': 'Unmasked'}}]}}",
+         NULL},
+        {"runAsNonRoot must be a boolean",
+         "{'spec': {'securityContext': {'runAsNonRoot': 'yes please'}}}",
+         "spec.securityContext.runAsNonRoot"},
         {"every cause at once",
          "{'kind': 'Job', 'metadata': {'name': 'X'}, 'spec': {'hostname': '-h', 'restartPolicy': "
          "'No', 'containers': [{'name': 'a'}, {'name': 'a', 'command': ['x']}]}}",
@@ -256,6 +317,32 @@ START_TEST(test_message_quotes_values)
 	ck_assert_str_eq(d.err.causes[1].message, "Invalid value: {\"a\":1}: must be a string");
 	decoded_done(&d);
 
+	/* the API server's own words for the securityContext rules */
+	decode(C0 "'securityContext': {'privileged': true, 'allowPrivilegeEscalation': false}}]}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].message,
+	                 "Invalid value: {\"allowPrivilegeEscalation\":false,\"privileged\":true}: "
+	                 "cannot set `allowPrivilegeEscalation` to false and `privileged` to true");
+	decoded_done(&d);
+	decode(C0 "'securityContext': {'procMount': 'Unmasked', 'capabilities': {'add': "
+	          "['FLY']}}}]}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].message,
+	                 "Unsupported value: \"FLY\": a Linux capability such as \"NET_ADMIN\" or "
+	                 "\"CAP_NET_ADMIN\" (capabilities(7)), or \"ALL\"");
+	ck_assert_str_eq(
+	        d.err.causes[1].message,
+	        "Invalid value: \"Unmasked\": `hostUsers` must be false to use `Unmasked`");
+	decoded_done(&d);
+	decode("{'spec': {'securityContext': {'seccompProfile': {'type': 'Localhost'}}}}", false,
+	       &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].message,
+	                 "Required value: must be set when seccomp type is Localhost");
+	decoded_done(&d);
+
 	decode("{'spec': {'restartPolicy': 'x', 'hostname': 'A'}}", false, &d);
 	ck_assert_int_eq(d.rc, -EINVAL);
 	ck_assert_str_eq(d.err.causes[0].reason, "FieldValueNotSupported");
@@ -265,6 +352,44 @@ START_TEST(test_message_quotes_values)
 END_TEST
 
 /* ---- model, defaults, warnings -------------------------------------------------------------- */
+
+/* Every securityContext field nanolet enforces is read into the model, and none of them is
+ * "not implemented; ignored" any more. */
+START_TEST(test_security_model)
+{
+	const struct spec_security_context *sc;
+	struct decoded d;
+
+	decode("{'spec': {'securityContext': {'runAsNonRoot': true, 'seccompProfile': {'type': "
+	       "'Localhost', 'localhostProfile': 'a/b.json'}}, 'hostUsers': false, 'containers': "
+	       "[{'name': 'app', 'command': ['x'], 'securityContext': {'privileged': false, "
+	       "'runAsNonRoot': false, 'procMount': 'Unmasked', 'capabilities': {'add': "
+	       "['NET_RAW'], "
+	       "'drop': ['ALL']}, 'seccompProfile': {'type': 'Unconfined'}}}]}}",
+	       true, &d);
+	ck_assert_msg(d.rc == 0, "%s", d.err.message);
+	ck_assert_uint_eq(strv_len(d.warnings), 0);
+	ck_assert_int_eq(d.pod->security_context.run_as_non_root, SPEC_BOOL_TRUE);
+	ck_assert_int_eq(d.pod->security_context.seccomp_profile.type, SPEC_SECCOMP_LOCALHOST);
+	ck_assert_str_eq(d.pod->security_context.seccomp_profile.localhost_profile, "a/b.json");
+	sc = &d.pod->containers[0].security_context;
+	ck_assert_int_eq(sc->privileged, SPEC_BOOL_FALSE);
+	ck_assert_int_eq(sc->run_as_non_root, SPEC_BOOL_FALSE);
+	ck_assert_int_eq(sc->proc_mount, SPEC_PROC_MOUNT_UNMASKED);
+	ck_assert_str_eq(sc->capabilities_add[0], "NET_RAW");
+	ck_assert_str_eq(sc->capabilities_drop[0], "ALL");
+	ck_assert_int_eq(sc->seccomp_profile.type, SPEC_SECCOMP_UNCONFINED);
+	decoded_done(&d);
+
+	decode(NULL, false, &d);
+	ck_assert_int_eq(d.rc, 0);
+	sc = &d.pod->containers[0].security_context;
+	ck_assert_int_eq(sc->seccomp_profile.type, SPEC_SECCOMP_UNSET);
+	ck_assert_int_eq(sc->privileged, SPEC_BOOL_UNSET);
+	ck_assert_ptr_null(sc->capabilities_add);
+	decoded_done(&d);
+}
+END_TEST
 
 START_TEST(test_defaults_and_model)
 {
@@ -430,6 +555,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_message_quotes_values);
 	tcase_add_test(tc, test_name_length);
 	tcase_add_test(tc, test_defaults_and_model);
+	tcase_add_test(tc, test_security_model);
 	tcase_add_test(tc, test_unknown_fields_pruned_with_warning);
 	tcase_add_test(tc, test_strict_refuses);
 	tcase_add_test(tc, test_namespace_and_shape);

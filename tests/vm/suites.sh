@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # tests/vm/suites.sh: the integration suites that depend on cgroups (limits applied, OOMKilled,
 # throttling, pids limit, kill and clean-up, the shim's cgroup placement, stats and metrics,
-# re-adoption and the orphan sweep after a restart), against the plain
-# and the ASan/UBSan builds. run-v2.sh runs it in the pure-v2 VM when given no command; it
-# runs on any host as well (as root; take /tmp/nanolet-cgroup.lock on shared hosts).
+# re-adoption and the orphan sweep after a restart, the device rules of security.bats), against
+# the plain and the ASan/UBSan builds. run-v2.sh runs it in the pure-v2 VM when given no
+# command; it runs on any host as well (as root; take /tmp/nanolet-cgroup.lock on shared hosts).
 #
 # NANOLET_VM_BUILDS: the build directories to test (default "build build-asan").
 set -uo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 # TCG is several times slower than the host: give every bounded wait more room.
 export NANOLET_WAIT_TENTHS=${NANOLET_WAIT_TENTHS:-400}
 suites=(tests/integration/pods.bats tests/integration/shim.bats tests/integration/stats.bats
-	tests/integration/restart.bats)
+	tests/integration/restart.bats tests/integration/security.bats)
 # stats.bats checks /metrics with promtool (make integration fetches it)
 export PROMTOOL=${PROMTOOL:-$PWD/build/tools/promtool}
 status=0

@@ -125,10 +125,14 @@ static int prepare(const char *pod_path, const char *workdir)
 	        .pod_pids_limit = -1,
 	        .state_dir = state,
 	        .pod_uid = uid,
+	        .run_dir = workdir,
 	};
 	if (plan_build(pod, &pc, warnings, &plan) < 0)
 		return die("plan", NULL);
 	mkdir_p(run, 0755);
+	/* The daemon's part: the pod's /dev/shm (a tmpfs there; a directory does here). */
+	if (plan->shm && mkdir_p(plan->shm, 01777) < 0)
+		return die(plan->shm, NULL);
 
 	for (size_t k = 0; k < n_h; k++) {
 		_cleanup_free_ char *d = test_dir(&h[k], workdir, "infra");
