@@ -243,13 +243,16 @@ static void read_resources(struct reader *r, json_t *c, struct spec_resources *r
 	len = path_push(r, ".resources.requests");
 	res->cpu_request_milli = read_quantity(r, requests, "cpu", 1000);
 	res->memory_request = read_quantity(r, requests, "memory", 1);
-	/* resources other than cpu and memory: checked as quantities, then ignored (warned) */
-	for (json_t *m = limits; m; m = m == limits ? requests : NULL) {
+	/* resources other than cpu and memory: checked as quantities, then ignored (warned).
+	 * By index, not by comparing the maps: null and true are jansson singletons, so limits
+	 * and requests may be the same pointer (that comparison once looped forever). */
+	for (size_t i = 0; i < 2; i++) {
+		json_t *m = i == 0 ? limits : requests;
 		const char *name;
 		json_t *v;
 
 		path_pop(r, len);
-		path_push(r, ".resources.%s", m == limits ? "limits" : "requests");
+		path_push(r, ".resources.%s", i == 0 ? "limits" : "requests");
 		json_object_foreach(m, name, v)
 		{
 			if (strcmp(name, "cpu") != 0 && strcmp(name, "memory") != 0)
