@@ -308,13 +308,15 @@ static int container_process(struct plan_process *p, const struct spec_container
 	const struct spec_security_context *csc = &sc->security_context;
 	size_t n_groups = psc->n_supplemental_groups;
 	bool add_fs_group = psc->fs_group >= 0;
+	size_t n_args;
 	int r;
 
 	p->args = strv_copy(sc->command);
 	if (!p->args)
 		return -ENOMEM;
+	n_args = strv_len(p->args);
 	for (size_t i = 0; sc->args && sc->args[i]; i++) {
-		r = strv_push(&p->args, strdup(sc->args[i]));
+		r = strv_append(&p->args, &n_args, strdup(sc->args[i]));
 		if (r < 0)
 			return r;
 	}

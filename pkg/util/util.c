@@ -1,6 +1,7 @@
 /* pkg/util/util.c: errors for people and NULL-terminated string vectors. */
 #include "util.h"
 
+#include <malloc.h>
 #include <string.h>
 
 static char *vstrdupf(const char *fmt, va_list ap)
@@ -62,6 +63,13 @@ int nano_err_wrap(struct nano_err *err, const char *fmt, ...)
 	return -err->errnum;
 }
 
+/* A list's room in slots, as malloc rounded it: reallocating only when it is full makes a run of
+ * appends linear, where growing by one slot each time may copy the list every time. */
+static bool has_room(const void *p, size_t bytes)
+{
+	return p && malloc_usable_size((void *)p) >= bytes;
+}
+
 void nano_err_cause(struct nano_err *err, const char *field, const char *reason, const char *fmt,
                     ...)
 {
@@ -70,10 +78,13 @@ void nano_err_cause(struct nano_err *err, const char *field, const char *reason,
 
 	if (!err)
 		return;
-	c = realloc(err->causes, (err->n_causes + 1) * sizeof(*c));
-	if (!c)
-		return;
-	err->causes = c;
+	if (!has_room(err->causes, (err->n_causes + 1) * sizeof(*c))) {
+		/* geometric: a body may carry a cause for each of 100000 fields */
+		c = realloc(err->causes, (err->n_causes + 4) * 2 * sizeof(*c));
+		if (!c)
+			return;
+		err->causes = c;
+	}
 	c = &err->causes[err->n_causes];
 	c->field = strdup(field ? field : "");
 	c->reason = strdup(reason ? reason : "FieldValueInvalid");
@@ -134,6 +145,25 @@ int strv_push(char ***l, char *s)
 	grown[n] = s;
 	grown[n + 1] = NULL;
 	*l = grown;
+	return 0;
+}
+
+int strv_append(char ***l, size_t *n, char *s)
+{
+	char **grown;
+
+	if (!s)
+		return -ENOMEM;
+	if (!has_room(*l, (*n + 2) * sizeof(char *))) {
+		grown = realloc(*l, (*n < 4 ? 8 : (*n + 2) * 2) * sizeof(char *));
+		if (!grown) {
+			free(s);
+			return -ENOMEM;
+		}
+		*l = grown;
+	}
+	(*l)[(*n)++] = s;
+	(*l)[*n] = NULL;
 	return 0;
 }
 

@@ -118,6 +118,10 @@ size_t strv_len(char *const *l);
 /* Takes ownership of s (freed on failure). Returns 0 or -ENOMEM. */
 int strv_push(char ***l, char *s);
 int strv_pushf(char ***l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* strv_push for loops that append many: *n is how many strings *l holds (kept up to date), so
+ * the list is not walked, and it grows geometrically. Linear in the strings appended, where
+ * strv_push is quadratic. */
+int strv_append(char ***l, size_t *n, char *s);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 /* "a, b, c" for sep ", "; "" for an empty list; NULL on ENOMEM. */
