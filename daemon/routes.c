@@ -260,6 +260,8 @@ static int route_match(const char *pattern, const char *path, struct route_args 
 		if (*pattern != '/' || *path != '/')
 			return 0;
 		if (strncmp(pattern, "/{ns}", plen) == 0 && plen == 5) {
+			args->ns_segment = segment;
+			args->ns_len = len - 1;
 			if (len - 1 == 0 || len - 1 >= sizeof(args->ns))
 				return len - 1 == 0 ? 0 : -EINVAL;
 			memcpy(args->ns, segment, len - 1);
@@ -293,13 +295,14 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 		if (m == 0)
 			continue;
 		if (m < 0) {
+			/* the segment as sent: a name too long for args.ns was once shown as "" */
 			_cleanup_free_ char *message =
-			        strdupf("namespace \"%s\" is invalid: a lowercase RFC 1123 label "
+			        strdupf("namespace \"%.*s\" is invalid: a lowercase RFC 1123 label "
 			                "must consist "
 			                "of lower case alphanumeric characters or '-', start and "
 			                "end with an "
 			                "alphanumeric character, and be at most 63 characters",
-			                args.ns);
+			                (int)args.ns_len, args.ns_segment ? args.ns_segment : "");
 
 			return routes_status(resp, 400, "BadRequest",
 			                     message ? message : "bad namespace");

@@ -26,6 +26,9 @@ void routes_json(struct http_response *resp, unsigned code, json_t *json);
 struct route_args {
 	char ns[64];    /* {ns}: a namespace, "" when the route has none */
 	char name[254]; /* {name}: an object name */
+	/* {ns} as the path has it, which may not fit ns: for the message that refuses it */
+	const char *ns_segment;
+	size_t ns_len;
 };
 
 typedef void route_fn(struct nanoletd *daemon, const struct http_request *req,
