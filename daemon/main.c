@@ -30,6 +30,16 @@ static const struct option options[] = {
         {"shim-path", required_argument, NULL, 'x'},
         {"cpu-throttling-interval", required_argument, NULL, 'i'},
         {"cpu-throttling-threshold", required_argument, NULL, 't'},
+        /* the limits: the default case reads the name, so they share a value */
+        {"max-connections", required_argument, NULL, 'F'},
+        {"http-idle-timeout", required_argument, NULL, 'F'},
+        {"http-header-timeout", required_argument, NULL, 'F'},
+        {"max-url-bytes", required_argument, NULL, 'F'},
+        {"max-header-bytes", required_argument, NULL, 'F'},
+        {"max-header-count", required_argument, NULL, 'F'},
+        {"max-warning-bytes", required_argument, NULL, 'F'},
+        {"max-log-follows", required_argument, NULL, 'F'},
+        {"stream-buffer-bytes", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -66,6 +76,17 @@ static void usage(FILE *out)
 	        "10 s)\n"
 	        "  --cpu-throttling-threshold P  throttled share of CPU periods that is reported "
 	        "(25%%)\n"
+	        "Limits (what one client may hold; README \"Limits\"):\n"
+	        "  --max-connections N      connections served at once, 503 past it (1000)\n"
+	        "  --http-idle-timeout S    a connection without traffic is closed (60 s)\n"
+	        "  --http-header-timeout S  time to send a request's header, 408 past it (10 s)\n"
+	        "  --max-url-bytes N        request target, 414 past it (8Ki)\n"
+	        "  --max-header-bytes N     request header fields, 431 past it (32Ki)\n"
+	        "  --max-header-count N     request header fields, 431 past it (100)\n"
+	        "  --max-warning-bytes N    Warning headers of one answer (4Ki)\n"
+	        "  --max-log-follows N      logs followed at once, 429 past it (100)\n"
+	        "  --stream-buffer-bytes N  a log answer's buffer for a slow client (64Ki)\n"
+	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"
