@@ -680,6 +680,47 @@ START_TEST(test_read)
 }
 END_TEST
 
+/* A reader that is told to pause after every line (a follower whose client is slow) and read
+ * again until it is done gives the same output and the same end, one line per call. */
+static int pausing_out(void *userdata, const char *data, size_t len)
+{
+	sink_out(userdata, data, len);
+	return LOGS_READ_PAUSED;
+}
+
+static char *read_log_paused(const char *dir, const struct logs_read_options *opts, int *rc)
+{
+	_cleanup_logs_reader_ struct logs_reader *r = NULL;
+	struct sink s = {0};
+	int q, calls = 0;
+
+	ck_assert_int_eq(logs_reader_open(dir, 0, opts, &r, NULL), 0);
+	do {
+		int before = s.calls;
+
+		q = logs_reader_read(r, pausing_out, &s);
+		/* one line per call while paused: the pause is obeyed */
+		ck_assert_int_le(s.calls - before, q == LOGS_READ_PAUSED ? 1 : 2);
+		ck_assert_int_lt(++calls, 100000);
+	} while (q == LOGS_READ_PAUSED);
+	*rc = q;
+	return s.data ? s.data : strdup("");
+}
+
+START_TEST(test_read_paused)
+{
+	_cleanup_free_ char *dir = test_dir();
+	_cleanup_free_ char *out = NULL;
+	int rc;
+
+	put_file(dir, "0.log", read_cases[_i].file);
+	out = read_log_paused(dir, &read_cases[_i].opts, &rc);
+	ck_assert_msg(strcmp(out, read_cases[_i].out) == 0, "%s: got \"%s\"", read_cases[_i].name,
+	              out);
+	ck_assert_msg(rc == read_cases[_i].rc, "%s: rc %d", read_cases[_i].name, rc);
+}
+END_TEST
+
 START_TEST(test_read_skipped_count_and_limit_sticks)
 {
 	_cleanup_free_ char *dir = test_dir();
@@ -757,11 +798,18 @@ START_TEST(test_tail_over_rotated_files)
 	struct logs_read_options opts = {.tail_lines = rotated_tail_cases[_i].tail,
 	                                 .limit_bytes = -1};
 	struct logs_writer *w = open_writer(dir, 200, 3);
+	int rc;
 
 	write_numbered(w, 1, 20);
 	logs_writer_free(w);
 	out = read_log(dir, &opts, NULL);
 	ck_assert_msg(strcmp(out, want) == 0, "tail %d: got\n%s", rotated_tail_cases[_i].tail, out);
+	free(out);
+	/* paused after every line, the read goes on across the rotated files */
+	out = read_log_paused(dir, &opts, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strcmp(out, want) == 0, "tail %d paused: got\n%s",
+	              rotated_tail_cases[_i].tail, out);
 }
 END_TEST
 
@@ -1007,6 +1055,7 @@ static Suite *logs_suite(void)
 
 	tcase_add_unchecked_fixture(reader, base_setup, base_teardown);
 	tcase_add_loop_test(reader, test_read, 0, (int)ELEMENTSOF(read_cases));
+	tcase_add_loop_test(reader, test_read_paused, 0, (int)ELEMENTSOF(read_cases));
 	tcase_add_test(reader, test_read_skipped_count_and_limit_sticks);
 	tcase_add_test(reader, test_read_missing);
 	tcase_add_test(reader, test_read_previous_restart);
