@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -38,6 +39,17 @@ enum logs_stream {
 
 /* "stdout", "stderr", or NULL for anything else. */
 const char *logs_stream_name(enum logs_stream stream);
+
+/* ---- where a pod's logs go ------------------------------------------------------------------ */
+
+/* The name of a pod's log directory under <log_dir>/pods: the kubelet's <ns>_<name>_<uid>
+ * when that fits in NAME_MAX (255) bytes. A namespace (63), a name (253) and a uid (36) may
+ * not: then the name is cut, and "-" and 8 hex digits of its FNV-1a hash keep it stable and
+ * apart from the names it was cut from: <ns>_<start of name>-<hash>_<uid>. Pod names have no
+ * '_', so the uid stays what follows the last one. -ENAMETOOLONG when even that cannot fit
+ * (a namespace and uid far longer than Kubernetes allows). */
+int logs_pod_dir_name(const char *namespace, const char *name, const char *uid,
+                      char out[static NAME_MAX + 1]);
 
 /* ---- the format -------------------------------------------------------------------------- */
 
