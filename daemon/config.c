@@ -77,6 +77,8 @@ static const struct config_key config_keys[] = {
         {"max_log_follows", KEY_COUNT, offsetof(struct nano_config, max_log_follows), 1, 1000000},
         {"stream_buffer_bytes", KEY_BYTES, offsetof(struct nano_config, stream_buffer_bytes), 4096,
          64 << 20},
+        {"max_pod_containers", KEY_COUNT, offsetof(struct nano_config, max_pod_containers), 1,
+         100000},
 };
 
 static const char *const driver_names[] = {
@@ -123,6 +125,7 @@ int config_init(struct nano_config *config)
 	        .max_warning_bytes = 4 * 1024,
 	        .max_log_follows = 100,
 	        .stream_buffer_bytes = 64 * 1024,
+	        .max_pod_containers = 256,
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir) {
 		config_done(config);

@@ -43,6 +43,7 @@ struct nano_config {
 	int64_t max_warning_bytes;   /* max_warning_bytes: 4Ki */
 	int64_t max_log_follows;     /* max_log_follows: 100 */
 	int64_t stream_buffer_bytes; /* stream_buffer_bytes: 64Ki */
+	int64_t max_pod_containers;  /* max_pod_containers: 256 */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

@@ -40,6 +40,7 @@ static const struct option options[] = {
         {"max-warning-bytes", required_argument, NULL, 'F'},
         {"max-log-follows", required_argument, NULL, 'F'},
         {"stream-buffer-bytes", required_argument, NULL, 'F'},
+        {"max-pod-containers", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -86,6 +87,7 @@ static void usage(FILE *out)
 	        "  --max-warning-bytes N    Warning headers of one answer (4Ki)\n"
 	        "  --max-log-follows N      logs followed at once, 429 past it (100)\n"
 	        "  --stream-buffer-bytes N  a log answer's buffer for a slow client (64Ki)\n"
+	        "  --max-pod-containers N   containers in one pod, 422 past it (256)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"

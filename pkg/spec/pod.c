@@ -588,6 +588,10 @@ int spec_pod_decode(json_t *input, const struct spec_decode_options *options, st
 		return nano_err_set(err, ENOMEM, "out of memory");
 	read_pod(&r, doc, pod);
 	validate_pod(pod, json_object_get(doc, "spec"), &causes);
+	if (options->max_containers && pod->n_containers > options->max_containers)
+		nano_err_cause(&causes, "spec.containers", "FieldValueTooMany",
+		               "Too many: %zu: must have at most %zu items (max_pod_containers)",
+		               pod->n_containers, options->max_containers);
 	if (causes.n_causes > 0)
 		return invalid_error(pod->name, &causes, err);
 

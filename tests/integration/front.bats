@@ -194,3 +194,34 @@ pod_with_unknown_fields() {
 	grep -q 'more than max_connections 20: answered 503' "$TEST_TMP/daemon.log"
 	wait_for healthz_fast
 }
+
+@test "1 MiB bodies of many containers, args, env vars or mounts: answered in well under 2 s each (once 9, 16, 2.7 and 1.3 s of one CPU), 30000 containers refused 422" {
+	start_daemon
+	awk 'BEGIN { printf "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"containers\":["
+		for (i = 0; i < 30000; i++) printf "%s{\"name\":\"c%d\",\"command\":[\"x\"]}", i ? "," : "", i
+		print "]}}" }' >"$TEST_TMP/containers.json"
+	awk 'BEGIN { printf "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"command\":[\"x\""
+		for (i = 0; i < 220000; i++) printf ",\"a\""
+		print "]}]}}" }' >"$TEST_TMP/args.json"
+	awk 'BEGIN { printf "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"command\":[\"x\"],\"env\":["
+		for (i = 0; i < 30000; i++) printf "%s{\"name\":\"E%d\",\"value\":\"\"}", i ? "," : "", i
+		print "]}]}}" }' >"$TEST_TMP/env.json"
+	awk 'BEGIN { printf "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"volumes\":["
+		for (i = 0; i < 12000; i++) printf "%s{\"name\":\"v%d\",\"emptyDir\":{}}", i ? "," : "", i
+		printf "],\"containers\":[{\"name\":\"c\",\"command\":[\"x\"],\"volumeMounts\":["
+		for (i = 0; i < 12000; i++) printf "%s{\"name\":\"v%d\",\"mountPath\":\"/m%d\"}", i ? "," : "", i, i
+		print "]}]}}" }' >"$TEST_TMP/mounts.json"
+	for f in containers args env mounts; do
+		t=$(nanolet_curl --max-time 20 -o "$TEST_TMP/body" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
+			--data-binary @"$TEST_TMP/$f.json" http://nanolet/apis/nanolet.io/v1/isolationplans)
+		echo "$f: $t"
+		if [[ $f == containers ]]; then
+			[[ ${t% *} == 422 ]]
+			jq -e '.details.causes[0] | .field == "spec.containers" and .reason == "FieldValueTooMany"' "$TEST_TMP/body"
+		else
+			[[ ${t% *} == 200 ]]
+		fi
+		awk -v t="${t#* }" 'BEGIN { exit !(t < 2) }'
+		healthz_fast
+	done
+}

@@ -458,6 +458,7 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_int_eq(loaded.max_warning_bytes, defaults.max_warning_bytes);
 	ck_assert_int_eq(loaded.max_log_follows, defaults.max_log_follows);
 	ck_assert_int_eq(loaded.stream_buffer_bytes, defaults.stream_buffer_bytes);
+	ck_assert_int_eq(loaded.max_pod_containers, defaults.max_pod_containers);
 	config_done(&defaults);
 	config_done(&loaded);
 }
@@ -529,6 +530,8 @@ static const struct pod_key_case pod_key_cases[] = {
          offsetof(struct nano_config, stream_buffer_bytes), 16384},
         {"stream_buffer_bytes: 1", "stream-buffer-bytes", "1",
          offsetof(struct nano_config, stream_buffer_bytes), -1},
+        {"max_pod_containers: 10", "max-pod-containers", "10",
+         offsetof(struct nano_config, max_pod_containers), 10},
 };
 
 START_TEST(test_pod_keys)

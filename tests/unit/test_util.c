@@ -73,6 +73,69 @@ START_TEST(test_many_causes)
 }
 END_TEST
 
+struct index_case {
+	const char *name;
+	const char *const names[8]; /* NULL-terminated, a NULL entry skipped: "" stands for it */
+	const char *lookup;
+	ssize_t first;
+};
+
+static const struct index_case index_cases[] = {
+        {"found", {"a", "b", "c", NULL}, "b", 1},
+        {"the first of equal names", {"x", "a", "x", "x", NULL}, "x", 0},
+        {"a later duplicate", {"b", "a", "c", "a", NULL}, "a", 1},
+        {"absent", {"a", "b", NULL}, "z", -1},
+        {"empty", {NULL}, "a", -1},
+        {"skipped entries keep their positions", {"", "q", "", "q", NULL}, "q", 1},
+};
+
+START_TEST(test_name_index)
+{
+	const struct index_case *c = &index_cases[_i];
+	const char *names[8];
+	struct name_index idx;
+	size_t n = 0;
+
+	for (; c->names[n]; n++)
+		names[n] = *c->names[n] ? c->names[n] : NULL;
+	ck_assert_int_eq(name_index_build(&idx, names, n), 0);
+	ck_assert_msg(name_index_first(&idx, c->lookup) == c->first, "%s", c->name);
+	ck_assert_int_eq(name_index_first(&idx, NULL), -1);
+	name_index_done(&idx);
+}
+END_TEST
+
+/* 100000 names with duplicates: every lookup gives the first position. */
+START_TEST(test_name_index_at_scale)
+{
+	_cleanup_free_ const char **names = calloc(100000, sizeof(*names));
+	_cleanup_strv_ char **owned = NULL;
+	struct name_index idx;
+	size_t n = 0;
+
+	for (size_t i = 0; i < 100000; i++)
+		ck_assert_int_eq(strv_append(&owned, &n, strdupf("n%zu", i % 50000)), 0);
+	for (size_t i = 0; i < 100000; i++)
+		names[i] = owned[i];
+	ck_assert_int_eq(name_index_build(&idx, names, 100000), 0);
+	for (size_t i = 0; i < 100000; i++)
+		ck_assert_int_eq(name_index_first(&idx, names[i]), (ssize_t)(i % 50000));
+	name_index_done(&idx);
+}
+END_TEST
+
+START_TEST(test_reserve)
+{
+	_cleanup_free_ int *a = NULL;
+
+	for (size_t n = 0; n < 300000; n++) {
+		ck_assert_int_eq(util_reserve(&a, n, sizeof(*a)), 0);
+		a[n] = (int)n;
+	}
+	ck_assert_int_eq(a[299999], 299999);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -81,6 +144,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_strv_append, 0, (int)ELEMENTSOF(append_cases));
 	tcase_add_test(tc, test_strv_append_null_is_enomem);
 	tcase_add_test(tc, test_many_causes);
+	tcase_add_loop_test(tc, test_name_index, 0, (int)ELEMENTSOF(index_cases));
+	tcase_add_test(tc, test_name_index_at_scale);
+	tcase_add_test(tc, test_reserve);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -357,6 +357,39 @@ START_TEST(test_strict_refuses)
 }
 END_TEST
 
+/* max_containers: a 1 MiB body of 30000 containers once made an 87 MB plan. */
+static int decode_containers(size_t n, size_t max, struct nano_err *err)
+{
+	_cleanup_json_ json_t *doc = pod_with(NULL);
+	json_t *containers = json_object_get(json_object_get(doc, "spec"), "containers");
+	struct spec_decode_options o = {.path_namespace = "default", .max_containers = max};
+	_cleanup_strv_ char **w = NULL;
+	_cleanup_pod_ struct spec_pod *pod = NULL;
+
+	for (size_t i = 1; i < n; i++) {
+		json_t *c = json_deep_copy(json_array_get(containers, 0));
+
+		json_object_set_new(c, "name", json_sprintf("c%zu", i));
+		json_array_append_new(containers, c);
+	}
+	return spec_pod_decode(doc, &o, &pod, &w, err);
+}
+
+START_TEST(test_max_containers)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	ck_assert_int_eq(decode_containers(3, 3, &err), 0);
+	ck_assert_int_eq(decode_containers(4, 0, &err), 0);
+	ck_assert_int_eq(decode_containers(4, 3, &err), -EINVAL);
+	ck_assert_uint_eq(err.n_causes, 1);
+	ck_assert_str_eq(err.causes[0].field, "spec.containers");
+	ck_assert_str_eq(err.causes[0].reason, "FieldValueTooMany");
+	ck_assert_str_eq(err.causes[0].message,
+	                 "Too many: 4: must have at most 3 items (max_pod_containers)");
+}
+END_TEST
+
 START_TEST(test_namespace_and_shape)
 {
 	struct spec_decode_options o = {.path_namespace = "default"};
@@ -468,6 +501,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_strict_refuses);
 	tcase_add_test(tc, test_namespace_and_shape);
 	tcase_add_test(tc, test_empty_resources_yaml);
+	tcase_add_test(tc, test_max_containers);
 	tcase_add_loop_test(tc, test_qos, 0, (int)ELEMENTSOF(qos_rows));
 	suite_add_tcase(s, tc);
 	return s;
