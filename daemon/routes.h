@@ -34,6 +34,12 @@ struct route_args {
 typedef void route_fn(struct nanoletd *daemon, const struct http_request *req,
                       const struct route_args *args, struct http_response *resp);
 
+/* Which handler answers method and path, with args filled from the path; NULL when none does,
+ * and then *code says why: 404, 405 (*allow the Allow header) or 400 (a {ns} that is no
+ * namespace). Pure: routes_handle() is this and the call. */
+route_fn *routes_resolve(const char *method, const char *path, struct route_args *args,
+                         unsigned *code, const char **allow);
+
 /* daemon/api_pods.c */
 route_fn api_isolationplans_create; /* POST /apis/nanolet.io/v1/isolationplans */
 route_fn api_pods_create;           /* POST .../namespaces/{ns}/pods */
