@@ -3,16 +3,18 @@
  *
  * MHD runs in external epoll mode: no thread of its own. Its epoll fd is one io source here; when
  * it is readable we call MHD_run(). MHD also needs to run when nothing is readable (connection
- * timeouts, connections resumed, a connection closed while MHD was at its connection limit),
- * which MHD_get_timeout() and our run_again flag tell: a prepare callback re-arms one timer
- * source before every poll of the loop. The timer's accuracy is 1 µs: sd-event's default
- * accuracy (0 means 250 ms) turned each read of a request body and each pipelined request into a
- * quarter-second wait.
+ * timeouts, connections resumed or added), which MHD_get_timeout() and our run_again flag tell:
+ * a prepare callback re-arms one timer source before every poll of the loop. The listen socket
+ * is ours (on_listen): we accept, MHD gets each connection with MHD_add_connection(). The timer's
+ * accuracy is 1 µs: sd-event's default accuracy (0 means 250 ms) turned each read of a request body
+ * and each pipelined request into a quarter-second wait.
  *
  * The bounds (http.h, struct http_options), each refusal a Kubernetes Status and a log line:
- *   connections   every connection is counted (MHD_OPTION_NOTIFY_CONNECTION); a request on one
- *                 past max_connections is answered 503 and the connection closed. MHD's own
- *                 limit is HTTP_REFUSAL_HEADROOM higher, so that the refusal can be said.
+ *   connections   every connection is counted (MHD_OPTION_NOTIFY_CONNECTION); past
+ *                 max_connections the oldest idle one (waiting a second or more for a request)
+ *                 is closed to make room, or else a request on the new one is answered 503 and
+ *                 the connection closed. MHD's own limit is a quarter higher (at least 64), so
+ *                 that the refusal can be said.
  *   slow headers  a client has http_header_timeout seconds to send a request's header: from
  *                 the connection, or from the previous answer plus http_idle_timeout. Past it
  *                 it gets a 408 written straight to its socket and the socket is shut down,
@@ -414,8 +416,11 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
 	}
 	/* MHD_CONNECTION_NOTIFY_CLOSED */
 	server->n_clients--;
-	/* at its limit MHD took the listen socket out of its epoll set: it puts it back when it
-	 * runs next, which nothing else may cause */
+	/* room again: accepting goes on (it stopped at MHD's limit) */
+	if (server->accepting_paused && server->n_clients < server->mhd_connection_limit) {
+		server->accepting_paused = false;
+		(void)sd_event_source_set_enabled(server->listen, SD_EVENT_ON);
+	}
 	server->run_again = true;
 	if (c) {
 		if (c->closing)
@@ -691,6 +696,12 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 		                1000000);
 }
 
+static const char *const not_news[] = {
+        "Setting TCP_NODELAY option",
+        "Setting TCP_CORK option",
+        "Failed to push the data from buffers to the network",
+};
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http_server *server = cls;
@@ -702,6 +713,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	len = strlen(text);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
+	/* Connections handed over by MHD_add_connection() are of no known family to MHD, which
+	 * then tries TCP_NODELAY and TCP_CORK on each and reports that a unix socket has neither
+	 * (EOPNOTSUPP; no Nagle, no delay): not news. */
+	for (size_t i = 0; i < ELEMENTSOF(not_news); i++)
+		if (strncmp(text, not_news[i], strlen(not_news[i])) == 0)
+			return;
 	/* a client can make MHD say something (a hang-up mid-request): rate-limited too */
 	log_refusal(server, &server->mhd_log, "%s", text);
 }
@@ -732,6 +749,54 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* The listen socket is ours, not MHD's: MHD, at its connection limit, took its listen socket
+ * out of its epoll set and put it back only when it ran next, which nothing asked for once the
+ * connections had gone (the API went silent for good); and it accepted ten connections per run,
+ * so one more client waited behind a burst for as many runs as the burst was long (two seconds
+ * under load, behind 500). Here the backlog is drained at once, at a priority above the
+ * connections' work, and accepting pauses at MHD's limit and resumes when one closes. */
+#define HTTP_ACCEPT_BATCH 1024
+
+static int on_listen(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+	struct http_server *server = userdata;
+
+	(void)source;
+	(void)revents;
+	for (int i = 0; i < HTTP_ACCEPT_BATCH; i++) {
+		struct sockaddr_storage addr;
+		socklen_t len = sizeof(addr);
+		int client;
+
+		if (server->n_clients >= server->mhd_connection_limit) {
+			server->accepting_paused = true;
+			return sd_event_source_set_enabled(server->listen, SD_EVENT_OFF);
+		}
+		client = accept4(fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (client < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of descriptors: wait for a connection to close */
+				log_refusal(server, &server->refused_log,
+				            "accept: %s: waiting for a connection to close",
+				            strerror(errno));
+				if (server->n_clients > 0) {
+					server->accepting_paused = true;
+					return sd_event_source_set_enabled(server->listen,
+					                                   SD_EVENT_OFF);
+				}
+			}
+			return 0; /* EAGAIN: the backlog is empty; or a client gone meanwhile */
+		}
+		/* MHD closes the socket when it refuses it */
+		if (MHD_add_connection(server->mhd, client, (struct sockaddr *)&addr, len) !=
+		    MHD_YES)
+			log_refusal(server, &server->refused_log, "a connection refused by MHD: %s",
+			            strerror(errno));
+		server->run_again = true;
+	}
+	return 0;
+}
+
 /* Before every poll: MHD says how long it may wait (0 when it has work already). */
 static int on_prepare(sd_event_source *source, void *userdata)
 {
@@ -754,21 +819,30 @@ static int on_prepare(sd_event_source *source, void *userdata)
  * own (pods, the store, inotify, log readers). */
 #define HTTP_FD_RESERVE 256
 
+/* What MHD accepts beyond max_connections: those get refused or make room by eviction, and
+ * the connections we shut down count until MHD reaps them, so a crowd replaced at once (500
+ * idle ones dropped, 500 new) does not stop the accepting for others. */
+static size_t headroom(size_t max_connections)
+{
+	return max_connections / 4 > HTTP_REFUSAL_HEADROOM ? max_connections / 4
+	                                                   : HTTP_REFUSAL_HEADROOM;
+}
+
 static unsigned connection_limit(const struct http_options *options)
 {
 	struct rlimit nofile;
-	size_t want = options->max_connections + HTTP_REFUSAL_HEADROOM, budget;
+	size_t extra = headroom(options->max_connections), budget;
+	size_t want = options->max_connections + extra;
 
 	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur == RLIM_INFINITY)
 		return (unsigned)want;
 	budget = nofile.rlim_cur > 2 * HTTP_FD_RESERVE ? nofile.rlim_cur - HTTP_FD_RESERVE
 	                                               : nofile.rlim_cur / 2;
 	if (want > budget) {
-		log_warn("http: max_connections %zu and the %d refused beyond it need %zu file "
+		log_warn("http: max_connections %zu and the %zu refused beyond it need %zu file "
 		         "descriptors, but RLIMIT_NOFILE %llu leaves %zu: serving at most %zu",
-		         options->max_connections, HTTP_REFUSAL_HEADROOM, want,
-		         (unsigned long long)nofile.rlim_cur, budget,
-		         budget > HTTP_REFUSAL_HEADROOM ? budget - HTTP_REFUSAL_HEADROOM : 1);
+		         options->max_connections, extra, want, (unsigned long long)nofile.rlim_cur,
+		         budget, budget * 4 / 5);
 		return (unsigned)budget;
 	}
 	return (unsigned)want;
@@ -788,35 +862,34 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 		return nano_err_set(err, ENOMEM, "out of memory");
 	}
 	server->options = *options;
+	server->listen_fd = -1;
 	server->event = event;
 	server->daemon = daemon;
 	server->mhd_connection_limit = connection_limit(options);
-	if (server->mhd_connection_limit < options->max_connections + HTTP_REFUSAL_HEADROOM)
-		server->options.max_connections =
-		        server->mhd_connection_limit > HTTP_REFUSAL_HEADROOM
-		                ? server->mhd_connection_limit - HTTP_REFUSAL_HEADROOM
-		                : 1;
+	if (server->mhd_connection_limit <
+	    options->max_connections + headroom(options->max_connections))
+		server->options.max_connections = server->mhd_connection_limit * 4 / 5 > 0
+		                                          ? server->mhd_connection_limit * 4 / 5
+		                                          : 1;
 	/* the request line and header must fit, with room to spare, or MHD answers itself */
 	pool = options->max_url_bytes + options->max_header_bytes + options->max_warning_bytes +
 	       HTTP_POOL_SLACK;
 
-	/* Port 0 and our own listen socket: MHD binds nothing. It learns from getsockname()
-	 * that the socket is AF_UNIX and then skips its TCP options on accepted connections. */
+	server->listen_fd = listen_fd;
+	/* No listen socket for MHD: we accept (on_listen) and hand it each connection. */
 	server->mhd = MHD_start_daemon(
-	        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	        on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
-	        MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	        server, MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
-	        MHD_OPTION_URI_LOG_CALLBACK, on_uri, server, MHD_OPTION_CONNECTION_TIMEOUT,
-	        options->idle_timeout, MHD_OPTION_CONNECTION_LIMIT, server->mhd_connection_limit,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
-	        MHD_OPTION_END);
+	        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	                MHD_USE_NO_LISTEN_SOCKET,
+	        0, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
+	        on_connection, server, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
+	        MHD_OPTION_CONNECTION_TIMEOUT, options->idle_timeout, MHD_OPTION_CONNECTION_LIMIT,
+	        server->mhd_connection_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+	        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
 	if (!server->mhd) {
-		/* Whether MHD closed the socket on failure is not documented: close it if open. */
-		if (fcntl(listen_fd, F_GETFD) >= 0)
-			close(listen_fd);
+		close(listen_fd);
 		free(server);
-		return nano_err_set(err, EIO, "libmicrohttpd refused to start on the socket");
+		return nano_err_set(err, EIO, "libmicrohttpd refused to start");
 	}
 
 	info = MHD_get_daemon_info(server->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -837,6 +910,10 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 		                      HTTP_DEADLINE_ACCURACY_USEC, on_deadline, server);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(server->deadline, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_io(event, &server->listen, listen_fd, EPOLLIN, on_listen, server);
+	if (r >= 0)
+		r = sd_event_source_set_priority(server->listen, SD_EVENT_PRIORITY_IMPORTANT);
 	if (r < 0) {
 		http_server_free(server);
 		return nano_err_set(err, -r, "add http sources to the event loop: %s",
@@ -845,6 +922,7 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 	(void)sd_event_source_set_description(server->io, "http-epoll");
 	(void)sd_event_source_set_description(server->timer, "http-timeout");
 	(void)sd_event_source_set_description(server->deadline, "http-header-deadline");
+	(void)sd_event_source_set_description(server->listen, "http-listen");
 	*out = server;
 	return 0;
 }
@@ -854,10 +932,13 @@ struct http_server *http_server_free(struct http_server *server)
 	if (!server)
 		return NULL;
 	/* Sources first: the epoll fd they watch dies with the MHD daemon. */
+	server->listen = sd_event_source_disable_unref(server->listen);
 	server->io = sd_event_source_disable_unref(server->io);
 	server->timer = sd_event_source_disable_unref(server->timer);
 	if (server->mhd)
 		MHD_stop_daemon(server->mhd);
+	if (server->listen_fd >= 0)
+		close(server->listen_fd);
 	/* after MHD: closing its connections calls on_connection, which re-arms the deadline */
 	server->deadline = sd_event_source_disable_unref(server->deadline);
 	free(server->counts);

@@ -51,7 +51,7 @@ struct http_server;
 /* What one client may hold (config.h names the keys; README "Limits"). */
 struct http_options {
 	size_t max_request_bytes;   /* body: 413 past it */
-	size_t max_connections;     /* 503 past it (libmicrohttpd's own limit is 64 above) */
+	size_t max_connections;     /* 503 past it (libmicrohttpd's own limit is a quarter above) */
 	unsigned idle_timeout;      /* seconds without traffic: closed */
 	unsigned header_timeout;    /* seconds to send a request's header: 408, closed */
 	size_t max_url_bytes;       /* 414 past it */

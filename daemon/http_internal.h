@@ -6,8 +6,9 @@
 
 #include "http.h"
 
-/* libmicrohttpd's own connection limit is max_connections plus this: the connections past
- * max_connections are accepted so that they can be told (503), not left in the backlog. */
+/* libmicrohttpd's own connection limit is max_connections plus a quarter, at least this: the
+ * connections past max_connections are accepted so that they can be told (503) or make room,
+ * not left in the backlog. */
 #define HTTP_REFUSAL_HEADROOM 64
 
 struct http_count {
@@ -31,12 +32,14 @@ struct http_server {
 	sd_event_source *io;
 	sd_event_source *timer;    /* MHD_get_timeout */
 	sd_event_source *deadline; /* the earliest header deadline of a client */
+	sd_event_source *listen;   /* our listen socket (on_listen) */
+	int listen_fd;
+	bool accepting_paused; /* at MHD's connection limit: on again when one closes */
 	struct http_options options;
 	unsigned mhd_connection_limit;
 	struct nanoletd *daemon;
 	/* MHD must run in this loop iteration even if its epoll fd says nothing: a connection
-	 * was resumed, or one closed (at its connection limit MHD takes the listen socket out
-	 * of its epoll set and puts it back only inside MHD_run) */
+	 * was resumed, added or closed */
 	bool run_again;
 	struct http_count *counts; /* nanolet_api_requests_total */
 	size_t n_counts;
