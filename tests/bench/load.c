@@ -170,6 +170,12 @@ static int mix(const char *path, int n, double seconds)
 		if (codes[i])
 			printf(" %d:%lu", i, codes[i]);
 	printf("\n");
+	for (int i = 0; i < n; i++) {
+		close(clients[i].fd);
+		free(clients[i].in);
+	}
+	free(clients);
+	close(ep);
 	return 0;
 }
 
