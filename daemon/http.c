@@ -11,7 +11,7 @@
  *
  * The bounds (http.h, struct http_options), each refusal a Kubernetes Status and a log line:
  *   connections   every connection is counted (MHD_OPTION_NOTIFY_CONNECTION); past
- *                 max_connections the oldest idle one (waiting a second or more for a request)
+ *                 max_connections the oldest idle one (waiting half a second or more for a request)
  *                 is closed to make room, or else a request on the new one is answered 503 and
  *                 the connection closed. MHD's own limit is a quarter higher (at least 64), so
  *                 that the refusal can be said.
@@ -265,7 +265,7 @@ static size_t live_clients(const struct http_server *server)
 	return server->n_clients - server->n_closing;
 }
 
-#define HTTP_EVICT_IDLE_USEC 1000000
+#define HTTP_EVICT_IDLE_USEC 500000
 
 static void deadline_rearm(struct http_server *server)
 {
