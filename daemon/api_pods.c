@@ -42,12 +42,15 @@ static int parse_field_validation(const struct http_request *req, enum field_val
 }
 
 /* Body -> Pod. ns NULL: the Pod's own metadata.namespace, else "default". */
-static int read_pod(const struct http_request *req, const char *ns, struct spec_pod **pod,
-                    char ***warnings, struct nano_err *err)
+static int read_pod(const struct nanoletd *d, const struct http_request *req, const char *ns,
+                    struct spec_pod **pod, char ***warnings, struct nano_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	enum field_validation validation = FIELD_VALIDATION_WARN;
-	struct spec_decode_options options = {.path_namespace = ns};
+	struct spec_decode_options options = {
+	        .path_namespace = ns,
+	        .max_containers = (size_t)d->config.max_pod_containers,
+	};
 	enum spec_format format;
 	int r;
 
@@ -92,7 +95,7 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	struct plan_config config;
 	int r;
 
-	r = read_pod(req, ns, pod, &warnings, &err);
+	r = read_pod(d, req, ns, pod, &warnings, &err);
 	if (r < 0)
 		return fail(resp, &err, TAKE_PTR(warnings)), r;
 	nanoletd_plan_config(d, d->cgroup_root, NULL, &config);

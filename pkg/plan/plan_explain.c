@@ -120,23 +120,26 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		               pod->host_users == SPEC_BOOL_TRUE ? "true" : "unset");
 	case PLAN_NS_MNT: {
 		_cleanup_free_ char *host_roots = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&host_roots, &len);
+		bool any = false;
 
-		/* A private mount namespace over the node's own root hides nothing: say so. */
+		if (!f)
+			return NULL;
+		/* A private mount namespace over the node's own root hides nothing: say so. (In
+		 * one stream: a string rebuilt per container was quadratic.) */
 		for (size_t i = 0; i < plan->n_containers; i++) {
 			const struct plan_container *c = &plan->containers[i];
-			char *s;
 
 			if (c->root.kind != PLAN_ROOT_HOST)
 				continue;
-			s = strdupf("%s%s%s (%s)", host_roots ? host_roots : "",
-			            host_roots ? ", " : "", c->name,
-			            c->root.read_only ? "read-only" : "read-write");
-			if (!s)
-				return NULL;
-			free(host_roots);
-			host_roots = s;
+			fprintf(f, "%s%s (%s)", any ? ", " : "", c->name,
+			        c->root.read_only ? "read-only" : "read-write");
+			any = true;
 		}
-		if (!host_roots)
+		if (fclose(f) != 0)
+			return NULL;
+		if (!any)
 			return strdup(
 			        "mnt: each container has its own mount namespace: mounts made "
 			        "inside reach neither the node nor the other containers.");
@@ -511,6 +514,7 @@ static char *sentence_files(const struct plan *plan, const struct plan_container
 
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
 {
+	size_t n = 0;
 	int r;
 
 	plan->explanation = calloc(1, sizeof(char *));
@@ -519,12 +523,13 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 	for (size_t i = 0; i < plan->n_containers; i++) {
 		if (!plan->containers[i].security.privileged)
 			continue;
-		r = strv_push(&plan->explanation, sentence_privileged(plan, &plan->containers[i]));
+		r = strv_append(&plan->explanation, &n,
+		                sentence_privileged(plan, &plan->containers[i]));
 		if (r < 0)
 			return r;
 	}
 	for (enum plan_ns ns = 0; ns < PLAN_NS_COUNT; ns++) {
-		r = strv_push(&plan->explanation, sentence_namespace(plan, pod, ns));
+		r = strv_append(&plan->explanation, &n, sentence_namespace(plan, pod, ns));
 		if (r < 0)
 			return r;
 	}
@@ -532,24 +537,24 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 		const struct plan_container *c = &plan->containers[i];
 		const struct spec_container *sc = &pod->containers[i];
 
-		r = strv_push(&plan->explanation, sentence_memory(plan, c, sc));
+		r = strv_append(&plan->explanation, &n, sentence_memory(plan, c, sc));
 		if (r < 0)
 			return r;
-		r = strv_push(&plan->explanation, sentence_cpu_limit(plan, c, sc));
+		r = strv_append(&plan->explanation, &n, sentence_cpu_limit(plan, c, sc));
 		if (r < 0)
 			return r;
-		r = strv_push(&plan->explanation, sentence_cpu_weight(plan, c, sc));
+		r = strv_append(&plan->explanation, &n, sentence_cpu_weight(plan, c, sc));
 		if (r < 0)
 			return r;
-		r = strv_push(&plan->explanation, sentence_security(plan, c));
+		r = strv_append(&plan->explanation, &n, sentence_security(plan, c));
 		if (r < 0)
 			return r;
-		r = strv_push(&plan->explanation, sentence_files(plan, c));
+		r = strv_append(&plan->explanation, &n, sentence_files(plan, c));
 		if (r < 0)
 			return r;
 	}
-	r = strv_push(&plan->explanation, sentence_pids(plan, pod, config));
+	r = strv_append(&plan->explanation, &n, sentence_pids(plan, pod, config));
 	if (r < 0)
 		return r;
-	return strv_push(&plan->explanation, sentence_qos(plan));
+	return strv_append(&plan->explanation, &n, sentence_qos(plan));
 }
