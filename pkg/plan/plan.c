@@ -470,12 +470,15 @@ static int volume_mount(struct plan_container *c, const struct spec_volume_mount
 	static const char *const rw[] = {"rbind", "rprivate", NULL};
 	_cleanup_free_ char *dir = volume_dir(v, plan, state_dir);
 	char *source;
+	int r;
 
 	if (!dir)
 		return -ENOMEM;
 	source = vm->sub_path && *vm->sub_path ? path_join(dir, vm->sub_path) : strdup(dir);
-	return plan_mount_add(c, vm->mount_path, "bind", source,
-	                      options_new(vm->read_only ? ro : rw));
+	r = plan_mount_add(c, vm->mount_path, "bind", source, options_new(vm->read_only ? ro : rw));
+	if (r >= 0)
+		c->mounts[c->n_mounts - 1].host_path = v->type == SPEC_VOLUME_HOST_PATH;
+	return r;
 }
 
 static int pod_volumes(struct plan *plan, const struct spec_pod *pod, const char *state_dir)

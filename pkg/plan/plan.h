@@ -98,6 +98,8 @@ struct plan_mount {
 	char *type; /* "proc", "bind", "tmpfs", ... */
 	char *source;
 	char **options; /* NULL-terminated */
+	bool host_path; /* a hostPath volume: the source is the node's own path (the explanation's)
+	                 */
 };
 
 enum plan_root_kind {

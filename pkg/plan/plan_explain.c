@@ -434,52 +434,31 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	        s->refusal ? "; it will not be started: " : ".", s->refusal ? s->refusal : "");
 }
 
-/* Whether a bind mount's source is a hostPath volume's (or below it, with a subPath). */
-static bool from_host_path(const struct plan *plan, const struct plan_mount *m)
-{
-	for (size_t i = 0; i < plan->n_volumes; i++) {
-		const struct plan_volume *v = &plan->volumes[i];
-		size_t len = strlen(v->path);
-
-		while (len > 1 && v->path[len - 1] == '/')
-			len--;
-		if (v->type == SPEC_VOLUME_HOST_PATH && strncmp(m->source, v->path, len) == 0 &&
-		    (m->source[len] == '\0' || m->source[len] == '/'))
-			return true;
-	}
-	return false;
-}
-
 /* Who the container is on the node's files, and which node paths it reaches: the seed's "why
  * does runAsUser: 1000 sometimes still not prevent access to a host file?" for this pod. */
 static char *sentence_files(const struct plan *plan, const struct plan_container *c)
 {
 	const struct plan_process *p = &c->process;
 	bool userns = plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST;
-	_cleanup_free_ char *groups = strdup(""), *reach = strdup(""), *root = NULL;
+	_cleanup_free_ char *groups = NULL, *reach = NULL, *root = NULL;
+	size_t groups_size = 0, reach_size = 0;
+	_cleanup_fclose_ FILE *g = open_memstream(&groups, &groups_size);
+	_cleanup_fclose_ FILE *h = open_memstream(&reach, &reach_size);
 
-	for (size_t i = 0; groups && i < p->n_supplemental_groups; i++) {
-		char *g = strdupf("%s%s%" PRIu32, groups, *groups ? ", " : "",
-		                  p->supplemental_groups[i]);
-
-		free(groups);
-		groups = g;
-	}
-	for (size_t i = 0; reach && i < c->n_mounts; i++) {
+	if (!g || !h)
+		return NULL;
+	for (size_t i = 0; i < p->n_supplemental_groups; i++)
+		fprintf(g, "%s%" PRIu32, i ? ", " : "", p->supplemental_groups[i]);
+	/* the pod's own volumes live under nanolet's state directory: only hostPath volumes are
+	 * the node's own paths */
+	for (size_t i = 0, n = 0; i < c->n_mounts; i++) {
 		const struct plan_mount *m = &c->mounts[i];
-		char *r;
 
-		/* the pod's own volumes live under nanolet's state directory: only hostPath
-		 * volumes are the node's own paths */
-		if (strcmp(m->type, "bind") != 0 || !from_host_path(plan, m))
-			continue;
-		r = strdupf("%s%s%s at %s (%s)", reach, *reach ? ", " : "", m->source,
-		            m->destination,
-		            strv_contains(m->options, "ro") ? "read-only" : "read-write");
-		free(reach);
-		reach = r;
+		if (m->host_path)
+			fprintf(h, "%s%s at %s (%s)", n++ ? ", " : "", m->source, m->destination,
+			        strv_contains(m->options, "ro") ? "read-only" : "read-write");
 	}
-	if (!groups || !reach)
+	if (fclose(TAKE_PTR(g)) != 0 || fclose(TAKE_PTR(h)) != 0)
 		return NULL;
 	root = c->root.kind != PLAN_ROOT_HOST
 	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
