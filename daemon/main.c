@@ -32,6 +32,8 @@ static const struct option options[] = {
         {"cpu-throttling-threshold", required_argument, NULL, 't'},
         {"seccomp-default", required_argument, NULL, 'k'},
         {"seccomp-profile-root", required_argument, NULL, 'K'},
+        {"memory-qos", required_argument, NULL, 'q'},
+        {"memory-throttling-factor", required_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -72,6 +74,10 @@ static void usage(FILE *out)
 	        "RuntimeDefault or Unconfined (default RuntimeDefault)\n"
 	        "  --seccomp-profile-root DIR    where Localhost profiles are (default "
 	        "<state-dir>/seccomp)\n"
+	        "  --memory-qos BOOL        the kubelet's MemoryQoS on cgroup v2: memory.min from "
+	        "requests, memory.high from limits (default false)\n"
+	        "  --memory-throttling-factor F  memory.high's place between request and limit "
+	        "(default 0.9)\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"

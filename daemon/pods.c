@@ -294,7 +294,7 @@ struct pod *pod_free(struct pod *pod)
 }
 
 /* hostUsers: false: a range of 65536 node ids no other pod of this node uses. */
-static uint32_t userns_base(const struct pods *pods)
+static uint32_t pick_userns_base(const struct pods *pods)
 {
 	for (uint32_t base = USERNS_FIRST_ID;; base += USERNS_SIZE) {
 		bool taken = false;
@@ -316,7 +316,7 @@ static size_t pods_count(const struct pods *pods)
 }
 
 int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, json_t *object,
-            struct pod **out, struct nano_err *err)
+            uint32_t stored_userns_base, struct pod **out, struct nano_err *err)
 {
 	const struct nano_config *config = &pods->daemon->config;
 	struct pod *pod = calloc(1, sizeof(*pod));
@@ -331,7 +331,11 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	pod->shim_pidfd = pod->exits_fd = pod->notify_fd = -1;
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
-	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, &plan_config);
+	/* the user namespace's range first: the plan says which node ids the pod's are */
+	if (spec->host_users == SPEC_BOOL_FALSE)
+		pod->userns_base = stored_uid ? stored_userns_base : pick_userns_base(pods);
+	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, pod->userns_base,
+	                     &plan_config);
 	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
 	    sup_pod_new(spec, pods->host_ip, pods_now(), &pod->sup) < 0) {
 		*out = pod;
@@ -343,8 +347,6 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	pod->log_dir =
 	        strdupf("%s/pods/%s_%s_%s", config->log_dir, spec->namespace, spec->name, uid);
 	pod->object = object ? json_incref(object) : pod_object_new(spec, uid);
-	if (spec->host_users == SPEC_BOOL_FALSE && !stored_uid)
-		pod->userns_base = userns_base(pods);
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
 	    !pod->log_dir || !pod->object)
@@ -394,7 +396,7 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 	if (r < 0)
 		return r;
 	*specp = NULL;
-	r = pod_new(pods, spec, NULL, NULL, &pod, err);
+	r = pod_new(pods, spec, NULL, NULL, 0, &pod, err);
 	if (r < 0)
 		return pod_free(pod), r;
 	pod->seen_ns = (int64_t)seen.tv_sec * 1000000000 + seen.tv_nsec;

@@ -97,9 +97,10 @@ struct pods {
 };
 
 /* pods.c: a pod object; uid NULL for a new one, else the stored one's (object then the stored
- * Pod, borrowed). On failure *out may hold a half-made pod for pod_free. */
+ * Pod, borrowed, and userns_base its stored range). On failure *out may hold a half-made pod
+ * for pod_free. */
 int pod_new(struct pods *pods, struct spec_pod *spec, const char *uid, json_t *object,
-            struct pod **out, struct nano_err *err);
+            uint32_t userns_base, struct pod **out, struct nano_err *err);
 struct pod *pod_free(struct pod *pod);
 int pods_cgroup_ready(struct pods *pods, struct nano_err *err);
 
