@@ -2,6 +2,7 @@
  * all or nothing) and delete (graceful stop, then removal of everything the pod had) — plus the
  * JSON the API answers with and the pod's events. What happens in between is pod_run.c's. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -137,6 +138,34 @@ json_t *pods_list_json(struct pods *pods, const char *namespace)
 	                 "metadata", "resourceVersion", "", "items", items);
 }
 
+/* The shim's /proc/<pid>/uid_map or gid_map as OCI LinuxIDMappings: the live maps of a pod's
+ * user namespace. null without a shim or a map to read. */
+static json_t *live_id_map(const struct pod *pod, const char *file)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	json_t *maps;
+
+	if (!pod->shim_source || pod->shim_pid <= 0)
+		return json_null();
+	path = strdupf("/proc/%d/%s", (int)pod->shim_pid, file);
+	if (!path || util_read_file_at(AT_FDCWD, path, &text) < 0)
+		return json_null();
+	maps = json_array();
+	for (char *line = text, *next; maps && line && *line; line = next) {
+		unsigned long inside, outside, count;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3)
+			json_array_append_new(maps, json_pack("{s:I, s:I, s:I}", "containerID",
+			                                      (json_int_t)inside, "hostID",
+			                                      (json_int_t)outside, "size",
+			                                      (json_int_t)count));
+	}
+	return maps ? maps : json_null();
+}
+
 json_t *pod_isolation_json(const struct pod *pod)
 {
 	json_t *plan = plan_to_json(pod->plan);
@@ -166,6 +195,11 @@ json_t *pod_isolation_json(const struct pod *pod)
 		return NULL;
 	}
 	json_object_set_new(live, "shimPid", json_integer(pod->shim_source ? pod->shim_pid : 0));
+	/* the user namespace as the kernel holds it, beside the plan's pod.userNamespace */
+	if (pod->plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST) {
+		json_object_set_new(live, "uidMappings", live_id_map(pod, "uid_map"));
+		json_object_set_new(live, "gidMappings", live_id_map(pod, "gid_map"));
+	}
 	json_object_set_new(live, "containers", containers);
 	json_object_set_new(plan, "live", live);
 	return plan;

@@ -111,14 +111,21 @@ EOF
 	[[ $(get_pod identity | jq -r '.status.containerStatuses[0].state.terminated.reason') == Completed ]]
 }
 
-@test "hostUsers: false maps 65536 ids: uid 0 inside is an unprivileged id outside" {
-	create_pod "$(pod_yaml userns 'cat /proc/self/uid_map /proc/self/gid_map; id -u' Never | sed 's/^spec:/spec:\n  hostUsers: false/')"
-	wait_phase userns Succeeded
+@test "hostUsers: false maps 65536 ids: uid 0 inside is an unprivileged id outside; the plan and /isolation name the node's ids" {
+	create_pod "$(pod_yaml userns 'cat /proc/self/uid_map /proc/self/gid_map; id -u; sleep 30' Never | sed 's/^spec:/spec:\n  hostUsers: false/')"
+	wait_log userns '^0$'
 	log=$(pod_log userns)
 	echo "$log"
 	[[ $(head -1 <<<"$log" | awk '{print $1, $3}') == "0 65536" ]]
-	[[ $(head -1 <<<"$log" | awk '{print $2}') -ge 100000 ]]
-	[[ $(tail -1 <<<"$log") == 0 ]]
+	base=$(head -1 <<<"$log" | awk '{print $2}')
+	[[ $base -ge 100000 ]]
+	[[ $(sed -n 3p <<<"$log") == 0 ]]
+	# the plan knows the range the node picked, and the live maps are the kernel's
+	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/userns/isolation?pretty=false")
+	[[ $(jq -r '.pod.userNamespace.uidMappings[0].hostID' <<<"$iso") == "$base" ]]
+	[[ $(jq -c '.live.uidMappings' <<<"$iso") == "[{\"containerID\":0,\"hostID\":$base,\"size\":65536}]" ]]
+	[[ $(jq -c '.live.gidMappings' <<<"$iso") == "[{\"containerID\":0,\"hostID\":$base,\"size\":65536}]" ]]
+	jq -r '.explanation[]' <<<"$iso" | grep -qF "uid 0 in a container is uid $base on the node"
 }
 
 @test "the container's cgroups hold the plan's values, and the process is in them" {
