@@ -31,7 +31,7 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		if (mode == PLAN_NS_HOST)
 			return strdup(
 			        "pid: the pod uses the node's pid namespace (hostPID is true): its "
-			        "containers see every process of the node and its command line; "
+			        "containers see every process of the node and their command lines; "
 			        "one "
 			        "running as root can signal any of them (CAP_KILL is in "
 			        "containerd's "
