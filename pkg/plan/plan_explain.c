@@ -1,5 +1,5 @@
 /* pkg/plan/plan_explain.c: plan->explanation, what a pod may see, use and do, in plain
- * sentences a security reviewer reads and a learner checks the seed's questions against:
+ * sentences a security reviewer reads and a learner checks questions against:
  *
  *   privileged:  one per privileged container, first (such a pod is on the node's security
  *                boundary, and a reviewer must read that before anything else)
