@@ -2,11 +2,17 @@
 #   sudo make run    install what is missing, build, run nanoletd in the foreground on its defaults
 #   sudo make test   install what is missing, build (plain and ASan/UBSan), run every test
 #                    (NANOLET_SKIP_VM=1: without the cgroup v2 suites in the VM, integration-v2)
+#   make fuzz FUZZ_SECONDS=N   fuzz each parser that faces untrusted bytes for N seconds
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
+# make fuzz: seconds per harness; make test fuzzes each for FUZZ_CHECK_SECONDS after replaying
+# every corpus (tests/fuzz/run.sh).
+FUZZ_SECONDS       ?= 60
+FUZZ_CHECK_SECONDS ?= 15
 
-DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format curl bats systemd \
+DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format clang libclang-rt-14-dev curl bats systemd \
 	libmicrohttpd-dev libjansson-dev libyaml-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libsqlite3-dev libseccomp-dev check jq procps iproute2 util-linux \
 	qemu-system-x86 busybox-static cpio xz-utils
@@ -15,7 +21,8 @@ DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format curl bats system
 # (that would start a Prometheus server on the machine).
 PROMTOOL = $(BUILD)/tools/promtool
 
-.PHONY: all deps build asan run test unit integration integration-v2 format format-check clean
+.PHONY: all deps build asan run test unit integration integration-v2 format format-check clean \
+	fuzz-build fuzz fuzz-check fuzz-merge
 
 all: build
 
@@ -38,6 +45,24 @@ asan:
 
 run: deps build
 	./$(BUILD)/nanoletd
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with Debian's clang and
+# -fsanitize=fuzzer,address,undefined; nothing else is built there.
+fuzz-build:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DNANOLET_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# What make test runs: every corpus file once, then each harness briefly.
+fuzz-check: fuzz-build
+	tests/fuzz/run.sh --replay $(FUZZ_BUILD)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_CHECK_SECONDS)
+
+# Keeps what a make fuzz found that covers more, in the checked-in corpora.
+fuzz-merge: fuzz-build
+	tests/fuzz/run.sh --merge $(FUZZ_BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -70,7 +95,7 @@ integration-v2: build asan $(PROMTOOL)
 		NANOLET_VM_BUILDS="$(BUILD) $(ASAN_BUILD)" tests/vm/run-v2.sh; \
 	fi
 
-test: deps format-check unit integration integration-v2
+test: deps format-check unit fuzz-check integration integration-v2
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

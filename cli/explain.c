@@ -349,19 +349,17 @@ static int explain_one(struct run *run, const struct explain_doc *d)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_strv_ char **warnings = NULL;
-	struct spec_decode_options options = {0};
+	struct spec_decode_options options;
 	struct plan_config config;
 	struct explain_pod *pod = &run->pods[run->n_pods];
 	struct spec_pod **spec = &run->specs[run->n_pods];
-	const char *ns;
 	int r;
 
 	if (!d->doc) {
 		fprintf(stderr, "nanolet explain: %s: %s\n", d->origin, d->error);
 		return 1;
 	}
-	ns = json_string_value(json_object_get(json_object_get(d->doc, "metadata"), "namespace"));
-	options.path_namespace = ns ? ns : "default";
+	node_decode_options(&run->config, d->doc, NULL, &options);
 	r = spec_pod_decode(d->doc, &options, spec, &warnings, &err);
 	if (r == -ENOMEM)
 		return r;

@@ -1,102 +1,143 @@
 /* daemon/api_logs.c: GET /api/v1/namespaces/{ns}/pods/{name}/log, as the kubelet serves it:
  * container (required when the pod has several), previous, tailLines, limitBytes, sinceSeconds,
- * sinceTime, timestamps and follow. A follow streams the log as it grows: the connection is
- * suspended while nothing is new, an inotify watch on the container's log directory wakes it,
- * and the stream ends when the container's run ends. No busy loop, no thread per follower. */
+ * sinceTime, timestamps and follow.
+ *
+ * Every log is streamed with backpressure (http.h): the reader hands lines to the stream until
+ * the stream holds stream_buffer_bytes the client has not taken, then pauses where it is in the
+ * file, and goes on when the client has read half of it. The log file is the buffer; a client
+ * costs the daemon the stream's bound and the reader's, never a copy of the log.
+ * A follow also waits for more: a watch on the container's log directory (on the daemon's one
+ * shared inotify instance, dir_watch.h) wakes it, and the stream ends once the container's run
+ * has ended and what it wrote last went out. At most max_log_follows at once (429 past it). No
+ * busy loop, no thread per follower. */
 #include <string.h>
-#include <sys/inotify.h>
 
+#include "dir_watch.h"
 #include "logs/logs.h"
 #include "nanoletd.h"
 #include "pods.h"
 #include "routes.h"
 
-struct follow {
+struct log_stream {
+	struct nanoletd *d;
 	struct logs_reader *reader;
 	struct http_stream *stream;
-	int inotify_fd;
-	sd_event_source *source;
-	struct pod_watch *watch;
+	struct dir_watch *dir_watch; /* follow: the log directory */
+	struct pod_watch *pod_watch; /* follow: the end of the container's run; pods.c frees it
+	                              * once it fired */
+	bool follow;
+	bool paused;    /* the stream is full: wait for on_drain */
+	bool run_ended; /* read what is left, then end */
 };
 
-static int to_buffer(void *userdata, const char *data, size_t len)
+static void log_stream_free(struct log_stream *ls)
 {
-	FILE *f = userdata;
+	if (ls->pod_watch)
+		pod_watch_cancel(ls->pod_watch);
+	dir_watch_remove(ls->dir_watch);
+	logs_reader_free(ls->reader);
+	if (ls->follow)
+		ls->d->log_follows--;
+	free(ls);
+}
 
-	return fwrite(data, 1, len, f) == len ? 0 : -EIO;
+/* The end of the answer: the stream lets go of us, we of it. */
+static void finish(struct log_stream *ls)
+{
+	http_stream_end(ls->stream);
+	log_stream_free(ls);
 }
 
 static int to_stream(void *userdata, const char *data, size_t len)
 {
-	return http_stream_write(userdata, data, len);
+	struct log_stream *ls = userdata;
+	int r = http_stream_write(ls->stream, data, len);
+
+	return r < 0 ? r : r > 0 ? LOGS_READ_PAUSED : 0;
 }
 
-static void follow_free(struct follow *f)
+/* Reads what is there, as far as the client keeps up. May end the stream and free ls. */
+static void pump(struct log_stream *ls)
 {
-	if (f->watch)
-		pod_watch_cancel(f->watch);
-	f->source = sd_event_source_disable_unref(f->source);
-	if (f->inotify_fd >= 0)
-		close(f->inotify_fd);
-	logs_reader_free(f->reader);
-	free(f);
+	int q = logs_reader_read(ls->reader, to_stream, ls);
+
+	ls->paused = q == LOGS_READ_PAUSED;
+	if (ls->paused)
+		return;
+	if (q < 0)
+		log_warn("log stream: %s", strerror(-q));
+	if (q == 0 && ls->follow && !ls->run_ended)
+		return; /* caught up: the directory watch says when there is more */
+	if (q == 0 && ls->follow)
+		(void)logs_reader_flush(ls->reader, to_stream, ls);
+	finish(ls); /* read all (or limitBytes, or an error) */
 }
 
-/* The client went away. */
-static void on_stream_closed(void *userdata)
+static void on_drain(void *userdata)
 {
-	follow_free(userdata);
+	pump(userdata);
+}
+
+/* The client went away: the stream is gone. */
+static void on_closed(void *userdata)
+{
+	struct log_stream *ls = userdata;
+
+	ls->stream = NULL;
+	log_stream_free(ls);
+}
+
+static void on_log_change(void *userdata)
+{
+	struct log_stream *ls = userdata;
+
+	if (!ls->paused)
+		pump(ls);
 }
 
 /* The container's run ended: what it wrote last, then the end of the stream. */
-static void on_container_end(void *userdata)
+static void on_run_end(void *userdata)
 {
-	struct follow *f = userdata;
+	struct log_stream *ls = userdata;
 
-	f->watch = NULL; /* pods.c frees a watch once it fired */
-	if (logs_reader_read(f->reader, to_stream, f->stream) >= 0)
-		logs_reader_flush(f->reader, to_stream, f->stream);
-	http_stream_end(f->stream);
-	follow_free(f);
+	ls->pod_watch = NULL; /* pods.c frees a watch once it fired */
+	ls->run_ended = true;
+	if (!ls->paused)
+		pump(ls);
 }
 
-static int on_log_change(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+static const struct http_stream_ops stream_ops = {.on_drain = on_drain, .on_closed = on_closed};
+
+/* Streams the log; takes the reader, also on failure. */
+static int log_stream_start(struct nanoletd *d, struct pod *pod, const char *container, bool follow,
+                            const struct http_request *req, struct logs_reader *reader)
 {
-	struct follow *f = userdata;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct log_stream *ls = calloc(1, sizeof(*ls));
+	int r = 0;
 
-	(void)source;
-	(void)revents;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	if (logs_reader_read(f->reader, to_stream, f->stream) == LOGS_READ_LIMIT)
-		on_container_end(f); /* limitBytes reached: nothing more will be sent */
-	return 0;
-}
-
-static int follow_start(struct nanoletd *d, struct pod *pod, const char *container,
-                        const struct http_request *req, struct logs_reader *reader)
-{
-	struct follow *f = calloc(1, sizeof(*f));
-	int r;
-
-	if (!f)
+	if (!ls) {
+		logs_reader_free(reader);
 		return -ENOMEM;
-	*f = (struct follow){.reader = reader, .inotify_fd = -1};
-	f->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	/* the directory, not the file: rotation renames the file */
-	if (f->inotify_fd < 0 || inotify_add_watch(f->inotify_fd, logs_reader_dir(reader),
-	                                           IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
-		return f->reader = NULL, follow_free(f), -errno;
-	r = sd_event_add_io(d->event, &f->source, f->inotify_fd, EPOLLIN, on_log_change, f);
-	if (r >= 0 && !(f->watch = pod_watch_container(pod, container, on_container_end, f)))
+	}
+	*ls = (struct log_stream){.d = d, .reader = reader, .follow = follow};
+	if (follow) {
+		d->log_follows++;
+		/* the directory, not the file: rotation renames the file */
+		r = dir_watch_add(d->log_watches, logs_reader_dir(reader), on_log_change, ls,
+		                  &ls->dir_watch);
+		if (r >= 0 &&
+		    !(ls->pod_watch = pod_watch_container(pod, container, on_run_end, ls)))
+			r = -ENOMEM;
+	}
+	if (r >= 0 && !(ls->stream = http_stream_open(req, 200, "text/plain; charset=utf-8",
+	                                              &stream_ops, ls)))
 		r = -ENOMEM;
-	if (r >= 0 && !(f->stream = http_stream_open(req, 200, "text/plain; charset=utf-8",
-	                                             on_stream_closed, f)))
-		r = -ENOMEM;
-	if (r < 0)
-		return f->reader = NULL, follow_free(f), r;
-	logs_reader_read(reader, to_stream, f->stream);
+	if (r < 0) {
+		log_stream_free(ls);
+		return r;
+	}
+	/* before the route returns: MHD asks for data only once the answer is queued */
+	pump(ls);
 	return 0;
 }
 
@@ -145,29 +186,45 @@ static void plain_text(struct http_response *resp, char *text, size_t len)
 	resp->body_len = len;
 }
 
+/* The pod's container names (borrowed), NULL-terminated; NULL on ENOMEM. */
+static const char **container_names(const struct pod *pod, size_t *n)
+{
+	for (size_t max = 64;; max *= 2) {
+		const char **names = calloc(max, sizeof(*names));
+
+		if (!names)
+			return NULL;
+		*n = pod_containers(pod, names, max);
+		if (*n + 1 < max)
+			return names;
+		free(names); /* maybe cut short: a bigger list */
+	}
+}
+
 /* The container the request means: ?container=, or the only one. */
 static const char *pick_container(const struct pod *pod, const char *name,
                                   const struct http_request *req, struct http_response *resp)
 {
-	const char *names[64], *wanted = http_query(req, "container");
-	size_t n = pod_containers(pod, names, ELEMENTSOF(names));
-	_cleanup_strv_ char **list = NULL;
+	const char *wanted = http_query(req, "container");
+	_cleanup_free_ const char **names = NULL;
 	_cleanup_free_ char *joined = NULL;
+	size_t n = 0;
 
+	names = container_names(pod, &n);
+	if (!names)
+		return routes_status(resp, 500, "InternalError", "out of memory"), NULL;
 	if (!wanted && n == 1)
 		return names[0];
 	for (size_t i = 0; wanted && i < n; i++)
 		if (strcmp(names[i], wanted) == 0)
 			return names[i];
-	for (size_t i = 0; i < n; i++)
-		strv_push(&list, strdup(names[i]));
-	joined = strv_join(list, " ");
-	if (!wanted)
-		bad_request(resp,
-		            "a container name must be specified for pod %s, choose one of: [%s]",
-		            name, joined ? joined : "");
-	else
+	if (wanted) {
 		bad_request(resp, "container %s is not valid for pod %s", wanted, name);
+		return NULL;
+	}
+	joined = strv_join((char **)names, " ");
+	bad_request(resp, "a container name must be specified for pod %s, choose one of: [%s]",
+	            name, joined ? joined : "");
 	return NULL;
 }
 
@@ -176,15 +233,13 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_logs_reader_ struct logs_reader *reader = NULL;
-	_cleanup_free_ char *dir = NULL, *text = NULL;
+	_cleanup_free_ char *dir = NULL;
 	struct logs_read_options options = {0};
 	struct timespec now, since_time = {0};
 	struct pod *pod = pods_find(d->pods, args->ns, args->name);
 	const char *container, *since = http_query(req, "sinceTime");
 	bool previous = query_true(req, "previous"), follow = query_true(req, "follow");
 	int64_t since_seconds;
-	size_t text_len = 0;
-	FILE *f;
 	int restart, r;
 
 	if (!pod)
@@ -214,24 +269,24 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 		                              "not found"
 		                            : "container \"%s\" in pod \"%s\" is waiting to start",
 		                   container, args->name);
+	if (follow && (int64_t)d->log_follows >= d->config.max_log_follows) {
+		_cleanup_free_ char *message =
+		        strdupf("%zu logs are followed already, the most this node serves at once "
+		                "(max_log_follows): try again later",
+		                d->log_follows);
+
+		log_warn("log follow of %s/%s refused: %zu open (max_log_follows)", args->ns,
+		         args->name, d->log_follows);
+		routes_status(resp, 429, "TooManyRequests", message ? message : "too many follows");
+		resp->retry_after = 1;
+		return;
+	}
 	r = logs_reader_open(dir, (unsigned)restart, &options, &reader, &err);
 	if (r == -ENOENT) /* the run wrote nothing yet */
 		return plain_text(resp, strdup(""), 0);
 	if (r < 0)
 		return routes_status(resp, 500, "InternalError", err.message);
-	if (follow) {
-		r = follow_start(d, pod, container, req, reader);
-		if (r < 0)
-			return routes_status(resp, 500, "InternalError", strerror(-r));
-		reader = NULL; /* the follow owns it */
-		return;
-	}
-	f = open_memstream(&text, &text_len);
-	if (!f)
-		return routes_status(resp, 500, "InternalError", "out of memory");
-	r = logs_reader_read(reader, to_buffer, f);
-	fclose(f);
+	r = log_stream_start(d, pod, container, follow, req, TAKE_PTR(reader));
 	if (r < 0)
 		return routes_status(resp, 500, "InternalError", strerror(-r));
-	plain_text(resp, TAKE_PTR(text), text_len);
 }

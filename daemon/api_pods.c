@@ -42,12 +42,12 @@ static int parse_field_validation(const struct http_request *req, enum field_val
 }
 
 /* Body -> Pod. ns NULL: the Pod's own metadata.namespace, else "default". */
-static int read_pod(const struct http_request *req, const char *ns, struct spec_pod **pod,
-                    char ***warnings, struct nano_err *err)
+static int read_pod(const struct nanoletd *d, const struct http_request *req, const char *ns,
+                    struct spec_pod **pod, char ***warnings, struct nano_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	enum field_validation validation = FIELD_VALIDATION_WARN;
-	struct spec_decode_options options = {.path_namespace = ns};
+	struct spec_decode_options options;
 	enum spec_format format;
 	int r;
 
@@ -60,12 +60,8 @@ static int read_pod(const struct http_request *req, const char *ns, struct spec_
 	r = spec_document_decode(req->body, req->body_len, format, &doc, err);
 	if (r < 0)
 		return r;
-	if (!options.path_namespace) {
-		const char *own = json_string_value(
-		        json_object_get(json_object_get(doc, "metadata"), "namespace"));
-
-		options.path_namespace = own ? own : "default";
-	}
+	/* as `nanolet explain` decodes it */
+	node_decode_options(&d->config, doc, ns, &options);
 	options.strict = validation == FIELD_VALIDATION_STRICT;
 	r = spec_pod_decode(doc, &options, pod, warnings, err);
 	if (validation == FIELD_VALIDATION_IGNORE) {
@@ -92,7 +88,7 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	struct plan_config config;
 	int r;
 
-	r = read_pod(req, ns, pod, &warnings, &err);
+	r = read_pod(d, req, ns, pod, &warnings, &err);
 	if (r < 0)
 		return fail(resp, &err, TAKE_PTR(warnings)), r;
 	nanoletd_plan_config(d, d->cgroup_root, NULL, 0, &config);

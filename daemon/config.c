@@ -4,6 +4,7 @@
  * Nothing here acts on a setting (no mkdir, no socket): main.c does, after everything is read. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -35,39 +36,59 @@ struct config_key {
 	const char *name;
 	enum key_type type;
 	size_t offset;
+	int64_t min, max; /* KEY_BYTES and KEY_COUNT: the range, when max is not 0 */
 };
 
 static const struct config_key config_keys[] = {
-        {"socket", KEY_SOCKET_PATH, offsetof(struct nano_config, socket)},
-        {"state_dir", KEY_PATH, offsetof(struct nano_config, state_dir)},
-        {"run_dir", KEY_PATH, offsetof(struct nano_config, run_dir)},
-        {"log_dir", KEY_PATH, offsetof(struct nano_config, log_dir)},
-        {"cgroup_root", KEY_CGROUP_PATH, offsetof(struct nano_config, cgroup_root)},
-        {"cgroup_driver", KEY_DRIVER, offsetof(struct nano_config, cgroup_driver)},
-        {"max_request_bytes", KEY_BYTES, offsetof(struct nano_config, max_request_bytes)},
-        {"pod_pids_limit", KEY_PIDS, offsetof(struct nano_config, pod_pids_limit)},
-        {"log_level", KEY_LOG_LEVEL, offsetof(struct nano_config, log_level)},
-        {"max_pods", KEY_COUNT, offsetof(struct nano_config, max_pods)},
-        {"container_log_max_size", KEY_BYTES, offsetof(struct nano_config, container_log_max_size)},
+        {"socket", KEY_SOCKET_PATH, offsetof(struct nano_config, socket), 0, 0},
+        {"state_dir", KEY_PATH, offsetof(struct nano_config, state_dir), 0, 0},
+        {"run_dir", KEY_PATH, offsetof(struct nano_config, run_dir), 0, 0},
+        {"log_dir", KEY_PATH, offsetof(struct nano_config, log_dir), 0, 0},
+        {"cgroup_root", KEY_CGROUP_PATH, offsetof(struct nano_config, cgroup_root), 0, 0},
+        {"cgroup_driver", KEY_DRIVER, offsetof(struct nano_config, cgroup_driver), 0, 0},
+        {"max_request_bytes", KEY_BYTES, offsetof(struct nano_config, max_request_bytes), 0, 0},
+        {"pod_pids_limit", KEY_PIDS, offsetof(struct nano_config, pod_pids_limit), 0, 0},
+        {"log_level", KEY_LOG_LEVEL, offsetof(struct nano_config, log_level), 0, 0},
+        {"max_pods", KEY_COUNT, offsetof(struct nano_config, max_pods), 0, 0},
+        {"container_log_max_size", KEY_BYTES, offsetof(struct nano_config, container_log_max_size),
+         0, 0},
         {"container_log_max_files", KEY_COUNT,
-         offsetof(struct nano_config, container_log_max_files)},
+         offsetof(struct nano_config, container_log_max_files), 0, 0},
         {"crashloop_backoff_initial", KEY_SECONDS,
-         offsetof(struct nano_config, crashloop_backoff_initial)},
-        {"crashloop_backoff_max", KEY_SECONDS, offsetof(struct nano_config, crashloop_backoff_max)},
+         offsetof(struct nano_config, crashloop_backoff_initial), 0, 0},
+        {"crashloop_backoff_max", KEY_SECONDS, offsetof(struct nano_config, crashloop_backoff_max),
+         0, 0},
         {"crashloop_backoff_reset", KEY_SECONDS,
-         offsetof(struct nano_config, crashloop_backoff_reset)},
-        {"event_ttl", KEY_SECONDS, offsetof(struct nano_config, event_ttl)},
-        {"shim_path", KEY_OPTIONAL_PATH, offsetof(struct nano_config, shim_path)},
+         offsetof(struct nano_config, crashloop_backoff_reset), 0, 0},
+        {"event_ttl", KEY_SECONDS, offsetof(struct nano_config, event_ttl), 0, 0},
+        {"shim_path", KEY_OPTIONAL_PATH, offsetof(struct nano_config, shim_path), 0, 0},
         {"cpu_throttling_interval", KEY_SECONDS,
-         offsetof(struct nano_config, cpu_throttling_interval)},
+         offsetof(struct nano_config, cpu_throttling_interval), 0, 0},
         {"cpu_throttling_threshold", KEY_PERCENT,
-         offsetof(struct nano_config, cpu_throttling_threshold)},
-        {"seccomp_default", KEY_SECCOMP, offsetof(struct nano_config, seccomp_default_unconfined)},
+         offsetof(struct nano_config, cpu_throttling_threshold), 0, 0},
+        {"seccomp_default", KEY_SECCOMP, offsetof(struct nano_config, seccomp_default_unconfined),
+         0, 0},
         {"seccomp_profile_root", KEY_OPTIONAL_PATH,
-         offsetof(struct nano_config, seccomp_profile_root)},
-        {"memory_qos", KEY_BOOL, offsetof(struct nano_config, memory_qos)},
+         offsetof(struct nano_config, seccomp_profile_root), 0, 0},
+        {"max_connections", KEY_COUNT, offsetof(struct nano_config, max_connections), 1, 1000000},
+        {"http_idle_timeout", KEY_SECONDS, offsetof(struct nano_config, http_idle_timeout), 0, 0},
+        {"http_header_timeout", KEY_SECONDS, offsetof(struct nano_config, http_header_timeout), 0,
+         0},
+        /* the URL, header and warning bounds size libmicrohttpd's memory per connection */
+        {"max_url_bytes", KEY_BYTES, offsetof(struct nano_config, max_url_bytes), 256, 1 << 20},
+        {"max_header_bytes", KEY_BYTES, offsetof(struct nano_config, max_header_bytes), 1024,
+         1 << 20},
+        {"max_header_count", KEY_COUNT, offsetof(struct nano_config, max_header_count), 1, 10000},
+        {"max_warning_bytes", KEY_BYTES, offsetof(struct nano_config, max_warning_bytes), 512,
+         1 << 20},
+        {"max_log_follows", KEY_COUNT, offsetof(struct nano_config, max_log_follows), 1, 1000000},
+        {"stream_buffer_bytes", KEY_BYTES, offsetof(struct nano_config, stream_buffer_bytes), 4096,
+         64 << 20},
+        {"max_pod_containers", KEY_COUNT, offsetof(struct nano_config, max_pod_containers), 1,
+         100000},
+        {"memory_qos", KEY_BOOL, offsetof(struct nano_config, memory_qos), 0, 0},
         {"memory_throttling_factor", KEY_FACTOR,
-         offsetof(struct nano_config, memory_throttling_factor)},
+         offsetof(struct nano_config, memory_throttling_factor), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -105,6 +126,16 @@ int config_init(struct nano_config *config)
 	        .cpu_throttling_interval = 10,
 	        .cpu_throttling_threshold = 25,
 	        .shim_path = NULL,
+	        .max_connections = 1000,
+	        .http_idle_timeout = 60,
+	        .http_header_timeout = 10,
+	        .max_url_bytes = 8 * 1024,
+	        .max_header_bytes = 32 * 1024,
+	        .max_header_count = 100,
+	        .max_warning_bytes = 4 * 1024,
+	        .max_log_follows = 100,
+	        .stream_buffer_bytes = 64 * 1024,
+	        .max_pod_containers = 256,
 	        .memory_qos = false,
 	        .memory_throttling_factor = 0.9,
 	};
@@ -222,20 +253,53 @@ static int set_driver(enum config_cgroup_driver *field, const json_t *value, str
 	return want(err, value, "one of auto, v2, v1");
 }
 
-static int set_bytes(int64_t *field, const json_t *value, struct nano_err *err)
+static int set_positive(int64_t *field, const json_t *value, const char *allowed,
+                        struct nano_err *err)
 {
-	static const char allowed[] = "a byte count from 1 to 1073741824, as an integer or a "
-	                              "quantity such as \"1Mi\"";
+	if (!json_is_integer(value) || json_integer_value(value) < 1)
+		return want(err, value, allowed);
+	*field = json_integer_value(value);
+	return 0;
+}
+
+static int set_bytes(int64_t *field, const json_t *value, int64_t min, int64_t max,
+                     struct nano_err *err)
+{
+	_cleanup_free_ char *allowed = NULL;
 	const char *s = plain_string(value);
 	int64_t n;
 
+	if (max == 0)
+		min = 1, max = CONFIG_MAX_REQUEST_BYTES;
+	allowed = strdupf("a byte count from %" PRId64 " to %" PRId64
+	                  ", as an integer or a quantity such as \"1Mi\"",
+	                  min, max);
+	if (!allowed)
+		return nano_err_set(err, ENOMEM, "out of memory");
 	if (json_is_integer(value))
 		n = json_integer_value(value);
 	else if (!s || spec_quantity_parse(s, 1, &n) < 0)
 		return want(err, value, allowed);
-	if (n < 1 || n > CONFIG_MAX_REQUEST_BYTES)
+	if (n < min || n > max)
 		return want(err, value, allowed);
 	*field = n;
+	return 0;
+}
+
+static int set_count(int64_t *field, const json_t *value, int64_t min, int64_t max,
+                     struct nano_err *err)
+{
+	_cleanup_free_ char *allowed = NULL;
+
+	if (max == 0)
+		return set_positive(field, value, "a positive integer", err);
+	allowed = strdupf("an integer from %" PRId64 " to %" PRId64, min, max);
+	if (!allowed)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	if (!json_is_integer(value) || json_integer_value(value) < min ||
+	    json_integer_value(value) > max)
+		return want(err, value, allowed);
+	*field = json_integer_value(value);
 	return 0;
 }
 
@@ -249,15 +313,6 @@ static int set_pids(int64_t *field, const json_t *value, struct nano_err *err)
 	if (n < 1 && n != -1)
 		return want(err, value, "a positive integer, or -1 for no limit");
 	*field = n;
-	return 0;
-}
-
-static int set_positive(int64_t *field, const json_t *value, const char *allowed,
-                        struct nano_err *err)
-{
-	if (!json_is_integer(value) || json_integer_value(value) < 1)
-		return want(err, value, allowed);
-	*field = json_integer_value(value);
 	return 0;
 }
 
@@ -351,13 +406,13 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 	case KEY_DRIVER:
 		return set_driver(field, value, err);
 	case KEY_BYTES:
-		return set_bytes(field, value, err);
+		return set_bytes(field, value, key->min, key->max, err);
 	case KEY_PIDS:
 		return set_pids(field, value, err);
 	case KEY_LOG_LEVEL:
 		return set_log_level(field, value, err);
 	case KEY_COUNT:
-		return set_positive(field, value, "a positive integer", err);
+		return set_count(field, value, key->min, key->max, err);
 	case KEY_SECONDS:
 		return set_positive(field, value, "a whole number of seconds, at least 1", err);
 	case KEY_OPTIONAL_PATH:

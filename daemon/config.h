@@ -37,6 +37,17 @@ struct nano_config {
 	char *seccomp_profile_root;      /* seccomp_profile_root: NULL = <state_dir>/seccomp */
 	bool memory_qos;                 /* memory_qos: false (the kubelet's MemoryQoS gate) */
 	double memory_throttling_factor; /* memory_throttling_factor: 0.9 */
+	/* What one client may hold of the daemon (README "Limits"). */
+	int64_t max_connections;     /* max_connections: 1000 */
+	int64_t http_idle_timeout;   /* http_idle_timeout: 60 (seconds) */
+	int64_t http_header_timeout; /* http_header_timeout: 10 (seconds) */
+	int64_t max_url_bytes;       /* max_url_bytes: 8Ki */
+	int64_t max_header_bytes;    /* max_header_bytes: 32Ki */
+	int64_t max_header_count;    /* max_header_count: 100 */
+	int64_t max_warning_bytes;   /* max_warning_bytes: 4Ki */
+	int64_t max_log_follows;     /* max_log_follows: 100 */
+	int64_t stream_buffer_bytes; /* stream_buffer_bytes: 64Ki */
+	int64_t max_pod_containers;  /* max_pod_containers: 256 */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

@@ -1,6 +1,8 @@
 /* daemon/http.h: the HTTP server glue. libmicrohttpd in external epoll mode, driven by the
  * daemon's sd-event loop: the MHD epoll fd is an io source, MHD_get_timeout a timer. Requests
- * arrive whole (body bounded by max_request_bytes) at routes_handle(). */
+ * arrive whole (body bounded by max_request_bytes) at routes_handle(), after the bounds every
+ * client is held to (http_options: connections, header timeouts, URL and header sizes) were
+ * checked; a request past one is answered here with a Kubernetes Status and a log line. */
 #pragma once
 
 #include <stdbool.h>
@@ -34,9 +36,11 @@ struct http_response {
 	const char *content_type; /* static string */
 	char *body;               /* owned */
 	size_t body_len;
-	char **warnings;   /* one `Warning: 299 - "..."` header each */
-	const char *allow; /* static string: the Allow header of a 405, NULL for none */
-	bool pretty;       /* JSON indented for a person (curl, wget, ?pretty=true) */
+	char **warnings;      /* `Warning: 299 - "..."` headers, bounded by max_warning_bytes */
+	const char *allow;    /* static string: the Allow header of a 405, NULL for none */
+	unsigned retry_after; /* seconds for a Retry-After header (429, 503); 0 for none */
+	bool close;           /* Connection: close: the connection ends after this answer */
+	bool pretty;          /* JSON indented for a person (curl, wget, ?pretty=true) */
 };
 
 /* Releases what a response owns (body, warnings) and zeroes it. */
@@ -44,12 +48,27 @@ void http_response_done(struct http_response *resp);
 
 struct http_server;
 
+/* What one client may hold (config.h names the keys; README "Limits"). */
+struct http_options {
+	size_t max_request_bytes;   /* body: 413 past it */
+	size_t max_connections;     /* 503 past it (libmicrohttpd's own limit is a quarter above) */
+	unsigned idle_timeout;      /* seconds without traffic: closed */
+	unsigned header_timeout;    /* seconds to send a request's header: 408, closed */
+	size_t max_url_bytes;       /* 414 past it */
+	size_t max_header_bytes;    /* 431 past it */
+	size_t max_header_count;    /* 431 past it */
+	size_t max_warning_bytes;   /* Warning headers of one answer */
+	size_t stream_buffer_bytes; /* what a stream holds for a client that does not read */
+};
+
 /* Serves on listen_fd (already bound and listening; the server takes ownership, also on
- * failure). A request whose body passes max_request_bytes is answered 413 without reaching the
- * routes. */
-int http_server_new(sd_event *event, int listen_fd, size_t max_request_bytes,
+ * failure). */
+int http_server_new(sd_event *event, int listen_fd, const struct http_options *options,
                     struct nanoletd *daemon, struct http_server **out, struct nano_err *err);
 struct http_server *http_server_free(struct http_server *server);
+
+/* Connections open now. */
+size_t http_server_connections(const struct http_server *server);
 
 /* The answers sent so far, by method (GET ... PATCH, OTHER) and status code. */
 void http_server_counts(const struct http_server *server,
@@ -66,13 +85,22 @@ struct http_deferred;
 struct http_deferred *http_defer(const struct http_request *req);
 void http_deferred_complete(struct http_deferred *deferred, struct http_response *resp);
 
-/* A response of unknown length sent as it is produced (logs with follow=true), in chunked
- * encoding. While nothing is buffered the connection is suspended: no busy loop, no thread.
- * on_closed(userdata) runs once when the connection goes away before http_stream_end(); after
- * it, or after http_stream_end(), the handle must not be used. */
+/* A response of unknown length sent as it is produced (logs), in chunked encoding, with
+ * backpressure: what the client has not read yet is held up to stream_buffer_bytes; past it
+ * http_stream_write() says so and the owner stops producing until on_drain. While nothing is
+ * buffered the connection is suspended (no busy loop, no thread), and a client that hangs up
+ * meanwhile is noticed at once (EPOLLRDHUP on its socket), as one that stops reading is by
+ * http_idle_timeout. on_closed runs once when the connection goes away before
+ * http_stream_end(); after it, or after http_stream_end(), the handle must not be used. */
 struct http_stream;
+struct http_stream_ops {
+	void (*on_drain)(void *userdata);  /* room again after a write said full; may be NULL */
+	void (*on_closed)(void *userdata); /* the client went away */
+};
 struct http_stream *http_stream_open(const struct http_request *req, unsigned code,
-                                     const char *content_type, void (*on_closed)(void *),
+                                     const char *content_type, const struct http_stream_ops *ops,
                                      void *userdata);
+/* Appends data (all of it). 0 while what is buffered is below stream_buffer_bytes, 1 once it
+ * is at or past it (wait for on_drain), -ENOMEM. */
 int http_stream_write(struct http_stream *stream, const char *data, size_t len);
 void http_stream_end(struct http_stream *stream);

@@ -34,6 +34,17 @@ static const struct option options[] = {
         {"seccomp-profile-root", required_argument, NULL, 'K'},
         {"memory-qos", required_argument, NULL, 'q'},
         {"memory-throttling-factor", required_argument, NULL, 'Q'},
+        /* the limits: the default case reads the name, so they share a value */
+        {"max-connections", required_argument, NULL, 'F'},
+        {"http-idle-timeout", required_argument, NULL, 'F'},
+        {"http-header-timeout", required_argument, NULL, 'F'},
+        {"max-url-bytes", required_argument, NULL, 'F'},
+        {"max-header-bytes", required_argument, NULL, 'F'},
+        {"max-header-count", required_argument, NULL, 'F'},
+        {"max-warning-bytes", required_argument, NULL, 'F'},
+        {"max-log-follows", required_argument, NULL, 'F'},
+        {"stream-buffer-bytes", required_argument, NULL, 'F'},
+        {"max-pod-containers", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -78,6 +89,18 @@ static void usage(FILE *out)
 	        "requests, memory.high from limits (default false)\n"
 	        "  --memory-throttling-factor F  memory.high's place between request and limit "
 	        "(default 0.9)\n"
+	        "Limits (what one client may hold; README \"Limits\"):\n"
+	        "  --max-connections N      connections served at once, 503 past it (1000)\n"
+	        "  --http-idle-timeout S    a connection without traffic is closed (60 s)\n"
+	        "  --http-header-timeout S  time to send a request's header, 408 past it (10 s)\n"
+	        "  --max-url-bytes N        request target, 414 past it (8Ki)\n"
+	        "  --max-header-bytes N     request header fields, 431 past it (32Ki)\n"
+	        "  --max-header-count N     request header fields, 431 past it (100)\n"
+	        "  --max-warning-bytes N    Warning headers of one answer (4Ki)\n"
+	        "  --max-log-follows N      logs followed at once, 429 past it (100)\n"
+	        "  --stream-buffer-bytes N  a log answer's buffer for a slow client (64Ki)\n"
+	        "  --max-pod-containers N   containers in one pod, 422 past it (256)\n"
+	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"

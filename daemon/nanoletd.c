@@ -7,9 +7,11 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "dir_watch.h"
 #include "http.h"
 #include "pods.h"
 #include "socket.h"
@@ -88,10 +90,42 @@ static int setup_signals(struct nanoletd *daemon, struct nano_err *err)
 	return 0;
 }
 
+static void http_options_of(const struct nano_config *c, struct http_options *o)
+{
+	*o = (struct http_options){
+	        .max_request_bytes = (size_t)c->max_request_bytes,
+	        .max_connections = (size_t)c->max_connections,
+	        .idle_timeout = (unsigned)c->http_idle_timeout,
+	        .header_timeout = (unsigned)c->http_header_timeout,
+	        .max_url_bytes = (size_t)c->max_url_bytes,
+	        .max_header_bytes = (size_t)c->max_header_bytes,
+	        .max_header_count = (size_t)c->max_header_count,
+	        .max_warning_bytes = (size_t)c->max_warning_bytes,
+	        .stream_buffer_bytes = (size_t)c->stream_buffer_bytes,
+	};
+}
+
+/* Every connection, pod and log reader holds descriptors: the soft limit (often 1024) goes up
+ * to the hard one, which is what it is for. */
+static void raise_nofile(void)
+{
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur >= nofile.rlim_max)
+		return;
+	nofile.rlim_cur = nofile.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		log_warn("raise RLIMIT_NOFILE to %llu: %s", (unsigned long long)nofile.rlim_max,
+		         strerror(errno));
+}
+
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 {
 	_cleanup_free_ char *proc_cgroup = NULL;
+	struct http_options http_options;
 	int fd, r;
+
+	raise_nofile();
 
 	r = make_dirs(&daemon->config, err);
 	if (r < 0)
@@ -119,6 +153,9 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	r = dir_watches_new(daemon->event, &daemon->log_watches, err);
+	if (r < 0)
+		return r;
 	r = pods_open(daemon, &daemon->pods, err);
 	if (r < 0)
 		return r;
@@ -127,8 +164,8 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	                        &daemon->socket_created, err);
 	if (fd < 0)
 		return fd;
-	r = http_server_new(daemon->event, fd, (size_t)daemon->config.max_request_bytes, daemon,
-	                    &daemon->http, err);
+	http_options_of(&daemon->config, &http_options);
+	r = http_server_new(daemon->event, fd, &http_options, daemon, &daemon->http, err);
 	if (r < 0)
 		return r;
 
@@ -152,6 +189,8 @@ void nanoletd_done(struct nanoletd *daemon)
 	/* pods first: a delete still waiting for its answer is answered before HTTP goes */
 	daemon->pods = pods_free(daemon->pods);
 	daemon->http = http_server_free(daemon->http);
+	/* after HTTP: closing the follows' connections removed their watches */
+	daemon->log_watches = dir_watches_free(daemon->log_watches);
 	/* Only a socket we bound: a socket-activated one belongs to systemd's .socket unit. */
 	if (daemon->socket_created && daemon->config.socket)
 		(void)unlink(daemon->config.socket);

@@ -12,6 +12,7 @@
 #include "metrics/metrics.h"
 #include "node.h"
 
+struct dir_watches;
 struct http_server;
 struct pods;
 
@@ -27,6 +28,8 @@ struct nanoletd {
 	bool socket_activated;                   /* the socket came from systemd (LISTEN_FDS) */
 	bool socket_created;                     /* we bound config.socket: unlink it on exit */
 	struct metrics_rate node_cpu_rate;       /* /stats/summary's node usageNanoCores */
+	struct dir_watches *log_watches;         /* the log follows' one inotify instance */
+	size_t log_follows;                      /* log follows open (max_log_follows) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -185,3 +185,17 @@ void node_plan_config(const struct nano_config *config, enum config_cgroup_drive
 	        .userns_base = userns_base,
 	};
 }
+
+void node_decode_options(const struct nano_config *config, const json_t *doc, const char *ns,
+                         struct spec_decode_options *out)
+{
+	const char *own =
+	        json_string_value(json_object_get(json_object_get(doc, "metadata"), "namespace"));
+
+	*out = (struct spec_decode_options){
+	        .path_namespace = ns    ? ns
+	                          : own ? own
+	                                : "default",
+	        .max_containers = (size_t)config->max_pod_containers,
+	};
+}

@@ -14,6 +14,7 @@
 #include "cgroup/cgroup.h"
 #include "config.h"
 #include "plan/plan.h"
+#include "spec/spec.h"
 
 /* The driver (v2 or v1, never auto) and nanolet's root for a config on a host: config's
  * cgroup_root when set, else "<own cgroup>/nanolet", the own cgroup being the 0:: entry of
@@ -46,3 +47,9 @@ void node_hierarchies_done(struct node_hierarchies *h);
 void node_plan_config(const struct nano_config *config, enum config_cgroup_driver driver,
                       const char *cgroup_root, const struct node_hierarchies *hierarchies,
                       const char *uid, uint32_t userns_base, struct plan_config *out);
+
+/* How a Pod document is decoded on this node: ns the namespace of the request's path, NULL for
+ * none (the document's own metadata.namespace, else "default"), and the node's
+ * max_pod_containers. The result points into config and doc. */
+void node_decode_options(const struct nano_config *config, const json_t *doc, const char *ns,
+                         struct spec_decode_options *out);

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "logs/logs.h"
 #include "pods_internal.h"
 #include "routes.h"
 
@@ -355,7 +356,7 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	const struct nano_config *config = &pods->daemon->config;
 	struct pod *pod = calloc(1, sizeof(*pod));
 	struct plan_config plan_config;
-	char uid[37];
+	char uid[37], log_name[NAME_MAX + 1];
 
 	if (!pod ||
 	    (stored_uid ? snprintf(uid, sizeof(uid), "%s", stored_uid) < 0 : uuid_v4(uid) < 0))
@@ -378,8 +379,9 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	pod->cgroup = strdup(cgroup_driver_relative(pods->cgroup, pod->plan->cgroup.path) ?: "");
 	pod->run_dir = strdupf("%s/pods/%s", config->run_dir, uid);
 	pod->volume_dir = strdupf("%s/pods/%s", config->state_dir, uid);
-	pod->log_dir =
-	        strdupf("%s/pods/%s_%s_%s", config->log_dir, spec->namespace, spec->name, uid);
+	/* <ns>_<name>_<uid>, or its shortened form where that passes NAME_MAX */
+	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
+		pod->log_dir = strdupf("%s/pods/%s", config->log_dir, log_name);
 	pod->object = object ? json_incref(object) : pod_object_new(spec, uid);
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
@@ -492,10 +494,21 @@ static int on_grace_over(sd_event_source *source, uint64_t usec, void *userdata)
 	return 0;
 }
 
-int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
+/* The longest grace nanolet waits. Kubernetes takes any int64, but the store keeps grace * 1e9
+ * in 64 bits and the timer counts microseconds: a longer one is this, 68 years. (A pod created
+ * with terminationGracePeriodSeconds 1e10 once could not be deleted: 422.) */
+#define POD_MAX_GRACE_SECONDS INT64_C(2147483647)
+
+static int64_t effective_grace(const struct pod *pod, int64_t grace)
 {
 	if (grace < 0)
 		grace = pod->spec->termination_grace_period_seconds;
+	return grace > POD_MAX_GRACE_SECONDS ? POD_MAX_GRACE_SECONDS : grace;
+}
+
+int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
+{
+	grace = effective_grace(pod, grace);
 	return store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
 	                               grace, err);
 }
@@ -507,8 +520,7 @@ void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 	uint64_t deadline;
 	int r;
 
-	if (grace < 0)
-		grace = pod->spec->termination_grace_period_seconds;
+	grace = effective_grace(pod, grace);
 	if (waiter && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
 		pod->waiters = w;
 		pod->waiters[pod->n_waiters++] = waiter;

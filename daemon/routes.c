@@ -260,6 +260,8 @@ static int route_match(const char *pattern, const char *path, struct route_args 
 		if (*pattern != '/' || *path != '/')
 			return 0;
 		if (strncmp(pattern, "/{ns}", plen) == 0 && plen == 5) {
+			args->ns_segment = segment;
+			args->ns_len = len - 1;
 			if (len - 1 == 0 || len - 1 >= sizeof(args->ns))
 				return len - 1 == 0 ? 0 : -EINVAL;
 			memcpy(args->ns, segment, len - 1);
@@ -278,41 +280,62 @@ static int route_match(const char *pattern, const char *path, struct route_args 
 	return args->ns[0] && !is_dns1123_label(args->ns, strlen(args->ns)) ? -EINVAL : 1;
 }
 
-void routes_handle(struct nanoletd *daemon, const struct http_request *req,
-                   struct http_response *resp)
+route_fn *routes_resolve(const char *method, const char *path, struct route_args *args,
+                         unsigned *code, const char **allow)
 {
-	const char *path = req->path ? req->path : "";
-	struct route_args args;
+	const struct http_request req = {.method = method};
 
-	*resp = (struct http_response){.pretty = wants_pretty(req)};
+	*code = 404;
+	*allow = NULL;
 	for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
 		const struct route *r = &routes[i];
-		int m = route_match(r->pattern, path, &args);
+		int m = route_match(r->pattern, path ? path : "", args);
 		route_fn *fn = NULL;
 
 		if (m == 0)
 			continue;
 		if (m < 0) {
-			_cleanup_free_ char *message =
-			        strdupf("namespace \"%s\" is invalid: a lowercase RFC 1123 label "
-			                "must consist "
-			                "of lower case alphanumeric characters or '-', start and "
-			                "end with an "
-			                "alphanumeric character, and be at most 63 characters",
-			                args.ns);
-
-			return routes_status(resp, 400, "BadRequest",
-			                     message ? message : "bad namespace");
+			*code = 400;
+			return NULL;
 		}
-		if (is_get(req))
+		if (is_get(&req))
 			fn = r->get;
-		else if (method_is(req, "POST"))
+		else if (method_is(&req, "POST"))
 			fn = r->post;
-		else if (method_is(req, "DELETE"))
+		else if (method_is(&req, "DELETE"))
 			fn = r->delete;
-		if (!fn)
-			return method_not_allowed(resp, r->allow);
+		if (!fn) {
+			*code = 405;
+			*allow = r->allow;
+		}
+		return fn;
+	}
+	*args = (struct route_args){0};
+	return NULL;
+}
+
+void routes_handle(struct nanoletd *daemon, const struct http_request *req,
+                   struct http_response *resp)
+{
+	struct route_args args;
+	const char *allow;
+	unsigned code;
+	route_fn *fn = routes_resolve(req->method, req->path, &args, &code, &allow);
+
+	*resp = (struct http_response){.pretty = wants_pretty(req)};
+	if (fn)
 		return fn(daemon, req, &args, resp);
+	if (code == 405)
+		return method_not_allowed(resp, allow);
+	if (code == 400) {
+		/* the segment as sent: a name too long for args.ns was once shown as "" */
+		_cleanup_free_ char *message = strdupf(
+		        "namespace \"%.*s\" is invalid: a lowercase RFC 1123 label must consist of "
+		        "lower case alphanumeric characters or '-', start and end with an "
+		        "alphanumeric character, and be at most 63 characters",
+		        (int)args.ns_len, args.ns_segment ? args.ns_segment : "");
+
+		return routes_status(resp, 400, "BadRequest", message ? message : "bad namespace");
 	}
 	routes_status(resp, 404, "NotFound", "the server could not find the requested resource");
 }

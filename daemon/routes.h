@@ -26,10 +26,19 @@ void routes_json(struct http_response *resp, unsigned code, json_t *json);
 struct route_args {
 	char ns[64];    /* {ns}: a namespace, "" when the route has none */
 	char name[254]; /* {name}: an object name */
+	/* {ns} as the path has it, which may not fit ns: for the message that refuses it */
+	const char *ns_segment;
+	size_t ns_len;
 };
 
 typedef void route_fn(struct nanoletd *daemon, const struct http_request *req,
                       const struct route_args *args, struct http_response *resp);
+
+/* Which handler answers method and path, with args filled from the path; NULL when none does,
+ * and then *code says why: 404, 405 (*allow the Allow header) or 400 (a {ns} that is no
+ * namespace). Pure: routes_handle() is this and the call. */
+route_fn *routes_resolve(const char *method, const char *path, struct route_args *args,
+                         unsigned *code, const char **allow);
 
 /* daemon/api_pods.c */
 route_fn api_isolationplans_create; /* POST /apis/nanolet.io/v1/isolationplans */

@@ -9,6 +9,7 @@
  */
 #include "logs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *logs_stream_name(enum logs_stream stream)
@@ -189,4 +190,34 @@ struct timespec logs_since(int64_t since_seconds, const struct timespec *since_t
 	     (since_time->tv_sec == since.tv_sec && since_time->tv_nsec > since.tv_nsec)))
 		since = *since_time;
 	return since;
+}
+
+/* ---- where a pod's logs go ------------------------------------------------------------------ */
+
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+int logs_pod_dir_name(const char *namespace, const char *name, const char *uid,
+                      char out[static NAME_MAX + 1])
+{
+	size_t fixed = strlen(namespace) + strlen(uid) + 2; /* "_" twice */
+	size_t keep;
+
+	if (fixed + strlen(name) <= NAME_MAX) {
+		snprintf(out, NAME_MAX + 1, "%s_%s_%s", namespace, name, uid);
+		return 0;
+	}
+	/* "-" and 8 hex digits after what is kept of the name */
+	if (fixed + 9 + 1 > NAME_MAX)
+		return -ENAMETOOLONG;
+	keep = NAME_MAX - fixed - 9;
+	snprintf(out, NAME_MAX + 1, "%s_%.*s-%08x_%s", namespace, (int)keep, name, fnv1a(name),
+	         uid);
+	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -38,6 +39,17 @@ enum logs_stream {
 
 /* "stdout", "stderr", or NULL for anything else. */
 const char *logs_stream_name(enum logs_stream stream);
+
+/* ---- where a pod's logs go ------------------------------------------------------------------ */
+
+/* The name of a pod's log directory under <log_dir>/pods: the kubelet's <ns>_<name>_<uid>
+ * when that fits in NAME_MAX (255) bytes. A namespace (63), a name (253) and a uid (36) may
+ * not: then the name is cut, and "-" and 8 hex digits of its FNV-1a hash keep it stable and
+ * apart from the names it was cut from: <ns>_<start of name>-<hash>_<uid>. Pod names have no
+ * '_', so the uid stays what follows the last one. -ENAMETOOLONG when even that cannot fit
+ * (a namespace and uid far longer than Kubernetes allows). */
+int logs_pod_dir_name(const char *namespace, const char *name, const char *uid,
+                      char out[static NAME_MAX + 1]);
 
 /* ---- the format -------------------------------------------------------------------------- */
 
@@ -117,7 +129,10 @@ struct logs_read_options {
 };
 
 /* Receives the output: one logical line per call, with its prefix and '\n' (the last line may be
- * cut short by limit_bytes). A negative return stops the read and is passed back. */
+ * cut short by limit_bytes). Returns 0 to go on; LOGS_READ_PAUSED when it took the line but
+ * wants no more for now (its client is slow: the read stops after this line, and the next
+ * logs_reader_read() goes on from there); a negative value stops the read and is passed
+ * back. */
 typedef int (*logs_output_fn)(void *userdata, const char *data, size_t len);
 
 struct logs_reader;
@@ -132,21 +147,25 @@ int logs_reader_open(const char *dir, unsigned restart, const struct logs_read_o
  * options select (rotated files oldest first, then the current one); later calls read what was
  * appended since, moving on to the new file when the current one has been rotated. A torn last
  * record is left for a later call. Without follow, lines left unfinished by a writer that died
- * are flushed at the end of each call. Malformed records are skipped, as the kubelet does, and
- * counted (logs_reader_skipped).
+ * are flushed once everything selected was read. Malformed records are skipped, as the kubelet
+ * does, and counted (logs_reader_skipped).
  *
- * Returns 0 when it has caught up, LOGS_READ_LIMIT once limit_bytes of output have been
- * produced (later calls produce nothing), or -errno / the callback's negative value.
+ * Returns 0 when it has caught up (without follow: when everything selected was read),
+ * LOGS_READ_LIMIT once limit_bytes of output have been produced (later calls produce nothing),
+ * LOGS_READ_PAUSED when out asked for a pause (call again to go on), or -errno / the
+ * callback's negative value.
  *
  * Following: watch logs_reader_dir() with inotify (IN_MODIFY | IN_CREATE | IN_MOVED_TO — the
  * directory, not the file, since rotation renames the file) before the first call, and call
  * again after each event; a call with nothing new costs a stat and a read. When the container has
  * exited, call once more and then logs_reader_flush. */
-#define LOGS_READ_LIMIT 1
+#define LOGS_READ_LIMIT  1
+#define LOGS_READ_PAUSED 2
 int logs_reader_read(struct logs_reader *r, logs_output_fn out, void *userdata);
 
 /* Emits the lines left unfinished (P pieces without their F), as whole lines. For following
- * readers once the writer is gone; returns like logs_reader_read. */
+ * readers once the writer is gone; returns like logs_reader_read, but never LOGS_READ_PAUSED:
+ * there are two lines at most, and a pause asked for is the end anyway. */
 int logs_reader_flush(struct logs_reader *r, logs_output_fn out, void *userdata);
 
 /* The directory to watch for a follow. */

@@ -34,9 +34,12 @@ struct logs_reader {
 	char *path; /* <dir>/<restart>.log */
 	struct logs_read_options opts;
 
-	struct logs_file *files; /* opened by logs_reader_open, oldest first; until the 1st read */
+	struct logs_file *files; /* opened by logs_reader_open, oldest first; until all are read */
 	size_t n_files;
-	bool started;
+	bool started;   /* tailLines found where to begin */
+	size_t next;    /* files[next] is being read, from off */
+	bool caught_up; /* every file opened at first was read: files is gone, cur is the last */
+	bool flushed;   /* without follow: the unfinished lines went out, the read is over */
 
 	struct logs_file cur; /* the file being read */
 	off_t off;            /* the first record not read yet */
@@ -260,7 +263,7 @@ static int emit(struct logs_reader *r, const struct timespec *time, const char *
 			return LOGS_READ_LIMIT;
 		}
 	}
-	return 0;
+	return q == LOGS_READ_PAUSED ? LOGS_READ_PAUSED : 0;
 }
 
 static int append(struct unfinished *u, const char *p, size_t len)
@@ -294,7 +297,7 @@ static int on_record(struct logs_reader *r, const char *rec, size_t len, logs_ou
 {
 	struct logs_entry e;
 	struct unfinished *u;
-	int q;
+	int q, paused = 0;
 
 	if (logs_parse_line(rec, len, &e) < 0) {
 		r->skipped++;
@@ -306,10 +309,11 @@ static int on_record(struct logs_reader *r, const char *rec, size_t len, logs_ou
 		return emit(r, &e.time, e.content, e.content_len, out, userdata);
 
 	if (u->active && u->len + e.content_len > LOGS_MAX_JOINED) {
-		/* An endless line: out with what we have, the rest is a line of its own. */
-		q = emit_unfinished(r, u, out, userdata);
-		if (q != 0)
-			return q;
+		/* An endless line: out with what we have, the rest is a line of its own. A pause
+		 * asked for here waits until this record is kept: the caller moves past it. */
+		paused = emit_unfinished(r, u, out, userdata);
+		if (paused != 0 && paused != LOGS_READ_PAUSED)
+			return paused;
 	}
 	if (!u->active) {
 		u->active = true;
@@ -320,8 +324,9 @@ static int on_record(struct logs_reader *r, const char *rec, size_t len, logs_ou
 	if (q < 0)
 		return q;
 	if (e.partial)
-		return 0;
-	return emit_unfinished(r, u, out, userdata);
+		return paused;
+	q = emit_unfinished(r, u, out, userdata);
+	return q == 0 ? paused : q;
 }
 
 int logs_reader_flush(struct logs_reader *r, logs_output_fn out, void *userdata)
@@ -340,9 +345,11 @@ int logs_reader_flush(struct logs_reader *r, logs_output_fn out, void *userdata)
 		first = &r->line[1];
 		second = &r->line[0];
 	}
-	if (first->active && (q = emit_unfinished(r, first, out, userdata)) != 0)
+	if (first->active && (q = emit_unfinished(r, first, out, userdata)) != 0 &&
+	    q != LOGS_READ_PAUSED)
 		return q;
-	if (second->active && (q = emit_unfinished(r, second, out, userdata)) != 0)
+	if (second->active && (q = emit_unfinished(r, second, out, userdata)) != 0 &&
+	    q != LOGS_READ_PAUSED)
 		return q;
 	return 0;
 }
@@ -469,38 +476,44 @@ static int open_next(struct logs_reader *r, struct logs_file *next)
 	return 1;
 }
 
-static int first_read(struct logs_reader *r, logs_output_fn out, void *userdata)
+/* What was there at the open: the files from where tailLines begins, oldest first. Goes on
+ * where a pause left it. */
+static int read_opened(struct logs_reader *r, logs_output_fn out, void *userdata)
 {
-	size_t first = 0;
-	off_t off = 0;
 	int q;
 
-	if (r->opts.tail_lines >= 0) {
-		q = logs_tail_find(r->files, r->n_files, (uint64_t)r->opts.tail_lines,
-		                   !r->opts.follow, &first, &off, &r->skip, &r->skipped);
-		if (q < 0)
-			return q;
+	if (!r->started) {
+		r->started = true;
+		r->off = 0;
+		if (r->opts.tail_lines >= 0) {
+			q = logs_tail_find(r->files, r->n_files, (uint64_t)r->opts.tail_lines,
+			                   !r->opts.follow, &r->next, &r->off, &r->skip,
+			                   &r->skipped);
+			if (q < 0)
+				return q;
+		}
 	}
-	for (size_t i = first; i < r->n_files; i++) {
-		struct logs_file *f = &r->files[i];
-		if (i > first)
-			off = 0;
-		q = read_records(r, f->fd, &off, f->end, out, userdata);
+	for (; r->next < r->n_files; r->next++, r->off = 0) {
+		struct logs_file *f = &r->files[r->next];
+
+		q = read_records(r, f->fd, &r->off, f->end, out, userdata);
 		if (q != 0)
 			return q;
-		if (i + 1 < r->n_files) {
-			/* A rotated file that ends in a torn record: it will never be finished. */
-			if (off < f->end)
-				r->skipped++;
-			close_file(f);
-		}
+		if (r->next + 1 == r->n_files)
+			break;
+		/* A rotated file that ends in a torn record: it will never be finished. */
+		if (r->off < f->end)
+			r->skipped++;
+		close_file(f);
 	}
 	/* The newest file is where following goes on. */
 	r->cur = r->files[r->n_files - 1];
-	r->off = off;
+	for (size_t i = 0; i + 1 < r->n_files; i++)
+		close_file(&r->files[i]);
 	free(r->files);
 	r->files = NULL;
 	r->n_files = 0;
+	r->caught_up = true;
 	return 0;
 }
 
@@ -547,17 +560,20 @@ int logs_reader_read(struct logs_reader *r, logs_output_fn out, void *userdata)
 		return LOGS_READ_LIMIT;
 	}
 
-	if (!r->started) {
-		r->started = true;
-		q = first_read(r, out, userdata);
-		/* Without follow, the first read is what was there when the log was opened. */
+	if (!r->caught_up) {
+		q = read_opened(r, out, userdata);
+		/* Without follow, what is read is what was there when the log was opened. */
 		if (q == 0 && r->opts.follow)
 			q = follow(r, out, userdata);
-	} else {
+	} else if (r->opts.follow) {
 		q = follow(r, out, userdata);
+	} else {
+		q = 0; /* without follow, what was there at the open was read */
 	}
-	if (q == 0 && !r->opts.follow)
+	if (q == 0 && !r->opts.follow && !r->flushed) {
 		q = logs_reader_flush(r, out, userdata);
+		r->flushed = q == 0; /* everything selected went out: nothing more */
+	}
 	if (q < 0)
 		r->done = true;
 	return q;

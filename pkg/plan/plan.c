@@ -257,24 +257,22 @@ static bool env_has(const struct spec_container *sc, const char *name)
 	return false;
 }
 
-/* The index of NAME=... in env, or -1. */
-static ssize_t env_find(char *const *env, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
-			return (ssize_t)i;
-	return -1;
-}
-
 static int process_env(struct plan_process *p, const struct spec_container *sc,
                        const struct plan *plan)
 {
+	_cleanup_(name_index_done) struct name_index names = {0};
+	_cleanup_free_ const char **list = calloc(sc->n_env ? sc->n_env : 1, sizeof(*list));
+	_cleanup_free_ size_t *slot = calloc(sc->n_env ? sc->n_env : 1, sizeof(*slot));
+	size_t n;
 	int r;
 
 	p->env = calloc(1, sizeof(char *));
-	if (!p->env)
+	if (!p->env || !list || !slot)
+		return -ENOMEM;
+	/* names looked up in an index: a body may carry 30000 of them */
+	for (size_t i = 0; i < sc->n_env; i++)
+		list[i] = sc->env[i].name;
+	if (name_index_build(&names, list, sc->n_env) < 0)
 		return -ENOMEM;
 	if (!env_has(sc, "PATH")) {
 		r = strv_push(&p->env, strdup("PATH=" DEFAULT_PATH));
@@ -288,20 +286,22 @@ static int process_env(struct plan_process *p, const struct spec_container *sc,
 		if (r < 0)
 			return r;
 	}
+	n = strv_len(p->env);
 	for (size_t i = 0; i < sc->n_env; i++) {
 		char *s = strdupf("%s=%s", sc->env[i].name, sc->env[i].value);
-		ssize_t at = env_find(p->env, sc->env[i].name);
+		ssize_t first = name_index_first(&names, sc->env[i].name);
 
 		if (!s)
 			return -ENOMEM;
 		/* A name given twice: the last value wins in the first one's place, as
 		 * containerd and CRI-O do (getenv() would otherwise see the first). */
-		if (at >= 0) {
-			free(p->env[at]);
-			p->env[at] = s;
+		if (first >= 0 && (size_t)first < i) {
+			free(p->env[slot[first]]);
+			p->env[slot[first]] = s;
 			continue;
 		}
-		r = strv_push(&p->env, s);
+		slot[i] = n;
+		r = strv_append(&p->env, &n, s);
 		if (r < 0)
 			return r;
 	}
@@ -315,13 +315,15 @@ static int container_process(struct plan_process *p, const struct spec_container
 	const struct spec_security_context *csc = &sc->security_context;
 	size_t n_groups = psc->n_supplemental_groups;
 	bool add_fs_group = psc->fs_group >= 0;
+	size_t n_args;
 	int r;
 
 	p->args = strv_copy(sc->command);
 	if (!p->args)
 		return -ENOMEM;
+	n_args = strv_len(p->args);
 	for (size_t i = 0; sc->args && sc->args[i]; i++) {
-		r = strv_push(&p->args, strdup(sc->args[i]));
+		r = strv_append(&p->args, &n_args, strdup(sc->args[i]));
 		if (r < 0)
 			return r;
 	}
@@ -403,26 +405,24 @@ static int container_root(struct plan_root *root, const struct spec_container *s
 	return root->path ? 0 : -ENOMEM;
 }
 
-static const struct spec_volume *volume_find(const struct spec_pod *pod, const char *name)
+static const struct spec_volume *volume_find(const struct spec_pod *pod,
+                                             const struct name_index *volumes, const char *name)
 {
-	for (size_t i = 0; i < pod->n_volumes; i++)
-		if (strcmp(pod->volumes[i].name, name) == 0)
-			return &pod->volumes[i];
-	return NULL;
+	ssize_t i = name_index_first(volumes, name);
+
+	return i >= 0 ? &pod->volumes[i] : NULL;
 }
 
 int plan_mount_add(struct plan_container *c, const char *destination, const char *type,
                    char *source, char **options)
 {
-	struct plan_mount *m, *grown;
+	struct plan_mount *m;
 
-	grown = realloc(c->mounts, (c->n_mounts + 1) * sizeof(*grown));
-	if (!grown) {
+	if (util_reserve(&c->mounts, c->n_mounts, sizeof(*m)) < 0) {
 		free(source);
 		strv_free(options);
 		return -ENOMEM;
 	}
-	c->mounts = grown;
 	m = &c->mounts[c->n_mounts++];
 	*m = (struct plan_mount){.source = source, .options = options};
 	m->destination = strdup(destination);
@@ -510,7 +510,8 @@ static int pod_volumes(struct plan *plan, const struct spec_pod *pod, const char
 }
 
 static int container_mounts(struct plan_container *c, const struct spec_container *sc,
-                            const struct spec_pod *pod, struct plan *plan, const char *state_dir)
+                            const struct spec_pod *pod, const struct name_index *volumes,
+                            struct plan *plan, const char *state_dir)
 {
 	int r;
 
@@ -519,7 +520,7 @@ static int container_mounts(struct plan_container *c, const struct spec_containe
 		return r;
 	for (size_t i = 0; i < sc->n_volume_mounts; i++) {
 		const struct spec_volume_mount *vm = &sc->volume_mounts[i];
-		const struct spec_volume *v = volume_find(pod, vm->name);
+		const struct spec_volume *v = volume_find(pod, volumes, vm->name);
 
 		/* Unsupported volumes were reported by decoding; validation guarantees the
 		 * name resolves. */
@@ -539,8 +540,16 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 {
 	const char *state_dir =
 	        config->state_dir && *config->state_dir ? config->state_dir : DEFAULT_STATE;
+	_cleanup_(name_index_done) struct name_index volumes = {0};
+	_cleanup_free_ const char **names =
+	        calloc(pod->n_volumes ? pod->n_volumes : 1, sizeof(*names));
 	int r;
 
+	/* each mount finds its volume in an index of them */
+	for (size_t i = 0; names && i < pod->n_volumes; i++)
+		names[i] = pod->volumes[i].name;
+	if (!names || name_index_build(&volumes, names, pod->n_volumes) < 0)
+		return -ENOMEM;
 	plan->warnings = strv_copy(warnings);
 	plan->name = strdup(pod->name);
 	plan->namespace = strdup(pod->namespace ? pod->namespace : "default");
@@ -594,7 +603,7 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 		r = plan_container_security(c, sc, pod, plan, i, config, state_dir);
 		if (r < 0)
 			return r;
-		r = container_mounts(c, sc, pod, plan, state_dir);
+		r = container_mounts(c, sc, pod, &volumes, plan, state_dir);
 		if (r < 0)
 			return r;
 	}

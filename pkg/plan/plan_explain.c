@@ -134,23 +134,26 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		        pod->host_users == SPEC_BOOL_TRUE ? "true" : "unset");
 	case PLAN_NS_MNT: {
 		_cleanup_free_ char *host_roots = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&host_roots, &len);
+		bool any = false;
 
-		/* A private mount namespace over the node's own root hides nothing: say so. */
+		if (!f)
+			return NULL;
+		/* A private mount namespace over the node's own root hides nothing: say so. (In
+		 * one stream: a string rebuilt per container was quadratic.) */
 		for (size_t i = 0; i < plan->n_containers; i++) {
 			const struct plan_container *c = &plan->containers[i];
-			char *s;
 
 			if (c->root.kind != PLAN_ROOT_HOST)
 				continue;
-			s = strdupf("%s%s%s (%s)", host_roots ? host_roots : "",
-			            host_roots ? ", " : "", c->name,
-			            c->root.read_only ? "read-only" : "read-write");
-			if (!s)
-				return NULL;
-			free(host_roots);
-			host_roots = s;
+			fprintf(f, "%s%s (%s)", any ? ", " : "", c->name,
+			        c->root.read_only ? "read-only" : "read-write");
+			any = true;
 		}
-		if (!host_roots)
+		if (fclose(f) != 0)
+			return NULL;
+		if (!any)
 			return strdup(
 			        "mnt: each container has its own mount namespace: mounts made "
 			        "inside reach neither the node nor the other containers.");
@@ -365,24 +368,28 @@ static char *sentence_identity(const struct plan *plan, const struct plan_contai
 	bool userns = plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST;
 	uint32_t base = plan->userns_base;
 	const char *uid_from, *gid_from;
-	_cleanup_free_ char *groups = identity_groups(p, pod, 0), *node = NULL, *reach = strdup("");
+	_cleanup_free_ char *groups = identity_groups(p, pod, 0), *node = NULL, *reach = NULL;
 	_cleanup_free_ char *root = NULL;
+	size_t reach_len = 0;
+	FILE *f = open_memstream(&reach, &reach_len);
 
+	if (!f)
+		return NULL;
 	identity_sources(pod, sc, &uid_from, &gid_from);
-	for (size_t i = 0; reach && i < c->n_mounts; i++) {
+	/* in one stream: a pod may mount thousands of volumes */
+	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct plan_mount *m = &c->mounts[i];
-		char *r;
 
 		/* the pod's own volumes live under nanolet's state directory: only hostPath
 		 * volumes are the node's own paths */
 		if (strcmp(m->type, "bind") != 0 || !from_host_path(plan, m))
 			continue;
-		r = strdupf("%s%s%s at %s (%s)", reach, *reach ? ", " : "", m->source,
-		            m->destination,
-		            strv_contains(m->options, "ro") ? "read-only" : "read-write");
-		free(reach);
-		reach = r;
+		fprintf(f, "%s%s at %s (%s)", reach_len ? ", " : "", m->source, m->destination,
+		        strv_contains(m->options, "ro") ? "read-only" : "read-write");
+		fflush(f);
 	}
+	if (fclose(f) != 0)
+		reach = (free(reach), NULL);
 	if (!groups || !reach)
 		return NULL;
 
@@ -510,6 +517,7 @@ static char *sentence_boundary(const struct plan *plan)
 
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
 {
+	size_t n = 0;
 	int r;
 
 	plan->explanation = calloc(1, sizeof(char *));
@@ -518,12 +526,13 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 	for (size_t i = 0; i < plan->n_containers; i++) {
 		if (!plan->containers[i].security.privileged)
 			continue;
-		r = strv_push(&plan->explanation, sentence_privileged(plan, &plan->containers[i]));
+		r = strv_append(&plan->explanation, &n,
+		                sentence_privileged(plan, &plan->containers[i]));
 		if (r < 0)
 			return r;
 	}
 	for (enum plan_ns ns = 0; ns < PLAN_NS_COUNT; ns++) {
-		r = strv_push(&plan->explanation, sentence_namespace(plan, pod, ns));
+		r = strv_append(&plan->explanation, &n, sentence_namespace(plan, pod, ns));
 		if (r < 0)
 			return r;
 	}
@@ -542,15 +551,15 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 		r = 0;
 		for (size_t j = 0; j < ELEMENTSOF(sentences); j++)
 			r |= r < 0 ? (free(sentences[j]), -ENOMEM)
-			           : strv_push(&plan->explanation, sentences[j]);
+			           : strv_append(&plan->explanation, &n, sentences[j]);
 		if (r < 0)
 			return -ENOMEM;
 	}
-	r = strv_push(&plan->explanation, plan_sentence_pids(plan, pod, config));
+	r = strv_append(&plan->explanation, &n, plan_sentence_pids(plan, pod, config));
 	if (r < 0)
 		return r;
-	r = strv_push(&plan->explanation, plan_sentence_qos(plan));
+	r = strv_append(&plan->explanation, &n, plan_sentence_qos(plan));
 	if (r < 0)
 		return r;
-	return strv_push(&plan->explanation, sentence_boundary(plan));
+	return strv_append(&plan->explanation, &n, sentence_boundary(plan));
 }

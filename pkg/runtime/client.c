@@ -248,47 +248,18 @@ int runtime_shim_request(const char *run_dir, const char *request, char **reply,
 	return 0;
 }
 
-bool runtime_reply_error(const char *reply, int *errnum, const char **message)
-{
-	char *end;
-	long e;
-
-	if (strncmp(reply, "error ", 6) != 0)
-		return false;
-	e = strtol(reply + 6, &end, 10);
-	*errnum = e > 0 ? (int)e : EIO;
-	*message = *end == ' ' ? end + 1 : end;
-	return true;
-}
-
 /* ---- exits -------------------------------------------------------------------------------- */
 
 int runtime_exit_read(const char *path, struct runtime_exit *out, struct nano_err *err)
 {
 	_cleanup_json_ json_t *o = NULL;
 	json_error_t jerr;
-	const char *name = NULL, *started = NULL, *finished = NULL;
-	json_int_t restart = 0;
-	int pid = 0, code = 0, sig = 0;
 
 	o = json_load_file(path, 0, &jerr);
 	if (!o)
 		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
-	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:I, s:i, s:i, s:i, s:s, s:s}", "name", &name,
-	                   "restart", &restart, "pid", &pid, "exitCode", &code, "signal", &sig,
-	                   "startedAt", &started, "finishedAt", &finished) < 0)
-		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
-	*out = (struct runtime_exit){.restart = restart,
-	                             .pid = pid,
-	                             .exit_code = code,
-	                             .signal = sig,
-	                             .name = strdup(name),
-	                             .started_at = strdup(started),
-	                             .finished_at = strdup(finished)};
-	if (!out->name || !out->started_at || !out->finished_at) {
-		runtime_exit_done(out);
-		return nano_err_set(err, ENOMEM, "out of memory");
-	}
+	if (runtime_exit_from_json(o, out, err) < 0)
+		return nano_err_wrap(err, "%s", path);
 	return 0;
 }
 

@@ -81,6 +81,24 @@ int runtime_shim_request(const char *run_dir, const char *request, char **reply,
  * true for an error reply. */
 bool runtime_reply_error(const char *reply, int *errnum, const char **message);
 
+/* A request as the shim reads it (protocol.c). */
+enum runtime_request_kind {
+	RUNTIME_REQUEST_START,
+	RUNTIME_REQUEST_KILL,
+	RUNTIME_REQUEST_STATE,
+	RUNTIME_REQUEST_SHUTDOWN,
+};
+
+struct runtime_request {
+	enum runtime_request_kind kind;
+	const char *name; /* start, kill: the container, pointing into the text */
+	int64_t number;   /* start: the restart count (>= 0); kill: the signal (1 .. NSIG-1) */
+};
+
+/* Splits one request message, NUL-terminating its words in text. 0, or -EINVAL with *why the
+ * reply's message ("unknown request", "RESTART must be a count", ...). */
+int runtime_request_parse(char *text, struct runtime_request *out, const char **why);
+
 /* ---- exits -------------------------------------------------------------------------------- */
 
 /* exits/<name>.<restart>.json: {"name","restart","pid","exitCode","signal","startedAt",
@@ -97,4 +115,7 @@ struct runtime_exit {
 };
 
 int runtime_exit_read(const char *path, struct runtime_exit *out, struct nano_err *err);
+/* The same from the record's JSON (which the shim wrote, but a record is a file in the pod's
+ * run directory: nothing in it is trusted). */
+int runtime_exit_from_json(const json_t *record, struct runtime_exit *out, struct nano_err *err);
 void runtime_exit_done(struct runtime_exit *e);

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 
 #include "logs/logs.h"
+#include "runtime.h"
 #include "shim.h"
 
 #define MAX_REQUEST 4096
@@ -287,18 +288,13 @@ static char *reply_error(int errnum, const char *message)
 	return strdupf("error %d %s", errnum, message);
 }
 
-static char *do_start(struct loop *l, const char *name, const char *restart_s)
+static char *do_start(struct loop *l, const char *name, long long restart)
 {
 	const struct shim_container *c = shim_config_container(l->config, name);
 	struct shim_run *run = current_run(l, name), *started = NULL;
 	struct nano_err err = {0};
-	char *end, *reply;
-	long long restart;
+	char *reply;
 
-	errno = 0;
-	restart = strtoll(restart_s, &end, 10);
-	if (errno || *end || restart < 0)
-		return reply_error(EINVAL, "RESTART must be a count");
 	if (!c)
 		return strdupf("error %d no container %s in this pod", ENOENT, name);
 	if (run && run->running)
@@ -325,16 +321,10 @@ static char *do_start(struct loop *l, const char *name, const char *restart_s)
 	return strdupf("ok %d", (int)started->host_pid);
 }
 
-static char *do_kill(struct loop *l, const char *name, const char *sig_s)
+static char *do_kill(struct loop *l, const char *name, int sig)
 {
 	struct shim_run *run = current_run(l, name);
-	char *end;
-	long sig;
 
-	errno = 0;
-	sig = strtol(sig_s, &end, 10);
-	if (errno || *end || sig <= 0 || sig >= NSIG)
-		return reply_error(EINVAL, "SIGNAL must be a signal number");
 	if (!run || !run->running)
 		return strdupf("error %d container %s is not running", ESRCH, name);
 	if (pidfd_send_signal(run->pidfd, (int)sig, NULL, 0) < 0)
@@ -362,19 +352,19 @@ static char *do_state(struct loop *l)
 
 static char *handle(struct loop *l, char *request)
 {
-	char *words[4] = {0}, *save = NULL;
-	size_t n = 0;
+	struct runtime_request q;
+	const char *why;
 
-	for (char *w = strtok_r(request, " \n", &save); w && n < ELEMENTSOF(words);
-	     w = strtok_r(NULL, " \n", &save))
-		words[n++] = w;
-	if (n == 3 && strcmp(words[0], "start") == 0)
-		return do_start(l, words[1], words[2]);
-	if (n == 3 && strcmp(words[0], "kill") == 0)
-		return do_kill(l, words[1], words[2]);
-	if (n == 1 && strcmp(words[0], "state") == 0)
+	if (runtime_request_parse(request, &q, &why) < 0)
+		return reply_error(EINVAL, why);
+	switch (q.kind) {
+	case RUNTIME_REQUEST_START:
+		return do_start(l, q.name, (long long)q.number);
+	case RUNTIME_REQUEST_KILL:
+		return do_kill(l, q.name, (int)q.number);
+	case RUNTIME_REQUEST_STATE:
 		return do_state(l);
-	if (n == 1 && strcmp(words[0], "shutdown") == 0) {
+	case RUNTIME_REQUEST_SHUTDOWN:
 		l->shutting_down = true;
 		return strdup("ok");
 	}

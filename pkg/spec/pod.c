@@ -182,14 +182,15 @@ static char **read_strings(json_t *obj, const char *key)
 {
 	json_t *arr = json_object_get(obj, key), *item;
 	char **l = NULL;
-	size_t i;
+	size_t i, n = 0;
 
 	if (!json_is_array(arr))
 		return NULL;
 	l = calloc(1, sizeof(char *));
 	json_array_foreach(arr, i, item)
 	{
-		if (json_is_string(item) && strv_push(&l, strdup(json_string_value(item))) < 0)
+		if (json_is_string(item) &&
+		    strv_append(&l, &n, strdup(json_string_value(item))) < 0)
 			break;
 	}
 	return l;
@@ -243,13 +244,16 @@ static void read_resources(struct reader *r, json_t *c, struct spec_resources *r
 	len = path_push(r, ".resources.requests");
 	res->cpu_request_milli = read_quantity(r, requests, "cpu", 1000);
 	res->memory_request = read_quantity(r, requests, "memory", 1);
-	/* resources other than cpu and memory: checked as quantities, then ignored (warned) */
-	for (json_t *m = limits; m; m = m == limits ? requests : NULL) {
+	/* resources other than cpu and memory: checked as quantities, then ignored (warned).
+	 * By index, not by comparing the maps: null and true are jansson singletons, so limits
+	 * and requests may be the same pointer (that comparison once looped forever). */
+	for (size_t i = 0; i < 2; i++) {
+		json_t *m = i == 0 ? limits : requests;
 		const char *name;
 		json_t *v;
 
 		path_pop(r, len);
-		path_push(r, ".resources.%s", m == limits ? "limits" : "requests");
+		path_push(r, ".resources.%s", i == 0 ? "limits" : "requests");
 		json_object_foreach(m, name, v)
 		{
 			if (strcmp(name, "cpu") != 0 && strcmp(name, "memory") != 0)
@@ -562,9 +566,10 @@ static int strict_error(const struct schema_report *report, struct nano_err *err
 {
 	_cleanup_strv_ char **all = strv_copy(report->unknown);
 	_cleanup_free_ char *list = NULL;
+	size_t n = strv_len(all);
 
 	for (size_t i = 0; report->ignored && report->ignored[i]; i++)
-		strv_push(&all, strdup(report->ignored[i]));
+		strv_append(&all, &n, strdup(report->ignored[i]));
 	list = strv_join(all, ", ");
 	if (!list)
 		return nano_err_set(err, ENOMEM, "out of memory");
@@ -578,8 +583,9 @@ static int invalid_error(const char *name, struct nano_err *causes, struct nano_
 	_cleanup_free_ char *list = NULL;
 	size_t n = causes->n_causes;
 
-	for (size_t i = 0; i < n; i++)
-		strv_pushf(&lines, "%s: %s", causes->causes[i].field, causes->causes[i].message);
+	for (size_t i = 0, k = 0; i < n; i++)
+		strv_append(&lines, &k,
+		            strdupf("%s: %s", causes->causes[i].field, causes->causes[i].message));
 	list = strv_join(lines, ", ");
 	if (!list)
 		return nano_err_set(err, ENOMEM, "out of memory");
@@ -616,6 +622,7 @@ int spec_pod_decode(json_t *input, const struct spec_decode_options *options, st
 	_cleanup_(nano_err_clear) struct nano_err causes = {0};
 	_cleanup_pod_ struct spec_pod *pod = NULL;
 	struct reader r = {.causes = &causes};
+	size_t n_warnings;
 	const char *ns;
 
 	if (!json_is_object(input))
@@ -626,10 +633,11 @@ int spec_pod_decode(json_t *input, const struct spec_decode_options *options, st
 		return nano_err_set(err, ENOMEM, "out of memory");
 
 	schema_check_pod(doc, &report, &causes);
+	n_warnings = strv_len(*warnings);
 	for (char **l = report.unknown; l && *l; l++)
-		strv_push(warnings, strdup(*l));
+		strv_append(warnings, &n_warnings, strdup(*l));
 	for (char **l = report.ignored; l && *l; l++)
-		strv_push(warnings, strdup(*l));
+		strv_append(warnings, &n_warnings, strdup(*l));
 	if (options->strict && (report.unknown || report.ignored))
 		return strict_error(&report, err);
 
@@ -648,6 +656,10 @@ int spec_pod_decode(json_t *input, const struct spec_decode_options *options, st
 		return nano_err_set(err, ENOMEM, "out of memory");
 	read_pod(&r, doc, pod);
 	validate_pod(pod, json_object_get(doc, "spec"), &causes);
+	if (options->max_containers && pod->n_containers > options->max_containers)
+		nano_err_cause(&causes, "spec.containers", "FieldValueTooMany",
+		               "Too many: %zu: must have at most %zu items (max_pod_containers)",
+		               pod->n_containers, options->max_containers);
 	if (causes.n_causes > 0)
 		return invalid_error(pod->name, &causes, err);
 

@@ -260,6 +260,7 @@ static const char *const implemented_resources[] = {"cpu", "memory", NULL};
 struct walk {
 	struct schema_report *report;
 	struct nano_err *err;
+	size_t n_unknown, n_ignored; /* in report: appended without walking the lists */
 };
 
 static const char *type_name(enum field_type t)
@@ -423,9 +424,10 @@ static void walk_value(struct walk *w, json_t *v, const struct field *f, const c
 			for (const char *const *r = implemented_resources; *r; r++)
 				known = known || strcmp(*r, key) == 0;
 			if (!known)
-				strv_pushf(
-				        &w->report->ignored, "%s: %s", sub,
-				        "only cpu and memory are implemented by nanolet; ignored");
+				strv_append(&w->report->ignored, &w->n_ignored,
+				            strdupf("%s: only cpu and memory are implemented by "
+				                    "nanolet; ignored",
+				                    sub));
 			if (!json_is_string(item) && !json_is_number(item))
 				nano_err_cause(w->err, sub, "FieldValueTypeInvalid",
 				               "Invalid value: %s: must be a quantity string",
@@ -453,12 +455,14 @@ static void walk_object(struct walk *w, json_t *obj, const struct field *fields,
 		sub_path(sub, "%s%s%s", path, *path ? "." : "", key);
 		if (!f->name) {
 			/* the API server prunes what its schema does not know */
-			strv_pushf(&w->report->unknown, "unknown field \"%s\"", sub);
+			strv_append(&w->report->unknown, &w->n_unknown,
+			            strdupf("unknown field \"%s\"", sub));
 			json_object_del(obj, key);
 			continue;
 		}
 		if (f->ignored && !json_is_null(v))
-			strv_pushf(&w->report->ignored, "%s: %s", sub, f->ignored);
+			strv_append(&w->report->ignored, &w->n_ignored,
+			            strdupf("%s: %s", sub, f->ignored));
 		walk_value(w, v, f, sub);
 	}
 }

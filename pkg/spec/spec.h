@@ -213,6 +213,9 @@ struct spec_pod {
 struct spec_decode_options {
 	const char *path_namespace; /* the {ns} of the request path */
 	bool strict;                /* ?fieldValidation=Strict */
+	/* the node's max_pod_containers, 0 for none: past it spec.containers is TooMany (each
+	 * container costs the node cgroups, a log directory and kilobytes of plan) */
+	size_t max_containers;
 };
 
 /* Turns a decoded document into a Pod. doc is not changed: decoding works on a deep copy, since

@@ -1,6 +1,7 @@
 /* pkg/util/util.c: errors for people and NULL-terminated string vectors. */
 #include "util.h"
 
+#include <malloc.h>
 #include <string.h>
 
 static char *vstrdupf(const char *fmt, va_list ap)
@@ -62,6 +63,13 @@ int nano_err_wrap(struct nano_err *err, const char *fmt, ...)
 	return -err->errnum;
 }
 
+/* A list's room in slots, as malloc rounded it: reallocating only when it is full makes a run of
+ * appends linear, where growing by one slot each time may copy the list every time. */
+static bool has_room(const void *p, size_t bytes)
+{
+	return p && malloc_usable_size((void *)p) >= bytes;
+}
+
 void nano_err_cause(struct nano_err *err, const char *field, const char *reason, const char *fmt,
                     ...)
 {
@@ -70,10 +78,13 @@ void nano_err_cause(struct nano_err *err, const char *field, const char *reason,
 
 	if (!err)
 		return;
-	c = realloc(err->causes, (err->n_causes + 1) * sizeof(*c));
-	if (!c)
-		return;
-	err->causes = c;
+	if (!has_room(err->causes, (err->n_causes + 1) * sizeof(*c))) {
+		/* geometric: a body may carry a cause for each of 100000 fields */
+		c = realloc(err->causes, (err->n_causes + 4) * 2 * sizeof(*c));
+		if (!c)
+			return;
+		err->causes = c;
+	}
 	c = &err->causes[err->n_causes];
 	c->field = strdup(field ? field : "");
 	c->reason = strdup(reason ? reason : "FieldValueInvalid");
@@ -137,6 +148,38 @@ int strv_push(char ***l, char *s)
 	return 0;
 }
 
+int util_reserve(void *array, size_t n, size_t size)
+{
+	void **p = array, *grown;
+
+	if (has_room(*p, (n + 1) * size))
+		return 0;
+	grown = realloc(*p, (n < 4 ? 8 : (n + 1) * 2) * size);
+	if (!grown)
+		return -ENOMEM;
+	*p = grown;
+	return 0;
+}
+
+int strv_append(char ***l, size_t *n, char *s)
+{
+	char **grown;
+
+	if (!s)
+		return -ENOMEM;
+	if (!has_room(*l, (*n + 2) * sizeof(char *))) {
+		grown = realloc(*l, (*n < 4 ? 8 : (*n + 2) * 2) * sizeof(char *));
+		if (!grown) {
+			free(s);
+			return -ENOMEM;
+		}
+		*l = grown;
+	}
+	(*l)[(*n)++] = s;
+	(*l)[*n] = NULL;
+	return 0;
+}
+
 int strv_pushf(char ***l, const char *fmt, ...)
 {
 	va_list ap;
@@ -187,4 +230,53 @@ char *strv_join(char *const *l, const char *sep)
 		p = stpcpy(i ? stpcpy(p, sep) : p, l[i]);
 	*p = '\0';
 	return s;
+}
+
+/* ---- looking names up among many ------------------------------------------------------ */
+
+static int by_name_then_pos(const void *a, const void *b)
+{
+	const struct name_index_entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+int name_index_build(struct name_index *idx, const char *const *names, size_t n)
+{
+	*idx = (struct name_index){0};
+	idx->entries = calloc(n ? n : 1, sizeof(*idx->entries));
+	if (!idx->entries)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (names[i])
+			idx->entries[idx->n++] = (struct name_index_entry){names[i], i};
+	qsort(idx->entries, idx->n, sizeof(*idx->entries), by_name_then_pos);
+	return 0;
+}
+
+ssize_t name_index_first(const struct name_index *idx, const char *name)
+{
+	size_t lo = 0, hi = idx->n;
+
+	if (!name)
+		return -1;
+	/* the first entry not below name: with equal names, the lowest position */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(idx->entries[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < idx->n && strcmp(idx->entries[lo].name, name) == 0)
+		return (ssize_t)idx->entries[lo].pos;
+	return -1;
+}
+
+void name_index_done(struct name_index *idx)
+{
+	free(idx->entries);
+	*idx = (struct name_index){0};
 }

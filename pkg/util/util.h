@@ -118,10 +118,38 @@ size_t strv_len(char *const *l);
 /* Takes ownership of s (freed on failure). Returns 0 or -ENOMEM. */
 int strv_push(char ***l, char *s);
 int strv_pushf(char ***l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* strv_push for loops that append many: *n is how many strings *l holds (kept up to date), so
+ * the list is not walked, and it grows geometrically. Linear in the strings appended, where
+ * strv_push is quadratic. */
+int strv_append(char ***l, size_t *n, char *s);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 /* "a, b, c" for sep ", "; "" for an empty list; NULL on ENOMEM. */
 char *strv_join(char *const *l, const char *sep);
+
+/* Makes room in *array (a malloc'd array of elements of size bytes, or NULL) for element n,
+ * growing it geometrically when full: for arrays a body decides the length of, appended one at
+ * a time (realloc by one element copies the array each time under ASan, and often without).
+ * 0 or -ENOMEM (the array is left as it was). */
+int util_reserve(void *array, size_t n, size_t size);
+
+/* ---- looking names up among many ------------------------------------------------------ */
+
+/* n names (borrowed; NULL entries are skipped), sorted once with their positions, so that a
+ * body of 30000 containers, volumes or env vars is checked for duplicates and looked up in
+ * O(n log n), not compared pairwise. */
+struct name_index {
+	struct name_index_entry {
+		const char *name;
+		size_t pos;
+	} * entries;
+	size_t n;
+};
+
+int name_index_build(struct name_index *idx, const char *const *names, size_t n);
+/* The lowest position of name, or -1. */
+ssize_t name_index_first(const struct name_index *idx, const char *name);
+void name_index_done(struct name_index *idx);
 
 /* asprintf that returns NULL on failure. */
 char *strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -451,6 +451,16 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_int_eq(loaded.cpu_throttling_threshold, defaults.cpu_throttling_threshold);
 	ck_assert_int_eq(loaded.memory_qos, defaults.memory_qos);
 	ck_assert(loaded.memory_throttling_factor == defaults.memory_throttling_factor);
+	ck_assert_int_eq(loaded.max_connections, defaults.max_connections);
+	ck_assert_int_eq(loaded.http_idle_timeout, defaults.http_idle_timeout);
+	ck_assert_int_eq(loaded.http_header_timeout, defaults.http_header_timeout);
+	ck_assert_int_eq(loaded.max_url_bytes, defaults.max_url_bytes);
+	ck_assert_int_eq(loaded.max_header_bytes, defaults.max_header_bytes);
+	ck_assert_int_eq(loaded.max_header_count, defaults.max_header_count);
+	ck_assert_int_eq(loaded.max_warning_bytes, defaults.max_warning_bytes);
+	ck_assert_int_eq(loaded.max_log_follows, defaults.max_log_follows);
+	ck_assert_int_eq(loaded.stream_buffer_bytes, defaults.stream_buffer_bytes);
+	ck_assert_int_eq(loaded.max_pod_containers, defaults.max_pod_containers);
 	config_done(&defaults);
 	config_done(&loaded);
 }
@@ -489,6 +499,41 @@ static const struct pod_key_case pod_key_cases[] = {
          offsetof(struct nano_config, cpu_throttling_threshold), -1},
         {"cpu_throttling_threshold: 0", "cpu-throttling-threshold", "0",
          offsetof(struct nano_config, cpu_throttling_threshold), -1},
+        /* the bounds of what one client may hold */
+        {"max_connections: 50", "max-connections", "50",
+         offsetof(struct nano_config, max_connections), 50},
+        {"max_connections: 0", "max-connections", "0",
+         offsetof(struct nano_config, max_connections), -1},
+        {"max_connections: 1000001", "max-connections", "1000001",
+         offsetof(struct nano_config, max_connections), -1},
+        {"http_idle_timeout: 5", "http-idle-timeout", "5",
+         offsetof(struct nano_config, http_idle_timeout), 5},
+        {"http_header_timeout: 2", "http-header-timeout", "2",
+         offsetof(struct nano_config, http_header_timeout), 2},
+        {"http_header_timeout: 0", "http-header-timeout", "0",
+         offsetof(struct nano_config, http_header_timeout), -1},
+        {"max_url_bytes: 2Ki", "max-url-bytes", "2Ki", offsetof(struct nano_config, max_url_bytes),
+         2048},
+        {"max_url_bytes: 100", "max-url-bytes", "100", offsetof(struct nano_config, max_url_bytes),
+         -1},
+        {"max_header_bytes: 16Ki", "max-header-bytes", "16Ki",
+         offsetof(struct nano_config, max_header_bytes), 16384},
+        {"max_header_bytes: 2Mi", "max-header-bytes", "2Mi",
+         offsetof(struct nano_config, max_header_bytes), -1},
+        {"max_header_count: 20", "max-header-count", "20",
+         offsetof(struct nano_config, max_header_count), 20},
+        {"max_warning_bytes: 1024", "max-warning-bytes", "1024",
+         offsetof(struct nano_config, max_warning_bytes), 1024},
+        {"max_warning_bytes: 10", "max-warning-bytes", "10",
+         offsetof(struct nano_config, max_warning_bytes), -1},
+        {"max_log_follows: 3", "max-log-follows", "3",
+         offsetof(struct nano_config, max_log_follows), 3},
+        {"stream_buffer_bytes: 16Ki", "stream-buffer-bytes", "16Ki",
+         offsetof(struct nano_config, stream_buffer_bytes), 16384},
+        {"stream_buffer_bytes: 1", "stream-buffer-bytes", "1",
+         offsetof(struct nano_config, stream_buffer_bytes), -1},
+        {"max_pod_containers: 10", "max-pod-containers", "10",
+         offsetof(struct nano_config, max_pod_containers), 10},
 };
 
 START_TEST(test_pod_keys)

@@ -558,6 +558,72 @@ START_TEST(test_writer_errors)
 }
 END_TEST
 
+/* ---- the pod's directory ---------------------------------------------------------------- */
+
+#define UID "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+struct dir_name_case {
+	const char *name;
+	size_t ns_len, name_len; /* of 'n' and 'p' */
+	size_t want_len;         /* 0: the kubelet's <ns>_<name>_<uid> */
+};
+
+static const struct dir_name_case dir_name_cases[] = {
+        {"short", 7, 3, 0},
+        {"the longest that fits whole", 63, 255 - 63 - 36 - 2, 0},
+        {"one more is shortened", 63, 255 - 63 - 36 - 1, 255},
+        /* a 216-character name was a 500: File name too long */
+        {"216 characters", 7, 216, 255},
+        {"the longest name and namespace", 63, 253, 255},
+};
+
+START_TEST(test_pod_dir_name)
+{
+	const struct dir_name_case *c = &dir_name_cases[_i];
+	_cleanup_free_ char *ns = repeat('n', c->ns_len), *name = repeat('p', c->name_len);
+	_cleanup_free_ char *whole = strdupf("%s_%s_%s", ns, name, UID);
+	char out[NAME_MAX + 1], again[NAME_MAX + 1];
+
+	ck_assert_int_eq(logs_pod_dir_name(ns, name, UID, out), 0);
+	ck_assert_uint_le(strlen(out), NAME_MAX);
+	if (!c->want_len) {
+		ck_assert_str_eq(out, whole);
+		return;
+	}
+	ck_assert_msg(strlen(out) == c->want_len, "%s: %zu", c->name, strlen(out));
+	/* <ns>_<start of name>-<8 hex>_<uid>: the uid after the last '_', the start kept */
+	ck_assert_str_eq(strrchr(out, '_') + 1, UID);
+	ck_assert(strncmp(out, whole, c->ns_len + 1 + 100) == 0);
+	ck_assert_int_eq(out[strlen(out) - strlen(UID) - 10], '-');
+	/* stable */
+	ck_assert_int_eq(logs_pod_dir_name(ns, name, UID, again), 0);
+	ck_assert_str_eq(out, again);
+}
+END_TEST
+
+/* Two long names that differ only past the cut get different directories. */
+START_TEST(test_pod_dir_name_cut_apart)
+{
+	_cleanup_free_ char *a = repeat('p', 253), *b = repeat('p', 253);
+	char da[NAME_MAX + 1], db[NAME_MAX + 1];
+
+	b[252] = 'q';
+	ck_assert_int_eq(logs_pod_dir_name("default", a, UID, da), 0);
+	ck_assert_int_eq(logs_pod_dir_name("default", b, UID, db), 0);
+	ck_assert_str_ne(da, db);
+}
+END_TEST
+
 /* ---- reader ------------------------------------------------------------------------------ */
 
 #define T(sec) "1970-01-01T00:00:0" #sec ".000000000Z "
@@ -680,6 +746,47 @@ START_TEST(test_read)
 }
 END_TEST
 
+/* A reader that is told to pause after every line (a follower whose client is slow) and read
+ * again until it is done gives the same output and the same end, one line per call. */
+static int pausing_out(void *userdata, const char *data, size_t len)
+{
+	sink_out(userdata, data, len);
+	return LOGS_READ_PAUSED;
+}
+
+static char *read_log_paused(const char *dir, const struct logs_read_options *opts, int *rc)
+{
+	_cleanup_logs_reader_ struct logs_reader *r = NULL;
+	struct sink s = {0};
+	int q, calls = 0;
+
+	ck_assert_int_eq(logs_reader_open(dir, 0, opts, &r, NULL), 0);
+	do {
+		int before = s.calls;
+
+		q = logs_reader_read(r, pausing_out, &s);
+		/* one line per call while paused: the pause is obeyed */
+		ck_assert_int_le(s.calls - before, q == LOGS_READ_PAUSED ? 1 : 2);
+		ck_assert_int_lt(++calls, 100000);
+	} while (q == LOGS_READ_PAUSED);
+	*rc = q;
+	return s.data ? s.data : strdup("");
+}
+
+START_TEST(test_read_paused)
+{
+	_cleanup_free_ char *dir = test_dir();
+	_cleanup_free_ char *out = NULL;
+	int rc;
+
+	put_file(dir, "0.log", read_cases[_i].file);
+	out = read_log_paused(dir, &read_cases[_i].opts, &rc);
+	ck_assert_msg(strcmp(out, read_cases[_i].out) == 0, "%s: got \"%s\"", read_cases[_i].name,
+	              out);
+	ck_assert_msg(rc == read_cases[_i].rc, "%s: rc %d", read_cases[_i].name, rc);
+}
+END_TEST
+
 START_TEST(test_read_skipped_count_and_limit_sticks)
 {
 	_cleanup_free_ char *dir = test_dir();
@@ -757,11 +864,18 @@ START_TEST(test_tail_over_rotated_files)
 	struct logs_read_options opts = {.tail_lines = rotated_tail_cases[_i].tail,
 	                                 .limit_bytes = -1};
 	struct logs_writer *w = open_writer(dir, 200, 3);
+	int rc;
 
 	write_numbered(w, 1, 20);
 	logs_writer_free(w);
 	out = read_log(dir, &opts, NULL);
 	ck_assert_msg(strcmp(out, want) == 0, "tail %d: got\n%s", rotated_tail_cases[_i].tail, out);
+	free(out);
+	/* paused after every line, the read goes on across the rotated files */
+	out = read_log_paused(dir, &opts, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strcmp(out, want) == 0, "tail %d paused: got\n%s",
+	              rotated_tail_cases[_i].tail, out);
 }
 END_TEST
 
@@ -1006,7 +1120,10 @@ static Suite *logs_suite(void)
 	suite_add_tcase(s, writer);
 
 	tcase_add_unchecked_fixture(reader, base_setup, base_teardown);
+	tcase_add_loop_test(reader, test_pod_dir_name, 0, (int)ELEMENTSOF(dir_name_cases));
+	tcase_add_test(reader, test_pod_dir_name_cut_apart);
 	tcase_add_loop_test(reader, test_read, 0, (int)ELEMENTSOF(read_cases));
+	tcase_add_loop_test(reader, test_read_paused, 0, (int)ELEMENTSOF(read_cases));
 	tcase_add_test(reader, test_read_skipped_count_and_limit_sticks);
 	tcase_add_test(reader, test_read_missing);
 	tcase_add_test(reader, test_read_previous_restart);

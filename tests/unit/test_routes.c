@@ -94,6 +94,35 @@ START_TEST(test_route)
 }
 END_TEST
 
+/* The refusal names the namespace as sent, however long (64 characters once showed as ""). */
+START_TEST(test_bad_namespace_named)
+{
+	static const char *const namespaces[] = {
+	        "Default", "a.b",
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "a"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "a"};
+
+	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++) {
+		_cleanup_free_ char *path = strdupf("/api/v1/namespaces/%s/pods", namespaces[i]);
+		_cleanup_free_ char *want = strdupf("namespace \"%s\" is invalid", namespaces[i]);
+		struct http_request req = {.method = "GET", .path = path, .body = ""};
+		struct http_response resp;
+		_cleanup_json_ json_t *json = NULL;
+		const char *message;
+
+		routes_handle(&test_daemon, &req, &resp);
+		ck_assert_uint_eq(resp.code, 400);
+		json = body_json(&resp);
+		message = json_string_value(json_object_get(json, "message"));
+		ck_assert_msg(strncmp(message, want, strlen(want)) == 0, "%s", message);
+		http_response_done(&resp);
+	}
+}
+END_TEST
+
 START_TEST(test_healthz_body)
 {
 	struct http_request req = {.method = "GET", .path = "/healthz"};
@@ -266,6 +295,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_route, 0, (int)ELEMENTSOF(route_cases));
+	tcase_add_test(tc, test_bad_namespace_named);
 	tcase_add_test(tc, test_healthz_body);
 	tcase_add_test(tc, test_version_body);
 	tcase_add_loop_test(tc, test_error, 0, (int)ELEMENTSOF(error_cases));

@@ -173,6 +173,53 @@ START_TEST(reply_error_rows)
 }
 END_TEST
 
+/* The shim's reading of a request: what the daemon sends, and noise. */
+static const struct {
+	const char *text;
+	int rc;
+	enum runtime_request_kind kind;
+	const char *name;
+	int64_t number;
+	const char *why;
+} request_rows[] = {
+        {"start app 0", 0, RUNTIME_REQUEST_START, "app", 0, NULL},
+        {"start app 12\n", 0, RUNTIME_REQUEST_START, "app", 12, NULL},
+        {"kill app 15", 0, RUNTIME_REQUEST_KILL, "app", 15, NULL},
+        {"state", 0, RUNTIME_REQUEST_STATE, NULL, 0, NULL},
+        {"  shutdown \n", 0, RUNTIME_REQUEST_SHUTDOWN, NULL, 0, NULL},
+        {"start app -1", -EINVAL, RUNTIME_REQUEST_START, "app", -1, "RESTART must be a count"},
+        {"start app 1x", -EINVAL, RUNTIME_REQUEST_START, "app", 1, "RESTART must be a count"},
+        {"start app 99999999999999999999", -EINVAL, RUNTIME_REQUEST_START, "app", 0,
+         "RESTART must be a count"},
+        {"kill app 0", -EINVAL, RUNTIME_REQUEST_KILL, "app", 0, "SIGNAL must be a signal number"},
+        {"kill app 65", -EINVAL, RUNTIME_REQUEST_KILL, "app", 65, "SIGNAL must be a signal number"},
+        {"start app", -EINVAL, 0, NULL, 0, "unknown request"},
+        {"start a b c", -EINVAL, 0, NULL, 0, "unknown request"},
+        {"reboot", -EINVAL, 0, NULL, 0, "unknown request"},
+        {"", -EINVAL, 0, NULL, 0, "unknown request"},
+};
+
+START_TEST(request_rows_parse)
+{
+	char *text = strdup(request_rows[_i].text);
+	struct runtime_request q;
+	const char *why = NULL;
+	int rc = runtime_request_parse(text, &q, &why);
+
+	ck_assert_msg(rc == request_rows[_i].rc, "%s: %d", request_rows[_i].text, rc);
+	if (rc == 0) {
+		ck_assert_int_eq(q.kind, request_rows[_i].kind);
+		ck_assert_int_eq(q.number, request_rows[_i].number);
+		if (request_rows[_i].name)
+			ck_assert_str_eq(q.name, request_rows[_i].name);
+		ck_assert_ptr_null(why);
+	} else {
+		ck_assert_str_eq(why, request_rows[_i].why);
+	}
+	free(text);
+}
+END_TEST
+
 START_TEST(exit_file_read)
 {
 	char *dir = tmp_dir();
@@ -214,6 +261,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, shim_json_round_trip);
 	tcase_add_test(tc, shim_json_userns_must_match_plan);
 	tcase_add_loop_test(tc, reply_error_rows, 0, ELEMENTSOF(reply_rows));
+	tcase_add_loop_test(tc, request_rows_parse, 0, ELEMENTSOF(request_rows));
 	tcase_add_test(tc, exit_file_read);
 	suite_add_tcase(s, tc);
 	return s;

@@ -109,6 +109,11 @@ static const struct rule_row rule_rows[] = {
          "spec.containers[0].resources.requests.cpu"},
         {"quantity too large", C0 "'resources': {'limits': {'memory': '1e100'}}}]}}",
          "spec.containers[0].resources.limits.memory"},
+        {"resources limits and requests null (once an endless loop)",
+         C0 "'resources': {'limits': null, 'requests': null}}]}}", NULL},
+        {"resources limits and requests true (once an endless loop)",
+         C0 "'resources': {'limits': true, 'requests': true}}]}}",
+         "spec.containers[0].resources.limits | spec.containers[0].resources.requests"},
         {"cpu request above limit",
          C0 "'resources': {'requests': {'cpu': '600m'}, 'limits': {'cpu': '500m'}}}]}}",
          "spec.containers[0].resources.requests"},
@@ -477,6 +482,39 @@ START_TEST(test_strict_refuses)
 }
 END_TEST
 
+/* max_containers: a 1 MiB body of 30000 containers once made an 87 MB plan. */
+static int decode_containers(size_t n, size_t max, struct nano_err *err)
+{
+	_cleanup_json_ json_t *doc = pod_with(NULL);
+	json_t *containers = json_object_get(json_object_get(doc, "spec"), "containers");
+	struct spec_decode_options o = {.path_namespace = "default", .max_containers = max};
+	_cleanup_strv_ char **w = NULL;
+	_cleanup_pod_ struct spec_pod *pod = NULL;
+
+	for (size_t i = 1; i < n; i++) {
+		json_t *c = json_deep_copy(json_array_get(containers, 0));
+
+		json_object_set_new(c, "name", json_sprintf("c%zu", i));
+		json_array_append_new(containers, c);
+	}
+	return spec_pod_decode(doc, &o, &pod, &w, err);
+}
+
+START_TEST(test_max_containers)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	ck_assert_int_eq(decode_containers(3, 3, &err), 0);
+	ck_assert_int_eq(decode_containers(4, 0, &err), 0);
+	ck_assert_int_eq(decode_containers(4, 3, &err), -EINVAL);
+	ck_assert_uint_eq(err.n_causes, 1);
+	ck_assert_str_eq(err.causes[0].field, "spec.containers");
+	ck_assert_str_eq(err.causes[0].reason, "FieldValueTooMany");
+	ck_assert_str_eq(err.causes[0].message,
+	                 "Too many: 4: must have at most 3 items (max_pod_containers)");
+}
+END_TEST
+
 START_TEST(test_namespace_and_shape)
 {
 	struct spec_decode_options o = {.path_namespace = "default"};
@@ -510,6 +548,35 @@ START_TEST(test_name_length)
 		ck_assert_int_eq(d.rc, len == 253 ? 0 : -EINVAL);
 		decoded_done(&d);
 	}
+}
+END_TEST
+
+/* Templated manifests leave `limits:` and `requests:` empty: YAML nulls, both the one jansson
+ * null. Decoding them once looped forever (issue 11). */
+START_TEST(test_empty_resources_yaml)
+{
+	static const char yaml[] = "apiVersion: v1\n"
+	                           "kind: Pod\n"
+	                           "metadata:\n"
+	                           "  name: p\n"
+	                           "spec:\n"
+	                           "  containers:\n"
+	                           "  - name: app\n"
+	                           "    image: host\n"
+	                           "    command: [/bin/true]\n"
+	                           "    resources:\n"
+	                           "      limits:\n"
+	                           "      requests:\n";
+	struct spec_decode_options o = {.path_namespace = "default"};
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *doc = NULL;
+	_cleanup_strv_ char **w = NULL;
+	_cleanup_pod_ struct spec_pod *pod = NULL;
+
+	ck_assert_int_eq(spec_document_decode(yaml, strlen(yaml), SPEC_FORMAT_YAML, &doc, &err), 0);
+	ck_assert_int_eq(spec_pod_decode(doc, &o, &pod, &w, &err), 0);
+	ck_assert_int_eq(pod->containers[0].resources.cpu_limit_milli, SPEC_UNSET);
+	ck_assert_int_eq(pod->containers[0].resources.memory_request, SPEC_UNSET);
 }
 END_TEST
 
@@ -559,6 +626,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_unknown_fields_pruned_with_warning);
 	tcase_add_test(tc, test_strict_refuses);
 	tcase_add_test(tc, test_namespace_and_shape);
+	tcase_add_test(tc, test_empty_resources_yaml);
+	tcase_add_test(tc, test_max_containers);
 	tcase_add_loop_test(tc, test_qos, 0, (int)ELEMENTSOF(qos_rows));
 	suite_add_tcase(s, tc);
 	return s;

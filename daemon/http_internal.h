@@ -1,0 +1,96 @@
+/* daemon/http_internal.h: shared by http.c (the server, its connections and their bounds) and
+ * http_stream.c (answers sent as they are produced). Nothing else includes it. */
+#pragma once
+
+#include <microhttpd.h>
+
+#include "http.h"
+
+/* libmicrohttpd's own connection limit is max_connections plus a quarter, at least this: the
+ * connections past max_connections are accepted so that they can be told (503) or make room,
+ * not left in the backlog. */
+#define HTTP_REFUSAL_HEADROOM 64
+
+struct http_count {
+	const char *method; /* static */
+	unsigned code;
+	uint64_t n;
+};
+
+/* Log lines a flood of clients repeats: a few a second, the rest counted. */
+struct http_ratelimit {
+	uint64_t window_usec;
+	unsigned in_window;
+	uint64_t suppressed;
+};
+
+struct http_client;
+
+struct http_server {
+	struct MHD_Daemon *mhd;
+	sd_event *event;
+	sd_event_source *io;
+	sd_event_source *timer;    /* MHD_get_timeout */
+	sd_event_source *deadline; /* the earliest header deadline of a client */
+	sd_event_source *listen;   /* our listen socket (on_listen) */
+	int listen_fd;
+	bool accepting_paused; /* at MHD's connection limit: on again when one closes */
+	struct http_options options;
+	unsigned mhd_connection_limit;
+	struct nanoletd *daemon;
+	/* MHD must run in this loop iteration even if its epoll fd says nothing: a connection
+	 * was resumed, added or closed */
+	bool run_again;
+	struct http_count *counts; /* nanolet_api_requests_total */
+	size_t n_counts;
+	size_t n_clients; /* connections open */
+	size_t n_closing; /* ... of which we shut down, until MHD closes them */
+	/* clients waiting for a request header, in deadline order: since they connected, and
+	 * since their last answer (the deadlines of each list grow with the time they joined) */
+	struct http_client *fresh_head, *fresh_tail;
+	struct http_client *kept_head, *kept_tail;
+	struct http_ratelimit refused_log, dropped_log, warnings_log, mhd_log;
+};
+
+/* One connection (MHD's socket context). */
+struct http_client {
+	struct http_server *server;
+	int fd;
+	bool over_limit; /* opened past max_connections: its first request is answered 503 */
+	bool closing;    /* shut down by us (408, eviction): MHD closes it next */
+	/* which deadline list it is on (NULL: none), its place there, and the deadline */
+	struct http_client **head, **tail;
+	struct http_client *prev, *next;
+	uint64_t since_usec; /* waiting for a request header since */
+	uint64_t deadline_usec;
+};
+
+/* One request in flight: its body as it arrives, and an answer that comes later. */
+struct http_conn {
+	bool started;         /* the header was in: on_request ran once */
+	bool refused;         /* ... and was answered at once (503, 400, 414, 431, 413) */
+	unsigned refuse_code; /* the target failed http_check_target: answer this */
+	char *refuse_message; /* ... with this message */
+	char *body;
+	size_t len;
+	size_t cap;
+	bool too_large;
+	size_t discarded; /* body bytes dropped once too_large */
+
+	struct MHD_Connection *connection;
+	struct http_server *server;
+	bool deferred;  /* http_defer() was called */
+	bool suspended; /* ... and the connection waits for the answer */
+	bool answered;  /* ... which is in pending */
+	struct http_response pending;
+	struct http_stream *stream; /* http_stream_open() was called */
+};
+
+/* http.c */
+void http_count_answer(struct http_server *server, const char *method, unsigned code);
+/* The connection's socket, -1 when MHD does not say. */
+int http_connection_fd(struct MHD_Connection *connection);
+
+/* http_stream.c: queues the stream's response; from here MHD owns the stream. */
+enum MHD_Result http_stream_queue(struct http_server *server, const char *method,
+                                  struct MHD_Connection *connection, struct http_stream *stream);

@@ -1,0 +1,152 @@
+/* tests/unit/test_util.c: string vectors and validation causes at the sizes a 1 MiB request
+ * body can produce (a command of 240000 arguments, 100000 unknown fields). Appending must stay
+ * linear: growing one slot at a time and walking the list on each push kept the daemon busy for
+ * 16 s on one request (issue 11). A quadratic append fails here by the suite's timeout. */
+#include <check.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "util/util.h"
+
+struct append_case {
+	const char *name;
+	size_t start; /* strings the list holds before (a list made by strv_copy: exact size) */
+	size_t n;     /* strings appended */
+	bool empty;   /* start from calloc(1, sizeof(char *)), as read_strings does */
+};
+
+static const struct append_case append_cases[] = {
+        {"into NULL", 0, 1, false},
+        {"a few into NULL", 0, 7, false},
+        {"into an exact-size copy", 3, 5, false},
+        {"into an empty calloc'd list", 0, 9, true},
+        {"a body's worth", 0, 250000, false},
+};
+
+START_TEST(test_strv_append)
+{
+	const struct append_case *c = &append_cases[_i];
+	_cleanup_strv_ char **l = NULL;
+	size_t n = c->start;
+
+	if (c->start > 0) {
+		_cleanup_strv_ char **seed = NULL;
+
+		for (size_t i = 0; i < c->start; i++)
+			ck_assert_int_eq(strv_pushf(&seed, "s%zu", i), 0);
+		l = strv_copy(seed);
+	} else if (c->empty) {
+		l = calloc(1, sizeof(char *));
+	}
+	for (size_t i = 0; i < c->n; i++)
+		ck_assert_int_eq(strv_append(&l, &n, strdupf("a%zu", i)), 0);
+	ck_assert_uint_eq(n, c->start + c->n);
+	ck_assert_uint_eq(strv_len(l), n);
+	if (c->start > 0)
+		ck_assert_str_eq(l[0], "s0");
+	ck_assert_str_eq(l[c->start], "a0");
+	ck_assert_ptr_null(l[n]);
+	/* the list stays a strv: strv_push goes on after it */
+	ck_assert_int_eq(strv_push(&l, strdup("last")), 0);
+	ck_assert_str_eq(l[n], "last");
+}
+END_TEST
+
+START_TEST(test_strv_append_null_is_enomem)
+{
+	_cleanup_strv_ char **l = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(strv_append(&l, &n, NULL), -ENOMEM);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(test_many_causes)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	for (size_t i = 0; i < 200000; i++)
+		nano_err_cause(&err, "spec.x", "FieldValueInvalid", "cause %zu", i);
+	ck_assert_uint_eq(err.n_causes, 200000);
+	ck_assert_str_eq(err.causes[199999].message, "cause 199999");
+}
+END_TEST
+
+struct index_case {
+	const char *name;
+	const char *const names[8]; /* NULL-terminated, a NULL entry skipped: "" stands for it */
+	const char *lookup;
+	ssize_t first;
+};
+
+static const struct index_case index_cases[] = {
+        {"found", {"a", "b", "c", NULL}, "b", 1},
+        {"the first of equal names", {"x", "a", "x", "x", NULL}, "x", 0},
+        {"a later duplicate", {"b", "a", "c", "a", NULL}, "a", 1},
+        {"absent", {"a", "b", NULL}, "z", -1},
+        {"empty", {NULL}, "a", -1},
+        {"skipped entries keep their positions", {"", "q", "", "q", NULL}, "q", 1},
+};
+
+START_TEST(test_name_index)
+{
+	const struct index_case *c = &index_cases[_i];
+	const char *names[8];
+	struct name_index idx;
+	size_t n = 0;
+
+	for (; c->names[n]; n++)
+		names[n] = *c->names[n] ? c->names[n] : NULL;
+	ck_assert_int_eq(name_index_build(&idx, names, n), 0);
+	ck_assert_msg(name_index_first(&idx, c->lookup) == c->first, "%s", c->name);
+	ck_assert_int_eq(name_index_first(&idx, NULL), -1);
+	name_index_done(&idx);
+}
+END_TEST
+
+/* 100000 names with duplicates: every lookup gives the first position. */
+START_TEST(test_name_index_at_scale)
+{
+	_cleanup_free_ const char **names = calloc(100000, sizeof(*names));
+	_cleanup_strv_ char **owned = NULL;
+	struct name_index idx;
+	size_t n = 0;
+
+	for (size_t i = 0; i < 100000; i++)
+		ck_assert_int_eq(strv_append(&owned, &n, strdupf("n%zu", i % 50000)), 0);
+	for (size_t i = 0; i < 100000; i++)
+		names[i] = owned[i];
+	ck_assert_int_eq(name_index_build(&idx, names, 100000), 0);
+	for (size_t i = 0; i < 100000; i++)
+		ck_assert_int_eq(name_index_first(&idx, names[i]), (ssize_t)(i % 50000));
+	name_index_done(&idx);
+}
+END_TEST
+
+START_TEST(test_reserve)
+{
+	_cleanup_free_ int *a = NULL;
+
+	for (size_t n = 0; n < 300000; n++) {
+		ck_assert_int_eq(util_reserve(&a, n, sizeof(*a)), 0);
+		a[n] = (int)n;
+	}
+	ck_assert_int_eq(a[299999], 299999);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("strv");
+
+	tcase_add_loop_test(tc, test_strv_append, 0, (int)ELEMENTSOF(append_cases));
+	tcase_add_test(tc, test_strv_append_null_is_enomem);
+	tcase_add_test(tc, test_many_causes);
+	tcase_add_loop_test(tc, test_name_index, 0, (int)ELEMENTSOF(index_cases));
+	tcase_add_test(tc, test_name_index_at_scale);
+	tcase_add_test(tc, test_reserve);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
