@@ -66,28 +66,30 @@ const char *security_seccomp_op_name(enum security_seccomp_op op)
 
 /* Three spellings of each architecture: the OCI one, libseccomp's token, and the names Docker's
  * includes/excludes use (Go's GOARCH, via moby's goToNative: "amd64", but "x86" for 386). */
+/* Every field spelled out, {NULL} for no other name: clang's -Wmissing-field-initializers (the
+ * fuzz build) refuses a shorter initializer. */
 static const struct {
 	const char *oci, *token, *other[2];
 } arches[SECURITY_SECCOMP_ARCH_COUNT] = {
         [SECURITY_SECCOMP_ARCH_X86] = {"SCMP_ARCH_X86", "x86", {"386", "i386"}},
         [SECURITY_SECCOMP_ARCH_X86_64] = {"SCMP_ARCH_X86_64", "x86_64", {"amd64"}},
-        [SECURITY_SECCOMP_ARCH_X32] = {"SCMP_ARCH_X32", "x32"},
-        [SECURITY_SECCOMP_ARCH_ARM] = {"SCMP_ARCH_ARM", "arm"},
+        [SECURITY_SECCOMP_ARCH_X32] = {"SCMP_ARCH_X32", "x32", {NULL}},
+        [SECURITY_SECCOMP_ARCH_ARM] = {"SCMP_ARCH_ARM", "arm", {NULL}},
         [SECURITY_SECCOMP_ARCH_AARCH64] = {"SCMP_ARCH_AARCH64", "aarch64", {"arm64"}},
-        [SECURITY_SECCOMP_ARCH_MIPS] = {"SCMP_ARCH_MIPS", "mips"},
-        [SECURITY_SECCOMP_ARCH_MIPS64] = {"SCMP_ARCH_MIPS64", "mips64"},
-        [SECURITY_SECCOMP_ARCH_MIPS64N32] = {"SCMP_ARCH_MIPS64N32", "mips64n32"},
+        [SECURITY_SECCOMP_ARCH_MIPS] = {"SCMP_ARCH_MIPS", "mips", {NULL}},
+        [SECURITY_SECCOMP_ARCH_MIPS64] = {"SCMP_ARCH_MIPS64", "mips64", {NULL}},
+        [SECURITY_SECCOMP_ARCH_MIPS64N32] = {"SCMP_ARCH_MIPS64N32", "mips64n32", {NULL}},
         [SECURITY_SECCOMP_ARCH_MIPSEL] = {"SCMP_ARCH_MIPSEL", "mipsel", {"mipsle"}},
         [SECURITY_SECCOMP_ARCH_MIPSEL64] = {"SCMP_ARCH_MIPSEL64", "mipsel64", {"mips64le"}},
-        [SECURITY_SECCOMP_ARCH_MIPSEL64N32] = {"SCMP_ARCH_MIPSEL64N32", "mipsel64n32"},
-        [SECURITY_SECCOMP_ARCH_PPC] = {"SCMP_ARCH_PPC", "ppc"},
-        [SECURITY_SECCOMP_ARCH_PPC64] = {"SCMP_ARCH_PPC64", "ppc64"},
-        [SECURITY_SECCOMP_ARCH_PPC64LE] = {"SCMP_ARCH_PPC64LE", "ppc64le"},
-        [SECURITY_SECCOMP_ARCH_S390] = {"SCMP_ARCH_S390", "s390"},
-        [SECURITY_SECCOMP_ARCH_S390X] = {"SCMP_ARCH_S390X", "s390x"},
-        [SECURITY_SECCOMP_ARCH_PARISC] = {"SCMP_ARCH_PARISC", "parisc"},
-        [SECURITY_SECCOMP_ARCH_PARISC64] = {"SCMP_ARCH_PARISC64", "parisc64"},
-        [SECURITY_SECCOMP_ARCH_RISCV64] = {"SCMP_ARCH_RISCV64", "riscv64"},
+        [SECURITY_SECCOMP_ARCH_MIPSEL64N32] = {"SCMP_ARCH_MIPSEL64N32", "mipsel64n32", {NULL}},
+        [SECURITY_SECCOMP_ARCH_PPC] = {"SCMP_ARCH_PPC", "ppc", {NULL}},
+        [SECURITY_SECCOMP_ARCH_PPC64] = {"SCMP_ARCH_PPC64", "ppc64", {NULL}},
+        [SECURITY_SECCOMP_ARCH_PPC64LE] = {"SCMP_ARCH_PPC64LE", "ppc64le", {NULL}},
+        [SECURITY_SECCOMP_ARCH_S390] = {"SCMP_ARCH_S390", "s390", {NULL}},
+        [SECURITY_SECCOMP_ARCH_S390X] = {"SCMP_ARCH_S390X", "s390x", {NULL}},
+        [SECURITY_SECCOMP_ARCH_PARISC] = {"SCMP_ARCH_PARISC", "parisc", {NULL}},
+        [SECURITY_SECCOMP_ARCH_PARISC64] = {"SCMP_ARCH_PARISC64", "parisc64", {NULL}},
+        [SECURITY_SECCOMP_ARCH_RISCV64] = {"SCMP_ARCH_RISCV64", "riscv64", {NULL}},
         [SECURITY_SECCOMP_ARCH_LOONGARCH64] = {"SCMP_ARCH_LOONGARCH64", "loongarch64", {"loong64"}},
 };
 
