@@ -272,7 +272,7 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	        "security: container %s runs as uid %" PRIu32 " with %s in its bounding set%s; "
 	        "%s; %s. %s. Its /dev holds only null, zero, full, random, urandom, tty and its "
 	        "own pts, and the devices controller refuses every other device, mknod included; "
-	        "%s. %s%s%s",
+	        "%s. %s%s%s%s",
 	        c->name, c->process.uid, caps,
 	        c->process.uid != 0 ? " (not uid 0, it holds none of them after exec)" : "",
 	        seccomp, what,
@@ -292,7 +292,9 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	                 "capabilities reach only what the pod's user namespace owns"
 	               : "uid 0 in it is root on the node (hostUsers is not false), held to the "
 	                 "capabilities above",
-	        s->refusal ? "; it will not be started: " : ".", s->refusal ? s->refusal : "");
+	        s->refusal ? "; it will not be started: " : ".", s->refusal ? s->refusal : "",
+	        /* the kubelet's message ends in a parenthesis: the sentence still ends */
+	        s->refusal ? "." : "");
 }
 
 /* Whether a bind mount's source is a hostPath volume's (or below it, with a subPath). */

@@ -106,9 +106,16 @@ static void e_annotation_only(struct fixture *f)
 	f->config.pod_uid = NULL;
 }
 
+/* runAsNonRoot with a root user: the kubelet's refusal ends in a parenthesis, the sentence not */
+static void e_refused(struct fixture *f)
+{
+	f->containers[0].security_context.run_as_non_root = SPEC_BOOL_TRUE;
+}
+
 static void (*const explained[])(struct fixture *f) = {
         m_none,           e_host_all,      e_shared_pid_userns, e_guaranteed_three,
         e_burstable_pids, e_no_pids_limit, e_annotation_only,   e_privileged_and_host_path,
+        e_refused,
 };
 
 /* Every plan, whatever the pod and driver, has the explanation's shape. */
