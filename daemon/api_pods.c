@@ -47,10 +47,7 @@ static int read_pod(const struct nanoletd *d, const struct http_request *req, co
 {
 	_cleanup_json_ json_t *doc = NULL;
 	enum field_validation validation = FIELD_VALIDATION_WARN;
-	struct spec_decode_options options = {
-	        .path_namespace = ns,
-	        .max_containers = (size_t)d->config.max_pod_containers,
-	};
+	struct spec_decode_options options;
 	enum spec_format format;
 	int r;
 
@@ -63,12 +60,8 @@ static int read_pod(const struct nanoletd *d, const struct http_request *req, co
 	r = spec_document_decode(req->body, req->body_len, format, &doc, err);
 	if (r < 0)
 		return r;
-	if (!options.path_namespace) {
-		const char *own = json_string_value(
-		        json_object_get(json_object_get(doc, "metadata"), "namespace"));
-
-		options.path_namespace = own ? own : "default";
-	}
+	/* as `nanolet explain` decodes it */
+	node_decode_options(&d->config, doc, ns, &options);
 	options.strict = validation == FIELD_VALIDATION_STRICT;
 	r = spec_pod_decode(doc, &options, pod, warnings, err);
 	if (validation == FIELD_VALIDATION_IGNORE) {
@@ -98,7 +91,7 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	r = read_pod(d, req, ns, pod, &warnings, &err);
 	if (r < 0)
 		return fail(resp, &err, TAKE_PTR(warnings)), r;
-	nanoletd_plan_config(d, d->cgroup_root, NULL, &config);
+	nanoletd_plan_config(d, d->cgroup_root, NULL, 0, &config);
 	if (plan_build(*pod, &config, warnings, plan) < 0) {
 		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
 		return fail(resp, &err, TAKE_PTR(warnings)), -ENOMEM;

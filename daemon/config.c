@@ -28,6 +28,8 @@ enum key_type {
 	KEY_OPTIONAL_PATH, /* absolute filesystem path, or null for the built-in choice */
 	KEY_PERCENT,       /* integer from 1 to 100 */
 	KEY_SECCOMP,       /* RuntimeDefault | Unconfined (or the kubelet's true | false) */
+	KEY_BOOL,          /* true | false */
+	KEY_FACTOR,        /* a number above 0, at most 1 */
 };
 
 struct config_key {
@@ -84,6 +86,9 @@ static const struct config_key config_keys[] = {
          64 << 20},
         {"max_pod_containers", KEY_COUNT, offsetof(struct nano_config, max_pod_containers), 1,
          100000},
+        {"memory_qos", KEY_BOOL, offsetof(struct nano_config, memory_qos), 0, 0},
+        {"memory_throttling_factor", KEY_FACTOR,
+         offsetof(struct nano_config, memory_throttling_factor), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -131,6 +136,8 @@ int config_init(struct nano_config *config)
 	        .max_log_follows = 100,
 	        .stream_buffer_bytes = 64 * 1024,
 	        .max_pod_containers = 256,
+	        .memory_qos = false,
+	        .memory_throttling_factor = 0.9,
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir) {
 		config_done(config);
@@ -347,6 +354,43 @@ static int set_seccomp(bool *unconfined, const json_t *value, struct nano_err *e
 	return 0;
 }
 
+/* A flag's "true"/"false" is text; the file's is a boolean. */
+static int set_bool(bool *field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (json_is_boolean(value))
+		*field = json_is_true(value);
+	else if (s && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0))
+		*field = strcmp(s, "true") == 0;
+	else
+		return want(err, value, "true or false");
+	return 0;
+}
+
+/* The kubelet's memoryThrottlingFactor: above 0, at most 1.0. */
+static int set_factor(double *field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+	double f;
+	char *end;
+
+	if (json_is_number(value)) {
+		f = json_number_value(value);
+	} else if (s && *s) {
+		errno = 0;
+		f = strtod(s, &end);
+		if (*end || errno)
+			return want(err, value, "a number above 0 and at most 1, such as 0.9");
+	} else {
+		return want(err, value, "a number above 0 and at most 1, such as 0.9");
+	}
+	if (!(f > 0 && f <= 1))
+		return want(err, value, "a number above 0 and at most 1, such as 0.9");
+	*field = f;
+	return 0;
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -379,6 +423,10 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_positive(field, value, "a percentage from 1 to 100", err);
 	case KEY_SECCOMP:
 		return set_seccomp(field, value, err);
+	case KEY_BOOL:
+		return set_bool(field, value, err);
+	case KEY_FACTOR:
+		return set_factor(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

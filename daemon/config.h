@@ -35,6 +35,8 @@ struct nano_config {
 	char *shim_path; /* shim_path: NULL = nanolet-shim beside the nanoletd binary */
 	bool seccomp_default_unconfined; /* seccomp_default: RuntimeDefault (false) */
 	char *seccomp_profile_root;      /* seccomp_profile_root: NULL = <state_dir>/seccomp */
+	bool memory_qos;                 /* memory_qos: false (the kubelet's MemoryQoS gate) */
+	double memory_throttling_factor; /* memory_throttling_factor: 0.9 */
 	/* What one client may hold of the daemon (README "Limits"). */
 	int64_t max_connections;     /* max_connections: 1000 */
 	int64_t http_idle_timeout;   /* http_idle_timeout: 60 (seconds) */

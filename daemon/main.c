@@ -32,6 +32,8 @@ static const struct option options[] = {
         {"cpu-throttling-threshold", required_argument, NULL, 't'},
         {"seccomp-default", required_argument, NULL, 'k'},
         {"seccomp-profile-root", required_argument, NULL, 'K'},
+        {"memory-qos", required_argument, NULL, 'q'},
+        {"memory-throttling-factor", required_argument, NULL, 'Q'},
         /* the limits: the default case reads the name, so they share a value */
         {"max-connections", required_argument, NULL, 'F'},
         {"http-idle-timeout", required_argument, NULL, 'F'},
@@ -83,6 +85,10 @@ static void usage(FILE *out)
 	        "RuntimeDefault or Unconfined (default RuntimeDefault)\n"
 	        "  --seccomp-profile-root DIR    where Localhost profiles are (default "
 	        "<state-dir>/seccomp)\n"
+	        "  --memory-qos BOOL        the kubelet's MemoryQoS on cgroup v2: memory.min from "
+	        "requests, memory.high from limits (default false)\n"
+	        "  --memory-throttling-factor F  memory.high's place between request and limit "
+	        "(default 0.9)\n"
 	        "Limits (what one client may hold; README \"Limits\"):\n"
 	        "  --max-connections N      connections served at once, 503 past it (1000)\n"
 	        "  --http-idle-timeout S    a connection without traffic is closed (60 s)\n"

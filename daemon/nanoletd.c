@@ -21,45 +21,10 @@
 int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgroup,
                             struct nano_err *err)
 {
-	enum config_cgroup_driver driver = daemon->config.cgroup_driver;
-	bool unified = daemon->host.mode == CGROUP_MODE_UNIFIED;
-	const char *mode = cgroup_mode_name(daemon->host.mode);
-	_cleanup_free_ char *own = NULL;
-	int r = 0;
-
-	if (driver == CONFIG_CGROUP_AUTO)
-		driver = unified ? CONFIG_CGROUP_V2 : CONFIG_CGROUP_V1;
-	if (driver == CONFIG_CGROUP_V2 && !unified)
-		return nano_err_set(
-		        err, EINVAL,
-		        "cgroup_driver v2 needs the unified hierarchy (cgroup2 mounted at "
-		        "%s), but this host is %s: use cgroup_driver v1 or auto",
-		        CGROUP_MOUNT, mode);
-	if (driver == CONFIG_CGROUP_V1 && unified)
-		return nano_err_set(
-		        err, EINVAL,
-		        "cgroup_driver v1 needs v1 controller hierarchies, but this host "
-		        "is unified (cgroup2 only): use cgroup_driver v2 or auto");
-	daemon->cgroup_driver = driver;
-
 	free(daemon->cgroup_root);
 	daemon->cgroup_root = NULL;
-	if (daemon->config.cgroup_root) {
-		daemon->cgroup_root = strdup(daemon->config.cgroup_root);
-		return daemon->cgroup_root ? 0 : nano_err_set(err, ENOMEM, "out of memory");
-	}
-	/* v1: the memory hierarchy is the one whose accounting must keep seeing the pods (on the
-	 * development machines it places each session under /process_api/<id>). */
-	own = cgroup_path_from_proc(proc_self_cgroup ? proc_self_cgroup : "",
-	                            driver == CONFIG_CGROUP_V2 ? NULL : "memory", &r);
-	if (!own)
-		return nano_err_set(err, r == -ENOMEM ? ENOMEM : ENOENT,
-		                    "/proc/self/cgroup has no %s entry: set cgroup_root",
-		                    driver == CONFIG_CGROUP_V2 ? "unified (0::)"
-		                                               : "memory controller");
-	daemon->cgroup_root =
-	        strdupf("%s%snanolet", own, own[0] && own[strlen(own) - 1] == '/' ? "" : "/");
-	return daemon->cgroup_root ? 0 : nano_err_set(err, ENOMEM, "out of memory");
+	return node_resolve_cgroup(&daemon->config, &daemon->host, proc_self_cgroup, true,
+	                           &daemon->cgroup_driver, &daemon->cgroup_root, err);
 }
 
 static char *read_text(const char *path)
@@ -176,6 +141,10 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = nanoletd_resolve_cgroup(daemon, proc_cgroup, err);
 	if (r < 0)
 		return r;
+	r = node_hierarchies(&daemon->config, &daemon->host, daemon->cgroup_driver,
+	                     daemon->cgroup_root, proc_cgroup, &daemon->hierarchies);
+	if (r < 0)
+		return nano_err_set(err, -r, "out of memory");
 
 	r = sd_event_new(&daemon->event);
 	if (r < 0)
@@ -229,22 +198,13 @@ void nanoletd_done(struct nanoletd *daemon)
 	daemon->event = sd_event_unref(daemon->event);
 	free(daemon->cgroup_root);
 	daemon->cgroup_root = NULL;
+	node_hierarchies_done(&daemon->hierarchies);
 	config_done(&daemon->config);
 }
 
 void nanoletd_plan_config(const struct nanoletd *d, const char *cgroup_root, const char *uid,
-                          struct plan_config *out)
+                          uint32_t userns_base, struct plan_config *out)
 {
-	*out = (struct plan_config){
-	        .cgroup_root = cgroup_root,
-	        .driver = d->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
-	        .pod_pids_limit = d->config.pod_pids_limit,
-	        .state_dir = d->config.state_dir,
-	        .pod_uid = uid,
-	        .run_dir = d->config.run_dir,
-	        .log_dir = d->config.log_dir,
-	        .socket = d->config.socket,
-	        .seccomp_default_unconfined = d->config.seccomp_default_unconfined,
-	        .seccomp_profile_root = d->config.seccomp_profile_root,
-	};
+	node_plan_config(&d->config, d->cgroup_driver, cgroup_root, &d->hierarchies, uid,
+	                 userns_base, out);
 }

@@ -10,6 +10,7 @@
 #include "cgroup/cgroup.h"
 #include "config.h"
 #include "metrics/metrics.h"
+#include "node.h"
 
 struct dir_watches;
 struct http_server;
@@ -23,6 +24,7 @@ struct nanoletd {
 	struct cgroup_host host; /* what statfs found at start */
 	char *cgroup_root;       /* resolved nanolet root (cgroup path), never NULL once started */
 	enum config_cgroup_driver cgroup_driver; /* resolved: CONFIG_CGROUP_V2 or _V1, never AUTO */
+	struct node_hierarchies hierarchies;     /* nanolet's root in each hierarchy, for plans */
 	bool socket_activated;                   /* the socket came from systemd (LISTEN_FDS) */
 	bool socket_created;                     /* we bound config.socket: unlink it on exit */
 	struct metrics_rate node_cpu_rate;       /* /stats/summary's node usageNanoCores */
@@ -39,10 +41,11 @@ struct nanoletd {
 int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgroup,
                             struct nano_err *err);
 
-/* The node's settings a plan is built with (plan_build): cgroup_root the root in use (the
- * driver's once it is open), uid NULL for a pod that is not created. */
+/* The node's settings a plan is built with (plan_build, through node_plan_config as `nanolet
+ * explain` builds it): cgroup_root the root in use (the driver's once it is open), uid NULL for
+ * a pod that is not created, userns_base the first node id of its user namespace (0: none). */
 void nanoletd_plan_config(const struct nanoletd *daemon, const char *cgroup_root, const char *uid,
-                          struct plan_config *out);
+                          uint32_t userns_base, struct plan_config *out);
 
 /* Takes ownership of daemon->config (already read). */
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err);

@@ -238,7 +238,8 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 		        row->namespace, row->name, row->uid, err.message);
 		return true;
 	}
-	if (pod_new(pods, spec, row->uid, row->object, &pod, &err) < 0 ||
+	if (pod_new(pods, spec, row->uid, row->object, (uint32_t)int_of(row->runtime, "usernsBase"),
+	            &pod, &err) < 0 ||
 	    pod_run_alloc(pod, &err) < 0) {
 		log_error("pod %s/%s: %s", row->namespace, row->name, err.message);
 		pod_free(pod);

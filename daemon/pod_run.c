@@ -259,7 +259,7 @@ static void scan_exits(struct pod *pod)
 		const struct sup_container *sc = &pod->sup->containers[i];
 		_cleanup_(nano_err_clear) struct nano_err err = {0};
 		_cleanup_(runtime_exit_done) struct runtime_exit e = {0};
-		_cleanup_free_ char *path = NULL, *oom_message = NULL;
+		_cleanup_free_ char *path = NULL, *oom_message = NULL, *message = NULL;
 		struct sup_exit exit;
 
 		if (sc->state != SUP_RUNNING)
@@ -278,10 +278,11 @@ static void scan_exits(struct pod *pod)
 		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
 		 * the end of a grace period (which leaves the count alone) */
 		pod_crash_point("exit-before-record");
-		if (e.signal == SIGKILL && pod_watch_oom_killed(pod, i, e.pid, &oom_message)) {
+		if (e.signal == SIGKILL && pod_watch_oom_killed(pod, i, e.pid, &oom_message))
 			exit.reason = "OOMKilled";
-			exit.message = oom_message;
-		}
+		/* and what else the kernel did to the run: refused forks, hard throttling */
+		message = pod_watch_exit_message(pod, i, oom_message);
+		exit.message = message;
 		if (sup_container_exited(pod->sup, i, &exit, &pod->pods->sup) < 0)
 			log_error("pod %s: out of memory", pod->spec->name);
 		pod_notify_watches(pod, i);

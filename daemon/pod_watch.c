@@ -336,6 +336,12 @@ void pod_watch_start(struct pod *pod, size_t i)
 		c->oom_reported = st.memory_oom_kill;
 	c->cpu_periods = st.cpu_nr_periods;
 	c->cpu_throttled = st.cpu_nr_throttled;
+	/* and its end's message: v2 counts refused forks as they happen, v1 on the sample timer
+	 * (a refusal not sampled yet counts for the run that ends next) */
+	c->run_forks_refused = pod->pids_max_events;
+	c->run_cpu_periods = st.cpu_nr_periods;
+	c->run_cpu_throttled = st.cpu_nr_throttled;
+	c->run_throttling_reported = false;
 }
 
 /* ---- throttling and refused forks, on the sample timer ----------------------------------- */
@@ -357,6 +363,7 @@ static void sample_cpu(struct pod *pod, size_t i, const struct cgroup_stats *st,
 		return;
 	/* to the nearest 10%, so that steady throttling repeats one message */
 	share = (unsigned)((throttled * 100 + periods * 5) / periods / 10 * 10);
+	c->run_throttling_reported = true;
 	if (driver_v2(pod))
 		pod_event(
 		        pod, name, "Warning", "CPUThrottling",
@@ -398,6 +405,68 @@ static void sample_pids(struct pod *pod)
 		          from_annotation ? "its nanolet.io/pids-limit annotation"
 		                          : "the node's pod_pids_limit");
 	pod->pids_max_events = refused;
+}
+
+/* "100m, cpu.max \"10000 100000\"": a container's CPU limit as the driver writes it. */
+static char *cpu_limit_text(const struct pod *pod, size_t i)
+{
+	int64_t milli = pod->spec->containers[i].resources.cpu_limit_milli;
+	int64_t quota = plan_cpu_quota(milli);
+
+	if (milli == SPEC_UNSET)
+		return NULL;
+	if (driver_v2(pod))
+		return strdupf("%" PRId64 "m, cpu.max \"%" PRId64 " 100000\"", milli, quota);
+	return strdupf("%" PRId64 "m, cpu.cfs_quota_us %" PRId64 " per cpu.cfs_period_us 100000",
+	               milli, quota);
+}
+
+char *pod_watch_exit_message(struct pod *pod, size_t i, const char *base)
+{
+	struct pod_counters *c = pod->counters ? &pod->counters[i] : NULL;
+	const char *pids_max = NULL;
+	_cleanup_free_ char *limit = NULL;
+	struct sup_run_pressure p = {0};
+	struct cgroup_stats st;
+	char *message = NULL;
+
+	if (!c)
+		return base ? strdup(base) : NULL;
+	for (size_t k = 0; k < pod->plan->cgroup.n_v2; k++)
+		if (strcmp(pod->plan->cgroup.v2[k].name, "pids.max") == 0)
+			pids_max = pod->plan->cgroup.v2[k].value;
+	/* what has not been heard of yet: refused forks (v1), the run's last CPU periods */
+	sample_pids(pod);
+	if (container_stats(pod, i, &st) < 0)
+		st = (struct cgroup_stats){.cpu_nr_periods = c->run_cpu_periods,
+		                           .cpu_nr_throttled = c->run_cpu_throttled};
+	limit = cpu_limit_text(pod, i);
+	p = (struct sup_run_pressure){
+	        .forks_refused = pod->pids_max_events - c->run_forks_refused,
+	        .pids_max = pids_max && strcmp(pids_max, "max") != 0 ? strtoull(pids_max, NULL, 10)
+	                                                             : SUP_UNLIMITED,
+	        .pids_source = pod->spec->pids_limit_annotation != SPEC_UNSET && pids_max &&
+	                                       pod->spec->pids_limit_annotation ==
+	                                               (int64_t)strtoll(pids_max, NULL, 10)
+	                               ? "its nanolet.io/pids-limit annotation"
+	                               : "the node's pod_pids_limit",
+	        .cpu_periods = st.cpu_nr_periods - c->run_cpu_periods,
+	        .cpu_throttled = st.cpu_nr_throttled - c->run_cpu_throttled,
+	        .throttled_percent = (unsigned)pod->pods->daemon->config.cpu_throttling_threshold,
+	        .cpu_limit = limit,
+	};
+	/* a run throttled hard but too short for a sample still gets its event */
+	if (p.cpu_periods > 0 && p.cpu_throttled * 100 > p.throttled_percent * p.cpu_periods &&
+	    !c->run_throttling_reported)
+		pod_event(pod, pod->plan->containers[i].name, "Warning", "CPUThrottling",
+		          "container %s was throttled in about %" PRIu64
+		          "%% of its CPU periods during its run: its CPU limit is %s",
+		          pod->plan->containers[i].name,
+		          (p.cpu_throttled * 100 + p.cpu_periods * 5) / p.cpu_periods / 10 * 10,
+		          limit ? limit : "none");
+	if (sup_exit_message(base, &p, &message) < 0)
+		log_error("pod %s: out of memory", pod->spec->name);
+	return message;
 }
 
 static void pod_sample(struct pod *pod, int64_t window)

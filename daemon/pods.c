@@ -2,6 +2,7 @@
  * all or nothing) and delete (graceful stop, then removal of everything the pod had) — plus the
  * JSON the API answers with and the pod's events. What happens in between is pod_run.c's. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -138,6 +139,34 @@ json_t *pods_list_json(struct pods *pods, const char *namespace)
 	                 "metadata", "resourceVersion", "", "items", items);
 }
 
+/* The shim's /proc/<pid>/uid_map or gid_map as OCI LinuxIDMappings: the live maps of a pod's
+ * user namespace. null without a shim or a map to read. */
+static json_t *live_id_map(const struct pod *pod, const char *file)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	json_t *maps;
+
+	if (!pod->shim_source || pod->shim_pid <= 0)
+		return json_null();
+	path = strdupf("/proc/%d/%s", (int)pod->shim_pid, file);
+	if (!path || util_read_file_at(AT_FDCWD, path, &text) < 0)
+		return json_null();
+	maps = json_array();
+	for (char *line = text, *next; maps && line && *line; line = next) {
+		unsigned long inside, outside, count;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3)
+			json_array_append_new(maps, json_pack("{s:I, s:I, s:I}", "containerID",
+			                                      (json_int_t)inside, "hostID",
+			                                      (json_int_t)outside, "size",
+			                                      (json_int_t)count));
+	}
+	return maps ? maps : json_null();
+}
+
 json_t *pod_isolation_json(const struct pod *pod)
 {
 	json_t *plan = plan_to_json(pod->plan);
@@ -167,6 +196,11 @@ json_t *pod_isolation_json(const struct pod *pod)
 		return NULL;
 	}
 	json_object_set_new(live, "shimPid", json_integer(pod->shim_source ? pod->shim_pid : 0));
+	/* the user namespace as the kernel holds it, beside the plan's pod.userNamespace */
+	if (pod->plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST) {
+		json_object_set_new(live, "uidMappings", live_id_map(pod, "uid_map"));
+		json_object_set_new(live, "gidMappings", live_id_map(pod, "gid_map"));
+	}
 	json_object_set_new(live, "containers", containers);
 	json_object_set_new(plan, "live", live);
 	return plan;
@@ -295,7 +329,7 @@ struct pod *pod_free(struct pod *pod)
 }
 
 /* hostUsers: false: a range of 65536 node ids no other pod of this node uses. */
-static uint32_t userns_base(const struct pods *pods)
+static uint32_t pick_userns_base(const struct pods *pods)
 {
 	for (uint32_t base = USERNS_FIRST_ID;; base += USERNS_SIZE) {
 		bool taken = false;
@@ -317,7 +351,7 @@ static size_t pods_count(const struct pods *pods)
 }
 
 int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, json_t *object,
-            struct pod **out, struct nano_err *err)
+            uint32_t stored_userns_base, struct pod **out, struct nano_err *err)
 {
 	const struct nano_config *config = &pods->daemon->config;
 	struct pod *pod = calloc(1, sizeof(*pod));
@@ -332,7 +366,11 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	pod->shim_pidfd = pod->exits_fd = pod->notify_fd = -1;
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
-	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, &plan_config);
+	/* the user namespace's range first: the plan says which node ids the pod's are */
+	if (spec->host_users == SPEC_BOOL_FALSE)
+		pod->userns_base = stored_uid ? stored_userns_base : pick_userns_base(pods);
+	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, pod->userns_base,
+	                     &plan_config);
 	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
 	    sup_pod_new(spec, pods->host_ip, pods_now(), &pod->sup) < 0) {
 		*out = pod;
@@ -345,8 +383,6 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
 		pod->log_dir = strdupf("%s/pods/%s", config->log_dir, log_name);
 	pod->object = object ? json_incref(object) : pod_object_new(spec, uid);
-	if (spec->host_users == SPEC_BOOL_FALSE && !stored_uid)
-		pod->userns_base = userns_base(pods);
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
 	    !pod->log_dir || !pod->object)
@@ -396,7 +432,7 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 	if (r < 0)
 		return r;
 	*specp = NULL;
-	r = pod_new(pods, spec, NULL, NULL, &pod, err);
+	r = pod_new(pods, spec, NULL, NULL, 0, &pod, err);
 	if (r < 0)
 		return pod_free(pod), r;
 	pod->seen_ns = (int64_t)seen.tv_sec * 1000000000 + seen.tv_nsec;

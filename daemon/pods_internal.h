@@ -33,6 +33,10 @@ struct pod_counters {
 	bool oom_pending;      /* v1 notified an OOM whose kill is not counted yet */
 	uint64_t cpu_periods;  /* nr_periods and nr_throttled at the throttling window's start */
 	uint64_t cpu_throttled;
+	/* at the current run's start, for the message of its end (sup_exit_message) */
+	uint64_t run_forks_refused; /* the pod's pids_max_events */
+	uint64_t run_cpu_periods, run_cpu_throttled;
+	bool run_throttling_reported; /* a CPUThrottling event was recorded during the run */
 	struct metrics_rate cpu_rate; /* usageNanoCores */
 	int oom_eventfd;              /* v1: an eventfd on memory.oom_control, else -1 */
 	sd_event_source *oom_source;
@@ -97,9 +101,10 @@ struct pods {
 };
 
 /* pods.c: a pod object; uid NULL for a new one, else the stored one's (object then the stored
- * Pod, borrowed). On failure *out may hold a half-made pod for pod_free. */
+ * Pod, borrowed, and userns_base its stored range). On failure *out may hold a half-made pod
+ * for pod_free. */
 int pod_new(struct pods *pods, struct spec_pod *spec, const char *uid, json_t *object,
-            struct pod **out, struct nano_err *err);
+            uint32_t userns_base, struct pod **out, struct nano_err *err);
 struct pod *pod_free(struct pod *pod);
 int pods_cgroup_ready(struct pods *pods, struct nano_err *err);
 
@@ -153,6 +158,11 @@ void pod_watch_start(struct pod *pod, size_t container);
  * since the run started). If so, *message names the limit and pid, and the OOMKilling event is
  * recorded unless a notice already did. */
 bool pod_watch_oom_killed(struct pod *pod, size_t container, pid_t pid, char **message);
+/* A run ended: what the kernel did to it while it ran (forks refused at the pod's pids.max,
+ * throttling past cpu_throttling_threshold), read fresh and recorded as events where none was
+ * yet, as a status message after base (an OOMKilled message, or NULL). NULL when there is
+ * nothing to say. */
+char *pod_watch_exit_message(struct pod *pod, size_t container, const char *base);
 int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
 
 /* pod_restore.c: the daemon's record of a pod beside its status (shim identity, supervisor

@@ -101,6 +101,11 @@ struct plan *plan_free(struct plan *plan)
 	free(plan->hostname);
 	namespaces_done(plan->namespaces);
 	free(plan->cgroup.path);
+	for (size_t i = 0; i < plan->n_places; i++) {
+		free(plan->places[i].hierarchy);
+		free(plan->places[i].path);
+	}
+	free(plan->places);
 	for (size_t i = 0; i < plan->n_containers; i++)
 		container_done(&plan->containers[i]);
 	free(plan->containers);
@@ -556,6 +561,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 		return -ENOMEM;
 	plan->qos = spec_pod_qos(pod);
 	plan->driver = config->driver;
+	plan->memory_qos = config->memory_qos;
+	if (pod->host_users == SPEC_BOOL_FALSE)
+		plan->userns_base = config->userns_base;
 
 	r = pod_namespaces(plan, pod);
 	if (r < 0)

@@ -40,10 +40,29 @@ enum plan_cgroup_driver {
 	PLAN_CGROUP_V1,
 };
 
+/* nanolet's root in one cgroup hierarchy. */
+struct plan_hierarchy {
+	const char
+	        *name; /* "unified"; v1: as /proc/self/cgroup lists it, "memory", "cpu,cpuacct" */
+	const char *root; /* "/process_api/<id>/nanolet" */
+};
+
+/* The kubelet's default memoryThrottlingFactor (MemoryQoS, KubeletConfiguration). */
+#define PLAN_MEMORY_THROTTLING_FACTOR 0.9
+/* The page size memory.high is rounded down to, as the kubelet's defaultPageSize. */
+#define PLAN_PAGE_SIZE 4096
+/* Ids a user namespace of a pod maps (hostUsers: false). */
+#define PLAN_USERNS_SIZE 65536
+
 struct plan_config {
 	/* Cgroup path of nanolet's root within the hierarchy, e.g. "/nanolet" or
-	 * "/system.slice/nanoletd.service/nanolet". */
+	 * "/system.slice/nanoletd.service/nanolet"; v1: the memory hierarchy's. */
 	const char *cgroup_root;
+	/* nanolet's root in every hierarchy the driver uses, cgroup_root's included (v1 on a
+	 * hybrid host: memory, cpu, cpuacct, pids, freezer, devices and the unified one, whose
+	 * roots may differ). NULL/0: only cgroup_root is known. */
+	const struct plan_hierarchy *hierarchies;
+	size_t n_hierarchies;
 	enum plan_cgroup_driver driver;
 	int64_t pod_pids_limit; /* node config pod_pids_limit; -1 means no limit ("max") */
 	const char *state_dir;  /* where emptyDir volumes, images and writable layers live */
@@ -59,6 +78,14 @@ struct plan_config {
 	bool seccomp_default_unconfined;
 	/* Localhost seccomp profiles are read below it; NULL: <state_dir>/seccomp. */
 	const char *seccomp_profile_root;
+	/* The kubelet's MemoryQoS (node config memory_qos): on cgroup v2, memory.min from memory
+	 * requests and memory.high from limits and memory_throttling_factor (0: the kubelet's
+	 * 0.9). v1 has neither file: the plan writes none there and says so. */
+	bool memory_qos;
+	double memory_throttling_factor;
+	/* hostUsers: false: the first node id of the pod's 65536 (nanoletd picks a free range when
+	 * it creates the pod); 0 when not known, as for a pod that is not created. */
+	uint32_t userns_base;
 };
 
 struct plan_namespace {
@@ -170,6 +197,12 @@ struct plan_volume {
 	char *host_path_type;       /* hostPath: "", Directory, DirectoryOrCreate, ... */
 };
 
+/* A pod cgroup's path in one hierarchy (plan_config.hierarchies). */
+struct plan_cgroup_place {
+	char *hierarchy;
+	char *path;
+};
+
 struct plan {
 	char *name;
 	char *namespace;
@@ -180,6 +213,12 @@ struct plan {
 	unsigned long clone_flags; /* what the pod's holder process (the shim) unshares */
 	enum plan_cgroup_driver driver;
 	struct plan_cgroup cgroup;
+	struct plan_cgroup_place *places; /* the pod cgroup in each hierarchy, when known */
+	size_t n_places;
+	bool memory_qos; /* plan_config.memory_qos */
+	/* hostUsers: false: container id 0 is node id userns_base, for PLAN_USERNS_SIZE ids (the
+	 * uid_map and gid_map "0 <base> 65536"); 0 when not known or no user namespace. */
+	uint32_t userns_base;
 	struct plan_container *containers;
 	size_t n_containers;
 	struct plan_volume *volumes;
@@ -188,7 +227,7 @@ struct plan {
 	 * namespace is: <run_dir>/pods/<uid>/shm. NULL with hostIPC: the node's /dev/shm. */
 	char *shm;
 	char **warnings;    /* decode warnings first, then the plan's own */
-	char **explanation; /* one plain sentence per namespace and per limit */
+	char **explanation; /* plain sentences: what the pod may see, use and do (plan_explain.c) */
 };
 
 /* Builds the plan. warnings (may be NULL) are copied in front of the plan's own. Returns 0 or
@@ -220,3 +259,7 @@ const char *plan_cgroup_driver_name(enum plan_cgroup_driver driver);
 uint64_t plan_cpu_shares(int64_t milli);               /* milli*1024/1000 clamped to [2, 262144] */
 uint64_t plan_cpu_weight_from_shares(uint64_t shares); /* crun >= 1.23 quadratic formula */
 int64_t plan_cpu_quota(int64_t milli);                 /* milli*100000/1000, at least 1000 */
+/* MemoryQoS's memory.high of a container: floor((request + factor × (limit − request)) / 4096)
+ * × 4096, factor 0 meaning 0.9; -1 (none) without a limit, when the request is the limit, or
+ * when it would not be above the request. */
+int64_t plan_memory_high(int64_t request, int64_t limit, double factor);

@@ -66,6 +66,29 @@ int64_t plan_cpu_quota(int64_t milli)
 	return quota < CPU_QUOTA_MIN ? CPU_QUOTA_MIN : quota;
 }
 
+int64_t plan_memory_high(int64_t request, int64_t limit, double factor)
+{
+	double high;
+
+	/* The kubelet sets none where the request is the limit (memory as Guaranteed gets it),
+	 * and takes the node's allocatable memory where there is no limit: nanolet does not
+	 * compute that, so there is none then either. */
+	if (limit <= 0 || request == limit)
+		return -1;
+	if (request < 0)
+		request = 0;
+	if (factor <= 0)
+		factor = PLAN_MEMORY_THROTTLING_FACTOR;
+	/* kuberuntime_container_linux.go (1.27): floor[(request + factor × (limit − request)) /
+	 * pageSize] × pageSize, and only when that is above the request */
+	high = floor(((double)request + ((double)limit - (double)request) * factor) /
+	             (double)PLAN_PAGE_SIZE) *
+	       (double)PLAN_PAGE_SIZE;
+	if (high <= (double)request || high >= (double)INT64_MAX)
+		return -1;
+	return (int64_t)high;
+}
+
 static int64_t add_saturating(int64_t a, int64_t b)
 {
 	return a > INT64_MAX - b ? INT64_MAX : a + b;
@@ -135,6 +158,8 @@ struct limits {
 	int64_t cpu_shares_milli; /* what cpu.shares/cpu.weight derive from, -1: none */
 	int64_t pids_max;         /* -1: no pids file at all, see has_pids */
 	bool has_pids;
+	int64_t memory_min;  /* MemoryQoS, -1: none */
+	int64_t memory_high; /* MemoryQoS, -1: none */
 };
 
 static void set_files(struct plan_cgroup *cg, const struct limits *l, bool memory_oom_group)
@@ -150,6 +175,11 @@ static void set_files(struct plan_cgroup *cg, const struct limits *l, bool memor
 	} else {
 		file_set(cg->v2, &cg->n_v2, "memory.max", "max");
 	}
+	/* MemoryQoS: cgroup v2 only (v1 has no such files) */
+	if (l->memory_min > 0)
+		file_set(cg->v2, &cg->n_v2, "memory.min", "%" PRId64, l->memory_min);
+	if (l->memory_high > 0)
+		file_set(cg->v2, &cg->n_v2, "memory.high", "%" PRId64, l->memory_high);
 	/* An OOM kill ends the whole container, not one process of it, as the kubelet asks. */
 	if (memory_oom_group)
 		file_set(cg->v2, &cg->n_v2, "memory.oom.group", "1");
@@ -228,7 +258,7 @@ int plan_cgroups_build(struct plan *plan, const struct spec_pod *pod,
 	_cleanup_free_ char *rel = NULL;
 	struct limits pod_limits = {.has_pids = true};
 	bool all_memory = pod->n_containers > 0, all_cpu = pod->n_containers > 0;
-	int64_t memory_sum = 0, cpu_sum = 0, shares_sum = 0;
+	int64_t memory_sum = 0, cpu_sum = 0, shares_sum = 0, memory_requests = 0;
 	enum plan_pids_source pids_source;
 
 	switch (plan->qos) {
@@ -258,7 +288,18 @@ int plan_cgroups_build(struct plan *plan, const struct spec_pod *pod,
 		        .cpu_shares_milli = cpu_shares_milli(r),
 		        .pids_max = -1,
 		        .has_pids = false, /* the pod's pids.max bounds all of its containers */
+		        .memory_min = -1,
+		        .memory_high = -1,
 		};
+
+		if (config->memory_qos) {
+			l.memory_min =
+			        plan_quantity_set(r->memory_request) ? r->memory_request : -1;
+			l.memory_high = plan_memory_high(r->memory_request, l.memory_limit,
+			                                 config->memory_throttling_factor);
+			if (l.memory_min > 0)
+				memory_requests = add_saturating(memory_requests, l.memory_min);
+		}
 
 		c->cgroup.path = cgroup_join(plan->cgroup.path, c->name);
 		if (!c->cgroup.path)
@@ -283,7 +324,25 @@ int plan_cgroups_build(struct plan *plan, const struct spec_pod *pod,
 	pod_limits.cpu_limit_milli = all_cpu ? cpu_sum : -1;
 	pod_limits.cpu_shares_milli = shares_sum > 0 ? shares_sum : -1;
 	pod_limits.pids_max = plan_pod_pids_limit(pod, config, &pids_source);
+	/* MemoryQoS: the pod cgroup's memory.min is the sum of its requests (the kubelet's
+	 * ResourceConfigForPod); memory.high is set on containers only */
+	pod_limits.memory_min = memory_requests > 0 ? memory_requests : -1;
+	pod_limits.memory_high = -1;
 	set_files(&plan->cgroup, &pod_limits, false);
+
+	if (config->n_hierarchies > 0) {
+		plan->places = calloc(config->n_hierarchies, sizeof(*plan->places));
+		if (!plan->places)
+			return -ENOMEM;
+		for (size_t i = 0; i < config->n_hierarchies; i++) {
+			struct plan_cgroup_place *p = &plan->places[plan->n_places++];
+
+			p->hierarchy = strdup(config->hierarchies[i].name);
+			p->path = cgroup_join(config->hierarchies[i].root, rel);
+			if (!p->hierarchy || !p->path)
+				return -ENOMEM;
+		}
+	}
 
 	if (pids_source == PLAN_PIDS_CONFIG_NOT_RAISED)
 		return strv_pushf(&plan->warnings,

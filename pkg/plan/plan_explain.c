@@ -1,65 +1,23 @@
-/* pkg/plan/plan_explain.c: plan->explanation, what a pod may see and use, in plain sentences:
- * first one per privileged container (such a pod is on the node's security boundary, and a
- * reviewer must read that before anything else), then one per namespace (eight), five per
- * container (memory, cpu limit, cpu weight, what it may do, who it is on the node's files),
- * then the pod's pids limit and its QoS class with the pod cgroup's summed limits.
+/* pkg/plan/plan_explain.c: plan->explanation, what a pod may see, use and do, in plain
+ * sentences a security reviewer reads and a learner checks questions against:
  *
- * A security reviewer reads these. Every number in them is read back from the plan's own
- * files, so a sentence cannot say something other than what will be written.
+ *   privileged:  one per privileged container, first (such a pod is on the node's security
+ *                boundary, and a reviewer must read that before anything else)
+ *   eight namespace sentences: pid, net, ipc, uts, user, mnt, cgroup, time — what the pod shares
+ *                with the node, what that lets it do, and what a host namespace is for
+ *   per container: memory, cpu (limit), cpu (weight), io (plan_explain_limits.c), security
+ *                (what it may ask the kernel), identity (who it is inside and on the node)
+ *   pids, qos (plan_explain_limits.c), and boundary: which of these stop a hostile process
+ *
+ * Every number is read back from the plan's own files, so a sentence cannot say something other
+ * than what will be written. Sentences state what the kernel does, never more: a cgroup limit
+ * bounds consumption, and only the boundary sentence speaks of isolation.
  */
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <string.h>
 
 #include "plan_internal.h"
-
-/* ---- numbers as Kubernetes writes them ------------------------------------------------------ */
-
-/* 134217728 -> "128Mi", 1000000000 -> "1G", 1000 -> "1k", 1234 -> "1234". */
-static void bytes_quantity(char *buf, size_t size, int64_t bytes)
-{
-	static const char *const binary[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
-	static const char *const decimal[] = {"k", "M", "G", "T", "P", "E"};
-	int64_t b = INT64_C(1) << 60, d = INT64_C(1000000000000000000);
-
-	for (int i = 5; i >= 0; i--, b >>= 10, d /= 1000) {
-		if (bytes > 0 && bytes % b == 0) {
-			snprintf(buf, size, "%" PRId64 "%s", bytes / b, binary[i]);
-			return;
-		}
-		if (bytes > 0 && bytes % d == 0) {
-			snprintf(buf, size, "%" PRId64 "%s", bytes / d, decimal[i]);
-			return;
-		}
-	}
-	snprintf(buf, size, "%" PRId64, bytes);
-}
-
-/* 500 -> "500m", 2000 -> "2". */
-static void cpu_quantity(char *buf, size_t size, int64_t milli)
-{
-	if (milli % 1000 == 0)
-		snprintf(buf, size, "%" PRId64, milli / 1000);
-	else
-		snprintf(buf, size, "%" PRId64 "m", milli);
-}
-
-/* 500 -> "0.5", 2000 -> "2", 1 -> "0.001". */
-static void cpu_count(char *buf, size_t size, int64_t milli)
-{
-	int64_t frac = milli % 1000;
-	int digits = 3;
-
-	if (frac == 0) {
-		snprintf(buf, size, "%" PRId64, milli / 1000);
-		return;
-	}
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	snprintf(buf, size, "%" PRId64 ".%0*" PRId64, milli / 1000, digits, frac);
-}
 
 /* ---- namespaces ------------------------------------------------------------------------------ */
 
@@ -72,29 +30,63 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 	case PLAN_NS_PID:
 		if (mode == PLAN_NS_HOST)
 			return strdup(
-			        "pid: the pod uses the node's pid namespace: its containers see "
-			        "every process of the node (hostPID is true).");
+			        "pid: the pod uses the node's pid namespace (hostPID is true): its "
+			        "containers see every process of the node and their command lines; "
+			        "one "
+			        "running as root can signal any of them (CAP_KILL is in "
+			        "containerd's "
+			        "default set), one with CAP_SYS_PTRACE could trace them and read "
+			        "their "
+			        "memory, and one with CAP_SYS_ADMIN could enter their namespaces "
+			        "(nsenter "
+			        "-t 1). It is for node agents that must watch or debug the node's "
+			        "processes: monitoring agents, profilers, debuggers.");
 		if (mode == PLAN_NS_POD)
-			return strdup(
-			        "pid: the pod's containers share one pid namespace in which the "
-			        "shim is PID 1, so each sees the processes of the others "
-			        "(shareProcessNamespace is true).");
+			return strdup("pid: the pod's containers share one pid namespace in which "
+			              "the shim is "
+			              "PID 1 (shareProcessNamespace is true): each sees the "
+			              "processes of the "
+			              "others, can signal those its uid may (root: all of them) "
+			              "and reach their "
+			              "files through /proc/<pid>/root. It is for sidecars that "
+			              "must see or "
+			              "signal the main process: a debugger, a log shipper that "
+			              "reloads it.");
 		return strdup("pid: each container has its own pid namespace and sees only its own "
-		              "processes (hostPID is false).");
+		              "processes, its first one as PID 1 (hostPID is false).");
 	case PLAN_NS_NET:
 		if (mode == PLAN_NS_HOST)
 			return strdup(
-			        "net: the pod uses the node's network namespace: it sees every "
-			        "interface of the node and shares the node's ports "
-			        "(hostNetwork is true).");
-		return strdup("net: the pod has its own network namespace with only a loopback "
-		              "interface, shared by its containers (hostNetwork is false).");
+			        "net: the pod uses the node's network namespace (hostNetwork is "
+			        "true): "
+			        "it sees every interface of the node, shares its ports (a bind can "
+			        "take "
+			        "one a node service needs) and reaches the services the node "
+			        "offers only "
+			        "on 127.0.0.1 (databases, admin and metrics endpoints); root in it "
+			        "can "
+			        "capture the node's traffic with CAP_NET_RAW, which containerd's "
+			        "default "
+			        "set holds. It is for what must act on the node's network: CNI "
+			        "plugins, "
+			        "kube-proxy, an ingress or an agent bound to the node's ports.");
+		return strdup(
+		        "net: the pod has its own network namespace with only a loopback "
+		        "interface, shared by its containers: its 127.0.0.1 and its ports are "
+		        "its own, not the node's (hostNetwork is false).");
 	case PLAN_NS_IPC:
 		if (mode == PLAN_NS_HOST)
 			return strdup(
-			        "ipc: the pod uses the node's IPC namespace: it shares System V "
-			        "IPC objects and POSIX message queues with the node "
-			        "(hostIPC is true).");
+			        "ipc: the pod uses the node's IPC namespace (hostIPC is true): its "
+			        "processes can attach to the System V shared memory, semaphores "
+			        "and "
+			        "message queues of the node's processes as their permissions "
+			        "allow, and "
+			        "the node's /dev/shm (POSIX shared memory) is its /dev/shm. It is "
+			        "for "
+			        "sharing memory with a process on the node: a database or an X "
+			        "server "
+			        "using System V shared memory, performance tools.");
 		return strdup("ipc: the pod has its own IPC namespace, shared by its containers: "
 		              "System V IPC objects and POSIX message queues are not shared with "
 		              "the node (hostIPC is false).");
@@ -102,7 +94,9 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		if (mode == PLAN_NS_HOST)
 			return strdup(
 			        "uts: the pod uses the node's uts namespace and sees the node's "
-			        "hostname (hostNetwork is true).");
+			        "hostname (hostNetwork is true); a container with CAP_SYS_ADMIN "
+			        "could "
+			        "rename the node.");
 		return strdupf("uts: the pod has its own uts namespace, shared by its containers, "
 		               "with hostname \"%s\" (%s).",
 		               plan->hostname,
@@ -110,14 +104,34 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		               : strlen(pod->name) > 63 ? "the pod's name, cut to 63 characters"
 		                                        : "the pod's name");
 	case PLAN_NS_USER:
+		if (mode == PLAN_NS_POD && plan->userns_base)
+			return strdupf(
+			        "user: the pod has its own user namespace (hostUsers is false): "
+			        "its ids 0-%d are the node's unprivileged ids %" PRIu32 "-%" PRIu32
+			        " (uid_map and gid_map \"0 %" PRIu32
+			        " %d\"), so uid 0 in a container is uid %" PRIu32
+			        " on the node, and its capabilities reach only what the pod's "
+			        "namespaces own, not the node.",
+			        PLAN_USERNS_SIZE - 1, plan->userns_base,
+			        plan->userns_base + PLAN_USERNS_SIZE - 1, plan->userns_base,
+			        PLAN_USERNS_SIZE, plan->userns_base);
 		if (mode == PLAN_NS_POD)
-			return strdup(
-			        "user: the pod has its own user namespace with 65536 ids mapped to "
-			        "unprivileged ids of the node, so uid 0 in a container is not "
-			        "root on the node (hostUsers is false).");
-		return strdupf("user: the pod runs in the node's user namespace: uid 0 in a "
-		               "container is root on the node (hostUsers is %s).",
-		               pod->host_users == SPEC_BOOL_TRUE ? "true" : "unset");
+			return strdup("user: the pod has its own user namespace (hostUsers is "
+			              "false): its ids "
+			              "0-65535 are 65536 unprivileged ids of the node that "
+			              "nanoletd picks when "
+			              "it creates the pod, a range no other pod uses (uid_map and "
+			              "gid_map \"0 "
+			              "<first> 65536\"), so uid 0 in a container is not root on "
+			              "the node, and "
+			              "its capabilities reach only what the pod's namespaces own, "
+			              "not the "
+			              "node.");
+		return strdupf(
+		        "user: the pod runs in the node's user namespace (hostUsers is %s): "
+		        "uid 0 in a container is root on the node, its capabilities the node "
+		        "root's within its bounding set.",
+		        pod->host_users == SPEC_BOOL_TRUE ? "true" : "unset");
 	case PLAN_NS_MNT: {
 		_cleanup_free_ char *host_roots = NULL;
 		size_t len = 0;
@@ -154,170 +168,17 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		return strdup("cgroup: each container has its own cgroup namespace: "
 		              "/proc/self/cgroup shows its own cgroup as the root.");
 	case PLAN_NS_TIME:
-		return strdup("time: the pod uses the node's time namespace: its clocks are the "
-		              "node's (a Pod has no field for it).");
+		return strdup(
+		        "time: the pod uses the node's time namespace (a Pod has no field for "
+		        "one): a time namespace (Linux 5.6) could only offset CLOCK_MONOTONIC "
+		        "and CLOCK_BOOTTIME, so that uptime and timers start afresh, as a "
+		        "restored container needs; wall-clock time (CLOCK_REALTIME) is one for "
+		        "the whole node in any case, and setting it takes CAP_SYS_TIME, which "
+		        "containerd's default set leaves out.");
 	case PLAN_NS_COUNT:
 		break;
 	}
 	return NULL;
-}
-
-/* ---- limits ---------------------------------------------------------------------------------- */
-
-static char *sentence_memory(const struct plan *plan, const struct plan_container *c,
-                             const struct spec_container *sc)
-{
-	bool v2 = plan->driver == PLAN_CGROUP_V2;
-	int64_t limit = sc->resources.memory_limit;
-	char q[32];
-
-	if (!plan_quantity_set(limit))
-		return strdupf("memory: container %s has no memory limit (%s): it may use all "
-		               "free memory of the node, bounded only by limits above nanolet's "
-		               "cgroup root.",
-		               c->name, v2 ? "memory.max max" : "memory.limit_in_bytes -1");
-	bytes_quantity(q, sizeof(q), limit);
-	if (v2)
-		return strdupf("memory: container %s may use at most %s bytes of memory (%s limit "
-		               "→ memory.max, and memory.swap.max %s: no swap); past that the "
-		               "kernel OOM killer ends it, all of its processes at once "
-		               "(memory.oom.group %s).",
-		               c->name, plan_cgroup_v2_value(&c->cgroup, "memory.max"), q,
-		               plan_cgroup_v2_value(&c->cgroup, "memory.swap.max"),
-		               plan_cgroup_v2_value(&c->cgroup, "memory.oom.group"));
-	return strdupf("memory: container %s may use at most %s bytes of memory (%s limit → "
-	               "memory.limit_in_bytes; memory.memsw.limit_in_bytes keeps it out of swap "
-	               "where the kernel accounts swap); past that the kernel OOM killer kills "
-	               "one of its processes.",
-	               c->name, plan_cgroup_v1_value(&c->cgroup, "memory.limit_in_bytes"), q);
-}
-
-static char *sentence_cpu_limit(const struct plan *plan, const struct plan_container *c,
-                                const struct spec_container *sc)
-{
-	bool v2 = plan->driver == PLAN_CGROUP_V2;
-	int64_t milli = sc->resources.cpu_limit_milli;
-	int64_t quota;
-	char q[32], n[32];
-
-	if (!plan_quantity_set(milli))
-		return strdupf("cpu: container %s has no CPU limit (%s): it may use every idle "
-		               "CPU of the node.",
-		               c->name, v2 ? "cpu.max \"max 100000\"" : "cpu.cfs_quota_us -1");
-	cpu_quantity(q, sizeof(q), milli);
-	cpu_count(n, sizeof(n), milli);
-	quota = plan_cpu_quota(milli);
-	return strdupf("cpu: container %s may use at most %s CPU (%s limit → %s%s%s: %" PRId64
-	               " microseconds of CPU time in every %d-microsecond period%s); past that it "
-	               "is throttled until "
-	               "the next period.",
-	               c->name, n, q, v2 ? "cpu.max \"" : "cpu.cfs_quota_us ",
-	               v2 ? plan_cgroup_v2_value(&c->cgroup, "cpu.max")
-	                  : plan_cgroup_v1_value(&c->cgroup, "cpu.cfs_quota_us"),
-	               v2 ? "\"" : " per cpu.cfs_period_us 100000", quota, PLAN_CPU_PERIOD_US,
-	               quota > milli * (PLAN_CPU_PERIOD_US / 1000)
-	                       ? ", raised to the kernel's minimum quota of 1 millisecond"
-	                       : "");
-}
-
-static char *sentence_cpu_weight(const struct plan *plan, const struct plan_container *c,
-                                 const struct spec_container *sc)
-{
-	const struct spec_resources *r = &sc->resources;
-	char q[32], from[64];
-
-	if (plan_quantity_set(r->cpu_request_milli)) {
-		cpu_quantity(q, sizeof(q), r->cpu_request_milli);
-		snprintf(from, sizeof(from), "%s request", q);
-	} else if (plan_quantity_set(r->cpu_limit_milli)) {
-		cpu_quantity(q, sizeof(q), r->cpu_limit_milli);
-		snprintf(from, sizeof(from), "no request, so its %s limit", q);
-	} else {
-		snprintf(from, sizeof(from), "no CPU request or limit, so the minimum");
-	}
-	if (plan->driver == PLAN_CGROUP_V2)
-		return strdupf("cpu: when CPUs are busy, container %s gets CPU time in proportion "
-		               "to its cpu.weight %s against the pod's other containers (%s → %s "
-		               "shares → weight %s).",
-		               c->name, plan_cgroup_v2_value(&c->cgroup, "cpu.weight"), from,
-		               plan_cgroup_v1_value(&c->cgroup, "cpu.shares"),
-		               plan_cgroup_v2_value(&c->cgroup, "cpu.weight"));
-	return strdupf("cpu: when CPUs are busy, container %s gets CPU time in proportion to "
-	               "its cpu.shares %s against the pod's other containers (%s).",
-	               c->name, plan_cgroup_v1_value(&c->cgroup, "cpu.shares"), from);
-}
-
-static char *sentence_pids(const struct plan *plan, const struct spec_pod *pod,
-                           const struct plan_config *config)
-{
-	enum plan_pids_source source;
-	int64_t limit = plan_pod_pids_limit(pod, config, &source);
-	const char *value = plan_cgroup_v2_value(&plan->cgroup, "pids.max");
-
-	switch (source) {
-	case PLAN_PIDS_UNLIMITED:
-		return strdupf("pids: the pod's number of processes and threads is not limited "
-		               "(pids.max max: the node's podPidsLimit is %" PRId64
-		               " and the pod has no nanolet.io/pids-limit annotation).",
-		               config->pod_pids_limit);
-	case PLAN_PIDS_CONFIG:
-		return strdupf(
-		        "pids: the pod may run at most %" PRId64
-		        " processes and threads, the shim's included (pids.max %s, the node's "
-		        "podPidsLimit).",
-		        limit, value);
-	case PLAN_PIDS_ANNOTATION:
-		if (config->pod_pids_limit > 0)
-			return strdupf("pids: the pod may run at most %" PRId64
-			               " processes and threads, the shim's included (pids.max %s, "
-			               "from its nanolet.io/pids-limit annotation, lower than the "
-			               "node's podPidsLimit %" PRId64 ").",
-			               limit, value, config->pod_pids_limit);
-		return strdupf("pids: the pod may run at most %" PRId64
-		               " processes and threads, the shim's included (pids.max %s, from its "
-		               "nanolet.io/pids-limit annotation; the node sets no limit).",
-		               limit, value);
-	case PLAN_PIDS_CONFIG_NOT_RAISED:
-		return strdupf(
-		        "pids: the pod may run at most %" PRId64
-		        " processes and threads, the shim's included (pids.max %s, the node's "
-		        "podPidsLimit: its nanolet.io/pids-limit annotation of %" PRId64
-		        " cannot raise it).",
-		        limit, value, pod->pids_limit_annotation);
-	}
-	return NULL;
-}
-
-static char *sentence_qos(const struct plan *plan)
-{
-	bool v2 = plan->driver == PLAN_CGROUP_V2;
-	const struct plan_cgroup *cg = &plan->cgroup;
-	const char *why = "";
-
-	switch (plan->qos) {
-	case SPEC_QOS_GUARANTEED:
-		why = "every container has CPU and memory limits equal to its requests";
-		break;
-	case SPEC_QOS_BURSTABLE:
-		why = "a container has a CPU or memory request or limit, but not every container "
-		      "has CPU and memory limits equal to its requests";
-		break;
-	case SPEC_QOS_BESTEFFORT:
-		why = "no container has a CPU or memory request or limit";
-		break;
-	}
-	return strdupf(
-	        "qos: the pod is %s because %s, so its cgroup is %s (the shim in %s/infra); "
-	        "it is limited to %s %s and %s %s%s%s (the sums of its containers' limits, or "
-	        "none when one container has none).",
-	        spec_qos_name(plan->qos), why, cg->path, cg->path,
-	        v2 ? "memory.max" : "memory.limit_in_bytes",
-	        v2 ? plan_cgroup_v2_value(cg, "memory.max")
-	           : plan_cgroup_v1_value(cg, "memory.limit_in_bytes"),
-	        v2 ? "cpu.max" : "cpu.cfs_quota_us", v2 ? "\"" : "",
-	        v2 ? plan_cgroup_v2_value(cg, "cpu.max")
-	           : plan_cgroup_v1_value(cg, "cpu.cfs_quota_us"),
-	        v2 ? "\"" : "");
 }
 
 /* ---- what a container may do ----------------------------------------------------------------- */
@@ -411,7 +272,7 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	        "security: container %s runs as uid %" PRIu32 " with %s in its bounding set%s; "
 	        "%s; %s. %s. Its /dev holds only null, zero, full, random, urandom, tty and its "
 	        "own pts, and the devices controller refuses every other device, mknod included; "
-	        "%s. %s%s%s",
+	        "%s. %s%s%s%s",
 	        c->name, c->process.uid, caps,
 	        c->process.uid != 0 ? " (not uid 0, it holds none of them after exec)" : "",
 	        seccomp, what,
@@ -431,35 +292,126 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	                 "capabilities reach only what the pod's user namespace owns"
 	               : "uid 0 in it is root on the node (hostUsers is not false), held to the "
 	                 "capabilities above",
-	        s->refusal ? "; it will not be started: " : ".", s->refusal ? s->refusal : "");
+	        s->refusal ? "; it will not be started: " : ".", s->refusal ? s->refusal : "",
+	        /* the kubelet's message ends in a parenthesis: the sentence still ends */
+	        s->refusal ? "." : "");
 }
 
-/* Who the container is on the node's files, and which node paths it reaches: the seed's "why
- * does runAsUser: 1000 sometimes still not prevent access to a host file?" for this pod. */
-static char *sentence_files(const struct plan *plan, const struct plan_container *c)
+/* Where a container's uid, gid and groups come from, in the Pod's words. */
+static void identity_sources(const struct spec_pod *pod, const struct spec_container *sc,
+                             const char **uid, const char **gid)
+{
+	const struct spec_pod_security_context *psc = &pod->security_context;
+	const struct spec_security_context *csc = &sc->security_context;
+
+	*uid = csc->run_as_user >= 0   ? "the container's runAsUser"
+	       : psc->run_as_user >= 0 ? "the pod's runAsUser"
+	                               : "runAsUser is unset, and the plan does not know the "
+	                                 "image's user: root";
+	*gid = csc->run_as_group >= 0   ? "the container's runAsGroup"
+	       : psc->run_as_group >= 0 ? "the pod's runAsGroup"
+	                                : "runAsGroup is unset: root's group, which owns many of "
+	                                  "the node's files";
+}
+
+/* "100 (supplementalGroups) and 2000 (fsGroup, which also owns its volumes)"; "" for none.
+ * With base, each as the node id it is. */
+static char *identity_groups(const struct plan_process *p, const struct spec_pod *pod,
+                             uint32_t base)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < p->n_supplemental_groups; i++) {
+		uint32_t g = p->supplemental_groups[i];
+		bool fs = pod->security_context.fs_group >= 0 &&
+		          (uint32_t)pod->security_context.fs_group == g;
+
+		fprintf(f, "%s%" PRIu32,
+		        i == 0                              ? ""
+		        : i + 1 == p->n_supplemental_groups ? " and "
+		                                            : ", ",
+		        base ? base + g : g);
+		if (!base)
+			fprintf(f, " (%s)",
+			        fs ? "fsGroup, which also owns its volumes" : "supplementalGroups");
+	}
+	if (fclose(f) != 0)
+		return free(out), NULL;
+	return out;
+}
+
+/* Who the container is, inside and on the node, and so which node files it can open: the
+ * seed's "why does runAsUser: 1000 sometimes still not prevent access to a host file?" for
+ * this pod. */
+static char *sentence_identity(const struct plan *plan, const struct plan_container *c,
+                               const struct spec_container *sc, const struct spec_pod *pod)
 {
 	const struct plan_process *p = &c->process;
 	bool userns = plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST;
-	_cleanup_free_ char *groups = NULL, *reach = NULL, *root = NULL;
-	size_t groups_size = 0, reach_size = 0;
-	_cleanup_fclose_ FILE *g = open_memstream(&groups, &groups_size);
-	_cleanup_fclose_ FILE *h = open_memstream(&reach, &reach_size);
+	uint32_t base = plan->userns_base;
+	const char *uid_from, *gid_from;
+	_cleanup_free_ char *groups = identity_groups(p, pod, 0), *node = NULL, *reach = NULL;
+	_cleanup_free_ char *root = NULL;
+	size_t reach_len = 0;
+	FILE *f = open_memstream(&reach, &reach_len);
 
-	if (!g || !h)
+	if (!f)
 		return NULL;
-	for (size_t i = 0; i < p->n_supplemental_groups; i++)
-		fprintf(g, "%s%" PRIu32, i ? ", " : "", p->supplemental_groups[i]);
-	/* the pod's own volumes live under nanolet's state directory: only hostPath volumes are
-	 * the node's own paths */
-	for (size_t i = 0, n = 0; i < c->n_mounts; i++) {
+	identity_sources(pod, sc, &uid_from, &gid_from);
+	/* in one stream: a pod may mount thousands of volumes */
+	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct plan_mount *m = &c->mounts[i];
 
-		if (m->host_path)
-			fprintf(h, "%s%s at %s (%s)", n++ ? ", " : "", m->source, m->destination,
-			        strv_contains(m->options, "ro") ? "read-only" : "read-write");
+		/* the pod's own volumes live under nanolet's state directory: only hostPath
+		 * volumes are the node's own paths */
+		if (!m->host_path)
+			continue;
+		fprintf(f, "%s%s at %s (%s)", reach_len ? ", " : "", m->source, m->destination,
+		        strv_contains(m->options, "ro") ? "read-only" : "read-write");
+		fflush(f);
 	}
-	if (fclose(TAKE_PTR(g)) != 0 || fclose(TAKE_PTR(h)) != 0)
+	if (fclose(f) != 0)
+		reach = (free(reach), NULL);
+	if (!groups || !reach)
 		return NULL;
+
+	if (userns && base) {
+		_cleanup_free_ char *node_groups = identity_groups(p, pod, base);
+
+		node = node_groups
+		               ? strdupf("In the pod's user namespace these are node uid %" PRIu32
+		                         " and gid %" PRIu32
+		                         "%s%s (uid_map and gid_map \"0 %" PRIu32
+		                         " %d\"): a node file owned by an id outside %" PRIu32
+		                         "-%" PRIu32 " shows as nobody's (65534), so it gets only "
+		                         "what the file's mode grants to others",
+		                         base + p->uid, base + p->gid,
+		                         *node_groups ? " and groups " : "", node_groups, base,
+		                         PLAN_USERNS_SIZE, base, base + PLAN_USERNS_SIZE - 1)
+		               : NULL;
+	} else if (userns) {
+		node = strdup(
+		        "In the pod's user namespace id N is node id <first>+N, <first> being "
+		        "the start of the 65536 ids nanoletd picks when it creates the pod: a "
+		        "node file owned by an id outside that range shows as nobody's (65534), "
+		        "so it gets only what the file's mode grants to others");
+	} else if (p->uid == 0) {
+		node = strdup("These are the node's own ids: uid 0 is the node's root, and with "
+		              "CAP_DAC_OVERRIDE no file mode stops it");
+	} else {
+		node = strdupf(
+		        "These are the node's own ids: a node file whose owner, group or mode "
+		        "lets uid %" PRIu32 " or one of its groups in is open to it, so "
+		        "runAsUser %" PRIu32 " keeps it out only of what that uid could not "
+		        "open on the node itself%s",
+		        p->uid, p->uid,
+		        p->gid == 0 ? ", and gid 0 lets it into whatever root's group may read"
+		                    : "");
+	}
 	root = c->root.kind != PLAN_ROOT_HOST
 	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
 	                         "its own",
@@ -471,24 +423,82 @@ static char *sentence_files(const struct plan *plan, const struct plan_container
 	               : strdup("Its root is the node's root filesystem bound read-only, less "
 	                        "the node's secrets and nanolet's directories: it reads every node "
 	                        "file its mapped ids, or anyone, may read");
-	if (!root)
+	if (!node || !root)
 		return NULL;
-	return strdupf(
-	        "files: container %s acts on files as uid %" PRIu32 ", gid %" PRIu32 "%s%s%s "
-	        "(%s). %s. %s%s%s",
-	        c->name, p->uid, p->gid, *groups ? " and groups " : "", groups,
-	        userns ? ", ids of the pod's user namespace" : "",
-	        userns ? "on the node, an unprivileged range: a node file owned by an id outside "
-	                 "it counts as nobody's"
-	        : p->uid == 0 ? "the node's root: with CAP_DAC_OVERRIDE, no file mode stops it"
-	                      : "the node's own ids: a node file whose owner, group or mode lets "
-	                        "that uid or a group of it in is open to it",
-	        root,
-	        *reach ? "Through hostPath volumes it reaches the node's "
-	               : "It reaches no node "
-	                 "path through a "
-	                 "hostPath volume",
-	        reach, ".");
+	return strdupf("identity: container %s runs as uid %" PRIu32 " (%s) and gid %" PRIu32
+	               " (%s)%s%s. %s. %s. %s%s%s",
+	               c->name, p->uid, uid_from, p->gid, gid_from,
+	               *groups ? ", with supplementary groups " : "", groups, node, root,
+	               *reach ? "Through hostPath volumes it reaches the node's "
+	                      : "It reaches no node path through a hostPath volume",
+	               reach, ".");
+}
+
+/* ---- boundary -------------------------------------------------------------------------------- */
+
+/* Which isolation stops a hostile process, and what of it this pod gives up. */
+static char *sentence_boundary(const struct plan *plan)
+{
+	_cleanup_free_ char *gaps = NULL;
+	size_t size = 0, n = 0;
+	FILE *f = open_memstream(&gaps, &size);
+	static const enum plan_ns shared[] = {PLAN_NS_PID, PLAN_NS_NET, PLAN_NS_IPC};
+	uint64_t base = security_caps_runtime_default();
+	size_t n_host = 0;
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(shared); i++)
+		n_host += plan->namespaces[shared[i]].mode == PLAN_NS_HOST;
+	for (size_t i = 0, k = 0; i < ELEMENTSOF(shared); i++) {
+		if (plan->namespaces[shared[i]].mode != PLAN_NS_HOST)
+			continue;
+		k++;
+		fprintf(f, "%s%s",
+		        k == 1        ? "it shares the node's "
+		        : k == n_host ? " and "
+		                      : ", ",
+		        plan_ns_name(shared[i]));
+	}
+	if (n_host > 0) {
+		fprintf(f, " %s", n_host == 1 ? "namespace" : "namespaces");
+		n++;
+	}
+	for (size_t i = 0; i < plan->n_containers; i++) {
+		const struct plan_container *c = &plan->containers[i];
+		uint64_t extra = c->security.capabilities.bounding & ~base;
+		_cleanup_strv_ char **names = security_caps_names(extra);
+		_cleanup_free_ char *list = names ? strv_join(names, ", ") : NULL;
+
+		if (!list)
+			return fclose(f), NULL;
+		if (c->security.privileged)
+			fprintf(f, "%scontainer %s is privileged", n++ ? "; " : "", c->name);
+		else if (extra)
+			fprintf(f, "%scontainer %s holds %s beyond containerd's default",
+			        n++ ? "; " : "", c->name, list);
+		if (!c->security.privileged &&
+		    c->security.seccomp.kind == SECURITY_SECCOMP_UNCONFINED)
+			fprintf(f, "%scontainer %s has no seccomp filter", n++ ? "; " : "",
+			        c->name);
+	}
+	if (plan->namespaces[PLAN_NS_USER].mode == PLAN_NS_HOST)
+		fprintf(f,
+		        "%sit has no user namespace, so uid 0 in a container is root on the node",
+		        n++ ? "; " : "");
+	if (fclose(f) != 0)
+		return NULL;
+	return strdupf("boundary: the cgroup limits above bound how much a noisy neighbour can "
+	               "take, not what a malicious process can reach; what stops a hostile "
+	               "process is its namespaces (what it can see), its capabilities and seccomp "
+	               "filter (what it may ask of the kernel) and a user namespace (whether its "
+	               "root is the node's) together, and %s%s.",
+	               n ? "this pod weakens them: "
+	                 : "this pod has all four: private namespaces, "
+	                   "capabilities within containerd's default, "
+	                   "a seccomp filter in every container and a "
+	                   "user namespace",
+	               n ? gaps : "");
 }
 
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
@@ -515,25 +525,27 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 	for (size_t i = 0; i < plan->n_containers; i++) {
 		const struct plan_container *c = &plan->containers[i];
 		const struct spec_container *sc = &pod->containers[i];
+		char *sentences[] = {
+		        plan_sentence_memory(plan, c, sc, config),
+		        plan_sentence_cpu_limit(plan, c, sc),
+		        plan_sentence_cpu_weight(plan, c, sc),
+		        plan_sentence_io(plan, c),
+		        sentence_security(plan, c),
+		        sentence_identity(plan, c, sc, pod),
+		};
 
-		r = strv_append(&plan->explanation, &n, sentence_memory(plan, c, sc));
+		r = 0;
+		for (size_t j = 0; j < ELEMENTSOF(sentences); j++)
+			r |= r < 0 ? (free(sentences[j]), -ENOMEM)
+			           : strv_append(&plan->explanation, &n, sentences[j]);
 		if (r < 0)
-			return r;
-		r = strv_append(&plan->explanation, &n, sentence_cpu_limit(plan, c, sc));
-		if (r < 0)
-			return r;
-		r = strv_append(&plan->explanation, &n, sentence_cpu_weight(plan, c, sc));
-		if (r < 0)
-			return r;
-		r = strv_append(&plan->explanation, &n, sentence_security(plan, c));
-		if (r < 0)
-			return r;
-		r = strv_append(&plan->explanation, &n, sentence_files(plan, c));
-		if (r < 0)
-			return r;
+			return -ENOMEM;
 	}
-	r = strv_append(&plan->explanation, &n, sentence_pids(plan, pod, config));
+	r = strv_append(&plan->explanation, &n, plan_sentence_pids(plan, pod, config));
 	if (r < 0)
 		return r;
-	return strv_append(&plan->explanation, &n, sentence_qos(plan));
+	r = strv_append(&plan->explanation, &n, plan_sentence_qos(plan));
+	if (r < 0)
+		return r;
+	return strv_append(&plan->explanation, &n, sentence_boundary(plan));
 }

@@ -4,7 +4,8 @@
  *   plan.c          plan_build/plan_free, namespaces, hostname, process, root, mounts
  *   plan_cgroup.c   resource arithmetic, cgroup paths and the files written to them
  *   plan_security.c capabilities, seccomp, masks, devices, the root's layer, the system mounts
- *   plan_explain.c  the plain sentences of plan->explanation
+ *   plan_explain.c  the plain sentences of plan->explanation: namespaces, security, identity
+ *   plan_explain_limits.c  its sentences of what a pod may use: memory, cpu, io, pids, qos
  *   plan_json.c     plan_to_json
  */
 #pragma once
@@ -56,6 +57,18 @@ int plan_cgroups_build(struct plan *plan, const struct spec_pod *pod,
 
 /* Fills plan->explanation; everything else in the plan must already be built. 0 or -ENOMEM. */
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config);
+
+/* plan_explain_limits.c: one sentence each (NULL on ENOMEM). */
+char *plan_sentence_memory(const struct plan *plan, const struct plan_container *c,
+                           const struct spec_container *sc, const struct plan_config *config);
+char *plan_sentence_cpu_limit(const struct plan *plan, const struct plan_container *c,
+                              const struct spec_container *sc);
+char *plan_sentence_cpu_weight(const struct plan *plan, const struct plan_container *c,
+                               const struct spec_container *sc);
+char *plan_sentence_io(const struct plan *plan, const struct plan_container *c);
+char *plan_sentence_pids(const struct plan *plan, const struct spec_pod *pod,
+                         const struct plan_config *config);
+char *plan_sentence_qos(const struct plan *plan);
 
 /* The value written to a file of a cgroup, NULL when the plan writes no such file. */
 const char *plan_cgroup_v2_value(const struct plan_cgroup *cg, const char *name);

@@ -98,6 +98,42 @@ static json_t *json_volumes(const struct plan *plan)
 	return volumes;
 }
 
+/* The pod cgroup's path in each hierarchy: where the v1 hierarchies of a hybrid host place it
+ * apart (memory under the session's cgroup, cpu at the root). */
+static json_t *json_places(const struct plan *plan)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	for (size_t i = 0; o && i < plan->n_places; i++)
+		r |= json_object_set_new(o, plan->places[i].hierarchy,
+		                         json_string(plan->places[i].path));
+	if (r < 0)
+		o = (json_decref(o), NULL);
+	return o;
+}
+
+/* hostUsers: false: the uid and gid maps, as the OCI runtime spec's LinuxIDMapping; hostID is
+ * null until the node has picked the pod's range (a pod that is not created). */
+static json_t *json_user_namespace(const struct plan *plan)
+{
+	json_t *o;
+
+	if (plan->namespaces[PLAN_NS_USER].mode == PLAN_NS_HOST)
+		return json_null();
+	o = json_object();
+	for (int i = 0; o && i < 2; i++) {
+		json_t *map =
+		        json_pack("[{s:i, s:o, s:i}]", "containerID", 0, "hostID",
+		                  plan->userns_base ? json_integer(plan->userns_base) : json_null(),
+		                  "size", PLAN_USERNS_SIZE);
+
+		if (json_object_set_new(o, i == 0 ? "uidMappings" : "gidMappings", map) < 0)
+			o = (json_decref(o), NULL);
+	}
+	return o;
+}
+
 static json_t *json_pod(const struct plan *plan)
 {
 	json_t *pod = json_object(), *cg = json_object();
@@ -116,12 +152,14 @@ static json_t *json_pod(const struct plan *plan)
 	r |= json_object_set_new(cg, "driver", json_string(plan_cgroup_driver_name(plan->driver)));
 	r |= json_object_set_new(cg, "v2", json_files(plan->cgroup.v2, plan->cgroup.n_v2));
 	r |= json_object_set_new(cg, "v1", json_files(plan->cgroup.v1, plan->cgroup.n_v1));
+	r |= json_object_set_new(cg, "hierarchies", json_places(plan));
 	r |= json_object_set_new(pod, "cgroup", cg);
 	r |= json_object_set_new(pod, "volumes", json_volumes(plan));
 	r |= json_object_set_new(pod, "shm",
 	                         plan->shm ? json_pack("{s:s, s:I}", "path", plan->shm, "sizeBytes",
 	                                               (json_int_t)PLAN_SHM_SIZE)
 	                                   : json_null());
+	r |= json_object_set_new(pod, "userNamespace", json_user_namespace(plan));
 	if (r < 0)
 		pod = (json_decref(pod), NULL);
 	return pod;

@@ -10,6 +10,9 @@
  *   seccomp.c          the seccomp profile model's names, and which rules apply where
  *   seccomp_default.c  RuntimeDefault: containerd's default profile as a table
  *   seccomp_json.c     OCI and Docker JSON profiles read into the model
+ *   pss.c              the Pod Security Standards: which checks a level and version runs, the
+ *                      message admission answers with
+ *   pss_checks.c       the checks, transcribed from kubernetes/pod-security-admission
  */
 #pragma once
 
@@ -280,3 +283,58 @@ bool security_seccomp_rule_applies(const struct security_seccomp_rule *rule,
  * entry of native's sub-architectures. */
 uint32_t security_seccomp_arches(const struct security_seccomp_profile *p,
                                  enum security_seccomp_arch native);
+
+/* ---- Pod Security Standards ---------------------------------------------------------------- */
+
+/* The levels of kubernetes.io/docs/concepts/security/pod-security-standards, each allowing less
+ * than the one before. */
+enum security_pss_level {
+	SECURITY_PSS_PRIVILEGED, /* anything */
+	SECURITY_PSS_BASELINE,   /* no known privilege escalation */
+	SECURITY_PSS_RESTRICTED, /* current hardening best practice */
+};
+
+/* A policy version is v1.<minor>: the checks as Kubernetes 1.<minor> ran them. LATEST, and any
+ * version past SECURITY_PSS_NEWEST_MINOR (the newest pod-security-admission this was written
+ * from), evaluates as the newest. */
+#define SECURITY_PSS_LATEST       (-1)
+#define SECURITY_PSS_NEWEST_MINOR 37
+
+/* "privileged", "baseline", "restricted"; parse: -EINVAL for anything else. */
+const char *security_pss_level_name(enum security_pss_level level);
+int security_pss_level_parse(const char *s, enum security_pss_level *out);
+/* "latest" or "v1.N" (api.ParseVersion's grammar) into *minor; -EINVAL otherwise. */
+int security_pss_version_parse(const char *s, int *minor);
+/* "latest", "v1.29"; buf of at least 16 bytes. */
+void security_pss_version_name(int minor, char *buf, size_t size);
+
+/* One check a Pod fails, in Kubernetes' words: check is the check's ID ("hostNamespaces",
+ * "capabilities_restricted"), reason its ForbiddenReason ("host namespaces"), detail its
+ * ForbiddenDetail ("hostNetwork=true, hostPID=true"; may be ""). */
+struct security_pss_violation {
+	const char *check;  /* static */
+	const char *reason; /* static */
+	char *detail;
+};
+
+struct security_pss_result {
+	struct security_pss_violation *violations; /* in Kubernetes' order: baseline checks first */
+	size_t n;                                  /* 0: the Pod meets the level */
+};
+
+/* Every check of level at version (SECURITY_PSS_LATEST or a minor) on pod, a core/v1 Pod as
+ * JSON: the document as written or spec_pod.object (decoding keeps every field the standards
+ * read, implemented by nanolet or not). *out lists each check the Pod fails; privileged fails
+ * none. 0 or -ENOMEM. */
+int security_pss_evaluate(const json_t *pod, enum security_pss_level level, int version,
+                          struct security_pss_result *out);
+void security_pss_result_done(struct security_pss_result *r);
+
+/* The API server's words for a refusal: `violates PodSecurity "baseline:latest": host
+ * namespaces (hostNetwork=true), privileged (container "c" must not set
+ * securityContext.privileged=true)`. NULL on ENOMEM. */
+char *security_pss_message(const struct security_pss_result *r, enum security_pss_level level,
+                           int version);
+
+/* The highest level pod meets at version. 0 or -ENOMEM. */
+int security_pss_highest(const json_t *pod, int version, enum security_pss_level *out);

@@ -49,6 +49,16 @@ int spec_format_from_content_type(const char *content_type, enum spec_format *ou
  * naming line and column (1-based). An empty document is a JSON null. */
 int spec_yaml_to_json(const char *buf, size_t len, json_t **out, struct nano_err *err);
 
+/* A stream of YAML documents (separated by `---`, as `kubectl apply -f` reads a file) into a
+ * JSON array of them, each read as spec_yaml_to_json reads one; an empty document is a null.
+ * Anchors belong to their document; the bounds above count for the whole stream. */
+int spec_yaml_documents(const char *buf, size_t len, json_t **out, struct nano_err *err);
+
+/* JSON -> YAML text as `kubectl get -o yaml` prints it: block style, two-space indents, keys in
+ * the object's order, strings quoted where a YAML 1.1 reader would take them for something else
+ * ("yes", "1", "null", "2024-01-01"), no line wrapping. *out is malloc'd; 0 or -ENOMEM. */
+int spec_yaml_from_json(const json_t *value, char **out);
+
 /* Reads a JSON or YAML body. JSON duplicate keys and syntax errors -> -EBADMSG with line and
  * column. */
 int spec_document_decode(const char *buf, size_t len, enum spec_format format, json_t **out,

@@ -1,5 +1,6 @@
-/* pkg/spec/yaml.c: one YAML document -> json_t, read the way the Kubernetes API server reads it
- * (sigs.k8s.io/yaml over go-yaml v2, so YAML 1.1 scalars: yes/no/on/off, 0755 octal, ~ null).
+/* pkg/spec/yaml.c: one YAML document (or a stream of them) -> json_t, read the way the Kubernetes
+ * API server reads it (sigs.k8s.io/yaml over go-yaml v2, so YAML 1.1 scalars: yes/no/on/off, 0755
+ * octal, ~ null).
  *
  * libyaml's event parser feeds a small stack machine: one frame per open sequence or mapping,
  * values appended to the frame on top. Anchored values are kept and an alias shares them with
@@ -12,6 +13,7 @@
  * This file only reads: no I/O, no globals, no clock.
  */
 #include "spec.h"
+#include "yaml_internal.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -268,6 +270,14 @@ static void resolve_plain(const char *s, size_t len, struct scalar *sc)
 		sc->kind = SCALAR_FLOAT;
 }
 
+bool yaml_plain_is_string(const char *s, size_t len)
+{
+	struct scalar sc;
+
+	resolve_plain(s, len, &sc);
+	return sc.kind == SCALAR_STR && !(len == 2 && memcmp(s, "<<", 2) == 0);
+}
+
 /* The start of resolve.go's parseTimestamp layouts: YYYY-M-D, then nothing or a time. */
 static bool looks_like_timestamp(const char *s, size_t len)
 {
@@ -503,6 +513,7 @@ struct reader {
 	json_t *root;
 	bool have_root;
 	unsigned documents;
+	json_t *docs; /* spec_yaml_documents: the finished documents; NULL: one document only */
 	struct anchor *anchors;
 	size_t n_anchors;
 	json_t *anchor_index; /* name -> index in anchors; the latest definition wins */
@@ -518,17 +529,27 @@ static void frame_clear(struct frame *f)
 	*f = (struct frame){.anchor = -1};
 }
 
-static void reader_done(struct reader *r)
+/* Anchors belong to their document: the next one starts without them. */
+static void anchors_clear(struct reader *r)
 {
-	for (unsigned i = 0; i < r->depth; i++)
-		frame_clear(&r->frames[i]);
 	for (size_t i = 0; i < r->n_anchors; i++) {
 		json_decref(r->anchors[i].value);
 		free(r->anchors[i].key);
 	}
 	free(r->anchors);
+	r->anchors = NULL;
+	r->n_anchors = 0;
+	json_object_clear(r->anchor_index);
+}
+
+static void reader_done(struct reader *r)
+{
+	for (unsigned i = 0; i < r->depth; i++)
+		frame_clear(&r->frames[i]);
+	anchors_clear(r);
 	json_decref(r->anchor_index);
 	json_decref(r->root);
+	json_decref(r->docs);
 	if (r->parser_ready)
 		yaml_parser_delete(&r->parser);
 }
@@ -809,8 +830,17 @@ static int on_event(struct reader *r, const yaml_event_t *ev, struct nano_err *e
 {
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
-		if (r->documents++ > 0)
+		if (r->documents++ > 0 && !r->docs)
 			return fail_at(err, &ev->start_mark, "more than one YAML document");
+		return 0;
+	case YAML_DOCUMENT_END_EVENT:
+		if (!r->docs)
+			return 0;
+		if (json_array_append_new(r->docs, r->have_root ? TAKE_PTR(r->root) : json_null()) <
+		    0)
+			return nano_err_set(err, ENOMEM, "yaml: out of memory");
+		r->have_root = false;
+		anchors_clear(r);
 		return 0;
 	case YAML_SCALAR_EVENT:
 		return on_scalar(r, ev, err);
@@ -858,34 +888,58 @@ static int parser_error(const yaml_parser_t *p, const char *buf, size_t len, str
 	}
 }
 
-int spec_yaml_to_json(const char *buf, size_t len, json_t **out, struct nano_err *err)
+static int read_stream(struct reader *r, const char *buf, size_t len, struct nano_err *err)
 {
-	_cleanup_(reader_done) struct reader r = {0};
-
-	if (!out)
-		return nano_err_set(err, EINVAL, "yaml: no output");
-	*out = NULL;
-	if (!buf)
-		buf = "";
-	r.anchor_index = json_object();
-	if (!r.anchor_index || !yaml_parser_initialize(&r.parser))
+	r->anchor_index = json_object();
+	if (!r->anchor_index || !yaml_parser_initialize(&r->parser))
 		return nano_err_set(err, ENOMEM, "yaml: out of memory");
-	r.parser_ready = true;
-	yaml_parser_set_input_string(&r.parser, (const unsigned char *)buf, len);
+	r->parser_ready = true;
+	yaml_parser_set_input_string(&r->parser, (const unsigned char *)buf, len);
 
 	for (;;) {
 		_cleanup_(yaml_event_deletep) yaml_event_t ev = {0};
 		int k;
 
-		if (!yaml_parser_parse(&r.parser, &ev))
-			return parser_error(&r.parser, buf, len, err);
+		if (!yaml_parser_parse(&r->parser, &ev))
+			return parser_error(&r->parser, buf, len, err);
 		if (ev.type == YAML_STREAM_END_EVENT)
-			break;
-		k = on_event(&r, &ev, err);
+			return 0;
+		k = on_event(r, &ev, err);
 		if (k < 0)
 			return k;
 	}
+}
+
+int spec_yaml_to_json(const char *buf, size_t len, json_t **out, struct nano_err *err)
+{
+	_cleanup_(reader_done) struct reader r = {0};
+	int k;
+
+	if (!out)
+		return nano_err_set(err, EINVAL, "yaml: no output");
+	*out = NULL;
+	k = read_stream(&r, buf ? buf : "", buf ? len : 0, err);
+	if (k < 0)
+		return k;
 	/* An empty stream, or one of only comments, is a null document. */
 	*out = r.have_root ? TAKE_PTR(r.root) : json_null();
+	return 0;
+}
+
+int spec_yaml_documents(const char *buf, size_t len, json_t **out, struct nano_err *err)
+{
+	_cleanup_(reader_done) struct reader r = {0};
+	int k;
+
+	if (!out)
+		return nano_err_set(err, EINVAL, "yaml: no output");
+	*out = NULL;
+	r.docs = json_array();
+	if (!r.docs)
+		return nano_err_set(err, ENOMEM, "yaml: out of memory");
+	k = read_stream(&r, buf ? buf : "", buf ? len : 0, err);
+	if (k < 0)
+		return k;
+	*out = TAKE_PTR(r.docs);
 	return 0;
 }

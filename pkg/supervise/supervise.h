@@ -230,6 +230,29 @@ void sup_format_duration(int64_t seconds, char *buf, size_t size);
 char *sup_crashloop_message(const struct sup_pod *pod, const struct sup_container *c,
                             int64_t backoff);
 
+/* ---- what ended a run ------------------------------------------------------------------------ */
+
+#define SUP_UNLIMITED UINT64_MAX /* a pids.max of "max" */
+
+/* What a run's cgroups counted while it ran, for the message of its end (exit_message.c). */
+struct sup_run_pressure {
+	uint64_t forks_refused;  /* forks its pod's pids.max refused during the run */
+	uint64_t pids_max;       /* the pod's pids.max, SUP_UNLIMITED for none */
+	const char *pids_source; /* "its nanolet.io/pids-limit annotation", or NULL */
+	uint64_t cpu_periods;    /* CFS periods of the run, and how many were throttled */
+	uint64_t cpu_throttled;
+	unsigned throttled_percent; /* the node's cpu_throttling_threshold */
+	const char *cpu_limit;      /* "100m, cpu.max \"10000 100000\"", or NULL */
+};
+
+/* A run's message: base (an OOMKilled message, or NULL), then each thing the kernel did to the
+ * run, named after the event that reports it: "the pod's pids.max of 64 (from its
+ * nanolet.io/pids-limit annotation) refused 3 forks during this run (PidsLimitReached)", "it was
+ * throttled in 87% of its CPU periods during this run (CPUThrottling): its CPU limit is ...". A
+ * run throttled in no more than throttled_percent of its periods is not mentioned. *out NULL when
+ * there is nothing to say. 0 or -ENOMEM. */
+int sup_exit_message(const char *base, const struct sup_run_pressure *p, char **out);
+
 /* ---- status out ------------------------------------------------------------------------------ */
 
 /* The kubelet's getPhase for a pod without init containers. pod_is_terminal: the pod worker

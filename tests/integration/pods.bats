@@ -111,14 +111,21 @@ EOF
 	[[ $(get_pod identity | jq -r '.status.containerStatuses[0].state.terminated.reason') == Completed ]]
 }
 
-@test "hostUsers: false maps 65536 ids: uid 0 inside is an unprivileged id outside" {
-	create_pod "$(pod_yaml userns 'cat /proc/self/uid_map /proc/self/gid_map; id -u' Never | sed 's/^spec:/spec:\n  hostUsers: false/')"
-	wait_phase userns Succeeded
+@test "hostUsers: false maps 65536 ids: uid 0 inside is an unprivileged id outside; the plan and /isolation name the node's ids" {
+	create_pod "$(pod_yaml userns 'cat /proc/self/uid_map /proc/self/gid_map; id -u; sleep 30' Never | sed 's/^spec:/spec:\n  hostUsers: false/')"
+	wait_log userns '^0$'
 	log=$(pod_log userns)
 	echo "$log"
 	[[ $(head -1 <<<"$log" | awk '{print $1, $3}') == "0 65536" ]]
-	[[ $(head -1 <<<"$log" | awk '{print $2}') -ge 100000 ]]
-	[[ $(tail -1 <<<"$log") == 0 ]]
+	base=$(head -1 <<<"$log" | awk '{print $2}')
+	[[ $base -ge 100000 ]]
+	[[ $(sed -n 3p <<<"$log") == 0 ]]
+	# the plan knows the range the node picked, and the live maps are the kernel's
+	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/userns/isolation?pretty=false")
+	[[ $(jq -r '.pod.userNamespace.uidMappings[0].hostID' <<<"$iso") == "$base" ]]
+	[[ $(jq -c '.live.uidMappings' <<<"$iso") == "[{\"containerID\":0,\"hostID\":$base,\"size\":65536}]" ]]
+	[[ $(jq -c '.live.gidMappings' <<<"$iso") == "[{\"containerID\":0,\"hostID\":$base,\"size\":65536}]" ]]
+	jq -r '.explanation[]' <<<"$iso" | grep -qF "uid 0 in a container is uid $base on the node"
 }
 
 @test "the container's cgroups hold the plan's values, and the process is in them" {
@@ -485,6 +492,11 @@ EOF
 	[[ $msg == "container spin was throttled in about "*"% of its CPU periods over 1 s: its CPU limit 100m is "* ]]
 	[[ $msg == *"cpu.cfs_quota_us 10000 per cpu.cfs_period_us 100000"* || $msg == *'cpu.max "10000 100000"'* ]]
 	[[ $(events_of cpu-throttle | jq -r '[.items[] | select(.reason == "CPUThrottling")][0].type') == Warning ]]
+	# its end points at the cause: exit 0, but throttled the whole run
+	wait_phase cpu-throttle Succeeded
+	msg=$(get_pod cpu-throttle | jq -r '.status.containerStatuses[0].state.terminated.message')
+	echo "$msg"
+	[[ $msg == "it was throttled in "*"% of its CPU periods during this run (CPUThrottling): its CPU limit is 100m, "* ]]
 }
 
 @test "a fork bomb under the pids-limit annotation: PidsLimitReached, pids.current within it, the daemon answers" {
@@ -500,4 +512,41 @@ EOF
 	msg=$(events_of fork-bomb | jq -r '[.items[] | select(.reason == "PidsLimitReached")][0].message')
 	echo "$msg"
 	[[ $msg == "a fork in the pod was refused: it reached its pids.max of 64 (from its nanolet.io/pids-limit annotation)" ]]
+	# the shell that could not fork ends Error 2: its status says why
+	wait_phase fork-bomb Failed
+	term=$(get_pod fork-bomb | jq -c '.status.containerStatuses[0].state.terminated')
+	echo "$term"
+	[[ $(jq -r .reason <<<"$term") == Error ]]
+	[[ $(jq -r .message <<<"$term") == "the pod's pids.max of 64 (from its nanolet.io/pids-limit annotation) refused "*" during this run (PidsLimitReached)" ]]
+}
+
+@test "memory_qos: v2 writes the container's memory.min and memory.high and the pod's memory.min; v1 has neither, and the plan says so" {
+	stop_daemon
+	pods_setup --memory-qos true
+	create_pod "apiVersion: v1
+kind: Pod
+metadata: {name: qos}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: host
+    command: [sleep, '30']
+    resources:
+      requests: {memory: 64Mi}
+      limits: {memory: 128Mi}"
+	wait_phase qos Running
+	mem=$(container_cgroup_dir qos memory)
+	iso=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/qos/isolation?pretty=false")
+	if [[ $CGROUP_DRIVER == v2 ]]; then
+		# 64Mi + 0.9 × 64Mi, rounded down to a page
+		cgroup_expect "$mem" memory.min=67108864 -
+		cgroup_expect "$mem" memory.high=127504384 -
+		cgroup_expect "$(dirname "$mem")" memory.min=67108864 -
+		jq -r '.explanation[]' <<<"$iso" | grep -qF 'memory.high 127504384 (its 64Mi request + 0.9 × (128Mi limit − 64Mi request)'
+	else
+		[[ ! -e $mem/memory.min && ! -e $mem/memory.high ]]
+		jq -r '.explanation[]' <<<"$iso" | grep -qF 'memory_qos is on, but it is not available on cgroup v1'
+	fi
 }

@@ -449,6 +449,8 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_ptr_null(loaded.shim_path);
 	ck_assert_int_eq(loaded.cpu_throttling_interval, defaults.cpu_throttling_interval);
 	ck_assert_int_eq(loaded.cpu_throttling_threshold, defaults.cpu_throttling_threshold);
+	ck_assert_int_eq(loaded.memory_qos, defaults.memory_qos);
+	ck_assert(loaded.memory_throttling_factor == defaults.memory_throttling_factor);
 	ck_assert_int_eq(loaded.max_connections, defaults.max_connections);
 	ck_assert_int_eq(loaded.http_idle_timeout, defaults.http_idle_timeout);
 	ck_assert_int_eq(loaded.http_header_timeout, defaults.http_header_timeout);
@@ -560,6 +562,49 @@ START_TEST(test_pod_keys)
 }
 END_TEST
 
+/* MemoryQoS: memory_qos a boolean, memory_throttling_factor in (0, 1], as the kubelet's. */
+static const struct {
+	const char *file_text;
+	const char *flag, *flag_value;
+	int rc;
+	bool qos;
+	double factor;
+} memory_qos_cases[] = {
+        {"memory_qos: true", "memory-qos", "true", 0, true, 0.9},
+        {"memory_qos: false", "memory-qos", "false", 0, false, 0.9},
+        {"memory_qos: 1", "memory-qos", "yes please", -EINVAL, false, 0.9},
+        {"memory_throttling_factor: 0.5", "memory-throttling-factor", "0.5", 0, false, 0.5},
+        {"memory_throttling_factor: 1", "memory-throttling-factor", "1", 0, false, 1},
+        {"memory_throttling_factor: 0", "memory-throttling-factor", "0", -EINVAL, false, 0.9},
+        {"memory_throttling_factor: 1.5", "memory-throttling-factor", "1.5", -EINVAL, false, 0.9},
+        {"memory_throttling_factor: x", "memory-throttling-factor", "0.5x", -EINVAL, false, 0.9},
+};
+
+START_TEST(test_memory_qos_keys)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", memory_qos_cases[_i].file_text);
+	struct nano_config from_file, from_flag;
+	struct nano_err err = {0};
+	int r1, r2;
+
+	ck_assert_int_eq(config_init(&from_file), 0);
+	ck_assert_int_eq(config_init(&from_flag), 0);
+	r1 = config_load_file(&from_file, path, &err);
+	nano_err_clear(&err);
+	r2 = config_apply_flag(&from_flag, memory_qos_cases[_i].flag,
+	                       memory_qos_cases[_i].flag_value, &err);
+	nano_err_clear(&err);
+	ck_assert_int_eq(r1, memory_qos_cases[_i].rc);
+	ck_assert_int_eq(r2, memory_qos_cases[_i].rc);
+	ck_assert_int_eq(from_file.memory_qos, memory_qos_cases[_i].qos);
+	ck_assert_int_eq(from_flag.memory_qos, memory_qos_cases[_i].qos);
+	ck_assert(from_file.memory_throttling_factor == memory_qos_cases[_i].factor);
+	ck_assert(from_flag.memory_throttling_factor == memory_qos_cases[_i].factor);
+	config_done(&from_file);
+	config_done(&from_flag);
+}
+END_TEST
+
 START_TEST(test_shim_path)
 {
 	_cleanup_free_ char *path = write_file("nanolet.yaml", "shim_path: /opt/nanolet-shim");
@@ -600,6 +645,7 @@ int main(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_shipped_config_is_the_defaults);
 	tcase_add_loop_test(tc, test_pod_keys, 0, (int)ELEMENTSOF(pod_key_cases));
+	tcase_add_loop_test(tc, test_memory_qos_keys, 0, (int)ELEMENTSOF(memory_qos_cases));
 	tcase_add_test(tc, test_shim_path);
 	tcase_add_test(tc, test_driver_names);
 	suite_add_tcase(s, tc);

@@ -9,15 +9,15 @@
  * ---------------------------------------------------------------- */
 
 /* Privileged containers first (a reviewer reads that before anything), then 8 namespace
- * sentences in order, 5 per container (memory, cpu limit, cpu weight, security, files), pids
- * and qos last, none empty or unfinished. */
+ * sentences in order, 6 per container (memory, cpu limit, cpu weight, io, security, identity),
+ * pids, qos and boundary last, none empty or unfinished. */
 static void check_explanation(const struct plan *plan)
 {
 	size_t n = strv_len(plan->explanation), p = 0;
 
 	for (size_t i = 0; i < plan->n_containers; i++)
 		p += plan->containers[i].security.privileged;
-	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + 5 * plan->n_containers + 2);
+	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + 6 * plan->n_containers + 3);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = plan->explanation[i];
 
@@ -31,17 +31,18 @@ static void check_explanation(const struct plan *plan)
 
 			ck_assert_msg(strncmp(s, ns, strlen(ns)) == 0 && s[strlen(ns)] == ':',
 			              "sentence %zu is not about %s: %s", i, ns, s);
-		} else if (i < n - 2) {
+		} else if (i < n - 3) {
 			static const char *const kinds[] = {
-			        "memory:", "cpu:", "cpu:", "security:", "files:"};
-			const char *kind = kinds[(i - p - PLAN_NS_COUNT) % 5];
+			        "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
+			const char *kind = kinds[(i - p - PLAN_NS_COUNT) % 6];
 
 			ck_assert_msg(strncmp(s, kind, strlen(kind)) == 0, "%zu: %s", i, s);
 		}
 	}
-	ck_assert(strncmp(plan->explanation[n - 2], "pids:", 5) == 0);
-	ck_assert(strncmp(plan->explanation[n - 1], "qos:", 4) == 0);
-	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 1], plan->cgroup.path));
+	ck_assert(strncmp(plan->explanation[n - 3], "pids:", 5) == 0);
+	ck_assert(strncmp(plan->explanation[n - 2], "qos:", 4) == 0);
+	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 2], plan->cgroup.path));
+	ck_assert(strncmp(plan->explanation[n - 1], "boundary:", 9) == 0);
 }
 
 static void e_host_all(struct fixture *f)
@@ -105,13 +106,19 @@ static void e_annotation_only(struct fixture *f)
 	f->config.pod_uid = NULL;
 }
 
+/* runAsNonRoot with a root user: the kubelet's refusal ends in a parenthesis, the sentence not */
+static void e_refused(struct fixture *f)
+{
+	f->containers[0].security_context.run_as_non_root = SPEC_BOOL_TRUE;
+}
+
 static void (*const explained[])(struct fixture *f) = {
         m_none,           e_host_all,      e_shared_pid_userns, e_guaranteed_three,
         e_burstable_pids, e_no_pids_limit, e_annotation_only,   e_privileged_and_host_path,
+        e_refused,
 };
 
-/* Every plan, whatever the pod and driver: 8 namespace sentences in order, 3 per container,
- * pids and qos last, none empty or unfinished. */
+/* Every plan, whatever the pod and driver, has the explanation's shape. */
 START_TEST(test_explanation_shape)
 {
 	for (int driver = PLAN_CGROUP_V2; driver <= PLAN_CGROUP_V1; driver++) {
@@ -140,21 +147,24 @@ static const struct {
          MI(128),
          {"container app may use at most 134217728 bytes of memory (128Mi limit → memory.max",
           "at most 0.5 CPU (500m limit → cpu.max \"50000 100000\"",
-          "cpu.weight 59 against the pod's other containers (500m request → 512 shares"}},
+          "cpu.weight 59 (v1 cpu.shares 512) against the pod's other containers (500m request "
+          "→ 512 shares"}},
         {"v1 limits",
          PLAN_CGROUP_V1,
          1,
          1,
          1000000000,
          {"at most 1000000000 bytes of memory (1G limit → memory.limit_in_bytes",
-          "raised to the kernel's minimum quota", "cpu.shares 2 against"}},
+          "raised to the kernel's minimum quota", "cpu.shares 2 (v2 cpu.weight 1) against"}},
         {"no limits",
          PLAN_CGROUP_V2,
          U,
          U,
          U,
-         {"no memory limit (memory.max max): it may use all free memory of the node",
-          "no CPU limit (cpu.max \"max 100000\")", "no CPU request or limit, so the minimum"}},
+         {"no memory limit (memory.max max, v1 memory.limit_in_bytes -1): it may use all free "
+          "memory of the node",
+          "no CPU limit (cpu.max \"max 100000\", v1 cpu.cfs_quota_us -1)",
+          "no CPU request or limit, so the minimum"}},
 };
 
 START_TEST(test_limit_sentences)
@@ -201,11 +211,17 @@ START_TEST(test_security_sentences)
 	        "with CAP_NET_ADMIN and hostNetwork it can reconfigure the node's network",
 	        "it cannot mount filesystems, nor enter or leave namespaces (no CAP_SYS_ADMIN)",
 	        "seccomp RuntimeDefault (unset: the node's seccomp_default, RuntimeDefault)",
-	        "files: container app acts on files as uid 1000, gid 0 and groups 2000 (the node's "
-	        "own ids",
+	        "identity: container app runs as uid 1000 (the pod's runAsUser) and gid 0 "
+	        "(runAsGroup "
+	        "is unset: root's group, which owns many of the node's files), with supplementary "
+	        "groups 2000 (fsGroup, which also owns its volumes). These are the node's own ids",
 	        "Through hostPath volumes it reaches the node's /var/log at /logs (read-only).",
 	        "security: container debug is privileged (above)",
-	        "files: container debug acts on files as uid 1000",
+	        "identity: container debug runs as uid 1000",
+	        "boundary: ",
+	        "this pod weakens them: it shares the node's pid and net namespaces; "
+	        "container app holds CAP_NET_ADMIN, CAP_SYS_PTRACE beyond containerd's default; "
+	        "container debug is privileged; it has no user namespace",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(needles); i++)
 		ck_assert_msg(strstr(all, needles[i]), "missing: %s\nin:\n%s", needles[i], all);
@@ -218,7 +234,7 @@ START_TEST(test_security_sentences)
 	all = strv_join(userns->explanation, "\n");
 	ck_assert(
 	        strstr(all, "uid 0 in it is an unprivileged id of the node (hostUsers is false)"));
-	ck_assert(strstr(all, "ids of the pod's user namespace"));
+	ck_assert(strstr(all, "In the pod's user namespace id N is node id <first>+N"));
 	ck_assert(strstr(all, "no_new_privs keeps setuid binaries"));
 	ck_assert(strstr(all, "bound read-only"));
 }
@@ -361,7 +377,8 @@ static const char golden_json[] =
         "    \"cpu.cfs_quota_us\": \"-1\",\n"
         "    \"cpu.shares\": \"256\",\n"
         "    \"pids.max\": \"512\"\n"
-        "   }\n"
+        "   },\n"
+        "   \"hierarchies\": {}\n"
         "  },\n"
         "  \"volumes\": [\n"
         "   {\n"
@@ -373,7 +390,8 @@ static const char golden_json[] =
         "  \"shm\": {\n"
         "   \"path\": \"/run/nanolet/pods/1234/shm\",\n"
         "   \"sizeBytes\": 67108864\n"
-        "  }\n"
+        "  },\n"
+        "  \"userNamespace\": null\n"
         " },\n"
         " \"containers\": [\n"
         "  {\n"
@@ -991,32 +1009,51 @@ static const char golden_json[] =
         "  \"unknown field \\\"spec.foo\\\"\"\n"
         " ],\n"
         " \"explanation\": [\n"
-        "  \"pid: each container has its own pid namespace and sees only its own processes "
-        "(hostPID is false).\",\n"
+        "  \"pid: each container has its own pid namespace and sees only its own processes, its "
+        "first one as PID 1 (hostPID is false).\",\n"
         "  \"net: the pod has its own network namespace with only a loopback interface, shared by "
-        "its containers (hostNetwork is false).\",\n"
+        "its containers: its 127.0.0.1 and its ports are its own, not the node's (hostNetwork is "
+        "false).\",\n"
         "  \"ipc: the pod has its own IPC namespace, shared by its containers: System V IPC "
         "objects and POSIX message queues are not shared with the node (hostIPC is false).\",\n"
         "  \"uts: the pod has its own uts namespace, shared by its containers, with hostname "
         "\\\"web\\\" (the pod's name).\",\n"
-        "  \"user: the pod runs in the node's user namespace: uid 0 in a container is root on the "
-        "node (hostUsers is unset).\",\n"
+        "  \"user: the pod runs in the node's user namespace (hostUsers is unset): uid 0 in a "
+        "container is root on the node, its capabilities the node root's within its bounding "
+        "set.\",\n"
         "  \"mnt: each container has its own mount namespace: mounts made inside reach neither the "
         "node nor the other containers; the root of sidecar (read-write) is the node's root "
         "filesystem used as an image (image empty or \\\"host\\\"): its files, not its mounts, "
         "without its secrets and nanolet's own directories.\",\n"
         "  \"cgroup: each container has its own cgroup namespace: /proc/self/cgroup shows its own "
         "cgroup as the root.\",\n"
-        "  \"time: the pod uses the node's time namespace: its clocks are the node's (a Pod has no "
-        "field for it).\",\n"
+        "  \"time: the pod uses the node's time namespace (a Pod has no field for one): a time "
+        "namespace (Linux 5.6) could only offset CLOCK_MONOTONIC and CLOCK_BOOTTIME, so that "
+        "uptime and timers start afresh, as a restored container needs; wall-clock time "
+        "(CLOCK_REALTIME) is one for the whole node in any case, and setting it takes "
+        "CAP_SYS_TIME, which containerd's default set leaves out.\",\n"
         "  \"memory: container app may use at most 134217728 bytes of memory (128Mi limit → "
-        "memory.max, and memory.swap.max 0: no swap); past that the kernel OOM killer ends it, all "
-        "of its processes at once (memory.oom.group 1).\",\n"
+        "memory.max, v1 memory.limit_in_bytes). Near the limit the kernel first reclaims its page "
+        "cache; what cannot be reclaimed stays, as memory.swap.max 0 (v1 "
+        "memory.memsw.limit_in_bytes) allows no swap, and when reclaim cannot bring it under the "
+        "limit the OOM killer ends it, all of its processes at once (memory.oom.group 1). Memory "
+        "is not throttled as CPU is: CPU time can wait for the next period, but a page in use "
+        "cannot be taken back without swap, so at the limit the only way out is a kill. With "
+        "memory_qos off there is no memory.high and no memory.min: nothing slows it down before "
+        "the limit, and nothing shields its memory from reclaim when the node runs short.\",\n"
         "  \"cpu: container app may use at most 0.5 CPU (500m limit → cpu.max \\\"50000 "
-        "100000\\\": 50000 microseconds of CPU time in every 100000-microsecond period); past that "
-        "it is throttled until the next period.\",\n"
+        "100000\\\", v1 cpu.cfs_quota_us 50000 per cpu.cfs_period_us 100000: 50000 microseconds of "
+        "CPU time in every 100000-microsecond period); past that it is throttled until the next "
+        "period: it runs slower, and nothing is killed.\",\n"
         "  \"cpu: when CPUs are busy, container app gets CPU time in proportion to its cpu.weight "
-        "35 against the pod's other containers (250m request → 256 shares → weight 35).\",\n"
+        "35 (v1 cpu.shares 256) against the pod's other containers (250m request → 256 shares → "
+        "weight 35).\",\n"
+        "  \"io: container app's disk reads and writes are not bounded: a Pod has no field for "
+        "them and nanolet writes no io.max or io.weight (v1 blkio.throttle.* or blkio.weight), so "
+        "it shares the disks' bandwidth and IOPS with the node and every pod; the page cache it "
+        "dirties counts against its memory (memory.max, v1 memory.limit_in_bytes), and what it "
+        "writes to disk (its writable layer, emptyDir volumes not in memory, hostPath volumes) can "
+        "fill the node's disk, as nanolet enforces no ephemeral-storage limit.\",\n"
         "  \"security: container app runs as uid 1000 with containerd's 14 default capabilities in "
         "its bounding set (not uid 0, it holds none of them after exec); seccomp RuntimeDefault "
         "(unset: the node's seccomp_default, RuntimeDefault), containerd's profile: unshare, "
@@ -1031,17 +1068,30 @@ static const char golden_json[] =
         "sched_debug, firmware, ...) is masked and /proc/sys, /proc/sysrq-trigger are read-only. "
         "uid 0 in it is root on the node (hostUsers is not false), held to the capabilities "
         "above.\",\n"
-        "  \"files: container app acts on files as uid 1000, gid 1000 and groups 100, 2000 (the "
-        "node's own ids: a node file whose owner, group or mode lets that uid or a group of it in "
-        "is open to it). Its root is the image /var/lib/nanolet/images/alpine, read-only under a "
-        "writable layer of its own. It reaches no node path through a hostPath volume.\",\n"
-        "  \"memory: container sidecar has no memory limit (memory.max max): it may use all free "
-        "memory of the node, bounded only by limits above nanolet's cgroup root.\",\n"
-        "  \"cpu: container sidecar has no CPU limit (cpu.max \\\"max 100000\\\"): it may use "
-        "every idle CPU of the node.\",\n"
+        "  \"identity: container app runs as uid 1000 (the pod's runAsUser) and gid 1000 (the "
+        "pod's runAsGroup), with supplementary groups 100 (supplementalGroups) and 2000 (fsGroup, "
+        "which also owns its volumes). These are the node's own ids: a node file whose owner, "
+        "group or mode lets uid 1000 or one of its groups in is open to it, so runAsUser 1000 "
+        "keeps it out only of what that uid could not open on the node itself. Its root is the "
+        "image /var/lib/nanolet/images/alpine, read-only under a writable layer of its own. It "
+        "reaches no node path through a hostPath volume.\",\n"
+        "  \"memory: container sidecar has no memory limit (memory.max max, v1 "
+        "memory.limit_in_bytes -1): it may use all free memory of the node, bounded only by limits "
+        "above nanolet's cgroup root, and when the node runs out the kernel's OOM killer chooses "
+        "among all of the node's processes. With memory_qos off there is no memory.high and no "
+        "memory.min: nothing slows it down before the limit, and nothing shields its memory from "
+        "reclaim when the node runs short.\",\n"
+        "  \"cpu: container sidecar has no CPU limit (cpu.max \\\"max 100000\\\", v1 "
+        "cpu.cfs_quota_us -1): it may use every idle CPU of the node.\",\n"
         "  \"cpu: when CPUs are busy, container sidecar gets CPU time in proportion to its "
-        "cpu.weight 1 against the pod's other containers (no CPU request or limit, so the minimum "
-        "→ 2 shares → weight 1).\",\n"
+        "cpu.weight 1 (v1 cpu.shares 2) against the pod's other containers (no CPU request or "
+        "limit, so the minimum → 2 shares → weight 1).\",\n"
+        "  \"io: container sidecar's disk reads and writes are not bounded: a Pod has no field for "
+        "them and nanolet writes no io.max or io.weight (v1 blkio.throttle.* or blkio.weight), so "
+        "it shares the disks' bandwidth and IOPS with the node and every pod; the page cache it "
+        "dirties counts against its memory (memory.max, v1 memory.limit_in_bytes), and what it "
+        "writes to disk (its writable layer, emptyDir volumes not in memory, hostPath volumes) can "
+        "fill the node's disk, as nanolet enforces no ephemeral-storage limit.\",\n"
         "  \"security: container sidecar runs as uid 0 with containerd's 14 default capabilities "
         "in its bounding set; seccomp RuntimeDefault (unset: the node's seccomp_default, "
         "RuntimeDefault), containerd's profile: unshare, setns, mount, keyctl, bpf, ptrace, "
@@ -1055,19 +1105,28 @@ static const char golden_json[] =
         "the node (kcore, keys, timer_list, sched_debug, firmware, ...) is masked and /proc/sys, "
         "/proc/sysrq-trigger are read-only. uid 0 in it is root on the node (hostUsers is not "
         "false), held to the capabilities above.\",\n"
-        "  \"files: container sidecar acts on files as uid 0, gid 1000 and groups 100, 2000 (the "
-        "node's root: with CAP_DAC_OVERRIDE, no file mode stops it). Its root is the node's root "
+        "  \"identity: container sidecar runs as uid 0 (the container's runAsUser) and gid 1000 "
+        "(the pod's runAsGroup), with supplementary groups 100 (supplementalGroups) and 2000 "
+        "(fsGroup, which also owns its volumes). These are the node's own ids: uid 0 is the node's "
+        "root, and with CAP_DAC_OVERRIDE no file mode stops it. Its root is the node's root "
         "filesystem, read-only under a writable layer of its own, less the node's secrets and "
         "nanolet's directories: it reads every node file that uid may read. It reaches no node "
         "path through a hostPath volume.\",\n"
         "  \"pids: the pod may run at most 512 processes and threads, the shim's included "
-        "(pids.max 512, from its nanolet.io/pids-limit annotation, lower than the node's "
-        "podPidsLimit 1024).\",\n"
+        "(pids.max 512, the same file in v1 and v2, from its nanolet.io/pids-limit annotation, "
+        "lower than the node's podPidsLimit 1024); a fork past it fails with EAGAIN (\\\"Resource "
+        "temporarily unavailable\\\"), which bounds a fork bomb's harm to the node.\",\n"
         "  \"qos: the pod is Burstable because a container has a CPU or memory request or limit, "
         "but not every container has CPU and memory limits equal to its requests, so its cgroup is "
         "/nanolet/burstable/pod1234 (the shim in /nanolet/burstable/pod1234/infra); it is limited "
-        "to memory.max max and cpu.max \\\"max 100000\\\" (the sums of its containers' limits, or "
-        "none when one container has none).\"\n"
+        "to memory.max max and cpu.max \\\"max 100000\\\" (v1 memory.limit_in_bytes -1 and "
+        "cpu.cfs_quota_us -1), the sums of its containers' limits, or none when one container has "
+        "none.\",\n"
+        "  \"boundary: the cgroup limits above bound how much a noisy neighbour can take, not what "
+        "a malicious process can reach; what stops a hostile process is its namespaces (what it "
+        "can see), its capabilities and seccomp filter (what it may ask of the kernel) and a user "
+        "namespace (whether its root is the node's) together, and this pod weakens them: it has no "
+        "user namespace, so uid 0 in a container is root on the node.\"\n"
         " ]\n"
         "}\n";
 
