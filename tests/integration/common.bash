@@ -75,6 +75,12 @@ wait_for() {
 	return 1
 }
 
+# driver_independent: the test's outcome does not depend on the cgroup driver. The host runs it;
+# the v2 VM, which emulates and is several times slower, skips it (NANOLET_DRIVER_TESTS_ONLY).
+driver_independent() {
+	[[ -z ${NANOLET_DRIVER_TESTS_ONLY:-} ]] || skip "independent of the cgroup driver: the host runs it"
+}
+
 nanolet_curl() {
 	curl -sS --max-time "$CURL_SECONDS" --unix-socket "$SOCK" "$@"
 }

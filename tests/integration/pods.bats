@@ -23,6 +23,7 @@ teardown_file() {
 }
 
 @test "a pod runs in its own pid, net, ipc and uts namespaces, with only lo, up" {
+	driver_independent
 	create_pod "$(pod_yaml look 'echo pid=$$; echo pids=$(ls /proc | grep -c "^[0-9]"); hostname; ls /sys/class/net; cat /sys/class/net/lo/flags; for n in pid net ipc uts mnt cgroup; do echo $n=$(readlink /proc/self/ns/$n); done; sleep 30')"
 	wait_phase look Running
 	wait_log look 'cgroup='
@@ -48,6 +49,7 @@ teardown_file() {
 }
 
 @test "two containers of one pod share net, ipc and uts; with shareProcessNamespace one pid namespace too" {
+	driver_independent
 	create_pod "$(cat <<EOF
 apiVersion: v1
 kind: Pod
@@ -71,6 +73,7 @@ EOF
 }
 
 @test "hostPID, hostNetwork and hostIPC pods see the node's namespaces; a node message queue shows only with hostIPC" {
+	driver_independent
 	local q
 	q=$(ipcmk -Q | awk '{print $NF}')
 	echo "$q" >"$TEST_TMP/msgq"
@@ -100,6 +103,7 @@ EOF
 }
 
 @test "credentials: runAsUser, runAsGroup, fsGroup; a file written to the emptyDir belongs to the fsGroup" {
+	driver_independent
 	create_pod "$(sed 's/restartPolicy: Never/restartPolicy: Never\n  terminationGracePeriodSeconds: 1/' "$PODS/identity.yaml")"
 	wait_phase identity Succeeded
 	log=$(pod_log identity writer)
@@ -185,6 +189,7 @@ EOF
 }
 
 @test "exit codes and phases for each restart policy" {
+	driver_independent
 	create_pod "$(pod_yaml ok 'exit 0' Never)"
 	create_pod "$(pod_yaml bad 'exit 3' Never)"
 	create_pod "$(pod_yaml retry-ok 'exit 0' OnFailure)"
@@ -200,6 +205,7 @@ EOF
 }
 
 @test "a failing container restarts with a growing CrashLoopBackOff" {
+	driver_independent
 	create_pod "$(cat "$PODS/crashloop.yaml")"
 	wait_for restarts_at_least crashloop 3
 	status=$(get_pod crashloop)
@@ -224,6 +230,7 @@ EOF
 }
 
 @test "an image that is not a local root filesystem waits ErrImageNeverPull" {
+	driver_independent
 	create_pod "$(pod_yaml noimage 'true' Never | sed 's/image: host/image: registry.example\/app:1.0/')"
 	wait_for waiting_reason_is noimage ErrImageNeverPull
 	[[ $(get_pod noimage | jq -r '.status.containerStatuses[0].state.waiting.message') == *"local root filesystems only"* ]]
@@ -246,6 +253,7 @@ EOF
 }
 
 @test "an exec that fails is StartError 128 with the errno text and a Failed event" {
+	driver_independent
 	create_pod "$(pod_yaml nocmd '' Never | sed 's|command: \[.*\]|command: [/nonexistent/binary]|')"
 	wait_phase nocmd Failed
 	t=$(get_pod nocmd | jq -c '.status.containerStatuses[0].state.terminated')
@@ -257,6 +265,7 @@ EOF
 }
 
 @test "logs: tailLines, timestamps, previous, and follow until the container ends" {
+	driver_independent
 	create_pod "$(pod_yaml talk 'for i in 1 2 3 4; do echo line$i; echo err$i >&2; sleep 0.3; done' Never)"
 	# follow from the start: every line, then the stream ends with the container
 	run timeout 20 curl -sS --no-buffer --unix-socket "$SOCK" "http://nanolet/api/v1/namespaces/default/pods/talk/log?follow=true"
@@ -276,6 +285,7 @@ EOF
 }
 
 @test "events: Created and Started, deduplicated, selectable by name" {
+	driver_independent
 	create_pod "$(pod_yaml ev 'sleep 30')"
 	wait_phase ev Running
 	ev=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=ev&pretty=false")
@@ -311,6 +321,7 @@ EOF
 }
 
 @test "the daemon serves while a pod terminates; list, 409 on a duplicate, 403 past max_pods" {
+	driver_independent
 	stop_daemon
 	pods_setup --max-pods 2
 	create_pod "$(pod_yaml slow "trap '' TERM; while :; do sleep 0.1; done")"
@@ -334,6 +345,7 @@ EOF
 }
 
 @test "SIGTERM to the daemon leaves the pod running" {
+	driver_independent
 	create_pod "$(pod_yaml survivor 'sleep 30')"
 	wait_phase survivor Running
 	pid=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/survivor/isolation?pretty=false" | jq -r '.live.containers[0].pid')
@@ -345,6 +357,7 @@ EOF
 }
 
 @test "volumes: a Memory emptyDir is one tmpfs shared by the pod's containers, within its sizeLimit; subPath; hostPath types" {
+	driver_independent
 	mkdir -p "$TEST_TMP/host"
 	create_pod "$(cat <<EOF
 apiVersion: v1
@@ -385,6 +398,7 @@ EOF
 }
 
 @test "the host image: a missing mount point is made in the container's own layer, never on the node; in a user namespace, where the image is read-only, it is refused; readOnlyRootFilesystem" {
+	driver_independent
 	top=/nanolet-test-$$-$RANDOM
 	nested=/var/lib/nanolet-test-$$-$RANDOM
 	[[ ! -e $top && ! -e $nested ]]

@@ -124,6 +124,7 @@ node_event_count() {
 }
 
 @test "a container exits while the daemon is down: real exit code, reason and finishedAt; OnFailure restarts it" {
+	driver_independent
 	create_pod "$(pod_yaml quits 'sleep 1.5; exit 3' OnFailure)"
 	wait_phase quits Running
 	uid=$(uid_of quits)
@@ -141,6 +142,7 @@ node_event_count() {
 }
 
 @test "a container exits while the daemon is down, Never: the pod ends Failed with the real exit code" {
+	driver_independent
 	create_pod "$(pod_yaml once 'sleep 1; exit 7' Never)"
 	wait_phase once Running
 	uid=$(uid_of once)
@@ -278,6 +280,7 @@ EOF
 }
 
 @test "killed at before-201: the pod whose POST got no answer exists whole and runs" {
+	driver_independent
 	crash_daemon
 	NANOLET_CRASH_AT=before-201 restart_daemon
 	call POST /api/v1/namespaces/default/pods --data-binary "$(pod_yaml whole 'sleep 1000')" || true
@@ -306,6 +309,7 @@ EOF
 }
 
 @test "killed at exit-before-record: the exit is reported once, with its code" {
+	driver_independent
 	crash_daemon
 	NANOLET_CRASH_AT=exit-before-record restart_daemon
 	create_pod "$(pod_yaml brief 'sleep 1; exit 4' Never)"
@@ -398,6 +402,7 @@ EOF
 }
 
 @test "state directory full: a create answers 507 with a Status, reads go on, creates work again once there is room" {
+	driver_independent
 	stop_daemon
 	mkdir "$TEST_TMP/small"
 	mount -t tmpfs -o size=4m tmpfs "$TEST_TMP/small"

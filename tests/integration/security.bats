@@ -57,6 +57,7 @@ ESCAPES='try() { n=$1; shift; if out=$("$@" 2>&1); then echo "$n ok"; else echo 
 'try umount-proc umount /proc'
 
 @test "a default container: containerd's capabilities, no_new_privs off, RuntimeDefault seccomp, and the plan says so" {
+	driver_independent
 	run_pod caps <<EOF
 apiVersion: v1
 kind: Pod
@@ -139,6 +140,7 @@ EOF
 }
 
 @test "a restarted container starts from its image again: its writable layer is new" {
+	driver_independent
 	create_pod "$(pod_yaml again 'test -e /etc/run-before && echo found || echo fresh; echo x >/etc/run-before; exit 1' OnFailure)"
 	wait_for restarts_at_least again 1
 	wait_for log_has again fresh
@@ -148,6 +150,7 @@ EOF
 }
 
 @test "readOnlyRootFilesystem: no write, and no remount can undo it" {
+	driver_independent
 	run_pod ro <<EOF
 apiVersion: v1
 kind: Pod
@@ -167,6 +170,7 @@ EOF
 }
 
 @test "capabilities: drop ALL, add one back, and a non-root user holds none" {
+	driver_independent
 	run_pod capset <<EOF
 apiVersion: v1
 kind: Pod
@@ -188,6 +192,7 @@ EOF
 }
 
 @test "allowPrivilegeEscalation: false sets no_new_privs: a setuid binary no longer raises a user to root" {
+	driver_independent
 	mkdir -p "$TEST_TMP/suid"
 	cp /usr/bin/id "$TEST_TMP/suid/id"
 	chmod 4755 "$TEST_TMP/suid/id"
@@ -208,6 +213,7 @@ EOF
 }
 
 @test "seccomp: Unconfined lets unshare through, a Localhost profile denies what it names, a bad one is a StartError" {
+	driver_independent
 	mkdir -p "$TEST_TMP/profiles"
 	cat >"$TEST_TMP/profiles/no-mkdir.json" <<'EOF'
 {"defaultAction": "SCMP_ACT_ALLOW",
@@ -243,6 +249,7 @@ EOF
 }
 
 @test "runAsNonRoot with a root user: CreateContainerConfigError and a Failed event, nothing started; with runAsUser 1000 it runs" {
+	driver_independent
 	create_pod "$(
 		cat <<EOF
 apiVersion: v1
@@ -265,6 +272,7 @@ EOF
 }
 
 @test "hostPID without privileges: the node's processes are visible, but nsenter into their namespaces fails; privileged, it works" {
+	driver_independent
 	run_pod nsenter <<EOF
 apiVersion: v1
 kind: Pod
@@ -302,6 +310,7 @@ EOF
 }
 
 @test "refused at the door: an unknown capability, privileged in a user namespace, allowPrivilegeEscalation false with privileged; a hostPath onto the socket's directory is a warning" {
+	driver_independent
 	call POST /api/v1/namespaces/default/pods --data-binary "$(
 		cat <<EOF
 apiVersion: v1

@@ -7,6 +7,8 @@
 # this test started), removes them, and fails the test if a shim survived or a cgroup stayed.
 # Nothing is mounted on the host: the shim's mounts live in private mount namespaces.
 
+load common
+
 NANOLET_BUILD=${NANOLET_BUILD:-build}
 SHIM=$NANOLET_BUILD/nanolet-shim
 HARNESS=$NANOLET_BUILD/shim_harness
@@ -85,6 +87,7 @@ run_container() {
 }
 
 @test "a container has its own pid namespace: it is PID 1 of it" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -107,6 +110,7 @@ EOF
 }
 
 @test "a new network namespace holds only lo, and lo is up" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -120,6 +124,7 @@ EOF
 }
 
 @test "the hostname is the plan's, in uname and in /etc/hostname" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -136,6 +141,7 @@ EOF
 }
 
 @test "uid, gid and groups come from the plan" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -150,6 +156,7 @@ EOF
 }
 
 @test "two containers of a pod share net, ipc and uts, not pid; all differ from the host" {
+	driver_independent
 	# Both run at once: a namespace's inode number is reused once it is gone.
 	pod <<EOF
 apiVersion: v1
@@ -180,6 +187,7 @@ EOF
 }
 
 @test "shareProcessNamespace: the shim is PID 1 and containers see each other" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -206,6 +214,7 @@ EOF
 }
 
 @test "hostPID, hostNetwork and hostIPC pods see the host's namespaces" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -226,6 +235,7 @@ EOF
 }
 
 @test "hostUsers: false maps 65536 ids in a user namespace" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -242,6 +252,7 @@ EOF
 }
 
 @test "a SysV message queue of the host is invisible without hostIPC, visible with it" {
+	driver_independent
 	MSQ_ID=$(ipcmk -Q | grep -o '[0-9]*$')
 	pod <<EOF
 apiVersion: v1
@@ -301,6 +312,7 @@ EOF
 }
 
 @test "stdout and stderr land in the CRI log with their stream tags" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -316,6 +328,7 @@ EOF
 }
 
 @test "exit codes and signals are recorded" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -344,6 +357,7 @@ EOF
 }
 
 @test "exec of a missing binary is a StartError: error 2 No such file or directory" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -361,6 +375,7 @@ EOF
 }
 
 @test "an emptyDir is writable, a readOnly mount refuses writes" {
+	driver_independent
 	mkdir -p "$WORK/host-data"
 	echo hello >"$WORK/host-data/greeting"
 	pod <<EOF
@@ -389,6 +404,7 @@ EOF
 }
 
 @test "a root directory: pivot_root, minimal /dev, hostname files bound from the run dir" {
+	driver_independent
 	root=$WORK/rootfs
 	mkdir -p "$root"/{usr,etc,tmp}
 	for l in bin sbin lib lib64; do ln -s "usr/$l" "$root/$l"; done
@@ -418,6 +434,7 @@ EOF
 }
 
 @test "a root directory that does not exist is an error reply" {
+	driver_independent
 	pod <<EOF
 apiVersion: v1
 kind: Pod
