@@ -68,42 +68,6 @@ static int add_value(struct explain_docs *docs, const char *origin, json_t *doc)
 	return 0;
 }
 
-static int read_all(int fd, char **out, size_t *len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, used = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (used == size) {
-			char *grown;
-
-			if (size >= EXPLAIN_MAX_FILE_BYTES)
-				return -EFBIG;
-			size = size ? size * 2 : 65536;
-			grown = realloc(buf, size + 1);
-			if (!grown)
-				return -ENOMEM;
-			buf = grown;
-		}
-		n = read(fd, buf + used, size - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[used] = '\0';
-	*out = TAKE_PTR(buf);
-	*len = used;
-	return 0;
-}
-
 /* The documents of one file's text. */
 static int add_text(struct explain_docs *docs, const char *origin, const char *text, size_t len)
 {
@@ -148,7 +112,7 @@ static int add_file(struct explain_docs *docs, const char *path, int fd)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_all(fd, &text, &len);
+	int r = util_read_fd(fd, EXPLAIN_MAX_FILE_BYTES, &text, &len);
 
 	if (r == -ENOMEM)
 		return r;

@@ -50,35 +50,50 @@ int rm_rf(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-int util_read_file_at(int dirfd, const char *path, char **out)
+int util_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t size = 0, used = 0;
 
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		ssize_t n;
 
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap + 8192);
+		if (used == size) {
+			char *grown;
 
-			if (!p)
+			if (size > SIZE_MAX / 4)
+				return -EFBIG;
+			size = size ? size * 2 : 8192;
+			grown = realloc(buf, size + 1);
+			if (!grown)
 				return -ENOMEM;
-			buf = p;
-			cap += 8192;
+			buf = grown;
 		}
-		n = read(fd, buf + len, cap - len - 1);
+		n = read(fd, buf + used, size - used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			break;
-		len += (size_t)n;
+		used += (size_t)n;
+		if (used > max)
+			return -EFBIG;
 	}
-	buf[len] = '\0';
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[used] = '\0';
 	*out = TAKE_PTR(buf);
+	if (len)
+		*len = used;
 	return 0;
+}
+
+int util_read_file_at(int dirfd, const char *path, char **out)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return util_read_fd(fd, SIZE_MAX, out, NULL);
 }

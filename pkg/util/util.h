@@ -188,6 +188,9 @@ int rm_rf(const char *path);
 /* The whole of a file (kernel files report no size: read until EOF), NUL-terminated, into a
  * malloc'd *out. path is relative to dirfd (AT_FDCWD for the cwd). -errno. */
 int util_read_file_at(int dirfd, const char *path, char **out);
+/* All that fd gives until EOF, NUL-terminated, into a malloc'd *out and its length into *len
+ * (if len): -EFBIG once it gives more than max bytes. -errno. */
+int util_read_fd(int fd, size_t max, char **out, size_t *len);
 
 /* ---- logging ----------------------------------------------------------------------------- */
 

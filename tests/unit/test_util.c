@@ -3,7 +3,12 @@
  * linear: growing one slot at a time and walking the list on each push kept the daemon busy for
  * 16 s on one request (issue 11). A quadratic append fails here by the suite's timeout. */
 #include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "util/util.h"
@@ -136,6 +141,43 @@ START_TEST(test_reserve)
 }
 END_TEST
 
+/* util_read_fd of a file of size bytes, at most max: -EFBIG past it, the whole text up to it. */
+static const struct {
+	size_t size, max;
+	int result;
+} read_cases[] = {
+        {0, 0, 0},
+        {1, 0, -EFBIG},
+        {8192, 8192, 0},
+        {8193, 8192, -EFBIG},
+        {100000, SIZE_MAX, 0},
+        {100000, 99999, -EFBIG},
+        {100000, 100000, 0},
+};
+
+START_TEST(test_read_fd)
+{
+	_cleanup_close_ int fd = memfd_create("read", MFD_CLOEXEC);
+	_cleanup_free_ char *text = NULL, *out = NULL;
+	size_t len = SIZE_MAX;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(text = malloc(read_cases[_i].size + 1));
+	for (size_t i = 0; i < read_cases[_i].size; i++)
+		text[i] = (char)('a' + i % 26);
+	ck_assert_int_eq(write(fd, text, read_cases[_i].size), (ssize_t)read_cases[_i].size);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(util_read_fd(fd, read_cases[_i].max, &out, &len), read_cases[_i].result);
+	if (read_cases[_i].result == 0) {
+		ck_assert_uint_eq(len, read_cases[_i].size);
+		ck_assert_int_eq(memcmp(out, text, len), 0);
+		ck_assert_int_eq(out[len], '\0');
+	} else {
+		ck_assert_ptr_null(out);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -147,6 +189,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_name_index, 0, (int)ELEMENTSOF(index_cases));
 	tcase_add_test(tc, test_name_index_at_scale);
 	tcase_add_test(tc, test_reserve);
+	tcase_add_loop_test(tc, test_read_fd, 0, (int)ELEMENTSOF(read_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
