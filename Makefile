@@ -12,22 +12,25 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS       ?= 60
 FUZZ_CHECK_SECONDS ?= 15
 
-DEBIAN_PACKAGES = build-essential cmake pkg-config clang-format clang libclang-rt-14-dev curl bats systemd \
-	libmicrohttpd-dev libjansson-dev libyaml-dev libsystemd-dev libnl-3-dev \
-	libnl-route-3-dev libsqlite3-dev libseccomp-dev check jq procps iproute2 util-linux \
-	qemu-system-x86 busybox-static cpio xz-utils
+# What building and running nanoletd needs (make run), and what the tests add (make test).
+RUN_PACKAGES = build-essential cmake pkg-config curl libmicrohttpd-dev libjansson-dev \
+	libyaml-dev libsystemd-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev libseccomp-dev
+TEST_PACKAGES = $(RUN_PACKAGES) check clang-format clang libclang-rt-14-dev bats systemd jq \
+	procps iproute2 util-linux man-db qemu-system-x86 busybox-static cpio xz-utils
 
 # promtool checks /metrics; it comes out of Debian's prometheus package without installing it
 # (that would start a Prometheus server on the machine).
 PROMTOOL = $(BUILD)/tools/promtool
 
-.PHONY: all deps build asan run test unit integration integration-v2 format format-check clean \
+.PHONY: all deps run-deps build asan run install uninstall test unit integration integration-v2 format format-check clean \
 	fuzz-build fuzz fuzz-check fuzz-merge
 
 all: build
 
-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+deps: PACKAGES = $(TEST_PACKAGES)
+run-deps: PACKAGES = $(RUN_PACKAGES)
+deps run-deps:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -43,8 +46,20 @@ asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNANOLET_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-run: deps build
+run: run-deps build
 	./$(BUILD)/nanoletd
+
+# The binaries to /usr/local/bin, the units to /etc/systemd/system, the example config to
+# /etc/nanolet, the man pages to /usr/local/share/man (DESTDIR=DIR installs below DIR).
+# uninstall removes what the last install from $(BUILD) put in place.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
+
+uninstall:
+	@test -f $(BUILD)/install_manifest.txt || { \
+		echo "uninstall: no $(BUILD)/install_manifest.txt: nothing was installed from $(BUILD)" >&2; \
+		exit 1; }
+	sed 's|^|$(DESTDIR)|' $(BUILD)/install_manifest.txt | xargs -d '\n' rm -vf
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with Debian's clang and
 # -fsanitize=fuzzer,address,undefined; nothing else is built there.
@@ -71,8 +86,8 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 unit: build asan
-	cd $(BUILD) && ctest --output-on-failure
-	cd $(ASAN_BUILD) && ctest --output-on-failure
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error
+	cd $(ASAN_BUILD) && ctest --output-on-failure --no-tests=error
 
 $(PROMTOOL):
 	rm -rf $(BUILD)/tools/prometheus && mkdir -p $(BUILD)/tools/prometheus

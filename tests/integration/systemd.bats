@@ -2,7 +2,8 @@
 # tests/integration/systemd.bats: the shipped units pass `systemd-analyze verify` with no
 # warning at all. verify needs no running systemd, but it requires ExecStart's binary to exist,
 # so the units are copied to a temporary directory with ExecStart pointing at the built
-# nanoletd; that line is the only change.
+# nanoletd; that line is the only change. It also opens each Documentation= man page: the built
+# pages are laid out as man(1) finds them and MANPATH points there.
 
 load common
 
@@ -13,6 +14,10 @@ setup() {
 	cp "$UNITS/nanoletd.service" "$UNITS/nanoletd.socket" "$TEST_TMP/"
 	sed -i "s|^ExecStart=/usr/local/bin/nanoletd\$|ExecStart=$(realpath "$NANOLETD")|" \
 		"$TEST_TMP/nanoletd.service"
+	mkdir -p "$TEST_TMP/man/man8" "$TEST_TMP/man/man5"
+	cp "$NANOLET_BUILD/man/nanoletd.8" "$TEST_TMP/man/man8/"
+	cp "$NANOLET_BUILD/man/nanolet.yaml.5" "$TEST_TMP/man/man5/"
+	export MANPATH=$TEST_TMP/man
 }
 
 teardown() {
