@@ -277,24 +277,6 @@ static int checks(const struct options *o, const struct explain_doc *d, const st
 	return failed;
 }
 
-/* The Pod Security Standards of the text output: the highest level met, and what keeps it
- * from the next. */
-static int security_levels(const struct spec_pod *pod, struct explain_pod *out)
-{
-	_cleanup_(security_pss_result_done) struct security_pss_result r = {0};
-	enum security_pss_level next;
-
-	if (security_pss_highest(pod->object, SECURITY_PSS_LATEST, &out->highest) < 0)
-		return -ENOMEM;
-	if (out->highest == SECURITY_PSS_RESTRICTED)
-		return 0;
-	next = out->highest + 1;
-	if (security_pss_evaluate(pod->object, next, SECURITY_PSS_LATEST, &r) < 0)
-		return -ENOMEM;
-	out->next_violations = security_pss_message(&r, next, SECURITY_PSS_LATEST);
-	return out->next_violations ? 0 : -ENOMEM;
-}
-
 /* The cgroup driver and roots a nanoletd started here with config would use. */
 static int node_cgroup(const struct nano_config *config, enum config_cgroup_driver *driver,
                        char **root, struct node_hierarchies *hierarchies)
@@ -332,7 +314,6 @@ static void run_done(struct run *run)
 {
 	for (size_t i = 0; i < run->n_pods; i++) {
 		plan_free(run->pods[i].plan);
-		free(run->pods[i].next_violations);
 		spec_pod_free(run->specs[i]);
 	}
 	free(run->pods);
@@ -371,9 +352,7 @@ static int explain_one(struct run *run, const struct explain_doc *d)
 	node_plan_config(&run->config, run->driver, run->root, &run->hierarchies, NULL, 0, &config);
 	*pod = (struct explain_pod){.origin = d->origin};
 	run->n_pods++;
-	if (plan_build(*spec, &config, warnings, &pod->plan) < 0)
-		return -ENOMEM;
-	return security_levels(*spec, pod);
+	return plan_build(*spec, &config, warnings, &pod->plan) < 0 ? -ENOMEM : 0;
 }
 
 int explain_main(int argc, char **argv)

@@ -49,12 +49,10 @@ enum explain_format {
 	EXPLAIN_YAML,
 };
 
-/* One explained pod: its plan and how it fares against the Pod Security Standards. */
+/* One explained pod: its plan (which says how it fares against the Pod Security Standards). */
 struct explain_pod {
 	const char *origin;
 	struct plan *plan;
-	enum security_pss_level highest; /* the highest level it meets, latest version */
-	char *next_violations;           /* the message of the level above highest, or NULL */
 };
 
 /* Writes the pods to out in format: text, or one IsolationPlan (a List of them for several).

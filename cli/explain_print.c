@@ -27,7 +27,7 @@ static void print_text(FILE *out, const struct explain_pod *pods, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct plan *plan = pods[i].plan;
-		const char *level = security_pss_level_name(pods[i].highest);
+		const struct plan_pod_security *ps = &plan->pod_security;
 
 		fprintf(out, "%spod %s/%s (%s): %s, cgroup %s\n", i ? "\n" : "", plan->namespace,
 		        plan->name, pods[i].origin, spec_qos_name(plan->qos),
@@ -36,10 +36,10 @@ static void print_text(FILE *out, const struct explain_pod *pods, size_t n)
 			fprintf(out, "- %s\n", *s);
 		for (char **w = plan->warnings; w && *w; w++)
 			fprintf(out, "warning: %s\n", *w);
-		fprintf(out, "pod security: %s (latest)", level);
-		if (pods[i].next_violations)
-			fprintf(out, "; %s: %s", security_pss_level_name(pods[i].highest + 1),
-			        pods[i].next_violations);
+		fprintf(out, "pod security: %s (latest)", security_pss_level_name(ps->level));
+		if (ps->next_message)
+			fprintf(out, "; %s: %s", security_pss_level_name(ps->level + 1),
+			        ps->next_message);
 		fprintf(out, "\n");
 	}
 }

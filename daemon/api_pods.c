@@ -6,10 +6,14 @@
  *   GET  .../pods/{name}, .../pods/{name}/isolation  one Pod, its plan with live cgroups and pids
  *   DELETE .../pods/{name}[?gracePeriodSeconds=N]    graceful stop, removal, then 200
  *
- * Thin: body -> pkg/spec -> pkg/plan -> pods.c -> JSON. Warnings go out as `Warning: 299`.
+ * Thin: body -> pkg/spec -> pkg/plan -> Pod Security admission -> pods.c -> JSON. Warnings go
+ * out as `Warning: 299`.
  */
 #include <string.h>
+#include <unistd.h>
 
+#include "admission.h"
+#include "audit.h"
 #include "nanoletd.h"
 #include "plan/plan.h"
 #include "routes.h"
@@ -99,21 +103,86 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	return 0;
 }
 
+/* The node's Pod Security policy for the pod (admission.c): 0 when it is admitted, with its
+ * warnings appended to *warnings and the decisions in the request's audit annotations; -EPERM
+ * with resp the 403 when enforce refuses it. */
+static int admit(struct nanoletd *d, const struct http_request *req, const struct spec_pod *pod,
+                 char ***warnings, struct http_response *resp)
+{
+	_cleanup_(admission_pss_done) struct admission_pss a = {0};
+	json_t *status;
+
+	if (admission_pod_security(&d->config.pod_security, pod->namespace, pod->name, pod->object,
+	                           &a) < 0) {
+		routes_status(resp, 500, "InternalError", "out of memory");
+		return -ENOMEM;
+	}
+	if (req->audit) {
+		/* a create's objectRef names the object, as the API server's does */
+		if (!req->audit->info.name[0] && pod->name)
+			snprintf(req->audit->info.name, sizeof(req->audit->info.name), "%s",
+			         pod->name);
+		if (!req->audit->annotations)
+			req->audit->annotations = json_object();
+		json_object_update(req->audit->annotations, a.annotations);
+	}
+	if (a.forbidden) {
+		/* apierrors.NewForbidden: details kind "pods" and the name */
+		status = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:{s:s, s:s}, s:i}", "kind",
+		                   "Status", "apiVersion", "v1", "metadata", "status", "Failure",
+		                   "message", a.forbidden, "reason", "Forbidden", "details", "name",
+		                   pod->name ? pod->name : "", "kind", "pods", "code", 403);
+		routes_json(resp, 403, status);
+		resp->warnings = TAKE_PTR(*warnings);
+		return -EPERM;
+	}
+	for (char **w = a.warnings; w && *w; w++)
+		if (strv_push(warnings, strdup(*w)) < 0)
+			break;
+	return 0;
+}
+
 void api_isolationplans_create(struct nanoletd *d, const struct http_request *req,
                                const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_pod_ struct spec_pod *pod = NULL;
 	_cleanup_plan_ struct plan *plan = NULL;
+	_cleanup_strv_ char **warnings = NULL;
 	json_t *json;
 
 	(void)args;
 	if (read_and_plan(d, req, NULL, &pod, &plan, resp) < 0)
 		return;
+	/* admitted as a dry run is: the plan of a pod the node would refuse is refused too; the
+	 * admission's warnings go in the header, not in the plan (which equals explain's) */
+	warnings = strv_copy(plan->warnings);
+	if (!warnings)
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	if (admit(d, req, pod, &warnings, resp) < 0)
+		return;
 	json = plan_to_json(plan);
 	if (!json)
 		return routes_status(resp, 500, "InternalError", "out of memory");
 	routes_json(resp, 200, json);
-	resp->warnings = strv_copy(plan->warnings);
+	resp->warnings = TAKE_PTR(warnings);
+}
+
+/* Who created the pod, in the place the scheduler's Scheduled event has in a cluster. */
+static void scheduled_event(struct pod *pod, const char *ns, const char *name,
+                            const struct peer_cred *peer)
+{
+	char node[256] = "";
+
+	/* the node's name, as /stats/summary gives it */
+	if (gethostname(node, sizeof(node) - 1) < 0)
+		node[0] = '\0';
+	if (peer && peer->known)
+		pod_event(pod, NULL, "Normal", "Scheduled",
+		          "Successfully assigned %s/%s to %s: created by user \"%s\" (uid %u, gid "
+		          "%u, pid %d, %s)",
+		          ns, name, node[0] ? node : "this node", peer->user, (unsigned)peer->uid,
+		          (unsigned)peer->gid, (int)peer->pid,
+		          peer->comm[0] ? peer->comm : "process gone");
 }
 
 void api_pods_create(struct nanoletd *d, const struct http_request *req,
@@ -133,11 +202,15 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	}
 	if (read_and_plan(d, req, args->ns, &spec, &plan, resp) < 0)
 		return;
+	/* the API server admits a dry run as it admits a create */
+	if (admit(d, req, spec, &plan->warnings, resp) < 0)
+		return;
 	if (dry_run) {
 		json = pod_dry_run_json(spec);
 	} else {
 		if (pods_create(d->pods, &spec, &pod, &err) < 0)
 			return fail(resp, &err, strv_copy(plan->warnings));
+		scheduled_event(pod, plan->namespace, plan->name, req->peer);
 		json = pod_to_json(pod);
 	}
 	if (!json) {

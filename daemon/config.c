@@ -30,6 +30,8 @@ enum key_type {
 	KEY_SECCOMP,       /* RuntimeDefault | Unconfined (or the kubelet's true | false) */
 	KEY_BOOL,          /* true | false */
 	KEY_FACTOR,        /* a number above 0, at most 1 */
+	KEY_POD_SECURITY,  /* a mapping: levels and versions, per namespace too */
+	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
 };
 
 struct config_key {
@@ -89,6 +91,13 @@ static const struct config_key config_keys[] = {
         {"memory_qos", KEY_BOOL, offsetof(struct nano_config, memory_qos), 0, 0},
         {"memory_throttling_factor", KEY_FACTOR,
          offsetof(struct nano_config, memory_throttling_factor), 0, 0},
+        {"pod_security", KEY_POD_SECURITY, offsetof(struct nano_config, pod_security), 0, 0},
+        {"api_write_groups", KEY_GROUPS, offsetof(struct nano_config, api_write_groups), 0, 0},
+        {"api_read_groups", KEY_GROUPS, offsetof(struct nano_config, api_read_groups), 0, 0},
+        {"audit_log_max_size", KEY_BYTES, offsetof(struct nano_config, audit_log_max_size), 4096,
+         INT64_C(1) << 40},
+        {"audit_log_max_files", KEY_COUNT, offsetof(struct nano_config, audit_log_max_files), 1,
+         1000},
 };
 
 static const char *const driver_names[] = {
@@ -102,6 +111,15 @@ const char *config_cgroup_driver_name(enum config_cgroup_driver driver)
 	if ((size_t)driver >= ELEMENTSOF(driver_names))
 		return "unknown";
 	return driver_names[driver];
+}
+
+static void pod_security_namespaces_free(struct config_pod_security *ps)
+{
+	for (size_t i = 0; i < ps->n_namespaces; i++)
+		free(ps->namespaces[i].name);
+	free(ps->namespaces);
+	ps->namespaces = NULL;
+	ps->n_namespaces = 0;
 }
 
 int config_init(struct nano_config *config)
@@ -138,8 +156,21 @@ int config_init(struct nano_config *config)
 	        .max_pod_containers = 256,
 	        .memory_qos = false,
 	        .memory_throttling_factor = 0.9,
+	        /* pod-security-admission's own defaults are privileged everywhere; a node warns
+	         * (and audits) at baseline, so that nothing breaks and every user sees what their
+	         * pods would fail */
+	        .pod_security.defaults =
+	                {
+	                        .enforce = {SECURITY_PSS_PRIVILEGED, SECURITY_PSS_LATEST, true,
+	                                    true},
+	                        .warn = {SECURITY_PSS_BASELINE, SECURITY_PSS_LATEST, true, true},
+	                        .audit = {SECURITY_PSS_BASELINE, SECURITY_PSS_LATEST, true, true},
+	                },
+	        .audit_log_max_size = 100 * 1024 * 1024,
+	        .audit_log_max_files = 5,
 	};
-	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir) {
+	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir ||
+	    strv_push(&config->api_write_groups, strdup("nanolet")) < 0) {
 		config_done(config);
 		return -ENOMEM;
 	}
@@ -157,6 +188,9 @@ void config_done(struct nano_config *config)
 	free(config->cgroup_root);
 	free(config->shim_path);
 	free(config->seccomp_profile_root);
+	pod_security_namespaces_free(&config->pod_security);
+	strv_free(config->api_write_groups);
+	strv_free(config->api_read_groups);
 	*config = (struct nano_config){0};
 }
 
@@ -391,6 +425,190 @@ static int set_factor(double *field, const json_t *value, struct nano_err *err)
 	return 0;
 }
 
+/* "baseline" and "v1.30": one mode of a policy, from the keys MODE and MODE_version. */
+static int set_pss_mode(struct config_pss_mode *mode, const char *name, const json_t *value,
+                        struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (strchr(name, '_')) { /* enforce_version */
+		if (!s || security_pss_version_parse(s, &mode->version) < 0)
+			return want(err, value, "\"latest\" or a version such as \"v1.30\"");
+		mode->version_set = true;
+	} else {
+		if (!s || security_pss_level_parse(s, &mode->level) < 0)
+			return want(err, value, "one of privileged, baseline, restricted");
+		mode->level_set = true;
+	}
+	return 0;
+}
+
+/* The keys of a policy (enforce, enforce_version, warn, ...) onto p; anything else -EINVAL. */
+static int set_pss_policy(struct config_pss_policy *p, const json_t *value, bool top,
+                          struct nano_err *err)
+{
+	static const char *const modes[] = {"enforce", "warn", "audit"};
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(value))
+		return want(err, value,
+		            "a mapping of enforce, warn, audit and their _version keys");
+	json_object_foreach((json_t *)value, key, v)
+	{
+		struct config_pss_mode *targets[] = {&p->enforce, &p->warn, &p->audit};
+		bool known = false;
+		int r = 0;
+
+		if (top && strcmp(key, "namespaces") == 0)
+			continue;
+		for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+			size_t len = strlen(modes[i]);
+
+			if (strncmp(key, modes[i], len) == 0 &&
+			    (key[len] == '\0' || strcmp(key + len, "_version") == 0)) {
+				known = true;
+				r = set_pss_mode(targets[i], key, v, err);
+			}
+		}
+		if (!known)
+			return nano_err_set(err, EINVAL,
+			                    "unknown key \"%s\" (enforce, enforce_version, warn, "
+			                    "warn_version, audit, audit_version%s)",
+			                    key, top ? ", namespaces" : "");
+		if (r < 0)
+			return nano_err_wrap(err, "%s", key);
+	}
+	return 0;
+}
+
+/* pod_security: the defaults' keys over what is set, and namespaces (when given) replacing the
+ * overrides. A flag's value is the same mapping as YAML text: --pod-security '{enforce:
+ * baseline}'. */
+static int set_pod_security(struct config_pod_security *ps, const json_t *value,
+                            struct nano_err *err)
+{
+	_cleanup_json_ json_t *parsed = NULL;
+	struct config_pod_security next = {.defaults = ps->defaults};
+	const char *s = plain_string(value), *ns;
+	json_t *namespaces, *v;
+	int r;
+
+	if (s) {
+		r = spec_yaml_to_json(s, strlen(s), &parsed, err);
+		if (r < 0)
+			return r;
+		value = parsed;
+	}
+	r = set_pss_policy(&next.defaults, value, true, err);
+	if (r < 0)
+		return r;
+	namespaces = json_object_get(value, "namespaces");
+	if (!namespaces) {
+		ps->defaults = next.defaults;
+		return 0;
+	}
+	if (!json_is_object(namespaces) && !json_is_null(namespaces))
+		return want(err, namespaces, "a mapping of namespaces to policies (namespaces)");
+	next.namespaces = calloc(json_object_size(namespaces) + 1, sizeof(*next.namespaces));
+	if (!next.namespaces)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	json_object_foreach(namespaces, ns, v)
+	{
+		struct config_pss_namespace *n = &next.namespaces[next.n_namespaces];
+
+		n->name = strdup(ns);
+		if (!n->name) {
+			pod_security_namespaces_free(&next);
+			return nano_err_set(err, ENOMEM, "out of memory");
+		}
+		next.n_namespaces++;
+		r = set_pss_policy(&n->policy, v, false, err);
+		if (r < 0) {
+			pod_security_namespaces_free(&next);
+			return nano_err_wrap(err, "namespaces: %s", ns);
+		}
+	}
+	pod_security_namespaces_free(ps);
+	*ps = next;
+	return 0;
+}
+
+static void override_mode(struct config_pss_mode *out, const struct config_pss_mode *o)
+{
+	if (o->level_set) {
+		out->level = o->level;
+		out->version = o->version_set ? o->version : SECURITY_PSS_LATEST;
+	} else if (o->version_set) {
+		out->version = o->version;
+	}
+}
+
+void config_pod_security_for(const struct config_pod_security *ps, const char *ns,
+                             struct config_pss_policy *out)
+{
+	*out = ps->defaults;
+	for (size_t i = 0; ns && i < ps->n_namespaces; i++) {
+		const struct config_pss_policy *o = &ps->namespaces[i].policy;
+
+		if (strcmp(ps->namespaces[i].name, ns) != 0)
+			continue;
+		override_mode(&out->enforce, &o->enforce);
+		override_mode(&out->warn, &o->warn);
+		override_mode(&out->audit, &o->audit);
+	}
+}
+
+/* A group name as groupadd takes it: no separators, not empty. */
+static bool is_group_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p == ',' || *p == ':' || *p == '/' || (unsigned char)*p <= ' ')
+			return false;
+	return true;
+}
+
+/* A list of group names; a flag's "a,b" (or "" for none) is the same list. */
+static int set_groups(char ***field, const json_t *value, struct nano_err *err)
+{
+	_cleanup_strv_ char **groups = NULL;
+	const char *s = plain_string(value);
+	const char *allowed = "a list of group names (a flag: comma-separated)";
+	json_t *item;
+	size_t i;
+
+	if (json_is_null(value)) {
+		strv_free(*field);
+		*field = NULL;
+		return 0;
+	}
+	if (s) {
+		_cleanup_free_ char *copy = strdup(s);
+		char *save = NULL;
+
+		if (!copy)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (!is_group_name(t) || strv_push(&groups, strdup(t)) < 0)
+				return want(err, value, allowed);
+	} else if (json_is_array(value)) {
+		json_array_foreach(value, i, item)
+		{
+			const char *g = plain_string(item);
+
+			if (!g || !is_group_name(g) || strv_push(&groups, strdup(g)) < 0)
+				return want(err, value, allowed);
+		}
+	} else {
+		return want(err, value, allowed);
+	}
+	strv_free(*field);
+	*field = TAKE_PTR(groups);
+	return 0;
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -427,6 +645,10 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_bool(field, value, err);
 	case KEY_FACTOR:
 		return set_factor(field, value, err);
+	case KEY_POD_SECURITY:
+		return set_pod_security(field, value, err);
+	case KEY_GROUPS:
+		return set_groups(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

@@ -5,12 +5,38 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "security/security.h"
 #include "util/util.h"
 
 enum config_cgroup_driver {
 	CONFIG_CGROUP_AUTO,
 	CONFIG_CGROUP_V2,
 	CONFIG_CGROUP_V1,
+};
+
+/* One Pod Security mode (enforce, warn or audit): a level at a version (SECURITY_PSS_LATEST or a
+ * minor), as pod-security-admission's PodSecurityConfiguration has them. level_set,
+ * version_set: a namespace's override names them (the defaults always have both). */
+struct config_pss_mode {
+	enum security_pss_level level;
+	int version;
+	bool level_set, version_set;
+};
+
+struct config_pss_policy {
+	struct config_pss_mode enforce, warn, audit;
+};
+
+/* pod_security: the node's defaults, and per namespace what differs from them. */
+struct config_pss_namespace {
+	char *name;
+	struct config_pss_policy policy;
+};
+
+struct config_pod_security {
+	struct config_pss_policy defaults; /* enforce privileged, warn and audit baseline */
+	struct config_pss_namespace *namespaces;
+	size_t n_namespaces;
 };
 
 struct nano_config {
@@ -48,6 +74,12 @@ struct nano_config {
 	int64_t max_log_follows;     /* max_log_follows: 100 */
 	int64_t stream_buffer_bytes; /* stream_buffer_bytes: 64Ki */
 	int64_t max_pod_containers;  /* max_pod_containers: 256 */
+	/* Who may do what (README "Who may do what"). */
+	struct config_pod_security pod_security; /* pod_security */
+	char **api_write_groups;                 /* api_write_groups: [nanolet] */
+	char **api_read_groups;                  /* api_read_groups: [] */
+	int64_t audit_log_max_size;              /* audit_log_max_size: 100Mi */
+	int64_t audit_log_max_files;             /* audit_log_max_files: 5 */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"
@@ -67,5 +99,11 @@ int config_apply_flag(struct nano_config *config, const char *name, const char *
                       struct nano_err *err);
 
 void config_done(struct nano_config *config);
+
+/* The policy that applies in namespace ns: the defaults, with the namespace's overrides. An
+ * override's level without a version is at latest, as a namespace label without its -version
+ * label is; a version alone keeps the default level. */
+void config_pod_security_for(const struct config_pod_security *ps, const char *ns,
+                             struct config_pss_policy *out);
 
 const char *config_cgroup_driver_name(enum config_cgroup_driver driver); /* "auto", "v2", "v1" */

@@ -31,7 +31,9 @@
  *                 cannot queue a response while it reads a body), or the connection is closed
  *                 unanswered if the client keeps sending past HTTP_MAX_DISCARD_BYTES.
  *   warnings      http_warning_values(): at most max_warning_bytes of Warning headers.
- * This file knows HTTP, not the API: what a path means is routes.c's business. */
+ * Each connection's peer credentials are read once, when MHD is handed it (peer.c), and go with
+ * every request on it; http_on_answer() tells the routes the code of what was sent (the audit
+ * log). This file knows HTTP, not the API: what a path means is routes.c's business. */
 #include "http.h"
 
 #include <fcntl.h>
@@ -408,6 +410,7 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
 			return;
 		c->server = server;
 		c->fd = http_connection_fd(connection);
+		peer_cred_read(c->fd, &c->peer);
 		c->over_limit = live_clients(server) > server->options.max_connections &&
 		                !evict_idle(server);
 		deadline_set(c, &server->fresh_head, &server->fresh_tail,
@@ -451,6 +454,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 	if (conn)
 		conn->refuse_code = http_check_target(uri ? uri : "", server->options.max_url_bytes,
 		                                      &conn->refuse_message);
+	if (conn && !conn->refuse_code)
+		conn->target = strdup(uri ? uri : "");
 	return conn;
 }
 
@@ -525,6 +530,24 @@ static enum MHD_Result check_request(struct http_server *server, struct http_con
 }
 
 /* ---- answers that come later -------------------------------------------------------- */
+
+void http_on_answer(const struct http_request *req,
+                    void (*fn)(unsigned code, const char *body, size_t body_len, void *userdata),
+                    void *userdata)
+{
+	req->conn->on_answer = fn;
+	req->conn->answer_data = userdata;
+}
+
+static void tell_answer(struct http_conn *conn, const struct http_response *resp)
+{
+	void (*fn)(unsigned, const char *, size_t, void *) = conn->on_answer;
+
+	conn->on_answer = NULL;
+	if (fn)
+		fn(resp ? resp->code : 0, resp ? resp->body : NULL, resp ? resp->body_len : 0,
+		   conn->answer_data);
+}
 
 struct http_deferred *http_defer(const struct http_request *req)
 {
@@ -635,6 +658,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		return send_too_large(server, method, connection);
 	if (conn->deferred) {
 		/* resumed by http_deferred_complete(): the answer is ready */
+		tell_answer(conn, &conn->pending);
 		ret = send_response(server, method, connection, &conn->pending);
 		http_response_done(&conn->pending);
 		return ret;
@@ -651,10 +675,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	        .body_len = conn->len,
 	        .connection = connection,
 	        .conn = conn,
+	        .peer = client_of(connection) ? &client_of(connection)->peer : NULL,
+	        .target = conn->target ? conn->target : url,
 	};
 	routes_handle(server->daemon, &req, &resp);
 	if (conn->stream) {
 		http_response_done(&resp);
+		tell_answer(conn, &(struct http_response){.code = 200});
 		return http_stream_queue(server, method, connection, conn->stream);
 	}
 	if (conn->deferred && !conn->answered) {
@@ -664,9 +691,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		return MHD_YES;
 	}
 	if (conn->deferred) { /* completed before the route returned */
+		tell_answer(conn, &conn->pending);
 		ret = send_response(server, method, connection, &conn->pending);
 		http_response_done(&conn->pending);
 	} else {
+		tell_answer(conn, &resp);
 		ret = send_response(server, method, connection, &resp);
 	}
 	http_response_done(&resp);
@@ -681,7 +710,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	struct http_client *client = client_of(connection);
 
 	if (conn) {
+		tell_answer(conn, NULL);
 		free(conn->refuse_message);
+		free(conn->target);
 		free(conn->body);
 		http_response_done(&conn->pending);
 		free(conn);

@@ -11,11 +11,13 @@
 
 #include <systemd/sd-event.h>
 
+#include "peer.h"
 #include "util/util.h"
 
 struct MHD_Connection;
 struct nanoletd;
 struct http_conn;
+struct audit_request;
 
 struct http_request {
 	const char *method;
@@ -25,7 +27,10 @@ struct http_request {
 	const char *body;
 	size_t body_len;
 	struct MHD_Connection *connection;
-	struct http_conn *conn; /* for http_defer() and http_stream_open() */
+	struct http_conn *conn;       /* for http_defer() and http_stream_open() */
+	const struct peer_cred *peer; /* who is asking: the connection's peer credentials */
+	const char *target;           /* the request target as sent, query included */
+	struct audit_request *audit;  /* the routes' record of it (routes.c); NULL before */
 };
 
 /* A query-string argument, NULL when absent ("?dryRun=All" -> "All"). */
@@ -74,6 +79,13 @@ size_t http_server_connections(const struct http_server *server);
 void http_server_counts(const struct http_server *server,
                         void (*fn)(const char *method, unsigned code, uint64_t n, void *userdata),
                         void *userdata);
+
+/* fn runs once with the answer's code and body when the answer to req goes out (a deferred
+ * answer when it completes, a stream when it starts, with no body), or with code 0 when the
+ * request ends unanswered; it owns userdata from here. For the audit log. */
+void http_on_answer(const struct http_request *req,
+                    void (*fn)(unsigned code, const char *body, size_t body_len, void *userdata),
+                    void *userdata);
 
 /* ---- answers that come later ------------------------------------------------------------- */
 

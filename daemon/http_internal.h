@@ -63,6 +63,7 @@ struct http_client {
 	struct http_client *prev, *next;
 	uint64_t since_usec; /* waiting for a request header since */
 	uint64_t deadline_usec;
+	struct peer_cred peer; /* read when the connection was accepted */
 };
 
 /* One request in flight: its body as it arrives, and an answer that comes later. */
@@ -71,6 +72,7 @@ struct http_conn {
 	bool refused;         /* ... and was answered at once (503, 400, 414, 431, 413) */
 	unsigned refuse_code; /* the target failed http_check_target: answer this */
 	char *refuse_message; /* ... with this message */
+	char *target;         /* the request target as sent */
 	char *body;
 	size_t len;
 	size_t cap;
@@ -84,6 +86,9 @@ struct http_conn {
 	bool answered;  /* ... which is in pending */
 	struct http_response pending;
 	struct http_stream *stream; /* http_stream_open() was called */
+	/* http_on_answer(): told once */
+	void (*on_answer)(unsigned code, const char *body, size_t body_len, void *userdata);
+	void *answer_data;
 };
 
 /* http.c */

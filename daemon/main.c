@@ -45,6 +45,12 @@ static const struct option options[] = {
         {"max-log-follows", required_argument, NULL, 'F'},
         {"stream-buffer-bytes", required_argument, NULL, 'F'},
         {"max-pod-containers", required_argument, NULL, 'F'},
+        /* who may do what */
+        {"pod-security", required_argument, NULL, 'F'},
+        {"api-write-groups", required_argument, NULL, 'F'},
+        {"api-read-groups", required_argument, NULL, 'F'},
+        {"audit-log-max-size", required_argument, NULL, 'F'},
+        {"audit-log-max-files", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -100,6 +106,17 @@ static void usage(FILE *out)
 	        "  --max-log-follows N      logs followed at once, 429 past it (100)\n"
 	        "  --stream-buffer-bytes N  a log answer's buffer for a slow client (64Ki)\n"
 	        "  --max-pod-containers N   containers in one pod, 422 past it (256)\n"
+	        "\n"
+	        "  --pod-security YAML      Pod Security levels, e.g. '{enforce: baseline, "
+	        "namespaces:\n"
+	        "                           {ci: {enforce: restricted}}}' (enforce privileged, "
+	        "warn "
+	        "and\n"
+	        "                           audit baseline)\n"
+	        "  --api-write-groups G,... groups that may do everything (nanolet; and root)\n"
+	        "  --api-read-groups G,...  groups that may get, list and watch (none)\n"
+	        "  --audit-log-max-size N   <log-dir>/audit.log rotates past N bytes (100Mi)\n"
+	        "  --audit-log-max-files N  rotated audit logs kept (5)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"

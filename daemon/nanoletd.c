@@ -5,12 +5,14 @@
  * driver does that when the first pod needs it. */
 #include "nanoletd.h"
 
+#include <grp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "audit.h"
 #include "dir_watch.h"
 #include "http.h"
 #include "pods.h"
@@ -105,6 +107,36 @@ static void http_options_of(const struct nano_config *c, struct http_options *o)
 	};
 }
 
+/* api_write_groups and api_read_groups to gids; a group that does not exist is skipped (the
+ * default "nanolet" need not). */
+static int resolve_groups(struct nanoletd *daemon, struct nano_err *err)
+{
+	char **lists[] = {daemon->config.api_write_groups, daemon->config.api_read_groups};
+	size_t counts[2] = {0, 0}, total = strv_len(lists[0]) + strv_len(lists[1]), n = 0;
+
+	daemon->access = (struct access_policy){.daemon_uid = geteuid()};
+	daemon->access_gids = calloc(total + 1, sizeof(gid_t));
+	if (!daemon->access_gids)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t l = 0; l < ELEMENTSOF(lists); l++)
+		for (char **g = lists[l]; g && *g; g++) {
+			struct group *gr = getgrnam(*g);
+
+			if (!gr) {
+				log_info("api_%s_groups: no group %s", l == 0 ? "write" : "read",
+				         *g);
+				continue;
+			}
+			daemon->access_gids[n++] = gr->gr_gid;
+			counts[l]++;
+		}
+	daemon->access.write_gids = daemon->access_gids;
+	daemon->access.n_write_gids = counts[0];
+	daemon->access.read_gids = daemon->access_gids + counts[0];
+	daemon->access.n_read_gids = counts[1];
+	return 0;
+}
+
 /* Every connection, pod and log reader holds descriptors: the soft limit (often 1024) goes up
  * to the hard one, which is what it is for. */
 static void raise_nofile(void)
@@ -153,6 +185,14 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	r = resolve_groups(daemon, err);
+	if (r < 0)
+		return r;
+	r = audit_log_open(daemon->config.log_dir, daemon->config.audit_log_max_size,
+	                   daemon->config.audit_log_max_files, &daemon->audit, err);
+	if (r < 0)
+		return r;
+
 	r = dir_watches_new(daemon->event, &daemon->log_watches, err);
 	if (r < 0)
 		return r;
@@ -160,8 +200,9 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
-	fd = socket_listen_unix(daemon->config.socket, &daemon->socket_activated,
-	                        &daemon->socket_created, err);
+	/* a read group must be able to connect: peer credentials decide from there */
+	fd = socket_listen_unix(daemon->config.socket, daemon->access.n_read_gids > 0,
+	                        &daemon->socket_activated, &daemon->socket_created, err);
 	if (fd < 0)
 		return fd;
 	http_options_of(&daemon->config, &http_options);
@@ -196,6 +237,9 @@ void nanoletd_done(struct nanoletd *daemon)
 		(void)unlink(daemon->config.socket);
 	daemon->socket_created = false;
 	daemon->event = sd_event_unref(daemon->event);
+	daemon->audit = audit_log_free(daemon->audit);
+	free(daemon->access_gids);
+	daemon->access_gids = NULL;
 	free(daemon->cgroup_root);
 	daemon->cgroup_root = NULL;
 	node_hierarchies_done(&daemon->hierarchies);

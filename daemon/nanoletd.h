@@ -7,11 +7,13 @@
 
 #include <systemd/sd-event.h>
 
+#include "access.h"
 #include "cgroup/cgroup.h"
 #include "config.h"
 #include "metrics/metrics.h"
 #include "node.h"
 
+struct audit_log;
 struct dir_watches;
 struct http_server;
 struct pods;
@@ -30,6 +32,9 @@ struct nanoletd {
 	struct metrics_rate node_cpu_rate;       /* /stats/summary's node usageNanoCores */
 	struct dir_watches *log_watches;         /* the log follows' one inotify instance */
 	size_t log_follows;                      /* log follows open (max_log_follows) */
+	struct access_policy access;             /* who may write and read (gids resolved) */
+	gid_t *access_gids;                      /* what access's gid lists point into */
+	struct audit_log *audit;                 /* <log_dir>/audit.log */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

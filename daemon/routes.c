@@ -4,11 +4,18 @@
  * Every error class (struct nano_err.errnum) has one answer, as pkg/util/util.h lays them out;
  * anything else is a 500 InternalError.
  * A known path with another method is 405 MethodNotAllowed with an Allow header; anything else
- * is 404 NotFound. Handlers live elsewhere (api_*.c); nothing here reads a Pod. */
+ * is 404 NotFound. Handlers live elsewhere (api_*.c); nothing here reads a Pod.
+ *
+ * Before any handler: who is asking (the connection's peer credentials) and whether their role
+ * allows the verb (access.c), refused 403 as the API server words it; every request gets an
+ * audit record, written when its answer goes out if it changed something or was refused
+ * (audit.c). */
 #include "routes.h"
 
 #include <string.h>
+#include <time.h>
 
+#include "audit.h"
 #include "nanoletd.h"
 
 #define CONTENT_TYPE_JSON "application/json"
@@ -230,6 +237,8 @@ struct route {
 	route_fn *get, *post, *delete;
 };
 
+static route_fn handle_self_subject_review;
+
 static const struct route routes[] = {
         {"/healthz", "GET, HEAD", handle_healthz, NULL, NULL},
         {"/readyz", "GET, HEAD", handle_healthz, NULL, NULL},
@@ -237,6 +246,8 @@ static const struct route routes[] = {
         {"/stats/summary", "GET, HEAD", api_stats_summary, NULL, NULL},
         {"/metrics", "GET, HEAD", api_metrics, NULL, NULL},
         {"/apis/nanolet.io/v1/isolationplans", "POST", NULL, api_isolationplans_create, NULL},
+        {"/apis/authentication.k8s.io/v1/selfsubjectreviews", "POST", NULL,
+         handle_self_subject_review, NULL},
         {"/api/v1/pods", "GET, HEAD", api_pods_list, NULL, NULL},
         {"/api/v1/namespaces/{ns}/pods", "GET, HEAD, POST", api_pods_list, api_pods_create, NULL},
         {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE", api_pod_get, NULL,
@@ -314,15 +325,115 @@ route_fn *routes_resolve(const char *method, const char *path, struct route_args
 	return NULL;
 }
 
-void routes_handle(struct nanoletd *daemon, const struct http_request *req,
-                   struct http_response *resp)
+/* ---- who is asking ---------------------------------------------------------------------- */
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct audit_answer {
+	struct nanoletd *daemon;
+	struct audit_request *request;
+};
+
+static void on_answer(unsigned code, const char *body, size_t body_len, void *userdata)
+{
+	struct audit_answer *a = userdata;
+
+	if (code && audit_wanted(a->request, code)) {
+		_cleanup_json_ json_t *event =
+		        audit_event_json(a->request, code, body, body_len, realtime_ns());
+
+		audit_log_write(a->daemon->audit, event);
+	}
+	audit_request_free(a->request);
+	free(a);
+}
+
+/* The request's audit record, written once its answer is out (on_answer). NULL on ENOMEM. */
+static struct audit_request *audit_begin(struct nanoletd *daemon, const struct http_request *req)
+{
+	const char *watch = http_query(req, "watch");
+	struct audit_answer *a = calloc(1, sizeof(*a));
+	struct audit_request *r = calloc(1, sizeof(*r));
+
+	if (!a || !r || audit_id_new(r->audit_id) < 0) {
+		free(a);
+		free(r);
+		return NULL;
+	}
+	request_info_parse(req->method, req->path,
+	                   watch && (strcmp(watch, "true") == 0 || strcmp(watch, "1") == 0),
+	                   &r->info);
+	if (req->peer)
+		r->peer = *req->peer;
+	r->request_uri = strdup(req->target ? req->target : req->path ? req->path : "");
+	r->user_agent = req->user_agent ? strdup(req->user_agent) : NULL;
+	r->received_ns = realtime_ns();
+	a->daemon = daemon;
+	a->request = r;
+	if (req->conn)
+		http_on_answer(req, on_answer, a);
+	else
+		free(a);
+	return r;
+}
+
+/* 403 Forbidden, as the API server's authorizer refuses: a Status naming the verb and the
+ * resource, details kind (the resource), group and name. */
+static void forbidden(struct http_response *resp, const struct http_request *req,
+                      const struct request_info *info, const char *user)
+{
+	_cleanup_free_ char *message = access_forbidden_message(user, req->path, info);
+	json_t *status = status_new(403, "Forbidden", message ? message : "forbidden");
+
+	if (status && info->resource_request) {
+		json_t *details = json_pack("{s:s}", "kind", info->resource);
+
+		if (details && info->api_group[0])
+			json_object_set_new(details, "group", json_string(info->api_group));
+		if (details && info->name[0])
+			json_object_set_new(details, "name", json_string(info->name));
+		json_object_set_new(status, "details", details);
+	}
+	routes_json(resp, 403, status);
+}
+
+/* POST /apis/authentication.k8s.io/v1/selfsubjectreviews: `kubectl auth whoami`. */
+static void handle_self_subject_review(struct nanoletd *daemon, const struct http_request *req,
+                                       const struct route_args *args, struct http_response *resp)
+{
+	static const struct peer_cred unknown = {0};
+
+	(void)daemon;
+	(void)args;
+	routes_json(resp, 201,
+	            json_pack("{s:s, s:s, s:{s:n}, s:{s:o}}", "kind", "SelfSubjectReview",
+	                      "apiVersion", "authentication.k8s.io/v1", "metadata",
+	                      "creationTimestamp", "status", "userInfo",
+	                      audit_user_json(req->peer ? req->peer : &unknown)));
+}
+
+static void dispatch(struct nanoletd *daemon, const struct http_request *req,
+                     struct http_response *resp)
 {
 	struct route_args args;
 	const char *allow;
 	unsigned code;
 	route_fn *fn = routes_resolve(req->method, req->path, &args, &code, &allow);
+	enum access_role role = access_role_of(&daemon->access, req->peer);
 
-	*resp = (struct http_response){.pretty = wants_pretty(req)};
+	if (!access_allows(role, &req->audit->info)) {
+		/* someone outside both groups has nothing more to ask */
+		resp->close = role == ACCESS_NONE;
+		return forbidden(resp, req, &req->audit->info,
+		                 req->peer && req->peer->known ? req->peer->user
+		                                               : "system:anonymous");
+	}
 	if (fn)
 		return fn(daemon, req, &args, resp);
 	if (code == 405)
@@ -338,4 +449,18 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 		return routes_status(resp, 400, "BadRequest", message ? message : "bad namespace");
 	}
 	routes_status(resp, 404, "NotFound", "the server could not find the requested resource");
+}
+
+void routes_handle(struct nanoletd *daemon, const struct http_request *req,
+                   struct http_response *resp)
+{
+	struct http_request r = *req;
+
+	*resp = (struct http_response){.pretty = wants_pretty(req)};
+	r.audit = audit_begin(daemon, req);
+	if (!r.audit)
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	dispatch(daemon, &r, resp);
+	if (!req->conn) /* no connection to answer on (a unit test): nothing to record */
+		audit_request_free(r.audit);
 }

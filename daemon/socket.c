@@ -1,7 +1,9 @@
 /* daemon/socket.c: the API socket. Either systemd passes it (socket activation: the unit's
  * SocketMode/SocketGroup apply and we never unlink it), or we bind it ourselves: mode 0660, group
- * nanolet when that group exists. A socket file left by a daemon that died is replaced; one that
- * a live daemon answers on is not — two daemons on one socket would split the API. */
+ * nanolet when that group exists; 0666 when a read-only group is configured (its members must
+ * be able to connect; peer credentials decide what anyone may do, access.c). A socket file left by
+ * a daemon that died is replaced; one that a live daemon answers on is not — two daemons on one
+ * socket would split the API. */
 #include "socket.h"
 
 #include <fcntl.h>
@@ -101,7 +103,8 @@ static int clear_path(const char *path, struct nano_err *err)
 	return 0;
 }
 
-int socket_listen_unix(const char *path, bool *activated, bool *created, struct nano_err *err)
+int socket_listen_unix(const char *path, bool open_to_all, bool *activated, bool *created,
+                       struct nano_err *err)
 {
 	_cleanup_free_ char *parent = NULL;
 	_cleanup_close_ int fd = -1;
@@ -137,7 +140,7 @@ int socket_listen_unix(const char *path, bool *activated, bool *created, struct 
 		return nano_err_set(err, errno, "socket: %s", strerror(errno));
 	/* bind() creates the file with 0777 & ~umask; fchmod on an AF_UNIX socket fd does not
 	 * reach the file, so the umask is what sets 0660 from the first moment. */
-	old_umask = umask(0117);
+	old_umask = umask(open_to_all ? 0111 : 0117);
 	r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old_umask);
 	if (r < 0)

@@ -99,6 +99,7 @@ struct plan *plan_free(struct plan *plan)
 	free(plan->namespace);
 	free(plan->uid);
 	free(plan->hostname);
+	plan_pod_security_done(&plan->pod_security);
 	namespaces_done(plan->namespaces);
 	free(plan->cgroup.path);
 	for (size_t i = 0; i < plan->n_places; i++) {
@@ -618,6 +619,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	if (r < 0)
 		return r;
 	r = plan_cgroups_build(plan, pod, config);
+	if (r < 0)
+		return r;
+	r = plan_pod_security(pod->object, &plan->pod_security);
 	if (r < 0)
 		return r;
 	return plan_explain(plan, pod, config);

@@ -203,6 +203,19 @@ struct plan_cgroup_place {
 	char *path;
 };
 
+/* The Pod Security Standards (latest) the pod meets: the highest level, and for the level above
+ * it each check the pod fails, in pod-security-admission's words. What `nanolet explain` and
+ * the daemon's plans say alike, and what admission enforces (daemon/admission.c). */
+struct plan_pod_security {
+	enum security_pss_level level;
+	struct security_pss_result next; /* the checks of level + 1 it fails; none at restricted */
+	char *next_message; /* `violates PodSecurity "restricted:latest": ...`, or NULL */
+};
+
+/* From pod, a core/v1 Pod as JSON (spec_pod.object). 0 or -ENOMEM. */
+int plan_pod_security(const json_t *pod, struct plan_pod_security *out);
+void plan_pod_security_done(struct plan_pod_security *ps);
+
 struct plan {
 	char *name;
 	char *namespace;
@@ -228,6 +241,7 @@ struct plan {
 	char *shm;
 	char **warnings;    /* decode warnings first, then the plan's own */
 	char **explanation; /* plain sentences: what the pod may see, use and do (plan_explain.c) */
+	struct plan_pod_security pod_security;
 };
 
 /* Builds the plan. warnings (may be NULL) are copied in front of the plan's own. Returns 0 or

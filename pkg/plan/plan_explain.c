@@ -501,6 +501,40 @@ static char *sentence_boundary(const struct plan *plan)
 	               n ? gaps : "");
 }
 
+/* The Pod Security Standards: the level the pod meets, and what the next one up refuses, in
+ * pod-security-admission's words (plan_pss.c). */
+static char *sentence_pod_security(const struct plan *plan)
+{
+	const struct plan_pod_security *ps = &plan->pod_security;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (ps->level == SECURITY_PSS_RESTRICTED)
+		return strdup("pod security: the pod meets the Pod Security Standards' restricted "
+		              "level (latest), the most hardened.");
+	f = open_memstream(&out, &size);
+	if (!f)
+		return NULL;
+	fprintf(f,
+	        "pod security: the pod meets the Pod Security Standards' %s level%s (latest); %s "
+	        "would refuse it: ",
+	        security_pss_level_name(ps->level),
+	        ps->level == SECURITY_PSS_PRIVILEGED ? " only" : "",
+	        security_pss_level_name(ps->level + 1));
+	for (size_t i = 0; i < ps->next.n; i++) {
+		const struct security_pss_violation *v = &ps->next.violations[i];
+
+		fprintf(f, "%s%s", i ? ", " : "", v->reason);
+		if (v->detail && *v->detail)
+			fprintf(f, " (%s)", v->detail);
+	}
+	fputc('.', f);
+	if (fclose(f) != 0)
+		return free(out), NULL;
+	return out;
+}
+
 int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
 {
 	size_t n = 0;
@@ -547,5 +581,8 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 	r = strv_append(&plan->explanation, &n, plan_sentence_qos(plan));
 	if (r < 0)
 		return r;
-	return strv_append(&plan->explanation, &n, sentence_boundary(plan));
+	r = strv_append(&plan->explanation, &n, sentence_boundary(plan));
+	if (r < 0)
+		return r;
+	return strv_append(&plan->explanation, &n, sentence_pod_security(plan));
 }

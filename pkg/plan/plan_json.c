@@ -293,6 +293,31 @@ static json_t *json_container(const struct plan_container *c)
 	return o;
 }
 
+/* podSecurity: {level, version, next: {level, message, violations: [{check, reason,
+ * detail}]}} (no next at restricted). */
+static json_t *json_pod_security(const struct plan_pod_security *ps)
+{
+	json_t *o = json_pack("{s:s, s:s}", "level", security_pss_level_name(ps->level), "version",
+	                      "latest");
+	json_t *violations;
+
+	if (!o || ps->level == SECURITY_PSS_RESTRICTED)
+		return o;
+	violations = json_array();
+	for (size_t i = 0; violations && i < ps->next.n; i++) {
+		const struct security_pss_violation *v = &ps->next.violations[i];
+
+		json_array_append_new(violations,
+		                      json_pack("{s:s, s:s, s:s}", "check", v->check, "reason",
+		                                v->reason, "detail", v->detail ? v->detail : ""));
+	}
+	json_object_set_new(o, "next",
+	                    json_pack("{s:s, s:s?, s:o*}", "level",
+	                              security_pss_level_name(ps->level + 1), "message",
+	                              ps->next_message, "violations", violations));
+	return o;
+}
+
 json_t *plan_to_json(const struct plan *plan)
 {
 	json_t *o = json_object(), *meta = json_object(), *containers = json_array();
@@ -311,6 +336,7 @@ json_t *plan_to_json(const struct plan *plan)
 	r |= json_object_set_new(o, "containers", containers);
 	r |= json_object_set_new(o, "warnings", json_strv(plan->warnings));
 	r |= json_object_set_new(o, "explanation", json_strv(plan->explanation));
+	r |= json_object_set_new(o, "podSecurity", json_pod_security(&plan->pod_security));
 	if (r < 0)
 		o = (json_decref(o), NULL);
 	return o;

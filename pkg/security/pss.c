@@ -219,8 +219,8 @@ int security_pss_evaluate(const json_t *pod, enum security_pss_level level, int 
 	return 0;
 }
 
-char *security_pss_message(const struct security_pss_result *r, enum security_pss_level level,
-                           int version)
+static char *message(const char *verb, const struct security_pss_result *r,
+                     enum security_pss_level level, int version)
 {
 	char v[16], *out = NULL;
 	size_t size = 0;
@@ -229,8 +229,7 @@ char *security_pss_message(const struct security_pss_result *r, enum security_ps
 	if (!f)
 		return NULL;
 	security_pss_version_name(version, v, sizeof(v));
-	/* admission.go: "violates PodSecurity %q: %s" with AggregateCheckResult.ForbiddenDetail */
-	fprintf(f, "violates PodSecurity \"%s:%s\": ", security_pss_level_name(level), v);
+	fprintf(f, "%s PodSecurity \"%s:%s\": ", verb, security_pss_level_name(level), v);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct security_pss_violation *x = &r->violations[i];
 
@@ -241,6 +240,20 @@ char *security_pss_message(const struct security_pss_result *r, enum security_ps
 	if (fclose(f) != 0)
 		return free(out), NULL;
 	return out;
+}
+
+/* admission.go: enforce says "violates PodSecurity %q: %s", warn and audit "would violate
+ * PodSecurity %q: %s", each with AggregateCheckResult.ForbiddenDetail */
+char *security_pss_message(const struct security_pss_result *r, enum security_pss_level level,
+                           int version)
+{
+	return message("violates", r, level, version);
+}
+
+char *security_pss_warning(const struct security_pss_result *r, enum security_pss_level level,
+                           int version)
+{
+	return message("would violate", r, level, version);
 }
 
 int security_pss_highest(const json_t *pod, int version, enum security_pss_level *out)

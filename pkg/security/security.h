@@ -336,5 +336,10 @@ void security_pss_result_done(struct security_pss_result *r);
 char *security_pss_message(const struct security_pss_result *r, enum security_pss_level level,
                            int version);
 
+/* The same for a warning and an audit annotation: `would violate PodSecurity "baseline:latest":
+ * ...`. NULL on ENOMEM. */
+char *security_pss_warning(const struct security_pss_result *r, enum security_pss_level level,
+                           int version);
+
 /* The highest level pod meets at version. 0 or -ENOMEM. */
 int security_pss_highest(const json_t *pod, int version, enum security_pss_level *out);

@@ -458,6 +458,14 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_int_eq(loaded.max_header_bytes, defaults.max_header_bytes);
 	ck_assert_int_eq(loaded.max_header_count, defaults.max_header_count);
 	ck_assert_int_eq(loaded.max_warning_bytes, defaults.max_warning_bytes);
+	ck_assert(memcmp(&loaded.pod_security.defaults, &defaults.pod_security.defaults,
+	                 sizeof(defaults.pod_security.defaults)) == 0);
+	ck_assert_uint_eq(loaded.pod_security.n_namespaces, 0);
+	ck_assert_str_eq(loaded.api_write_groups[0], "nanolet");
+	ck_assert_ptr_null(loaded.api_write_groups[1]);
+	ck_assert_ptr_null(loaded.api_read_groups);
+	ck_assert_int_eq(loaded.audit_log_max_size, defaults.audit_log_max_size);
+	ck_assert_int_eq(loaded.audit_log_max_files, defaults.audit_log_max_files);
 	ck_assert_int_eq(loaded.max_log_follows, defaults.max_log_follows);
 	ck_assert_int_eq(loaded.stream_buffer_bytes, defaults.stream_buffer_bytes);
 	ck_assert_int_eq(loaded.max_pod_containers, defaults.max_pod_containers);

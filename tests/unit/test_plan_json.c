@@ -10,14 +10,14 @@
 
 /* Privileged containers first (a reviewer reads that before anything), then 8 namespace
  * sentences in order, 6 per container (memory, cpu limit, cpu weight, io, security, identity),
- * pids, qos and boundary last, none empty or unfinished. */
+ * pids, qos, boundary and the Pod Security Standards last, none empty or unfinished. */
 static void check_explanation(const struct plan *plan)
 {
 	size_t n = strv_len(plan->explanation), p = 0;
 
 	for (size_t i = 0; i < plan->n_containers; i++)
 		p += plan->containers[i].security.privileged;
-	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + 6 * plan->n_containers + 3);
+	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + 6 * plan->n_containers + 4);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = plan->explanation[i];
 
@@ -31,7 +31,7 @@ static void check_explanation(const struct plan *plan)
 
 			ck_assert_msg(strncmp(s, ns, strlen(ns)) == 0 && s[strlen(ns)] == ':',
 			              "sentence %zu is not about %s: %s", i, ns, s);
-		} else if (i < n - 3) {
+		} else if (i < n - 4) {
 			static const char *const kinds[] = {
 			        "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
 			const char *kind = kinds[(i - p - PLAN_NS_COUNT) % 6];
@@ -39,10 +39,11 @@ static void check_explanation(const struct plan *plan)
 			ck_assert_msg(strncmp(s, kind, strlen(kind)) == 0, "%zu: %s", i, s);
 		}
 	}
-	ck_assert(strncmp(plan->explanation[n - 3], "pids:", 5) == 0);
-	ck_assert(strncmp(plan->explanation[n - 2], "qos:", 4) == 0);
-	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 2], plan->cgroup.path));
-	ck_assert(strncmp(plan->explanation[n - 1], "boundary:", 9) == 0);
+	ck_assert(strncmp(plan->explanation[n - 4], "pids:", 5) == 0);
+	ck_assert(strncmp(plan->explanation[n - 3], "qos:", 4) == 0);
+	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 3], plan->cgroup.path));
+	ck_assert(strncmp(plan->explanation[n - 2], "boundary:", 9) == 0);
+	ck_assert(strncmp(plan->explanation[n - 1], "pod security:", 13) == 0);
 }
 
 static void e_host_all(struct fixture *f)
@@ -1126,8 +1127,11 @@ static const char golden_json[] =
         "a malicious process can reach; what stops a hostile process is its namespaces (what it "
         "can see), its capabilities and seccomp filter (what it may ask of the kernel) and a user "
         "namespace (whether its root is the node's) together, and this pod weakens them: it has no "
-        "user namespace, so uid 0 in a container is root on the node.\"\n"
-        " ]\n"
+        "user namespace, so uid 0 in a container is root on the node.\",\n"
+        "  \"pod security: the pod meets the Pod Security Standards' restricted level (latest), "
+        "the most hardened.\"\n"
+        " ],\n"
+        " \"podSecurity\": {\"level\": \"restricted\", \"version\": \"latest\"}\n"
         "}\n";
 
 START_TEST(test_golden_json)
@@ -1140,8 +1144,8 @@ START_TEST(test_golden_json)
 	json_error_t error;
 	const char *key;
 	json_t *value;
-	const char *order[] = {"apiVersion", "kind",       "metadata", "qosClass",
-	                       "pod",        "containers", "warnings", "explanation"};
+	const char *order[] = {"apiVersion", "kind",     "metadata",    "qosClass",   "pod",
+	                       "containers", "warnings", "explanation", "podSecurity"};
 	size_t i = 0;
 
 	golden_pod(&f);

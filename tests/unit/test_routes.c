@@ -17,6 +17,9 @@ static struct nanoletd test_daemon = {
         .cgroup_driver = CONFIG_CGROUP_V1,
 };
 
+/* the caller: root, who may do everything */
+static const struct peer_cred root_peer = {.known = true, .user = "root"};
+
 struct route_case {
 	const char *name;
 	const char *method;
@@ -79,7 +82,8 @@ static void check_status(const struct http_response *resp, unsigned code, const 
 START_TEST(test_route)
 {
 	const struct route_case *t = &route_cases[_i];
-	struct http_request req = {.method = t->method, .path = t->path, .body = ""};
+	struct http_request req = {
+	        .method = t->method, .path = t->path, .body = "", .peer = &root_peer};
 	struct http_response resp;
 
 	routes_handle(&test_daemon, &req, &resp);
@@ -108,7 +112,8 @@ START_TEST(test_bad_namespace_named)
 	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++) {
 		_cleanup_free_ char *path = strdupf("/api/v1/namespaces/%s/pods", namespaces[i]);
 		_cleanup_free_ char *want = strdupf("namespace \"%s\" is invalid", namespaces[i]);
-		struct http_request req = {.method = "GET", .path = path, .body = ""};
+		struct http_request req = {
+		        .method = "GET", .path = path, .body = "", .peer = &root_peer};
 		struct http_response resp;
 		_cleanup_json_ json_t *json = NULL;
 		const char *message;
@@ -125,7 +130,7 @@ END_TEST
 
 START_TEST(test_healthz_body)
 {
-	struct http_request req = {.method = "GET", .path = "/healthz"};
+	struct http_request req = {.method = "GET", .path = "/healthz", .peer = &root_peer};
 	struct http_response resp;
 
 	routes_handle(&test_daemon, &req, &resp);
@@ -138,7 +143,7 @@ END_TEST
 
 START_TEST(test_version_body)
 {
-	struct http_request req = {.method = "GET", .path = "/version"};
+	struct http_request req = {.method = "GET", .path = "/version", .peer = &root_peer};
 	struct http_response resp;
 	_cleanup_json_ json_t *json = NULL;
 	json_t *nanolet;

@@ -554,6 +554,7 @@ START_TEST(test_openapi_contract_reads)
 	                                    "/stats/summary",
 	                                    "/metrics",
 	                                    "/apis/nanolet.io/v1/isolationplans",
+	                                    "/apis/authentication.k8s.io/v1/selfsubjectreviews",
 	                                    "/api/v1/pods",
 	                                    "/api/v1/namespaces/{namespace}/pods",
 	                                    "/api/v1/namespaces/{namespace}/pods/{name}",
