@@ -1,14 +1,19 @@
 /* daemon/nanoletd.c: the daemon's life cycle. Start acts on the read config in an order where
- * each step can still fail cleanly: directories, the host's cgroup layout and our root in it,
- * the event loop and its signals, the socket, the HTTP server, and only then READY=1. Run is
- * the one sd-event loop; SIGTERM/SIGINT end it. Nothing is created in cgroupfs here: the cgroup
- * driver does that when the first pod needs it. */
+ * each step can still fail cleanly: directories and their locks, the host's cgroup layout and
+ * our root in it (locked too), the event loop and its signals, the socket, the HTTP server, and
+ * only then READY=1. Run is the one sd-event loop; SIGTERM/SIGINT end it. Of cgroupfs only the
+ * root's directory in the first hierarchy is made here, to be locked: the cgroup driver makes the
+ * rest when the first pod needs it. */
 #include "nanoletd.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -68,6 +73,79 @@ static int make_dirs(const struct nano_config *config, struct nano_err *err)
 		if (r < 0)
 			return nano_err_set(err, -r, "create %s: %s", dirs[i], strerror(-r));
 	}
+	return 0;
+}
+
+/* One nanoletd per state, run and log directory and per cgroup root: a second one would take
+ * the first one's pods for orphans (no record of them in its database) and remove them. Each
+ * lock is an flock held until the daemon exits, however it exits; O_CLOEXEC keeps it out of the
+ * shims, which outlive the daemon. A directory's lock is its nanoletd.lock, which holds the pid;
+ * the cgroup root's is the directory itself, in the first hierarchy (unified, or memory). */
+static int lock_path(const char *path, bool dir, const char *what, const char *where,
+                     struct nano_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	char pid[32] = "";
+
+	if (dir)
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return nano_err_set(err, errno, "open %s: %m", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		ssize_t n = dir ? 0 : pread(fd, pid, sizeof(pid) - 1, 0);
+
+		if (e != EWOULDBLOCK)
+			return nano_err_set(err, e, "lock %s: %s", path, strerror(e));
+		pid[n > 0 ? strcspn(pid, "\n") : 0] = '\0';
+		return nano_err_set(
+		        err, EBUSY,
+		        "another nanoletd%s%s%s uses %s %s: stop it, or give this one its "
+		        "own",
+		        *pid ? " (pid " : "", pid, *pid ? ")" : "", what, where);
+	}
+	if (!dir) {
+		int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+			return nano_err_set(err, errno ? errno : EIO, "write %s: %m", path);
+	}
+	return TAKE_FD(fd);
+}
+
+static int take_locks(struct nanoletd *daemon, struct nano_err *err)
+{
+	const struct nano_config *c = &daemon->config;
+	const char *const dirs[] = {c->state_dir, c->run_dir, c->log_dir};
+	const char *const whats[] = {"the state directory", "the run directory",
+	                             "the log directory"};
+	_cleanup_free_ char *root = NULL;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *path = strdupf("%s/nanoletd.lock", dirs[i]);
+
+		if (!path)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		r = lock_path(path, false, whats[i], dirs[i], err);
+		if (r < 0)
+			return r;
+		daemon->lock_fds[i] = r;
+	}
+	root = strdupf("%s%s%s", CGROUP_MOUNT,
+	               daemon->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
+	               daemon->cgroup_root);
+	if (!root)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = mkdir_p(root, 0755);
+	if (r < 0)
+		return nano_err_set(err, -r, "create %s: %s", root, strerror(-r));
+	r = lock_path(root, true, "the cgroup root (--cgroup-root)", root, err);
+	if (r < 0)
+		return r;
+	daemon->lock_fds[ELEMENTSOF(dirs)] = r;
 	return 0;
 }
 
@@ -177,6 +255,9 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	                     daemon->cgroup_root, proc_cgroup, &daemon->hierarchies);
 	if (r < 0)
 		return nano_err_set(err, -r, "out of memory");
+	r = take_locks(daemon, err);
+	if (r < 0)
+		return r;
 
 	r = sd_event_new(&daemon->event);
 	if (r < 0)
@@ -243,6 +324,9 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->cgroup_root);
 	daemon->cgroup_root = NULL;
 	node_hierarchies_done(&daemon->hierarchies);
+	for (size_t i = 0; i < ELEMENTSOF(daemon->lock_fds); i++)
+		if (daemon->lock_fds[i] > 0)
+			daemon->lock_fds[i] = (close(daemon->lock_fds[i]), 0);
 	config_done(&daemon->config);
 }
 

@@ -35,6 +35,7 @@ struct nanoletd {
 	struct access_policy access;             /* who may write and read (gids resolved) */
 	gid_t *access_gids;                      /* what access's gid lists point into */
 	struct audit_log *audit;                 /* <log_dir>/audit.log */
+	int lock_fds[4]; /* flocks: state, run and log dirs, the cgroup root (0: not taken) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -13,6 +13,20 @@ teardown() {
 	common_teardown
 }
 
+# The running daemon's cgroup root, and the directory of a root that nanoletd locks (the first
+# hierarchy's: unified with v2, memory with v1).
+daemon_cgroup_root() {
+	nanolet_curl http://nanolet/version | jq -r .nanolet.cgroupRoot
+}
+
+cgroup_root_dir() {
+	if [[ $(nanolet_curl http://nanolet/version | jq -r .nanolet.cgroupDriver) == v2 ]]; then
+		echo "/sys/fs/cgroup$1"
+	else
+		echo "/sys/fs/cgroup/memory$1"
+	fi
+}
+
 @test "GET /healthz and /readyz answer ok" {
 	start_daemon
 	run nanolet_curl http://nanolet/healthz
@@ -216,11 +230,34 @@ teardown() {
 	run timeout 10 "$NANOLETD" --socket "$SOCK" $(daemon_dir_flags)
 	echo "$output"
 	[ "$status" -eq 1 ]
+	[[ $output == *"another nanoletd (pid $DAEMON_PID) uses the state directory $TEST_TMP/state: stop it, or give this one its own"* ]]
+	# its own directories and cgroup root, the same socket
+	run timeout 10 "$NANOLETD" --socket "$SOCK" --state-dir "$TEST_TMP/s2" --run-dir "$TEST_TMP/r2" \
+		--log-dir "$TEST_TMP/l2" --cgroup-root "$(daemon_cgroup_root)-2"
+	echo "$output"
+	[ "$status" -eq 1 ]
 	[[ $output == *"another nanoletd is serving on $SOCK"* ]]
+	rmdir "$(cgroup_root_dir "$(daemon_cgroup_root)-2")"
 	[ -S "$SOCK" ]
 	run nanolet_curl http://nanolet/healthz
 	[ "$output" = ok ]
 	kill -0 "$DAEMON_PID"
+}
+
+@test "a second daemon with its own directories but the same cgroup root refuses before it looks for orphans: the first one's pod runs on" {
+	start_daemon
+	call POST /api/v1/namespaces/default/pods --data-binary '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"keep"},"spec":{"terminationGracePeriodSeconds":0,"containers":[{"name":"c","image":"host","command":["sleep","600"]}]}}'
+	[[ $code == 201 ]]
+	run timeout 10 "$NANOLETD" --socket "$TEST_TMP/other.sock" --state-dir "$TEST_TMP/s2" \
+		--run-dir "$TEST_TMP/r2" --log-dir "$TEST_TMP/l2"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"another nanoletd uses the cgroup root (--cgroup-root) $(cgroup_root_dir "$(daemon_cgroup_root)"): stop it, or give this one its own"* ]]
+	[[ $output != *orphan* ]]
+	call GET /api/v1/namespaces/default/pods/keep
+	[[ $(jq -r .status.phase <<<"$body") == Running ]]
+	call DELETE /api/v1/namespaces/default/pods/keep
+	[[ $code == 200 ]]
 }
 
 @test "a stale socket file is replaced" {
