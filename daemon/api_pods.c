@@ -35,8 +35,8 @@ static int parse_field_validation(const struct http_request *req, enum field_val
 	else if (strcmp(v, "Ignore") == 0)
 		*out = FIELD_VALIDATION_IGNORE;
 	else
-		return nano_err_set(
-		        err, EBADMSG,
+		return nano_err_setc(
+		        err, NANO_BAD_REQUEST, EBADMSG,
 		        "invalid fieldValidation \"%s\": must be one of Ignore, Warn, Strict", v);
 	return 0;
 }
@@ -134,8 +134,8 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	json_t *json;
 
 	if (dry_run && strcmp(dry_run, "All") != 0) {
-		nano_err_set(&err, EBADMSG, "invalid dryRun \"%s\": the only value is \"All\"",
-		             dry_run);
+		nano_err_setc(&err, NANO_BAD_REQUEST, EBADMSG,
+		              "invalid dryRun \"%s\": the only value is \"All\"", dry_run);
 		return fail(resp, &err, NULL);
 	}
 	if (read_and_plan(d, req, args->ns, &spec, &plan, resp) < 0)
@@ -209,10 +209,10 @@ static int grace_period(const struct http_request *req, int64_t *out, struct nan
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (!*v || *end || errno || n < 0)
-		return nano_err_set(err, EBADMSG,
-		                    "invalid gracePeriodSeconds \"%s\": must be a whole number of "
-		                    "seconds, 0 or more",
-		                    v);
+		return nano_err_setc(err, NANO_BAD_REQUEST, EBADMSG,
+		                     "invalid gracePeriodSeconds \"%s\": must be a whole number of "
+		                     "seconds, 0 or more",
+		                     v);
 	*out = n;
 	return 0;
 }

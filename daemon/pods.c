@@ -386,12 +386,13 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 	clock_gettime(CLOCK_MONOTONIC, &seen);
 
 	if (pods_find(pods, spec->namespace, spec->name))
-		return nano_err_set(err, EEXIST, "pods \"%s\" already exists", spec->name);
+		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "pods \"%s\" already exists",
+		                     spec->name);
 	if ((int64_t)pods_count(pods) >= pods->daemon->config.max_pods)
-		return nano_err_set(err, EDQUOT,
-		                    "pods \"%s\" is forbidden: this node runs at most %" PRId64
-		                    " pods (max_pods)",
-		                    spec->name, pods->daemon->config.max_pods);
+		return nano_err_setc(err, NANO_FORBIDDEN, EDQUOT,
+		                     "pods \"%s\" is forbidden: this node runs at most %" PRId64
+		                     " pods (max_pods)",
+		                     spec->name, pods->daemon->config.max_pods);
 	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;
