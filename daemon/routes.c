@@ -337,3 +337,13 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 	}
 	routes_status(resp, 404, "NotFound", "the server could not find the requested resource");
 }
+
+static void handle(void *userdata, const struct http_request *req, struct http_response *resp)
+{
+	routes_handle(userdata, req, resp);
+}
+
+struct http_handler routes_handler(struct nanoletd *daemon)
+{
+	return (struct http_handler){.handle = handle, .status = routes_status, .userdata = daemon};
+}

@@ -11,6 +11,10 @@ struct nanoletd;
 void routes_handle(struct nanoletd *daemon, const struct http_request *req,
                    struct http_response *resp);
 
+/* What http_server_new() is given: routes_handle() for the daemon, and routes_status() for the
+ * answers the server gives itself. */
+struct http_handler routes_handler(struct nanoletd *daemon);
+
 /* Fills resp with a Status (kind Status, status Failure) for err: the HTTP code and reason
  * follow err->class as pkg/util/util.h lays out (never its errno), the causes err->causes; a
  * 429 or 503 gets a Retry-After; a 500's message is also logged. */
