@@ -78,7 +78,7 @@ static int read_pod(const struct nanoletd *d, const struct http_request *req, co
 	return r;
 }
 
-static void fail(struct http_response *resp, struct nano_err *err, char **warnings)
+static void fail(struct http_response *resp, const struct nano_err *err, char **warnings)
 {
 	routes_error(resp, err);
 	resp->warnings = warnings;
@@ -123,6 +123,31 @@ void api_isolationplans_create(struct nanoletd *d, const struct http_request *re
 	resp->warnings = strv_copy(plan->warnings);
 }
 
+/* A create's answer, once the pod manager has one. */
+struct create_answer {
+	struct http_deferred *deferred;
+	char **warnings;
+};
+
+static void on_created(void *userdata, int r, struct pod *pod, const struct nano_err *err)
+{
+	struct create_answer *answer = userdata;
+	struct http_response resp = {0};
+	json_t *json;
+
+	if (r < 0) {
+		fail(&resp, err, TAKE_PTR(answer->warnings));
+	} else if (!(json = pod_to_json(pod))) {
+		routes_status(&resp, 500, "InternalError", "out of memory");
+	} else {
+		routes_json(&resp, 201, json);
+		resp.warnings = TAKE_PTR(answer->warnings);
+	}
+	strv_free(answer->warnings);
+	http_deferred_complete(answer->deferred, &resp);
+	free(answer);
+}
+
 void api_pods_create(struct nanoletd *d, const struct http_request *req,
                      const struct route_args *args, struct http_response *resp)
 {
@@ -130,7 +155,7 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	_cleanup_pod_ struct spec_pod *spec = NULL;
 	_cleanup_plan_ struct plan *plan = NULL;
 	const char *dry_run = http_query(req, "dryRun");
-	struct pod *pod;
+	struct create_answer *answer;
 	json_t *json;
 
 	if (dry_run && strcmp(dry_run, "All") != 0) {
@@ -140,13 +165,24 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	}
 	if (read_and_plan(d, req, args->ns, &spec, &plan, resp) < 0)
 		return;
-	if (dry_run) {
-		json = pod_dry_run_json(spec);
-	} else {
-		if (pods_create(d->pods, &spec, &pod, &err) < 0)
+	if (!dry_run) {
+		/* answered once the pod's containers have started: the daemon serves others
+		 * meanwhile */
+		answer = calloc(1, sizeof(*answer));
+		if (!answer || !(answer->deferred = http_defer(req))) {
+			free(answer);
+			nano_err_set(&err, ENOMEM, "out of memory");
 			return fail(resp, &err, strv_copy(plan->warnings));
-		json = pod_to_json(pod);
+		}
+		answer->warnings = TAKE_PTR(plan->warnings);
+		if (pods_create(d->pods, &spec, on_created, answer, &err) < 0) {
+			fail(resp, &err, TAKE_PTR(answer->warnings));
+			http_deferred_complete(answer->deferred, resp);
+			free(answer);
+		}
+		return;
 	}
+	json = pod_dry_run_json(spec);
 	if (!json) {
 		nano_err_set(&err, ENOMEM, "out of memory");
 		return fail(resp, &err, strv_copy(plan->warnings));

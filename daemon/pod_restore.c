@@ -58,28 +58,6 @@ int pod_save(struct pod *pod, struct nano_err *err)
 	return store_pod_save(pod->pods->store, pod->uid, status, runtime, err);
 }
 
-uint64_t pod_proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	_cleanup_fclose_ FILE *f = NULL;
-	unsigned long long start = 0;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		return 0;
-	/* comm may hold spaces and parentheses: the fields after it start past the last ')' */
-	p = strrchr(buf, ')');
-	/* field 3 (state) is the first after it; starttime is field 22 */
-	if (!p || sscanf(p + 1,
-	                 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-	                 "%*d %*d %*d %llu",
-	                 &start) != 1)
-		return 0;
-	return start;
-}
-
 static int64_t int_of(const json_t *o, const char *key)
 {
 	return (int64_t)json_integer_value(json_object_get(o, key));
@@ -122,46 +100,6 @@ static void node_event(struct pods *pods, const char *type, const char *reason, 
 }
 
 /* ---- one pod --------------------------------------------------------------------------------- */
-
-/* A run the old daemon asked the shim for and stopped before it recorded: the shim's `state`
- * names it, so it is adopted rather than started twice. */
-static void reconcile(struct pod *pod)
-{
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_free_ char *reply = NULL;
-	_cleanup_json_ json_t *state = NULL;
-	json_t *c;
-	size_t k;
-
-	if (runtime_shim_request(pod->run_dir, "state", &reply, POD_SHIM_TIMEOUT_MS, &err) < 0 ||
-	    !(state = json_loads(reply, 0, NULL)))
-		return log_warn("pod %s/%s: the shim's state: %s", pod->spec->namespace,
-		                pod->spec->name, err.message ? err.message : "not JSON");
-	json_array_foreach(json_object_get(state, "containers"), k, c)
-	{
-		const char *name = json_string_value(json_object_get(c, "name"));
-		int i = name ? sup_pod_find(pod->sup, name) : -ENOENT;
-		struct sup_container *sc;
-		int64_t restart = int_of(c, "restart");
-		pid_t pid = (pid_t)int_of(c, "pid");
-		char id[65];
-
-		if (i < 0)
-			continue;
-		sc = &pod->sup->containers[i];
-		if (sc->state == SUP_RUNNING && restart == sc->attempts - 1) {
-			sc->pid = pid;
-		} else if (sc->state != SUP_RUNNING && restart == sc->attempts) {
-			log_info("pod %s/%s: adopting run %" PRId64 " of container %s, started "
-			         "while nanoletd stopped",
-			         pod->spec->namespace, pod->spec->name, restart, name);
-			pod_container_id(id);
-			pod_watch_start(pod, (size_t)i);
-			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(),
-			                      &pod->pods->sup);
-		}
-	}
-}
 
 static bool any_running(const struct pod *pod)
 {
@@ -220,6 +158,26 @@ static void restore_baselines(struct pod *pod)
 	pod->pids_max_events = refused;
 }
 
+/* A restored pod goes on: with its shim's state when it was re-adopted (state NULL when the
+ * shim did not answer), the exits recorded while we were down, then the delete it was in or
+ * the restarts its policy wants. */
+static void restore_resume(struct pod *pod, const json_t *state)
+{
+	if (state)
+		pod_reconcile(pod, state);
+	/* exits recorded while we were down, before the inotify watch began: a delete waits for
+	 * them too */
+	pod_scan_exits(pod);
+	if (pod->restore_deleting) {
+		pod_delete(pod, pod->restore_grace, NULL); /* may end it and free the pod */
+		return;
+	}
+	restore_baselines(pod);
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		pod_schedule(pod, i);
+	pod_persist(pod);
+}
+
 /* Returns whether the pod is kept (its uid then belongs to a record). */
 static bool restore_pod(struct pods *pods, const struct store_pod *row, bool rebooted)
 {
@@ -260,11 +218,21 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 	pod->next = pods->list;
 	pods->list = pod;
 
+	pod->restore_deleting = row->deleting;
+	if (row->deleting) {
+		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
+		pod->restore_grace = grace > 0 ? grace : 0;
+	}
 	adopted = !rebooted && pod->shim_pid > 0 && pod_watch_shim(pod, &err) >= 0;
 	if (adopted) {
 		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,
 		         pod->spec->name, (int)pod->shim_pid);
-		reconcile(pod);
+		/* a run the old daemon asked for and did not record is in the shim's state: the
+		 * pod goes on once it is known (restore_resume), without anyone waiting for it */
+		if (pod_shim_state(pod, restore_resume) >= 0)
+			return true;
+		log_warn("pod %s/%s: could not ask its shim for its state", pod->spec->namespace,
+		         pod->spec->name);
 	} else {
 		if (pod->shim_pid > 0)
 			log_info("pod %s/%s: its shim (pid %d) is gone: %s", pod->spec->namespace,
@@ -282,18 +250,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 			                               : NULL);
 		}
 	}
-	/* exits recorded while we were down, before the inotify watch began: a delete waits for
-	 * them too */
-	pod_scan_exits(pod);
-	if (row->deleting) {
-		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
-		pod_delete(pod, grace > 0 ? grace : 0, NULL); /* may end it and free the pod */
-		return true;
-	}
-	restore_baselines(pod);
-	for (size_t i = 0; i < pod->sup->n_containers; i++)
-		pod_schedule(pod, i);
-	pod_persist(pod);
+	restore_resume(pod, NULL);
 	return true;
 }
 

@@ -314,13 +314,6 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 		r = setup_volumes(pod, err);
 	if (r >= 0)
 		r = write_shim_config(pod, err);
-	if (r >= 0)
-		r = runtime_shim_spawn(pod->pods->shim_path, pod->run_dir, POD_SHIM_TIMEOUT_MS,
-		                       &pod->shim_pid, err);
-	if (r >= 0) {
-		pod->shim_start_time = 0; /* a new shim: pod_watch_shim records its start time */
-		pod_crash_point("after-shim-start");
-	}
 	return r < 0 ? r : 0;
 }
 

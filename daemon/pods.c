@@ -166,7 +166,7 @@ json_t *pod_isolation_json(const struct pod *pod)
 		json_decref(containers);
 		return NULL;
 	}
-	json_object_set_new(live, "shimPid", json_integer(pod->shim_source ? pod->shim_pid : 0));
+	json_object_set_new(live, "shimPid", json_integer(pod->shim_watch ? pod->shim_pid : 0));
 	json_object_set_new(live, "containers", containers);
 	json_object_set_new(plan, "live", live);
 	return plan;
@@ -190,12 +190,11 @@ const struct prom_histogram *pods_start_durations(const struct pods *pods)
 
 /* ---- lookups --------------------------------------------------------------------------------- */
 
+static struct pod *find_in(struct pod *list, const char *namespace, const char *name);
+
 struct pod *pods_find(struct pods *pods, const char *namespace, const char *name)
 {
-	for (struct pod *p = pods->list; p; p = p->next)
-		if (strcmp(p->spec->namespace, namespace) == 0 && strcmp(p->spec->name, name) == 0)
-			return p;
-	return NULL;
+	return find_in(pods->list, namespace, name);
 }
 
 static int container_index(const struct pod *pod, const char *container)
@@ -302,6 +301,8 @@ static uint32_t userns_base(const struct pods *pods)
 
 		for (const struct pod *p = pods->list; p && !taken; p = p->next)
 			taken = p->userns_base == base;
+		for (const struct pod *p = pods->creating; p && !taken; p = p->next)
+			taken = p->userns_base == base;
 		if (!taken)
 			return base;
 	}
@@ -312,6 +313,8 @@ static size_t pods_count(const struct pods *pods)
 	size_t n = 0;
 
 	for (const struct pod *p = pods->list; p; p = p->next)
+		n++;
+	for (const struct pod *p = pods->creating; p; p = p->next)
 		n++;
 	return n;
 }
@@ -329,7 +332,7 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	pod->pods = pods;
 	pod->spec = spec;
-	pod->shim_pidfd = pod->exits_fd = pod->notify_fd = -1;
+	pod->exits_fd = pod->notify_fd = -1;
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
 	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, &plan_config);
@@ -375,7 +378,58 @@ int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
 	return 0;
 }
 
-int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, struct nano_err *err)
+static struct pod *find_in(struct pod *list, const char *namespace, const char *name)
+{
+	for (struct pod *p = list; p; p = p->next)
+		if (strcmp(p->spec->namespace, namespace) == 0 && strcmp(p->spec->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static void unlink_pod(struct pod **list, struct pod *pod)
+{
+	for (struct pod **p = list; *p; p = &(*p)->next)
+		if (*p == pod) {
+			*p = pod->next;
+			break;
+		}
+	pod->next = NULL;
+}
+
+/* A create ends: every container's first start has its answer, or the sandbox failed. */
+static void create_settled(struct pod *pod, int r, const struct nano_err *err)
+{
+	struct pods *pods = pod->pods;
+	pods_created_fn *fn = pod->created_fn;
+	void *userdata = pod->created_userdata;
+	_cleanup_(nano_err_clear) struct nano_err save_err = {0};
+
+	unlink_pod(&pods->creating, pod);
+	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
+	if (r >= 0) {
+		pod->creating = false;
+		r = pod_save(pod, &save_err);
+		err = &save_err;
+	}
+	if (r < 0) {
+		/* all or nothing: a pod that cannot start on the node is not kept */
+		log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name,
+		          err && err->message ? err->message : strerror(-r));
+		pod_run_done(pod);
+		pod_teardown(pod);
+		store_pod_delete(pods->store, pod->uid, NULL);
+		fn(userdata, r, NULL, err);
+		pod_free(pod);
+		return;
+	}
+	pod->next = pods->list;
+	pods->list = pod;
+	pod_crash_point("before-201");
+	fn(userdata, 0, pod, NULL);
+}
+
+int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn, void *userdata,
+                struct nano_err *err)
 {
 	struct spec_pod *spec = *specp;
 	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
@@ -385,7 +439,8 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 
 	clock_gettime(CLOCK_MONOTONIC, &seen);
 
-	if (pods_find(pods, spec->namespace, spec->name))
+	if (pods_find(pods, spec->namespace, spec->name) ||
+	    find_in(pods->creating, spec->namespace, spec->name))
 		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "pods \"%s\" already exists",
 		                     spec->name);
 	if ((int64_t)pods_count(pods) >= pods->daemon->config.max_pods)
@@ -422,14 +477,12 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 		return pod_free(pod), r;
 	}
 	pod_crash_point("after-insert");
-	r = pod_setup(pod, err);
-	if (r >= 0)
-		r = pod_start(pod, err);
-	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
-	if (r >= 0) {
-		pod->creating = false;
-		r = pod_save(pod, err);
-	}
+	/* the answer comes to create_settled, once the shim and the containers' starts have
+	 * answered: nothing waits for them meanwhile */
+	pod->settled = create_settled;
+	pod->created_fn = fn;
+	pod->created_userdata = userdata;
+	r = pod_sandbox_start(pod, SIZE_MAX, err);
 	if (r < 0) {
 		/* all or nothing: a pod that cannot start on the node is not kept */
 		log_error("pod %s/%s: %s", spec->namespace, spec->name, err->message);
@@ -438,10 +491,8 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 		store_pod_delete(pods->store, pod->uid, NULL);
 		return pod_free(pod), r;
 	}
-	pod->next = pods->list;
-	pods->list = pod;
-	pod_crash_point("before-201");
-	*out = pod;
+	pod->next = pods->creating;
+	pods->creating = pod;
 	return 0;
 }
 
@@ -538,11 +589,7 @@ void pod_finish_delete(struct pod *pod)
 	pod_crash_point("delete-before-row");
 	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
-	for (struct pod **p = &pods->list; *p; p = &(*p)->next)
-		if (*p == pod) {
-			*p = pod->next;
-			break;
-		}
+	unlink_pod(&pods->list, pod);
 	last = pod_to_json(pod);
 	for (size_t i = 0; i < pod->n_waiters; i++) {
 		struct http_response resp = {0};
@@ -609,6 +656,26 @@ static char *shim_path(const struct nano_config *config)
  * buckets begin at 0.5 s. */
 static const double start_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
+/* POD_SHIM_TIMEOUT_MS, or NANOLET_SHIM_TIMEOUT_MS (a test knob: how long a stopped shim is
+ * waited for). */
+static uint64_t shim_timeout_usec(void)
+{
+	const char *v = getenv("NANOLET_SHIM_TIMEOUT_MS");
+	char *end;
+	unsigned long ms;
+
+	if (v && *v) {
+		errno = 0;
+		ms = strtoul(v, &end, 10);
+		if (!*end && !errno && ms > 0 && ms <= 3600000)
+			return (uint64_t)ms * 1000;
+		log_warn("NANOLET_SHIM_TIMEOUT_MS=%s: not a number of milliseconds (1 to 3600000): "
+		         "ignored",
+		         v);
+	}
+	return (uint64_t)POD_SHIM_TIMEOUT_MS * 1000;
+}
+
 int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 {
 	const struct nano_config *config = &daemon->config;
@@ -624,6 +691,11 @@ int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 	                                config->crashloop_backoff_reset, 10};
 	pods->shim_path = shim_path(config);
 	pods->host_ip = host_ip();
+	pods->shim_timeout_usec = shim_timeout_usec();
+	if (!pods->shim_path || pod_shim_client_new(daemon->event, pods->shim_path,
+	                                            (struct pod_shim_client **)&pods->shim_ctx) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	pods->shim = &pod_shim_real;
 	if (prom_histogram_init(&pods->start_durations, start_buckets,
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
 		return nano_err_set(err, ENOMEM, "out of memory");
@@ -651,6 +723,19 @@ struct pods *pods_free(struct pods *pods)
 {
 	if (!pods)
 		return NULL;
+	/* A create not answered yet is not kept: its row is still marked creating, and the next
+	 * start removes what was made for it. */
+	while (pods->creating) {
+		struct pod *pod = pods->creating;
+		struct nano_err err = {0};
+
+		pods->creating = pod->next;
+		nano_err_setc(&err, NANO_UNAVAILABLE, ESHUTDOWN,
+		              "nanoletd is stopping: the pod was not created");
+		pod->created_fn(pod->created_userdata, -ESHUTDOWN, NULL, &err);
+		nano_err_clear(&err);
+		pod_free(pod);
+	}
 	/* The pods go on without us: their shims hold them (the daemon may restart). */
 	while (pods->list) {
 		struct pod *next = pods->list->next;
@@ -671,6 +756,7 @@ struct pods *pods_free(struct pods *pods)
 	store_close(pods->store);
 	cgroup_driver_free(pods->cgroup);
 	prom_histogram_done(&pods->start_durations);
+	pod_shim_client_free(pods->shim_ctx);
 	free(pods->shim_path);
 	free(pods->host_ip);
 	free(pods);

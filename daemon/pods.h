@@ -20,10 +20,17 @@ struct pod;
 int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err);
 struct pods *pods_free(struct pods *pods);
 
-/* Creates a decoded pod and starts it; on success the spec belongs to the pod. Failures:
- * -EEXIST (409, a pod of that name exists), -EDQUOT (403, max_pods reached), others (500)
- * after everything made so far was removed again. */
-int pods_create(struct pods *pods, struct spec_pod **spec, struct pod **out, struct nano_err *err);
+/* The answer to a create: r 0 and the pod, listed from now on and durable (marked created in
+ * the store); or r < 0 and why, everything made for it removed again. */
+typedef void pods_created_fn(void *userdata, int r, struct pod *pod, const struct nano_err *err);
+
+/* Creates a decoded pod and starts it without waiting for its shim: fn gets the answer once
+ * every container's first start has its own, never before this returned. On success the spec
+ * belongs to the pod. What fails at once is returned, and fn is not called: -EEXIST (409, a
+ * pod of that name exists or is being created), -EDQUOT (403, max_pods reached), others after
+ * everything made so far was removed again. */
+int pods_create(struct pods *pods, struct spec_pod **spec, pods_created_fn *fn, void *userdata,
+                struct nano_err *err);
 
 struct pod *pods_find(struct pods *pods, const char *namespace, const char *name);
 

@@ -237,9 +237,18 @@ EOF
 	old=$(container_pids phoenix)
 	kill -KILL "$shim"
 	wait_for restarts_at_least phoenix 1
+	# the new sandbox is made without the loop waiting for it: its shim shows once it listens,
+	# the container once the shim has answered its start
+	new_sandbox() {
+		new=$(shim_pid_of phoenix)
+		[[ $new -gt 1 && $new != "$shim" ]]
+	}
+	wait_for new_sandbox
+	running_again() {
+		[[ $(get_pod phoenix | jq -r '.status.containerStatuses[0].state | keys[0]') == running ]]
+	}
+	wait_for running_again
 	wait_phase phoenix Running
-	new=$(shim_pid_of phoenix)
-	[[ $new -gt 1 && $new != "$shim" ]]
 	event_seen phoenix SandboxChanged
 	# the old sandbox's container was killed, not left beside the new one
 	for pid in $old; do ! kill -0 "$pid" 2>/dev/null; done
