@@ -534,14 +534,32 @@ static void start_all(struct pod *pod)
 	scan_exits(pod); /* a container that ended before the watch saw it */
 }
 
+/* A sandbox that could not be made: a create fails (all or nothing); a restart's container
+ * fails its start (StartError), and the back-off retries it. */
+static void sandbox_failed(struct pod *pod, size_t i, int r, const struct nano_err *err)
+{
+	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
+	_cleanup_free_ char *message = NULL;
+	char id[65];
+
+	if (i == SIZE_MAX) {
+		pod->settled = NULL;
+		return settled(pod, r, err);
+	}
+	pod_container_id(id);
+	message = strdupf("could not make a new sandbox: %s",
+	                  err && err->message ? err->message : strerror(-r));
+	start_failed(pod, i, id, message ? message : "could not make a new sandbox");
+	pod_persist(pod);
+	pod_schedule(pod, i);
+}
+
 static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_err *err)
 {
 	struct pod *pod = userdata;
 	size_t i = pod->shim_starting_for;
 	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
 	_cleanup_(nano_err_clear) struct nano_err werr = {0};
-	_cleanup_free_ char *message = NULL;
-	char id[65];
 
 	pod->shim_starting = NULL; /* done: the client frees it */
 	if (r >= 0) {
@@ -551,20 +569,8 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 		r = pod_watch_shim(pod, &werr);
 		err = &werr;
 	}
-	if (r < 0 && i == SIZE_MAX) {
-		pod->settled = NULL;
-		return settled(pod, r, err);
-	}
-	if (r < 0) {
-		/* a sandbox that cannot be made fails this container's start (StartError), and
-		 * the back-off retries it */
-		pod_container_id(id);
-		message = strdupf("could not make a new sandbox: %s",
-		                  err && err->message ? err->message : strerror(-r));
-		start_failed(pod, i, id, message ? message : "could not make a new sandbox");
-		pod_persist(pod);
-		return pod_schedule(pod, i);
-	}
+	if (r < 0)
+		return sandbox_failed(pod, i, r, err);
 	log_info("pod %s/%s: shim started, pid %d", pod->spec->namespace, pod->spec->name,
 	         (int)pod->shim_pid);
 	sup_pod_sandbox_ready(pod->sup, pods_now());
@@ -581,21 +587,72 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 	}
 }
 
-int pod_sandbox_start(struct pod *pod, size_t container, struct nano_err *err)
+static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err);
+
+static int on_sandbox_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pod *pod = userdata;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	size_t i = pod->shim_starting_for;
+	int r;
+
+	(void)source;
+	(void)usec;
+	pod->sandbox_timer = sd_event_source_disable_unref(pod->sandbox_timer);
+	r = sandbox_begin(pod, i, &err);
+	if (r < 0)
+		sandbox_failed(pod, i, r, &err);
+	return 0;
+}
+
+/* A new sandbox after one that died: nothing of the old one may run beside it. What is left is
+ * killed, and looked at again on a timer until it is gone (POD_EMPTY_TICKS at most, then the
+ * sandbox is made anyway); then the pod is set up and its shim started. */
+static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err)
 {
 	struct pods *pods = pod->pods;
-	int r = pod_run_alloc(pod, err);
+	uint64_t now;
+	int r;
 
-	if (r >= 0)
-		r = pod_setup(pod, err);
+	pod->shim_starting_for = container;
+	if (pod_kill_leftovers(pod) > 0) {
+		if (pod->sandbox_ticks++ == 0)
+			log_warn("pod %s/%s: processes left in its cgroup: killing them",
+			         pod->spec->namespace, pod->spec->name);
+		if (pod->sandbox_ticks < POD_EMPTY_TICKS) {
+			r = sd_event_now(pods->daemon->event, CLOCK_MONOTONIC, &now);
+			if (r >= 0)
+				r = sd_event_add_time(pods->daemon->event, &pod->sandbox_timer,
+				                      CLOCK_MONOTONIC, now + POD_EMPTY_TICK_USEC, 0,
+				                      on_sandbox_timer, pod);
+			if (r < 0)
+				return nano_err_set(err, -r, "timer: %s", strerror(-r));
+			return 0;
+		}
+		log_warn("pod %s/%s: processes still in its cgroup after %d ms: a new sandbox "
+		         "anyway",
+		         pod->spec->namespace, pod->spec->name,
+		         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
+	}
+	pod->sandbox_ticks = 0;
+	r = pod_setup(pod, err);
 	if (r < 0)
 		return r;
-	pod->shim_starting_for = container;
 	r = pods->shim->start(pods->shim_ctx, pod->run_dir, pods->shim_timeout_usec,
 	                      on_shim_started, pod, &pod->shim_starting);
 	if (r < 0)
 		return nano_err_set(err, -r, "start nanolet-shim: %s", strerror(-r));
 	return 0;
+}
+
+int pod_sandbox_start(struct pod *pod, size_t container, struct nano_err *err)
+{
+	int r = pod_run_alloc(pod, err);
+
+	if (r < 0)
+		return r;
+	pod->sandbox_ticks = 0;
+	return sandbox_begin(pod, container, err);
 }
 
 struct restart_slot {
@@ -617,7 +674,7 @@ static int on_restart_timer(sd_event_source *source, uint64_t usec, void *userda
 	pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	if (pod->deleting)
 		return 0;
-	if (pod->shim_starting) {
+	if (pod->shim_starting || pod->sandbox_timer) {
 		/* another container's restart is making the sandbox: this one comes after */
 		arm_restart_timer(pod, i, (int64_t)(usec + POD_SHIM_RETRY_USEC));
 		return 0;
@@ -905,6 +962,9 @@ void pod_run_done(struct pod *pod)
 	cancel_requests(pod);
 	pod->pods->shim->cancel(pod->shim_starting);
 	pod->shim_starting = NULL;
+	pod->sandbox_timer = sd_event_source_disable_unref(pod->sandbox_timer);
+	pod->teardown_timer = sd_event_source_disable_unref(pod->teardown_timer);
+	pod->teardown_done = NULL;
 	pod_watch_close(pod);
 	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
 	unwatch_shim(pod);

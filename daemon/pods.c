@@ -280,6 +280,7 @@ struct pod *pod_free(struct pod *pod)
 		return NULL;
 	pod_run_done(pod);
 	free(pod->waiters);
+	nano_err_clear(&pod->failure);
 	free(pod->uid);
 	spec_pod_free(pod->spec);
 	plan_free(pod->plan);
@@ -396,6 +397,34 @@ static void unlink_pod(struct pod **list, struct pod *pod)
 	pod->next = NULL;
 }
 
+/* A create that failed, once nothing of it is left on the node: its row goes, then the answer.
+ * (A crash before the row went leaves it marked creating: the next start removes it.) */
+static void create_removed(struct pod *pod)
+{
+	struct pods *pods = pod->pods;
+
+	unlink_pod(&pods->removing, pod);
+	store_pod_delete(pods->store, pod->uid, NULL);
+	pod->created_fn(pod->created_userdata, pod->failure.errnum ? -pod->failure.errnum : -EIO,
+	                NULL, &pod->failure);
+	pod_free(pod);
+}
+
+/* All or nothing: a pod that cannot start on the node is not kept. */
+static void create_failed(struct pod *pod, int r, const struct nano_err *err)
+{
+	struct pods *pods = pod->pods;
+	const char *message = err && err->message ? err->message : strerror(-r);
+
+	log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, message);
+	nano_err_setc(&pod->failure, err ? err->class : NANO_INTERNAL, -r, "%s", message);
+	pod_run_done(pod);
+	pod->next = pods->removing;
+	pods->removing = pod;
+	if (pod_teardown(pod, create_removed) < 0)
+		create_removed(pod);
+}
+
 /* A create ends: every container's first start has its answer, or the sandbox failed. */
 static void create_settled(struct pod *pod, int r, const struct nano_err *err)
 {
@@ -411,17 +440,8 @@ static void create_settled(struct pod *pod, int r, const struct nano_err *err)
 		r = pod_save(pod, &save_err);
 		err = &save_err;
 	}
-	if (r < 0) {
-		/* all or nothing: a pod that cannot start on the node is not kept */
-		log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name,
-		          err && err->message ? err->message : strerror(-r));
-		pod_run_done(pod);
-		pod_teardown(pod);
-		store_pod_delete(pods->store, pod->uid, NULL);
-		fn(userdata, r, NULL, err);
-		pod_free(pod);
-		return;
-	}
+	if (r < 0)
+		return create_failed(pod, r, err);
 	pod->next = pods->list;
 	pods->list = pod;
 	pod_crash_point("before-201");
@@ -484,12 +504,10 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	pod->created_userdata = userdata;
 	r = pod_sandbox_start(pod, SIZE_MAX, err);
 	if (r < 0) {
-		/* all or nothing: a pod that cannot start on the node is not kept */
-		log_error("pod %s/%s: %s", spec->namespace, spec->name, err->message);
-		pod_run_done(pod);
-		pod_teardown(pod);
-		store_pod_delete(pods->store, pod->uid, NULL);
-		return pod_free(pod), r;
+		/* answered once what was made is removed */
+		create_failed(pod, r, err);
+		nano_err_clear(err);
+		return 0;
 	}
 	pod->next = pods->creating;
 	pods->creating = pod;
@@ -578,14 +596,13 @@ void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 	pod_stop_shim_if_done(pod);
 }
 
-void pod_finish_delete(struct pod *pod)
+/* The last step of a delete, once nothing of the pod is left on the node. */
+static void delete_removed(struct pod *pod)
 {
 	struct pods *pods = pod->pods;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_json_ json_t *last = NULL;
 
-	pod_run_done(pod);
-	pod_teardown(pod);
 	pod_crash_point("delete-before-row");
 	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
@@ -600,6 +617,14 @@ void pod_finish_delete(struct pod *pod)
 	pod_notify_watches(pod, SIZE_MAX);
 	log_info("pod %s/%s (%s) deleted", pod->spec->namespace, pod->spec->name, pod->uid);
 	pod_free(pod);
+}
+
+void pod_finish_delete(struct pod *pod)
+{
+	pod_run_done(pod);
+	/* listed, terminating, until its processes, cgroups and files are gone */
+	if (pod_teardown(pod, delete_removed) < 0)
+		delete_removed(pod);
 }
 
 /* ---- the registry ---------------------------------------------------------------------------- */
@@ -724,7 +749,19 @@ struct pods *pods_free(struct pods *pods)
 	if (!pods)
 		return NULL;
 	/* A create not answered yet is not kept: its row is still marked creating, and the next
-	 * start removes what was made for it. */
+	 * start removes what was made for it (also of one whose removal was under way). */
+	while (pods->removing) {
+		struct pod *pod = pods->removing;
+		struct nano_err err = {0};
+
+		pods->removing = pod->next;
+		nano_err_setc(&err, NANO_UNAVAILABLE, ESHUTDOWN,
+		              "nanoletd is stopping: the pod was not created");
+		if (pod->created_fn)
+			pod->created_fn(pod->created_userdata, -ESHUTDOWN, NULL, &err);
+		nano_err_clear(&err);
+		pod_free(pod);
+	}
 	while (pods->creating) {
 		struct pod *pod = pods->creating;
 		struct nano_err err = {0};
@@ -751,6 +788,7 @@ struct pods *pods_free(struct pods *pods)
 		pod_free(pods->list);
 		pods->list = next;
 	}
+	pods->sweep_timer = sd_event_source_disable_unref(pods->sweep_timer);
 	pods->expire_timer = sd_event_source_disable_unref(pods->expire_timer);
 	pods->sample_timer = sd_event_source_disable_unref(pods->sample_timer);
 	store_close(pods->store);

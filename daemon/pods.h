@@ -26,9 +26,10 @@ typedef void pods_created_fn(void *userdata, int r, struct pod *pod, const struc
 
 /* Creates a decoded pod and starts it without waiting for its shim: fn gets the answer once
  * every container's first start has its own, never before this returned. On success the spec
- * belongs to the pod. What fails at once is returned, and fn is not called: -EEXIST (409, a
- * pod of that name exists or is being created), -EDQUOT (403, max_pods reached), others after
- * everything made so far was removed again. */
+ * belongs to the pod. What fails before anything is made is returned, and fn is not called:
+ * -EEXIST (409, a pod of that name exists or is being created), -EDQUOT (403, max_pods
+ * reached), a store that cannot take it. A later failure reaches fn once everything made for
+ * the pod is removed again. */
 int pods_create(struct pods *pods, struct spec_pod **spec, pods_created_fn *fn, void *userdata,
                 struct nano_err *err);
 

@@ -20,6 +20,10 @@
 /* After a shim that did not answer, the next try comes this much later. */
 #define POD_SHIM_RETRY_USEC 1000000
 
+/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most. */
+#define POD_EMPTY_TICK_USEC 10000
+#define POD_EMPTY_TICKS     200
+
 struct pod_request; /* pod_run.c: one request to the pod's shim in flight, or waiting to retry */
 
 struct pod_watch {
@@ -76,6 +80,14 @@ struct pod {
 	void (*settled)(struct pod *pod, int r, const struct nano_err *err);
 	pods_created_fn *created_fn; /* whom pods.c then answers */
 	void *created_userdata;
+	struct nano_err failure; /* why a create failed, answered once it is removed */
+	/* pod_setup.c: a teardown under way, and pod_run.c: a new sandbox that waits for the old
+	 * one's processes to be gone */
+	sd_event_source *teardown_timer;
+	unsigned teardown_ticks;
+	void (*teardown_done)(struct pod *pod);
+	sd_event_source *sandbox_timer;
+	unsigned sandbox_ticks;
 	/* pod_restore.c: a re-adopted pod waits for its shim's state before it goes on */
 	bool restore_deleting;
 	int64_t restore_grace;
@@ -112,9 +124,11 @@ struct pods {
 	char hostname[256];
 	struct pod *list;
 	struct pod *creating; /* created but not answered yet: not listed, but their names taken */
+	struct pod *removing; /* creates that failed (or half made at start), being removed */
 	const struct pod_shim_ops *shim;
 	void *shim_ctx; /* a struct pod_shim_client for pod_shim_real */
 	uint64_t shim_timeout_usec;
+	sd_event_source *sweep_timer; /* pod_restore.c: orphan cgroups waiting to be removed */
 	sd_event_source *expire_timer;
 	sd_event_source *sample_timer;
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
@@ -135,7 +149,14 @@ void pod_crash_point(const char *name);
  * its removal. Setting up again over what is there is fine (a new shim for a pod whose shim
  * died, or after a reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
 int pod_setup(struct pod *pod, struct nano_err *err);
-void pod_teardown(struct pod *pod);
+/* SIGKILLs what is left in the pod's cgroups (a shim that would not stop, a process that
+ * escaped its container's pid namespace): 1 when there was something, 0 when they are empty. */
+int pod_kill_leftovers(struct pod *pod);
+/* Removes everything the pod has on the node, without waiting on the loop: kills what is left
+ * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
+ * POD_EMPTY_TICKS times, then it goes on), removes them, its tmpfs mounts and its directories;
+ * then done(pod), never before this returned. -errno when it could not begin (no timer). */
+int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
  * subPath directories. NULL when fine, else a message for the container's StartError. */
 char *pod_prepare_mounts(const struct pod *pod, size_t container);
@@ -203,7 +224,8 @@ int pod_save(struct pod *pod, struct nano_err *err);
  * mounts and directories that belong to no pod; records the node's Starting event. */
 int pods_restore(struct pods *pods, struct nano_err *err);
 
-/* pods.c: the last step of a delete, once the shim is gone. */
+/* pods.c: the last step of a delete, once the shim is gone: removes what the pod has on the
+ * node (pod_teardown), then its row, and answers the deletes that wait. */
 void pod_finish_delete(struct pod *pod);
 
 int64_t pods_now(void);
