@@ -253,11 +253,24 @@ static int grace_period(const struct http_request *req, int64_t *out, struct nan
 	return 0;
 }
 
+/* A delete's answer: 200 and the Pod as it last was, once nothing of it is left. */
+static void on_deleted(void *userdata, int r, const json_t *last, const struct nano_err *err)
+{
+	struct http_response resp = {0};
+
+	if (r < 0)
+		routes_error(&resp, err);
+	else
+		routes_json(&resp, 200, json_incref((json_t *)last));
+	http_deferred_complete(userdata, &resp);
+}
+
 void api_pod_delete(struct nanoletd *d, const struct http_request *req,
                     const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct pod *pod = find_pod(d, args, resp);
+	struct http_deferred *deferred;
 	int64_t grace;
 
 	if (!pod)
@@ -268,5 +281,6 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 	if (pod_delete_record(pod, grace, &err) < 0)
 		return fail(resp, &err, NULL);
 	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
-	pod_delete(pod, grace, http_defer(req));
+	deferred = http_defer(req);
+	pod_delete(pod, grace, deferred ? on_deleted : NULL, deferred);
 }

@@ -169,7 +169,7 @@ static void restore_resume(struct pod *pod, const json_t *state)
 	 * them too */
 	pod_scan_exits(pod);
 	if (pod->restore_deleting) {
-		pod_delete(pod, pod->restore_grace, NULL); /* may end it and free the pod */
+		pod_delete(pod, pod->restore_grace, NULL, NULL); /* may end it and free the pod */
 		return;
 	}
 	restore_baselines(pod);

@@ -13,7 +13,6 @@
 
 #include "logs/logs.h"
 #include "pods_internal.h"
-#include "routes.h"
 
 #define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
 #define USERNS_SIZE     65536
@@ -547,17 +546,17 @@ int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
 	                               grace, err);
 }
 
-void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
+void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userdata)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct http_deferred **w;
+	struct pod_waiter *w;
 	uint64_t deadline;
 	int r;
 
 	grace = effective_grace(pod, grace);
-	if (waiter && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
+	if (fn && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
 		pod->waiters = w;
-		pod->waiters[pod->n_waiters++] = waiter;
+		pod->waiters[pod->n_waiters++] = (struct pod_waiter){fn, userdata};
 	}
 	if (pod_delete_record(pod, grace, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
@@ -608,12 +607,8 @@ static void delete_removed(struct pod *pod)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	unlink_pod(&pods->list, pod);
 	last = pod_to_json(pod);
-	for (size_t i = 0; i < pod->n_waiters; i++) {
-		struct http_response resp = {0};
-
-		routes_json(&resp, 200, json_incref(last));
-		http_deferred_complete(pod->waiters[i], &resp);
-	}
+	for (size_t i = 0; i < pod->n_waiters; i++)
+		pod->waiters[i].fn(pod->waiters[i].userdata, 0, last, NULL);
 	pod_notify_watches(pod, SIZE_MAX);
 	log_info("pod %s/%s (%s) deleted", pod->spec->namespace, pod->spec->name, pod->uid);
 	pod_free(pod);
@@ -778,11 +773,13 @@ struct pods *pods_free(struct pods *pods)
 		struct pod *next = pods->list->next;
 
 		for (size_t i = 0; i < pods->list->n_waiters; i++) {
-			struct http_response resp = {0};
+			struct pod_waiter *w = &pods->list->waiters[i];
+			struct nano_err err = {0};
 
-			routes_status(&resp, 503, "ServiceUnavailable",
+			nano_err_setc(&err, NANO_UNAVAILABLE, ESHUTDOWN,
 			              "nanoletd is stopping: the delete goes on when it is back");
-			http_deferred_complete(pods->list->waiters[i], &resp);
+			w->fn(w->userdata, -ESHUTDOWN, NULL, &err);
+			nano_err_clear(&err);
 		}
 		pod_notify_watches(pods->list, SIZE_MAX);
 		pod_free(pods->list);

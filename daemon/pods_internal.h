@@ -24,6 +24,11 @@
 #define POD_EMPTY_TICK_USEC 10000
 #define POD_EMPTY_TICKS     200
 
+struct pod_waiter {
+	pods_deleted_fn *fn;
+	void *userdata;
+};
+
 struct pod_request; /* pod_run.c: one request to the pod's shim in flight, or waiting to retry */
 
 struct pod_watch {
@@ -109,7 +114,7 @@ struct pod {
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
 	sd_event_source *grace_timer;
-	struct http_deferred **waiters;
+	struct pod_waiter *waiters; /* deletes waiting for the end */
 	size_t n_waiters;
 	struct pod_watch *watches;
 };
