@@ -17,7 +17,8 @@ void api_events_list(struct nanoletd *d, const struct http_request *req,
 	json_t *list;
 
 	if (events_selector_parse(selector ? selector : "", &sel, &err) < 0) {
-		err.errnum = EBADMSG; /* a selector the API server cannot read is a 400 */
+		/* a selector the API server cannot read is a 400 */
+		nano_err_classify(&err, NANO_BAD_REQUEST);
 		return routes_error(resp, &err);
 	}
 	/* the store narrows by name; the selector decides the rest */

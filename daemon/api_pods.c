@@ -39,8 +39,8 @@ static int parse_field_validation(const struct http_request *req, enum field_val
 	else if (strcmp(v, "Ignore") == 0)
 		*out = FIELD_VALIDATION_IGNORE;
 	else
-		return nano_err_set(
-		        err, EBADMSG,
+		return nano_err_setc(
+		        err, NANO_BAD_REQUEST, EBADMSG,
 		        "invalid fieldValidation \"%s\": must be one of Ignore, Warn, Strict", v);
 	return 0;
 }
@@ -75,7 +75,7 @@ static int read_pod(const struct nanoletd *d, const struct http_request *req, co
 	return r;
 }
 
-static void fail(struct http_response *resp, struct nano_err *err, char **warnings)
+static void fail(struct http_response *resp, const struct nano_err *err, char **warnings)
 {
 	routes_error(resp, err);
 	resp->warnings = warnings;
@@ -185,6 +185,43 @@ static void scheduled_event(struct pod *pod, const char *ns, const char *name,
 		          peer->comm[0] ? peer->comm : "process gone");
 }
 
+/* A create's answer, once the pod manager has one. */
+struct create_answer {
+	struct http_deferred *deferred;
+	char **warnings;
+	char *ns, *name;
+	struct peer_cred peer; /* who asked: the Scheduled event names them */
+};
+
+static void create_answer_free(struct create_answer *answer)
+{
+	if (!answer)
+		return;
+	strv_free(answer->warnings);
+	free(answer->ns);
+	free(answer->name);
+	free(answer);
+}
+
+static void on_created(void *userdata, int r, struct pod *pod, const struct nano_err *err)
+{
+	struct create_answer *answer = userdata;
+	struct http_response resp = {0};
+	json_t *json;
+
+	if (r < 0) {
+		fail(&resp, err, TAKE_PTR(answer->warnings));
+	} else if (!(json = pod_to_json(pod))) {
+		routes_status(&resp, 500, "InternalError", "out of memory");
+	} else {
+		scheduled_event(pod, answer->ns, answer->name, &answer->peer);
+		routes_json(&resp, 201, json);
+		resp.warnings = TAKE_PTR(answer->warnings);
+	}
+	http_deferred_complete(answer->deferred, &resp);
+	create_answer_free(answer);
+}
+
 void api_pods_create(struct nanoletd *d, const struct http_request *req,
                      const struct route_args *args, struct http_response *resp)
 {
@@ -192,12 +229,12 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	_cleanup_pod_ struct spec_pod *spec = NULL;
 	_cleanup_plan_ struct plan *plan = NULL;
 	const char *dry_run = http_query(req, "dryRun");
-	struct pod *pod;
+	struct create_answer *answer;
 	json_t *json;
 
 	if (dry_run && strcmp(dry_run, "All") != 0) {
-		nano_err_set(&err, EBADMSG, "invalid dryRun \"%s\": the only value is \"All\"",
-		             dry_run);
+		nano_err_setc(&err, NANO_BAD_REQUEST, EBADMSG,
+		              "invalid dryRun \"%s\": the only value is \"All\"", dry_run);
 		return fail(resp, &err, NULL);
 	}
 	if (read_and_plan(d, req, args->ns, &spec, &plan, resp) < 0)
@@ -205,14 +242,27 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	/* the API server admits a dry run as it admits a create */
 	if (admit(d, req, spec, &plan->warnings, resp) < 0)
 		return;
-	if (dry_run) {
-		json = pod_dry_run_json(spec);
-	} else {
-		if (pods_create(d->pods, &spec, &pod, &err) < 0)
+	if (!dry_run) {
+		/* answered once the pod's containers have started: the daemon serves others
+		 * meanwhile */
+		answer = calloc(1, sizeof(*answer));
+		if (!answer || !(answer->ns = strdup(plan->namespace)) ||
+		    !(answer->name = strdup(plan->name)) || !(answer->deferred = http_defer(req))) {
+			create_answer_free(answer);
+			nano_err_set(&err, ENOMEM, "out of memory");
 			return fail(resp, &err, strv_copy(plan->warnings));
-		scheduled_event(pod, plan->namespace, plan->name, req->peer);
-		json = pod_to_json(pod);
+		}
+		if (req->peer)
+			answer->peer = *req->peer;
+		answer->warnings = TAKE_PTR(plan->warnings);
+		if (pods_create(d->pods, &spec, on_created, answer, &err) < 0) {
+			fail(resp, &err, TAKE_PTR(answer->warnings));
+			http_deferred_complete(answer->deferred, resp);
+			create_answer_free(answer);
+		}
+		return;
 	}
+	json = pod_dry_run_json(spec);
 	if (!json) {
 		nano_err_set(&err, ENOMEM, "out of memory");
 		return fail(resp, &err, strv_copy(plan->warnings));
@@ -275,12 +325,24 @@ static int grace_period(const struct http_request *req, int64_t *out, struct nan
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (!*v || *end || errno || n < 0)
-		return nano_err_set(err, EBADMSG,
-		                    "invalid gracePeriodSeconds \"%s\": must be a whole number of "
-		                    "seconds, 0 or more",
-		                    v);
+		return nano_err_setc(err, NANO_BAD_REQUEST, EBADMSG,
+		                     "invalid gracePeriodSeconds \"%s\": must be a whole number of "
+		                     "seconds, 0 or more",
+		                     v);
 	*out = n;
 	return 0;
+}
+
+/* A delete's answer: 200 and the Pod as it last was, once nothing of it is left. */
+static void on_deleted(void *userdata, int r, const json_t *last, const struct nano_err *err)
+{
+	struct http_response resp = {0};
+
+	if (r < 0)
+		routes_error(&resp, err);
+	else
+		routes_json(&resp, 200, json_incref((json_t *)last));
+	http_deferred_complete(userdata, &resp);
 }
 
 void api_pod_delete(struct nanoletd *d, const struct http_request *req,
@@ -288,6 +350,7 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct pod *pod = find_pod(d, args, resp);
+	struct http_deferred *deferred;
 	int64_t grace;
 
 	if (!pod)
@@ -298,5 +361,6 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 	if (pod_delete_record(pod, grace, &err) < 0)
 		return fail(resp, &err, NULL);
 	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
-	pod_delete(pod, grace, http_defer(req));
+	deferred = http_defer(req);
+	pod_delete(pod, grace, deferred ? on_deleted : NULL, deferred);
 }

@@ -45,7 +45,6 @@
 
 #include "http_check.h"
 #include "http_internal.h"
-#include "routes.h"
 
 /* How much of an oversized chunked body is read and dropped before the connection is closed
  * without an answer. */
@@ -224,7 +223,7 @@ static enum MHD_Result send_refusal(struct http_server *server, const char *meth
 	struct http_response resp = {0};
 	enum MHD_Result ret;
 
-	routes_status(&resp, code, reason, message ? message : reason);
+	server->handler.status(&resp, code, reason, message ? message : reason);
 	resp.close = true;
 	resp.retry_after = retry_after;
 	ret = send_response(server, method, connection, &resp);
@@ -335,7 +334,7 @@ static void close_waiting(struct http_client *c, const char *why)
 	}
 	message = strdupf("no complete request header within %u seconds (http_header_timeout)",
 	                  server->options.header_timeout);
-	routes_status(&resp, 408, "Timeout", message ? message : "request header timeout");
+	server->handler.status(&resp, 408, "Timeout", message ? message : "request header timeout");
 	raw = strdupf("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
 	              "Content-Length: %zu\r\nConnection: close\r\n\r\n%.*s",
 	              resp.body_len, (int)resp.body_len, resp.body ? resp.body : "");
@@ -678,7 +677,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	        .peer = client_of(connection) ? &client_of(connection)->peer : NULL,
 	        .target = conn->target ? conn->target : url,
 	};
-	routes_handle(server->daemon, &req, &resp);
+	server->handler.handle(server->handler.userdata, &req, &resp);
 	if (conn->stream) {
 		http_response_done(&resp);
 		tell_answer(conn, &(struct http_response){.code = 200});
@@ -880,7 +879,8 @@ static unsigned connection_limit(const struct http_options *options)
 }
 
 int http_server_new(sd_event *event, int listen_fd, const struct http_options *options,
-                    struct nanoletd *daemon, struct http_server **out, struct nano_err *err)
+                    const struct http_handler *handler, struct http_server **out,
+                    struct nano_err *err)
 {
 	struct http_server *server;
 	const union MHD_DaemonInfo *info;
@@ -895,7 +895,7 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 	server->options = *options;
 	server->listen_fd = -1;
 	server->event = event;
-	server->daemon = daemon;
+	server->handler = *handler;
 	server->mhd_connection_limit = connection_limit(options);
 	if (server->mhd_connection_limit <
 	    options->max_connections + headroom(options->max_connections))

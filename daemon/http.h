@@ -1,8 +1,10 @@
 /* daemon/http.h: the HTTP server glue. libmicrohttpd in external epoll mode, driven by the
  * daemon's sd-event loop: the MHD epoll fd is an io source, MHD_get_timeout a timer. Requests
- * arrive whole (body bounded by max_request_bytes) at routes_handle(), after the bounds every
- * client is held to (http_options: connections, header timeouts, URL and header sizes) were
- * checked; a request past one is answered here with a Kubernetes Status and a log line. */
+ * arrive whole (body bounded by max_request_bytes) at the handler the server was given, after
+ * the bounds every client is held to (http_options: connections, header timeouts, URL and
+ * header sizes) were checked; a request past one is answered here, in the body the handler's
+ * status function makes, with a log line. It knows HTTP only: which paths exist and what an
+ * answer says are the handler's (daemon/routes.c). */
 #pragma once
 
 #include <stdbool.h>
@@ -15,7 +17,6 @@
 #include "util/util.h"
 
 struct MHD_Connection;
-struct nanoletd;
 struct http_conn;
 struct audit_request;
 
@@ -66,10 +67,21 @@ struct http_options {
 	size_t stream_buffer_bytes; /* what a stream holds for a client that does not read */
 };
 
+/* Who answers: handle fills resp for a whole request (or defers it, or opens a stream); status
+ * fills resp with the body of an answer the server gives itself (408, 413, 414, 431, 503, ...)
+ * with a code, a reason word and a message. */
+struct http_handler {
+	void (*handle)(void *userdata, const struct http_request *req, struct http_response *resp);
+	void (*status)(struct http_response *resp, unsigned code, const char *reason,
+	               const char *message);
+	void *userdata;
+};
+
 /* Serves on listen_fd (already bound and listening; the server takes ownership, also on
  * failure). */
 int http_server_new(sd_event *event, int listen_fd, const struct http_options *options,
-                    struct nanoletd *daemon, struct http_server **out, struct nano_err *err);
+                    const struct http_handler *handler, struct http_server **out,
+                    struct nano_err *err);
 struct http_server *http_server_free(struct http_server *server);
 
 /* Connections open now. */

@@ -37,7 +37,7 @@ struct http_server {
 	bool accepting_paused; /* at MHD's connection limit: on again when one closes */
 	struct http_options options;
 	unsigned mhd_connection_limit;
-	struct nanoletd *daemon;
+	struct http_handler handler;
 	/* MHD must run in this loop iteration even if its epoll fd says nothing: a connection
 	 * was resumed, added or closed */
 	bool run_again;

@@ -21,6 +21,7 @@
 #include "dir_watch.h"
 #include "http.h"
 #include "pods.h"
+#include "routes.h"
 #include "socket.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
@@ -233,6 +234,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 {
 	_cleanup_free_ char *proc_cgroup = NULL;
 	struct http_options http_options;
+	struct http_handler handler;
 	int fd, r;
 
 	raise_nofile();
@@ -287,7 +289,8 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (fd < 0)
 		return fd;
 	http_options_of(&daemon->config, &http_options);
-	r = http_server_new(daemon->event, fd, &http_options, daemon, &daemon->http, err);
+	handler = routes_handler(daemon);
+	r = http_server_new(daemon->event, fd, &http_options, &handler, &daemon->http, err);
 	if (r < 0)
 		return r;
 

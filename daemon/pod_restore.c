@@ -58,28 +58,6 @@ int pod_save(struct pod *pod, struct nano_err *err)
 	return store_pod_save(pod->pods->store, pod->uid, status, runtime, err);
 }
 
-uint64_t pod_proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	_cleanup_fclose_ FILE *f = NULL;
-	unsigned long long start = 0;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		return 0;
-	/* comm may hold spaces and parentheses: the fields after it start past the last ')' */
-	p = strrchr(buf, ')');
-	/* field 3 (state) is the first after it; starttime is field 22 */
-	if (!p || sscanf(p + 1,
-	                 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-	                 "%*d %*d %*d %llu",
-	                 &start) != 1)
-		return 0;
-	return start;
-}
-
 static int64_t int_of(const json_t *o, const char *key)
 {
 	return (int64_t)json_integer_value(json_object_get(o, key));
@@ -122,46 +100,6 @@ static void node_event(struct pods *pods, const char *type, const char *reason, 
 }
 
 /* ---- one pod --------------------------------------------------------------------------------- */
-
-/* A run the old daemon asked the shim for and stopped before it recorded: the shim's `state`
- * names it, so it is adopted rather than started twice. */
-static void reconcile(struct pod *pod)
-{
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_free_ char *reply = NULL;
-	_cleanup_json_ json_t *state = NULL;
-	json_t *c;
-	size_t k;
-
-	if (runtime_shim_request(pod->run_dir, "state", &reply, POD_SHIM_TIMEOUT_MS, &err) < 0 ||
-	    !(state = json_loads(reply, 0, NULL)))
-		return log_warn("pod %s/%s: the shim's state: %s", pod->spec->namespace,
-		                pod->spec->name, err.message ? err.message : "not JSON");
-	json_array_foreach(json_object_get(state, "containers"), k, c)
-	{
-		const char *name = json_string_value(json_object_get(c, "name"));
-		int i = name ? sup_pod_find(pod->sup, name) : -ENOENT;
-		struct sup_container *sc;
-		int64_t restart = int_of(c, "restart");
-		pid_t pid = (pid_t)int_of(c, "pid");
-		char id[65];
-
-		if (i < 0)
-			continue;
-		sc = &pod->sup->containers[i];
-		if (sc->state == SUP_RUNNING && restart == sc->attempts - 1) {
-			sc->pid = pid;
-		} else if (sc->state != SUP_RUNNING && restart == sc->attempts) {
-			log_info("pod %s/%s: adopting run %" PRId64 " of container %s, started "
-			         "while nanoletd stopped",
-			         pod->spec->namespace, pod->spec->name, restart, name);
-			pod_container_id(id);
-			pod_watch_start(pod, (size_t)i);
-			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(),
-			                      &pod->pods->sup);
-		}
-	}
-}
 
 static bool any_running(const struct pod *pod)
 {
@@ -220,8 +158,46 @@ static void restore_baselines(struct pod *pod)
 	pod->pids_max_events = refused;
 }
 
-/* Returns whether the pod is kept (its uid then belongs to a record). */
-static bool restore_pod(struct pods *pods, const struct store_pod *row, bool rebooted)
+/* A restored pod goes on: with its shim's state when it was re-adopted (state NULL when the
+ * shim did not answer), the exits recorded while we were down, then the delete it was in or
+ * the restarts its policy wants. */
+static void restore_resume(struct pod *pod, const json_t *state)
+{
+	if (state)
+		pod_reconcile(pod, state);
+	/* exits recorded while we were down, before the inotify watch began: a delete waits for
+	 * them too */
+	pod_scan_exits(pod);
+	if (pod->restore_deleting) {
+		pod_delete(pod, pod->restore_grace, NULL, NULL); /* may end it and free the pod */
+		return;
+	}
+	restore_baselines(pod);
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		pod_schedule(pod, i);
+	pod_persist(pod);
+}
+
+/* A pod whose create got no answer, once nothing of it is left on the node. */
+static void half_made_removed(struct pod *pod)
+{
+	struct pods *pods = pod->pods;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	for (struct pod **p = &pods->removing; *p; p = &(*p)->next)
+		if (*p == pod) {
+			*p = pod->next;
+			break;
+		}
+	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
+		log_error("pod %s: %s", pod->spec->name, err.message);
+	pod_free(pod);
+}
+
+/* Returns whether the pod's uid belongs to a record or a removal under way (the orphan sweep
+ * then leaves it alone); *removed counts the half made ones. */
+static bool restore_pod(struct pods *pods, const struct store_pod *row, bool rebooted,
+                        size_t *removed)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_strv_ char **warnings = NULL;
@@ -250,22 +226,33 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 		log_warn("pod %s/%s (%s): nanoletd stopped while creating it: removing what was "
 		         "made",
 		         row->namespace, row->name, row->uid);
-		pod_teardown(pod);
-		if (store_pod_delete(pods->store, pod->uid, &err) < 0)
-			log_error("pod %s: %s", row->name, err.message);
-		pod_free(pod);
-		return false;
+		(*removed)++;
+		pod->next = pods->removing;
+		pods->removing = pod;
+		if (pod_teardown(pod, half_made_removed) < 0)
+			half_made_removed(pod);
+		return true; /* its uid is the removal's, not the orphan sweep's */
 	}
 	restore_runtime(pod, row->runtime);
 	pod->start_observed = true; /* its start was the old daemon's to measure */
 	pod->next = pods->list;
 	pods->list = pod;
 
+	pod->restore_deleting = row->deleting;
+	if (row->deleting) {
+		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
+		pod->restore_grace = grace > 0 ? grace : 0;
+	}
 	adopted = !rebooted && pod->shim_pid > 0 && pod_watch_shim(pod, &err) >= 0;
 	if (adopted) {
 		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,
 		         pod->spec->name, (int)pod->shim_pid);
-		reconcile(pod);
+		/* a run the old daemon asked for and did not record is in the shim's state: the
+		 * pod goes on once it is known (restore_resume), without anyone waiting for it */
+		if (pod_shim_state(pod, restore_resume) >= 0)
+			return true;
+		log_warn("pod %s/%s: could not ask its shim for its state", pod->spec->namespace,
+		         pod->spec->name);
 	} else {
 		if (pod->shim_pid > 0)
 			log_info("pod %s/%s: its shim (pid %d) is gone: %s", pod->spec->namespace,
@@ -283,18 +270,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 			                               : NULL);
 		}
 	}
-	/* exits recorded while we were down, before the inotify watch began: a delete waits for
-	 * them too */
-	pod_scan_exits(pod);
-	if (row->deleting) {
-		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
-		pod_delete(pod, grace > 0 ? grace : 0, NULL); /* may end it and free the pod */
-		return true;
-	}
-	restore_baselines(pod);
-	for (size_t i = 0; i < pod->sup->n_containers; i++)
-		pod_schedule(pod, i);
-	pod_persist(pod);
+	restore_resume(pod, NULL);
 	return true;
 }
 
@@ -360,12 +336,83 @@ static void sweep_dir(const char *parent, bool uid_after_underscore, char *const
 /* pod<uid> cgroups under the root and its QoS parents. Only in the hierarchy that defines the
  * root (unified on v2, memory on v1): the other v1 hierarchies may place nanolet's root where
  * another session's daemon has its own (a shared /nanolet), and their pods are not ours. */
+/* Orphan cgroups, killed, to be removed once empty: looked at every POD_EMPTY_TICK_USEC (killed
+ * again now and then), POD_EMPTY_TICKS times at most. Not a wait: the daemon serves meanwhile. */
+struct orphan_sweep {
+	struct pods *pods;
+	char **rels;
+	unsigned ticks;
+};
+
+static void sweep_free(void *userdata)
+{
+	struct orphan_sweep *sw = userdata;
+
+	strv_free(sw->rels);
+	free(sw);
+}
+
+static int on_sweep_tick(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct orphan_sweep *sw = userdata;
+	struct cgroup_driver *cg = sw->pods->cgroup;
+	bool more = sw->ticks++ < POD_EMPTY_TICKS;
+	_cleanup_strv_ char **left = NULL;
+
+	for (char **rel = sw->rels; rel && *rel; rel++) {
+		_cleanup_(nano_err_clear) struct nano_err err = {0};
+		int r = cgroup_driver_populated(cg, *rel, &err);
+
+		if (r > 0 && more) {
+			if (sw->ticks % 10 == 0)
+				(void)cgroup_driver_kill(cg, *rel, &err);
+			strv_pushf(&left, "%s", *rel);
+			continue;
+		}
+		nano_err_clear(&err);
+		r = cgroup_driver_remove(cg, *rel, &err);
+		if (r == -EBUSY && more) {
+			strv_pushf(&left, "%s", *rel);
+			continue;
+		}
+		if (r < 0)
+			log_warn("orphan cgroup %s: %s", *rel, err.message);
+	}
+	strv_free(sw->rels);
+	sw->rels = TAKE_PTR(left);
+	if (sw->rels)
+		return sd_event_source_set_time(source, usec + POD_EMPTY_TICK_USEC);
+	/* frees sw (sweep_free) */
+	sw->pods->sweep_timer = sd_event_source_disable_unref(sw->pods->sweep_timer);
+	return 0;
+}
+
+static int sweep_start(struct pods *pods, char **rels)
+{
+	struct orphan_sweep *sw = calloc(1, sizeof(*sw));
+	uint64_t now;
+	int r;
+
+	if (!sw)
+		return strv_free(rels), -ENOMEM;
+	*sw = (struct orphan_sweep){.pods = pods, .rels = rels};
+	r = sd_event_now(pods->daemon->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0)
+		r = sd_event_add_time(pods->daemon->event, &pods->sweep_timer, CLOCK_MONOTONIC,
+		                      now + POD_EMPTY_TICK_USEC, 0, on_sweep_tick, sw);
+	if (r < 0)
+		return sweep_free(sw), r;
+	sd_event_source_set_destroy_callback(pods->sweep_timer, sweep_free);
+	return 0;
+}
+
 static void sweep_cgroups(struct pods *pods, char *const *known)
 {
 	static const char *const parents[] = {"", "burstable", "besteffort"};
 	struct cgroup_driver *cg = pods->cgroup;
 	const char *controller = cgroup_driver_kind(cg) == PLAN_CGROUP_V2 ? NULL : "memory";
 	_cleanup_strv_ char **orphans = NULL;
+	int r;
 
 	for (size_t p = 0; p < ELEMENTSOF(parents); p++) {
 		_cleanup_free_ char *dir = NULL;
@@ -393,11 +440,10 @@ static void sweep_cgroups(struct pods *pods, char *const *known)
 		        cgroup_driver_root(cg), *rel);
 		if (cgroup_driver_kill(cg, *rel, &err) < 0)
 			log_warn("orphan cgroup %s: %s", *rel, err.message);
-		for (int i = 0; i < 200 && cgroup_driver_populated(cg, *rel, &err) > 0; i++)
-			usleep(10 * 1000);
-		if (cgroup_driver_remove(cg, *rel, &err) < 0)
-			log_warn("orphan cgroup %s: %s", *rel, err.message);
 	}
+	/* removed once empty, on a timer (on_sweep_tick) */
+	if (orphans && (r = sweep_start(pods, TAKE_PTR(orphans))) < 0)
+		log_warn("orphan cgroups: %s", strerror(-r));
 }
 
 static void sweep_orphans(struct pods *pods, char *const *known)
@@ -405,7 +451,8 @@ static void sweep_orphans(struct pods *pods, char *const *known)
 	const struct nano_config *config = &pods->daemon->config;
 	const char *const bases[] = {config->run_dir, config->state_dir, config->log_dir};
 
-	/* cgroups first: that ends an orphan's shim and containers before their files go */
+	/* cgroups first: that kills an orphan's shim and containers before their files go (the
+	 * cgroups themselves go once empty, a moment later) */
 	if (pods->cgroup)
 		sweep_cgroups(pods, known);
 	for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
@@ -445,8 +492,8 @@ int pods_restore(struct pods *pods, struct nano_err *err)
 	_cleanup_free_ char *boot = read_boot_id(), *stored = NULL;
 	_cleanup_strv_ char **known = NULL;
 	struct store_pod *rows = NULL;
-	size_t n = 0, kept = 0;
-	bool rebooted;
+	size_t n = 0, kept = 0, removed = 0;
+	bool rebooted, listed = true;
 	int r;
 
 	if (store_meta_get(pods->store, "boot_id", &stored, &meta_err) < 0 &&
@@ -465,18 +512,26 @@ int pods_restore(struct pods *pods, struct nano_err *err)
 		store_pods_free(rows, n);
 		return r;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (restore_pod(pods, &rows[i], rebooted) &&
-		    strv_pushf(&known, "%s", rows[i].uid) >= 0)
-			kept++;
+	for (size_t i = 0; i < n; i++) {
+		if (!restore_pod(pods, &rows[i], rebooted, &removed))
+			continue;
+		kept++;
+		if (strv_pushf(&known, "%s", rows[i].uid) < 0)
+			listed = false;
+	}
 	store_pods_free(rows, n);
-	sweep_orphans(pods, known);
+	/* whatever is not known is killed: never on a list that misses a pod */
+	if (listed)
+		sweep_orphans(pods, known);
+	else
+		log_error("out of memory listing the pods: no orphan sweep this time");
 
 	nano_err_clear(&meta_err);
 	if (boot && (!stored || rebooted) &&
 	    store_meta_set(pods->store, "boot_id", boot, &meta_err) < 0)
 		log_warn("boot id: %s", meta_err.message);
 	if (n > 0)
-		log_info("%zu pods restored from the store, %zu removed half made", kept, n - kept);
+		log_info("%zu pods restored from the store, %zu half made being removed",
+		         kept - removed, removed);
 	return 0;
 }

@@ -1,12 +1,17 @@
-/* daemon/pod_run.c: a pod while it runs. Starts containers through the shim, reads the exit
- * records the shim writes (inotify on exits/, never polling), follows the shim itself through a
- * pidfd, and lets pkg/supervise decide every restart; a restart that must wait
+/* daemon/pod_run.c: a pod while it runs. Starts its shim and its containers through the shim,
+ * reads the exit records the shim writes (inotify on exits/, never polling), follows the shim
+ * itself through a pidfd, and lets pkg/supervise decide every restart; a restart that must wait
  * (CrashLoopBackOff) is a timer. Every change of state is written to the store at once.
- * It makes and removes nothing on the node: pod_setup.c does. */
+ * It makes and removes nothing on the node: pod_setup.c does.
+ *
+ * It never waits for a shim: a start and each request go through pods->shim (pods/pod_ops.h),
+ * an io source with a deadline of its own, and their answers come back as callbacks. A shim that
+ * does not answer in time (stopped, wedged) costs its own pod a Warning event and a retry: a
+ * start is then asked about (`state`) before it is tried again, since the shim may still act on
+ * it; a kill is sent again while the grace lasts; a shutdown until the shim goes. */
 #include <inttypes.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -111,17 +116,400 @@ static bool config_refused(struct pod *pod, size_t i)
 	return true;
 }
 
+/* ---- requests to the shim ------------------------------------------------------------------ */
+
+enum pod_request_kind {
+	POD_REQUEST_START,    /* start NAME RESTART */
+	POD_REQUEST_STATE,    /* state, before a start the shim did not answer in time */
+	POD_REQUEST_STATE_FN, /* state, for pod_shim_state's caller */
+	POD_REQUEST_KILL,     /* kill NAME SIGNAL */
+	POD_REQUEST_SHUTDOWN, /* shutdown */
+};
+
+/* One request to the pod's shim: in flight (call), or waiting to be sent again (retry). It
+ * belongs to the pod, which cancels it when it goes. */
+struct pod_request {
+	struct pod *pod;
+	struct pod_request *next;
+	enum pod_request_kind kind;
+	size_t container;
+	char id[65]; /* a start's container id */
+	char *text;
+	struct pod_shim_call *call;
+	sd_event_source *retry;
+	void (*state_fn)(struct pod *pod, const json_t *state);
+};
+
+static void on_reply(void *userdata, int r, const char *reply, const struct nano_err *err);
+
+static void request_free(struct pod_request *q)
+{
+	if (!q)
+		return;
+	for (struct pod_request **p = &q->pod->requests; *p; p = &(*p)->next)
+		if (*p == q) {
+			*p = q->next;
+			break;
+		}
+	q->pod->pods->shim->cancel(q->call);
+	q->retry = sd_event_source_disable_unref(q->retry);
+	free(q->text);
+	free(q);
+}
+
+static struct pod_request *request_find(const struct pod *pod, size_t container)
+{
+	for (struct pod_request *q = pod->requests; q; q = q->next)
+		if (q->container == container &&
+		    (q->kind == POD_REQUEST_START || q->kind == POD_REQUEST_STATE))
+			return q;
+	return NULL;
+}
+
+/* A start (or the state asked before one) in flight: its container is neither waiting nor
+ * running yet, as far as the pod's end is concerned. */
+static bool any_start_in_flight(const struct pod *pod)
+{
+	for (struct pod_request *q = pod->requests; q; q = q->next)
+		if (q->kind == POD_REQUEST_START || q->kind == POD_REQUEST_STATE)
+			return true;
+	return false;
+}
+
+static int request_send(struct pod_request *q)
+{
+	struct pods *pods = q->pod->pods;
+
+	return pods->shim->request(pods->shim_ctx, q->pod->run_dir, q->text,
+	                           pods->shim_timeout_usec, on_reply, q, &q->call);
+}
+
+/* Sends text (taken) to the pod's shim; its answer comes to on_reply. */
+static int request_new(struct pod *pod, enum pod_request_kind kind, size_t container, char *text,
+                       struct pod_request **out)
+{
+	struct pod_request *q;
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return free(text), -ENOMEM;
+	*q = (struct pod_request){.pod = pod, .kind = kind, .container = container, .text = text};
+	q->next = pod->requests;
+	pod->requests = q;
+	r = request_send(q);
+	if (r < 0)
+		return request_free(q), r;
+	if (out)
+		*out = q;
+	return 0;
+}
+
+static int on_retry(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pod_request *q = userdata;
+	int r;
+
+	(void)source;
+	(void)usec;
+	q->retry = sd_event_source_disable_unref(q->retry);
+	r = request_send(q);
+	if (r < 0) {
+		log_error("pod %s: \"%s\" to its shim: %s", q->pod->spec->name, q->text,
+		          strerror(-r));
+		request_free(q);
+	}
+	return 0;
+}
+
+/* The same request again in a while: the shim did not answer (stopped, wedged, its backlog
+ * full). Frees it when even that cannot be. */
+static void request_retry(struct pod_request *q)
+{
+	uint64_t now;
+	int r;
+
+	r = sd_event_now(q->pod->pods->daemon->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0)
+		r = sd_event_add_time(q->pod->pods->daemon->event, &q->retry, CLOCK_MONOTONIC,
+		                      now + POD_SHIM_RETRY_USEC, 0, on_retry, q);
+	if (r < 0) {
+		log_error("pod %s: retry timer: %s", q->pod->spec->name, strerror(-r));
+		request_free(q);
+	}
+}
+
+/* The shim did not answer in time, or took no connection: it is there but not serving. */
+static bool shim_unresponsive(int r)
+{
+	return r == -ETIMEDOUT || r == -EAGAIN;
+}
+
+/* ---- starting ------------------------------------------------------------------------------ */
+
+static void arm_restart_timer(struct pod *pod, size_t i, int64_t not_before_usec);
+static void start_container(struct pod *pod, size_t i);
+static void scan_exits(struct pod *pod);
+static bool any_running(const struct pod *pod);
+
+/* Once a container's start has its answer: what every change of state gets, and the end of a
+ * create's first round. May free the pod: call it last. */
+static void start_answered(struct pod *pod, size_t i)
+{
+	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
+
+	pod_persist(pod);
+	pod_schedule(pod, i);
+	scan_exits(pod); /* a container that ended before its start was recorded */
+	if (settled && !any_start_in_flight(pod)) {
+		pod->settled = NULL;
+		return settled(pod, 0, NULL);
+	}
+	pod_stop_shim_if_done(pod);
+}
+
+static void container_started(struct pod *pod, size_t i, const char *id, pid_t pid)
+{
+	const struct plan_container *pc = &pod->plan->containers[i];
+
+	pod_crash_point("start-before-record");
+	pod_watch_start(pod, i);
+	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
+	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
+	if (sup_container_started(pod->sup, i, id, pid, pods_now(), &pod->pods->sup) < 0)
+		log_error("pod %s: container %s: out of memory", pod->spec->name, pc->name);
+	/* a delete that came while the start was on its way: this one stops too */
+	if (pod->deleting) {
+		pod_event(pod, pc->name, "Normal", "Killing", "Stopping container %s", pc->name);
+		pod_stop_containers(pod, pod->grace_timer ? SIGTERM : SIGKILL);
+	}
+}
+
+/* The shim did not answer a start in time: it may still act on it once it runs again, so the
+ * next try asks for its state first (pod_reconcile adopts the run if it came). The container
+ * stays waiting; no attempt is counted. */
+static void start_unanswered(struct pod *pod, size_t i, int r, const struct nano_err *err)
+{
+	const char *name = pod->plan->containers[i].name;
+
+	pod_event(pod, name, "Warning", "Failed", "Error: %s",
+	          err && err->message ? err->message : strerror(-r));
+	if (r == -ETIMEDOUT)
+		pod->start_unsure[i] = true;
+	if (!pod->deleting) {
+		uint64_t now;
+
+		sd_event_now(pod->pods->daemon->event, CLOCK_REALTIME, &now);
+		arm_restart_timer(pod, i, (int64_t)(now + POD_SHIM_RETRY_USEC));
+	}
+}
+
+/* The shim runs the container already: a start of ours it got after we had stopped waiting for
+ * its answer. Its state names the run, which is then adopted (on_state_reply); no attempt is
+ * counted. */
+static void start_busy(struct pod *pod, size_t i, const char *message)
+{
+	uint64_t now;
+
+	log_info("pod %s/%s: container %s: %s: asking the shim for its state", pod->spec->namespace,
+	         pod->spec->name, pod->plan->containers[i].name, message);
+	pod->start_unsure[i] = true;
+	if (pod->deleting)
+		return;
+	sd_event_now(pod->pods->daemon->event, CLOCK_REALTIME, &now);
+	arm_restart_timer(pod, i, (int64_t)(now + POD_SHIM_RETRY_USEC));
+}
+
+static void on_start_reply(struct pod *pod, size_t i, const char *id, int r, const char *reply,
+                           const struct nano_err *err)
+{
+	const char *message;
+	int errnum;
+	long pid;
+
+	if (shim_unresponsive(r))
+		start_unanswered(pod, i, r, err);
+	else if (r < 0)
+		start_failed(pod, i, id, err && err->message ? err->message : strerror(-r));
+	else if (runtime_reply_error(reply, &errnum, &message) && errnum == EBUSY)
+		start_busy(pod, i, message);
+	else if (runtime_reply_error(reply, &errnum, &message))
+		start_failed(pod, i, id, message);
+	else if (sscanf(reply, "ok %ld", &pid) != 1)
+		start_failed(pod, i, id, "the shim's answer made no sense");
+	else
+		container_started(pod, i, id, (pid_t)pid);
+	start_answered(pod, i);
+}
+
+static void on_state_reply(struct pod *pod, size_t i, int r, const char *reply,
+                           const struct nano_err *err)
+{
+	_cleanup_json_ json_t *state = NULL;
+
+	if (r >= 0 && !(state = json_loads(reply, 0, NULL))) {
+		r = -EBADMSG;
+		log_warn("pod %s: the shim's state is not JSON", pod->spec->name);
+	}
+	if (shim_unresponsive(r)) {
+		start_unanswered(pod, i, r, err);
+		return start_answered(pod, i);
+	}
+	if (r < 0) {
+		/* no shim to ask: its end (the pidfd) brings a new sandbox */
+		log_warn("pod %s: the shim's state: %s", pod->spec->name,
+		         err && err->message ? err->message : strerror(-r));
+		return start_answered(pod, i);
+	}
+	pod->start_unsure[i] = false;
+	pod_reconcile(pod, state);
+	if (pod->sup->containers[i].state == SUP_RUNNING)
+		return start_answered(pod, i);
+	start_container(pod, i); /* the start never reached it: now */
+	if (!request_find(pod, i))
+		start_answered(pod, i);
+}
+
+static void on_kill_reply(struct pod_request *q, int r, const char *reply,
+                          const struct nano_err *err)
+{
+	struct pod *pod = q->pod;
+	const char *name = pod->plan->containers[q->container].name;
+	const char *message;
+	int errnum;
+
+	if (shim_unresponsive(r)) {
+		pod_event(pod, name, "Warning", "FailedKillPod", "error killing container %s: %s",
+		          name, err && err->message ? err->message : strerror(-r));
+		/* again, while the grace lasts (after it the cgroup is killed, shim or not) */
+		if (pod->deleting && pod->grace_timer &&
+		    pod->sup->containers[q->container].state == SUP_RUNNING)
+			return request_retry(q);
+	} else if (r < 0) {
+		log_warn("pod %s: signal %s: %s", pod->spec->name, name,
+		         err && err->message ? err->message : strerror(-r));
+	} else if (runtime_reply_error(reply, &errnum, &message)) {
+		log_warn("pod %s: signal %s: %s", pod->spec->name, name, message);
+	}
+	request_free(q);
+}
+
+static void on_shutdown_reply(struct pod_request *q, int r, const struct nano_err *err)
+{
+	struct pod *pod = q->pod;
+
+	if (shim_unresponsive(r)) {
+		pod_event(pod, NULL, "Warning", "FailedKillPod",
+		          "error stopping the pod's shim: %s",
+		          err && err->message ? err->message : strerror(-r));
+		return request_retry(q);
+	}
+	request_free(q);
+	if (r < 0)
+		pod_finish_delete(pod); /* no shim listens: nothing to wait for */
+	                                /* else its exit (the pidfd) ends the delete */
+}
+
+static void on_reply(void *userdata, int r, const char *reply, const struct nano_err *err)
+{
+	struct pod_request *q = userdata;
+	struct pod *pod = q->pod;
+	size_t i = q->container;
+	void (*state_fn)(struct pod *, const json_t *) = q->state_fn;
+	_cleanup_json_ json_t *state = NULL;
+	char id[65];
+
+	q->call = NULL; /* done: the client frees it */
+	switch (q->kind) {
+	case POD_REQUEST_START:
+		memcpy(id, q->id, sizeof(id));
+		request_free(q);
+		return on_start_reply(pod, i, id, r, reply, err);
+	case POD_REQUEST_STATE:
+		request_free(q);
+		return on_state_reply(pod, i, r, reply, err);
+	case POD_REQUEST_STATE_FN:
+		request_free(q);
+		if (r < 0 || !(state = json_loads(reply, 0, NULL)))
+			log_warn("pod %s/%s: the shim's state: %s", pod->spec->namespace,
+			         pod->spec->name,
+			         r < 0 && err && err->message ? err->message : "not JSON");
+		return state_fn(pod, state);
+	case POD_REQUEST_KILL:
+		return on_kill_reply(q, r, reply, err);
+	case POD_REQUEST_SHUTDOWN:
+		return on_shutdown_reply(q, r, err);
+	}
+}
+
+int pod_shim_state(struct pod *pod, void (*fn)(struct pod *pod, const json_t *state))
+{
+	struct pod_request *q;
+	int r = request_new(pod, POD_REQUEST_STATE_FN, SIZE_MAX, strdup("state"), &q);
+
+	if (r >= 0)
+		q->state_fn = fn;
+	return r;
+}
+
+static int64_t int_of(const json_t *o, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+void pod_reconcile(struct pod *pod, const json_t *state)
+{
+	const json_t *c;
+	size_t k;
+
+	json_array_foreach(json_object_get(state, "containers"), k, c)
+	{
+		const char *name = json_string_value(json_object_get(c, "name"));
+		int i = name ? sup_pod_find(pod->sup, name) : -ENOENT;
+		struct sup_container *sc;
+		int64_t restart = int_of(c, "restart");
+		pid_t pid = (pid_t)int_of(c, "pid");
+		char id[65];
+
+		if (i < 0)
+			continue;
+		sc = &pod->sup->containers[i];
+		if (sc->state == SUP_RUNNING && restart == sc->attempts - 1) {
+			sc->pid = pid;
+		} else if (sc->state != SUP_RUNNING && restart == sc->attempts) {
+			log_info("pod %s/%s: adopting run %" PRId64 " of container %s, started but "
+			         "not recorded",
+			         pod->spec->namespace, pod->spec->name, restart, name);
+			pod_container_id(id);
+			pod_watch_start(pod, (size_t)i);
+			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(),
+			                      &pod->pods->sup);
+		}
+	}
+}
+
+/* Asks the shim to start container i (or, after a start it did not answer, for its state
+ * first); the answer comes to on_start_reply. What is decided without the shim (no image, a
+ * refused config, a mount that cannot be) is recorded here. */
 static void start_container(struct pod *pod, size_t i)
 {
 	const struct plan_container *pc = &pod->plan->containers[i];
 	const struct sup_container *sc = &pod->sup->containers[i];
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_free_ char *request = NULL, *reply = NULL, *problem = NULL;
-	const char *message;
+	_cleanup_free_ char *problem = NULL;
+	struct pod_request *q;
 	char id[65];
-	int errnum;
-	long pid;
+	int r;
 
+	if (request_find(pod, i))
+		return; /* one start at a time */
+	if (pod->start_unsure[i]) {
+		r = request_new(pod, POD_REQUEST_STATE, i, strdup("state"), NULL);
+		if (r < 0)
+			log_error("pod %s: state request: %s", pod->spec->name, strerror(-r));
+		return;
+	}
 	if (image_missing(pod, i) || config_refused(pod, i))
 		return;
 	pod_container_id(id);
@@ -129,41 +517,142 @@ static void start_container(struct pod *pod, size_t i)
 	if (problem)
 		return start_failed(pod, i, id, problem);
 	/* the run's number names its log file, <log dir>/<name>/<restart>.log */
-	request = strdupf("start %s %" PRId32, pc->name, sc->attempts);
-	if (!request ||
-	    runtime_shim_request(pod->run_dir, request, &reply, POD_SHIM_TIMEOUT_MS, &err) < 0)
-		return start_failed(pod, i, id, err.message ? err.message : "out of memory");
-	if (runtime_reply_error(reply, &errnum, &message))
-		return start_failed(pod, i, id, message);
-	if (sscanf(reply, "ok %ld", &pid) != 1)
-		return start_failed(pod, i, id, "the shim's answer made no sense");
-	pod_crash_point("start-before-record");
-	pod_watch_start(pod, i);
-	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
-	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
-	if (sup_container_started(pod->sup, i, id, (pid_t)pid, pods_now(), &pod->pods->sup) < 0)
-		log_error("pod %s: container %s: out of memory", pod->spec->name, pc->name);
+	r = request_new(pod, POD_REQUEST_START, i,
+	                strdupf("start %s %" PRId32, pc->name, sc->attempts), &q);
+	if (r < 0)
+		return start_failed(pod, i, id, strerror(-r));
+	memcpy(q->id, id, sizeof(id));
 }
 
-/* The kubelet's answer to a sandbox that died: a new one, then the containers the restart
- * policy brings back. A sandbox that cannot be made fails this container's start (StartError),
- * and the back-off retries it. */
-static void recreate_sandbox(struct pod *pod, size_t i)
+static void start_all(struct pod *pod)
 {
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		start_container(pod, i);
+	pod_persist(pod);
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		pod_schedule(pod, i);
+	scan_exits(pod); /* a container that ended before the watch saw it */
+}
+
+/* A sandbox that could not be made: a create fails (all or nothing); a restart's container
+ * fails its start (StartError), and the back-off retries it. */
+static void sandbox_failed(struct pod *pod, size_t i, int r, const struct nano_err *err)
+{
+	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
 	_cleanup_free_ char *message = NULL;
 	char id[65];
 
-	if (pod_setup(pod, &err) >= 0 && pod_watch_shim(pod, &err) >= 0) {
-		log_info("pod %s/%s: new shim, pid %d", pod->spec->namespace, pod->spec->name,
-		         (int)pod->shim_pid);
-		sup_pod_sandbox_ready(pod->sup, pods_now());
-		return start_container(pod, i);
+	if (i == SIZE_MAX) {
+		pod->settled = NULL;
+		return settled(pod, r, err);
 	}
 	pod_container_id(id);
 	message = strdupf("could not make a new sandbox: %s",
-	                  err.message ? err.message : "out of memory");
+	                  err && err->message ? err->message : strerror(-r));
 	start_failed(pod, i, id, message ? message : "could not make a new sandbox");
+	pod_persist(pod);
+	pod_schedule(pod, i);
+}
+
+static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_err *err)
+{
+	struct pod *pod = userdata;
+	size_t i = pod->shim_starting_for;
+	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
+	_cleanup_(nano_err_clear) struct nano_err werr = {0};
+
+	pod->shim_starting = NULL; /* done: the client frees it */
+	if (r >= 0) {
+		pod->shim_pid = pid;
+		pod->shim_start_time = 0; /* a new shim: pod_watch_shim records its start time */
+		pod_crash_point("after-shim-start");
+		r = pod_watch_shim(pod, &werr);
+		err = &werr;
+	}
+	if (r < 0)
+		return sandbox_failed(pod, i, r, err);
+	log_info("pod %s/%s: shim started, pid %d", pod->spec->namespace, pod->spec->name,
+	         (int)pod->shim_pid);
+	sup_pod_sandbox_ready(pod->sup, pods_now());
+	if (i != SIZE_MAX) {
+		start_container(pod, i);
+		if (!request_find(pod, i))
+			start_answered(pod, i);
+		return;
+	}
+	start_all(pod);
+	if (settled && !any_start_in_flight(pod)) {
+		pod->settled = NULL;
+		settled(pod, 0, NULL);
+	}
+}
+
+static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err);
+
+static int on_sandbox_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pod *pod = userdata;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	size_t i = pod->shim_starting_for;
+	int r;
+
+	(void)source;
+	(void)usec;
+	pod->sandbox_timer = sd_event_source_disable_unref(pod->sandbox_timer);
+	r = sandbox_begin(pod, i, &err);
+	if (r < 0)
+		sandbox_failed(pod, i, r, &err);
+	return 0;
+}
+
+/* A new sandbox after one that died: nothing of the old one may run beside it. What is left is
+ * killed, and looked at again on a timer until it is gone (POD_EMPTY_TICKS at most, then the
+ * sandbox is made anyway); then the pod is set up and its shim started. */
+static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err)
+{
+	struct pods *pods = pod->pods;
+	uint64_t now;
+	int r;
+
+	pod->shim_starting_for = container;
+	if (pod_kill_leftovers(pod) > 0) {
+		if (pod->sandbox_ticks++ == 0)
+			log_warn("pod %s/%s: processes left in its cgroup: killing them",
+			         pod->spec->namespace, pod->spec->name);
+		if (pod->sandbox_ticks < POD_EMPTY_TICKS) {
+			r = sd_event_now(pods->daemon->event, CLOCK_MONOTONIC, &now);
+			if (r >= 0)
+				r = sd_event_add_time(pods->daemon->event, &pod->sandbox_timer,
+				                      CLOCK_MONOTONIC, now + POD_EMPTY_TICK_USEC, 0,
+				                      on_sandbox_timer, pod);
+			if (r < 0)
+				return nano_err_set(err, -r, "timer: %s", strerror(-r));
+			return 0;
+		}
+		log_warn("pod %s/%s: processes still in its cgroup after %d ms: a new sandbox "
+		         "anyway",
+		         pod->spec->namespace, pod->spec->name,
+		         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
+	}
+	pod->sandbox_ticks = 0;
+	r = pod_setup(pod, err);
+	if (r < 0)
+		return r;
+	r = pods->shim->start(pods->shim_ctx, pod->run_dir, pods->shim_timeout_usec,
+	                      on_shim_started, pod, &pod->shim_starting);
+	if (r < 0)
+		return nano_err_set(err, -r, "start nanolet-shim: %s", strerror(-r));
+	return 0;
+}
+
+int pod_sandbox_start(struct pod *pod, size_t container, struct nano_err *err)
+{
+	int r = pod_run_alloc(pod, err);
+
+	if (r < 0)
+		return r;
+	pod->sandbox_ticks = 0;
+	return sandbox_begin(pod, container, err);
 }
 
 struct restart_slot {
@@ -176,48 +665,75 @@ static int on_restart_timer(sd_event_source *source, uint64_t usec, void *userda
 	struct restart_slot *slot = userdata;
 	struct pod *pod = slot->pod;
 	size_t i = slot->container;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *message = NULL;
+	char id[65];
 
 	(void)source;
 	(void)usec;
 	pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	if (pod->deleting)
 		return 0;
-	if (!pod->shim_source)
-		recreate_sandbox(pod, i);
-	else
+	if (pod->shim_starting || pod->sandbox_timer) {
+		/* another container's restart is making the sandbox: this one comes after */
+		arm_restart_timer(pod, i, (int64_t)(usec + POD_SHIM_RETRY_USEC));
+		return 0;
+	}
+	if (!pod->shim_watch) {
+		/* the kubelet's answer to a sandbox that died: a new one, then the containers the
+		 * restart policy brings back */
+		if (pod_sandbox_start(pod, i, &err) >= 0)
+			return 0;
+		pod_container_id(id);
+		message = strdupf("could not make a new sandbox: %s",
+		                  err.message ? err.message : "out of memory");
+		start_failed(pod, i, id, message ? message : "could not make a new sandbox");
+	} else {
 		start_container(pod, i);
+		if (request_find(pod, i))
+			return 0; /* its answer goes on */
+	}
 	pod_persist(pod);
 	pod_schedule(pod, i);
 	return 0;
 }
 
-void pod_schedule(struct pod *pod, size_t i)
+/* The restart timer of container i at not_before (CLOCK_REALTIME, microseconds). */
+static void arm_restart_timer(struct pod *pod, size_t i, int64_t not_before_usec)
 {
-	const struct sup_container *sc = &pod->sup->containers[i];
 	struct restart_slot *slot;
-	int64_t not_before = 0;
 	int r;
 
-	if (pod->deleting || pod->restart_timers[i] ||
-	    sup_container_next_action(pod->sup, i, &not_before) != SUP_ACTION_START)
+	if (pod->restart_timers[i])
 		return;
-	if (sc->state == SUP_WAITING && sc->reason && strcmp(sc->reason, "CrashLoopBackOff") == 0)
-		pod_event(pod, sc->name, "Warning", "BackOff",
-		          "Back-off restarting failed container %s in pod %s_%s(%s)", sc->name,
-		          pod->spec->name, pod->spec->namespace, pod->uid);
 	slot = malloc(sizeof(*slot));
 	if (!slot)
 		return log_error("pod %s: out of memory", pod->spec->name);
 	*slot = (struct restart_slot){pod, i};
 	/* never started inline: a container that fails at once must not recurse */
 	r = sd_event_add_time(pod->pods->daemon->event, &pod->restart_timers[i], CLOCK_REALTIME,
-	                      (uint64_t)(not_before > 0 ? not_before : 0) * 1000000, 0,
+	                      (uint64_t)(not_before_usec > 0 ? not_before_usec : 0), 0,
 	                      on_restart_timer, slot);
 	if (r < 0) {
 		free(slot);
 		return log_error("pod %s: restart timer: %s", pod->spec->name, strerror(-r));
 	}
 	sd_event_source_set_destroy_callback(pod->restart_timers[i], free);
+}
+
+void pod_schedule(struct pod *pod, size_t i)
+{
+	const struct sup_container *sc = &pod->sup->containers[i];
+	int64_t not_before = 0;
+
+	if (pod->deleting || pod->restart_timers[i] || request_find(pod, i) ||
+	    sup_container_next_action(pod->sup, i, &not_before) != SUP_ACTION_START)
+		return;
+	if (sc->state == SUP_WAITING && sc->reason && strcmp(sc->reason, "CrashLoopBackOff") == 0)
+		pod_event(pod, sc->name, "Warning", "BackOff",
+		          "Back-off restarting failed container %s in pod %s_%s(%s)", sc->name,
+		          pod->spec->name, pod->spec->namespace, pod->uid);
+	arm_restart_timer(pod, i, (not_before > 0 ? not_before : 0) * 1000000);
 }
 
 /* ---- exits ----------------------------------------------------------------------------------- */
@@ -241,14 +757,12 @@ static bool any_running(const struct pod *pod)
 
 void pod_stop_shim_if_done(struct pod *pod)
 {
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_free_ char *reply = NULL;
-
-	if (!pod->deleting || pod->shim_stopping || any_running(pod))
+	if (!pod->deleting || pod->shim_stopping || any_running(pod) || any_start_in_flight(pod))
 		return;
 	pod->shim_stopping = true;
-	if (!pod->shim_source ||
-	    runtime_shim_request(pod->run_dir, "shutdown", &reply, POD_SHIM_TIMEOUT_MS, &err) < 0)
+	/* the answer comes to on_shutdown_reply, the shim's exit to on_shim_gone */
+	if (!pod->shim_watch ||
+	    request_new(pod, POD_REQUEST_SHUTDOWN, SIZE_MAX, strdup("shutdown"), NULL) < 0)
 		pod_finish_delete(pod); /* no shim to wait for */
 }
 
@@ -309,23 +823,38 @@ static int on_exits(sd_event_source *source, int fd, uint32_t revents, void *use
 	return 0;
 }
 
-static int on_shim_exit(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+/* What was asked of a shim that is gone gets no answer: forgotten (a new sandbox asks again). */
+static void cancel_requests(struct pod *pod)
+{
+	while (pod->requests)
+		request_free(pod->requests);
+}
+
+static void on_shim_gone(void *userdata)
 {
 	struct pod *pod = userdata;
+	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
-	(void)source;
-	(void)fd;
-	(void)revents;
-	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
+	pod->pods->shim->unwatch(pod->shim_watch);
+	pod->shim_watch = NULL;
+	cancel_requests(pod);
 	scan_exits(pod); /* what it recorded before it went */
 	if (pod->deleting)
-		return pod_finish_delete(pod), 0;
+		return pod_finish_delete(pod);
+	if (settled) {
+		/* a create not answered yet: it fails, all or nothing */
+		pod->settled = NULL;
+		nano_err_setc(&err, NANO_INTERNAL, ESRCH,
+		              "the pod's shim (pid %d) died while its containers started",
+		              (int)pod->shim_pid);
+		return settled(pod, -ESRCH, &err);
+	}
 	log_warn("pod %s/%s: its shim (pid %d) is gone", pod->spec->namespace, pod->spec->name,
 	         (int)pod->shim_pid);
 	pod_event(pod, NULL, "Warning", "SandboxChanged",
 	          "Pod sandbox changed: the shim holding the pod's namespaces died");
 	pod_sandbox_lost(pod, NULL);
-	return 0;
 }
 
 void pod_sandbox_lost(struct pod *pod, const char *message)
@@ -353,50 +882,38 @@ int pod_run_alloc(struct pod *pod, struct nano_err *err)
 	if (pod->restart_timers)
 		return 0;
 	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
-	if (!pod->restart_timers)
+	pod->start_unsure = calloc(pod->plan->n_containers + 1, sizeof(bool));
+	if (!pod->restart_timers || !pod->start_unsure)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	return pod_watch_alloc(pod, err);
 }
 
 static void unwatch_shim(struct pod *pod)
 {
-	pod->shim_source = sd_event_source_disable_unref(pod->shim_source);
+	pod->pods->shim->unwatch(pod->shim_watch);
+	pod->shim_watch = NULL;
 	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);
-	if (pod->shim_pidfd >= 0)
-		close(pod->shim_pidfd);
 	if (pod->exits_fd >= 0)
 		close(pod->exits_fd);
-	pod->shim_pidfd = pod->exits_fd = -1;
+	pod->exits_fd = -1;
 }
 
 int pod_watch_shim(struct pod *pod, struct nano_err *err)
 {
-	sd_event *event = pod->pods->daemon->event;
+	struct pods *pods = pod->pods;
+	sd_event *event = pods->daemon->event;
 	_cleanup_free_ char *exits = strdupf("%s/exits", pod->run_dir);
-	uint64_t start_time;
 	int r;
 
 	if (!exits)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	unwatch_shim(pod);
-	/* the shim is not our child (it must outlive us): a pidfd tells when it ends */
-	pod->shim_pidfd = pidfd_open(pod->shim_pid, 0);
-	if (pod->shim_pidfd < 0)
-		return nano_err_set(err, errno, "pidfd of shim %d: %m", (int)pod->shim_pid);
-	/* A pid names a process only until it is reused. Read after the pidfd was opened, an
-	 * unchanged start time proves that the pidfd holds the very process recorded. */
-	start_time = pod_proc_start_time(pod->shim_pid);
-	if (pod->shim_start_time && start_time != pod->shim_start_time) {
-		unwatch_shim(pod);
-		return nano_err_set(err, ESRCH,
-		                    "pid %d is not the pod's shim any more (start time %" PRIu64
-		                    ", recorded %" PRIu64 ")",
-		                    (int)pod->shim_pid, start_time, pod->shim_start_time);
-	}
-	pod->shim_start_time = start_time;
-	r = sd_event_add_io(event, &pod->shim_source, pod->shim_pidfd, EPOLLIN, on_shim_exit, pod);
+	/* a pidfd (the shim is not our child: it must outlive us), and with a recorded start time
+	 * the proof that the pid is still the shim's */
+	r = pods->shim->watch(pods->shim_ctx, pod->shim_pid, &pod->shim_start_time, on_shim_gone,
+	                      pod, &pod->shim_watch, err);
 	if (r < 0)
-		return nano_err_set(err, -r, "watch shim: %s", strerror(-r));
+		return r;
 	pod->exits_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (pod->exits_fd < 0 ||
 	    inotify_add_watch(pod->exits_fd, exits, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
@@ -408,24 +925,6 @@ int pod_watch_shim(struct pod *pod, struct nano_err *err)
 	return pod_watch_notices(pod, err);
 }
 
-int pod_start(struct pod *pod, struct nano_err *err)
-{
-	int r = pod_run_alloc(pod, err);
-
-	if (r >= 0)
-		r = pod_watch_shim(pod, err);
-	if (r < 0)
-		return r;
-	sup_pod_sandbox_ready(pod->sup, pods_now());
-	for (size_t i = 0; i < pod->plan->n_containers; i++)
-		start_container(pod, i);
-	pod_persist(pod);
-	for (size_t i = 0; i < pod->plan->n_containers; i++)
-		pod_schedule(pod, i);
-	scan_exits(pod); /* a container that ended before the watch saw it */
-	return 0;
-}
-
 /* ---- stopping -------------------------------------------------------------------------------- */
 
 void pod_stop_containers(struct pod *pod, int signal)
@@ -433,7 +932,7 @@ void pod_stop_containers(struct pod *pod, int signal)
 	for (size_t i = 0; i < pod->sup->n_containers; i++) {
 		const struct sup_container *sc = &pod->sup->containers[i];
 		_cleanup_(nano_err_clear) struct nano_err err = {0};
-		_cleanup_free_ char *request = NULL, *reply = NULL;
+		int r;
 
 		if (sc->state != SUP_RUNNING)
 			continue;
@@ -445,11 +944,11 @@ void pod_stop_containers(struct pod *pod, int signal)
 				         err.message);
 			continue;
 		}
-		request = strdupf("kill %s %d", sc->name, signal);
-		if (!request || runtime_shim_request(pod->run_dir, request, &reply,
-		                                     POD_SHIM_TIMEOUT_MS, &err) < 0)
-			log_warn("pod %s: signal %s: %s", pod->spec->name, sc->name,
-			         err.message ? err.message : "out of memory");
+		/* the answer comes to on_kill_reply */
+		r = request_new(pod, POD_REQUEST_KILL, i, strdupf("kill %s %d", sc->name, signal),
+		                NULL);
+		if (r < 0)
+			log_warn("pod %s: signal %s: %s", pod->spec->name, sc->name, strerror(-r));
 	}
 }
 
@@ -459,6 +958,14 @@ void pod_run_done(struct pod *pod)
 		pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	free(pod->restart_timers);
 	pod->restart_timers = NULL;
+	free(pod->start_unsure);
+	pod->start_unsure = NULL;
+	cancel_requests(pod);
+	pod->pods->shim->cancel(pod->shim_starting);
+	pod->shim_starting = NULL;
+	pod->sandbox_timer = sd_event_source_disable_unref(pod->sandbox_timer);
+	pod->teardown_timer = sd_event_source_disable_unref(pod->teardown_timer);
+	pod->teardown_done = NULL;
 	pod_watch_close(pod);
 	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
 	unwatch_shim(pod);

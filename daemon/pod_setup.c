@@ -297,14 +297,10 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	return runtime_shim_config_write(pod->run_dir, json, err);
 }
 
-static void kill_leftovers(struct pod *pod);
-
 int pod_setup(struct pod *pod, struct nano_err *err)
 {
 	int r;
 
-	/* a new sandbox after one that died: nothing of the old one may run beside it */
-	kill_leftovers(pod);
 	if (mkdir_p(pod->run_dir, 0700) < 0 || mkdir_p(pod->log_dir, 0755) < 0)
 		return nano_err_set(err, errno, "pod directories: %m");
 	r = setup_cgroups(pod, err);
@@ -314,33 +310,21 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 		r = setup_volumes(pod, err);
 	if (r >= 0)
 		r = write_shim_config(pod, err);
-	if (r >= 0)
-		r = runtime_shim_spawn(pod->pods->shim_path, pod->run_dir, POD_SHIM_TIMEOUT_MS,
-		                       &pod->shim_pid, err);
-	if (r >= 0) {
-		pod->shim_start_time = 0; /* a new shim: pod_watch_shim records its start time */
-		pod_crash_point("after-shim-start");
-	}
 	return r < 0 ? r : 0;
 }
 
 /* ---- removal ------------------------------------------------------------------------------- */
 
-/* Kills what is left in the pod's cgroups (a shim that would not stop, a process that escaped
- * its container's pid namespace) and waits, bounded, until they are empty. */
-static void kill_leftovers(struct pod *pod)
+int pod_kill_leftovers(struct pod *pod)
 {
 	struct cgroup_driver *cg = pod->pods->cgroup;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
-	if (cgroup_driver_populated(cg, pod->cgroup, &err) <= 0)
-		return;
-	log_warn("pod %s/%s: processes left in its cgroup: killing them", pod->spec->namespace,
-	         pod->spec->name);
+	if (!cg || !pod->cgroup || cgroup_driver_populated(cg, pod->cgroup, &err) <= 0)
+		return 0;
 	if (cgroup_driver_kill(cg, pod->cgroup, &err) < 0)
 		log_warn("pod %s: %s", pod->spec->name, err.message);
-	for (int i = 0; i < 200 && cgroup_driver_populated(cg, pod->cgroup, &err) > 0; i++)
-		usleep(10 * 1000);
+	return 1;
 }
 
 /* A tmpfs of the pod's (a Memory emptyDir, its /dev/shm), lazily: a process may still hold it. */
@@ -350,16 +334,10 @@ static void unmount(const struct pod *pod, const char *path)
 		log_warn("pod %s: unmount %s: %m", pod->spec->name, path);
 }
 
-void pod_teardown(struct pod *pod)
+static void remove_files(struct pod *pod)
 {
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	int r;
 
-	if (pod->cgroup) {
-		kill_leftovers(pod);
-		if (cgroup_driver_remove(pod->pods->cgroup, pod->cgroup, &err) < 0)
-			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
-	}
 	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++)
 		if (pod->plan->volumes[i].memory)
 			unmount(pod, pod->plan->volumes[i].path);
@@ -370,4 +348,62 @@ void pod_teardown(struct pod *pod)
 		if (dirs[i] && (r = rm_rf(dirs[i])) < 0)
 			log_warn("pod %s: remove %s: %s", pod->spec->name, dirs[i], strerror(-r));
 	}
+}
+
+/* One step of a teardown: while processes are left, kill them (again now and then: without
+ * cgroup.kill one forked while the kill went round survives it) and look again in a moment;
+ * then remove the cgroups (the kernel frees the cgroup of exited tasks asynchronously: rmdir
+ * is EBUSY for a moment), the mounts and the directories. Bounded: past POD_EMPTY_TICKS it
+ * goes on with what it can. */
+static int on_teardown_tick(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct pod *pod = userdata;
+	struct cgroup_driver *cg = pod->pods->cgroup;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	void (*done)(struct pod *) = pod->teardown_done;
+	bool more = pod->teardown_ticks++ < POD_EMPTY_TICKS;
+	int r;
+
+	if (cg && pod->cgroup) {
+		r = cgroup_driver_populated(cg, pod->cgroup, &err);
+		if (r > 0 && more) {
+			if (pod->teardown_ticks % 10 == 0)
+				pod_kill_leftovers(pod);
+			return sd_event_source_set_time(source, usec + POD_EMPTY_TICK_USEC);
+		}
+		if (r > 0)
+			log_warn("pod %s/%s: processes still in its cgroup after %d ms",
+			         pod->spec->namespace, pod->spec->name,
+			         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
+		nano_err_clear(&err);
+		r = cgroup_driver_remove(cg, pod->cgroup, &err);
+		if (r == -EBUSY && more)
+			return sd_event_source_set_time(source, usec + POD_EMPTY_TICK_USEC);
+		if (r < 0)
+			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
+	}
+	remove_files(pod);
+	pod->teardown_timer = sd_event_source_disable_unref(pod->teardown_timer);
+	pod->teardown_done = NULL;
+	done(pod);
+	return 0;
+}
+
+int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
+{
+	uint64_t now;
+	int r;
+
+	if (pod->teardown_timer)
+		return -EBUSY;
+	if (pod_kill_leftovers(pod) > 0)
+		log_warn("pod %s/%s: processes left in its cgroup: killing them",
+		         pod->spec->namespace, pod->spec->name);
+	pod->teardown_done = done;
+	pod->teardown_ticks = 0;
+	r = sd_event_now(pod->pods->daemon->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0)
+		r = sd_event_add_time(pod->pods->daemon->event, &pod->teardown_timer,
+		                      CLOCK_MONOTONIC, now, 0, on_teardown_tick, pod);
+	return r < 0 ? r : 0;
 }

@@ -14,7 +14,6 @@
 
 #include "logs/logs.h"
 #include "pods_internal.h"
-#include "routes.h"
 
 #define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
 #define USERNS_SIZE     65536
@@ -146,7 +145,7 @@ static json_t *live_id_map(const struct pod *pod, const char *file)
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	json_t *maps;
 
-	if (!pod->shim_source || pod->shim_pid <= 0)
+	if (!pod->shim_watch || pod->shim_pid <= 0)
 		return json_null();
 	path = strdupf("/proc/%d/%s", (int)pod->shim_pid, file);
 	if (!path || util_read_file_at(AT_FDCWD, path, &text) < 0)
@@ -195,7 +194,7 @@ json_t *pod_isolation_json(const struct pod *pod)
 		json_decref(containers);
 		return NULL;
 	}
-	json_object_set_new(live, "shimPid", json_integer(pod->shim_source ? pod->shim_pid : 0));
+	json_object_set_new(live, "shimPid", json_integer(pod->shim_watch ? pod->shim_pid : 0));
 	/* the user namespace as the kernel holds it, beside the plan's pod.userNamespace */
 	if (pod->plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST) {
 		json_object_set_new(live, "uidMappings", live_id_map(pod, "uid_map"));
@@ -224,12 +223,11 @@ const struct prom_histogram *pods_start_durations(const struct pods *pods)
 
 /* ---- lookups --------------------------------------------------------------------------------- */
 
+static struct pod *find_in(struct pod *list, const char *namespace, const char *name);
+
 struct pod *pods_find(struct pods *pods, const char *namespace, const char *name)
 {
-	for (struct pod *p = pods->list; p; p = p->next)
-		if (strcmp(p->spec->namespace, namespace) == 0 && strcmp(p->spec->name, name) == 0)
-			return p;
-	return NULL;
+	return find_in(pods->list, namespace, name);
 }
 
 static int container_index(const struct pod *pod, const char *container)
@@ -315,6 +313,7 @@ struct pod *pod_free(struct pod *pod)
 		return NULL;
 	pod_run_done(pod);
 	free(pod->waiters);
+	nano_err_clear(&pod->failure);
 	free(pod->uid);
 	spec_pod_free(pod->spec);
 	plan_free(pod->plan);
@@ -336,6 +335,8 @@ static uint32_t pick_userns_base(const struct pods *pods)
 
 		for (const struct pod *p = pods->list; p && !taken; p = p->next)
 			taken = p->userns_base == base;
+		for (const struct pod *p = pods->creating; p && !taken; p = p->next)
+			taken = p->userns_base == base;
 		if (!taken)
 			return base;
 	}
@@ -346,6 +347,8 @@ static size_t pods_count(const struct pods *pods)
 	size_t n = 0;
 
 	for (const struct pod *p = pods->list; p; p = p->next)
+		n++;
+	for (const struct pod *p = pods->creating; p; p = p->next)
 		n++;
 	return n;
 }
@@ -363,7 +366,7 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	pod->pods = pods;
 	pod->spec = spec;
-	pod->shim_pidfd = pod->exits_fd = pod->notify_fd = -1;
+	pod->exits_fd = pod->notify_fd = -1;
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
 	/* the user namespace's range first: the plan says which node ids the pod's are */
@@ -411,7 +414,77 @@ int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
 	return 0;
 }
 
-int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, struct nano_err *err)
+static struct pod *find_in(struct pod *list, const char *namespace, const char *name)
+{
+	for (struct pod *p = list; p; p = p->next)
+		if (strcmp(p->spec->namespace, namespace) == 0 && strcmp(p->spec->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static void unlink_pod(struct pod **list, struct pod *pod)
+{
+	for (struct pod **p = list; *p; p = &(*p)->next)
+		if (*p == pod) {
+			*p = pod->next;
+			break;
+		}
+	pod->next = NULL;
+}
+
+/* A create that failed, once nothing of it is left on the node: its row goes, then the answer.
+ * (A crash before the row went leaves it marked creating: the next start removes it.) */
+static void create_removed(struct pod *pod)
+{
+	struct pods *pods = pod->pods;
+
+	unlink_pod(&pods->removing, pod);
+	store_pod_delete(pods->store, pod->uid, NULL);
+	pod->created_fn(pod->created_userdata, pod->failure.errnum ? -pod->failure.errnum : -EIO,
+	                NULL, &pod->failure);
+	pod_free(pod);
+}
+
+/* All or nothing: a pod that cannot start on the node is not kept. */
+static void create_failed(struct pod *pod, int r, const struct nano_err *err)
+{
+	struct pods *pods = pod->pods;
+	const char *message = err && err->message ? err->message : strerror(-r);
+
+	log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, message);
+	nano_err_setc(&pod->failure, err ? err->class : NANO_INTERNAL, -r, "%s", message);
+	pod_run_done(pod);
+	pod->next = pods->removing;
+	pods->removing = pod;
+	if (pod_teardown(pod, create_removed) < 0)
+		create_removed(pod);
+}
+
+/* A create ends: every container's first start has its answer, or the sandbox failed. */
+static void create_settled(struct pod *pod, int r, const struct nano_err *err)
+{
+	struct pods *pods = pod->pods;
+	pods_created_fn *fn = pod->created_fn;
+	void *userdata = pod->created_userdata;
+	_cleanup_(nano_err_clear) struct nano_err save_err = {0};
+
+	unlink_pod(&pods->creating, pod);
+	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
+	if (r >= 0) {
+		pod->creating = false;
+		r = pod_save(pod, &save_err);
+		err = &save_err;
+	}
+	if (r < 0)
+		return create_failed(pod, r, err);
+	pod->next = pods->list;
+	pods->list = pod;
+	pod_crash_point("before-201");
+	fn(userdata, 0, pod, NULL);
+}
+
+int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn, void *userdata,
+                struct nano_err *err)
 {
 	struct spec_pod *spec = *specp;
 	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
@@ -421,13 +494,15 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 
 	clock_gettime(CLOCK_MONOTONIC, &seen);
 
-	if (pods_find(pods, spec->namespace, spec->name))
-		return nano_err_set(err, EEXIST, "pods \"%s\" already exists", spec->name);
+	if (pods_find(pods, spec->namespace, spec->name) ||
+	    find_in(pods->creating, spec->namespace, spec->name))
+		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "pods \"%s\" already exists",
+		                     spec->name);
 	if ((int64_t)pods_count(pods) >= pods->daemon->config.max_pods)
-		return nano_err_set(err, EDQUOT,
-		                    "pods \"%s\" is forbidden: this node runs at most %" PRId64
-		                    " pods (max_pods)",
-		                    spec->name, pods->daemon->config.max_pods);
+		return nano_err_setc(err, NANO_FORBIDDEN, EDQUOT,
+		                     "pods \"%s\" is forbidden: this node runs at most %" PRId64
+		                     " pods (max_pods)",
+		                     spec->name, pods->daemon->config.max_pods);
 	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;
@@ -457,26 +532,20 @@ int pods_create(struct pods *pods, struct spec_pod **specp, struct pod **out, st
 		return pod_free(pod), r;
 	}
 	pod_crash_point("after-insert");
-	r = pod_setup(pod, err);
-	if (r >= 0)
-		r = pod_start(pod, err);
-	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
-	if (r >= 0) {
-		pod->creating = false;
-		r = pod_save(pod, err);
-	}
+	/* the answer comes to create_settled, once the shim and the containers' starts have
+	 * answered: nothing waits for them meanwhile */
+	pod->settled = create_settled;
+	pod->created_fn = fn;
+	pod->created_userdata = userdata;
+	r = pod_sandbox_start(pod, SIZE_MAX, err);
 	if (r < 0) {
-		/* all or nothing: a pod that cannot start on the node is not kept */
-		log_error("pod %s/%s: %s", spec->namespace, spec->name, err->message);
-		pod_run_done(pod);
-		pod_teardown(pod);
-		store_pod_delete(pods->store, pod->uid, NULL);
-		return pod_free(pod), r;
+		/* answered once what was made is removed */
+		create_failed(pod, r, err);
+		nano_err_clear(err);
+		return 0;
 	}
-	pod->next = pods->list;
-	pods->list = pod;
-	pod_crash_point("before-201");
-	*out = pod;
+	pod->next = pods->creating;
+	pods->creating = pod;
 	return 0;
 }
 
@@ -513,17 +582,17 @@ int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
 	                               grace, err);
 }
 
-void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
+void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userdata)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct http_deferred **w;
+	struct pod_waiter *w;
 	uint64_t deadline;
 	int r;
 
 	grace = effective_grace(pod, grace);
-	if (waiter && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
+	if (fn && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
 		pod->waiters = w;
-		pod->waiters[pod->n_waiters++] = waiter;
+		pod->waiters[pod->n_waiters++] = (struct pod_waiter){fn, userdata};
 	}
 	if (pod_delete_record(pod, grace, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
@@ -562,32 +631,31 @@ void pod_delete(struct pod *pod, int64_t grace, struct http_deferred *waiter)
 	pod_stop_shim_if_done(pod);
 }
 
-void pod_finish_delete(struct pod *pod)
+/* The last step of a delete, once nothing of the pod is left on the node. */
+static void delete_removed(struct pod *pod)
 {
 	struct pods *pods = pod->pods;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_json_ json_t *last = NULL;
 
-	pod_run_done(pod);
-	pod_teardown(pod);
 	pod_crash_point("delete-before-row");
 	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
-	for (struct pod **p = &pods->list; *p; p = &(*p)->next)
-		if (*p == pod) {
-			*p = pod->next;
-			break;
-		}
+	unlink_pod(&pods->list, pod);
 	last = pod_to_json(pod);
-	for (size_t i = 0; i < pod->n_waiters; i++) {
-		struct http_response resp = {0};
-
-		routes_json(&resp, 200, json_incref(last));
-		http_deferred_complete(pod->waiters[i], &resp);
-	}
+	for (size_t i = 0; i < pod->n_waiters; i++)
+		pod->waiters[i].fn(pod->waiters[i].userdata, 0, last, NULL);
 	pod_notify_watches(pod, SIZE_MAX);
 	log_info("pod %s/%s (%s) deleted", pod->spec->namespace, pod->spec->name, pod->uid);
 	pod_free(pod);
+}
+
+void pod_finish_delete(struct pod *pod)
+{
+	pod_run_done(pod);
+	/* listed, terminating, until its processes, cgroups and files are gone */
+	if (pod_teardown(pod, delete_removed) < 0)
+		delete_removed(pod);
 }
 
 /* ---- the registry ---------------------------------------------------------------------------- */
@@ -644,6 +712,26 @@ static char *shim_path(const struct nano_config *config)
  * buckets begin at 0.5 s. */
 static const double start_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
+/* POD_SHIM_TIMEOUT_MS, or NANOLET_SHIM_TIMEOUT_MS (a test knob: how long a stopped shim is
+ * waited for). */
+static uint64_t shim_timeout_usec(void)
+{
+	const char *v = getenv("NANOLET_SHIM_TIMEOUT_MS");
+	char *end;
+	unsigned long ms;
+
+	if (v && *v) {
+		errno = 0;
+		ms = strtoul(v, &end, 10);
+		if (!*end && !errno && ms > 0 && ms <= 3600000)
+			return (uint64_t)ms * 1000;
+		log_warn("NANOLET_SHIM_TIMEOUT_MS=%s: not a number of milliseconds (1 to 3600000): "
+		         "ignored",
+		         v);
+	}
+	return (uint64_t)POD_SHIM_TIMEOUT_MS * 1000;
+}
+
 int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 {
 	const struct nano_config *config = &daemon->config;
@@ -659,6 +747,11 @@ int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
 	                                config->crashloop_backoff_reset, 10};
 	pods->shim_path = shim_path(config);
 	pods->host_ip = host_ip();
+	pods->shim_timeout_usec = shim_timeout_usec();
+	if (!pods->shim_path || pod_shim_client_new(daemon->event, pods->shim_path,
+	                                            (struct pod_shim_client **)&pods->shim_ctx) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	pods->shim = &pod_shim_real;
 	if (prom_histogram_init(&pods->start_durations, start_buckets,
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
 		return nano_err_set(err, ENOMEM, "out of memory");
@@ -686,26 +779,55 @@ struct pods *pods_free(struct pods *pods)
 {
 	if (!pods)
 		return NULL;
+	/* A create not answered yet is not kept: its row is still marked creating, and the next
+	 * start removes what was made for it (also of one whose removal was under way). */
+	while (pods->removing) {
+		struct pod *pod = pods->removing;
+		struct nano_err err = {0};
+
+		pods->removing = pod->next;
+		nano_err_setc(&err, NANO_UNAVAILABLE, ESHUTDOWN,
+		              "nanoletd is stopping: the pod was not created");
+		if (pod->created_fn)
+			pod->created_fn(pod->created_userdata, -ESHUTDOWN, NULL, &err);
+		nano_err_clear(&err);
+		pod_free(pod);
+	}
+	while (pods->creating) {
+		struct pod *pod = pods->creating;
+		struct nano_err err = {0};
+
+		pods->creating = pod->next;
+		nano_err_setc(&err, NANO_UNAVAILABLE, ESHUTDOWN,
+		              "nanoletd is stopping: the pod was not created");
+		pod->created_fn(pod->created_userdata, -ESHUTDOWN, NULL, &err);
+		nano_err_clear(&err);
+		pod_free(pod);
+	}
 	/* The pods go on without us: their shims hold them (the daemon may restart). */
 	while (pods->list) {
 		struct pod *next = pods->list->next;
 
 		for (size_t i = 0; i < pods->list->n_waiters; i++) {
-			struct http_response resp = {0};
+			struct pod_waiter *w = &pods->list->waiters[i];
+			struct nano_err err = {0};
 
-			routes_status(&resp, 503, "ServiceUnavailable",
+			nano_err_setc(&err, NANO_UNAVAILABLE, ESHUTDOWN,
 			              "nanoletd is stopping: the delete goes on when it is back");
-			http_deferred_complete(pods->list->waiters[i], &resp);
+			w->fn(w->userdata, -ESHUTDOWN, NULL, &err);
+			nano_err_clear(&err);
 		}
 		pod_notify_watches(pods->list, SIZE_MAX);
 		pod_free(pods->list);
 		pods->list = next;
 	}
+	pods->sweep_timer = sd_event_source_disable_unref(pods->sweep_timer);
 	pods->expire_timer = sd_event_source_disable_unref(pods->expire_timer);
 	pods->sample_timer = sd_event_source_disable_unref(pods->sample_timer);
 	store_close(pods->store);
 	cgroup_driver_free(pods->cgroup);
 	prom_histogram_done(&pods->start_durations);
+	pod_shim_client_free(pods->shim_ctx);
 	free(pods->shim_path);
 	free(pods->host_ip);
 	free(pods);

@@ -2,13 +2,13 @@
  * and starts its containers; the shim's exit records and the shim's own death drive each
  * container through pkg/supervise, restarts included; a delete stops the containers gracefully
  * and removes everything the pod had on the node. Status and events go to the store as they
- * change. Everything runs on the daemon's one sd-event loop. */
+ * change. Everything runs on the daemon's one sd-event loop. It knows nothing of HTTP: a create
+ * and a delete end through callbacks, which the API layer turns into answers. */
 #pragma once
 
 #include <jansson.h>
 
 #include "cgroup/cgroup.h"
-#include "http.h"
 #include "metrics/metrics.h"
 #include "spec/spec.h"
 #include "util/util.h"
@@ -20,10 +20,18 @@ struct pod;
 int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err);
 struct pods *pods_free(struct pods *pods);
 
-/* Creates a decoded pod and starts it; on success the spec belongs to the pod. Failures:
- * -EEXIST (409, a pod of that name exists), -EDQUOT (403, max_pods reached), others (500)
- * after everything made so far was removed again. */
-int pods_create(struct pods *pods, struct spec_pod **spec, struct pod **out, struct nano_err *err);
+/* The answer to a create: r 0 and the pod, listed from now on and durable (marked created in
+ * the store); or r < 0 and why, everything made for it removed again. */
+typedef void pods_created_fn(void *userdata, int r, struct pod *pod, const struct nano_err *err);
+
+/* Creates a decoded pod and starts it without waiting for its shim: fn gets the answer once
+ * every container's first start has its own, never before this returned. On success the spec
+ * belongs to the pod. What fails before anything is made is returned, and fn is not called:
+ * -EEXIST (409, a pod of that name exists or is being created), -EDQUOT (403, max_pods
+ * reached), a store that cannot take it. A later failure reaches fn once everything made for
+ * the pod is removed again. */
+int pods_create(struct pods *pods, struct spec_pod **spec, pods_created_fn *fn, void *userdata,
+                struct nano_err *err);
 
 struct pod *pods_find(struct pods *pods, const char *namespace, const char *name);
 
@@ -43,10 +51,14 @@ json_t *pods_list_json(struct pods *pods, const char *namespace);
 /* The pod's IsolationPlan with its real cgroup directories and the pids of its processes. */
 json_t *pod_isolation_json(const struct pod *pod);
 
+/* The end of a delete: r 0 and the Pod as it last was (borrowed for the call) once nothing of
+ * the pod is left; or r < 0 and why: -ESHUTDOWN (NANO_UNAVAILABLE) when the daemon stops first
+ * (the delete goes on when it is back). */
+typedef void pods_deleted_fn(void *userdata, int r, const json_t *last, const struct nano_err *err);
+
 /* Starts (or joins) a graceful delete: grace_seconds < 0 takes the pod's own
- * terminationGracePeriodSeconds. waiter (may be NULL) is completed with 200 and the last Pod
- * once nothing of the pod is left. */
-void pod_delete(struct pod *pod, int64_t grace_seconds, struct http_deferred *waiter);
+ * terminationGracePeriodSeconds. fn (may be NULL) is told how it ended. */
+void pod_delete(struct pod *pod, int64_t grace_seconds, pods_deleted_fn *fn, void *userdata);
 /* Records the delete request in the store, which pod_delete also does: a caller that must not
  * start a delete the store cannot keep (it would come back after a restart) calls it first.
  * -ENOSPC, -EROFS, -EIO when the state directory cannot take it. */

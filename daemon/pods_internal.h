@@ -7,13 +7,29 @@
 #include "cgroup/cgroup.h"
 #include "metrics/metrics.h"
 #include "nanoletd.h"
+#include "pods/pod_ops.h"
 #include "plan/plan.h"
 #include "pods.h"
 #include "store/store.h"
 #include "supervise/supervise.h"
 
-/* How long the daemon waits for a shim: it answers local requests at once. */
+/* How long the daemon waits for a shim's answer (it answers local requests at once) before the
+ * request's pod gets a Warning event and tries again; NANOLET_SHIM_TIMEOUT_MS overrides it (a
+ * test knob). Nothing waits for it: each request is an io source with a timer of its own. */
 #define POD_SHIM_TIMEOUT_MS 10000
+/* After a shim that did not answer, the next try comes this much later. */
+#define POD_SHIM_RETRY_USEC 1000000
+
+/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most. */
+#define POD_EMPTY_TICK_USEC 10000
+#define POD_EMPTY_TICKS     200
+
+struct pod_waiter {
+	pods_deleted_fn *fn;
+	void *userdata;
+};
+
+struct pod_request; /* pod_run.c: one request to the pod's shim in flight, or waiting to retry */
 
 struct pod_watch {
 	struct pod *pod;
@@ -61,8 +77,29 @@ struct pod {
 
 	pid_t shim_pid;
 	uint64_t shim_start_time; /* /proc/<pid>/stat field 22: with the pid, the shim's identity */
-	int shim_pidfd;
-	sd_event_source *shim_source;
+	struct pod_shim_watch *shim_watch;   /* the shim runs: its end is the sandbox's */
+	struct pod_shim_call *shim_starting; /* a new shim that has not answered yet */
+	size_t shim_starting_for; /* the container whose restart wants it; SIZE_MAX: all (create) */
+	struct pod_request *requests; /* to the shim, in flight or waiting to retry */
+	bool *start_unsure;           /* per container: a start the shim did not answer in time
+	                               * (it may still act on it): ask its state first */
+	/* A create not answered yet: called once every container's first start has its answer
+	 * (r 0), or the sandbox could not be made (r < 0). pods.c's, so that pod_run.c needs
+	 * nothing of it. */
+	void (*settled)(struct pod *pod, int r, const struct nano_err *err);
+	pods_created_fn *created_fn; /* whom pods.c then answers */
+	void *created_userdata;
+	struct nano_err failure; /* why a create failed, answered once it is removed */
+	/* pod_setup.c: a teardown under way, and pod_run.c: a new sandbox that waits for the old
+	 * one's processes to be gone */
+	sd_event_source *teardown_timer;
+	unsigned teardown_ticks;
+	void (*teardown_done)(struct pod *pod);
+	sd_event_source *sandbox_timer;
+	unsigned sandbox_ticks;
+	/* pod_restore.c: a re-adopted pod waits for its shim's state before it goes on */
+	bool restore_deleting;
+	int64_t restore_grace;
 	int exits_fd; /* inotify on exits/ */
 	sd_event_source *exits_source;
 	sd_event_source **restart_timers; /* one per container */
@@ -81,7 +118,7 @@ struct pod {
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
 	sd_event_source *grace_timer;
-	struct http_deferred **waiters;
+	struct pod_waiter *waiters; /* deletes waiting for the end */
 	size_t n_waiters;
 	struct pod_watch *watches;
 };
@@ -95,6 +132,12 @@ struct pods {
 	char *host_ip;
 	char hostname[256];
 	struct pod *list;
+	struct pod *creating; /* created but not answered yet: not listed, but their names taken */
+	struct pod *removing; /* creates that failed (or half made at start), being removed */
+	const struct pod_shim_ops *shim;
+	void *shim_ctx; /* a struct pod_shim_client for pod_shim_real */
+	uint64_t shim_timeout_usec;
+	sd_event_source *sweep_timer; /* pod_restore.c: orphan cgroups waiting to be removed */
 	sd_event_source *expire_timer;
 	sd_event_source *sample_timer;
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
@@ -112,17 +155,34 @@ int pods_cgroup_ready(struct pods *pods, struct nano_err *err);
  * SIGKILLs itself there, so that the crash tests hit each moment deterministically. */
 void pod_crash_point(const char *name);
 
-/* pod_setup.c: what the pod has on the node before its shim starts, and its removal. Setting
- * up again over what is there is fine (a new shim for a pod whose shim died, or after a
- * reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
+/* pod_setup.c: what the pod has on the node before its shim starts (shim.json written), and
+ * its removal. Setting up again over what is there is fine (a new shim for a pod whose shim
+ * died, or after a reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
 int pod_setup(struct pod *pod, struct nano_err *err);
-void pod_teardown(struct pod *pod);
+/* SIGKILLs what is left in the pod's cgroups (a shim that would not stop, a process that
+ * escaped its container's pid namespace): 1 when there was something, 0 when they are empty. */
+int pod_kill_leftovers(struct pod *pod);
+/* Removes everything the pod has on the node, without waiting on the loop: kills what is left
+ * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
+ * POD_EMPTY_TICKS times, then it goes on), removes them, its tmpfs mounts and its directories;
+ * then done(pod), never before this returned. -errno when it could not begin (no timer). */
+int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
  * subPath directories. NULL when fine, else a message for the container's StartError. */
 char *pod_prepare_mounts(const struct pod *pod, size_t container);
 
-/* pod_run.c: the running pod. */
-int pod_start(struct pod *pod, struct nano_err *err);
+/* pod_run.c: the running pod. pod_sandbox_start sets the pod up (pod_setup) and starts its
+ * shim without waiting for it; once it listens, the containers start: all of them for a create
+ * (container SIZE_MAX, which ends in pod->settled), else the one whose restart needed it. A
+ * failure before the shim was asked for is returned, a later one reported (settled, or the
+ * container's StartError). */
+int pod_sandbox_start(struct pod *pod, size_t container, struct nano_err *err);
+/* Asks the shim for its `state`: fn(pod, the state, or NULL when it did not answer) once,
+ * unless the pod goes first. */
+int pod_shim_state(struct pod *pod, void (*fn)(struct pod *pod, const json_t *state));
+/* A run the daemon asked the shim for and did not record (it stopped, or the answer did not
+ * come in time): the shim's state names it, so it is adopted rather than started twice. */
+void pod_reconcile(struct pod *pod, const json_t *state);
 /* A container id as the CRI shows them: 64 hex digits. */
 void pod_container_id(char out[65]);
 /* The per-container arrays a running pod needs (restart timers, OOM and CPU baselines). */
@@ -138,6 +198,7 @@ void pod_scan_exits(struct pod *pod);
  * then brings a new shim (pod_schedule). */
 void pod_sandbox_lost(struct pod *pod, const char *message);
 void pod_schedule(struct pod *pod, size_t container);
+/* SIGTERM: asks the shim (without waiting); SIGKILL: kills the containers' cgroups. */
 void pod_stop_containers(struct pod *pod, int signal);
 /* A deleted pod whose containers have all ended: asks its shim to go (its exit then ends the
  * delete), or ends the delete at once when there is no shim. May free the pod: call it last. */
@@ -171,8 +232,6 @@ int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
 json_t *pod_runtime_json(const struct pod *pod);
 /* Writes the status and the runtime record (pod_persist logs a failure, this returns it). */
 int pod_save(struct pod *pod, struct nano_err *err);
-/* /proc/<pid>/stat field 22 (starttime, clock ticks since boot); 0 when the process is gone. */
-uint64_t pod_proc_start_time(pid_t pid);
 
 /* At start (pods_open): loads every stored pod, removes the ones still marked creating,
  * re-adopts the others' shims or, where a shim is gone (or the node rebooted), ends their
@@ -180,7 +239,8 @@ uint64_t pod_proc_start_time(pid_t pid);
  * mounts and directories that belong to no pod; records the node's Starting event. */
 int pods_restore(struct pods *pods, struct nano_err *err);
 
-/* pods.c: the last step of a delete, once the shim is gone. */
+/* pods.c: the last step of a delete, once the shim is gone: removes what the pod has on the
+ * node (pod_teardown), then its row, and answers the deletes that wait. */
 void pod_finish_delete(struct pod *pod);
 
 int64_t pods_now(void);

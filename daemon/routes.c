@@ -1,8 +1,8 @@
 /* daemon/routes.c: which handler answers which method and path, the generic endpoints
  * (/healthz, /readyz, /version), and the Kubernetes Status every error is answered with.
  *
- * Every error class (struct nano_err.errnum) has one answer, as pkg/util/util.h lays them out;
- * anything else is a 500 InternalError.
+ * Every error class (struct nano_err.class, not its errno) has one answer, as pkg/util/util.h
+ * lays them out; an unclassified error is a 500 InternalError, and its message is logged.
  * A known path with another method is 405 MethodNotAllowed with an Allow header; anything else
  * is 404 NotFound. Handlers live elsewhere (api_*.c); nothing here reads a Pod.
  *
@@ -102,49 +102,47 @@ void routes_status(struct http_response *resp, unsigned code, const char *reason
 	routes_json(resp, code, status_new(code, reason, message));
 }
 
+/* One answer per class (util.h): the HTTP code and the Status reason. */
+static const struct {
+	unsigned code;
+	const char *reason;
+} class_answers[] = {
+        [NANO_INTERNAL] = {500, "InternalError"},
+        [NANO_BAD_REQUEST] = {400, "BadRequest"},
+        [NANO_INVALID] = {422, "Invalid"},
+        [NANO_TOO_LARGE] = {413, "RequestEntityTooLarge"},
+        [NANO_UNSUPPORTED_MEDIA] = {415, "UnsupportedMediaType"},
+        [NANO_CONFLICT] = {409, "AlreadyExists"},
+        [NANO_NOT_FOUND] = {404, "NotFound"},
+        [NANO_FORBIDDEN] = {403, "Forbidden"},
+        [NANO_TOO_MANY] = {429, "TooManyRequests"},
+        /* the state directory cannot take the change: the server's trouble, not the request's,
+         * and it passes once there is room again */
+        [NANO_STORAGE] = {507, "InsufficientStorage"},
+        [NANO_UNAVAILABLE] = {503, "ServiceUnavailable"},
+        [NANO_NOT_IMPLEMENTED] = {501, "NotImplemented"},
+};
+
 void routes_error(struct http_response *resp, const struct nano_err *err)
 {
 	int errnum = err ? err->errnum : 0;
+	enum nano_class class = err ? err->class : NANO_INTERNAL;
 	const char *message = err && err->message ? err->message : NULL;
 	const char *reason;
 	unsigned code;
 	json_t *status;
 
-	switch (errnum) {
-	case EBADMSG:
-		code = 400, reason = "BadRequest";
-		break;
-	case EINVAL:
-		code = 422, reason = "Invalid";
-		break;
-	case EMSGSIZE:
-		code = 413, reason = "RequestEntityTooLarge";
-		break;
-	case EMEDIUMTYPE:
-		code = 415, reason = "UnsupportedMediaType";
-		break;
-	case ENOSYS:
-		code = 501, reason = "NotImplemented";
-		break;
-	case EEXIST:
-		code = 409, reason = "AlreadyExists";
-		break;
-	case EDQUOT:
-		code = 403, reason = "Forbidden";
-		break;
-	case ENOENT:
-		code = 404, reason = "NotFound";
-		break;
-	case ENOSPC:
-	case EROFS:
-		/* the state directory cannot take the change: the server's trouble, not the
-		 * request's, and it passes once there is room again */
-		code = 507, reason = "InsufficientStorage";
-		break;
-	default:
-		code = 500, reason = "InternalError";
-		break;
-	}
+	if ((size_t) class >= ELEMENTSOF(class_answers))
+		class = NANO_INTERNAL;
+	code = class_answers[class].code;
+	reason = class_answers[class].reason;
+	/* the node's trouble: the client gets the message, the log keeps it */
+	if (class == NANO_INTERNAL)
+		log_error("internal error answered 500: %s", message  ? message
+		                                             : errnum ? strerror(errnum)
+		                                                      : "unknown error");
+	if (class == NANO_TOO_MANY || class == NANO_UNAVAILABLE)
+		resp->retry_after = 1;
 	if (!message)
 		message = errnum ? strerror(errnum) : "unknown error";
 	status = status_new(code, reason, message);
@@ -463,4 +461,14 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 	dispatch(daemon, &r, resp);
 	if (!req->conn) /* no connection to answer on (a unit test): nothing to record */
 		audit_request_free(r.audit);
+}
+
+static void handle(void *userdata, const struct http_request *req, struct http_response *resp)
+{
+	routes_handle(userdata, req, resp);
+}
+
+struct http_handler routes_handler(struct nanoletd *daemon)
+{
+	return (struct http_handler){.handle = handle, .status = routes_status, .userdata = daemon};
 }

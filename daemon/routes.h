@@ -11,8 +11,13 @@ struct nanoletd;
 void routes_handle(struct nanoletd *daemon, const struct http_request *req,
                    struct http_response *resp);
 
-/* Fills resp with a Status (kind Status, status Failure) for err: the HTTP code, reason and
- * causes follow err->errnum as pkg/util/util.h lays out. */
+/* What http_server_new() is given: routes_handle() for the daemon, and routes_status() for the
+ * answers the server gives itself. */
+struct http_handler routes_handler(struct nanoletd *daemon);
+
+/* Fills resp with a Status (kind Status, status Failure) for err: the HTTP code and reason
+ * follow err->class as pkg/util/util.h lays out (never its errno), the causes err->causes; a
+ * 429 or 503 gets a Retry-After; a 500's message is also logged. */
 void routes_error(struct http_response *resp, const struct nano_err *err);
 
 /* Fills resp with a Status of the given code, reason and message, no causes. */

@@ -138,9 +138,10 @@ int cgroup_driver_place(struct cgroup_driver *driver, const char *rel, pid_t pid
                         struct nano_err *err);
 
 /* SIGKILLs every process in the cgroup and below: cgroup.kill (v2, or the unified mirror);
- * without it, freeze (v1 freezer.state, v2 cgroup.freeze), SIGKILL each pid, thaw. Returns
- * without waiting for the processes to be gone: watch populated for that. A cgroup that is
- * already gone has nothing to kill: 0. */
+ * without it, freeze (v1 freezer.state, v2 cgroup.freeze), SIGKILL each pid, thaw. Never
+ * waits: not for the processes to be gone (watch populated for that), nor for a freeze that
+ * does not take at once; without cgroup.kill a process forked meanwhile may survive, so call
+ * it again while populated. A cgroup that is already gone has nothing to kill: 0. */
 int cgroup_driver_kill(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
 
 /* 1 when a process is in the cgroup or below, 0 when none, -errno: "populated" of
@@ -151,9 +152,10 @@ int cgroup_driver_populated(struct cgroup_driver *driver, const char *rel, struc
  * when there is none (v1 without the unified hierarchy: poll cgroup_driver_populated). */
 int cgroup_driver_events_path(const struct cgroup_driver *driver, const char *rel, char **out);
 
-/* Removes the cgroup and everything below it, children first, in every hierarchy: rmdir retried
- * while EBUSY (50 x 10 ms, the kernel frees a cgroup of exited tasks asynchronously). A cgroup
- * that is already gone is not an error. rel "" removes nanolet's root (not its ancestors). */
+/* Removes the cgroup and everything below it, children first, in every hierarchy, each rmdir
+ * tried once: -EBUSY while a task is left or the kernel has not freed the cgroup of exited
+ * tasks yet (it does so asynchronously): try again a moment later, from a timer. A cgroup that
+ * is already gone is not an error. rel "" removes nanolet's root (not its ancestors). */
 int cgroup_driver_remove(struct cgroup_driver *driver, const char *rel, struct nano_err *err);
 
 /* ---- devices ------------------------------------------------------------------------------ */

@@ -72,7 +72,8 @@ int cgroupfs_mkdir_p(const struct cgroup_driver *d, const char *dir, const char 
 int cgroupfs_walk(const char *dir, int (*fn)(const char *dir, void *userdata), void *userdata,
                   struct nano_err *err);
 
-/* rmdir dir and every cgroup below it, children first, retrying EBUSY; ENOENT is success. */
+/* rmdir dir and every cgroup below it, children first, each tried once (-EBUSY: try again
+ * later); ENOENT is success. */
 int cgroupfs_remove_tree(const struct cgroup_driver *d, const char *dir, struct nano_err *err);
 
 /* Reads every pid of dir's cgroup.procs; the caller frees *out. -ENOENT (no message) when the

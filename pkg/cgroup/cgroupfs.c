@@ -3,8 +3,9 @@
  *
  * Cgroup files want a value in one write(2) (the kernel parses each write on its own) and are
  * read to EOF (their st_size says nothing). Removal is children first, because rmdir of a
- * cgroup with children is EBUSY, and retried while EBUSY: the kernel frees the cgroup of
- * exited tasks asynchronously.
+ * cgroup with children is EBUSY; it is tried once: a cgroup whose tasks just exited may stay
+ * busy for a moment (the kernel frees it asynchronously), and the caller tries again later
+ * (the pod manager on a timer), never by sleeping here.
  *
  * This file knows no driver rules (which file, which value, which hierarchy): v2.c, v1.c and
  * driver.c decide; it must not log at error level either, its callers build the messages.
@@ -15,10 +16,6 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-#define RMDIR_TRIES    50
-#define RMDIR_DELAY_NS (10 * 1000 * 1000)
 
 int cgroupfs_write_fd(int fd, const char *value)
 {
@@ -219,7 +216,6 @@ int cgroupfs_walk(const char *dir, int (*fn)(const char *dir, void *userdata), v
 int cgroupfs_remove_tree(const struct cgroup_driver *d, const char *dir, struct nano_err *err)
 {
 	_cleanup_strv_ char **children = NULL;
-	const struct timespec delay = {.tv_nsec = RMDIR_DELAY_NS};
 	int r;
 
 	r = list_children(dir, &children, err);
@@ -238,16 +234,12 @@ int cgroupfs_remove_tree(const struct cgroup_driver *d, const char *dir, struct 
 	}
 	if (d->on_rmdir)
 		d->on_rmdir(dir, d->userdata);
-	for (int i = 0;; i++) {
-		if (rmdir(dir) == 0 || errno == ENOENT)
-			return 0;
-		if (errno != EBUSY || i + 1 >= RMDIR_TRIES)
-			break;
-		nanosleep(&delay, NULL);
-	}
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
 	if (errno == EBUSY)
-		return nano_err_set(err, EBUSY, "rmdir %s: still busy after %d tries: %s", dir,
-		                    RMDIR_TRIES, strerror(EBUSY));
+		return nano_err_set(err, EBUSY,
+		                    "rmdir %s: %s (its last tasks may still be leaving: try again)",
+		                    dir, strerror(EBUSY));
 	return nano_err_set(err, errno, "rmdir %s: %s", dir, strerror(errno));
 }
 

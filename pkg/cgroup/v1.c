@@ -19,10 +19,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
-
-#define FREEZE_TRIES    100
-#define FREEZE_DELAY_NS (10 * 1000 * 1000)
 
 /* Writes one v1 file into the hierarchy its name prefix says ("cpu.shares": cpu). -errno, with
  * the message in err, except -ENOENT for a file the kernel lacks and -EINVAL when
@@ -160,23 +156,18 @@ int cgroup_kill_pids_tree(const char *dir, struct nano_err *err)
 	return cgroupfs_walk(dir, kill_pids, err, err);
 }
 
-/* Waits for freezer.state to read FROZEN (FREEZING while tasks are still running), writing
- * FROZEN again as runc does, since tasks that moved in meanwhile may not be frozen. */
-static void wait_frozen(const char *dir)
+/* Whether freezer.state reads FROZEN yet (FREEZING while tasks are still running); FROZEN is
+ * written again as runc does, since tasks that moved in meanwhile may not be frozen. Not
+ * waited for: the SIGKILLs are sent anyway, and the caller kills again for as long as the
+ * cgroup stays populated (the pod manager does, on its timer). */
+static void check_frozen(const char *dir)
 {
-	const struct timespec delay = {.tv_nsec = FREEZE_DELAY_NS};
+	_cleanup_free_ char *state = NULL;
 
-	for (int i = 0; i < FREEZE_TRIES; i++) {
-		_cleanup_free_ char *state = NULL;
-
-		if (cgroupfs_read(dir, "freezer.state", &state) < 0 ||
-		    strncmp(state, "FROZEN", 6) == 0)
-			return;
-		nanosleep(&delay, NULL);
-		(void)cgroupfs_write(dir, "freezer.state", "FROZEN");
-	}
-	log_warn("%s: not frozen after %d ms, killing anyway", dir,
-	         FREEZE_TRIES * FREEZE_DELAY_NS / 1000000);
+	if (cgroupfs_read(dir, "freezer.state", &state) < 0 || strncmp(state, "FROZEN", 6) == 0)
+		return;
+	(void)cgroupfs_write(dir, "freezer.state", "FROZEN");
+	log_debug("%s: not frozen yet, killing anyway", dir);
 }
 
 int cgroup_v1_freeze_kill(struct cgroup_driver *d, const char *rel, struct nano_err *err)
@@ -198,7 +189,7 @@ int cgroup_v1_freeze_kill(struct cgroup_driver *d, const char *rel, struct nano_
 	if (r < 0)
 		return nano_err_set(err, -r, "write 'FROZEN' to %s/freezer.state: %s", dir,
 		                    strerror(-r));
-	wait_frozen(dir);
+	check_frozen(dir);
 	r = cgroup_kill_pids_tree(dir, err);
 	r2 = cgroupfs_write(dir, "freezer.state", "THAWED");
 	if (r < 0)

@@ -16,13 +16,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 
 /* What nanolet's plans write: memory.*, cpu.*, pids.*. */
 static const char *const wanted_controllers[] = {"cpu", "memory", "pids"};
-
-#define FREEZE_TRIES    100
-#define FREEZE_DELAY_NS (10 * 1000 * 1000)
 
 static bool word_in(const char *list, const char *word)
 {
@@ -189,24 +185,19 @@ int cgroup_v2_apply(struct cgroup_driver *d, const char *dir, const struct plan_
 	return 0;
 }
 
-/* Waits for "frozen 1" in cgroup.events; gives up quietly after FREEZE_TRIES (a task in
- * uninterruptible sleep delays freezing, and the SIGKILLs are sent anyway). */
-static void wait_frozen(const char *dir)
+/* Whether "frozen 1" is in cgroup.events yet. Not waited for: a task in uninterruptible sleep
+ * delays freezing, and the loop that called us must not stop. The SIGKILLs are sent anyway;
+ * a process forked meanwhile may survive them, which is why the caller kills again for as long
+ * as the cgroup stays populated (the pod manager does, on its timer). */
+static void check_frozen(const char *dir)
 {
-	const struct timespec delay = {.tv_nsec = FREEZE_DELAY_NS};
+	_cleanup_free_ char *events = NULL;
+	uint64_t frozen = 0;
 
-	for (int i = 0; i < FREEZE_TRIES; i++) {
-		_cleanup_free_ char *events = NULL;
-		uint64_t frozen = 0;
-
-		if (cgroupfs_read(dir, "cgroup.events", &events) < 0)
-			return;
-		if (cgroupfs_keyed_u64(events, "frozen", &frozen) < 0 || frozen == 1)
-			return;
-		nanosleep(&delay, NULL);
-	}
-	log_warn("%s: not frozen after %d ms, killing anyway", dir,
-	         FREEZE_TRIES * FREEZE_DELAY_NS / 1000000);
+	if (cgroupfs_read(dir, "cgroup.events", &events) < 0 ||
+	    cgroupfs_keyed_u64(events, "frozen", &frozen) < 0 || frozen == 1)
+		return;
+	log_debug("%s: not frozen yet, killing anyway", dir);
 }
 
 int cgroup_v2_kill(const char *dir, bool allow_freeze, struct nano_err *err)
@@ -232,7 +223,7 @@ int cgroup_v2_kill(const char *dir, bool allow_freeze, struct nano_err *err)
 	if (r < 0)
 		return nano_err_set(err, -r, "write '1' to %s/cgroup.freeze: %s", dir,
 		                    strerror(-r));
-	wait_frozen(dir);
+	check_frozen(dir);
 	r = cgroup_kill_pids_tree(dir, err);
 	r2 = cgroupfs_write_at(dirfd, "cgroup.freeze", "0");
 	if (r < 0)

@@ -1,9 +1,14 @@
-/* pkg/runtime/client.c: the daemon's side of the shim (runtime.h) — write shim.json, spawn the
- * shim and wait for its start-up verdict, one request over shim.sock, read exit files.
+/* pkg/runtime/client.c: the daemon's side of the shim (runtime.h) — write shim.json, start the
+ * shim and read its start-up verdict, send a request over shim.sock and read its reply, read
+ * exit files.
  *
- * Everything here is bounded by the caller's timeout and never enters a pod's namespaces. The
- * forked child only execs (async-signal-safe calls between fork and exec), since the daemon
- * may be multi-threaded in a test harness or under sanitizers.
+ * The primitives never wait: runtime_shim_fork returns a pidfd the caller watches (the daemon
+ * as an sd-event source with a deadline), runtime_shim_send a socket whose reply
+ * runtime_shim_reply reads once it is readable. runtime_shim_spawn and runtime_shim_request
+ * are the same with a bounded poll, for tools and test harnesses, never for the daemon's loop.
+ * Nothing here enters a pod's namespaces. The forked child only execs (async-signal-safe calls
+ * between fork and exec), since the daemon may be multi-threaded in a test harness or under
+ * sanitizers.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -116,20 +121,16 @@ static int read_small(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_ms, pid_t *shim_pid,
-                       struct nano_err *err)
+int runtime_shim_fork(const char *shim_path, const char *run_dir, pid_t *child, int *pidfd,
+                      struct nano_err *err)
 {
 	_cleanup_free_ char *log_path = strdupf("%s/shim.log", run_dir);
-	_cleanup_free_ char *pid_path = strdupf("%s/shim.pid", run_dir);
-	_cleanup_free_ char *error_path = strdupf("%s/shim.error", run_dir);
-	_cleanup_close_ int devnull = -1, log_fd = -1, pidfd = -1;
+	_cleanup_close_ int devnull = -1, log_fd = -1;
 	char *const argv[] = {(char *)"nanolet-shim", (char *)run_dir, NULL};
-	char buf[1024];
-	siginfo_t si = {0};
-	pid_t child;
-	int r;
+	pid_t pid;
+	int fd;
 
-	if (!log_path || !pid_path || !error_path)
+	if (!log_path)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	/* Everything the child needs is opened here: between fork and exec it only dup2s. */
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -138,10 +139,10 @@ int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_m
 		return nano_err_set(err, errno, "open %s: %m",
 		                    devnull < 0 ? "/dev/null" : log_path);
 
-	child = fork();
-	if (child < 0)
+	pid = fork();
+	if (pid < 0)
 		return nano_err_set(err, errno, "fork: %m");
-	if (child == 0) {
+	if (pid == 0) {
 		sigset_t none;
 
 		sigemptyset(&none);
@@ -152,25 +153,36 @@ int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_m
 		execv(shim_path, argv);
 		_exit(127);
 	}
-	pidfd = pidfd_open(child, 0);
-	if (pidfd >= 0) {
-		struct pollfd p = {.fd = pidfd, .events = POLLIN};
-		int64_t deadline = now_ms() + timeout_ms;
+	fd = pidfd_open(pid, 0);
+	if (fd < 0) {
+		int saved = errno;
 
-		do
-			r = poll(&p, 1, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
-		while (r < 0 && errno == EINTR);
-		if (r == 0) {
-			kill(child, SIGKILL);
-			waitid(P_PID, (id_t)child, &si, WEXITED);
-			return nano_err_set(err, ETIMEDOUT,
-			                    "nanolet-shim did not start within %d ms", timeout_ms);
-		}
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return nano_err_set(err, saved, "pidfd of nanolet-shim %d: %s", (int)pid,
+		                    strerror(saved));
 	}
-	while (waitid(P_PID, (id_t)child, &si, WEXITED) < 0)
-		if (errno != EINTR)
-			return nano_err_set(err, errno, "wait for nanolet-shim: %m");
+	*child = pid;
+	*pidfd = fd;
+	return 0;
+}
 
+int runtime_shim_forked(const char *shim_path, const char *run_dir, int pidfd, pid_t *shim_pid,
+                        struct nano_err *err)
+{
+	_cleanup_free_ char *pid_path = strdupf("%s/shim.pid", run_dir);
+	_cleanup_free_ char *error_path = strdupf("%s/shim.error", run_dir);
+	siginfo_t si = {0};
+	char buf[1024];
+	int r;
+
+	if (!pid_path || !error_path)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) < 0)
+		return nano_err_set(err, errno, "wait for nanolet-shim: %m");
+	if (si.si_pid == 0)
+		return -EAGAIN; /* not yet: no message, the caller waits on */
 	if (si.si_code == CLD_EXITED && si.si_status == 0) {
 		r = read_small(pid_path, buf, sizeof(buf));
 		if (r < 0)
@@ -187,9 +199,48 @@ int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_m
 	                    si.si_status);
 }
 
+void runtime_shim_fork_abandon(int pidfd)
+{
+	siginfo_t si = {0};
+
+	if (pidfd < 0)
+		return;
+	/* SIGKILL, then reap at once: a killed process exits without running anything more */
+	(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+}
+
+int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_ms, pid_t *shim_pid,
+                       struct nano_err *err)
+{
+	struct pollfd p = {.events = POLLIN};
+	int64_t deadline = now_ms() + timeout_ms;
+	pid_t child;
+	int pidfd, r;
+
+	r = runtime_shim_fork(shim_path, run_dir, &child, &pidfd, err);
+	if (r < 0)
+		return r;
+	p.fd = pidfd;
+	do
+		r = poll(&p, 1, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		runtime_shim_fork_abandon(pidfd);
+		return nano_err_set(err, ETIMEDOUT, "nanolet-shim did not start within %d ms",
+		                    timeout_ms);
+	}
+	r = runtime_shim_forked(shim_path, run_dir, pidfd, shim_pid, err);
+	close(pidfd);
+	return r == -EAGAIN ? nano_err_set(err, EIO, "nanolet-shim %d: no exit seen", (int)child)
+	                    : r;
+}
+
 /* ---- requests ----------------------------------------------------------------------------- */
 
-static int connect_shim(const char *run_dir, struct nano_err *err)
+int runtime_shim_send(const char *run_dir, const char *request, struct nano_err *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	_cleanup_close_ int dirfd = -1, fd = -1;
@@ -203,36 +254,29 @@ static int connect_shim(const char *run_dir, struct nano_err *err)
 			return nano_err_set(err, errno, "open %s: %m", run_dir);
 		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/shim.sock", dirfd);
 	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return nano_err_set(err, errno, "socket: %m");
+	/* A unix socket connects at once, accepted or not; only a full backlog (a shim that has
+	 * stopped accepting) says EAGAIN. */
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return nano_err_set(err, errno, "connect %s/shim.sock: %m", run_dir);
+		return nano_err_set(err, errno, "connect %s/shim.sock: %s", run_dir,
+		                    errno == EAGAIN ? "the shim accepts no more connections"
+		                                    : strerror(errno));
+	if (send(fd, request, strlen(request), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return nano_err_set(err, errno, "send to the shim: %m");
 	return TAKE_FD(fd);
 }
 
-int runtime_shim_request(const char *run_dir, const char *request, char **reply, int timeout_ms,
-                         struct nano_err *err)
+int runtime_shim_reply(int fd, char **reply, struct nano_err *err)
 {
-	_cleanup_close_ int fd = connect_shim(run_dir, err);
-	struct pollfd p = {.events = POLLIN};
 	_cleanup_free_ char *buf = NULL;
 	ssize_t n;
-	int r;
 
-	if (fd < 0)
-		return fd;
-	if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0)
-		return nano_err_set(err, errno, "send to the shim: %m");
-	p.fd = fd;
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return nano_err_set(err, ETIMEDOUT, "the shim did not answer \"%s\" within %d ms",
-		                    request, timeout_ms);
 	/* A SEQPACKET message comes whole: peek its size, then read it at once. */
-	n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
 	if (n < 0)
 		return nano_err_set(err, errno, "receive from the shim: %m");
 	if (n == 0)
@@ -240,12 +284,32 @@ int runtime_shim_request(const char *run_dir, const char *request, char **reply,
 	buf = malloc((size_t)n + 1);
 	if (!buf)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	n = recv(fd, buf, (size_t)n, 0);
+	n = recv(fd, buf, (size_t)n, MSG_DONTWAIT);
 	if (n < 0)
 		return nano_err_set(err, errno, "receive from the shim: %m");
 	buf[n] = '\0';
 	*reply = TAKE_PTR(buf);
 	return 0;
+}
+
+int runtime_shim_request(const char *run_dir, const char *request, char **reply, int timeout_ms,
+                         struct nano_err *err)
+{
+	_cleanup_close_ int fd = runtime_shim_send(run_dir, request, err);
+	struct pollfd p = {.events = POLLIN};
+	int r;
+
+	if (fd < 0)
+		return fd;
+	p.fd = fd;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return nano_err_set(err, ETIMEDOUT, "the shim did not answer \"%s\" within %d ms",
+		                    request, timeout_ms);
+	r = runtime_shim_reply(fd, reply, err);
+	return r == -EAGAIN ? nano_err_set(err, EIO, "the shim's answer was not there") : r;
 }
 
 /* ---- exits -------------------------------------------------------------------------------- */

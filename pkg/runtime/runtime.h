@@ -1,17 +1,17 @@
 /* pkg/runtime: the daemon's side of nanolet-shim, one shim per pod.
  *
  * The daemon writes <run dir>/shim.json (runtime_shim_config_write), starts the shim
- * (runtime_shim_spawn), talks to it over <run dir>/shim.sock (runtime_shim_request) and reads
+ * (runtime_shim_fork), talks to it over <run dir>/shim.sock (runtime_shim_send) and reads
  * the exits it records in <run dir>/exits/ (runtime_exit_read). Nothing here enters a
- * namespace or touches a pod's processes; that is the shim's job (shim.h, shim_*.c), and
- * nothing here blocks for long: the shim is local and answers at once, and every wait is
- * bounded by a timeout the caller picks.
+ * namespace or touches a pod's processes; that is the shim's job (shim.h, shim_*.c). The
+ * daemon's calls never wait: a start and a request each hand back a descriptor the caller
+ * watches with a deadline of its own (a stopped shim answers nothing).
  *
  * Files in a pod's run dir:
  *   shim.json    written by the daemon (0600): what the shim runs, below
  *   shim.pid     written by the shim: the host pid of the shim proper (P1), then "\n"
  *   shim.error   written by the shim when it could not start: one line, no newline needed
- *   shim.log     the shim's own stderr (runtime_shim_spawn opens it, O_APPEND)
+ *   shim.log     the shim's own stderr (runtime_shim_fork opens it, O_APPEND)
  *   shim.sock    the control socket (AF_UNIX SOCK_SEQPACKET, 0600)
  *   exits/<container>.<restart>.json   one per exit, renamed into place when complete
  *   hostname, hosts   what containers see at /etc/hostname and /etc/hosts (bind-mounted)
@@ -64,16 +64,37 @@ int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_e
 /* ---- the shim process --------------------------------------------------------------------- */
 
 /* Forks and execs `shim_path run_dir` (stdin /dev/null, stdout/stderr appended to
- * <run_dir>/shim.log, no other fds), waits up to timeout_ms for that child (P0) to exit, and
- * reads <run_dir>/shim.pid into *shim_pid. P0 exits 0 once the shim proper is listening; when
- * it exits otherwise the message of <run_dir>/shim.error is in err. -ETIMEDOUT (P0 killed and
- * reaped) when the shim did not answer in time. */
+ * <run_dir>/shim.log, no other fds) and returns at once with *child the shim's first process
+ * (P0) and *pidfd a pidfd of it, which turns readable when P0 exits: P0 exits 0 once the shim
+ * proper is listening, else after writing <run_dir>/shim.error. Wait for that (an event source
+ * with a deadline), then runtime_shim_forked; or give up with runtime_shim_fork_abandon. */
+int runtime_shim_fork(const char *shim_path, const char *run_dir, pid_t *child, int *pidfd,
+                      struct nano_err *err);
+/* P0's verdict: reaps it (without waiting: -EAGAIN, no message, while it runs) and reads
+ * <run_dir>/shim.pid into *shim_pid, or the message of shim.error into err. Does not close the
+ * pidfd. */
+int runtime_shim_forked(const char *shim_path, const char *run_dir, int pidfd, pid_t *shim_pid,
+                        struct nano_err *err);
+/* A start that took too long: SIGKILLs P0, reaps it and closes the pidfd. */
+void runtime_shim_fork_abandon(int pidfd);
+
+/* runtime_shim_fork and a bounded wait for the verdict (poll): for tools and test harnesses,
+ * not for an event loop. -ETIMEDOUT (P0 killed and reaped) when the shim did not answer in
+ * time. */
 int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_ms, pid_t *shim_pid,
                        struct nano_err *err);
 
-/* Sends one request to <run_dir>/shim.sock and stores the reply (malloc'd, NUL-terminated)
- * in *reply. -ETIMEDOUT when no reply came in timeout_ms; -ECONNREFUSED/-ENOENT when no shim
- * listens. The reply may itself be "error ...": that is the shim's answer, not a failure. */
+/* Connects to <run_dir>/shim.sock and sends one request, without waiting: returns the socket
+ * (non-blocking, close-on-exec), which turns readable when the reply is there. -ECONNREFUSED
+ * or -ENOENT when no shim listens, -EAGAIN when it accepts no more connections (stopped). */
+int runtime_shim_send(const char *run_dir, const char *request, struct nano_err *err);
+/* Reads the reply (malloc'd, NUL-terminated) from a runtime_shim_send socket: -EAGAIN (no
+ * message) while it has not come, -ECONNRESET when the shim closed without one. The reply may
+ * itself be "error ...": that is the shim's answer, not a failure. */
+int runtime_shim_reply(int fd, char **reply, struct nano_err *err);
+
+/* runtime_shim_send and a bounded wait for the reply (poll): for tools and test harnesses.
+ * -ETIMEDOUT when no reply came in timeout_ms. */
 int runtime_shim_request(const char *run_dir, const char *request, char **reply, int timeout_ms,
                          struct nano_err *err);
 

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "validate.h"
+
 static const struct {
 	const char *media_type;
 	enum spec_format format;
@@ -22,8 +24,26 @@ static const struct {
         {"application/x-www-form-urlencoded", SPEC_FORMAT_SNIFF},
 };
 
-int spec_format_from_content_type(const char *content_type, enum spec_format *out,
-                                  struct nano_err *err)
+int spec_request_error(struct nano_err *err, int r)
+{
+	static const struct {
+		int errnum;
+		enum nano_class class;
+	} classes[] = {
+	        {EMEDIUMTYPE, NANO_UNSUPPORTED_MEDIA},
+	        {EBADMSG, NANO_BAD_REQUEST},
+	        {EINVAL, NANO_INVALID},
+	        {EMSGSIZE, NANO_TOO_LARGE},
+	};
+
+	for (size_t i = 0; r < 0 && err && i < ELEMENTSOF(classes); i++)
+		if (err->errnum == classes[i].errnum)
+			err->class = classes[i].class;
+	return r;
+}
+
+static int format_from_content_type(const char *content_type, enum spec_format *out,
+                                    struct nano_err *err)
 {
 	const char *start = content_type ? content_type : "";
 	size_t len;
@@ -133,8 +153,14 @@ static int json_decode(const char *buf, size_t len, json_t **out, struct nano_er
 	return 0;
 }
 
-int spec_document_decode(const char *buf, size_t len, enum spec_format format, json_t **out,
-                         struct nano_err *err)
+int spec_format_from_content_type(const char *content_type, enum spec_format *out,
+                                  struct nano_err *err)
+{
+	return spec_request_error(err, format_from_content_type(content_type, out, err));
+}
+
+static int document_decode(const char *buf, size_t len, enum spec_format format, json_t **out,
+                           struct nano_err *err)
 {
 	*out = NULL;
 	if (!buf)
@@ -154,4 +180,10 @@ int spec_document_decode(const char *buf, size_t len, enum spec_format format, j
 	if (format == SPEC_FORMAT_JSON)
 		return json_decode(buf, len, out, err);
 	return spec_yaml_to_json(buf, len, out, err);
+}
+
+int spec_document_decode(const char *buf, size_t len, enum spec_format format, json_t **out,
+                         struct nano_err *err)
+{
+	return spec_request_error(err, document_decode(buf, len, format, out, err));
 }

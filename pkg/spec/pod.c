@@ -613,8 +613,8 @@ static void check_type_meta(json_t *doc, struct nano_err *causes)
 		               "Unsupported value: \"%s\": supported values: \"v1\"", api_version);
 }
 
-int spec_pod_decode(json_t *input, const struct spec_decode_options *options, struct spec_pod **out,
-                    char ***warnings, struct nano_err *err)
+static int pod_decode(json_t *input, const struct spec_decode_options *options,
+                      struct spec_pod **out, char ***warnings, struct nano_err *err)
 {
 	/* aliases share nodes: prune and default a copy of our own, each place once */
 	_cleanup_json_ json_t *doc = json_is_object(input) ? json_deep_copy(input) : NULL;
@@ -666,6 +666,12 @@ int spec_pod_decode(json_t *input, const struct spec_decode_options *options, st
 	pod->object = json_incref(doc);
 	*out = TAKE_PTR(pod);
 	return 0;
+}
+
+int spec_pod_decode(json_t *input, const struct spec_decode_options *options, struct spec_pod **out,
+                    char ***warnings, struct nano_err *err)
+{
+	return spec_request_error(err, pod_decode(input, options, out, warnings, err));
 }
 
 /* ---- freeing ------------------------------------------------------------------------------- */

@@ -29,6 +29,11 @@ enum spec_format {
 	SPEC_FORMAT_YAML,
 };
 
+/* The three functions that read a request (spec_format_from_content_type, spec_document_decode,
+ * spec_pod_decode) classify what they refuse as the request's fault, for the API's answer:
+ * -EMEDIUMTYPE NANO_UNSUPPORTED_MEDIA, -EBADMSG NANO_BAD_REQUEST, -EINVAL NANO_INVALID,
+ * -EMSGSIZE NANO_TOO_LARGE; running out of memory stays NANO_INTERNAL. */
+
 /* Maps a Content-Type header (parameters such as "; charset=utf-8" ignored, case-insensitive) to
  * a format: application/json; application/yaml, application/x-yaml, text/yaml; missing (NULL or
  * empty) or application/x-www-form-urlencoded (what plain `curl --data-binary` sends) -> SNIFF.

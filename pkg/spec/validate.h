@@ -7,6 +7,9 @@
 
 #include "spec.h"
 
+/* document.c: gives a refusal of the request's its class (spec.h); returns r. */
+int spec_request_error(struct nano_err *err, int r);
+
 /* Adds a cause to causes for every rule the pod breaks. spec is the pod's "spec" object, read
  * for the text of values quoted back in messages. */
 void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes);

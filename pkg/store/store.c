@@ -148,6 +148,22 @@ int store_errno(int rc)
 	}
 }
 
+/* A full or read-only state directory is storage the API reports (507); a busy database is
+ * worth trying again (503); everything else is the node's trouble (500). */
+static enum nano_class store_class(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+		return NANO_STORAGE;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return NANO_UNAVAILABLE;
+	default:
+		return NANO_INTERNAL;
+	}
+}
+
 int store_fail(struct store *s, int rc, struct nano_err *err, const char *fmt, ...)
 {
 	_cleanup_free_ char *context = NULL;
@@ -161,9 +177,11 @@ int store_fail(struct store *s, int rc, struct nano_err *err, const char *fmt, .
 	va_end(ap);
 	/* For I/O failures the kernel's reason is the useful half. */
 	if (sys && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN))
-		return nano_err_set(err, store_errno(rc), "%s: %s (%s)",
-		                    context ? context : "store", msg, strerror(sys));
-	return nano_err_set(err, store_errno(rc), "%s: %s", context ? context : "store", msg);
+		nano_err_set(err, store_errno(rc), "%s: %s (%s)", context ? context : "store", msg,
+		             strerror(sys));
+	else
+		nano_err_set(err, store_errno(rc), "%s: %s", context ? context : "store", msg);
+	return nano_err_classify(err, store_class(rc));
 }
 
 /* ---- statements -------------------------------------------------------------------------- */

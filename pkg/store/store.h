@@ -3,12 +3,12 @@
  *
  * The database is crash-safe (WAL, synchronous=FULL): a change a function reported is on disk.
  * Functions never read the clock; every time is a parameter, in unix nanoseconds. Errors are
- * -errno with a struct nano_err message. Two answers mean something to the API:
- *   -ENOENT  no such pod / key            (404)
- *   -EEXIST  a pod with that name or uid  (409)
- * Storage failures never use those two: SQLITE_FULL is -ENOSPC, SQLITE_IOERR -EIO,
- * SQLITE_READONLY -EROFS, SQLITE_BUSY/LOCKED -EBUSY, a corrupt file -EUCLEAN, SQLITE_CANTOPEN
- * -EIO; each carries SQLite's own message, and the API answers them with a 5xx.
+ * -errno with a struct nano_err message and class (util.h):
+ *   -ENOENT  no such pod / key            NANO_NOT_FOUND
+ *   -EEXIST  a pod with that name or uid  NANO_CONFLICT
+ * Storage failures never use those two: SQLITE_FULL is -ENOSPC and SQLITE_READONLY -EROFS
+ * (NANO_STORAGE), SQLITE_BUSY/LOCKED -EBUSY (NANO_UNAVAILABLE), SQLITE_IOERR -EIO, a corrupt
+ * file -EUCLEAN, SQLITE_CANTOPEN -EIO (NANO_INTERNAL); each carries SQLite's own message.
  *
  * One connection, one thread: a struct store is not to be shared between threads.
  */

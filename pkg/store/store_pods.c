@@ -126,9 +126,11 @@ int store_pod_insert(struct store *s, const char *uid, const char *namespace, co
 		return 0;
 	/* The API server's words for a 409. */
 	if (rc == SQLITE_CONSTRAINT_UNIQUE)
-		return nano_err_set(err, EEXIST, "pods \"%s\" already exists", name);
+		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "pods \"%s\" already exists",
+		                     name);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return nano_err_set(err, EEXIST, "a pod with uid %s already exists", uid);
+		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "a pod with uid %s already exists",
+		                     uid);
 	return store_fail(s, rc, err, "insert pod %s/%s", namespace, name);
 }
 
@@ -138,7 +140,7 @@ static int get_one(struct store *s, sqlite3_stmt *st, int rc, const char *what,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
-		return nano_err_set(err, ENOENT, "%s not found", what);
+		return nano_err_setc(err, NANO_NOT_FOUND, ENOENT, "%s not found", what);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, rc, err, "get %s", what);
 	return read_row(st, out, err);
@@ -257,7 +259,8 @@ static int change_by_uid(struct store *s, sqlite3_stmt *st, int rc, const char *
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, err, "%s of pod %s", what, uid);
 	if (sqlite3_changes(s->db) == 0)
-		return nano_err_set(err, ENOENT, "%s: pod with uid %s not found", what, uid);
+		return nano_err_setc(err, NANO_NOT_FOUND, ENOENT, "%s: pod with uid %s not found",
+		                     what, uid);
 	return 0;
 }
 

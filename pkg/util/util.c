@@ -24,20 +24,50 @@ char *strdupf(const char *fmt, ...)
 	return s;
 }
 
-int nano_err_set(struct nano_err *err, int errnum, const char *fmt, ...)
+static int err_vset(struct nano_err *err, enum nano_class class, int errnum, const char *fmt,
+                    va_list ap)
 {
-	va_list ap;
-
 	if (errnum <= 0)
 		errnum = EIO;
 	if (!err)
 		return -errnum;
 	free(err->message);
-	va_start(ap, fmt);
 	err->message = vstrdupf(fmt, ap);
-	va_end(ap);
 	err->errnum = errnum;
+	err->class = class;
 	return -errnum;
+}
+
+int nano_err_set(struct nano_err *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = err_vset(err, NANO_INTERNAL, errnum, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int nano_err_setc(struct nano_err *err, enum nano_class class, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = err_vset(err, class, errnum, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int nano_err_classify(struct nano_err *err, enum nano_class class)
+{
+	if (!err)
+		return -EIO;
+	if (err->errnum == 0)
+		err->errnum = EIO;
+	err->class = class;
+	return -err->errnum;
 }
 
 int nano_err_wrap(struct nano_err *err, const char *fmt, ...)

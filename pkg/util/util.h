@@ -71,20 +71,41 @@ static inline void strv_freep(char ***l)
 /* ---- errors ------------------------------------------------------------------------------ */
 
 /* Fallible functions return 0 (or a count) on success and -errno on failure. Where a person
- * will read the failure they also fill a struct nano_err. The errno names the class of failure,
- * and the API maps each class to one HTTP answer:
- *   EBADMSG      400 BadRequest            a document that cannot be read (line and column)
- *   EINVAL       422 Invalid               a readable Pod that breaks rules (causes[])
- *   EMSGSIZE     413 RequestEntityTooLarge
- *   EMEDIUMTYPE  415 UnsupportedMediaType
- *   EEXIST       409 AlreadyExists
- *   EDQUOT       403 Forbidden             a node limit (max_pods) reached
- *   ENOENT       404 NotFound
- *   ENOSPC/EROFS 507 InsufficientStorage   the state directory cannot take a write
- *   ENOSYS       501 NotImplemented        (Kubernetes has no such reason: a feature that is
- *                                          not there yet is not a 500)
- * Anything else is a 500 with the message.
+ * will read the failure they also fill a struct nano_err: errno, a message and a class.
+ *
+ * The class, not the errno, says whose failure it is, and the API answers each class with one
+ * status (daemon/routes.c): an EINVAL from a cgroup write is the node's trouble (500), an
+ * EINVAL from validating a Pod the request's (422). It is set where that is known — the spec
+ * decoder (its failures are the request's), the store (storage), the pod manager (conflict,
+ * not found, a node limit) — and nano_err_set() leaves it at NANO_INTERNAL:
+ *   NANO_BAD_REQUEST        400 BadRequest            a request that cannot be read
+ *   NANO_INVALID            422 Invalid               a readable Pod that breaks rules (causes[])
+ *   NANO_TOO_LARGE          413 RequestEntityTooLarge
+ *   NANO_UNSUPPORTED_MEDIA  415 UnsupportedMediaType
+ *   NANO_CONFLICT           409 AlreadyExists
+ *   NANO_NOT_FOUND          404 NotFound
+ *   NANO_FORBIDDEN          403 Forbidden             a node limit (max_pods) reached
+ *   NANO_TOO_MANY           429 TooManyRequests       a limit that frees up (max_log_follows)
+ *   NANO_STORAGE            507 InsufficientStorage   the state directory cannot take a write
+ *   NANO_UNAVAILABLE        503 ServiceUnavailable    try again: a busy store, a stopping daemon
+ *   NANO_NOT_IMPLEMENTED    501 NotImplemented        a feature that is not there yet
+ *   NANO_INTERNAL           500 InternalError         everything else; the message is logged
  */
+enum nano_class {
+	NANO_INTERNAL = 0,
+	NANO_BAD_REQUEST,
+	NANO_INVALID,
+	NANO_TOO_LARGE,
+	NANO_UNSUPPORTED_MEDIA,
+	NANO_CONFLICT,
+	NANO_NOT_FOUND,
+	NANO_FORBIDDEN,
+	NANO_TOO_MANY,
+	NANO_STORAGE,
+	NANO_UNAVAILABLE,
+	NANO_NOT_IMPLEMENTED,
+};
+
 struct nano_cause {
 	char *field;   /* JSON path: spec.containers[0].resources.limits.memory */
 	char *reason;  /* Kubernetes cause type: FieldValueInvalid, FieldValueRequired, ... */
@@ -94,14 +115,21 @@ struct nano_cause {
 struct nano_err {
 	int errnum;    /* positive errno of the failure, 0 while none */
 	char *message; /* NULL while none */
+	enum nano_class class;
 	struct nano_cause *causes;
 	size_t n_causes;
 };
 
-/* Sets errnum and the message (replacing any earlier one); returns -errnum so that callers can
- * write `return nano_err_set(err, EINVAL, "...")`. err may be NULL. */
+/* Sets errnum and the message (replacing any earlier one and its class: NANO_INTERNAL);
+ * returns -errnum so that callers can write `return nano_err_set(err, EINVAL, "...")`. err may
+ * be NULL. */
 int nano_err_set(struct nano_err *err, int errnum, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* The same with a class: `return nano_err_setc(err, NANO_CONFLICT, EEXIST, "...")`. */
+int nano_err_setc(struct nano_err *err, enum nano_class class, int errnum, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* Gives an error that is set a class; returns -errnum (-EIO when none is set). */
+int nano_err_classify(struct nano_err *err, enum nano_class class);
 
 /* Prefixes the message with context: "open config: <old message>". Returns -errnum. */
 int nano_err_wrap(struct nano_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,8 @@
 /* tests/unit/test_routes.c: the dispatch (which method and path gets which answer), the Status
  * every error becomes, and how the daemon picks its cgroup driver and root.
  *
- * Tables: routes (method, path -> code, reason, Allow), errors (errnum -> code, reason), cgroup
+ * Tables: routes (method, path -> code, reason, Allow), errors (class -> code, reason; the errno
+ * never decides), cgroup
  * (host mode, configured driver/root, /proc/self/cgroup text -> driver, root or error). Handlers
  * of pods are not tested here: routes only decides who answers.
  */
@@ -169,25 +170,43 @@ START_TEST(test_version_body)
 END_TEST
 
 struct error_case {
+	const char *name;
+	enum nano_class class;
 	int errnum;
 	unsigned code;
 	const char *reason;
+	unsigned retry_after;
 };
 
+/* One row per class, and errnos that once picked the status: the class decides alone. */
 static const struct error_case error_cases[] = {
-        {EBADMSG, 400, "BadRequest"},
-        {EINVAL, 422, "Invalid"},
-        {EMSGSIZE, 413, "RequestEntityTooLarge"},
-        {EMEDIUMTYPE, 415, "UnsupportedMediaType"},
-        {ENOSYS, 501, "NotImplemented"},
-        {EEXIST, 409, "AlreadyExists"},
-        {EDQUOT, 403, "Forbidden"},
-        {ENOENT, 404, "NotFound"},
-        {ENOSPC, 507, "InsufficientStorage"},
-        {EROFS, 507, "InsufficientStorage"},
-        {EIO, 500, "InternalError"},
-        {ENOMEM, 500, "InternalError"},
-        {0, 500, "InternalError"},
+        {"bad request", NANO_BAD_REQUEST, EBADMSG, 400, "BadRequest", 0},
+        {"invalid", NANO_INVALID, EINVAL, 422, "Invalid", 0},
+        {"too large", NANO_TOO_LARGE, EMSGSIZE, 413, "RequestEntityTooLarge", 0},
+        {"unsupported media", NANO_UNSUPPORTED_MEDIA, EMEDIUMTYPE, 415, "UnsupportedMediaType", 0},
+        {"not implemented", NANO_NOT_IMPLEMENTED, ENOSYS, 501, "NotImplemented", 0},
+        {"conflict", NANO_CONFLICT, EEXIST, 409, "AlreadyExists", 0},
+        {"forbidden: a node limit", NANO_FORBIDDEN, EDQUOT, 403, "Forbidden", 0},
+        {"too many", NANO_TOO_MANY, EAGAIN, 429, "TooManyRequests", 1},
+        {"not found", NANO_NOT_FOUND, ENOENT, 404, "NotFound", 0},
+        {"storage full", NANO_STORAGE, ENOSPC, 507, "InsufficientStorage", 0},
+        {"storage read-only", NANO_STORAGE, EROFS, 507, "InsufficientStorage", 0},
+        {"unavailable", NANO_UNAVAILABLE, EBUSY, 503, "ServiceUnavailable", 1},
+        {"internal", NANO_INTERNAL, EIO, 500, "InternalError", 0},
+        {"internal out of memory", NANO_INTERNAL, ENOMEM, 500, "InternalError", 0},
+        {"nothing set", NANO_INTERNAL, 0, 500, "InternalError", 0},
+        /* once 422: a cgroup write the kernel refused is the node's trouble */
+        {"internal EINVAL", NANO_INTERNAL, EINVAL, 500, "InternalError", 0},
+        /* once 400: a shim that answered nonsense */
+        {"internal EBADMSG", NANO_INTERNAL, EBADMSG, 500, "InternalError", 0},
+        /* once 404: a file missing on the node during a POST */
+        {"internal ENOENT", NANO_INTERNAL, ENOENT, 500, "InternalError", 0},
+        /* once 409 */
+        {"internal EEXIST", NANO_INTERNAL, EEXIST, 500, "InternalError", 0},
+        /* once 507 */
+        {"internal ENOSPC", NANO_INTERNAL, ENOSPC, 500, "InternalError", 0},
+        /* the class wins over any errno */
+        {"conflict with EIO", NANO_CONFLICT, EIO, 409, "AlreadyExists", 0},
 };
 
 START_TEST(test_error)
@@ -198,14 +217,35 @@ START_TEST(test_error)
 	_cleanup_json_ json_t *json = NULL;
 
 	if (t->errnum)
-		nano_err_set(&err, t->errnum, "the message %d", t->errnum);
+		nano_err_setc(&err, t->class, t->errnum, "the message %d", t->errnum);
 	routes_error(&resp, &err);
-	ck_assert_uint_eq(resp.code, t->code);
+	ck_assert_msg(resp.code == t->code, "%s: %u", t->name, resp.code);
 	check_status(&resp, t->code, t->reason);
+	ck_assert_msg(resp.retry_after == t->retry_after, "%s: Retry-After %u", t->name,
+	              resp.retry_after);
 	json = body_json(&resp);
 	ck_assert_ptr_null(json_object_get(json, "details")); /* no causes, no details */
 	nano_err_clear(&err);
 	http_response_done(&resp);
+}
+END_TEST
+
+/* A class survives what callers do to an error on its way up. */
+START_TEST(test_error_class_kept)
+{
+	struct nano_err err = {0};
+
+	nano_err_setc(&err, NANO_STORAGE, ENOSPC, "database or disk is full");
+	ck_assert_int_eq(nano_err_wrap(&err, "create pod %s", "web"), -ENOSPC);
+	ck_assert_int_eq(err.class, NANO_STORAGE);
+	ck_assert_str_eq(err.message, "create pod web: database or disk is full");
+	/* a new failure replaces it, class and all */
+	nano_err_set(&err, EIO, "something else");
+	ck_assert_int_eq(err.class, NANO_INTERNAL);
+	ck_assert_int_eq(nano_err_classify(&err, NANO_UNAVAILABLE), -EIO);
+	ck_assert_int_eq(err.class, NANO_UNAVAILABLE);
+	nano_err_clear(&err);
+	ck_assert_int_eq(err.class, NANO_INTERNAL);
 }
 END_TEST
 
@@ -216,8 +256,8 @@ START_TEST(test_error_causes)
 	_cleanup_json_ json_t *json = NULL;
 	json_t *causes, *cause;
 
-	nano_err_set(&err, EINVAL,
-	             "Pod \"p\" is invalid: [spec.containers[0].name: Required value]");
+	nano_err_setc(&err, NANO_INVALID, EINVAL,
+	              "Pod \"p\" is invalid: [spec.containers[0].name: Required value]");
 	nano_err_cause(&err, "spec.containers[0].name", "FieldValueRequired", "Required value");
 	nano_err_cause(&err, "metadata.name", "FieldValueInvalid", "Invalid value: \"A\"");
 	routes_error(&resp, &err);
@@ -304,6 +344,7 @@ int main(void)
 	tcase_add_test(tc, test_healthz_body);
 	tcase_add_test(tc, test_version_body);
 	tcase_add_loop_test(tc, test_error, 0, (int)ELEMENTSOF(error_cases));
+	tcase_add_test(tc, test_error_class_kept);
 	tcase_add_test(tc, test_error_causes);
 	tcase_add_loop_test(tc, test_cgroup, 0, (int)ELEMENTSOF(cgroup_cases));
 	suite_add_tcase(s, tc);
