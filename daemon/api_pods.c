@@ -206,9 +206,10 @@ static void create_answer_free(struct create_answer *answer)
 static void on_created(void *userdata, int r, struct pod *pod, const struct nano_err *err)
 {
 	struct create_answer *answer = userdata;
-	struct http_response resp = {0};
+	struct http_response resp;
 	json_t *json;
 
+	http_deferred_response(answer->deferred, &resp);
 	if (r < 0) {
 		fail(&resp, err, TAKE_PTR(answer->warnings));
 	} else if (!(json = pod_to_json(pod))) {
@@ -247,7 +248,8 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 		 * meanwhile */
 		answer = calloc(1, sizeof(*answer));
 		if (!answer || !(answer->ns = strdup(plan->namespace)) ||
-		    !(answer->name = strdup(plan->name)) || !(answer->deferred = http_defer(req))) {
+		    !(answer->name = strdup(plan->name)) ||
+		    !(answer->deferred = http_defer(req, resp))) {
 			create_answer_free(answer);
 			nano_err_set(&err, ENOMEM, "out of memory");
 			return fail(resp, &err, strv_copy(plan->warnings));
@@ -336,8 +338,9 @@ static int grace_period(const struct http_request *req, int64_t *out, struct nan
 /* A delete's answer: 200 and the Pod as it last was, once nothing of it is left. */
 static void on_deleted(void *userdata, int r, const json_t *last, const struct nano_err *err)
 {
-	struct http_response resp = {0};
+	struct http_response resp;
 
+	http_deferred_response(userdata, &resp);
 	if (r < 0)
 		routes_error(&resp, err);
 	else
@@ -361,6 +364,6 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 	if (pod_delete_record(pod, grace, &err) < 0)
 		return fail(resp, &err, NULL);
 	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
-	deferred = http_defer(req);
+	deferred = http_defer(req, resp);
 	pod_delete(pod, grace, deferred ? on_deleted : NULL, deferred);
 }

@@ -548,12 +548,19 @@ static void tell_answer(struct http_conn *conn, const struct http_response *resp
 		   conn->answer_data);
 }
 
-struct http_deferred *http_defer(const struct http_request *req)
+struct http_deferred *http_defer(const struct http_request *req, const struct http_response *resp)
 {
 	if (!req->conn)
 		return NULL;
 	req->conn->deferred = true;
+	req->conn->deferred_pretty = resp->pretty;
 	return (struct http_deferred *)req->conn;
+}
+
+void http_deferred_response(const struct http_deferred *deferred, struct http_response *out)
+{
+	*out = (struct http_response){
+	        .pretty = ((const struct http_conn *)deferred)->deferred_pretty};
 }
 
 void http_deferred_complete(struct http_deferred *deferred, struct http_response *resp)

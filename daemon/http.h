@@ -106,7 +106,10 @@ void http_on_answer(const struct http_request *req,
  * returns, costing nothing while it waits, and resumed by http_deferred_complete(), which takes
  * the response's contents. The handle is valid until then; completing it is mandatory. */
 struct http_deferred;
-struct http_deferred *http_defer(const struct http_request *req);
+/* resp: the route's response as the handler set it up; the later one keeps its pretty. */
+struct http_deferred *http_defer(const struct http_request *req, const struct http_response *resp);
+/* A response to fill for deferred: empty, indented as the request asked. */
+void http_deferred_response(const struct http_deferred *deferred, struct http_response *out);
 void http_deferred_complete(struct http_deferred *deferred, struct http_response *resp);
 
 /* A response of unknown length sent as it is produced (logs), in chunked encoding, with

@@ -81,9 +81,10 @@ struct http_conn {
 
 	struct MHD_Connection *connection;
 	struct http_server *server;
-	bool deferred;  /* http_defer() was called */
-	bool suspended; /* ... and the connection waits for the answer */
-	bool answered;  /* ... which is in pending */
+	bool deferred;        /* http_defer() was called */
+	bool deferred_pretty; /* the deferred answer is indented (http_response.pretty) */
+	bool suspended;       /* ... and the connection waits for the answer */
+	bool answered;        /* ... which is in pending */
 	struct http_response pending;
 	struct http_stream *stream; /* http_stream_open() was called */
 	/* http_on_answer(): told once */

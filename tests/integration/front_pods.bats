@@ -165,3 +165,20 @@ rss_kib() {
 	WAIT_TENTHS=60 wait_for metric_is nanolet_log_follows 0
 	healthz_fast
 }
+
+@test "a create's and a delete's answers, which come later, are indented for curl and compact with pretty=false, as every answer" {
+	pods_setup
+	call POST /api/v1/namespaces/default/pods --data-binary "$(pod_yaml a 'sleep 60')"
+	[ "$code" = 201 ]
+	[[ $(head -n 1 "$TEST_TMP/body") == "{" ]]
+	call POST '/api/v1/namespaces/default/pods?pretty=false' --data-binary "$(pod_yaml b 'sleep 60')"
+	[ "$code" = 201 ]
+	[[ $(head -c 1 "$TEST_TMP/body") == "{" && $(wc -l <"$TEST_TMP/body") == 0 ]]
+	call DELETE '/api/v1/namespaces/default/pods/a?gracePeriodSeconds=0'
+	[ "$code" = 200 ]
+	[[ $(head -n 1 "$TEST_TMP/body") == "{" && $(jq -r .metadata.name "$TEST_TMP/body") == a ]]
+	call DELETE '/api/v1/namespaces/default/pods/b?gracePeriodSeconds=0&pretty=false'
+	[ "$code" = 200 ]
+	[[ $(wc -l <"$TEST_TMP/body") == 0 && $(jq -r .metadata.name "$TEST_TMP/body") == b ]]
+	assert_nothing_left
+}
