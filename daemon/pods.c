@@ -74,11 +74,7 @@ static int uuid_v4(char out[37])
 
 	if (getrandom(b, sizeof(b), 0) != sizeof(b))
 		return -errno;
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	         b[13], b[14], b[15]);
+	util_uuid_format(b, out);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <malloc.h>
+#include <stdio.h>
 #include <string.h>
 
 static char *vstrdupf(const char *fmt, va_list ap)
@@ -309,4 +310,13 @@ void name_index_done(struct name_index *idx)
 {
 	free(idx->entries);
 	*idx = (struct name_index){0};
+}
+
+void util_uuid_format(uint8_t b[16], char out[37])
+{
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }

@@ -220,6 +220,10 @@ int util_read_file_at(int dirfd, const char *path, char **out);
  * (if len): -EFBIG once it gives more than max bytes. -errno. */
 int util_read_fd(int fd, size_t max, char **out, size_t *len);
 
+/* 16 random bytes as a version 4 UUID (RFC 4122: the version and variant bits set), 36
+ * characters and a NUL. b is changed. */
+void util_uuid_format(uint8_t b[16], char out[37]);
+
 /* ---- logging ----------------------------------------------------------------------------- */
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };

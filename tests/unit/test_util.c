@@ -178,6 +178,19 @@ START_TEST(test_read_fd)
 }
 END_TEST
 
+START_TEST(test_uuid_format)
+{
+	uint8_t zero[16] = {0}, ones[16];
+	char out[37];
+
+	memset(ones, 0xff, sizeof(ones));
+	util_uuid_format(zero, out);
+	ck_assert_str_eq(out, "00000000-0000-4000-8000-000000000000");
+	util_uuid_format(ones, out);
+	ck_assert_str_eq(out, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -190,6 +203,7 @@ int main(void)
 	tcase_add_test(tc, test_name_index_at_scale);
 	tcase_add_test(tc, test_reserve);
 	tcase_add_loop_test(tc, test_read_fd, 0, (int)ELEMENTSOF(read_cases));
+	tcase_add_test(tc, test_uuid_format);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
