@@ -15,6 +15,7 @@ setup() {
 
 teardown() {
 	common_teardown
+	remove_cgroup_root /elsewhere/nanolet # the other config's root, once its daemon stopped
 }
 
 explain() {

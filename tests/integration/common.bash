@@ -75,6 +75,20 @@ wait_for() {
 	return 1
 }
 
+# remove_cgroup_root ROOT: after a daemon with --cgroup-root ROOT stopped, its root in every
+# hierarchy and the parents it made, as far as they are empty (a cgroup in use is never removed).
+remove_cgroup_root() {
+	local mnt path
+	for mnt in /sys/fs/cgroup /sys/fs/cgroup/*; do
+		path=$1
+		while [[ $path != / && -d $mnt$path ]]; do
+			rmdir "$mnt$path" 2>/dev/null || break
+			path=$(dirname "$path")
+		done
+	done
+	return 0
+}
+
 # driver_independent: the test's outcome does not depend on the cgroup driver. The host runs it;
 # the v2 VM, which emulates and is several times slower, skips it (NANOLET_DRIVER_TESTS_ONLY).
 driver_independent() {

@@ -66,6 +66,9 @@ cgroup_root_dir() {
 	start_daemon --cgroup-root /nanolet-test/pods
 	run nanolet_curl http://nanolet/version
 	[ "$(jq -r .nanolet.cgroupRoot <<<"$output")" = /nanolet-test/pods ]
+	stop_daemon
+	remove_cgroup_root /nanolet-test/pods
+	[[ ! -e /sys/fs/cgroup/memory/nanolet-test && ! -e /sys/fs/cgroup/nanolet-test ]]
 }
 
 @test "forcing the driver the host does not have is refused with a clear message" {
@@ -237,7 +240,7 @@ cgroup_root_dir() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"another nanoletd is serving on $SOCK"* ]]
-	rmdir "$(cgroup_root_dir "$(daemon_cgroup_root)-2")"
+	remove_cgroup_root "$(daemon_cgroup_root)-2"
 	[ -S "$SOCK" ]
 	run nanolet_curl http://nanolet/healthz
 	[ "$output" = ok ]
