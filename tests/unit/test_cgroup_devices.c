@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "cgroup/cgroup.h"
+#include "cgroup_fixture.h"
 #include "security/security.h"
 
 #define MOUNT "/sys/fs/cgroup"
@@ -60,13 +61,6 @@ static char *slurp(const char *path)
 		return strdup("");
 	}
 	return text;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
 }
 
 /* This process's cgroup in a hierarchy (NULL: the unified one). */
@@ -144,20 +138,7 @@ static void kill_and_remove(enum plan_cgroup_driver kind)
 		nano_err_clear(&err);
 		return;
 	}
-	if (cgroup_driver_kill(d, "", &err) < 0)
-		fprintf(stderr, "clean-up: kill: %s\n", err.message);
-	nano_err_clear(&err);
-	for (int i = 0; i < 200 && cgroup_driver_populated(d, "", &err) > 0; i++)
-		sleep_ms(10);
-	nano_err_clear(&err);
-	/* the driver tries once; the kernel may free the emptied cgroups a moment later */
-	for (int i = 0; i < 50 && cgroup_driver_remove(d, "", &err) == -EBUSY; i++) {
-		nano_err_clear(&err);
-		sleep_ms(10);
-	}
-	if (err.message)
-		fprintf(stderr, "clean-up: remove: %s\n", err.message);
-	nano_err_clear(&err);
+	cgroup_fixture_clean_up(d);
 }
 
 /* The bare cgroup2 cgroups of the hybrid v2 test: SIGKILL what is in app (our children

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "cgroup/cgroup.h"
+#include "cgroup_fixture.h"
 #include "plan_fixture.h"
 
 #define MOUNT "/sys/fs/cgroup"
@@ -58,13 +59,6 @@ static int open_driver(bool ignore_unified, struct cgroup_driver **d, struct nan
 	return cgroup_driver_open(&o, d, err);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
 static void suite_setup(void)
 {
 	struct nano_err err = {0};
@@ -100,20 +94,7 @@ static void suite_teardown(void)
 		nano_err_clear(&err);
 		return;
 	}
-	if (cgroup_driver_kill(d, "", &err) < 0)
-		fprintf(stderr, "clean-up: kill: %s\n", err.message);
-	nano_err_clear(&err);
-	for (int i = 0; i < 200 && cgroup_driver_populated(d, "", &err) > 0; i++)
-		sleep_ms(10);
-	nano_err_clear(&err);
-	/* the driver tries once; the kernel may free the emptied cgroups a moment later */
-	for (int i = 0; i < 50 && cgroup_driver_remove(d, "", &err) == -EBUSY; i++) {
-		nano_err_clear(&err);
-		sleep_ms(10);
-	}
-	if (err.message)
-		fprintf(stderr, "clean-up: remove: %s\n", err.message);
-	nano_err_clear(&err);
+	cgroup_fixture_clean_up(d);
 }
 
 #define SKIP_UNLESS_POSSIBLE()                                                                     \

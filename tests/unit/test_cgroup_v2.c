@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "cgroup/cgroup.h"
+#include "cgroup_fixture.h"
 #include "plan_fixture.h"
 
 static char *tmp_base; /* made by the runner, removed by the runner */
@@ -53,31 +54,6 @@ struct fake {
 	char **removed;
 	struct cgroup_driver_options options;
 };
-
-static void put(const char *dir, const char *file, const char *value)
-{
-	_cleanup_free_ char *path = strdupf("%s/%s", dir, file);
-	_cleanup_fclose_ FILE *f = fopen(path, "we");
-
-	ck_assert_msg(f != NULL, "create %s", path);
-	fputs(value, f);
-}
-
-static char *get(const char *dir, const char *file)
-{
-	_cleanup_free_ char *path = strdupf("%s/%s", dir, file);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&text, &len, '\0', f) < 0) {
-		free(text);
-		return strdup("");
-	}
-	return text;
-}
 
 static bool exists(const char *dir, const char *file)
 {
