@@ -6,7 +6,11 @@
  * rest when the first pod needs it. */
 #include "nanoletd.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +37,120 @@ int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgrou
 	daemon->cgroup_root = NULL;
 	return node_resolve_cgroup(&daemon->config, &daemon->host, proc_self_cgroup, true,
 	                           &daemon->cgroup_driver, &daemon->cgroup_root, err);
+}
+
+#define SHIM_TIMEOUT_MS 10000
+
+static void plan_config_for_pods(void *userdata, const char *cgroup_root, const char *uid,
+                                 uint32_t userns_base, struct plan_config *out);
+
+/* The node's first non-loopback IPv4 address, as the kubelet reports hostIP. */
+static char *host_ip(void)
+{
+	struct ifaddrs *list = NULL;
+	char buf[INET_ADDRSTRLEN];
+	char *ip = NULL;
+
+	if (getifaddrs(&list) < 0)
+		return NULL;
+	for (struct ifaddrs *a = list; a && !ip; a = a->ifa_next)
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+		    !(a->ifa_flags & IFF_LOOPBACK) &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, buf,
+		              sizeof(buf)))
+			ip = strdup(buf);
+	freeifaddrs(list);
+	return ip;
+}
+
+/* nanolet-shim beside the nanoletd binary, unless the config names one. */
+static char *shim_path(const struct nano_config *config)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (config->shim_path)
+		return strdup(config->shim_path);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return strdup("/usr/local/bin/nanolet-shim");
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	return strdupf("%.*s/nanolet-shim", (int)(slash - self), self);
+}
+
+/* How long the daemon waits for a shim's answer (it answers local requests at once) before the
+ * request's pod gets a Warning event and tries again: 10 s, or NANOLET_SHIM_TIMEOUT_MS (a test
+ * knob: how long a stopped shim is waited for). Nothing waits for it: each request is an io
+ * source with a timer of its own. */
+static uint64_t shim_timeout_usec(void)
+{
+	const char *v = getenv("NANOLET_SHIM_TIMEOUT_MS");
+	char *end;
+	unsigned long ms;
+
+	if (v && *v) {
+		errno = 0;
+		ms = strtoul(v, &end, 10);
+		if (!*end && !errno && ms > 0 && ms <= 3600000)
+			return (uint64_t)ms * 1000;
+		log_warn("NANOLET_SHIM_TIMEOUT_MS=%s: not a number of milliseconds (1 to 3600000): "
+		         "ignored",
+		         v);
+	}
+	return (uint64_t)SHIM_TIMEOUT_MS * 1000;
+}
+
+/* The pod manager on this daemon's loop, directories and settings, with the real shim and
+ * clock. */
+static int open_pods(struct nanoletd *daemon, struct nano_err *err)
+{
+	const struct nano_config *config = &daemon->config;
+	struct pods_options options;
+
+	daemon->shim_path = shim_path(config);
+	daemon->host_ip = host_ip();
+	daemon->cgroup_root_dir = strdupf(
+	        "%s%s%s", CGROUP_MOUNT, daemon->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
+	        daemon->cgroup_root);
+	if (gethostname(daemon->hostname, sizeof(daemon->hostname) - 1) < 0)
+		strcpy(daemon->hostname, "localhost");
+	if (!daemon->shim_path || !daemon->cgroup_root_dir ||
+	    pod_shim_client_new(daemon->event, daemon->shim_path, &daemon->shim_client) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	options = (struct pods_options){
+	        .event = daemon->event,
+	        .state_dir = config->state_dir,
+	        .run_dir = config->run_dir,
+	        .log_dir = config->log_dir,
+	        .sup = {config->crashloop_backoff_initial, config->crashloop_backoff_max,
+	                config->crashloop_backoff_reset, 10},
+	        .max_pods = config->max_pods,
+	        .event_ttl = config->event_ttl,
+	        .cpu_throttling_interval = config->cpu_throttling_interval,
+	        .cpu_throttling_threshold = config->cpu_throttling_threshold,
+	        .container_log_max_size = config->container_log_max_size,
+	        .container_log_max_files = config->container_log_max_files,
+	        .cgroup = {.mount = CGROUP_MOUNT,
+	                   .host = daemon->host,
+	                   .driver = daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2
+	                                                                       : PLAN_CGROUP_V1,
+	                   .root = config->cgroup_root,
+	                   .self_leaf = "daemon"},
+	        .cgroup_root_dir = daemon->cgroup_root_dir,
+	        .plan_config = plan_config_for_pods,
+	        .plan_userdata = daemon,
+	        .hostname = daemon->hostname,
+	        .host_ip = daemon->host_ip,
+	        .boot_id_path = "/proc/sys/kernel/random/boot_id",
+	        .shim = &pod_shim_real,
+	        .shim_ctx = daemon->shim_client,
+	        .shim_timeout_usec = shim_timeout_usec(),
+	        .clock = &pod_clock_event,
+	        .clock_ctx = daemon->event,
+	};
+	return pods_open(&options, &daemon->pods, err);
 }
 
 static char *read_text(const char *path)
@@ -279,7 +397,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = dir_watches_new(daemon->event, &daemon->log_watches, err);
 	if (r < 0)
 		return r;
-	r = pods_open(daemon, &daemon->pods, err);
+	r = open_pods(daemon, err);
 	if (r < 0)
 		return r;
 
@@ -313,6 +431,11 @@ void nanoletd_done(struct nanoletd *daemon)
 		return;
 	/* pods first: a delete still waiting for its answer is answered before HTTP goes */
 	daemon->pods = pods_free(daemon->pods);
+	daemon->shim_client = pod_shim_client_free(daemon->shim_client);
+	free(daemon->shim_path);
+	free(daemon->host_ip);
+	free(daemon->cgroup_root_dir);
+	daemon->shim_path = daemon->host_ip = daemon->cgroup_root_dir = NULL;
 	daemon->http = http_server_free(daemon->http);
 	/* after HTTP: closing the follows' connections removed their watches */
 	daemon->log_watches = dir_watches_free(daemon->log_watches);
@@ -338,4 +461,10 @@ void nanoletd_plan_config(const struct nanoletd *d, const char *cgroup_root, con
 {
 	node_plan_config(&d->config, d->cgroup_driver, cgroup_root, &d->hierarchies, uid,
 	                 userns_base, out);
+}
+
+static void plan_config_for_pods(void *userdata, const char *cgroup_root, const char *uid,
+                                 uint32_t userns_base, struct plan_config *out)
+{
+	nanoletd_plan_config(userdata, cgroup_root, uid, userns_base, out);
 }

@@ -36,6 +36,12 @@ struct nanoletd {
 	gid_t *access_gids;                      /* what access's gid lists point into */
 	struct audit_log *audit;                 /* <log_dir>/audit.log */
 	int lock_fds[4]; /* flocks: state, run and log dirs, the cgroup root (0: not taken) */
+	/* what the pod manager is given (open_pods) */
+	struct pod_shim_client *shim_client;
+	char *shim_path;
+	char *host_ip;
+	char *cgroup_root_dir; /* the root's directory in the hierarchy that defines it */
+	char hostname[256];
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -23,8 +23,6 @@
 #include "pods_internal.h"
 #include "runtime/runtime.h"
 
-#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-
 /* ---- the runtime record ---------------------------------------------------------------------- */
 
 json_t *pod_runtime_json(const struct pod *pod)
@@ -94,7 +92,7 @@ static void node_event(struct pods *pods, const char *type, const char *reason, 
 	                               .source_component = "nanolet",
 	                               .source_host = pods->hostname,
 	                       },
-	                       pods_now() * INT64_C(1000000000), NULL, &err) < 0)
+	                       pods_now(pods) * INT64_C(1000000000), NULL, &err) < 0)
 		log_error("node event %s: %s", reason, err.message);
 	log_info("node %s: %s: %s", pods->hostname, reason, message);
 }
@@ -130,7 +128,7 @@ static void restore_runtime(struct pod *pod, const json_t *runtime)
 		if (i < pod->plan->n_containers)
 			pod->counters[i].oom_reported = (uint64_t)json_integer_value(v);
 	}
-	if (state && sup_pod_state_restore(pod->sup, state, pods_now()) < 0)
+	if (state && sup_pod_state_restore(pod->sup, state, pods_now(pod->pods)) < 0)
 		log_warn("pod %s/%s: its supervisor state could not be read back: starting afresh",
 		         pod->spec->namespace, pod->spec->name);
 }
@@ -240,7 +238,8 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 
 	pod->restore_deleting = row->deleting;
 	if (row->deleting) {
-		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s - pods_now();
+		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s -
+		        pods_now(pods);
 		pod->restore_grace = grace > 0 ? grace : 0;
 	}
 	adopted = !rebooted && pod->shim_pid > 0 && pod_watch_shim(pod, &err) >= 0;
@@ -342,19 +341,25 @@ struct orphan_sweep {
 	struct pods *pods;
 	char **rels;
 	unsigned ticks;
+	struct pod_timer *timer;
 };
 
-static void sweep_free(void *userdata)
+void pods_sweep_done(struct pods *pods)
 {
-	struct orphan_sweep *sw = userdata;
+	struct orphan_sweep *sw = pods->sweep;
 
+	if (!sw)
+		return;
+	pods_timer_cancel(pods, &sw->timer);
 	strv_free(sw->rels);
 	free(sw);
+	pods->sweep = NULL;
 }
 
-static int on_sweep_tick(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_sweep_tick(void *userdata)
 {
 	struct orphan_sweep *sw = userdata;
+	int r;
 	struct cgroup_driver *cg = sw->pods->cgroup;
 	bool more = sw->ticks++ < POD_EMPTY_TICKS;
 	_cleanup_strv_ char **left = NULL;
@@ -380,30 +385,27 @@ static int on_sweep_tick(sd_event_source *source, uint64_t usec, void *userdata)
 	}
 	strv_free(sw->rels);
 	sw->rels = TAKE_PTR(left);
-	if (sw->rels)
-		return sd_event_source_set_time(source, usec + POD_EMPTY_TICK_USEC);
-	/* frees sw (sweep_free) */
-	sw->pods->sweep_timer = sd_event_source_disable_unref(sw->pods->sweep_timer);
-	return 0;
+	if (sw->rels &&
+	    (r = pods_timer_in(sw->pods, &sw->timer, POD_EMPTY_TICK_USEC, on_sweep_tick, sw)) < 0)
+		log_warn("orphan cgroups: timer: %s", strerror(-r));
+	if (!sw->timer)
+		pods_sweep_done(sw->pods);
 }
 
 static int sweep_start(struct pods *pods, char **rels)
 {
 	struct orphan_sweep *sw = calloc(1, sizeof(*sw));
-	uint64_t now;
 	int r;
 
 	if (!sw)
 		return strv_free(rels), -ENOMEM;
+	pods_sweep_done(pods);
 	*sw = (struct orphan_sweep){.pods = pods, .rels = rels};
-	r = sd_event_now(pods->daemon->event, CLOCK_MONOTONIC, &now);
-	if (r >= 0)
-		r = sd_event_add_time(pods->daemon->event, &pods->sweep_timer, CLOCK_MONOTONIC,
-		                      now + POD_EMPTY_TICK_USEC, 0, on_sweep_tick, sw);
+	pods->sweep = sw;
+	r = pods_timer_in(pods, &sw->timer, POD_EMPTY_TICK_USEC, on_sweep_tick, sw);
 	if (r < 0)
-		return sweep_free(sw), r;
-	sd_event_source_set_destroy_callback(pods->sweep_timer, sweep_free);
-	return 0;
+		pods_sweep_done(pods);
+	return r;
 }
 
 static void sweep_cgroups(struct pods *pods, char *const *known)
@@ -448,8 +450,8 @@ static void sweep_cgroups(struct pods *pods, char *const *known)
 
 static void sweep_orphans(struct pods *pods, char *const *known)
 {
-	const struct nano_config *config = &pods->daemon->config;
-	const char *const bases[] = {config->run_dir, config->state_dir, config->log_dir};
+	const struct pods_options *opt = &pods->opt;
+	const char *const bases[] = {opt->run_dir, opt->state_dir, opt->log_dir};
 
 	/* cgroups first: that kills an orphan's shim and containers before their files go (the
 	 * cgroups themselves go once empty, a moment later) */
@@ -459,7 +461,7 @@ static void sweep_orphans(struct pods *pods, char *const *known)
 		_cleanup_free_ char *dir = strdupf("%s/pods", bases[i]);
 
 		if (dir)
-			sweep_dir(dir, bases[i] == config->log_dir, known);
+			sweep_dir(dir, bases[i] == opt->log_dir, known);
 	}
 }
 
@@ -467,17 +469,12 @@ static void sweep_orphans(struct pods *pods, char *const *known)
  * nothing in cgroupfs. */
 static bool cgroup_root_exists(const struct pods *pods)
 {
-	const struct nanoletd *d = pods->daemon;
-	_cleanup_free_ char *path =
-	        strdupf("/sys/fs/cgroup%s%s", d->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
-	                d->cgroup_root);
-
-	return path && access(path, F_OK) == 0;
+	return pods->opt.cgroup_root_dir && access(pods->opt.cgroup_root_dir, F_OK) == 0;
 }
 
-static char *read_boot_id(void)
+static char *read_boot_id(const char *path)
 {
-	_cleanup_fclose_ FILE *f = fopen(BOOT_ID_PATH, "re");
+	_cleanup_fclose_ FILE *f = path ? fopen(path, "re") : NULL;
 	char buf[64] = "";
 
 	if (!f || !fgets(buf, sizeof(buf), f))
@@ -489,7 +486,7 @@ static char *read_boot_id(void)
 int pods_restore(struct pods *pods, struct nano_err *err)
 {
 	_cleanup_(nano_err_clear) struct nano_err meta_err = {0};
-	_cleanup_free_ char *boot = read_boot_id(), *stored = NULL;
+	_cleanup_free_ char *boot = read_boot_id(pods->opt.boot_id_path), *stored = NULL;
 	_cleanup_strv_ char **known = NULL;
 	struct store_pod *rows = NULL;
 	size_t n = 0, kept = 0, removed = 0;

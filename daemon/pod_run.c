@@ -19,23 +19,15 @@
 #include "pods_internal.h"
 #include "runtime/runtime.h"
 
-int64_t pods_now(void)
-{
-	return (int64_t)time(NULL);
-}
-
 void pod_persist(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	if (!pod->start_observed && pod->sup->phase == SUP_PHASE_RUNNING) {
-		struct timespec now;
+		uint64_t now = pods_clock(pod->pods, CLOCK_MONOTONIC);
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		prom_histogram_observe(
-		        &pod->pods->start_durations,
-		        (double)((int64_t)now.tv_sec * 1000000000 + now.tv_nsec - pod->seen_ns) /
-		                1e9);
+		prom_histogram_observe(&pod->pods->start_durations,
+		                       (double)(now - pod->seen_usec) / 1e6);
 		pod->start_observed = true;
 	}
 
@@ -79,7 +71,8 @@ static void start_failed(struct pod *pod, size_t i, const char *id, const char *
 	const char *name = pod->plan->containers[i].name;
 
 	pod_event(pod, name, "Warning", "Failed", "Error: %s", message);
-	if (sup_container_start_failed(pod->sup, i, id, message, pods_now(), &pod->pods->sup) < 0)
+	if (sup_container_start_failed(pod->sup, i, id, message, pods_now(pod->pods),
+	                               &pod->pods->sup) < 0)
 		log_error("pod %s: container %s: out of memory", pod->spec->name, name);
 }
 
@@ -97,7 +90,7 @@ static bool image_missing(struct pod *pod, size_t i)
 	                  pod->spec->containers[i].image, root->path);
 	pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s",
 	          message ? message : "image not present");
-	sup_container_not_created(pod->sup, i, "ErrImageNeverPull", message, pods_now(),
+	sup_container_not_created(pod->sup, i, "ErrImageNeverPull", message, pods_now(pod->pods),
 	                          &pod->pods->sup);
 	return true;
 }
@@ -112,7 +105,7 @@ static bool config_refused(struct pod *pod, size_t i)
 		return false;
 	pod_event(pod, pc->name, "Warning", "Failed", "Error: %s", pc->security.refusal);
 	sup_container_not_created(pod->sup, i, "CreateContainerConfigError", pc->security.refusal,
-	                          pods_now(), &pod->pods->sup);
+	                          pods_now(pod->pods), &pod->pods->sup);
 	return true;
 }
 
@@ -136,7 +129,7 @@ struct pod_request {
 	char id[65]; /* a start's container id */
 	char *text;
 	struct pod_shim_call *call;
-	sd_event_source *retry;
+	struct pod_timer *retry;
 	void (*state_fn)(struct pod *pod, const json_t *state);
 };
 
@@ -152,7 +145,7 @@ static void request_free(struct pod_request *q)
 			break;
 		}
 	q->pod->pods->shim->cancel(q->call);
-	q->retry = sd_event_source_disable_unref(q->retry);
+	pods_timer_cancel(q->pod->pods, &q->retry);
 	free(q->text);
 	free(q);
 }
@@ -207,34 +200,25 @@ static int request_new(struct pod *pod, enum pod_request_kind kind, size_t conta
 	return 0;
 }
 
-static int on_retry(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_retry(void *userdata)
 {
 	struct pod_request *q = userdata;
 	int r;
 
-	(void)source;
-	(void)usec;
-	q->retry = sd_event_source_disable_unref(q->retry);
 	r = request_send(q);
 	if (r < 0) {
 		log_error("pod %s: \"%s\" to its shim: %s", q->pod->spec->name, q->text,
 		          strerror(-r));
 		request_free(q);
 	}
-	return 0;
 }
 
 /* The same request again in a while: the shim did not answer (stopped, wedged, its backlog
  * full). Frees it when even that cannot be. */
 static void request_retry(struct pod_request *q)
 {
-	uint64_t now;
-	int r;
+	int r = pods_timer_in(q->pod->pods, &q->retry, POD_SHIM_RETRY_USEC, on_retry, q);
 
-	r = sd_event_now(q->pod->pods->daemon->event, CLOCK_MONOTONIC, &now);
-	if (r >= 0)
-		r = sd_event_add_time(q->pod->pods->daemon->event, &q->retry, CLOCK_MONOTONIC,
-		                      now + POD_SHIM_RETRY_USEC, 0, on_retry, q);
 	if (r < 0) {
 		log_error("pod %s: retry timer: %s", q->pod->spec->name, strerror(-r));
 		request_free(q);
@@ -278,7 +262,7 @@ static void container_started(struct pod *pod, size_t i, const char *id, pid_t p
 	pod_watch_start(pod, i);
 	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
 	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
-	if (sup_container_started(pod->sup, i, id, pid, pods_now(), &pod->pods->sup) < 0)
+	if (sup_container_started(pod->sup, i, id, pid, pods_now(pod->pods), &pod->pods->sup) < 0)
 		log_error("pod %s: container %s: out of memory", pod->spec->name, pc->name);
 	/* a delete that came while the start was on its way: this one stops too */
 	if (pod->deleting) {
@@ -298,12 +282,10 @@ static void start_unanswered(struct pod *pod, size_t i, int r, const struct nano
 	          err && err->message ? err->message : strerror(-r));
 	if (r == -ETIMEDOUT)
 		pod->start_unsure[i] = true;
-	if (!pod->deleting) {
-		uint64_t now;
-
-		sd_event_now(pod->pods->daemon->event, CLOCK_REALTIME, &now);
-		arm_restart_timer(pod, i, (int64_t)(now + POD_SHIM_RETRY_USEC));
-	}
+	if (!pod->deleting)
+		arm_restart_timer(
+		        pod, i,
+		        (int64_t)(pods_clock(pod->pods, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
 }
 
 /* The shim runs the container already: a start of ours it got after we had stopped waiting for
@@ -311,15 +293,13 @@ static void start_unanswered(struct pod *pod, size_t i, int r, const struct nano
  * counted. */
 static void start_busy(struct pod *pod, size_t i, const char *message)
 {
-	uint64_t now;
-
 	log_info("pod %s/%s: container %s: %s: asking the shim for its state", pod->spec->namespace,
 	         pod->spec->name, pod->plan->containers[i].name, message);
 	pod->start_unsure[i] = true;
 	if (pod->deleting)
 		return;
-	sd_event_now(pod->pods->daemon->event, CLOCK_REALTIME, &now);
-	arm_restart_timer(pod, i, (int64_t)(now + POD_SHIM_RETRY_USEC));
+	arm_restart_timer(pod, i,
+	                  (int64_t)(pods_clock(pod->pods, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
 }
 
 static void on_start_reply(struct pod *pod, size_t i, const char *id, int r, const char *reply,
@@ -484,7 +464,7 @@ void pod_reconcile(struct pod *pod, const json_t *state)
 			         pod->spec->namespace, pod->spec->name, restart, name);
 			pod_container_id(id);
 			pod_watch_start(pod, (size_t)i);
-			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(),
+			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(pod->pods),
 			                      &pod->pods->sup);
 		}
 	}
@@ -573,7 +553,7 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 		return sandbox_failed(pod, i, r, err);
 	log_info("pod %s/%s: shim started, pid %d", pod->spec->namespace, pod->spec->name,
 	         (int)pod->shim_pid);
-	sup_pod_sandbox_ready(pod->sup, pods_now());
+	sup_pod_sandbox_ready(pod->sup, pods_now(pod->pods));
 	if (i != SIZE_MAX) {
 		start_container(pod, i);
 		if (!request_find(pod, i))
@@ -589,20 +569,16 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 
 static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err);
 
-static int on_sandbox_timer(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_sandbox_timer(void *userdata)
 {
 	struct pod *pod = userdata;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	size_t i = pod->shim_starting_for;
 	int r;
 
-	(void)source;
-	(void)usec;
-	pod->sandbox_timer = sd_event_source_disable_unref(pod->sandbox_timer);
 	r = sandbox_begin(pod, i, &err);
 	if (r < 0)
 		sandbox_failed(pod, i, r, &err);
-	return 0;
 }
 
 /* A new sandbox after one that died: nothing of the old one may run beside it. What is left is
@@ -611,7 +587,6 @@ static int on_sandbox_timer(sd_event_source *source, uint64_t usec, void *userda
 static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err)
 {
 	struct pods *pods = pod->pods;
-	uint64_t now;
 	int r;
 
 	pod->shim_starting_for = container;
@@ -620,11 +595,8 @@ static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err
 			log_warn("pod %s/%s: processes left in its cgroup: killing them",
 			         pod->spec->namespace, pod->spec->name);
 		if (pod->sandbox_ticks < POD_EMPTY_TICKS) {
-			r = sd_event_now(pods->daemon->event, CLOCK_MONOTONIC, &now);
-			if (r >= 0)
-				r = sd_event_add_time(pods->daemon->event, &pod->sandbox_timer,
-				                      CLOCK_MONOTONIC, now + POD_EMPTY_TICK_USEC, 0,
-				                      on_sandbox_timer, pod);
+			r = pods_timer_in(pods, &pod->sandbox_timer, POD_EMPTY_TICK_USEC,
+			                  on_sandbox_timer, pod);
 			if (r < 0)
 				return nano_err_set(err, -r, "timer: %s", strerror(-r));
 			return 0;
@@ -655,35 +627,29 @@ int pod_sandbox_start(struct pod *pod, size_t container, struct nano_err *err)
 	return sandbox_begin(pod, container, err);
 }
 
-struct restart_slot {
-	struct pod *pod;
-	size_t container;
-};
-
-static int on_restart_timer(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_restart_timer(void *userdata)
 {
-	struct restart_slot *slot = userdata;
-	struct pod *pod = slot->pod;
-	size_t i = slot->container;
+	struct pod_restart *restart = userdata;
+	struct pod *pod = restart->pod;
+	size_t i = restart->container;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_free_ char *message = NULL;
 	char id[65];
 
-	(void)source;
-	(void)usec;
-	pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
 	if (pod->deleting)
-		return 0;
+		return;
 	if (pod->shim_starting || pod->sandbox_timer) {
 		/* another container's restart is making the sandbox: this one comes after */
-		arm_restart_timer(pod, i, (int64_t)(usec + POD_SHIM_RETRY_USEC));
-		return 0;
+		arm_restart_timer(
+		        pod, i,
+		        (int64_t)(pods_clock(pod->pods, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
+		return;
 	}
 	if (!pod->shim_watch) {
 		/* the kubelet's answer to a sandbox that died: a new one, then the containers the
 		 * restart policy brings back */
 		if (pod_sandbox_start(pod, i, &err) >= 0)
-			return 0;
+			return;
 		pod_container_id(id);
 		message = strdupf("could not make a new sandbox: %s",
 		                  err.message ? err.message : "out of memory");
@@ -691,34 +657,26 @@ static int on_restart_timer(sd_event_source *source, uint64_t usec, void *userda
 	} else {
 		start_container(pod, i);
 		if (request_find(pod, i))
-			return 0; /* its answer goes on */
+			return; /* its answer goes on */
 	}
 	pod_persist(pod);
 	pod_schedule(pod, i);
-	return 0;
 }
 
 /* The restart timer of container i at not_before (CLOCK_REALTIME, microseconds). */
 static void arm_restart_timer(struct pod *pod, size_t i, int64_t not_before_usec)
 {
-	struct restart_slot *slot;
+	struct pod_restart *restart = &pod->restarts[i];
 	int r;
 
-	if (pod->restart_timers[i])
+	if (restart->timer)
 		return;
-	slot = malloc(sizeof(*slot));
-	if (!slot)
-		return log_error("pod %s: out of memory", pod->spec->name);
-	*slot = (struct restart_slot){pod, i};
 	/* never started inline: a container that fails at once must not recurse */
-	r = sd_event_add_time(pod->pods->daemon->event, &pod->restart_timers[i], CLOCK_REALTIME,
-	                      (uint64_t)(not_before_usec > 0 ? not_before_usec : 0), 0,
-	                      on_restart_timer, slot);
-	if (r < 0) {
-		free(slot);
-		return log_error("pod %s: restart timer: %s", pod->spec->name, strerror(-r));
-	}
-	sd_event_source_set_destroy_callback(pod->restart_timers[i], free);
+	r = pods_timer_at(pod->pods, &restart->timer, CLOCK_REALTIME,
+	                  (uint64_t)(not_before_usec > 0 ? not_before_usec : 0), on_restart_timer,
+	                  restart);
+	if (r < 0)
+		log_error("pod %s: restart timer: %s", pod->spec->name, strerror(-r));
 }
 
 void pod_schedule(struct pod *pod, size_t i)
@@ -726,7 +684,7 @@ void pod_schedule(struct pod *pod, size_t i)
 	const struct sup_container *sc = &pod->sup->containers[i];
 	int64_t not_before = 0;
 
-	if (pod->deleting || pod->restart_timers[i] || request_find(pod, i) ||
+	if (pod->deleting || pod->restarts[i].timer || request_find(pod, i) ||
 	    sup_container_next_action(pod->sup, i, &not_before) != SUP_ACTION_START)
 		return;
 	if (sc->state == SUP_WAITING && sc->reason && strcmp(sc->reason, "CrashLoopBackOff") == 0)
@@ -738,12 +696,12 @@ void pod_schedule(struct pod *pod, size_t i)
 
 /* ---- exits ----------------------------------------------------------------------------------- */
 
-static int64_t parse_time(const char *rfc3339)
+static int64_t parse_time(const struct pods *pods, const char *rfc3339)
 {
 	struct tm tm = {0};
 
 	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm))
-		return pods_now();
+		return pods_now(pods);
 	return (int64_t)timegm(&tm);
 }
 
@@ -788,7 +746,7 @@ static void scan_exits(struct pod *pod)
 		}
 		exit = (struct sup_exit){.exit_code = e.exit_code,
 		                         .signal = e.signal,
-		                         .finished_at = parse_time(e.finished_at)};
+		                         .finished_at = parse_time(pod->pods, e.finished_at)};
 		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
 		 * the end of a grace period (which leaves the count alone) */
 		pod_crash_point("exit-before-record");
@@ -862,9 +820,9 @@ void pod_sandbox_lost(struct pod *pod, const char *message)
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	if (message)
-		sup_pod_sandbox_lost(pod->sup, message, pods_now(), &pod->pods->sup);
+		sup_pod_sandbox_lost(pod->sup, message, pods_now(pod->pods), &pod->pods->sup);
 	else
-		sup_pod_shim_died(pod->sup, pods_now(), &pod->pods->sup);
+		sup_pod_shim_died(pod->sup, pods_now(pod->pods), &pod->pods->sup);
 	/* its containers must not run on beside the next sandbox's (without the shim as their
 	 * reaper they would otherwise go on, unseen) */
 	if (pod->cgroup && cgroup_driver_kill(pod->pods->cgroup, pod->cgroup, &err) < 0)
@@ -879,12 +837,14 @@ void pod_sandbox_lost(struct pod *pod, const char *message)
 
 int pod_run_alloc(struct pod *pod, struct nano_err *err)
 {
-	if (pod->restart_timers)
+	if (pod->restarts)
 		return 0;
-	pod->restart_timers = calloc(pod->plan->n_containers, sizeof(sd_event_source *));
+	pod->restarts = calloc(pod->plan->n_containers, sizeof(*pod->restarts));
 	pod->start_unsure = calloc(pod->plan->n_containers + 1, sizeof(bool));
-	if (!pod->restart_timers || !pod->start_unsure)
+	if (!pod->restarts || !pod->start_unsure)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		pod->restarts[i] = (struct pod_restart){.pod = pod, .container = i};
 	return pod_watch_alloc(pod, err);
 }
 
@@ -901,7 +861,7 @@ static void unwatch_shim(struct pod *pod)
 int pod_watch_shim(struct pod *pod, struct nano_err *err)
 {
 	struct pods *pods = pod->pods;
-	sd_event *event = pods->daemon->event;
+	sd_event *event = pods->event;
 	_cleanup_free_ char *exits = strdupf("%s/exits", pod->run_dir);
 	int r;
 
@@ -954,19 +914,19 @@ void pod_stop_containers(struct pod *pod, int signal)
 
 void pod_run_done(struct pod *pod)
 {
-	for (size_t i = 0; pod->restart_timers && i < pod->plan->n_containers; i++)
-		pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
-	free(pod->restart_timers);
-	pod->restart_timers = NULL;
+	for (size_t i = 0; pod->restarts && i < pod->plan->n_containers; i++)
+		pods_timer_cancel(pod->pods, &pod->restarts[i].timer);
+	free(pod->restarts);
+	pod->restarts = NULL;
 	free(pod->start_unsure);
 	pod->start_unsure = NULL;
 	cancel_requests(pod);
 	pod->pods->shim->cancel(pod->shim_starting);
 	pod->shim_starting = NULL;
-	pod->sandbox_timer = sd_event_source_disable_unref(pod->sandbox_timer);
-	pod->teardown_timer = sd_event_source_disable_unref(pod->teardown_timer);
+	pods_timer_cancel(pod->pods, &pod->sandbox_timer);
+	pods_timer_cancel(pod->pods, &pod->teardown_timer);
 	pod->teardown_done = NULL;
 	pod_watch_close(pod);
-	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
+	pods_timer_cancel(pod->pods, &pod->grace_timer);
 	unwatch_shim(pod);
 }

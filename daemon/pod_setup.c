@@ -262,7 +262,7 @@ static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_er
 
 static int write_shim_config(struct pod *pod, struct nano_err *err)
 {
-	const struct nano_config *config = &pod->pods->daemon->config;
+	const struct pods_options *opt = &pod->pods->opt;
 	_cleanup_(shim_lists_done) struct shim_lists lists = {.n = pod->plan->n_containers};
 	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
 	_cleanup_free_ char *id_map = NULL;
@@ -288,8 +288,8 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	        .gid_map = id_map,
 	        .containers = lists.containers,
 	        .n_containers = lists.n,
-	        .log_max_size = config->container_log_max_size,
-	        .log_max_files = (int)config->container_log_max_files,
+	        .log_max_size = opt->container_log_max_size,
+	        .log_max_files = (int)opt->container_log_max_files,
 	};
 	json = runtime_shim_config_to_json(&shim);
 	if (!json)
@@ -350,12 +350,27 @@ static void remove_files(struct pod *pod)
 	}
 }
 
+static void on_teardown_tick(void *userdata);
+
+/* The next step in a moment; if no timer can be had, at once (the loop then spins until the
+ * cgroups are empty, rather than forgetting the pod). */
+static void teardown_tick_later(struct pod *pod)
+{
+	int r = pods_timer_in(pod->pods, &pod->teardown_timer, POD_EMPTY_TICK_USEC,
+	                      on_teardown_tick, pod);
+
+	if (r < 0) {
+		log_warn("pod %s: teardown timer: %s", pod->spec->name, strerror(-r));
+		on_teardown_tick(pod);
+	}
+}
+
 /* One step of a teardown: while processes are left, kill them (again now and then: without
  * cgroup.kill one forked while the kill went round survives it) and look again in a moment;
  * then remove the cgroups (the kernel frees the cgroup of exited tasks asynchronously: rmdir
  * is EBUSY for a moment), the mounts and the directories. Bounded: past POD_EMPTY_TICKS it
  * goes on with what it can. */
-static int on_teardown_tick(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_teardown_tick(void *userdata)
 {
 	struct pod *pod = userdata;
 	struct cgroup_driver *cg = pod->pods->cgroup;
@@ -369,7 +384,7 @@ static int on_teardown_tick(sd_event_source *source, uint64_t usec, void *userda
 		if (r > 0 && more) {
 			if (pod->teardown_ticks % 10 == 0)
 				pod_kill_leftovers(pod);
-			return sd_event_source_set_time(source, usec + POD_EMPTY_TICK_USEC);
+			return teardown_tick_later(pod);
 		}
 		if (r > 0)
 			log_warn("pod %s/%s: processes still in its cgroup after %d ms",
@@ -378,22 +393,17 @@ static int on_teardown_tick(sd_event_source *source, uint64_t usec, void *userda
 		nano_err_clear(&err);
 		r = cgroup_driver_remove(cg, pod->cgroup, &err);
 		if (r == -EBUSY && more)
-			return sd_event_source_set_time(source, usec + POD_EMPTY_TICK_USEC);
+			return teardown_tick_later(pod);
 		if (r < 0)
 			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
 	}
 	remove_files(pod);
-	pod->teardown_timer = sd_event_source_disable_unref(pod->teardown_timer);
 	pod->teardown_done = NULL;
 	done(pod);
-	return 0;
 }
 
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 {
-	uint64_t now;
-	int r;
-
 	if (pod->teardown_timer)
 		return -EBUSY;
 	if (pod_kill_leftovers(pod) > 0)
@@ -401,9 +411,5 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 		         pod->spec->namespace, pod->spec->name);
 	pod->teardown_done = done;
 	pod->teardown_ticks = 0;
-	r = sd_event_now(pod->pods->daemon->event, CLOCK_MONOTONIC, &now);
-	if (r >= 0)
-		r = sd_event_add_time(pod->pods->daemon->event, &pod->teardown_timer,
-		                      CLOCK_MONOTONIC, now, 0, on_teardown_tick, pod);
-	return r < 0 ? r : 0;
+	return pods_timer_in(pod->pods, &pod->teardown_timer, 0, on_teardown_tick, pod);
 }

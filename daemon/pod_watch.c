@@ -48,12 +48,9 @@ static int container_stats(const struct pod *pod, size_t i, struct cgroup_stats 
 	return r;
 }
 
-static int64_t monotonic_ns(void)
+static int64_t monotonic_ns(const struct pods *pods)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)pods_clock(pods, CLOCK_MONOTONIC) * 1000;
 }
 
 /* ---- OOM kills --------------------------------------------------------------------------- */
@@ -122,38 +119,29 @@ bool pod_watch_oom_killed(struct pod *pod, size_t i, pid_t pid, char **message)
 	return true;
 }
 
-static int on_oom_recheck(sd_event_source *source, uint64_t usec, void *userdata);
+static void on_oom_recheck(void *userdata);
 
 /* One timer per pod, re-armed while a notice waits for its kill to be counted. */
 static void arm_oom_recheck(struct pod *pod)
 {
-	int r;
+	int r = pods_timer_in(pod->pods, &pod->oom_recheck, OOM_RECHECK_USEC, on_oom_recheck, pod);
 
-	if (!pod->oom_recheck)
-		r = sd_event_add_time_relative(pod->pods->daemon->event, &pod->oom_recheck,
-		                               CLOCK_MONOTONIC, OOM_RECHECK_USEC, 0, on_oom_recheck,
-		                               pod);
-	else if ((r = sd_event_source_set_time_relative(pod->oom_recheck, OOM_RECHECK_USEC)) >= 0)
-		r = sd_event_source_set_enabled(pod->oom_recheck, SD_EVENT_ONESHOT);
 	if (r < 0)
 		log_warn("pod %s: OOM recheck timer: %s", pod->spec->name, strerror(-r));
 }
 
-static int on_oom_recheck(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_oom_recheck(void *userdata)
 {
 	struct pod *pod = userdata;
 	bool waiting = false;
 
-	(void)source;
-	(void)usec;
 	for (size_t i = 0; i < pod->plan->n_containers; i++)
 		if (pod->counters[i].oom_pending && !oom_check(pod, i))
 			waiting = true;
 	if (waiting && ++pod->oom_rechecks < OOM_RECHECK_TIMES)
-		return arm_oom_recheck(pod), 0;
+		return arm_oom_recheck(pod);
 	for (size_t i = 0; i < pod->plan->n_containers; i++)
 		pod->counters[i].oom_pending = false; /* an OOM that found nothing to kill */
-	return 0;
 }
 
 static int on_oom_eventfd(sd_event_source *source, int fd, uint32_t revents, void *userdata)
@@ -202,7 +190,7 @@ static int watch_oom_v1(struct pod *pod, size_t i, struct nano_err *err)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	if (write(control_fd, line, strlen(line)) < 0)
 		return nano_err_set(err, errno, "%s/cgroup.event_control: %m", dir);
-	r = sd_event_add_io(pod->pods->daemon->event, &c->oom_source, c->oom_eventfd, EPOLLIN,
+	r = sd_event_add_io(pod->pods->event, &c->oom_source, c->oom_eventfd, EPOLLIN,
 	                    on_oom_eventfd, c);
 	return r < 0 ? nano_err_set(err, -r, "watch OOM notices: %s", strerror(-r)) : 0;
 }
@@ -266,7 +254,7 @@ static int watch_v2(struct pod *pod, struct nano_err *err)
 		if (pod->counters[i].memory_wd < 0)
 			return nano_err_set(err, errno, "watch %s: %m", memory);
 	}
-	r = sd_event_add_io(pod->pods->daemon->event, &pod->notify_source, pod->notify_fd, EPOLLIN,
+	r = sd_event_add_io(pod->pods->event, &pod->notify_source, pod->notify_fd, EPOLLIN,
 	                    on_notify, pod);
 	return r < 0 ? nano_err_set(err, -r, "watch cgroup events: %s", strerror(-r)) : 0;
 }
@@ -299,7 +287,7 @@ static void notices_close(struct pod *pod)
 		c->oom_pending = false;
 	}
 	pod->notify_source = sd_event_source_disable_unref(pod->notify_source);
-	pod->oom_recheck = sd_event_source_disable_unref(pod->oom_recheck);
+	pods_timer_cancel(pod->pods, &pod->oom_recheck);
 	if (pod->notify_fd >= 0)
 		close(pod->notify_fd);
 	pod->notify_fd = -1;
@@ -352,7 +340,7 @@ static void sample_cpu(struct pod *pod, size_t i, const struct cgroup_stats *st,
 	struct pod_counters *c = &pod->counters[i];
 	uint64_t periods = st->cpu_nr_periods - c->cpu_periods;
 	uint64_t throttled = st->cpu_nr_throttled - c->cpu_throttled;
-	int64_t threshold = pod->pods->daemon->config.cpu_throttling_threshold;
+	int64_t threshold = pod->pods->opt.cpu_throttling_threshold;
 	int64_t quota = plan_cpu_quota(res->cpu_limit_milli);
 	const char *name = pod->plan->containers[i].name;
 	unsigned share;
@@ -452,7 +440,7 @@ char *pod_watch_exit_message(struct pod *pod, size_t i, const char *base)
 	                               : "the node's pod_pids_limit",
 	        .cpu_periods = st.cpu_nr_periods - c->run_cpu_periods,
 	        .cpu_throttled = st.cpu_nr_throttled - c->run_cpu_throttled,
-	        .throttled_percent = (unsigned)pod->pods->daemon->config.cpu_throttling_threshold,
+	        .throttled_percent = (unsigned)pod->pods->opt.cpu_throttling_threshold,
 	        .cpu_limit = limit,
 	};
 	/* a run throttled hard but too short for a sample still gets its event */
@@ -471,7 +459,7 @@ char *pod_watch_exit_message(struct pod *pod, size_t i, const char *base)
 
 static void pod_sample(struct pod *pod, int64_t window)
 {
-	int64_t now = monotonic_ns();
+	int64_t now = monotonic_ns(pod->pods);
 
 	if (pod->deleting || !pod->counters)
 		return;
@@ -491,14 +479,18 @@ static void pod_sample(struct pod *pod, int64_t window)
 	}
 }
 
-int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata)
+void pods_on_sample(void *userdata)
 {
 	struct pods *pods = userdata;
-	int64_t interval = pods->daemon->config.cpu_throttling_interval;
+	int64_t interval = pods->opt.cpu_throttling_interval;
+	int r;
 
 	for (struct pod *p = pods->list; p; p = p->next)
 		pod_sample(p, interval);
-	return sd_event_source_set_time(source, usec + (uint64_t)interval * 1000000);
+	r = pods_timer_in(pods, &pods->sample_timer, (uint64_t)interval * 1000000, pods_on_sample,
+	                  pods);
+	if (r < 0)
+		log_error("the sample timer: %s", strerror(-r));
 }
 
 /* ---- /stats/summary and /metrics --------------------------------------------------------- */
@@ -506,7 +498,7 @@ int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata)
 int pod_stats_read(struct pod *pod, struct pod_stats *out)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	int64_t now = monotonic_ns();
+	int64_t now = monotonic_ns(pod->pods);
 
 	*out = (struct pod_stats){
 	        .namespace = pod->spec->namespace,

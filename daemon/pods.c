@@ -49,19 +49,19 @@ void pod_event(struct pod *pod, const char *container, const char *type, const c
 	        .source_component = "nanolet",
 	        .source_host = pod->pods->hostname,
 	};
-	if (store_event_record(pod->pods->store, &ev, pods_now() * INT64_C(1000000000), NULL,
-	                       &err) < 0)
+	if (store_event_record(pod->pods->store, &ev, pods_now(pod->pods) * INT64_C(1000000000),
+	                       NULL, &err) < 0)
 		log_error("pod %s: event %s: %s", pod->spec->name, reason, err.message);
 	log_info("pod %s/%s%s%s: %s: %s", pod->spec->namespace, pod->spec->name,
 	         container ? " container " : "", container ? container : "", reason, message);
 }
 
 /* metav1.Time: whole seconds, UTC. */
-static void rfc3339_now(char buf[UTIL_RFC3339_SIZE])
+static void rfc3339_at(char buf[UTIL_RFC3339_SIZE], int64_t unix_seconds)
 {
-	struct timespec now = {.tv_sec = pods_now()};
+	struct timespec at = {.tv_sec = unix_seconds};
 
-	if (util_rfc3339(buf, UTIL_RFC3339_SIZE, &now, false) < 0)
+	if (util_rfc3339(buf, UTIL_RFC3339_SIZE, &at, false) < 0)
 		buf[0] = '\0';
 }
 
@@ -78,7 +78,8 @@ static int uuid_v4(char out[37])
 	return 0;
 }
 
-json_t *pod_object_new(const struct spec_pod *spec, const char *uid)
+/* The Pod as created at unix_seconds. */
+static json_t *pod_object_at(const struct spec_pod *spec, const char *uid, int64_t unix_seconds)
 {
 	json_t *obj = json_deep_copy(spec->object);
 	json_t *metadata = json_object_get(obj, "metadata");
@@ -86,7 +87,7 @@ json_t *pod_object_new(const struct spec_pod *spec, const char *uid)
 
 	if (!obj || !json_is_object(metadata))
 		return json_decref(obj), NULL;
-	rfc3339_now(now);
+	rfc3339_at(now, unix_seconds);
 	json_object_set_new(obj, "apiVersion", json_string("v1"));
 	json_object_set_new(obj, "kind", json_string("Pod"));
 	json_object_set_new(metadata, "uid", json_string(uid));
@@ -99,7 +100,7 @@ json_t *pod_dry_run_json(const struct spec_pod *spec)
 	char uid[37];
 	json_t *obj;
 
-	if (uuid_v4(uid) < 0 || !(obj = pod_object_new(spec, uid)))
+	if (uuid_v4(uid) < 0 || !(obj = pod_object_at(spec, uid, (int64_t)time(NULL))))
 		return NULL;
 	json_object_set_new(obj, "status",
 	                    json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
@@ -114,7 +115,7 @@ json_t *pod_to_json(const struct pod *pod)
 	if (obj && pod->deleting) {
 		char when[UTIL_RFC3339_SIZE];
 
-		rfc3339_now(when);
+		rfc3339_at(when, pods_now(pod->pods));
 		json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
 		                    json_string(when));
 	}
@@ -352,7 +353,7 @@ static size_t pods_count(const struct pods *pods)
 int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, json_t *object,
             uint32_t stored_userns_base, struct pod **out, struct nano_err *err)
 {
-	const struct nano_config *config = &pods->daemon->config;
+	const struct pods_options *opt = &pods->opt;
 	struct pod *pod = calloc(1, sizeof(*pod));
 	struct plan_config plan_config;
 	char uid[37], log_name[NAME_MAX + 1];
@@ -368,20 +369,20 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	/* the user namespace's range first: the plan says which node ids the pod's are */
 	if (spec->host_users == SPEC_BOOL_FALSE)
 		pod->userns_base = stored_uid ? stored_userns_base : pick_userns_base(pods);
-	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, pod->userns_base,
-	                     &plan_config);
+	opt->plan_config(opt->plan_userdata, cgroup_driver_root(pods->cgroup), uid,
+	                 pod->userns_base, &plan_config);
 	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
-	    sup_pod_new(spec, pods->host_ip, pods_now(), &pod->sup) < 0) {
+	    sup_pod_new(spec, pods->host_ip, pods_now(pods), &pod->sup) < 0) {
 		*out = pod;
 		return nano_err_set(err, ENOMEM, "out of memory");
 	}
 	pod->cgroup = strdup(cgroup_driver_relative(pods->cgroup, pod->plan->cgroup.path) ?: "");
-	pod->run_dir = strdupf("%s/pods/%s", config->run_dir, uid);
-	pod->volume_dir = strdupf("%s/pods/%s", config->state_dir, uid);
+	pod->run_dir = strdupf("%s/pods/%s", opt->run_dir, uid);
+	pod->volume_dir = strdupf("%s/pods/%s", opt->state_dir, uid);
 	/* <ns>_<name>_<uid>, or its shortened form where that passes NAME_MAX */
 	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
-		pod->log_dir = strdupf("%s/pods/%s", config->log_dir, log_name);
-	pod->object = object ? json_incref(object) : pod_object_new(spec, uid);
+		pod->log_dir = strdupf("%s/pods/%s", opt->log_dir, log_name);
+	pod->object = object ? json_incref(object) : pod_object_at(spec, uid, pods_now(pods));
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
 	    !pod->log_dir || !pod->object)
@@ -393,19 +394,9 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
  * cgroupfs (the driver creates nanolet's root when it opens). */
 int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
 {
-	struct nanoletd *daemon = pods->daemon;
-	struct cgroup_driver_options options = {
-	        .mount = "/sys/fs/cgroup",
-	        .host = daemon->host,
-	        .driver =
-	                daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
-	        .root = daemon->config.cgroup_root,
-	        .self_leaf = "daemon",
-	};
-
 	if (pods->cgroup)
 		return 0;
-	if (cgroup_driver_open(&options, &pods->cgroup, err) < 0)
+	if (cgroup_driver_open(&pods->opt.cgroup, &pods->cgroup, err) < 0)
 		return nano_err_wrap(err, "cgroup driver");
 	return 0;
 }
@@ -485,20 +476,18 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	struct spec_pod *spec = *specp;
 	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
 	struct pod *pod = NULL;
-	struct timespec seen;
+	uint64_t seen = pods_clock(pods, CLOCK_MONOTONIC);
 	int r;
-
-	clock_gettime(CLOCK_MONOTONIC, &seen);
 
 	if (pods_find(pods, spec->namespace, spec->name) ||
 	    find_in(pods->creating, spec->namespace, spec->name))
 		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "pods \"%s\" already exists",
 		                     spec->name);
-	if ((int64_t)pods_count(pods) >= pods->daemon->config.max_pods)
+	if ((int64_t)pods_count(pods) >= pods->opt.max_pods)
 		return nano_err_setc(err, NANO_FORBIDDEN, EDQUOT,
 		                     "pods \"%s\" is forbidden: this node runs at most %" PRId64
 		                     " pods (max_pods)",
-		                     spec->name, pods->daemon->config.max_pods);
+		                     spec->name, pods->opt.max_pods);
 	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;
@@ -506,7 +495,7 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	r = pod_new(pods, spec, NULL, NULL, 0, &pod, err);
 	if (r < 0)
 		return pod_free(pod), r;
-	pod->seen_ns = (int64_t)seen.tv_sec * 1000000000 + seen.tv_nsec;
+	pod->seen_usec = seen;
 	/* The row first, marked creating, in one transaction: a crash from here until the mark
 	 * is cleared leaves a row that the next start recognises and removes with everything
 	 * made for it, so a POST that got no answer leaves the pod whole or not at all. */
@@ -518,7 +507,8 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	r = store_begin(pods->store, err);
 	if (r >= 0)
 		r = store_pod_insert(pods->store, pod->uid, spec->namespace, spec->name,
-		                     pod->object, status, pods_now() * INT64_C(1000000000), err);
+		                     pod->object, status, pods_now(pods) * INT64_C(1000000000),
+		                     err);
 	if (r >= 0)
 		r = store_pod_save(pods->store, pod->uid, status, runtime, err);
 	if (r >= 0)
@@ -547,16 +537,12 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 
 /* ---- delete ---------------------------------------------------------------------------------- */
 
-static int on_grace_over(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_grace_over(void *userdata)
 {
 	struct pod *pod = userdata;
 
-	(void)source;
-	(void)usec;
-	pod->grace_timer = sd_event_source_disable_unref(pod->grace_timer);
 	pod_stop_containers(pod, SIGKILL);
 	pod_stop_shim_if_done(pod);
-	return 0;
 }
 
 /* The longest grace nanolet waits. Kubernetes takes any int64, but the store keeps grace * 1e9
@@ -574,8 +560,8 @@ static int64_t effective_grace(const struct pod *pod, int64_t grace)
 int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
 {
 	grace = effective_grace(pod, grace);
-	return store_pod_mark_deleting(pod->pods->store, pod->uid, pods_now() * INT64_C(1000000000),
-	                               grace, err);
+	return store_pod_mark_deleting(pod->pods->store, pod->uid,
+	                               pods_now(pod->pods) * INT64_C(1000000000), grace, err);
 }
 
 void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userdata)
@@ -592,21 +578,19 @@ void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userd
 	}
 	if (pod_delete_record(pod, grace, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
-	sd_event_now(pod->pods->daemon->event, CLOCK_MONOTONIC, &deadline);
-	deadline += (uint64_t)grace * 1000000;
+	deadline = pods_clock(pod->pods, CLOCK_MONOTONIC) + (uint64_t)grace * 1000000;
 	if (pod->deleting) {
 		/* a second delete may shorten the grace, never lengthen it */
-		uint64_t current;
+		const struct pod_clock_ops *clock = pod->pods->opt.clock;
 
-		if (pod->grace_timer && sd_event_source_get_time(pod->grace_timer, &current) >= 0 &&
-		    deadline < current)
-			sd_event_source_set_time(pod->grace_timer, deadline);
+		if (pod->grace_timer && deadline < clock->when(pod->grace_timer))
+			clock->move(pod->grace_timer, deadline);
 		return;
 	}
 	pod->deleting = true;
-	sup_pod_delete(pod->sup, pods_now());
+	sup_pod_delete(pod->sup, pods_now(pod->pods));
 	for (size_t i = 0; i < pod->sup->n_containers; i++) {
-		pod->restart_timers[i] = sd_event_source_disable_unref(pod->restart_timers[i]);
+		pods_timer_cancel(pod->pods, &pod->restarts[i].timer);
 		if (pod->sup->containers[i].state == SUP_RUNNING)
 			pod_event(pod, pod->sup->containers[i].name, "Normal", "Killing",
 			          "Stopping container %s", pod->sup->containers[i].name);
@@ -617,8 +601,8 @@ void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userd
 		pod_stop_containers(pod, SIGKILL);
 	} else {
 		pod_stop_containers(pod, SIGTERM);
-		r = sd_event_add_time(pod->pods->daemon->event, &pod->grace_timer, CLOCK_MONOTONIC,
-		                      deadline, 0, on_grace_over, pod);
+		r = pods_timer_at(pod->pods, &pod->grace_timer, CLOCK_MONOTONIC, deadline,
+		                  on_grace_over, pod);
 		if (r < 0) {
 			log_error("pod %s: grace timer: %s", pod->spec->name, strerror(-r));
 			pod_stop_containers(pod, SIGKILL);
@@ -656,116 +640,83 @@ void pod_finish_delete(struct pod *pod)
 
 /* ---- the registry ---------------------------------------------------------------------------- */
 
-/* The node's first non-loopback IPv4 address, as the kubelet reports hostIP. */
-static char *host_ip(void)
+uint64_t pods_clock(const struct pods *pods, clockid_t clock)
 {
-	struct ifaddrs *list = NULL;
-	char buf[INET_ADDRSTRLEN];
-	char *ip = NULL;
-
-	if (getifaddrs(&list) < 0)
-		return NULL;
-	for (struct ifaddrs *a = list; a && !ip; a = a->ifa_next)
-		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
-		    !(a->ifa_flags & IFF_LOOPBACK) &&
-		    inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, buf,
-		              sizeof(buf)))
-			ip = strdup(buf);
-	freeifaddrs(list);
-	return ip;
+	return pods->opt.clock->now(pods->opt.clock_ctx, clock);
 }
 
-static int on_expire(sd_event_source *source, uint64_t usec, void *userdata)
+int64_t pods_now(const struct pods *pods)
+{
+	return (int64_t)(pods_clock(pods, CLOCK_REALTIME) / 1000000);
+}
+
+int pods_timer_at(struct pods *pods, struct pod_timer **slot, clockid_t clock, uint64_t usec,
+                  pod_timer_fn *fn, void *userdata)
+{
+	pods_timer_cancel(pods, slot);
+	return pods->opt.clock->add(pods->opt.clock_ctx, clock, usec, fn, userdata, slot);
+}
+
+int pods_timer_in(struct pods *pods, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
+                  void *userdata)
+{
+	return pods_timer_at(pods, slot, CLOCK_MONOTONIC, pods_clock(pods, CLOCK_MONOTONIC) + usec,
+	                     fn, userdata);
+}
+
+void pods_timer_cancel(struct pods *pods, struct pod_timer **slot)
+{
+	pods->opt.clock->cancel(*slot);
+	*slot = NULL;
+}
+
+#define EXPIRE_USEC (60 * UINT64_C(1000000))
+
+static void on_expire(void *userdata)
 {
 	struct pods *pods = userdata;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	int64_t cutoff = (pods_now() - pods->daemon->config.event_ttl) * INT64_C(1000000000);
+	int64_t cutoff = (pods_now(pods) - pods->opt.event_ttl) * INT64_C(1000000000);
+	int r;
 
 	if (store_events_expire(pods->store, cutoff, &err) < 0)
 		log_warn("expiring events: %s", err.message);
-	sd_event_source_set_time(source, usec + 60 * 1000000ULL);
-	return 0;
-}
-
-/* nanolet-shim beside the nanoletd binary, unless the config names one. */
-static char *shim_path(const struct nano_config *config)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (config->shim_path)
-		return strdup(config->shim_path);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return strdup("/usr/local/bin/nanolet-shim");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	return strdupf("%.*s/nanolet-shim", (int)(slash - self), self);
+	r = pods_timer_in(pods, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
+	if (r < 0)
+		log_error("the events' expiry timer: %s", strerror(-r));
 }
 
 /* nanolet_pod_start_duration_seconds: nanolet starts a pod in about 0.1 s, the kubelet's
  * buckets begin at 0.5 s. */
 static const double start_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
-/* POD_SHIM_TIMEOUT_MS, or NANOLET_SHIM_TIMEOUT_MS (a test knob: how long a stopped shim is
- * waited for). */
-static uint64_t shim_timeout_usec(void)
+int pods_open(const struct pods_options *options, struct pods **out, struct nano_err *err)
 {
-	const char *v = getenv("NANOLET_SHIM_TIMEOUT_MS");
-	char *end;
-	unsigned long ms;
-
-	if (v && *v) {
-		errno = 0;
-		ms = strtoul(v, &end, 10);
-		if (!*end && !errno && ms > 0 && ms <= 3600000)
-			return (uint64_t)ms * 1000;
-		log_warn("NANOLET_SHIM_TIMEOUT_MS=%s: not a number of milliseconds (1 to 3600000): "
-		         "ignored",
-		         v);
-	}
-	return (uint64_t)POD_SHIM_TIMEOUT_MS * 1000;
-}
-
-int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err)
-{
-	const struct nano_config *config = &daemon->config;
 	struct pods *pods = calloc(1, sizeof(*pods));
 	int r;
 
 	if (!pods)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	*out = pods;
-	pods->daemon = daemon;
-	pods->sup = (struct sup_config){config->crashloop_backoff_initial,
-	                                config->crashloop_backoff_max,
-	                                config->crashloop_backoff_reset, 10};
-	pods->shim_path = shim_path(config);
-	pods->host_ip = host_ip();
-	pods->shim_timeout_usec = shim_timeout_usec();
-	if (!pods->shim_path || pod_shim_client_new(daemon->event, pods->shim_path,
-	                                            (struct pod_shim_client **)&pods->shim_ctx) < 0)
-		return nano_err_set(err, ENOMEM, "out of memory");
-	pods->shim = &pod_shim_real;
+	pods->opt = *options;
+	pods->event = options->event;
+	pods->sup = options->sup;
+	pods->host_ip = options->host_ip;
+	pods->hostname = options->hostname;
+	pods->shim = options->shim;
+	pods->shim_ctx = options->shim_ctx;
+	pods->shim_timeout_usec = options->shim_timeout_usec;
 	if (prom_histogram_init(&pods->start_durations, start_buckets,
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	if (gethostname(pods->hostname, sizeof(pods->hostname) - 1) < 0)
-		strcpy(pods->hostname, "localhost");
-	r = store_open(config->state_dir, &pods->store, err);
+	r = store_open(options->state_dir, &pods->store, err);
 	if (r < 0)
 		return r;
-	r = sd_event_add_time_relative(daemon->event, &pods->expire_timer, CLOCK_MONOTONIC,
-	                               60 * 1000000ULL, 0, on_expire, pods);
+	r = pods_timer_in(pods, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(pods->expire_timer, SD_EVENT_ON);
-	if (r >= 0)
-		r = sd_event_add_time_relative(daemon->event, &pods->sample_timer, CLOCK_MONOTONIC,
-		                               (uint64_t)config->cpu_throttling_interval * 1000000,
-		                               0, pods_on_sample, pods);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(pods->sample_timer, SD_EVENT_ON);
+		r = pods_timer_in(pods, &pods->sample_timer,
+		                  (uint64_t)options->cpu_throttling_interval * 1000000,
+		                  pods_on_sample, pods);
 	if (r < 0)
 		return nano_err_set(err, -r, "timers: %s", strerror(-r));
 	return pods_restore(pods, err);
@@ -817,15 +768,12 @@ struct pods *pods_free(struct pods *pods)
 		pod_free(pods->list);
 		pods->list = next;
 	}
-	pods->sweep_timer = sd_event_source_disable_unref(pods->sweep_timer);
-	pods->expire_timer = sd_event_source_disable_unref(pods->expire_timer);
-	pods->sample_timer = sd_event_source_disable_unref(pods->sample_timer);
+	pods_sweep_done(pods);
+	pods_timer_cancel(pods, &pods->expire_timer);
+	pods_timer_cancel(pods, &pods->sample_timer);
 	store_close(pods->store);
 	cgroup_driver_free(pods->cgroup);
 	prom_histogram_done(&pods->start_durations);
-	pod_shim_client_free(pods->shim_ctx);
-	free(pods->shim_path);
-	free(pods->host_ip);
 	free(pods);
 	return NULL;
 }

@@ -7,17 +7,55 @@
 #pragma once
 
 #include <jansson.h>
+#include <systemd/sd-event.h>
 
 #include "cgroup/cgroup.h"
 #include "metrics/metrics.h"
+#include "plan/plan.h"
+#include "pods/pod_clock.h"
+#include "pods/pod_ops.h"
 #include "spec/spec.h"
+#include "supervise/supervise.h"
 #include "util/util.h"
 
-struct nanoletd;
 struct pods;
 struct pod;
 
-int pods_open(struct nanoletd *daemon, struct pods **out, struct nano_err *err);
+/* What the pod manager is given: the loop, the node's directories and settings, and its seams
+ * to the world (shim, cgroup driver, clock). Strings and the plan_config callback's userdata
+ * are borrowed: they must outlive the pods. */
+struct pods_options {
+	sd_event *event;
+	const char *state_dir; /* pods/<uid>: volumes; and the store */
+	const char *run_dir;   /* pods/<uid>: shim.json, shim.sock, exits/ */
+	const char *log_dir;   /* pods/<ns>_<name>_<uid>: container logs */
+	struct sup_config sup; /* back-off */
+	int64_t max_pods;
+	int64_t event_ttl; /* seconds */
+	int64_t cpu_throttling_interval, cpu_throttling_threshold;
+	int64_t container_log_max_size, container_log_max_files;
+	/* The cgroup driver, opened when the first pod needs it (at start, when pods are stored
+	 * or cgroup_root_dir exists): until then nothing is made in cgroupfs. */
+	struct cgroup_driver_options cgroup;
+	const char *cgroup_root_dir; /* nanolet's root in the hierarchy that defines it */
+	/* The node's settings a plan is built with, for the driver's root. */
+	void (*plan_config)(void *userdata, const char *cgroup_root, const char *uid,
+	                    uint32_t userns_base, struct plan_config *out);
+	void *plan_userdata;
+	const char *hostname;     /* the node's name in events */
+	const char *host_ip;      /* status.hostIP; NULL: none */
+	const char *boot_id_path; /* a new boot id means the node rebooted: every shim is gone */
+	/* The shim (nanolet-shim processes: pod_shim_real, ctx a struct pod_shim_client) and the
+	 * clock (pod_clock_event, ctx the event loop); a Check suite hands in fakes. */
+	const struct pod_shim_ops *shim;
+	void *shim_ctx;
+	uint64_t shim_timeout_usec; /* how long a shim's answer is waited for */
+	const struct pod_clock_ops *clock;
+	void *clock_ctx;
+};
+
+/* Opens the store and restores what it holds (pods_restore). */
+int pods_open(const struct pods_options *options, struct pods **out, struct nano_err *err);
 struct pods *pods_free(struct pods *pods);
 
 /* The answer to a create: r 0 and the pod, listed from now on and durable (marked created in
@@ -38,10 +76,9 @@ struct pod *pods_find(struct pods *pods, const char *namespace, const char *name
 /* The store pods and events are kept in. */
 struct store *pods_store(const struct pods *pods);
 
-/* The Pod object as created: the defaulted spec with apiVersion, kind, metadata.uid and
- * metadata.creationTimestamp. And the Pod a dry run answers with: that, a fresh uid, and the
- * status of a pod before anything runs. NULL on ENOMEM. */
-json_t *pod_object_new(const struct spec_pod *spec, const char *uid);
+/* The Pod a dry run answers with: the defaulted spec with apiVersion, kind, a fresh
+ * metadata.uid and metadata.creationTimestamp (as a created one has them), and the status of a
+ * pod before anything runs. NULL on ENOMEM. */
 json_t *pod_dry_run_json(const struct spec_pod *spec);
 
 /* The Pod with its live status; NULL on ENOMEM. */

@@ -6,17 +6,13 @@
 
 #include "cgroup/cgroup.h"
 #include "metrics/metrics.h"
-#include "nanoletd.h"
-#include "pods/pod_ops.h"
 #include "plan/plan.h"
 #include "pods.h"
+#include "pods/pod_clock.h"
+#include "pods/pod_ops.h"
 #include "store/store.h"
 #include "supervise/supervise.h"
 
-/* How long the daemon waits for a shim's answer (it answers local requests at once) before the
- * request's pod gets a Warning event and tries again; NANOLET_SHIM_TIMEOUT_MS overrides it (a
- * test knob). Nothing waits for it: each request is an io source with a timer of its own. */
-#define POD_SHIM_TIMEOUT_MS 10000
 /* After a shim that did not answer, the next try comes this much later. */
 #define POD_SHIM_RETRY_USEC 1000000
 
@@ -29,7 +25,15 @@ struct pod_waiter {
 	void *userdata;
 };
 
+struct orphan_sweep;
 struct pod_request; /* pod_run.c: one request to the pod's shim in flight, or waiting to retry */
+
+/* pod_run.c: a container's restart, waiting for its time (CrashLoopBackOff, a retry). */
+struct pod_restart {
+	struct pod *pod;
+	size_t container;
+	struct pod_timer *timer;
+};
 
 struct pod_watch {
 	struct pod *pod;
@@ -92,54 +96,54 @@ struct pod {
 	struct nano_err failure; /* why a create failed, answered once it is removed */
 	/* pod_setup.c: a teardown under way, and pod_run.c: a new sandbox that waits for the old
 	 * one's processes to be gone */
-	sd_event_source *teardown_timer;
+	struct pod_timer *teardown_timer;
 	unsigned teardown_ticks;
 	void (*teardown_done)(struct pod *pod);
-	sd_event_source *sandbox_timer;
+	struct pod_timer *sandbox_timer;
 	unsigned sandbox_ticks;
 	/* pod_restore.c: a re-adopted pod waits for its shim's state before it goes on */
 	bool restore_deleting;
 	int64_t restore_grace;
 	int exits_fd; /* inotify on exits/ */
 	sd_event_source *exits_source;
-	sd_event_source **restart_timers; /* one per container */
+	struct pod_restart *restarts; /* one per container: its restart timer */
 	/* pod_watch.c */
 	struct pod_counters *counters; /* one per container */
 	uint64_t pids_max_events;      /* refused forks in the pod's cgroups, last seen */
 	int notify_fd;                 /* v2: inotify on memory.events and pids.events, else -1 */
 	sd_event_source *notify_source;
-	sd_event_source *oom_recheck; /* v1: waits for the kill an OOM notice announced */
+	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
 	unsigned oom_rechecks;
 	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
-	int64_t seen_ns;              /* CLOCK_MONOTONIC when the POST reached us */
+	uint64_t seen_usec;           /* CLOCK_MONOTONIC when the POST reached us */
 	bool start_observed;          /* in nanolet_pod_start_duration_seconds */
 
 	bool creating; /* not answered yet: a restart finds it half made and removes it */
 	bool deleting;
 	bool shim_stopping; /* shutdown sent */
-	sd_event_source *grace_timer;
+	struct pod_timer *grace_timer;
 	struct pod_waiter *waiters; /* deletes waiting for the end */
 	size_t n_waiters;
 	struct pod_watch *watches;
 };
 
 struct pods {
-	struct nanoletd *daemon;
+	struct pods_options opt; /* as given to pods_open */
+	sd_event *event;
 	struct store *store;
 	struct cgroup_driver *cgroup;
 	struct sup_config sup;
-	char *shim_path;
-	char *host_ip;
-	char hostname[256];
+	const char *host_ip;
+	const char *hostname;
 	struct pod *list;
 	struct pod *creating; /* created but not answered yet: not listed, but their names taken */
 	struct pod *removing; /* creates that failed (or half made at start), being removed */
 	const struct pod_shim_ops *shim;
-	void *shim_ctx; /* a struct pod_shim_client for pod_shim_real */
+	void *shim_ctx;
 	uint64_t shim_timeout_usec;
-	sd_event_source *sweep_timer; /* pod_restore.c: orphan cgroups waiting to be removed */
-	sd_event_source *expire_timer;
-	sd_event_source *sample_timer;
+	struct orphan_sweep *sweep; /* pod_restore.c: orphan cgroups waiting to be removed */
+	struct pod_timer *expire_timer;
+	struct pod_timer *sample_timer;
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 };
 
@@ -224,7 +228,7 @@ bool pod_watch_oom_killed(struct pod *pod, size_t container, pid_t pid, char **m
  * yet, as a status message after base (an OOMKilled message, or NULL). NULL when there is
  * nothing to say. */
 char *pod_watch_exit_message(struct pod *pod, size_t container, const char *base);
-int pods_on_sample(sd_event_source *source, uint64_t usec, void *userdata);
+void pods_on_sample(void *userdata);
 
 /* pod_restore.c: the daemon's record of a pod beside its status (shim identity, supervisor
  * state, creating mark), and what a start does with the store: re-adopt every pod, remove half
@@ -238,11 +242,23 @@ int pod_save(struct pod *pod, struct nano_err *err);
  * containers and lets the restart policy decide; resumes deletes; cleans up cgroups, shims,
  * mounts and directories that belong to no pod; records the node's Starting event. */
 int pods_restore(struct pods *pods, struct nano_err *err);
+/* Drops the orphan sweep under way, if any (its cgroups are the next start's). */
+void pods_sweep_done(struct pods *pods);
 
 /* pods.c: the last step of a delete, once the shim is gone: removes what the pod has on the
  * node (pod_teardown), then its row, and answers the deletes that wait. */
 void pod_finish_delete(struct pod *pod);
 
-int64_t pods_now(void);
+/* The pods' clock (pods->opt.clock): now on clock in microseconds; and the wall-clock time in
+ * whole seconds, as status and events show it. */
+uint64_t pods_clock(const struct pods *pods, clockid_t clock);
+int64_t pods_now(const struct pods *pods);
+/* A one-shot timer into *slot (cleared when it fires, before fn): at usec on clock, or usec
+ * from now on CLOCK_MONOTONIC. Cancel accepts an empty slot. */
+int pods_timer_at(struct pods *pods, struct pod_timer **slot, clockid_t clock, uint64_t usec,
+                  pod_timer_fn *fn, void *userdata);
+int pods_timer_in(struct pods *pods, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
+                  void *userdata);
+void pods_timer_cancel(struct pods *pods, struct pod_timer **slot);
 /* A container's cgroup relative to nanolet's root (what the cgroup driver takes). */
 const char *pod_container_cgroup(const struct pod *pod, size_t container);

@@ -1,0 +1,942 @@
+/* tests/unit/test_pods_lifecycle.c: the pod manager driven through its seams, without a shim,
+ * a kernel cgroup or a wait.
+ *
+ * - The shim is a fake (struct fake_shim): starts and requests are recorded and answered by
+ *   the test, as the real client would, later, through their callbacks; its death is a call.
+ *   An exit is what the real shim leaves: a record in <run dir>/exits, seen through inotify.
+ * - The clock is a fake (struct fake_clock): time moves only when the test says, and a timer
+ *   fires when it is due, so a 10 s back-off or a 30 s grace period take no time.
+ * - The cgroup driver is the real v1 driver on a fake cgroupfs in a temporary directory: its
+ *   hierarchies are plain directories whose control files on_mkdir makes.
+ * - The store is the real one, in the test's state directory: what a restarted daemon reads.
+ *
+ * Everything lives under one mkdtemp directory per test (each test runs in its own process),
+ * removed by the runner process whatever the test did. No process is started or signalled.
+ */
+#include "check_main.h"
+#include <dirent.h>
+#include <ftw.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup_fixture.h"
+#include "pods.h"
+#include "store/store.h"
+
+static char *tmp_base; /* made by the runner, removed by the runner */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void suite_setup(void)
+{
+	tmp_base = strdup("/tmp/nanolet-lifecycle-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_base));
+}
+
+static void suite_teardown(void)
+{
+	nftw(tmp_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(tmp_base);
+}
+
+/* ---- the fake clock ------------------------------------------------------------------------- */
+
+struct pod_timer {
+	struct fake_clock *clock;
+	struct pod_timer *next;
+	clockid_t id;
+	uint64_t usec;
+	pod_timer_fn *fn;
+	void *userdata;
+	struct pod_timer **slot;
+};
+
+struct fake_clock {
+	uint64_t monotonic, realtime; /* microseconds */
+	struct pod_timer *timers;
+};
+
+static uint64_t clock_now(void *ctx, clockid_t id)
+{
+	struct fake_clock *c = ctx;
+
+	return id == CLOCK_REALTIME ? c->realtime : c->monotonic;
+}
+
+static int clock_add(void *ctx, clockid_t id, uint64_t usec, pod_timer_fn *fn, void *userdata,
+                     struct pod_timer **slot)
+{
+	struct fake_clock *c = ctx;
+	struct pod_timer *t = calloc(1, sizeof(*t));
+
+	ck_assert_ptr_nonnull(t);
+	*t = (struct pod_timer){c, c->timers, id, usec, fn, userdata, slot};
+	c->timers = t;
+	*slot = t;
+	return 0;
+}
+
+static uint64_t clock_when(const struct pod_timer *t)
+{
+	return t->usec;
+}
+
+static int clock_move(struct pod_timer *t, uint64_t usec)
+{
+	t->usec = usec;
+	return 0;
+}
+
+static void clock_unlink(struct pod_timer *t)
+{
+	for (struct pod_timer **p = &t->clock->timers; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			return;
+		}
+	ck_abort_msg("a timer cancelled twice, or one that fired");
+}
+
+static void clock_cancel(struct pod_timer *t)
+{
+	if (!t)
+		return;
+	clock_unlink(t);
+	free(t);
+}
+
+static const struct pod_clock_ops fake_clock_ops = {
+        .now = clock_now,
+        .add = clock_add,
+        .when = clock_when,
+        .move = clock_move,
+        .cancel = clock_cancel,
+};
+
+/* The earliest due timer, or NULL. */
+static struct pod_timer *clock_due(struct fake_clock *c)
+{
+	struct pod_timer *due = NULL;
+
+	for (struct pod_timer *t = c->timers; t; t = t->next)
+		if (t->usec <= clock_now(c, t->id) && (!due || t->usec < due->usec))
+			due = t;
+	return due;
+}
+
+/* ---- the fake shim -------------------------------------------------------------------------- */
+
+struct pod_shim_call {
+	struct pod_shim_call *next;
+	bool start;
+	char *run_dir;
+	char *text; /* a request's; NULL for a start */
+	pod_shim_started_fn *started;
+	pod_shim_reply_fn *reply;
+	void *userdata;
+};
+
+struct pod_shim_watch {
+	struct pod_shim_watch *next;
+	pid_t pid;
+	pod_shim_gone_fn *fn;
+	void *userdata;
+};
+
+struct fake_shim {
+	struct pod_shim_call *calls;
+	struct pod_shim_watch *watches;
+	pid_t next_pid;
+	unsigned starts;
+};
+
+static void call_push(struct fake_shim *s, struct pod_shim_call *call)
+{
+	struct pod_shim_call **p = &s->calls;
+
+	while (*p)
+		p = &(*p)->next;
+	*p = call;
+}
+
+static int shim_start(void *ctx, const char *run_dir, uint64_t timeout_usec,
+                      pod_shim_started_fn *fn, void *userdata, struct pod_shim_call **out)
+{
+	struct pod_shim_call *call = calloc(1, sizeof(*call));
+
+	(void)timeout_usec;
+	ck_assert_ptr_nonnull(call);
+	*call = (struct pod_shim_call){
+	        .start = true, .run_dir = strdup(run_dir), .started = fn, .userdata = userdata};
+	call_push(ctx, call);
+	((struct fake_shim *)ctx)->starts++;
+	*out = call;
+	return 0;
+}
+
+static int shim_request(void *ctx, const char *run_dir, const char *request, uint64_t timeout_usec,
+                        pod_shim_reply_fn *fn, void *userdata, struct pod_shim_call **out)
+{
+	struct pod_shim_call *call = calloc(1, sizeof(*call));
+
+	(void)timeout_usec;
+	ck_assert_ptr_nonnull(call);
+	*call = (struct pod_shim_call){.run_dir = strdup(run_dir),
+	                               .text = strdup(request),
+	                               .reply = fn,
+	                               .userdata = userdata};
+	call_push(ctx, call);
+	*out = call;
+	return 0;
+}
+
+static struct fake_shim *the_shim; /* one per test process */
+
+static void call_free(struct pod_shim_call *call)
+{
+	free(call->run_dir);
+	free(call->text);
+	free(call);
+}
+
+static void shim_cancel(struct pod_shim_call *call)
+{
+	if (!call)
+		return;
+	for (struct pod_shim_call **p = &the_shim->calls; *p; p = &(*p)->next)
+		if (*p == call) {
+			*p = call->next;
+			return call_free(call);
+		}
+	ck_abort_msg("a shim call cancelled that is not in flight");
+}
+
+static int shim_watch(void *ctx, pid_t pid, uint64_t *start_time, pod_shim_gone_fn *fn,
+                      void *userdata, struct pod_shim_watch **out, struct nano_err *err)
+{
+	struct fake_shim *s = ctx;
+	struct pod_shim_watch *w;
+
+	if (pid <= 0 || pid >= s->next_pid)
+		return nano_err_set(err, ESRCH, "no shim %d", (int)pid);
+	if (*start_time == 0)
+		*start_time = 1000 + (uint64_t)pid;
+	else if (*start_time != 1000 + (uint64_t)pid)
+		return nano_err_set(err, ESRCH, "pid %d is someone else's", (int)pid);
+	w = calloc(1, sizeof(*w));
+	ck_assert_ptr_nonnull(w);
+	*w = (struct pod_shim_watch){s->watches, pid, fn, userdata};
+	s->watches = w;
+	*out = w;
+	return 0;
+}
+
+static void shim_unwatch(struct pod_shim_watch *w)
+{
+	if (!w)
+		return;
+	for (struct pod_shim_watch **p = &the_shim->watches; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			free(w);
+			return;
+		}
+	ck_abort_msg("a shim watch dropped twice");
+}
+
+static const struct pod_shim_ops fake_shim_ops = {
+        .start = shim_start,
+        .request = shim_request,
+        .cancel = shim_cancel,
+        .watch = shim_watch,
+        .unwatch = shim_unwatch,
+};
+
+/* ---- the fake cgroupfs (v1) ----------------------------------------------------------------- */
+
+static const char *const hierarchies[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "devices"};
+
+static void fake_cgroup(const char *dir, void *userdata)
+{
+	static const char *const files[][2] = {
+	        {"cgroup.procs", ""},
+	        {"tasks", ""},
+	        {"cgroup.event_control", ""},
+	        {"notify_on_release", "0\n"},
+	        {"memory.limit_in_bytes", "9223372036854771712\n"},
+	        {"memory.memsw.limit_in_bytes", "9223372036854771712\n"},
+	        {"memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"},
+	        {"memory.stat", ""},
+	        {"memory.usage_in_bytes", "0\n"},
+	        {"cpu.shares", "1024\n"},
+	        {"cpu.cfs_period_us", "100000\n"},
+	        {"cpu.cfs_quota_us", "-1\n"},
+	        {"cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n"},
+	        {"cpuacct.usage", "0\n"},
+	        {"pids.max", "max\n"},
+	        {"pids.current", "0\n"},
+	        {"pids.events", "max 0\n"},
+	        {"freezer.state", "THAWED\n"},
+	        {"devices.allow", ""},
+	        {"devices.deny", ""},
+	        {"devices.list", "a *:* rwm\n"},
+	};
+
+	(void)userdata;
+	for (size_t i = 0; i < ELEMENTSOF(files); i++)
+		put(dir, files[i][0], files[i][1]);
+}
+
+static void fake_rmdir(const char *dir, void *userdata)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+
+	(void)userdata;
+	ck_assert_msg(dp != NULL, "open %s", dir);
+	while ((de = readdir(dp)))
+		if (de->d_type == DT_REG)
+			ck_assert_int_eq(unlinkat(dirfd(dp), de->d_name, 0), 0);
+	closedir(dp);
+}
+
+/* ---- the node ------------------------------------------------------------------------------- */
+
+struct node {
+	char *base, *state, *run, *log, *mount, *boot_id;
+	sd_event *event;
+	struct fake_clock clock;
+	struct fake_shim shim;
+	struct pods_options options;
+	struct pods *pods;
+};
+
+static char *node_dir(struct node *n, const char *name)
+{
+	char *dir = strdupf("%s/%s", n->base, name);
+
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	return dir;
+}
+
+static void plan_config(void *userdata, const char *cgroup_root, const char *uid,
+                        uint32_t userns_base, struct plan_config *out)
+{
+	struct node *n = userdata;
+
+	*out = (struct plan_config){
+	        .cgroup_root = cgroup_root,
+	        .driver = PLAN_CGROUP_V1,
+	        .pod_pids_limit = -1,
+	        .state_dir = n->state,
+	        .pod_uid = uid,
+	        .run_dir = n->run,
+	        .log_dir = n->log,
+	        .userns_base = userns_base,
+	};
+}
+
+static void node_open(struct node *n)
+{
+	struct nano_err err = {0};
+	int r = pods_open(&n->options, &n->pods, &err);
+
+	ck_assert_msg(r == 0, "pods_open: %s", err.message ? err.message : "");
+}
+
+static void node_init(struct node *n)
+{
+	_cleanup_free_ char *self = NULL;
+
+	memset(n, 0, sizeof(*n));
+	n->base = strdupf("%s/node-XXXXXX", tmp_base);
+	ck_assert_ptr_nonnull(mkdtemp(n->base));
+	n->state = node_dir(n, "state");
+	n->run = node_dir(n, "run");
+	n->log = node_dir(n, "log");
+	n->mount = node_dir(n, "cgroup");
+	for (size_t i = 0; i < ELEMENTSOF(hierarchies); i++) {
+		_cleanup_free_ char *dir = strdupf("%s/%s", n->mount, hierarchies[i]);
+
+		ck_assert_int_eq(mkdir(dir, 0755), 0);
+		fake_cgroup(dir, NULL);
+	}
+	n->boot_id = strdupf("%s/boot_id", n->base);
+	put(n->base, "boot_id", "6a1b1a9e-0c52-4bd4-a0e0-5c8d7d4e6e01\n");
+	ck_assert_int_ge(sd_event_new(&n->event), 0);
+	n->clock = (struct fake_clock){.monotonic = 1000000000,
+	                               .realtime = UINT64_C(1800000000000000)};
+	n->shim.next_pid = 4000;
+	the_shim = &n->shim;
+	n->options = (struct pods_options){
+	        .event = n->event,
+	        .state_dir = n->state,
+	        .run_dir = n->run,
+	        .log_dir = n->log,
+	        .sup = SUP_CONFIG_DEFAULT,
+	        .max_pods = 110,
+	        .event_ttl = 3600,
+	        .cpu_throttling_interval = 10,
+	        .cpu_throttling_threshold = 25,
+	        .container_log_max_size = 10 << 20,
+	        .container_log_max_files = 5,
+	        .cgroup = {.mount = n->mount,
+	                   .host = {.mode = CGROUP_MODE_LEGACY},
+	                   .driver = PLAN_CGROUP_V1,
+	                   .proc_self_cgroup = "6:devices:/\n5:freezer:/\n4:pids:/\n3:cpuacct:/\n"
+	                                       "2:cpu:/\n1:memory:/\n",
+	                   .on_mkdir = fake_cgroup,
+	                   .on_rmdir = fake_rmdir},
+	        .plan_config = plan_config,
+	        .plan_userdata = n,
+	        .hostname = "node-1",
+	        .host_ip = "198.18.0.1",
+	        .boot_id_path = n->boot_id,
+	        .shim = &fake_shim_ops,
+	        .shim_ctx = &n->shim,
+	        .shim_timeout_usec = 10000000,
+	        .clock = &fake_clock_ops,
+	        .clock_ctx = &n->clock,
+	};
+	node_open(n);
+}
+
+/* What the loop has to do now, done: io (inotify on exits/) and every due timer, until
+ * nothing moves. */
+static void pump(struct node *n)
+{
+	for (int rounds = 0; rounds < 10000; rounds++) {
+		struct pod_timer *due;
+
+		if (sd_event_run(n->event, 0) > 0)
+			continue;
+		due = clock_due(&n->clock);
+		if (!due)
+			return;
+		clock_unlink(due);
+		*due->slot = NULL;
+		due->fn(due->userdata);
+		free(due);
+	}
+	ck_abort_msg("the pod manager never settles");
+}
+
+/* Moves both clocks on by usec, one timer at a time, as a loop would see them. */
+static void advance(struct node *n, uint64_t usec)
+{
+	uint64_t end = n->clock.monotonic + usec;
+
+	pump(n);
+	while (n->clock.monotonic < end) {
+		uint64_t next = end;
+
+		for (struct pod_timer *t = n->clock.timers; t; t = t->next) {
+			uint64_t at = t->id == CLOCK_REALTIME
+			                      ? n->clock.monotonic + (t->usec - n->clock.realtime)
+			                      : t->usec;
+
+			if (t->usec > clock_now(&n->clock, t->id) && at < next)
+				next = at;
+		}
+		n->clock.realtime += next - n->clock.monotonic;
+		n->clock.monotonic = next;
+		pump(n);
+	}
+}
+
+static void node_close(struct node *n)
+{
+	n->pods = pods_free(n->pods);
+	ck_assert_msg(n->shim.calls == NULL, "shim calls left in flight: \"%s\"",
+	              n->shim.calls ? n->shim.calls->text : "");
+	ck_assert_msg(n->shim.watches == NULL, "shim watches left");
+	ck_assert_msg(n->clock.timers == NULL, "timers left");
+}
+
+static void node_done(struct node *n)
+{
+	if (n->pods)
+		node_close(n);
+	n->event = sd_event_unref(n->event);
+	free(n->base);
+	free(n->state);
+	free(n->run);
+	free(n->log);
+	free(n->mount);
+	free(n->boot_id);
+}
+
+/* ---- the shim's side ------------------------------------------------------------------------ */
+
+/* The call in flight whose text starts with prefix ("" matches any request; NULL the start). */
+static struct pod_shim_call *find_call(struct node *n, const char *prefix)
+{
+	for (struct pod_shim_call *c = n->shim.calls; c; c = c->next)
+		if (prefix ? c->text && strncmp(c->text, prefix, strlen(prefix)) == 0 : c->start)
+			return c;
+	return NULL;
+}
+
+static bool in_flight(struct node *n, const char *prefix)
+{
+	return find_call(n, prefix) != NULL;
+}
+
+static struct pod_shim_call *take_call(struct node *n, const char *prefix)
+{
+	struct pod_shim_call *c = find_call(n, prefix);
+
+	ck_assert_msg(c != NULL, "no shim call \"%s\" in flight", prefix ? prefix : "(start)");
+	for (struct pod_shim_call **p = &n->shim.calls; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	return c;
+}
+
+/* The new shim listens: as the real one, it has made exits/. */
+static pid_t shim_listens(struct node *n)
+{
+	struct pod_shim_call *c = take_call(n, NULL);
+	_cleanup_free_ char *exits = strdupf("%s/exits", c->run_dir);
+	pid_t pid = n->shim.next_pid++;
+
+	ck_assert(mkdir(exits, 0700) == 0 || errno == EEXIST);
+	c->started(c->userdata, 0, pid, NULL);
+	call_free(c);
+	pump(n);
+	return pid;
+}
+
+static void reply(struct node *n, const char *prefix, int r, const char *text)
+{
+	struct pod_shim_call *c = take_call(n, prefix);
+	struct nano_err err = {0};
+
+	if (r < 0)
+		nano_err_set(&err, -r, "fake shim: %s", strerror(-r));
+	c->reply(c->userdata, r, text, r < 0 ? &err : NULL);
+	nano_err_clear(&err);
+	call_free(c);
+	pump(n);
+}
+
+static void shim_dies(struct node *n, pid_t pid)
+{
+	for (struct pod_shim_watch *w = n->shim.watches; w; w = w->next)
+		if (w->pid == pid) {
+			w->fn(w->userdata);
+			return pump(n);
+		}
+	ck_abort_msg("no watch on shim %d", (int)pid);
+}
+
+/* The exit record the shim writes when a run ends. */
+static void run_exits(struct node *n, const struct pod *pod, const char *container, int restart,
+                      int exit_code, int signal)
+{
+	_cleanup_json_ json_t *o = pod_to_json(pod);
+	const char *uid = json_string_value(json_object_get(json_object_get(o, "metadata"), "uid"));
+	_cleanup_free_ char *dir = strdupf("%s/pods/%s/exits", n->run, uid);
+	_cleanup_free_ char *name = strdupf("%s.%d.json", container, restart);
+	struct timespec now = {.tv_sec = (time_t)(n->clock.realtime / 1000000)};
+	char finished[UTIL_RFC3339_SIZE];
+	_cleanup_free_ char *text = NULL;
+
+	ck_assert_int_ge(util_rfc3339(finished, sizeof(finished), &now, false), 0);
+	text = strdupf(
+	        "{\"name\":\"%s\",\"restart\":%d,\"pid\":%d,\"exitCode\":%d,"
+	        "\"signal\":%d,\"startedAt\":\"2027-01-15T08:00:00Z\",\"finishedAt\":\"%s\"}",
+	        container, restart, 7000 + restart, exit_code, signal, finished);
+
+	put(dir, name, text);
+	pump(n);
+}
+
+/* ---- pods ----------------------------------------------------------------------------------- */
+
+struct answer {
+	bool called;
+	int r;
+	struct pod *pod;
+	enum nano_class class;
+	json_t *last;
+};
+
+static void on_created(void *userdata, int r, struct pod *pod, const struct nano_err *err)
+{
+	struct answer *a = userdata;
+
+	ck_assert(!a->called);
+	*a = (struct answer){.called = true, .r = r, .pod = pod, .class = err ? err->class : 0};
+}
+
+static void on_deleted(void *userdata, int r, const json_t *last, const struct nano_err *err)
+{
+	struct answer *a = userdata;
+
+	ck_assert(!a->called);
+	*a = (struct answer){.called = true,
+	                     .r = r,
+	                     .class = err ? err->class : 0,
+	                     .last = last ? json_deep_copy(last) : NULL};
+}
+
+static struct spec_pod *spec_of(const char *yaml)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	_cleanup_strv_ char **warnings = NULL;
+	struct spec_decode_options options = {.path_namespace = "default"};
+	struct spec_pod *spec = NULL;
+	struct nano_err err = {0};
+
+	ck_assert_int_eq(spec_yaml_to_json(yaml, strlen(yaml), &doc, &err), 0);
+	ck_assert_msg(spec_pod_decode(doc, &options, &spec, &warnings, &err) == 0, "decode: %s",
+	              err.message);
+	return spec;
+}
+
+#define POD_YAML(restart_policy, grace)                                                            \
+	"apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"                                       \
+	"spec:\n  restartPolicy: " restart_policy "\n  terminationGracePeriodSeconds: " grace      \
+	"\n  containers:\n  - {name: app, image: host, command: [/bin/sleep, '1000']}\n"
+
+/* Creates the pod and answers for the shim: it starts, and so does the container. */
+static struct pod *create_running(struct node *n, const char *yaml)
+{
+	struct spec_pod *spec = spec_of(yaml);
+	struct answer a = {0};
+	struct nano_err err = {0};
+
+	ck_assert_msg(pods_create(n->pods, &spec, on_created, &a, &err) == 0, "create: %s",
+	              err.message);
+	pump(n);
+	ck_assert_msg(!a.called, "answered before the shim started");
+	shim_listens(n);
+	ck_assert_msg(!a.called, "answered before the container started");
+	reply(n, "start app 0", 0, "ok 7000");
+	ck_assert(a.called);
+	ck_assert_int_eq(a.r, 0);
+	return a.pod;
+}
+
+static json_t *container_status(const struct pod *pod)
+{
+	json_t *o = pod_to_json(pod);
+	json_t *cs = json_incref(json_array_get(
+	        json_object_get(json_object_get(o, "status"), "containerStatuses"), 0));
+
+	json_decref(o);
+	return cs;
+}
+
+static int64_t restart_count(const struct pod *pod)
+{
+	_cleanup_json_ json_t *cs = container_status(pod);
+
+	return json_integer_value(json_object_get(cs, "restartCount"));
+}
+
+/* "running", "waiting" or "terminated" */
+static bool state_is(const struct pod *pod, const char *state)
+{
+	_cleanup_json_ json_t *cs = container_status(pod);
+
+	return json_object_get(json_object_get(cs, "state"), state) != NULL;
+}
+
+static const char *phase(const struct pod *pod)
+{
+	static char buf[32];
+	_cleanup_json_ json_t *o = pod_to_json(pod);
+
+	snprintf(buf, sizeof(buf), "%s",
+	         json_string_value(json_object_get(json_object_get(o, "status"), "phase")));
+	return buf;
+}
+
+/* How often the pod has an event of that reason. */
+static int64_t events(struct node *n, const char *reason)
+{
+	struct store_event *evs = NULL;
+	struct nano_err err = {0};
+	size_t count = 0;
+	int64_t total = 0;
+
+	ck_assert_int_ge(
+	        store_events_list(pods_store(n->pods), "default", NULL, &evs, &count, &err), 0);
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(evs[i].reason, reason) == 0)
+			total += evs[i].count;
+	store_events_free(evs, count);
+	return total;
+}
+
+static bool stored(struct node *n, const char *name)
+{
+	struct store_pod row = {0};
+	struct nano_err err = {0};
+	int r = store_pod_get(pods_store(n->pods), "default", name, &row, &err);
+
+	nano_err_clear(&err);
+	store_pod_done(&row);
+	return r == 0;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+START_TEST(create_answers_once_the_container_runs)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	ck_assert_str_eq(phase(pod), "Running");
+	ck_assert(state_is(pod, "running"));
+	ck_assert_int_eq(restart_count(pod), 0);
+	ck_assert_int_eq(events(&n, "Created"), 1);
+	ck_assert_int_eq(events(&n, "Started"), 1);
+	ck_assert(stored(&n, "web"));
+	ck_assert_ptr_eq(pods_find(n.pods, "default", "web"), pod);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_failed_run_restarts_after_its_back_off)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	/* as the kubelet, the first restart comes at once */
+	run_exits(&n, pod, "app", 0, 1, 0);
+	reply(&n, "start app 1", 0, "ok 7001");
+	ck_assert(state_is(pod, "running"));
+	ck_assert_int_eq(restart_count(pod), 1);
+	ck_assert_int_eq(events(&n, "BackOff"), 0);
+	/* the next one after 10 s of CrashLoopBackOff: nothing before */
+	run_exits(&n, pod, "app", 1, 1, 0);
+	ck_assert(state_is(pod, "waiting"));
+	ck_assert_int_eq(events(&n, "BackOff"), 1);
+	advance(&n, 9 * 1000000);
+	ck_assert(!in_flight(&n, "start"));
+	advance(&n, 1 * 1000000);
+	reply(&n, "start app 2", 0, "ok 7002");
+	ck_assert_int_eq(restart_count(pod), 2);
+	/* and the one after that twice as long */
+	run_exits(&n, pod, "app", 2, 1, 0);
+	advance(&n, 19 * 1000000);
+	ck_assert(!in_flight(&n, "start"));
+	advance(&n, 1 * 1000000);
+	reply(&n, "start app 3", 0, "ok 7003");
+	ck_assert_int_eq(restart_count(pod), 3);
+	ck_assert(state_is(pod, "running"));
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_delete_waits_out_the_grace_then_kills_and_removes_everything)
+{
+	struct node n;
+	struct pod *pod;
+	struct answer a = {0};
+	_cleanup_free_ char *run_dir = NULL;
+	pid_t shim;
+
+	node_init(&n);
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	shim = n.shim.next_pid - 1;
+	{
+		_cleanup_json_ json_t *o = pod_to_json(pod);
+
+		run_dir = strdupf(
+		        "%s/pods/%s", n.run,
+		        json_string_value(json_object_get(json_object_get(o, "metadata"), "uid")));
+	}
+	pod_delete(pod, -1, on_deleted, &a);
+	pump(&n);
+	reply(&n, "kill app 15", 0, "ok");
+	ck_assert_int_eq(events(&n, "Killing"), 1);
+	/* the container ignores SIGTERM: nothing happens before the grace is over */
+	advance(&n, 29 * 1000000);
+	ck_assert(!a.called);
+	ck_assert(!in_flight(&n, "shutdown"));
+	advance(&n, 1 * 1000000);
+	/* then its cgroup is killed (the driver's freezer went round), and the shim reports it */
+	run_exits(&n, pod, "app", 0, 137, SIGKILL);
+	reply(&n, "shutdown", 0, "ok");
+	ck_assert(!a.called);
+	shim_dies(&n, shim);
+	ck_assert(a.called);
+	ck_assert_int_eq(a.r, 0);
+	ck_assert_ptr_nonnull(a.last);
+	json_decref(a.last);
+	ck_assert_ptr_null(pods_find(n.pods, "default", "web"));
+	ck_assert(!stored(&n, "web"));
+	ck_assert_int_ne(access(run_dir, F_OK), 0);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_lost_shim_brings_a_new_sandbox_and_the_container_back)
+{
+	struct node n;
+	struct pod *pod;
+	pid_t shim;
+
+	node_init(&n);
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	shim = n.shim.next_pid - 1;
+	shim_dies(&n, shim);
+	ck_assert_int_eq(events(&n, "SandboxChanged"), 1);
+	ck_assert(!state_is(pod, "running"));
+	/* as for a crash, the first restart is at once: a new shim, then the container in it */
+	shim_listens(&n);
+	reply(&n, "start app 1", 0, "ok 7001");
+	ck_assert(state_is(pod, "running"));
+	ck_assert_int_eq(restart_count(pod), 1);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_start_the_shim_did_not_answer_is_asked_about_not_repeated)
+{
+	struct node n;
+	struct spec_pod *spec = spec_of(POD_YAML("Always", "30"));
+	struct answer a = {0};
+	struct nano_err err = {0};
+
+	node_init(&n);
+	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	pump(&n);
+	shim_listens(&n);
+	/* the shim is stopped: the start times out, and the create is answered with the
+	 * container waiting */
+	reply(&n, "start app 0", -ETIMEDOUT, NULL);
+	ck_assert(a.called);
+	ck_assert_int_eq(a.r, 0);
+	ck_assert_int_eq(events(&n, "Failed"), 1);
+	ck_assert(!state_is(a.pod, "running"));
+	/* a second later it asks the shim what became of it rather than starting it again: the
+	 * run came, and is adopted, not counted as a restart */
+	advance(&n, 1 * 1000000);
+	ck_assert(!in_flight(&n, "start"));
+	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":0,\"pid\":7000}]}");
+	ck_assert(state_is(a.pod, "running"));
+	ck_assert_int_eq(restart_count(a.pod), 0);
+	ck_assert(!in_flight(&n, "start"));
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_restarted_manager_adopts_the_running_pod)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	(void)pod;
+	node_close(&n);
+	/* what the old one had recorded is all the new one knows: it asks the shim */
+	node_open(&n);
+	pod = pods_find(n.pods, "default", "web");
+	ck_assert_ptr_nonnull(pod);
+	pump(&n);
+	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":0,\"pid\":7000}]}");
+	ck_assert(state_is(pod, "running"));
+	ck_assert_int_eq(restart_count(pod), 0);
+	ck_assert_int_eq(n.shim.starts, 1);
+	ck_assert(!in_flight(&n, "start"));
+	/* an exit written while it was down is read */
+	run_exits(&n, pod, "app", 0, 0, 0);
+	ck_assert(!state_is(pod, "running"));
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_create_cut_short_is_removed_at_the_next_start)
+{
+	struct node n;
+	struct spec_pod *spec = spec_of(POD_YAML("Always", "30"));
+	struct answer a = {0};
+	struct nano_err err = {0};
+	_cleanup_free_ char *pods_dir = NULL;
+	DIR *d;
+	struct dirent *de;
+	int entries = 0;
+
+	node_init(&n);
+	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	pump(&n);
+	shim_listens(&n);
+	/* the manager stops with the container's start in flight: the create is not answered
+	 * as made, and its row still says creating */
+	node_close(&n);
+	ck_assert(a.called);
+	ck_assert_int_eq(a.r, -ESHUTDOWN);
+	node_open(&n);
+	pump(&n);
+	ck_assert_ptr_null(pods_find(n.pods, "default", "web"));
+	ck_assert(!stored(&n, "web"));
+	pods_dir = strdupf("%s/pods", n.run);
+	d = opendir(pods_dir);
+	while (d && (de = readdir(d)))
+		entries += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	ck_assert_int_eq(entries, 0);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_second_create_of_the_same_name_conflicts)
+{
+	struct node n;
+	struct spec_pod *spec;
+	struct answer a = {0};
+	struct nano_err err = {0};
+
+	node_init(&n);
+	create_running(&n, POD_YAML("Always", "30"));
+	spec = spec_of(POD_YAML("Always", "30"));
+	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), -EEXIST);
+	ck_assert_int_eq(err.class, NANO_CONFLICT);
+	ck_assert(!a.called);
+	spec_pod_free(spec);
+	nano_err_clear(&err);
+	node_done(&n);
+}
+END_TEST
+
+static Suite *lifecycle_suite(void)
+{
+	Suite *s = suite_create("pods_lifecycle");
+	TCase *tc = tcase_create("lifecycle");
+
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_test(tc, create_answers_once_the_container_runs);
+	tcase_add_test(tc, a_failed_run_restarts_after_its_back_off);
+	tcase_add_test(tc, a_delete_waits_out_the_grace_then_kills_and_removes_everything);
+	tcase_add_test(tc, a_lost_shim_brings_a_new_sandbox_and_the_container_back);
+	tcase_add_test(tc, a_start_the_shim_did_not_answer_is_asked_about_not_repeated);
+	tcase_add_test(tc, a_restarted_manager_adopts_the_running_pod);
+	tcase_add_test(tc, a_create_cut_short_is_removed_at_the_next_start);
+	tcase_add_test(tc, a_second_create_of_the_same_name_conflicts);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(lifecycle_suite());
+}
