@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "pods_internal.h"
+#include "pods/internal.h"
 #include "runtime/runtime.h"
 
 /* ---- the runtime record ---------------------------------------------------------------------- */

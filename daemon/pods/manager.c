@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "logs/logs.h"
-#include "pods_internal.h"
+#include "pods/internal.h"
 
 #define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
 #define USERNS_SIZE     65536

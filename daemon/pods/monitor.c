@@ -22,7 +22,7 @@
 #include <sys/inotify.h>
 #include <time.h>
 
-#include "pods_internal.h"
+#include "pods/internal.h"
 
 /* v1 notifies an OOM before its kill is counted: the counter is read again this often, this
  * many times, before the notice is taken for one that killed nothing. */

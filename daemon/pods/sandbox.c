@@ -7,7 +7,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "pods_internal.h"
+#include "pods/internal.h"
 #include "runtime/runtime.h"
 
 /* ---- cgroups ------------------------------------------------------------------------------- */

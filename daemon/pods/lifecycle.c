@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "pods_internal.h"
+#include "pods/internal.h"
 #include "runtime/runtime.h"
 
 void pod_persist(struct pod *pod)
