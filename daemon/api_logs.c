@@ -23,8 +23,8 @@ struct log_stream {
 	struct logs_reader *reader;
 	struct http_stream *stream;
 	struct dir_watch *dir_watch; /* follow: the log directory */
-	struct pod_watch *pod_watch; /* follow: the end of the container's run; pods.c frees it
-	                              * once it fired */
+	struct pod_watch *pod_watch; /* follow: the end of the container's run; the pod manager
+	                              * frees it once it fired */
 	bool follow;
 	bool paused;    /* the stream is full: wait for on_drain */
 	bool run_ended; /* read what is left, then end */
@@ -100,7 +100,7 @@ static void on_run_end(void *userdata)
 {
 	struct log_stream *ls = userdata;
 
-	ls->pod_watch = NULL; /* pods.c frees a watch once it fired */
+	ls->pod_watch = NULL; /* the pod manager frees a watch once it fired */
 	ls->run_ended = true;
 	if (!ls->paused)
 		pump(ls);

@@ -6,8 +6,8 @@
  *   GET  .../pods/{name}, .../pods/{name}/isolation  one Pod, its plan with live cgroups and pids
  *   DELETE .../pods/{name}[?gracePeriodSeconds=N]    graceful stop, removal, then 200
  *
- * Thin: body -> pkg/spec -> pkg/plan -> Pod Security admission -> pods.c -> JSON. Warnings go
- * out as `Warning: 299`.
+ * Thin: body -> pkg/spec -> pkg/plan -> Pod Security admission -> the pod manager (pods.h) -> JSON.
+ * Warnings go out as `Warning: 299`.
  */
 #include <string.h>
 #include <unistd.h>

@@ -1,10 +1,10 @@
-/* daemon/pod_run.c: a pod while it runs. Starts its shim and its containers through the shim,
- * reads the exit records the shim writes (inotify on exits/, never polling), follows the shim
- * itself through a pidfd, and lets pkg/supervise decide every restart; a restart that must wait
- * (CrashLoopBackOff) is a timer. Every change of state is written to the store at once.
- * It makes and removes nothing on the node: pod_setup.c does.
+/* daemon/pods/lifecycle.c: a pod while it runs (lifecycle.h). Starts its shim and its containers
+ * through the shim, reads the exit records the shim writes (inotify on exits/, never polling),
+ * follows the shim itself through a pidfd, and lets pkg/supervise decide every restart; a restart
+ * that must wait (CrashLoopBackOff) is a timer. Every change of state is written to the store at
+ * once. It makes and removes nothing on the node: sandbox.c does.
  *
- * It never waits for a shim: a start and each request go through pods->shim (pods/pod_ops.h),
+ * It never waits for a shim: a start and each request go through env->shim (pods/pod_ops.h),
  * an io source with a deadline of its own, and their answers come back as callbacks. A shim that
  * does not answer in time (stopped, wedged) costs its own pod a Warning event and a retry: a
  * start is then asked about (`state`) before it is tried again, since the shim may still act on
@@ -16,63 +16,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "pods/internal.h"
+#include "pods/lifecycle.h"
 #include "runtime/runtime.h"
 
-void pod_persist(struct pod *pod)
-{
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-
-	if (!pod->start_observed && pod->sup->phase == SUP_PHASE_RUNNING) {
-		uint64_t now = pods_clock(pod->pods, CLOCK_MONOTONIC);
-
-		prom_histogram_observe(&pod->pods->start_durations,
-		                       (double)(now - pod->seen_usec) / 1e6);
-		pod->start_observed = true;
-	}
-
-	if (pod_save(pod, &err) < 0)
-		log_error("pod %s/%s: saving its status: %s", pod->spec->namespace, pod->spec->name,
-		          err.message);
-}
-
-void pod_notify_watches(struct pod *pod, size_t container)
-{
-	struct pod_watch **w = &pod->watches;
-
-	while (*w) {
-		struct pod_watch *hit = *w;
-
-		if (container != SIZE_MAX && hit->container != container) {
-			w = &hit->next;
-			continue;
-		}
-		*w = hit->next;
-		hit->fn(hit->userdata);
-		free(hit);
-	}
-}
-
 /* ---- starting ------------------------------------------------------------------------------ */
-
-/* A container id as the CRI shows them: 64 hex digits. */
-void pod_container_id(char out[65])
-{
-	uint8_t b[32] = {0};
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		log_warn("getrandom: %m");
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static void start_failed(struct pod *pod, size_t i, const char *id, const char *message)
 {
 	const char *name = pod->plan->containers[i].name;
 
 	pod_event(pod, name, "Warning", "Failed", "Error: %s", message);
-	if (sup_container_start_failed(pod->sup, i, id, message, pods_now(pod->pods),
-	                               &pod->pods->sup) < 0)
+	if (sup_container_start_failed(pod->sup, i, id, message, pods_now(pod->env),
+	                               &pod->env->sup) < 0)
 		log_error("pod %s: container %s: out of memory", pod->spec->name, name);
 }
 
@@ -90,8 +45,8 @@ static bool image_missing(struct pod *pod, size_t i)
 	                  pod->spec->containers[i].image, root->path);
 	pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s",
 	          message ? message : "image not present");
-	sup_container_not_created(pod->sup, i, "ErrImageNeverPull", message, pods_now(pod->pods),
-	                          &pod->pods->sup);
+	sup_container_not_created(pod->sup, i, "ErrImageNeverPull", message, pods_now(pod->env),
+	                          &pod->env->sup);
 	return true;
 }
 
@@ -105,7 +60,7 @@ static bool config_refused(struct pod *pod, size_t i)
 		return false;
 	pod_event(pod, pc->name, "Warning", "Failed", "Error: %s", pc->security.refusal);
 	sup_container_not_created(pod->sup, i, "CreateContainerConfigError", pc->security.refusal,
-	                          pods_now(pod->pods), &pod->pods->sup);
+	                          pods_now(pod->env), &pod->env->sup);
 	return true;
 }
 
@@ -144,8 +99,8 @@ static void request_free(struct pod_request *q)
 			*p = q->next;
 			break;
 		}
-	q->pod->pods->shim->cancel(q->call);
-	pods_timer_cancel(q->pod->pods, &q->retry);
+	q->pod->env->shim->cancel(q->call);
+	pods_timer_cancel(q->pod->env, &q->retry);
 	free(q->text);
 	free(q);
 }
@@ -171,10 +126,10 @@ static bool any_start_in_flight(const struct pod *pod)
 
 static int request_send(struct pod_request *q)
 {
-	struct pods *pods = q->pod->pods;
+	struct pod_env *env = q->pod->env;
 
-	return pods->shim->request(pods->shim_ctx, q->pod->run_dir, q->text,
-	                           pods->shim_timeout_usec, on_reply, q, &q->call);
+	return env->shim->request(env->shim_ctx, q->pod->run_dir, q->text, env->shim_timeout_usec,
+	                          on_reply, q, &q->call);
 }
 
 /* Sends text (taken) to the pod's shim; its answer comes to on_reply. */
@@ -217,7 +172,7 @@ static void on_retry(void *userdata)
  * full). Frees it when even that cannot be. */
 static void request_retry(struct pod_request *q)
 {
-	int r = pods_timer_in(q->pod->pods, &q->retry, POD_SHIM_RETRY_USEC, on_retry, q);
+	int r = pods_timer_in(q->pod->env, &q->retry, POD_SHIM_RETRY_USEC, on_retry, q);
 
 	if (r < 0) {
 		log_error("pod %s: retry timer: %s", q->pod->spec->name, strerror(-r));
@@ -262,7 +217,7 @@ static void container_started(struct pod *pod, size_t i, const char *id, pid_t p
 	pod_watch_start(pod, i);
 	pod_event(pod, pc->name, "Normal", "Created", "Created container %s", pc->name);
 	pod_event(pod, pc->name, "Normal", "Started", "Started container %s", pc->name);
-	if (sup_container_started(pod->sup, i, id, pid, pods_now(pod->pods), &pod->pods->sup) < 0)
+	if (sup_container_started(pod->sup, i, id, pid, pods_now(pod->env), &pod->env->sup) < 0)
 		log_error("pod %s: container %s: out of memory", pod->spec->name, pc->name);
 	/* a delete that came while the start was on its way: this one stops too */
 	if (pod->deleting) {
@@ -285,7 +240,7 @@ static void start_unanswered(struct pod *pod, size_t i, int r, const struct nano
 	if (!pod->deleting)
 		arm_restart_timer(
 		        pod, i,
-		        (int64_t)(pods_clock(pod->pods, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
+		        (int64_t)(pods_clock(pod->env, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
 }
 
 /* The shim runs the container already: a start of ours it got after we had stopped waiting for
@@ -299,7 +254,7 @@ static void start_busy(struct pod *pod, size_t i, const char *message)
 	if (pod->deleting)
 		return;
 	arm_restart_timer(pod, i,
-	                  (int64_t)(pods_clock(pod->pods, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
+	                  (int64_t)(pods_clock(pod->env, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
 }
 
 static void on_start_reply(struct pod *pod, size_t i, const char *id, int r, const char *reply,
@@ -388,7 +343,7 @@ static void on_shutdown_reply(struct pod_request *q, int r, const struct nano_er
 	}
 	request_free(q);
 	if (r < 0)
-		pod_finish_delete(pod); /* no shim listens: nothing to wait for */
+		pod->env->stopped(pod); /* no shim listens: nothing to wait for */
 	                                /* else its exit (the pidfd) ends the delete */
 }
 
@@ -464,8 +419,8 @@ void pod_reconcile(struct pod *pod, const json_t *state)
 			         pod->spec->namespace, pod->spec->name, restart, name);
 			pod_container_id(id);
 			pod_watch_start(pod, (size_t)i);
-			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(pod->pods),
-			                      &pod->pods->sup);
+			sup_container_started(pod->sup, (size_t)i, id, pid, pods_now(pod->env),
+			                      &pod->env->sup);
 		}
 	}
 }
@@ -553,7 +508,7 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 		return sandbox_failed(pod, i, r, err);
 	log_info("pod %s/%s: shim started, pid %d", pod->spec->namespace, pod->spec->name,
 	         (int)pod->shim_pid);
-	sup_pod_sandbox_ready(pod->sup, pods_now(pod->pods));
+	sup_pod_sandbox_ready(pod->sup, pods_now(pod->env));
 	if (i != SIZE_MAX) {
 		start_container(pod, i);
 		if (!request_find(pod, i))
@@ -586,7 +541,7 @@ static void on_sandbox_timer(void *userdata)
  * sandbox is made anyway); then the pod is set up and its shim started. */
 static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err)
 {
-	struct pods *pods = pod->pods;
+	struct pod_env *env = pod->env;
 	int r;
 
 	pod->shim_starting_for = container;
@@ -595,7 +550,7 @@ static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err
 			log_warn("pod %s/%s: processes left in its cgroup: killing them",
 			         pod->spec->namespace, pod->spec->name);
 		if (pod->sandbox_ticks < POD_EMPTY_TICKS) {
-			r = pods_timer_in(pods, &pod->sandbox_timer, POD_EMPTY_TICK_USEC,
+			r = pods_timer_in(env, &pod->sandbox_timer, POD_EMPTY_TICK_USEC,
 			                  on_sandbox_timer, pod);
 			if (r < 0)
 				return nano_err_set(err, -r, "timer: %s", strerror(-r));
@@ -610,8 +565,8 @@ static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err
 	r = pod_setup(pod, err);
 	if (r < 0)
 		return r;
-	r = pods->shim->start(pods->shim_ctx, pod->run_dir, pods->shim_timeout_usec,
-	                      on_shim_started, pod, &pod->shim_starting);
+	r = env->shim->start(env->shim_ctx, pod->run_dir, env->shim_timeout_usec, on_shim_started,
+	                     pod, &pod->shim_starting);
 	if (r < 0)
 		return nano_err_set(err, -r, "start nanolet-shim: %s", strerror(-r));
 	return 0;
@@ -642,7 +597,7 @@ static void on_restart_timer(void *userdata)
 		/* another container's restart is making the sandbox: this one comes after */
 		arm_restart_timer(
 		        pod, i,
-		        (int64_t)(pods_clock(pod->pods, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
+		        (int64_t)(pods_clock(pod->env, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
 		return;
 	}
 	if (!pod->shim_watch) {
@@ -672,7 +627,7 @@ static void arm_restart_timer(struct pod *pod, size_t i, int64_t not_before_usec
 	if (restart->timer)
 		return;
 	/* never started inline: a container that fails at once must not recurse */
-	r = pods_timer_at(pod->pods, &restart->timer, CLOCK_REALTIME,
+	r = pods_timer_at(pod->env, &restart->timer, CLOCK_REALTIME,
 	                  (uint64_t)(not_before_usec > 0 ? not_before_usec : 0), on_restart_timer,
 	                  restart);
 	if (r < 0)
@@ -696,12 +651,12 @@ void pod_schedule(struct pod *pod, size_t i)
 
 /* ---- exits ----------------------------------------------------------------------------------- */
 
-static int64_t parse_time(const struct pods *pods, const char *rfc3339)
+static int64_t parse_time(const struct pod_env *env, const char *rfc3339)
 {
 	struct tm tm = {0};
 
 	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm))
-		return pods_now(pods);
+		return pods_now(env);
 	return (int64_t)timegm(&tm);
 }
 
@@ -721,7 +676,7 @@ void pod_stop_shim_if_done(struct pod *pod)
 	/* the answer comes to on_shutdown_reply, the shim's exit to on_shim_gone */
 	if (!pod->shim_watch ||
 	    request_new(pod, POD_REQUEST_SHUTDOWN, SIZE_MAX, strdup("shutdown"), NULL) < 0)
-		pod_finish_delete(pod); /* no shim to wait for */
+		pod->env->stopped(pod); /* no shim to wait for */
 }
 
 /* Reads the exit record of each running container's current run, if the shim wrote one. */
@@ -746,7 +701,7 @@ static void scan_exits(struct pod *pod)
 		}
 		exit = (struct sup_exit){.exit_code = e.exit_code,
 		                         .signal = e.signal,
-		                         .finished_at = parse_time(pod->pods, e.finished_at)};
+		                         .finished_at = parse_time(pod->env, e.finished_at)};
 		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
 		 * the end of a grace period (which leaves the count alone) */
 		pod_crash_point("exit-before-record");
@@ -755,7 +710,7 @@ static void scan_exits(struct pod *pod)
 		/* and what else the kernel did to the run: refused forks, hard throttling */
 		message = pod_watch_exit_message(pod, i, oom_message);
 		exit.message = message;
-		if (sup_container_exited(pod->sup, i, &exit, &pod->pods->sup) < 0)
+		if (sup_container_exited(pod->sup, i, &exit, &pod->env->sup) < 0)
 			log_error("pod %s: out of memory", pod->spec->name);
 		pod_notify_watches(pod, i);
 		pod_persist(pod);
@@ -794,12 +749,12 @@ static void on_shim_gone(void *userdata)
 	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
-	pod->pods->shim->unwatch(pod->shim_watch);
+	pod->env->shim->unwatch(pod->shim_watch);
 	pod->shim_watch = NULL;
 	cancel_requests(pod);
 	scan_exits(pod); /* what it recorded before it went */
 	if (pod->deleting)
-		return pod_finish_delete(pod);
+		return pod->env->stopped(pod);
 	if (settled) {
 		/* a create not answered yet: it fails, all or nothing */
 		pod->settled = NULL;
@@ -820,12 +775,12 @@ void pod_sandbox_lost(struct pod *pod, const char *message)
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	if (message)
-		sup_pod_sandbox_lost(pod->sup, message, pods_now(pod->pods), &pod->pods->sup);
+		sup_pod_sandbox_lost(pod->sup, message, pods_now(pod->env), &pod->env->sup);
 	else
-		sup_pod_shim_died(pod->sup, pods_now(pod->pods), &pod->pods->sup);
+		sup_pod_shim_died(pod->sup, pods_now(pod->env), &pod->env->sup);
 	/* its containers must not run on beside the next sandbox's (without the shim as their
 	 * reaper they would otherwise go on, unseen) */
-	if (pod->cgroup && cgroup_driver_kill(pod->pods->cgroup, pod->cgroup, &err) < 0)
+	if (pod->cgroup && cgroup_driver_kill(pod->env->cgroup, pod->cgroup, &err) < 0)
 		log_warn("pod %s: %s", pod->spec->name, err.message);
 	pod->shim_pid = 0;
 	pod->shim_start_time = 0;
@@ -850,7 +805,7 @@ int pod_run_alloc(struct pod *pod, struct nano_err *err)
 
 static void unwatch_shim(struct pod *pod)
 {
-	pod->pods->shim->unwatch(pod->shim_watch);
+	pod->env->shim->unwatch(pod->shim_watch);
 	pod->shim_watch = NULL;
 	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);
 	if (pod->exits_fd >= 0)
@@ -860,8 +815,8 @@ static void unwatch_shim(struct pod *pod)
 
 int pod_watch_shim(struct pod *pod, struct nano_err *err)
 {
-	struct pods *pods = pod->pods;
-	sd_event *event = pods->event;
+	struct pod_env *env = pod->env;
+	sd_event *event = env->event;
 	_cleanup_free_ char *exits = strdupf("%s/exits", pod->run_dir);
 	int r;
 
@@ -870,8 +825,8 @@ int pod_watch_shim(struct pod *pod, struct nano_err *err)
 	unwatch_shim(pod);
 	/* a pidfd (the shim is not our child: it must outlive us), and with a recorded start time
 	 * the proof that the pid is still the shim's */
-	r = pods->shim->watch(pods->shim_ctx, pod->shim_pid, &pod->shim_start_time, on_shim_gone,
-	                      pod, &pod->shim_watch, err);
+	r = env->shim->watch(env->shim_ctx, pod->shim_pid, &pod->shim_start_time, on_shim_gone, pod,
+	                     &pod->shim_watch, err);
 	if (r < 0)
 		return r;
 	pod->exits_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -887,6 +842,51 @@ int pod_watch_shim(struct pod *pod, struct nano_err *err)
 
 /* ---- stopping -------------------------------------------------------------------------------- */
 
+static void on_grace_over(void *userdata)
+{
+	struct pod *pod = userdata;
+
+	pod_stop_containers(pod, SIGKILL);
+	pod_stop_shim_if_done(pod);
+}
+
+void pod_stop(struct pod *pod, int64_t grace)
+{
+	uint64_t deadline = pods_clock(pod->env, CLOCK_MONOTONIC) + (uint64_t)grace * 1000000;
+	int r;
+
+	if (pod->deleting) {
+		/* a second delete may shorten the grace, never lengthen it */
+		const struct pod_clock_ops *clock = pod->env->opt.clock;
+
+		if (pod->grace_timer && deadline < clock->when(pod->grace_timer))
+			clock->move(pod->grace_timer, deadline);
+		return;
+	}
+	pod->deleting = true;
+	sup_pod_delete(pod->sup, pods_now(pod->env));
+	for (size_t i = 0; i < pod->sup->n_containers; i++) {
+		pods_timer_cancel(pod->env, &pod->restarts[i].timer);
+		if (pod->sup->containers[i].state == SUP_RUNNING)
+			pod_event(pod, pod->sup->containers[i].name, "Normal", "Killing",
+			          "Stopping container %s", pod->sup->containers[i].name);
+	}
+	pod_persist(pod);
+	pod_crash_point("delete-requested");
+	if (grace == 0) {
+		pod_stop_containers(pod, SIGKILL);
+	} else {
+		pod_stop_containers(pod, SIGTERM);
+		r = pods_timer_at(pod->env, &pod->grace_timer, CLOCK_MONOTONIC, deadline,
+		                  on_grace_over, pod);
+		if (r < 0) {
+			log_error("pod %s: grace timer: %s", pod->spec->name, strerror(-r));
+			pod_stop_containers(pod, SIGKILL);
+		}
+	}
+	pod_stop_shim_if_done(pod);
+}
+
 void pod_stop_containers(struct pod *pod, int signal)
 {
 	for (size_t i = 0; i < pod->sup->n_containers; i++) {
@@ -898,7 +898,7 @@ void pod_stop_containers(struct pod *pod, int signal)
 			continue;
 		if (signal == SIGKILL) {
 			/* the grace is over: everything in the container's cgroup, at once */
-			if (cgroup_driver_kill(pod->pods->cgroup, pod_container_cgroup(pod, i),
+			if (cgroup_driver_kill(pod->env->cgroup, pod_container_cgroup(pod, i),
 			                       &err) < 0)
 				log_warn("pod %s: kill %s: %s", pod->spec->name, sc->name,
 				         err.message);
@@ -915,18 +915,18 @@ void pod_stop_containers(struct pod *pod, int signal)
 void pod_run_done(struct pod *pod)
 {
 	for (size_t i = 0; pod->restarts && i < pod->plan->n_containers; i++)
-		pods_timer_cancel(pod->pods, &pod->restarts[i].timer);
+		pods_timer_cancel(pod->env, &pod->restarts[i].timer);
 	free(pod->restarts);
 	pod->restarts = NULL;
 	free(pod->start_unsure);
 	pod->start_unsure = NULL;
 	cancel_requests(pod);
-	pod->pods->shim->cancel(pod->shim_starting);
+	pod->env->shim->cancel(pod->shim_starting);
 	pod->shim_starting = NULL;
-	pods_timer_cancel(pod->pods, &pod->sandbox_timer);
-	pods_timer_cancel(pod->pods, &pod->teardown_timer);
+	pods_timer_cancel(pod->env, &pod->sandbox_timer);
+	pods_timer_cancel(pod->env, &pod->teardown_timer);
 	pod->teardown_done = NULL;
 	pod_watch_close(pod);
-	pods_timer_cancel(pod->pods, &pod->grace_timer);
+	pods_timer_cancel(pod->env, &pod->grace_timer);
 	unwatch_shim(pod);
 }

@@ -1,6 +1,7 @@
-/* daemon/pods.c: the registry of pods and their two ends — create (record, plan, set up, start;
- * all or nothing) and delete (graceful stop, then removal of everything the pod had) — plus the
- * JSON the API answers with and the pod's events. What happens in between is pod_run.c's. */
+/* daemon/pods/manager.c: the top layer of the pod manager (manager.h): the registry of pods and
+ * their two ends — create (record, plan, set up, start; all or nothing) and delete (graceful
+ * stop, then removal of everything the pod had). What happens in between is lifecycle.c's;
+ * what a start finds, restore.c's. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -13,116 +14,10 @@
 #include <time.h>
 
 #include "logs/logs.h"
-#include "pods/internal.h"
+#include "pods/manager.h"
 
 #define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
 #define USERNS_SIZE     65536
-
-/* ---- events ---------------------------------------------------------------------------------- */
-
-void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
-               const char *fmt, ...)
-{
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_free_ char *message = NULL, *field_path = NULL;
-	struct store_event_new ev;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&message, fmt, ap) < 0)
-		message = NULL;
-	va_end(ap);
-	if (container)
-		field_path = strdupf("spec.containers{%s}", container);
-	if (!message || (container && !field_path))
-		return log_error("pod %s: event %s: out of memory", pod->spec->name, reason);
-	ev = (struct store_event_new){
-	        .namespace = pod->spec->namespace,
-	        .involved = {.kind = "Pod",
-	                     .name = pod->spec->name,
-	                     .namespace = pod->spec->namespace,
-	                     .uid = pod->uid,
-	                     .field_path = field_path},
-	        .reason = reason,
-	        .message = message,
-	        .type = type,
-	        .source_component = "nanolet",
-	        .source_host = pod->pods->hostname,
-	};
-	if (store_event_record(pod->pods->store, &ev, pods_now(pod->pods) * INT64_C(1000000000),
-	                       NULL, &err) < 0)
-		log_error("pod %s: event %s: %s", pod->spec->name, reason, err.message);
-	log_info("pod %s/%s%s%s: %s: %s", pod->spec->namespace, pod->spec->name,
-	         container ? " container " : "", container ? container : "", reason, message);
-}
-
-/* metav1.Time: whole seconds, UTC. */
-static void rfc3339_at(char buf[UTIL_RFC3339_SIZE], int64_t unix_seconds)
-{
-	struct timespec at = {.tv_sec = unix_seconds};
-
-	if (util_rfc3339(buf, UTIL_RFC3339_SIZE, &at, false) < 0)
-		buf[0] = '\0';
-}
-
-/* ---- JSON ------------------------------------------------------------------------------------ */
-
-/* A random (version 4) UUID, as the API server gives every object. */
-static int uuid_v4(char out[37])
-{
-	uint8_t b[16];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	util_uuid_format(b, out);
-	return 0;
-}
-
-/* The Pod as created at unix_seconds. */
-static json_t *pod_object_at(const struct spec_pod *spec, const char *uid, int64_t unix_seconds)
-{
-	json_t *obj = json_deep_copy(spec->object);
-	json_t *metadata = json_object_get(obj, "metadata");
-	char now[UTIL_RFC3339_SIZE];
-
-	if (!obj || !json_is_object(metadata))
-		return json_decref(obj), NULL;
-	rfc3339_at(now, unix_seconds);
-	json_object_set_new(obj, "apiVersion", json_string("v1"));
-	json_object_set_new(obj, "kind", json_string("Pod"));
-	json_object_set_new(metadata, "uid", json_string(uid));
-	json_object_set_new(metadata, "creationTimestamp", json_string(now));
-	return obj;
-}
-
-json_t *pod_dry_run_json(const struct spec_pod *spec)
-{
-	char uid[37];
-	json_t *obj;
-
-	if (uuid_v4(uid) < 0 || !(obj = pod_object_at(spec, uid, (int64_t)time(NULL))))
-		return NULL;
-	json_object_set_new(obj, "status",
-	                    json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
-	                              spec_qos_name(spec_pod_qos(spec))));
-	return obj;
-}
-
-json_t *pod_to_json(const struct pod *pod)
-{
-	json_t *obj = json_deep_copy(pod->object);
-
-	if (obj && pod->deleting) {
-		char when[UTIL_RFC3339_SIZE];
-
-		rfc3339_at(when, pods_now(pod->pods));
-		json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
-		                    json_string(when));
-	}
-	if (obj && json_object_set_new(obj, "status", sup_pod_status_json(pod->sup)) < 0)
-		return json_decref(obj), NULL;
-	return obj;
-}
 
 json_t *pods_list_json(struct pods *pods, const char *namespace)
 {
@@ -135,76 +30,9 @@ json_t *pods_list_json(struct pods *pods, const char *namespace)
 	                 "metadata", "resourceVersion", "", "items", items);
 }
 
-/* The shim's /proc/<pid>/uid_map or gid_map as OCI LinuxIDMappings: the live maps of a pod's
- * user namespace. null without a shim or a map to read. */
-static json_t *live_id_map(const struct pod *pod, const char *file)
-{
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	json_t *maps;
-
-	if (!pod->shim_watch || pod->shim_pid <= 0)
-		return json_null();
-	path = strdupf("/proc/%d/%s", (int)pod->shim_pid, file);
-	if (!path || util_read_file_at(AT_FDCWD, path, &text) < 0)
-		return json_null();
-	maps = json_array();
-	for (char *line = text, *next; maps && line && *line; line = next) {
-		unsigned long inside, outside, count;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3)
-			json_array_append_new(maps, json_pack("{s:I, s:I, s:I}", "containerID",
-			                                      (json_int_t)inside, "hostID",
-			                                      (json_int_t)outside, "size",
-			                                      (json_int_t)count));
-	}
-	return maps ? maps : json_null();
-}
-
-json_t *pod_isolation_json(const struct pod *pod)
-{
-	json_t *plan = plan_to_json(pod->plan);
-	json_t *live = json_object(), *containers = json_array();
-
-	for (size_t i = 0; live && containers && i < pod->sup->n_containers; i++) {
-		const struct sup_container *c = &pod->sup->containers[i];
-		const char *rel = pod_container_cgroup(pod, i);
-		_cleanup_strv_ char **procs = NULL;
-		_cleanup_(nano_err_clear) struct nano_err err = {0};
-		json_t *dirs = json_array();
-
-		/* the directories each hierarchy holds the container's cgroup in */
-		cgroup_driver_procs_files(pod->pods->cgroup, rel, &procs, &err);
-		for (char **p = procs; dirs && p && *p; p++)
-			json_array_append_new(
-			        dirs, json_stringn(*p, strlen(*p) - strlen("/cgroup.procs")));
-		json_array_append_new(containers,
-		                      json_pack("{s:s, s:i, s:b, s:o}", "name", c->name, "pid",
-		                                (int)c->pid, "running", c->state == SUP_RUNNING,
-		                                "cgroupDirs", dirs));
-	}
-	if (!plan || !live || !containers) {
-		json_decref(plan);
-		json_decref(live);
-		json_decref(containers);
-		return NULL;
-	}
-	json_object_set_new(live, "shimPid", json_integer(pod->shim_watch ? pod->shim_pid : 0));
-	/* the user namespace as the kernel holds it, beside the plan's pod.userNamespace */
-	if (pod->plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST) {
-		json_object_set_new(live, "uidMappings", live_id_map(pod, "uid_map"));
-		json_object_set_new(live, "gidMappings", live_id_map(pod, "gid_map"));
-	}
-	json_object_set_new(live, "containers", containers);
-	json_object_set_new(plan, "live", live);
-	return plan;
-}
-
 struct store *pods_store(const struct pods *pods)
 {
-	return pods->store;
+	return pods->env.store;
 }
 
 void pods_each(struct pods *pods, void (*fn)(struct pod *pod, void *userdata), void *userdata)
@@ -215,7 +43,7 @@ void pods_each(struct pods *pods, void (*fn)(struct pod *pod, void *userdata), v
 
 const struct prom_histogram *pods_start_durations(const struct pods *pods)
 {
-	return &pods->start_durations;
+	return &pods->env.start_durations;
 }
 
 /* ---- lookups --------------------------------------------------------------------------------- */
@@ -227,82 +55,7 @@ struct pod *pods_find(struct pods *pods, const char *namespace, const char *name
 	return find_in(pods->list, namespace, name);
 }
 
-static int container_index(const struct pod *pod, const char *container)
-{
-	for (size_t i = 0; i < pod->plan->n_containers; i++)
-		if (strcmp(pod->plan->containers[i].name, container) == 0)
-			return (int)i;
-	return -ENOENT;
-}
-
-const char *pod_container_cgroup(const struct pod *pod, size_t container)
-{
-	return cgroup_driver_relative(pod->pods->cgroup,
-	                              pod->plan->containers[container].cgroup.path);
-}
-
-int pod_container_logs(const struct pod *pod, const char *container, char **dir, int *restart)
-{
-	int i = container_index(pod, container);
-
-	if (i < 0)
-		return i;
-	*dir = strdupf("%s/%s", pod->log_dir, container);
-	*restart = pod->sup->containers[i].attempts - 1;
-	return *dir ? 0 : -ENOMEM;
-}
-
-bool pod_container_running(const struct pod *pod, const char *container)
-{
-	int i = container_index(pod, container);
-
-	return i >= 0 && pod->sup->containers[i].state == SUP_RUNNING;
-}
-
-size_t pod_containers(const struct pod *pod, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for (; n < pod->plan->n_containers && n + 1 < max; n++)
-		names[n] = pod->plan->containers[n].name;
-	names[n] = NULL;
-	return n;
-}
-
-struct pod_watch *pod_watch_container(struct pod *pod, const char *container, void (*fn)(void *),
-                                      void *userdata)
-{
-	int i = container_index(pod, container);
-	struct pod_watch *w;
-
-	if (i < 0 || !(w = calloc(1, sizeof(*w))))
-		return NULL;
-	*w = (struct pod_watch){pod, (size_t)i, fn, userdata, pod->watches};
-	pod->watches = w;
-	return w;
-}
-
-void pod_watch_cancel(struct pod_watch *watch)
-{
-	for (struct pod_watch **w = &watch->pod->watches; *w; w = &(*w)->next)
-		if (*w == watch) {
-			*w = watch->next;
-			free(watch);
-			return;
-		}
-}
-
 /* ---- create ---------------------------------------------------------------------------------- */
-
-void pod_crash_point(const char *name)
-{
-	const char *at = getenv("NANOLET_CRASH_AT");
-
-	if (at && strcmp(at, name) == 0) {
-		log_warn("NANOLET_CRASH_AT=%s: killing nanoletd here (a test hook)", name);
-		raise(SIGKILL);
-	}
-}
 
 struct pod *pod_free(struct pod *pod)
 {
@@ -310,17 +63,7 @@ struct pod *pod_free(struct pod *pod)
 		return NULL;
 	pod_run_done(pod);
 	free(pod->waiters);
-	nano_err_clear(&pod->failure);
-	free(pod->uid);
-	spec_pod_free(pod->spec);
-	plan_free(pod->plan);
-	sup_pod_free(pod->sup);
-	json_decref(pod->object);
-	free(pod->run_dir);
-	free(pod->volume_dir);
-	free(pod->log_dir);
-	free(pod->cgroup);
-	free(pod);
+	pod_record_free(pod);
 	return NULL;
 }
 
@@ -350,53 +93,13 @@ static size_t pods_count(const struct pods *pods)
 	return n;
 }
 
-int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, json_t *object,
-            uint32_t stored_userns_base, struct pod **out, struct nano_err *err)
-{
-	const struct pods_options *opt = &pods->opt;
-	struct pod *pod = calloc(1, sizeof(*pod));
-	struct plan_config plan_config;
-	char uid[37], log_name[NAME_MAX + 1];
-
-	if (!pod ||
-	    (stored_uid ? snprintf(uid, sizeof(uid), "%s", stored_uid) < 0 : uuid_v4(uid) < 0))
-		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
-	pod->pods = pods;
-	pod->spec = spec;
-	pod->exits_fd = pod->notify_fd = -1;
-	pod->uid = strdup(uid);
-	spec->uid = strdup(uid);
-	/* the user namespace's range first: the plan says which node ids the pod's are */
-	if (spec->host_users == SPEC_BOOL_FALSE)
-		pod->userns_base = stored_uid ? stored_userns_base : pick_userns_base(pods);
-	opt->plan_config(opt->plan_userdata, cgroup_driver_root(pods->cgroup), uid,
-	                 pod->userns_base, &plan_config);
-	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
-	    sup_pod_new(spec, pods->host_ip, pods_now(pods), &pod->sup) < 0) {
-		*out = pod;
-		return nano_err_set(err, ENOMEM, "out of memory");
-	}
-	pod->cgroup = strdup(cgroup_driver_relative(pods->cgroup, pod->plan->cgroup.path) ?: "");
-	pod->run_dir = strdupf("%s/pods/%s", opt->run_dir, uid);
-	pod->volume_dir = strdupf("%s/pods/%s", opt->state_dir, uid);
-	/* <ns>_<name>_<uid>, or its shortened form where that passes NAME_MAX */
-	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
-		pod->log_dir = strdupf("%s/pods/%s", opt->log_dir, log_name);
-	pod->object = object ? json_incref(object) : pod_object_at(spec, uid, pods_now(pods));
-	*out = pod;
-	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
-	    !pod->log_dir || !pod->object)
-		return nano_err_set(err, ENOMEM, "out of memory");
-	return 0;
-}
-
 /* The cgroup driver, opened when the first pod needs it: until then nanoletd makes nothing in
  * cgroupfs (the driver creates nanolet's root when it opens). */
 int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
 {
-	if (pods->cgroup)
+	if (pods->env.cgroup)
 		return 0;
-	if (cgroup_driver_open(&pods->opt.cgroup, &pods->cgroup, err) < 0)
+	if (cgroup_driver_open(&pods->env.opt.cgroup, &pods->env.cgroup, err) < 0)
 		return nano_err_wrap(err, "cgroup driver");
 	return 0;
 }
@@ -423,10 +126,10 @@ static void unlink_pod(struct pod **list, struct pod *pod)
  * (A crash before the row went leaves it marked creating: the next start removes it.) */
 static void create_removed(struct pod *pod)
 {
-	struct pods *pods = pod->pods;
+	struct pods *pods = pods_of(pod->env);
 
 	unlink_pod(&pods->removing, pod);
-	store_pod_delete(pods->store, pod->uid, NULL);
+	store_pod_delete(pods->env.store, pod->uid, NULL);
 	pod->created_fn(pod->created_userdata, pod->failure.errnum ? -pod->failure.errnum : -EIO,
 	                NULL, &pod->failure);
 	pod_free(pod);
@@ -435,7 +138,7 @@ static void create_removed(struct pod *pod)
 /* All or nothing: a pod that cannot start on the node is not kept. */
 static void create_failed(struct pod *pod, int r, const struct nano_err *err)
 {
-	struct pods *pods = pod->pods;
+	struct pods *pods = pods_of(pod->env);
 	const char *message = err && err->message ? err->message : strerror(-r);
 
 	log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, message);
@@ -450,7 +153,7 @@ static void create_failed(struct pod *pod, int r, const struct nano_err *err)
 /* A create ends: every container's first start has its answer, or the sandbox failed. */
 static void create_settled(struct pod *pod, int r, const struct nano_err *err)
 {
-	struct pods *pods = pod->pods;
+	struct pods *pods = pods_of(pod->env);
 	pods_created_fn *fn = pod->created_fn;
 	void *userdata = pod->created_userdata;
 	_cleanup_(nano_err_clear) struct nano_err save_err = {0};
@@ -476,23 +179,24 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	struct spec_pod *spec = *specp;
 	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
 	struct pod *pod = NULL;
-	uint64_t seen = pods_clock(pods, CLOCK_MONOTONIC);
+	uint64_t seen = pods_clock(&pods->env, CLOCK_MONOTONIC);
 	int r;
 
 	if (pods_find(pods, spec->namespace, spec->name) ||
 	    find_in(pods->creating, spec->namespace, spec->name))
 		return nano_err_setc(err, NANO_CONFLICT, EEXIST, "pods \"%s\" already exists",
 		                     spec->name);
-	if ((int64_t)pods_count(pods) >= pods->opt.max_pods)
+	if ((int64_t)pods_count(pods) >= pods->env.opt.max_pods)
 		return nano_err_setc(err, NANO_FORBIDDEN, EDQUOT,
 		                     "pods \"%s\" is forbidden: this node runs at most %" PRId64
 		                     " pods (max_pods)",
-		                     spec->name, pods->opt.max_pods);
+		                     spec->name, pods->env.opt.max_pods);
 	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;
 	*specp = NULL;
-	r = pod_new(pods, spec, NULL, NULL, 0, &pod, err);
+	r = pod_new(&pods->env, spec, NULL, NULL,
+	            spec->host_users == SPEC_BOOL_FALSE ? pick_userns_base(pods) : 0, &pod, err);
 	if (r < 0)
 		return pod_free(pod), r;
 	pod->seen_usec = seen;
@@ -504,17 +208,17 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	runtime = pod_runtime_json(pod);
 	if (!status || !runtime)
 		return pod_free(pod), nano_err_set(err, ENOMEM, "out of memory");
-	r = store_begin(pods->store, err);
+	r = store_begin(pods->env.store, err);
 	if (r >= 0)
-		r = store_pod_insert(pods->store, pod->uid, spec->namespace, spec->name,
-		                     pod->object, status, pods_now(pods) * INT64_C(1000000000),
-		                     err);
+		r = store_pod_insert(pods->env.store, pod->uid, spec->namespace, spec->name,
+		                     pod->object, status,
+		                     pods_now(&pods->env) * INT64_C(1000000000), err);
 	if (r >= 0)
-		r = store_pod_save(pods->store, pod->uid, status, runtime, err);
+		r = store_pod_save(pods->env.store, pod->uid, status, runtime, err);
 	if (r >= 0)
-		r = store_commit(pods->store, err);
+		r = store_commit(pods->env.store, err);
 	if (r < 0) {
-		store_rollback(pods->store);
+		store_rollback(pods->env.store);
 		return pod_free(pod), r;
 	}
 	pod_crash_point("after-insert");
@@ -537,14 +241,6 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 
 /* ---- delete ---------------------------------------------------------------------------------- */
 
-static void on_grace_over(void *userdata)
-{
-	struct pod *pod = userdata;
-
-	pod_stop_containers(pod, SIGKILL);
-	pod_stop_shim_if_done(pod);
-}
-
 /* The longest grace nanolet waits. Kubernetes takes any int64, but the store keeps grace * 1e9
  * in 64 bits and the timer counts microseconds: a longer one is this, 68 years. (A pod created
  * with terminationGracePeriodSeconds 1e10 once could not be deleted: 422.) */
@@ -560,16 +256,14 @@ static int64_t effective_grace(const struct pod *pod, int64_t grace)
 int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
 {
 	grace = effective_grace(pod, grace);
-	return store_pod_mark_deleting(pod->pods->store, pod->uid,
-	                               pods_now(pod->pods) * INT64_C(1000000000), grace, err);
+	return store_pod_mark_deleting(pod->env->store, pod->uid,
+	                               pods_now(pod->env) * INT64_C(1000000000), grace, err);
 }
 
 void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userdata)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct pod_waiter *w;
-	uint64_t deadline;
-	int r;
 
 	grace = effective_grace(pod, grace);
 	if (fn && (w = realloc(pod->waiters, (pod->n_waiters + 1) * sizeof(*w)))) {
@@ -578,48 +272,18 @@ void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userd
 	}
 	if (pod_delete_record(pod, grace, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
-	deadline = pods_clock(pod->pods, CLOCK_MONOTONIC) + (uint64_t)grace * 1000000;
-	if (pod->deleting) {
-		/* a second delete may shorten the grace, never lengthen it */
-		const struct pod_clock_ops *clock = pod->pods->opt.clock;
-
-		if (pod->grace_timer && deadline < clock->when(pod->grace_timer))
-			clock->move(pod->grace_timer, deadline);
-		return;
-	}
-	pod->deleting = true;
-	sup_pod_delete(pod->sup, pods_now(pod->pods));
-	for (size_t i = 0; i < pod->sup->n_containers; i++) {
-		pods_timer_cancel(pod->pods, &pod->restarts[i].timer);
-		if (pod->sup->containers[i].state == SUP_RUNNING)
-			pod_event(pod, pod->sup->containers[i].name, "Normal", "Killing",
-			          "Stopping container %s", pod->sup->containers[i].name);
-	}
-	pod_persist(pod);
-	pod_crash_point("delete-requested");
-	if (grace == 0) {
-		pod_stop_containers(pod, SIGKILL);
-	} else {
-		pod_stop_containers(pod, SIGTERM);
-		r = pods_timer_at(pod->pods, &pod->grace_timer, CLOCK_MONOTONIC, deadline,
-		                  on_grace_over, pod);
-		if (r < 0) {
-			log_error("pod %s: grace timer: %s", pod->spec->name, strerror(-r));
-			pod_stop_containers(pod, SIGKILL);
-		}
-	}
-	pod_stop_shim_if_done(pod);
+	pod_stop(pod, grace); /* its end comes to pod_finish_delete (env.stopped) */
 }
 
 /* The last step of a delete, once nothing of the pod is left on the node. */
 static void delete_removed(struct pod *pod)
 {
-	struct pods *pods = pod->pods;
+	struct pods *pods = pods_of(pod->env);
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_json_ json_t *last = NULL;
 
 	pod_crash_point("delete-before-row");
-	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
+	if (store_pod_delete(pods->env.store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	unlink_pod(&pods->list, pod);
 	last = pod_to_json(pod);
@@ -640,50 +304,34 @@ void pod_finish_delete(struct pod *pod)
 
 /* ---- the registry ---------------------------------------------------------------------------- */
 
-uint64_t pods_clock(const struct pods *pods, clockid_t clock)
-{
-	return pods->opt.clock->now(pods->opt.clock_ctx, clock);
-}
-
-int64_t pods_now(const struct pods *pods)
-{
-	return (int64_t)(pods_clock(pods, CLOCK_REALTIME) / 1000000);
-}
-
-int pods_timer_at(struct pods *pods, struct pod_timer **slot, clockid_t clock, uint64_t usec,
-                  pod_timer_fn *fn, void *userdata)
-{
-	pods_timer_cancel(pods, slot);
-	return pods->opt.clock->add(pods->opt.clock_ctx, clock, usec, fn, userdata, slot);
-}
-
-int pods_timer_in(struct pods *pods, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
-                  void *userdata)
-{
-	return pods_timer_at(pods, slot, CLOCK_MONOTONIC, pods_clock(pods, CLOCK_MONOTONIC) + usec,
-	                     fn, userdata);
-}
-
-void pods_timer_cancel(struct pods *pods, struct pod_timer **slot)
-{
-	pods->opt.clock->cancel(*slot);
-	*slot = NULL;
-}
-
 #define EXPIRE_USEC (60 * UINT64_C(1000000))
 
 static void on_expire(void *userdata)
 {
 	struct pods *pods = userdata;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	int64_t cutoff = (pods_now(pods) - pods->opt.event_ttl) * INT64_C(1000000000);
+	int64_t cutoff = (pods_now(&pods->env) - pods->env.opt.event_ttl) * INT64_C(1000000000);
 	int r;
 
-	if (store_events_expire(pods->store, cutoff, &err) < 0)
+	if (store_events_expire(pods->env.store, cutoff, &err) < 0)
 		log_warn("expiring events: %s", err.message);
-	r = pods_timer_in(pods, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
+	r = pods_timer_in(&pods->env, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
 	if (r < 0)
 		log_error("the events' expiry timer: %s", strerror(-r));
+}
+
+static void on_sample(void *userdata)
+{
+	struct pods *pods = userdata;
+	int64_t interval = pods->env.opt.cpu_throttling_interval;
+	int r;
+
+	for (struct pod *p = pods->list; p; p = p->next)
+		pod_monitor_sample(p, interval);
+	r = pods_timer_in(&pods->env, &pods->sample_timer, (uint64_t)interval * 1000000, on_sample,
+	                  pods);
+	if (r < 0)
+		log_error("the sample timer: %s", strerror(-r));
 }
 
 /* nanolet_pod_start_duration_seconds: nanolet starts a pod in about 0.1 s, the kubelet's
@@ -698,25 +346,26 @@ int pods_open(const struct pods_options *options, struct pods **out, struct nano
 	if (!pods)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	*out = pods;
-	pods->opt = *options;
-	pods->event = options->event;
-	pods->sup = options->sup;
-	pods->host_ip = options->host_ip;
-	pods->hostname = options->hostname;
-	pods->shim = options->shim;
-	pods->shim_ctx = options->shim_ctx;
-	pods->shim_timeout_usec = options->shim_timeout_usec;
-	if (prom_histogram_init(&pods->start_durations, start_buckets,
+	pods->env.opt = *options;
+	pods->env.event = options->event;
+	pods->env.sup = options->sup;
+	pods->env.host_ip = options->host_ip;
+	pods->env.hostname = options->hostname;
+	pods->env.shim = options->shim;
+	pods->env.shim_ctx = options->shim_ctx;
+	pods->env.shim_timeout_usec = options->shim_timeout_usec;
+	pods->env.stopped = pod_finish_delete;
+	if (prom_histogram_init(&pods->env.start_durations, start_buckets,
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	r = store_open(options->state_dir, &pods->store, err);
+	r = store_open(options->state_dir, &pods->env.store, err);
 	if (r < 0)
 		return r;
-	r = pods_timer_in(pods, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
+	r = pods_timer_in(&pods->env, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
 	if (r >= 0)
-		r = pods_timer_in(pods, &pods->sample_timer,
-		                  (uint64_t)options->cpu_throttling_interval * 1000000,
-		                  pods_on_sample, pods);
+		r = pods_timer_in(&pods->env, &pods->sample_timer,
+		                  (uint64_t)options->cpu_throttling_interval * 1000000, on_sample,
+		                  pods);
 	if (r < 0)
 		return nano_err_set(err, -r, "timers: %s", strerror(-r));
 	return pods_restore(pods, err);
@@ -769,11 +418,11 @@ struct pods *pods_free(struct pods *pods)
 		pods->list = next;
 	}
 	pods_sweep_done(pods);
-	pods_timer_cancel(pods, &pods->expire_timer);
-	pods_timer_cancel(pods, &pods->sample_timer);
-	store_close(pods->store);
-	cgroup_driver_free(pods->cgroup);
-	prom_histogram_done(&pods->start_durations);
+	pods_timer_cancel(&pods->env, &pods->expire_timer);
+	pods_timer_cancel(&pods->env, &pods->sample_timer);
+	store_close(pods->env.store);
+	cgroup_driver_free(pods->env.cgroup);
+	prom_histogram_done(&pods->env.start_durations);
 	free(pods);
 	return NULL;
 }

@@ -1,12 +1,13 @@
-/* daemon/pod_watch.c: what a running pod's cgroups say about its limits, turned into events and
- * numbers. It reads cgroup counters and records events; it decides nothing about containers.
+/* daemon/pods/monitor.c (monitor.h): what a running pod's cgroups say about its limits, turned into
+ * events and numbers. It reads cgroup counters and records events; it decides nothing about
+ * containers.
  *
  *   OOM kills    the kernel tells us: v2 inotify on each container's memory.events, v1 an
  *                eventfd registered through cgroup.event_control on memory.oom_control. A
  *                notice is only a hint; the oom_kill counter rising is the fact (an eventfd
  *                also fires when its cgroup is removed, and v1 notifies before the kill). A
  *                kill becomes a Warning event OOMKilling at once, also when only a child died
- *                and the container goes on; a run that ends by it is OOMKilled (pod_run.c asks
+ *                and the container goes on; a run that ends by it is OOMKilled (lifecycle.c asks
  *                pod_watch_oom_killed when it reads the exit).
  *   pids.max     refused forks (pids.events "max"): v2 inotify, v1 on the sample timer.
  *   throttling   cpu.stat on the sample timer (cpu_throttling_interval): a container throttled
@@ -22,7 +23,7 @@
 #include <sys/inotify.h>
 #include <time.h>
 
-#include "pods/internal.h"
+#include "pods/monitor.h"
 
 /* v1 notifies an OOM before its kill is counted: the counter is read again this often, this
  * many times, before the notice is taken for one that killed nothing. */
@@ -33,7 +34,7 @@
 
 static bool driver_v2(const struct pod *pod)
 {
-	return cgroup_driver_kind(pod->pods->cgroup) == PLAN_CGROUP_V2;
+	return cgroup_driver_kind(pod->env->cgroup) == PLAN_CGROUP_V2;
 }
 
 static int container_stats(const struct pod *pod, size_t i, struct cgroup_stats *st)
@@ -42,15 +43,15 @@ static int container_stats(const struct pod *pod, size_t i, struct cgroup_stats 
 	int r;
 
 	*st = (struct cgroup_stats){0};
-	r = cgroup_driver_stats(pod->pods->cgroup, pod_container_cgroup(pod, i), st, &err);
+	r = cgroup_driver_stats(pod->env->cgroup, pod_container_cgroup(pod, i), st, &err);
 	if (r < 0)
 		log_debug("pod %s: stats: %s", pod->spec->name, err.message);
 	return r;
 }
 
-static int64_t monotonic_ns(const struct pods *pods)
+static int64_t monotonic_ns(const struct pod_env *env)
 {
-	return (int64_t)pods_clock(pods, CLOCK_MONOTONIC) * 1000;
+	return (int64_t)pods_clock(env, CLOCK_MONOTONIC) * 1000;
 }
 
 /* ---- OOM kills --------------------------------------------------------------------------- */
@@ -97,7 +98,7 @@ static bool oom_check(struct pod *pod, size_t i)
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	uint64_t kills;
 
-	if (cgroup_driver_oom_kills(pod->pods->cgroup, pod_container_cgroup(pod, i), &kills, &err) <
+	if (cgroup_driver_oom_kills(pod->env->cgroup, pod_container_cgroup(pod, i), &kills, &err) <
 	    0)
 		return true; /* the cgroup is gone: nothing to wait for */
 	if (kills <= pod->counters[i].oom_reported)
@@ -124,7 +125,7 @@ static void on_oom_recheck(void *userdata);
 /* One timer per pod, re-armed while a notice waits for its kill to be counted. */
 static void arm_oom_recheck(struct pod *pod)
 {
-	int r = pods_timer_in(pod->pods, &pod->oom_recheck, OOM_RECHECK_USEC, on_oom_recheck, pod);
+	int r = pods_timer_in(pod->env, &pod->oom_recheck, OOM_RECHECK_USEC, on_oom_recheck, pod);
 
 	if (r < 0)
 		log_warn("pod %s: OOM recheck timer: %s", pod->spec->name, strerror(-r));
@@ -168,7 +169,7 @@ static int watch_oom_v1(struct pod *pod, size_t i, struct nano_err *err)
 	struct pod_counters *c = &pod->counters[i];
 	_cleanup_free_ char *dir = NULL, *control = NULL, *line = NULL;
 	_cleanup_close_ int oom_fd = -1, control_fd = -1;
-	int r = cgroup_driver_dir(pod->pods->cgroup, "memory", pod_container_cgroup(pod, i), &dir);
+	int r = cgroup_driver_dir(pod->env->cgroup, "memory", pod_container_cgroup(pod, i), &dir);
 
 	if (r < 0)
 		return nano_err_set(err, -r, "memory cgroup of %s: %s", c->pod->spec->name,
@@ -190,7 +191,7 @@ static int watch_oom_v1(struct pod *pod, size_t i, struct nano_err *err)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	if (write(control_fd, line, strlen(line)) < 0)
 		return nano_err_set(err, errno, "%s/cgroup.event_control: %m", dir);
-	r = sd_event_add_io(pod->pods->event, &c->oom_source, c->oom_eventfd, EPOLLIN,
+	r = sd_event_add_io(pod->env->event, &c->oom_source, c->oom_eventfd, EPOLLIN,
 	                    on_oom_eventfd, c);
 	return r < 0 ? nano_err_set(err, -r, "watch OOM notices: %s", strerror(-r)) : 0;
 }
@@ -229,7 +230,7 @@ static int on_notify(sd_event_source *source, int fd, uint32_t revents, void *us
  * of the pod and its containers (refused forks are counted where the forking task is). */
 static int watch_v2(struct pod *pod, struct nano_err *err)
 {
-	struct cgroup_driver *cg = pod->pods->cgroup;
+	struct cgroup_driver *cg = pod->env->cgroup;
 	int r;
 
 	pod->notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -254,7 +255,7 @@ static int watch_v2(struct pod *pod, struct nano_err *err)
 		if (pod->counters[i].memory_wd < 0)
 			return nano_err_set(err, errno, "watch %s: %m", memory);
 	}
-	r = sd_event_add_io(pod->pods->event, &pod->notify_source, pod->notify_fd, EPOLLIN,
+	r = sd_event_add_io(pod->env->event, &pod->notify_source, pod->notify_fd, EPOLLIN,
 	                    on_notify, pod);
 	return r < 0 ? nano_err_set(err, -r, "watch cgroup events: %s", strerror(-r)) : 0;
 }
@@ -287,7 +288,7 @@ static void notices_close(struct pod *pod)
 		c->oom_pending = false;
 	}
 	pod->notify_source = sd_event_source_disable_unref(pod->notify_source);
-	pods_timer_cancel(pod->pods, &pod->oom_recheck);
+	pods_timer_cancel(pod->env, &pod->oom_recheck);
 	if (pod->notify_fd >= 0)
 		close(pod->notify_fd);
 	pod->notify_fd = -1;
@@ -340,7 +341,7 @@ static void sample_cpu(struct pod *pod, size_t i, const struct cgroup_stats *st,
 	struct pod_counters *c = &pod->counters[i];
 	uint64_t periods = st->cpu_nr_periods - c->cpu_periods;
 	uint64_t throttled = st->cpu_nr_throttled - c->cpu_throttled;
-	int64_t threshold = pod->pods->opt.cpu_throttling_threshold;
+	int64_t threshold = pod->env->opt.cpu_throttling_threshold;
 	int64_t quota = plan_cpu_quota(res->cpu_limit_milli);
 	const char *name = pod->plan->containers[i].name;
 	unsigned share;
@@ -377,7 +378,7 @@ static void sample_pids(struct pod *pod)
 	uint64_t refused;
 	bool from_annotation;
 
-	if (cgroup_driver_stats(pod->pods->cgroup, pod->cgroup, &pod_stats, &err) < 0)
+	if (cgroup_driver_stats(pod->env->cgroup, pod->cgroup, &pod_stats, &err) < 0)
 		return;
 	refused = pod_stats.pids_max_events;
 	for (size_t i = 0; i < pod->plan->n_containers; i++)
@@ -440,7 +441,7 @@ char *pod_watch_exit_message(struct pod *pod, size_t i, const char *base)
 	                               : "the node's pod_pids_limit",
 	        .cpu_periods = st.cpu_nr_periods - c->run_cpu_periods,
 	        .cpu_throttled = st.cpu_nr_throttled - c->run_cpu_throttled,
-	        .throttled_percent = (unsigned)pod->pods->opt.cpu_throttling_threshold,
+	        .throttled_percent = (unsigned)pod->env->opt.cpu_throttling_threshold,
 	        .cpu_limit = limit,
 	};
 	/* a run throttled hard but too short for a sample still gets its event */
@@ -457,9 +458,9 @@ char *pod_watch_exit_message(struct pod *pod, size_t i, const char *base)
 	return message;
 }
 
-static void pod_sample(struct pod *pod, int64_t window)
+void pod_monitor_sample(struct pod *pod, int64_t window)
 {
-	int64_t now = monotonic_ns(pod->pods);
+	int64_t now = monotonic_ns(pod->env);
 
 	if (pod->deleting || !pod->counters)
 		return;
@@ -479,18 +480,26 @@ static void pod_sample(struct pod *pod, int64_t window)
 	}
 }
 
-void pods_on_sample(void *userdata)
+/* Only OOM baselines are kept in the record: an OOM kill ends a run, and must be told however
+ * long we were down. */
+void pod_monitor_rebase(struct pod *pod)
 {
-	struct pods *pods = userdata;
-	int64_t interval = pods->opt.cpu_throttling_interval;
-	int r;
+	struct cgroup_driver *cg = pod->env->cgroup;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct cgroup_stats st = {0};
+	uint64_t refused = 0;
 
-	for (struct pod *p = pods->list; p; p = p->next)
-		pod_sample(p, interval);
-	r = pods_timer_in(pods, &pods->sample_timer, (uint64_t)interval * 1000000, pods_on_sample,
-	                  pods);
-	if (r < 0)
-		log_error("the sample timer: %s", strerror(-r));
+	if (cgroup_driver_stats(cg, pod->cgroup, &st, &err) >= 0)
+		refused = st.pids_max_events;
+	for (size_t i = 0; i < pod->plan->n_containers; i++) {
+		st = (struct cgroup_stats){0};
+		if (cgroup_driver_stats(cg, pod_container_cgroup(pod, i), &st, &err) < 0)
+			continue;
+		pod->counters[i].cpu_periods = st.cpu_nr_periods;
+		pod->counters[i].cpu_throttled = st.cpu_nr_throttled;
+		refused += st.pids_max_events;
+	}
+	pod->pids_max_events = refused;
 }
 
 /* ---- /stats/summary and /metrics --------------------------------------------------------- */
@@ -498,7 +507,7 @@ void pods_on_sample(void *userdata)
 int pod_stats_read(struct pod *pod, struct pod_stats *out)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	int64_t now = monotonic_ns(pod->pods);
+	int64_t now = monotonic_ns(pod->env);
 
 	*out = (struct pod_stats){
 	        .namespace = pod->spec->namespace,
@@ -512,7 +521,7 @@ int pod_stats_read(struct pod *pod, struct pod_stats *out)
 	if (!out->containers)
 		return -ENOMEM;
 	out->n_containers = pod->plan->n_containers;
-	if (cgroup_driver_stats(pod->pods->cgroup, pod->cgroup, &out->cgroup, &err) >= 0) {
+	if (cgroup_driver_stats(pod->env->cgroup, pod->cgroup, &out->cgroup, &err) >= 0) {
 		out->have = true;
 		out->usage_nano_cores = metrics_rate_update(
 		        &pod->cpu_rate, now, out->cgroup.cpu_usage_ns, RATE_WINDOW_NS);

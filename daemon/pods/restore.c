@@ -1,5 +1,5 @@
-/* daemon/pod_restore.c: what lets the daemon stop at any moment (crash, SIGTERM, a reboot) and
- * start again without losing a pod, an exit or an event.
+/* daemon/pods/restore.c (manager.h): what lets the daemon stop at any moment (crash, SIGTERM, a
+ * reboot) and start again without losing a pod, an exit or an event.
  *
  * Each pod row carries, beside the status the API shows, a runtime record (pod_runtime_json):
  * whether its creation finished, its shim's identity (pid and /proc start time), its user
@@ -20,41 +20,8 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "pods/internal.h"
+#include "pods/manager.h"
 #include "runtime/runtime.h"
-
-/* ---- the runtime record ---------------------------------------------------------------------- */
-
-json_t *pod_runtime_json(const struct pod *pod)
-{
-	json_t *oom = json_array(), *reported = json_array();
-
-	/* per container: oom_kill when its run started (OOMKilled is a rise from it) and when an
-	 * OOMKilling event was last recorded (no event twice, none lost while we were down) */
-	for (size_t i = 0; oom && reported && pod->counters && i < pod->plan->n_containers; i++)
-		if (json_array_append_new(
-		            oom, json_integer((json_int_t)pod->counters[i].oom_base)) < 0 ||
-		    json_array_append_new(
-		            reported, json_integer((json_int_t)pod->counters[i].oom_reported)) < 0)
-			oom = (json_decref(oom), NULL);
-	if (!oom || !reported)
-		return json_decref(oom), json_decref(reported), NULL;
-	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o*}", "creating", pod->creating,
-	                 "shim", "pid", (int)pod->shim_pid, "startTime",
-	                 (json_int_t)pod->shim_start_time, "usernsBase",
-	                 (json_int_t)pod->userns_base, "oomKills", oom, "oomReported", reported,
-	                 "supervise", sup_pod_state_json(pod->sup));
-}
-
-int pod_save(struct pod *pod, struct nano_err *err)
-{
-	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
-	_cleanup_json_ json_t *runtime = pod_runtime_json(pod);
-
-	if (!status || !runtime)
-		return nano_err_set(err, ENOMEM, "out of memory");
-	return store_pod_save(pod->pods->store, pod->uid, status, runtime, err);
-}
 
 static int64_t int_of(const json_t *o, const char *key)
 {
@@ -80,21 +47,21 @@ static void node_event(struct pods *pods, const char *type, const char *reason, 
 	va_end(ap);
 	if (!message)
 		return;
-	if (store_event_record(pods->store,
+	if (store_event_record(pods->env.store,
 	                       &(struct store_event_new){
 	                               .namespace = "default",
 	                               .involved = {.kind = "Node",
-	                                            .name = pods->hostname,
-	                                            .uid = pods->hostname},
+	                                            .name = pods->env.hostname,
+	                                            .uid = pods->env.hostname},
 	                               .reason = reason,
 	                               .message = message,
 	                               .type = type,
 	                               .source_component = "nanolet",
-	                               .source_host = pods->hostname,
+	                               .source_host = pods->env.hostname,
 	                       },
-	                       pods_now(pods) * INT64_C(1000000000), NULL, &err) < 0)
+	                       pods_now(&pods->env) * INT64_C(1000000000), NULL, &err) < 0)
 		log_error("node event %s: %s", reason, err.message);
-	log_info("node %s: %s: %s", pods->hostname, reason, message);
+	log_info("node %s: %s: %s", pods->env.hostname, reason, message);
 }
 
 /* ---- one pod --------------------------------------------------------------------------------- */
@@ -128,32 +95,9 @@ static void restore_runtime(struct pod *pod, const json_t *runtime)
 		if (i < pod->plan->n_containers)
 			pod->counters[i].oom_reported = (uint64_t)json_integer_value(v);
 	}
-	if (state && sup_pod_state_restore(pod->sup, state, pods_now(pod->pods)) < 0)
+	if (state && sup_pod_state_restore(pod->sup, state, pods_now(pod->env)) < 0)
 		log_warn("pod %s/%s: its supervisor state could not be read back: starting afresh",
 		         pod->spec->namespace, pod->spec->name);
-}
-
-/* The counters pod_watch.c samples begin again now: a restart must not report throttling or
- * refused forks that the old daemon saw already (only OOM baselines are kept in the record:
- * an OOM kill ends a run, and must be told however long we were down). */
-static void restore_baselines(struct pod *pod)
-{
-	struct cgroup_driver *cg = pod->pods->cgroup;
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct cgroup_stats st = {0};
-	uint64_t refused = 0;
-
-	if (cgroup_driver_stats(cg, pod->cgroup, &st, &err) >= 0)
-		refused = st.pids_max_events;
-	for (size_t i = 0; i < pod->plan->n_containers; i++) {
-		st = (struct cgroup_stats){0};
-		if (cgroup_driver_stats(cg, pod_container_cgroup(pod, i), &st, &err) < 0)
-			continue;
-		pod->counters[i].cpu_periods = st.cpu_nr_periods;
-		pod->counters[i].cpu_throttled = st.cpu_nr_throttled;
-		refused += st.pids_max_events;
-	}
-	pod->pids_max_events = refused;
 }
 
 /* A restored pod goes on: with its shim's state when it was re-adopted (state NULL when the
@@ -170,7 +114,7 @@ static void restore_resume(struct pod *pod, const json_t *state)
 		pod_delete(pod, pod->restore_grace, NULL, NULL); /* may end it and free the pod */
 		return;
 	}
-	restore_baselines(pod);
+	pod_monitor_rebase(pod);
 	for (size_t i = 0; i < pod->sup->n_containers; i++)
 		pod_schedule(pod, i);
 	pod_persist(pod);
@@ -179,7 +123,7 @@ static void restore_resume(struct pod *pod, const json_t *state)
 /* A pod whose create got no answer, once nothing of it is left on the node. */
 static void half_made_removed(struct pod *pod)
 {
-	struct pods *pods = pod->pods;
+	struct pods *pods = pods_of(pod->env);
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	for (struct pod **p = &pods->removing; *p; p = &(*p)->next)
@@ -187,7 +131,7 @@ static void half_made_removed(struct pod *pod)
 			*p = pod->next;
 			break;
 		}
-	if (store_pod_delete(pods->store, pod->uid, &err) < 0)
+	if (store_pod_delete(pods->env.store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	pod_free(pod);
 }
@@ -212,8 +156,8 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 		        row->namespace, row->name, row->uid, err.message);
 		return true;
 	}
-	if (pod_new(pods, spec, row->uid, row->object, (uint32_t)int_of(row->runtime, "usernsBase"),
-	            &pod, &err) < 0 ||
+	if (pod_new(&pods->env, spec, row->uid, row->object,
+	            (uint32_t)int_of(row->runtime, "usernsBase"), &pod, &err) < 0 ||
 	    pod_run_alloc(pod, &err) < 0) {
 		log_error("pod %s/%s: %s", row->namespace, row->name, err.message);
 		pod_free(pod);
@@ -239,7 +183,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 	pod->restore_deleting = row->deleting;
 	if (row->deleting) {
 		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s -
-		        pods_now(pods);
+		        pods_now(&pods->env);
 		pod->restore_grace = grace > 0 ? grace : 0;
 	}
 	adopted = !rebooted && pod->shim_pid > 0 && pod_watch_shim(pod, &err) >= 0;
@@ -350,7 +294,7 @@ void pods_sweep_done(struct pods *pods)
 
 	if (!sw)
 		return;
-	pods_timer_cancel(pods, &sw->timer);
+	pods_timer_cancel(&pods->env, &sw->timer);
 	strv_free(sw->rels);
 	free(sw);
 	pods->sweep = NULL;
@@ -360,7 +304,7 @@ static void on_sweep_tick(void *userdata)
 {
 	struct orphan_sweep *sw = userdata;
 	int r;
-	struct cgroup_driver *cg = sw->pods->cgroup;
+	struct cgroup_driver *cg = sw->pods->env.cgroup;
 	bool more = sw->ticks++ < POD_EMPTY_TICKS;
 	_cleanup_strv_ char **left = NULL;
 
@@ -385,8 +329,8 @@ static void on_sweep_tick(void *userdata)
 	}
 	strv_free(sw->rels);
 	sw->rels = TAKE_PTR(left);
-	if (sw->rels &&
-	    (r = pods_timer_in(sw->pods, &sw->timer, POD_EMPTY_TICK_USEC, on_sweep_tick, sw)) < 0)
+	if (sw->rels && (r = pods_timer_in(&sw->pods->env, &sw->timer, POD_EMPTY_TICK_USEC,
+	                                   on_sweep_tick, sw)) < 0)
 		log_warn("orphan cgroups: timer: %s", strerror(-r));
 	if (!sw->timer)
 		pods_sweep_done(sw->pods);
@@ -402,7 +346,7 @@ static int sweep_start(struct pods *pods, char **rels)
 	pods_sweep_done(pods);
 	*sw = (struct orphan_sweep){.pods = pods, .rels = rels};
 	pods->sweep = sw;
-	r = pods_timer_in(pods, &sw->timer, POD_EMPTY_TICK_USEC, on_sweep_tick, sw);
+	r = pods_timer_in(&pods->env, &sw->timer, POD_EMPTY_TICK_USEC, on_sweep_tick, sw);
 	if (r < 0)
 		pods_sweep_done(pods);
 	return r;
@@ -411,7 +355,7 @@ static int sweep_start(struct pods *pods, char **rels)
 static void sweep_cgroups(struct pods *pods, char *const *known)
 {
 	static const char *const parents[] = {"", "burstable", "besteffort"};
-	struct cgroup_driver *cg = pods->cgroup;
+	struct cgroup_driver *cg = pods->env.cgroup;
 	const char *controller = cgroup_driver_kind(cg) == PLAN_CGROUP_V2 ? NULL : "memory";
 	_cleanup_strv_ char **orphans = NULL;
 	int r;
@@ -450,12 +394,12 @@ static void sweep_cgroups(struct pods *pods, char *const *known)
 
 static void sweep_orphans(struct pods *pods, char *const *known)
 {
-	const struct pods_options *opt = &pods->opt;
+	const struct pods_options *opt = &pods->env.opt;
 	const char *const bases[] = {opt->run_dir, opt->state_dir, opt->log_dir};
 
 	/* cgroups first: that kills an orphan's shim and containers before their files go (the
 	 * cgroups themselves go once empty, a moment later) */
-	if (pods->cgroup)
+	if (pods->env.cgroup)
 		sweep_cgroups(pods, known);
 	for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
 		_cleanup_free_ char *dir = strdupf("%s/pods", bases[i]);
@@ -469,7 +413,7 @@ static void sweep_orphans(struct pods *pods, char *const *known)
  * nothing in cgroupfs. */
 static bool cgroup_root_exists(const struct pods *pods)
 {
-	return pods->opt.cgroup_root_dir && access(pods->opt.cgroup_root_dir, F_OK) == 0;
+	return pods->env.opt.cgroup_root_dir && access(pods->env.opt.cgroup_root_dir, F_OK) == 0;
 }
 
 static char *read_boot_id(const char *path)
@@ -486,23 +430,23 @@ static char *read_boot_id(const char *path)
 int pods_restore(struct pods *pods, struct nano_err *err)
 {
 	_cleanup_(nano_err_clear) struct nano_err meta_err = {0};
-	_cleanup_free_ char *boot = read_boot_id(pods->opt.boot_id_path), *stored = NULL;
+	_cleanup_free_ char *boot = read_boot_id(pods->env.opt.boot_id_path), *stored = NULL;
 	_cleanup_strv_ char **known = NULL;
 	struct store_pod *rows = NULL;
 	size_t n = 0, kept = 0, removed = 0;
 	bool rebooted, listed = true;
 	int r;
 
-	if (store_meta_get(pods->store, "boot_id", &stored, &meta_err) < 0 &&
+	if (store_meta_get(pods->env.store, "boot_id", &stored, &meta_err) < 0 &&
 	    meta_err.errnum != ENOENT)
 		log_warn("boot id: %s", meta_err.message);
 	rebooted = boot && stored && strcmp(boot, stored) != 0;
 	node_event(pods, "Normal", "Starting", "Starting nanolet.");
 	if (rebooted)
 		node_event(pods, "Warning", "Rebooted", "Node %s has been rebooted, boot id: %s",
-		           pods->hostname, boot);
+		           pods->env.hostname, boot);
 
-	r = store_pods_list(pods->store, NULL, &rows, &n, err);
+	r = store_pods_list(pods->env.store, NULL, &rows, &n, err);
 	if (r < 0)
 		return nano_err_wrap(err, "load pods");
 	if ((n > 0 || cgroup_root_exists(pods)) && (r = pods_cgroup_ready(pods, err)) < 0) {
@@ -525,7 +469,7 @@ int pods_restore(struct pods *pods, struct nano_err *err)
 
 	nano_err_clear(&meta_err);
 	if (boot && (!stored || rebooted) &&
-	    store_meta_set(pods->store, "boot_id", boot, &meta_err) < 0)
+	    store_meta_set(pods->env.store, "boot_id", boot, &meta_err) < 0)
 		log_warn("boot id: %s", meta_err.message);
 	if (n > 0)
 		log_info("%zu pods restored from the store, %zu half made being removed",

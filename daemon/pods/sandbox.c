@@ -1,20 +1,21 @@
-/* daemon/pod_setup.c: what a pod has on the node, made before its shim starts and removed after
- * it is gone: its cgroups with the plan's files, its volumes (emptyDir directories, one tmpfs
- * per Memory emptyDir, fsGroup ownership, hostPaths to create), its run and log directories,
- * shim.json, and the shim itself. It decides nothing about containers: pod_run.c does. */
+/* daemon/pods/sandbox.c (sandbox.h): what a pod has on the node, made before its shim starts and
+ * removed after it is gone: its cgroups with the plan's files, its volumes (emptyDir directories,
+ * one tmpfs per Memory emptyDir, fsGroup ownership, hostPaths to create), its run and log
+ * directories, shim.json, and the shim itself. It decides nothing about containers: lifecycle.c
+ * does. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "pods/internal.h"
+#include "pods/sandbox.h"
 #include "runtime/runtime.h"
 
 /* ---- cgroups ------------------------------------------------------------------------------- */
 
 static int setup_cgroups(struct pod *pod, struct nano_err *err)
 {
-	struct cgroup_driver *cg = pod->pods->cgroup;
+	struct cgroup_driver *cg = pod->env->cgroup;
 	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
 	int r;
 
@@ -228,7 +229,7 @@ static void shim_lists_done(struct shim_lists *l)
 
 static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_err *err)
 {
-	struct cgroup_driver *cg = pod->pods->cgroup;
+	struct cgroup_driver *cg = pod->env->cgroup;
 
 	l->containers = calloc(l->n + 1, sizeof(*l->containers));
 	l->procs = calloc(l->n + 1, sizeof(char **));
@@ -262,7 +263,7 @@ static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_er
 
 static int write_shim_config(struct pod *pod, struct nano_err *err)
 {
-	const struct pods_options *opt = &pod->pods->opt;
+	const struct pods_options *opt = &pod->env->opt;
 	_cleanup_(shim_lists_done) struct shim_lists lists = {.n = pod->plan->n_containers};
 	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
 	_cleanup_free_ char *id_map = NULL;
@@ -273,7 +274,7 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 
 	if (!infra)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	r = cgroup_driver_procs_files(pod->pods->cgroup, infra, &infra_procs, err);
+	r = cgroup_driver_procs_files(pod->env->cgroup, infra, &infra_procs, err);
 	if (r >= 0)
 		r = shim_lists_fill(pod, &lists, err);
 	if (r < 0)
@@ -317,7 +318,7 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 
 int pod_kill_leftovers(struct pod *pod)
 {
-	struct cgroup_driver *cg = pod->pods->cgroup;
+	struct cgroup_driver *cg = pod->env->cgroup;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	if (!cg || !pod->cgroup || cgroup_driver_populated(cg, pod->cgroup, &err) <= 0)
@@ -356,8 +357,8 @@ static void on_teardown_tick(void *userdata);
  * cgroups are empty, rather than forgetting the pod). */
 static void teardown_tick_later(struct pod *pod)
 {
-	int r = pods_timer_in(pod->pods, &pod->teardown_timer, POD_EMPTY_TICK_USEC,
-	                      on_teardown_tick, pod);
+	int r = pods_timer_in(pod->env, &pod->teardown_timer, POD_EMPTY_TICK_USEC, on_teardown_tick,
+	                      pod);
 
 	if (r < 0) {
 		log_warn("pod %s: teardown timer: %s", pod->spec->name, strerror(-r));
@@ -373,7 +374,7 @@ static void teardown_tick_later(struct pod *pod)
 static void on_teardown_tick(void *userdata)
 {
 	struct pod *pod = userdata;
-	struct cgroup_driver *cg = pod->pods->cgroup;
+	struct cgroup_driver *cg = pod->env->cgroup;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	void (*done)(struct pod *) = pod->teardown_done;
 	bool more = pod->teardown_ticks++ < POD_EMPTY_TICKS;
@@ -411,5 +412,5 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 		         pod->spec->namespace, pod->spec->name);
 	pod->teardown_done = done;
 	pod->teardown_ticks = 0;
-	return pods_timer_in(pod->pods, &pod->teardown_timer, 0, on_teardown_tick, pod);
+	return pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);
 }

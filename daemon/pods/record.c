@@ -1,0 +1,428 @@
+/* daemon/pods/record.c: the pod record, the bottom layer of the pod manager (record.h): a pod's
+ * spec, plan and supervisor state as objects, its events, its JSON, its row in the store, and
+ * the environment's clock. It calls nothing of the layers above. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "logs/logs.h"
+#include "pods/record.h"
+
+/* ---- the clock ------------------------------------------------------------------------------- */
+
+uint64_t pods_clock(const struct pod_env *env, clockid_t clock)
+{
+	return env->opt.clock->now(env->opt.clock_ctx, clock);
+}
+
+int64_t pods_now(const struct pod_env *env)
+{
+	return (int64_t)(pods_clock(env, CLOCK_REALTIME) / 1000000);
+}
+
+int pods_timer_at(struct pod_env *env, struct pod_timer **slot, clockid_t clock, uint64_t usec,
+                  pod_timer_fn *fn, void *userdata)
+{
+	pods_timer_cancel(env, slot);
+	return env->opt.clock->add(env->opt.clock_ctx, clock, usec, fn, userdata, slot);
+}
+
+int pods_timer_in(struct pod_env *env, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
+                  void *userdata)
+{
+	return pods_timer_at(env, slot, CLOCK_MONOTONIC, pods_clock(env, CLOCK_MONOTONIC) + usec,
+	                     fn, userdata);
+}
+
+void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot)
+{
+	env->opt.clock->cancel(*slot);
+	*slot = NULL;
+}
+
+/* ---- events ---------------------------------------------------------------------------------- */
+
+void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
+               const char *fmt, ...)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *message = NULL, *field_path = NULL;
+	struct store_event_new ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&message, fmt, ap) < 0)
+		message = NULL;
+	va_end(ap);
+	if (container)
+		field_path = strdupf("spec.containers{%s}", container);
+	if (!message || (container && !field_path))
+		return log_error("pod %s: event %s: out of memory", pod->spec->name, reason);
+	ev = (struct store_event_new){
+	        .namespace = pod->spec->namespace,
+	        .involved = {.kind = "Pod",
+	                     .name = pod->spec->name,
+	                     .namespace = pod->spec->namespace,
+	                     .uid = pod->uid,
+	                     .field_path = field_path},
+	        .reason = reason,
+	        .message = message,
+	        .type = type,
+	        .source_component = "nanolet",
+	        .source_host = pod->env->hostname,
+	};
+	if (store_event_record(pod->env->store, &ev, pods_now(pod->env) * INT64_C(1000000000), NULL,
+	                       &err) < 0)
+		log_error("pod %s: event %s: %s", pod->spec->name, reason, err.message);
+	log_info("pod %s/%s%s%s: %s: %s", pod->spec->namespace, pod->spec->name,
+	         container ? " container " : "", container ? container : "", reason, message);
+}
+
+/* metav1.Time: whole seconds, UTC. */
+static void rfc3339_at(char buf[UTIL_RFC3339_SIZE], int64_t unix_seconds)
+{
+	struct timespec at = {.tv_sec = unix_seconds};
+
+	if (util_rfc3339(buf, UTIL_RFC3339_SIZE, &at, false) < 0)
+		buf[0] = '\0';
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+/* A random (version 4) UUID, as the API server gives every object. */
+static int uuid_v4(char out[37])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	util_uuid_format(b, out);
+	return 0;
+}
+
+/* The Pod as created at unix_seconds. */
+static json_t *pod_object_at(const struct spec_pod *spec, const char *uid, int64_t unix_seconds)
+{
+	json_t *obj = json_deep_copy(spec->object);
+	json_t *metadata = json_object_get(obj, "metadata");
+	char now[UTIL_RFC3339_SIZE];
+
+	if (!obj || !json_is_object(metadata))
+		return json_decref(obj), NULL;
+	rfc3339_at(now, unix_seconds);
+	json_object_set_new(obj, "apiVersion", json_string("v1"));
+	json_object_set_new(obj, "kind", json_string("Pod"));
+	json_object_set_new(metadata, "uid", json_string(uid));
+	json_object_set_new(metadata, "creationTimestamp", json_string(now));
+	return obj;
+}
+
+json_t *pod_dry_run_json(const struct spec_pod *spec)
+{
+	char uid[37];
+	json_t *obj;
+
+	if (uuid_v4(uid) < 0 || !(obj = pod_object_at(spec, uid, (int64_t)time(NULL))))
+		return NULL;
+	json_object_set_new(obj, "status",
+	                    json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
+	                              spec_qos_name(spec_pod_qos(spec))));
+	return obj;
+}
+
+json_t *pod_to_json(const struct pod *pod)
+{
+	json_t *obj = json_deep_copy(pod->object);
+
+	if (obj && pod->deleting) {
+		char when[UTIL_RFC3339_SIZE];
+
+		rfc3339_at(when, pods_now(pod->env));
+		json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+		                    json_string(when));
+	}
+	if (obj && json_object_set_new(obj, "status", sup_pod_status_json(pod->sup)) < 0)
+		return json_decref(obj), NULL;
+	return obj;
+}
+
+/* The shim's /proc/<pid>/uid_map or gid_map as OCI LinuxIDMappings: the live maps of a pod's
+ * user namespace. null without a shim or a map to read. */
+static json_t *live_id_map(const struct pod *pod, const char *file)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	json_t *maps;
+
+	if (!pod->shim_watch || pod->shim_pid <= 0)
+		return json_null();
+	path = strdupf("/proc/%d/%s", (int)pod->shim_pid, file);
+	if (!path || util_read_file_at(AT_FDCWD, path, &text) < 0)
+		return json_null();
+	maps = json_array();
+	for (char *line = text, *next; maps && line && *line; line = next) {
+		unsigned long inside, outside, count;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3)
+			json_array_append_new(maps, json_pack("{s:I, s:I, s:I}", "containerID",
+			                                      (json_int_t)inside, "hostID",
+			                                      (json_int_t)outside, "size",
+			                                      (json_int_t)count));
+	}
+	return maps ? maps : json_null();
+}
+
+json_t *pod_isolation_json(const struct pod *pod)
+{
+	json_t *plan = plan_to_json(pod->plan);
+	json_t *live = json_object(), *containers = json_array();
+
+	for (size_t i = 0; live && containers && i < pod->sup->n_containers; i++) {
+		const struct sup_container *c = &pod->sup->containers[i];
+		const char *rel = pod_container_cgroup(pod, i);
+		_cleanup_strv_ char **procs = NULL;
+		_cleanup_(nano_err_clear) struct nano_err err = {0};
+		json_t *dirs = json_array();
+
+		/* the directories each hierarchy holds the container's cgroup in */
+		cgroup_driver_procs_files(pod->env->cgroup, rel, &procs, &err);
+		for (char **p = procs; dirs && p && *p; p++)
+			json_array_append_new(
+			        dirs, json_stringn(*p, strlen(*p) - strlen("/cgroup.procs")));
+		json_array_append_new(containers,
+		                      json_pack("{s:s, s:i, s:b, s:o}", "name", c->name, "pid",
+		                                (int)c->pid, "running", c->state == SUP_RUNNING,
+		                                "cgroupDirs", dirs));
+	}
+	if (!plan || !live || !containers) {
+		json_decref(plan);
+		json_decref(live);
+		json_decref(containers);
+		return NULL;
+	}
+	json_object_set_new(live, "shimPid", json_integer(pod->shim_watch ? pod->shim_pid : 0));
+	/* the user namespace as the kernel holds it, beside the plan's pod.userNamespace */
+	if (pod->plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST) {
+		json_object_set_new(live, "uidMappings", live_id_map(pod, "uid_map"));
+		json_object_set_new(live, "gidMappings", live_id_map(pod, "gid_map"));
+	}
+	json_object_set_new(live, "containers", containers);
+	json_object_set_new(plan, "live", live);
+	return plan;
+}
+
+/* ---- containers ------------------------------------------------------------------------------ */
+
+static int container_index(const struct pod *pod, const char *container)
+{
+	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		if (strcmp(pod->plan->containers[i].name, container) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+const char *pod_container_cgroup(const struct pod *pod, size_t container)
+{
+	return cgroup_driver_relative(pod->env->cgroup,
+	                              pod->plan->containers[container].cgroup.path);
+}
+
+int pod_container_logs(const struct pod *pod, const char *container, char **dir, int *restart)
+{
+	int i = container_index(pod, container);
+
+	if (i < 0)
+		return i;
+	*dir = strdupf("%s/%s", pod->log_dir, container);
+	*restart = pod->sup->containers[i].attempts - 1;
+	return *dir ? 0 : -ENOMEM;
+}
+
+bool pod_container_running(const struct pod *pod, const char *container)
+{
+	int i = container_index(pod, container);
+
+	return i >= 0 && pod->sup->containers[i].state == SUP_RUNNING;
+}
+
+size_t pod_containers(const struct pod *pod, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (; n < pod->plan->n_containers && n + 1 < max; n++)
+		names[n] = pod->plan->containers[n].name;
+	names[n] = NULL;
+	return n;
+}
+
+struct pod_watch *pod_watch_container(struct pod *pod, const char *container, void (*fn)(void *),
+                                      void *userdata)
+{
+	int i = container_index(pod, container);
+	struct pod_watch *w;
+
+	if (i < 0 || !(w = calloc(1, sizeof(*w))))
+		return NULL;
+	*w = (struct pod_watch){pod, (size_t)i, fn, userdata, pod->watches};
+	pod->watches = w;
+	return w;
+}
+
+void pod_watch_cancel(struct pod_watch *watch)
+{
+	for (struct pod_watch **w = &watch->pod->watches; *w; w = &(*w)->next)
+		if (*w == watch) {
+			*w = watch->next;
+			free(watch);
+			return;
+		}
+}
+
+void pod_crash_point(const char *name)
+{
+	const char *at = getenv("NANOLET_CRASH_AT");
+
+	if (at && strcmp(at, name) == 0) {
+		log_warn("NANOLET_CRASH_AT=%s: killing nanoletd here (a test hook)", name);
+		raise(SIGKILL);
+	}
+}
+
+int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, json_t *object,
+            uint32_t userns_base, struct pod **out, struct nano_err *err)
+{
+	const struct pods_options *opt = &env->opt;
+	struct pod *pod = calloc(1, sizeof(*pod));
+	struct plan_config plan_config;
+	char uid[37], log_name[NAME_MAX + 1];
+
+	if (!pod ||
+	    (stored_uid ? snprintf(uid, sizeof(uid), "%s", stored_uid) < 0 : uuid_v4(uid) < 0))
+		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
+	pod->env = env;
+	pod->spec = spec;
+	pod->exits_fd = pod->notify_fd = -1;
+	pod->uid = strdup(uid);
+	spec->uid = strdup(uid);
+	/* the user namespace's range first: the plan says which node ids the pod's are */
+	pod->userns_base = userns_base;
+	opt->plan_config(opt->plan_userdata, cgroup_driver_root(env->cgroup), uid, pod->userns_base,
+	                 &plan_config);
+	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
+	    sup_pod_new(spec, env->host_ip, pods_now(env), &pod->sup) < 0) {
+		*out = pod;
+		return nano_err_set(err, ENOMEM, "out of memory");
+	}
+	pod->cgroup = strdup(cgroup_driver_relative(env->cgroup, pod->plan->cgroup.path) ?: "");
+	pod->run_dir = strdupf("%s/pods/%s", opt->run_dir, uid);
+	pod->volume_dir = strdupf("%s/pods/%s", opt->state_dir, uid);
+	/* <ns>_<name>_<uid>, or its shortened form where that passes NAME_MAX */
+	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
+		pod->log_dir = strdupf("%s/pods/%s", opt->log_dir, log_name);
+	pod->object = object ? json_incref(object) : pod_object_at(spec, uid, pods_now(env));
+	*out = pod;
+	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
+	    !pod->log_dir || !pod->object)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+void pod_record_free(struct pod *pod)
+{
+	nano_err_clear(&pod->failure);
+	free(pod->uid);
+	spec_pod_free(pod->spec);
+	plan_free(pod->plan);
+	sup_pod_free(pod->sup);
+	json_decref(pod->object);
+	free(pod->run_dir);
+	free(pod->volume_dir);
+	free(pod->log_dir);
+	free(pod->cgroup);
+	free(pod);
+}
+
+/* ---- the store ------------------------------------------------------------------------------- */
+
+void pod_persist(struct pod *pod)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (!pod->start_observed && pod->sup->phase == SUP_PHASE_RUNNING) {
+		uint64_t now = pods_clock(pod->env, CLOCK_MONOTONIC);
+
+		prom_histogram_observe(&pod->env->start_durations,
+		                       (double)(now - pod->seen_usec) / 1e6);
+		pod->start_observed = true;
+	}
+
+	if (pod_save(pod, &err) < 0)
+		log_error("pod %s/%s: saving its status: %s", pod->spec->namespace, pod->spec->name,
+		          err.message);
+}
+
+void pod_notify_watches(struct pod *pod, size_t container)
+{
+	struct pod_watch **w = &pod->watches;
+
+	while (*w) {
+		struct pod_watch *hit = *w;
+
+		if (container != SIZE_MAX && hit->container != container) {
+			w = &hit->next;
+			continue;
+		}
+		*w = hit->next;
+		hit->fn(hit->userdata);
+		free(hit);
+	}
+}
+
+/* A container id as the CRI shows them: 64 hex digits. */
+void pod_container_id(char out[65])
+{
+	uint8_t b[32] = {0};
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		log_warn("getrandom: %m");
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* ---- the runtime record ---------------------------------------------------------------------- */
+
+json_t *pod_runtime_json(const struct pod *pod)
+{
+	json_t *oom = json_array(), *reported = json_array();
+
+	/* per container: oom_kill when its run started (OOMKilled is a rise from it) and when an
+	 * OOMKilling event was last recorded (no event twice, none lost while we were down) */
+	for (size_t i = 0; oom && reported && pod->counters && i < pod->plan->n_containers; i++)
+		if (json_array_append_new(
+		            oom, json_integer((json_int_t)pod->counters[i].oom_base)) < 0 ||
+		    json_array_append_new(
+		            reported, json_integer((json_int_t)pod->counters[i].oom_reported)) < 0)
+			oom = (json_decref(oom), NULL);
+	if (!oom || !reported)
+		return json_decref(oom), json_decref(reported), NULL;
+	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o*}", "creating", pod->creating,
+	                 "shim", "pid", (int)pod->shim_pid, "startTime",
+	                 (json_int_t)pod->shim_start_time, "usernsBase",
+	                 (json_int_t)pod->userns_base, "oomKills", oom, "oomReported", reported,
+	                 "supervise", sup_pod_state_json(pod->sup));
+}
+
+int pod_save(struct pod *pod, struct nano_err *err)
+{
+	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
+	_cleanup_json_ json_t *runtime = pod_runtime_json(pod);
+
+	if (!status || !runtime)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return store_pod_save(pod->env->store, pod->uid, status, runtime, err);
+}

@@ -1,0 +1,194 @@
+/* daemon/pods/record.h: the pod manager's bottom layer — one pod's record and what every layer
+ * above shares.
+ *
+ * The layers of daemon/pods/, each calling only the ones below it (internal.h draws them):
+ *
+ *   manager.c, restore.c   create, delete, list, restore; the registry      (manager.h)
+ *          |
+ *   lifecycle.c            the shim, starts, exits, restarts, stops          (lifecycle.h)
+ *          |          \
+ *   sandbox.c          monitor.c   what a pod has on the node | what its     (sandbox.h,
+ *          |          /            cgroups say (OOM, pids, throttling)        monitor.h)
+ *   record.c               the pod: spec, plan, supervisor state, events,   (record.h)
+ *                          JSON, the store row; the environment and clock
+ *
+ * Upward there are only callbacks the manager sets: pod->settled (a create has its answer) and
+ * env->stopped (a deleted pod's shim is gone). */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "cgroup/cgroup.h"
+#include "metrics/metrics.h"
+#include "plan/plan.h"
+#include "pods.h"
+#include "pods/pod_clock.h"
+#include "pods/pod_ops.h"
+#include "store/store.h"
+#include "supervise/supervise.h"
+
+/* After a shim that did not answer, the next try comes this much later. */
+#define POD_SHIM_RETRY_USEC 1000000
+
+/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most. */
+#define POD_EMPTY_TICK_USEC 10000
+#define POD_EMPTY_TICKS     200
+
+struct pod_request; /* lifecycle.c: one request to the pod's shim in flight, or to retry */
+struct pod_waiter;  /* manager.c: a delete waiting for the end */
+
+/* lifecycle.c: a container's restart, waiting for its time (CrashLoopBackOff, a retry). */
+struct pod_restart {
+	struct pod *pod;
+	size_t container;
+	struct pod_timer *timer;
+};
+
+struct pod_watch {
+	struct pod *pod;
+	size_t container;
+	void (*fn)(void *);
+	void *userdata;
+	struct pod_watch *next;
+};
+
+/* What the monitor keeps of one container: the counters its judgements start from, and the
+ * kernel's notices about its cgroup. */
+struct pod_counters {
+	struct pod *pod;
+	size_t index;
+	uint64_t oom_base;     /* oom_kill when its current run started: OOMKilled if it rose */
+	uint64_t oom_reported; /* oom_kill an OOMKilling event was last recorded for */
+	bool oom_pending;      /* v1 notified an OOM whose kill is not counted yet */
+	uint64_t cpu_periods;  /* nr_periods and nr_throttled at the throttling window's start */
+	uint64_t cpu_throttled;
+	/* at the current run's start, for the message of its end (sup_exit_message) */
+	uint64_t run_forks_refused; /* the pod's pids_max_events */
+	uint64_t run_cpu_periods, run_cpu_throttled;
+	bool run_throttling_reported; /* a CPUThrottling event was recorded during the run */
+	struct metrics_rate cpu_rate; /* usageNanoCores */
+	int oom_eventfd;              /* v1: an eventfd on memory.oom_control, else -1 */
+	sd_event_source *oom_source;
+	int memory_wd; /* v2: the inotify watch of memory.events, else -1 */
+};
+/* What every layer shares: the options the manager was opened with, the loop, the store, the
+ * cgroup driver, the shim and the clock. The manager's struct pods begins with it. */
+struct pod_env {
+	struct pods_options opt;
+	sd_event *event;
+	struct store *store;
+	struct cgroup_driver *cgroup; /* NULL until the first pod needs it */
+	struct sup_config sup;
+	const char *host_ip;
+	const char *hostname;
+	const struct pod_shim_ops *shim;
+	void *shim_ctx;
+	uint64_t shim_timeout_usec;
+	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
+	/* The manager's: a deleted pod's shim is gone (or there was none); it removes the pod. */
+	void (*stopped)(struct pod *pod);
+};
+
+/* One pod. Each group of fields belongs to the layer named beside it; the others read them. */
+struct pod {
+	struct pod_env *env;
+	struct pod *next;
+
+	char *uid;
+	struct spec_pod *spec;
+	struct plan *plan;
+	struct sup_pod *sup;
+	json_t *object; /* the Pod as created: metadata.uid, creationTimestamp */
+
+	char *run_dir;        /* <run_dir>/pods/<uid>: shim.json, shim.sock, exits/ */
+	char *volume_dir;     /* <state_dir>/pods/<uid> */
+	char *log_dir;        /* <log_dir>/pods/<ns>_<name>_<uid> */
+	char *cgroup;         /* the pod cgroup, relative to nanolet's root */
+	uint32_t userns_base; /* first host id of the pod's user namespace, 0 without one */
+
+	pid_t shim_pid;
+	uint64_t shim_start_time; /* /proc/<pid>/stat field 22: with the pid, the shim's identity */
+	struct pod_shim_watch *shim_watch;   /* the shim runs: its end is the sandbox's */
+	struct pod_shim_call *shim_starting; /* a new shim that has not answered yet */
+	size_t shim_starting_for; /* the container whose restart wants it; SIZE_MAX: all (create) */
+	struct pod_request *requests; /* to the shim, in flight or waiting to retry */
+	bool *start_unsure;           /* per container: a start the shim did not answer in time
+	                               * (it may still act on it): ask its state first */
+	/* A create not answered yet: called once every container's first start has its answer
+	 * (r 0), or the sandbox could not be made (r < 0). The manager's, so that the lifecycle
+	 * needs nothing of it. */
+	void (*settled)(struct pod *pod, int r, const struct nano_err *err);
+	pods_created_fn *created_fn; /* manager: whom it then answers */
+	void *created_userdata;
+	struct nano_err failure; /* why a create failed, answered once it is removed */
+	/* sandbox: a teardown under way, and lifecycle: a new sandbox that waits for the old
+	 * one's processes to be gone */
+	struct pod_timer *teardown_timer;
+	unsigned teardown_ticks;
+	void (*teardown_done)(struct pod *pod);
+	struct pod_timer *sandbox_timer;
+	unsigned sandbox_ticks;
+	/* restore: a re-adopted pod waits for its shim's state before it goes on */
+	bool restore_deleting;
+	int64_t restore_grace;
+	int exits_fd; /* inotify on exits/ */
+	sd_event_source *exits_source;
+	struct pod_restart *restarts; /* one per container: its restart timer */
+	/* monitor */
+	struct pod_counters *counters; /* one per container */
+	uint64_t pids_max_events;      /* refused forks in the pod's cgroups, last seen */
+	int notify_fd;                 /* v2: inotify on memory.events and pids.events, else -1 */
+	sd_event_source *notify_source;
+	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
+	unsigned oom_rechecks;
+	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
+	uint64_t seen_usec;           /* CLOCK_MONOTONIC when the POST reached us */
+	bool start_observed;          /* in nanolet_pod_start_duration_seconds */
+
+	bool creating; /* not answered yet: a restart finds it half made and removes it */
+	bool deleting;
+	bool shim_stopping; /* shutdown sent */
+	struct pod_timer *grace_timer;
+	struct pod_waiter *waiters; /* deletes waiting for the end */
+	size_t n_waiters;
+	struct pod_watch *watches;
+};
+
+/* ---- record.c ------------------------------------------------------------------------------ */
+
+/* A pod record; uid NULL for a new one, else the stored one's (object then the stored Pod,
+ * borrowed). userns_base: the first node id of its user namespace (0: none), which the
+ * manager picks. On failure *out may hold a half-made pod for pod_record_free. */
+int pod_new(struct pod_env *env, struct spec_pod *spec, const char *uid, json_t *object,
+            uint32_t userns_base, struct pod **out, struct nano_err *err);
+/* Frees what record.c made; the layers above free theirs first (manager.c's pod_free). */
+void pod_record_free(struct pod *pod);
+
+/* Test-only: when the environment variable NANOLET_CRASH_AT names this point, the daemon
+ * SIGKILLs itself there, so that the crash tests hit each moment deterministically. */
+void pod_crash_point(const char *name);
+
+/* The pod's record beside its status (shim identity, OOM baselines, supervisor state, the
+ * creating mark); NULL on ENOMEM. pod_save writes both to the store and returns a failure;
+ * pod_persist logs it (and observes the start duration once the pod first runs). */
+json_t *pod_runtime_json(const struct pod *pod);
+int pod_save(struct pod *pod, struct nano_err *err);
+void pod_persist(struct pod *pod);
+/* Calls the watches of a container (SIZE_MAX: all of them) once, and drops them. */
+void pod_notify_watches(struct pod *pod, size_t container);
+
+/* The clock (env->opt.clock): now on clock in microseconds; and the wall-clock time in whole
+ * seconds, as status and events show it. */
+uint64_t pods_clock(const struct pod_env *env, clockid_t clock);
+int64_t pods_now(const struct pod_env *env);
+/* A one-shot timer into *slot (cleared when it fires, before fn): at usec on clock, or usec
+ * from now on CLOCK_MONOTONIC. Cancel accepts an empty slot. */
+int pods_timer_at(struct pod_env *env, struct pod_timer **slot, clockid_t clock, uint64_t usec,
+                  pod_timer_fn *fn, void *userdata);
+int pods_timer_in(struct pod_env *env, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
+                  void *userdata);
+void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot);
+/* A container's cgroup relative to nanolet's root (what the cgroup driver takes). */
+const char *pod_container_cgroup(const struct pod *pod, size_t container);
+/* A container id as the CRI shows them: 64 hex digits. */
+void pod_container_id(char out[65]);

@@ -1,0 +1,22 @@
+/* daemon/pods/sandbox.h: the pod manager's sandbox layer (sandbox.c): what a pod has on the node —
+ * cgroups, volumes, the shim's configuration — made before its shim starts and removed after.
+ * It calls only record.h. */
+#pragma once
+
+#include "pods/record.h"
+
+/* What the pod has on the node before its shim starts (shim.json written), and
+ * its removal. Setting up again over what is there is fine (a new shim for a pod whose shim
+ * died, or after a reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
+int pod_setup(struct pod *pod, struct nano_err *err);
+/* SIGKILLs what is left in the pod's cgroups (a shim that would not stop, a process that
+ * escaped its container's pid namespace): 1 when there was something, 0 when they are empty. */
+int pod_kill_leftovers(struct pod *pod);
+/* Removes everything the pod has on the node, without waiting on the loop: kills what is left
+ * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
+ * POD_EMPTY_TICKS times, then it goes on), removes them, its tmpfs mounts and its directories;
+ * then done(pod), never before this returned. -errno when it could not begin (no timer). */
+int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
+/* Before a container starts: checks a hostPath of a type that must exist, and makes missing
+ * subPath directories. NULL when fine, else a message for the container's StartError. */
+char *pod_prepare_mounts(const struct pod *pod, size_t container);
