@@ -193,20 +193,18 @@ static void start_container(struct pod *pod, size_t i);
 static void scan_exits(struct pod *pod);
 static bool any_running(const struct pod *pod);
 
-/* Once a container's start has its answer: what every change of state gets, and the end of a
- * create's first round. May free the pod: call it last. */
-static void start_answered(struct pod *pod, size_t i)
+/* Once a container's start has its answer: the pod's next step, and the end of a create's
+ * first round. May free the pod: call it last. */
+static void start_answered(struct pod *pod)
 {
 	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
 
-	pod_persist(pod);
-	pod_schedule(pod, i);
 	scan_exits(pod); /* a container that ended before its start was recorded */
+	pod_sync(pod);   /* with settled, a create: not deleted, so the pod stays */
 	if (settled && !any_start_in_flight(pod)) {
 		pod->settled = NULL;
-		return settled(pod, 0, NULL);
+		settled(pod, 0, NULL);
 	}
-	pod_stop_shim_if_done(pod);
 }
 
 static void container_started(struct pod *pod, size_t i, const char *id, pid_t pid)
@@ -276,7 +274,7 @@ static void on_start_reply(struct pod *pod, size_t i, const char *id, int r, con
 		start_failed(pod, i, id, "the shim's answer made no sense");
 	else
 		container_started(pod, i, id, (pid_t)pid);
-	start_answered(pod, i);
+	start_answered(pod);
 }
 
 static void on_state_reply(struct pod *pod, size_t i, int r, const char *reply,
@@ -290,21 +288,21 @@ static void on_state_reply(struct pod *pod, size_t i, int r, const char *reply,
 	}
 	if (shim_unresponsive(r)) {
 		start_unanswered(pod, i, r, err);
-		return start_answered(pod, i);
+		return start_answered(pod);
 	}
 	if (r < 0) {
 		/* no shim to ask: its end (the pidfd) brings a new sandbox */
 		log_warn("pod %s: the shim's state: %s", pod->spec->name,
 		         err && err->message ? err->message : strerror(-r));
-		return start_answered(pod, i);
+		return start_answered(pod);
 	}
 	pod->start_unsure[i] = false;
 	pod_reconcile(pod, state);
 	if (pod->sup->containers[i].state == SUP_RUNNING)
-		return start_answered(pod, i);
+		return start_answered(pod);
 	start_container(pod, i); /* the start never reached it: now */
 	if (!request_find(pod, i))
-		start_answered(pod, i);
+		start_answered(pod);
 }
 
 static void on_kill_reply(struct pod_request *q, int r, const char *reply,
@@ -463,10 +461,8 @@ static void start_all(struct pod *pod)
 {
 	for (size_t i = 0; i < pod->plan->n_containers; i++)
 		start_container(pod, i);
-	pod_persist(pod);
-	for (size_t i = 0; i < pod->plan->n_containers; i++)
-		pod_schedule(pod, i);
 	scan_exits(pod); /* a container that ended before the watch saw it */
+	pod_sync(pod);
 }
 
 /* A sandbox that could not be made: a create fails (all or nothing); a restart's container
@@ -485,8 +481,7 @@ static void sandbox_failed(struct pod *pod, size_t i, int r, const struct nano_e
 	message = strdupf("could not make a new sandbox: %s",
 	                  err && err->message ? err->message : strerror(-r));
 	start_failed(pod, i, id, message ? message : "could not make a new sandbox");
-	pod_persist(pod);
-	pod_schedule(pod, i);
+	pod_sync(pod);
 }
 
 static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_err *err)
@@ -512,7 +507,7 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 	if (i != SIZE_MAX) {
 		start_container(pod, i);
 		if (!request_find(pod, i))
-			start_answered(pod, i);
+			start_answered(pod);
 		return;
 	}
 	start_all(pod);
@@ -614,8 +609,7 @@ static void on_restart_timer(void *userdata)
 		if (request_find(pod, i))
 			return; /* its answer goes on */
 	}
-	pod_persist(pod);
-	pod_schedule(pod, i);
+	pod_sync(pod);
 }
 
 /* The restart timer of container i at not_before (CLOCK_REALTIME, microseconds). */
@@ -668,6 +662,14 @@ static bool any_running(const struct pod *pod)
 	return false;
 }
 
+void pod_sync(struct pod *pod)
+{
+	pod_persist(pod);
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		pod_schedule(pod, i);
+	pod_stop_shim_if_done(pod);
+}
+
 void pod_stop_shim_if_done(struct pod *pod)
 {
 	if (!pod->deleting || pod->shim_stopping || any_running(pod) || any_start_in_flight(pod))
@@ -713,8 +715,6 @@ static void scan_exits(struct pod *pod)
 		if (sup_container_exited(pod->sup, i, &exit, &pod->env->sup) < 0)
 			log_error("pod %s: out of memory", pod->spec->name);
 		pod_notify_watches(pod, i);
-		pod_persist(pod);
-		pod_schedule(pod, i);
 	}
 }
 
@@ -732,7 +732,7 @@ static int on_exits(sd_event_source *source, int fd, uint32_t revents, void *use
 	while (read(fd, buf, sizeof(buf)) > 0)
 		; /* which file does not matter: scan_exits looks for the ones it expects */
 	scan_exits(userdata);
-	pod_stop_shim_if_done(userdata); /* last: it may end the delete and free the pod */
+	pod_sync(userdata); /* last: it may end the delete and free the pod */
 	return 0;
 }
 
@@ -785,9 +785,7 @@ void pod_sandbox_lost(struct pod *pod, const char *message)
 	pod->shim_pid = 0;
 	pod->shim_start_time = 0;
 	pod_notify_watches(pod, SIZE_MAX);
-	pod_persist(pod);
-	for (size_t i = 0; i < pod->sup->n_containers; i++)
-		pod_schedule(pod, i);
+	pod_sync(pod);
 }
 
 int pod_run_alloc(struct pod *pod, struct nano_err *err)

@@ -32,6 +32,12 @@ void pod_scan_exits(struct pod *pod);
  * then brings a new shim (pod_schedule). */
 void pod_sandbox_lost(struct pod *pod, const char *message);
 void pod_schedule(struct pod *pod, size_t container);
+/* The pod's next step from what it wants and what it has, after anything happened to it: its
+ * record saved; every container the restart policy wants started gets its start (now, or a
+ * timer at its back-off's end); a deleted pod whose containers have all ended has its shim
+ * asked to go (or, without one, ends: env->stopped). Idempotent: called again, it does
+ * nothing more. May free the pod: call it last. */
+void pod_sync(struct pod *pod);
 /* SIGTERM: asks the shim (without waiting); SIGKILL: kills the containers' cgroups. */
 void pod_stop_containers(struct pod *pod, int signal);
 /* A deleted pod whose containers have all ended: asks its shim to go (its exit then ends the

@@ -115,9 +115,7 @@ static void restore_resume(struct pod *pod, const json_t *state)
 		return;
 	}
 	pod_monitor_rebase(pod);
-	for (size_t i = 0; i < pod->sup->n_containers; i++)
-		pod_schedule(pod, i);
-	pod_persist(pod);
+	pod_sync(pod);
 }
 
 /* A pod whose create got no answer, once nothing of it is left on the node. */

@@ -11,14 +11,17 @@
  * - The store is the real one, in the test's state directory: what a restarted daemon reads.
  *
  * Everything lives under one mkdtemp directory per test (each test runs in its own process),
- * removed by the runner process whatever the test did. No process is started or signalled.
+ * removed by the runner process whatever the test did. The only process signalled is a child a
+ * test forks to stand in a container's cgroup (it dies with the test: PR_SET_PDEATHSIG).
  */
 #include "check_main.h"
 #include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "cgroup_fixture.h"
 #include "pods.h"
@@ -690,6 +693,46 @@ static bool stored(struct node *n, const char *name)
 	return r == 0;
 }
 
+/* Writes procs into every cgroup.procs of the container's cgroups ("" empties them): what the
+ * kernel would list, for the driver's kill and its "populated". */
+static void container_procs(const struct pod *pod, const char *procs)
+{
+	_cleanup_json_ json_t *iso = pod_isolation_json(pod);
+	json_t *containers = json_object_get(json_object_get(iso, "live"), "containers");
+	json_t *dirs = json_object_get(json_array_get(containers, 0), "cgroupDirs"), *dir;
+	size_t k;
+
+	ck_assert_int_gt(json_array_size(dirs), 0);
+	json_array_foreach(dirs, k, dir)
+	{
+		put(json_string_value(dir), "cgroup.procs", procs);
+	}
+}
+
+/* A child that waits to be killed, standing in for a container's process. */
+static pid_t stand_in(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* Whether the child was killed by SIGKILL (reaped), or still lives. */
+static bool killed(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
 /* ---- tests ---------------------------------------------------------------------------------- */
 
 START_TEST(create_answers_once_the_container_runs)
@@ -750,7 +793,7 @@ START_TEST(a_delete_waits_out_the_grace_then_kills_and_removes_everything)
 	struct pod *pod;
 	struct answer a = {0};
 	_cleanup_free_ char *run_dir = NULL;
-	pid_t shim;
+	pid_t shim, process;
 
 	node_init(&n);
 	pod = create_running(&n, POD_YAML("Always", "30"));
@@ -762,6 +805,11 @@ START_TEST(a_delete_waits_out_the_grace_then_kills_and_removes_everything)
 		        "%s/pods/%s", n.run,
 		        json_string_value(json_object_get(json_object_get(o, "metadata"), "uid")));
 	}
+	{
+		_cleanup_free_ char *procs = strdupf("%d\n", (int)(process = stand_in()));
+
+		container_procs(pod, procs);
+	}
 	pod_delete(pod, -1, on_deleted, &a);
 	pump(&n);
 	reply(&n, "kill app 15", 0, "ok");
@@ -770,8 +818,11 @@ START_TEST(a_delete_waits_out_the_grace_then_kills_and_removes_everything)
 	advance(&n, 29 * 1000000);
 	ck_assert(!a.called);
 	ck_assert(!in_flight(&n, "shutdown"));
+	ck_assert(!killed(process));
+	/* then everything in its cgroup is killed, and the shim reports the end */
 	advance(&n, 1 * 1000000);
-	/* then its cgroup is killed (the driver's freezer went round), and the shim reports it */
+	ck_assert(killed(process));
+	container_procs(pod, "");
 	run_exits(&n, pod, "app", 0, 137, SIGKILL);
 	reply(&n, "shutdown", 0, "ok");
 	ck_assert(!a.called);
@@ -783,6 +834,49 @@ START_TEST(a_delete_waits_out_the_grace_then_kills_and_removes_everything)
 	ck_assert_ptr_null(pods_find(n.pods, "default", "web"));
 	ck_assert(!stored(&n, "web"));
 	ck_assert_int_ne(access(run_dir, F_OK), 0);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_second_delete_shortens_the_grace_and_a_late_start_is_stopped)
+{
+	struct node n;
+	struct pod *pod;
+	struct answer first = {0}, second = {0};
+	pid_t process;
+
+	node_init(&n);
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	/* the container ends, and its restart is on its way to the shim when the deletes come */
+	run_exits(&n, pod, "app", 0, 1, 0);
+	ck_assert(in_flight(&n, "start app 1"));
+	pod_delete(pod, -1, on_deleted, &first);
+	pod_delete(pod, 5, on_deleted, &second);
+	pump(&n);
+	/* the start was under way: it is answered, and the new run is stopped at once */
+	{
+		_cleanup_free_ char *procs = strdupf("%d\n", (int)(process = stand_in()));
+
+		container_procs(pod, procs);
+	}
+	reply(&n, "start app 1", 0, "ok 7001");
+	reply(&n, "kill app 15", 0, "ok");
+	/* 5 s, not 30: the second delete's grace */
+	advance(&n, 4 * 1000000);
+	ck_assert(!killed(process));
+	advance(&n, 1 * 1000000);
+	ck_assert(killed(process));
+	container_procs(pod, "");
+	run_exits(&n, pod, "app", 1, 137, SIGKILL);
+	reply(&n, "shutdown", 0, "ok");
+	shim_dies(&n, n.shim.next_pid - 1);
+	/* both deletes are answered, once */
+	ck_assert(first.called && second.called);
+	ck_assert_int_eq(first.r, 0);
+	ck_assert_int_eq(second.r, 0);
+	json_decref(first.last);
+	json_decref(second.last);
+	ck_assert_int_eq(n.shim.starts, 1);
 	node_done(&n);
 }
 END_TEST
@@ -927,6 +1021,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, create_answers_once_the_container_runs);
 	tcase_add_test(tc, a_failed_run_restarts_after_its_back_off);
 	tcase_add_test(tc, a_delete_waits_out_the_grace_then_kills_and_removes_everything);
+	tcase_add_test(tc, a_second_delete_shortens_the_grace_and_a_late_start_is_stopped);
 	tcase_add_test(tc, a_lost_shim_brings_a_new_sandbox_and_the_container_back);
 	tcase_add_test(tc, a_start_the_shim_did_not_answer_is_asked_about_not_repeated);
 	tcase_add_test(tc, a_restarted_manager_adopts_the_running_pod);
