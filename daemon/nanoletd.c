@@ -135,9 +135,7 @@ static int take_locks(struct nanoletd *daemon, struct nano_err *err)
 			return r;
 		daemon->lock_fds[i] = r;
 	}
-	root = strdupf("%s%s%s", CGROUP_MOUNT,
-	               daemon->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
-	               daemon->cgroup_root);
+	root = nanoletd_cgroup_root_dir(daemon);
 	if (!root)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = mkdir_p(root, 0755);
@@ -232,7 +230,6 @@ static void raise_nofile(void)
 
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 {
-	_cleanup_free_ char *proc_cgroup = NULL;
 	struct http_options http_options;
 	struct http_handler handler;
 	int fd, r;
@@ -246,15 +243,17 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = cgroup_detect(CGROUP_MOUNT, &daemon->host, err);
 	if (r < 0)
 		return nano_err_wrap(err, "detect cgroup layout");
-	proc_cgroup = read_text("/proc/self/cgroup");
-	if (!proc_cgroup)
+	/* The one reading of where we are, and the one resolution of the roots from it: the
+	 * daemon may be moved later (v2: into daemon/ by the driver), its pods stay put. */
+	daemon->proc_self_cgroup = read_text("/proc/self/cgroup");
+	if (!daemon->proc_self_cgroup)
 		return nano_err_set(err, errno ? errno : EIO, "read /proc/self/cgroup: %s",
 		                    strerror(errno ? errno : EIO));
-	r = nanoletd_resolve_cgroup(daemon, proc_cgroup, err);
+	r = nanoletd_resolve_cgroup(daemon, daemon->proc_self_cgroup, err);
 	if (r < 0)
 		return r;
 	r = node_hierarchies(&daemon->config, &daemon->host, daemon->cgroup_driver,
-	                     daemon->cgroup_root, proc_cgroup, &daemon->hierarchies);
+	                     daemon->cgroup_root, daemon->proc_self_cgroup, &daemon->hierarchies);
 	if (r < 0)
 		return nano_err_set(err, -r, "out of memory");
 	r = take_locks(daemon, err);
@@ -327,15 +326,24 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->cgroup_root);
 	daemon->cgroup_root = NULL;
 	node_hierarchies_done(&daemon->hierarchies);
+	free(daemon->proc_self_cgroup);
+	daemon->proc_self_cgroup = NULL;
 	for (size_t i = 0; i < ELEMENTSOF(daemon->lock_fds); i++)
 		if (daemon->lock_fds[i] > 0)
 			daemon->lock_fds[i] = (close(daemon->lock_fds[i]), 0);
 	config_done(&daemon->config);
 }
 
-void nanoletd_plan_config(const struct nanoletd *d, const char *cgroup_root, const char *uid,
-                          uint32_t userns_base, struct plan_config *out)
+void nanoletd_plan_config(const struct nanoletd *d, const char *uid, uint32_t userns_base,
+                          struct plan_config *out)
 {
-	node_plan_config(&d->config, d->cgroup_driver, cgroup_root, &d->hierarchies, uid,
+	node_plan_config(&d->config, d->cgroup_driver, d->cgroup_root, &d->hierarchies, uid,
 	                 userns_base, out);
+}
+
+char *nanoletd_cgroup_root_dir(const struct nanoletd *d)
+{
+	return strdupf("%s%s%s", CGROUP_MOUNT,
+	               d->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
+	               strcmp(d->cgroup_root, "/") == 0 ? "" : d->cgroup_root);
 }

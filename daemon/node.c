@@ -5,6 +5,7 @@
  */
 #include "node.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
@@ -14,6 +15,25 @@
 static char *under(const char *own)
 {
 	return strdupf("%s%s" ROOT_NAME, own, own[0] && own[strlen(own) - 1] == '/' ? "" : "/");
+}
+
+/* An explicit root as one cgroup path: repeated '/' as one, no trailing '/' ("/" stays "/"),
+ * as the driver and the plan read it, so that the root reported, locked and planned with is the
+ * one the pods get. */
+static char *root_normalize(const char *root)
+{
+	char *out = malloc(strlen(root) + 2), *o = out;
+
+	if (!out)
+		return NULL;
+	*o++ = '/';
+	for (const char *p = root; *p; p++)
+		if (*p != '/' || o[-1] != '/')
+			*o++ = *p;
+	if (o - out > 1 && o[-1] == '/')
+		o--;
+	*o = '\0';
+	return out;
 }
 
 int node_resolve_cgroup(const struct nano_config *config, const struct cgroup_host *host,
@@ -41,7 +61,7 @@ int node_resolve_cgroup(const struct nano_config *config, const struct cgroup_ho
 		        "is unified (cgroup2 only): use cgroup_driver v2 or auto");
 	*driver = d;
 	if (config->cgroup_root) {
-		*root = strdup(config->cgroup_root);
+		*root = root_normalize(config->cgroup_root);
 		return *root ? 0 : nano_err_set(err, ENOMEM, "out of memory");
 	}
 	/* v1: the memory hierarchy is the one whose accounting must keep seeing the pods (on the
@@ -147,8 +167,7 @@ int node_hierarchies(const struct nano_config *config, const struct cgroup_host 
 		own = strndup(path, path_len);
 		if (!own)
 			return node_hierarchies_done(out), -ENOMEM;
-		r = add(out, list, list_len,
-		        config->cgroup_root ? strdup(config->cgroup_root) : under(own));
+		r = add(out, list, list_len, config->cgroup_root ? strdup(root) : under(own));
 	}
 	/* hybrid: the unified hierarchy mirrors the processes, for cgroup.kill and cgroup.events */
 	if (r >= 0 && host->mode == CGROUP_MODE_HYBRID && host->unified_mounted) {
@@ -156,7 +175,7 @@ int node_hierarchies(const struct nano_config *config, const struct cgroup_host 
 
 		if (own || config->cgroup_root)
 			r = add(out, "unified", strlen("unified"),
-			        config->cgroup_root ? strdup(config->cgroup_root) : under(own));
+			        config->cgroup_root ? strdup(root) : under(own));
 	}
 	if (r < 0)
 		node_hierarchies_done(out);

@@ -17,11 +17,11 @@
 #include "spec/spec.h"
 
 /* The driver (v2 or v1, never auto) and nanolet's root for a config on a host: config's
- * cgroup_root when set, else "<own cgroup>/nanolet", the own cgroup being the 0:: entry of
- * proc_self_cgroup for v2 and the memory controller's for v1. strict (the daemon): a driver
- * the host cannot serve is -EINVAL and a missing entry -ENOENT, with messages; not strict
- * (explain, which may describe another node): the driver is taken as asked and a missing entry
- * is the root cgroup. *root is malloc'd. */
+ * cgroup_root when set (repeated and trailing '/' dropped), else "<own cgroup>/nanolet", the own
+ * cgroup being the 0:: entry of proc_self_cgroup for v2 and the memory controller's for v1. strict
+ * (the daemon): a driver the host cannot serve is -EINVAL and a missing entry -ENOENT, with
+ * messages; not strict (explain, which may describe another node): the driver is taken as asked and
+ * a missing entry is the root cgroup. *root is malloc'd. */
 int node_resolve_cgroup(const struct nano_config *config, const struct cgroup_host *host,
                         const char *proc_self_cgroup, bool strict,
                         enum config_cgroup_driver *driver, char **root, struct nano_err *err);
@@ -34,8 +34,11 @@ struct node_hierarchies {
 
 /* v2: the unified hierarchy at root. v1: memory first (at root), then cpu, cpuacct, pids,
  * freezer and devices as proc_self_cgroup lists them (joined ones once, by their joined name,
- * "cpu,cpuacct"), and on a hybrid host with cgroup2 mounted the unified one; each at config's
- * cgroup_root, or "<own cgroup in it>/nanolet". 0 or -ENOMEM. */
+ * "cpu,cpuacct"), and on a hybrid host with cgroup2 mounted the unified one; each at root (from
+ * node_resolve_cgroup) when config has a cgroup_root, or "<own cgroup in it>/nanolet". The first
+ * is always root itself. nanoletd computes these once, at start, from the /proc/self/cgroup it
+ * was started with: its locks, its cgroup driver and every plan take their roots from here.
+ * 0 or -ENOMEM. */
 int node_hierarchies(const struct nano_config *config, const struct cgroup_host *host,
                      enum config_cgroup_driver driver, const char *root,
                      const char *proc_self_cgroup, struct node_hierarchies *out);

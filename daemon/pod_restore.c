@@ -467,10 +467,7 @@ static void sweep_orphans(struct pods *pods, char *const *known)
  * nothing in cgroupfs. */
 static bool cgroup_root_exists(const struct pods *pods)
 {
-	const struct nanoletd *d = pods->daemon;
-	_cleanup_free_ char *path =
-	        strdupf("/sys/fs/cgroup%s%s", d->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
-	                d->cgroup_root);
+	_cleanup_free_ char *path = nanoletd_cgroup_root_dir(pods->daemon);
 
 	return path && access(path, F_OK) == 0;
 }

@@ -368,8 +368,7 @@ int pod_new(struct pods *pods, struct spec_pod *spec, const char *stored_uid, js
 	/* the user namespace's range first: the plan says which node ids the pod's are */
 	if (spec->host_users == SPEC_BOOL_FALSE)
 		pod->userns_base = stored_uid ? stored_userns_base : pick_userns_base(pods);
-	nanoletd_plan_config(pods->daemon, cgroup_driver_root(pods->cgroup), uid, pod->userns_base,
-	                     &plan_config);
+	nanoletd_plan_config(pods->daemon, uid, pod->userns_base, &plan_config);
 	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
 	    sup_pod_new(spec, pods->host_ip, pods_now(), &pod->sup) < 0) {
 		*out = pod;
@@ -399,7 +398,9 @@ int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
 	        .host = daemon->host,
 	        .driver =
 	                daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
-	        .root = daemon->config.cgroup_root,
+	        .roots = daemon->hierarchies.v,
+	        .n_roots = daemon->hierarchies.n,
+	        .proc_self_cgroup = daemon->proc_self_cgroup,
 	        .self_leaf = "daemon",
 	};
 

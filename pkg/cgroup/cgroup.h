@@ -59,8 +59,15 @@ struct cgroup_driver_options {
 	 * /proc/self/cgroup, so that on hybrid hosts the memory root can be under
 	 * /process_api/<id> while the cpu root is at /. */
 	const char *root;
-	const char *root_name;        /* NULL: "nanolet" */
-	const char *proc_self_cgroup; /* the text of /proc/self/cgroup; NULL: read it */
+	const char *root_name; /* NULL: "nanolet" */
+	/* nanolet's root in each hierarchy, computed by the caller (nanoletd: once, at start,
+	 * daemon/node.c), by hierarchy name ("memory", "cpu,cpuacct", "unified"): when set, the
+	 * driver takes every root from here and root and root_name are not read; a hierarchy the
+	 * driver uses that is not listed is ENOENT. */
+	const struct plan_hierarchy *roots;
+	size_t n_roots;
+	/* the text of /proc/self/cgroup (nanoletd: as it was at start); NULL: read it */
+	const char *proc_self_cgroup;
 	/* v2: move this process into <delegated>/<self_leaf> before enabling controllers in the
 	 * delegated cgroup, which must hold no processes (the daemon passes "daemon"). NULL:
 	 * leave it; a delegated cgroup with processes then fails with EBUSY. Never done when the

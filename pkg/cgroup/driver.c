@@ -4,9 +4,12 @@
  *
  * The root: an explicit --cgroup-root is the same cgroup path in every hierarchy (the kubelet's
  * rule); without one it is "<this process's cgroup>/nanolet" per hierarchy, from
- * /proc/self/cgroup, which is read here and nowhere else. Pods then stay inside whatever the
- * daemon was given, even when the hierarchies place it differently (hybrid development hosts:
- * memory under /process_api/<id>, cpu at /).
+ * /proc/self/cgroup. Pods then stay inside whatever the daemon was given, even when the
+ * hierarchies place it differently (hybrid development hosts: memory under /process_api/<id>,
+ * cpu at /). nanoletd resolves these roots once, at start (daemon/node.c), and hands them in
+ * (options.roots) with the /proc/self/cgroup it read then: the driver then computes no root and
+ * reads nothing of /proc/self, so that a dry run's plan, a pod's plan and the driver's cgroups
+ * agree. Without options.roots (the unit suites, the shim harness) it resolves them here.
  *
  * This file must not create or touch anything outside nanolet's root, except the directories
  * of an explicit root (mkdir -p) and, through v2.c, the delegation of controllers above it.
@@ -145,15 +148,44 @@ static char *read_proc_self_cgroup(struct nano_err *err)
 	return text;
 }
 
+/* The caller's root for the hierarchy of name (a controller or "unified"): the entry of that
+ * name, or whose comma-separated list ("cpu,cpuacct") holds it. */
+static const char *given_root(const struct cgroup_driver_options *o, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < o->n_roots; i++)
+		for (const char *p = o->roots[i].name; p;) {
+			const char *comma = strchr(p, ',');
+			size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+			if (n == len && strncmp(p, name, len) == 0)
+				return o->roots[i].root;
+			p = comma ? comma + 1 : NULL;
+		}
+	return NULL;
+}
+
 /* Fills hier for one hierarchy: self is this process's cgroup in it (from /proc/self/cgroup),
- * the root the explicit one or self/root_name; then mkdir -p the root. */
+ * the root the caller's, the explicit one or self/root_name; then mkdir -p the root. */
 static int hier_init(struct cgroup_driver *d, struct cgroup_hierarchy *hier, const char *name,
                      const char *mount_dir, const char *self, const struct cgroup_driver_options *o,
                      struct nano_err *err)
 {
 	hier->name = strdup(name);
 	hier->mount_dir = strdup(mount_dir);
-	if (o->root)
+	if (o->roots) {
+		const char *given = given_root(o, name);
+
+		if (!given)
+			return nano_err_set(err, ENOENT,
+			                    "no cgroup root given for the %s hierarchy", name);
+		hier->root = cgroup_path_normalize(given);
+		if (!hier->root)
+			return nano_err_set(err, EINVAL,
+			                    "cgroup root '%s' is not an absolute cgroup path",
+			                    given);
+	} else if (o->root)
 		hier->root = cgroup_path_normalize(o->root);
 	else
 		hier->root = cgroup_path_join(self, o->root_name ? o->root_name : "nanolet");
