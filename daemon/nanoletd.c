@@ -253,7 +253,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 	r = node_hierarchies(&daemon->config, &daemon->host, daemon->cgroup_driver,
-	                     daemon->cgroup_root, daemon->proc_self_cgroup, &daemon->hierarchies);
+	                     daemon->proc_self_cgroup, &daemon->hierarchies);
 	if (r < 0)
 		return nano_err_set(err, -r, "out of memory");
 	r = take_locks(daemon, err);

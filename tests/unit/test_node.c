@@ -69,7 +69,7 @@ START_TEST(test_hierarchies)
 	config.cgroup_root = rows[_i].root ? strdup(rows[_i].root) : NULL;
 	ck_assert_int_eq(
 	        node_resolve_cgroup(&config, &host, rows[_i].proc, true, &driver, &root, &err), 0);
-	ck_assert_int_eq(node_hierarchies(&config, &host, driver, root, rows[_i].proc, &h), 0);
+	ck_assert_int_eq(node_hierarchies(&config, &host, driver, rows[_i].proc, &h), 0);
 	for (size_t i = 0; i < h.n; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s=%s", i ? ";" : "",
 		         h.v[i].name, h.v[i].root);
