@@ -296,7 +296,7 @@ static int node_cgroup(const struct nano_config *config, enum config_cgroup_driv
 	r = node_resolve_cgroup(config, &host, proc, false, driver, root, &err);
 	if (r < 0)
 		return r;
-	return node_hierarchies(config, &host, *driver, *root, proc, hierarchies);
+	return node_hierarchies(config, &host, *driver, proc, hierarchies);
 }
 
 struct run {

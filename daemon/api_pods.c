@@ -95,7 +95,7 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	r = read_pod(d, req, ns, pod, &warnings, &err);
 	if (r < 0)
 		return fail(resp, &err, TAKE_PTR(warnings)), r;
-	nanoletd_plan_config(d, d->cgroup_root, NULL, 0, &config);
+	nanoletd_plan_config(d, NULL, 0, &config);
 	if (plan_build(*pod, &config, warnings, plan) < 0) {
 		nano_err_set(&err, ENOMEM, "out of memory building the isolation plan");
 		return fail(resp, &err, TAKE_PTR(warnings)), -ENOMEM;

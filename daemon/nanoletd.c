@@ -41,8 +41,8 @@ int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgrou
 
 #define SHIM_TIMEOUT_MS 10000
 
-static void plan_config_for_pods(void *userdata, const char *cgroup_root, const char *uid,
-                                 uint32_t userns_base, struct plan_config *out);
+static void plan_config_for_pods(void *userdata, const char *uid, uint32_t userns_base,
+                                 struct plan_config *out);
 
 /* The node's first non-loopback IPv4 address, as the kubelet reports hostIP. */
 static char *host_ip(void)
@@ -111,9 +111,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 
 	daemon->shim_path = shim_path(config);
 	daemon->host_ip = host_ip();
-	daemon->cgroup_root_dir = strdupf(
-	        "%s%s%s", CGROUP_MOUNT, daemon->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
-	        daemon->cgroup_root);
+	daemon->cgroup_root_dir = nanoletd_cgroup_root_dir(daemon);
 	if (gethostname(daemon->hostname, sizeof(daemon->hostname) - 1) < 0)
 		strcpy(daemon->hostname, "localhost");
 	if (!daemon->shim_path || !daemon->cgroup_root_dir ||
@@ -136,7 +134,9 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	                   .host = daemon->host,
 	                   .driver = daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2
 	                                                                       : PLAN_CGROUP_V1,
-	                   .root = config->cgroup_root,
+	                   .roots = daemon->hierarchies.v,
+	                   .n_roots = daemon->hierarchies.n,
+	                   .proc_self_cgroup = daemon->proc_self_cgroup,
 	                   .self_leaf = "daemon"},
 	        .cgroup_root_dir = daemon->cgroup_root_dir,
 	        .plan_config = plan_config_for_pods,
@@ -253,9 +253,7 @@ static int take_locks(struct nanoletd *daemon, struct nano_err *err)
 			return r;
 		daemon->lock_fds[i] = r;
 	}
-	root = strdupf("%s%s%s", CGROUP_MOUNT,
-	               daemon->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
-	               daemon->cgroup_root);
+	root = nanoletd_cgroup_root_dir(daemon);
 	if (!root)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = mkdir_p(root, 0755);
@@ -350,7 +348,6 @@ static void raise_nofile(void)
 
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 {
-	_cleanup_free_ char *proc_cgroup = NULL;
 	struct http_options http_options;
 	struct http_handler handler;
 	int fd, r;
@@ -364,15 +361,17 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = cgroup_detect(CGROUP_MOUNT, &daemon->host, err);
 	if (r < 0)
 		return nano_err_wrap(err, "detect cgroup layout");
-	proc_cgroup = read_text("/proc/self/cgroup");
-	if (!proc_cgroup)
+	/* The one reading of where we are, and the one resolution of the roots from it: the
+	 * daemon may be moved later (v2: into daemon/ by the driver), its pods stay put. */
+	daemon->proc_self_cgroup = read_text("/proc/self/cgroup");
+	if (!daemon->proc_self_cgroup)
 		return nano_err_set(err, errno ? errno : EIO, "read /proc/self/cgroup: %s",
 		                    strerror(errno ? errno : EIO));
-	r = nanoletd_resolve_cgroup(daemon, proc_cgroup, err);
+	r = nanoletd_resolve_cgroup(daemon, daemon->proc_self_cgroup, err);
 	if (r < 0)
 		return r;
 	r = node_hierarchies(&daemon->config, &daemon->host, daemon->cgroup_driver,
-	                     daemon->cgroup_root, proc_cgroup, &daemon->hierarchies);
+	                     daemon->proc_self_cgroup, &daemon->hierarchies);
 	if (r < 0)
 		return nano_err_set(err, -r, "out of memory");
 	r = take_locks(daemon, err);
@@ -450,21 +449,30 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->cgroup_root);
 	daemon->cgroup_root = NULL;
 	node_hierarchies_done(&daemon->hierarchies);
+	free(daemon->proc_self_cgroup);
+	daemon->proc_self_cgroup = NULL;
 	for (size_t i = 0; i < ELEMENTSOF(daemon->lock_fds); i++)
 		if (daemon->lock_fds[i] > 0)
 			daemon->lock_fds[i] = (close(daemon->lock_fds[i]), 0);
 	config_done(&daemon->config);
 }
 
-void nanoletd_plan_config(const struct nanoletd *d, const char *cgroup_root, const char *uid,
-                          uint32_t userns_base, struct plan_config *out)
+void nanoletd_plan_config(const struct nanoletd *d, const char *uid, uint32_t userns_base,
+                          struct plan_config *out)
 {
-	node_plan_config(&d->config, d->cgroup_driver, cgroup_root, &d->hierarchies, uid,
+	node_plan_config(&d->config, d->cgroup_driver, d->cgroup_root, &d->hierarchies, uid,
 	                 userns_base, out);
 }
 
-static void plan_config_for_pods(void *userdata, const char *cgroup_root, const char *uid,
-                                 uint32_t userns_base, struct plan_config *out)
+char *nanoletd_cgroup_root_dir(const struct nanoletd *d)
 {
-	nanoletd_plan_config(userdata, cgroup_root, uid, userns_base, out);
+	return strdupf("%s%s%s", CGROUP_MOUNT,
+	               d->cgroup_driver == CONFIG_CGROUP_V2 ? "" : "/memory",
+	               strcmp(d->cgroup_root, "/") == 0 ? "" : d->cgroup_root);
+}
+
+static void plan_config_for_pods(void *userdata, const char *uid, uint32_t userns_base,
+                                 struct plan_config *out)
+{
+	nanoletd_plan_config(userdata, uid, userns_base, out);
 }

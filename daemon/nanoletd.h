@@ -24,17 +24,22 @@ struct nanoletd {
 	struct http_server *http;
 	struct pods *pods;
 	struct cgroup_host host; /* what statfs found at start */
-	char *cgroup_root;       /* resolved nanolet root (cgroup path), never NULL once started */
+	/* nanolet's root, resolved once at start (node.c) and never again: the first hierarchy's
+	 * (cgroup path), never NULL once started; the root in every hierarchy, which the locks, the
+	 * cgroup driver and every plan (dry runs and pods alike) take; and the /proc/self/cgroup
+	 * they were resolved from, which the driver reads for its delegation */
+	char *cgroup_root;
 	enum config_cgroup_driver cgroup_driver; /* resolved: CONFIG_CGROUP_V2 or _V1, never AUTO */
-	struct node_hierarchies hierarchies;     /* nanolet's root in each hierarchy, for plans */
-	bool socket_activated;                   /* the socket came from systemd (LISTEN_FDS) */
-	bool socket_created;                     /* we bound config.socket: unlink it on exit */
-	struct metrics_rate node_cpu_rate;       /* /stats/summary's node usageNanoCores */
-	struct dir_watches *log_watches;         /* the log follows' one inotify instance */
-	size_t log_follows;                      /* log follows open (max_log_follows) */
-	struct access_policy access;             /* who may write and read (gids resolved) */
-	gid_t *access_gids;                      /* what access's gid lists point into */
-	struct audit_log *audit;                 /* <log_dir>/audit.log */
+	struct node_hierarchies hierarchies;
+	char *proc_self_cgroup;
+	bool socket_activated;             /* the socket came from systemd (LISTEN_FDS) */
+	bool socket_created;               /* we bound config.socket: unlink it on exit */
+	struct metrics_rate node_cpu_rate; /* /stats/summary's node usageNanoCores */
+	struct dir_watches *log_watches;   /* the log follows' one inotify instance */
+	size_t log_follows;                /* log follows open (max_log_follows) */
+	struct access_policy access;       /* who may write and read (gids resolved) */
+	gid_t *access_gids;                /* what access's gid lists point into */
+	struct audit_log *audit;           /* <log_dir>/audit.log */
 	int lock_fds[4]; /* flocks: state, run and log dirs, the cgroup root (0: not taken) */
 	/* what the pod manager is given (open_pods) */
 	struct pod_shim_client *shim_client;
@@ -54,10 +59,14 @@ int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgrou
                             struct nano_err *err);
 
 /* The node's settings a plan is built with (plan_build, through node_plan_config as `nanolet
- * explain` builds it): cgroup_root the root in use (the driver's once it is open), uid NULL for
- * a pod that is not created, userns_base the first node id of its user namespace (0: none). */
-void nanoletd_plan_config(const struct nanoletd *daemon, const char *cgroup_root, const char *uid,
-                          uint32_t userns_base, struct plan_config *out);
+ * explain` builds it), with the roots resolved at start: uid NULL for a pod that is not created
+ * (a dry run), userns_base the first node id of its user namespace (0: none). */
+void nanoletd_plan_config(const struct nanoletd *daemon, const char *uid, uint32_t userns_base,
+                          struct plan_config *out);
+
+/* The directory of nanolet's root in the first hierarchy (memory with v1, unified with v2), the
+ * one locked while the daemon runs: "/sys/fs/cgroup[/memory]<root>". malloc'd, NULL: ENOMEM. */
+char *nanoletd_cgroup_root_dir(const struct nanoletd *daemon);
 
 /* Takes ownership of daemon->config (already read). */
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err);

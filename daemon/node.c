@@ -8,13 +8,6 @@
 #include <string.h>
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
-#define ROOT_NAME    "nanolet"
-
-/* "<own>/nanolet", one '/' between. */
-static char *under(const char *own)
-{
-	return strdupf("%s%s" ROOT_NAME, own, own[0] && own[strlen(own) - 1] == '/' ? "" : "/");
-}
 
 int node_resolve_cgroup(const struct nano_config *config, const struct cgroup_host *host,
                         const char *proc_self_cgroup, bool strict,
@@ -22,8 +15,8 @@ int node_resolve_cgroup(const struct nano_config *config, const struct cgroup_ho
 {
 	enum config_cgroup_driver d = config->cgroup_driver;
 	bool unified = host->mode == CGROUP_MODE_UNIFIED;
-	_cleanup_free_ char *own = NULL;
-	int r = 0;
+	struct node_hierarchies h = {0};
+	int r;
 
 	*root = NULL;
 	if (d == CONFIG_CGROUP_AUTO)
@@ -40,127 +33,41 @@ int node_resolve_cgroup(const struct nano_config *config, const struct cgroup_ho
 		        "cgroup_driver v1 needs v1 controller hierarchies, but this host "
 		        "is unified (cgroup2 only): use cgroup_driver v2 or auto");
 	*driver = d;
-	if (config->cgroup_root) {
-		*root = strdup(config->cgroup_root);
-		return *root ? 0 : nano_err_set(err, ENOMEM, "out of memory");
-	}
-	/* v1: the memory hierarchy is the one whose accounting must keep seeing the pods (on the
-	 * development machines it places each session under /process_api/<id>). */
-	own = cgroup_path_from_proc(proc_self_cgroup ? proc_self_cgroup : "",
-	                            d == CONFIG_CGROUP_V2 ? NULL : "memory", &r);
-	if (!own && r == -ENOENT && !strict)
-		own = strdup("/");
-	if (!own)
-		return nano_err_set(err, r == -ENOMEM || r == 0 ? ENOMEM : ENOENT,
-		                    "/proc/self/cgroup has no %s entry: set cgroup_root",
-		                    d == CONFIG_CGROUP_V2 ? "unified (0::)" : "memory controller");
-	*root = under(own);
+	r = cgroup_roots(&(struct cgroup_roots_options){.driver = d == CONFIG_CGROUP_V2
+	                                                                  ? PLAN_CGROUP_V2
+	                                                                  : PLAN_CGROUP_V1,
+	                                                .host = *host,
+	                                                .root = config->cgroup_root,
+	                                                .proc_self_cgroup = proc_self_cgroup,
+	                                                .lenient = !strict},
+	                 &h.v, &h.n, err);
+	if (r < 0)
+		return r;
+	*root = strdup(h.v[0].root);
+	node_hierarchies_done(&h);
 	return *root ? 0 : nano_err_set(err, ENOMEM, "out of memory");
 }
 
 void node_hierarchies_done(struct node_hierarchies *h)
 {
-	for (size_t i = 0; i < h->n; i++) {
-		free((char *)h->v[i].name);
-		free((char *)h->v[i].root);
-	}
-	free(h->v);
+	cgroup_roots_free(h->v, h->n);
 	*h = (struct node_hierarchies){0};
 }
 
-static int add(struct node_hierarchies *h, const char *name, size_t name_len, char *root)
-{
-	struct plan_hierarchy *grown;
-	char *n = strndup(name, name_len);
-
-	grown = n && root ? reallocarray(h->v, h->n + 1, sizeof(*grown)) : NULL;
-	if (!grown) {
-		free(n);
-		free(root);
-		return -ENOMEM;
-	}
-	h->v = grown;
-	h->v[h->n++] = (struct plan_hierarchy){.name = n, .root = root};
-	return 0;
-}
-
-/* The line of proc text whose controller list holds controller: its list and path. */
-static bool find_line(const char *text, const char *controller, const char **list, size_t *list_len,
-                      const char **path, size_t *path_len)
-{
-	size_t want = strlen(controller);
-
-	for (const char *line = text; line && *line;) {
-		const char *eol = strchrnul(line, '\n');
-		const char *c1 = memchr(line, ':', (size_t)(eol - line));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
-
-		for (const char *p = c1 ? c1 + 1 : NULL; p && c2 && p < c2;) {
-			const char *comma = memchr(p, ',', (size_t)(c2 - p));
-			const char *end = comma ? comma : c2;
-
-			if ((size_t)(end - p) == want && memcmp(p, controller, want) == 0) {
-				*list = c1 + 1;
-				*list_len = (size_t)(c2 - c1 - 1);
-				*path = c2 + 1;
-				*path_len = (size_t)(eol - c2 - 1);
-				return true;
-			}
-			p = comma ? comma + 1 : NULL;
-		}
-		line = *eol ? eol + 1 : NULL;
-	}
-	return false;
-}
-
 int node_hierarchies(const struct nano_config *config, const struct cgroup_host *host,
-                     enum config_cgroup_driver driver, const char *root,
-                     const char *proc_self_cgroup, struct node_hierarchies *out)
+                     enum config_cgroup_driver driver, const char *proc_self_cgroup,
+                     struct node_hierarchies *out)
 {
-	static const char *const controllers[] = {"memory", "cpu",     "cpuacct",
-	                                          "pids",   "freezer", "devices"};
-	const char *text = proc_self_cgroup ? proc_self_cgroup : "";
-	const char *seen[ELEMENTSOF(controllers)];
-	size_t n_seen = 0;
-	int r;
-
 	*out = (struct node_hierarchies){0};
-	if (driver == CONFIG_CGROUP_V2)
-		return add(out, "unified", strlen("unified"), strdup(root));
-	/* the memory hierarchy holds root itself: the daemon resolved it from there */
-	r = add(out, "memory", strlen("memory"), strdup(root));
-	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(controllers); i++) {
-		const char *list, *path;
-		size_t list_len, path_len;
-		_cleanup_free_ char *own = NULL;
-		bool listed = false;
-
-		if (!find_line(text, controllers[i], &list, &list_len, &path, &path_len))
-			continue;
-		/* joined hierarchies (cpu,cpuacct) once; memory's, and any joined to it, is
-		 * listed above */
-		for (size_t j = 0; j < n_seen; j++)
-			listed |= seen[j] == list;
-		seen[n_seen++] = list;
-		if (listed || i == 0)
-			continue;
-		own = strndup(path, path_len);
-		if (!own)
-			return node_hierarchies_done(out), -ENOMEM;
-		r = add(out, list, list_len,
-		        config->cgroup_root ? strdup(config->cgroup_root) : under(own));
-	}
-	/* hybrid: the unified hierarchy mirrors the processes, for cgroup.kill and cgroup.events */
-	if (r >= 0 && host->mode == CGROUP_MODE_HYBRID && host->unified_mounted) {
-		_cleanup_free_ char *own = cgroup_path_from_proc(text, NULL, NULL);
-
-		if (own || config->cgroup_root)
-			r = add(out, "unified", strlen("unified"),
-			        config->cgroup_root ? strdup(config->cgroup_root) : under(own));
-	}
-	if (r < 0)
-		node_hierarchies_done(out);
-	return r;
+	/* lenient: the daemon resolved its root strictly first, and explain describes any node */
+	return cgroup_roots(&(struct cgroup_roots_options){.driver = driver == CONFIG_CGROUP_V2
+	                                                                     ? PLAN_CGROUP_V2
+	                                                                     : PLAN_CGROUP_V1,
+	                                                   .host = *host,
+	                                                   .root = config->cgroup_root,
+	                                                   .proc_self_cgroup = proc_self_cgroup,
+	                                                   .lenient = true},
+	                    &out->v, &out->n, NULL);
 }
 
 void node_plan_config(const struct nano_config *config, enum config_cgroup_driver driver,

@@ -38,9 +38,10 @@ struct pods_options {
 	 * or cgroup_root_dir exists): until then nothing is made in cgroupfs. */
 	struct cgroup_driver_options cgroup;
 	const char *cgroup_root_dir; /* nanolet's root in the hierarchy that defines it */
-	/* The node's settings a plan is built with, for the driver's root. */
-	void (*plan_config)(void *userdata, const char *cgroup_root, const char *uid,
-	                    uint32_t userns_base, struct plan_config *out);
+	/* The node's settings a plan is built with (nanolet's roots resolved once, at start: the
+	 * same for dry runs and pods), for a pod of that uid and user namespace range. */
+	void (*plan_config)(void *userdata, const char *uid, uint32_t userns_base,
+	                    struct plan_config *out);
 	void *plan_userdata;
 	const char *hostname;     /* the node's name in events */
 	const char *host_ip;      /* status.hostIP; NULL: none */

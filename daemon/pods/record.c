@@ -311,8 +311,7 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	spec->uid = strdup(uid);
 	/* the user namespace's range first: the plan says which node ids the pod's are */
 	pod->userns_base = userns_base;
-	opt->plan_config(opt->plan_userdata, cgroup_driver_root(env->cgroup), uid, pod->userns_base,
-	                 &plan_config);
+	opt->plan_config(opt->plan_userdata, uid, pod->userns_base, &plan_config);
 	if (plan_build(spec, &plan_config, NULL, &pod->plan) < 0 ||
 	    sup_pod_new(spec, env->host_ip, pods_now(env), &pod->sup) < 0) {
 		*out = pod;

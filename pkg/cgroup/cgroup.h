@@ -2,7 +2,8 @@
  * Every function takes its mount point as a parameter so tests point it at a temporary tree.
  *
  *   detect.c    the host's layout (statfs) and a process's place in it (/proc/PID/cgroup)
- *   driver.c    open: nanolet's root in each hierarchy; paths; create, procs, place, remove
+ *   roots.c     nanolet's root in each hierarchy, computed once (pure)
+ *   driver.c    open with those roots; paths; create, procs, place, remove
  *   v2.c        controller delegation (subtree_control), v2 files, cgroup.kill/cgroup.freeze
  *   v1.c        v1 files in a safe order, the freezer kill
  *   devices.c   device access: v1 devices.deny/devices.allow, v2 the BPF device filter's load
@@ -41,6 +42,31 @@ const char *cgroup_mode_name(enum cgroup_mode mode); /* "unified", "hybrid", "le
  * malloc'd path or NULL with -ENOENT/-ENOMEM in *r. Pure: the caller reads the file. */
 char *cgroup_path_from_proc(const char *proc_cgroup_text, const char *controller, int *r);
 
+/* ---- roots (roots.c) ---------------------------------------------------------------------- */
+
+struct cgroup_roots_options {
+	enum plan_cgroup_driver driver;
+	struct cgroup_host host;
+	/* explicit (--cgroup-root): this cgroup path in every hierarchy, repeated and trailing
+	 * '/' dropped; NULL: "<own cgroup>/<root_name>" per hierarchy */
+	const char *root;
+	const char *root_name;        /* NULL: "nanolet" */
+	const char *proc_self_cgroup; /* the text of /proc/self/cgroup (the caller reads it) */
+	/* explain, which may describe another node: the memory (v1) or unified (v2) entry
+	 * missing is the root cgroup, not ENOENT */
+	bool lenient;
+};
+
+/* nanolet's root in each hierarchy a driver uses, the one computation of it: v2 the unified
+ * hierarchy; v1 memory first, then cpu, cpuacct, pids, freezer and devices as the text lists
+ * them (joined ones once, by their joined name, "cpu,cpuacct"), and on a hybrid host with
+ * cgroup2 mounted the unified one. The first is the root nanoletd reports and locks. Pure.
+ * *out is malloc'd (cgroup_roots_free). 0, -ENOENT without the first hierarchy's entry (not
+ * lenient), -ENOMEM. */
+int cgroup_roots(const struct cgroup_roots_options *options, struct plan_hierarchy **out, size_t *n,
+                 struct nano_err *err);
+void cgroup_roots_free(struct plan_hierarchy *v, size_t n);
+
 /* ---- drivers ------------------------------------------------------------------------------ */
 
 /* A driver owns nanolet's root: one directory per hierarchy it uses (v2: the unified one; v1:
@@ -59,8 +85,15 @@ struct cgroup_driver_options {
 	 * /proc/self/cgroup, so that on hybrid hosts the memory root can be under
 	 * /process_api/<id> while the cpu root is at /. */
 	const char *root;
-	const char *root_name;        /* NULL: "nanolet" */
-	const char *proc_self_cgroup; /* the text of /proc/self/cgroup; NULL: read it */
+	const char *root_name; /* NULL: "nanolet" */
+	/* nanolet's root in each hierarchy, computed by the caller (nanoletd: once, at start,
+	 * daemon/node.c), by hierarchy name ("memory", "cpu,cpuacct", "unified"): when set, the
+	 * driver takes every root from here and root and root_name are not read; a hierarchy the
+	 * driver uses that is not listed is ENOENT. */
+	const struct plan_hierarchy *roots;
+	size_t n_roots;
+	/* the text of /proc/self/cgroup (nanoletd: as it was at start); NULL: read it */
+	const char *proc_self_cgroup;
 	/* v2: move this process into <delegated>/<self_leaf> before enabling controllers in the
 	 * delegated cgroup, which must hold no processes (the daemon passes "daemon"). NULL:
 	 * leave it; a delegated cgroup with processes then fails with EBUSY. Never done when the

@@ -4,9 +4,13 @@
  *
  * The root: an explicit --cgroup-root is the same cgroup path in every hierarchy (the kubelet's
  * rule); without one it is "<this process's cgroup>/nanolet" per hierarchy, from
- * /proc/self/cgroup, which is read here and nowhere else. Pods then stay inside whatever the
- * daemon was given, even when the hierarchies place it differently (hybrid development hosts:
- * memory under /process_api/<id>, cpu at /).
+ * /proc/self/cgroup. Pods then stay inside whatever the daemon was given, even when the
+ * hierarchies place it differently (hybrid development hosts: memory under /process_api/<id>,
+ * cpu at /). Where is computed once, in roots.c: nanoletd runs it at start (daemon/node.c) and
+ * hands the roots in (options.roots) with the /proc/self/cgroup it read then, so that the driver
+ * reads nothing of /proc/self and a dry run's plan, a pod's plan and the driver's cgroups
+ * agree; a caller that hands in none (the unit suites, the shim harness) gets roots.c's answer
+ * for its options.
  *
  * This file must not create or touch anything outside nanolet's root, except the directories
  * of an explicit root (mkdir -p) and, through v2.c, the delegation of controllers above it.
@@ -75,14 +79,6 @@ static char *cgroup_path_normalize(const char *path)
 	return strndup(path, len);
 }
 
-/* parent + "/" + name for cgroup paths, "/" + name when parent is the root. */
-static char *cgroup_path_join(const char *parent, const char *name)
-{
-	if (strcmp(parent, "/") == 0)
-		return strdupf("/%s", name);
-	return strdupf("%s/%s", parent, name);
-}
-
 /* Whether the cgroup path child is ancestor itself or below it. */
 static bool cgroup_path_within(const char *ancestor, const char *child)
 {
@@ -145,20 +141,42 @@ static char *read_proc_self_cgroup(struct nano_err *err)
 	return text;
 }
 
-/* Fills hier for one hierarchy: self is this process's cgroup in it (from /proc/self/cgroup),
- * the root the explicit one or self/root_name; then mkdir -p the root. */
+/* The caller's root for the hierarchy of name (a controller or "unified"): the entry of that
+ * name, or whose comma-separated list ("cpu,cpuacct") holds it. */
+static const char *given_root(const struct cgroup_driver_options *o, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < o->n_roots; i++)
+		for (const char *p = o->roots[i].name; p;) {
+			const char *comma = strchr(p, ',');
+			size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+			if (n == len && strncmp(p, name, len) == 0)
+				return o->roots[i].root;
+			p = comma ? comma + 1 : NULL;
+		}
+	return NULL;
+}
+
+/* Fills hier for one hierarchy, its root the one given for name (roots.c computed them); then
+ * mkdir -p the root. */
 static int hier_init(struct cgroup_driver *d, struct cgroup_hierarchy *hier, const char *name,
-                     const char *mount_dir, const char *self, const struct cgroup_driver_options *o,
+                     const char *mount_dir, const struct cgroup_driver_options *o,
                      struct nano_err *err)
 {
+	const char *given = given_root(o, name);
+
 	hier->name = strdup(name);
 	hier->mount_dir = strdup(mount_dir);
-	if (o->root)
-		hier->root = cgroup_path_normalize(o->root);
-	else
-		hier->root = cgroup_path_join(self, o->root_name ? o->root_name : "nanolet");
-	if (!hier->name || !hier->mount_dir || !hier->root)
+	if (!hier->name || !hier->mount_dir)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	if (!given)
+		return nano_err_set(err, ENOENT, "no cgroup root given for the %s hierarchy", name);
+	hier->root = cgroup_path_normalize(given);
+	if (!hier->root)
+		return nano_err_set(err, EINVAL, "cgroup root '%s' is not an absolute cgroup path",
+		                    given);
 	hier->root_dir = strcmp(hier->root, "/") == 0 ? strdup(mount_dir)
 	                                              : strdupf("%s%s", mount_dir, hier->root);
 	if (!hier->root_dir)
@@ -197,7 +215,7 @@ static int open_v2(struct cgroup_driver *d, const struct cgroup_driver_options *
 		return r;
 	d->n_hier = 1;
 	d->unified = &d->hier[0];
-	r = hier_init(d, &d->hier[0], "unified", o->mount, self, o, err);
+	r = hier_init(d, &d->hier[0], "unified", o->mount, o, err);
 	if (r < 0)
 		return r;
 	/* We may only enable controllers from the cgroup we were given: this process's own when
@@ -230,7 +248,6 @@ static int open_v1(struct cgroup_driver *d, const struct cgroup_driver_options *
 	for (size_t i = 0; i < CGROUP_V1_MAX; i++) {
 		const char *controller = cgroup_v1_controllers[i];
 		_cleanup_free_ char *dir = strdupf("%s/%s", o->mount, controller);
-		_cleanup_free_ char *self = NULL;
 		char real[PATH_MAX];
 		size_t j;
 
@@ -255,11 +272,8 @@ static int open_v1(struct cgroup_driver *d, const struct cgroup_driver_options *
 		d->v1_index[i] = (int)j;
 		if (j < d->n_hier)
 			continue;
-		r = self_path(text, controller, &self, err);
-		if (r < 0)
-			return r;
 		d->n_hier++;
-		r = hier_init(d, &d->hier[j], controller, real, self, o, err);
+		r = hier_init(d, &d->hier[j], controller, real, o, err);
 		if (r < 0)
 			return r;
 	}
@@ -268,14 +282,10 @@ static int open_v1(struct cgroup_driver *d, const struct cgroup_driver_options *
 	 * v1 what it lacks: cgroup.kill and cgroup.events. */
 	if (o->host.mode == CGROUP_MODE_HYBRID && o->host.unified_mounted && !o->ignore_unified) {
 		_cleanup_free_ char *dir = strdupf("%s/unified", o->mount);
-		_cleanup_free_ char *self = NULL;
 
 		if (!dir)
 			return nano_err_set(err, ENOMEM, "out of memory");
-		r = self_path(text, NULL, &self, err);
-		if (r < 0)
-			return r;
-		r = hier_init(d, &d->mirror, "unified", dir, self, o, err);
+		r = hier_init(d, &d->mirror, "unified", dir, o, err);
 		if (r < 0)
 			return r;
 		d->unified = &d->mirror;
@@ -288,6 +298,8 @@ int cgroup_driver_open(const struct cgroup_driver_options *o, struct cgroup_driv
 {
 	_cleanup_cgroup_driver_ struct cgroup_driver *d = NULL;
 	_cleanup_free_ char *text = NULL;
+	struct cgroup_driver_options with_roots;
+	struct plan_hierarchy *computed = NULL;
 	const char *proc_text;
 	int r;
 
@@ -321,8 +333,27 @@ int cgroup_driver_open(const struct cgroup_driver_options *o, struct cgroup_driv
 	d->on_rmdir = o->on_rmdir;
 	d->userdata = o->userdata;
 
-	r = d->kind == PLAN_CGROUP_V2 ? open_v2(d, o, proc_text, err)
-	                              : open_v1(d, o, proc_text, err);
+	/* A caller that hands in no roots gets them computed as nanoletd computes its own. */
+	with_roots = *o;
+	if (!o->roots) {
+		struct cgroup_roots_options ro = {
+		        .driver = o->driver,
+		        .host = o->host,
+		        .root = o->root,
+		        .root_name = o->root_name,
+		        .proc_self_cgroup = proc_text,
+		};
+
+		if (o->ignore_unified)
+			ro.host.unified_mounted = false;
+		r = cgroup_roots(&ro, &computed, &with_roots.n_roots, err);
+		if (r < 0)
+			return r;
+		with_roots.roots = computed;
+	}
+	r = d->kind == PLAN_CGROUP_V2 ? open_v2(d, &with_roots, proc_text, err)
+	                              : open_v1(d, &with_roots, proc_text, err);
+	cgroup_roots_free(computed, computed ? with_roots.n_roots : 0);
 	if (r < 0)
 		return r;
 	log_debug("cgroup driver %s: root %s", plan_cgroup_driver_name(d->kind),

@@ -15,6 +15,19 @@ teardown() {
 	pods_teardown
 	common_teardown
 	remove_unit_cgroup
+	# a test's own cgroups, once its daemon is gone: where it moved the daemon, its own root
+	if [[ -n ${MOVED_CGROUP:-} ]]; then
+		find "$MOVED_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+		kill_pod_processes # nanolet's root, now empty
+	fi
+	if [[ -n ${EXPLICIT_ROOT:-} ]]; then
+		for dir in /sys/fs/cgroup{,/*}"$EXPLICIT_ROOT"; do
+			[[ -d $dir ]] || continue
+			find "$dir" -mindepth 1 -depth -type d -path '*/pod*' -exec rmdir {} \; 2>/dev/null || true
+			rmdir "$dir/besteffort" 2>/dev/null || true
+		done
+		remove_cgroup_root "$EXPLICIT_ROOT"
+	fi
 }
 
 # After the whole file: no pod cgroup, shim or mount of any test is left on the node.
@@ -186,6 +199,68 @@ EOF
 	call DELETE '/api/v1/namespaces/default/pods/limits?gracePeriodSeconds=0'
 	[ "$code" = 200 ]
 	[[ -z $(find "$UNIT_CGROUP/nanolet" -mindepth 1 -type d -path '*/pod*') ]]
+}
+
+# plan_cgroups NAME [UID]: the cgroup paths of an isolation plan on stdin (the pod's, in each
+# hierarchy, and each container's), with the pod's uid written as a dry run writes it.
+plan_cgroups() {
+	jq -S --arg uid "${1:-<uid>}" '{pod: .pod.cgroup | {path, infraPath, hierarchies},
+		containers: [.containers[] | {name, path: .cgroup.path}]}
+		| walk(if type == "string" then gsub("pod" + $uid; "pod<uid>") else . end)'
+}
+
+# dry_run_plans_what_the_pod_gets ROOT: a dry run's plan and the created pod's name the same
+# cgroups, under ROOT (the root the daemon reports), and the pod's container is in them.
+dry_run_plans_what_the_pod_gets() {
+	local root=$1 yaml uid dry real
+	yaml=$(pod_yaml same 'sleep 30')
+	call POST '/apis/nanolet.io/v1/isolationplans?pretty=false' --data-binary "$yaml"
+	[ "$code" = 200 ]
+	dry=$(plan_cgroups <<<"$body")
+	create_pod "$yaml"
+	uid=$(get_pod same | jq -r .metadata.uid)
+	call GET /api/v1/namespaces/default/pods/same/isolation?pretty=false
+	real=$(plan_cgroups "$uid" <<<"$body")
+	diff <(echo "$dry") <(echo "$real")
+	[[ $(jq -r .pod.path <<<"$real") == "$root"/besteffort/pod'<uid>' ]]
+	# and the driver made them there: the container's directory in each hierarchy the plan names
+	jq -r --arg v2 "$([[ $CGROUP_DRIVER == v2 ]] && echo 1)" \
+		'.pod.cgroup.hierarchies | to_entries[] | "/sys/fs/cgroup" +
+		(if $v2 == "1" then "" else "/" + .key end) + .value + "/c"' <<<"$body" |
+		while read -r dir; do
+			jq -e --arg d "$dir" '.live.containers[0].cgroupDirs | index($d) != null' <<<"$body" >/dev/null || {
+				echo "$dir: not among the pod's cgroups: $(jq -c .live.containers[0].cgroupDirs <<<"$body")"
+				return 1
+			}
+		done
+	call DELETE '/api/v1/namespaces/default/pods/same?gracePeriodSeconds=0'
+	[ "$code" = 200 ]
+}
+
+@test "a dry run plans the cgroups the pod then gets, under the roots resolved at start though the daemon was moved since" {
+	local root
+	root=$(nanolet_curl http://nanolet/version | jq -r .nanolet.cgroupRoot)
+	# The daemon leaves the cgroup it started in before its first pod (as on v2 it moves
+	# itself into daemon/): its pods stay under the root it was started with.
+	if [[ $CGROUP_DRIVER == v2 ]]; then
+		MOVED_CGROUP=/sys/fs/cgroup$root/moved-daemon
+	else
+		MOVED_CGROUP=/sys/fs/cgroup/memory$root/moved-daemon
+	fi
+	mkdir "$MOVED_CGROUP"
+	echo "$DAEMON_PID" >"$MOVED_CGROUP/cgroup.procs"
+	grep -qx "$DAEMON_PID" "$MOVED_CGROUP/cgroup.procs"
+	dry_run_plans_what_the_pod_gets "$root"
+}
+
+@test "with --cgroup-root, a dry run plans the cgroups the pod then gets, under the root the daemon reports" {
+	driver_independent
+	stop_daemon
+	# written loosely on purpose: the root is one cgroup path wherever it is used
+	EXPLICIT_ROOT=/nanolet-test/plan-root
+	pods_setup --cgroup-root "/$EXPLICIT_ROOT/"
+	[[ $(nanolet_curl http://nanolet/version | jq -r .nanolet.cgroupRoot) == "$EXPLICIT_ROOT" ]]
+	dry_run_plans_what_the_pod_gets "$EXPLICIT_ROOT"
 }
 
 @test "exit codes and phases for each restart policy" {

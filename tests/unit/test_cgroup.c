@@ -1,5 +1,5 @@
-/* tests/unit/test_cgroup.c: the host layout (cgroup_detect) and a process's place in each
- * hierarchy (cgroup_path_from_proc).
+/* tests/unit/test_cgroup.c: the host layout (cgroup_detect), a process's place in each
+ * hierarchy (cgroup_path_from_proc) and nanolet's root in each (cgroup_roots).
  *
  * cgroup_path_from_proc is tested on /proc/PID/cgroup texts as the kernel writes them on pure
  * v2, hybrid and legacy hosts. cgroup_detect is tested against this machine's /sys/fs/cgroup,
@@ -266,6 +266,74 @@ START_TEST(test_detect_missing)
 }
 END_TEST
 
+/* ---- cgroup_roots ------------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	enum plan_cgroup_driver driver;
+	enum cgroup_mode mode;
+	const char *root, *root_name, *proc;
+	bool lenient;
+	int rc;
+	const char *want; /* "name=root;...", or a substring of the message */
+} roots_cases[] = {
+        {"hybrid, cpu and cpuacct joined: each hierarchy under our own cgroup in it",
+         PLAN_CGROUP_V1, CGROUP_MODE_HYBRID, NULL, NULL, hybrid_text, false, 0,
+         "memory=/user.slice/user-1000.slice/session-2.scope/nanolet;cpu,cpuacct=/user.slice/"
+         "nanolet;pids=/user.slice/user-1000.slice/session-2.scope/nanolet;unified=/user.slice/"
+         "user-1000.slice/session-2.scope/nanolet"},
+        {"a root name (the unit suites')", PLAN_CGROUP_V1, CGROUP_MODE_LEGACY, NULL, "t-1",
+         separate_text, false, 0,
+         "memory=/process_api/f65a009b277a20e22c06dc7d9e794119/t-1;cpu=/t-1;cpuacct=/t-1;pids=/"
+         "t-1"},
+        {"an explicit root: one cgroup path in every hierarchy, whatever our own", PLAN_CGROUP_V1,
+         CGROUP_MODE_HYBRID, "//kube//pods/", "ignored", hybrid_text, false, 0,
+         "memory=/kube/pods;cpu,cpuacct=/kube/pods;pids=/kube/pods;unified=/kube/pods"},
+        {"v2 at the hierarchy's root", PLAN_CGROUP_V2, CGROUP_MODE_UNIFIED, NULL, NULL, "0::/\n",
+         false, 0, "unified=/nanolet"},
+        {"v2 without a 0:: entry", PLAN_CGROUP_V2, CGROUP_MODE_UNIFIED, NULL, NULL, "4:memory:/x\n",
+         false, -ENOENT, "no unified (0::) entry"},
+        {"v2 without a 0:: entry, lenient (explain): the root cgroup's", PLAN_CGROUP_V2,
+         CGROUP_MODE_UNIFIED, NULL, NULL, "4:memory:/x\n", true, 0, "unified=/nanolet"},
+        {"v1 without a memory entry", PLAN_CGROUP_V1, CGROUP_MODE_LEGACY, NULL, NULL, "0::/x\n",
+         false, -ENOENT, "no memory controller entry"},
+};
+
+START_TEST(test_roots)
+{
+	struct cgroup_roots_options o = {
+	        .driver = roots_cases[_i].driver,
+	        .host = {.mode = roots_cases[_i].mode,
+	                 .unified_mounted = roots_cases[_i].mode != CGROUP_MODE_LEGACY},
+	        .root = roots_cases[_i].root,
+	        .root_name = roots_cases[_i].root_name,
+	        .proc_self_cgroup = roots_cases[_i].proc,
+	        .lenient = roots_cases[_i].lenient,
+	};
+	struct plan_hierarchy *v = NULL;
+	struct nano_err err = {0};
+	char got[1024] = "";
+	size_t n = 0;
+	int r = cgroup_roots(&o, &v, &n, &err);
+
+	ck_assert_msg(r == roots_cases[_i].rc, "%s: %d (%s)", roots_cases[_i].name, r,
+	              err.message ? err.message : "");
+	if (r < 0) {
+		ck_assert_ptr_null(v);
+		ck_assert_msg(err.message && strstr(err.message, roots_cases[_i].want), "%s: %s",
+		              roots_cases[_i].name, err.message ? err.message : "(none)");
+		nano_err_clear(&err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s=%s", i ? ";" : "",
+		         v[i].name, v[i].root);
+	ck_assert_msg(strcmp(got, roots_cases[_i].want) == 0, "%s:\n got %s\nwant %s",
+	              roots_cases[_i].name, got, roots_cases[_i].want);
+	cgroup_roots_free(v, n);
+}
+END_TEST
+
 static Suite *cgroup_suite(void)
 {
 	Suite *s = suite_create("cgroup");
@@ -282,6 +350,10 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(detect, test_detect_tmpfs_is_legacy);
 	tcase_add_test(detect, test_detect_missing);
 	suite_add_tcase(s, detect);
+
+	TCase *roots = tcase_create("roots");
+	tcase_add_loop_test(roots, test_roots, 0, (int)ELEMENTSOF(roots_cases));
+	suite_add_tcase(s, roots);
 	return s;
 }
 

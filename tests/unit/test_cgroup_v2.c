@@ -215,6 +215,48 @@ START_TEST(test_open_explicit_root)
 }
 END_TEST
 
+/* nanoletd hands in the roots it resolved at start: the driver takes them, whatever root,
+ * root_name and its own cgroup would say, and still delegates from the cgroup it was started
+ * in (the /proc/self/cgroup text it is given). */
+START_TEST(test_open_given_roots)
+{
+	const struct plan_hierarchy roots[] = {{.name = "unified", .root = "/kubepods/nanolet"}};
+	struct fake f;
+	fake_init(&f, true);
+	f.options.roots = roots;
+	f.options.n_roots = ELEMENTSOF(roots);
+	f.options.root = "/ignored";
+	f.options.root_name = "ignored";
+	_cleanup_cgroup_driver_ struct cgroup_driver *d = open_ok(&f);
+	_cleanup_free_ char *root = path_in(&f, "/kubepods/nanolet");
+	_cleanup_free_ char *ignored = path_in(&f, "/ignored");
+
+	ck_assert_str_eq(cgroup_driver_root(d), "/kubepods/nanolet");
+	ck_assert_int_eq(access(root, F_OK), 0);
+	ck_assert_int_eq(access(ignored, F_OK), -1);
+	assert_file(root, "cgroup.subtree_control", "+cpu +memory +pids");
+	fake_done(&f);
+}
+END_TEST
+
+START_TEST(test_open_given_roots_incomplete)
+{
+	const struct plan_hierarchy roots[] = {{.name = "memory", .root = "/x"}};
+	struct nano_err err = {0};
+	struct cgroup_driver *d = NULL;
+	struct fake f;
+
+	fake_init(&f, true);
+	f.options.roots = roots;
+	f.options.n_roots = ELEMENTSOF(roots);
+	ck_assert_int_eq(cgroup_driver_open(&f.options, &d, &err), -ENOENT);
+	ck_assert_ptr_null(d);
+	ck_assert_str_eq(err.message, "no cgroup root given for the unified hierarchy");
+	nano_err_clear(&err);
+	fake_done(&f);
+}
+END_TEST
+
 START_TEST(test_open_self_leaf)
 {
 	struct fake f;
@@ -723,6 +765,8 @@ static Suite *cgroup_v2_suite(void)
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_test(tc, test_open_under_own_cgroup);
 	tcase_add_test(tc, test_open_explicit_root);
+	tcase_add_test(tc, test_open_given_roots);
+	tcase_add_test(tc, test_open_given_roots_incomplete);
 	tcase_add_test(tc, test_open_self_leaf);
 	tcase_add_loop_test(tc, test_open_errors, 0, ELEMENTSOF(open_error_cases));
 	tcase_add_loop_test(tc, test_create_and_apply, 0, ELEMENTSOF(apply_cases));

@@ -40,6 +40,15 @@ static const struct {
          HYBRID_SPLIT,
          "memory=/pods;cpu=/pods;cpuacct=/pods;pids=/pods;freezer=/pods;devices=/pods;unified=/"
          "pods"},
+        {"an explicit root is one cgroup path: no repeated or trailing '/'", CGROUP_MODE_HYBRID,
+         CONFIG_CGROUP_V1, "//nanolet-test//pods/", HYBRID_SPLIT,
+         "memory=/nanolet-test/pods;cpu=/nanolet-test/pods;cpuacct=/nanolet-test/pods;pids=/"
+         "nanolet-test/pods;freezer=/nanolet-test/pods;devices=/nanolet-test/pods;unified=/"
+         "nanolet-test/pods"},
+        {"an explicit root of / stays /", CGROUP_MODE_UNIFIED, CONFIG_CGROUP_V2, "//", "0::/x\n",
+         "unified=/"},
+        {"v2, an explicit root with a trailing '/'", CGROUP_MODE_UNIFIED, CONFIG_CGROUP_V2,
+         "/kubepods/nanolet/", "0::/x\n", "unified=/kubepods/nanolet"},
         {"v2: one hierarchy", CGROUP_MODE_UNIFIED, CONFIG_CGROUP_V2, NULL,
          "0::/system.slice/nanoletd.service\n", "unified=/system.slice/nanoletd.service/nanolet"},
 };
@@ -60,12 +69,14 @@ START_TEST(test_hierarchies)
 	config.cgroup_root = rows[_i].root ? strdup(rows[_i].root) : NULL;
 	ck_assert_int_eq(
 	        node_resolve_cgroup(&config, &host, rows[_i].proc, true, &driver, &root, &err), 0);
-	ck_assert_int_eq(node_hierarchies(&config, &host, driver, root, rows[_i].proc, &h), 0);
+	ck_assert_int_eq(node_hierarchies(&config, &host, driver, rows[_i].proc, &h), 0);
 	for (size_t i = 0; i < h.n; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s=%s", i ? ";" : "",
 		         h.v[i].name, h.v[i].root);
 	ck_assert_msg(strcmp(got, rows[_i].want) == 0, "%s:\n got %s\nwant %s", rows[_i].name, got,
 	              rows[_i].want);
+	/* the root the daemon reports and locks is the first hierarchy's, where plans start */
+	ck_assert_str_eq(root, h.v[0].root);
 	node_hierarchies_done(&h);
 	config_done(&config);
 }
