@@ -14,38 +14,19 @@
  */
 #include "check_main.h"
 #include <dirent.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include "cgroup/cgroup.h"
 #include "cgroup_fixture.h"
+#include "tmp_fixture.h"
 #include "security/security.h"
 
 #define ANY SECURITY_DEVICE_ANY
 #define APP "besteffort/pod1/app"
 
-static char *tmp_base;
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void suite_setup(void)
-{
-	tmp_base = strdup("/tmp/nanolet-cgdev-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_base));
-}
-
-static void suite_teardown(void)
-{
-	nftw(tmp_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(tmp_base);
-}
+TMP_FIXTURE("/tmp/nanolet-cgdev-XXXXXX")
 
 /* ---- the fake tree ------------------------------------------------------------------------ */
 
@@ -401,7 +382,7 @@ static Suite *cgroup_v1_devices_suite(void)
 	Suite *s = suite_create("cgroup_v1_devices");
 	TCase *tc = tcase_create("fake tree");
 
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_joins_devices);
 	tcase_add_loop_test(tc, test_without_devices, 0, 2);
 	tcase_add_loop_test(tc, test_writes, 0, (int)ELEMENTSOF(write_cases));

@@ -13,7 +13,6 @@
 #include "check_main.h"
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -22,28 +21,10 @@
 
 #include "cgroup/cgroup.h"
 #include "cgroup_fixture.h"
+#include "tmp_fixture.h"
 #include "plan_fixture.h"
 
-static char *tmp_base; /* made by the runner, removed by the runner */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void suite_setup(void)
-{
-	tmp_base = strdup("/tmp/nanolet-cgv2-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_base));
-}
-
-static void suite_teardown(void)
-{
-	nftw(tmp_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(tmp_base);
-}
+TMP_FIXTURE("/tmp/nanolet-cgv2-XXXXXX")
 
 /* ---- the fake tree ------------------------------------------------------------------------ */
 
@@ -762,7 +743,7 @@ static Suite *cgroup_v2_suite(void)
 	Suite *s = suite_create("cgroup_v2");
 	TCase *tc = tcase_create("fake cgroupfs");
 
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_open_under_own_cgroup);
 	tcase_add_test(tc, test_open_explicit_root);
 	tcase_add_test(tc, test_open_given_roots);

@@ -10,45 +10,30 @@
  *   hierarchies are plain directories whose control files on_mkdir makes.
  * - The store is the real one, in the test's state directory: what a restarted daemon reads.
  *
- * Everything lives under one mkdtemp directory per test (each test runs in its own process),
- * removed by the runner process whatever the test did. The only process signalled is a child a
- * test forks to stand in a container's cgroup (it dies with the test: PR_SET_PDEATHSIG).
+ * Each test runs in a process of its own, in user and mount namespaces of its own: the pod's
+ * tmpfs mounts (its /dev/shm) are made there without root, and go when the test ends, whatever
+ * it did. Everything else lives under one mkdtemp directory, removed by the runner process. The
+ * only process signalled is a child a test forks to stand in a container's cgroup (it dies with the
+ * test: PR_SET_PDEATHSIG).
  */
 #include "check_main.h"
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cgroup_fixture.h"
+#include "tmp_fixture.h"
 #include "pods.h"
 #include "store/store.h"
 
-static char *tmp_base; /* made by the runner, removed by the runner */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void suite_setup(void)
-{
-	tmp_base = strdup("/tmp/nanolet-lifecycle-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp_base));
-}
-
-static void suite_teardown(void)
-{
-	nftw(tmp_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(tmp_base);
-}
+TMP_FIXTURE("/tmp/nanolet-lifecycle-XXXXXX")
 
 /* ---- the fake clock ------------------------------------------------------------------------- */
 
@@ -356,11 +341,24 @@ static void node_open(struct node *n)
 	ck_assert_msg(r == 0, "pods_open: %s", err.message ? err.message : "");
 }
 
+/* This test process as root of a user namespace of its own (its uid and gid mapped to 0) with a
+ * mount namespace of its own, no mount propagating out. */
+static void private_namespaces(void)
+{
+	_cleanup_free_ char *uid_map = strdupf("0 %d 1", (int)geteuid());
+	_cleanup_free_ char *gid_map = strdupf("0 %d 1", (int)getegid());
+
+	ck_assert_msg(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0, "unshare: %m");
+	put("/proc/self", "setgroups", "deny");
+	put("/proc/self", "uid_map", uid_map);
+	put("/proc/self", "gid_map", gid_map);
+	ck_assert_msg(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "private /: %m");
+}
+
 static void node_init(struct node *n)
 {
-	_cleanup_free_ char *self = NULL;
-
 	memset(n, 0, sizeof(*n));
+	private_namespaces();
 	n->base = strdupf("%s/node-XXXXXX", tmp_base);
 	ck_assert_ptr_nonnull(mkdtemp(n->base));
 	n->state = node_dir(n, "state");
@@ -1028,7 +1026,7 @@ static Suite *lifecycle_suite(void)
 	Suite *s = suite_create("pods_lifecycle");
 	TCase *tc = tcase_create("lifecycle");
 
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, create_answers_once_the_container_runs);
 	tcase_add_test(tc, a_failed_run_restarts_after_its_back_off);
 	tcase_add_test(tc, a_delete_waits_out_the_grace_then_kills_and_removes_everything);
