@@ -922,8 +922,7 @@ void pod_run_done(struct pod *pod)
 	pod->env->shim->cancel(pod->shim_starting);
 	pod->shim_starting = NULL;
 	pods_timer_cancel(pod->env, &pod->sandbox_timer);
-	pods_timer_cancel(pod->env, &pod->teardown_timer);
-	pod->teardown_done = NULL;
+	pod_teardown_cancel(pod);
 	pod_watch_close(pod);
 	pods_timer_cancel(pod->env, &pod->grace_timer);
 	unwatch_shim(pod);

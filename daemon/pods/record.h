@@ -126,6 +126,8 @@ struct pod {
 	struct pod_timer *teardown_timer;
 	unsigned teardown_ticks;
 	void (*teardown_done)(struct pod *pod);
+	int removal_pidfd; /* the child that removes the pod's files, else -1 */
+	sd_event_source *removal_source;
 	struct pod_timer *sandbox_timer;
 	unsigned sandbox_ticks;
 	/* restore: a re-adopted pod waits for its shim's state before it goes on */

@@ -4,9 +4,12 @@
  * directories, shim.json, and the shim itself. It decides nothing about containers: lifecycle.c
  * does. */
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "pods/sandbox.h"
 #include "runtime/runtime.h"
@@ -351,6 +354,79 @@ static void remove_files(struct pod *pod)
 	}
 }
 
+/* The teardown's end: the files are gone (or could not all be), the pod is told. */
+static void teardown_finish(struct pod *pod)
+{
+	void (*done)(struct pod *) = pod->teardown_done;
+
+	pod->teardown_done = NULL;
+	done(pod);
+}
+
+static void removal_close(struct pod *pod)
+{
+	pod->removal_source = sd_event_source_disable_unref(pod->removal_source);
+	if (pod->removal_pidfd >= 0)
+		close(pod->removal_pidfd);
+	pod->removal_pidfd = -1;
+}
+
+static int on_removal_done(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+	struct pod *pod = userdata;
+	siginfo_t si = {0};
+
+	(void)source;
+	(void)revents;
+	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED) < 0 && errno != ECHILD)
+		log_warn("pod %s: the removal of its files: wait: %m", pod->spec->name);
+	else if (si.si_code != 0 && (si.si_code != CLD_EXITED || si.si_status != 0))
+		log_warn("pod %s: the removal of its files ended %s %d", pod->spec->name,
+		         si.si_code == CLD_EXITED ? "with status" : "by signal", si.si_status);
+	removal_close(pod);
+	teardown_finish(pod);
+	return 0;
+}
+
+/* Removes the pod's files in a child process, which may take long (an emptyDir of many files),
+ * while the loop goes on: its pidfd says when it is done. -errno when no child could be had
+ * (the caller then removes them itself). */
+static int removal_start(struct pod *pod)
+{
+	pid_t pid;
+	int r;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		remove_files(pod);
+		_exit(0);
+	}
+	/* our child, not reaped yet: the pid cannot name another process */
+	pod->removal_pidfd = pidfd_open(pid, 0);
+	if (pod->removal_pidfd < 0) {
+		r = -errno;
+		(void)waitpid(pid, NULL, 0); /* it goes on alone: wait for it here, rarely */
+		return r;
+	}
+	r = sd_event_add_io(pod->env->event, &pod->removal_source, pod->removal_pidfd, EPOLLIN,
+	                    on_removal_done, pod);
+	if (r < 0) {
+		(void)waitid(P_PIDFD, (id_t)pod->removal_pidfd, &(siginfo_t){0}, WEXITED);
+		removal_close(pod);
+	}
+	return r;
+}
+
+void pod_teardown_cancel(struct pod *pod)
+{
+	pods_timer_cancel(pod->env, &pod->teardown_timer);
+	/* a removal under way goes on without us (the daemon stops): its child is reaped at exit */
+	removal_close(pod);
+	pod->teardown_done = NULL;
+}
+
 static void on_teardown_tick(void *userdata);
 
 /* The next step in a moment; if no timer can be had, at once (the loop then spins until the
@@ -376,7 +452,6 @@ static void on_teardown_tick(void *userdata)
 	struct pod *pod = userdata;
 	struct cgroup_driver *cg = pod->env->cgroup;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	void (*done)(struct pod *) = pod->teardown_done;
 	bool more = pod->teardown_ticks++ < POD_EMPTY_TICKS;
 	int r;
 
@@ -398,9 +473,10 @@ static void on_teardown_tick(void *userdata)
 		if (r < 0)
 			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
 	}
+	if (removal_start(pod) >= 0)
+		return; /* on_removal_done ends it */
 	remove_files(pod);
-	pod->teardown_done = NULL;
-	done(pod);
+	teardown_finish(pod);
 }
 
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))

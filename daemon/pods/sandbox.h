@@ -14,9 +14,13 @@ int pod_setup(struct pod *pod, struct nano_err *err);
 int pod_kill_leftovers(struct pod *pod);
 /* Removes everything the pod has on the node, without waiting on the loop: kills what is left
  * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
- * POD_EMPTY_TICKS times, then it goes on), removes them, its tmpfs mounts and its directories;
+ * POD_EMPTY_TICKS times, then it goes on), removes them, then its tmpfs mounts and its
+ * directories in a child process (an emptyDir may hold many files: the loop goes on meanwhile);
  * then done(pod), never before this returned. -errno when it could not begin (no timer). */
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
+/* Stops a teardown under way (done never comes); a removal of files already under way goes on
+ * in its child. */
+void pod_teardown_cancel(struct pod *pod);
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
  * subPath directories. NULL when fine, else a message for the container's StartError. */
 char *pod_prepare_mounts(const struct pod *pod, size_t container);

@@ -19,7 +19,7 @@ setup() {
 }
 
 teardown() {
-	# a stopped shim is continued first, so that the deletes of the teardown can end
+	# a stopped shim (or removal) is continued first, so that the deletes of the teardown can end
 	[[ -n $STOPPED ]] && kill -CONT "$STOPPED" 2>/dev/null
 	pods_teardown
 	common_teardown
@@ -185,4 +185,54 @@ EOF
 	[[ $(ls "$TEST_TMP"/log/pods/default_again_*/c/ | wc -l) == 3 ]]
 	[[ $(pod_log again | grep -c '^run') == 1 ]]
 	grep -E 'adopting|did not answer' "$TEST_TMP/daemon.log" | sed 's/^/# /' >&3
+}
+
+# The daemon's child that removes a deleted pod's files (the shims are not its children: they
+# outlive it), once there is one.
+removal_child() {
+	REMOVER=$(pgrep -P "$DAEMON_PID" | head -1)
+	[[ -n $REMOVER ]]
+}
+
+full_yaml() {
+	cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: full}
+spec:
+  terminationGracePeriodSeconds: 0
+  volumes: [{name: d, emptyDir: {}}]
+  containers:
+  - name: c
+    image: host
+    volumeMounts: [{name: d, mountPath: /data}]
+    command: [sh, -c, 'cd /data && seq 200000 | xargs touch && echo filled && sleep 300']
+EOF
+}
+
+@test "a delete whose pod's files take long to remove: they go in a child process, and a stopped removal holds up only that delete" {
+	driver_independent
+	pods_setup
+	create_pod "$(full_yaml)"
+	wait_log full filled
+	volume_dir=$(ls -d "$TEST_TMP"/state/pods/*/)
+	[[ $(find "$volume_dir" -type f | wc -l) -ge 200000 ]]
+	delete_in_background full
+	# the removal is a child of the daemon; stopped, it holds its delete...
+	wait_for removal_child
+	kill -STOP "$REMOVER"
+	STOPPED=$REMOVER
+	# ...and nothing else
+	fast healthy
+	fast list_has full
+	fast create_pod "$(pod_yaml other 'echo hello; sleep 300')"
+	wait_log other hello
+	kill -0 "$DELETER"
+	kill -CONT "$REMOVER"
+	STOPPED=
+	wait "$DELETER"
+	[[ $(cat "$TEST_TMP/full.code") == 200 ]]
+	[[ ! -e $volume_dir ]]
+	call GET /api/v1/namespaces/default/pods/full
+	[ "$code" = 404 ]
 }
