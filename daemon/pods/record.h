@@ -89,71 +89,73 @@ struct pod_env {
 	void (*stopped)(struct pod *pod);
 };
 
-/* One pod. Each group of fields belongs to the layer named beside it; the others read them. */
+/* One pod. Each group of fields belongs to the layer named above it; the others read them. */
 struct pod {
 	struct pod_env *env;
-	struct pod *next;
+	struct pod *next; /* manager: in one of its lists */
 
+	/* record */
 	char *uid;
 	struct spec_pod *spec;
 	struct plan *plan;
 	struct sup_pod *sup;
-	json_t *object; /* the Pod as created: metadata.uid, creationTimestamp */
-
+	json_t *object;       /* the Pod as created: metadata.uid, creationTimestamp */
 	char *run_dir;        /* <run_dir>/pods/<uid>: shim.json, shim.sock, exits/ */
 	char *volume_dir;     /* <state_dir>/pods/<uid> */
 	char *log_dir;        /* <log_dir>/pods/<ns>_<name>_<uid> */
 	char *cgroup;         /* the pod cgroup, relative to nanolet's root */
 	uint32_t userns_base; /* first host id of the pod's user namespace, 0 without one */
-
 	pid_t shim_pid;
 	uint64_t shim_start_time; /* /proc/<pid>/stat field 22: with the pid, the shim's identity */
+	bool creating; /* not answered yet: a restart finds it half made and removes it */
+	bool deleting;
+	uint64_t seen_usec;  /* CLOCK_MONOTONIC when the POST reached us */
+	bool start_observed; /* in nanolet_pod_start_duration_seconds */
+	struct pod_watch *watches;
+	struct pod_counters *counters; /* one per container: the monitor's */
+
+	/* lifecycle */
 	struct pod_shim_watch *shim_watch;   /* the shim runs: its end is the sandbox's */
 	struct pod_shim_call *shim_starting; /* a new shim that has not answered yet */
 	size_t shim_starting_for; /* the container whose restart wants it; SIZE_MAX: all (create) */
+	struct pod_timer *sandbox_timer; /* a new sandbox waits for the old one's processes */
+	unsigned sandbox_ticks;
 	struct pod_request *requests; /* to the shim, in flight or waiting to retry */
 	bool *start_unsure;           /* per container: a start the shim did not answer in time
 	                               * (it may still act on it): ask its state first */
+	struct pod_restart *restarts; /* one per container: its restart timer */
+	int exits_fd;                 /* inotify on exits/ */
+	sd_event_source *exits_source;
+	bool shim_stopping; /* shutdown sent */
+	struct pod_timer *grace_timer;
 	/* A create not answered yet: called once every container's first start has its answer
-	 * (r 0), or the sandbox could not be made (r < 0). The manager's, so that the lifecycle
-	 * needs nothing of it. */
+	 * (r 0), or the sandbox could not be made (r < 0). The manager sets it, so that the
+	 * lifecycle needs nothing of the manager. */
 	void (*settled)(struct pod *pod, int r, const struct nano_err *err);
-	pods_created_fn *created_fn; /* manager: whom it then answers */
-	void *created_userdata;
-	struct nano_err failure; /* why a create failed, answered once it is removed */
-	/* sandbox: a teardown under way, and lifecycle: a new sandbox that waits for the old
-	 * one's processes to be gone */
+
+	/* sandbox: a teardown under way */
 	struct pod_timer *teardown_timer;
 	unsigned teardown_ticks;
 	void (*teardown_done)(struct pod *pod);
 	int removal_pidfd; /* the child that removes the pod's files, else -1 */
 	sd_event_source *removal_source;
-	struct pod_timer *sandbox_timer;
-	unsigned sandbox_ticks;
-	/* restore: a re-adopted pod waits for its shim's state before it goes on */
-	bool restore_deleting;
-	int64_t restore_grace;
-	int exits_fd; /* inotify on exits/ */
-	sd_event_source *exits_source;
-	struct pod_restart *restarts; /* one per container: its restart timer */
+
 	/* monitor */
-	struct pod_counters *counters; /* one per container */
-	uint64_t pids_max_events;      /* refused forks in the pod's cgroups, last seen */
-	int notify_fd;                 /* v2: inotify on memory.events and pids.events, else -1 */
+	uint64_t pids_max_events; /* refused forks in the pod's cgroups, last seen */
+	int notify_fd;            /* v2: inotify on memory.events and pids.events, else -1 */
 	sd_event_source *notify_source;
 	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
 	unsigned oom_rechecks;
 	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
-	uint64_t seen_usec;           /* CLOCK_MONOTONIC when the POST reached us */
-	bool start_observed;          /* in nanolet_pod_start_duration_seconds */
 
-	bool creating; /* not answered yet: a restart finds it half made and removes it */
-	bool deleting;
-	bool shim_stopping; /* shutdown sent */
-	struct pod_timer *grace_timer;
+	/* manager */
+	pods_created_fn *created_fn; /* whom a create answers */
+	void *created_userdata;
+	struct nano_err failure;    /* why a create failed, answered once it is removed */
 	struct pod_waiter *waiters; /* deletes waiting for the end */
 	size_t n_waiters;
-	struct pod_watch *watches;
+	bool restore_deleting; /* restore: a re-adopted pod waits for its shim's state */
+	int64_t restore_grace;
 };
 
 /* ---- record.c ------------------------------------------------------------------------------ */
