@@ -3,6 +3,7 @@
 #pragma once
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,21 @@ static inline char *get(const char *dir, const char *file)
 		return strdup("");
 	}
 	return text;
+}
+
+/* A fake tree's on_rmdir: cgroupfs removes its control files with the directory; tmpfs needs
+ * them gone first. */
+static inline void fake_tree_rmdir(const char *dir, void *userdata)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+
+	(void)userdata;
+	ck_assert_msg(dp != NULL, "open %s", dir);
+	while ((de = readdir(dp)))
+		if (de->d_type == DT_REG)
+			ck_assert_int_eq(unlinkat(dirfd(dp), de->d_name, 0), 0);
+	closedir(dp);
 }
 
 static inline void sleep_ms(long ms)

@@ -5,9 +5,9 @@
  * The fake tree is six plain directories standing for the v1 hierarchies, and the text of a
  * /proc/self/cgroup placing this process in each. mkdir on tmpfs makes no control files, so
  * the driver's on_mkdir seam makes cgroup.procs (and devices.deny, devices.allow in the devices
- * hierarchy), and on_rmdir removes them before the driver's rmdir. The driver appends to
- * devices files (cgroupfs ignores O_APPEND), so a fake file holds every value written, in
- * order; inotify on the container's directory says which file was written when.
+ * hierarchy), and on_rmdir (fake_tree_rmdir) removes them before the driver's rmdir. The driver
+ * appends to devices files (cgroupfs ignores O_APPEND), so a fake file holds every value written,
+ * in order; inotify on the container's directory says which file was written when.
  *
  * Everything lives under one mkdtemp directory that the runner process (unchecked fixture)
  * makes and removes. No real cgroup is touched: test_cgroup_devices.c does that, as root.
@@ -75,20 +75,6 @@ static void on_mkdir(const char *dir, void *userdata)
 	}
 }
 
-static void on_rmdir(const char *dir, void *userdata)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-
-	(void)userdata;
-	/* cgroupfs removes its control files with the directory; tmpfs needs them gone first. */
-	ck_assert_msg(dp != NULL, "open %s", dir);
-	while ((de = readdir(dp)))
-		if (de->d_type == DT_REG)
-			ck_assert_int_eq(unlinkat(dirfd(dp), de->d_name, 0), 0);
-	closedir(dp);
-}
-
 static void fake_init(struct fake *f, enum fake_devices devices)
 {
 	memset(f, 0, sizeof(*f));
@@ -113,7 +99,7 @@ static void fake_init(struct fake *f, enum fake_devices devices)
 	        .driver = PLAN_CGROUP_V1,
 	        .proc_self_cgroup = f->proc_text,
 	        .on_mkdir = on_mkdir,
-	        .on_rmdir = on_rmdir,
+	        .on_rmdir = fake_tree_rmdir,
 	        .userdata = f,
 	};
 }

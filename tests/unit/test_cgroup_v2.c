@@ -80,16 +80,9 @@ static void on_mkdir(const char *dir, void *userdata)
 static void on_rmdir(const char *dir, void *userdata)
 {
 	struct fake *f = userdata;
-	DIR *dp = opendir(dir);
-	struct dirent *de;
 
 	ck_assert_int_eq(strv_push(&f->removed, strdup(dir)), 0);
-	/* cgroupfs removes its control files with the directory; tmpfs needs them gone first. */
-	ck_assert_msg(dp != NULL, "open %s", dir);
-	while ((de = readdir(dp)))
-		if (de->d_type == DT_REG)
-			ck_assert_int_eq(unlinkat(dirfd(dp), de->d_name, 0), 0);
-	closedir(dp);
+	fake_tree_rmdir(dir, NULL);
 }
 
 /* A host root that delegates everything and already enables memory for its children, and

@@ -283,19 +283,6 @@ static void fake_cgroup(const char *dir, void *userdata)
 		put(dir, files[i][0], files[i][1]);
 }
 
-static void fake_rmdir(const char *dir, void *userdata)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-
-	(void)userdata;
-	ck_assert_msg(dp != NULL, "open %s", dir);
-	while ((de = readdir(dp)))
-		if (de->d_type == DT_REG)
-			ck_assert_int_eq(unlinkat(dirfd(dp), de->d_name, 0), 0);
-	closedir(dp);
-}
-
 /* ---- the node ------------------------------------------------------------------------------- */
 
 struct node {
@@ -396,7 +383,7 @@ static void node_init(struct node *n)
 	                   .proc_self_cgroup = "6:devices:/\n5:freezer:/\n4:pids:/\n3:cpuacct:/\n"
 	                                       "2:cpu:/\n1:memory:/\n",
 	                   .on_mkdir = fake_cgroup,
-	                   .on_rmdir = fake_rmdir},
+	                   .on_rmdir = fake_tree_rmdir},
 	        .plan_config = plan_config,
 	        .plan_userdata = n,
 	        .hostname = "node-1",
