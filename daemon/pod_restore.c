@@ -403,7 +403,8 @@ static int sweep_start(struct pods *pods, char **rels)
 	if (r < 0)
 		return sweep_free(sw), r;
 	sd_event_source_set_destroy_callback(pods->sweep_timer, sweep_free);
-	return 0;
+	/* on, not oneshot: the tick's set_time must bring it back */
+	return sd_event_source_set_enabled(pods->sweep_timer, SD_EVENT_ON);
 }
 
 static void sweep_cgroups(struct pods *pods, char *const *known)

@@ -405,5 +405,9 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 	if (r >= 0)
 		r = sd_event_add_time(pod->pods->daemon->event, &pod->teardown_timer,
 		                      CLOCK_MONOTONIC, now, 0, on_teardown_tick, pod);
+	/* on, not oneshot: a oneshot source is off while its callback runs, and the tick's
+	 * set_time would not bring it back */
+	if (r >= 0)
+		r = sd_event_source_set_enabled(pod->teardown_timer, SD_EVENT_ON);
 	return r < 0 ? r : 0;
 }
