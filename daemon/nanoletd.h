@@ -36,6 +36,7 @@ struct nanoletd {
 	gid_t *access_gids;                      /* what access's gid lists point into */
 	struct audit_log *audit;                 /* <log_dir>/audit.log */
 	int lock_fds[4]; /* flocks: state, run and log dirs, the cgroup root (0: not taken) */
+	sd_event_source *store_flush; /* commits the store's batch once per loop iteration */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION
