@@ -3,7 +3,11 @@
  * our root in it (locked too), the event loop and its signals, the socket, the HTTP server, and
  * only then READY=1. Run is the one sd-event loop; SIGTERM/SIGINT end it. Of cgroupfs only the
  * root's directory in the first hierarchy is made here, to be locked: the cgroup driver makes the
- * rest when the first pod needs it. */
+ * rest when the first pod needs it.
+ *
+ * Durability is batched: what the loop writes to the store while it handles one event is one
+ * transaction, committed (one fsync) by a post source before the loop handles the next, and the
+ * answers that promise it (store_after_commit) go out only then. */
 #include "nanoletd.h"
 
 #include <arpa/inet.h>
@@ -27,6 +31,7 @@
 #include "pods.h"
 #include "routes.h"
 #include "socket.h"
+#include "store/store.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
 
@@ -180,6 +185,32 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *si,
 	log_info("received %s, stopping", strsignal((int)si->ssi_signo));
 	(void)sd_notify(0, "STOPPING=1");
 	return sd_event_exit(daemon->event ? daemon->event : sd_event_source_get_event(source), 0);
+}
+
+/* A post source runs after every other source the loop dispatched; at the highest priority it
+ * runs right after it, so a batch holds one event's writes and its answers wait no longer. */
+static int on_store_flush(sd_event_source *source, void *userdata)
+{
+	struct nanoletd *daemon = userdata;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	(void)source;
+	if (store_flush(pods_store(daemon->pods), &err) < 0)
+		log_error("store: %s", err.message);
+	return 0;
+}
+
+static int batch_store(struct nanoletd *daemon, struct nano_err *err)
+{
+	int r;
+
+	r = sd_event_add_post(daemon->event, &daemon->store_flush, on_store_flush, daemon);
+	if (r >= 0)
+		r = sd_event_source_set_priority(daemon->store_flush, SD_EVENT_PRIORITY_IMPORTANT);
+	if (r < 0)
+		return nano_err_set(err, -r, "event loop: %s", strerror(-r));
+	/* pods_open's restore wrote outside the loop, each write committed on its own */
+	return store_batch(pods_store(daemon->pods), true, err);
 }
 
 static int make_dirs(const struct nano_config *config, struct nano_err *err)
@@ -399,6 +430,9 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = open_pods(daemon, err);
 	if (r < 0)
 		return r;
+	r = batch_store(daemon, err);
+	if (r < 0)
+		return r;
 
 	/* a read group must be able to connect: peer credentials decide from there */
 	fd = socket_listen_unix(daemon->config.socket, daemon->access.n_read_gids > 0,
@@ -428,6 +462,10 @@ void nanoletd_done(struct nanoletd *daemon)
 {
 	if (!daemon)
 		return;
+	/* what the last iteration wrote is committed, and answered, while its pods exist */
+	if (daemon->pods)
+		(void)store_flush(pods_store(daemon->pods), NULL);
+	daemon->store_flush = sd_event_source_disable_unref(daemon->store_flush);
 	/* pods first: a delete still waiting for its answer is answered before HTTP goes */
 	daemon->pods = pods_free(daemon->pods);
 	daemon->shim_client = pod_shim_client_free(daemon->shim_client);

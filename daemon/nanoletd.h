@@ -47,6 +47,7 @@ struct nanoletd {
 	char *host_ip;
 	char *cgroup_root_dir; /* the root's directory in the hierarchy that defines it */
 	char hostname[256];
+	sd_event_source *store_flush; /* commits the store's batch once per loop iteration */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -95,10 +95,12 @@ json_t *pod_isolation_json(const struct pod *pod);
 typedef void pods_deleted_fn(void *userdata, int r, const json_t *last, const struct nano_err *err);
 
 /* Starts (or joins) a graceful delete: grace_seconds < 0 takes the pod's own
- * terminationGracePeriodSeconds. fn (may be NULL) is told how it ended. */
+ * terminationGracePeriodSeconds. fn (may be NULL) is told how it ended: r 0 once the pod's
+ * removal is on disk, or the store's error when its commit failed. The request is recorded
+ * first with pod_delete_record (a restored pod's already is). */
 void pod_delete(struct pod *pod, int64_t grace_seconds, pods_deleted_fn *fn, void *userdata);
-/* Records the delete request in the store, which pod_delete also does: a caller that must not
- * start a delete the store cannot keep (it would come back after a restart) calls it first.
+/* Records the delete request in the store, on disk when it returns: a delete the store cannot
+ * keep would come back after a restart, so a caller that gets an error does not start it.
  * -ENOSPC, -EROFS, -EIO when the state directory cannot take it. */
 int pod_delete_record(struct pod *pod, int64_t grace_seconds, struct nano_err *err);
 

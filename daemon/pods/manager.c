@@ -62,6 +62,7 @@ struct pod *pod_free(struct pod *pod)
 	if (!pod)
 		return NULL;
 	pod_run_done(pod);
+	store_after_commit_cancel(pod->env->store, NULL, pod);
 	free(pod->waiters);
 	pod_record_free(pod);
 	return NULL;
@@ -151,26 +152,38 @@ static void create_failed(struct pod *pod, int r, const struct nano_err *err)
 }
 
 /* A create ends: every container's first start has its answer, or the sandbox failed. */
+/* The 201 promises the pod survives a crash: it goes once the mark is off on disk. A commit
+ * that failed leaves the pod marked creating, if at all: it is not kept. */
+static void create_committed(void *userdata, int r, const struct nano_err *err)
+{
+	struct pod *pod = userdata;
+
+	if (r < 0) {
+		unlink_pod(&pods_of(pod->env)->list, pod);
+		pod->creating = true;
+		return create_failed(pod, r, err);
+	}
+	pod_crash_point("before-201");
+	pod->created_fn(pod->created_userdata, 0, pod, NULL);
+}
+
 static void create_settled(struct pod *pod, int r, const struct nano_err *err)
 {
 	struct pods *pods = pods_of(pod->env);
-	pods_created_fn *fn = pod->created_fn;
-	void *userdata = pod->created_userdata;
 	_cleanup_(nano_err_clear) struct nano_err save_err = {0};
 
 	unlink_pod(&pods->creating, pod);
-	/* the 201 promises the pod survives a crash: only once the mark is off on disk */
 	if (r >= 0) {
 		pod->creating = false;
 		r = pod_save(pod, &save_err);
+		if (r >= 0)
+			r = store_after_commit(pods->env.store, create_committed, pod);
 		err = &save_err;
 	}
 	if (r < 0)
 		return create_failed(pod, r, err);
 	pod->next = pods->list;
 	pods->list = pod;
-	pod_crash_point("before-201");
-	fn(userdata, 0, pod, NULL);
 }
 
 int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn, void *userdata,
@@ -217,6 +230,9 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 		r = store_pod_save(pods->env.store, pod->uid, status, runtime, err);
 	if (r >= 0)
 		r = store_commit(pods->env.store, err);
+	/* on disk before anything is made for it (the batch's commit, come early) */
+	if (r >= 0)
+		r = store_sync(pods->env.store, err);
 	if (r < 0) {
 		store_rollback(pods->env.store);
 		return pod_free(pod), r;
@@ -255,14 +271,17 @@ static int64_t effective_grace(const struct pod *pod, int64_t grace)
 
 int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
 {
+	int r;
+
 	grace = effective_grace(pod, grace);
-	return store_pod_mark_deleting(pod->env->store, pod->uid,
-	                               pods_now(pod->env) * INT64_C(1000000000), grace, err);
+	r = store_pod_mark_deleting(pod->env->store, pod->uid,
+	                            pods_now(pod->env) * INT64_C(1000000000), grace, err);
+	/* on disk before the pod is stopped */
+	return r < 0 ? r : store_sync(pod->env->store, err);
 }
 
 void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userdata)
 {
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct pod_waiter *w;
 
 	grace = effective_grace(pod, grace);
@@ -270,9 +289,26 @@ void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userd
 		pod->waiters = w;
 		pod->waiters[pod->n_waiters++] = (struct pod_waiter){fn, userdata};
 	}
-	if (pod_delete_record(pod, grace, &err) < 0)
-		log_error("pod %s: %s", pod->spec->name, err.message);
 	pod_stop(pod, grace); /* its end comes to pod_finish_delete (env.stopped) */
+}
+
+/* The deletes a removal answers, once the row's removal is on disk (the pod is gone by then). */
+struct delete_answer {
+	json_t *last; /* the Pod as it last was */
+	struct pod_waiter *waiters;
+	size_t n_waiters;
+};
+
+static void delete_committed(void *userdata, int r, const struct nano_err *err)
+{
+	struct delete_answer *answer = userdata;
+
+	for (size_t i = 0; i < answer->n_waiters; i++)
+		answer->waiters[i].fn(answer->waiters[i].userdata, r, r < 0 ? NULL : answer->last,
+		                      err);
+	json_decref(answer->last);
+	free(answer->waiters);
+	free(answer);
 }
 
 /* The last step of a delete, once nothing of the pod is left on the node. */
@@ -280,15 +316,26 @@ static void delete_removed(struct pod *pod)
 {
 	struct pods *pods = pods_of(pod->env);
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	_cleanup_json_ json_t *last = NULL;
+	struct delete_answer *answer = calloc(1, sizeof(*answer));
 
 	pod_crash_point("delete-before-row");
 	if (store_pod_delete(pods->env.store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	unlink_pod(&pods->list, pod);
-	last = pod_to_json(pod);
-	for (size_t i = 0; i < pod->n_waiters; i++)
-		pod->waiters[i].fn(pod->waiters[i].userdata, 0, last, NULL);
+	if (answer) {
+		answer->last = pod_to_json(pod);
+		answer->waiters = TAKE_PTR(pod->waiters);
+		answer->n_waiters = pod->n_waiters;
+		pod->n_waiters = 0;
+	}
+	if (!answer || !answer->last ||
+	    store_after_commit(pods->env.store, delete_committed, answer) < 0) {
+		nano_err_set(&err, ENOMEM, "out of memory");
+		if (answer)
+			delete_committed(answer, -ENOMEM, &err);
+		for (size_t i = 0; i < pod->n_waiters; i++)
+			pod->waiters[i].fn(pod->waiters[i].userdata, -ENOMEM, NULL, &err);
+	}
 	pod_notify_watches(pod, SIZE_MAX);
 	log_info("pod %s/%s (%s) deleted", pod->spec->namespace, pod->spec->name, pod->uid);
 	pod_free(pod);

@@ -5,6 +5,12 @@
  * the migration's transaction. Pods and events are in store_pods.c and store_events.c; every SQL
  * statement they run is in the table below, so the whole contract with the file is on one page.
  * Nothing here reads the clock or logs.
+ *
+ * Batch mode: store_stmt opens the batch (BEGIN IMMEDIATE) when it hands out a statement that
+ * writes, so that no writer needs to know about batches; store_flush commits it and calls the
+ * functions waiting for it. SQLite may roll a transaction back by itself after a failed write
+ * (SQLITE_FULL, IOERR, BUSY, NOMEM): store_fail notices, and the batch's waiters learn it was
+ * lost rather than being told it committed.
  */
 #include "store_internal.h"
 
@@ -75,6 +81,9 @@ static const char *const statements[STMT__MAX] = {
         [STMT_BEGIN] = "BEGIN IMMEDIATE",
         [STMT_COMMIT] = "COMMIT",
         [STMT_ROLLBACK] = "ROLLBACK",
+        [STMT_SAVEPOINT] = "SAVEPOINT store_group",
+        [STMT_RELEASE] = "RELEASE store_group",
+        [STMT_ROLLBACK_TO] = "ROLLBACK TO store_group",
         [STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
         [STMT_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -164,12 +173,16 @@ static enum nano_class store_class(int rc)
 	}
 }
 
+static void batch_lost(struct store *s, const struct nano_err *why);
+
 int store_fail(struct store *s, int rc, struct nano_err *err, const char *fmt, ...)
 {
+	_cleanup_(nano_err_clear) struct nano_err e = {0};
 	_cleanup_free_ char *context = NULL;
 	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 	int sys = s && s->db ? sqlite3_system_errno(s->db) : 0;
 	va_list ap;
+	int r;
 
 	va_start(ap, fmt);
 	if (vasprintf(&context, fmt, ap) < 0)
@@ -177,24 +190,42 @@ int store_fail(struct store *s, int rc, struct nano_err *err, const char *fmt, .
 	va_end(ap);
 	/* For I/O failures the kernel's reason is the useful half. */
 	if (sys && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN))
-		nano_err_set(err, store_errno(rc), "%s: %s (%s)", context ? context : "store", msg,
+		nano_err_set(&e, store_errno(rc), "%s: %s (%s)", context ? context : "store", msg,
 		             strerror(sys));
 	else
-		nano_err_set(err, store_errno(rc), "%s: %s", context ? context : "store", msg);
-	return nano_err_classify(err, store_class(rc));
+		nano_err_set(&e, store_errno(rc), "%s: %s", context ? context : "store", msg);
+	r = nano_err_classify(&e, store_class(rc));
+	/* the failure took the whole batch with it: its writes are not coming */
+	if (s && s->db && s->batch_open && sqlite3_get_autocommit(s->db))
+		batch_lost(s, &e);
+	if (err) {
+		nano_err_clear(err);
+		*err = e;
+		e = (struct nano_err){0};
+	}
+	return r;
 }
 
 /* ---- statements -------------------------------------------------------------------------- */
 
+static int batch_begin(struct store *s, struct nano_err *err);
+
 int store_stmt(struct store *s, enum store_stmt id, sqlite3_stmt **out, struct nano_err *err)
 {
-	int rc;
+	int rc, r;
 
 	if (!s->stmts[id]) {
 		rc = sqlite3_prepare_v3(s->db, statements[id], -1, SQLITE_PREPARE_PERSISTENT,
 		                        &s->stmts[id], NULL);
 		if (rc != SQLITE_OK)
 			return store_fail(s, rc, err, "prepare statement %d", (int)id);
+	}
+	/* a write joins the batch (transaction control is not one: SQLite calls BEGIN IMMEDIATE
+	 * a write, as it takes the write lock) */
+	if (s->batching && id > STMT_ROLLBACK_TO && !sqlite3_stmt_readonly(s->stmts[id])) {
+		r = batch_begin(s, err);
+		if (r < 0)
+			return r;
 	}
 	sqlite3_reset(s->stmts[id]);
 	sqlite3_clear_bindings(s->stmts[id]);
@@ -391,6 +422,9 @@ struct store *store_close(struct store *s)
 {
 	if (!s)
 		return NULL;
+	/* what was written is kept, and whoever waits for it told */
+	(void)store_flush(s, NULL);
+	free(s->waiters);
 	for (size_t i = 0; i < ELEMENTSOF(s->stmts); i++)
 		sqlite3_finalize(s->stmts[i]);
 	/* The last connection to close checkpoints the WAL into the database and removes it. */
@@ -415,18 +449,197 @@ static int step_done(struct store *s, enum store_stmt id, struct nano_err *err, 
 
 int store_begin(struct store *s, struct nano_err *err)
 {
-	return step_done(s, STMT_BEGIN, err, "begin transaction");
+	int r;
+
+	if (!s->batching)
+		return step_done(s, STMT_BEGIN, err, "begin transaction");
+	r = batch_begin(s, err);
+	if (r < 0)
+		return r;
+	r = step_done(s, STMT_SAVEPOINT, err, "begin transaction");
+	s->group_open = r >= 0;
+	return r;
 }
 
 int store_commit(struct store *s, struct nano_err *err)
 {
-	return step_done(s, STMT_COMMIT, err, "commit transaction");
+	if (!s->group_open)
+		return step_done(s, STMT_COMMIT, err, "commit transaction");
+	s->group_open = false;
+	return step_done(s, STMT_RELEASE, err, "commit transaction");
 }
 
 void store_rollback(struct store *s)
 {
-	if (s && !sqlite3_get_autocommit(s->db))
+	if (!s || sqlite3_get_autocommit(s->db))
+		return;
+	if (!s->group_open) {
 		(void)step_done(s, STMT_ROLLBACK, NULL, "rollback");
+		return;
+	}
+	/* the group goes, the batch it joined stays */
+	s->group_open = false;
+	if (step_done(s, STMT_ROLLBACK_TO, NULL, "rollback") >= 0)
+		(void)step_done(s, STMT_RELEASE, NULL, "rollback");
+}
+
+/* ---- batches ----------------------------------------------------------------------------- */
+
+static void err_copy(struct nano_err *to, const struct nano_err *from)
+{
+	nano_err_setc(to, from->class, from->errnum ? from->errnum : EIO, "%s",
+	              from->message ? from->message : "store: the batch was lost");
+}
+
+/* Every waiter of the batch that ended learns how: r 0, or the failure. */
+static void resolve(struct store *s, int r, const struct nano_err *why)
+{
+	for (size_t i = 0; i < s->n_waiters; i++) {
+		struct store_waiter *w = &s->waiters[i];
+
+		if (w->resolved)
+			continue;
+		w->resolved = true;
+		w->r = r;
+		if (r < 0)
+			err_copy(&w->err, why);
+	}
+}
+
+static void batch_lost(struct store *s, const struct nano_err *why)
+{
+	s->batch_open = false;
+	s->group_open = false;
+	resolve(s, why->errnum ? -why->errnum : -EIO, why);
+}
+
+static int batch_begin(struct store *s, struct nano_err *err)
+{
+	int r;
+
+	if (s->batch_open && !sqlite3_get_autocommit(s->db))
+		return 0;
+	if (s->batch_open) {
+		/* rolled back behind our back, by a failure store_fail did not see */
+		struct nano_err why = {0};
+
+		nano_err_setc(&why, NANO_INTERNAL, EIO,
+		              "%s: the transaction was rolled back after a failed write", s->path);
+		batch_lost(s, &why);
+		nano_err_clear(&why);
+	}
+	r = step_done(s, STMT_BEGIN, err, "begin transaction");
+	s->batch_open = r >= 0;
+	return r;
+}
+
+/* Commits the open batch, or rolls it back when the commit fails; its waiters are resolved
+ * either way. */
+static int batch_commit(struct store *s, struct nano_err *err)
+{
+	_cleanup_(nano_err_clear) struct nano_err e = {0};
+	int r;
+
+	r = step_done(s, STMT_COMMIT, &e, "commit");
+	if (r < 0 && !sqlite3_get_autocommit(s->db))
+		(void)step_done(s, STMT_ROLLBACK, NULL, "rollback");
+	if (s->batch_open) {
+		/* (store_fail resolved them already if the failed COMMIT rolled back itself) */
+		s->batch_open = false;
+		s->group_open = false;
+		resolve(s, r < 0 ? r : 0, &e);
+	}
+	if (r < 0 && err) {
+		nano_err_clear(err);
+		*err = e;
+		e = (struct nano_err){0};
+	}
+	return r;
+}
+
+int store_batch(struct store *s, bool on, struct nano_err *err)
+{
+	int r = 0;
+
+	if (!on)
+		r = store_flush(s, err);
+	s->batching = on;
+	return r;
+}
+
+int store_after_commit(struct store *s, store_committed_fn *fn, void *userdata)
+{
+	struct store_waiter *w = realloc(s->waiters, (s->n_waiters + 1) * sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	s->waiters = w;
+	/* with no batch open, what was written before is on disk already */
+	s->waiters[s->n_waiters++] = (struct store_waiter){
+	        .fn = fn,
+	        .userdata = userdata,
+	        .resolved = !s->batch_open,
+	};
+	return 0;
+}
+
+static void cancel_in(struct store_waiter *ws, size_t n, store_committed_fn *fn, void *userdata)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ws[i].userdata == userdata && (!fn || ws[i].fn == fn))
+			ws[i].fn = NULL;
+}
+
+void store_after_commit_cancel(struct store *s, store_committed_fn *fn, void *userdata)
+{
+	if (!s)
+		return;
+	cancel_in(s->waiters, s->n_waiters, fn, userdata);
+	cancel_in(s->running, s->n_running, fn, userdata);
+}
+
+int store_sync(struct store *s, struct nano_err *err)
+{
+	return s->batch_open ? batch_commit(s, err) : 0;
+}
+
+bool store_pending(const struct store *s)
+{
+	return s && (s->batch_open || s->n_waiters > 0);
+}
+
+int store_flush(struct store *s, struct nano_err *err)
+{
+	int first = 0, r;
+
+	/* a waiter that flushes: the flush under way goes on until nothing is pending */
+	if (!s || s->flushing)
+		return 0;
+	s->flushing = true;
+	while (store_pending(s)) {
+		if (s->batch_open) {
+			r = batch_commit(s, first < 0 ? NULL : err);
+			if (r < 0 && first == 0)
+				first = r;
+		}
+		/* registered from here on, they wait for the next round */
+		s->running = s->waiters;
+		s->n_running = s->n_waiters;
+		s->waiters = NULL;
+		s->n_waiters = 0;
+		for (size_t i = 0; i < s->n_running; i++) {
+			struct store_waiter *w = &s->running[i];
+
+			if (w->fn)
+				w->fn(w->userdata, w->r, w->r < 0 ? &w->err : NULL);
+			nano_err_clear(&w->err);
+		}
+		free(s->running);
+		s->running = NULL;
+		s->n_running = 0;
+	}
+	s->flushing = false;
+	return first;
 }
 
 /* ---- meta -------------------------------------------------------------------------------- */

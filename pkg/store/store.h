@@ -1,7 +1,8 @@
 /* pkg/store: nanolet's state in SQLite — pods (object and status), core/v1 events, and a small
  * key/value table — in <state_dir>/nanolet.db.
  *
- * The database is crash-safe (WAL, synchronous=FULL): a change a function reported is on disk.
+ * The database is crash-safe (WAL, synchronous=FULL): a change a function reported is on disk,
+ * or, in batch mode (store_batch), once the store_flush after it has committed it.
  * Functions never read the clock; every time is a parameter, in unix nanoseconds. Errors are
  * -errno with a struct nano_err message and class (util.h):
  *   -ENOENT  no such pod / key            NANO_NOT_FOUND
@@ -45,10 +46,47 @@ static inline void store_closep(struct store **s)
 }
 #define _cleanup_store_ _cleanup_(store_closep)
 
-/* Groups several changes into one transaction (BEGIN IMMEDIATE). Transactions do not nest. */
+/* Groups several changes into one transaction (BEGIN IMMEDIATE). Transactions do not nest;
+ * in a batch (below) the group is a savepoint inside it: all of it or none of it joins. */
 int store_begin(struct store *s, struct nano_err *err);
 int store_commit(struct store *s, struct nano_err *err);
 void store_rollback(struct store *s);
+
+/* ---- batched durability -------------------------------------------------------------------
+ *
+ * A commit costs an fsync (synchronous=FULL). In batch mode the first write opens a transaction
+ * and every write after it joins it, until store_flush commits them together: the daemon calls
+ * it once per loop iteration. Reads on this connection see the batch's writes at once; other
+ * connections, and the disk, only after the flush. What must not be promised before it is on
+ * disk — an answer to a client — waits in store_after_commit. */
+
+/* Turns batch mode on or off (off: each write commits on its own, as without it). Turning it
+ * off flushes first. */
+int store_batch(struct store *s, bool on, struct nano_err *err);
+
+/* r 0: what was written before fn was registered is on disk. r < 0: it was lost (the commit
+ * failed, or SQLite rolled the batch back after a failed write) and err says why. */
+typedef void store_committed_fn(void *userdata, int r, const struct nano_err *err);
+
+/* Calls fn(userdata, ...) from the next store_flush, after its commit and in the order of
+ * registration, never from this call. -ENOMEM. */
+int store_after_commit(struct store *s, store_committed_fn *fn, void *userdata);
+/* Forgets every waiting fn(userdata, ...) (fn NULL: every one for userdata). */
+void store_after_commit_cancel(struct store *s, store_committed_fn *fn, void *userdata);
+
+/* Commits the open batch, if any, then calls the waiting functions with its outcome; again
+ * while they wrote or registered more. On a failed commit the batch is rolled back, its
+ * functions get the error, and so does the caller. Accepts NULL. */
+int store_flush(struct store *s, struct nano_err *err);
+
+/* Commits the open batch now (0 when none is open), for a write that must be on disk before
+ * the caller acts on it: a create's row before its pod is made, a delete's request before its
+ * pod is stopped. Its waiters still run from the next store_flush. On failure the batch is
+ * rolled back: the caller and the waiters get the error. */
+int store_sync(struct store *s, struct nano_err *err);
+
+/* Whether a batch is open or a function waits: a flush has something to do. */
+bool store_pending(const struct store *s);
 
 /* ---- meta: small facts about the node (boot_id, ...) ------------------------------------ */
 

@@ -11,9 +11,13 @@
 /* Every statement the store runs more than once, prepared on first use and kept until close. The
  * SQL of each is in store.c's table, next to the schema it reads. */
 enum store_stmt {
+	/* transaction control first, up to STMT_ROLLBACK_TO: never a write that opens a batch */
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT, /* store_begin inside a batch */
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_META_GET,
 	STMT_META_SET,
 	STMT_POD_INSERT,
@@ -45,11 +49,29 @@ enum store_stmt {
 	"involved_field_path, reason, message, type, count, first_ns, last_ns, "                   \
 	"source_component, source_host"
 
+/* A function waiting for a commit (store_after_commit). */
+struct store_waiter {
+	store_committed_fn *fn; /* NULL once cancelled */
+	void *userdata;
+	bool resolved; /* the batch it waited for ended: r and err say how */
+	int r;
+	struct nano_err err;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	bool readonly;
 	sqlite3_stmt *stmts[STMT__MAX];
+	/* batch mode (store_batch) */
+	bool batching;
+	bool batch_open; /* a batch's BEGIN ran and its COMMIT has not */
+	bool group_open; /* store_begin's savepoint inside the batch */
+	bool flushing;
+	struct store_waiter *waiters; /* in the order of registration */
+	size_t n_waiters;
+	struct store_waiter *running; /* those store_flush is calling now */
+	size_t n_running;
 };
 
 /* The cached statement id, reset and unbound; on failure fills err. Callers hold it in a

@@ -320,12 +320,14 @@ static void plan_config(void *userdata, const char *uid, uint32_t userns_base,
 	};
 }
 
+/* As nanoletd: the store batches what one loop iteration writes (pump flushes it). */
 static void node_open(struct node *n)
 {
 	struct nano_err err = {0};
 	int r = pods_open(&n->options, &n->pods, &err);
 
 	ck_assert_msg(r == 0, "pods_open: %s", err.message ? err.message : "");
+	ck_assert_int_eq(store_batch(pods_store(n->pods), true, &err), 0);
 }
 
 /* This test process as root of a user namespace of its own (its uid and gid mapped to 0) with a
@@ -398,14 +400,16 @@ static void node_init(struct node *n)
 	node_open(n);
 }
 
-/* What the loop has to do now, done: io (inotify on exits/) and every due timer, until
- * nothing moves. */
+/* What the loop has to do now, done: io (inotify on exits/) and every due timer, each followed
+ * by the store's flush (nanoletd's post source), until nothing moves. */
 static void pump(struct node *n)
 {
 	for (int rounds = 0; rounds < 10000; rounds++) {
 		struct pod_timer *due;
+		int r = sd_event_run(n->event, 0);
 
-		if (sd_event_run(n->event, 0) > 0)
+		ck_assert_int_ge(store_flush(pods_store(n->pods), NULL), 0);
+		if (r > 0)
 			continue;
 		due = clock_due(&n->clock);
 		if (!due)
@@ -414,6 +418,7 @@ static void pump(struct node *n)
 		*due->slot = NULL;
 		due->fn(due->userdata);
 		free(due);
+		ck_assert_int_ge(store_flush(pods_store(n->pods), NULL), 0);
 	}
 	ck_abort_msg("the pod manager never settles");
 }
