@@ -588,8 +588,9 @@ static void on_restart_timer(void *userdata)
 
 	if (pod->deleting)
 		return;
-	if (pod->shim_starting || pod->sandbox_timer) {
-		/* another container's restart is making the sandbox: this one comes after */
+	if (pod->shim_starting || pod->sandbox_timer || pod->adopt_timer) {
+		/* another container's restart is making the sandbox, or the live one is not
+		 * watched yet (restore.c): this one comes after */
 		arm_restart_timer(
 		        pod, i,
 		        (int64_t)(pods_clock(pod->env, CLOCK_REALTIME) + POD_SHIM_RETRY_USEC));
@@ -830,12 +831,15 @@ int pod_watch_shim(struct pod *pod, struct nano_err *err)
 	pod->exits_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (pod->exits_fd < 0 ||
 	    inotify_add_watch(pod->exits_fd, exits, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
-		return nano_err_set(err, errno, "watch %s: %m", exits);
-	r = sd_event_add_io(event, &pod->exits_source, pod->exits_fd, EPOLLIN, on_exits, pod);
+		r = nano_err_set(err, errno, "watch %s: %m", exits);
+	else if ((r = sd_event_add_io(event, &pod->exits_source, pod->exits_fd, EPOLLIN, on_exits,
+	                              pod)) < 0)
+		r = nano_err_set(err, -r, "watch exits: %s", strerror(-r));
+	else /* and the cgroups its containers run in: the kernel's OOM and pids notices */
+		r = pod_watch_notices(pod, err);
 	if (r < 0)
-		return nano_err_set(err, -r, "watch exits: %s", strerror(-r));
-	/* and the cgroups its containers run in: the kernel's OOM and pids notices */
-	return pod_watch_notices(pod, err);
+		unwatch_shim(pod); /* nothing half watched: no descriptor held, and no end seen */
+	return r;
 }
 
 /* ---- stopping -------------------------------------------------------------------------------- */
@@ -922,6 +926,7 @@ void pod_run_done(struct pod *pod)
 	pod->env->shim->cancel(pod->shim_starting);
 	pod->shim_starting = NULL;
 	pods_timer_cancel(pod->env, &pod->sandbox_timer);
+	pods_timer_cancel(pod->env, &pod->adopt_timer);
 	pod_teardown_cancel(pod);
 	pod_watch_close(pod);
 	pods_timer_cancel(pod->env, &pod->grace_timer);

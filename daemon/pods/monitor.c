@@ -296,13 +296,17 @@ static void notices_close(struct pod *pod)
 
 int pod_watch_notices(struct pod *pod, struct nano_err *err)
 {
+	int r = 0;
+
 	notices_close(pod); /* a new sandbox may have new cgroups (after a reboot) */
 	if (driver_v2(pod))
-		return watch_v2(pod, err);
-	for (size_t i = 0; i < pod->plan->n_containers; i++)
+		r = watch_v2(pod, err);
+	for (size_t i = 0; !driver_v2(pod) && r >= 0 && i < pod->plan->n_containers; i++)
 		if (watch_oom_v1(pod, i, err) < 0)
-			return -err->errnum;
-	return 0;
+			r = -err->errnum;
+	if (r < 0)
+		notices_close(pod); /* nothing half watched holds a descriptor */
+	return r;
 }
 
 void pod_watch_close(struct pod *pod)

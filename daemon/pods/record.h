@@ -156,6 +156,9 @@ struct pod {
 	size_t n_waiters;
 	bool restore_deleting; /* restore: a re-adopted pod waits for its shim's state */
 	int64_t restore_grace;
+	/* restore: a live shim the daemon could not watch yet (out of descriptors or memory),
+	 * tried again on this timer; meanwhile nothing starts a sandbox beside it */
+	struct pod_timer *adopt_timer;
 };
 
 /* ---- record.c ------------------------------------------------------------------------------ */

@@ -8,9 +8,11 @@
  * made for it; a live shim with the recorded identity is re-adopted (pidfd, inotify, a `state`
  * request for a start the old daemon never recorded) and the exit records it wrote meanwhile are
  * read; a shim that is gone (or a boot id that changed) ends its running containers and the
- * restart policy decides, as for a shim that dies while we run; a delete that was under way
- * goes on. Then whatever in nanolet's cgroups, run, state and log directories belongs to no pod
- * is killed, unmounted and removed, each with a log line naming it.
+ * restart policy decides, as for a shim that dies while we run; one that lives but cannot be
+ * watched yet (no descriptor or memory to spare) is tried again on a timer, its pod going on
+ * as recorded meanwhile; a delete that was under way goes on. Then whatever in nanolet's cgroups,
+ * run, state and log directories belongs to no pod is killed, unmounted and removed, each with a
+ * log line naming it.
  *
  * The shims themselves never depend on the daemon: this file only reads and reconnects.
  */
@@ -118,6 +120,64 @@ static void restore_resume(struct pod *pod, const json_t *state)
 	pod_sync(pod);
 }
 
+/* Why a live shim could not be watched, when the reason is the daemon's own want of a resource
+ * (descriptors, memory, inotify instances or watches): that says nothing of the shim, whose
+ * runs go on. Anything else (the pid gone or another process's, the pod's files gone) is its
+ * end. */
+static bool watch_wanting(int errnum)
+{
+	return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOSPC ||
+	       errnum == EAGAIN;
+}
+
+static void adopt_later(struct pod *pod);
+
+/* A shim adopted late: what it ran and recorded while it was not watched, then the pod's next
+ * step. pod_sync may free the pod. */
+static void adopted_late(struct pod *pod, const json_t *state)
+{
+	if (state)
+		pod_reconcile(pod, state);
+	pod_scan_exits(pod);
+	pod_sync(pod);
+}
+
+static void on_adopt_retry(void *userdata)
+{
+	struct pod *pod = userdata;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (pod_watch_shim(pod, &err) >= 0) {
+		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,
+		         pod->spec->name, (int)pod->shim_pid);
+		if (pod_shim_state(pod, adopted_late) < 0)
+			adopted_late(pod, NULL);
+		return;
+	}
+	if (watch_wanting(err.errnum))
+		return adopt_later(pod);
+	log_info("pod %s/%s: its shim (pid %d) is gone: %s", pod->spec->namespace, pod->spec->name,
+	         (int)pod->shim_pid, err.message ? err.message : "");
+	pod_scan_exits(pod);
+	if (pod->deleting)
+		return pod_finish_delete(pod); /* nothing to wait for: the teardown ends it */
+	pod_event(pod, NULL, "Warning", "SandboxChanged",
+	          "Pod sandbox changed: the shim holding the pod's namespaces died");
+	pod_sandbox_lost(pod, NULL);
+}
+
+/* The shim is watched on a timer until it can be (or is found gone). Meanwhile the pod goes on
+ * as recorded: a run of a shim that lives is neither lost nor started again. */
+static void adopt_later(struct pod *pod)
+{
+	int r = pods_timer_in(pod->env, &pod->adopt_timer, POD_SHIM_RETRY_USEC, on_adopt_retry,
+	                      pod);
+
+	if (r < 0)
+		log_error("pod %s/%s: its shim is not watched, and no timer to try again: %s",
+		          pod->spec->namespace, pod->spec->name, strerror(-r));
+}
+
 /* A pod whose create got no answer, once nothing of it is left on the node. */
 static void half_made_removed(struct pod *pod)
 {
@@ -194,6 +254,12 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 			return true;
 		log_warn("pod %s/%s: could not ask its shim for its state", pod->spec->namespace,
 		         pod->spec->name);
+	} else if (!rebooted && pod->shim_pid > 0 && watch_wanting(err.errnum)) {
+		log_warn("pod %s/%s: its shim (pid %d) runs, but cannot be watched yet: %s; trying "
+		         "again",
+		         pod->spec->namespace, pod->spec->name, (int)pod->shim_pid,
+		         err.message ? err.message : strerror(err.errnum));
+		adopt_later(pod);
 	} else {
 		if (pod->shim_pid > 0)
 			log_info("pod %s/%s: its shim (pid %d) is gone: %s", pod->spec->namespace,

@@ -299,6 +299,11 @@ static char *do_start(struct loop *l, const char *name, long long restart)
 		return strdupf("error %d no container %s in this pod", ENOENT, name);
 	if (run && run->running)
 		return strdupf("error %d container %s is running", EBUSY, name);
+	/* A start that came late (its daemon stopped waiting, or restarted, and asked again):
+	 * a run is made once, ended or not. Its daemon asks for the state, which names it. */
+	if (run && run->restart >= restart)
+		return strdupf("error %d run %lld of container %s was started already", EBUSY,
+		               restart, name);
 	if (l->shutting_down)
 		return reply_error(ESHUTDOWN, "the shim is shutting down");
 	if (shim_container_start(l->config, c, restart, &started, &err) < 0) {

@@ -75,6 +75,18 @@ wait_for() {
 	return 1
 }
 
+# wait_until SECONDS CMD...: runs CMD until it succeeds, false once SECONDS have passed: a
+# deadline on the clock, for what the machine's load decides (how soon a CPU-limited container
+# gets to run), where a count of tries would end sooner the faster each try is.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
 # remove_cgroup_root ROOT: after a daemon with --cgroup-root ROOT stopped, its root in every
 # hierarchy and the parents it made, as far as they are empty (a cgroup in use is never removed).
 remove_cgroup_root() {

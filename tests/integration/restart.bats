@@ -258,6 +258,67 @@ EOF
 	healthy
 }
 
+@test "a live shim the restarted daemon cannot watch (out of descriptors) is not judged lost: not killed, not restarted, adopted once it can be" {
+	local n fds limited=$TEST_TMP/nanoletd-limited
+	create_pod "$(pod_yaml lean 'sleep 1000')"
+	create_pod "$(pod_yaml spare 'sleep 1000')"
+	wait_phase lean Running
+	wait_phase spare Running
+	shim_lean=$(shim_pid_of lean)
+	shim_spare=$(shim_pid_of spare)
+	fds=$(find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l)
+	crash_daemon
+	# the same daemon under a descriptor limit: the first one below what watching both shims
+	# takes at which it still serves (their pidfds and inotify instances come last)
+	printf '#!/bin/sh\nexec prlimit --nofile="$NANOLET_TEST_NOFILE" -- "%s" "$@"\n' "$NANOLETD" >"$limited"
+	chmod +x "$limited"
+	for ((n = fds; n > 8; n--)); do
+		if NANOLETD=$limited NANOLET_TEST_NOFILE=$n:$n restart_daemon 2>/dev/null; then
+			grep -q "nanoletd\[$DAEMON_PID\]: .*Too many open files" "$TEST_TMP/daemon.log" && break
+			crash_daemon
+		fi
+	done
+	echo "limit $n of $fds"
+	((n > 8))
+	grep "nanoletd\[$DAEMON_PID\]: .*Too many open files" "$TEST_TMP/daemon.log"
+	# what it could not watch goes on as it was: nothing killed, nothing counted
+	sleep 1
+	for p in lean spare; do
+		cstatus $p
+		phase_is $p Running
+		[[ $(cstatus $p | jq -r .restartCount) == 0 ]]
+		! event_seen $p SandboxChanged
+	done
+	kill -0 "$shim_lean"
+	kill -0 "$shim_spare"
+	# one shim watched, the other one not yet: once the first pod is gone, its descriptors
+	# are enough for the second, which is then adopted as it is
+	adopted=$(grep -oE "nanoletd\[$DAEMON_PID\]: info: pod default/[a-z]+: re-adopted" "$TEST_TMP/daemon.log" | sed -E 's|.*/([a-z]+): .*|\1|')
+	waiting=$(grep -oE "nanoletd\[$DAEMON_PID\]: warning: pod default/[a-z]+: its shim \(pid [0-9]+\) runs, but cannot be watched yet" "$TEST_TMP/daemon.log" | sed -E 's|.*/([a-z]+): .*|\1|')
+	echo "adopted: $adopted; not yet: $waiting"
+	[[ $(wc -w <<<"$adopted") == 1 && $(wc -w <<<"$waiting") == 1 ]]
+	shim_waiting=$shim_spare
+	[[ $waiting == spare ]] || shim_waiting=$shim_lean
+	call DELETE "/api/v1/namespaces/default/pods/$adopted?gracePeriodSeconds=0"
+	[[ $code == 200 ]]
+	adopted_late() {
+		grep -q "nanoletd\[$DAEMON_PID\]: info: pod default/$waiting: re-adopted its shim, pid $shim_waiting" "$TEST_TMP/daemon.log"
+	}
+	wait_for adopted_late
+	# and watched: its container's end is seen and restarted in the same sandbox
+	kill -KILL $(container_pids "$waiting")
+	wait_for restarts_at_least "$waiting" 1
+	wait_phase "$waiting" Running
+	[[ $(shim_pid_of "$waiting") == "$shim_waiting" ]]
+	! event_seen "$waiting" SandboxChanged
+	# the next daemon, with descriptors enough, adopts it at once
+	crash_daemon
+	restart_daemon
+	phase_is "$waiting" Running
+	[[ $(cstatus "$waiting" | jq -r .restartCount) == 1 ]]
+	[[ $(shim_pid_of "$waiting") == "$shim_waiting" ]]
+}
+
 @test "killed at after-insert: the unanswered POST leaves no pod, row, cgroup, shim or directory" {
 	crash_daemon
 	NANOLET_CRASH_AT=after-insert restart_daemon

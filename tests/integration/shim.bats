@@ -356,6 +356,34 @@ EOF
 	[[ $reply == "error 3 "* ]]
 }
 
+@test "a run is made once: a start of a run number already made is refused (EBUSY), also once it ended" {
+	driver_independent
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: once}
+spec:
+  containers:
+  - {name: quick, image: host, command: ["/bin/sh", "-c", "echo ran; exit 3"]}
+EOF
+	run_container quick
+	[ "$exit" = "exitCode=3 signal=0 pid=$pid" ]
+	# a start that came late (its daemon stopped waiting for the answer, or was restarted and
+	# asked again): the run it names ended, and is not made a second time
+	req start quick 0
+	[[ $reply == "error 16 "* ]]
+	[[ $(grep -c ran "$WORK/logs/quick/0.log") == 1 ]]
+	jq -e '.restart == 0 and .exitCode == 3' "$WORK/run/exits/quick.0.json"
+	req state
+	jq -e --argjson pid "$pid" '.containers == [{name: "quick", pid: $pid, restart: 0, running: false}]' <<<"$reply"
+	# the next run is made as ever
+	req start quick 1
+	[[ $reply == ok\ * ]]
+	exit=$("$HARNESS" wait-exit "$WORK" quick 1)
+	[[ $exit == "exitCode=3 signal=0 "* ]]
+	[[ $(grep -c ran "$WORK/logs/quick/1.log") == 1 ]]
+}
+
 @test "exec of a missing binary is a StartError: error 2 No such file or directory" {
 	driver_independent
 	pod <<EOF

@@ -56,7 +56,12 @@ metric() {
 	# long enough to spin through the test on a slow (emulated) machine
 	create_pod "$(spin_pod 60)"
 	wait_phase stats Running
-	sleep 1.5
+	# throttled at least once: soon on a quiet machine, later when its cores are busy (the
+	# container's share of them is small); the deadlines below are as generous
+	throttled() {
+		[[ $(container_json cpu.throttledPeriods) -gt 0 ]]
+	}
+	wait_until 60 throttled
 	s=$(summary)
 	echo "$s" | jq .
 	jq -e '.node.nodeName != "" and .node.startTime != null' <<<"$s"
@@ -72,17 +77,21 @@ metric() {
 	jq -e '.process.count >= 1 and .process.limit > 0 and .process.limitHits == 0' <<<"$c"
 
 	# a rate needs two readings a second apart
-	sleep 1
-	[[ $(container_json cpu.usageNanoCores) -gt 0 ]]
+	using_cpu() {
+		[[ $(container_json cpu.usageNanoCores) -gt 0 ]]
+	}
+	wait_until 60 using_cpu
 	# still spinning: both the summary's counter and the metric go up
 	t1=$(container_json cpu.throttledPeriods)
 	m1=$(metric container_cpu_cfs_throttled_periods_total)
-	sleep 0.5
-	t2=$(container_json cpu.throttledPeriods)
-	m2=$(metric container_cpu_cfs_throttled_periods_total)
+	rise() {
+		t2=$(container_json cpu.throttledPeriods)
+		m2=$(metric container_cpu_cfs_throttled_periods_total)
+		((t2 > t1)) && ((m2 > m1))
+	}
+	wait_until 60 rise
 	echo "summary $t1 -> $t2, metric $m1 -> $m2"
-	((t2 > t1)) && ((m2 > m1))
-	wait_for event_seen stats CPUThrottling
+	wait_until 60 event_seen stats CPUThrottling
 
 	# only_cpu_and_memory: what is neither goes
 	summary '&only_cpu_and_memory=true' | jq -e '[.pods[].containers[] | has("process")] | any | not'
@@ -95,7 +104,13 @@ metric() {
 		return 1
 	}
 	create_pod "$(spin_pod 3)"
-	wait_log stats idle
+	# 3 s of spinning on a 100m limit, then the echo: on busy cores the container's small
+	# share of them makes its end come late, so a deadline, generous
+	wait_until 120 log_has stats idle || {
+		echo "no 'idle' in the log of stats:"
+		pod_log stats
+		return 1
+	}
 	call GET /api/v1/namespaces/default/pods/nope
 	[[ $code == 404 ]]
 
@@ -134,7 +149,7 @@ metric() {
 		'BEGIN { d = a - b; exit !(d < 1048576 && d > -1048576) }'
 	# a container that has ended keeps reporting its last values until its pod is deleted
 	create_pod "$(pod_yaml ended 'timeout 1 sh -c "while :; do :; done"; exit 3' Never)"
-	wait_phase ended Failed
+	wait_until 60 phase_is ended Failed
 	ended=$(summary | jq -c '.pods[] | select(.podRef.name == "ended") | .containers[0]')
 	echo "$ended"
 	jq -e '.cpu.usageCoreNanoSeconds > 100000000 and .process.count == 0' <<<"$ended"
