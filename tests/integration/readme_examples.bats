@@ -24,7 +24,9 @@
 # The shown outputs are those of a hybrid host (cgroup driver v1) and a daemon placing pods as a
 # default one does (no cgroup_root: nanolet under the daemon's own cgroup), so the test skips on
 # another cgroup layout, and it holds nanolet's default cgroup root while it runs (the
-# integration lock keeps other daemons off it); it removes the cgroups its daemon made.
+# integration lock keeps other daemons off it); it removes the cgroups its daemon made. The
+# read-group example needs a group named viewers: the test makes it when there is none, and then
+# removes it.
 
 load common
 
@@ -50,6 +52,9 @@ teardown() {
 	fi
 	if [[ -f ${TEST_TMP:-}/cgroups.before ]]; then
 		before=$(cat "$TEST_TMP/cgroups.before") sweep=1
+	fi
+	if [[ -f ${TEST_TMP:-}/viewers.created ]]; then
+		groupdel viewers || true
 	fi
 	common_teardown
 	if ((sweep)); then
@@ -191,6 +196,12 @@ run_example() {
 	[[ $(expected_cgroup_mode) == hybrid ]] ||
 		skip "the README's outputs are a hybrid host's; this one is $(expected_cgroup_mode)"
 	nanolet_cgroups >"$TEST_TMP/cgroups.before"
+	# "Who may do what": a read group, and nobody in it, who must reach the socket
+	if ! getent group viewers >/dev/null; then
+		groupadd viewers
+		touch "$TEST_TMP/viewers.created"
+	fi
+	chmod 0755 "$TEST_TMP"
 	start_daemon
 	mkdir -p "$TEST_TMP/work"
 	ln -s "$(realpath "$REPO/configs")" "$TEST_TMP/work/configs"
