@@ -17,8 +17,9 @@ readme_block() {
 	' README.md
 }
 
+# nanolet's cgroups, with what is under them (QoS classes, pods), parents first.
 nanolet_cgroups() {
-	find /sys/fs/cgroup -name nanolet -type d 2>/dev/null | sort
+	find /sys/fs/cgroup -type d \( -name nanolet -o -path '*/nanolet/*' \) 2>/dev/null | sort
 }
 
 setup() {
@@ -32,7 +33,8 @@ setup() {
 teardown() {
 	[[ -f $TEST_TMP/cgroups.before ]] || return 0
 	rm -rf "${DEFAULT_DIRS[@]}" nanoletd.log
-	nanolet_cgroups | comm -13 "$TEST_TMP/cgroups.before" - | xargs -r rmdir 2>/dev/null || true
+	# children first: the pod's QoS class (besteffort) kept its root from going
+	nanolet_cgroups | comm -13 "$TEST_TMP/cgroups.before" - | sort -r | xargs -r rmdir 2>/dev/null || true
 	common_teardown
 }
 
