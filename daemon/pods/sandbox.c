@@ -400,6 +400,9 @@ static int removal_start(struct pod *pod)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* nothing of the daemon's stays open in it: not its locks (a daemon started while
+		 * the removal goes on must find them free), not its socket, store or loop */
+		(void)close_range(3, ~0U, 0);
 		remove_files(pod);
 		_exit(0);
 	}
