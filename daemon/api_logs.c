@@ -7,12 +7,12 @@
  * file, and goes on when the client has read half of it. The log file is the buffer; a client
  * costs the daemon the stream's bound and the reader's, never a copy of the log.
  * A follow also waits for more: a watch on the container's log directory (on the daemon's one
- * shared inotify instance, dir_watch.h) wakes it, and the stream ends once the container's run
+ * shared inotify instance, fs_watch.h) wakes it, and the stream ends once the container's run
  * has ended and what it wrote last went out. At most max_log_follows at once (429 past it). No
  * busy loop, no thread per follower. */
 #include <string.h>
 
-#include "dir_watch.h"
+#include "fs_watch.h"
 #include "logs/logs.h"
 #include "nanoletd.h"
 #include "pods.h"
@@ -22,7 +22,7 @@ struct log_stream {
 	struct nanoletd *d;
 	struct logs_reader *reader;
 	struct http_stream *stream;
-	struct dir_watch *dir_watch; /* follow: the log directory */
+	struct fs_watch *dir_watch;  /* follow: the log directory */
 	struct pod_watch *pod_watch; /* follow: the end of the container's run; the pod manager
 	                              * frees it once it fired */
 	bool follow;
@@ -34,7 +34,7 @@ static void log_stream_free(struct log_stream *ls)
 {
 	if (ls->pod_watch)
 		pod_watch_cancel(ls->pod_watch);
-	dir_watch_remove(ls->dir_watch);
+	fs_watch_remove(ls->dir_watch);
 	logs_reader_free(ls->reader);
 	if (ls->follow)
 		ls->d->log_follows--;
@@ -123,8 +123,8 @@ static int log_stream_start(struct nanoletd *d, struct pod *pod, const char *con
 	if (follow) {
 		d->log_follows++;
 		/* the directory, not the file: rotation renames the file */
-		r = dir_watch_add(d->log_watches, logs_reader_dir(reader), on_log_change, ls,
-		                  &ls->dir_watch);
+		r = fs_watch_add(d->fs_watches, logs_reader_dir(reader), FS_WATCH_DIR_CHANGES,
+		                 on_log_change, ls, &ls->dir_watch);
 		if (r >= 0 &&
 		    !(ls->pod_watch = pod_watch_container(pod, container, on_run_end, ls)))
 			r = -ENOMEM;

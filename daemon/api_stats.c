@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dir_watch.h"
+#include "fs_watch.h"
 #include "metrics/metrics.h"
 #include "nanoletd.h"
 #include "pods.h"
@@ -300,10 +300,10 @@ static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats
 	prom_sample(p, "nanolet_http_connections", NULL, (double)http_server_connections(d->http));
 	prom_family(p, "nanolet_log_follows", "gauge", "Log requests with follow=true open.");
 	prom_sample(p, "nanolet_log_follows", NULL, (double)d->log_follows);
-	prom_family(p, "nanolet_log_follow_directories", "gauge",
-	            "Log directories watched for follows, on one inotify instance.");
-	prom_sample(p, "nanolet_log_follow_directories", NULL,
-	            (double)dir_watches_count(d->log_watches));
+	prom_family(p, "nanolet_inotify_watches", "gauge",
+	            "Files and directories watched on the daemon's one inotify instance (log "
+	            "follows, pods' exit records, cgroup v2 event files).");
+	prom_sample(p, "nanolet_inotify_watches", NULL, (double)fs_watches_count(d->fs_watches));
 	prom_family(p, "nanolet_pod_start_duration_seconds", "histogram",
 	            "Duration in seconds from the daemon receiving a pod to its phase first being "
 	            "Running.");

@@ -26,7 +26,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "audit.h"
-#include "dir_watch.h"
+#include "fs_watch.h"
 #include "http.h"
 #include "pods.h"
 #include "routes.h"
@@ -154,6 +154,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .shim_timeout_usec = shim_timeout_usec(),
 	        .clock = &pod_clock_event,
 	        .clock_ctx = daemon->event,
+	        .watches = daemon->fs_watches,
 	};
 	return pods_open(&options, &daemon->pods, err);
 }
@@ -424,7 +425,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
-	r = dir_watches_new(daemon->event, &daemon->log_watches, err);
+	r = fs_watches_new(daemon->event, &daemon->fs_watches, err);
 	if (r < 0)
 		return r;
 	r = open_pods(daemon, err);
@@ -474,8 +475,9 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->cgroup_root_dir);
 	daemon->shim_path = daemon->host_ip = daemon->cgroup_root_dir = NULL;
 	daemon->http = http_server_free(daemon->http);
-	/* after HTTP: closing the follows' connections removed their watches */
-	daemon->log_watches = dir_watches_free(daemon->log_watches);
+	/* after the pods and HTTP: freeing them, and closing the follows' connections, removed
+	 * their watches */
+	daemon->fs_watches = fs_watches_free(daemon->fs_watches);
 	/* Only a socket we bound: a socket-activated one belongs to systemd's .socket unit. */
 	if (daemon->socket_created && daemon->config.socket)
 		(void)unlink(daemon->config.socket);

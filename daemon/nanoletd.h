@@ -14,7 +14,7 @@
 #include "node.h"
 
 struct audit_log;
-struct dir_watches;
+struct fs_watches;
 struct http_server;
 struct pods;
 
@@ -35,7 +35,7 @@ struct nanoletd {
 	bool socket_activated;             /* the socket came from systemd (LISTEN_FDS) */
 	bool socket_created;               /* we bound config.socket: unlink it on exit */
 	struct metrics_rate node_cpu_rate; /* /stats/summary's node usageNanoCores */
-	struct dir_watches *log_watches;   /* the log follows' one inotify instance */
+	struct fs_watches *fs_watches;     /* the one inotify instance: log follows and pods */
 	size_t log_follows;                /* log follows open (max_log_follows) */
 	struct access_policy access;       /* who may write and read (gids resolved) */
 	gid_t *access_gids;                /* what access's gid lists point into */

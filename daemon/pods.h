@@ -20,6 +20,7 @@
 
 struct pods;
 struct pod;
+struct fs_watches;
 
 /* What the pod manager is given: the loop, the node's directories and settings, and its seams
  * to the world (shim, cgroup driver, clock). Strings and the plan_config callback's userdata
@@ -53,6 +54,9 @@ struct pods_options {
 	uint64_t shim_timeout_usec; /* how long a shim's answer is waited for */
 	const struct pod_clock_ops *clock;
 	void *clock_ctx;
+	/* The daemon's one inotify instance: each pod's exits/ and, on v2, its cgroups' event
+	 * files are watched on it. */
+	struct fs_watches *watches;
 };
 
 /* Opens the store and restores what it holds (pods_restore). */

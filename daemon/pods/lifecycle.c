@@ -724,17 +724,12 @@ void pod_scan_exits(struct pod *pod)
 	scan_exits(pod);
 }
 
-static int on_exits(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+/* Something was written into exits/: which file does not matter, scan_exits looks for the
+ * ones it expects. */
+static void on_exits(void *userdata)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	(void)source;
-	(void)revents;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		; /* which file does not matter: scan_exits looks for the ones it expects */
 	scan_exits(userdata);
 	pod_sync(userdata); /* last: it may end the delete and free the pod */
-	return 0;
 }
 
 /* What was asked of a shim that is gone gets no answer: forgotten (a new sandbox asks again). */
@@ -806,16 +801,13 @@ static void unwatch_shim(struct pod *pod)
 {
 	pod->env->shim->unwatch(pod->shim_watch);
 	pod->shim_watch = NULL;
-	pod->exits_source = sd_event_source_disable_unref(pod->exits_source);
-	if (pod->exits_fd >= 0)
-		close(pod->exits_fd);
-	pod->exits_fd = -1;
+	fs_watch_remove(pod->exits_watch);
+	pod->exits_watch = NULL;
 }
 
 int pod_watch_shim(struct pod *pod, struct nano_err *err)
 {
 	struct pod_env *env = pod->env;
-	sd_event *event = env->event;
 	_cleanup_free_ char *exits = strdupf("%s/exits", pod->run_dir);
 	int r;
 
@@ -828,13 +820,10 @@ int pod_watch_shim(struct pod *pod, struct nano_err *err)
 	                     &pod->shim_watch, err);
 	if (r < 0)
 		return r;
-	pod->exits_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (pod->exits_fd < 0 ||
-	    inotify_add_watch(pod->exits_fd, exits, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
-		r = nano_err_set(err, errno, "watch %s: %m", exits);
-	else if ((r = sd_event_add_io(event, &pod->exits_source, pod->exits_fd, EPOLLIN, on_exits,
-	                              pod)) < 0)
-		r = nano_err_set(err, -r, "watch exits: %s", strerror(-r));
+	r = fs_watch_add(env->opt.watches, exits, IN_MOVED_TO | IN_CLOSE_WRITE, on_exits, pod,
+	                 &pod->exits_watch);
+	if (r < 0)
+		r = nano_err_set(err, -r, "watch %s: %s", exits, strerror(-r));
 	else /* and the cgroups its containers run in: the kernel's OOM and pids notices */
 		r = pod_watch_notices(pod, err);
 	if (r < 0)

@@ -198,66 +198,57 @@ static int watch_oom_v1(struct pod *pod, size_t i, struct nano_err *err)
 
 static void sample_pids(struct pod *pod);
 
-static int on_notify(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+static void on_memory_events(void *userdata)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct pod *pod = userdata;
-	bool pids = false;
-	ssize_t n;
+	struct pod_counters *c = userdata;
 
-	(void)source;
-	(void)revents;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-			bool memory = false;
-
-			for (size_t i = 0; i < pod->plan->n_containers; i++)
-				if (pod->counters[i].memory_wd == ev->wd) {
-					oom_check(pod, i);
-					memory = true;
-				}
-			pids = pids || !memory;
-			p += sizeof(*ev) + ev->len;
-		}
-	}
-	if (pids)
-		sample_pids(pod);
-	return 0;
+	oom_check(c->pod, c->index);
 }
 
-/* v2: one inotify for the pod; a watch on each container's memory.events and on pids.events
- * of the pod and its containers (refused forks are counted where the forking task is). */
+static void on_pids_events(void *userdata)
+{
+	sample_pids(userdata);
+}
+
+static int watch_file(struct pod *pod, const char *dir, const char *name,
+                      void (*fn)(void *userdata), void *userdata, struct fs_watch **out,
+                      struct nano_err *err)
+{
+	_cleanup_free_ char *path = strdupf("%s/%s", dir, name);
+	int r;
+
+	if (!path)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = fs_watch_add(pod->env->opt.watches, path, IN_MODIFY, fn, userdata, out);
+	return r < 0 ? nano_err_set(err, -r, "watch %s: %s", path, strerror(-r)) : 0;
+}
+
+/* v2, on the daemon's one inotify instance: each container's memory.events, and pids.events of
+ * the pod and its containers (refused forks are counted where the forking task is). */
 static int watch_v2(struct pod *pod, struct nano_err *err)
 {
 	struct cgroup_driver *cg = pod->env->cgroup;
+	size_t n = pod->plan->n_containers;
 	int r;
 
-	pod->notify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (pod->notify_fd < 0)
-		return nano_err_set(err, errno, "inotify: %m");
-	for (size_t i = 0; i <= pod->plan->n_containers; i++) {
-		const char *rel =
-		        i < pod->plan->n_containers ? pod_container_cgroup(pod, i) : pod->cgroup;
-		_cleanup_free_ char *dir = NULL, *memory = NULL, *pids = NULL;
+	pod->pids_watches = calloc(n + 1, sizeof(*pod->pids_watches));
+	if (!pod->pids_watches)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i <= n; i++) {
+		const char *rel = i < n ? pod_container_cgroup(pod, i) : pod->cgroup;
+		_cleanup_free_ char *dir = NULL;
 
 		if ((r = cgroup_driver_dir(cg, NULL, rel, &dir)) < 0)
 			return nano_err_set(err, -r, "cgroup %s: %s", rel, strerror(-r));
-		memory = strdupf("%s/memory.events", dir);
-		pids = strdupf("%s/pids.events", dir);
-		if (!memory || !pids)
-			return nano_err_set(err, ENOMEM, "out of memory");
-		if (inotify_add_watch(pod->notify_fd, pids, IN_MODIFY) < 0)
-			return nano_err_set(err, errno, "watch %s: %m", pids);
-		if (i == pod->plan->n_containers)
-			break;
-		pod->counters[i].memory_wd = inotify_add_watch(pod->notify_fd, memory, IN_MODIFY);
-		if (pod->counters[i].memory_wd < 0)
-			return nano_err_set(err, errno, "watch %s: %m", memory);
+		r = watch_file(pod, dir, "pids.events", on_pids_events, pod, &pod->pids_watches[i],
+		               err);
+		if (r >= 0 && i < n)
+			r = watch_file(pod, dir, "memory.events", on_memory_events,
+			               &pod->counters[i], &pod->counters[i].memory_watch, err);
+		if (r < 0)
+			return r;
 	}
-	r = sd_event_add_io(pod->env->event, &pod->notify_source, pod->notify_fd, EPOLLIN,
-	                    on_notify, pod);
-	return r < 0 ? nano_err_set(err, -r, "watch cgroup events: %s", strerror(-r)) : 0;
+	return 0;
 }
 
 int pod_watch_alloc(struct pod *pod, struct nano_err *err)
@@ -270,8 +261,7 @@ int pod_watch_alloc(struct pod *pod, struct nano_err *err)
 	if (!pod->counters)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		pod->counters[i] = (struct pod_counters){
-		        .pod = pod, .index = i, .oom_eventfd = -1, .memory_wd = -1};
+		pod->counters[i] = (struct pod_counters){.pod = pod, .index = i, .oom_eventfd = -1};
 	return 0;
 }
 
@@ -284,14 +274,16 @@ static void notices_close(struct pod *pod)
 		c->oom_source = sd_event_source_disable_unref(c->oom_source);
 		if (c->oom_eventfd >= 0)
 			close(c->oom_eventfd);
-		c->oom_eventfd = c->memory_wd = -1;
+		c->oom_eventfd = -1;
+		fs_watch_remove(c->memory_watch);
+		c->memory_watch = NULL;
 		c->oom_pending = false;
 	}
-	pod->notify_source = sd_event_source_disable_unref(pod->notify_source);
+	for (size_t i = 0; pod->pids_watches && i <= pod->plan->n_containers; i++)
+		fs_watch_remove(pod->pids_watches[i]);
+	free(pod->pids_watches);
+	pod->pids_watches = NULL;
 	pods_timer_cancel(pod->env, &pod->oom_recheck);
-	if (pod->notify_fd >= 0)
-		close(pod->notify_fd);
-	pod->notify_fd = -1;
 }
 
 int pod_watch_notices(struct pod *pod, struct nano_err *err)

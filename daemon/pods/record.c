@@ -306,7 +306,7 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	pod->env = env;
 	pod->spec = spec;
-	pod->exits_fd = pod->notify_fd = pod->removal_pidfd = -1;
+	pod->removal_pidfd = -1;
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
 	/* the user namespace's range first: the plan says which node ids the pod's are */

@@ -19,6 +19,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroup/cgroup.h"
+#include "fs_watch.h"
 #include "metrics/metrics.h"
 #include "plan/plan.h"
 #include "pods.h"
@@ -69,7 +70,7 @@ struct pod_counters {
 	struct metrics_rate cpu_rate; /* usageNanoCores */
 	int oom_eventfd;              /* v1: an eventfd on memory.oom_control, else -1 */
 	sd_event_source *oom_source;
-	int memory_wd; /* v2: the inotify watch of memory.events, else -1 */
+	struct fs_watch *memory_watch; /* v2: on memory.events */
 };
 /* What every layer shares: the options the manager was opened with, the loop, the store, the
  * cgroup driver, the shim and the clock. The manager's struct pods begins with it. */
@@ -124,9 +125,8 @@ struct pod {
 	bool *start_unsure;           /* per container: a start the shim did not answer in time
 	                               * (it may still act on it): ask its state first */
 	struct pod_restart *restarts; /* one per container: its restart timer */
-	int exits_fd;                 /* inotify on exits/ */
-	sd_event_source *exits_source;
-	bool shim_stopping; /* shutdown sent */
+	struct fs_watch *exits_watch; /* on exits/ */
+	bool shim_stopping;           /* shutdown sent */
 	struct pod_timer *grace_timer;
 	/* A create not answered yet: called once every container's first start has its answer
 	 * (r 0), or the sandbox could not be made (r < 0). The manager sets it, so that the
@@ -142,8 +142,9 @@ struct pod {
 
 	/* monitor */
 	uint64_t pids_max_events; /* refused forks in the pod's cgroups, last seen */
-	int notify_fd;            /* v2: inotify on memory.events and pids.events, else -1 */
-	sd_event_source *notify_source;
+	/* v2: on pids.events of the pod and of each container (refused forks are counted where
+	 * the forking task is); NULL before the watch, and on v1 */
+	struct fs_watch **pids_watches;
 	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
 	unsigned oom_rechecks;
 	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */

@@ -124,6 +124,7 @@ rss_kib() {
 	create_pod "$(pod_yaml quiet 'echo hello; sleep 3600')"
 	wait_log quiet hello
 	before=$(daemon_inotify)
+	watches=$(metric nanolet_inotify_watches)
 	for i in 1 2 3; do
 		curl -sS --no-buffer --unix-socket "$SOCK" "http://nanolet/api/v1/namespaces/default/pods/quiet/log?follow=true" >"$TEST_TMP/follow$i" &
 		eval "follower$i=$!"
@@ -131,7 +132,7 @@ rss_kib() {
 	done
 	wait_for metric_is nanolet_log_follows 3
 	[[ $(daemon_inotify) == "$before" ]]
-	[[ $(metric nanolet_log_follow_directories) == 1 ]]
+	[[ $(metric nanolet_inotify_watches) == $((watches + 1)) ]]
 	call GET '/api/v1/namespaces/default/pods/quiet/log?follow=true'
 	[ "$code" = 429 ]
 	[[ $(jq -r .reason <<<"$body") == TooManyRequests ]]
@@ -145,7 +146,7 @@ rss_kib() {
 	[[ $output == hello ]]
 	kill "$follower2" "$follower3"
 	WAIT_TENTHS=20 wait_for metric_is nanolet_log_follows 0
-	[[ $(metric nanolet_log_follow_directories) == 0 ]]
+	[[ $(metric nanolet_inotify_watches) == "$watches" ]]
 }
 
 @test "a follower that reads nothing of a chatty container: the daemon's memory stays within the bound, and http_idle_timeout closes it" {

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 
 #include "cgroup_fixture.h"
+#include "fs_watch.h"
 #include "tmp_fixture.h"
 #include "pods.h"
 #include "store/store.h"
@@ -288,6 +289,7 @@ static void fake_cgroup(const char *dir, void *userdata)
 struct node {
 	char *base, *state, *run, *log, *mount, *boot_id;
 	sd_event *event;
+	struct fs_watches *watches;
 	struct fake_clock clock;
 	struct fake_shim shim;
 	struct pods_options options;
@@ -363,6 +365,7 @@ static void node_init(struct node *n)
 	n->boot_id = strdupf("%s/boot_id", n->base);
 	put(n->base, "boot_id", "6a1b1a9e-0c52-4bd4-a0e0-5c8d7d4e6e01\n");
 	ck_assert_int_ge(sd_event_new(&n->event), 0);
+	ck_assert_int_eq(fs_watches_new(n->event, &n->watches, NULL), 0);
 	n->clock = (struct fake_clock){.monotonic = 1000000000,
 	                               .realtime = UINT64_C(1800000000000000)};
 	n->shim.next_pid = 4000;
@@ -396,6 +399,7 @@ static void node_init(struct node *n)
 	        .shim_timeout_usec = 10000000,
 	        .clock = &fake_clock_ops,
 	        .clock_ctx = &n->clock,
+	        .watches = n->watches,
 	};
 	node_open(n);
 }
@@ -477,12 +481,14 @@ static void node_close(struct node *n)
 	              n->shim.calls ? n->shim.calls->text : "");
 	ck_assert_msg(n->shim.watches == NULL, "shim watches left");
 	ck_assert_msg(n->clock.timers == NULL, "timers left");
+	ck_assert_uint_eq(fs_watches_count(n->watches), 0);
 }
 
 static void node_done(struct node *n)
 {
 	if (n->pods)
 		node_close(n);
+	n->watches = fs_watches_free(n->watches);
 	n->event = sd_event_unref(n->event);
 	free(n->base);
 	free(n->state);
