@@ -852,10 +852,6 @@ static int on_prepare(sd_event_source *source, void *userdata)
 	return sd_event_source_set_enabled(server->timer, SD_EVENT_ONESHOT);
 }
 
-/* Connections need a descriptor each: at most what RLIMIT_NOFILE leaves after the daemon's
- * own (pods, the store, inotify, log readers). */
-#define HTTP_FD_RESERVE 256
-
 /* What MHD accepts beyond max_connections: those get refused or make room by eviction, and
  * the connections we shut down count until MHD reaps them, so a crowd replaced at once (500
  * idle ones dropped, 500 new) does not stop the accepting for others. */
@@ -865,24 +861,23 @@ static size_t headroom(size_t max_connections)
 	                                                   : HTTP_REFUSAL_HEADROOM;
 }
 
+size_t http_fds_wanted(size_t max_connections)
+{
+	return max_connections + headroom(max_connections);
+}
+
+/* Connections need a descriptor each: at most the budget the daemon gave them. */
 static unsigned connection_limit(const struct http_options *options)
 {
-	struct rlimit nofile;
-	size_t extra = headroom(options->max_connections), budget;
-	size_t want = options->max_connections + extra;
+	size_t want = http_fds_wanted(options->max_connections), budget = options->fd_budget;
 
-	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur == RLIM_INFINITY)
+	if (!budget || want <= budget)
 		return (unsigned)want;
-	budget = nofile.rlim_cur > 2 * HTTP_FD_RESERVE ? nofile.rlim_cur - HTTP_FD_RESERVE
-	                                               : nofile.rlim_cur / 2;
-	if (want > budget) {
-		log_warn("http: max_connections %zu and the %zu refused beyond it need %zu file "
-		         "descriptors, but RLIMIT_NOFILE %llu leaves %zu: serving at most %zu",
-		         options->max_connections, extra, want, (unsigned long long)nofile.rlim_cur,
-		         budget, budget * 4 / 5);
-		return (unsigned)budget;
-	}
-	return (unsigned)want;
+	log_warn("http: max_connections %zu and the %zu refused beyond it need %zu file "
+	         "descriptors, but RLIMIT_NOFILE leaves them %zu: serving at most %zu",
+	         options->max_connections, want - options->max_connections, want, budget,
+	         budget * 4 / 5);
+	return (unsigned)budget;
 }
 
 int http_server_new(sd_event *event, int listen_fd, const struct http_options *options,

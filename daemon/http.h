@@ -65,7 +65,12 @@ struct http_options {
 	size_t max_header_count;    /* 431 past it */
 	size_t max_warning_bytes;   /* Warning headers of one answer */
 	size_t stream_buffer_bytes; /* what a stream holds for a client that does not read */
+	size_t fd_budget; /* descriptors connections may take; 0: no bound but RLIMIT_NOFILE's */
 };
+
+/* The descriptors max_connections wants: one per connection, and the refused ones beyond it
+ * that libmicrohttpd still accepts. */
+size_t http_fds_wanted(size_t max_connections);
 
 /* Who answers: handle fills resp for a whole request (or defers it, or opens a stream); status
  * fills resp with the body of an answer the server gives itself (408, 413, 414, 431, 503, ...)

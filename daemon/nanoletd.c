@@ -155,6 +155,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .clock = &pod_clock_event,
 	        .clock_ctx = daemon->event,
 	        .watches = daemon->fs_watches,
+	        .fd_budget = daemon->pods_fd_budget,
 	};
 	return pods_open(&options, &daemon->pods, err);
 }
@@ -364,18 +365,53 @@ static int resolve_groups(struct nanoletd *daemon, struct nano_err *err)
 	return 0;
 }
 
+/* The daemon's own descriptors: the store, the sockets, the loop's, the journal, the inotify
+ * instance, the signals, the locks. */
+#define DAEMON_FDS 64
+
 /* Every connection, pod and log reader holds descriptors: the soft limit (often 1024) goes up
- * to the hard one, which is what it is for. */
-static void raise_nofile(void)
+ * to the hard one, which is what it is for; then it is split once. The daemon keeps its own
+ * and one per log follow (the file; its connection is a connection), at most a quarter;
+ * connections get what max_connections wants, at most half of the rest; pods get what is
+ * left. A short limit shrinks every share, none to nothing. */
+static void split_nofile(struct nanoletd *daemon)
 {
 	struct rlimit nofile;
+	size_t limit, own, rest, http;
+	enum plan_cgroup_driver driver =
+	        daemon->cgroup_driver == CONFIG_CGROUP_V2 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1;
 
-	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur >= nofile.rlim_max)
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		return;
-	nofile.rlim_cur = nofile.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
-		log_warn("raise RLIMIT_NOFILE to %llu: %s", (unsigned long long)nofile.rlim_max,
-		         strerror(errno));
+	if (nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+			log_warn("raise RLIMIT_NOFILE to %llu: %s",
+			         (unsigned long long)nofile.rlim_max, strerror(errno));
+		(void)getrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	limit = nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur > SIZE_MAX / 2
+	                ? SIZE_MAX / 2
+	                : (size_t)nofile.rlim_cur;
+	own = DAEMON_FDS + (size_t)daemon->config.max_log_follows;
+	if (own > limit / 4)
+		own = limit / 4;
+	rest = limit - own;
+	http = http_fds_wanted((size_t)daemon->config.max_connections);
+	if (http > rest / 2)
+		http = rest / 2;
+	daemon->http_fd_budget = http > 0 ? http : 1;
+	daemon->pods_fd_budget = rest > http ? rest - http : 1;
+	log_info("file descriptors: RLIMIT_NOFILE %zu: %zu the daemon's and its log follows', %zu "
+	         "connections', %zu pods' (%zu pods of one container)",
+	         limit, own, http, daemon->pods_fd_budget,
+	         daemon->pods_fd_budget / pods_fd_cost(1, driver));
+	if ((int64_t)(daemon->pods_fd_budget / pods_fd_cost(1, driver)) < daemon->config.max_pods)
+		log_warn(
+		        "RLIMIT_NOFILE %zu leaves descriptors for %zu pods of one container, fewer "
+		        "than max_pods %" PRId64 ": raise LimitNOFILE= (or ulimit -n)",
+		        limit, daemon->pods_fd_budget / pods_fd_cost(1, driver),
+		        daemon->config.max_pods);
 }
 
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
@@ -383,8 +419,6 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	struct http_options http_options;
 	struct http_handler handler;
 	int fd, r;
-
-	raise_nofile();
 
 	r = make_dirs(&daemon->config, err);
 	if (r < 0)
@@ -425,6 +459,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	split_nofile(daemon); /* once the driver is known: a pod's cost depends on it */
 	r = fs_watches_new(daemon->event, &daemon->fs_watches, err);
 	if (r < 0)
 		return r;
@@ -441,6 +476,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (fd < 0)
 		return fd;
 	http_options_of(&daemon->config, &http_options);
+	http_options.fd_budget = daemon->http_fd_budget;
 	handler = routes_handler(daemon);
 	r = http_server_new(daemon->event, fd, &http_options, &handler, &daemon->http, err);
 	if (r < 0)

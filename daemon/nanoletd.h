@@ -43,6 +43,7 @@ struct nanoletd {
 	int lock_fds[4]; /* flocks: state, run and log dirs, the cgroup root (0: not taken) */
 	/* what the pod manager is given (open_pods) */
 	struct pod_shim_client *shim_client;
+	size_t http_fd_budget, pods_fd_budget; /* RLIMIT_NOFILE's split (nanoletd.c) */
 	char *shim_path;
 	char *host_ip;
 	char *cgroup_root_dir; /* the root's directory in the hierarchy that defines it */

@@ -57,7 +57,16 @@ struct pods_options {
 	/* The daemon's one inotify instance: each pod's exits/ and, on v2, its cgroups' event
 	 * files are watched on it. */
 	struct fs_watches *watches;
+	/* The file descriptors pods may hold (the daemon's RLIMIT_NOFILE less what connections,
+	 * log follows and the daemon itself need; nanoletd computes the split): a create that
+	 * could pass it is refused (503). 0: no bound. */
+	size_t fd_budget;
 };
+
+/* The most descriptors a pod of n containers holds at once: its shim's pidfd and one
+ * transient (the shim's start, the removal of its files), and per container a request to
+ * the shim in flight and, on cgroup v1, the OOM eventfd. Watches hold none (one inotify). */
+size_t pods_fd_cost(size_t n_containers, enum plan_cgroup_driver driver);
 
 /* Opens the store and restores what it holds (pods_restore). */
 int pods_open(const struct pods_options *options, struct pods **out, struct nano_err *err);

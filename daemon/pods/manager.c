@@ -94,6 +94,23 @@ static size_t pods_count(const struct pods *pods)
 	return n;
 }
 
+size_t pods_fd_cost(size_t n_containers, enum plan_cgroup_driver driver)
+{
+	return 2 + n_containers * (driver == PLAN_CGROUP_V2 ? 1 : 2);
+}
+
+/* What every pod the daemon holds (listed, being created, being removed) may hold at once. */
+static size_t pods_fds(const struct pods *pods, enum plan_cgroup_driver driver)
+{
+	const struct pod *lists[] = {pods->list, pods->creating, pods->removing};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		for (const struct pod *p = lists[i]; p; p = p->next)
+			n += pods_fd_cost(p->plan->n_containers, driver);
+	return n;
+}
+
 /* The cgroup driver, opened when the first pod needs it: until then nanoletd makes nothing in
  * cgroupfs (the driver creates nanolet's root when it opens). */
 int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
@@ -207,6 +224,22 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;
+	if (pods->env.opt.fd_budget) {
+		enum plan_cgroup_driver driver = cgroup_driver_kind(pods->env.cgroup);
+		size_t held = pods_fds(pods, driver),
+		       cost = pods_fd_cost(spec->n_containers, driver);
+
+		/* refused whole rather than made by halves: a pod short of descriptors would fail
+		 * to watch its shim, or a later restart would */
+		if (held + cost > pods->env.opt.fd_budget)
+			return nano_err_setc(err, NANO_UNAVAILABLE, EMFILE,
+			                     "pods \"%s\": the daemon is out of file descriptors "
+			                     "for pods: %zu pods may hold %zu of the %zu it can "
+			                     "give them, this one needs %zu (RLIMIT_NOFILE: raise "
+			                     "LimitNOFILE= of nanoletd.service, or ulimit -n)",
+			                     spec->name, pods_count(pods), held,
+			                     pods->env.opt.fd_budget, cost);
+	}
 	*specp = NULL;
 	r = pod_new(&pods->env, spec, NULL, NULL,
 	            spec->host_users == SPEC_BOOL_FALSE ? pick_userns_base(pods) : 0, &pod, err);

@@ -273,7 +273,7 @@ EOF
 	fds=$(find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l)
 	crash_daemon
 	# the same daemon under a descriptor limit: the first one below what watching both shims
-	# takes at which it still serves (their pidfds and inotify instances come last)
+	# takes at which it still serves (their pidfds come last)
 	printf '#!/bin/sh\nexec prlimit --nofile="$NANOLET_TEST_NOFILE" -- "%s" "$@"\n' "$NANOLETD" >"$limited"
 	chmod +x "$limited"
 	for ((n = fds; n > 8; n--)); do

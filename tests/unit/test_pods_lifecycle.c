@@ -1049,6 +1049,41 @@ START_TEST(a_second_create_of_the_same_name_conflicts)
 }
 END_TEST
 
+#define NAMED_POD_YAML(name)                                                                       \
+	"apiVersion: v1\nkind: Pod\nmetadata: {name: " name "}\nspec:\n  containers:\n"            \
+	"  - {name: app, image: host, command: [/bin/sleep, '1000']}\n"
+
+START_TEST(a_create_past_the_descriptor_budget_is_refused_whole)
+{
+	struct node n;
+	struct spec_pod *spec;
+	struct answer a = {0};
+	struct nano_err err = {0};
+
+	node_init(&n);
+	node_close(&n);
+	/* room for two pods of one container on the v1 driver */
+	n.options.fd_budget = 2 * pods_fd_cost(1, PLAN_CGROUP_V1);
+	node_open(&n);
+	create_running(&n, POD_YAML("Always", "30"));
+	spec = spec_of(NAMED_POD_YAML("db"));
+	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_ptr_null(spec);
+	spec = spec_of(NAMED_POD_YAML("cache"));
+	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), -EMFILE);
+	ck_assert_int_eq(err.class, NANO_UNAVAILABLE);
+	ck_assert_msg(strstr(err.message, "pods \"cache\": the daemon is out of file descriptors "
+	                                  "for pods: 2 pods may hold 8 of the 8"),
+	              "%s", err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, "LimitNOFILE"));
+	ck_assert_ptr_nonnull(spec); /* still the caller's: nothing was made */
+	ck_assert(!stored(&n, "cache"));
+	spec_pod_free(spec);
+	nano_err_clear(&err);
+	node_done(&n);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("pods_lifecycle");
@@ -1064,6 +1099,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, a_restarted_manager_adopts_the_running_pod);
 	tcase_add_test(tc, a_create_cut_short_is_removed_at_the_next_start);
 	tcase_add_test(tc, a_second_create_of_the_same_name_conflicts);
+	tcase_add_test(tc, a_create_past_the_descriptor_budget_is_refused_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }
