@@ -51,5 +51,7 @@ struct pod_shim_client;
 int pod_shim_client_new(sd_event *event, const char *shim_path, struct pod_shim_client **out);
 struct pod_shim_client *pod_shim_client_free(struct pod_shim_client *client);
 
-/* /proc/<pid>/stat field 22 (starttime, clock ticks since boot); 0 when the process is gone. */
-uint64_t pod_proc_start_time(pid_t pid);
+/* /proc/<pid>/stat field 22 (starttime, clock ticks since boot) in *out; -ESRCH when the
+ * process is gone, another -errno when it could not be read (EMFILE: that says nothing about
+ * the process). */
+int pod_proc_start_time(pid_t pid, uint64_t *out);

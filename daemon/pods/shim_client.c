@@ -253,7 +253,7 @@ static void shim_cancel(struct pod_shim_call *call)
 
 /* ---- watching a running shim -------------------------------------------------------------- */
 
-uint64_t pod_proc_start_time(pid_t pid)
+int pod_proc_start_time(pid_t pid, uint64_t *out)
 {
 	char path[64], buf[1024];
 	unsigned long long start = 0;
@@ -261,10 +261,14 @@ uint64_t pod_proc_start_time(pid_t pid)
 	ssize_t n;
 	char *p;
 
+	*out = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return 0;
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 && errno != ESRCH ? -errno : -ESRCH; /* a zombie reaped meanwhile */
 	buf[n] = '\0';
 	/* comm may hold spaces and parentheses: start past the last ')' */
 	p = strrchr(buf, ')');
@@ -273,8 +277,9 @@ uint64_t pod_proc_start_time(pid_t pid)
 	                 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 	                 "%*d %*d %*d %llu",
 	                 &start) != 1)
-		return 0;
-	return start;
+		return -EIO;
+	*out = start;
+	return 0;
 }
 
 static void watch_free(struct pod_shim_watch *w)
@@ -319,7 +324,12 @@ static int shim_watch(void *ctx, pid_t pid, uint64_t *start_time, pod_shim_gone_
 	}
 	/* A pid names a process only until it is reused. Read after the pidfd was opened, an
 	 * unchanged start time proves that the pidfd holds the very process recorded. */
-	started = pod_proc_start_time(pid);
+	r = pod_proc_start_time(pid, &started);
+	if (r < 0 && r != -ESRCH) {
+		/* out of descriptors or memory: nothing known of the process yet */
+		r = nano_err_set(err, -r, "/proc/%d/stat of shim: %s", (int)pid, strerror(-r));
+		return watch_free(w), r;
+	}
 	if (*start_time && started != *start_time) {
 		r = nano_err_set(err, ESRCH,
 		                 "pid %d is not the pod's shim any more (start time %" PRIu64

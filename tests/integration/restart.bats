@@ -260,12 +260,21 @@ EOF
 
 @test "a live shim the restarted daemon cannot watch (out of descriptors) is not judged lost: not killed, not restarted, adopted once it can be" {
 	local n fds limited=$TEST_TMP/nanoletd-limited
-	# The host runs it (v1). In the pure-v2 VM the limit it finds left the daemon unable to
-	# accept connections (and a cgroup.kill write of the unwatched pod failed on EMFILE): open,
-	# see the closing note of 2026-11-30; the retry itself is the same code on both drivers.
+	# The host runs it: the retry is the same code on both drivers. (In the pure-v2 VM it once
+	# found a shim judged lost, killed and replaced: out of descriptors right after its pidfd,
+	# the start time read from /proc/<pid>/stat failed and was taken for another process's.
+	# test_shim_client keeps that EMFILE.)
 	driver_independent
-	create_pod "$(pod_yaml lean 'sleep 1000')"
-	create_pod "$(pod_yaml spare 'sleep 1000')"
+	# three containers each, so that the watch that fails at the limit gives back enough (its
+	# pidfd and its first OOM eventfds) for a delete's descriptors: the connection, a
+	# cgroup.kill, the removal's pidfd
+	for p in lean spare; do
+		pod_yaml $p 'sleep 1000' >"$TEST_TMP/$p.yaml"
+		for c in d e; do
+			echo "  - {name: $c, image: host, command: [sleep, '1000']}" >>"$TEST_TMP/$p.yaml"
+		done
+		create_pod "$(cat "$TEST_TMP/$p.yaml")"
+	done
 	wait_phase lean Running
 	wait_phase spare Running
 	shim_lean=$(shim_pid_of lean)

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -337,6 +338,42 @@ START_TEST(test_watch_sees_the_end_and_checks_identity)
 }
 END_TEST
 
+/* Out of descriptors right after the pidfd: the start time cannot be read, which says nothing
+ * of the process. It is EMFILE (try again), never ESRCH (another process: its pod lost), as it
+ * once was, when a restarted daemon short of descriptors made a second sandbox beside a live
+ * shim. */
+START_TEST(test_watch_out_of_descriptors_is_not_another_process)
+{
+	struct pod_shim_watch *w = NULL;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	uint64_t start_time = 0;
+	struct rlimit nofile;
+	pid_t child = fork();
+	int lowest;
+
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(pod_shim_real.watch(client, child, &start_time, on_gone, NULL, &w, &err),
+	                 0);
+	pod_shim_real.unwatch(w);
+	w = NULL;
+	lowest = dup(0);
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	nofile.rlim_cur = (rlim_t)lowest + 1; /* room for the pidfd, not for /proc/<pid>/stat */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &nofile), 0);
+	ck_assert_int_eq(pod_shim_real.watch(client, child, &start_time, on_gone, NULL, &w, &err),
+	                 -EMFILE);
+	ck_assert_ptr_null(w);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("shim_client");
@@ -349,6 +386,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cancelled_request_never_calls_back);
 	tcase_add_loop_test(tc, test_start, 0, sizeof(start_cases) / sizeof(start_cases[0]));
 	tcase_add_test(tc, test_watch_sees_the_end_and_checks_identity);
+	tcase_add_test(tc, test_watch_out_of_descriptors_is_not_another_process);
 	suite_add_tcase(s, tc);
 	return s;
 }
