@@ -7,38 +7,18 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "check_main.h"
 #include "fs_watch.h"
+#include "tmp_fixture.h"
 
-static char base[64];
-
-static void base_setup(void)
-{
-	strcpy(base, "/tmp/nanolet-test-fswatch-XXXXXX");
-	if (!mkdtemp(base))
-		abort();
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void base_teardown(void)
-{
-	nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+TMP_FIXTURE("/tmp/nanolet-test-fswatch-XXXXXX")
 
 static char *subdir(const char *name)
 {
-	char *dir = strdupf("%s/%s-XXXXXX", base, name); /* each test forks: its own */
+	char *dir = strdupf("%s/%s-XXXXXX", tmp_base, name); /* each test forks: its own */
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	return dir;
@@ -341,7 +321,7 @@ int main(void)
 	Suite *s = suite_create("fs_watch");
 	TCase *tc = tcase_create("fs_watch");
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_add_test(tc, test_shared_instance);
 	tcase_add_test(tc, test_remove_inside_callbacks);
 	tcase_add_test(tc, test_directory_removed);
