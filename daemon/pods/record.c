@@ -179,8 +179,21 @@ static json_t *live_id_map(const struct pod *pod, const char *file)
 
 json_t *pod_isolation_json(const struct pod *pod)
 {
+	const struct pods_options *opt = &pod->env->opt;
 	json_t *plan = plan_to_json(pod->plan);
 	json_t *live = json_object(), *containers = json_array();
+	json_t *sentences = json_array();
+	struct plan_config config;
+	_cleanup_strv_ char **explanation = NULL;
+
+	/* the sentences the pod's plan leaves out (pod_new), made as plan_build makes them */
+	opt->plan_config(opt->plan_userdata, pod->uid, pod->userns_base, &config);
+	explanation = plan_explanation(pod->plan, pod->spec, &config);
+	for (char **s = explanation; sentences && s && *s; s++)
+		if (json_array_append_new(sentences, json_string(*s)) < 0)
+			sentences = (json_decref(sentences), NULL);
+	if (!explanation || !sentences || json_object_set_new(plan, "explanation", sentences) < 0)
+		plan = (json_decref(plan), NULL);
 
 	for (size_t i = 0; live && containers && i < pod->sup->n_containers; i++) {
 		const struct sup_container *c = &pod->sup->containers[i];
@@ -324,6 +337,16 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
 		pod->log_dir = strdupf("%s/pods/%s", opt->log_dir, log_name);
 	pod->object = object ? json_incref(object) : pod_object_at(spec, uid, pods_now(env));
+	/* What a pod keeps for its life is what it needs (issue 13: a thousand pods in 16 MB):
+	 * the explanation's sentences are made again when asked (pod_isolation_json), and the
+	 * spec's copy of the Pod is the pod's own (the same fields; uid and creationTimestamp
+	 * besides). */
+	strv_free(pod->plan->explanation);
+	pod->plan->explanation = NULL;
+	if (pod->object) {
+		json_decref(spec->object);
+		spec->object = json_incref(pod->object);
+	}
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
 	    !pod->log_dir || !pod->object)

@@ -239,8 +239,10 @@ struct plan {
 	/* The pod's /dev/shm, a tmpfs of PLAN_SHM_SIZE shared by its containers as their IPC
 	 * namespace is: <run_dir>/pods/<uid>/shm. NULL with hostIPC: the node's /dev/shm. */
 	char *shm;
-	char **warnings;    /* decode warnings first, then the plan's own */
-	char **explanation; /* plain sentences: what the pod may see, use and do (plan_explain.c) */
+	char **warnings; /* decode warnings first, then the plan's own */
+	/* plain sentences: what the pod may see, use and do (plan_explain.c); a running pod's
+	 * plan leaves them out (daemon/pods makes them when asked: plan_explanation) */
+	char **explanation;
 	struct plan_pod_security pod_security;
 };
 
@@ -248,6 +250,11 @@ struct plan {
  * -ENOMEM; a pod that passed spec_pod_decode() always has a plan. */
 int plan_build(const struct spec_pod *pod, const struct plan_config *config, char *const *warnings,
                struct plan **out);
+/* The explanation of a built plan, made again from what built it, as plan_build made it
+ * (NULL: out of memory). A plan kept for a pod's life need not hold its kilobytes of sentences
+ * until they are asked for. */
+char **plan_explanation(const struct plan *plan, const struct spec_pod *pod,
+                        const struct plan_config *config);
 
 struct plan *plan_free(struct plan *plan);
 static inline void plan_freep(struct plan **p)

@@ -535,24 +535,24 @@ static char *sentence_pod_security(const struct plan *plan)
 	return out;
 }
 
-int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
+static int explain(const struct plan *plan, const struct spec_pod *pod,
+                   const struct plan_config *config, char ***out)
 {
 	size_t n = 0;
 	int r;
 
-	plan->explanation = calloc(1, sizeof(char *));
-	if (!plan->explanation)
+	*out = calloc(1, sizeof(char *));
+	if (!*out)
 		return -ENOMEM;
 	for (size_t i = 0; i < plan->n_containers; i++) {
 		if (!plan->containers[i].security.privileged)
 			continue;
-		r = strv_append(&plan->explanation, &n,
-		                sentence_privileged(plan, &plan->containers[i]));
+		r = strv_append(&*out, &n, sentence_privileged(plan, &plan->containers[i]));
 		if (r < 0)
 			return r;
 	}
 	for (enum plan_ns ns = 0; ns < PLAN_NS_COUNT; ns++) {
-		r = strv_append(&plan->explanation, &n, sentence_namespace(plan, pod, ns));
+		r = strv_append(&*out, &n, sentence_namespace(plan, pod, ns));
 		if (r < 0)
 			return r;
 	}
@@ -571,18 +571,35 @@ int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct pla
 		r = 0;
 		for (size_t j = 0; j < ELEMENTSOF(sentences); j++)
 			r |= r < 0 ? (free(sentences[j]), -ENOMEM)
-			           : strv_append(&plan->explanation, &n, sentences[j]);
+			           : strv_append(&*out, &n, sentences[j]);
 		if (r < 0)
 			return -ENOMEM;
 	}
-	r = strv_append(&plan->explanation, &n, plan_sentence_pids(plan, pod, config));
+	r = strv_append(&*out, &n, plan_sentence_pids(plan, pod, config));
 	if (r < 0)
 		return r;
-	r = strv_append(&plan->explanation, &n, plan_sentence_qos(plan));
+	r = strv_append(&*out, &n, plan_sentence_qos(plan));
 	if (r < 0)
 		return r;
-	r = strv_append(&plan->explanation, &n, sentence_boundary(plan));
+	r = strv_append(&*out, &n, sentence_boundary(plan));
 	if (r < 0)
 		return r;
-	return strv_append(&plan->explanation, &n, sentence_pod_security(plan));
+	return strv_append(&*out, &n, sentence_pod_security(plan));
+}
+
+char **plan_explanation(const struct plan *plan, const struct spec_pod *pod,
+                        const struct plan_config *config)
+{
+	char **lines = NULL;
+
+	if (explain(plan, pod, config, &lines) < 0)
+		return strv_free(lines), NULL;
+	return lines;
+}
+
+int plan_explain(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config)
+{
+	strv_free(plan->explanation);
+	plan->explanation = plan_explanation(plan, pod, config);
+	return plan->explanation ? 0 : -ENOMEM;
 }
