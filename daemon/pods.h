@@ -53,6 +53,10 @@ struct pods_options {
 	uint64_t shim_timeout_usec; /* how long a shim's answer is waited for */
 	const struct pod_clock_ops *clock;
 	void *clock_ctx;
+	/* The OOM killer's victims from the kernel log (/dev/kmsg), read on the daemon's loop:
+	 * an OOMKilled message and an OOMKilling event name the process killed. NULL (the log
+	 * cannot be read: not root, in a container): they name the limit alone. */
+	struct cgroup_oom_log *oom_log;
 };
 
 /* Opens the store and restores what it holds (pods_restore). */
