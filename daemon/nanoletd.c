@@ -191,7 +191,8 @@ static void open_kernel_log(struct nanoletd *daemon)
 		path = KMSG_PATH;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		log_info("%s: %m: an OOM kill will name the limit, not the process it ended", path);
+		log_info("%s: %s: an OOM kill will name the limit, not the process it ended", path,
+		         strerror(errno));
 		return;
 	}
 	r = cgroup_oom_log_new(fd, &daemon->oom_log);
