@@ -1,6 +1,7 @@
 /* daemon/nanoletd.c: the daemon's life cycle. Start acts on the read config in an order where
  * each step can still fail cleanly: directories and their locks, the host's cgroup layout and
- * our root in it (locked too), the event loop and its signals, the socket, the HTTP server, and
+ * our root in it (locked too), the event loop and its signals, the kernel log (whom the OOM
+ * killer ended, read before the pods are restored), the pods, the socket, the HTTP server, and
  * only then READY=1. Run is the one sd-event loop; SIGTERM/SIGINT end it. Of cgroupfs only the
  * root's directory in the first hierarchy is made here, to be locked: the cgroup driver makes the
  * rest when the first pod needs it.
