@@ -1,6 +1,7 @@
 /* daemon/nanoletd.c: the daemon's life cycle. Start acts on the read config in an order where
  * each step can still fail cleanly: directories and their locks, the host's cgroup layout and
- * our root in it (locked too), the event loop and its signals, the socket, the HTTP server, and
+ * our root in it (locked too), the event loop and its signals, the kernel log (whom the OOM
+ * killer ended, read before the pods are restored), the pods, the socket, the HTTP server, and
  * only then READY=1. Run is the one sd-event loop; SIGTERM/SIGINT end it. Of cgroupfs only the
  * root's directory in the first hierarchy is made here, to be locked: the cgroup driver makes the
  * rest when the first pod needs it.
@@ -34,6 +35,7 @@
 #include "store/store.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
+#define KMSG_PATH    "/dev/kmsg"
 
 int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgroup,
                             struct nano_err *err)
@@ -156,8 +158,56 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .clock_ctx = daemon->event,
 	        .watches = daemon->fs_watches,
 	        .fd_budget = daemon->pods_fd_budget,
+	        .oom_log = daemon->oom_log,
 	};
 	return pods_open(&options, &daemon->pods, err);
+}
+
+static int on_kernel_log(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+	struct nanoletd *daemon = userdata;
+	int r = cgroup_oom_log_read(daemon->oom_log);
+
+	(void)fd;
+	(void)revents;
+	if (r < 0 && r != -ENOMEM) {
+		/* not to be woken for it again and again: the pods still read it when they judge */
+		log_warn("%s: %s: no longer read as it is written", KMSG_PATH, strerror(-r));
+		sd_event_source_set_enabled(source, SD_EVENT_OFF);
+	}
+	return 0;
+}
+
+/* The OOM killer's victims for the pods (pods_options.oom_log): the kernel log, from the
+ * oldest record its ring buffer still holds (a kill while no daemon ran can still be named),
+ * then on the loop as the kernel writes, so that the ring buffer turning over between kills
+ * loses none. Before the pods: their restore reads the exits of runs ended meanwhile. Not
+ * readable (not root, a container without CAP_SYSLOG): OOM messages name the limit alone.
+ * NANOLET_KMSG (a test knob) reads another path: one that is not a kernel log stands for a
+ * host where it cannot be read. */
+static void open_kernel_log(struct nanoletd *daemon)
+{
+	const char *path = getenv("NANOLET_KMSG");
+	int fd, r;
+
+	if (!path || !*path)
+		path = KMSG_PATH;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		log_info("%s: %s: an OOM kill will name the limit, not the process it ended", path,
+		         strerror(errno));
+		return;
+	}
+	r = cgroup_oom_log_new(fd, &daemon->oom_log);
+	if (r < 0) {
+		log_info("%s: %s: an OOM kill will name the limit, not the process it ended", path,
+		         strerror(-r));
+		return;
+	}
+	r = sd_event_add_io(daemon->event, &daemon->oom_log_source,
+	                    cgroup_oom_log_fd(daemon->oom_log), EPOLLIN, on_kernel_log, daemon);
+	if (r < 0)
+		log_warn("%s: watch: %s: read only when an OOM kill is judged", path, strerror(-r));
 }
 
 static char *read_text(const char *path)
@@ -463,6 +513,7 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = fs_watches_new(daemon->event, &daemon->fs_watches, err);
 	if (r < 0)
 		return r;
+	open_kernel_log(daemon);
 	r = open_pods(daemon, err);
 	if (r < 0)
 		return r;
@@ -505,6 +556,8 @@ void nanoletd_done(struct nanoletd *daemon)
 	daemon->store_flush = sd_event_source_disable_unref(daemon->store_flush);
 	/* pods first: a delete still waiting for its answer is answered before HTTP goes */
 	daemon->pods = pods_free(daemon->pods);
+	daemon->oom_log_source = sd_event_source_disable_unref(daemon->oom_log_source);
+	daemon->oom_log = cgroup_oom_log_free(daemon->oom_log);
 	daemon->shim_client = pod_shim_client_free(daemon->shim_client);
 	free(daemon->shim_path);
 	free(daemon->host_ip);

@@ -49,6 +49,9 @@ struct nanoletd {
 	char *cgroup_root_dir; /* the root's directory in the hierarchy that defines it */
 	char hostname[256];
 	sd_event_source *store_flush; /* commits the store's batch once per loop iteration */
+	/* the OOM killer's victims, read from /dev/kmsg as the kernel writes (NULL: unreadable) */
+	struct cgroup_oom_log *oom_log;
+	sd_event_source *oom_log_source;
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -61,6 +61,10 @@ struct pods_options {
 	 * log follows and the daemon itself need; nanoletd computes the split): a create that
 	 * could pass it is refused (503). 0: no bound. */
 	size_t fd_budget;
+	/* The OOM killer's victims from the kernel log (/dev/kmsg), read on the daemon's loop:
+	 * an OOMKilled message and an OOMKilling event name the process killed. NULL (the log
+	 * cannot be read: not root, in a container): they name the limit alone. */
+	struct cgroup_oom_log *oom_log;
 };
 
 /* The most descriptors a pod of n containers holds at once: its shim's pidfd and one

@@ -705,10 +705,12 @@ static void scan_exits(struct pod *pod)
 		exit = (struct sup_exit){.exit_code = e.exit_code,
 		                         .signal = e.signal,
 		                         .finished_at = parse_time(pod->env, e.finished_at)};
-		/* killed by SIGKILL while its cgroup's OOM count rose: the kernel's OOM killer, not
-		 * the end of a grace period (which leaves the count alone) */
+		/* an OOM kill in its cgroup during the run, of the main process or of any other
+		 * (a wrapper shell's child): OOMKilled, as containerd says it, with the main
+		 * process's own exit code; a SIGKILL at the end of a grace period leaves the count
+		 * alone and stays Error */
 		pod_crash_point("exit-before-record");
-		if (e.signal == SIGKILL && pod_watch_oom_killed(pod, i, e.pid, &oom_message))
+		if (pod_watch_oom_killed(pod, i, e.signal == SIGKILL ? e.pid : 0, &oom_message))
 			exit.reason = "OOMKilled";
 		/* and what else the kernel did to the run: refused forks, hard throttling */
 		message = pod_watch_exit_message(pod, i, oom_message);

@@ -7,8 +7,11 @@
  *                notice is only a hint; the oom_kill counter rising is the fact (an eventfd
  *                also fires when its cgroup is removed, and v1 notifies before the kill). A
  *                kill becomes a Warning event OOMKilling at once, also when only a child died
- *                and the container goes on; a run that ends by it is OOMKilled (lifecycle.c asks
- *                pod_watch_oom_killed when it reads the exit).
+ *                and the container goes on; a run in which one happened is OOMKilled, whoever
+ *                the victim was, as containerd says it (lifecycle.c asks pod_watch_oom_killed
+ *                when it reads the exit). Whom the kill hit comes from the kernel log
+ *                (env->opt.oom_log): the most recent victim logged in the container's cgroup,
+ *                or below it, since the run started.
  *   pids.max     refused forks (pids.events "max"): v2 inotify, v1 on the sample timer.
  *   throttling   cpu.stat on the sample timer (cpu_throttling_interval): a container throttled
  *                in more than cpu_throttling_threshold percent of its periods in the window.
@@ -56,14 +59,43 @@ static int64_t monotonic_ns(const struct pod_env *env)
 
 /* ---- OOM kills --------------------------------------------------------------------------- */
 
-/* "memory limit 67108864 bytes (memory.max) reached; the kernel OOM killer ended pid 1234";
- * pid 0: a process of the container that was not its main one, or not known yet. */
-static char *oom_message(const struct pod *pod, size_t i, pid_t pid)
+/* The victim the kernel logged for container i's current run: the most recent one in its
+ * cgroup or below since the run started; NULL when the log is not read or named none (rate
+ * limited, overwritten). The log is read first: the kernel logs a kill before it counts it, so
+ * once the counter rose the line is there. */
+static const struct cgroup_oom_victim *oom_victim(struct pod *pod, size_t i)
+{
+	struct cgroup_oom_log *log = pod->env->opt.oom_log;
+	const char *root;
+	_cleanup_free_ char *memcg = NULL;
+	size_t len;
+	int r;
+
+	if (!log)
+		return NULL;
+	r = cgroup_oom_log_read(log);
+	if (r < 0)
+		log_debug("kernel log: %s", strerror(-r));
+	/* the kernel names cgroups from the hierarchy's root, as the driver's root is named */
+	root = cgroup_driver_root(pod->env->cgroup);
+	len = strlen(root);
+	while (len > 0 && root[len - 1] == '/')
+		len--;
+	memcg = strdupf("%.*s/%s", (int)len, root, pod_container_cgroup(pod, i));
+	return memcg ? cgroup_oom_log_find(log, memcg, pod->counters[i].oom_seq) : NULL;
+}
+
+/* "memory limit 67108864 bytes (memory.max) reached; the kernel OOM killer ended pid 1234
+ * (python3)": the victim the kernel logged; without one, pid (the main process, killed by
+ * SIGKILL) or, pid 0, a process of the container. */
+static char *oom_message(const struct pod *pod, size_t i, pid_t pid,
+                         const struct cgroup_oom_victim *v)
 {
 	int64_t limit = pod->spec->containers[i].resources.memory_limit;
 	const char *name = pod->plan->containers[i].name;
-	_cleanup_free_ char *victim =
-	        pid > 0 ? strdupf("pid %d", (int)pid) : strdupf("a process of container %s", name);
+	_cleanup_free_ char *victim = v         ? strdupf("pid %d (%s)", (int)v->pid, v->task)
+	                              : pid > 0 ? strdupf("pid %d", (int)pid)
+	                                        : strdupf("a process of container %s", name);
 
 	if (!victim)
 		return NULL;
@@ -77,7 +109,8 @@ static char *oom_message(const struct pod *pod, size_t i, pid_t pid)
 }
 
 /* Records OOMKilling once per rise of the counter. */
-static void oom_report(struct pod *pod, size_t i, uint64_t kills, pid_t pid)
+static void oom_report(struct pod *pod, size_t i, uint64_t kills, pid_t pid,
+                       const struct cgroup_oom_victim *v)
 {
 	struct pod_counters *c = &pod->counters[i];
 	_cleanup_free_ char *message = NULL;
@@ -86,7 +119,7 @@ static void oom_report(struct pod *pod, size_t i, uint64_t kills, pid_t pid)
 		return;
 	c->oom_reported = kills;
 	c->oom_pending = false;
-	message = oom_message(pod, i, pid);
+	message = oom_message(pod, i, pid, v);
 	pod_event(pod, pod->plan->containers[i].name, "Warning", "OOMKilling", "%s",
 	          message ? message : "the kernel OOM killer ended a process");
 }
@@ -103,20 +136,22 @@ static bool oom_check(struct pod *pod, size_t i)
 		return true; /* the cgroup is gone: nothing to wait for */
 	if (kills <= pod->counters[i].oom_reported)
 		return false;
-	oom_report(pod, i, kills, 0);
+	oom_report(pod, i, kills, 0, oom_victim(pod, i));
 	return true;
 }
 
 bool pod_watch_oom_killed(struct pod *pod, size_t i, pid_t pid, char **message)
 {
+	const struct cgroup_oom_victim *v;
 	struct cgroup_stats st;
 
 	*message = NULL;
 	if (!pod->counters || container_stats(pod, i, &st) < 0 ||
 	    st.memory_oom_kill <= pod->counters[i].oom_base)
 		return false;
-	*message = oom_message(pod, i, pid);
-	oom_report(pod, i, st.memory_oom_kill, pid);
+	v = oom_victim(pod, i);
+	*message = oom_message(pod, i, pid, v);
+	oom_report(pod, i, st.memory_oom_kill, pid, v);
 	return true;
 }
 
@@ -311,8 +346,15 @@ void pod_watch_close(struct pod *pod)
 void pod_watch_start(struct pod *pod, size_t i)
 {
 	struct pod_counters *c = &pod->counters[i];
+	struct cgroup_oom_log *log = pod->env->opt.oom_log;
 	struct cgroup_stats st;
 
+	/* the kernel log's position first, then the counter: a kill counted after the counter
+	 * was read was logged after the position (the kernel logs a kill, then counts it) */
+	if (log) {
+		(void)cgroup_oom_log_read(log);
+		c->oom_seq = cgroup_oom_log_next_seq(log);
+	}
 	/* the counters a new run is judged against: its OOM kills (at its exit) and the first
 	 * window of its CPU throttling */
 	container_stats(pod, i, &st);

@@ -13,8 +13,10 @@ int pod_watch_notices(struct pod *pod, struct nano_err *err);
 void pod_watch_close(struct pod *pod);
 /* A run starts: its OOM-kill count and its first CPU window begin (one read of its cgroup). */
 void pod_watch_start(struct pod *pod, size_t container);
-/* A run ended by SIGKILL: whether the kernel's OOM killer did it (the cgroup's oom_kill rose
- * since the run started). If so, *message names the limit and pid, and the OOMKilling event is
+/* A run ended: whether the kernel's OOM killer killed a process of it, the main one or any
+ * other (the cgroup's oom_kill rose since the run started): OOMKilled, as containerd says it.
+ * If so, *message names the limit and the victim the kernel logged (pid and command), else
+ * pid (the main process, when SIGKILL ended it; 0: not that), and the OOMKilling event is
  * recorded unless a notice already did. */
 bool pod_watch_oom_killed(struct pod *pod, size_t container, pid_t pid, char **message);
 /* A run ended: what the kernel did to it while it ran (forks refused at the pod's pids.max,

@@ -420,23 +420,28 @@ void pod_container_id(char out[65])
 
 json_t *pod_runtime_json(const struct pod *pod)
 {
-	json_t *oom = json_array(), *reported = json_array();
+	json_t *oom = json_array(), *reported = json_array(), *seq = json_array();
 
-	/* per container: oom_kill when its run started (OOMKilled is a rise from it) and when an
-	 * OOMKilling event was last recorded (no event twice, none lost while we were down) */
-	for (size_t i = 0; oom && reported && pod->counters && i < pod->plan->n_containers; i++)
+	/* per container: oom_kill when its run started (OOMKilled is a rise from it), when an
+	 * OOMKilling event was last recorded (no event twice, none lost while we were down) and
+	 * the kernel log's position when the run started (whose victims name its OOM kill) */
+	for (size_t i = 0; oom && reported && seq && pod->counters && i < pod->plan->n_containers;
+	     i++)
 		if (json_array_append_new(
 		            oom, json_integer((json_int_t)pod->counters[i].oom_base)) < 0 ||
-		    json_array_append_new(
-		            reported, json_integer((json_int_t)pod->counters[i].oom_reported)) < 0)
+		    json_array_append_new(reported,
+		                          json_integer((json_int_t)pod->counters[i].oom_reported)) <
+		            0 ||
+		    json_array_append_new(seq, json_integer((json_int_t)pod->counters[i].oom_seq)) <
+		            0)
 			oom = (json_decref(oom), NULL);
-	if (!oom || !reported)
-		return json_decref(oom), json_decref(reported), NULL;
-	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o*}", "creating", pod->creating,
+	if (!oom || !reported || !seq)
+		return json_decref(oom), json_decref(reported), json_decref(seq), NULL;
+	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o, s:o*}", "creating", pod->creating,
 	                 "shim", "pid", (int)pod->shim_pid, "startTime",
 	                 (json_int_t)pod->shim_start_time, "usernsBase",
 	                 (json_int_t)pod->userns_base, "oomKills", oom, "oomReported", reported,
-	                 "supervise", sup_pod_state_json(pod->sup));
+	                 "oomLogSeq", seq, "supervise", sup_pod_state_json(pod->sup));
 }
 
 int pod_save(struct pod *pod, struct nano_err *err)

@@ -60,6 +60,7 @@ struct pod_counters {
 	size_t index;
 	uint64_t oom_base;     /* oom_kill when its current run started: OOMKilled if it rose */
 	uint64_t oom_reported; /* oom_kill an OOMKilling event was last recorded for */
+	uint64_t oom_seq;      /* the kernel log's next record when the run started: its victims */
 	bool oom_pending;      /* v1 notified an OOM whose kill is not counted yet */
 	uint64_t cpu_periods;  /* nr_periods and nr_throttled at the throttling window's start */
 	uint64_t cpu_throttled;

@@ -97,6 +97,12 @@ static void restore_runtime(struct pod *pod, const json_t *runtime)
 		if (i < pod->plan->n_containers)
 			pod->counters[i].oom_reported = (uint64_t)json_integer_value(v);
 	}
+	oom = json_object_get(runtime, "oomLogSeq");
+	json_array_foreach(oom, i, v)
+	{
+		if (i < pod->plan->n_containers)
+			pod->counters[i].oom_seq = (uint64_t)json_integer_value(v);
+	}
 	if (state && sup_pod_state_restore(pod->sup, state, pods_now(pod->env)) < 0)
 		log_warn("pod %s/%s: its supervisor state could not be read back: starting afresh",
 		         pod->spec->namespace, pod->spec->name);

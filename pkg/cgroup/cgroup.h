@@ -10,6 +10,7 @@
  *               and attach
  *   devices_bpf.c  the device list checked and compiled into that BPF program (pure)
  *   stats.c     usage, working set, OOM kills, throttling and pids counters
+ *   oom_log.c   whom the OOM killer ended: its lines in the kernel log (/dev/kmsg)
  *   cgroupfs.c  reading and writing one cgroup file, walking and removing a subtree
  */
 #pragma once
@@ -261,3 +262,38 @@ int cgroup_driver_stats(const struct cgroup_driver *driver, const char *rel,
  * cgroup is an error (-ENOENT). */
 int cgroup_driver_oom_kills(const struct cgroup_driver *driver, const char *rel, uint64_t *out,
                             struct nano_err *err);
+
+/* ---- the OOM killer's victims, from the kernel log (/dev/kmsg) ------------------------- */
+
+/* One OOM kill as the kernel logged it ("oom-kill:...,task_memcg=/a/b,task=python3,pid=1234,
+ * uid=0"). */
+struct cgroup_oom_victim {
+	uint64_t seq;  /* the record's sequence number (per boot) */
+	uint64_t usec; /* its timestamp: printk's clock, microseconds since boot */
+	char *memcg;   /* task_memcg: the victim's memory cgroup, from the hierarchy's root */
+	char task[64]; /* its command name (comm) */
+	pid_t pid;     /* in the node's pid namespace */
+};
+void cgroup_oom_victim_done(struct cgroup_oom_victim *v);
+
+/* One /dev/kmsg record (one read's bytes): 1 and *out (memcg malloc'd) for the OOM killer's
+ * victim line; 0 for any other record, or a fragment of that line (out->seq is still the
+ * record's); -EINVAL for bytes that are not a record; -ENOMEM. */
+int cgroup_oom_kmsg_parse(const char *record, size_t len, struct cgroup_oom_victim *out);
+
+/* The victims of the kernel log read so far, the last 256 of the node. */
+struct cgroup_oom_log;
+/* Takes fd (/dev/kmsg, or any descriptor that gives one record a read, O_NONBLOCK) and reads
+ * what it holds now: on a fresh /dev/kmsg, the ring buffer's records. Closes fd on failure. */
+int cgroup_oom_log_new(int fd, struct cgroup_oom_log **out);
+struct cgroup_oom_log *cgroup_oom_log_free(struct cgroup_oom_log *log);
+int cgroup_oom_log_fd(const struct cgroup_oom_log *log);
+/* Reads every record there is now (never waits); the victims among them, or -errno. */
+int cgroup_oom_log_read(struct cgroup_oom_log *log);
+/* The sequence number the next record will have, as far as read: a run that starts now is
+ * judged against it. */
+uint64_t cgroup_oom_log_next_seq(const struct cgroup_oom_log *log);
+/* The most recent victim read whose memcg is memcg or below it, logged at since_seq or later;
+ * NULL when there is none (never logged, rate limited, or overwritten before it was read). */
+const struct cgroup_oom_victim *cgroup_oom_log_find(const struct cgroup_oom_log *log,
+                                                    const char *memcg, uint64_t since_seq);

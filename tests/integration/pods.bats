@@ -574,6 +574,75 @@ EOF
 	fi
 }
 
+# wrapper_oom_pod NAME RESTART_POLICY: a wrapper shell (as `sh -c 'python3 …'`) whose child
+# allocates past a 64Mi limit; the shell prints the child's pid (hostPID: the node's, as the
+# kernel names it) and exits 3 if it lives on.
+wrapper_oom_pod() {
+	cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  restartPolicy: $2
+  terminationGracePeriodSeconds: 0
+  hostPID: true
+  containers:
+  - name: app
+    image: host
+    command: [sh, -c, 'dd if=/dev/zero of=/dev/null bs=256M count=1 & echo "child \$!"; wait \$!; exit 3']
+    resources:
+      limits: {memory: 64Mi}
+EOF
+}
+
+# The limit file the driver writes, as OOM messages name it.
+memory_limit_file() {
+	if [[ $(expected_cgroup_driver) == v1 ]]; then echo memory.limit_in_bytes; else echo memory.max; fi
+}
+
+@test "a wrapper shell whose child the OOM killer ends: OOMKilled with the wrapper's exit code, the limit and the child's pid and name in the message and the event; lastState after a restart" {
+	create_pod "$(wrapper_oom_pod wrapper-oom Never)"
+	wait_phase wrapper-oom Failed
+	t=$(get_pod wrapper-oom | jq -c '.status.containerStatuses[0].state.terminated')
+	echo "$t"
+	pod_log wrapper-oom
+	child=$(pod_log wrapper-oom | sed -n 's/^child \([0-9]*\)$/\1/p')
+	[[ -n $child ]]
+	[[ $(jq -r .reason <<<"$t") == OOMKilled ]]
+	if [[ $(expected_cgroup_driver) == v1 ]]; then
+		# the kernel ends the largest process, dd; the shell lives on and exits 3
+		[[ $(jq -r .exitCode <<<"$t") == 3 ]]
+		[[ $(jq -r '.signal // 0' <<<"$t") == 0 ]]
+	else
+		# memory.oom.group: the whole container goes, the shell by SIGKILL
+		[[ $(jq -r .exitCode <<<"$t") == 137 ]]
+	fi
+	message="memory limit 67108864 bytes ($(memory_limit_file)) reached; the kernel OOM killer ended pid $child (dd)"
+	[[ $(jq -r .message <<<"$t") == "$message" ]]
+	events_of wrapper-oom | jq -e --arg m "$message" '[.items[] | select(.reason == "OOMKilling")][0] | .type == "Warning" and .message == $m'
+	# restartPolicy Always: the next run shows the reason in lastState
+	create_pod "$(wrapper_oom_pod wrapper-oom-again Always)"
+	wait_for restarts_at_least wrapper-oom-again 1
+	s=$(get_pod wrapper-oom-again | jq -c '.status.containerStatuses[0]')
+	echo "$s"
+	[[ $(jq -r .lastState.terminated.reason <<<"$s") == OOMKilled ]]
+	[[ $(jq -r .lastState.terminated.message <<<"$s") == "memory limit 67108864 bytes ($(memory_limit_file)) reached; the kernel OOM killer ended pid "* ]]
+}
+
+@test "the kernel log cannot be read: OOMKilled all the same, the message names the limit and not the process" {
+	driver_independent
+	stop_daemon
+	NANOLET_KMSG=$TEST_TMP/no-such-kmsg pods_setup
+	grep -q "no-such-kmsg: No such file or directory: an OOM kill will name the limit, not the process it ended" "$TEST_TMP/daemon.log"
+	create_pod "$(wrapper_oom_pod wrapper-oom Never)"
+	wait_phase wrapper-oom Failed
+	t=$(get_pod wrapper-oom | jq -c '.status.containerStatuses[0].state.terminated')
+	echo "$t"
+	[[ $(jq -r .reason <<<"$t") == OOMKilled ]]
+	[[ $(jq -r .exitCode <<<"$t") == 3 ]]
+	[[ $(jq -r .message <<<"$t") == "memory limit 67108864 bytes (memory.limit_in_bytes) reached; the kernel OOM killer ended a process of container app" ]]
+}
+
 @test "a busy loop on a 100m CPU limit: a CPUThrottling event naming the share and the limit" {
 	create_pod "$(cat "$PODS/cpu-throttle.yaml")"
 	wait_for event_seen cpu-throttle CPUThrottling

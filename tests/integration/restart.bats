@@ -183,6 +183,50 @@ EOF
 	phase_is hog Failed
 }
 
+@test "a wrapper's child killed by the OOM killer while the daemon is down: OOMKilled with the wrapper's exit code, the child named from the kernel's ring buffer; lastState once restarted" {
+	# the shell waits for USR1 (sent once the daemon is gone), then its child allocates past
+	# the limit; hostPID: the child's pid it prints is the node's, as the kernel names it
+	create_pod "$(
+		cat <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: wrapped}
+spec:
+  restartPolicy: Always
+  terminationGracePeriodSeconds: 0
+  hostPID: true
+  containers:
+  - name: c
+    image: host
+    command: [sh, -c, 'go=; trap "go=1" USR1; echo ready; while [ -z "$go" ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=256M count=1 & echo "child $!"; wait $!; exit 3']
+    resources:
+      limits: {memory: 64Mi}
+EOF
+	)"
+	wait_log wrapped ready
+	uid=$(uid_of wrapped)
+	main=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/wrapped/isolation?pretty=false" | jq -r '.live.containers[0].pid')
+	[[ $main -gt 1 ]]
+	crash_daemon
+	kill -USR1 "$main"
+	wait_for exit_record "$uid" c.0.json
+	restart_daemon
+	wait_for restarts_at_least wrapped 1
+	s=$(cstatus wrapped)
+	echo "$s"
+	child=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/wrapped/log?previous=true" | sed -n 's/^child \([0-9]*\)$/\1/p')
+	[[ -n $child ]]
+	[[ $(jq -r '.lastState.terminated.reason' <<<"$s") == OOMKilled ]]
+	if [[ $(expected_cgroup_driver) == v1 ]]; then
+		[[ $(jq -r '.lastState.terminated.exitCode' <<<"$s") == 3 ]]
+		file=memory.limit_in_bytes
+	else
+		[[ $(jq -r '.lastState.terminated.exitCode' <<<"$s") == 137 ]] # memory.oom.group
+		file=memory.max
+	fi
+	[[ $(jq -r '.lastState.terminated.message' <<<"$s") == "memory limit 67108864 bytes ($file) reached; the kernel OOM killer ended pid $child (dd)" ]]
+}
+
 @test "refused forks seen before a crash are not reported again after it" {
 	create_pod "$(
 		cat <<'EOF'

@@ -25,6 +25,7 @@
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -346,7 +347,7 @@ static void private_namespaces(void)
 	ck_assert_msg(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "private /: %m");
 }
 
-static void node_init(struct node *n)
+static void node_init_options(struct node *n)
 {
 	memset(n, 0, sizeof(*n));
 	private_namespaces();
@@ -401,6 +402,11 @@ static void node_init(struct node *n)
 	        .clock_ctx = &n->clock,
 	        .watches = n->watches,
 	};
+}
+
+static void node_init(struct node *n)
+{
+	node_init_options(n);
 	node_open(n);
 }
 
@@ -1049,6 +1055,199 @@ START_TEST(a_second_create_of_the_same_name_conflicts)
 }
 END_TEST
 
+/* ---- OOM kills ------------------------------------------------------------------------------- */
+
+/* A kernel log for the pods: records written to *writer are read one a read, as from
+ * /dev/kmsg; what is written before it is made stands for the ring buffer's records. */
+static struct cgroup_oom_log *kernel_log(int *writer, const char *const *ring)
+{
+	struct cgroup_oom_log *log = NULL;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
+	                 0);
+	*writer = sv[1];
+	for (; ring && *ring; ring++)
+		ck_assert_int_eq(write(*writer, *ring, strlen(*ring)), (ssize_t)strlen(*ring));
+	ck_assert_int_eq(cgroup_oom_log_new(sv[0], &log), 0);
+	return log;
+}
+
+/* The kernel's line for an OOM kill of pid (task) in memcg, record seq. */
+static char *victim_line(uint64_t seq, const char *memcg, const char *task, int pid)
+{
+	char *line = strdupf("6,%" PRIu64 ",5000000,-;oom-kill:constraint=CONSTRAINT_MEMCG,"
+	                     "nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=%s,"
+	                     "task_memcg=%s,task=%s,pid=%d,uid=0\n",
+	                     seq, memcg, memcg, task, pid);
+
+	ck_assert_ptr_nonnull(line);
+	return line;
+}
+
+static void log_put(int writer, const char *line)
+{
+	ck_assert_int_eq(write(writer, line, strlen(line)), (ssize_t)strlen(line));
+}
+
+/* The container's directory in the fake memory hierarchy, and its path there (the memcg the
+ * kernel names). */
+static char *memory_dir(struct node *n, const struct pod *pod, const char **memcg)
+{
+	_cleanup_json_ json_t *iso = pod_isolation_json(pod);
+	json_t *containers = json_object_get(json_object_get(iso, "live"), "containers");
+	json_t *dirs = json_object_get(json_array_get(containers, 0), "cgroupDirs"), *dir;
+	_cleanup_free_ char *prefix = strdupf("%s/memory/", n->mount);
+	size_t k;
+
+	json_array_foreach(dirs, k, dir)
+	{
+		const char *d = json_string_value(dir);
+
+		if (strncmp(d, prefix, strlen(prefix)) == 0) {
+			char *copy = strdup(d);
+
+			*memcg = copy + strlen(prefix) - 1;
+			return copy;
+		}
+	}
+	ck_abort_msg("no memory cgroup");
+	return NULL;
+}
+
+static void oom_kills(const char *dir, int kills)
+{
+	_cleanup_free_ char *text =
+	        strdupf("oom_kill_disable 0\nunder_oom 0\noom_kill %d\n", kills);
+
+	put(dir, "memory.oom_control", text);
+}
+
+/* "state" or "lastState" of the container: its terminated reason, exit code and message. */
+static void terminated_is(const struct pod *pod, const char *which, const char *reason,
+                          int exit_code, const char *message)
+{
+	_cleanup_json_ json_t *cs = container_status(pod);
+	json_t *t = json_object_get(json_object_get(cs, which), "terminated");
+
+	ck_assert_msg(t != NULL, "%s: not terminated", which);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "reason")), reason);
+	ck_assert_int_eq(json_integer_value(json_object_get(t, "exitCode")), exit_code);
+	if (message)
+		ck_assert_str_eq(json_string_value(json_object_get(t, "message")), message);
+}
+
+#define OOM_YAML(restart_policy)                                                                   \
+	"apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"                                       \
+	"spec:\n  restartPolicy: " restart_policy "\n  terminationGracePeriodSeconds: 30\n"        \
+	"  containers:\n  - name: app\n    image: host\n    command: [sh, -c, 'python3 x.py']\n"   \
+	"    resources: {limits: {memory: 64Mi}}\n"
+#define LIMIT "memory limit 67108864 bytes (memory.limit_in_bytes) reached; "
+
+START_TEST(an_oom_kill_of_any_process_is_oomkilled_with_the_exit_code_and_the_victim)
+{
+	static const char *const ring[] = {"6,1,10,-;Linux version 6.18\n", NULL};
+	_cleanup_free_ char *dir = NULL, *line = NULL, *other = NULL;
+	struct node n;
+	struct pod *pod;
+	const char *memcg;
+	int w;
+
+	node_init_options(&n);
+	n.options.oom_log = kernel_log(&w, ring);
+	node_open(&n);
+	pod = create_running(&n, OOM_YAML("Always"));
+	dir = memory_dir(&n, pod, &memcg);
+	/* the wrapper's child is killed, in the container's cgroup (a victim elsewhere is not
+	 * its); the wrapper exits 3 */
+	other = victim_line(11, "/nanolet/other", "dd", 6999);
+	line = victim_line(12, memcg, "python3", 7100);
+	log_put(w, other);
+	log_put(w, line);
+	oom_kills(dir, 1);
+	run_exits(&n, pod, "app", 0, 3, 0);
+	terminated_is(pod, "state", "OOMKilled", 3,
+	              LIMIT "the kernel OOM killer ended pid 7100 (python3)");
+	ck_assert_int_eq(events(&n, "OOMKilling"), 1);
+	/* the reason lives on into lastState */
+	reply(&n, "start app 1", 0, "ok 7001");
+	ck_assert(state_is(pod, "running"));
+	terminated_is(pod, "lastState", "OOMKilled", 3, NULL);
+	/* a kill the kernel did not log (rate limited): the main process, SIGKILLed, is named;
+	 * the last run's victim is not this run's */
+	oom_kills(dir, 2);
+	run_exits(&n, pod, "app", 1, 137, SIGKILL);
+	terminated_is(pod, "lastState", "OOMKilled", 137,
+	              LIMIT "the kernel OOM killer ended pid 7001");
+	ck_assert_int_eq(events(&n, "OOMKilling"), 2);
+	/* a SIGKILL with no OOM kill (the end of a grace period): Error */
+	advance(&n, 10 * 1000000);
+	reply(&n, "start app 2", 0, "ok 7002");
+	run_exits(&n, pod, "app", 2, 137, SIGKILL);
+	terminated_is(pod, "lastState", "Error", 137, NULL);
+	ck_assert_int_eq(events(&n, "OOMKilling"), 2);
+	node_close(&n);
+	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
+	close(w);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(an_oom_kill_while_the_manager_was_down_is_named_from_the_ring_buffer)
+{
+	_cleanup_free_ char *dir = NULL, *before = NULL, *victim = NULL;
+	const char *ring[4] = {"6,100,10,-;Linux version 6.18\n", NULL, NULL, NULL};
+	struct node n;
+	struct pod *pod;
+	const char *memcg;
+	int w;
+
+	node_init_options(&n);
+	n.options.oom_log = kernel_log(&w, ring);
+	node_open(&n);
+	pod = create_running(&n, OOM_YAML("Always"));
+	dir = memory_dir(&n, pod, &memcg);
+	/* its run started at record 101: a kill in its cgroup logged before is not its run's */
+	before = victim_line(50, memcg, "python3", 6000);
+	log_put(w, before);
+	node_close(&n);
+	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
+	close(w);
+
+	/* down: the kernel kills, the ring buffer keeps only the older line */
+	ring[1] = before;
+	oom_kills(dir, 1);
+	n.options.oom_log = kernel_log(&w, ring);
+	node_open(&n);
+	pod = pods_find(n.pods, "default", "web");
+	pump(&n);
+	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":0,\"pid\":7000}]}");
+	run_exits(&n, pod, "app", 0, 137, SIGKILL);
+	terminated_is(pod, "state", "OOMKilled", 137, LIMIT "the kernel OOM killer ended pid 7000");
+	reply(&n, "start app 1", 0, "ok 7001");
+	node_close(&n);
+	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
+	close(w);
+
+	/* down again: a child is killed, and this time the ring buffer has the line */
+	victim = victim_line(140, memcg, "stress", 7201);
+	ring[2] = victim;
+	oom_kills(dir, 2);
+	n.options.oom_log = kernel_log(&w, ring);
+	node_open(&n);
+	pod = pods_find(n.pods, "default", "web");
+	pump(&n);
+	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":1,\"pid\":7001}]}");
+	run_exits(&n, pod, "app", 1, 1, 0);
+	terminated_is(pod, "lastState", "OOMKilled", 1,
+	              LIMIT "the kernel OOM killer ended pid 7201 (stress)");
+	node_close(&n);
+	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
+	close(w);
+	node_done(&n);
+}
+END_TEST
+
 #define NAMED_POD_YAML(name)                                                                       \
 	"apiVersion: v1\nkind: Pod\nmetadata: {name: " name "}\nspec:\n  containers:\n"            \
 	"  - {name: app, image: host, command: [/bin/sleep, '1000']}\n"
@@ -1099,6 +1298,9 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, a_restarted_manager_adopts_the_running_pod);
 	tcase_add_test(tc, a_create_cut_short_is_removed_at_the_next_start);
 	tcase_add_test(tc, a_second_create_of_the_same_name_conflicts);
+	tcase_add_test(tc,
+	               an_oom_kill_of_any_process_is_oomkilled_with_the_exit_code_and_the_victim);
+	tcase_add_test(tc, an_oom_kill_while_the_manager_was_down_is_named_from_the_ring_buffer);
 	tcase_add_test(tc, a_create_past_the_descriptor_budget_is_refused_whole);
 	suite_add_tcase(s, tc);
 	return s;
