@@ -23,10 +23,9 @@ static inline void put(const char *dir, const char *file, const char *value)
 	fputs(value, f);
 }
 
-/* dir/file's whole text, "" when empty, NULL when it does not exist. */
-static inline char *get(const char *dir, const char *file)
+/* A file's whole text, "" when empty, NULL when it does not exist. */
+static inline char *slurp(const char *path)
 {
-	_cleanup_free_ char *path = strdupf("%s/%s", dir, file);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	char *text = NULL;
 	size_t len = 0;
@@ -38,6 +37,14 @@ static inline char *get(const char *dir, const char *file)
 		return strdup("");
 	}
 	return text;
+}
+
+/* dir/file's whole text, as slurp. */
+static inline char *get(const char *dir, const char *file)
+{
+	_cleanup_free_ char *path = strdupf("%s/%s", dir, file);
+
+	return slurp(path);
 }
 
 /* A fake tree's on_rmdir: cgroupfs removes its control files with the directory; tmpfs needs

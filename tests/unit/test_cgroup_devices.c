@@ -48,21 +48,6 @@ static char *nodes_dir;    /* where the children try mknod */
 static struct cgroup_host host;
 static const char *skip_v1, *skip_v2;
 
-static char *slurp(const char *path)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&text, &len, '\0', f) < 0) {
-		free(text);
-		return strdup("");
-	}
-	return text;
-}
-
 /* This process's cgroup in a hierarchy (NULL: the unified one). */
 static char *self_in(const char *controller)
 {

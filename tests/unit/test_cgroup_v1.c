@@ -31,21 +31,6 @@ static const char *skip_reason;
 static struct cgroup_host host;
 static bool has_devices; /* a v1 devices hierarchy is mounted: the driver joins it too */
 
-static char *slurp(const char *path)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&text, &len, '\0', f) < 0) {
-		free(text);
-		return strdup("");
-	}
-	return text;
-}
-
 static int open_driver(bool ignore_unified, struct cgroup_driver **d, struct nano_err *err)
 {
 	struct cgroup_driver_options o = {
