@@ -320,6 +320,8 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	pod->env = env;
 	pod->spec = spec;
 	pod->removal_pidfd = -1;
+	pod->sampled_usec =
+	        pods_clock(env, CLOCK_MONOTONIC); /* its first sample a whole window on */
 	pod->uid = strdup(uid);
 	spec->uid = strdup(uid);
 	/* the user namespace's range first: the plan says which node ids the pod's are */

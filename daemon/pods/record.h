@@ -143,6 +143,7 @@ struct pod {
 
 	/* monitor */
 	uint64_t pids_max_events; /* refused forks in the pod's cgroups, last seen */
+	uint64_t sampled_usec;    /* CLOCK_MONOTONIC of its last sample (manager.c: on_sample) */
 	/* v2: on pids.events of the pod and of each container (refused forks are counted where
 	 * the forking task is); NULL before the watch, and on v1 */
 	struct fs_watch **pids_watches;
