@@ -9,6 +9,7 @@
  *   shim_relay.c      container stdout/stderr -> the CRI log writer
  *   shim_net.c        bring lo up with libnl-route
  *   shim_seccomp.c    a seccomp profile -> a libseccomp filter, loaded before exec
+ *   shim_seccomp_cache.c  compiled filters kept for the next shims; P0 prepares RuntimeDefault
  */
 #pragma once
 
@@ -58,6 +59,7 @@ struct shim_config {
 	size_t n_containers;
 	int64_t log_max_size;
 	int log_max_files;
+	char *seccomp_cache_dir; /* NULL: every filter is compiled (shim_seccomp_cache.c) */
 };
 
 int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err);
@@ -142,8 +144,38 @@ int shim_seccomp_load(const struct security_seccomp_profile *profile, uint64_t c
 
 int shim_seccomp_compile(const struct security_seccomp_profile *profile, uint64_t caps,
                          struct shim_seccomp_filter *out, struct nano_err *err);
+/* The same through the cache in the directory cache_fd (-1: none): libseccomp's program is
+ * taken from there when one was made by exactly the calls this compile would make, else made
+ * and put there (shim_seccomp_cache.c). The filter is the same either way. */
+int shim_seccomp_compile_cached(int cache_fd, const struct security_seccomp_profile *profile,
+                                uint64_t caps, struct shim_seccomp_filter *out,
+                                struct nano_err *err);
 int shim_seccomp_install(const struct shim_seccomp_filter *filter, struct nano_err *err);
 void shim_seccomp_filter_done(struct shim_seccomp_filter *filter);
+
+/* ---- the compiled filters' cache (shim_seccomp_cache.c) ----------------------------------- */
+
+/* Every call a compile makes to libseccomp, written down: the key of its program. */
+struct shim_seccomp_key {
+	uint8_t *data;
+	size_t len, cap;
+	bool failed; /* out of memory: no key */
+};
+void shim_seccomp_key_done(struct shim_seccomp_key *key);
+
+/* Opens the cache directory, made 0700 when missing; refused (-EPERM) unless it is a directory
+ * of the calling user's that nobody else may write. Returns the fd or -errno. */
+int shim_seccomp_cache_open(const char *dir);
+/* The program stored under exactly key, malloc'd in *prog: 0, or -errno (-ENOENT: none). */
+int shim_seccomp_cache_get(int dir_fd, const void *key, size_t key_len, struct sock_filter **prog,
+                           size_t *n);
+/* Stores prog under key (a temporary file, then rename). */
+int shim_seccomp_cache_put(int dir_fd, const void *key, size_t key_len,
+                           const struct sock_filter *prog, size_t n);
+/* P0, before any namespace: the RuntimeDefault filter of every container that has one, from
+ * the cache or compiled into it. Best effort: a container left without one is compiled at its
+ * start by P1, whose error is that start's. */
+void shim_seccomp_prepare(struct shim_config *config);
 
 /* ---- log relay (shim_relay.c) -------------------------------------------------------------- */
 

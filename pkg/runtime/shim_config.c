@@ -312,6 +312,7 @@ static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 		return bad(err, "userns and the plan's CLONE_NEWUSER disagree");
 	c->log_max_size = json_integer_value(json_object_get(doc, "logMaxSize"));
 	c->log_max_files = (int)json_integer_value(json_object_get(doc, "logMaxFiles"));
+	c->seccomp_cache_dir = dup_string(doc, "seccompCacheDir"); /* absent: no cache */
 
 	c->containers = calloc(json_array_size(containers) + 1, sizeof(*c->containers));
 	if (!c->containers)
@@ -379,6 +380,7 @@ struct shim_config *shim_config_free(struct shim_config *c)
 	strv_free(c->infra_procs);
 	free(c->uid_map);
 	free(c->gid_map);
+	free(c->seccomp_cache_dir);
 	for (size_t i = 0; i < c->n_containers; i++)
 		container_done(&c->containers[i]);
 	free(c->containers);

@@ -166,7 +166,8 @@ static int fresh_layer(const char *layer, struct nano_err *err)
 	return 0;
 }
 
-/* The container's seccomp filter: RuntimeDefault compiled once, at its first start; a
+/* The container's seccomp filter: RuntimeDefault made once, by P0 (shim_seccomp_prepare) or,
+ * failing that, at its first start; a
  * Localhost profile read from the node and compiled at every start, as the kubelet reads it
  * for every container it creates (a bad or missing file is this start's StartError). NULL for
  * Unconfined. */

@@ -146,7 +146,7 @@ static int user_namespace(const struct shim_config *c, struct nano_err *err)
 }
 
 /* Everything P0 does before the fork of P1. */
-static int prepare(const struct shim_config *c, struct nano_err *err)
+static int prepare(struct shim_config *c, struct nano_err *err)
 {
 	char pid[32];
 	int r;
@@ -161,6 +161,9 @@ static int prepare(const struct shim_config *c, struct nano_err *err)
 	/* A session of its own: no terminal signals from the daemon's session reach the pod. */
 	if (setsid() < 0 && errno != EPERM)
 		return nano_err_set(err, errno, "setsid: %m");
+	/* in the pod's cgroups (what it uses is the pod's), still in the host's user namespace
+	 * (the cache's files are checked as the host's root's) */
+	shim_seccomp_prepare(c);
 
 	if (c->clone_flags & CLONE_NEWUSER) {
 		r = user_namespace(c, err);
