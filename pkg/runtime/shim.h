@@ -7,7 +7,7 @@
  *   shim_container.c  P1: clone a container into its cgroups, pipes, the StartError pipe
  *   shim_child.c      the cloned child: mounts, root, credentials, exec (the pod-touching part)
  *   shim_relay.c      container stdout/stderr -> the CRI log writer
- *   shim_net.c        bring lo up with libnl-route
+ *   shim_net.c        bring lo up (SIOCSIFFLAGS)
  *   shim_seccomp.c    a seccomp profile -> a libseccomp filter, loaded before exec
  *   shim_seccomp_cache.c  compiled filters kept for the next shims; P0 prepares RuntimeDefault
  */
