@@ -8,6 +8,7 @@
  *   shim_child.c      the cloned child: mounts, root, credentials, exec (the pod-touching part)
  *   shim_relay.c      container stdout/stderr -> the CRI log writer
  *   shim_net.c        bring lo up (SIOCSIFFLAGS)
+ *   shim_cgroup.c     joining a cgroup without the kernel's global migration lock
  *   shim_seccomp.c    a seccomp profile -> a libseccomp filter, loaded before exec
  *   shim_seccomp_cache.c  compiled filters kept for the next shims; P0 prepares RuntimeDefault
  */
@@ -74,6 +75,20 @@ int shim_main(const char *run_dir);
  * closed. Returns the exit status. */
 int shim_serve(struct shim_config *config, int ready_fd);
 
+/* How a process joins the cgroup of <dir>/cgroup.procs (shim_cgroup.c). */
+enum shim_cgroup_join {
+	SHIM_JOIN_PROCS, /* its pid written to cgroup.procs, by anyone */
+	SHIM_JOIN_TASKS, /* cgroup v1: it writes "0" to the fd, the dir's "tasks" */
+	SHIM_JOIN_CLONE, /* cgroup2: born in the fd, the dir (clone3 CLONE_INTO_CGROUP) */
+};
+/* Opens what joining the cgroup of procs takes (*fd, -1 for SHIM_JOIN_PROCS). A cgroup2
+ * directory only when clone_v2, and with bare_v2_only only one without controllers. */
+enum shim_cgroup_join shim_cgroup_open_join(const char *procs, bool clone_v2, bool bare_v2_only,
+                                            int *fd);
+/* The calling (single-threaded) process joins the v1 cgroup whose "tasks" is open in fd. */
+int shim_cgroup_join_self(int tasks_fd);
+bool shim_single_threaded(void);
+
 /* Brings lo up in the current network namespace. */
 int shim_net_loopback_up(struct nano_err *err);
 
@@ -122,7 +137,12 @@ struct shim_child_args {
 	const struct shim_config *config;
 	const struct shim_container *container;
 	int stdin_fd, stdout_fd, stderr_fd;
-	int sync_fd;  /* >= 0: wait for one byte (cgroups written), then unshare the cgroup ns */
+	int sync_fd; /* >= 0: first wait for one byte (the cgroups the parent writes are written) */
+	/* then the v1 cgroups the child joins itself (their "tasks", open); with joins or
+	 * sync_fd, it then unshares the cgroup ns */
+	const int *join_fds;
+	const char *const *join_paths; /* their cgroup.procs, for errors */
+	size_t n_join;
 	int error_fd; /* CLOEXEC: EOF in the parent means exec succeeded */
 	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
 };
