@@ -6,11 +6,11 @@
  *     CLONE_NEWCGROUP): the child is born in its cgroup and the kernel roots its cgroup
  *     namespace there;
  *   - otherwise (v1 and hybrid hosts) clone3 without CLONE_NEWCGROUP. The child is born in the
- *     cgroup2 one (the cgroupDir, or the one cgroup2 path of the v1 driver's cgroupProcs); it
- *     joins each v1 cgroup itself, first thing, by writing 0 to the cgroup's "tasks" (no
- *     global lock: shim_cgroup.c); this side writes the child's pid into any other
- *     cgroup.procs, then releases the child over a sync pipe; and the child unshares the
- *     cgroup namespace itself, now that it sits in every container cgroup.
+ *     cgroup2 one (the cgroupDir, or the one cgroup2 path of the v1 driver's cgroupProcs);
+ *     this side writes the child's pid into any cgroup.procs the child cannot join itself,
+ *     then releases the child over a sync pipe; the child, before anything of its own, joins
+ *     each v1 cgroup by writing 0 to the cgroup's "tasks" (no global lock: shim_cgroup.c),
+ *     and unshares the cgroup namespace, now that it sits in every container cgroup.
  * clone3 is called with fork semantics (no new stack): the shim is single-threaded, so the
  * child has a consistent libc and ASan state (shim_child.c).
  *
@@ -217,10 +217,9 @@ static int fresh_layer(const char *layer, struct nano_err *err)
 }
 
 /* The container's seccomp filter: RuntimeDefault made once, by P0 (shim_seccomp_prepare) or,
- * failing that, at its first start; a
- * Localhost profile read from the node and compiled at every start, as the kubelet reads it
- * for every container it creates (a bad or missing file is this start's StartError). NULL for
- * Unconfined. */
+ * failing that, at its first start; a Localhost profile read from the node and compiled at
+ * every start, as the kubelet reads it for every container it creates (a bad or missing file is
+ * this start's StartError). NULL for Unconfined. */
 static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_filter *localhost,
                           const struct shim_seccomp_filter **out, struct nano_err *err)
 {
