@@ -269,13 +269,14 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	const struct pods_options *opt = &pod->env->opt;
 	_cleanup_(shim_lists_done) struct shim_lists lists = {.n = pod->plan->n_containers};
 	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
+	_cleanup_free_ char *seccomp_cache = strdupf("%s/seccomp", opt->run_dir);
 	_cleanup_free_ char *id_map = NULL;
 	_cleanup_strv_ char **infra_procs = NULL;
 	_cleanup_json_ json_t *json = NULL;
 	struct runtime_shim_config shim;
 	int r;
 
-	if (!infra)
+	if (!infra || !seccomp_cache)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = cgroup_driver_procs_files(pod->env->cgroup, infra, &infra_procs, err);
 	if (r >= 0)
@@ -294,6 +295,9 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	        .n_containers = lists.n,
 	        .log_max_size = opt->container_log_max_size,
 	        .log_max_files = (int)opt->container_log_max_files,
+	        /* the shims' compiled seccomp filters, shared by every pod (outside pods/: the
+	         * orphan sweep leaves it alone) */
+	        .seccomp_cache_dir = seccomp_cache,
 	};
 	json = runtime_shim_config_to_json(&shim);
 	if (!json)

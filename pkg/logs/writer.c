@@ -70,10 +70,15 @@ int logs_writer_open(const char *dir, unsigned restart, const struct logs_writer
 		                    "logs: container_log_max_size and container_log_max_files must "
 		                    "be at least 1");
 
-	w = calloc(1, sizeof(*w));
+	/* malloc, not calloc: the line and record buffers (48 KiB) are touched only as far as a
+	 * container writes, and a shim keeps a writer per container for the pod's life */
+	w = malloc(sizeof(*w));
 	if (!w)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	w->dir = w->path = NULL;
 	w->fd = -1;
+	w->size = 0;
+	w->line[0].len = w->line[1].len = 0;
 	w->max_size = cfg ? cfg->max_size : LOGS_DEFAULT_MAX_SIZE;
 	w->max_files = cfg ? cfg->max_files : LOGS_DEFAULT_MAX_FILES;
 	w->restart = restart;

@@ -62,6 +62,8 @@ json_t *runtime_shim_config_to_json(const struct runtime_shim_config *c)
 	r |= json_object_set_new(o, "containers", containers);
 	r |= json_object_set_new(o, "logMaxSize", json_integer(c->log_max_size));
 	r |= json_object_set_new(o, "logMaxFiles", json_integer(c->log_max_files));
+	if (c->seccomp_cache_dir)
+		r |= json_object_set_new(o, "seccompCacheDir", json_string(c->seccomp_cache_dir));
 	if (r < 0)
 		o = (json_decref(o), NULL);
 	return o;

@@ -52,10 +52,13 @@ struct runtime_shim_config {
 	size_t n_containers;
 	int64_t log_max_size; /* bytes before a CRI log rotates */
 	int log_max_files;
+	/* where shims keep compiled seccomp filters (root's, 0700; NULL: none): a directory no
+	 * container ever sees, as the run directory */
+	const char *seccomp_cache_dir;
 };
 
 /* The shim.json object: {"uid","name","namespace","plan","infraProcs","userns",
- * "containers","logMaxSize","logMaxFiles"}. NULL on ENOMEM. */
+ * "containers","logMaxSize","logMaxFiles"[,"seccompCacheDir"]}. NULL on ENOMEM. */
 json_t *runtime_shim_config_to_json(const struct runtime_shim_config *config);
 
 /* Writes <run_dir>/shim.json, mode 0600, atomically (tmp + rename). */

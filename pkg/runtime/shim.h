@@ -7,8 +7,10 @@
  *   shim_container.c  P1: clone a container into its cgroups, pipes, the StartError pipe
  *   shim_child.c      the cloned child: mounts, root, credentials, exec (the pod-touching part)
  *   shim_relay.c      container stdout/stderr -> the CRI log writer
- *   shim_net.c        bring lo up with libnl-route
+ *   shim_net.c        bring lo up (SIOCSIFFLAGS)
+ *   shim_cgroup.c     joining a cgroup without the kernel's global migration lock
  *   shim_seccomp.c    a seccomp profile -> a libseccomp filter, loaded before exec
+ *   shim_seccomp_cache.c  compiled filters kept for the next shims; P0 prepares RuntimeDefault
  */
 #pragma once
 
@@ -58,6 +60,7 @@ struct shim_config {
 	size_t n_containers;
 	int64_t log_max_size;
 	int log_max_files;
+	char *seccomp_cache_dir; /* NULL: every filter is compiled (shim_seccomp_cache.c) */
 };
 
 int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err);
@@ -71,6 +74,20 @@ int shim_main(const char *run_dir);
 /* P1: serves until shutdown. ready_fd gets "ok" or a one-line error once set up, then is
  * closed. Returns the exit status. */
 int shim_serve(struct shim_config *config, int ready_fd);
+
+/* How a process joins the cgroup of <dir>/cgroup.procs (shim_cgroup.c). */
+enum shim_cgroup_join {
+	SHIM_JOIN_PROCS, /* its pid written to cgroup.procs, by anyone */
+	SHIM_JOIN_TASKS, /* cgroup v1: it writes "0" to the fd, the dir's "tasks" */
+	SHIM_JOIN_CLONE, /* cgroup2: born in the fd, the dir (clone3 CLONE_INTO_CGROUP) */
+};
+/* Opens what joining the cgroup of procs takes (*fd, -1 for SHIM_JOIN_PROCS). A cgroup2
+ * directory only when clone_v2, and with bare_v2_only only one without controllers. */
+enum shim_cgroup_join shim_cgroup_open_join(const char *procs, bool clone_v2, bool bare_v2_only,
+                                            int *fd);
+/* The calling (single-threaded) process joins the v1 cgroup whose "tasks" is open in fd. */
+int shim_cgroup_join_self(int tasks_fd);
+bool shim_single_threaded(void);
 
 /* Brings lo up in the current network namespace. */
 int shim_net_loopback_up(struct nano_err *err);
@@ -120,7 +137,12 @@ struct shim_child_args {
 	const struct shim_config *config;
 	const struct shim_container *container;
 	int stdin_fd, stdout_fd, stderr_fd;
-	int sync_fd;  /* >= 0: wait for one byte (cgroups written), then unshare the cgroup ns */
+	int sync_fd; /* >= 0: first wait for one byte (the cgroups the parent writes are written) */
+	/* then the v1 cgroups the child joins itself (their "tasks", open); with joins or
+	 * sync_fd, it then unshares the cgroup ns */
+	const int *join_fds;
+	const char *const *join_paths; /* their cgroup.procs, for errors */
+	size_t n_join;
 	int error_fd; /* CLOEXEC: EOF in the parent means exec succeeded */
 	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
 };
@@ -142,8 +164,38 @@ int shim_seccomp_load(const struct security_seccomp_profile *profile, uint64_t c
 
 int shim_seccomp_compile(const struct security_seccomp_profile *profile, uint64_t caps,
                          struct shim_seccomp_filter *out, struct nano_err *err);
+/* The same through the cache in the directory cache_fd (-1: none): libseccomp's program is
+ * taken from there when one was made by exactly the calls this compile would make, else made
+ * and put there (shim_seccomp_cache.c). The filter is the same either way. */
+int shim_seccomp_compile_cached(int cache_fd, const struct security_seccomp_profile *profile,
+                                uint64_t caps, struct shim_seccomp_filter *out,
+                                struct nano_err *err);
 int shim_seccomp_install(const struct shim_seccomp_filter *filter, struct nano_err *err);
 void shim_seccomp_filter_done(struct shim_seccomp_filter *filter);
+
+/* ---- the compiled filters' cache (shim_seccomp_cache.c) ----------------------------------- */
+
+/* Every call a compile makes to libseccomp, written down: the key of its program. */
+struct shim_seccomp_key {
+	uint8_t *data;
+	size_t len, cap;
+	bool failed; /* out of memory: no key */
+};
+void shim_seccomp_key_done(struct shim_seccomp_key *key);
+
+/* Opens the cache directory, made 0700 when missing; refused (-EPERM) unless it is a directory
+ * of the calling user's that nobody else may write. Returns the fd or -errno. */
+int shim_seccomp_cache_open(const char *dir);
+/* The program stored under exactly key, malloc'd in *prog: 0, or -errno (-ENOENT: none). */
+int shim_seccomp_cache_get(int dir_fd, const void *key, size_t key_len, struct sock_filter **prog,
+                           size_t *n);
+/* Stores prog under key (a temporary file, then rename). */
+int shim_seccomp_cache_put(int dir_fd, const void *key, size_t key_len,
+                           const struct sock_filter *prog, size_t n);
+/* P0, before any namespace: the RuntimeDefault filter of every container that has one, from
+ * the cache or compiled into it. Best effort: a container left without one is compiled at its
+ * start by P1, whose error is that start's. */
+void shim_seccomp_prepare(struct shim_config *config);
 
 /* ---- log relay (shim_relay.c) -------------------------------------------------------------- */
 

@@ -704,12 +704,18 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (a->sync_fd >= 0) {
-		if (read(a->sync_fd, &byte, 1) != 1)
-			_exit(127); /* the parent gave up: it reports why */
-		if ((a->container->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-			die(&ch, errno, "unshare(CLONE_NEWCGROUP): %m");
+	/* the parent's writes first: it must not write the sync pipe of a child that died */
+	if (a->sync_fd >= 0 && read(a->sync_fd, &byte, 1) != 1)
+		_exit(127); /* the parent gave up: it reports why */
+	for (size_t i = 0; i < a->n_join; i++) {
+		int r = shim_cgroup_join_self(a->join_fds[i]);
+
+		if (r < 0)
+			die(&ch, -r, "join cgroup %s: %s", a->join_paths[i], strerror(-r));
 	}
+	if ((a->sync_fd >= 0 || a->n_join > 0) && (a->container->clone_flags & CLONE_NEWCGROUP) &&
+	    unshare(CLONE_NEWCGROUP) < 0)
+		die(&ch, errno, "unshare(CLONE_NEWCGROUP): %m");
 	if (dup2(a->stdin_fd, 0) < 0 || dup2(a->stdout_fd, 1) < 0 || dup2(a->stderr_fd, 2) < 0)
 		die(&ch, errno, "stdio: %m");
 	/* Nothing of the shim's (socket, epoll, other containers' pipes) may reach the exec. */

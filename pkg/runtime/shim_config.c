@@ -7,6 +7,7 @@
  */
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "shim.h"
 
@@ -312,6 +313,7 @@ static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 		return bad(err, "userns and the plan's CLONE_NEWUSER disagree");
 	c->log_max_size = json_integer_value(json_object_get(doc, "logMaxSize"));
 	c->log_max_files = (int)json_integer_value(json_object_get(doc, "logMaxFiles"));
+	c->seccomp_cache_dir = dup_string(doc, "seccompCacheDir"); /* absent: no cache */
 
 	c->containers = calloc(json_array_size(containers) + 1, sizeof(*c->containers));
 	if (!c->containers)
@@ -325,30 +327,84 @@ static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 	return 0;
 }
 
-int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err)
+/* ---- the document's arena ------------------------------------------------------------------
+ *
+ * shim.json's document is thousands of small jansson allocations, freed once the config is
+ * read; in the heap, glibc keeps many of them in its per-size caches, which pins their pages
+ * for the pod's life (malloc_trim gives back only what it holds in its bins). So the document
+ * is parsed into an arena of its own, mapped for the parse and unmapped after it; an allocation
+ * the arena has no room for comes from malloc. Only jansson allocates from it, and only while
+ * shim_config_load parses and reads (the shim has no threads). */
+
+#define ARENA_SIZE (4u << 20) /* reserved, not touched: a large shim.json still fits */
+
+static struct {
+	uint8_t *base;
+	size_t used;
+} arena;
+
+static void *arena_malloc(size_t size)
 {
-	_cleanup_free_ char *path = strdupf("%s/shim.json", run_dir);
-	_cleanup_json_ json_t *doc = NULL;
+	size_t at = (arena.used + 15) & ~(size_t)15;
+
+	if (size > ARENA_SIZE || at > ARENA_SIZE - size)
+		return malloc(size);
+	arena.used = at + size;
+	return arena.base + at;
+}
+
+static void arena_free(void *p)
+{
+	if ((uint8_t *)p < arena.base || (uint8_t *)p >= arena.base + ARENA_SIZE)
+		free(p);
+}
+
+/* The config of the document at path; its jansson allocations all gone when it returns. */
+static int load(const char *path, const char *run_dir, struct shim_config **out,
+                struct nano_err *err)
+{
+	json_t *doc;
 	struct shim_config *c;
 	json_error_t jerr;
 	int r;
 
-	if (!path)
-		return -ENOMEM;
 	doc = json_load_file(path, 0, &jerr);
 	if (!doc)
 		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
 	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->run_dir = strdup(run_dir);
-	r = c->run_dir ? read_config(doc, c, err) : -ENOMEM;
+	if (c)
+		c->run_dir = strdup(run_dir);
+	r = c && c->run_dir ? read_config(doc, c, err) : -ENOMEM;
+	json_decref(doc);
 	if (r < 0) {
 		shim_config_free(c);
 		return r == -ENOMEM ? nano_err_set(err, ENOMEM, "out of memory") : r;
 	}
 	*out = c;
 	return 0;
+}
+
+int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err)
+{
+	_cleanup_free_ char *path = strdupf("%s/shim.json", run_dir);
+	json_malloc_t saved_malloc;
+	json_free_t saved_free;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	arena.base = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (arena.base == MAP_FAILED)
+		return load(path, run_dir, out, err); /* in the heap, as any document */
+	arena.used = 0;
+	json_get_alloc_funcs(&saved_malloc, &saved_free);
+	json_set_alloc_funcs(arena_malloc, arena_free);
+	r = load(path, run_dir, out, err);
+	json_set_alloc_funcs(saved_malloc, saved_free);
+	munmap(arena.base, ARENA_SIZE);
+	arena.base = NULL;
+	return r;
 }
 
 static void container_done(struct shim_container *c)
@@ -379,6 +435,7 @@ struct shim_config *shim_config_free(struct shim_config *c)
 	strv_free(c->infra_procs);
 	free(c->uid_map);
 	free(c->gid_map);
+	free(c->seccomp_cache_dir);
 	for (size_t i = 0; i < c->n_containers; i++)
 		container_done(&c->containers[i]);
 	free(c->containers);

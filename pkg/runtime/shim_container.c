@@ -5,10 +5,12 @@
  *   - with a v2 cgroupDir and no other hierarchy to join, clone3(CLONE_INTO_CGROUP |
  *     CLONE_NEWCGROUP): the child is born in its cgroup and the kernel roots its cgroup
  *     namespace there;
- *   - otherwise (v1 and hybrid hosts) clone3 without CLONE_NEWCGROUP (CLONE_INTO_CGROUP still
- *     places it in the v2 hierarchy when there is a cgroupDir), this side writes the child's
- *     pid into every cgroup.procs, then releases the child over a sync pipe, and the child
- *     unshares the cgroup namespace itself, now that it sits in every container cgroup.
+ *   - otherwise (v1 and hybrid hosts) clone3 without CLONE_NEWCGROUP. The child is born in the
+ *     cgroup2 one (the cgroupDir, or the one cgroup2 path of the v1 driver's cgroupProcs);
+ *     this side writes the child's pid into any cgroup.procs the child cannot join itself,
+ *     then releases the child over a sync pipe; the child, before anything of its own, joins
+ *     each v1 cgroup by writing 0 to the cgroup's "tasks" (no global lock: shim_cgroup.c),
+ *     and unshares the cgroup namespace, now that it sits in every container cgroup.
  * clone3 is called with fork semantics (no new stack): the shim is single-threaded, so the
  * child has a consistent libc and ASan state (shim_child.c).
  *
@@ -75,24 +77,67 @@ static bool is_procs_of(const char *path, const char *dir)
 	return dir && strncmp(path, dir, len) == 0 && strcmp(path + len, "/cgroup.procs") == 0;
 }
 
-static bool must_write_procs(const struct shim_container *c)
-{
-	for (size_t i = 0; c->cgroup_procs[i]; i++)
-		if (!is_procs_of(c->cgroup_procs[i], c->cgroup_dir))
-			return true;
-	return false;
-}
-
 static void reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
 
+#define JOIN_MAX 16 /* cgroup hierarchies the child joins itself; any more, this side */
+
 struct start {
 	int out[2], err[2], errpipe[2], sync[2];
 	int devnull, cgroup_fd, pidfd;
+	/* per cgroup.procs: how the child gets there (shim_cgroup.c) */
+	enum shim_cgroup_join *how;
+	int join_fds[JOIN_MAX];
+	const char *join_paths[JOIN_MAX];
+	size_t n_join;
 };
+
+/* How the child joins each of its cgroups: born in the cgroupDir (or, without one, in the
+ * first cgroup2 path), joining v1 ones itself, and this side writing the rest. */
+static int plan_joins(struct start *s, const struct shim_container *c, struct nano_err *err)
+{
+	bool single = shim_single_threaded();
+	size_t n = strv_len(c->cgroup_procs);
+
+	s->how = calloc(n + 1, sizeof(*s->how));
+	if (!s->how)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	if (c->cgroup_dir) {
+		s->cgroup_fd = open(c->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->cgroup_fd < 0)
+			return nano_err_set(err, errno, "open cgroup %s: %m", c->cgroup_dir);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int fd = -1;
+
+		if (is_procs_of(c->cgroup_procs[i], c->cgroup_dir)) {
+			s->how[i] = SHIM_JOIN_CLONE;
+			continue;
+		}
+		s->how[i] = single && s->n_join < JOIN_MAX
+		                    ? shim_cgroup_open_join(c->cgroup_procs[i], s->cgroup_fd < 0,
+		                                            false, &fd)
+		                    : SHIM_JOIN_PROCS;
+		if (s->how[i] == SHIM_JOIN_CLONE) {
+			s->cgroup_fd = fd;
+		} else if (s->how[i] == SHIM_JOIN_TASKS) {
+			s->join_fds[s->n_join] = fd;
+			s->join_paths[s->n_join++] = c->cgroup_procs[i];
+		}
+	}
+	return 0;
+}
+
+static bool must_write_procs(const struct start *s, const struct shim_container *c)
+{
+	for (size_t i = 0; c->cgroup_procs[i]; i++)
+		if (s->how[i] == SHIM_JOIN_PROCS)
+			return true;
+	return false;
+}
 
 static void start_done(struct start *s)
 {
@@ -103,6 +148,11 @@ static void start_done(struct start *s)
 	closep(&s->devnull);
 	closep(&s->cgroup_fd);
 	closep(&s->pidfd);
+	for (size_t i = 0; i < s->n_join; i++)
+		closep(&s->join_fds[i]);
+	s->n_join = 0;
+	free(s->how);
+	s->how = NULL;
 }
 
 /* After clone: the cgroups, then the child's word. Returns 0 once it exec'd. */
@@ -116,7 +166,7 @@ static int parent_side(struct start *s, const struct shim_container *c, pid_t pi
 		for (size_t i = 0; c->cgroup_procs[i]; i++) {
 			int r;
 
-			if (is_procs_of(c->cgroup_procs[i], c->cgroup_dir))
+			if (s->how[i] != SHIM_JOIN_PROCS)
 				continue;
 			r = write_pid(c->cgroup_procs[i], pid);
 			if (r < 0) {
@@ -166,10 +216,10 @@ static int fresh_layer(const char *layer, struct nano_err *err)
 	return 0;
 }
 
-/* The container's seccomp filter: RuntimeDefault compiled once, at its first start; a
- * Localhost profile read from the node and compiled at every start, as the kubelet reads it
- * for every container it creates (a bad or missing file is this start's StartError). NULL for
- * Unconfined. */
+/* The container's seccomp filter: RuntimeDefault made once, by P0 (shim_seccomp_prepare) or,
+ * failing that, at its first start; a Localhost profile read from the node and compiled at
+ * every start, as the kubelet reads it for every container it creates (a bad or missing file is
+ * this start's StartError). NULL for Unconfined. */
 static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_filter *localhost,
                           const struct shim_seccomp_filter **out, struct nano_err *err)
 {
@@ -218,7 +268,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 {
 	_cleanup_(shim_seccomp_filter_done) struct shim_seccomp_filter localhost = {0};
 	const struct shim_seccomp_filter *seccomp = NULL;
-	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1};
+	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1, NULL, {0}, {0}, 0};
 	struct clone_args args = {.exit_signal = SIGCHLD};
 	unsigned long flags = c->clone_flags;
 	struct shim_run *run;
@@ -231,29 +281,25 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	if (r == 0 &&
 	    (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0))
 		r = nano_err_set(err, errno, "pipe: %m");
-	if (r == 0 && must_write_procs(c)) {
-		if (pipe_cloexec(s.sync) < 0)
-			r = nano_err_set(err, errno, "pipe: %m");
+	if (r == 0)
+		r = plan_joins(&s, c, err);
+	if (r == 0 && must_write_procs(&s, c) && pipe_cloexec(s.sync) < 0)
+		r = nano_err_set(err, errno, "pipe: %m");
+	if (r == 0 && (s.sync[0] >= 0 || s.n_join > 0))
 		flags &= ~(unsigned long)CLONE_NEWCGROUP; /* the child unshares it once placed */
-	}
 	if (r == 0) {
 		s.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (s.devnull < 0)
 			r = nano_err_set(err, errno, "open /dev/null: %m");
-	}
-	if (r == 0 && c->cgroup_dir) {
-		s.cgroup_fd = open(c->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (s.cgroup_fd < 0)
-			r = nano_err_set(err, errno, "open cgroup %s: %m", c->cgroup_dir);
 	}
 	if (r < 0) {
 		start_done(&s);
 		return r;
 	}
 
-	args.flags = flags | CLONE_PIDFD | (c->cgroup_dir ? CLONE_INTO_CGROUP : 0);
+	args.flags = flags | CLONE_PIDFD | (s.cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
 	args.pidfd = (uint64_t)(uintptr_t)&s.pidfd;
-	args.cgroup = (uint64_t)(c->cgroup_dir ? s.cgroup_fd : 0);
+	args.cgroup = (uint64_t)(s.cgroup_fd >= 0 ? s.cgroup_fd : 0);
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
 		struct shim_child_args a = {
@@ -263,6 +309,9 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 		        .stdout_fd = s.out[1],
 		        .stderr_fd = s.err[1],
 		        .sync_fd = s.sync[0],
+		        .join_fds = s.join_fds,
+		        .join_paths = s.join_paths,
+		        .n_join = s.n_join,
 		        .error_fd = s.errpipe[1],
 		        .seccomp = seccomp,
 		};

@@ -13,6 +13,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -484,6 +485,9 @@ int shim_serve(struct shim_config *config, int ready_fd)
 	}
 	(void)!write(ready_fd, "ok", 2);
 	close(ready_fd);
+	/* shim.json's document and what P0 did are freed: the pages go back before the pod's
+	 * long life */
+	malloc_trim(0);
 
 	while (!(l.shutting_down && !any_running(&l))) {
 		int n = epoll_wait(l.epfd, events, (int)ELEMENTSOF(events), -1);

@@ -1,7 +1,15 @@
 /* pkg/runtime/shim_seccomp.c: turns a seccomp profile into a filter with libseccomp — a BPF
- * program, compiled once by the shim for each container (libseccomp takes tens of milliseconds
- * for containerd's profile on three architectures) — and loads it into the calling process:
- * the container's child, just before execve.
+ * program (libseccomp takes tens of milliseconds for containerd's profile on three
+ * architectures) — and loads it into the calling process: the container's child, just before
+ * execve.
+ *
+ * Compiling is done in two passes over the same code: the first only writes down every call it
+ * would make to libseccomp (struct build with no context), which is the key of the filter in
+ * the shims' cache (shim_seccomp_cache.c); only when the cache has no program under exactly
+ * that key does the second pass make the calls and export libseccomp's program, which then goes
+ * into the cache. Whatever decides the filter (the profile, the capabilities, the machine, the
+ * kernel, libseccomp's version and the kernel's seccomp API level) is in the key, or it could not
+ * change the program.
  *
  * Which rules take part is decided here, where the container runs: its bounding set decides
  * the capability groups (as containerd decides them), the machine's architecture and kernel
@@ -39,6 +47,79 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
 		seccomp_release(*ctx);
+}
+
+/* One pass of the compile: with ctx, every call goes to libseccomp and into the key; without,
+ * only into the key. */
+struct build {
+	scmp_filter_ctx ctx;
+	struct shim_seccomp_key *key;
+};
+
+enum { KEY_HEADER = 1, KEY_ATTR, KEY_ARCH, KEY_RULE };
+
+static void key_put(struct shim_seccomp_key *k, const void *p, size_t n)
+{
+	if (k->failed)
+		return;
+	if (k->len + n > k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16384;
+		uint8_t *data;
+
+		while (cap < k->len + n)
+			cap *= 2;
+		data = realloc(k->data, cap);
+		if (!data) {
+			k->failed = true;
+			return;
+		}
+		k->data = data;
+		k->cap = cap;
+	}
+	memcpy(k->data + k->len, p, n);
+	k->len += n;
+}
+
+static void key_u64(struct shim_seccomp_key *k, uint64_t v)
+{
+	key_put(k, &v, sizeof(v));
+}
+
+void shim_seccomp_key_done(struct shim_seccomp_key *k)
+{
+	free(k->data);
+	*k = (struct shim_seccomp_key){0};
+}
+
+static int build_attr(struct build *b, enum scmp_filter_attr attr, uint32_t value)
+{
+	key_u64(b->key, KEY_ATTR);
+	key_u64(b->key, attr);
+	key_u64(b->key, value);
+	return b->ctx ? seccomp_attr_set(b->ctx, attr, value) : 0;
+}
+
+static int build_arch(struct build *b, uint32_t token)
+{
+	key_u64(b->key, KEY_ARCH);
+	key_u64(b->key, token);
+	return b->ctx ? seccomp_arch_add(b->ctx, token) : 0;
+}
+
+static int build_rule(struct build *b, uint32_t action, int nr, unsigned n,
+                      const struct scmp_arg_cmp *cmp)
+{
+	key_u64(b->key, KEY_RULE);
+	key_u64(b->key, action);
+	key_u64(b->key, (uint64_t)(int64_t)nr);
+	key_u64(b->key, n);
+	for (unsigned i = 0; i < n; i++) {
+		key_u64(b->key, cmp[i].arg);
+		key_u64(b->key, (uint64_t)cmp[i].op);
+		key_u64(b->key, cmp[i].datum_a);
+		key_u64(b->key, cmp[i].datum_b);
+	}
+	return b->ctx ? seccomp_rule_add_array(b->ctx, action, nr, n, n ? cmp : NULL) : 0;
 }
 
 static int action_value(enum security_seccomp_action action, uint16_t errno_ret, uint32_t *out)
@@ -103,7 +184,7 @@ static int native_arch(enum security_seccomp_arch *out)
 	return -EAFNOSUPPORT;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const struct security_seccomp_rule *rule, const char *name,
+static int add_rule(struct build *b, const struct security_seccomp_rule *rule, const char *name,
                     int nr, uint32_t action, struct nano_err *err)
 {
 	struct scmp_arg_cmp cmp[SECURITY_SECCOMP_ARGS_MAX];
@@ -121,14 +202,14 @@ static int add_rule(scmp_filter_ctx ctx, const struct security_seccomp_rule *rul
 			repeated = true;
 	}
 	if (rule->n_args == 0) {
-		r = seccomp_rule_add_array(ctx, action, nr, 0, NULL);
+		r = build_rule(b, action, nr, 0, NULL);
 	} else if (!repeated) {
 		for (size_t i = 0; i < rule->n_args; i++)
 			cmp[i] = (struct scmp_arg_cmp){.arg = rule->args[i].index,
 			                               .op = op_value(rule->args[i].op),
 			                               .datum_a = rule->args[i].value,
 			                               .datum_b = rule->args[i].value_two};
-		r = seccomp_rule_add_array(ctx, action, nr, (unsigned)rule->n_args, cmp);
+		r = build_rule(b, action, nr, (unsigned)rule->n_args, cmp);
 	} else {
 		/* runc and crun: one rule per condition, so they OR (which is why containerd's
 		 * default never compares one argument twice) */
@@ -137,7 +218,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct security_seccomp_rule *rul
 			                               .op = op_value(rule->args[i].op),
 			                               .datum_a = rule->args[i].value,
 			                               .datum_b = rule->args[i].value_two};
-			r = seccomp_rule_add_array(ctx, action, nr, 1, cmp);
+			r = build_rule(b, action, nr, 1, cmp);
 		}
 	}
 	if (r < 0)
@@ -146,9 +227,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct security_seccomp_rule *rul
 	return 0;
 }
 
-/* Adds the rules of p that apply in env to ctx, one per syscall name; with ctx NULL, only
- * counts them in *n. */
-static int add_rules(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
+/* Adds the rules of p that apply in env to b, one per syscall name; with b NULL, only counts
+ * them in *n. */
+static int add_rules(struct build *b, const struct security_seccomp_profile *p,
                      const struct security_seccomp_env *env, uint32_t default_action, size_t *n,
                      struct nano_err *err)
 {
@@ -174,7 +255,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct security_seccomp_profile 
 			/* newer than this libseccomp: runc and crun skip it too */
 			if (nr == __NR_SCMP_ERROR)
 				continue;
-			if (ctx && (r = add_rule(ctx, rule, rule->names[k], nr, action, err)) < 0)
+			if (b && (r = add_rule(b, rule, rule->names[k], nr, action, err)) < 0)
 				return r;
 			(*n)++;
 		}
@@ -314,15 +395,11 @@ static size_t stub_arches(const struct security_seccomp_profile *p,
 	return n;
 }
 
-/* Exports ctx's program into out, with the stub before it when with_stub. */
-static int export(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
-                  const struct security_seccomp_env *env, uint32_t set, bool with_stub,
-                  struct shim_seccomp_filter *out, struct nano_err *err)
+/* libseccomp's program for ctx, in *prog (malloc'd) and *n. */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **prog, size_t *n,
+                      struct nano_err *err)
 {
-	_cleanup_free_ struct sock_filter *prog = NULL;
 	_cleanup_close_ int fd = -1;
-	struct stub_arch arches[STUB_ARCHES];
-	size_t n_arches, n_stub = 0, n_filter;
 	struct stat st;
 	ssize_t got;
 	int r;
@@ -335,7 +412,34 @@ static int export(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
 		return nano_err_set(err, -r, "seccomp: exporting the filter: %s", strerror(-r));
 	if (fstat(fd, &st) < 0)
 		return nano_err_set(err, errno, "seccomp: fstat: %s", strerror(errno));
-	n_filter = (size_t)st.st_size / sizeof(struct sock_filter);
+	*n = (size_t)st.st_size / sizeof(struct sock_filter);
+	if (*n > BPF_MAXINSNS)
+		return nano_err_set(err, E2BIG,
+		                    "seccomp: the filter has %zu instructions, the kernel takes %d",
+		                    *n, BPF_MAXINSNS);
+	*prog = calloc(*n ? *n : 1, sizeof(**prog));
+	if (!*prog)
+		return nano_err_set(err, ENOMEM, "seccomp: out of memory");
+	got = pread(fd, *prog, *n * sizeof(**prog), 0);
+	if (got != (ssize_t)(*n * sizeof(**prog))) {
+		free(*prog);
+		*prog = NULL;
+		return nano_err_set(err, got < 0 ? errno : EIO, "seccomp: reading the filter back");
+	}
+	return 0;
+}
+
+/* The program to load: the stub when with_stub, then libseccomp's filter (n_filter
+ * instructions); and the profile's flags. */
+static int assemble(const struct sock_filter *filter, size_t n_filter,
+                    const struct security_seccomp_profile *p,
+                    const struct security_seccomp_env *env, uint32_t set, bool with_stub,
+                    struct shim_seccomp_filter *out, struct nano_err *err)
+{
+	_cleanup_free_ struct sock_filter *prog = NULL;
+	struct stub_arch arches[STUB_ARCHES];
+	size_t n_arches, n_stub = 0;
+
 	prog = calloc(STUB_MAX(STUB_ARCHES) + n_filter, sizeof(*prog));
 	if (!prog)
 		return nano_err_set(err, ENOMEM, "seccomp: out of memory");
@@ -347,9 +451,7 @@ static int export(scmp_filter_ctx ctx, const struct security_seccomp_profile *p,
 		return nano_err_set(err, E2BIG,
 		                    "seccomp: the filter has %zu instructions, the kernel takes %d",
 		                    n_stub + n_filter, BPF_MAXINSNS);
-	got = pread(fd, prog + n_stub, n_filter * sizeof(*prog), 0);
-	if (got != (ssize_t)(n_filter * sizeof(*prog)))
-		return nano_err_set(err, got < 0 ? errno : EIO, "seccomp: reading the filter back");
+	memcpy(prog + n_stub, filter, n_filter * sizeof(*prog));
 
 	*out = (struct shim_seccomp_filter){.prog = TAKE_PTR(prog),
 	                                    .len = (unsigned short)(n_stub + n_filter)};
@@ -386,14 +488,80 @@ int shim_seccomp_load(const struct security_seccomp_profile *p, uint64_t caps, s
 	return r;
 }
 
-int shim_seccomp_compile(const struct security_seccomp_profile *p, uint64_t caps,
-                         struct shim_seccomp_filter *out, struct nano_err *err)
+/* Every call the compile makes to libseccomp after seccomp_init, into b. */
+static int build(struct build *b, const struct security_seccomp_profile *p,
+                 const struct security_seccomp_env *env, uint32_t default_action, uint32_t arches,
+                 struct nano_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	/* The caller decides no_new_privs; and we want the kernel's errno when loading fails,
+	 * not libseccomp's ECANCELED. */
+	r = build_attr(b, SCMP_FLTATR_CTL_NNP, 0);
+	if (r >= 0)
+		r = build_attr(b, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (r >= 0 && (p->flags & SECURITY_SECCOMP_FLAG_LOG))
+		r = build_attr(b, SCMP_FLTATR_CTL_LOG, 1);
+	if (r >= 0 && (p->flags & SECURITY_SECCOMP_FLAG_SPEC_ALLOW))
+		r = build_attr(b, SCMP_FLTATR_CTL_SSB, 1);
+	if (r < 0)
+		return nano_err_set(err, -r, "seccomp: setting the filter's attributes: %s",
+		                    strerror(-r));
+
+	for (int a = 0; a < SECURITY_SECCOMP_ARCH_COUNT; a++) {
+		uint32_t token;
+
+		if (a == (int)env->arch || !(arches & SECURITY_SECCOMP_ARCH_BIT(a)))
+			continue;
+		/* an architecture this libseccomp does not know cannot be this machine's, nor
+		 * can one of the other byte order (libseccomp refuses it with EDOM; runc fails
+		 * the container there) */
+		token = seccomp_arch_resolve_name(security_seccomp_arch_token(a));
+		if (!token)
+			continue;
+		r = build_arch(b, token);
+		if (r < 0 && r != -EEXIST && r != -EDOM)
+			return nano_err_set(err, -r, "seccomp: adding architecture %s: %s",
+			                    security_seccomp_arch_name(a), strerror(-r));
+	}
+
+	/* the optimization is chosen before the first rule, as runc does */
+	r = add_rules(NULL, p, env, default_action, &n, err);
+	if (r >= 0 && n > BINARY_TREE_MIN_RULES)
+		(void)build_attr(b, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r >= 0)
+		r = add_rules(b, p, env, default_action, &n, err);
+	return r;
+}
+
+/* What the key starts with: what libseccomp decides by itself (its version, the kernel's
+ * seccomp API level it found, the native architecture) and the default action. */
+static void key_header(struct shim_seccomp_key *k, uint32_t default_action)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	key_put(k, "nanolet-seccomp-1", 17);
+	key_u64(k, KEY_HEADER);
+	key_u64(k, v ? v->major : 0);
+	key_u64(k, v ? v->minor : 0);
+	key_u64(k, v ? v->micro : 0);
+	key_u64(k, seccomp_api_get());
+	key_u64(k, seccomp_arch_native());
+	key_u64(k, default_action);
+}
+
+int shim_seccomp_compile_cached(int cache_fd, const struct security_seccomp_profile *p,
+                                uint64_t caps, struct shim_seccomp_filter *out,
+                                struct nano_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_(shim_seccomp_key_done) struct shim_seccomp_key key = {0}, made = {0};
+	_cleanup_free_ struct sock_filter *filter = NULL;
 	struct security_seccomp_env env = {.caps = caps};
 	uint32_t default_action, arches;
 	struct utsname u;
-	size_t n = 0;
+	size_t n_filter = 0;
 	int r;
 
 	assert(p);
@@ -412,54 +580,46 @@ int shim_seccomp_compile(const struct security_seccomp_profile *p, uint64_t caps
 	if (r < 0)
 		return nano_err_set(err, EINVAL, "seccomp: invalid default action %d",
 		                    (int)p->default_action);
-	ctx = seccomp_init(default_action);
-	if (!ctx)
-		return nano_err_set(err, ENOMEM, "seccomp: seccomp_init failed");
-
-	/* The caller decides no_new_privs; and we want the kernel's errno when loading fails,
-	 * not libseccomp's ECANCELED. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (r >= 0)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (r >= 0 && (p->flags & SECURITY_SECCOMP_FLAG_LOG))
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
-	if (r >= 0 && (p->flags & SECURITY_SECCOMP_FLAG_SPEC_ALLOW))
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-	if (r < 0)
-		return nano_err_set(err, -r, "seccomp: setting the filter's attributes: %s",
-		                    strerror(-r));
-
 	arches = security_seccomp_arches(p, env.arch);
-	for (int a = 0; a < SECURITY_SECCOMP_ARCH_COUNT; a++) {
-		uint32_t token;
 
-		if (a == (int)env.arch || !(arches & SECURITY_SECCOMP_ARCH_BIT(a)))
-			continue;
-		/* an architecture this libseccomp does not know cannot be this machine's, nor
-		 * can one of the other byte order (libseccomp refuses it with EDOM; runc fails
-		 * the container there) */
-		token = seccomp_arch_resolve_name(security_seccomp_arch_token(a));
-		if (!token)
-			continue;
-		r = seccomp_arch_add(ctx, token);
-		if (r < 0 && r != -EEXIST && r != -EDOM)
-			return nano_err_set(err, -r, "seccomp: adding architecture %s: %s",
-			                    security_seccomp_arch_name(a), strerror(-r));
+	if (cache_fd >= 0) {
+		key_header(&key, default_action);
+		r = build(&(struct build){.key = &key}, p, &env, default_action, arches, err);
+		if (r < 0)
+			return r;
+		if (!key.failed &&
+		    shim_seccomp_cache_get(cache_fd, key.data, key.len, &filter, &n_filter) < 0) {
+			free(filter);
+			filter = NULL;
+		}
+	}
+	if (!filter) {
+		ctx = seccomp_init(default_action);
+		if (!ctx)
+			return nano_err_set(err, ENOMEM, "seccomp: seccomp_init failed");
+		key_header(&made, default_action);
+		r = build(&(struct build){.ctx = ctx, .key = &made}, p, &env, default_action,
+		          arches, err);
+		if (r >= 0)
+			r = export_bpf(ctx, &filter, &n_filter, err);
+		if (r < 0)
+			return r;
+		/* the calls made are the calls written down: the program is the key's */
+		if (cache_fd >= 0 && !key.failed && !made.failed && key.len == made.len &&
+		    memcmp(key.data, made.data, key.len) == 0)
+			(void)shim_seccomp_cache_put(cache_fd, key.data, key.len, filter, n_filter);
 	}
 
-	/* the optimization is chosen before the first rule, as runc does */
-	r = add_rules(NULL, p, &env, default_action, &n, err);
-	if (r >= 0 && n > BINARY_TREE_MIN_RULES)
-		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (r >= 0)
-		r = add_rules(ctx, p, &env, default_action, &n, err);
-	if (r < 0)
-		return r;
-
 	/* a default that lets syscalls run needs no ENOSYS (runc: isAllowAction) */
-	return export(ctx, p, &env, arches,
-	              !(p->default_action == SECURITY_SECCOMP_ACT_ALLOW ||
-	                p->default_action == SECURITY_SECCOMP_ACT_LOG ||
-	                p->default_action == SECURITY_SECCOMP_ACT_TRACE),
-	              out, err);
+	return assemble(filter, n_filter, p, &env, arches,
+	                !(p->default_action == SECURITY_SECCOMP_ACT_ALLOW ||
+	                  p->default_action == SECURITY_SECCOMP_ACT_LOG ||
+	                  p->default_action == SECURITY_SECCOMP_ACT_TRACE),
+	                out, err);
+}
+
+int shim_seccomp_compile(const struct security_seccomp_profile *p, uint64_t caps,
+                         struct shim_seccomp_filter *out, struct nano_err *err)
+{
+	return shim_seccomp_compile_cached(-1, p, caps, out, err);
 }

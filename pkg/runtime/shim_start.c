@@ -1,6 +1,8 @@
 /* pkg/runtime/shim_start.c: the start of nanolet-shim, process P0 (the daemon's child).
  *
- * P0 moves itself into the pod's infra cgroups, starts a session, creates the pod's namespaces
+ * P0 moves itself into the pod's infra cgroups (v1 ones through "tasks"; a cgroup2 one without
+ * controllers, as on a hybrid host, by having P1 born in it: shim_cgroup.c says why), starts a
+ * session, prepares the RuntimeDefault seccomp filters, creates the pod's namespaces
  * (user first, its maps written by a helper that stays in the host user namespace, then net,
  * ipc, uts and, with shareProcessNamespace, pid), forks P1, the shim proper, records P1's host
  * pid in shim.pid and exits: 0 once P1 reports it is listening, 1 after writing shim.error. So
@@ -13,10 +15,12 @@
  * the cgroup files, both owned by the host's root.
  */
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "shim.h"
@@ -145,22 +149,49 @@ static int user_namespace(const struct shim_config *c, struct nano_err *err)
 	return 0;
 }
 
-/* Everything P0 does before the fork of P1. */
-static int prepare(const struct shim_config *c, struct nano_err *err)
+/* P0 joins the pod's infra cgroups (shim_cgroup.c): a v1 one by writing 0 to its "tasks", a
+ * cgroup2 one without controllers (a hybrid host's, which only groups) by having P1 born in
+ * it (*p1_cgroup); anything else by its pid in cgroup.procs. */
+static int join_infra(const struct shim_config *c, int *p1_cgroup, struct nano_err *err)
 {
+	bool single = shim_single_threaded();
 	char pid[32];
 	int r;
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	for (size_t i = 0; c->infra_procs[i]; i++) {
-		r = write_file(c->infra_procs[i], pid);
+		_cleanup_close_ int fd = -1;
+		enum shim_cgroup_join how =
+		        single ? shim_cgroup_open_join(c->infra_procs[i], *p1_cgroup < 0, true, &fd)
+		               : SHIM_JOIN_PROCS;
+
+		if (how == SHIM_JOIN_CLONE) {
+			*p1_cgroup = TAKE_FD(fd);
+			continue;
+		}
+		r = how == SHIM_JOIN_TASKS ? shim_cgroup_join_self(fd)
+		                           : write_file(c->infra_procs[i], pid);
 		if (r < 0)
 			return nano_err_set(err, -r, "join infra cgroup %s: %s", c->infra_procs[i],
 			                    strerror(-r));
 	}
+	return 0;
+}
+
+/* Everything P0 does before the fork of P1. */
+static int prepare(struct shim_config *c, int *p1_cgroup, struct nano_err *err)
+{
+	int r;
+
+	r = join_infra(c, p1_cgroup, err);
+	if (r < 0)
+		return r;
 	/* A session of its own: no terminal signals from the daemon's session reach the pod. */
 	if (setsid() < 0 && errno != EPERM)
 		return nano_err_set(err, errno, "setsid: %m");
+	/* in the pod's cgroups (what it uses is the pod's), still in the host's user namespace
+	 * (the cache's files are checked as the host's root's) */
+	shim_seccomp_prepare(c);
 
 	if (c->clone_flags & CLONE_NEWUSER) {
 		r = user_namespace(c, err);
@@ -171,6 +202,23 @@ static int prepare(const struct shim_config *c, struct nano_err *err)
 	if (unshare((int)(c->clone_flags & ~(unsigned long)CLONE_NEWUSER)) < 0)
 		return nano_err_set(err, errno, "unshare(pod namespaces): %m");
 	return 0;
+}
+
+/* fork(), or, with a cgroup2 directory, the same born in it: clone3 with CLONE_INTO_CGROUP and
+ * fork's semantics (no new stack). P1 goes on running the shim after it: that is sound because
+ * the shim has no threads and no pthread mutexes, and glibc's raise and getpid ask the kernel
+ * (only fork() would also reset glibc's cached tid, which nothing of the shim's reads). */
+static pid_t fork_p1(int cgroup_fd)
+{
+	struct clone_args args = {
+	        .flags = CLONE_INTO_CGROUP,
+	        .exit_signal = SIGCHLD,
+	        .cgroup = (uint64_t)cgroup_fd,
+	};
+
+	if (cgroup_fd < 0)
+		return fork();
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
 /* P0 after the fork: records P1 and waits for its word. */
@@ -205,7 +253,7 @@ int shim_main(const char *run_dir)
 	struct shim_config *config = NULL;
 	_cleanup_free_ char *error_path = strdupf("%s/shim.error", run_dir);
 	_cleanup_free_ char *pid_path = strdupf("%s/shim.pid", run_dir);
-	_cleanup_close_ int ready_r = -1;
+	_cleanup_close_ int ready_r = -1, p1_cgroup = -1;
 	int fds[2], r;
 	pid_t p1 = -1;
 
@@ -216,11 +264,11 @@ int shim_main(const char *run_dir)
 
 	r = shim_config_load(run_dir, &config, &err);
 	if (r >= 0)
-		r = prepare(config, &err);
+		r = prepare(config, &p1_cgroup, &err);
 	if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
 		r = nano_err_set(&err, errno, "pipe: %m");
 	if (r >= 0) {
-		p1 = fork();
+		p1 = fork_p1(p1_cgroup);
 		if (p1 < 0) {
 			r = nano_err_set(&err, errno, "fork the shim: %m");
 			close(fds[0]);
@@ -229,6 +277,7 @@ int shim_main(const char *run_dir)
 	}
 	if (p1 == 0) {
 		close(fds[0]);
+		closep(&p1_cgroup);
 		r = shim_serve(config, fds[1]);
 		shim_config_free(config);
 		return r;
