@@ -36,3 +36,15 @@ bench_start_daemon() {
 	cat "$TMP/daemon.log" >&2
 	return 1
 }
+
+# The machine, for every report: cores, memory, kernel, the cgroup layout.
+bench_machine() {
+	local layout="cgroup v1"
+
+	if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		layout="cgroup v2"
+	elif [[ -d /sys/fs/cgroup/unified ]]; then
+		layout="hybrid cgroups (v1 + unified)"
+	fi
+	echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), $layout"
+}
