@@ -24,10 +24,15 @@ api() {
 	curl -s --max-time 10 --unix-socket "$SOCK" "$@"
 }
 
-bench_start_daemon() {
+# A nanoletd on $TMP, not waited for (its log appended to $TMP/daemon.log).
+bench_spawn_daemon() {
 	"$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
-		--log-dir "$TMP/log" --log-level warning "$@" 2>"$TMP/daemon.log" &
+		--log-dir "$TMP/log" --log-level warning "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
+}
+
+bench_start_daemon() {
+	bench_spawn_daemon "$@"
 	for _ in $(seq 100); do
 		[[ $(api http://n/healthz 2>/dev/null) == ok ]] && return 0
 		sleep 0.1

@@ -15,6 +15,11 @@
  *          the seconds and the failures.
  *        podclient delete SOCKET PREFIX N CLIENTS
  *          the same, DELETE with gracePeriodSeconds=0.
+ *        podclient churn SOCKET PREFIX N CLIENTS PROBE_MS
+ *          PREFIX-1 .. PREFIX-N each created and at once deleted again by CLIENTS processes
+ *          (so that at most CLIENTS of them live at a time), and meanwhile, in this process, a
+ *          GET /healthz on a new connection every PROBE_MS until they are done; prints the
+ *          churn's seconds and failures, and the probes' p50, p99 and max.
  *        podclient get SOCKET PREFIX N COUNT
  *          COUNT GETs of random pods among PREFIX-1 .. PREFIX-N on one keep-alive connection;
  *          prints p50, p99 and max in ms and the client's own CPU time per GET.
@@ -251,12 +256,40 @@ static int exec_timed(char **argv)
 	return 0;
 }
 
-/* create/delete: CLIENTS processes, client k taking pods k+1, k+1+CLIENTS, ... */
-static int many(const char *path, const char *prefix, int n, int clients, int create)
-{
-	double t0 = mono();
-	int failed = 0, status;
+enum many_mode { MANY_CREATE, MANY_DELETE, MANY_CHURN };
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* GET /healthz on a new connection: its ms, or -1 without a 200. */
+static double healthz_once(const char *path)
+{
+	struct conn c = {.path = path, .fd = -1};
+	double t0 = mono();
+	int code = request(&c, "GET", "/healthz", NULL, NULL);
+
+	if (c.fd >= 0)
+		close(c.fd);
+	free(c.in);
+	return code == 200 ? (mono() - t0) * 1000 : -1;
+}
+
+/* CLIENTS processes, client k taking pods k+1, k+1+CLIENTS, ...; meanwhile (probe_ms > 0) this
+ * process probes /healthz. */
+static int many(const char *path, const char *prefix, int n, int clients, enum many_mode mode,
+                int probe_ms)
+{
+	static const char *const done[] = {"created", "deleted", "created and deleted"};
+	size_t probes = 0, cap = 1024, no_answer = 0;
+	double t0 = mono(), *lat = malloc(cap * sizeof(*lat));
+	int failed = 0, status, running = clients;
+
+	if (!lat)
+		return 1;
 	for (int k = 0; k < clients; k++) {
 		pid_t pid = fork();
 
@@ -270,24 +303,49 @@ static int many(const char *path, const char *prefix, int n, int clients, int cr
 				char name[256];
 
 				snprintf(name, sizeof(name), "%s-%d", prefix, i);
-				bad += (create ? post_pod(&c, name, "\"sleep\",\"3600\"", "Always")
-				               : delete_pod(&c, name)) < 0;
+				if (mode != MANY_DELETE)
+					bad += post_pod(&c, name, "\"sleep\",\"3600\"", "Always") <
+					       0;
+				if (mode != MANY_CREATE)
+					bad += delete_pod(&c, name) < 0;
 			}
 			_exit(bad > 255 ? 255 : bad);
 		}
 	}
-	while (wait(&status) > 0)
-		failed += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-	printf("%d pods %s in %.3f s by %d clients, %d failed\n", n, create ? "created" : "deleted",
-	       mono() - t0, clients, failed);
+	while (running > 0) {
+		pid_t pid = waitpid(-1, &status, probe_ms > 0 ? WNOHANG : 0);
+
+		if (pid > 0) {
+			failed += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+			running--;
+			continue;
+		}
+		if (pid < 0)
+			break;
+		double t = healthz_once(path);
+
+		if (t < 0) {
+			no_answer++;
+		} else {
+			if (probes == cap && !(lat = realloc(lat, (cap *= 2) * sizeof(*lat))))
+				return 1;
+			lat[probes++] = t;
+		}
+		usleep((useconds_t)probe_ms * 1000);
+	}
+	printf("%d pods %s in %.3f s by %d clients, %d failed\n", n, done[mode], mono() - t0,
+	       clients, failed);
+	if (probe_ms > 0) {
+		qsort(lat, probes, sizeof(*lat), by_value);
+		printf("healthz probes %zu meanwhile: p50 %.2f ms, p99 %.2f ms, max %.2f ms; no "
+		       "200: "
+		       "%zu\n",
+		       probes, probes ? lat[probes / 2] : 0.0,
+		       probes ? lat[(size_t)((double)(probes - 1) * 0.99)] : 0.0,
+		       probes ? lat[probes - 1] : 0.0, no_answer);
+	}
+	free(lat);
 	return failed != 0;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* COUNT GETs of random PREFIX-i (prefix NULL: a fixed target) on c. */
@@ -433,9 +491,12 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "exec") == 0)
 		return exec_timed(argv + 2);
 	if (argc == 6 && strcmp(argv[1], "create") == 0)
-		return many(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), 1);
+		return many(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), MANY_CREATE, 0);
 	if (argc == 6 && strcmp(argv[1], "delete") == 0)
-		return many(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), 0);
+		return many(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), MANY_DELETE, 0);
+	if (argc == 7 && strcmp(argv[1], "churn") == 0)
+		return many(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), MANY_CHURN,
+		            atoi(argv[6]));
 	if (argc == 6 && strcmp(argv[1], "get") == 0) {
 		struct conn c = {.path = argv[2], .fd = -1};
 
@@ -445,9 +506,9 @@ int main(int argc, char **argv)
 		return floor_loop(atol(argv[2]), (size_t)atol(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "ready") == 0)
 		return ready(argv[2], atof(argv[3]), atoi(argv[4]));
-	fprintf(stderr,
-	        "usage: podclient start SOCKET NAME POLL_US | exec COMMAND [ARG...] |\n"
-	        "       create|delete SOCKET PREFIX N CLIENTS | get SOCKET PREFIX N COUNT |\n"
-	        "       floor COUNT BYTES | ready SOCKET T0 N\n");
+	fprintf(stderr, "usage: podclient start SOCKET NAME POLL_US | exec COMMAND [ARG...] |\n"
+	                "       create|delete SOCKET PREFIX N CLIENTS |\n"
+	                "       churn SOCKET PREFIX N CLIENTS MS | get SOCKET PREFIX N COUNT |\n"
+	                "       floor COUNT BYTES | ready SOCKET T0 N\n");
 	return 2;
 }
