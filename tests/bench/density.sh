@@ -59,8 +59,7 @@ idle_pss=$(pss_kib "$DAEMON_PID")
 # 1. N pods
 t0=$EPOCHREALTIME
 create=$("$CLIENT" create "$SOCK" dens "$N" "$CLIENTS" || true)
-running=$("$CLIENT" ready "$SOCK" "$t0" "$N" | sed -n 's/^running //p')
-all_ms=${running#* }
+running=$("$CLIENT" ready "$SOCK" "$t0" "$N" | grep '^running' || true)
 load_full=$(cat /proc/loadavg)
 
 # 2. memory at N pods
@@ -75,9 +74,9 @@ for pid in $(shim_pids); do
 done
 
 # 3. GET pod
-get=$("$CLIENT" get "$SOCK" dens "$N" 20000)
+get=$("$CLIENT" get "$SOCK" dens "$N" 20000 || true)
 body_bytes=$(api "http://n/api/v1/namespaces/default/pods/dens-1?pretty=false" | wc -c)
-floor=$("$CLIENT" floor 20000 "$body_bytes")
+floor=$("$CLIENT" floor 20000 "$body_bytes" || true)
 
 # 4. /healthz under churn
 churn=$("$CLIENT" churn "$SOCK" churn "$CHURN" 4 20 || true)
@@ -106,13 +105,17 @@ echo "machine: $(bench_machine); nanolet $(git -C "$(dirname "$0")" log -1 --for
 echo "load: before $load_before; at $N pods $load_full; after $load_after"
 echo "pods: $N (a sleep each), $CLIENTS clients; max_pods $MAX_PODS"
 echo "create: $create"
-awk -v n="$N" -v ms="$all_ms" -v r="$running" 'BEGIN {split(r, a, " ");
-	printf "all Running: %d of %d after %.2f s; %.1f pods per second\n", a[1], n, ms / 1000, n / (ms / 1000)}'
+if [[ $running =~ ^running\ ([0-9]+)\ ([0-9.]+)\ ms ]]; then
+	awk -v n="$N" -v ms="${BASH_REMATCH[2]}" 'BEGIN {
+		printf "all %d Running after %.2f s: %.1f pods per second\n", n, ms / 1000, n / (ms / 1000)}'
+else
+	echo "not all Running: ${running:-no answer}"
+fi
 echo "daemon: RSS $(kib_mib "$idle_rss") idle, $(kib_mib "$rss") at $N pods (target <= 16 MB at 1000); Pss $(kib_mib "$idle_pss") idle, $(kib_mib "$pss") at $N pods ($(awk -v a="$pss" -v b="$idle_pss" -v n="$N" 'BEGIN {printf "%.1f", (a - b) / n}') KiB per pod)"
 echo "shims: $shims, Pss $(awk -v s="$shim_total" -v n="$shims" 'BEGIN {printf "%.1f", n ? s / n : 0}') KiB per pod on average (target <= 200 kB)"
 echo "at $N pods: $get (target p99 <= 2 ms at 1000)"
 echo "client floor (a $body_bytes-byte answer from a thread of its own): $floor"
 echo "churn of $CHURN pods at $N pods: ${churn//$'\n'/; }"
-echo "restart under $N pods (SIGKILL, start): ${restart//$'\n'/; }; shims re-adopted (same pids): $same of $N; RSS after $(kib_mib "$restart_rss")"
+echo "restart under $N pods (SIGKILL, start): ${restart//$'\n'/; }; shims re-adopted (same pids): $same of $(grep -c . <<<"$before"); RSS after $(kib_mib "$restart_rss")"
 echo "delete: $delete"
 echo "left: $left_pods pods, $left_dirs run directories, $left_cgroups pod cgroups more than before"
