@@ -5,21 +5,17 @@
  * Usage: podclient start SOCKET NAME POLL_US
  *          POST a pod (image host, /bin/true, restartPolicy Never) and GET it on the same
  *          keep-alive connection every POLL_US until its phase is Succeeded or Failed; prints
- *          the milliseconds from before the POST to the answer that showed the end, and the
- *          GETs it took. Then DELETEs the pod (grace 0), untimed, and waits for the answer.
- *        podclient exec COMMAND [ARG...]
- *          fork, exec and wait for COMMAND; prints the milliseconds (exit status must be 0).
- *        podclient create SOCKET PREFIX N CLIENTS
- *          PREFIX-1 .. PREFIX-N, a `sleep 3600` each, by CLIENTS processes at once (client k
- *          takes every CLIENTS-th pod); a POST answers once the pod's containers run. Prints
- *          the seconds and the failures.
- *        podclient delete SOCKET PREFIX N CLIENTS
- *          the same, DELETE with gracePeriodSeconds=0.
- *        podclient churn SOCKET PREFIX N CLIENTS PROBE_MS
- *          PREFIX-1 .. PREFIX-N each created and at once deleted again by CLIENTS processes
- *          (so that at most CLIENTS of them live at a time), and meanwhile, in this process, a
- *          GET /healthz on a new connection every PROBE_MS until they are done; prints the
- *          churn's seconds and failures, and the probes' p50, p99 and max.
+ *          the milliseconds from before the POST to the answer that showed the end, the GETs
+ *          it took, and the milliseconds to the POST's answer (the container started). Then DELETEs
+ * the pod (grace 0), untimed, and waits for the answer. podclient exec COMMAND [ARG...] fork, exec
+ * and wait for COMMAND; prints the milliseconds (exit status must be 0). podclient create SOCKET
+ * PREFIX N CLIENTS PREFIX-1 .. PREFIX-N, a `sleep 3600` each, by CLIENTS processes at once (client
+ * k takes every CLIENTS-th pod); a POST answers once the pod's containers run. Prints the seconds
+ * and the failures. podclient delete SOCKET PREFIX N CLIENTS the same, DELETE with
+ * gracePeriodSeconds=0. podclient churn SOCKET PREFIX N CLIENTS PROBE_MS PREFIX-1 .. PREFIX-N each
+ * created and at once deleted again by CLIENTS processes (so that at most CLIENTS of them live at a
+ * time), and meanwhile, in this process, a GET /healthz on a new connection every PROBE_MS until
+ * they are done; prints the churn's seconds and failures, and the probes' p50, p99 and max.
  *        podclient get SOCKET PREFIX N COUNT
  *          COUNT GETs of random pods among PREFIX-1 .. PREFIX-N on one keep-alive connection;
  *          prints p50, p99 and max in ms and the client's own CPU time per GET.
@@ -217,12 +213,13 @@ static int start(const char *path, const char *name, long poll_us)
 	struct conn c = {.path = path, .fd = -1};
 	char target[512];
 	unsigned long gets = 0;
-	double t0 = mono(), t1;
+	double t0 = mono(), t_post, t1;
 	const char *body;
 	int code;
 
 	if (post_pod(&c, name, "\"/bin/true\"", "Never") < 0)
 		return 1;
+	t_post = mono();
 	snprintf(target, sizeof(target), "/api/v1/namespaces/default/pods/%s?pretty=false", name);
 	for (;;) {
 		code = request(&c, "GET", target, NULL, &body);
@@ -237,7 +234,7 @@ static int start(const char *path, const char *name, long poll_us)
 			usleep((useconds_t)poll_us);
 	}
 	t1 = mono();
-	printf("%.3f %lu\n", (t1 - t0) * 1000, gets);
+	printf("%.3f %lu %.3f\n", (t1 - t0) * 1000, gets, (t_post - t0) * 1000);
 	fflush(stdout);
 	return delete_pod(&c, name) < 0;
 }
