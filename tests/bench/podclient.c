@@ -18,7 +18,8 @@
  * they are done; prints the churn's seconds and failures, and the probes' p50, p99 and max.
  *        podclient get SOCKET PREFIX N COUNT
  *          COUNT GETs of random pods among PREFIX-1 .. PREFIX-N on one keep-alive connection;
- *          prints p50, p99 and max in ms and the client's own CPU time per GET.
+ *          prints p50, p99 and max in ms and the client's own CPU time per GET; with
+ *          PODCLIENT_SLOW_MS set, each GET slower than that on stderr, with its time.
  *        podclient floor COUNT BYTES
  *          the same GET loop against a thread of this process that answers every request at
  *          once with BYTES of body: what the client and the kernel cost without a daemon.
@@ -355,6 +356,7 @@ static int many(const char *path, const char *prefix, int n, int clients, enum m
 static int get_loop(struct conn *c, const char *prefix, int n, long count)
 {
 	double *lat = calloc((size_t)count, sizeof(*lat)), cpu0 = cpu_seconds(), t_all = mono();
+	const char *slow = getenv("PODCLIENT_SLOW_MS");
 	unsigned seed = 1;
 	long bad = 0;
 
@@ -372,6 +374,8 @@ static int get_loop(struct conn *c, const char *prefix, int n, long count)
 		code = request(c, "GET", target, NULL, NULL);
 		lat[i] = (mono() - t0) * 1000;
 		bad += code != 200;
+		if (slow && lat[i] > atof(slow))
+			fprintf(stderr, "slow GET at +%.3f s: %.1f ms\n", t0 - t_all, lat[i]);
 	}
 	t_all = mono() - t_all;
 	qsort(lat, (size_t)count, sizeof(*lat), by_value);
