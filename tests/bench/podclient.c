@@ -76,6 +76,17 @@ struct conn {
 	size_t len, cap;
 };
 
+/* What a struct conn holds, for __attribute__((cleanup)). */
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->in);
+	c->in = NULL;
+}
+#define _cleanup_conn_ __attribute__((cleanup(conn_close)))
+
 static int conn_open(struct conn *c)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -211,7 +222,7 @@ static int delete_pod(struct conn *c, const char *name)
 
 static int start(const char *path, const char *name, long poll_us)
 {
-	struct conn c = {.path = path, .fd = -1};
+	_cleanup_conn_ struct conn c = {.path = path, .fd = -1};
 	char target[512];
 	unsigned long gets = 0;
 	double t0 = mono(), t_post, t1;
@@ -272,13 +283,10 @@ static int by_value(const void *a, const void *b)
 /* GET /healthz on a new connection: its ms, or -1 without a 200. */
 static double healthz_once(const char *path)
 {
-	struct conn c = {.path = path, .fd = -1};
+	_cleanup_conn_ struct conn c = {.path = path, .fd = -1};
 	double t0 = mono();
 	int code = request(&c, "GET", "/healthz", NULL, NULL);
 
-	if (c.fd >= 0)
-		close(c.fd);
-	free(c.in);
 	return code == 200 ? (mono() - t0) * 1000 : -1;
 }
 
@@ -300,7 +308,7 @@ static int many(const char *path, const char *prefix, int n, int clients, enum m
 		if (pid < 0)
 			return 1;
 		if (pid == 0) {
-			struct conn c = {.path = path, .fd = -1};
+			_cleanup_conn_ struct conn c = {.path = path, .fd = -1};
 			int bad = 0;
 
 			for (int i = k + 1; i <= n; i += clients) {
@@ -461,7 +469,7 @@ static int count_running(const char *body)
 
 static int ready(const char *path, double t0, int n)
 {
-	struct conn c = {.path = path, .fd = -1};
+	_cleanup_conn_ struct conn c = {.path = path, .fd = -1};
 	const char *body;
 	int running = -1;
 
@@ -515,7 +523,7 @@ int main(int argc, char **argv)
 		return many(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), MANY_CHURN,
 		            atoi(argv[6]));
 	if (argc == 6 && strcmp(argv[1], "get") == 0) {
-		struct conn c = {.path = argv[2], .fd = -1};
+		_cleanup_conn_ struct conn c = {.path = argv[2], .fd = -1};
 
 		return get_loop(&c, argv[3], atoi(argv[4]), atol(argv[5]));
 	}
