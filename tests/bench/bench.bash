@@ -24,10 +24,15 @@ api() {
 	curl -s --max-time 10 --unix-socket "$SOCK" "$@"
 }
 
-bench_start_daemon() {
+# A nanoletd on $TMP, not waited for (its log appended to $TMP/daemon.log).
+bench_spawn_daemon() {
 	"$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
-		--log-dir "$TMP/log" --log-level warning "$@" 2>"$TMP/daemon.log" &
+		--log-dir "$TMP/log" --log-level warning "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
+}
+
+bench_start_daemon() {
+	bench_spawn_daemon "$@"
 	for _ in $(seq 100); do
 		[[ $(api http://n/healthz 2>/dev/null) == ok ]] && return 0
 		sleep 0.1
@@ -35,4 +40,16 @@ bench_start_daemon() {
 	echo "nanoletd did not start:" >&2
 	cat "$TMP/daemon.log" >&2
 	return 1
+}
+
+# The machine, for every report: cores, memory, kernel, the cgroup layout.
+bench_machine() {
+	local layout="cgroup v1"
+
+	if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		layout="cgroup v2"
+	elif [[ -d /sys/fs/cgroup/unified ]]; then
+		layout="hybrid cgroups (v1 + unified)"
+	fi
+	echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), $layout"
 }

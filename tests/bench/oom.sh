@@ -14,6 +14,7 @@ set -euo pipefail
 RUNS=${1:-20}
 # shellcheck source=tests/bench/bench.bash
 source "$(dirname "$0")/bench.bash"
+# shellcheck disable=SC2119 # no flags: the default config
 bench_start_daemon
 
 # the counter file of the pod's container, from its live cgroup directories
