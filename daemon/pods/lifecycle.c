@@ -533,15 +533,20 @@ static void on_sandbox_timer(void *userdata)
 
 /* A new sandbox after one that died: nothing of the old one may run beside it. What is left is
  * killed, and looked at again on a timer until it is gone (POD_EMPTY_TICKS at most, then the
- * sandbox is made anyway); then the pod is set up and its shim started. */
+ * sandbox is made anyway); then the old cgroups are removed, the pod is set up in new ones and
+ * its shim started. New cgroups, because a cgroup once killed through cgroup.kill kills every
+ * process later born into it with CLONE_INTO_CGROUP on some kernels (6.18: the cgroup's kill
+ * count is compared with the forking process's cgroup's), which is how the shim and the
+ * containers are born in theirs; and the old counters are the old sandbox's. */
 static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err)
 {
 	struct pod_env *env = pod->env;
+	bool killing = pod_kill_leftovers(pod) > 0;
 	int r;
 
 	pod->shim_starting_for = container;
-	if (pod_kill_leftovers(pod) > 0) {
-		if (pod->sandbox_ticks++ == 0)
+	if (killing || pod_remove_cgroups(pod) == -EBUSY) {
+		if (pod->sandbox_ticks++ == 0 && killing)
 			log_warn("pod %s/%s: processes left in its cgroup: killing them",
 			         pod->spec->namespace, pod->spec->name);
 		if (pod->sandbox_ticks < POD_EMPTY_TICKS) {
@@ -557,6 +562,7 @@ static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err
 		         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
 	}
 	pod->sandbox_ticks = 0;
+	pod_monitor_reset(pod);
 	r = pod_setup(pod, err);
 	if (r < 0)
 		return r;

@@ -540,6 +540,17 @@ void pod_monitor_rebase(struct pod *pod)
 	pod->pids_max_events = refused;
 }
 
+void pod_monitor_reset(struct pod *pod)
+{
+	for (size_t i = 0; pod->counters && i < pod->plan->n_containers; i++) {
+		struct pod_counters *c = &pod->counters[i];
+
+		c->oom_base = c->oom_reported = 0;
+		c->cpu_periods = c->cpu_throttled = 0;
+	}
+	pod->pids_max_events = 0;
+}
+
 /* ---- /stats/summary and /metrics --------------------------------------------------------- */
 
 int pod_stats_read(struct pod *pod, struct pod_stats *out)

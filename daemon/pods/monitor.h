@@ -30,3 +30,6 @@ void pod_monitor_sample(struct pod *pod, int64_t window);
 /* The counters sampled from now on begin again now (a restored pod): a restart must not
  * report throttling or refused forks the old daemon saw already. */
 void pod_monitor_rebase(struct pod *pod);
+/* The pod's cgroups are new (a new sandbox's): every counter begins at 0 again, the OOM kills
+ * a run is judged against too. */
+void pod_monitor_reset(struct pod *pod);

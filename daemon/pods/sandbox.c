@@ -335,6 +335,23 @@ int pod_kill_leftovers(struct pod *pod)
 	return 1;
 }
 
+int pod_remove_cgroups(struct pod *pod)
+{
+	struct cgroup_driver *cg = pod->env->cgroup;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	int r;
+
+	if (!cg || !pod->cgroup)
+		return 0;
+	r = cgroup_driver_remove(cg, pod->cgroup, &err);
+	if (r == -EBUSY)
+		return r;
+	if (r < 0)
+		log_warn("pod %s: %s: a new sandbox in the old cgroups", pod->spec->name,
+		         err.message);
+	return 0;
+}
+
 /* A tmpfs of the pod's (a Memory emptyDir, its /dev/shm), lazily: a process may still hold it. */
 static void unmount(const struct pod *pod, const char *path)
 {

@@ -12,6 +12,10 @@ int pod_setup(struct pod *pod, struct nano_err *err);
 /* SIGKILLs what is left in the pod's cgroups (a shim that would not stop, a process that
  * escaped its container's pid namespace): 1 when there was something, 0 when they are empty. */
 int pod_kill_leftovers(struct pod *pod);
+/* Removes the pod's cgroups, empty by now, so that a new sandbox is made in fresh ones: 0 (also
+ * when there were none, or when one could not be removed for another reason: logged), or
+ * -EBUSY while the kernel has not freed them (try again a moment later). */
+int pod_remove_cgroups(struct pod *pod);
 /* Removes everything the pod has on the node, without waiting on the loop: kills what is left
  * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
  * POD_EMPTY_TICKS times, then it goes on), removes them, then its tmpfs mounts and its
