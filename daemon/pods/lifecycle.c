@@ -556,9 +556,10 @@ static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err
 				return nano_err_set(err, -r, "timer: %s", strerror(-r));
 			return 0;
 		}
-		log_warn("pod %s/%s: processes still in its cgroup after %d ms: a new sandbox "
-		         "anyway",
-		         pod->spec->namespace, pod->spec->name,
+		log_warn("pod %s/%s: %s after %d ms: a new sandbox anyway", pod->spec->namespace,
+		         pod->spec->name,
+		         killing ? "processes still in its cgroup"
+		                 : "its old cgroups not freed by the kernel yet",
 		         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
 	}
 	pod->sandbox_ticks = 0;

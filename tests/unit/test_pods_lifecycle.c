@@ -1073,6 +1073,21 @@ static struct cgroup_oom_log *kernel_log(int *writer, const char *const *ring)
 	return log;
 }
 
+/* Opens the manager with a kernel log holding ring's records; *writer writes more. */
+static void node_open_with_log(struct node *n, const char *const *ring, int *writer)
+{
+	n->options.oom_log = kernel_log(writer, ring);
+	node_open(n);
+}
+
+/* Closes the manager and its kernel log. */
+static void node_close_with_log(struct node *n, int writer)
+{
+	node_close(n);
+	n->options.oom_log = cgroup_oom_log_free(n->options.oom_log);
+	close(writer);
+}
+
 /* The kernel's line for an OOM kill of pid (task) in memcg, record seq. */
 static char *victim_line(uint64_t seq, const char *memcg, const char *task, int pid)
 {
@@ -1154,8 +1169,7 @@ START_TEST(an_oom_kill_of_any_process_is_oomkilled_with_the_exit_code_and_the_vi
 	int w;
 
 	node_init_options(&n);
-	n.options.oom_log = kernel_log(&w, ring);
-	node_open(&n);
+	node_open_with_log(&n, ring, &w);
 	pod = create_running(&n, OOM_YAML("Always"));
 	dir = memory_dir(&n, pod, &memcg);
 	/* the wrapper's child is killed, in the container's cgroup (a victim elsewhere is not
@@ -1186,9 +1200,7 @@ START_TEST(an_oom_kill_of_any_process_is_oomkilled_with_the_exit_code_and_the_vi
 	run_exits(&n, pod, "app", 2, 137, SIGKILL);
 	terminated_is(pod, "lastState", "Error", 137, NULL);
 	ck_assert_int_eq(events(&n, "OOMKilling"), 2);
-	node_close(&n);
-	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
-	close(w);
+	node_close_with_log(&n, w);
 	node_done(&n);
 }
 END_TEST
@@ -1203,47 +1215,38 @@ START_TEST(an_oom_kill_while_the_manager_was_down_is_named_from_the_ring_buffer)
 	int w;
 
 	node_init_options(&n);
-	n.options.oom_log = kernel_log(&w, ring);
-	node_open(&n);
+	node_open_with_log(&n, ring, &w);
 	pod = create_running(&n, OOM_YAML("Always"));
 	dir = memory_dir(&n, pod, &memcg);
 	/* its run started at record 101: a kill in its cgroup logged before is not its run's */
 	before = victim_line(50, memcg, "python3", 6000);
 	log_put(w, before);
-	node_close(&n);
-	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
-	close(w);
+	node_close_with_log(&n, w);
 
 	/* down: the kernel kills, the ring buffer keeps only the older line */
 	ring[1] = before;
 	oom_kills(dir, 1);
-	n.options.oom_log = kernel_log(&w, ring);
-	node_open(&n);
+	node_open_with_log(&n, ring, &w);
 	pod = pods_find(n.pods, "default", "web");
 	pump(&n);
 	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":0,\"pid\":7000}]}");
 	run_exits(&n, pod, "app", 0, 137, SIGKILL);
 	terminated_is(pod, "state", "OOMKilled", 137, LIMIT "the kernel OOM killer ended pid 7000");
 	reply(&n, "start app 1", 0, "ok 7001");
-	node_close(&n);
-	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
-	close(w);
+	node_close_with_log(&n, w);
 
 	/* down again: a child is killed, and this time the ring buffer has the line */
 	victim = victim_line(140, memcg, "stress", 7201);
 	ring[2] = victim;
 	oom_kills(dir, 2);
-	n.options.oom_log = kernel_log(&w, ring);
-	node_open(&n);
+	node_open_with_log(&n, ring, &w);
 	pod = pods_find(n.pods, "default", "web");
 	pump(&n);
 	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":1,\"pid\":7001}]}");
 	run_exits(&n, pod, "app", 1, 1, 0);
 	terminated_is(pod, "lastState", "OOMKilled", 1,
 	              LIMIT "the kernel OOM killer ended pid 7201 (stress)");
-	node_close(&n);
-	n.options.oom_log = cgroup_oom_log_free(n.options.oom_log);
-	close(w);
+	node_close_with_log(&n, w);
 	node_done(&n);
 }
 END_TEST
