@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -278,11 +279,29 @@ static int make_dirs(const struct nano_config *config, struct nano_err *err)
 	return 0;
 }
 
+/* How long a lock whose holder is not a live daemon is tried again: the child of a daemon
+ * killed a moment ago holds it until it runs its first lines (close_range, or exec). */
+#define LOCK_RETRY_MSEC      3000
+#define LOCK_RETRY_STEP_MSEC 20
+
+/* Whether the lock file names a process that lives: then that daemon holds the lock. */
+static bool lock_holder_lives(const char *pid)
+{
+	int n = atoi(pid);
+
+	return n > 0 && (kill(n, 0) == 0 || errno == EPERM);
+}
+
 /* One nanoletd per state, run and log directory and per cgroup root: a second one would take
  * the first one's pods for orphans (no record of them in its database) and remove them. Each
  * lock is an flock held until the daemon exits, however it exits; O_CLOEXEC keeps it out of the
  * shims, which outlive the daemon. A directory's lock is its nanoletd.lock, which holds the pid;
- * the cgroup root's is the directory itself, in the first hierarchy (unified, or memory). */
+ * the cgroup root's is the directory itself, in the first hierarchy (unified, or memory).
+ * An flock is shared with the children a fork makes, and a daemon killed between forking one
+ * (a shim's start, a removal of files) and its close_range or exec leaves it held for that
+ * moment, by a process that is not the daemon: a lock held while the pid it names is gone (or
+ * with no pid: the cgroup root's) is tried again for LOCK_RETRY_MSEC before it is called
+ * taken. A live holder is answered at once. */
 static int lock_path(const char *path, bool dir, const char *what, const char *where,
                      struct nano_err *err)
 {
@@ -295,13 +314,21 @@ static int lock_path(const char *path, bool dir, const char *what, const char *w
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return nano_err_set(err, errno, "open %s: %m", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += LOCK_RETRY_STEP_MSEC) {
 		int e = errno;
 		ssize_t n = dir ? 0 : pread(fd, pid, sizeof(pid) - 1, 0);
 
 		if (e != EWOULDBLOCK)
 			return nano_err_set(err, e, "lock %s: %s", path, strerror(e));
-		pid[n > 0 ? strcspn(pid, "\n") : 0] = '\0';
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (waited < LOCK_RETRY_MSEC && !lock_holder_lives(pid)) {
+			if (waited == 0)
+				log_info("%s is held, by no live nanoletd: waiting for it", path);
+			(void)nanosleep(&(struct timespec){0, LOCK_RETRY_STEP_MSEC * 1000000L},
+			                NULL);
+			continue;
+		}
 		return nano_err_set(
 		        err, EBUSY,
 		        "another nanoletd%s%s%s uses %s %s: stop it, or give this one its "

@@ -263,6 +263,23 @@ cgroup_root_dir() {
 	[[ $code == 200 ]]
 }
 
+@test "a lock held a moment after its daemon died (by a child it forked) is waited for, not refused" {
+	local dead holder
+	mkdir -p "$TEST_TMP/state"
+	# the lock file names a daemon that is gone; a process of its own still holds the flock
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	echo "$dead" >"$TEST_TMP/state/nanoletd.lock"
+	flock "$TEST_TMP/state/nanoletd.lock" sh -c "touch '$TEST_TMP/held'; sleep 1" 3>&- &
+	holder=$!
+	track_pid "$holder"
+	wait_for test -e "$TEST_TMP/held"
+	start_daemon
+	grep -q "$TEST_TMP/state/nanoletd.lock is held, by no live nanoletd: waiting for it" "$TEST_TMP/daemon.log"
+	[[ $(cat "$TEST_TMP/state/nanoletd.lock") == "$DAEMON_PID" ]]
+}
+
 @test "a stale socket file is replaced" {
 	start_daemon
 	kill -KILL "$DAEMON_PID"
