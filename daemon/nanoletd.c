@@ -32,6 +32,7 @@
 #include "http.h"
 #include "pods.h"
 #include "routes.h"
+#include "runtime/runtime.h"
 #include "socket.h"
 #include "store/store.h"
 
@@ -450,7 +451,8 @@ static int resolve_groups(struct nanoletd *daemon, struct nano_err *err)
  * to the hard one, which is what it is for; then it is split once. The daemon keeps its own
  * and one per log follow (the file; its connection is a connection), at most a quarter;
  * connections get what max_connections wants, at most half of the rest; pods get what is
- * left. A short limit shrinks every share, none to nothing. */
+ * left. A short limit shrinks every share, none to nothing. The shims, and so the containers,
+ * get the limit the daemon was given, not the raised one. */
 static void split_nofile(struct nanoletd *daemon)
 {
 	struct rlimit nofile;
@@ -460,6 +462,7 @@ static void split_nofile(struct nanoletd *daemon)
 
 	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		return;
+	runtime_shim_nofile(&nofile); /* the containers get the limit we were given */
 	if (nofile.rlim_cur < nofile.rlim_max) {
 		nofile.rlim_cur = nofile.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)

@@ -123,6 +123,15 @@ static int read_small(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+static struct rlimit shim_nofile;
+static bool shim_nofile_set;
+
+void runtime_shim_nofile(const struct rlimit *limit)
+{
+	shim_nofile = *limit;
+	shim_nofile_set = true;
+}
+
 int runtime_shim_fork(const char *shim_path, const char *run_dir, pid_t *child, int *pidfd,
                       struct nano_err *err)
 {
@@ -150,6 +159,8 @@ int runtime_shim_fork(const char *shim_path, const char *run_dir, pid_t *child, 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+			_exit(127);
+		if (shim_nofile_set && setrlimit(RLIMIT_NOFILE, &shim_nofile) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);
 		execv(shim_path, argv);

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -65,6 +66,12 @@ json_t *runtime_shim_config_to_json(const struct runtime_shim_config *config);
 int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_err *err);
 
 /* ---- the shim process --------------------------------------------------------------------- */
+
+/* The RLIMIT_NOFILE every shim, and so every container, starts with from now on: the one the
+ * daemon was started with, before it raised its own soft limit for its own descriptors (what
+ * systemd asks of a program that raises it: its children get the old soft limit back, since
+ * select() and many programs assume 1024). Until it is called, the daemon's own. */
+void runtime_shim_nofile(const struct rlimit *limit);
 
 /* Forks and execs `shim_path run_dir` (stdin /dev/null, stdout/stderr appended to
  * <run_dir>/shim.log, no other fds) and returns at once with *child the shim's first process

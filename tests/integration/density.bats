@@ -121,3 +121,17 @@ daemon_fds() {
 	[[ $(SOCK=$SOCK CURL_SECONDS=$CURL_SECONDS one_pod "fd-$i") == 201 ]]
 	wait_phase "fd-$i" Running
 }
+
+@test "the daemon raises its own soft RLIMIT_NOFILE; its shims and containers get the one it was given" {
+	local limited=$TEST_TMP/nanoletd-limited
+	driver_independent
+	printf '#!/bin/sh\nexec prlimit --nofile=500:5000 -- "%s" "$@"\n' "$NANOLETD" >"$limited"
+	chmod +x "$limited"
+	NANOLETD=$limited pods_setup
+	grep -q "file descriptors: RLIMIT_NOFILE 5000:" "$TEST_TMP/daemon.log"
+	[[ $(awk '/^Max open files/ {print $4, $5}' "/proc/$DAEMON_PID/limits") == "5000 5000" ]]
+	create_pod "$(pod_yaml limits 'grep "^Max open files" /proc/self/limits; sleep 600')"
+	wait_log limits 'Max open files'
+	pod_log limits
+	[[ $(pod_log limits | awk '/^Max open files/ {print $4, $5}') == "500 5000" ]]
+}
