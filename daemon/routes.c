@@ -121,6 +121,7 @@ static const struct {
         [NANO_STORAGE] = {507, "InsufficientStorage"},
         [NANO_UNAVAILABLE] = {503, "ServiceUnavailable"},
         [NANO_NOT_IMPLEMENTED] = {501, "NotImplemented"},
+        [NANO_IN_USE] = {409, "Conflict"},
 };
 
 void routes_error(struct http_response *resp, const struct nano_err *err)

@@ -111,6 +111,52 @@ static size_t pods_fds(const struct pods *pods, enum plan_cgroup_driver driver)
 	return n;
 }
 
+/* Whether two hostPorts of a node are the same one: a protocol and port, on the same hostIP
+ * or where either is every address (none given, or 0.0.0.0), as the scheduler counts them. */
+static bool host_ports_clash(const struct spec_port *a, const struct spec_port *b)
+{
+	const char *ia = a->host_ip && *a->host_ip ? a->host_ip : "0.0.0.0";
+	const char *ib = b->host_ip && *b->host_ip ? b->host_ip : "0.0.0.0";
+
+	return a->host_port && a->host_port == b->host_port && !strcmp(a->protocol, b->protocol) &&
+	       (!strcmp(ia, "0.0.0.0") || !strcmp(ib, "0.0.0.0") || !strcmp(ia, ib));
+}
+
+/* The pod of this node (listed or being created) that holds the hostPort, or NULL. */
+static const struct pod *host_port_holder(const struct pods *pods, const struct spec_port *want)
+{
+	const struct pod *lists[] = {pods->list, pods->creating};
+
+	for (size_t l = 0; l < ELEMENTSOF(lists); l++)
+		for (const struct pod *p = lists[l]; p; p = p->next)
+			for (size_t i = 0; i < p->spec->n_containers; i++)
+				for (size_t j = 0; j < p->spec->containers[i].n_ports; j++)
+					if (host_ports_clash(want,
+					                     &p->spec->containers[i].ports[j]))
+						return p;
+	return NULL;
+}
+
+/* A hostPort another pod holds: Kubernetes' scheduler would never have placed the pod on this
+ * node, so it is refused (409 Conflict), naming the port and the other pod. */
+static int check_host_ports(const struct pods *pods, const struct spec_pod *spec,
+                            struct nano_err *err)
+{
+	for (size_t i = 0; i < spec->n_containers; i++)
+		for (size_t j = 0; j < spec->containers[i].n_ports; j++) {
+			const struct spec_port *want = &spec->containers[i].ports[j];
+			const struct pod *holder = host_port_holder(pods, want);
+
+			if (holder)
+				return nano_err_setc(err, NANO_IN_USE, EADDRINUSE,
+				                     "pods \"%s\": hostPort %" PRId64
+				                     "/%s is in use on this node by pod %s/%s",
+				                     spec->name, want->host_port, want->protocol,
+				                     holder->spec->namespace, holder->spec->name);
+		}
+	return 0;
+}
+
 /* The cgroup driver, opened when the first pod needs it: until then nanoletd makes nothing in
  * cgroupfs (the driver creates nanolet's root when it opens). */
 int pods_cgroup_ready(struct pods *pods, struct nano_err *err)
@@ -221,6 +267,9 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 		                     "pods \"%s\" is forbidden: this node runs at most %" PRId64
 		                     " pods (max_pods)",
 		                     spec->name, pods->env.opt.max_pods);
+	r = check_host_ports(pods, spec, err);
+	if (r < 0)
+		return r;
 	r = pods_cgroup_ready(pods, err);
 	if (r < 0)
 		return r;

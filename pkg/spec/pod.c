@@ -8,6 +8,7 @@
  */
 #include "spec.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -71,6 +72,26 @@ static void default_container(json_t *c)
 	}
 }
 
+/* A port's protocol defaults to TCP; with hostNetwork an absent hostPort is the containerPort
+ * (the port is the node's anyway). */
+static void default_ports(json_t *c, bool host_network)
+{
+	json_t *ports = json_is_object(c) ? json_object_get(c, "ports") : NULL, *p, *host;
+	size_t i;
+
+	json_array_foreach(ports, i, p)
+	{
+		if (!json_is_object(p))
+			continue;
+		set_default(p, "protocol", json_string("TCP"));
+		host = json_object_get(p, "hostPort");
+		if (host_network &&
+		    (!host || (json_is_integer(host) && !json_integer_value(host))) &&
+		    json_is_integer(json_object_get(p, "containerPort")))
+			json_object_set(p, "hostPort", json_object_get(p, "containerPort"));
+	}
+}
+
 static void apply_defaults(json_t *doc, const char *path_namespace)
 {
 	json_t *metadata = object_child(doc, "metadata");
@@ -86,7 +107,11 @@ static void apply_defaults(json_t *doc, const char *path_namespace)
 	set_default(spec, "terminationGracePeriodSeconds", json_integer(DEFAULT_GRACE_SECONDS));
 	set_default(spec, "securityContext", json_object());
 	containers = json_object_get(spec, "containers");
-	json_array_foreach(containers, i, c) default_container(c);
+	json_array_foreach(containers, i, c)
+	{
+		default_container(c);
+		default_ports(c, json_is_true(json_object_get(spec, "hostNetwork")));
+	}
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */
@@ -321,6 +346,122 @@ static void read_volume_mounts(json_t *c, struct spec_container *out)
 	}
 }
 
+/* The API server's IsValidPortName: an IANA service name. */
+static void check_port_name(struct reader *r, const char *name)
+{
+	static const char *const why[] = {
+	        "must be no more than 15 characters",
+	        "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+	        "must contain at least one letter (a-z)",
+	        "must not contain consecutive hyphens",
+	        "must not begin or end with a hyphen",
+	};
+	size_t n = strlen(name);
+	bool bad[ELEMENTSOF(why)] = {
+	        n > 15,
+	        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n,
+	        !strpbrk(name, "abcdefghijklmnopqrstuvwxyz"),
+	        strstr(name, "--") != NULL,
+	        name[0] == '-' || name[n - 1] == '-',
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(why); i++) {
+		size_t len;
+
+		if (!bad[i])
+			continue;
+		len = path_push(r, ".name");
+		nano_err_cause(r->causes, r->path, "FieldValueInvalid", "Invalid value: \"%s\": %s",
+		               name, why[i]);
+		path_pop(r, len);
+	}
+}
+
+static void check_port_number(struct reader *r, const char *key, int64_t port)
+{
+	size_t len = path_push(r, ".%s", key);
+
+	if (port < 1 || port > 65535)
+		nano_err_cause(r->causes, r->path, "FieldValueInvalid",
+		               "Invalid value: %" PRId64 ": must be between 1 and 65535, inclusive",
+		               port);
+	path_pop(r, len);
+}
+
+/* ports[], by the API server's validateContainerPorts: a name unique in the container, a
+ * containerPort, a hostPort when given, a protocol it knows; and a hostIP nanolet can forward
+ * to (the API server takes any string; a rule needs an address). */
+static void read_ports(struct reader *r, json_t *c, struct spec_container *out)
+{
+	json_t *ports = json_object_get(c, "ports"), *p;
+	size_t i;
+
+	if (!json_is_array(ports) || json_array_size(ports) == 0)
+		return;
+	out->ports = calloc(json_array_size(ports), sizeof(*out->ports));
+	if (!out->ports)
+		return;
+	json_array_foreach(ports, i, p)
+	{
+		struct spec_port *port = &out->ports[out->n_ports];
+		size_t len = path_push(r, ".ports[%zu]", i);
+		struct in6_addr addr;
+
+		if (!json_is_object(p)) {
+			path_pop(r, len);
+			continue;
+		}
+		port->name = dup_string(p, "name");
+		port->protocol = dup_string(p, "protocol");
+		port->host_ip = dup_string(p, "hostIP");
+		(void)json_int(json_object_get(p, "containerPort"), &port->container_port);
+		(void)json_int(json_object_get(p, "hostPort"), &port->host_port);
+		out->n_ports++;
+		if (port->name && *port->name) {
+			check_port_name(r, port->name);
+			for (size_t j = 0; j + 1 < out->n_ports; j++)
+				if (out->ports[j].name && !strcmp(out->ports[j].name, port->name)) {
+					size_t plen = path_push(r, ".name");
+
+					nano_err_cause(r->causes, r->path, "FieldValueDuplicate",
+					               "Duplicate value: \"%s\"", port->name);
+					path_pop(r, plen);
+					break;
+				}
+		}
+		if (port->container_port == 0)
+			cause_at(r, "containerPort", "FieldValueRequired", "Required value");
+		else
+			check_port_number(r, "containerPort", port->container_port);
+		if (port->host_port != 0)
+			check_port_number(r, "hostPort", port->host_port);
+		if (!port->protocol || !*port->protocol)
+			cause_at(r, "protocol", "FieldValueRequired", "Required value");
+		else if (strcmp(port->protocol, "TCP") && strcmp(port->protocol, "UDP") &&
+		         strcmp(port->protocol, "SCTP")) {
+			size_t plen = path_push(r, ".protocol");
+
+			nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
+			               "Unsupported value: \"%s\": supported values: \"SCTP\", "
+			               "\"TCP\", \"UDP\"",
+			               port->protocol);
+			path_pop(r, plen);
+		}
+		if (port->host_ip && *port->host_ip &&
+		    inet_pton(AF_INET, port->host_ip, &addr) != 1 &&
+		    inet_pton(AF_INET6, port->host_ip, &addr) != 1) {
+			size_t plen = path_push(r, ".hostIP");
+
+			nano_err_cause(r->causes, r->path, "FieldValueInvalid",
+			               "Invalid value: \"%s\": must be a valid IP address, (e.g. "
+			               "10.9.8.7 or 2001:db8::ffff)",
+			               port->host_ip);
+			path_pop(r, plen);
+		}
+		path_pop(r, len);
+	}
+}
+
 /* securityContext.seccompProfile, the API server's rules: a type it knows, and localhostProfile
  * with Localhost only. */
 static void read_seccomp_profile(struct reader *r, json_t *sc, struct spec_seccomp_profile *out)
@@ -395,6 +536,7 @@ static void read_container(struct reader *r, json_t *c, struct spec_container *o
 	read_resources(r, c, &out->resources);
 	read_env(r, c, out);
 	read_volume_mounts(c, out);
+	read_ports(r, c, out);
 	len = path_push(r, ".securityContext");
 	out->security_context.run_as_user = read_id(r, sc, "runAsUser");
 	out->security_context.run_as_group = read_id(r, sc, "runAsGroup");
@@ -694,6 +836,12 @@ static void container_done(struct spec_container *c)
 		free(c->volume_mounts[i].sub_path);
 	}
 	free(c->volume_mounts);
+	for (size_t i = 0; i < c->n_ports; i++) {
+		free(c->ports[i].name);
+		free(c->ports[i].protocol);
+		free(c->ports[i].host_ip);
+	}
+	free(c->ports);
 	strv_free(c->security_context.capabilities_add);
 	strv_free(c->security_context.capabilities_drop);
 	free(c->security_context.seccomp_profile.localhost_profile);

@@ -112,6 +112,12 @@ static const struct field container_security_context[] = {
         END,
 };
 
+static const struct field container_port[] = {
+        {"name", T_STRING, NULL, NULL},   {"containerPort", T_INT, NULL, NULL},
+        {"hostPort", T_INT, NULL, NULL},  {"protocol", T_STRING, NULL, NULL},
+        {"hostIP", T_STRING, NULL, NULL}, END,
+};
+
 static const struct field container[] = {
         {"name", T_STRING, NULL, NULL},
         {"image", T_STRING, NULL, NULL},
@@ -122,7 +128,7 @@ static const struct field container[] = {
         {"resources", T_OBJECT, resources, NULL},
         {"volumeMounts", T_LIST, volume_mount, NULL},
         {"securityContext", T_OBJECT, container_security_context, NULL},
-        {"ports", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"ports", T_LIST, container_port, NULL},
         {"envFrom", T_ANY, NULL, NOT_IMPLEMENTED},
         {"resizePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"restartPolicy", T_ANY, NULL, NOT_IMPLEMENTED},

@@ -160,6 +160,15 @@ struct spec_volume_mount {
 	bool read_only;
 };
 
+/* ports[]: what the container listens on. hostPort (0: none) is forwarded from the node. */
+struct spec_port {
+	char *name;             /* NULL when absent */
+	int64_t container_port; /* 1..65535 once valid */
+	int64_t host_port;      /* 0 when absent; with hostNetwork, defaulted to containerPort */
+	char *protocol;         /* TCP (the default), UDP or SCTP */
+	char *host_ip;          /* NULL when absent: every address of the node */
+};
+
 struct spec_container {
 	char *name;
 	char *image;       /* "" when absent */
@@ -170,6 +179,8 @@ struct spec_container {
 	size_t n_env;
 	struct spec_volume_mount *volume_mounts;
 	size_t n_volume_mounts;
+	struct spec_port *ports;
+	size_t n_ports;
 	struct spec_resources resources;
 	struct spec_security_context security_context;
 };

@@ -5,6 +5,7 @@
 #include "validate.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <string.h>
 
@@ -381,6 +382,55 @@ static void validate_namespaces(const struct spec_pod *pod, struct nano_err *cau
 		check_label(causes, "spec.hostname", pod->hostname);
 }
 
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* hostPorts, as the API server's AccumulateUniqueHostPorts and validateHostNetwork: one
+ * protocol/hostIP/port once in the pod, and with hostNetwork each hostPort is its
+ * containerPort (the container binds the node's port itself). */
+static void validate_host_ports(const struct spec_pod *pod, struct nano_err *causes)
+{
+	for (size_t ci = 0; ci < pod->n_containers; ci++) {
+		const struct spec_container *c = &pod->containers[ci];
+
+		for (size_t pi = 0; pi < c->n_ports; pi++) {
+			const struct spec_port *p = &c->ports[pi];
+			bool seen = false;
+			char field[96];
+
+			if (p->host_port == 0)
+				continue;
+			snprintf(field, sizeof(field), "spec.containers[%zu].ports[%zu].hostPort",
+			         ci, pi);
+			if (pod->host_network && p->host_port != p->container_port)
+				nano_err_cause(
+				        causes, field, "FieldValueInvalid",
+				        "Invalid value: %" PRId64
+				        ": must match `containerPort` when `hostNetwork` is true",
+				        p->host_port);
+			for (size_t cj = 0; cj <= ci && !seen; cj++)
+				for (size_t pj = 0; pj < pod->containers[cj].n_ports && !seen;
+				     pj++) {
+					const struct spec_port *q = &pod->containers[cj].ports[pj];
+
+					if (cj == ci && pj == pi)
+						break;
+					seen = q->host_port == p->host_port &&
+					       !strcmp(or_empty(q->protocol),
+					               or_empty(p->protocol)) &&
+					       !strcmp(or_empty(q->host_ip), or_empty(p->host_ip));
+				}
+			if (seen)
+				nano_err_cause(causes, field, "FieldValueDuplicate",
+				               "Duplicate value: \"%s/%s/%" PRId64 "\"",
+				               or_empty(p->protocol), or_empty(p->host_ip),
+				               p->host_port);
+		}
+	}
+}
+
 void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes)
 {
 	_cleanup_(name_index_done) struct name_index volumes;
@@ -395,5 +445,6 @@ void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *cau
 	validate_namespaces(pod, causes);
 	validate_containers(pod, spec, &volumes, causes);
 	validate_volumes(pod, &volumes, causes);
+	validate_host_ports(pod, causes);
 	validate_security(pod, spec, causes);
 }

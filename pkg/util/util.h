@@ -83,6 +83,7 @@ static inline void strv_freep(char ***l)
  *   NANO_TOO_LARGE          413 RequestEntityTooLarge
  *   NANO_UNSUPPORTED_MEDIA  415 UnsupportedMediaType
  *   NANO_CONFLICT           409 AlreadyExists
+ *   NANO_IN_USE             409 Conflict              what another pod holds (a hostPort)
  *   NANO_NOT_FOUND          404 NotFound
  *   NANO_FORBIDDEN          403 Forbidden             a node limit (max_pods) reached
  *   NANO_TOO_MANY           429 TooManyRequests       a limit that frees up (max_log_follows)
@@ -104,6 +105,7 @@ enum nano_class {
 	NANO_STORAGE,
 	NANO_UNAVAILABLE,
 	NANO_NOT_IMPLEMENTED,
+	NANO_IN_USE,
 };
 
 struct nano_cause {

@@ -420,6 +420,36 @@ dry_run_plans_what_the_pod_gets() {
 	[[ $(nanolet_curl 'http://nanolet/api/v1/namespaces/other/pods?pretty=false' | jq '.items | length') == 0 ]]
 }
 
+# port_pod NAME HOST_PORT [HOST_IP]: a sleeping pod whose container lists port 80 with a
+# hostPort.
+port_pod() {
+	local ip=${3:+,\"hostIP\":\"$3\"}
+	echo '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"'"$1"'"},"spec":{"terminationGracePeriodSeconds":0,'
+	echo '"containers":[{"name":"c","image":"host","command":["sleep","600"],'
+	echo '"ports":[{"name":"http","containerPort":80,"hostPort":'"$2$ip"'}]}]}}'
+}
+
+@test "ports: defaulted and kept; a hostPort another pod holds is 409 Conflict naming it, free again once that pod is gone" {
+	driver_independent
+	create_pod "$(port_pod web1 18080)"
+	[[ $(jq -c '.spec.containers[0].ports' <<<"$body") == '[{"name":"http","containerPort":80,"hostPort":18080,"protocol":"TCP"}]' ]]
+	# the same port on one address of the node clashes with every address
+	call POST /api/v1/namespaces/default/pods --data-binary "$(port_pod web2 18080 198.18.0.1)"
+	[ "$code" = 409 ]
+	[[ $(jq -r .reason <<<"$body") == Conflict ]]
+	[[ $(jq -r .message <<<"$body") == 'pods "web2": hostPort 18080/TCP is in use on this node by pod default/web1' ]]
+	# another port is free
+	create_pod "$(port_pod web3 18081 198.18.0.1)"
+	call DELETE /api/v1/namespaces/default/pods/web1
+	[ "$code" = 200 ]
+	create_pod "$(port_pod web2 18080 198.18.0.1)"
+	# a bad port is the API server's 422
+	call POST /api/v1/namespaces/default/pods --data-binary "$(port_pod bad 70000)"
+	[ "$code" = 422 ]
+	[[ $(jq -r '.details.causes[0].field' <<<"$body") == 'spec.containers[0].ports[0].hostPort' ]]
+	[[ $(jq -r '.details.causes[0].message' <<<"$body") == 'Invalid value: 70000: must be between 1 and 65535, inclusive' ]]
+}
+
 @test "SIGTERM to the daemon leaves the pod running" {
 	driver_independent
 	create_pod "$(pod_yaml survivor 'sleep 30')"

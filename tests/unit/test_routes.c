@@ -185,6 +185,7 @@ static const struct error_case error_cases[] = {
         {"too large", NANO_TOO_LARGE, EMSGSIZE, 413, "RequestEntityTooLarge", 0},
         {"unsupported media", NANO_UNSUPPORTED_MEDIA, EMEDIUMTYPE, 415, "UnsupportedMediaType", 0},
         {"not implemented", NANO_NOT_IMPLEMENTED, ENOSYS, 501, "NotImplemented", 0},
+        {"held by another pod", NANO_IN_USE, EADDRINUSE, 409, "Conflict", 0},
         {"conflict", NANO_CONFLICT, EEXIST, 409, "AlreadyExists", 0},
         {"forbidden: a node limit", NANO_FORBIDDEN, EDQUOT, 403, "Forbidden", 0},
         {"too many", NANO_TOO_MANY, EAGAIN, 429, "TooManyRequests", 1},

@@ -263,6 +263,34 @@ static const struct rule_row rule_rows[] = {
         {"runAsNonRoot must be a boolean",
          "{'spec': {'securityContext': {'runAsNonRoot': 'yes please'}}}",
          "spec.securityContext.runAsNonRoot"},
+        {"ports as Kubernetes writes them",
+         C0 "'ports': [{'name': 'http', 'containerPort': 80, 'hostPort': 8080}, {'containerPort': "
+            "53, 'protocol': 'UDP', 'hostIP': '198.18.0.1'}, {'containerPort': 9, 'protocol': "
+            "'SCTP'}]}]}}",
+         NULL},
+        {"containerPort required", C0 "'ports': [{'name': 'http'}]}]}}",
+         "spec.containers[0].ports[0].containerPort"},
+        {"port numbers in range",
+         C0 "'ports': [{'containerPort': 65536}, {'containerPort': -1, 'hostPort': 70000}]}]}}",
+         "spec.containers[0].ports[0].containerPort | spec.containers[0].ports[1].containerPort | "
+         "spec.containers[0].ports[1].hostPort"},
+        {"protocol TCP, UDP or SCTP", C0 "'ports': [{'containerPort': 1, 'protocol': 'tcp'}]}]}}",
+         "spec.containers[0].ports[0].protocol"},
+        {"port name an IANA service name, unique",
+         C0 "'ports': [{'containerPort': 1, 'name': 'a'}, {'containerPort': 2, 'name': 'a'}, "
+            "{'containerPort': 3, 'name': '80'}]}]}}",
+         "spec.containers[0].ports[1].name | spec.containers[0].ports[2].name"},
+        {"hostIP an address", C0 "'ports': [{'containerPort': 1, 'hostIP': 'node'}]}]}}",
+         "spec.containers[0].ports[0].hostIP"},
+        {"one hostPort per protocol and hostIP in a pod",
+         "{'spec': {'containers': [{'name': 'a', 'command': ['x'], 'ports': [{'containerPort': 1, "
+         "'hostPort': 80}, {'containerPort': 2, 'hostPort': 80, 'protocol': 'UDP'}]}, {'name': "
+         "'b', 'command': ['y'], 'ports': [{'containerPort': 3, 'hostPort': 80}]}]}}",
+         "spec.containers[1].ports[0].hostPort"},
+        {"hostNetwork: hostPort is containerPort",
+         "{'spec': {'hostNetwork': true, 'containers': [{'name': 'a', 'command': ['x'], 'ports': "
+         "[{'containerPort': 1, 'hostPort': 2}, {'containerPort': 3}]}]}}",
+         "spec.containers[0].ports[0].hostPort"},
         {"every cause at once",
          "{'kind': 'Job', 'metadata': {'name': 'X'}, 'spec': {'hostname': '-h', 'restartPolicy': "
          "'No', 'containers': [{'name': 'a'}, {'name': 'a', 'command': ['x']}]}}",
@@ -346,6 +374,32 @@ START_TEST(test_message_quotes_values)
 	ck_assert_int_eq(d.rc, -EINVAL);
 	ck_assert_str_eq(d.err.causes[0].message,
 	                 "Required value: must be set when seccomp type is Localhost");
+	decoded_done(&d);
+
+	/* the API server's words for ports */
+	decode(C0 "'ports': [{'containerPort': 70000, 'name': '-A-'}, {'containerPort': 1, "
+	          "'hostPort': 80, 'protocol': 'SCTP'}, {'containerPort': 2, 'hostPort': 80, "
+	          "'protocol': 'SCTP'}]}]}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].message,
+	                 "Invalid value: \"-A-\": must contain only alpha-numeric characters (a-z, "
+	                 "0-9), and hyphens (-)");
+	ck_assert_str_eq(d.err.causes[1].message,
+	                 "Invalid value: \"-A-\": must contain at least one letter (a-z)");
+	ck_assert_str_eq(d.err.causes[2].message,
+	                 "Invalid value: \"-A-\": must not begin or end with a hyphen");
+	ck_assert_str_eq(d.err.causes[3].message,
+	                 "Invalid value: 70000: must be between 1 and 65535, inclusive");
+	ck_assert_str_eq(d.err.causes[4].field, "spec.containers[0].ports[2].hostPort");
+	ck_assert_str_eq(d.err.causes[4].message, "Duplicate value: \"SCTP//80\"");
+	decoded_done(&d);
+	decode("{'spec': {'hostNetwork': true, 'containers': [{'name': 'a', 'command': ['x'], "
+	       "'ports': [{'containerPort': 1, 'hostPort': 2}]}]}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_str_eq(d.err.causes[0].message,
+	                 "Invalid value: 2: must match `containerPort` when `hostNetwork` is true");
 	decoded_done(&d);
 
 	decode("{'spec': {'restartPolicy': 'x', 'hostname': 'A'}}", false, &d);
@@ -432,6 +486,33 @@ START_TEST(test_defaults_and_model)
 	ck_assert_int_eq(d.pod->security_context.run_as_user, SPEC_UNSET);
 	ck_assert_ptr_null(d.warnings);
 	decoded_done(&d);
+
+	/* ports: protocol TCP by default; with hostNetwork, hostPort is containerPort */
+	decode("{'spec': {'hostNetwork': true, 'containers': [{'name': 'a', 'command': ['x'], "
+	       "'ports': [{'containerPort': 80, 'name': 'http'}, {'containerPort': 53, 'hostPort': "
+	       "53, 'protocol': 'UDP', 'hostIP': '198.18.0.1'}]}]}}",
+	       true, &d);
+	ck_assert_msg(d.rc == 0, "%s", d.err.message);
+	ck_assert_ptr_null(d.warnings);
+	ck_assert_uint_eq(d.pod->containers[0].n_ports, 2);
+	ck_assert_str_eq(d.pod->containers[0].ports[0].name, "http");
+	ck_assert_str_eq(d.pod->containers[0].ports[0].protocol, "TCP");
+	ck_assert_int_eq(d.pod->containers[0].ports[0].container_port, 80);
+	ck_assert_int_eq(d.pod->containers[0].ports[0].host_port, 80);
+	ck_assert_ptr_null(d.pod->containers[0].ports[0].host_ip);
+	ck_assert_str_eq(d.pod->containers[0].ports[1].protocol, "UDP");
+	ck_assert_str_eq(d.pod->containers[0].ports[1].host_ip, "198.18.0.1");
+	c = json_array_get(json_object_get(json_object_get(d.pod->object, "spec"), "containers"),
+	                   0);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+	                         json_array_get(json_object_get(c, "ports"), 0), "hostPort")),
+	                 80);
+	decoded_done(&d);
+	decode(C0 "'ports': [{'containerPort': 80}]}]}}", false, &d);
+	ck_assert_int_eq(d.rc, 0);
+	ck_assert_int_eq(d.pod->containers[0].ports[0].host_port, 0);
+	ck_assert_str_eq(d.pod->containers[0].ports[0].protocol, "TCP");
+	decoded_done(&d);
 }
 END_TEST
 
@@ -440,7 +521,7 @@ START_TEST(test_unknown_fields_pruned_with_warning)
 	struct decoded d;
 
 	decode("{'spec': {'foo': 1, 'tolerations': [], 'containers': [{'name': 'app', 'command': "
-	       "['x'], 'bar': true, 'ports': [{'containerPort': 80}], 'resources': {'limits': "
+	       "['x'], 'bar': true, 'stdin': true, 'resources': {'limits': "
 	       "{'nvidia.com/gpu': 1}}}]}}",
 	       false, &d);
 	ck_assert_msg(d.rc == 0, "%s", d.err.message);
@@ -450,7 +531,7 @@ START_TEST(test_unknown_fields_pruned_with_warning)
 	ck_assert(
 	        strv_contains(d.warnings, "spec.tolerations: not implemented by nanolet; ignored"));
 	ck_assert(strv_contains(d.warnings,
-	                        "spec.containers[0].ports: not implemented by nanolet; ignored"));
+	                        "spec.containers[0].stdin: not implemented by nanolet; ignored"));
 	ck_assert(strv_contains(d.warnings, "spec.containers[0].resources.limits.nvidia.com/gpu: "
 	                                    "only cpu and memory are implemented by nanolet; "
 	                                    "ignored"));
