@@ -14,8 +14,8 @@ int admission_sysctls(char *const *allowed_unsafe, const struct spec_pod *pod, c
 	*forbidden = NULL;
 	/* the kubelet stops at the first sysctl it refuses */
 	for (size_t i = 0; i < sc->n_sysctls; i++) {
-		int r = security_sysctl_admit(sc->sysctls[i].name, allowed_unsafe, pod->host_network,
-		                              pod->host_ipc, forbidden);
+		int r = security_sysctl_admit(sc->sysctls[i].name, allowed_unsafe,
+		                              pod->host_network, pod->host_ipc, forbidden);
 
 		if (r < 0 || *forbidden) {
 			*index = sc->sysctls[i].index;

@@ -42,8 +42,7 @@ static int write_one(const struct plan_sysctl *s, unsigned long clone_flags, str
 		                    "sysctl %s: not in a namespace of the pod's own: nanolet never "
 		                    "writes the node's",
 		                    s->name);
-	if (!rel || !security_sysctl_name_valid(s->name) ||
-	    !(path = strdupf("/proc/sys/%s", rel)))
+	if (!rel || !security_sysctl_name_valid(s->name) || !(path = strdupf("/proc/sys/%s", rel)))
 		return nano_err_set(err, rel ? EINVAL : ENOMEM, "sysctl %s: not a sysctl name",
 		                    s->name);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);

@@ -130,9 +130,10 @@ static bool has_prefix(const char *s, const char *prefix)
 static enum security_sysctl_ns namespace_of(const char *name)
 {
 	static const char *const ipc_names[] = {
-	        "kernel.sem",    "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-	        "kernel.shm_rmid_forced", "kernel.shm", "kernel.msgmax", "kernel.msgmnb",
-	        "kernel.msgmni", "kernel.msg"};
+	        "kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+	        "kernel.shmmni", "kernel.shm_rmid_forced", "kernel.shm",
+	        "kernel.msgmax", "kernel.msgmnb",          "kernel.msgmni",
+	        "kernel.msg"};
 
 	for (size_t i = 0; i < ELEMENTSOF(ipc_names); i++)
 		if (strcmp(name, ipc_names[i]) == 0)
@@ -183,8 +184,7 @@ char *security_sysctl_pattern_error(const char *pattern)
 
 	if (!security_sysctl_pattern_valid(pattern))
 		return strdupf("sysctl \"%s\" must have at most %d characters and match regex %s",
-		               pattern, SECURITY_SYSCTL_NAME_MAX,
-		               SECURITY_SYSCTL_PATTERN_REGEX);
+		               pattern, SECURITY_SYSCTL_NAME_MAX, SECURITY_SYSCTL_PATTERN_REGEX);
 	dots = security_sysctl_normalize(pattern);
 	if (!dots)
 		return strdup("out of memory");
@@ -205,8 +205,8 @@ static int host_refusal(const char *dots, enum security_sysctl_ns ns, bool host_
 
 	if (!host)
 		return 0;
-	*forbidden = strdupf("forbidden sysctl: \"%s\" not allowed with host %s enabled", dots,
-	                     host);
+	*forbidden =
+	        strdupf("forbidden sysctl: \"%s\" not allowed with host %s enabled", dots, host);
 	return *forbidden ? 0 : -ENOMEM;
 }
 

@@ -18,15 +18,15 @@ static const struct {
         {"a", true},
         {"a-b_c.d9", true},
         {"", false},
-        {"Net.ipv4.x", false},       /* lower case only */
-        {"net..ipv4", false},        /* an empty segment */
-        {"net.ipv4.", false},        /* a trailing separator */
-        {".net", false},             /* a leading one */
-        {"/proc/sys/net", false},    /* not a path */
-        {"net/../../etc", false},    /* never climbs out of /proc/sys */
-        {"net.-ipv4", false},        /* a segment starts alphanumeric */
-        {"net.ipv4_", false},        /* and ends so */
-        {"net.core.*", false},       /* a pattern, not a name */
+        {"Net.ipv4.x", false},    /* lower case only */
+        {"net..ipv4", false},     /* an empty segment */
+        {"net.ipv4.", false},     /* a trailing separator */
+        {".net", false},          /* a leading one */
+        {"/proc/sys/net", false}, /* not a path */
+        {"net/../../etc", false}, /* never climbs out of /proc/sys */
+        {"net.-ipv4", false},     /* a segment starts alphanumeric */
+        {"net.ipv4_", false},     /* and ends so */
+        {"net.core.*", false},    /* a pattern, not a name */
         {"net.ipv4.tcp syncookies", false},
 };
 
@@ -54,11 +54,20 @@ static const struct {
 	const char *pattern;
 	bool valid;
 } pattern_rows[] = {
-        {"net.core.*", true},   {"net.*", true},         {"kernel.shm*", true},
-        {"net/core/*", true},   {"*", true},             {"net.core.somaxconn", true},
-        {"net.*.x", false},     {"net.core.**", false},  {"*.core", false},
-        {"net.co*re", false},   {"Net.core.*", false},   {"", false},
-        {"net.core.-*", false}, {"net.core.a-*", true},
+        {"net.core.*", true},
+        {"net.*", true},
+        {"kernel.shm*", true},
+        {"net/core/*", true},
+        {"*", true},
+        {"net.core.somaxconn", true},
+        {"net.*.x", false},
+        {"net.core.**", false},
+        {"*.core", false},
+        {"net.co*re", false},
+        {"Net.core.*", false},
+        {"", false},
+        {"net.core.-*", false},
+        {"net.core.a-*", true},
 };
 
 START_TEST(test_patterns)
@@ -120,18 +129,31 @@ END_TEST
 START_TEST(test_safe_set)
 {
 	static const char *const safe[] = {
-	        "kernel.shm_rmid_forced",        "net.ipv4.ip_local_port_range",
-	        "net.ipv4.tcp_syncookies",       "net.ipv4.ping_group_range",
-	        "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
-	        "net.ipv4.tcp_keepalive_time",   "net.ipv4.tcp_fin_timeout",
-	        "net.ipv4.tcp_keepalive_intvl",  "net.ipv4.tcp_keepalive_probes",
-	        "net.ipv4.tcp_rmem",             "net.ipv4.tcp_wmem",
-	        "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat",
+	        "kernel.shm_rmid_forced",
+	        "net.ipv4.ip_local_port_range",
+	        "net.ipv4.tcp_syncookies",
+	        "net.ipv4.ping_group_range",
+	        "net.ipv4.ip_unprivileged_port_start",
+	        "net.ipv4.ip_local_reserved_ports",
+	        "net.ipv4.tcp_keepalive_time",
+	        "net.ipv4.tcp_fin_timeout",
+	        "net.ipv4.tcp_keepalive_intvl",
+	        "net.ipv4.tcp_keepalive_probes",
+	        "net.ipv4.tcp_rmem",
+	        "net.ipv4.tcp_wmem",
+	        "net.ipv4.tcp_slow_start_after_idle",
+	        "net.ipv4.tcp_notsent_lowat",
 	        "net/ipv4/ip_local_port_range",
 	};
 	static const char *const unsafe[] = {
-	        "net.core.somaxconn", "kernel.msgmax", "kernel.shmmax", "net.ipv4.ip_forward",
-	        "kernel.shm_rmid_forced.x", "net.ipv4", "kernel.hostname", "net.ipv6.tcp_rmem",
+	        "net.core.somaxconn",
+	        "kernel.msgmax",
+	        "kernel.shmmax",
+	        "net.ipv4.ip_forward",
+	        "kernel.shm_rmid_forced.x",
+	        "net.ipv4",
+	        "kernel.hostname",
+	        "net.ipv6.tcp_rmem",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(safe); i++)
@@ -185,15 +207,15 @@ static const struct {
          "forbidden sysctl: \"net.core.somaxconn\" not allowlisted"},
         {"named in slash form, reported in dots", "net/core/somaxconn", "", false, false,
          "forbidden sysctl: \"net.core.somaxconn\" not allowlisted"},
-        {"listed by name", "net.core.somaxconn", "kernel.msgmax,net.core.somaxconn", false,
-         false, NULL},
+        {"listed by name", "net.core.somaxconn", "kernel.msgmax,net.core.somaxconn", false, false,
+         NULL},
         {"listed in the other form", "net.core.somaxconn", "net/core/somaxconn", false, false,
          NULL},
         {"a glob", "net.core.somaxconn", "net.core.*", false, false, NULL},
         {"a glob in slash form", "net/core/somaxconn", "net/core/*", false, false, NULL},
         {"a glob within a segment", "kernel.shmmax", "kernel.shm*", false, false, NULL},
-        {"a glob is a plain prefix, not a segment", "net.core.somaxconn", "net.co*", false,
-         false, NULL},
+        {"a glob is a plain prefix, not a segment", "net.core.somaxconn", "net.co*", false, false,
+         NULL},
         {"a glob of another subtree", "net.ipv4.ip_forward", "net.core.*", false, false,
          "forbidden sysctl: \"net.ipv4.ip_forward\" not allowlisted"},
         {"a name is not a prefix", "net.core.somaxconn_x", "net.core.somaxconn", false, false,
@@ -218,8 +240,8 @@ START_TEST(test_admit)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		ck_assert_int_eq(strv_push(&allowed, strdup(t)), 0);
 	ck_assert_int_eq(security_sysctl_admit(admit_rows[_i].name, allowed,
-	                                       admit_rows[_i].host_network,
-	                                       admit_rows[_i].host_ipc, &got),
+	                                       admit_rows[_i].host_network, admit_rows[_i].host_ipc,
+	                                       &got),
 	                 0);
 	if (!admit_rows[_i].forbidden)
 		ck_assert_msg(!got, "%s: %s", admit_rows[_i].what, got);
