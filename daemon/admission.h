@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "spec/spec.h"
 
 struct admission_pss {
 	/* enforce failed: the Status message, `pods "x" is forbidden: violates PodSecurity
@@ -29,3 +30,12 @@ void admission_pss_done(struct admission_pss *a);
 /* "baseline:v1.30": a mode as pod-security-admission's LevelVersion.String() writes it. buf of
  * at least 32 bytes. */
 void admission_mode_name(const struct config_pss_mode *mode, char *buf, size_t size);
+
+/* The kubelet's sysctl admission (admission_sysctl.c): *forbidden NULL when every sysctl of pod
+ * is safe or allowed by allowed_unsafe (config allowed_unsafe_sysctls), else the kubelet's
+ * message for the first one refused ("forbidden sysctl: \"net.core.somaxconn\" not
+ * allowlisted", reason SysctlForbidden) and *index its position in
+ * spec.securityContext.sysctls. 0 or -ENOMEM. */
+#define ADMISSION_SYSCTL_REASON "SysctlForbidden"
+int admission_sysctls(char *const *allowed_unsafe, const struct spec_pod *pod, char **forbidden,
+                      size_t *index);

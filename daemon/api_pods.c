@@ -103,9 +103,45 @@ static int read_and_plan(struct nanoletd *d, const struct http_request *req, con
 	return 0;
 }
 
-/* The node's Pod Security policy for the pod (admission.c): 0 when it is admitted, with its
- * warnings appended to *warnings and the decisions in the request's audit annotations; -EPERM
- * with resp the 403 when enforce refuses it. */
+/* The kubelet's sysctl admission (admission_sysctl.c), after the API server's: 0 when admitted;
+ * -EPERM with resp a 403 in the kubelet's words when a sysctl is neither safe nor allowed. */
+static int admit_sysctls(struct nanoletd *d, const struct spec_pod *pod, char ***warnings,
+                         struct http_response *resp)
+{
+	_cleanup_free_ char *forbidden = NULL, *message = NULL, *field = NULL;
+	size_t index = 0;
+	json_t *status;
+
+	if (admission_sysctls(d->config.allowed_unsafe_sysctls, pod, &forbidden, &index) < 0) {
+		routes_status(resp, 500, "InternalError", "out of memory");
+		return -ENOMEM;
+	}
+	if (!forbidden)
+		return 0;
+	message = strdupf("pods \"%s\" is forbidden: %s", pod->name ? pod->name : "", forbidden);
+	field = strdupf("spec.securityContext.sysctls[%zu].name", index);
+	/* the pod's reason, which the kubelet would set on its status, is the cause's */
+	status = message && field
+	                 ? json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:{s:s, s:s, s:[{s:s, s:s, "
+	                             "s:s}]}, s:i}",
+	                             "kind", "Status", "apiVersion", "v1", "metadata", "status",
+	                             "Failure", "message", message, "reason", "Forbidden",
+	                             "details", "name", pod->name ? pod->name : "", "kind", "pods",
+	                             "causes", "reason", ADMISSION_SYSCTL_REASON, "message",
+	                             forbidden, "field", field, "code", 403)
+	                 : NULL;
+	if (!status) {
+		routes_status(resp, 500, "InternalError", "out of memory");
+		return -ENOMEM;
+	}
+	routes_json(resp, 403, status);
+	resp->warnings = TAKE_PTR(*warnings);
+	return -EPERM;
+}
+
+/* The node's Pod Security policy for the pod (admission.c), then the kubelet's sysctl admission:
+ * 0 when it is admitted, with its warnings appended to *warnings and the decisions in the
+ * request's audit annotations; -EPERM with resp the 403 when enforce or a sysctl refuses it. */
 static int admit(struct nanoletd *d, const struct http_request *req, const struct spec_pod *pod,
                  char ***warnings, struct http_response *resp)
 {
@@ -139,7 +175,7 @@ static int admit(struct nanoletd *d, const struct http_request *req, const struc
 	for (char **w = a.warnings; w && *w; w++)
 		if (strv_push(warnings, strdup(*w)) < 0)
 			break;
-	return 0;
+	return admit_sysctls(d, pod, warnings, resp);
 }
 
 void api_isolationplans_create(struct nanoletd *d, const struct http_request *req,

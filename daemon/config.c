@@ -32,6 +32,7 @@ enum key_type {
 	KEY_FACTOR,        /* a number above 0, at most 1 */
 	KEY_POD_SECURITY,  /* a mapping: levels and versions, per namespace too */
 	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
+	KEY_SYSCTLS,       /* a list of namespaced sysctls or patterns (a flag: comma-separated) */
 };
 
 struct config_key {
@@ -89,6 +90,8 @@ static const struct config_key config_keys[] = {
         {"max_pod_containers", KEY_COUNT, offsetof(struct nano_config, max_pod_containers), 1,
          100000},
         {"memory_qos", KEY_BOOL, offsetof(struct nano_config, memory_qos), 0, 0},
+        {"allowed_unsafe_sysctls", KEY_SYSCTLS,
+         offsetof(struct nano_config, allowed_unsafe_sysctls), 0, 0},
         {"memory_throttling_factor", KEY_FACTOR,
          offsetof(struct nano_config, memory_throttling_factor), 0, 0},
         {"pod_security", KEY_POD_SECURITY, offsetof(struct nano_config, pod_security), 0, 0},
@@ -191,6 +194,7 @@ void config_done(struct nano_config *config)
 	pod_security_namespaces_free(&config->pod_security);
 	strv_free(config->api_write_groups);
 	strv_free(config->api_read_groups);
+	strv_free(config->allowed_unsafe_sysctls);
 	*config = (struct nano_config){0};
 }
 
@@ -609,6 +613,55 @@ static int set_groups(char ***field, const json_t *value, struct nano_err *err)
 	return 0;
 }
 
+/* One entry of allowed_unsafe_sysctls, checked as the kubelet checks --allowed-unsafe-sysctls
+ * when it starts (NewAllowlist): a name or a pattern ending in '*', of a namespaced sysctl. */
+static int sysctl_push(char ***list, const char *entry, struct nano_err *err)
+{
+	_cleanup_free_ char *refusal = security_sysctl_pattern_error(entry);
+
+	if (refusal)
+		return nano_err_set(err, EINVAL, "%s", refusal);
+	if (strv_push(list, strdup(entry)) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* A list of sysctls; a flag's "a,b" (or "" for none) is the same list, as the kubelet's. */
+static int set_sysctls(char ***field, const json_t *value, struct nano_err *err)
+{
+	_cleanup_strv_ char **list = NULL;
+	const char *s = plain_string(value);
+	json_t *item;
+	size_t i;
+	int r;
+
+	if (s) {
+		_cleanup_free_ char *copy = strdup(s);
+		char *save = NULL;
+
+		if (!copy)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if ((r = sysctl_push(&list, t, err)) < 0)
+				return r;
+	} else if (json_is_array(value)) {
+		json_array_foreach(value, i, item)
+		{
+			const char *entry = plain_string(item);
+
+			if (!entry)
+				return want(err, item, "a sysctl name or pattern");
+			if ((r = sysctl_push(&list, entry, err)) < 0)
+				return r;
+		}
+	} else if (!json_is_null(value)) {
+		return want(err, value, "a list of sysctls (a flag: comma-separated)");
+	}
+	strv_free(*field);
+	*field = TAKE_PTR(list);
+	return 0;
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -649,6 +702,8 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_pod_security(field, value, err);
 	case KEY_GROUPS:
 		return set_groups(field, value, err);
+	case KEY_SYSCTLS:
+		return set_sysctls(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

@@ -62,6 +62,9 @@ struct nano_config {
 	bool seccomp_default_unconfined; /* seccomp_default: RuntimeDefault (false) */
 	char *seccomp_profile_root;      /* seccomp_profile_root: NULL = <state_dir>/seccomp */
 	bool memory_qos;                 /* memory_qos: false (the kubelet's MemoryQoS gate) */
+	/* allowed_unsafe_sysctls: [] (the kubelet's --allowed-unsafe-sysctls): sysctls or
+	 * patterns ("net.core.*") a pod may set beyond the safe set, each namespaced */
+	char **allowed_unsafe_sysctls;
 	double memory_throttling_factor; /* memory_throttling_factor: 0.9 */
 	/* What one client may hold of the daemon (README "Limits"). */
 	int64_t max_connections;     /* max_connections: 1000 */

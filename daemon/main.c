@@ -34,6 +34,7 @@ static const struct option options[] = {
         {"seccomp-profile-root", required_argument, NULL, 'K'},
         {"memory-qos", required_argument, NULL, 'q'},
         {"memory-throttling-factor", required_argument, NULL, 'Q'},
+        {"allowed-unsafe-sysctls", required_argument, NULL, 'F'},
         /* the limits: the default case reads the name, so they share a value */
         {"max-connections", required_argument, NULL, 'F'},
         {"http-idle-timeout", required_argument, NULL, 'F'},
@@ -95,6 +96,8 @@ static void usage(FILE *out)
 	        "requests, memory.high from limits (default false)\n"
 	        "  --memory-throttling-factor F  memory.high's place between request and limit "
 	        "(default 0.9)\n"
+	        "  --allowed-unsafe-sysctls S,...  namespaced sysctls or patterns ('net.core.*') "
+	        "pods may set beyond the safe set (none)\n"
 	        "Limits (what one client may hold; README \"Limits\"):\n"
 	        "  --max-connections N      connections served at once, 503 past it (1000)\n"
 	        "  --http-idle-timeout S    a connection without traffic is closed (60 s)\n"

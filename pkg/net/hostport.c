@@ -67,7 +67,8 @@ int hostports_open(const char *masquerade_cidr, struct hostports **out, struct n
 	int r;
 
 	if (masquerade_cidr && parse_cidr(masquerade_cidr, cidr) < 0)
-		return nano_err_set(err, EINVAL, "masquerade: \"%s\" is not an IPv4 CIDR (a.b.c.d/n)",
+		return nano_err_set(err, EINVAL,
+		                    "masquerade: \"%s\" is not an IPv4 CIDR (a.b.c.d/n)",
 		                    masquerade_cidr);
 	h = calloc(1, sizeof(*h));
 	if (!h || !(h->nft = nft_ctx_new(NFT_CTX_DEFAULT)))
@@ -92,13 +93,14 @@ int hostports_open(const char *masquerade_cidr, struct hostports **out, struct n
 	                "flush chain " TABLE " output\n"
 	                "flush chain " TABLE " postrouting\n");
 	for (size_t i = 0; rules && i < ELEMENTSOF(hooks); i++) {
-		char *more = strdupf("%s"
-		                     "add rule " TABLE " %s fib daddr type local meta l4proto { tcp, "
-		                     "udp, sctp } dnat ip to ip daddr . meta l4proto . th dport map "
-		                     "@hostports_addr\n"
-		                     "add rule " TABLE " %s fib daddr type local meta l4proto { tcp, "
-		                     "udp, sctp } dnat ip to meta l4proto . th dport map @hostports\n",
-		                     rules, hooks[i], hooks[i]);
+		char *more =
+		        strdupf("%s"
+		                "add rule " TABLE " %s fib daddr type local meta l4proto { tcp, "
+		                "udp, sctp } dnat ip to ip daddr . meta l4proto . th dport map "
+		                "@hostports_addr\n"
+		                "add rule " TABLE " %s fib daddr type local meta l4proto { tcp, "
+		                "udp, sctp } dnat ip to meta l4proto . th dport map @hostports\n",
+		                rules, hooks[i], hooks[i]);
 
 		free(rules);
 		rules = more;
@@ -159,7 +161,8 @@ int hostports_add(struct hostports *h, const char *uid, const char *pod_ip,
 	struct in_addr a;
 
 	if (!uid_ok(uid))
-		return nano_err_set(err, EINVAL, "hostPort: \"%s\" is not a pod uid", uid ? uid : "");
+		return nano_err_set(err, EINVAL, "hostPort: \"%s\" is not a pod uid",
+		                    uid ? uid : "");
 	if (!pod_ip || inet_pton(AF_INET, pod_ip, &a) != 1)
 		return nano_err_set(err, EINVAL, "hostPort: the pod's address \"%s\" is not IPv4",
 		                    pod_ip ? pod_ip : "");
@@ -172,26 +175,30 @@ int hostports_add(struct hostports *h, const char *uid, const char *pod_ip,
 		char *more;
 
 		if (!proto)
-			return nano_err_set(err, EINVAL, "hostPort %u: protocol \"%s\" is not TCP, UDP "
-			                                 "or SCTP",
+			return nano_err_set(err, EINVAL,
+			                    "hostPort %u: protocol \"%s\" is not TCP, UDP "
+			                    "or SCTP",
 			                    p->host_port, p->protocol);
 		if (!p->host_port || !p->container_port)
-			return nano_err_set(err, EINVAL, "hostPort %u to %u: a port is 0", p->host_port,
-			                    p->container_port);
+			return nano_err_set(err, EINVAL, "hostPort %u to %u: a port is 0",
+			                    p->host_port, p->container_port);
 		if (!any_address(p->host_ip)) {
 			if (inet_pton(AF_INET, p->host_ip, &b) != 1)
-				return nano_err_set(err, EINVAL,
-				                    "hostPort %u: hostIP \"%s\" is not an IPv4 address "
-				                    "(the pod network is IPv4)",
-				                    p->host_port, p->host_ip);
+				return nano_err_set(
+				        err, EINVAL,
+				        "hostPort %u: hostIP \"%s\" is not an IPv4 address "
+				        "(the pod network is IPv4)",
+				        p->host_port, p->host_ip);
 			inet_ntop(AF_INET, &b, node, sizeof(node));
 		}
 		if (*node)
-			more = strdupf("%sadd element " TABLE " hostports_addr { %s . %s . %u comment "
-			               "\"%s\" : %s . %u }\n",
-			               commands, node, proto, p->host_port, uid, ip, p->container_port);
+			more = strdupf(
+			        "%sadd element " TABLE " hostports_addr { %s . %s . %u comment "
+			        "\"%s\" : %s . %u }\n",
+			        commands, node, proto, p->host_port, uid, ip, p->container_port);
 		else
-			more = strdupf("%sadd element " TABLE " hostports { %s . %u comment \"%s\" : "
+			more = strdupf("%sadd element " TABLE
+			               " hostports { %s . %u comment \"%s\" : "
 			               "%s . %u }\n",
 			               commands, proto, p->host_port, uid, ip, p->container_port);
 		free(commands);
@@ -259,7 +266,8 @@ static int sweep_map(struct hostports *h, const char *map,
 		elems = json_object_get(json_object_get(item, "map"), "elem");
 		json_array_foreach(elems, j, pair)
 		{
-			/* [key, value]; a key with a comment is {"elem": {"val": key, "comment"}} */
+			/* [key, value]; a key with a comment is {"elem": {"val": key, "comment"}}
+			 */
 			json_t *key = json_array_get(pair, 0), *elem = json_object_get(key, "elem");
 			const char *uid = json_string_value(json_object_get(elem, "comment"));
 			json_t *parts = json_object_get(elem ? json_object_get(elem, "val") : key,
@@ -270,11 +278,13 @@ static int sweep_map(struct hostports *h, const char *map,
 			if (!drop(uid ? uid : "", userdata))
 				continue;
 			if (!key_text(parts, text, sizeof(text)))
-				return nano_err_set(err, EBADMSG,
-				                    "nftables: an element of map %s that nanolet cannot "
-				                    "read",
-				                    map);
-			more = strdupf("%sdelete element " TABLE " %s { %s }\n", deletes, map, text);
+				return nano_err_set(
+				        err, EBADMSG,
+				        "nftables: an element of map %s that nanolet cannot "
+				        "read",
+				        map);
+			more = strdupf("%sdelete element " TABLE " %s { %s }\n", deletes, map,
+			               text);
 			free(deletes);
 			deletes = more;
 			if (!deletes)
@@ -284,8 +294,8 @@ static int sweep_map(struct hostports *h, const char *map,
 	return *deletes ? run(h, deletes, err) : 0;
 }
 
-static int sweep(struct hostports *h, bool (*drop)(const char *uid, void *userdata),
-                 void *userdata, struct nano_err *err)
+static int sweep(struct hostports *h, bool (*drop)(const char *uid, void *userdata), void *userdata,
+                 struct nano_err *err)
 {
 	int r = sweep_map(h, "hostports", drop, userdata, err);
 
@@ -300,7 +310,8 @@ static bool is_uid(const char *uid, void *userdata)
 int hostports_remove(struct hostports *h, const char *uid, struct nano_err *err)
 {
 	if (!uid_ok(uid))
-		return nano_err_set(err, EINVAL, "hostPort: \"%s\" is not a pod uid", uid ? uid : "");
+		return nano_err_set(err, EINVAL, "hostPort: \"%s\" is not a pod uid",
+		                    uid ? uid : "");
 	return sweep(h, is_uid, (void *)uid, err);
 }
 

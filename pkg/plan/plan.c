@@ -117,6 +117,11 @@ struct plan *plan_free(struct plan *plan)
 	}
 	free(plan->volumes);
 	free(plan->shm);
+	for (size_t i = 0; i < plan->n_sysctls; i++) {
+		free(plan->sysctls[i].name);
+		free(plan->sysctls[i].value);
+	}
+	free(plan->sysctls);
 	strv_free(plan->warnings);
 	strv_free(plan->explanation);
 	free(plan);
@@ -539,6 +544,28 @@ static int container_mounts(struct plan_container *c, const struct spec_containe
 
 /* ---- the plan ----------------------------------------------------------------------------- */
 
+/* The sysctls in dots form, the form the kubelet hands the runtime (NormalizeName). */
+static int pod_sysctls(struct plan *plan, const struct spec_pod *pod)
+{
+	const struct spec_pod_security_context *sc = &pod->security_context;
+
+	if (sc->n_sysctls == 0)
+		return 0;
+	plan->sysctls = calloc(sc->n_sysctls, sizeof(*plan->sysctls));
+	if (!plan->sysctls)
+		return -ENOMEM;
+	for (size_t i = 0; i < sc->n_sysctls; i++) {
+		struct plan_sysctl *s = &plan->sysctls[plan->n_sysctls++];
+
+		s->name = security_sysctl_normalize(sc->sysctls[i].name);
+		s->value = strdup(sc->sysctls[i].value);
+		if (!s->name || !s->value)
+			return -ENOMEM;
+		s->ns = security_sysctl_namespace(s->name);
+	}
+	return 0;
+}
+
 static int build(struct plan *plan, const struct spec_pod *pod, const struct plan_config *config,
                  char *const *warnings)
 {
@@ -570,6 +597,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	if (r < 0)
 		return r;
 	r = pod_hostname(plan, pod);
+	if (r < 0)
+		return r;
+	r = pod_sysctls(plan, pod);
 	if (r < 0)
 		return r;
 

@@ -197,6 +197,15 @@ struct plan_volume {
 	char *host_path_type;       /* hostPath: "", Directory, DirectoryOrCreate, ... */
 };
 
+/* securityContext.sysctls, as the shim writes them under /proc/sys in the pod's namespaces
+ * before any container starts. A sysctl of the node's (SECURITY_SYSCTL_NS_NODE) is never
+ * admitted; the plan names it so that `explain` says why. */
+struct plan_sysctl {
+	char *name; /* dots form: "net.ipv4.ip_local_port_range" */
+	char *value;
+	enum security_sysctl_ns ns;
+};
+
 /* A pod cgroup's path in one hierarchy (plan_config.hierarchies). */
 struct plan_cgroup_place {
 	char *hierarchy;
@@ -239,6 +248,8 @@ struct plan {
 	/* The pod's /dev/shm, a tmpfs of PLAN_SHM_SIZE shared by its containers as their IPC
 	 * namespace is: <run_dir>/pods/<uid>/shm. NULL with hostIPC: the node's /dev/shm. */
 	char *shm;
+	struct plan_sysctl *sysctls; /* in the Pod's order */
+	size_t n_sysctls;
 	char **warnings; /* decode warnings first, then the plan's own */
 	/* plain sentences: what the pod may see, use and do (plan_explain.c); a running pod's
 	 * plan leaves them out (daemon/pods makes them when asked: plan_explanation) */

@@ -5,6 +5,7 @@
  *                boundary, and a reviewer must read that before anything else)
  *   eight namespace sentences: pid, net, ipc, uts, user, mnt, cgroup, time — what the pod shares
  *                with the node, what that lets it do, and what a host namespace is for
+ *   sysctls:     when the pod sets any, which namespace each changes (never the node)
  *   per container: memory, cpu (limit), cpu (weight), io (plan_explain_limits.c), security
  *                (what it may ask the kernel), identity (who it is inside and on the node)
  *   pids, qos (plan_explain_limits.c), and boundary: which of these stop a hostile process
@@ -20,6 +21,38 @@
 #include "plan_internal.h"
 
 /* ---- namespaces ------------------------------------------------------------------------------ */
+
+/* securityContext.sysctls, for a pod that sets some. */
+static char *sentence_sysctls(const struct plan *plan)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t len = 0, node = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	fputs("sysctls: ", f);
+	for (size_t i = 0; i < plan->n_sysctls; i++) {
+		const struct plan_sysctl *s = &plan->sysctls[i];
+
+		node += s->ns == SECURITY_SYSCTL_NS_NODE;
+		fprintf(f, "%s%s=\"%s\" (%s)", i ? ", " : "", s->name, s->value,
+		        s->ns == SECURITY_SYSCTL_NS_NODE  ? "the node's"
+		        : s->ns == SECURITY_SYSCTL_NS_NET ? "the pod's network namespace"
+		                                          : "the pod's IPC namespace");
+	}
+	fputs(node ? ". A sysctl is per namespace: the shim writes the pod's under /proc/sys in "
+	             "its own namespaces before any container starts, so they change only the "
+	             "pod's namespaces, never the node; one that no namespace of the pod holds is "
+	             "the node's, and nanolet refuses the pod rather than write it."
+	           : ". A sysctl is per namespace: the shim writes these under /proc/sys in the "
+	             "pod's own namespaces before any container starts, so they change only the "
+	             "pod's namespaces, never the node.",
+	      f);
+	if (fclose(f) != 0)
+		return NULL;
+	return TAKE_PTR(out);
+}
 
 static char *sentence_namespace(const struct plan *plan, const struct spec_pod *pod,
                                 enum plan_ns ns)
@@ -553,6 +586,11 @@ static int explain(const struct plan *plan, const struct spec_pod *pod,
 	}
 	for (enum plan_ns ns = 0; ns < PLAN_NS_COUNT; ns++) {
 		r = strv_append(&*out, &n, sentence_namespace(plan, pod, ns));
+		if (r < 0)
+			return r;
+	}
+	if (plan->n_sysctls > 0) {
+		r = strv_append(&*out, &n, sentence_sysctls(plan));
 		if (r < 0)
 			return r;
 	}

@@ -134,6 +134,23 @@ static json_t *json_user_namespace(const struct plan *plan)
 	return o;
 }
 
+/* securityContext.sysctls: [{name, value, namespace}], namespace "net" or "ipc" (the pod's,
+ * where the shim writes it), or "node" for one no pod is admitted with. */
+static json_t *json_sysctls(const struct plan *plan)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < plan->n_sysctls; i++) {
+		const struct plan_sysctl *s = &plan->sysctls[i];
+
+		if (json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", s->name, "value",
+		                                       s->value, "namespace",
+		                                       security_sysctl_ns_name(s->ns))) < 0)
+			a = (json_decref(a), NULL);
+	}
+	return a;
+}
+
 static json_t *json_pod(const struct plan *plan)
 {
 	json_t *pod = json_object(), *cg = json_object();
@@ -160,6 +177,7 @@ static json_t *json_pod(const struct plan *plan)
 	                                               (json_int_t)PLAN_SHM_SIZE)
 	                                   : json_null());
 	r |= json_object_set_new(pod, "userNamespace", json_user_namespace(plan));
+	r |= json_object_set_new(pod, "sysctls", json_sysctls(plan));
 	if (r < 0)
 		pod = (json_decref(pod), NULL);
 	return pod;

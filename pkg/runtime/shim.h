@@ -8,6 +8,7 @@
  *   shim_child.c      the cloned child: mounts, root, credentials, exec (the pod-touching part)
  *   shim_relay.c      container stdout/stderr -> the CRI log writer
  *   shim_net.c        bring lo up (SIOCSIFFLAGS)
+ *   shim_sysctl.c     write the pod's sysctls in its own namespaces
  *   shim_cgroup.c     joining a cgroup without the kernel's global migration lock
  *   shim_seccomp.c    a seccomp profile -> a libseccomp filter, loaded before exec
  *   shim_seccomp_cache.c  compiled filters kept for the next shims; P0 prepares RuntimeDefault
@@ -52,8 +53,10 @@ struct shim_container {
 struct shim_config {
 	char *run_dir;
 	char *uid, *name, *namespace;
-	unsigned long clone_flags; /* the pod's: what P0 unshares */
-	char *hostname;            /* NULL: the host's uts namespace */
+	unsigned long clone_flags;   /* the pod's: what P0 unshares */
+	char *hostname;              /* NULL: the host's uts namespace */
+	struct plan_sysctl *sysctls; /* the plan's pod.sysctls */
+	size_t n_sysctls;
 	char **infra_procs;
 	char *uid_map, *gid_map; /* NULL: no user namespace */
 	struct shim_container *containers;
@@ -91,6 +94,11 @@ bool shim_single_threaded(void);
 
 /* Brings lo up in the current network namespace. */
 int shim_net_loopback_up(struct nano_err *err);
+
+/* Writes the pod's sysctls under /proc/sys, resolved in the calling process's namespaces: P1's,
+ * after unshare. One that would land in a namespace the pod shares with the node is refused,
+ * as is a failed write, naming the sysctl and its value. */
+int shim_sysctls_write(const struct shim_config *c, struct nano_err *err);
 
 /* ---- one started container --------------------------------------------------------------- */
 

@@ -281,6 +281,41 @@ static int read_container(json_t *pc, json_t *entries, struct shim_container *c,
 	return 0;
 }
 
+/* plan.pod.sysctls: [{name, value, namespace}] (plan_json.c). */
+static int read_sysctls(json_t *a, struct shim_config *c, struct nano_err *err)
+{
+	static const enum security_sysctl_ns all[] = {
+	        SECURITY_SYSCTL_NS_NET, SECURITY_SYSCTL_NS_IPC, SECURITY_SYSCTL_NS_NODE};
+	json_t *v;
+	size_t i;
+
+	if (!a)
+		return 0; /* a plan older than sysctls */
+	if (!json_is_array(a))
+		return bad(err, "plan.pod.sysctls is not an array");
+	c->sysctls = calloc(json_array_size(a) + 1, sizeof(*c->sysctls));
+	if (!c->sysctls)
+		return -ENOMEM;
+	json_array_foreach(a, i, v)
+	{
+		struct plan_sysctl *s = &c->sysctls[c->n_sysctls++];
+		const char *ns = json_string_value(json_object_get(v, "namespace"));
+		size_t k;
+
+		s->name = dup_string(v, "name");
+		s->value = dup_string(v, "value");
+		if (!s->name || !s->value || !ns)
+			return bad(err, "a sysctl needs name, value and namespace");
+		for (k = 0; k < ELEMENTSOF(all); k++)
+			if (strcmp(ns, security_sysctl_ns_name(all[k])) == 0)
+				break;
+		if (k == ELEMENTSOF(all))
+			return bad(err, "unknown sysctl namespace");
+		s->ns = all[k];
+	}
+	return 0;
+}
+
 static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 {
 	json_t *plan = json_object_get(doc, "plan"), *pod = json_object_get(plan, "pod");
@@ -300,6 +335,9 @@ static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 	if (r < 0)
 		return r;
 	c->hostname = dup_string(pod, "hostname");
+	r = read_sysctls(json_object_get(pod, "sysctls"), c, err);
+	if (r < 0)
+		return r;
 	c->infra_procs = read_strv(json_object_get(doc, "infraProcs"), &r);
 	if (!c->infra_procs)
 		return bad(err, "infraProcs");
@@ -432,6 +470,11 @@ struct shim_config *shim_config_free(struct shim_config *c)
 	free(c->name);
 	free(c->namespace);
 	free(c->hostname);
+	for (size_t i = 0; i < c->n_sysctls; i++) {
+		free(c->sysctls[i].name);
+		free(c->sysctls[i].value);
+	}
+	free(c->sysctls);
 	strv_free(c->infra_procs);
 	free(c->uid_map);
 	free(c->gid_map);

@@ -1,8 +1,9 @@
 /* pkg/runtime/shim_loop.c: the shim proper, process P1 — one epoll loop, no threads.
  *
  * Set-up (reported to P0 over the ready pipe): subreaper unless PID 1, lo up in a pod network
- * namespace, the pod's hostname in its uts namespace, <run dir>/hostname and hosts for the
- * containers, <run dir>/exits/, the control socket <run dir>/shim.sock. Then the loop serves:
+ * namespace, the pod's sysctls (before any container can see the defaults), the pod's hostname in
+ * its uts namespace, <run dir>/hostname and hosts for the containers, <run dir>/exits/, the control
+ * socket <run dir>/shim.sock. Then the loop serves:
  *   - the control socket: one request message, one reply message (runtime.h has the protocol)
  *   - a signalfd: SIGCHLD reaps every child (P1 is PID 1 or a subreaper) and records the exits
  *     of containers' main processes; SIGTERM/SIGINT stop the pod (SIGTERM to every running
@@ -140,6 +141,9 @@ static int setup(struct loop *l, struct nano_err *err)
 		if (r < 0)
 			return r;
 	}
+	r = shim_sysctls_write(l->config, err);
+	if (r < 0)
+		return r;
 	r = setup_names(l, err);
 	if (r < 0)
 		return r;

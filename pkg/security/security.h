@@ -13,6 +13,8 @@
  *   pss.c              the Pod Security Standards: which checks a level and version runs, the
  *                      message admission answers with
  *   pss_checks.c       the checks, transcribed from kubernetes/pod-security-admission
+ *   sysctl.c           sysctl names, the namespace each lives in, the kubelet's safe set and
+ *                      allow list
  */
 #pragma once
 
@@ -343,3 +345,50 @@ char *security_pss_warning(const struct security_pss_result *r, enum security_ps
 
 /* The highest level pod meets at version. 0 or -ENOMEM. */
 int security_pss_highest(const json_t *pod, int version, enum security_pss_level *out);
+
+/* ---- sysctls ------------------------------------------------------------------------------ */
+
+/* Which kernel namespace a sysctl lives in; NODE: none nanolet knows, the node's own. */
+enum security_sysctl_ns {
+	SECURITY_SYSCTL_NS_NODE,
+	SECURITY_SYSCTL_NS_NET,
+	SECURITY_SYSCTL_NS_IPC,
+};
+
+/* The API server's SysctlMaxLength, and the kubelet's pattern regex (SysctlContainSlashPatternFmt)
+ * as its messages print it. */
+#define SECURITY_SYSCTL_NAME_MAX 253
+#define SECURITY_SYSCTL_NAME_REGEX                                                                 \
+	"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"
+#define SECURITY_SYSCTL_PATTERN_REGEX                                                              \
+	"([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]"
+
+/* A sysctl name as the API server takes it: segments of [a-z0-9]([-_a-z0-9]*[a-z0-9])? separated
+ * by '.' or '/', at most 253 characters. */
+bool security_sysctl_name_valid(const char *name);
+/* An entry of allowed_unsafe_sysctls as the kubelet takes it: the same, with a '*' allowed as
+ * the last character ("net.core.*", "kernel.shm*"). */
+bool security_sysctl_pattern_valid(const char *pattern);
+/* NULL when pattern may be allowed, else the kubelet's refusal of it: not a pattern, or "the
+ * sysctls \"x\" are not known to be namespaced". */
+char *security_sysctl_pattern_error(const char *pattern);
+
+/* The name in dots form ("net/ipv4/ip_forward" -> "net.ipv4.ip_forward"; a '.' inside a segment
+ * of a slash form becomes '/'), and its file under /proc/sys ("net/ipv4/ip_forward"). A valid
+ * name never climbs out of /proc/sys: no segment is "." or "..". NULL on ENOMEM. */
+char *security_sysctl_normalize(const char *name);
+char *security_sysctl_path(const char *name);
+
+/* The namespace of a name, dots or slashes, or of a pattern's prefix. */
+enum security_sysctl_ns security_sysctl_namespace(const char *name);
+const char *security_sysctl_ns_name(enum security_sysctl_ns ns); /* "net", "ipc", "node" */
+
+/* In the kubelet's safe set (Kubernetes 1.37). */
+bool security_sysctl_is_safe(const char *name);
+
+/* The kubelet's admission of one sysctl of a pod: allowed when safe or matched by an entry of
+ * allowed_unsafe (NULL-terminated, each checked by security_sysctl_pattern_error), and not in a
+ * namespace the pod shares with the node. *forbidden NULL when admitted, else the kubelet's
+ * message ("forbidden sysctl: \"net.core.somaxconn\" not allowlisted"). 0 or -ENOMEM. */
+int security_sysctl_admit(const char *name, char *const *allowed_unsafe, bool host_network,
+                          bool host_ipc, char **forbidden);

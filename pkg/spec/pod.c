@@ -578,6 +578,28 @@ static void read_volume(struct reader *r, json_t *v, struct spec_volume *out)
 	}
 }
 
+/* securityContext.sysctls: kept as written; validate.c checks names, values and namespaces. */
+static void read_sysctls(json_t *psc, struct spec_pod_security_context *out)
+{
+	json_t *arr = json_object_get(psc, "sysctls"), *item;
+	size_t i;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return;
+	out->sysctls = calloc(json_array_size(arr), sizeof(*out->sysctls));
+	json_array_foreach(arr, i, item)
+	{
+		struct spec_sysctl *s = out->sysctls ? &out->sysctls[out->n_sysctls] : NULL;
+
+		if (!s || !json_is_object(item))
+			continue;
+		s->name = dup_string(item, "name");
+		s->value = dup_string(item, "value");
+		s->index = i;
+		out->n_sysctls++;
+	}
+}
+
 static void read_pids_annotation(struct reader *r, json_t *metadata, struct spec_pod *pod)
 {
 	const char *s = get_string(json_object_get(metadata, "annotations"), PIDS_LIMIT_ANNOTATION);
@@ -654,6 +676,7 @@ static void read_pod(struct reader *r, json_t *doc, struct spec_pod *pod)
 	pod->security_context.fs_group = read_id(r, psc, "fsGroup");
 	pod->security_context.run_as_non_root = get_tristate(psc, "runAsNonRoot");
 	read_seccomp_profile(r, psc, &pod->security_context.seccomp_profile);
+	read_sysctls(psc, &pod->security_context);
 	arr = json_object_get(psc, "supplementalGroups");
 	if (json_is_array(arr) && json_array_size(arr) > 0) {
 		pod->security_context.supplemental_groups =
@@ -857,6 +880,11 @@ struct spec_pod *spec_pod_free(struct spec_pod *pod)
 	free(pod->hostname);
 	free(pod->security_context.supplemental_groups);
 	free(pod->security_context.seccomp_profile.localhost_profile);
+	for (size_t i = 0; i < pod->security_context.n_sysctls; i++) {
+		free(pod->security_context.sysctls[i].name);
+		free(pod->security_context.sysctls[i].value);
+	}
+	free(pod->security_context.sysctls);
 	for (size_t i = 0; i < pod->n_containers; i++)
 		container_done(&pod->containers[i]);
 	free(pod->containers);

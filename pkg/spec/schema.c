@@ -193,6 +193,12 @@ static const struct field volume[] = {
         END,
 };
 
+static const struct field sysctl[] = {
+        {"name", T_STRING, NULL, NULL},
+        {"value", T_STRING, NULL, NULL},
+        END,
+};
+
 static const struct field pod_security_context[] = {
         {"runAsUser", T_INT, NULL, NULL},
         {"runAsGroup", T_INT, NULL, NULL},
@@ -202,7 +208,7 @@ static const struct field pod_security_context[] = {
         {"seccompProfile", T_OBJECT, seccomp_profile, NULL},
         {"supplementalGroupsPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"fsGroupChangePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"sysctls", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"sysctls", T_LIST, sysctl, NULL},
         {"seLinuxOptions", T_ANY, NULL, NOT_IMPLEMENTED},
         {"seLinuxChangePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"windowsOptions", T_ANY, NULL, NOT_IMPLEMENTED},

@@ -138,6 +138,14 @@ struct spec_security_context {
 	enum spec_proc_mount proc_mount;
 };
 
+/* securityContext.sysctls[]: name as written (dots or slashes), value as written; NULL when
+ * absent. index: the entry's in the list (one that is not an object is left out). */
+struct spec_sysctl {
+	char *name;
+	char *value;
+	size_t index;
+};
+
 struct spec_pod_security_context {
 	int64_t run_as_user;  /* SPEC_UNSET when absent */
 	int64_t run_as_group; /* SPEC_UNSET when absent */
@@ -146,6 +154,8 @@ struct spec_pod_security_context {
 	int64_t *supplemental_groups;
 	size_t n_supplemental_groups;
 	struct spec_seccomp_profile seccomp_profile;
+	struct spec_sysctl *sysctls;
+	size_t n_sysctls;
 };
 
 struct spec_env_var {

@@ -358,6 +358,56 @@ static void validate_security(const struct spec_pod *pod, json_t *spec, struct n
 	}
 }
 
+/* securityContext.sysctls, the API server's validateSysctls and ValidateHostSysctl: a name,
+ * valid, not twice, and not in a namespace the pod shares with the node (a sysctl changes only
+ * the namespace it is written in: with hostNetwork or hostIPC that is the node's). nanolet adds
+ * two rules: a value, since there is nothing else to write; and a name given twice in dots and
+ * slashes is a duplicate too, since both would write one file. */
+static void validate_sysctls(const struct spec_pod *pod, struct nano_err *causes)
+{
+	const struct spec_pod_security_context *sc = &pod->security_context;
+	_cleanup_(name_index_done) struct name_index seen = {0};
+	_cleanup_strv_ char **dots = calloc(sc->n_sysctls + 1, sizeof(char *));
+	char field[128];
+
+	for (size_t i = 0; dots && i < sc->n_sysctls; i++)
+		dots[i] = security_sysctl_normalize(sc->sysctls[i].name ?: "");
+	if (!dots || name_index_build(&seen, (const char *const *)dots, sc->n_sysctls) < 0)
+		seen = (struct name_index){0}; /* as INDEX_OF: duplicates go unreported */
+	for (size_t i = 0; i < sc->n_sysctls; i++) {
+		const struct spec_sysctl *s = &sc->sysctls[i];
+		enum security_sysctl_ns ns;
+
+		snprintf(field, sizeof(field), "spec.securityContext.sysctls[%zu].name", s->index);
+		if (!s->name || !*s->name)
+			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+		else if (!security_sysctl_name_valid(s->name))
+			nano_err_cause(causes, field, "FieldValueInvalid",
+			               "Invalid value: \"%s\": must have at most %d characters and "
+			               "match regex %s",
+			               s->name, SECURITY_SYSCTL_NAME_MAX,
+			               SECURITY_SYSCTL_NAME_REGEX);
+		else if (dots && dots[i] && seen_before(&seen, dots[i], i))
+			nano_err_cause(causes, field, "FieldValueDuplicate",
+			               "Duplicate value: \"%s\"", s->name);
+		ns = security_sysctl_namespace(s->name ?: "");
+		if (pod->host_network && ns == SECURITY_SYSCTL_NS_NET)
+			nano_err_cause(causes, field, "FieldValueInvalid",
+			               "Invalid value: \"%s\": may not be specified when "
+			               "'hostNetwork' is true",
+			               s->name);
+		if (pod->host_ipc && ns == SECURITY_SYSCTL_NS_IPC)
+			nano_err_cause(
+			        causes, field, "FieldValueInvalid",
+			        "Invalid value: \"%s\": may not be specified when 'hostIPC' is "
+			        "true",
+			        s->name);
+		snprintf(field, sizeof(field), "spec.securityContext.sysctls[%zu].value", s->index);
+		if (!s->value || !*s->value)
+			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
+	}
+}
+
 static void validate_namespaces(const struct spec_pod *pod, struct nano_err *causes)
 {
 	if (pod->host_users == SPEC_BOOL_FALSE) {
@@ -447,4 +497,5 @@ void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *cau
 	validate_volumes(pod, &volumes, causes);
 	validate_host_ports(pod, causes);
 	validate_security(pod, spec, causes);
+	validate_sysctls(pod, causes);
 }

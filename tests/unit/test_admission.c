@@ -430,6 +430,52 @@ END_TEST
 
 /* ---- audit ------------------------------------------------------------------------------- */
 
+/* The kubelet's sysctl admission over a decoded Pod: it stops at the first sysctl it refuses
+ * and names its place in the list. */
+static const struct {
+	const char *sysctls; /* the YAML flow list */
+	const char *allowed; /* allowed_unsafe_sysctls, comma-separated */
+	const char *forbidden;
+	size_t index;
+} sysctl_rows[] = {
+        {"[{name: kernel.shm_rmid_forced, value: '1'}]", "", NULL, 0},
+        {"[{name: net.ipv4.tcp_syncookies, value: '1'}, {name: net.core.somaxconn, value: '9'}, "
+         "{name: kernel.msgmax, value: '9'}]",
+         "", "forbidden sysctl: \"net.core.somaxconn\" not allowlisted", 1},
+        {"[{name: net.core.somaxconn, value: '9'}, {name: kernel.msgmax, value: '9'}]",
+         "net.core.*", "forbidden sysctl: \"kernel.msgmax\" not allowlisted", 1},
+        {"[{name: net.core.somaxconn, value: '9'}, {name: kernel/msgmax, value: '9'}]",
+         "net.core.*,kernel.msg*", NULL, 0},
+};
+
+START_TEST(test_sysctl_admission)
+{
+	_cleanup_free_ char *yaml =
+	        strdupf("metadata: {name: s}\nspec: {securityContext: {sysctls: %s}, containers: "
+	                "[{name: c, image: host, command: [x]}]}\n",
+	                sysctl_rows[_i].sysctls);
+	_cleanup_free_ char *copy = strdup(sysctl_rows[_i].allowed), *forbidden = NULL;
+	_cleanup_json_ json_t *doc = pod_of(yaml);
+	_cleanup_strv_ char **warnings = NULL, **allowed = NULL;
+	struct spec_decode_options o = {.path_namespace = "default"};
+	_cleanup_pod_ struct spec_pod *pod = NULL;
+	struct nano_err err = {0};
+	char *save = NULL;
+	size_t index = 99;
+
+	ck_assert_msg(spec_pod_decode(doc, &o, &pod, &warnings, &err) == 0, "%s", err.message);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		ck_assert_int_eq(strv_push(&allowed, strdup(t)), 0);
+	ck_assert_int_eq(admission_sysctls(allowed, pod, &forbidden, &index), 0);
+	if (!sysctl_rows[_i].forbidden) {
+		ck_assert_msg(!forbidden, "%s", forbidden);
+		return;
+	}
+	ck_assert_str_eq(forbidden ? forbidden : "(admitted)", sysctl_rows[_i].forbidden);
+	ck_assert_uint_eq(index, sysctl_rows[_i].index);
+}
+END_TEST
+
 START_TEST(test_audit_event)
 {
 	struct audit_request r = {
@@ -545,6 +591,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_request_info, 0, ELEMENTSOF(info_rows));
 	tcase_add_loop_test(tc, test_roles, 0, ELEMENTSOF(role_rows));
 	tcase_add_loop_test(tc, test_forbidden_message, 0, ELEMENTSOF(forbidden_rows));
+	tcase_add_loop_test(tc, test_sysctl_admission, 0, ELEMENTSOF(sysctl_rows));
 	tcase_add_test(tc, test_audit_event);
 	tcase_add_test(tc, test_audit_rotation);
 	suite_add_tcase(s, tc);

@@ -464,6 +464,7 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_str_eq(loaded.api_write_groups[0], "nanolet");
 	ck_assert_ptr_null(loaded.api_write_groups[1]);
 	ck_assert_ptr_null(loaded.api_read_groups);
+	ck_assert_ptr_null(loaded.allowed_unsafe_sysctls);
 	ck_assert_int_eq(loaded.audit_log_max_size, defaults.audit_log_max_size);
 	ck_assert_int_eq(loaded.audit_log_max_files, defaults.audit_log_max_files);
 	ck_assert_int_eq(loaded.max_log_follows, defaults.max_log_follows);
@@ -613,6 +614,72 @@ START_TEST(test_memory_qos_keys)
 }
 END_TEST
 
+/* allowed_unsafe_sysctls: the same list from a file (a YAML list) and a flag (comma-separated),
+ * each entry checked as the kubelet's NewAllowlist checks it, in its words. */
+static const struct {
+	const char *file_text, *flag_value;
+	const char *list;  /* the entries joined by ",", NULL when none */
+	const char *error; /* the message's end; NULL when it is accepted */
+} sysctl_cases[] = {
+        {"allowed_unsafe_sysctls: ['net.core.*', kernel.msgmax, 'kernel.shm*']\n",
+         "net.core.*,kernel.msgmax,kernel.shm*", "net.core.*,kernel.msgmax,kernel.shm*", NULL},
+        {"allowed_unsafe_sysctls: [net/core/somaxconn, fs.mqueue.*, kernel.sem]\n",
+         "net/core/somaxconn,fs.mqueue.*,kernel.sem", "net/core/somaxconn,fs.mqueue.*,kernel.sem",
+         NULL},
+        {"allowed_unsafe_sysctls: []\n", "", NULL, NULL},
+        {"allowed_unsafe_sysctls: [kernel.hostname]\n", "kernel.hostname", NULL,
+         "the sysctls \"kernel.hostname\" are not known to be namespaced"},
+        {"allowed_unsafe_sysctls: ['kernel.*']\n", "kernel.*", NULL,
+         "the sysctls \"kernel.\" are not known to be namespaced"},
+        {"allowed_unsafe_sysctls: ['*']\n", "*", NULL,
+         "the sysctls \"\" are not known to be namespaced"},
+        {"allowed_unsafe_sysctls: ['net.*.ipv4']\n", "net.*.ipv4", NULL,
+         "sysctl \"net.*.ipv4\" must have at most 253 characters and match regex "
+         "([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]"},
+        {"allowed_unsafe_sysctls: [Net.core.somaxconn]\n", "Net.core.somaxconn", NULL,
+         "must have at most 253 characters and match regex "
+         "([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]"},
+};
+
+START_TEST(test_sysctl_keys)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", sysctl_cases[_i].file_text);
+	struct nano_config from_file, from_flag;
+	struct nano_err err_file = {0}, err_flag = {0};
+	int r1, r2;
+
+	ck_assert_int_eq(config_init(&from_file), 0);
+	ck_assert_int_eq(config_init(&from_flag), 0);
+	r1 = config_load_file(&from_file, path, &err_file);
+	r2 = config_apply_flag(&from_flag, "allowed-unsafe-sysctls", sysctl_cases[_i].flag_value,
+	                       &err_flag);
+	if (sysctl_cases[_i].error) {
+		const char *want = sysctl_cases[_i].error;
+
+		ck_assert_int_eq(r1, -EINVAL);
+		ck_assert_int_eq(r2, -EINVAL);
+		ck_assert_msg(strstr(err_file.message, want), "%s", err_file.message);
+		ck_assert_msg(strncmp(err_flag.message, "--allowed-unsafe-sysctls: ", 26) == 0 &&
+		                      strstr(err_flag.message, want),
+		              "%s", err_flag.message);
+		ck_assert_ptr_null(from_file.allowed_unsafe_sysctls);
+	} else {
+		_cleanup_free_ char *a = strv_join(from_file.allowed_unsafe_sysctls, ",");
+		_cleanup_free_ char *b = strv_join(from_flag.allowed_unsafe_sysctls, ",");
+		const char *list = sysctl_cases[_i].list;
+
+		ck_assert_msg(r1 == 0, "%s", err_file.message);
+		ck_assert_msg(r2 == 0, "%s", err_flag.message);
+		ck_assert_str_eq(a ? a : "", list ? list : "");
+		ck_assert_str_eq(b ? b : "", list ? list : "");
+	}
+	nano_err_clear(&err_file);
+	nano_err_clear(&err_flag);
+	config_done(&from_file);
+	config_done(&from_flag);
+}
+END_TEST
+
 START_TEST(test_shim_path)
 {
 	_cleanup_free_ char *path = write_file("nanolet.yaml", "shim_path: /opt/nanolet-shim");
@@ -654,6 +721,7 @@ int main(void)
 	tcase_add_test(tc, test_shipped_config_is_the_defaults);
 	tcase_add_loop_test(tc, test_pod_keys, 0, (int)ELEMENTSOF(pod_key_cases));
 	tcase_add_loop_test(tc, test_memory_qos_keys, 0, (int)ELEMENTSOF(memory_qos_cases));
+	tcase_add_loop_test(tc, test_sysctl_keys, 0, (int)ELEMENTSOF(sysctl_cases));
 	tcase_add_test(tc, test_shim_path);
 	tcase_add_test(tc, test_driver_names);
 	suite_add_tcase(s, tc);

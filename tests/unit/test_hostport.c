@@ -74,7 +74,8 @@ START_TEST(test_open_makes_and_keeps)
 	first = ruleset();
 	ck_assert_uint_eq(count(first, "dnat ip to meta l4proto . th dport map @hostports\n"), 2);
 	ck_assert_uint_eq(
-	        count(first, "dnat ip to ip daddr . meta l4proto . th dport map @hostports_addr"), 2);
+	        count(first, "dnat ip to ip daddr . meta l4proto . th dport map @hostports_addr"),
+	        2);
 	ck_assert_ptr_nonnull(
 	        strstr(first, "ip saddr 198.18.0.0/16 ip daddr != 198.18.0.0/16 masquerade"));
 	ck_assert_int_eq(hostports_add(h, uid_a, "198.18.0.5", web, 2, &err), 0);
@@ -140,15 +141,18 @@ START_TEST(test_bad_input_changes_nothing)
 	        {.protocol = "TCP", .host_port = 8080, .container_port = 80},
 	        {.protocol = "QUIC", .host_port = 443, .container_port = 443},
 	};
-	static const struct hostport v6[] = {
-	        {.protocol = "TCP", .host_ip = "2001:db8::1", .host_port = 80, .container_port = 80}};
+	static const struct hostport v6[] = {{.protocol = "TCP",
+	                                      .host_ip = "2001:db8::1",
+	                                      .host_port = 80,
+	                                      .container_port = 80}};
 	_cleanup_strv_ char **uids = NULL;
 	struct nano_err err = {0};
 	struct hostports *h = NULL;
 
 	own_netns();
 	ck_assert_int_eq(hostports_open("198.18.0.0/33", &h, &err), -EINVAL);
-	ck_assert_str_eq(err.message, "masquerade: \"198.18.0.0/33\" is not an IPv4 CIDR (a.b.c.d/n)");
+	ck_assert_str_eq(err.message,
+	                 "masquerade: \"198.18.0.0/33\" is not an IPv4 CIDR (a.b.c.d/n)");
 	nano_err_clear(&err);
 	ck_assert_int_eq(hostports_open("198.18.0.0/16; flush ruleset", &h, &err), -EINVAL);
 	nano_err_clear(&err);

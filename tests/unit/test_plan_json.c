@@ -9,15 +9,16 @@
  * ---------------------------------------------------------------- */
 
 /* Privileged containers first (a reviewer reads that before anything), then 8 namespace
- * sentences in order, 6 per container (memory, cpu limit, cpu weight, io, security, identity),
- * pids, qos, boundary and the Pod Security Standards last, none empty or unfinished. */
+ * sentences in order (and the sysctls' when the pod sets some), 6 per container (memory, cpu
+ * limit, cpu weight, io, security, identity), pids, qos, boundary and the Pod Security
+ * Standards last, none empty or unfinished. */
 static void check_explanation(const struct plan *plan)
 {
-	size_t n = strv_len(plan->explanation), p = 0;
+	size_t n = strv_len(plan->explanation), p = 0, sysctls = plan->n_sysctls > 0;
 
 	for (size_t i = 0; i < plan->n_containers; i++)
 		p += plan->containers[i].security.privileged;
-	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + 6 * plan->n_containers + 4);
+	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + 4);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = plan->explanation[i];
 
@@ -31,10 +32,12 @@ static void check_explanation(const struct plan *plan)
 
 			ck_assert_msg(strncmp(s, ns, strlen(ns)) == 0 && s[strlen(ns)] == ':',
 			              "sentence %zu is not about %s: %s", i, ns, s);
+		} else if (i < p + PLAN_NS_COUNT + sysctls) {
+			ck_assert_msg(strncmp(s, "sysctls: ", 9) == 0, "%s", s);
 		} else if (i < n - 4) {
 			static const char *const kinds[] = {
 			        "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
-			const char *kind = kinds[(i - p - PLAN_NS_COUNT) % 6];
+			const char *kind = kinds[(i - p - PLAN_NS_COUNT - sysctls) % 6];
 
 			ck_assert_msg(strncmp(s, kind, strlen(kind)) == 0, "%zu: %s", i, s);
 		}
@@ -113,10 +116,24 @@ static void e_refused(struct fixture *f)
 	f->containers[0].security_context.run_as_non_root = SPEC_BOOL_TRUE;
 }
 
+static struct spec_sysctl sysctls_three[] = {
+        {"net.ipv4.ip_local_port_range", "1024 65535", 0},
+        {"kernel/shm_rmid_forced", "1", 1},
+        {"kernel.domainname", "x", 2},
+};
+
+/* securityContext.sysctls: one of each namespace (the node's one is never admitted, but the
+ * plan says what it is) */
+static void e_sysctls(struct fixture *f)
+{
+	f->pod.security_context.sysctls = sysctls_three;
+	f->pod.security_context.n_sysctls = ELEMENTSOF(sysctls_three);
+}
+
 static void (*const explained[])(struct fixture *f) = {
         m_none,           e_host_all,      e_shared_pid_userns, e_guaranteed_three,
         e_burstable_pids, e_no_pids_limit, e_annotation_only,   e_privileged_and_host_path,
-        e_refused,
+        e_refused,        e_sysctls,
 };
 
 /* Every plan, whatever the pod and driver, has the explanation's shape. */
@@ -261,6 +278,44 @@ START_TEST(test_warnings_order)
 }
 END_TEST
 
+/* The plan lists the sysctls in dots form with the namespace each changes, in the JSON too, and
+ * one sentence says they never change the node. */
+START_TEST(test_sysctls)
+{
+	_cleanup_plan_ struct plan *plan = NULL;
+	_cleanup_json_ json_t *json = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *sentence;
+	struct fixture f;
+
+	fixture_init(&f);
+	e_sysctls(&f);
+	plan = build(&f);
+	ck_assert_uint_eq(plan->n_sysctls, 3);
+	ck_assert_str_eq(plan->sysctls[1].name, "kernel.shm_rmid_forced");
+	ck_assert_int_eq(plan->sysctls[0].ns, SECURITY_SYSCTL_NS_NET);
+	ck_assert_int_eq(plan->sysctls[1].ns, SECURITY_SYSCTL_NS_IPC);
+	ck_assert_int_eq(plan->sysctls[2].ns, SECURITY_SYSCTL_NS_NODE);
+	json = plan_to_json(plan);
+	text = json_dumps(json_object_get(json_object_get(json, "pod"), "sysctls"), JSON_COMPACT);
+	ck_assert_str_eq(text,
+	                 "[{\"name\":\"net.ipv4.ip_local_port_range\",\"value\":\"1024 "
+	                 "65535\",\"namespace\":\"net\"},{\"name\":\"kernel.shm_rmid_forced\","
+	                 "\"value\":\"1\",\"namespace\":\"ipc\"},{\"name\":\"kernel.domainname\","
+	                 "\"value\":\"x\",\"namespace\":\"node\"}]");
+	sentence = plan->explanation[PLAN_NS_COUNT];
+	ck_assert_str_eq(
+	        sentence,
+	        "sysctls: net.ipv4.ip_local_port_range=\"1024 65535\" (the pod's network "
+	        "namespace), kernel.shm_rmid_forced=\"1\" (the pod's IPC namespace), "
+	        "kernel.domainname=\"x\" (the node's). A sysctl is per namespace: the shim "
+	        "writes the pod's under /proc/sys in its own namespaces before any "
+	        "container starts, so they change only the pod's namespaces, never the "
+	        "node; one that no namespace of the pod holds is the node's, and nanolet "
+	        "refuses the pod rather than write it.");
+}
+END_TEST
+
 START_TEST(test_free_null)
 {
 	ck_assert_ptr_null(plan_free(NULL));
@@ -392,7 +447,8 @@ static const char golden_json[] =
         "   \"path\": \"/run/nanolet/pods/1234/shm\",\n"
         "   \"sizeBytes\": 67108864\n"
         "  },\n"
-        "  \"userNamespace\": null\n"
+        "  \"userNamespace\": null,\n"
+        "  \"sysctls\": []\n"
         " },\n"
         " \"containers\": [\n"
         "  {\n"
@@ -1181,6 +1237,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_limit_sentences, 0, ELEMENTSOF(limit_sentence_rows));
 	tcase_add_test(tc, test_security_sentences);
 	tcase_add_test(tc, test_warnings_order);
+	tcase_add_test(tc, test_sysctls);
 	tcase_add_test(tc, test_free_null);
 	tcase_add_test(tc, test_golden_json);
 	suite_add_tcase(s, tc);

@@ -291,6 +291,58 @@ static const struct rule_row rule_rows[] = {
          "{'spec': {'hostNetwork': true, 'containers': [{'name': 'a', 'command': ['x'], 'ports': "
          "[{'containerPort': 1, 'hostPort': 2}, {'containerPort': 3}]}]}}",
          "spec.containers[0].ports[0].hostPort"},
+        /* securityContext.sysctls: validateSysctls and ValidateHostSysctl */
+        {"safe sysctls, dots and slashes",
+         "{'spec': {'securityContext': {'sysctls': [{'name': 'kernel.shm_rmid_forced', "
+         "'value': '1'}, {'name': 'net/ipv4/ip_local_port_range', 'value': '1024 65535'}]}}}",
+         NULL},
+        {"an unsafe sysctl passes validation: the kubelet's admission decides",
+         "{'spec': {'securityContext': {'sysctls': [{'name': 'net.core.somaxconn', 'value': "
+         "'1024'}, {'name': 'kernel.msgmax', 'value': '1'}]}}}",
+         NULL},
+        {"a slash-form name with a dot inside a segment",
+         "{'spec': {'securityContext': {'sysctls': [{'name': "
+         "'net/ipv4/conf/eno2.100/rp_filter', 'value': '1'}]}}}",
+         NULL},
+        {"sysctl name required",
+         "{'spec': {'securityContext': {'sysctls': [{'value': '1'}, {'name': '', 'value': "
+         "'1'}]}}}",
+         "spec.securityContext.sysctls[0].name | spec.securityContext.sysctls[1].name"},
+        {"sysctl names as the API server's regex takes them",
+         "{'spec': {'securityContext': {'sysctls': [{'name': 'Kernel.shm_rmid_forced', "
+         "'value': '1'}, {'name': 'net..ipv4', 'value': '1'}, {'name': 'net.ipv4.', 'value': "
+         "'1'}, {'name': '/net/ipv4', 'value': '1'}, {'name': 'net.-a', 'value': '1'}, "
+         "{'name': 'net.a_', 'value': '1'}, {'name': 'net.core.*', 'value': '1'}, {'name': "
+         "'net/../etc', 'value': '1'}]}}}",
+         "spec.securityContext.sysctls[0].name | spec.securityContext.sysctls[1].name | "
+         "spec.securityContext.sysctls[2].name | spec.securityContext.sysctls[3].name | "
+         "spec.securityContext.sysctls[4].name | spec.securityContext.sysctls[5].name | "
+         "spec.securityContext.sysctls[6].name | spec.securityContext.sysctls[7].name"},
+        {"a sysctl twice, in dots then slashes",
+         "{'spec': {'securityContext': {'sysctls': [{'name': 'net.ipv4.tcp_syncookies', "
+         "'value': '1'}, {'name': 'net/ipv4/tcp_syncookies', 'value': '0'}, {'name': "
+         "'net.ipv4.tcp_syncookies', 'value': '1'}]}}}",
+         "spec.securityContext.sysctls[1].name | spec.securityContext.sysctls[2].name"},
+        {"a sysctl value required",
+         "{'spec': {'securityContext': {'sysctls': [{'name': 'kernel.shm_rmid_forced'}, "
+         "{'name': 'net.ipv4.tcp_syncookies', 'value': ''}]}}}",
+         "spec.securityContext.sysctls[0].value | spec.securityContext.sysctls[1].value"},
+        {"a sysctl entry is an object",
+         "{'spec': {'securityContext': {'sysctls': ['net.ipv4.tcp_syncookies=1', {'name': "
+         "'x'}]}}}",
+         "spec.securityContext.sysctls[0] | spec.securityContext.sysctls[1].value"},
+        {"net sysctls with hostNetwork, IPC ones with hostIPC",
+         "{'spec': {'hostNetwork': true, 'hostIPC': true, 'securityContext': {'sysctls': "
+         "[{'name': 'net.core.somaxconn', 'value': '1'}, {'name': 'kernel.shm_rmid_forced', "
+         "'value': '1'}, {'name': 'kernel.sem', 'value': '1 2 3 4'}, {'name': "
+         "'fs/mqueue/msg_max', 'value': '10'}, {'name': 'kernel.domainname', 'value': "
+         "'x'}]}}}",
+         "spec.securityContext.sysctls[0].name | spec.securityContext.sysctls[1].name | "
+         "spec.securityContext.sysctls[2].name | spec.securityContext.sysctls[3].name"},
+        {"IPC sysctls with hostNetwork alone",
+         "{'spec': {'hostNetwork': true, 'securityContext': {'sysctls': [{'name': "
+         "'kernel.shm_rmid_forced', 'value': '1'}]}}}",
+         NULL},
         {"every cause at once",
          "{'kind': 'Job', 'metadata': {'name': 'X'}, 'spec': {'hostname': '-h', 'restartPolicy': "
          "'No', 'containers': [{'name': 'a'}, {'name': 'a', 'command': ['x']}]}}",
@@ -401,6 +453,34 @@ START_TEST(test_message_quotes_values)
 	ck_assert_str_eq(d.err.causes[0].message,
 	                 "Invalid value: 2: must match `containerPort` when `hostNetwork` is true");
 	decoded_done(&d);
+	/* validateSysctls' and ValidateHostSysctl's words */
+	decode("{'spec': {'hostNetwork': true, 'hostIPC': true, 'securityContext': {'sysctls': "
+	       "[{'name': 'net.ipv4.tcp_syncookies', 'value': '1'}, {'name': "
+	       "'kernel.shm_rmid_forced', 'value': '1'}, {'name': 'Bad', 'value': '1'}, {'name': "
+	       "'kernel.shm_rmid_forced', 'value': '1'}]}}}",
+	       false, &d);
+	ck_assert_int_eq(d.rc, -EINVAL);
+	ck_assert_int_eq(d.err.n_causes, 5);
+	ck_assert_str_eq(d.err.causes[0].reason, "FieldValueInvalid");
+	ck_assert_str_eq(d.err.causes[0].message,
+	                 "Invalid value: \"net.ipv4.tcp_syncookies\": may not be specified when "
+	                 "'hostNetwork' is true");
+	ck_assert_str_eq(d.err.causes[1].message,
+	                 "Invalid value: \"kernel.shm_rmid_forced\": may not be specified when "
+	                 "'hostIPC' is true");
+	ck_assert_str_eq(d.err.causes[2].field, "spec.securityContext.sysctls[2].name");
+	ck_assert_str_eq(d.err.causes[2].message,
+	                 "Invalid value: \"Bad\": must have at most 253 characters and match regex "
+	                 "^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$");
+	ck_assert_str_eq(d.err.causes[3].reason, "FieldValueDuplicate");
+	ck_assert_str_eq(d.err.causes[3].message, "Duplicate value: \"kernel.shm_rmid_forced\"");
+	ck_assert_str_eq(d.err.causes[4].field, "spec.securityContext.sysctls[3].name");
+	decoded_done(&d);
+	decode("{'spec': {'securityContext': {'sysctls': [{'name': 'kernel.shm_rmid_forced'}]}}}",
+	       false, &d);
+	ck_assert_str_eq(d.err.message, "Pod \"p\" is invalid: "
+	                                "spec.securityContext.sysctls[0].value: Required value");
+	decoded_done(&d);
 
 	decode("{'spec': {'restartPolicy': 'x', 'hostname': 'A'}}", false, &d);
 	ck_assert_int_eq(d.rc, -EINVAL);
@@ -411,6 +491,26 @@ START_TEST(test_message_quotes_values)
 END_TEST
 
 /* ---- model, defaults, warnings -------------------------------------------------------------- */
+
+/* securityContext.sysctls is read as written (the plan normalizes), with no warning: it is
+ * implemented. */
+START_TEST(test_sysctls_model)
+{
+	struct decoded d;
+
+	decode("{'spec': {'securityContext': {'sysctls': [{'name': 'net/ipv4/tcp_syncookies', "
+	       "'value': '0'}, {'name': 'kernel.shm_rmid_forced', 'value': '1'}]}}}",
+	       false, &d);
+	ck_assert_msg(d.rc == 0, "%s", d.err.message);
+	ck_assert_uint_eq(d.pod->security_context.n_sysctls, 2);
+	ck_assert_str_eq(d.pod->security_context.sysctls[0].name, "net/ipv4/tcp_syncookies");
+	ck_assert_str_eq(d.pod->security_context.sysctls[0].value, "0");
+	ck_assert_str_eq(d.pod->security_context.sysctls[1].name, "kernel.shm_rmid_forced");
+	ck_assert_uint_eq(d.pod->security_context.sysctls[1].index, 1);
+	ck_assert_ptr_null(d.warnings);
+	decoded_done(&d);
+}
+END_TEST
 
 /* Every securityContext field nanolet enforces is read into the model, and none of them is
  * "not implemented; ignored" any more. */
@@ -704,6 +804,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_name_length);
 	tcase_add_test(tc, test_defaults_and_model);
 	tcase_add_test(tc, test_security_model);
+	tcase_add_test(tc, test_sysctls_model);
 	tcase_add_test(tc, test_unknown_fields_pruned_with_warning);
 	tcase_add_test(tc, test_strict_refuses);
 	tcase_add_test(tc, test_namespace_and_shape);
