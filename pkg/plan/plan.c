@@ -117,6 +117,8 @@ struct plan *plan_free(struct plan *plan)
 	}
 	free(plan->volumes);
 	free(plan->shm);
+	free(plan->network.bridge);
+	free(plan->network.node_ifname);
 	strv_free(plan->warnings);
 	strv_free(plan->explanation);
 	free(plan);
@@ -570,6 +572,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	if (r < 0)
 		return r;
 	r = pod_hostname(plan, pod);
+	if (r < 0)
+		return r;
+	r = plan_network_build(plan, pod, config);
 	if (r < 0)
 		return r;
 

@@ -160,6 +160,7 @@ static json_t *json_pod(const struct plan *plan)
 	                                               (json_int_t)PLAN_SHM_SIZE)
 	                                   : json_null());
 	r |= json_object_set_new(pod, "userNamespace", json_user_namespace(plan));
+	r |= json_object_set_new(pod, "network", plan_network_json(plan));
 	if (r < 0)
 		pod = (json_decref(pod), NULL);
 	return pod;
