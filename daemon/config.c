@@ -32,7 +32,7 @@ enum key_type {
 	KEY_FACTOR,        /* a number above 0, at most 1 */
 	KEY_POD_SECURITY,  /* a mapping: levels and versions, per namespace too */
 	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
-	KEY_NETWORK,       /* a mapping: bridge, pod_cidr, mtu */
+	KEY_NETWORK,       /* a mapping: mode, bridge, pod_cidr, mtu */
 };
 
 struct config_key {
@@ -635,10 +635,17 @@ static int set_network(struct config_network *net, const json_t *value, struct n
 		value = parsed;
 	}
 	if (!json_is_object(value))
-		return want(err, value, "a mapping of bridge, pod_cidr and mtu");
+		return want(err, value, "a mapping of mode, bridge, pod_cidr and mtu");
 	json_object_foreach((json_t *)value, key, v)
 	{
-		if (strcmp(key, "bridge") == 0) {
+		if (strcmp(key, "mode") == 0) {
+			s = plain_string(v);
+			if (!s || (strcmp(s, "bridge") != 0 && strcmp(s, "none") != 0)) {
+				want(err, v, "bridge or none");
+				return nano_err_wrap(err, "mode");
+			}
+			next.none = strcmp(s, "none") == 0;
+		} else if (strcmp(key, "bridge") == 0) {
 			s = plain_string(v);
 			if (!s || !net_ifname_valid(s)) {
 				want(err, v,
@@ -662,7 +669,8 @@ static int set_network(struct config_network *net, const json_t *value, struct n
 				return nano_err_wrap(err, "mtu");
 		} else {
 			return nano_err_set(err, EINVAL,
-			                    "unknown key \"%s\" (bridge, pod_cidr, mtu)", key);
+			                    "unknown key \"%s\" (mode, bridge, pod_cidr, mtu)",
+			                    key);
 		}
 	}
 	if (next.bridge != net->bridge) {

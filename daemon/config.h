@@ -42,6 +42,7 @@ struct config_pod_security {
 
 /* network: the pod network (README "Pod network"). */
 struct config_network {
+	bool none;            /* mode: bridge (false); none: pods get only lo, as podman's none */
 	char *bridge;         /* bridge: nanolet0 */
 	struct net_cidr cidr; /* pod_cidr: 198.18.0.0/16 */
 	int64_t mtu;          /* mtu: 1500 */

@@ -164,7 +164,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .watches = daemon->fs_watches,
 	        .fd_budget = daemon->pods_fd_budget,
 	        .oom_log = daemon->oom_log,
-	        .network = &daemon->network,
+	        .network = config->network.none ? NULL : &daemon->network,
 	};
 	return pods_open(&options, &daemon->pods, err);
 }

@@ -67,7 +67,7 @@ struct pods_options {
 	 * cannot be read: not root, in a container): they name the limit alone. */
 	struct cgroup_oom_log *oom_log;
 	/* The pod network (README "Pod network"): its bridge is made when the first pod that is
-	 * not hostNetwork starts. NULL: pods get only lo (the Check suites, which are not root). */
+	 * not hostNetwork starts. NULL: pods get only lo (network.mode none; the Check suites). */
 	const struct net_config *network;
 };
 
