@@ -27,7 +27,7 @@ struct net {
 	struct net_config config;
 	char *bridge;
 	struct nl_sock *sk; /* the node's, opened at first need */
-	int bridge_ifindex; /* 0 until net_bridge_ready */
+	int bridge_ifindex; /* the bridge net_bridge_ready last found (0: none yet) */
 };
 
 /* libnl's own error numbers, back to errno for our callers (nl_syserr2nlerr's inverse, for
@@ -249,8 +249,8 @@ int net_bridge_ready(struct net *net, struct nano_err *err)
 	const char *type;
 	int r;
 
-	if (net->bridge_ifindex)
-		return 0;
+	/* looked at every time (a get and an address dump): a bridge removed or changed by hand
+	 * while the daemon runs is made or mended again at the next pod's start */
 	r = node_socket(net, err);
 	if (r < 0)
 		return r;
@@ -286,27 +286,43 @@ int net_bridge_ready(struct net *net, struct nano_err *err)
 	net->bridge_ifindex = rtnl_link_get_ifindex(link);
 	r = bridge_addresses(net, err);
 	if (r < 0)
-		net->bridge_ifindex = 0; /* looked at again next time */
+		net->bridge_ifindex = 0;
 	return r;
 }
 
-/* The node end of uid on the bridge in *out (NULL when there is none). */
+/* The bridge's ifindex as the kernel has it now, 0 when there is no bridge. */
+static int bridge_ifindex(struct net *net, struct nano_err *err)
+{
+	_cleanup_link_ struct rtnl_link *bridge = NULL;
+	int r = node_socket(net, err);
+
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_kernel(net->sk, 0, net->bridge, &bridge);
+	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
+		return 0;
+	if (r < 0)
+		return nl_fail(err, r, "bridge", net->bridge);
+	return rtnl_link_get_ifindex(bridge);
+}
+
+/* The node end called name, on the bridge, in *out (NULL when there is none). A link of that
+ * name that is not on the bridge is not ours: -EEXIST, and it is left alone. */
 static int node_end(struct net *net, const char *name, struct rtnl_link **out, struct nano_err *err)
 {
 	struct rtnl_link *link = NULL;
-	int r;
+	int r, master;
 
 	*out = NULL;
-	r = node_socket(net, err);
-	if (r < 0)
-		return r;
+	master = bridge_ifindex(net, err);
+	if (master <= 0)
+		return master; /* no bridge: no node end */
 	r = rtnl_link_get_kernel(net->sk, 0, name, &link);
 	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
 		return 0;
 	if (r < 0)
 		return nl_fail(err, r, "look up", name);
-	/* a link of that name that is not on our bridge is not ours to touch */
-	if (net->bridge_ifindex && rtnl_link_get_master(link) != net->bridge_ifindex) {
+	if (rtnl_link_get_master(link) != master) {
 		rtnl_link_put(link);
 		return nano_err_set(err, EEXIST, "link %s exists and is not on bridge %s", name,
 		                    net->bridge);
@@ -341,9 +357,7 @@ int net_pod_attached(struct net *net, const char *uid, struct nano_err *err)
 
 	if (net_node_ifname(uid, name) < 0)
 		return nano_err_set(err, EINVAL, "pod uid %s: no node end name", uid);
-	r = net_bridge_ready(net, err);
-	if (r >= 0)
-		r = node_end(net, name, &link, err);
+	r = node_end(net, name, &link, err);
 	if (r < 0)
 		return r;
 	return link ? 1 : 0;
@@ -496,18 +510,10 @@ int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname
               void *userdata, struct nano_err *err)
 {
 	_cleanup_nl_cache_ struct nl_cache *cache = NULL;
-	_cleanup_link_ struct rtnl_link *bridge = NULL;
-	int r, n = 0, bridge_ifindex;
+	int r, n = 0, master = bridge_ifindex(net, err);
 
-	r = node_socket(net, err);
-	if (r < 0)
-		return r;
-	r = rtnl_link_get_kernel(net->sk, 0, net->bridge, &bridge);
-	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
-		return 0; /* no bridge, no node ends */
-	if (r < 0)
-		return nl_fail(err, r, "bridge", net->bridge);
-	bridge_ifindex = rtnl_link_get_ifindex(bridge);
+	if (master <= 0)
+		return master; /* no bridge, no node ends */
 	r = rtnl_link_alloc_cache(net->sk, AF_UNSPEC, &cache);
 	if (r < 0)
 		return nl_fail(err, r, "list links on", net->bridge);
@@ -517,8 +523,7 @@ int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname
 		bool kept = false;
 		char want[IFNAMSIZ];
 
-		if (rtnl_link_get_master(link) != bridge_ifindex || !name ||
-		    !net_is_node_ifname(name))
+		if (rtnl_link_get_master(link) != master || !name || !net_is_node_ifname(name))
 			continue;
 		for (char *const *uid = known; uid && *uid && !kept; uid++)
 			kept = net_node_ifname(*uid, want) == 0 && strcmp(want, name) == 0;

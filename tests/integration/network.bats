@@ -248,6 +248,27 @@ EOF
 	wait_for answers 198.18.0.2 second
 }
 
+@test "an existing bridge is reused, its address mended; a link of that name that is no bridge is an error naming it" {
+	stop_daemon
+	node ip link add nanolet0 type bridge
+	node ip addr add 198.18.99.1/24 dev nanolet0
+	pods_setup
+	running_web web
+	node ip -o -4 addr show dev nanolet0 >"$TEST_TMP/addrs"
+	[[ $(wc -l <"$TEST_TMP/addrs") == 1 ]]
+	grep -q "inet 198.18.0.1/16 " "$TEST_TMP/addrs"
+	grep -q "bridge nanolet0: removing 198.18.99.1/24" "$TEST_TMP/daemon.log"
+	wait_for answers "$(pod_ip_of web)" web
+	delete_pod web
+	# a veth called like the bridge: the pod cannot be made, and the answer says why
+	node ip link del nanolet0
+	node ip link add nanolet0 type veth peer name not-a-bridge
+	call POST /api/v1/namespaces/default/pods --data-binary "$(web_yaml other)"
+	[[ $code == 500 ]]
+	jq -e '.message | contains("network.bridge nanolet0: a link of that name exists and is not a bridge (veth)")' <<<"$body"
+	[[ -z $(node_ends) ]]
+}
+
 @test "a bad network config is refused at start, naming the key" {
 	stop_daemon
 	run "$NANOLETD" --socket "$SOCK" $(daemon_dir_flags) --network '{pod_cidr: 198.18.0.1/16}'

@@ -115,13 +115,19 @@ static const struct {
 	const char *name;
 	bool node_end, valid;
 } name_cases[] = {
-        {"nl32716c7b95d9", true, true},   {"nl32716C7B95D9", false, true},
-        {"nl32716c7b95d", false, true},   {"nl32716c7b95d9a", false, true},
-        {"nanolet0", false, true},        {"eth0", false, true},
-        {"nl-2716c7b95d9", false, true},  {"", false, false},
+        {"nl32716c7b95d9", true, true},
+        {"nl32716C7B95D9", false, true},
+        {"nl32716c7b95d", false, true},
+        {"nl32716c7b95d9a", false, true},
+        {"nanolet0", false, true},
+        {"eth0", false, true},
+        {"nl-2716c7b95d9", false, true},
+        {"", false, false},
         {"0123456789abcdef", false, false}, /* 16 bytes: past IFNAMSIZ */
-        {"a/b", false, false},            {"a:b", false, false},
-        {"a b", false, false},            {".", false, false},
+        {"a/b", false, false},
+        {"a:b", false, false},
+        {"a b", false, false},
+        {".", false, false},
         {"..", false, false},
 };
 

@@ -88,8 +88,7 @@ static const struct {
           {"c", true, 0, 0},
           {"f", false, 0, FIRST + 2},
           {"g", false, -EADDRNOTAVAIL, 0}}},
-        {"releasing what a pod does not have is fine",
-         {{"a", true, 0, 0}, {"a", false, 0, FIRST}}},
+        {"releasing what a pod does not have is fine", {{"a", true, 0, 0}, {"a", false, 0, FIRST}}},
 };
 
 START_TEST(test_ip_steps)
@@ -108,11 +107,12 @@ START_TEST(test_ip_steps)
 		} else {
 			r = store_pod_ip_assign(s, st->uid, FIRST, LAST, &ip, &err);
 			if (r == 0)
-				ck_assert_msg(ip == st->want, "%s: step %zu: %s got %08x, want %08x",
+				ck_assert_msg(ip == st->want,
+				              "%s: step %zu: %s got %08x, want %08x",
 				              ip_cases[_i].name, i, st->uid, ip, st->want);
 		}
-		ck_assert_msg(r == st->rc, "%s: step %zu: %d (%s), want %d", ip_cases[_i].name, i, r,
-		              err.message ? err.message : "", st->rc);
+		ck_assert_msg(r == st->rc, "%s: step %zu: %d (%s), want %d", ip_cases[_i].name, i,
+		              r, err.message ? err.message : "", st->rc);
 		if (r == -EADDRNOTAVAIL)
 			ck_assert_int_eq(err.class, NANO_UNAVAILABLE);
 	}
