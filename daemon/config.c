@@ -33,6 +33,7 @@ enum key_type {
 	KEY_POD_SECURITY,  /* a mapping: levels and versions, per namespace too */
 	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
 	KEY_SYSCTLS,       /* a list of namespaced sysctls or patterns (a flag: comma-separated) */
+	KEY_NETWORK,       /* a mapping: mode, bridge, pod_cidr, mtu */
 };
 
 struct config_key {
@@ -101,6 +102,7 @@ static const struct config_key config_keys[] = {
          INT64_C(1) << 40},
         {"audit_log_max_files", KEY_COUNT, offsetof(struct nano_config, audit_log_max_files), 1,
          1000},
+        {"network", KEY_NETWORK, offsetof(struct nano_config, network), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -171,8 +173,14 @@ int config_init(struct nano_config *config)
 	                },
 	        .audit_log_max_size = 100 * 1024 * 1024,
 	        .audit_log_max_files = 5,
+	        /* 198.18.0.0/15 is reserved for benchmarking networks (RFC 2544): no private
+	         * network a node sits in uses it, so pods never shadow the node's own routes */
+	        .network = {.bridge = strdup("nanolet0"),
+	                    .cidr = {.network = 0xc6120000, .prefix = 16},
+	                    .mtu = 1500},
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir ||
+	    !config->network.bridge ||
 	    strv_push(&config->api_write_groups, strdup("nanolet")) < 0) {
 		config_done(config);
 		return -ENOMEM;
@@ -191,6 +199,7 @@ void config_done(struct nano_config *config)
 	free(config->cgroup_root);
 	free(config->shim_path);
 	free(config->seccomp_profile_root);
+	free(config->network.bridge);
 	pod_security_namespaces_free(&config->pod_security);
 	strv_free(config->api_write_groups);
 	strv_free(config->api_read_groups);
@@ -662,6 +671,73 @@ static int set_sysctls(char ***field, const json_t *value, struct nano_err *err)
 	return 0;
 }
 
+/* network: its keys over what is set. A flag's value is the same mapping as YAML text:
+ * --network '{pod_cidr: 198.18.0.0/24}'. Nothing is taken unless every key is good. */
+static int set_network(struct config_network *net, const json_t *value, struct nano_err *err)
+{
+	_cleanup_json_ json_t *parsed = NULL;
+	struct config_network next = *net;
+	const char *s = plain_string(value), *key;
+	json_t *v;
+	int r;
+
+	if (s) {
+		r = spec_yaml_to_json(s, strlen(s), &parsed, err);
+		if (r < 0)
+			return r;
+		value = parsed;
+	}
+	if (!json_is_object(value))
+		return want(err, value, "a mapping of mode, bridge, pod_cidr and mtu");
+	json_object_foreach((json_t *)value, key, v)
+	{
+		if (strcmp(key, "mode") == 0) {
+			s = plain_string(v);
+			if (!s || (strcmp(s, "bridge") != 0 && strcmp(s, "none") != 0)) {
+				want(err, v, "bridge or none");
+				return nano_err_wrap(err, "mode");
+			}
+			next.none = strcmp(s, "none") == 0;
+		} else if (strcmp(key, "bridge") == 0) {
+			s = plain_string(v);
+			if (!s || !net_ifname_valid(s)) {
+				want(err, v,
+				     "a link name of 1 to 15 bytes without '/', ':' or spaces");
+				return nano_err_wrap(err, "bridge");
+			}
+			next.bridge = (char *)s;
+		} else if (strcmp(key, "pod_cidr") == 0) {
+			s = plain_string(v);
+			if (!s) {
+				want(err, v, "an IPv4 CIDR such as 198.18.0.0/16");
+				return nano_err_wrap(err, "pod_cidr");
+			}
+			r = net_cidr_parse(s, &next.cidr, err);
+			if (r < 0)
+				return nano_err_wrap(err, "pod_cidr");
+		} else if (strcmp(key, "mtu") == 0) {
+			/* 68: the least IPv4 allows (RFC 791); 65535: the most a veth takes */
+			r = set_count(&next.mtu, v, 68, 65535, err);
+			if (r < 0)
+				return nano_err_wrap(err, "mtu");
+		} else {
+			return nano_err_set(err, EINVAL,
+			                    "unknown key \"%s\" (mode, bridge, pod_cidr, mtu)",
+			                    key);
+		}
+	}
+	if (next.bridge != net->bridge) {
+		char *copy = strdup(next.bridge);
+
+		if (!copy)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		free(net->bridge);
+		next.bridge = copy;
+	}
+	*net = next;
+	return 0;
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -704,6 +780,8 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_groups(field, value, err);
 	case KEY_SYSCTLS:
 		return set_sysctls(field, value, err);
+	case KEY_NETWORK:
+		return set_network(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

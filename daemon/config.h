@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/net.h"
 #include "security/security.h"
 #include "util/util.h"
 
@@ -37,6 +38,14 @@ struct config_pod_security {
 	struct config_pss_policy defaults; /* enforce privileged, warn and audit baseline */
 	struct config_pss_namespace *namespaces;
 	size_t n_namespaces;
+};
+
+/* network: the pod network (README "Pod network"). */
+struct config_network {
+	bool none;            /* mode: bridge (false); none: pods get only lo, as podman's none */
+	char *bridge;         /* bridge: nanolet0 */
+	struct net_cidr cidr; /* pod_cidr: 198.18.0.0/16 */
+	int64_t mtu;          /* mtu: 1500 */
 };
 
 struct nano_config {
@@ -83,6 +92,7 @@ struct nano_config {
 	char **api_read_groups;                  /* api_read_groups: [] */
 	int64_t audit_log_max_size;              /* audit_log_max_size: 100Mi */
 	int64_t audit_log_max_files;             /* audit_log_max_files: 5 */
+	struct config_network network;           /* network */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

@@ -52,6 +52,7 @@ static const struct option options[] = {
         {"api-read-groups", required_argument, NULL, 'F'},
         {"audit-log-max-size", required_argument, NULL, 'F'},
         {"audit-log-max-files", required_argument, NULL, 'F'},
+        {"network", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -120,6 +121,10 @@ static void usage(FILE *out)
 	        "  --api-read-groups G,...  groups that may get, list and watch (none)\n"
 	        "  --audit-log-max-size N   <log-dir>/audit.log rotates past N bytes (100Mi)\n"
 	        "  --audit-log-max-files N  rotated audit logs kept (5)\n"
+	        "  --network YAML           the pod network, e.g. '{pod_cidr: 198.18.4.0/24}'\n"
+	        "                           (mode bridge, bridge nanolet0, pod_cidr "
+	        "198.18.0.0/16,\n"
+	        "                           mtu 1500; mode none: pods get only lo)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"

@@ -53,8 +53,9 @@ int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgrou
 static void plan_config_for_pods(void *userdata, const char *uid, uint32_t userns_base,
                                  struct plan_config *out);
 
-/* The node's first non-loopback IPv4 address, as the kubelet reports hostIP. */
-static char *host_ip(void)
+/* The node's first non-loopback IPv4 address, as the kubelet reports hostIP; never the pod
+ * network's bridge's (bridge), which is the pods' way to the node, not the node's address. */
+static char *host_ip(const char *bridge)
 {
 	struct ifaddrs *list = NULL;
 	char buf[INET_ADDRSTRLEN];
@@ -64,7 +65,7 @@ static char *host_ip(void)
 		return NULL;
 	for (struct ifaddrs *a = list; a && !ip; a = a->ifa_next)
 		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
-		    !(a->ifa_flags & IFF_LOOPBACK) &&
+		    !(a->ifa_flags & IFF_LOOPBACK) && strcmp(a->ifa_name, bridge) != 0 &&
 		    inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, buf,
 		              sizeof(buf)))
 			ip = strdup(buf);
@@ -119,7 +120,10 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	struct pods_options options;
 
 	daemon->shim_path = shim_path(config);
-	daemon->host_ip = host_ip();
+	daemon->host_ip = host_ip(config->network.bridge);
+	daemon->network = (struct net_config){.bridge = config->network.bridge,
+	                                      .cidr = config->network.cidr,
+	                                      .mtu = (unsigned)config->network.mtu};
 	daemon->cgroup_root_dir = nanoletd_cgroup_root_dir(daemon);
 	if (gethostname(daemon->hostname, sizeof(daemon->hostname) - 1) < 0)
 		strcpy(daemon->hostname, "localhost");
@@ -161,6 +165,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .watches = daemon->fs_watches,
 	        .fd_budget = daemon->pods_fd_budget,
 	        .oom_log = daemon->oom_log,
+	        .network = config->network.none ? NULL : &daemon->network,
 	};
 	return pods_open(&options, &daemon->pods, err);
 }

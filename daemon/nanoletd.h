@@ -46,7 +46,8 @@ struct nanoletd {
 	size_t http_fd_budget, pods_fd_budget; /* RLIMIT_NOFILE's split (nanoletd.c) */
 	char *shim_path;
 	char *host_ip;
-	char *cgroup_root_dir; /* the root's directory in the hierarchy that defines it */
+	struct net_config network; /* the pod network, from config.network */
+	char *cgroup_root_dir;     /* the root's directory in the hierarchy that defines it */
 	char hostname[256];
 	sd_event_source *store_flush; /* commits the store's batch once per loop iteration */
 	/* the OOM killer's victims, read from /dev/kmsg as the kernel writes (NULL: unreadable) */

@@ -90,7 +90,13 @@ void node_plan_config(const struct nano_config *config, enum config_cgroup_drive
 	        .memory_qos = config->memory_qos,
 	        .memory_throttling_factor = config->memory_throttling_factor,
 	        .userns_base = userns_base,
+	        .network = {.bridge = config->network.none ? NULL : config->network.bridge,
+	                    .cidr = config->network.cidr.network,
+	                    .prefix = config->network.cidr.prefix,
+	                    .mtu = (unsigned)config->network.mtu},
 	};
+	if (uid && net_node_ifname(uid, out->network.node_ifname) < 0)
+		out->network.node_ifname[0] = '\0';
 }
 
 void node_decode_options(const struct nano_config *config, const json_t *doc, const char *ns,

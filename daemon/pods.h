@@ -11,6 +11,7 @@
 
 #include "cgroup/cgroup.h"
 #include "metrics/metrics.h"
+#include "net/net.h"
 #include "plan/plan.h"
 #include "pods/pod_clock.h"
 #include "pods/pod_ops.h"
@@ -65,6 +66,9 @@ struct pods_options {
 	 * an OOMKilled message and an OOMKilling event name the process killed. NULL (the log
 	 * cannot be read: not root, in a container): they name the limit alone. */
 	struct cgroup_oom_log *oom_log;
+	/* The pod network (README "Pod network"): its bridge is made when the first pod that is
+	 * not hostNetwork starts. NULL: pods get only lo (network.mode none; the Check suites). */
+	const struct net_config *network;
 };
 
 /* The most descriptors a pod of n containers holds at once: its shim's pidfd and one

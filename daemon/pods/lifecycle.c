@@ -465,17 +465,25 @@ static void start_all(struct pod *pod)
 	pod_sync(pod);
 }
 
+static void network_wait(struct pod *pod, const struct nano_err *err);
+
 /* A sandbox that could not be made: a create fails (all or nothing); a restart's container
- * fails its start (StartError), and the back-off retries it. */
+ * fails its start (StartError), and the back-off retries it; the first sandbox of a pod whose
+ * create was answered while it waited for an address is tried again later. */
 static void sandbox_failed(struct pod *pod, size_t i, int r, const struct nano_err *err)
 {
 	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
 	_cleanup_free_ char *message = NULL;
 	char id[65];
 
-	if (i == SIZE_MAX) {
+	if (i == SIZE_MAX && settled) {
 		pod->settled = NULL;
 		return settled(pod, r, err);
+	}
+	if (i == SIZE_MAX) {
+		log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name,
+		          err && err->message ? err->message : strerror(-r));
+		return network_wait(pod, err);
 	}
 	pod_container_id(id);
 	message = strdupf("could not make a new sandbox: %s",
@@ -497,6 +505,14 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 		pod->shim_start_time = 0; /* a new shim: pod_watch_shim records its start time */
 		pod_crash_point("after-shim-start");
 		r = pod_watch_shim(pod, &werr);
+		/* before any container starts: they find eth0 up with its address */
+		if (r >= 0 && (r = pod_network_attach(pod, &werr)) < 0) {
+			/* a sandbox without its network is none: the shim goes (a restart then
+			 * makes a new one) */
+			pod_event(pod, NULL, "Warning", "FailedCreatePodSandBox",
+			          "Failed to create pod sandbox: %s", werr.message);
+			pod_kill_leftovers(pod);
+		}
 		err = &werr;
 	}
 	if (r < 0)
@@ -518,6 +534,50 @@ static void on_shim_started(void *userdata, int r, pid_t pid, const struct nano_
 }
 
 static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err);
+
+/* How often a sandbox waiting for a pod address looks for one again. */
+#define POD_NETWORK_RETRY_USEC (5 * UINT64_C(1000000))
+
+static void on_network_timer(void *userdata)
+{
+	struct pod *pod = userdata;
+	void (*settled)(struct pod *, int, const struct nano_err *) = pod->settled;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	size_t i = pod->shim_starting_for;
+	int r;
+
+	if (pod->deleting)
+		return;
+	if (settled && i == SIZE_MAX) {
+		/* the create is answered: the pod is there, Pending, and waits */
+		pod->settled = NULL;
+		network_wait(pod, NULL);
+		return settled(pod, 0, NULL);
+	}
+	r = sandbox_begin(pod, i, &err);
+	if (r < 0)
+		sandbox_failed(pod, i, r, &err);
+}
+
+/* The sandbox waits (no pod address is free, or its first try failed after its create was
+ * answered): a Warning event, as the kubelet records a sandbox its network plugin could not
+ * make, and another try in a while. A create's answer comes from the timer, never from
+ * inside pods_create. */
+static void network_wait(struct pod *pod, const struct nano_err *err)
+{
+	uint64_t usec = pod->settled ? 0 : POD_NETWORK_RETRY_USEC;
+	int r;
+
+	if (err)
+		pod_event(pod, NULL, "Warning", "FailedCreatePodSandBox",
+		          "Failed to create pod sandbox: %s",
+		          err->message ? err->message : strerror(err->errnum));
+	r = pods_timer_in(pod->env, &pod->network_timer, usec, on_network_timer, pod);
+	if (r < 0)
+		log_error("pod %s/%s: no timer to make its sandbox again: %s", pod->spec->namespace,
+		          pod->spec->name, strerror(-r));
+	pod_persist(pod);
+}
 
 static void on_sandbox_timer(void *userdata)
 {
@@ -563,6 +623,16 @@ static int sandbox_begin(struct pod *pod, size_t container, struct nano_err *err
 		         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
 	}
 	pod->sandbox_ticks = 0;
+	if (pod_on_network(pod) && !pod->pod_ip) {
+		r = pod_assign_ip(pod, err);
+		if (r == -EADDRNOTAVAIL) {
+			network_wait(pod, err);
+			nano_err_clear(err);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+	}
 	pod_monitor_reset(pod);
 	r = pod_setup(pod, err);
 	if (r < 0)
@@ -595,7 +665,7 @@ static void on_restart_timer(void *userdata)
 
 	if (pod->deleting)
 		return;
-	if (pod->shim_starting || pod->sandbox_timer || pod->adopt_timer) {
+	if (pod->shim_starting || pod->sandbox_timer || pod->adopt_timer || pod->network_timer) {
 		/* another container's restart is making the sandbox, or the live one is not
 		 * watched yet (restore.c): this one comes after */
 		arm_restart_timer(
@@ -924,6 +994,7 @@ void pod_run_done(struct pod *pod)
 	pod->env->shim->cancel(pod->shim_starting);
 	pod->shim_starting = NULL;
 	pods_timer_cancel(pod->env, &pod->sandbox_timer);
+	pods_timer_cancel(pod->env, &pod->network_timer);
 	pods_timer_cancel(pod->env, &pod->adopt_timer);
 	pod_teardown_cancel(pod);
 	pod_watch_close(pod);

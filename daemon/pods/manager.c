@@ -310,6 +310,16 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 		                     pods_now(&pods->env) * INT64_C(1000000000), err);
 	if (r >= 0)
 		r = store_pod_save(pods->env.store, pod->uid, status, runtime, err);
+	/* its address with its row, so that shim.json can name it; none free is not a failed
+	 * create: the pod waits Pending for one (lifecycle.c), as a kubelet whose CNI plugin
+	 * has no address to give keeps a pod in FailedCreatePodSandBox */
+	if (r >= 0 && pod_on_network(pod)) {
+		r = pod_assign_ip(pod, err);
+		if (r == -EADDRNOTAVAIL) {
+			nano_err_clear(err);
+			r = 0;
+		}
+	}
 	if (r >= 0)
 		r = store_commit(pods->env.store, err);
 	/* on disk before anything is made for it (the batch's commit, come early) */
@@ -500,6 +510,8 @@ int pods_open(const struct pods_options *options, struct pods **out, struct nano
 	pods->env.shim_ctx = options->shim_ctx;
 	pods->env.shim_timeout_usec = options->shim_timeout_usec;
 	pods->env.stopped = pod_finish_delete;
+	if (options->network && net_new(options->network, &pods->env.net, err) < 0)
+		return nano_err_wrap(err, "pod network");
 	if (prom_histogram_init(&pods->env.start_durations, start_buckets,
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
 		return nano_err_set(err, ENOMEM, "out of memory");
@@ -567,6 +579,7 @@ struct pods *pods_free(struct pods *pods)
 	pods_timer_cancel(&pods->env, &pods->sample_timer);
 	store_close(pods->env.store);
 	cgroup_driver_free(pods->env.cgroup);
+	net_free(pods->env.net);
 	prom_histogram_done(&pods->env.start_durations);
 	free(pods);
 	return NULL;

@@ -353,7 +353,50 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
 	    !pod->log_dir || !pod->object)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	/* a stored pod's address is the store's (a new one gets it at create) */
+	if (stored_uid && pod_on_network(pod)) {
+		uint32_t ip = 0;
+		int r = store_pod_ip_get(env->store, uid, &ip, err);
+
+		if (r < 0 && r != -ENOENT)
+			return r;
+		nano_err_clear(err);
+		pod_set_ip(pod, ip);
+	}
 	return 0;
+}
+
+bool pod_on_network(const struct pod *pod)
+{
+	return pod->env->net && !pod->spec->host_network;
+}
+
+int pod_assign_ip(struct pod *pod, struct nano_err *err)
+{
+	const struct net_cidr *cidr = &pod->env->opt.network->cidr;
+	char text[NET_CIDR_STRLEN];
+	uint32_t first, last, ip;
+	int r;
+
+	net_cidr_pod_range(cidr, &first, &last);
+	r = store_pod_ip_assign(pod->env->store, pod->uid, first, last, &ip, err);
+	if (r == -EADDRNOTAVAIL) {
+		nano_err_clear(err);
+		return nano_err_setc(err, NANO_UNAVAILABLE, EADDRNOTAVAIL,
+		                     "no free address in the pod network %s (network.pod_cidr): "
+		                     "its %" PRIu32 " pod addresses are taken",
+		                     net_cidr_str(cidr, text), last - first + 1);
+	}
+	if (r < 0)
+		return r;
+	pod_set_ip(pod, ip);
+	return 0;
+}
+
+void pod_set_ip(struct pod *pod, uint32_t ip)
+{
+	pod->pod_ip = ip;
+	pod->plan->network.pod_ip = ip; /* what its IsolationPlan shows */
 }
 
 void pod_record_free(struct pod *pod)

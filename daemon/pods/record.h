@@ -85,6 +85,7 @@ struct pod_env {
 	const char *hostname;
 	const struct pod_shim_ops *shim;
 	void *shim_ctx;
+	struct net *net; /* the pod network; NULL: none (opt.network NULL) */
 	uint64_t shim_timeout_usec;
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 	/* The manager's: a deleted pod's shim is gone (or there was none); it removes the pod. */
@@ -107,6 +108,7 @@ struct pod {
 	char *log_dir;        /* <log_dir>/pods/<ns>_<name>_<uid> */
 	char *cgroup;         /* the pod cgroup, relative to nanolet's root */
 	uint32_t userns_base; /* first host id of the pod's user namespace, 0 without one */
+	uint32_t pod_ip;      /* its address on the pod network (the store's); 0: none yet */
 	pid_t shim_pid;
 	uint64_t shim_start_time; /* /proc/<pid>/stat field 22: with the pid, the shim's identity */
 	bool creating; /* not answered yet: a restart finds it half made and removes it */
@@ -121,6 +123,7 @@ struct pod {
 	struct pod_shim_call *shim_starting; /* a new shim that has not answered yet */
 	size_t shim_starting_for; /* the container whose restart wants it; SIZE_MAX: all (create) */
 	struct pod_timer *sandbox_timer; /* a new sandbox waits for the old one's processes */
+	struct pod_timer *network_timer; /* a sandbox waits for a free pod address */
 	unsigned sandbox_ticks;
 	struct pod_request *requests; /* to the shim, in flight or waiting to retry */
 	bool *start_unsure;           /* per container: a start the shim did not answer in time
@@ -171,6 +174,13 @@ struct pod {
  * manager picks. On failure *out may hold a half-made pod for pod_record_free. */
 int pod_new(struct pod_env *env, struct spec_pod *spec, const char *uid, json_t *object,
             uint32_t userns_base, struct pod **out, struct nano_err *err);
+/* Whether the pod is on the pod network: not hostNetwork, on a node that has one. */
+bool pod_on_network(const struct pod *pod);
+/* Gives the pod an address of the pod network (the store's: the one it has, else the lowest
+ * free one). -EADDRNOTAVAIL (NANO_UNAVAILABLE) naming the CIDR when every one is taken. */
+int pod_assign_ip(struct pod *pod, struct nano_err *err);
+/* The pod's address becomes ip (0: none): the record and its plan's network part. */
+void pod_set_ip(struct pod *pod, uint32_t ip);
 /* Frees what record.c made; the layers above free theirs first (manager.c's pod_free). */
 void pod_record_free(struct pod *pod);
 

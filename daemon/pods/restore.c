@@ -138,6 +138,17 @@ static bool watch_wanting(int errnum)
 
 static void adopt_later(struct pod *pod);
 
+/* A re-adopted shim keeps its veth (the daemon's stop left it): looked at, made again if it
+ * went while we were down. */
+static void adopted_network(struct pod *pod)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (pod_network_check(pod, &err) < 0)
+		pod_event(pod, NULL, "Warning", "FailedCreatePodSandBox",
+		          "Failed to create pod sandbox: %s", err.message);
+}
+
 /* A shim adopted late: what it ran and recorded while it was not watched, then the pod's next
  * step. pod_sync may free the pod. */
 static void adopted_late(struct pod *pod, const json_t *state)
@@ -156,6 +167,7 @@ static void on_adopt_retry(void *userdata)
 	if (pod_watch_shim(pod, &err) >= 0) {
 		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,
 		         pod->spec->name, (int)pod->shim_pid);
+		adopted_network(pod);
 		if (pod_shim_state(pod, adopted_late) < 0)
 			adopted_late(pod, NULL);
 		return;
@@ -254,6 +266,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 	if (adopted) {
 		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,
 		         pod->spec->name, (int)pod->shim_pid);
+		adopted_network(pod);
 		/* a run the old daemon asked for and did not record is in the shim's state: the
 		 * pod goes on once it is known (restore_resume), without anyone waiting for it */
 		if (pod_shim_state(pod, restore_resume) >= 0)
@@ -462,11 +475,37 @@ static void sweep_cgroups(struct pods *pods, char *const *known)
 		log_warn("orphan cgroups: %s", strerror(-r));
 }
 
+static void on_orphan_veth(const char *ifname, void *userdata)
+{
+	(void)userdata;
+	log_warn("orphan veth %s (no pod record): removed", ifname);
+}
+
+/* Node ends on the bridge whose pod has no record, and the addresses of pods that have none
+ * (their rows removed while the daemon was down). */
+static void sweep_network(struct pods *pods, char *const *known)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	int r;
+
+	if (!pods->env.net)
+		return;
+	if (net_sweep(pods->env.net, known, on_orphan_veth, NULL, &err) < 0)
+		log_warn("orphan veths: %s", err.message);
+	nano_err_clear(&err);
+	r = store_pod_ips_release_orphans(pods->env.store, &err);
+	if (r < 0)
+		log_warn("orphan pod addresses: %s", err.message);
+	else if (r > 0)
+		log_warn("%d pod addresses of pods without a record released", r);
+}
+
 static void sweep_orphans(struct pods *pods, char *const *known)
 {
 	const struct pods_options *opt = &pods->env.opt;
 	const char *const bases[] = {opt->run_dir, opt->state_dir, opt->log_dir};
 
+	sweep_network(pods, known);
 	/* cgroups first: that kills an orphan's shim and containers before their files go (the
 	 * cgroups themselves go once empty, a moment later) */
 	if (pods->env.cgroup)

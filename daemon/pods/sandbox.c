@@ -274,6 +274,7 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	_cleanup_strv_ char **infra_procs = NULL;
 	_cleanup_json_ json_t *json = NULL;
 	struct runtime_shim_config shim;
+	char ip[NET_IP_STRLEN];
 	int r;
 
 	if (!infra || !seccomp_cache)
@@ -302,6 +303,10 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	json = runtime_shim_config_to_json(&shim);
 	if (!json)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	/* the pod's address, for the files that name it (/etc/hosts) */
+	if (pod->pod_ip &&
+	    json_object_set_new(json, "podIP", json_string(net_ip_str(pod->pod_ip, ip))) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
 	return runtime_shim_config_write(pod->run_dir, json, err);
 }
 
@@ -319,6 +324,68 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 	if (r >= 0)
 		r = write_shim_config(pod, err);
 	return r < 0 ? r : 0;
+}
+
+/* ---- the pod network ----------------------------------------------------------------------- */
+
+int pod_network_attach(struct pod *pod, struct nano_err *err)
+{
+	_cleanup_close_ int pidfd = -1;
+	struct net_attachment attachment;
+	char ip[NET_IP_STRLEN];
+	uint64_t start_time = 0;
+	int r;
+
+	/* a hostNetwork pod's address is the node's, as the kubelet reports it */
+	if (pod->spec->host_network)
+		return sup_pod_set_pod_ip(pod->sup, pod->env->host_ip) < 0
+		               ? nano_err_set(err, ENOMEM, "out of memory")
+		               : 0;
+	if (!pod_on_network(pod))
+		return 0;
+	if (!pod->pod_ip)
+		return nano_err_set(err, EADDRNOTAVAIL, "the pod has no address");
+	/* the shim's namespace, through a pidfd taken while the pid is still the shim's (its
+	 * start time says so): a pid reused meanwhile would name someone else's namespace */
+	pidfd = pidfd_open(pod->shim_pid, 0);
+	if (pidfd < 0)
+		return nano_err_set(err, errno, "the shim (pid %d): %m", (int)pod->shim_pid);
+	r = pod_proc_start_time(pod->shim_pid, &start_time);
+	if (r < 0 || start_time != pod->shim_start_time)
+		return nano_err_set(err, ESRCH, "the shim (pid %d) is gone", (int)pod->shim_pid);
+	r = net_pod_attach(pod->env->net, pod->uid, pidfd, pod->pod_ip, &attachment, err);
+	if (r < 0)
+		return nano_err_wrap(err, "pod network");
+	log_info("pod %s/%s: eth0 %s, node end %s on %s", pod->spec->namespace, pod->spec->name,
+	         net_ip_str(attachment.ip, ip), attachment.node_ifname,
+	         pod->env->opt.network->bridge);
+	if (sup_pod_set_pod_ip(pod->sup, ip) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+int pod_network_check(struct pod *pod, struct nano_err *err)
+{
+	int r;
+
+	if (!pod_on_network(pod) || !pod->pod_ip)
+		return 0;
+	r = net_pod_attached(pod->env->net, pod->uid, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	log_warn("pod %s/%s: its node end is gone: attaching it again", pod->spec->namespace,
+	         pod->spec->name);
+	return pod_network_attach(pod, err);
+}
+
+/* Its node end, when it has one (the peer goes with it). Its address stays its own until its
+ * row goes (the store gives it back then). */
+static void network_detach(struct pod *pod)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (pod_on_network(pod) && net_pod_detach(pod->env->net, pod->uid, &err) < 0)
+		log_warn("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, err.message);
 }
 
 /* ---- removal ------------------------------------------------------------------------------- */
@@ -510,6 +577,7 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 	if (pod_kill_leftovers(pod) > 0)
 		log_warn("pod %s/%s: processes left in its cgroup: killing them",
 		         pod->spec->namespace, pod->spec->name);
+	network_detach(pod);
 	pod->teardown_done = done;
 	pod->teardown_ticks = 0;
 	return pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);

@@ -9,6 +9,12 @@
  * its removal. Setting up again over what is there is fine (a new shim for a pod whose shim
  * died, or after a reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
 int pod_setup(struct pod *pod, struct nano_err *err);
+/* Once the shim listens (pod->shim_pid, shim_start_time set): the pod on the pod network —
+ * its veth, eth0 with its address, the default route — and status.podIP; a hostNetwork pod's
+ * podIP is the node's address. Any node end of an earlier sandbox goes first. */
+int pod_network_attach(struct pod *pod, struct nano_err *err);
+/* A re-adopted shim keeps its veth: attached again when its node end is gone. */
+int pod_network_check(struct pod *pod, struct nano_err *err);
 /* SIGKILLs what is left in the pod's cgroups (a shim that would not stop, a process that
  * escaped its container's pid namespace): 1 when there was something, 0 when they are empty. */
 int pod_kill_leftovers(struct pod *pod);

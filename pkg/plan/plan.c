@@ -122,6 +122,8 @@ struct plan *plan_free(struct plan *plan)
 		free(plan->sysctls[i].value);
 	}
 	free(plan->sysctls);
+	free(plan->network.bridge);
+	free(plan->network.node_ifname);
 	strv_free(plan->warnings);
 	strv_free(plan->explanation);
 	free(plan);
@@ -600,6 +602,9 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	if (r < 0)
 		return r;
 	r = pod_sysctls(plan, pod);
+	if (r < 0)
+		return r;
+	r = plan_network_build(plan, pod, config);
 	if (r < 0)
 		return r;
 

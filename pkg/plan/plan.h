@@ -54,6 +54,16 @@ struct plan_hierarchy {
 /* Ids a user namespace of a pod maps (hostUsers: false). */
 #define PLAN_USERNS_SIZE 65536
 
+/* The node's pod network, as a plan shows it (node config network; README "Pod network"). */
+struct plan_network_config {
+	const char *bridge; /* NULL: the node has no pod network, a pod gets only lo */
+	uint32_t cidr;      /* the pod CIDR's network address, host byte order */
+	unsigned prefix;
+	unsigned mtu;
+	char node_ifname[16]; /* the pod's node end (IFNAMSIZ); "" when not known (no uid yet) */
+	uint32_t pod_ip;      /* 0: not assigned (a dry run, or no free address yet) */
+};
+
 struct plan_config {
 	/* Cgroup path of nanolet's root within the hierarchy, e.g. "/nanolet" or
 	 * "/system.slice/nanoletd.service/nanolet"; v1: the memory hierarchy's. */
@@ -86,6 +96,7 @@ struct plan_config {
 	/* hostUsers: false: the first node id of the pod's 65536 (nanoletd picks a free range when
 	 * it creates the pod); 0 when not known, as for a pod that is not created. */
 	uint32_t userns_base;
+	struct plan_network_config network;
 };
 
 struct plan_namespace {
@@ -255,6 +266,17 @@ struct plan {
 	 * plan leaves them out (daemon/pods makes them when asked: plan_explanation) */
 	char **explanation;
 	struct plan_pod_security pod_security;
+	/* The pod network: on it (bridge set) unless hostNetwork; strings owned. pod_ip 0 until
+	 * the pod has an address (nanoletd sets it when it assigns one). */
+	struct plan_network {
+		bool host;    /* hostNetwork: the node's interfaces */
+		char *bridge; /* NULL: off the pod network (hostNetwork, or a node without one) */
+		uint32_t cidr;
+		unsigned prefix;
+		unsigned mtu;
+		char *node_ifname; /* NULL: derived from the uid, not known yet */
+		uint32_t pod_ip;
+	} network;
 };
 
 /* Builds the plan. warnings (may be NULL) are copied in front of the plan's own. Returns 0 or

@@ -103,10 +103,7 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 			        "set holds. It is for what must act on the node's network: CNI "
 			        "plugins, "
 			        "kube-proxy, an ingress or an agent bound to the node's ports.");
-		return strdup(
-		        "net: the pod has its own network namespace with only a loopback "
-		        "interface, shared by its containers: its 127.0.0.1 and its ports are "
-		        "its own, not the node's (hostNetwork is false).");
+		return plan_sentence_network(plan);
 	case PLAN_NS_IPC:
 		if (mode == PLAN_NS_HOST)
 			return strdup(

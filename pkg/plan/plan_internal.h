@@ -6,6 +6,7 @@
  *   plan_security.c capabilities, seccomp, masks, devices, the root's layer, the system mounts
  *   plan_explain.c  the plain sentences of plan->explanation: namespaces, security, identity
  *   plan_explain_limits.c  its sentences of what a pod may use: memory, cpu, io, pids, qos
+ *   plan_network.c  the pod network's part: interfaces, addresses, routes
  *   plan_json.c     plan_to_json
  */
 #pragma once
@@ -34,6 +35,13 @@ static inline const char *plan_socket(const struct plan_config *config)
 {
 	return config->socket && *config->socket ? config->socket : "/run/nanolet/nanolet.sock";
 }
+
+/* plan_network.c: the pod's interfaces (plan->network) from the node's pod network, their
+ * JSON, and the sentence of how the pod is reached and what it reaches. */
+int plan_network_build(struct plan *plan, const struct spec_pod *pod,
+                       const struct plan_config *config);
+json_t *plan_network_json(const struct plan *plan);
+char *plan_sentence_network(const struct plan *plan);
 
 /* The CFS period nanolet always uses, in microseconds (the kubelet's default 100ms). */
 #define PLAN_CPU_PERIOD_US 100000

@@ -178,6 +178,7 @@ static json_t *json_pod(const struct plan *plan)
 	                                   : json_null());
 	r |= json_object_set_new(pod, "userNamespace", json_user_namespace(plan));
 	r |= json_object_set_new(pod, "sysctls", json_sysctls(plan));
+	r |= json_object_set_new(pod, "network", plan_network_json(plan));
 	if (r < 0)
 		pod = (json_decref(pod), NULL);
 	return pod;

@@ -69,6 +69,15 @@ static const char *const migrations[] = {
          * identity, the supervisor's bookkeeping, whether its creation finished), beside the
          * status the API shows. */
         "ALTER TABLE pods ADD COLUMN runtime TEXT NOT NULL DEFAULT '{}';\n",
+        /* 2 -> 3: the pod network's addresses (store_ips.c). An address lives as long as its
+         * pod's row: the trigger gives it back however the row goes (a delete, the removal
+         * of a half made pod, a row removed by hand while the daemon was down). */
+        "CREATE TABLE pod_ips (\n"
+        "  ip  INTEGER PRIMARY KEY NOT NULL,\n" /* IPv4, host byte order */
+        "  uid TEXT NOT NULL UNIQUE\n"
+        ") STRICT;\n"
+        "CREATE TRIGGER pod_ips_release AFTER DELETE ON pods\n"
+        "BEGIN DELETE FROM pod_ips WHERE uid = old.uid; END;\n",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION,
@@ -122,6 +131,18 @@ static const char *const statements[STMT__MAX] = {
         [STMT_EVENTS_LIST_NAME] = EVENTS_LIST_SQL("WHERE involved_name = ?2"),
         [STMT_EVENTS_LIST_NS_NAME] = EVENTS_LIST_SQL("WHERE namespace = ?1 AND involved_name = ?2"),
         [STMT_EVENTS_EXPIRE] = "DELETE FROM events WHERE last_ns < ?1",
+        [STMT_IP_GET] = "SELECT ip FROM pod_ips WHERE uid = ?1",
+        /* The lowest free address of [?2, ?3]: ?2 itself, or the one after a taken address
+         * whose next is free (a walk of the primary key, not of the range). */
+        [STMT_IP_ASSIGN] =
+                "INSERT INTO pod_ips (ip, uid) SELECT ip, ?1 FROM ("
+                "SELECT ?2 AS ip WHERE NOT EXISTS (SELECT 1 FROM pod_ips WHERE ip = ?2) "
+                "UNION ALL SELECT p.ip + 1 FROM pod_ips p WHERE p.ip >= ?2 AND p.ip < ?3 "
+                "AND NOT EXISTS (SELECT 1 FROM pod_ips q WHERE q.ip = p.ip + 1) "
+                "ORDER BY 1 LIMIT 1) RETURNING ip",
+        [STMT_IP_RELEASE] = "DELETE FROM pod_ips WHERE uid = ?1",
+        [STMT_IPS_RELEASE_ORPHANS] = "DELETE FROM pod_ips WHERE uid NOT IN (SELECT uid FROM pods)",
+        [STMT_IPS_LIST] = "SELECT ip, uid FROM pod_ips ORDER BY ip",
 };
 
 /* ---- errors ------------------------------------------------------------------------------ */

@@ -24,7 +24,7 @@
 #include "util/util.h"
 
 /* The schema this build writes and the newest it can read. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_DB_NAME        "nanolet.db"
 
 struct store;
@@ -211,3 +211,28 @@ int store_events_list(struct store *s, const char *namespace, const char *involv
 /* Deletes the events last seen before older_than_ns (retention: the caller passes now - 1h).
  * Returns how many went. */
 int store_events_expire(struct store *s, int64_t older_than_ns, struct nano_err *err);
+
+/* ---- pod addresses (the pod network's IPAM) ---------------------------------------------- */
+
+/* IPv4 addresses in host byte order, one per pod uid. An address is the pod's until
+ * store_pod_ip_release, or until its pod row goes (however it goes): never given twice. */
+
+/* The pod's address in *ip: the one it has (wherever it lies), else the lowest free one of
+ * [first, last], which becomes its own. -EADDRNOTAVAIL (NANO_UNAVAILABLE) when every one is
+ * taken, -EINVAL for an empty range. */
+int store_pod_ip_assign(struct store *s, const char *uid, uint32_t first, uint32_t last,
+                        uint32_t *ip, struct nano_err *err);
+/* -ENOENT when the pod has none. */
+int store_pod_ip_get(struct store *s, const char *uid, uint32_t *ip, struct nano_err *err);
+/* Gives the pod's address back (0 also when it had none). */
+int store_pod_ip_release(struct store *s, const char *uid, struct nano_err *err);
+/* Gives back every address whose pod has no row; returns how many. */
+int store_pod_ips_release_orphans(struct store *s, struct nano_err *err);
+
+struct store_pod_ip {
+	uint32_t ip;
+	char *uid;
+};
+/* Every assigned address, lowest first; *out is for store_pod_ips_free. Returns n. */
+int store_pod_ips_list(struct store *s, struct store_pod_ip **out, size_t *n, struct nano_err *err);
+void store_pod_ips_free(struct store_pod_ip *ips, size_t n);

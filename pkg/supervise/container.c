@@ -181,6 +181,11 @@ int sup_pod_sandbox_ready(struct sup_pod *pod, int64_t now)
 	return sup_pod_update(pod, now);
 }
 
+int sup_pod_set_pod_ip(struct sup_pod *pod, const char *ip)
+{
+	return sup_set_str(&pod->pod_ip, ip);
+}
+
 int sup_container_started(struct sup_pod *pod, size_t i, const char *id, pid_t pid, int64_t now,
                           const struct sup_config *cfg)
 {

@@ -100,6 +100,7 @@ struct sup_pod *sup_pod_free(struct sup_pod *pod)
 	free(pod->namespace);
 	free(pod->uid);
 	free(pod->host_ip);
+	free(pod->pod_ip);
 	free(pod);
 	return NULL;
 }

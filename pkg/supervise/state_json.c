@@ -54,10 +54,11 @@ json_t *sup_pod_state_json(const struct sup_pod *pod)
 		json_decref(conditions);
 		return NULL;
 	}
-	return json_pack("{s:I, s:b, s:b, s:b, s:i, s:o, s:o}", "startTime",
+	return json_pack("{s:I, s:b, s:b, s:b, s:i, s:o, s:o, s:s*}", "startTime",
 	                 (json_int_t)pod->start_time, "sandboxReady", pod->sandbox_ready,
 	                 "deleting", pod->deleting, "terminal", pod->terminal, "phase",
-	                 (int)pod->phase, "conditions", conditions, "containers", containers);
+	                 (int)pod->phase, "conditions", conditions, "containers", containers,
+	                 "podIP", pod->pod_ip);
 }
 
 static int64_t int_of(const json_t *o, const char *key, int64_t absent)
@@ -135,6 +136,8 @@ int sup_pod_state_restore(struct sup_pod *pod, const json_t *state, int64_t now)
 	pod->deleting = json_is_true(json_object_get(state, "deleting"));
 	pod->terminal = json_is_true(json_object_get(state, "terminal"));
 	pod->phase = (enum sup_phase)phase;
+	if (sup_set_str(&pod->pod_ip, json_string_value(json_object_get(state, "podIP"))) < 0)
+		return -ENOMEM;
 	json_array_foreach(conditions, i, c)
 	{
 		if (i >= SUP_COND_COUNT)

@@ -148,7 +148,8 @@ static json_t *condition_json(const struct sup_pod *pod, enum sup_condition_type
 	return o;
 }
 
-/* PodStatus: phase, conditions, hostIP, hostIPs, startTime, containerStatuses, qosClass. */
+/* PodStatus: phase, conditions, hostIP, hostIPs, podIP, podIPs, startTime, containerStatuses,
+ * qosClass. */
 json_t *sup_pod_status_json(const struct sup_pod *pod)
 {
 	json_t *o = json_object(), *conditions = json_array(), *statuses = json_array();
@@ -178,6 +179,10 @@ json_t *sup_pod_status_json(const struct sup_pod *pod)
 	if (pod->host_ip && pod->host_ip[0]) {
 		set(o, "hostIP", json_string(pod->host_ip), &ok);
 		set(o, "hostIPs", json_pack("[{s:s}]", "ip", pod->host_ip), &ok);
+	}
+	if (pod->pod_ip && pod->pod_ip[0]) {
+		set(o, "podIP", json_string(pod->pod_ip), &ok);
+		set(o, "podIPs", json_pack("[{s:s}]", "ip", pod->pod_ip), &ok);
 	}
 	set(o, "startTime", time_json(pod->start_time), &ok);
 	set(o, "containerStatuses", statuses, &ok);

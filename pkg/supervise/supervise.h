@@ -124,6 +124,7 @@ struct sup_pod {
 	char *namespace;
 	char *uid;
 	char *host_ip; /* NULL: hostIP and hostIPs omitted */
+	char *pod_ip;  /* NULL: podIP and podIPs omitted (no sandbox network yet) */
 	enum spec_restart_policy restart_policy;
 	enum spec_qos qos;
 
@@ -162,6 +163,10 @@ int sup_pod_find(const struct sup_pod *pod, const char *name);
 
 /* The shim is up and holds the namespaces: PodReadyToStartContainers turns True. */
 int sup_pod_sandbox_ready(struct sup_pod *pod, int64_t now);
+/* status.podIP (and podIPs), once the sandbox's network is up: the pod network's address, or
+ * the node's for a hostNetwork pod. Kept when the sandbox goes, as the kubelet keeps the last
+ * one it saw. -ENOMEM. */
+int sup_pod_set_pod_ip(struct sup_pod *pod, const char *ip);
 
 /* A container was created and its process started. id is the runtime's id (without scheme). */
 int sup_container_started(struct sup_pod *pod, size_t i, const char *id, pid_t pid, int64_t now,

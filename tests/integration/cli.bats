@@ -40,7 +40,7 @@ EOF
 		for pod in "$PODS"/*.yaml; do
 			daemon_plan "$pod" | jq -S . >"$TEST_TMP/daemon.json"
 			explain -f "$pod" -o json --state-dir "$TEST_TMP/state" --run-dir "$TEST_TMP/run" \
-				--log-dir "$TEST_TMP/log" --socket "$SOCK" ${config:+--config "$config"} |
+				--log-dir "$TEST_TMP/log" --socket "$SOCK" "${TEST_NETWORK[@]}" ${config:+--config "$config"} |
 				jq -S . >"$TEST_TMP/cli.json"
 			diff -u "$TEST_TMP/daemon.json" "$TEST_TMP/cli.json" || {
 				echo "differs: $pod ${config:+with $config}"

@@ -46,6 +46,9 @@ common_teardown() {
 	fi
 }
 
+# The pod network of a test daemon outside a namespace of the test's own: none (pods get lo).
+TEST_NETWORK=(--network '{mode: none}')
+
 # The directories flags every test daemon gets, so nothing touches /run, /var or /etc.
 daemon_dir_flags() {
 	echo --state-dir "$TEST_TMP/state" --run-dir "$TEST_TMP/run" --log-dir "$TEST_TMP/log"
@@ -128,9 +131,16 @@ healthy() {
 # start_daemon [ARGS...]: runs nanoletd on $SOCK in the background (log in
 # $TEST_TMP/daemon.log, pid in $DAEMON_PID) and waits until /healthz answers. ARGS come after
 # the test's own flags, so they win. The daemon must not hold bats' fd 3 or it blocks the run.
+# A daemon in the machine's own network namespace has no pod network (TEST_NETWORK): it makes
+# no bridge or veth on a machine others use. DAEMON_NETNS=PATH: the daemon runs in that network
+# namespace (nsenter --net, which execs: the pid is the daemon's) with the pod network
+# (network.bats).
 start_daemon() {
+	local -a netns=() network=("${TEST_NETWORK[@]}")
+	[[ -z ${DAEMON_NETNS:-} ]] || { netns=(nsenter --net="$DAEMON_NETNS") network=(); }
 	# shellcheck disable=SC2046
-	"$NANOLETD" --socket "$SOCK" $(daemon_dir_flags) "$@" >>"$TEST_TMP/daemon.log" 2>&1 3>&- &
+	"${netns[@]}" "$NANOLETD" --socket "$SOCK" $(daemon_dir_flags) "${network[@]}" "$@" \
+		>>"$TEST_TMP/daemon.log" 2>&1 3>&- &
 	DAEMON_PID=$!
 	track_pid "$DAEMON_PID"
 	local i

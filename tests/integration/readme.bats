@@ -31,6 +31,7 @@ setup() {
 }
 
 teardown() {
+	[[ -z ${NETNS:-} ]] || ip netns del "$NETNS" 2>/dev/null || true
 	[[ -f $TEST_TMP/cgroups.before ]] || return 0
 	rm -rf "${DEFAULT_DIRS[@]}" nanoletd.log
 	# children first: the pod's QoS class (besteffort) kept its root from going
@@ -47,7 +48,12 @@ teardown() {
 		echo "trap 'kill %1 2>/dev/null' EXIT"
 		cat "$TEST_TMP/quickstart.sh"
 	} >"$TEST_TMP/run.sh"
-	timeout 300 bash -O expand_aliases "$TEST_TMP/run.sh" >"$TEST_TMP/output" 2>&1 || {
+	# in a network namespace of its own: the pod network's bridge is not the machine's
+	NETNS=nanolet-readme-$$
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	nsenter --net="/run/netns/$NETNS" timeout 300 bash -O expand_aliases "$TEST_TMP/run.sh" \
+		>"$TEST_TMP/output" 2>&1 || {
 		cat "$TEST_TMP/output" nanoletd.log
 		return 1
 	}

@@ -38,8 +38,19 @@ nanolet_cgroups() {
 	find /sys/fs/cgroup -type d \( -name nanolet -o -path '*/nanolet/*' \) 2>/dev/null | sort
 }
 
+# The daemon runs with the pod network, as a default one does, in a network namespace of the
+# test's own (lo, and an uplink with the machine's first address: the node's address the README
+# shows), so that its bridge and veths are not the machine's.
 setup() {
 	common_setup
+	NETNS=nanolet-readme-$$-$BATS_TEST_NUMBER
+	ip netns add "$NETNS"
+	DAEMON_NETNS=/run/netns/$NETNS
+	ip -n "$NETNS" link set lo up
+	ip -n "$NETNS" link add uplink type veth peer name uplink-peer
+	ip -n "$NETNS" addr add "$(ip -4 -o addr show scope global | awk 'NR == 1 { print $4 }')" dev uplink
+	ip -n "$NETNS" link set uplink up
+	ip -n "$NETNS" link set uplink-peer up
 }
 
 teardown() {
@@ -57,6 +68,7 @@ teardown() {
 		groupdel viewers || true
 	fi
 	common_teardown
+	[[ -z ${NETNS:-} ]] || ip netns del "$NETNS" 2>/dev/null || true
 	if ((sweep)); then
 		# the ones this test's daemon made, children first
 		nanolet_cgroups | comm -13 <([[ -z $before ]] || printf '%s\n' "$before") - | sort -r | xargs -r rmdir 2>/dev/null || true

@@ -470,8 +470,81 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_int_eq(loaded.max_log_follows, defaults.max_log_follows);
 	ck_assert_int_eq(loaded.stream_buffer_bytes, defaults.stream_buffer_bytes);
 	ck_assert_int_eq(loaded.max_pod_containers, defaults.max_pod_containers);
+	ck_assert_str_eq(loaded.network.bridge, defaults.network.bridge);
+	ck_assert_uint_eq(loaded.network.cidr.network, defaults.network.cidr.network);
+	ck_assert_uint_eq(loaded.network.cidr.prefix, defaults.network.cidr.prefix);
+	ck_assert_int_eq(loaded.network.mtu, defaults.network.mtu);
+	ck_assert(!loaded.network.none);
 	config_done(&defaults);
 	config_done(&loaded);
+}
+END_TEST
+
+/* network: a mapping in the file, the same mapping as YAML text in the flag; a bad key or value
+ * names itself and changes nothing. */
+static const struct {
+	const char *file_text;
+	const char *flag_value;
+	int rc;
+	const char *bridge, *cidr;
+	int64_t mtu;
+	const char *message;
+} network_cases[] = {
+        {"network: {}", "{}", 0, "nanolet0", "198.18.0.0/16", 1500, NULL},
+        {"network: {bridge: pods0, pod_cidr: 198.18.4.0/24, mtu: 9000}",
+         "{bridge: pods0, pod_cidr: 198.18.4.0/24, mtu: 9000}", 0, "pods0", "198.18.4.0/24", 9000,
+         NULL},
+        {"network: {pod_cidr: 198.18.0.0/30}", "{pod_cidr: 198.18.0.0/30}", 0, "nanolet0",
+         "198.18.0.0/30", 1500, NULL},
+        {"network: {pod_cidr: 198.18.0.1/16}", "{pod_cidr: 198.18.0.1/16}", -EINVAL, "nanolet0",
+         "198.18.0.0/16", 1500, "pod_cidr: \"198.18.0.1/16\" has host bits set"},
+        {"network: {pod_cidr: 198.18.0.0/31}", "{pod_cidr: 198.18.0.0/31}", -EINVAL, "nanolet0",
+         "198.18.0.0/16", 1500, "must be 8 to 30"},
+        {"network: {pod_cidr: 7}", "{pod_cidr: 7}", -EINVAL, "nanolet0", "198.18.0.0/16", 1500,
+         "pod_cidr"},
+        {"network: {bridge: a-name-too-long-0}", "{bridge: a-name-too-long-0}", -EINVAL, "nanolet0",
+         "198.18.0.0/16", 1500, "bridge"},
+        {"network: {mtu: 67}", "{mtu: 67}", -EINVAL, "nanolet0", "198.18.0.0/16", 1500, "mtu"},
+        {"network: {mtu: 1400, pod_cidr: nope}", "{mtu: 1400, pod_cidr: nope}", -EINVAL, "nanolet0",
+         "198.18.0.0/16", 1500, "pod_cidr"},
+        {"network: {cidr: 198.18.0.0/16}", "{cidr: 198.18.0.0/16}", -EINVAL, "nanolet0",
+         "198.18.0.0/16", 1500, "unknown key \"cidr\""},
+        {"network: 198.18.0.0/16", "198.18.0.0/16", -EINVAL, "nanolet0", "198.18.0.0/16", 1500,
+         "a mapping of mode, bridge, pod_cidr and mtu"},
+        {"network: {mode: none}", "{mode: none}", 0, "nanolet0", "198.18.0.0/16", 1500, NULL},
+        {"network: {mode: bridge}", "{mode: bridge}", 0, "nanolet0", "198.18.0.0/16", 1500, NULL},
+        {"network: {mode: host}", "{mode: host}", -EINVAL, "nanolet0", "198.18.0.0/16", 1500,
+         "mode: must be bridge or none"},
+};
+
+START_TEST(test_network_key)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", network_cases[_i].file_text);
+	struct nano_config configs[2];
+	struct nano_err errs[2] = {0};
+	char cidr[NET_CIDR_STRLEN];
+	int r[2];
+
+	ck_assert_int_eq(config_init(&configs[0]), 0);
+	ck_assert_int_eq(config_init(&configs[1]), 0);
+	r[0] = config_load_file(&configs[0], path, &errs[0]);
+	r[1] = config_apply_flag(&configs[1], "network", network_cases[_i].flag_value, &errs[1]);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_msg(r[i] == network_cases[_i].rc, "%s: %d %s",
+		              network_cases[_i].file_text, r[i],
+		              errs[i].message ? errs[i].message : "");
+		if (network_cases[_i].message)
+			ck_assert_msg(strstr(errs[i].message, network_cases[_i].message), "%s",
+			              errs[i].message);
+		ck_assert_str_eq(configs[i].network.bridge, network_cases[_i].bridge);
+		ck_assert_str_eq(net_cidr_str(&configs[i].network.cidr, cidr),
+		                 network_cases[_i].cidr);
+		ck_assert_int_eq(configs[i].network.mtu, network_cases[_i].mtu);
+		ck_assert_int_eq(configs[i].network.none,
+		                 strstr(network_cases[_i].file_text, "mode: none") != NULL);
+		nano_err_clear(&errs[i]);
+		config_done(&configs[i]);
+	}
 }
 END_TEST
 
@@ -719,6 +792,7 @@ int main(void)
 	tcase_add_test(tc, test_flags_over_file);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_shipped_config_is_the_defaults);
+	tcase_add_loop_test(tc, test_network_key, 0, (int)ELEMENTSOF(network_cases));
 	tcase_add_loop_test(tc, test_pod_keys, 0, (int)ELEMENTSOF(pod_key_cases));
 	tcase_add_loop_test(tc, test_memory_qos_keys, 0, (int)ELEMENTSOF(memory_qos_cases));
 	tcase_add_loop_test(tc, test_sysctl_keys, 0, (int)ELEMENTSOF(sysctl_cases));

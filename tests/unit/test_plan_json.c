@@ -334,6 +334,8 @@ static void golden_pod(struct fixture *f)
 	static int64_t groups[] = {100};
 
 	fixture_init(f);
+	f->config.network = (struct plan_network_config){
+	        .bridge = "nanolet0", .cidr = 0xc6120000, .prefix = 16, .mtu = 1500};
 	f->pod.name = "web";
 	f->pod.pids_limit_annotation = 512;
 	f->pod.security_context.run_as_user = 1000;
@@ -448,7 +450,19 @@ static const char golden_json[] =
         "   \"sizeBytes\": 67108864\n"
         "  },\n"
         "  \"userNamespace\": null,\n"
-        "  \"sysctls\": []\n"
+        "  \"sysctls\": [],\n"
+        "  \"network\": {\"mode\": \"pod\", \"interfaces\": [\n"
+        "   {\"name\": \"lo\", \"namespace\": \"pod\", \"kind\": \"loopback\", "
+        "\"address\": \"127.0.0.1/8\"},\n"
+        "   {\"name\": \"eth0\", \"namespace\": \"pod\", \"kind\": \"veth\", "
+        "\"address\": \"assigned from 198.18.0.0/16 at create\", \"mtu\": 1500, "
+        "\"peer\": \"nl<first 12 hex digits of the pod uid>\", \"routes\": [\n"
+        "    {\"destination\": \"0.0.0.0/0\", \"via\": \"198.18.0.1\"},\n"
+        "    {\"destination\": \"198.18.0.0/16\", \"via\": \"eth0 (on link)\"}]},\n"
+        "   {\"name\": \"nl<first 12 hex digits of the pod uid>\", \"namespace\": \"node\", "
+        "\"kind\": \"veth\", \"peer\": \"eth0\", \"master\": \"nanolet0\", \"mtu\": 1500},\n"
+        "   {\"name\": \"nanolet0\", \"namespace\": \"node\", \"kind\": \"bridge\", "
+        "\"address\": \"198.18.0.1/16\", \"mtu\": 1500}]}\n"
         " },\n"
         " \"containers\": [\n"
         "  {\n"
@@ -1068,9 +1082,15 @@ static const char golden_json[] =
         " \"explanation\": [\n"
         "  \"pid: each container has its own pid namespace and sees only its own processes, its "
         "first one as PID 1 (hostPID is false).\",\n"
-        "  \"net: the pod has its own network namespace with only a loopback interface, shared by "
-        "its containers: its 127.0.0.1 and its ports are its own, not the node's (hostNetwork is "
-        "false).\",\n"
+        "  \"net: the pod has its own network namespace, shared by its containers, with lo and "
+        "eth0 (an address of 198.18.0.0/16 given at create, MTU 1500), one end of a veth pair "
+        "whose other end, nl<first 12 hex "
+        "digits of the pod uid>, is on the node's bridge nanolet0 (198.18.0.1/16); its 127.0.0.1 "
+        "and its ports are its own, not the node's (hostNetwork is false). It is reached at that "
+        "address from the node and from every other pod on the bridge, on any port a container "
+        "listens on; it reaches them the same way, and everything else through its default "
+        "route via 198.18.0.1 (the node decides whether that goes further: nanolet forwards "
+        "nothing off the node).\",\n"
         "  \"ipc: the pod has its own IPC namespace, shared by its containers: System V IPC "
         "objects and POSIX message queues are not shared with the node (hostIPC is false).\",\n"
         "  \"uts: the pod has its own uts namespace, shared by its containers, with hostname "

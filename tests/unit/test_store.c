@@ -531,7 +531,8 @@ START_TEST(test_migrate_from_schema_1)
 	struct store_pod p = {0};
 
 	close_ok(open_ok(dir));
-	raw_exec(dir, "ALTER TABLE pods DROP COLUMN runtime; PRAGMA user_version = 1;"
+	raw_exec(dir, "DROP TRIGGER pod_ips_release; DROP TABLE pod_ips;"
+	              "ALTER TABLE pods DROP COLUMN runtime; PRAGMA user_version = 1;"
 	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
 	              "VALUES ('u-1', 'a', 'old', '{}', 1)");
 	s = open_ok(dir);

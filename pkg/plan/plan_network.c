@@ -1,0 +1,121 @@
+/* pkg/plan/plan_network.c: the pod network's part of the plan — which interfaces the pod has
+ * (lo; eth0 with its address and default route; the node end of its veth and the bridge it is
+ * on), their JSON, and the sentence saying how the pod is reached and what it can reach.
+ *
+ * Pure, like the rest of the plan: the node's pod network and the pod's address come in
+ * plan_config.network; pkg/net makes the links, nanoletd assigns the address. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan_internal.h"
+
+int plan_network_build(struct plan *plan, const struct spec_pod *pod,
+                       const struct plan_config *config)
+{
+	const struct plan_network_config *n = &config->network;
+
+	plan->network.host = pod->host_network;
+	if (pod->host_network || !n->bridge)
+		return 0;
+	plan->network.bridge = strdup(n->bridge);
+	if (!plan->network.bridge)
+		return -ENOMEM;
+	if (n->node_ifname[0] && !(plan->network.node_ifname = strdup(n->node_ifname)))
+		return -ENOMEM;
+	plan->network.cidr = n->cidr;
+	plan->network.prefix = n->prefix;
+	plan->network.mtu = n->mtu;
+	plan->network.pod_ip = n->pod_ip;
+	return 0;
+}
+
+#define IP_FMT       "%" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32
+#define IP_ARGS(ip)  (ip) >> 24, ((ip) >> 16) & 0xff, ((ip) >> 8) & 0xff, (ip)&0xff
+#define BRIDGE_IP(n) ((n)->cidr + 1)
+/* a pod that is not created: its uid, and so its node end's name, is not known */
+#define NODE_IFNAME_UNKNOWN "nl<first 12 hex digits of the pod uid>"
+
+static json_t *interface(const char *name, const char *where, const char *kind)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", name, "namespace", where, "kind", kind);
+}
+
+/* pod.network: {mode, interfaces: [{name, namespace, kind, address, mtu, routes, peer,
+ * master}]}. hostNetwork: mode host and no list: the node's interfaces, all of them. */
+json_t *plan_network_json(const struct plan *plan)
+{
+	const struct plan_network *n = &plan->network;
+	json_t *o, *list, *lo, *eth0, *node_end, *bridge;
+	const char *node_name = n->node_ifname ? n->node_ifname : NODE_IFNAME_UNKNOWN;
+	char cidr[24];
+	int r = 0;
+
+	if (n->host)
+		return json_pack("{s:s, s:s}", "mode", "host", "interfaces",
+		                 "the node's: hostNetwork is true");
+	list = json_array();
+	lo = interface("lo", "pod", "loopback");
+	r |= json_object_set_new(lo, "address", json_string("127.0.0.1/8"));
+	r |= json_array_append_new(list, lo);
+	if (!n->bridge) {
+		o = json_pack("{s:s, s:o}", "mode", "pod", "interfaces", list);
+		return r < 0 ? (json_decref(o), NULL) : o;
+	}
+	snprintf(cidr, sizeof(cidr), IP_FMT "/%u", IP_ARGS(n->cidr), n->prefix);
+	eth0 = interface("eth0", "pod", "veth");
+	r |= json_object_set_new(eth0, "address",
+	                         n->pod_ip
+	                                 ? json_sprintf(IP_FMT "/%u", IP_ARGS(n->pod_ip), n->prefix)
+	                                 : json_sprintf("assigned from %s at create", cidr));
+	r |= json_object_set_new(eth0, "mtu", json_integer(n->mtu));
+	r |= json_object_set_new(eth0, "peer", json_string(node_name));
+	r |= json_object_set_new(eth0, "routes",
+	                         json_pack("[{s:s, s:o}, {s:s, s:s}]", "destination", "0.0.0.0/0",
+	                                   "via", json_sprintf(IP_FMT, IP_ARGS(BRIDGE_IP(n))),
+	                                   "destination", cidr, "via", "eth0 (on link)"));
+	r |= json_array_append_new(list, eth0);
+	node_end = interface(node_name, "node", "veth");
+	r |= json_object_set_new(node_end, "peer", json_string("eth0"));
+	r |= json_object_set_new(node_end, "master", json_string(n->bridge));
+	r |= json_object_set_new(node_end, "mtu", json_integer(n->mtu));
+	r |= json_array_append_new(list, node_end);
+	bridge = interface(n->bridge, "node", "bridge");
+	r |= json_object_set_new(bridge, "address",
+	                         json_sprintf(IP_FMT "/%u", IP_ARGS(BRIDGE_IP(n)), n->prefix));
+	r |= json_object_set_new(bridge, "mtu", json_integer(n->mtu));
+	r |= json_array_append_new(list, bridge);
+	o = json_pack("{s:s, s:o}", "mode", "pod", "interfaces", list);
+	return r < 0 || !o ? (json_decref(o), NULL) : o;
+}
+
+char *plan_sentence_network(const struct plan *plan)
+{
+	const struct plan_network *n = &plan->network;
+	char eth0[64], ip[24];
+
+	if (!n->bridge)
+		return strdup(
+		        "net: the pod has its own network namespace with only a loopback "
+		        "interface, shared by its containers: its 127.0.0.1 and its ports are "
+		        "its own, not the node's (hostNetwork is false).");
+	if (n->pod_ip) {
+		snprintf(ip, sizeof(ip), IP_FMT, IP_ARGS(n->pod_ip));
+		snprintf(eth0, sizeof(eth0), "%s/%u", ip, n->prefix);
+	} else {
+		snprintf(ip, sizeof(ip), "that address");
+		snprintf(eth0, sizeof(eth0), "an address of " IP_FMT "/%u given at create",
+		         IP_ARGS(n->cidr), n->prefix);
+	}
+	return strdupf("net: the pod has its own network namespace, shared by its containers, "
+	               "with lo and eth0 (%s, MTU %u), one end of a veth pair whose other "
+	               "end, %s, is on the node's bridge %s (" IP_FMT "/%u); its 127.0.0.1 and "
+	               "its ports are its own, not the node's (hostNetwork is false). It is "
+	               "reached at %s from the node and from every other pod on the bridge, on "
+	               "any port a container listens on; it reaches them the same way, and "
+	               "everything else through its default route via " IP_FMT
+	               " (the node decides whether that goes further: nanolet forwards nothing "
+	               "off the node).",
+	               eth0, n->mtu, n->node_ifname ? n->node_ifname : NODE_IFNAME_UNKNOWN,
+	               n->bridge, IP_ARGS(BRIDGE_IP(n)), n->prefix, ip, IP_ARGS(BRIDGE_IP(n)));
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# The pod network, as root: each pod that is not hostNetwork gets eth0 with status.podIP, one end
+# of a veth pair whose node end is on the bridge nanolet0; it answers from the node and from other
+# pods; addresses are never shared, come back only once their pod is gone, survive a restart; a
+# new sandbox keeps the address; nothing is left after a delete or the orphan sweep; a
+# hostNetwork pod has the node's address and no veth; an exhausted range leaves a pod Pending.
+#
+# Every test runs its daemon in a network namespace of its own (lo up, and a veth "uplink" with
+# 198.19.0.10/24 as the node's address), so the bridge and veths are never the machine's and all
+# traffic stays in it; teardown deletes the namespace whether the test passed or not. The pod
+# network is the node's own and the cgroup driver plays no part: the v2 VM skips the file.
+#
+# Run it under the cgroup lock: a start sweeps nanolet's cgroup root of pods it has no record of.
+
+bats_require_minimum_version 1.5.0
+
+load common
+load pods_helpers
+
+NODE_IP=198.19.0.10
+
+setup() {
+	driver_independent
+	common_setup
+	NETNS=nanolet-test-$$-$BATS_TEST_NUMBER
+	ip netns add "$NETNS"
+	echo "$NETNS" >"$TEST_TMP/netns"
+	DAEMON_NETNS=/run/netns/$NETNS
+	node ip link set lo up
+	node ip link add uplink type veth peer name uplink-peer
+	node ip addr add "$NODE_IP/24" dev uplink
+	node ip link set uplink up
+	node ip link set uplink-peer up
+	pods_setup
+}
+
+teardown() {
+	pods_teardown
+	common_teardown
+	# the pods' namespaces are gone with their shims; the bridge goes with this one
+	[[ -z ${NETNS:-} ]] || ip netns del "$NETNS" 2>/dev/null || true
+}
+
+teardown_file() {
+	assert_no_test_leftovers
+	[[ -z $(ip netns list | grep "^nanolet-test-$$-") ]]
+}
+
+# node CMD...: CMD on "the node", the test's network namespace the daemon runs in.
+node() {
+	nsenter --net="$DAEMON_NETNS" "$@"
+}
+
+db() {
+	sqlite3 "$TEST_TMP/state/nanolet.db" "$@"
+}
+
+# web NAME: a pod serving "hello from NAME" on port 8080 (busybox httpd), which first logs its
+# eth0 address as the pod sees it.
+web_yaml() {
+	pod_yaml "$1" "busybox ip -4 -o addr show dev eth0; mkdir -p /tmp/www && echo hello from $1 >/tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"
+}
+
+pod_ip_of() {
+	get_pod "$1" | jq -r '.status.podIP // empty'
+}
+
+uid_of() {
+	get_pod "$1" | jq -r .metadata.uid
+}
+
+# The node end of a pod: nl and the first 12 hex digits of its uid.
+node_end_of() {
+	local uid=${1//-/}
+	echo "nl${uid:0:12}"
+}
+
+node_ends() {
+	node ip -o link show | grep -oE ' nl[0-9a-f]{12}@' | tr -d ' @' || true
+}
+
+answers() { # answers IP NAME: the pod at IP answers from the node with its page
+	[[ $(node curl -sS --max-time 2 "http://$1:8080/" 2>/dev/null) == "hello from $2" ]]
+}
+
+running_web() {
+	create_pod "$(web_yaml "$1")"
+	wait_phase "$1" Running
+	wait_for log_has "$1" "inet "
+}
+
+delete_pod() {
+	call DELETE "/api/v1/namespaces/default/pods/$1?gracePeriodSeconds=0"
+	[[ $code == 200 ]] || {
+		echo "delete $1: $code $body"
+		return 1
+	}
+	wait_for bash -c "! curl -s --unix-socket '$SOCK' -o /dev/null -w '%{http_code}' \
+		http://nanolet/api/v1/namespaces/default/pods/$1 | grep -q 200"
+}
+
+@test "a pod's eth0 holds status.podIP, and it answers at podIP:8080 from the node and from another pod" {
+	running_web web
+	ip=$(pod_ip_of web)
+	[[ $ip == 198.18.0.2 ]]
+	get_pod web | jq -e --arg ip "$ip" '.status.podIPs == [{"ip": $ip}]'
+	get_pod web | jq -e --arg ip "$NODE_IP" '.status.hostIP == $ip'
+	# what the pod itself sees
+	log_has web "eth0 *inet $ip/16 "
+	# from the node, through the bridge
+	wait_for answers "$ip" web
+	# the node end on the bridge, the bridge with the CIDR's first address
+	end=$(node_end_of "$(uid_of web)")
+	node ip -o link show "$end" | grep -q "master nanolet0 .*state UP"
+	node ip -o -4 addr show dev nanolet0 | grep -q "inet 198.18.0.1/16 "
+	# from another pod, through the bridge
+	create_pod "$(pod_yaml client "busybox wget -q -O- http://$ip:8080/ && sleep 3600")"
+	wait_phase client Running
+	wait_for log_has client "hello from web"
+	[[ $(pod_ip_of client) == 198.18.0.3 ]]
+	# the plan says the same
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/web/isolation?pretty=false" >"$TEST_TMP/plan"
+	jq -e --arg a "$ip/16" '.pod.network.interfaces[] | select(.name == "eth0") | .address == $a' "$TEST_TMP/plan"
+	jq -e --arg n "$end" '.pod.network.interfaces[] | select(.name == $n) | .master == "nanolet0"' "$TEST_TMP/plan"
+	jq -e --arg ip "$ip" '.explanation[] | select(startswith("net: ")) | contains("reached at " + $ip)' "$TEST_TMP/plan"
+	# shim.json names the address for the files that carry it (/etc/hosts)
+	jq -e --arg ip "$ip" '.podIP == $ip' "$TEST_TMP/run/pods/$(uid_of web)/shim.json"
+}
+
+@test "two pods never share an address, one comes back only once its pod is gone, and a delete leaves no veth" {
+	running_web a
+	running_web b
+	ip_a=$(pod_ip_of a) ip_b=$(pod_ip_of b)
+	[[ $ip_a == 198.18.0.2 && $ip_b == 198.18.0.3 ]]
+	end_a=$(node_end_of "$(uid_of a)")
+	uid_a=$(uid_of a)
+	[[ $(db "SELECT count(*) FROM pod_ips") == 2 ]]
+	delete_pod a
+	# its veth went with it, and its address is free
+	run ! node ip link show "$end_a"
+	[[ $(db "SELECT count(*) FROM pod_ips WHERE uid = '$uid_a'") == 0 ]]
+	wait_for answers "$ip_b" b
+	# the freed address is the lowest free one again
+	running_web c
+	[[ $(pod_ip_of c) == "$ip_a" ]]
+	wait_for answers "$ip_a" c
+	delete_pod b
+	delete_pod c
+	[[ -z $(node_ends) ]]
+	[[ $(db "SELECT count(*) FROM pod_ips") == 0 ]]
+	assert_nothing_left
+	# the bridge stays for the next pod
+	node ip link show nanolet0 >/dev/null
+}
+
+@test "a daemon restart keeps the bridge, the veths and the addresses, and a re-adopted pod still answers" {
+	running_web web
+	ip=$(pod_ip_of web)
+	end=$(node_end_of "$(uid_of web)")
+	stop_daemon
+	node ip link show nanolet0 >/dev/null
+	node ip link show "$end" >/dev/null
+	answers "$ip" web
+	pods_setup
+	grep -q "re-adopted its shim" "$TEST_TMP/daemon.log"
+	[[ $(pod_ip_of web) == "$ip" ]]
+	wait_for answers "$ip" web
+	running_web second
+	[[ $(pod_ip_of second) != "$ip" ]]
+	# a veth removed while the daemon was down is made again for the re-adopted pod
+	stop_daemon
+	node ip link del "$end"
+	run ! answers "$ip" web
+	pods_setup
+	wait_for answers "$ip" web
+	grep -q "its node end is gone: attaching it again" "$TEST_TMP/daemon.log"
+}
+
+@test "a new sandbox after its shim died gets the same address, on a new veth" {
+	running_web web
+	ip=$(pod_ip_of web)
+	shim=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/web/isolation?pretty=false" | jq -r .live.shimPid)
+	[[ $shim -gt 0 ]]
+	kill -KILL "$shim"
+	wait_for restarts_at_least web 1
+	wait_phase web Running
+	wait_for answers "$ip" web
+	[[ $(pod_ip_of web) == "$ip" ]]
+	[[ $(node_ends) == "$(node_end_of "$(uid_of web)")" ]]
+}
+
+@test "orphan sweep: the veth of a pod without a record is removed at start, and its address given back" {
+	running_web web
+	uid=$(uid_of web)
+	end=$(node_end_of "$uid")
+	kill -KILL "$DAEMON_PID"
+	wait_gone "$DAEMON_PID"
+	db "DELETE FROM pods WHERE uid = '$uid'"
+	pods_setup
+	grep -q "orphan veth $end (no pod record): removed" "$TEST_TMP/daemon.log"
+	run ! node ip link show "$end"
+	[[ $(db "SELECT count(*) FROM pod_ips") == 0 ]]
+	running_web next
+	[[ $(pod_ip_of next) == 198.18.0.2 ]]
+}
+
+@test "a hostNetwork pod reports the node's address, has no veth and leaves the bridge alone" {
+	create_pod "$(
+		cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: host
+spec:
+  hostNetwork: true
+  containers:
+  - name: c
+    image: host
+    command: [sh, -c, 'busybox ip -4 -o addr show dev uplink; sleep 3600']
+EOF
+	)"
+	wait_phase host Running
+	wait_for log_has host "inet $NODE_IP/24"
+	get_pod host | jq -e --arg ip "$NODE_IP" '.status.podIP == $ip and .status.podIPs == [{"ip": $ip}]'
+	[[ -z $(node_ends) ]]
+	run ! node ip link show nanolet0
+	[[ $(db "SELECT count(*) FROM pod_ips") == 0 ]]
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/host/isolation?pretty=false" |
+		jq -e '.pod.network.mode == "host"'
+}
+
+@test "an exhausted pod_cidr leaves a pod Pending with FailedCreatePodSandBox naming the CIDR, until an address is free" {
+	stop_daemon
+	pods_setup --network '{pod_cidr: 198.18.0.0/30}'
+	running_web first
+	[[ $(pod_ip_of first) == 198.18.0.2 ]]
+	create_pod "$(web_yaml second)"
+	get_pod second | jq -e '.status.phase == "Pending" and .status.podIP == null'
+	wait_for event_seen second FailedCreatePodSandBox
+	events_of second | jq -e '.items[] | select(.reason == "FailedCreatePodSandBox") |
+		.type == "Warning" and (.message | contains("198.18.0.0/30"))'
+	waiting_reason_is second ContainerCreating
+	[[ $(node_ends) == "$(node_end_of "$(uid_of first)")" ]]
+	delete_pod first
+	# the freed address goes to the waiting pod on its next try
+	wait_until 30 phase_is second Running
+	[[ $(pod_ip_of second) == 198.18.0.2 ]]
+	wait_for answers 198.18.0.2 second
+}
+
+@test "an existing bridge is reused, its address mended; a link of that name that is no bridge is an error naming it" {
+	stop_daemon
+	node ip link add nanolet0 type bridge
+	node ip addr add 198.18.99.1/24 dev nanolet0
+	pods_setup
+	running_web web
+	node ip -o -4 addr show dev nanolet0 >"$TEST_TMP/addrs"
+	[[ $(wc -l <"$TEST_TMP/addrs") == 1 ]]
+	grep -q "inet 198.18.0.1/16 " "$TEST_TMP/addrs"
+	grep -q "bridge nanolet0: removing 198.18.99.1/24" "$TEST_TMP/daemon.log"
+	wait_for answers "$(pod_ip_of web)" web
+	delete_pod web
+	# a veth called like the bridge: the pod cannot be made, and the answer says why
+	node ip link del nanolet0
+	node ip link add nanolet0 type veth peer name not-a-bridge
+	call POST /api/v1/namespaces/default/pods --data-binary "$(web_yaml other)"
+	[[ $code == 500 ]]
+	jq -e '.message | contains("network.bridge nanolet0: a link of that name exists and is not a bridge (veth)")' <<<"$body"
+	[[ -z $(node_ends) ]]
+}
+
+@test "a bad network config is refused at start, naming the key" {
+	stop_daemon
+	run "$NANOLETD" --socket "$SOCK" $(daemon_dir_flags) --network '{pod_cidr: 198.18.0.1/16}'
+	[[ $status -ne 0 ]]
+	[[ $output == *'pod_cidr: "198.18.0.1/16" has host bits set: the network is 198.18.0.0/16'* ]]
+}
