@@ -58,23 +58,28 @@ static int parse_cidr(const char *cidr, char out[INET_ADDRSTRLEN + 4])
 	return 0;
 }
 
-int hostports_open(const char *masquerade_cidr, struct hostports **out, struct nano_err *err)
+int hostports_new(struct hostports **out, struct nano_err *err)
+{
+	struct hostports *h = calloc(1, sizeof(*h));
+
+	if (!h || !(h->nft = nft_ctx_new(NFT_CTX_DEFAULT)))
+		return free(h), nano_err_set(err, ENOMEM, "nftables: no context");
+	nft_ctx_buffer_error(h->nft);
+	nft_ctx_buffer_output(h->nft);
+	*out = h;
+	return 0;
+}
+
+int hostports_ready(struct hostports *h, const char *masquerade_cidr, struct nano_err *err)
 {
 	static const char *const hooks[] = {"prerouting", "output"};
 	_cleanup_free_ char *rules = NULL;
 	char cidr[INET_ADDRSTRLEN + 4] = "";
-	struct hostports *h;
-	int r;
 
 	if (masquerade_cidr && parse_cidr(masquerade_cidr, cidr) < 0)
 		return nano_err_set(err, EINVAL,
 		                    "masquerade: \"%s\" is not an IPv4 CIDR (a.b.c.d/n)",
 		                    masquerade_cidr);
-	h = calloc(1, sizeof(*h));
-	if (!h || !(h->nft = nft_ctx_new(NFT_CTX_DEFAULT)))
-		return free(h), nano_err_set(err, ENOMEM, "nftables: no context");
-	nft_ctx_buffer_error(h->nft);
-	nft_ctx_buffer_output(h->nft);
 	/* the maps are added only when missing, so their elements (the running pods' forwards)
 	 * survive a restart; the chains are flushed and filled again, so the rules are this
 	 * build's and this config's */
@@ -114,8 +119,18 @@ int hostports_open(const char *masquerade_cidr, struct hostports **out, struct n
 		rules = more;
 	}
 	if (!rules)
-		return hostports_free(h), nano_err_set(err, ENOMEM, "out of memory");
-	r = run(h, rules, err);
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return run(h, rules, err);
+}
+
+int hostports_open(const char *masquerade_cidr, struct hostports **out, struct nano_err *err)
+{
+	struct hostports *h;
+	int r = hostports_new(&h, err);
+
+	if (r < 0)
+		return r;
+	r = hostports_ready(h, masquerade_cidr, err);
 	if (r < 0)
 		return hostports_free(h), r;
 	*out = h;
@@ -294,10 +309,40 @@ static int sweep_map(struct hostports *h, const char *map,
 	return *deletes ? run(h, deletes, err) : 0;
 }
 
+/* 1 when the table is there, 0 when not (a node that never had a pod on the network). */
+static int table_exists(struct hostports *h, struct nano_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	json_t *items, *item;
+	size_t i;
+	int r;
+
+	nft_ctx_output_set_flags(h->nft, NFT_CTX_OUTPUT_JSON);
+	r = run(h, "list tables ip", err);
+	nft_ctx_output_set_flags(h->nft, 0);
+	if (r < 0)
+		return r;
+	doc = json_loads(nft_ctx_get_output_buffer(h->nft), 0, NULL);
+	items = json_object_get(doc, "nftables");
+	json_array_foreach(items, i, item)
+	{
+		const char *name =
+		        json_string_value(json_object_get(json_object_get(item, "table"), "name"));
+
+		if (name && !strcmp(name, "nanolet"))
+			return 1;
+	}
+	return 0;
+}
+
 static int sweep(struct hostports *h, bool (*drop)(const char *uid, void *userdata), void *userdata,
                  struct nano_err *err)
 {
-	int r = sweep_map(h, "hostports", drop, userdata, err);
+	int r = table_exists(h, err);
+
+	if (r <= 0)
+		return r;
+	r = sweep_map(h, "hostports", drop, userdata, err);
 
 	return r < 0 ? r : sweep_map(h, "hostports_addr", drop, userdata, err);
 }

@@ -36,19 +36,22 @@ struct hostport {
 	uint16_t container_port; /* 1..65535 */
 };
 
-/* Opens a libnftables context in the caller's network namespace and makes the table, its maps
- * and chains (again, when they are there: the rules are replaced, the maps' elements kept).
- * masquerade_cidr: pod traffic from this network to any other is masqueraded on its way out
- * of the node; NULL for none. */
+/* A libnftables context in the caller's network namespace; it makes nothing yet. */
+int hostports_new(struct hostports **out, struct nano_err *err);
+/* Makes the table, its maps and chains (again, when they are there: the rules are replaced,
+ * the maps' elements kept). masquerade_cidr: pod traffic from this network to any other is
+ * masqueraded on its way out of the node; NULL for none. */
+int hostports_ready(struct hostports *h, const char *masquerade_cidr, struct nano_err *err);
+/* hostports_new and hostports_ready. */
 int hostports_open(const char *masquerade_cidr, struct hostports **out, struct nano_err *err);
 void hostports_free(struct hostports *h);
 
 /* Forwards each hostPort of the pod (uid) to pod_ip, in one transaction: all or none. */
 int hostports_add(struct hostports *h, const char *uid, const char *pod_ip,
                   const struct hostport *ports, size_t n, struct nano_err *err);
-/* Removes every forward of the pod; none is fine. */
+/* Removes every forward of the pod; none is fine, and so is no table. */
 int hostports_remove(struct hostports *h, const char *uid, struct nano_err *err);
-/* Removes the forwards of every pod keep() says no to (the orphan sweep). */
+/* Removes the forwards of every pod keep() says no to (the orphan sweep); no table is fine. */
 int hostports_sweep(struct hostports *h, bool (*keep)(const char *uid, void *userdata),
                     void *userdata, struct nano_err *err);
 /* The uid of every pod with a forward, each once (for tests and the sweep); NULL-terminated. */

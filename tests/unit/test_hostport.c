@@ -225,6 +225,30 @@ START_TEST(test_connection_is_forwarded)
 }
 END_TEST
 
+/* A node that never had a pod on the network has no table: removing and sweeping are no-ops,
+ * and make none. */
+START_TEST(test_no_table_is_nothing_to_remove)
+{
+	_cleanup_strv_ char **uids = NULL;
+	struct nano_err err = {0};
+	struct hostports *h = NULL;
+	struct nft_ctx *nft;
+
+	own_netns();
+	ck_assert_int_eq(hostports_new(&h, &err), 0);
+	ck_assert_int_eq(hostports_remove(h, uid_a, &err), 0);
+	ck_assert_int_eq(hostports_sweep(h, same_uid, (void *)uid_a, &err), 0);
+	ck_assert_int_eq(hostports_pods(h, &uids, &err), 0);
+	ck_assert_ptr_null(uids);
+	nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	nft_ctx_buffer_output(nft);
+	ck_assert_int_eq(nft_run_cmd_from_buffer(nft, "list tables"), 0);
+	ck_assert_str_eq(nft_ctx_get_output_buffer(nft), "");
+	nft_ctx_free(nft);
+	hostports_free(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostport");
@@ -234,6 +258,7 @@ int main(void)
 	tcase_add_test(tc, test_remove_and_sweep_by_uid);
 	tcase_add_test(tc, test_bad_input_changes_nothing);
 	tcase_add_test(tc, test_connection_is_forwarded);
+	tcase_add_test(tc, test_no_table_is_nothing_to_remove);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
