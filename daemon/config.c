@@ -32,6 +32,9 @@ enum key_type {
 	KEY_FACTOR,        /* a number above 0, at most 1 */
 	KEY_POD_SECURITY,  /* a mapping: levels and versions, per namespace too */
 	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
+	KEY_RESOLV_CONF,   /* absolute path, or "" (the kubelet's --resolv-conf="") */
+	KEY_IPS,           /* a list of IP addresses (a flag: comma-separated) */
+	KEY_DOMAIN,        /* a DNS subdomain, or "" for none */
 };
 
 struct config_key {
@@ -98,6 +101,9 @@ static const struct config_key config_keys[] = {
          INT64_C(1) << 40},
         {"audit_log_max_files", KEY_COUNT, offsetof(struct nano_config, audit_log_max_files), 1,
          1000},
+        {"resolv_conf", KEY_RESOLV_CONF, offsetof(struct nano_config, resolv_conf), 0, 0},
+        {"cluster_dns", KEY_IPS, offsetof(struct nano_config, cluster_dns), 0, 0},
+        {"cluster_domain", KEY_DOMAIN, offsetof(struct nano_config, cluster_domain), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -168,8 +174,11 @@ int config_init(struct nano_config *config)
 	                },
 	        .audit_log_max_size = 100 * 1024 * 1024,
 	        .audit_log_max_files = 5,
+	        .resolv_conf = strdup("/etc/resolv.conf"),
+	        .cluster_domain = strdup("cluster.local"),
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir ||
+	    !config->resolv_conf || !config->cluster_domain ||
 	    strv_push(&config->api_write_groups, strdup("nanolet")) < 0) {
 		config_done(config);
 		return -ENOMEM;
@@ -191,6 +200,9 @@ void config_done(struct nano_config *config)
 	pod_security_namespaces_free(&config->pod_security);
 	strv_free(config->api_write_groups);
 	strv_free(config->api_read_groups);
+	free(config->resolv_conf);
+	strv_free(config->cluster_dns);
+	free(config->cluster_domain);
 	*config = (struct nano_config){0};
 }
 
@@ -609,6 +621,68 @@ static int set_groups(char ***field, const json_t *value, struct nano_err *err)
 	return 0;
 }
 
+/* The kubelet's --resolv-conf: the file a Default pod's resolv.conf is made from, or "" for
+ * none (a resolver on the node itself). */
+static int set_resolv_conf(char **field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (s && !*s)
+		return set_string(field, s);
+	return set_path(field, value, false, err) < 0
+	               ? want(err, value, "an absolute path, or \"\" for a resolver on the node")
+	               : 0;
+}
+
+/* The kubelet's --cluster-dns: a list of IP addresses; a flag's "a,b" (or "" for none). */
+static int set_ips(char ***field, const json_t *value, struct nano_err *err)
+{
+	_cleanup_strv_ char **ips = NULL;
+	const char *s = plain_string(value);
+	const char *allowed = "a list of IP addresses (a flag: comma-separated)";
+	json_t *item;
+	size_t i;
+
+	if (json_is_null(value)) {
+		strv_free(*field);
+		*field = NULL;
+		return 0;
+	}
+	if (s) {
+		_cleanup_free_ char *copy = strdup(s);
+		char *save = NULL;
+
+		if (!copy)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (!spec_ip_valid(t) || strv_push(&ips, strdup(t)) < 0)
+				return want(err, value, allowed);
+	} else if (json_is_array(value)) {
+		json_array_foreach(value, i, item)
+		{
+			const char *ip = plain_string(item);
+
+			if (!ip || !spec_ip_valid(ip) || strv_push(&ips, strdup(ip)) < 0)
+				return want(err, value, allowed);
+		}
+	} else {
+		return want(err, value, allowed);
+	}
+	strv_free(*field);
+	*field = TAKE_PTR(ips);
+	return 0;
+}
+
+/* The kubelet's --cluster-domain: what ClusterFirst searches and a subdomain's name end in. */
+static int set_domain(char **field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (!s || (*s && !spec_dns_subdomain_valid(s)))
+		return want(err, value, "a DNS name such as \"cluster.local\", or \"\" for none");
+	return set_string(field, s);
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -649,6 +723,12 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_pod_security(field, value, err);
 	case KEY_GROUPS:
 		return set_groups(field, value, err);
+	case KEY_RESOLV_CONF:
+		return set_resolv_conf(field, value, err);
+	case KEY_IPS:
+		return set_ips(field, value, err);
+	case KEY_DOMAIN:
+		return set_domain(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

@@ -51,6 +51,10 @@ static const struct option options[] = {
         {"api-read-groups", required_argument, NULL, 'F'},
         {"audit-log-max-size", required_argument, NULL, 'F'},
         {"audit-log-max-files", required_argument, NULL, 'F'},
+        /* the pods' DNS */
+        {"resolv-conf", required_argument, NULL, 'F'},
+        {"cluster-dns", required_argument, NULL, 'F'},
+        {"cluster-domain", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -117,6 +121,12 @@ static void usage(FILE *out)
 	        "  --api-read-groups G,...  groups that may get, list and watch (none)\n"
 	        "  --audit-log-max-size N   <log-dir>/audit.log rotates past N bytes (100Mi)\n"
 	        "  --audit-log-max-files N  rotated audit logs kept (5)\n"
+	        "\n"
+	        "  --resolv-conf PATH       the node's resolver file for Default pods "
+	        "(/etc/resolv.conf; \"\": a resolver on the node)\n"
+	        "  --cluster-dns IP,...     cluster DNS servers for ClusterFirst pods (none: "
+	        "Default)\n"
+	        "  --cluster-domain DOMAIN  the cluster's DNS domain (cluster.local)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
