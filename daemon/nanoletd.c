@@ -160,6 +160,9 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .watches = daemon->fs_watches,
 	        .fd_budget = daemon->pods_fd_budget,
 	        .oom_log = daemon->oom_log,
+	        .dns = {.resolv_conf = config->resolv_conf,
+	                .cluster_dns = config->cluster_dns,
+	                .cluster_domain = config->cluster_domain},
 	};
 	return pods_open(&options, &daemon->pods, err);
 }

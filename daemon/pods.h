@@ -65,6 +65,14 @@ struct pods_options {
 	 * an OOMKilled message and an OOMKilling event name the process killed. NULL (the log
 	 * cannot be read: not root, in a container): they name the limit alone. */
 	struct cgroup_oom_log *oom_log;
+	/* The pods' DNS (the kubelet's --resolv-conf, --cluster-dns, --cluster-domain): a
+	 * pod's resolv.conf is made from them at each new sandbox. resolv_conf "": a resolver
+	 * on the node itself; NULL (a Check suite's options): the pods get no resolv.conf. */
+	struct pods_dns {
+		const char *resolv_conf;
+		char *const *cluster_dns;
+		const char *cluster_domain;
+	} dns;
 };
 
 /* The most descriptors a pod of n containers holds at once: its shim's pidfd and one
