@@ -171,3 +171,18 @@ $(cat /etc/hosts)"$'\n\n# Entries added by HostAliases.\n198.18.0.21\textra.test
 	[ "$code" = 422 ]
 	[ "$(jq -r '.details.causes[0].field' <<<"$body")" = spec.dnsPolicy ]
 }
+
+@test "a resolv_conf the daemon cannot read fails the create, naming it; None needs none of it" {
+	driver_independent
+	stop_daemon
+	start_daemon --crashloop-backoff-initial 1 --resolv-conf "$TEST_TMP/absent.conf"
+	call POST /api/v1/namespaces/default/pods --data-binary "$(dns_pod unread '  dnsPolicy: Default')"
+	[ "$code" = 500 ]
+	[[ $(jq -r .message <<<"$body") == *"resolv_conf $TEST_TMP/absent.conf: No such file or directory"* ]]
+	# nothing of it is left: the name is free again
+	call GET /api/v1/namespaces/default/pods/unread
+	[ "$code" = 404 ]
+	run_dns_pod own "  dnsPolicy: None
+  dnsConfig: {nameservers: [198.18.0.1]}"
+	[ "$(part 0)" = 'nameserver 198.18.0.1' ]
+}
