@@ -34,6 +34,9 @@ enum key_type {
 	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
 	KEY_SYSCTLS,       /* a list of namespaced sysctls or patterns (a flag: comma-separated) */
 	KEY_NETWORK,       /* a mapping: mode, bridge, pod_cidr, mtu */
+	KEY_RESOLV_CONF,   /* absolute path, or "" (the kubelet's --resolv-conf="") */
+	KEY_IPS,           /* a list of IP addresses (a flag: comma-separated) */
+	KEY_DOMAIN,        /* a DNS subdomain, or "" for none */
 };
 
 struct config_key {
@@ -103,6 +106,9 @@ static const struct config_key config_keys[] = {
         {"audit_log_max_files", KEY_COUNT, offsetof(struct nano_config, audit_log_max_files), 1,
          1000},
         {"network", KEY_NETWORK, offsetof(struct nano_config, network), 0, 0},
+        {"resolv_conf", KEY_RESOLV_CONF, offsetof(struct nano_config, resolv_conf), 0, 0},
+        {"cluster_dns", KEY_IPS, offsetof(struct nano_config, cluster_dns), 0, 0},
+        {"cluster_domain", KEY_DOMAIN, offsetof(struct nano_config, cluster_domain), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -178,9 +184,11 @@ int config_init(struct nano_config *config)
 	        .network = {.bridge = strdup("nanolet0"),
 	                    .cidr = {.network = 0xc6120000, .prefix = 16},
 	                    .mtu = 1500},
+	        .resolv_conf = strdup("/etc/resolv.conf"),
+	        .cluster_domain = strdup("cluster.local"),
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir ||
-	    !config->network.bridge ||
+	    !config->network.bridge || !config->resolv_conf || !config->cluster_domain ||
 	    strv_push(&config->api_write_groups, strdup("nanolet")) < 0) {
 		config_done(config);
 		return -ENOMEM;
@@ -204,6 +212,9 @@ void config_done(struct nano_config *config)
 	strv_free(config->api_write_groups);
 	strv_free(config->api_read_groups);
 	strv_free(config->allowed_unsafe_sysctls);
+	free(config->resolv_conf);
+	strv_free(config->cluster_dns);
+	free(config->cluster_domain);
 	*config = (struct nano_config){0};
 }
 
@@ -671,6 +682,68 @@ static int set_sysctls(char ***field, const json_t *value, struct nano_err *err)
 	return 0;
 }
 
+/* The kubelet's --resolv-conf: the file a Default pod's resolv.conf is made from, or "" for
+ * none (a resolver on the node itself). */
+static int set_resolv_conf(char **field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (s && !*s)
+		return set_string(field, s);
+	return set_path(field, value, false, err) < 0
+	               ? want(err, value, "an absolute path, or \"\" for a resolver on the node")
+	               : 0;
+}
+
+/* The kubelet's --cluster-dns: a list of IP addresses; a flag's "a,b" (or "" for none). */
+static int set_ips(char ***field, const json_t *value, struct nano_err *err)
+{
+	_cleanup_strv_ char **ips = NULL;
+	const char *s = plain_string(value);
+	const char *allowed = "a list of IP addresses (a flag: comma-separated)";
+	json_t *item;
+	size_t i;
+
+	if (json_is_null(value)) {
+		strv_free(*field);
+		*field = NULL;
+		return 0;
+	}
+	if (s) {
+		_cleanup_free_ char *copy = strdup(s);
+		char *save = NULL;
+
+		if (!copy)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			if (!spec_ip_valid(t) || strv_push(&ips, strdup(t)) < 0)
+				return want(err, value, allowed);
+	} else if (json_is_array(value)) {
+		json_array_foreach(value, i, item)
+		{
+			const char *ip = plain_string(item);
+
+			if (!ip || !spec_ip_valid(ip) || strv_push(&ips, strdup(ip)) < 0)
+				return want(err, value, allowed);
+		}
+	} else {
+		return want(err, value, allowed);
+	}
+	strv_free(*field);
+	*field = TAKE_PTR(ips);
+	return 0;
+}
+
+/* The kubelet's --cluster-domain: what ClusterFirst searches and a subdomain's name end in. */
+static int set_domain(char **field, const json_t *value, struct nano_err *err)
+{
+	const char *s = plain_string(value);
+
+	if (!s || (*s && !spec_dns_subdomain_valid(s)))
+		return want(err, value, "a DNS name such as \"cluster.local\", or \"\" for none");
+	return set_string(field, s);
+}
+
 /* network: its keys over what is set. A flag's value is the same mapping as YAML text:
  * --network '{pod_cidr: 198.18.0.0/24}'. Nothing is taken unless every key is good. */
 static int set_network(struct config_network *net, const json_t *value, struct nano_err *err)
@@ -782,6 +855,12 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_sysctls(field, value, err);
 	case KEY_NETWORK:
 		return set_network(field, value, err);
+	case KEY_RESOLV_CONF:
+		return set_resolv_conf(field, value, err);
+	case KEY_IPS:
+		return set_ips(field, value, err);
+	case KEY_DOMAIN:
+		return set_domain(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

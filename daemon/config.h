@@ -93,6 +93,10 @@ struct nano_config {
 	int64_t audit_log_max_size;              /* audit_log_max_size: 100Mi */
 	int64_t audit_log_max_files;             /* audit_log_max_files: 5 */
 	struct config_network network;           /* network */
+	/* The pods' DNS, as the kubelet's --resolv-conf, --cluster-dns, --cluster-domain. */
+	char *resolv_conf;    /* resolv_conf: /etc/resolv.conf; "" = a resolver on the node */
+	char **cluster_dns;   /* cluster_dns: [] */
+	char *cluster_domain; /* cluster_domain: cluster.local; "" = none */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

@@ -53,6 +53,10 @@ static const struct option options[] = {
         {"audit-log-max-size", required_argument, NULL, 'F'},
         {"audit-log-max-files", required_argument, NULL, 'F'},
         {"network", required_argument, NULL, 'F'},
+        /* the pods' DNS */
+        {"resolv-conf", required_argument, NULL, 'F'},
+        {"cluster-dns", required_argument, NULL, 'F'},
+        {"cluster-domain", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -125,6 +129,12 @@ static void usage(FILE *out)
 	        "                           (mode bridge, bridge nanolet0, pod_cidr "
 	        "198.18.0.0/16,\n"
 	        "                           mtu 1500; mode none: pods get only lo)\n"
+	        "\n"
+	        "  --resolv-conf PATH       the node's resolver file for Default pods "
+	        "(/etc/resolv.conf; \"\": a resolver on the node)\n"
+	        "  --cluster-dns IP,...     cluster DNS servers for ClusterFirst pods (none: "
+	        "Default)\n"
+	        "  --cluster-domain DOMAIN  the cluster's DNS domain (cluster.local)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"

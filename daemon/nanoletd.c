@@ -166,6 +166,9 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .fd_budget = daemon->pods_fd_budget,
 	        .oom_log = daemon->oom_log,
 	        .network = config->network.none ? NULL : &daemon->network,
+	        .dns = {.resolv_conf = config->resolv_conf,
+	                .cluster_dns = config->cluster_dns,
+	                .cluster_domain = config->cluster_domain},
 	};
 	return pods_open(&options, &daemon->pods, err);
 }

@@ -69,6 +69,14 @@ struct pods_options {
 	/* The pod network (README "Pod network"): its bridge is made when the first pod that is
 	 * not hostNetwork starts. NULL: pods get only lo (network.mode none; the Check suites). */
 	const struct net_config *network;
+	/* The pods' DNS (the kubelet's --resolv-conf, --cluster-dns, --cluster-domain): a
+	 * pod's resolv.conf is made from them at each new sandbox. resolv_conf "": a resolver
+	 * on the node itself; NULL (a Check suite's options): the pods get no resolv.conf. */
+	struct pods_dns {
+		const char *resolv_conf;
+		char *const *cluster_dns;
+		const char *cluster_domain;
+	} dns;
 };
 
 /* The most descriptors a pod of n containers holds at once: its shim's pidfd and one

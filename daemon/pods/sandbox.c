@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "dns/dns.h"
 #include "pods/sandbox.h"
 #include "runtime/runtime.h"
 
@@ -264,13 +265,50 @@ static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_er
 	return 0;
 }
 
+static void dns_warning(void *userdata, const char *reason, const char *message)
+{
+	pod_event(userdata, NULL, "Warning", reason, "%s", message);
+}
+
+/* The pod's resolv.conf, made here rather than in the shim: it takes the node's DNS settings
+ * and the node's resolv_conf (read at each new sandbox, as the kubelet does), and its warnings
+ * are the pod's events. NULL *out: the options name no DNS (a Check suite's). */
+static int pod_resolv_conf(struct pod *pod, char **out, struct nano_err *err)
+{
+	const struct pods_dns *opt = &pod->env->opt.dns;
+	_cleanup_(dns_config_done) struct dns_config host = {0}, conf = {0};
+	_cleanup_free_ char *text = NULL;
+	struct dns_node node = {.cluster_dns = opt->cluster_dns,
+	                        .cluster_domain = opt->cluster_domain};
+	int r;
+
+	*out = NULL;
+	if (!opt->resolv_conf)
+		return 0;
+	/* None needs nothing of the node's: a file it cannot read does not stop such a pod */
+	if (*opt->resolv_conf && pod->spec->dns_policy != SPEC_DNS_NONE) {
+		r = util_read_file_at(AT_FDCWD, opt->resolv_conf, &text);
+		if (r < 0)
+			return nano_err_set(err, -r, "resolv_conf %s: %s", opt->resolv_conf,
+			                    strerror(-r));
+		r = dns_parse_resolv_conf(text, &host, err);
+		if (r < 0)
+			return nano_err_wrap(err, "resolv_conf %s", opt->resolv_conf);
+		node.host = &host;
+	}
+	r = dns_pod_config(pod->spec, &node, dns_warning, pod, &conf);
+	if (r < 0 || !(*out = dns_resolv_conf_text(&conf)))
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 static int write_shim_config(struct pod *pod, struct nano_err *err)
 {
 	const struct pods_options *opt = &pod->env->opt;
 	_cleanup_(shim_lists_done) struct shim_lists lists = {.n = pod->plan->n_containers};
 	_cleanup_free_ char *infra = strdupf("%s/infra", pod->cgroup);
 	_cleanup_free_ char *seccomp_cache = strdupf("%s/seccomp", opt->run_dir);
-	_cleanup_free_ char *id_map = NULL;
+	_cleanup_free_ char *id_map = NULL, *resolv_conf = NULL, *host_domain = NULL;
 	_cleanup_strv_ char **infra_procs = NULL;
 	_cleanup_json_ json_t *json = NULL;
 	struct runtime_shim_config shim;
@@ -287,6 +325,12 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	/* hostUsers: false: 65536 ids of the node's, the same range for uids and gids */
 	if (pod->userns_base && !(id_map = strdupf("0 %" PRIu32 " 65536", pod->userns_base)))
 		return nano_err_set(err, ENOMEM, "out of memory");
+	r = pod_resolv_conf(pod, &resolv_conf, err);
+	if (r < 0)
+		return r;
+	host_domain = dns_host_domain(pod->spec, opt->dns.cluster_domain);
+	if (pod->spec->subdomain && !host_domain)
+		return nano_err_set(err, ENOMEM, "out of memory");
 	shim = (struct runtime_shim_config){
 	        .plan = pod->plan,
 	        .infra_procs = infra_procs,
@@ -299,6 +343,10 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	        /* the shims' compiled seccomp filters, shared by every pod (outside pods/: the
 	         * orphan sweep leaves it alone) */
 	        .seccomp_cache_dir = seccomp_cache,
+	        .resolv_conf = resolv_conf,
+	        .host_domain = host_domain,
+	        .host_aliases = pod->spec->host_aliases,
+	        .n_host_aliases = pod->spec->n_host_aliases,
 	};
 	json = runtime_shim_config_to_json(&shim);
 	if (!json)

@@ -35,6 +35,25 @@ static json_t *strv_json(char *const *l)
 	return a;
 }
 
+/* What the shim writes the pod's hosts and resolv.conf from. */
+static int host_files_json(json_t *o, const struct runtime_shim_config *c)
+{
+	json_t *aliases = c->n_host_aliases ? json_array() : NULL;
+	int r = 0;
+
+	if (c->resolv_conf)
+		r |= json_object_set_new(o, "resolvConf", json_string(c->resolv_conf));
+	if (c->host_domain)
+		r |= json_object_set_new(o, "hostDomain", json_string(c->host_domain));
+	for (size_t i = 0; aliases && i < c->n_host_aliases; i++)
+		r |= json_array_append_new(
+		        aliases, json_pack("{s:s, s:o}", "ip", c->host_aliases[i].ip, "hostnames",
+		                           strv_json(c->host_aliases[i].hostnames)));
+	if (c->n_host_aliases)
+		r |= json_object_set_new(o, "hostAliases", aliases);
+	return r;
+}
+
 json_t *runtime_shim_config_to_json(const struct runtime_shim_config *c)
 {
 	json_t *o = json_object(), *containers = json_array();
@@ -64,6 +83,7 @@ json_t *runtime_shim_config_to_json(const struct runtime_shim_config *c)
 	r |= json_object_set_new(o, "logMaxFiles", json_integer(c->log_max_files));
 	if (c->seccomp_cache_dir)
 		r |= json_object_set_new(o, "seccompCacheDir", json_string(c->seccomp_cache_dir));
+	r |= host_files_json(o, c);
 	if (r < 0)
 		o = (json_decref(o), NULL);
 	return o;

@@ -14,7 +14,8 @@
  *   shim.log     the shim's own stderr (runtime_shim_fork opens it, O_APPEND)
  *   shim.sock    the control socket (AF_UNIX SOCK_SEQPACKET, 0600)
  *   exits/<container>.<restart>.json   one per exit, renamed into place when complete
- *   hostname, hosts   what containers see at /etc/hostname and /etc/hosts (bind-mounted)
+ *   hostname, hosts, resolv.conf   what containers see at /etc/hostname, /etc/hosts and
+ *                the /etc/resolv.conf (bind-mounted read-only), written by the shim
  *
  * The control protocol on shim.sock, one request message -> one reply message, the reply sent
  * once the action is done:
@@ -56,10 +57,19 @@ struct runtime_shim_config {
 	/* where shims keep compiled seccomp filters (root's, 0700; NULL: none): a directory no
 	 * container ever sees, as the run directory */
 	const char *seccomp_cache_dir;
+	/* The pod's /etc/resolv.conf as the daemon made it (pkg/dns: it takes the node's DNS
+	 * settings and emits the pod's events); NULL: the containers keep their root's. */
+	const char *resolv_conf;
+	/* For the pod's /etc/hosts, which the shim writes (it learns the pod's address):
+	 * "<subdomain>.<namespace>.svc.<cluster domain>" or NULL, and spec.hostAliases. */
+	const char *host_domain;
+	const struct spec_host_alias *host_aliases;
+	size_t n_host_aliases;
 };
 
 /* The shim.json object: {"uid","name","namespace","plan","infraProcs","userns",
- * "containers","logMaxSize","logMaxFiles"[,"seccompCacheDir"]}. NULL on ENOMEM. */
+ * "containers","logMaxSize","logMaxFiles"[,"seccompCacheDir"][,"resolvConf"][,"hostDomain"]
+ * [,"hostAliases":[{"ip","hostnames"}]]}. NULL on ENOMEM. */
 json_t *runtime_shim_config_to_json(const struct runtime_shim_config *config);
 
 /* Writes <run_dir>/shim.json, mode 0600, atomically (tmp + rename). */

@@ -64,6 +64,14 @@ struct shim_config {
 	int64_t log_max_size;
 	int log_max_files;
 	char *seccomp_cache_dir; /* NULL: every filter is compiled (shim_seccomp_cache.c) */
+	/* What the pod's hosts and resolv.conf are made of (pkg/dns): its address ("podIP",
+	 * NULL: none, as a hostNetwork pod's), "hostDomain" (NULL: no subdomain), the
+	 * spec's hostAliases, and the resolv.conf the daemon made (NULL: none bound). */
+	char *pod_ip;
+	char *host_domain;
+	struct spec_host_alias *host_aliases;
+	size_t n_host_aliases;
+	char *resolv_conf;
 };
 
 int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err);

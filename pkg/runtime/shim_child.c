@@ -13,7 +13,8 @@
  *   4. every plan mount inside it, in order (the container's own /proc, /dev, /sys, ...; then
  *      its volumes), each target resolved inside the root (openat2 RESOLVE_IN_ROOT, so a
  *      symlink in the image cannot reach the node's files) and made there when missing (in
- *      the writable layer, never on the node); device nodes, /etc/hostname and hosts; masked
+ *      the writable layer, never on the node); device nodes, /etc/hostname, hosts and
+ *      resolv.conf; masked
  *      and read-only paths
  *   5. pivot_root into it and detach the node's tree: from here the node's /proc, /sys and /dev
  *      are not in the container's mount tree. All of 3 and 4 happen before, while the node's
@@ -59,7 +60,7 @@ struct child {
 	int last_cap;        /* /proc/sys/kernel/cap_last_cap */
 	uint64_t held;       /* the permitted set the child starts with: no set can exceed it */
 	int *trees; /* per plan mount: the source's tree, cloned first, for a bind; else -1 */
-	int name_trees[2]; /* <run dir>/hostname and hosts, cloned first, or -1 */
+	int name_trees[3]; /* <run dir>/hostname, hosts, resolv.conf, cloned first, or -1 */
 };
 
 static _Noreturn __attribute__((format(printf, 3, 4))) void die(const struct child *ch, int errnum,
@@ -489,10 +490,10 @@ static void plan_mounts(const struct child *ch)
 	}
 }
 
-static const char *const name_files_names[] = {"hostname", "hosts"};
+static const char *const name_files_names[] = {"hostname", "hosts", "resolv.conf"};
 
-/* The pod's hostname and hosts, bound from the run dir over files the root already has: the
- * node's own files (or the image's) are never written. */
+/* The pod's hostname, hosts and resolv.conf, bound from the run dir over files the root already
+ * has: the node's own files (or the image's) are never written. */
 static void name_files(const struct child *ch)
 {
 	char path[32];
@@ -538,13 +539,11 @@ static void clone_sources(struct child *ch)
 			die(ch, errno, "mount %s: source %s: %m", m->destination, m->source);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(name_files_names); i++) {
-		ch->name_trees[i] = -1;
-		if (!ch->a->config->hostname)
-			continue;
 		snprintf(source, sizeof(source), "%s/%s", ch->a->config->run_dir,
 		         name_files_names[i]);
 		ch->name_trees[i] = clone_tree_at(AT_FDCWD, source, false, MOUNT_ATTR_RDONLY);
-		if (ch->name_trees[i] < 0)
+		/* no resolv.conf: the daemon made none (a shim.json of an older one) */
+		if (ch->name_trees[i] < 0 && errno != ENOENT)
 			die(ch, errno, "%s: %m", source);
 	}
 }

@@ -1,10 +1,12 @@
 /* pkg/runtime/shim_config.c: reads <run dir>/shim.json into struct shim_config, including the
  * parts of the IsolationPlan JSON (plan_to_json) that the shim acts on: the pod's clone flags
- * and hostname, each container's clone flags, process, root and mounts.
+ * and hostname, each container's clone flags, process, root and mounts; and what the pod's
+ * /etc/hosts and /etc/resolv.conf are made of (its address, host domain, aliases).
  *
  * It only reads and checks shapes; it must not decide policy (that is pkg/plan's) nor touch the
  * system beyond reading the one file.
  */
+#include <arpa/inet.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -316,6 +318,41 @@ static int read_sysctls(json_t *a, struct shim_config *c, struct nano_err *err)
 	return 0;
 }
 
+/* "podIP" (written by the pod network: absent for a hostNetwork pod), "hostDomain",
+ * "hostAliases" and "resolvConf" (written by the daemon). */
+static int read_host_files(json_t *doc, struct shim_config *c, struct nano_err *err)
+{
+	json_t *ip = json_object_get(doc, "podIP"), *aliases = json_object_get(doc, "hostAliases");
+	struct in_addr addr;
+	size_t i;
+	json_t *v;
+	int r;
+
+	if (ip && !json_is_null(ip) &&
+	    (!json_is_string(ip) || inet_pton(AF_INET, json_string_value(ip), &addr) != 1))
+		return bad(err, "podIP is not a dotted quad");
+	c->pod_ip = dup_string(doc, "podIP");
+	c->host_domain = dup_string(doc, "hostDomain");
+	c->resolv_conf = dup_string(doc, "resolvConf");
+	if (!aliases)
+		return 0;
+	if (!json_is_array(aliases))
+		return bad(err, "hostAliases is not an array");
+	c->host_aliases = calloc(json_array_size(aliases) + 1, sizeof(*c->host_aliases));
+	if (!c->host_aliases)
+		return -ENOMEM;
+	json_array_foreach(aliases, i, v)
+	{
+		struct spec_host_alias *h = &c->host_aliases[c->n_host_aliases++];
+
+		h->ip = dup_string(v, "ip");
+		h->hostnames = read_strv(json_object_get(v, "hostnames"), &r);
+		if (!h->ip || !h->hostnames)
+			return bad(err, "hostAliases[] needs ip and hostnames");
+	}
+	return 0;
+}
+
 static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 {
 	json_t *plan = json_object_get(doc, "plan"), *pod = json_object_get(plan, "pod");
@@ -352,6 +389,9 @@ static int read_config(json_t *doc, struct shim_config *c, struct nano_err *err)
 	c->log_max_size = json_integer_value(json_object_get(doc, "logMaxSize"));
 	c->log_max_files = (int)json_integer_value(json_object_get(doc, "logMaxFiles"));
 	c->seccomp_cache_dir = dup_string(doc, "seccompCacheDir"); /* absent: no cache */
+	r = read_host_files(doc, c, err);
+	if (r < 0)
+		return r;
 
 	c->containers = calloc(json_array_size(containers) + 1, sizeof(*c->containers));
 	if (!c->containers)
@@ -479,6 +519,14 @@ struct shim_config *shim_config_free(struct shim_config *c)
 	free(c->uid_map);
 	free(c->gid_map);
 	free(c->seccomp_cache_dir);
+	free(c->pod_ip);
+	free(c->host_domain);
+	free(c->resolv_conf);
+	for (size_t i = 0; i < c->n_host_aliases; i++) {
+		free(c->host_aliases[i].ip);
+		strv_free(c->host_aliases[i].hostnames);
+	}
+	free(c->host_aliases);
 	for (size_t i = 0; i < c->n_containers; i++)
 		container_done(&c->containers[i]);
 	free(c->containers);

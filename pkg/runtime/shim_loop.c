@@ -2,8 +2,8 @@
  *
  * Set-up (reported to P0 over the ready pipe): subreaper unless PID 1, lo up in a pod network
  * namespace, the pod's sysctls (before any container can see the defaults), the pod's hostname in
- * its uts namespace, <run dir>/hostname and hosts for the containers, <run dir>/exits/, the control
- * socket <run dir>/shim.sock. Then the loop serves:
+ * its uts namespace, <run dir>/hostname, hosts and resolv.conf for the containers,
+ * <run dir>/exits/, the control socket <run dir>/shim.sock. Then the loop serves:
  *   - the control socket: one request message, one reply message (runtime.h has the protocol)
  *   - a signalfd: SIGCHLD reaps every child (P1 is PID 1 or a subreaper) and records the exits
  *     of containers' main processes; SIGTERM/SIGINT stop the pod (SIGTERM to every running
@@ -14,6 +14,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "dns/dns.h"
 #include "logs/logs.h"
 #include "runtime.h"
 #include "shim.h"
@@ -70,26 +72,47 @@ static int write_run_file(const struct loop *l, const char *name, const char *co
 	return path ? shim_write_atomic(path, content, 0644) : -ENOMEM;
 }
 
+/* The kubelet's files for every container: hostname, hosts (pkg/dns: the managed one with the
+ * pod's address, or a hostNetwork pod's the node's /etc/hosts with the aliases) and the
+ * resolv.conf the daemon made. A hostNetwork pod is in the node's uts namespace: its hostname
+ * is the node's, as containerd writes it for a sandbox without one. */
 static int setup_names(struct loop *l, struct nano_err *err)
 {
 	const struct shim_config *c = l->config;
-	_cleanup_free_ char *hostname = NULL, *hosts = NULL;
+	_cleanup_free_ char *hostname = NULL, *hosts = NULL, *node_hosts = NULL, *resolv = NULL;
+	char node_name[HOST_NAME_MAX + 1] = "";
 	int r;
 
-	if (!c->hostname)
-		return 0;
-	if ((c->clone_flags & CLONE_NEWUTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)
-		return nano_err_set(err, errno, "sethostname %s: %m", c->hostname);
-	hostname = strdupf("%s\n", c->hostname);
-	hosts = strdupf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-	                "127.0.1.1\t%s\n",
-	                c->hostname);
-	if (!hostname || !hosts)
+	if (c->hostname) {
+		if ((c->clone_flags & CLONE_NEWUTS) &&
+		    sethostname(c->hostname, strlen(c->hostname)) < 0)
+			return nano_err_set(err, errno, "sethostname %s: %m", c->hostname);
+		hostname = strdupf("%s\n", c->hostname);
+		hosts = dns_hosts_managed(c->pod_ip, c->hostname, c->host_domain, c->host_aliases,
+		                          c->n_host_aliases);
+	} else {
+		if (gethostname(node_name, sizeof(node_name) - 1) < 0)
+			return nano_err_set(err, errno, "gethostname: %m");
+		r = util_read_file_at(AT_FDCWD, "/etc/hosts", &node_hosts);
+		if (r < 0)
+			return nano_err_set(err, -r, "read the node's /etc/hosts: %s",
+			                    strerror(-r));
+		hostname = strdupf("%s\n", node_name);
+		hosts = dns_hosts_host_network(node_hosts, c->host_aliases, c->n_host_aliases);
+	}
+	resolv = strdupf("%s/resolv.conf", c->run_dir);
+	if (!hostname || !hosts || !resolv)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = write_run_file(l, "hostname", hostname);
 	if (r >= 0)
 		r = write_run_file(l, "hosts", hosts);
-	return r < 0 ? nano_err_set(err, -r, "write hostname/hosts: %s", strerror(-r)) : 0;
+	if (r >= 0 && c->resolv_conf)
+		r = write_run_file(l, "resolv.conf", c->resolv_conf);
+	else if (r >= 0 && unlink(resolv) < 0 && errno != ENOENT)
+		r = -errno; /* an older sandbox's must not be bound */
+	return r < 0 ? nano_err_set(err, -r, "write hostname, hosts or resolv.conf: %s",
+	                            strerror(-r))
+	             : 0;
 }
 
 static int setup_socket(struct loop *l, struct nano_err *err)

@@ -105,6 +105,11 @@ static void apply_defaults(json_t *doc, const char *path_namespace)
 		return;
 	set_default(spec, "restartPolicy", json_string("Always"));
 	set_default(spec, "terminationGracePeriodSeconds", json_integer(DEFAULT_GRACE_SECONDS));
+	/* SetDefaults_PodSpec: an empty policy is ClusterFirst too */
+	if (json_is_string(json_object_get(spec, "dnsPolicy")) &&
+	    !*json_string_value(json_object_get(spec, "dnsPolicy")))
+		json_object_del(spec, "dnsPolicy");
+	set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
 	set_default(spec, "securityContext", json_object());
 	containers = json_object_get(spec, "containers");
 	json_array_foreach(containers, i, c)
@@ -658,6 +663,7 @@ static void read_pod(struct reader *r, json_t *doc, struct spec_pod *pod)
 	pod->share_process_namespace = get_bool(spec, "shareProcessNamespace");
 	pod->host_users = get_tristate(spec, "hostUsers");
 	pod->restart_policy = read_restart_policy(r, get_string(spec, "restartPolicy"));
+	spec_pod_read_dns(spec, pod, r->causes);
 	pod->termination_grace_period_seconds = DEFAULT_GRACE_SECONDS;
 	if (json_int(json_object_get(spec, "terminationGracePeriodSeconds"), &grace)) {
 		if (grace < 0)
@@ -878,6 +884,7 @@ struct spec_pod *spec_pod_free(struct spec_pod *pod)
 	free(pod->namespace);
 	free(pod->uid);
 	free(pod->hostname);
+	spec_pod_dns_done(pod);
 	free(pod->security_context.supplemental_groups);
 	free(pod->security_context.seccomp_profile.localhost_profile);
 	for (size_t i = 0; i < pod->security_context.n_sysctls; i++) {

@@ -216,6 +216,25 @@ static const struct field pod_security_context[] = {
         END,
 };
 
+static const struct field dns_config_option[] = {
+        {"name", T_STRING, NULL, NULL},
+        {"value", T_STRING, NULL, NULL},
+        END,
+};
+
+static const struct field dns_config[] = {
+        {"nameservers", T_STRINGS, NULL, NULL},
+        {"searches", T_STRINGS, NULL, NULL},
+        {"options", T_LIST, dns_config_option, NULL},
+        END,
+};
+
+static const struct field host_alias[] = {
+        {"ip", T_STRING, NULL, NULL},
+        {"hostnames", T_STRINGS, NULL, NULL},
+        END,
+};
+
 static const struct field pod_spec[] = {
         {"containers", T_LIST, container, NULL},
         {"volumes", T_LIST, volume, NULL},
@@ -227,24 +246,24 @@ static const struct field pod_spec[] = {
         {"hostUsers", T_BOOL, NULL, NULL},
         {"shareProcessNamespace", T_BOOL, NULL, NULL},
         {"hostname", T_STRING, NULL, NULL},
+        {"subdomain", T_STRING, NULL, NULL},
+        {"dnsPolicy", T_STRING, NULL, NULL},
+        {"dnsConfig", T_OBJECT, dns_config, NULL},
+        {"hostAliases", T_LIST, host_alias, NULL},
         {"securityContext", T_OBJECT, pod_security_context, NULL},
         {"initContainers", T_ANY, NULL, NOT_IMPLEMENTED},
         {"ephemeralContainers", T_ANY, NULL, NOT_IMPLEMENTED},
         {"activeDeadlineSeconds", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"dnsPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"dnsConfig", T_ANY, NULL, NOT_IMPLEMENTED},
         {"nodeSelector", T_ANY, NULL, NOT_IMPLEMENTED},
         {"nodeName", T_ANY, NULL, NOT_IMPLEMENTED},
         {"serviceAccountName", T_ANY, NULL, NOT_IMPLEMENTED},
         {"serviceAccount", T_ANY, NULL, NOT_IMPLEMENTED},
         {"automountServiceAccountToken", T_ANY, NULL, NOT_IMPLEMENTED},
         {"imagePullSecrets", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"subdomain", T_ANY, NULL, NOT_IMPLEMENTED},
         {"setHostnameAsFQDN", T_ANY, NULL, NOT_IMPLEMENTED},
         {"affinity", T_ANY, NULL, NOT_IMPLEMENTED},
         {"schedulerName", T_ANY, NULL, NOT_IMPLEMENTED},
         {"tolerations", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"hostAliases", T_ANY, NULL, NOT_IMPLEMENTED},
         {"priorityClassName", T_ANY, NULL, NOT_IMPLEMENTED},
         {"priority", T_ANY, NULL, NOT_IMPLEMENTED},
         {"preemptionPolicy", T_ANY, NULL, NOT_IMPLEMENTED},

@@ -210,13 +210,45 @@ struct spec_volume {
 	char *path_type; /* hostPath: "", Directory, DirectoryOrCreate, File, FileOrCreate, ... */
 };
 
+/* spec.dnsPolicy (default ClusterFirst) */
+enum spec_dns_policy {
+	SPEC_DNS_CLUSTER_FIRST,
+	SPEC_DNS_CLUSTER_FIRST_WITH_HOST_NET,
+	SPEC_DNS_DEFAULT,
+	SPEC_DNS_NONE,
+};
+
+struct spec_dns_option {
+	char *name;
+	char *value; /* NULL when absent */
+};
+
+/* spec.dnsConfig: what is added to (or, with None, is) the pod's resolv.conf */
+struct spec_dns_config {
+	char **nameservers; /* NULL-terminated, NULL when absent */
+	char **searches;    /* NULL-terminated, NULL when absent */
+	struct spec_dns_option *options;
+	size_t n_options;
+};
+
+/* spec.hostAliases[]: one line of the pod's /etc/hosts */
+struct spec_host_alias {
+	char *ip;
+	char **hostnames; /* NULL-terminated, NULL when absent */
+};
+
 struct spec_pod {
 	char *name;
 	char *namespace;
 	char *uid;                     /* NULL until the pod is created */
 	int64_t pids_limit_annotation; /* nanolet.io/pids-limit, SPEC_UNSET when absent */
 
-	char *hostname; /* NULL when absent */
+	char *hostname;  /* NULL when absent */
+	char *subdomain; /* NULL when absent */
+	enum spec_dns_policy dns_policy;
+	struct spec_dns_config *dns_config; /* NULL when absent */
+	struct spec_host_alias *host_aliases;
+	size_t n_host_aliases;
 	bool host_pid;
 	bool host_network;
 	bool host_ipc;
@@ -272,3 +304,8 @@ static inline void spec_pod_freep(struct spec_pod **p)
 enum spec_qos spec_pod_qos(const struct spec_pod *pod);
 const char *spec_qos_name(enum spec_qos qos);
 const char *spec_restart_policy_name(enum spec_restart_policy policy);
+const char *spec_dns_policy_name(enum spec_dns_policy policy); /* "ClusterFirst", ... */
+/* An IPv4 or IPv6 address in its text form (inet_pton: no leading zeros, no zone). */
+bool spec_ip_valid(const char *s);
+/* A lowercase RFC 1123 subdomain ("cluster.local"), as the API server takes a DNS name. */
+bool spec_dns_subdomain_valid(const char *s);

@@ -14,12 +14,12 @@
 #define LABEL_MAX     63
 #define SUBDOMAIN_MAX 253
 
-static const char *const label_message =
+const char *const validate_label_message =
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
         "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "
         "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-static const char *const subdomain_message =
+const char *const validate_subdomain_message =
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
         "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
         "used for validation is "
@@ -79,7 +79,7 @@ static void check_label(struct nano_err *causes, const char *field, const char *
 		               "Too long: may not be more than %d bytes", LABEL_MAX);
 	else if (!validate_dns1123_label(value))
 		nano_err_cause(causes, field, "FieldValueInvalid", "Invalid value: \"%s\": %s",
-		               value, label_message);
+		               value, validate_label_message);
 }
 
 /* The text of a quantity as the Pod wrote it, for messages; "?" when it cannot be had. */
@@ -491,7 +491,7 @@ void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *cau
 		               "Required value: name or generateName is required");
 	else if (!validate_dns1123_subdomain(pod->name))
 		nano_err_cause(causes, "metadata.name", "FieldValueInvalid",
-		               "Invalid value: \"%s\": %s", pod->name, subdomain_message);
+		               "Invalid value: \"%s\": %s", pod->name, validate_subdomain_message);
 	validate_namespaces(pod, causes);
 	validate_containers(pod, spec, &volumes, causes);
 	validate_volumes(pod, &volumes, causes);

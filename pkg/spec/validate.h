@@ -18,3 +18,12 @@ bool validate_dns1123_label(const char *s);     /* [a-z0-9]([-a-z0-9]*[a-z0-9])?
 bool validate_dns1123_subdomain(const char *s); /* labels joined by '.', <= 253 */
 bool validate_env_name(const char *s);          /* [-._a-zA-Z][-._a-zA-Z0-9]* */
 bool validate_descending_path(const char *p);   /* relative, no ".." component */
+
+/* The API server's words for a name that is not a DNS-1123 label or subdomain. */
+extern const char *const validate_label_message;
+extern const char *const validate_subdomain_message;
+
+/* pod_dns.c: reads and checks spec.dnsPolicy, dnsConfig, hostAliases and subdomain into pod,
+ * adding a cause to causes for every rule they break (the API server's validation). */
+void spec_pod_read_dns(json_t *spec, struct spec_pod *pod, struct nano_err *causes);
+void spec_pod_dns_done(struct spec_pod *pod);

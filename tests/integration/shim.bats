@@ -135,9 +135,60 @@ spec:
   - {name: a, image: host, command: ["/bin/sh", "-c", "hostname; cat /etc/hostname; grep -c vault /etc/hosts"]}
 EOF
 	run_container a
-	[ "$out" = $'vault\nvault\n1' ]
+	# without an address (no "podIP" in shim.json) the hosts file has no line of the pod's
+	[ "$out" = $'vault\nvault\n0' ]
 	# The host's own files were never written.
 	! grep -q vault /etc/hostname
+}
+
+@test "/etc/hosts: the pod's address from shim.json's podIP, its FQDN, the aliases" {
+	driver_independent
+	cat >"$WORK/pod.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: addressed}
+spec:
+  hostname: vault
+  containers:
+  - {name: a, image: host, command: ["/bin/cat", "/etc/hosts"]}
+EOF
+	"$HARNESS" prepare "$WORK/pod.yaml" "$WORK"
+	# what the pod network (podIP) and the daemon (hostDomain, hostAliases) write
+	jq '. + {podIP: "198.18.0.7", hostDomain: "sub.default.svc.cluster.local",
+		hostAliases: [{ip: "198.18.0.8", hostnames: ["a.test", "b.test"]}]}' \
+		"$WORK/run/shim.json" >"$WORK/shim.json"
+	mv "$WORK/shim.json" "$WORK/run/shim.json"
+	SHIM_PID=$("$HARNESS" spawn "$SHIM" "$WORK")
+	run_container a
+	[ "$out" = "# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+198.18.0.7	vault.sub.default.svc.cluster.local	vault
+
+# Entries added by HostAliases.
+198.18.0.8	a.test	b.test" ]
+}
+
+@test "a podIP that is not a dotted quad stops the shim's start with a clear error" {
+	driver_independent
+	cat >"$WORK/pod.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: badip}
+spec:
+  containers:
+  - {name: a, image: host, command: ["/bin/true"]}
+EOF
+	"$HARNESS" prepare "$WORK/pod.yaml" "$WORK"
+	jq '. + {podIP: "198.18.0.300"}' "$WORK/run/shim.json" >"$WORK/shim.json"
+	mv "$WORK/shim.json" "$WORK/run/shim.json"
+	run "$HARNESS" spawn "$SHIM" "$WORK"
+	[ "$status" -ne 0 ]
+	[[ $output == *"shim.json: podIP is not a dotted quad"* ]]
 }
 
 @test "uid, gid and groups come from the plan" {

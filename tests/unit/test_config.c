@@ -475,6 +475,9 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_uint_eq(loaded.network.cidr.prefix, defaults.network.cidr.prefix);
 	ck_assert_int_eq(loaded.network.mtu, defaults.network.mtu);
 	ck_assert(!loaded.network.none);
+	ck_assert_str_eq(loaded.resolv_conf, defaults.resolv_conf);
+	ck_assert_ptr_null(loaded.cluster_dns);
+	ck_assert_str_eq(loaded.cluster_domain, defaults.cluster_domain);
 	config_done(&defaults);
 	config_done(&loaded);
 }
@@ -768,6 +771,61 @@ START_TEST(test_shim_path)
 }
 END_TEST
 
+/* The pods' DNS, as the kubelet's --resolv-conf, --cluster-dns and --cluster-domain: the file
+ * and the flag take the same values (the flag's list comma-separated). */
+static const struct {
+	const char *file_text;
+	const char *flag, *flag_value;
+	int rc;
+	const char *want; /* the key's value after, a list joined by "," */
+} dns_cases[] = {
+        {"resolv_conf: /srv/resolv.conf", "resolv-conf", "/srv/resolv.conf", 0, "/srv/resolv.conf"},
+        {"resolv_conf: ''", "resolv-conf", "", 0, ""},
+        {"resolv_conf: resolv.conf", "resolv-conf", "resolv.conf", -EINVAL, "/etc/resolv.conf"},
+        {"cluster_dns: [198.18.0.10, 'fd00::a']", "cluster-dns", "198.18.0.10,fd00::a", 0,
+         "198.18.0.10,fd00::a"},
+        {"cluster_dns: []", "cluster-dns", "", 0, ""},
+        {"cluster_dns: [dns.example]", "cluster-dns", "198.18.0.10,dns", -EINVAL, ""},
+        {"cluster_domain: example.internal", "cluster-domain", "example.internal", 0,
+         "example.internal"},
+        {"cluster_domain: ''", "cluster-domain", "", 0, ""},
+        {"cluster_domain: Bad_Domain", "cluster-domain", "Bad_Domain", -EINVAL, "cluster.local"},
+};
+
+static char *dns_value(const struct nano_config *c, const char *file_text)
+{
+	if (strncmp(file_text, "resolv_conf", 11) == 0)
+		return strdup(c->resolv_conf);
+	if (strncmp(file_text, "cluster_dns", 11) == 0)
+		return strv_join(c->cluster_dns, ",");
+	return strdup(c->cluster_domain);
+}
+
+START_TEST(test_dns_keys)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", dns_cases[_i].file_text);
+	_cleanup_free_ char *got_file = NULL, *got_flag = NULL;
+	struct nano_config from_file, from_flag;
+	struct nano_err err = {0};
+	int r1, r2;
+
+	ck_assert_int_eq(config_init(&from_file), 0);
+	ck_assert_int_eq(config_init(&from_flag), 0);
+	r1 = config_load_file(&from_file, path, &err);
+	nano_err_clear(&err);
+	r2 = config_apply_flag(&from_flag, dns_cases[_i].flag, dns_cases[_i].flag_value, &err);
+	nano_err_clear(&err);
+	ck_assert_int_eq(r1, dns_cases[_i].rc);
+	ck_assert_int_eq(r2, dns_cases[_i].rc);
+	got_file = dns_value(&from_file, dns_cases[_i].file_text);
+	got_flag = dns_value(&from_flag, dns_cases[_i].file_text);
+	ck_assert_str_eq(got_file, dns_cases[_i].want);
+	ck_assert_str_eq(got_flag, dns_cases[_i].want);
+	config_done(&from_file);
+	config_done(&from_flag);
+}
+END_TEST
+
 START_TEST(test_driver_names)
 {
 	ck_assert_str_eq(config_cgroup_driver_name(CONFIG_CGROUP_AUTO), "auto");
@@ -797,6 +855,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_memory_qos_keys, 0, (int)ELEMENTSOF(memory_qos_cases));
 	tcase_add_loop_test(tc, test_sysctl_keys, 0, (int)ELEMENTSOF(sysctl_cases));
 	tcase_add_test(tc, test_shim_path);
+	tcase_add_loop_test(tc, test_dns_keys, 0, (int)ELEMENTSOF(dns_cases));
 	tcase_add_test(tc, test_driver_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
