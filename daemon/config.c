@@ -33,7 +33,7 @@ enum key_type {
 	KEY_POD_SECURITY,  /* a mapping: levels and versions, per namespace too */
 	KEY_GROUPS,        /* a list of group names (a flag: comma-separated) */
 	KEY_SYSCTLS,       /* a list of namespaced sysctls or patterns (a flag: comma-separated) */
-	KEY_NETWORK,       /* a mapping: mode, bridge, pod_cidr, mtu */
+	KEY_NETWORK,       /* a mapping: mode, bridge, pod_cidr, mtu, masquerade */
 	KEY_RESOLV_CONF,   /* absolute path, or "" (the kubelet's --resolv-conf="") */
 	KEY_IPS,           /* a list of IP addresses (a flag: comma-separated) */
 	KEY_DOMAIN,        /* a DNS subdomain, or "" for none */
@@ -183,7 +183,8 @@ int config_init(struct nano_config *config)
 	         * network a node sits in uses it, so pods never shadow the node's own routes */
 	        .network = {.bridge = strdup("nanolet0"),
 	                    .cidr = {.network = 0xc6120000, .prefix = 16},
-	                    .mtu = 1500},
+	                    .mtu = 1500,
+	                    .masquerade = true},
 	        .resolv_conf = strdup("/etc/resolv.conf"),
 	        .cluster_domain = strdup("cluster.local"),
 	};
@@ -761,7 +762,7 @@ static int set_network(struct config_network *net, const json_t *value, struct n
 		value = parsed;
 	}
 	if (!json_is_object(value))
-		return want(err, value, "a mapping of mode, bridge, pod_cidr and mtu");
+		return want(err, value, "a mapping of mode, bridge, pod_cidr, mtu and masquerade");
 	json_object_foreach((json_t *)value, key, v)
 	{
 		if (strcmp(key, "mode") == 0) {
@@ -793,10 +794,15 @@ static int set_network(struct config_network *net, const json_t *value, struct n
 			r = set_count(&next.mtu, v, 68, 65535, err);
 			if (r < 0)
 				return nano_err_wrap(err, "mtu");
+		} else if (strcmp(key, "masquerade") == 0) {
+			r = set_bool(&next.masquerade, v, err);
+			if (r < 0)
+				return nano_err_wrap(err, "masquerade");
 		} else {
-			return nano_err_set(err, EINVAL,
-			                    "unknown key \"%s\" (mode, bridge, pod_cidr, mtu)",
-			                    key);
+			return nano_err_set(
+			        err, EINVAL,
+			        "unknown key \"%s\" (mode, bridge, pod_cidr, mtu, masquerade)",
+			        key);
 		}
 	}
 	if (next.bridge != net->bridge) {

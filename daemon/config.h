@@ -46,6 +46,8 @@ struct config_network {
 	char *bridge;         /* bridge: nanolet0 */
 	struct net_cidr cidr; /* pod_cidr: 198.18.0.0/16 */
 	int64_t mtu;          /* mtu: 1500 */
+	bool masquerade;      /* masquerade: true: pod traffic leaving the pod network is */
+	                      /* given the node's address (nftables, table ip nanolet) */
 };
 
 struct nano_config {

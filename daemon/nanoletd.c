@@ -123,7 +123,8 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	daemon->host_ip = host_ip(config->network.bridge);
 	daemon->network = (struct net_config){.bridge = config->network.bridge,
 	                                      .cidr = config->network.cidr,
-	                                      .mtu = (unsigned)config->network.mtu};
+	                                      .mtu = (unsigned)config->network.mtu,
+	                                      .masquerade = config->network.masquerade};
 	daemon->cgroup_root_dir = nanoletd_cgroup_root_dir(daemon);
 	if (gethostname(daemon->hostname, sizeof(daemon->hostname) - 1) < 0)
 		strcpy(daemon->hostname, "localhost");

@@ -93,7 +93,8 @@ void node_plan_config(const struct nano_config *config, enum config_cgroup_drive
 	        .network = {.bridge = config->network.none ? NULL : config->network.bridge,
 	                    .cidr = config->network.cidr.network,
 	                    .prefix = config->network.cidr.prefix,
-	                    .mtu = (unsigned)config->network.mtu},
+	                    .mtu = (unsigned)config->network.mtu,
+	                    .masquerade = config->network.masquerade},
 	};
 	if (uid && net_node_ifname(uid, out->network.node_ifname) < 0)
 		out->network.node_ifname[0] = '\0';

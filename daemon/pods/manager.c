@@ -510,7 +510,8 @@ int pods_open(const struct pods_options *options, struct pods **out, struct nano
 	pods->env.shim_ctx = options->shim_ctx;
 	pods->env.shim_timeout_usec = options->shim_timeout_usec;
 	pods->env.stopped = pod_finish_delete;
-	if (options->network && net_new(options->network, &pods->env.net, err) < 0)
+	if (options->network && (net_new(options->network, &pods->env.net, err) < 0 ||
+	                         hostports_new(&pods->env.hostports, err) < 0))
 		return nano_err_wrap(err, "pod network");
 	if (prom_histogram_init(&pods->env.start_durations, start_buckets,
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
@@ -580,6 +581,7 @@ struct pods *pods_free(struct pods *pods)
 	store_close(pods->env.store);
 	cgroup_driver_free(pods->env.cgroup);
 	net_free(pods->env.net);
+	hostports_free(pods->env.hostports);
 	prom_histogram_done(&pods->env.start_durations);
 	free(pods);
 	return NULL;

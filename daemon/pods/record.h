@@ -21,6 +21,7 @@
 #include "cgroup/cgroup.h"
 #include "fs_watch.h"
 #include "metrics/metrics.h"
+#include "net/hostport.h"
 #include "plan/plan.h"
 #include "pods.h"
 #include "pods/pod_clock.h"
@@ -86,6 +87,10 @@ struct pod_env {
 	const struct pod_shim_ops *shim;
 	void *shim_ctx;
 	struct net *net; /* the pod network; NULL: none (opt.network NULL) */
+	/* its nftables table (hostPorts, masquerade): with net; made when the first pod of this
+	 * run attaches (hostports_made), so the rules are this build's and config's */
+	struct hostports *hostports;
+	bool hostports_made;
 	uint64_t shim_timeout_usec;
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 	/* The manager's: a deleted pod's shim is gone (or there was none); it removes the pod. */

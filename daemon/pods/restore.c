@@ -481,8 +481,17 @@ static void on_orphan_veth(const char *ifname, void *userdata)
 	log_warn("orphan veth %s (no pod record): removed", ifname);
 }
 
-/* Node ends on the bridge whose pod has no record, and the addresses of pods that have none
- * (their rows removed while the daemon was down). */
+static bool is_known(const char *uid, void *userdata)
+{
+	bool known = strv_contains(userdata, uid);
+
+	if (!known)
+		log_warn("orphan hostPort forwards of pod %s (no pod record): removed", uid);
+	return known;
+}
+
+/* Node ends on the bridge whose pod has no record, their hostPort forwards, and the addresses
+ * of pods that have none (their rows removed while the daemon was down). */
 static void sweep_network(struct pods *pods, char *const *known)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
@@ -492,6 +501,9 @@ static void sweep_network(struct pods *pods, char *const *known)
 		return;
 	if (net_sweep(pods->env.net, known, on_orphan_veth, NULL, &err) < 0)
 		log_warn("orphan veths: %s", err.message);
+	nano_err_clear(&err);
+	if (hostports_sweep(pods->env.hostports, is_known, (void *)known, &err) < 0)
+		log_warn("orphan hostPort forwards: %s", err.message);
 	nano_err_clear(&err);
 	r = store_pod_ips_release_orphans(pods->env.store, &err);
 	if (r < 0)

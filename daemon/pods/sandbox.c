@@ -376,6 +376,41 @@ int pod_setup(struct pod *pod, struct nano_err *err)
 
 /* ---- the pod network ----------------------------------------------------------------------- */
 
+/* The node's nftables table, made with the first pod of this run on the network; then the
+ * pod's hostPorts, forwarded to ip (again, for a new sandbox: the same elements are no
+ * change; another pod's are refused, File exists). */
+static int forward_host_ports(struct pod *pod, const char *ip, struct nano_err *err)
+{
+	struct pod_env *env = pod->env;
+	const struct plan_network *n = &pod->plan->network;
+	_cleanup_free_ struct hostport *ports = NULL;
+	char cidr[NET_CIDR_STRLEN];
+
+	if (!env->hostports_made) {
+		const char *masquerade = env->opt.network->masquerade
+		                                 ? net_cidr_str(&env->opt.network->cidr, cidr)
+		                                 : NULL;
+
+		if (hostports_ready(env->hostports, masquerade, err) < 0)
+			return nano_err_wrap(err, "nftables table ip nanolet");
+		env->hostports_made = true;
+	}
+	if (n->n_host_ports == 0)
+		return 0;
+	ports = calloc(n->n_host_ports, sizeof(*ports));
+	if (!ports)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n->n_host_ports; i++)
+		ports[i] = (struct hostport){.protocol = n->host_ports[i].protocol,
+		                             .host_ip = n->host_ports[i].host_ip,
+		                             .host_port = (uint16_t)n->host_ports[i].host_port,
+		                             .container_port =
+		                                     (uint16_t)n->host_ports[i].container_port};
+	if (hostports_add(env->hostports, pod->uid, ip, ports, n->n_host_ports, err) < 0)
+		return nano_err_wrap(err, "hostPort");
+	return 0;
+}
+
 int pod_network_attach(struct pod *pod, struct nano_err *err)
 {
 	_cleanup_close_ int pidfd = -1;
@@ -404,6 +439,11 @@ int pod_network_attach(struct pod *pod, struct nano_err *err)
 	r = net_pod_attach(pod->env->net, pod->uid, pidfd, pod->pod_ip, &attachment, err);
 	if (r < 0)
 		return nano_err_wrap(err, "pod network");
+	r = forward_host_ports(pod, net_ip_str(attachment.ip, ip), err);
+	if (r < 0) {
+		(void)net_pod_detach(pod->env->net, pod->uid, &(struct nano_err){0});
+		return r;
+	}
 	log_info("pod %s/%s: eth0 %s, node end %s on %s", pod->spec->namespace, pod->spec->name,
 	         net_ip_str(attachment.ip, ip), attachment.node_ifname,
 	         pod->env->opt.network->bridge);
@@ -432,8 +472,14 @@ static void network_detach(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
-	if (pod_on_network(pod) && net_pod_detach(pod->env->net, pod->uid, &err) < 0)
+	if (!pod_on_network(pod))
+		return;
+	if (net_pod_detach(pod->env->net, pod->uid, &err) < 0)
 		log_warn("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, err.message);
+	nano_err_clear(&err);
+	if (hostports_remove(pod->env->hostports, pod->uid, &err) < 0)
+		log_warn("pod %s/%s: its hostPorts: %s", pod->spec->namespace, pod->spec->name,
+		         err.message);
 }
 
 /* ---- removal ------------------------------------------------------------------------------- */

@@ -64,6 +64,7 @@ struct net_config {
 	const char *bridge; /* network.bridge: nanolet0 */
 	struct net_cidr cidr;
 	unsigned mtu;
+	bool masquerade; /* network.masquerade: hostport.c's postrouting rule */
 };
 
 struct net;

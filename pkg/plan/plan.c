@@ -122,8 +122,7 @@ struct plan *plan_free(struct plan *plan)
 		free(plan->sysctls[i].value);
 	}
 	free(plan->sysctls);
-	free(plan->network.bridge);
-	free(plan->network.node_ifname);
+	plan_network_done(plan);
 	strv_free(plan->warnings);
 	strv_free(plan->explanation);
 	free(plan);

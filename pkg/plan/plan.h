@@ -62,6 +62,7 @@ struct plan_network_config {
 	unsigned mtu;
 	char node_ifname[16]; /* the pod's node end (IFNAMSIZ); "" when not known (no uid yet) */
 	uint32_t pod_ip;      /* 0: not assigned (a dry run, or no free address yet) */
+	bool masquerade;      /* traffic leaving the pod network gets the node's address */
 };
 
 struct plan_config {
@@ -276,6 +277,17 @@ struct plan {
 		unsigned mtu;
 		char *node_ifname; /* NULL: derived from the uid, not known yet */
 		uint32_t pod_ip;
+		bool masquerade;
+		/* the pod's hostPorts forwarded from the node (not with hostNetwork, where the
+		 * container binds the node's port itself) */
+		struct plan_host_port {
+			char *container;
+			char *protocol; /* TCP, UDP or SCTP */
+			char *host_ip;  /* NULL: every address of the node */
+			int64_t host_port;
+			int64_t container_port;
+		} * host_ports;
+		size_t n_host_ports;
 	} network;
 };
 

@@ -40,6 +40,7 @@ static inline const char *plan_socket(const struct plan_config *config)
  * JSON, and the sentence of how the pod is reached and what it reaches. */
 int plan_network_build(struct plan *plan, const struct spec_pod *pod,
                        const struct plan_config *config);
+void plan_network_done(struct plan *plan);
 json_t *plan_network_json(const struct plan *plan);
 char *plan_sentence_network(const struct plan *plan);
 

@@ -10,14 +10,54 @@
 
 #include "plan_internal.h"
 
+/* Every hostPort of the pod's containers, copied: each is forwarded from the node to the pod's
+ * address (pkg/net/hostport.c). */
+static int host_ports(struct plan *plan, const struct spec_pod *pod)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pod->n_containers; i++)
+		for (size_t j = 0; j < pod->containers[i].n_ports; j++)
+			n += pod->containers[i].ports[j].host_port != 0;
+	if (n == 0)
+		return 0;
+	plan->network.host_ports = calloc(n, sizeof(*plan->network.host_ports));
+	if (!plan->network.host_ports)
+		return -ENOMEM;
+	for (size_t i = 0; i < pod->n_containers; i++)
+		for (size_t j = 0; j < pod->containers[i].n_ports; j++) {
+			const struct spec_port *p = &pod->containers[i].ports[j];
+			struct plan_host_port *h =
+			        &plan->network.host_ports[plan->network.n_host_ports];
+
+			if (!p->host_port)
+				continue;
+			plan->network.n_host_ports++;
+			h->container = strdup(pod->containers[i].name);
+			h->protocol = strdup(p->protocol ? p->protocol : "TCP");
+			h->host_ip = p->host_ip && *p->host_ip && strcmp(p->host_ip, "0.0.0.0")
+			                     ? strdup(p->host_ip)
+			                     : NULL;
+			h->host_port = p->host_port;
+			h->container_port = p->container_port;
+			if (!h->container || !h->protocol ||
+			    (p->host_ip && *p->host_ip && !h->host_ip &&
+			     strcmp(p->host_ip, "0.0.0.0")))
+				return -ENOMEM;
+		}
+	return 0;
+}
+
 int plan_network_build(struct plan *plan, const struct spec_pod *pod,
                        const struct plan_config *config)
 {
 	const struct plan_network_config *n = &config->network;
 
 	plan->network.host = pod->host_network;
-	if (pod->host_network || !n->bridge)
+	if (pod->host_network)
 		return 0;
+	if (!n->bridge)
+		return host_ports(plan, pod); /* the sentence says they are not forwarded */
 	plan->network.bridge = strdup(n->bridge);
 	if (!plan->network.bridge)
 		return -ENOMEM;
@@ -27,7 +67,20 @@ int plan_network_build(struct plan *plan, const struct spec_pod *pod,
 	plan->network.prefix = n->prefix;
 	plan->network.mtu = n->mtu;
 	plan->network.pod_ip = n->pod_ip;
-	return 0;
+	plan->network.masquerade = n->masquerade;
+	return host_ports(plan, pod);
+}
+
+void plan_network_done(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->network.n_host_ports; i++) {
+		free(plan->network.host_ports[i].container);
+		free(plan->network.host_ports[i].protocol);
+		free(plan->network.host_ports[i].host_ip);
+	}
+	free(plan->network.host_ports);
+	free(plan->network.bridge);
+	free(plan->network.node_ifname);
 }
 
 #define IP_FMT       "%" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32
@@ -41,8 +94,29 @@ static json_t *interface(const char *name, const char *where, const char *kind)
 	return json_pack("{s:s, s:s, s:s}", "name", name, "namespace", where, "kind", kind);
 }
 
+/* pod.network.hostPorts: [{container, protocol, hostIP, hostPort, containerPort}]; hostIP
+ * "" is every address of the node. */
+static json_t *host_ports_json(const struct plan_network *n)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < n->n_host_ports; i++) {
+		const struct plan_host_port *h = &n->host_ports[i];
+
+		if (json_array_append_new(list,
+		                          json_pack("{s:s, s:s, s:s, s:I, s:I}", "container",
+		                                    h->container, "protocol", h->protocol, "hostIP",
+		                                    h->host_ip ? h->host_ip : "", "hostPort",
+		                                    (json_int_t)h->host_port, "containerPort",
+		                                    (json_int_t)h->container_port)) < 0)
+			list = (json_decref(list), NULL);
+	}
+	return list;
+}
+
 /* pod.network: {mode, interfaces: [{name, namespace, kind, address, mtu, routes, peer,
- * master}]}. hostNetwork: mode host and no list: the node's interfaces, all of them. */
+ * master}], hostPorts (when it has some)}. hostNetwork: mode host and no list: the node's
+ * interfaces, all of them. */
 json_t *plan_network_json(const struct plan *plan)
 {
 	const struct plan_network *n = &plan->network;
@@ -60,7 +134,7 @@ json_t *plan_network_json(const struct plan *plan)
 	r |= json_array_append_new(list, lo);
 	if (!n->bridge) {
 		o = json_pack("{s:s, s:o}", "mode", "pod", "interfaces", list);
-		return r < 0 ? (json_decref(o), NULL) : o;
+		goto ports;
 	}
 	snprintf(cidr, sizeof(cidr), IP_FMT "/%u", IP_ARGS(n->cidr), n->prefix);
 	eth0 = interface("eth0", "pod", "veth");
@@ -86,7 +160,37 @@ json_t *plan_network_json(const struct plan *plan)
 	r |= json_object_set_new(bridge, "mtu", json_integer(n->mtu));
 	r |= json_array_append_new(list, bridge);
 	o = json_pack("{s:s, s:o}", "mode", "pod", "interfaces", list);
+ports:
+	if (o && n->n_host_ports)
+		r |= json_object_set_new(o, "hostPorts", host_ports_json(n));
 	return r < 0 || !o ? (json_decref(o), NULL) : o;
+}
+
+/* " hostPort 8080/TCP (every address of the node) is forwarded to its port 80 ..." */
+static char *host_ports_sentence(const struct plan_network *n, const char *to)
+{
+	_cleanup_free_ char *list = strdup("");
+
+	for (size_t i = 0; list && i < n->n_host_ports; i++) {
+		const struct plan_host_port *h = &n->host_ports[i];
+		char *more = strdupf(
+		        "%s%shostPort %" PRId64 "/%s (on %s%s) to port %" PRId64 " of container %s",
+		        list, i ? ", " : "", h->host_port, h->protocol,
+		        h->host_ip ? "the node's address " : "every address of the node",
+		        h->host_ip ? h->host_ip : "", h->container_port, h->container);
+
+		free(list);
+		list = more;
+	}
+	if (!list)
+		return NULL;
+	if (!n->bridge)
+		return strdupf(" Its %s %s not forwarded: this node has no pod network "
+		               "(network.mode none).",
+		               list, n->n_host_ports > 1 ? "are" : "is");
+	return strdupf(" The node forwards %s at %s (a DNAT rule in nanolet's nftables table ip "
+	               "nanolet; connections to 127.0.0.1 are not forwarded).",
+	               list, to);
 }
 
 char *plan_sentence_network(const struct plan *plan)
@@ -94,11 +198,18 @@ char *plan_sentence_network(const struct plan *plan)
 	const struct plan_network *n = &plan->network;
 	char eth0[64], ip[24];
 
-	if (!n->bridge)
-		return strdup(
-		        "net: the pod has its own network namespace with only a loopback "
-		        "interface, shared by its containers: its 127.0.0.1 and its ports are "
-		        "its own, not the node's (hostNetwork is false).");
+	_cleanup_free_ char *ports = NULL;
+
+	if (!n->bridge) {
+		ports = n->n_host_ports ? host_ports_sentence(n, NULL) : strdup("");
+		return ports ? strdupf("net: the pod has its own network namespace with only a "
+		                       "loopback interface, shared by its containers: its "
+		                       "127.0.0.1 "
+		                       "and its ports are its own, not the node's (hostNetwork is "
+		                       "false).%s",
+		                       ports)
+		             : NULL;
+	}
 	if (n->pod_ip) {
 		snprintf(ip, sizeof(ip), IP_FMT, IP_ARGS(n->pod_ip));
 		snprintf(eth0, sizeof(eth0), "%s/%u", ip, n->prefix);
@@ -107,15 +218,22 @@ char *plan_sentence_network(const struct plan *plan)
 		snprintf(eth0, sizeof(eth0), "an address of " IP_FMT "/%u given at create",
 		         IP_ARGS(n->cidr), n->prefix);
 	}
+	ports = n->n_host_ports ? host_ports_sentence(n, ip) : strdup("");
+	if (!ports)
+		return NULL;
 	return strdupf("net: the pod has its own network namespace, shared by its containers, "
 	               "with lo and eth0 (%s, MTU %u), one end of a veth pair whose other "
 	               "end, %s, is on the node's bridge %s (" IP_FMT "/%u); its 127.0.0.1 and "
 	               "its ports are its own, not the node's (hostNetwork is false). It is "
 	               "reached at %s from the node and from every other pod on the bridge, on "
 	               "any port a container listens on; it reaches them the same way, and "
-	               "everything else through its default route via " IP_FMT
-	               " (the node decides whether that goes further: nanolet forwards nothing "
-	               "off the node).",
+	               "everything else through its default route via " IP_FMT " (%s).%s",
 	               eth0, n->mtu, n->node_ifname ? n->node_ifname : NODE_IFNAME_UNKNOWN,
-	               n->bridge, IP_ARGS(BRIDGE_IP(n)), n->prefix, ip, IP_ARGS(BRIDGE_IP(n)));
+	               n->bridge, IP_ARGS(BRIDGE_IP(n)), n->prefix, ip, IP_ARGS(BRIDGE_IP(n)),
+	               n->masquerade ? "the node's net.ipv4.ip_forward decides whether that goes "
+	                               "further; what leaves the pod network does with the "
+	                               "node's address: nanolet masquerades it"
+	                             : "the node decides whether that goes further: nanolet "
+	                               "forwards nothing off the node",
+	               ports);
 }

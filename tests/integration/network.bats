@@ -275,3 +275,64 @@ EOF
 	[[ $status -ne 0 ]]
 	[[ $output == *'pod_cidr: "198.18.0.1/16" has host bits set: the network is 198.18.0.0/16'* ]]
 }
+
+# hostweb NAME HOST_PORT: the web pod, its port 8080 forwarded from the node's HOST_PORT.
+hostweb_yaml() {
+	web_yaml "$1" | sed "s/^    command:/    ports: [{containerPort: 8080, hostPort: $2}]\n    command:/"
+}
+
+# The forwards in nanolet's table, as nft lists its two maps.
+forwards() {
+	node nft list map ip nanolet hostports
+	node nft list map ip nanolet hostports_addr
+}
+
+@test "hostPort: the node's address and port reach the pod through nanolet's nftables table, which masquerades the pod network; both go with the pod" {
+	create_pod "$(hostweb_yaml web 18080)"
+	wait_phase web Running
+	wait_for log_has web "inet "
+	ip=$(pod_ip_of web)
+	uid=$(uid_of web)
+	# before it reached the pod at its own address; now the node's own address forwards
+	wait_for bash -c "[[ \$(nsenter --net='$DAEMON_NETNS' curl -sS --max-time 2 http://$NODE_IP:18080/) == 'hello from web' ]]"
+	forwards | grep -q "tcp . 18080 comment \"$uid\" : $ip . 8080"
+	node nft list chain ip nanolet postrouting | grep -q "ip saddr 198.18.0.0/16 ip daddr != 198.18.0.0/16 masquerade"
+	# the plan says so
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/web/isolation?pretty=false" >"$TEST_TMP/plan"
+	jq -e '.pod.network.hostPorts == [{"container": "c", "protocol": "TCP", "hostIP": "", "hostPort": 18080, "containerPort": 8080}]' "$TEST_TMP/plan"
+	jq -e --arg ip "$ip" '.explanation[] | select(startswith("net: ")) | contains("The node forwards hostPort 18080/TCP (on every address of the node) to port 8080 of container c at " + $ip)' "$TEST_TMP/plan"
+	# a second pod cannot take the port
+	call POST /api/v1/namespaces/default/pods --data-binary "$(hostweb_yaml web2 18080)"
+	[[ $code == 409 ]]
+	delete_pod web
+	run ! bash -c "forwards | grep -q '$uid'"
+	run ! node curl -sS --max-time 2 "http://$NODE_IP:18080/"
+	# the port is free again
+	create_pod "$(hostweb_yaml web2 18080)"
+	wait_phase web2 Running
+	wait_for bash -c "[[ \$(nsenter --net='$DAEMON_NETNS' curl -sS --max-time 2 http://$NODE_IP:18080/) == 'hello from web2' ]]"
+}
+
+@test "hostPort: the orphan sweep removes the forwards of a pod without a record" {
+	create_pod "$(hostweb_yaml web 18080)"
+	wait_phase web Running
+	uid=$(uid_of web)
+	forwards | grep -q "comment \"$uid\""
+	kill -KILL "$DAEMON_PID"
+	wait_gone "$DAEMON_PID"
+	db "DELETE FROM pods WHERE uid = '$uid'"
+	pods_setup
+	grep -q "orphan hostPort forwards of pod $uid (no pod record): removed" "$TEST_TMP/daemon.log"
+	run ! bash -c "forwards | grep -q '$uid'"
+}
+
+@test "network.masquerade false: no masquerade rule" {
+	stop_daemon
+	pods_setup --network '{masquerade: false}'
+	running_web web
+	node nft list table ip nanolet >"$TEST_TMP/table"
+	grep -q "dnat ip to meta l4proto . th dport map @hostports" "$TEST_TMP/table"
+	run ! grep -q masquerade "$TEST_TMP/table"
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/web/isolation?pretty=false" |
+		jq -e '.explanation[] | select(startswith("net: ")) | contains("nanolet forwards nothing off the node")'
+}

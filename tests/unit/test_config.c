@@ -513,9 +513,13 @@ static const struct {
         {"network: {cidr: 198.18.0.0/16}", "{cidr: 198.18.0.0/16}", -EINVAL, "nanolet0",
          "198.18.0.0/16", 1500, "unknown key \"cidr\""},
         {"network: 198.18.0.0/16", "198.18.0.0/16", -EINVAL, "nanolet0", "198.18.0.0/16", 1500,
-         "a mapping of mode, bridge, pod_cidr and mtu"},
+         "a mapping of mode, bridge, pod_cidr, mtu and masquerade"},
         {"network: {mode: none}", "{mode: none}", 0, "nanolet0", "198.18.0.0/16", 1500, NULL},
         {"network: {mode: bridge}", "{mode: bridge}", 0, "nanolet0", "198.18.0.0/16", 1500, NULL},
+        {"network: {masquerade: false}", "{masquerade: false}", 0, "nanolet0", "198.18.0.0/16",
+         1500, NULL},
+        {"network: {masquerade: sometimes}", "{masquerade: sometimes}", -EINVAL, "nanolet0",
+         "198.18.0.0/16", 1500, "masquerade"},
         {"network: {mode: host}", "{mode: host}", -EINVAL, "nanolet0", "198.18.0.0/16", 1500,
          "mode: must be bridge or none"},
 };
@@ -543,6 +547,8 @@ START_TEST(test_network_key)
 		ck_assert_str_eq(net_cidr_str(&configs[i].network.cidr, cidr),
 		                 network_cases[_i].cidr);
 		ck_assert_int_eq(configs[i].network.mtu, network_cases[_i].mtu);
+		ck_assert(configs[i].network.masquerade ==
+		          !strstr(network_cases[_i].file_text, "masquerade: false"));
 		ck_assert_int_eq(configs[i].network.none,
 		                 strstr(network_cases[_i].file_text, "mode: none") != NULL);
 		nano_err_clear(&errs[i]);
