@@ -595,66 +595,17 @@ static bool is_group_name(const char *s)
 	return true;
 }
 
-/* A list of group names; a flag's "a,b" (or "" for none) is the same list. */
-static int set_groups(char ***field, const json_t *value, struct nano_err *err)
-{
-	_cleanup_strv_ char **groups = NULL;
-	const char *s = plain_string(value);
-	const char *allowed = "a list of group names (a flag: comma-separated)";
-	json_t *item;
-	size_t i;
-
-	if (json_is_null(value)) {
-		strv_free(*field);
-		*field = NULL;
-		return 0;
-	}
-	if (s) {
-		_cleanup_free_ char *copy = strdup(s);
-		char *save = NULL;
-
-		if (!copy)
-			return nano_err_set(err, ENOMEM, "out of memory");
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			if (!is_group_name(t) || strv_push(&groups, strdup(t)) < 0)
-				return want(err, value, allowed);
-	} else if (json_is_array(value)) {
-		json_array_foreach(value, i, item)
-		{
-			const char *g = plain_string(item);
-
-			if (!g || !is_group_name(g) || strv_push(&groups, strdup(g)) < 0)
-				return want(err, value, allowed);
-		}
-	} else {
-		return want(err, value, allowed);
-	}
-	strv_free(*field);
-	*field = TAKE_PTR(groups);
-	return 0;
-}
-
-/* One entry of allowed_unsafe_sysctls, checked as the kubelet checks --allowed-unsafe-sysctls
- * when it starts (NewAllowlist): a name or a pattern ending in '*', of a namespaced sysctl. */
-static int sysctl_push(char ***list, const char *entry, struct nano_err *err)
-{
-	_cleanup_free_ char *refusal = security_sysctl_pattern_error(entry);
-
-	if (refusal)
-		return nano_err_set(err, EINVAL, "%s", refusal);
-	if (strv_push(list, strdup(entry)) < 0)
-		return nano_err_set(err, ENOMEM, "out of memory");
-	return 0;
-}
-
-/* A list of sysctls; a flag's "a,b" (or "" for none) is the same list, as the kubelet's. */
-static int set_sysctls(char ***field, const json_t *value, struct nano_err *err)
+/* A list of strings, each one check() takes (0, or -errno with err set): a YAML sequence, or a
+ * flag's "a,b" ("" for none); null for none. Nothing is taken unless every entry is good. */
+static int set_list(char ***field, const json_t *value, const char *allowed,
+                    int (*check)(const char *entry, const json_t *value, const char *allowed,
+                                 struct nano_err *err),
+                    struct nano_err *err)
 {
 	_cleanup_strv_ char **list = NULL;
 	const char *s = plain_string(value);
 	json_t *item;
 	size_t i;
-	int r;
 
 	if (s) {
 		_cleanup_free_ char *copy = strdup(s);
@@ -662,25 +613,57 @@ static int set_sysctls(char ***field, const json_t *value, struct nano_err *err)
 
 		if (!copy)
 			return nano_err_set(err, ENOMEM, "out of memory");
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			if ((r = sysctl_push(&list, t, err)) < 0)
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int r = check(t, value, allowed, err);
+
+			if (r < 0)
 				return r;
+			if (strv_push(&list, strdup(t)) < 0)
+				return nano_err_set(err, ENOMEM, "out of memory");
+		}
 	} else if (json_is_array(value)) {
 		json_array_foreach(value, i, item)
 		{
 			const char *entry = plain_string(item);
+			int r = entry ? check(entry, value, allowed, err)
+			              : want(err, value, allowed);
 
-			if (!entry)
-				return want(err, item, "a sysctl name or pattern");
-			if ((r = sysctl_push(&list, entry, err)) < 0)
+			if (r < 0)
 				return r;
+			if (strv_push(&list, strdup(entry)) < 0)
+				return nano_err_set(err, ENOMEM, "out of memory");
 		}
 	} else if (!json_is_null(value)) {
-		return want(err, value, "a list of sysctls (a flag: comma-separated)");
+		return want(err, value, allowed);
 	}
 	strv_free(*field);
 	*field = TAKE_PTR(list);
 	return 0;
+}
+
+static int check_group(const char *entry, const json_t *value, const char *allowed,
+                       struct nano_err *err)
+{
+	return is_group_name(entry) ? 0 : want(err, value, allowed);
+}
+
+/* The kubelet's --cluster-dns: IP addresses. */
+static int check_ip(const char *entry, const json_t *value, const char *allowed,
+                    struct nano_err *err)
+{
+	return spec_ip_valid(entry) ? 0 : want(err, value, allowed);
+}
+
+/* One entry of allowed_unsafe_sysctls, checked as the kubelet checks --allowed-unsafe-sysctls
+ * when it starts (NewAllowlist): a name or a pattern ending in '*', of a namespaced sysctl. */
+static int check_sysctl(const char *entry, const json_t *value, const char *allowed,
+                        struct nano_err *err)
+{
+	_cleanup_free_ char *refusal = security_sysctl_pattern_error(entry);
+
+	(void)value;
+	(void)allowed;
+	return refusal ? nano_err_set(err, EINVAL, "%s", refusal) : 0;
 }
 
 /* The kubelet's --resolv-conf: the file a Default pod's resolv.conf is made from, or "" for
@@ -694,45 +677,6 @@ static int set_resolv_conf(char **field, const json_t *value, struct nano_err *e
 	return set_path(field, value, false, err) < 0
 	               ? want(err, value, "an absolute path, or \"\" for a resolver on the node")
 	               : 0;
-}
-
-/* The kubelet's --cluster-dns: a list of IP addresses; a flag's "a,b" (or "" for none). */
-static int set_ips(char ***field, const json_t *value, struct nano_err *err)
-{
-	_cleanup_strv_ char **ips = NULL;
-	const char *s = plain_string(value);
-	const char *allowed = "a list of IP addresses (a flag: comma-separated)";
-	json_t *item;
-	size_t i;
-
-	if (json_is_null(value)) {
-		strv_free(*field);
-		*field = NULL;
-		return 0;
-	}
-	if (s) {
-		_cleanup_free_ char *copy = strdup(s);
-		char *save = NULL;
-
-		if (!copy)
-			return nano_err_set(err, ENOMEM, "out of memory");
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			if (!spec_ip_valid(t) || strv_push(&ips, strdup(t)) < 0)
-				return want(err, value, allowed);
-	} else if (json_is_array(value)) {
-		json_array_foreach(value, i, item)
-		{
-			const char *ip = plain_string(item);
-
-			if (!ip || !spec_ip_valid(ip) || strv_push(&ips, strdup(ip)) < 0)
-				return want(err, value, allowed);
-		}
-	} else {
-		return want(err, value, allowed);
-	}
-	strv_free(*field);
-	*field = TAKE_PTR(ips);
-	return 0;
 }
 
 /* The kubelet's --cluster-domain: what ClusterFirst searches and a subdomain's name end in. */
@@ -856,15 +800,18 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 	case KEY_POD_SECURITY:
 		return set_pod_security(field, value, err);
 	case KEY_GROUPS:
-		return set_groups(field, value, err);
+		return set_list(field, value, "a list of group names (a flag: comma-separated)",
+		                check_group, err);
 	case KEY_SYSCTLS:
-		return set_sysctls(field, value, err);
+		return set_list(field, value, "a list of sysctls (a flag: comma-separated)",
+		                check_sysctl, err);
 	case KEY_NETWORK:
 		return set_network(field, value, err);
 	case KEY_RESOLV_CONF:
 		return set_resolv_conf(field, value, err);
 	case KEY_IPS:
-		return set_ips(field, value, err);
+		return set_list(field, value, "a list of IP addresses (a flag: comma-separated)",
+		                check_ip, err);
 	case KEY_DOMAIN:
 		return set_domain(field, value, err);
 	}
