@@ -29,9 +29,12 @@
 
 /* An Ethernet header on top of the MTU: a whole frame must fit in the bucket, or tbf drops it */
 #define FRAME_OVERHEAD 14
-/* tbf keeps the bucket as a time in 32-bit psched ticks (64 a microsecond on this kernel's
- * psched clock: about 67 seconds); a bucket that takes longer than this to fill is refused */
+/* tbf keeps the bucket as a time in 32-bit psched ticks (15.625 a microsecond on this kernel's
+ * psched clock: about 275 seconds); a bucket that takes longer than 60 s to fill is refused */
 #define BUCKET_SECONDS_MAX 60
+/* "ffff:", the ingress qdisc's handle as tc writes it; spelled out, as TC_HANDLE(0xffff, 0)
+ * shifts an int past its sign bit */
+#define INGRESS_HANDLE 0xffff0000U
 
 static void rtnl_qdisc_putp(struct rtnl_qdisc **q)
 {
@@ -175,7 +178,7 @@ static int redirect_add(struct nl_sock *sk, int node_ifindex, const char *node_i
 		return nano_err_set(err, ENOMEM, "out of memory");
 	rtnl_tc_set_ifindex(TC_CAST(ingress), node_ifindex);
 	rtnl_tc_set_parent(TC_CAST(ingress), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(ingress), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_handle(TC_CAST(ingress), INGRESS_HANDLE);
 	r = rtnl_tc_set_kind(TC_CAST(ingress), "ingress");
 	if (r >= 0)
 		r = rtnl_qdisc_add(sk, ingress, NLM_F_CREATE | NLM_F_REPLACE);
@@ -193,7 +196,7 @@ static int redirect_add(struct nl_sock *sk, int node_ifindex, const char *node_i
 		return net_nl_fail(err, r, "mirred action for", node_ifname);
 
 	rtnl_tc_set_ifindex(TC_CAST(cls), node_ifindex);
-	rtnl_tc_set_parent(TC_CAST(cls), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_parent(TC_CAST(cls), INGRESS_HANDLE);
 	rtnl_cls_set_prio(cls, 1);
 	rtnl_cls_set_protocol(cls, ETH_P_ALL);
 	r = rtnl_tc_set_kind(TC_CAST(cls), "u32");
