@@ -98,6 +98,8 @@ void node_plan_config(const struct nano_config *config, enum config_cgroup_drive
 	};
 	if (uid && net_node_ifname(uid, out->network.node_ifname) < 0)
 		out->network.node_ifname[0] = '\0';
+	if (uid && net_ifb_ifname(uid, out->network.ifb_ifname) < 0)
+		out->network.ifb_ifname[0] = '\0';
 }
 
 void node_decode_options(const struct nano_config *config, const json_t *doc, const char *ns,

@@ -481,6 +481,12 @@ static void on_orphan_veth(const char *ifname, void *userdata)
 	log_warn("orphan veth %s (no pod record): removed", ifname);
 }
 
+static void on_orphan_ifb(const char *ifname, void *userdata)
+{
+	(void)userdata;
+	log_warn("orphan ifb %s (no pod record): removed", ifname);
+}
+
 static bool is_known(const char *uid, void *userdata)
 {
 	bool known = strv_contains(userdata, uid);
@@ -501,6 +507,9 @@ static void sweep_network(struct pods *pods, char *const *known)
 		return;
 	if (net_sweep(pods->env.net, known, on_orphan_veth, NULL, &err) < 0)
 		log_warn("orphan veths: %s", err.message);
+	nano_err_clear(&err);
+	if (net_bandwidth_sweep(pods->env.net, known, on_orphan_ifb, NULL, &err) < 0)
+		log_warn("orphan ifbs: %s", err.message);
 	nano_err_clear(&err);
 	if (hostports_sweep(pods->env.hostports, is_known, (void *)known, &err) < 0)
 		log_warn("orphan hostPort forwards: %s", err.message);

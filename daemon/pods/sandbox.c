@@ -440,8 +440,13 @@ int pod_network_attach(struct pod *pod, struct nano_err *err)
 	if (r < 0)
 		return nano_err_wrap(err, "pod network");
 	r = forward_host_ports(pod, net_ip_str(attachment.ip, ip), err);
+	if (r >= 0 && (pod->spec->ingress_bandwidth || pod->spec->egress_bandwidth) &&
+	    net_pod_bandwidth(pod->env->net, pod->uid, (uint64_t)pod->spec->ingress_bandwidth,
+	                      (uint64_t)pod->spec->egress_bandwidth, err) < 0)
+		r = nano_err_wrap(err, "bandwidth annotations");
 	if (r < 0) {
 		(void)net_pod_detach(pod->env->net, pod->uid, &(struct nano_err){0});
+		(void)hostports_remove(pod->env->hostports, pod->uid, &(struct nano_err){0});
 		return r;
 	}
 	log_info("pod %s/%s: eth0 %s, node end %s on %s", pod->spec->namespace, pod->spec->name,
@@ -479,6 +484,12 @@ static void network_detach(struct pod *pod)
 	nano_err_clear(&err);
 	if (hostports_remove(pod->env->hostports, pod->uid, &err) < 0)
 		log_warn("pod %s/%s: its hostPorts: %s", pod->spec->namespace, pod->spec->name,
+		         err.message);
+	nano_err_clear(&err);
+	/* its ifb, when it had an egress-bandwidth (the node end's qdiscs went with the veth) */
+	if (pod->spec->egress_bandwidth &&
+	    net_pod_bandwidth_remove(pod->env->net, pod->uid, &err) < 0)
+		log_warn("pod %s/%s: its ifb: %s", pod->spec->namespace, pod->spec->name,
 		         err.message);
 }
 

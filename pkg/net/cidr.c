@@ -101,35 +101,55 @@ char *net_cidr_str(const struct net_cidr *c, char buf[NET_CIDR_STRLEN])
 
 #define NODE_IFNAME_HEX 12
 
-int net_node_ifname(const char *uid, char out[IFNAMSIZ])
+/* prefix and the first 12 hex digits of the uid, dashes skipped, lower case */
+static int uid_ifname(const char *prefix, const char *uid, char out[IFNAMSIZ])
 {
-	size_t n = strlen(NET_NODE_IFNAME_PREFIX);
+	size_t n = strlen(prefix), want = n + NODE_IFNAME_HEX;
 
-	memcpy(out, NET_NODE_IFNAME_PREFIX, n);
-	for (const char *p = uid;
-	     p && *p && n < sizeof(NET_NODE_IFNAME_PREFIX) - 1 + NODE_IFNAME_HEX; p++) {
+	memcpy(out, prefix, n);
+	for (const char *p = uid; p && *p && n < want; p++) {
 		if (*p == '-')
 			continue;
 		if (!isxdigit((unsigned char)*p))
 			return -EINVAL;
 		out[n++] = (char)tolower((unsigned char)*p);
 	}
-	if (n != sizeof(NET_NODE_IFNAME_PREFIX) - 1 + NODE_IFNAME_HEX)
+	if (n != want)
 		return -EINVAL;
 	out[n] = '\0';
 	return 0;
 }
 
-bool net_is_node_ifname(const char *name)
+static bool is_uid_ifname(const char *prefix, const char *name)
 {
-	size_t n = strlen(NET_NODE_IFNAME_PREFIX);
+	size_t n = strlen(prefix);
 
-	if (strncmp(name, NET_NODE_IFNAME_PREFIX, n) != 0 || strlen(name) != n + NODE_IFNAME_HEX)
+	if (strncmp(name, prefix, n) != 0 || strlen(name) != n + NODE_IFNAME_HEX)
 		return false;
 	for (const char *p = name + n; *p; p++)
 		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
 			return false;
 	return true;
+}
+
+int net_node_ifname(const char *uid, char out[IFNAMSIZ])
+{
+	return uid_ifname(NET_NODE_IFNAME_PREFIX, uid, out);
+}
+
+bool net_is_node_ifname(const char *name)
+{
+	return is_uid_ifname(NET_NODE_IFNAME_PREFIX, name);
+}
+
+int net_ifb_ifname(const char *uid, char out[IFNAMSIZ])
+{
+	return uid_ifname(NET_IFB_IFNAME_PREFIX, uid, out);
+}
+
+bool net_is_ifb_ifname(const char *name)
+{
+	return is_uid_ifname(NET_IFB_IFNAME_PREFIX, name);
 }
 
 bool net_ifname_valid(const char *name)

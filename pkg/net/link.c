@@ -23,16 +23,11 @@
 
 #include "net/net.h"
 
-struct net {
-	struct net_config config;
-	char *bridge;
-	struct nl_sock *sk; /* the node's, opened at first need */
-	int bridge_ifindex; /* the bridge net_bridge_ready last found (0: none yet) */
-};
+#include "net_internal.h"
 
 /* libnl's own error numbers, back to errno for our callers (nl_syserr2nlerr's inverse, for
  * the ones a link, address or route change returns). */
-static int nl_errno(int nlerr)
+int net_nl_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
 	case NLE_NOMEM:
@@ -60,47 +55,10 @@ static int nl_errno(int nlerr)
 	}
 }
 
-static int nl_fail(struct nano_err *err, int nlerr, const char *what, const char *name)
+int net_nl_fail(struct nano_err *err, int nlerr, const char *what, const char *name)
 {
-	return nano_err_set(err, nl_errno(nlerr), "%s %s: %s", what, name, nl_geterror(nlerr));
+	return nano_err_set(err, net_nl_errno(nlerr), "%s %s: %s", what, name, nl_geterror(nlerr));
 }
-
-static void nl_socket_freep(struct nl_sock **sk)
-{
-	if (*sk)
-		nl_socket_free(*sk);
-}
-static void rtnl_link_putp(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
-}
-static void rtnl_addr_putp(struct rtnl_addr **a)
-{
-	if (*a)
-		rtnl_addr_put(*a);
-}
-static void rtnl_route_putp(struct rtnl_route **r)
-{
-	if (*r)
-		rtnl_route_put(*r);
-}
-static void nl_addr_putp(struct nl_addr **a)
-{
-	if (*a)
-		nl_addr_put(*a);
-}
-static void nl_cache_freep(struct nl_cache **c)
-{
-	if (*c)
-		nl_cache_free(*c);
-}
-#define _cleanup_nl_sock_  _cleanup_(nl_socket_freep)
-#define _cleanup_link_     _cleanup_(rtnl_link_putp)
-#define _cleanup_addr_     _cleanup_(rtnl_addr_putp)
-#define _cleanup_route_    _cleanup_(rtnl_route_putp)
-#define _cleanup_nl_addr_  _cleanup_(nl_addr_putp)
-#define _cleanup_nl_cache_ _cleanup_(nl_cache_freep)
 
 int net_new(const struct net_config *config, struct net **out, struct nano_err *err)
 {
@@ -141,12 +99,12 @@ static int socket_open(struct nl_sock **out, struct nano_err *err)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0)
-		return nl_fail(err, r, "netlink", "socket");
+		return net_nl_fail(err, r, "netlink", "socket");
 	*out = TAKE_PTR(sk);
 	return 0;
 }
 
-static int node_socket(struct net *net, struct nano_err *err)
+int net_node_socket(struct net *net, struct nano_err *err)
 {
 	return net->sk ? 0 : socket_open(&net->sk, err);
 }
@@ -177,7 +135,7 @@ static int link_set(struct nl_sock *sk, struct rtnl_link *link, unsigned mtu, st
 		rtnl_link_set_mtu(change, mtu);
 	r = rtnl_link_change(sk, link, change, 0);
 	if (r < 0)
-		return nl_fail(err, r, "set up", rtnl_link_get_name(link));
+		return net_nl_fail(err, r, "set up", rtnl_link_get_name(link));
 	return 0;
 }
 
@@ -198,8 +156,8 @@ static int addr_add(struct nl_sock *sk, int ifindex, const char *ifname, uint32_
 	rtnl_addr_set_broadcast(addr, brd);
 	r = rtnl_addr_add(sk, addr, 0);
 	if (r < 0)
-		return nano_err_set(err, nl_errno(r), "add %s/%u to %s: %s", net_ip_str(ip, text),
-		                    cidr->prefix, ifname, nl_geterror(r));
+		return nano_err_set(err, net_nl_errno(r), "add %s/%u to %s: %s",
+		                    net_ip_str(ip, text), cidr->prefix, ifname, nl_geterror(r));
 	return 0;
 }
 
@@ -213,7 +171,7 @@ static int bridge_addresses(struct net *net, struct nano_err *err)
 
 	r = rtnl_addr_alloc_cache(net->sk, &cache);
 	if (r < 0)
-		return nl_fail(err, r, "list addresses of", net->bridge);
+		return net_nl_fail(err, r, "list addresses of", net->bridge);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct nl_addr *local = rtnl_addr_get_local(a);
@@ -236,7 +194,7 @@ static int bridge_addresses(struct net *net, struct nano_err *err)
 		         net->bridge, net_ip_str(ntohl(be), text), rtnl_addr_get_prefixlen(a));
 		r = rtnl_addr_delete(net->sk, a, 0);
 		if (r < 0)
-			return nl_fail(err, r, "remove an old address of", net->bridge);
+			return net_nl_fail(err, r, "remove an old address of", net->bridge);
 	}
 	if (have)
 		return 0;
@@ -251,7 +209,7 @@ int net_bridge_ready(struct net *net, struct nano_err *err)
 
 	/* looked at every time (a get and an address dump): a bridge removed or changed by hand
 	 * while the daemon runs is made or mended again at the next pod's start */
-	r = node_socket(net, err);
+	r = net_node_socket(net, err);
 	if (r < 0)
 		return r;
 	r = rtnl_link_get_kernel(net->sk, 0, net->bridge, &link);
@@ -263,17 +221,17 @@ int net_bridge_ready(struct net *net, struct nano_err *err)
 		rtnl_link_set_name(bridge, net->bridge);
 		r = rtnl_link_set_type(bridge, "bridge");
 		if (r < 0)
-			return nl_fail(err, r, "bridge", net->bridge);
+			return net_nl_fail(err, r, "bridge", net->bridge);
 		rtnl_link_set_mtu(bridge, net->config.mtu);
 		rtnl_link_set_flags(bridge, IFF_UP);
 		r = rtnl_link_add(net->sk, bridge, NLM_F_CREATE | NLM_F_EXCL);
 		if (r < 0)
-			return nl_fail(err, r, "create bridge", net->bridge);
+			return net_nl_fail(err, r, "create bridge", net->bridge);
 		log_info("bridge %s created", net->bridge);
 		r = rtnl_link_get_kernel(net->sk, 0, net->bridge, &link);
 	}
 	if (r < 0)
-		return nl_fail(err, r, "bridge", net->bridge);
+		return net_nl_fail(err, r, "bridge", net->bridge);
 	type = rtnl_link_get_type(link);
 	if (!type || strcmp(type, "bridge") != 0)
 		return nano_err_set(err, EEXIST,
@@ -294,7 +252,7 @@ int net_bridge_ready(struct net *net, struct nano_err *err)
 static int bridge_ifindex(struct net *net, struct nano_err *err)
 {
 	_cleanup_link_ struct rtnl_link *bridge = NULL;
-	int r = node_socket(net, err);
+	int r = net_node_socket(net, err);
 
 	if (r < 0)
 		return r;
@@ -302,7 +260,7 @@ static int bridge_ifindex(struct net *net, struct nano_err *err)
 	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
 		return 0;
 	if (r < 0)
-		return nl_fail(err, r, "bridge", net->bridge);
+		return net_nl_fail(err, r, "bridge", net->bridge);
 	return rtnl_link_get_ifindex(bridge);
 }
 
@@ -321,7 +279,7 @@ static int node_end(struct net *net, const char *name, struct rtnl_link **out, s
 	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
 		return 0;
 	if (r < 0)
-		return nl_fail(err, r, "look up", name);
+		return net_nl_fail(err, r, "look up", name);
 	if (rtnl_link_get_master(link) != master) {
 		rtnl_link_put(link);
 		return nano_err_set(err, EEXIST, "link %s exists and is not on bridge %s", name,
@@ -345,7 +303,7 @@ int net_pod_detach(struct net *net, const char *uid, struct nano_err *err)
 	r = rtnl_link_delete(net->sk, link);
 	/* gone meanwhile: its namespace went with its shim, and the kernel took the pair */
 	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
-		return nl_fail(err, r, "remove", name);
+		return net_nl_fail(err, r, "remove", name);
 	return 0;
 }
 
@@ -424,7 +382,7 @@ static int veth_add(struct net *net, const char *name, int nsfd, struct nano_err
 	r = rtnl_link_add(net->sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_veth_release(veth);
 	if (r < 0)
-		return nl_fail(err, r, "create veth", name);
+		return net_nl_fail(err, r, "create veth", name);
 	return 0;
 }
 
@@ -442,7 +400,7 @@ static int pod_side(struct net *net, struct nl_sock *sk, uint32_t ip, struct nan
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = rtnl_link_get_kernel(sk, 0, "eth0", &eth0);
 	if (r < 0)
-		return nl_fail(err, r, "the pod's", "eth0");
+		return net_nl_fail(err, r, "the pod's", "eth0");
 	ifindex = rtnl_link_get_ifindex(eth0);
 	r = link_set(sk, eth0, 0, err);
 	if (r >= 0)
@@ -463,7 +421,7 @@ static int pod_side(struct net *net, struct nl_sock *sk, uint32_t ip, struct nan
 	if (r >= 0)
 		r = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
-		return nl_fail(err, r, "add the pod's", "default route");
+		return net_nl_fail(err, r, "add the pod's", "default route");
 	return 0;
 }
 
@@ -516,7 +474,7 @@ int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname
 		return master; /* no bridge, no node ends */
 	r = rtnl_link_alloc_cache(net->sk, AF_UNSPEC, &cache);
 	if (r < 0)
-		return nl_fail(err, r, "list links on", net->bridge);
+		return net_nl_fail(err, r, "list links on", net->bridge);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *link = (struct rtnl_link *)o;
 		const char *name = rtnl_link_get_name(link);

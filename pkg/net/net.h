@@ -7,6 +7,9 @@
  * cidr.c is pure (parsing, ranges, names) and unit-tested; link.c talks netlink. Only the
  * daemon links this package: the shim never does (its size is per pod).
  *
+ * bandwidth.c shapes a pod's traffic by its kubernetes.io/ingress-bandwidth and
+ * egress-bandwidth annotations: tbf qdiscs on the node end and on the pod's ifb.
+ *
  * What later parts of the pod network (hostPort forwards, bandwidth qdiscs) hang off: a pod's
  * attachment is its address and the name of its node end (struct net_attachment), made by
  * net_pod_attach and undone by net_pod_detach.
@@ -55,6 +58,10 @@ char *net_cidr_str(const struct net_cidr *c, char buf[NET_CIDR_STRLEN]);
 int net_node_ifname(const char *uid, char out[IFNAMSIZ]);
 /* Whether a link name is one net_node_ifname makes. */
 bool net_is_node_ifname(const char *name);
+/* The pod's ifb, where its egress is shaped (bandwidth.c): "nb" and the same 12 hex digits. */
+#define NET_IFB_IFNAME_PREFIX "nb"
+int net_ifb_ifname(const char *uid, char out[IFNAMSIZ]);
+bool net_is_ifb_ifname(const char *name);
 /* A name the kernel takes for a link: 1 to 15 bytes, no '/', ':' or whitespace, not . or .. */
 bool net_ifname_valid(const char *name);
 
@@ -101,3 +108,35 @@ int net_pod_attached(struct net *net, const char *uid, struct nano_err *err);
  * each. Returns how many went. Without a bridge, 0. */
 int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname, void *userdata),
               void *userdata, struct nano_err *err);
+
+/* ---- bandwidth.c: tbf qdiscs, as the CNI bandwidth plugin makes them ------------------------ */
+
+/* A tbf's rate in bytes per second is 32-bit signed in libnl-route (rtnl_qdisc_tbf_set_rate):
+ * the highest rate in bits per second nanolet can shape at. */
+#define NET_BANDWIDTH_MAX INT64_C(17179869176)
+/* The tbf's latency, the CNI bandwidth plugin's: how long a packet may wait in the queue. */
+#define NET_TBF_LATENCY_MS 25
+
+/* A tbf's numbers for a rate in bits per second and the link's MTU: its rate and burst (the
+ * bucket) in bytes, and its limit (the queue) in bytes. */
+struct net_tbf {
+	uint32_t rate;  /* bytes per second */
+	uint32_t burst; /* bytes */
+	uint32_t limit; /* bytes */
+};
+void net_tbf_compute(uint64_t rate_bits, unsigned mtu, struct net_tbf *out);
+
+/* Shapes the attached pod's traffic: ingress (bits per second, 0 for none) as a tbf root
+ * qdisc on its node end; egress (0 for none) through its ifb: made (up, the node end's MTU),
+ * an ingress qdisc on the node end whose one filter redirects every packet to the ifb, and a
+ * tbf root qdisc on the ifb. An ifb of an earlier sandbox is removed first. On failure what
+ * was made is removed again (the node end's qdiscs go with the veth). */
+int net_pod_bandwidth(struct net *net, const char *uid, uint64_t ingress, uint64_t egress,
+                      struct nano_err *err);
+/* Removes the pod's ifb: 0, also when it was not there. */
+int net_pod_bandwidth_remove(struct net *net, const char *uid, struct nano_err *err);
+/* Removes every ifb with a pod ifb's name whose pod is not in known (uids); fn(name) is told
+ * of each. Returns how many went. */
+int net_bandwidth_sweep(struct net *net, char *const *known,
+                        void (*fn)(const char *ifname, void *userdata), void *userdata,
+                        struct nano_err *err);

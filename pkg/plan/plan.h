@@ -61,6 +61,7 @@ struct plan_network_config {
 	unsigned prefix;
 	unsigned mtu;
 	char node_ifname[16]; /* the pod's node end (IFNAMSIZ); "" when not known (no uid yet) */
+	char ifb_ifname[16];  /* the pod's ifb (egress-bandwidth); "" when not known */
 	uint32_t pod_ip;      /* 0: not assigned (a dry run, or no free address yet) */
 	bool masquerade;      /* traffic leaving the pod network gets the node's address */
 };
@@ -276,6 +277,11 @@ struct plan {
 		unsigned prefix;
 		unsigned mtu;
 		char *node_ifname; /* NULL: derived from the uid, not known yet */
+		char *ifb_ifname;  /* NULL: derived from the uid, not known yet */
+		/* kubernetes.io/ingress-bandwidth and egress-bandwidth in bits per second, 0 for
+		 * none: a tbf on the node end, and one on the pod's ifb (pkg/net/bandwidth.c) */
+		int64_t ingress_bandwidth;
+		int64_t egress_bandwidth;
 		uint32_t pod_ip;
 		bool masquerade;
 		/* the pod's hostPorts forwarded from the node (not with hostNetwork, where the

@@ -48,6 +48,27 @@ static int host_ports(struct plan *plan, const struct spec_pod *pod)
 	return 0;
 }
 
+/* The bandwidth annotations shape the pod's veth: without one (hostNetwork, or a node without
+ * a pod network) there is nothing to put a qdisc on. The kubelet sets no pod network up for a
+ * hostNetwork pod, so its CNI bandwidth plugin never runs and the annotations go unremarked;
+ * nanolet says so. */
+static int bandwidth_unapplied(struct plan *plan, const struct spec_pod *pod, const char *why)
+{
+	int r = 0;
+
+	if (pod->ingress_bandwidth)
+		r = strv_pushf(&plan->warnings,
+		               "metadata.annotations[kubernetes.io/ingress-bandwidth] is not "
+		               "applied: %s",
+		               why);
+	if (r >= 0 && pod->egress_bandwidth)
+		r = strv_pushf(&plan->warnings,
+		               "metadata.annotations[kubernetes.io/egress-bandwidth] is not "
+		               "applied: %s",
+		               why);
+	return r < 0 ? -ENOMEM : 0;
+}
+
 int plan_network_build(struct plan *plan, const struct spec_pod *pod,
                        const struct plan_config *config)
 {
@@ -55,13 +76,24 @@ int plan_network_build(struct plan *plan, const struct spec_pod *pod,
 
 	plan->network.host = pod->host_network;
 	if (pod->host_network)
-		return 0;
-	if (!n->bridge)
+		return bandwidth_unapplied(plan, pod,
+		                           "hostNetwork is true, and the node's interfaces are not "
+		                           "shaped for one pod");
+	if (!n->bridge) {
+		if (bandwidth_unapplied(plan, pod,
+		                        "this node has no pod network (network.mode none)") < 0)
+			return -ENOMEM;
 		return host_ports(plan, pod); /* the sentence says they are not forwarded */
+	}
 	plan->network.bridge = strdup(n->bridge);
 	if (!plan->network.bridge)
 		return -ENOMEM;
 	if (n->node_ifname[0] && !(plan->network.node_ifname = strdup(n->node_ifname)))
+		return -ENOMEM;
+	plan->network.ingress_bandwidth = pod->ingress_bandwidth;
+	plan->network.egress_bandwidth = pod->egress_bandwidth;
+	if (pod->egress_bandwidth && n->ifb_ifname[0] &&
+	    !(plan->network.ifb_ifname = strdup(n->ifb_ifname)))
 		return -ENOMEM;
 	plan->network.cidr = n->cidr;
 	plan->network.prefix = n->prefix;
@@ -81,6 +113,7 @@ void plan_network_done(struct plan *plan)
 	free(plan->network.host_ports);
 	free(plan->network.bridge);
 	free(plan->network.node_ifname);
+	free(plan->network.ifb_ifname);
 }
 
 #define IP_FMT       "%" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32
@@ -88,6 +121,9 @@ void plan_network_done(struct plan *plan)
 #define BRIDGE_IP(n) ((n)->cidr + 1)
 /* a pod that is not created: its uid, and so its node end's name, is not known */
 #define NODE_IFNAME_UNKNOWN "nl<first 12 hex digits of the pod uid>"
+#define IFB_IFNAME_UNKNOWN  "nb<first 12 hex digits of the pod uid>"
+/* the tbf's latency, pkg/net's NET_TBF_LATENCY_MS (the CNI bandwidth plugin's) */
+#define TBF_LATENCY "25ms"
 
 static json_t *interface(const char *name, const char *where, const char *kind)
 {
@@ -112,6 +148,31 @@ static json_t *host_ports_json(const struct plan_network *n)
 			list = (json_decref(list), NULL);
 	}
 	return list;
+}
+
+/* pod.network.bandwidth: {ingress, egress: {bitsPerSecond, qdisc, on, latency}}, each only when
+ * its annotation is there. */
+static json_t *bandwidth_json(const struct plan_network *n, const char *node_name)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	if (n->ingress_bandwidth)
+		r |= json_object_set_new(o, "ingress",
+		                         json_pack("{s:I, s:s, s:s, s:s}", "bitsPerSecond",
+		                                   (json_int_t)n->ingress_bandwidth, "qdisc",
+		                                   "tbf (root)", "on", node_name, "latency",
+		                                   TBF_LATENCY));
+	if (n->egress_bandwidth)
+		r |= json_object_set_new(
+		        o, "egress",
+		        json_pack("{s:I, s:s, s:s, s:s, s:s}", "bitsPerSecond",
+		                  (json_int_t)n->egress_bandwidth, "qdisc", "tbf (root)", "on",
+		                  n->ifb_ifname ? n->ifb_ifname : IFB_IFNAME_UNKNOWN,
+		                  "redirectedFrom", node_name, "latency", TBF_LATENCY));
+	return r < 0 ? (json_decref(o), NULL) : o;
 }
 
 /* pod.network: {mode, interfaces: [{name, namespace, kind, address, mtu, routes, peer,
@@ -159,7 +220,16 @@ json_t *plan_network_json(const struct plan *plan)
 	                         json_sprintf(IP_FMT "/%u", IP_ARGS(BRIDGE_IP(n)), n->prefix));
 	r |= json_object_set_new(bridge, "mtu", json_integer(n->mtu));
 	r |= json_array_append_new(list, bridge);
+	if (n->egress_bandwidth) {
+		json_t *ifb = interface(n->ifb_ifname ? n->ifb_ifname : IFB_IFNAME_UNKNOWN, "node",
+		                        "ifb");
+
+		r |= json_object_set_new(ifb, "mtu", json_integer(n->mtu));
+		r |= json_array_append_new(list, ifb);
+	}
 	o = json_pack("{s:s, s:o}", "mode", "pod", "interfaces", list);
+	if (o && (n->ingress_bandwidth || n->egress_bandwidth))
+		r |= json_object_set_new(o, "bandwidth", bandwidth_json(n, node_name));
 ports:
 	if (o && n->n_host_ports)
 		r |= json_object_set_new(o, "hostPorts", host_ports_json(n));
@@ -193,12 +263,64 @@ static char *host_ports_sentence(const struct plan_network *n, const char *to)
 	               list, to);
 }
 
+/* "10 Mbit/s", "1500 kbit/s", "1234567 bit/s": the largest SI unit that divides the rate */
+static void rate_text(int64_t bits, char *buf, size_t size)
+{
+	static const struct {
+		int64_t div;
+		const char *unit;
+	} units[] = {{1000000000, "Gbit/s"}, {1000000, "Mbit/s"}, {1000, "kbit/s"}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (bits % units[i].div == 0) {
+			snprintf(buf, size, "%" PRId64 " %s", bits / units[i].div, units[i].unit);
+			return;
+		}
+	snprintf(buf, size, "%" PRId64 " bit/s", bits);
+}
+
+/* " Traffic to the pod is shaped to 10 Mbit/s (...); traffic from it to 5 Mbit/s (...)." — only
+ * when an annotation is there, so that pods without one read as before. */
+static char *bandwidth_sentence(const struct plan_network *n)
+{
+	const char *node = n->node_ifname ? n->node_ifname : NODE_IFNAME_UNKNOWN;
+	const char *ifb = n->ifb_ifname ? n->ifb_ifname : IFB_IFNAME_UNKNOWN;
+	_cleanup_free_ char *in = NULL, *out = NULL;
+	char rate[32];
+
+	if (!n->ingress_bandwidth && !n->egress_bandwidth)
+		return strdup("");
+	in = strdup("");
+	out = strdup("");
+	if (in && n->ingress_bandwidth) {
+		rate_text(n->ingress_bandwidth, rate, sizeof(rate));
+		free(in);
+		in = strdupf(
+		        " Traffic to the pod is shaped to %s (kubernetes.io/ingress-bandwidth: "
+		        "a tbf qdisc on %s, " TBF_LATENCY " latency)%s",
+		        rate, node, n->egress_bandwidth ? ";" : ".");
+	}
+	if (out && n->egress_bandwidth) {
+		rate_text(n->egress_bandwidth, rate, sizeof(rate));
+		free(out);
+		out = strdupf(" %s from the pod %s %s (kubernetes.io/egress-bandwidth: redirected "
+		              "from %s to the ifb %s, a tbf qdisc there, " TBF_LATENCY " latency).",
+		              n->ingress_bandwidth ? "traffic" : "Traffic",
+		              n->ingress_bandwidth ? "to" : "is shaped to", rate, node, ifb);
+	}
+	if (!in || !out)
+		return NULL;
+	return strdupf(
+	        "%s%s The shaping is on the node's side: nothing inside the pod can lift it.", in,
+	        out);
+}
+
 char *plan_sentence_network(const struct plan *plan)
 {
 	const struct plan_network *n = &plan->network;
 	char eth0[64], ip[24];
 
-	_cleanup_free_ char *ports = NULL;
+	_cleanup_free_ char *ports = NULL, *shaped = NULL;
 
 	if (!n->bridge) {
 		ports = n->n_host_ports ? host_ports_sentence(n, NULL) : strdup("");
@@ -219,7 +341,8 @@ char *plan_sentence_network(const struct plan *plan)
 		         IP_ARGS(n->cidr), n->prefix);
 	}
 	ports = n->n_host_ports ? host_ports_sentence(n, ip) : strdup("");
-	if (!ports)
+	shaped = bandwidth_sentence(n);
+	if (!ports || !shaped)
 		return NULL;
 	return strdupf("net: the pod has its own network namespace, shared by its containers, "
 	               "with lo and eth0 (%s, MTU %u), one end of a veth pair whose other "
@@ -227,7 +350,7 @@ char *plan_sentence_network(const struct plan *plan)
 	               "its ports are its own, not the node's (hostNetwork is false). It is "
 	               "reached at %s from the node and from every other pod on the bridge, on "
 	               "any port a container listens on; it reaches them the same way, and "
-	               "everything else through its default route via " IP_FMT " (%s).%s",
+	               "everything else through its default route via " IP_FMT " (%s).%s%s",
 	               eth0, n->mtu, n->node_ifname ? n->node_ifname : NODE_IFNAME_UNKNOWN,
 	               n->bridge, IP_ARGS(BRIDGE_IP(n)), n->prefix, ip, IP_ARGS(BRIDGE_IP(n)),
 	               n->masquerade ? "the node's net.ipv4.ip_forward decides whether that goes "
@@ -235,5 +358,5 @@ char *plan_sentence_network(const struct plan *plan)
 	                               "node's address: nanolet masquerades it"
 	                             : "the node decides whether that goes further: nanolet "
 	                               "forwards nothing off the node",
-	               ports);
+	               ports, shaped);
 }

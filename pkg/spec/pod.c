@@ -627,6 +627,47 @@ static void read_pids_annotation(struct reader *r, json_t *metadata, struct spec
 	pod->pids_limit_annotation = v;
 }
 
+/* kubernetes.io/{ingress,egress}-bandwidth as the kubelet's ExtractPodBandwidthResources reads
+ * them, with its words. The kubelet finds a bad one only when it sets the sandbox up, and
+ * fails that (the pod stays ContainerCreating); nanolet knows at create and refuses there. */
+static int64_t read_bandwidth(struct reader *r, json_t *annotations, const char *key)
+{
+	const char *s = get_string(annotations, key);
+	char field[96];
+	int64_t v = 0;
+	int rc;
+
+	if (!s)
+		return 0;
+	snprintf(field, sizeof(field), "metadata.annotations[%s]", key);
+	rc = spec_quantity_parse(s, 1, &v);
+	if (rc == -EINVAL) {
+		nano_err_cause(r->causes, field, "FieldValueInvalid", "Invalid value: \"%s\": %s",
+		               s, quantity_regexp);
+		return 0;
+	}
+	/* the kubelet compares Value(): the quantity rounded up to a whole number */
+	if (rc == 0 && v < SPEC_BANDWIDTH_MIN)
+		nano_err_cause(r->causes, field, "FieldValueInvalid",
+		               "Invalid value: \"%s\": resource is "
+		               "unreasonably small (< 1kbit)",
+		               s);
+	else if (rc == -ERANGE || v > SPEC_BANDWIDTH_MAX_K8S)
+		nano_err_cause(r->causes, field, "FieldValueInvalid",
+		               "Invalid value: \"%s\": resource is "
+		               "unreasonably large (> 1Pbit)",
+		               s);
+	else if (v > SPEC_BANDWIDTH_MAX)
+		nano_err_cause(r->causes, field, "FieldValueInvalid",
+		               "Invalid value: \"%s\": nanolet shapes "
+		               "at most %" PRId64 " bits per second (a tbf's rate is 2^31-1 bytes "
+		               "per second through libnl-route)",
+		               s, SPEC_BANDWIDTH_MAX);
+	else
+		return v;
+	return 0;
+}
+
 static enum spec_restart_policy read_restart_policy(struct reader *r, const char *s)
 {
 	static const enum spec_restart_policy all[] = {SPEC_RESTART_ALWAYS, SPEC_RESTART_ON_FAILURE,
@@ -655,6 +696,10 @@ static void read_pod(struct reader *r, json_t *doc, struct spec_pod *pod)
 	pod->name = dup_string(metadata, "name");
 	pod->namespace = dup_string(metadata, "namespace");
 	read_pids_annotation(r, metadata, pod);
+	pod->ingress_bandwidth = read_bandwidth(r, json_object_get(metadata, "annotations"),
+	                                        SPEC_INGRESS_BANDWIDTH_ANNOTATION);
+	pod->egress_bandwidth = read_bandwidth(r, json_object_get(metadata, "annotations"),
+	                                       SPEC_EGRESS_BANDWIDTH_ANNOTATION);
 
 	pod->hostname = dup_string(spec, "hostname");
 	pod->host_pid = get_bool(spec, "hostPID");

@@ -21,6 +21,15 @@
 /* An integer field that the Pod did not set. Every such field's valid range is >= 0. */
 #define SPEC_UNSET INT64_C(-1)
 
+/* The bandwidth annotations, as the kubelet reads them (pkg/util/bandwidth): a quantity of
+ * bits per second from 1k to 1P. nanolet shapes at most 2^31-1 bytes per second, what
+ * libnl-route's tbf takes (pkg/net's NET_BANDWIDTH_MAX): above that is refused too. */
+#define SPEC_INGRESS_BANDWIDTH_ANNOTATION "kubernetes.io/ingress-bandwidth"
+#define SPEC_EGRESS_BANDWIDTH_ANNOTATION  "kubernetes.io/egress-bandwidth"
+#define SPEC_BANDWIDTH_MIN                INT64_C(1000)
+#define SPEC_BANDWIDTH_MAX_K8S            INT64_C(1000000000000000)
+#define SPEC_BANDWIDTH_MAX                INT64_C(17179869176)
+
 /* ---- documents ----------------------------------------------------------------------------- */
 
 enum spec_format {
@@ -242,6 +251,9 @@ struct spec_pod {
 	char *namespace;
 	char *uid;                     /* NULL until the pod is created */
 	int64_t pids_limit_annotation; /* nanolet.io/pids-limit, SPEC_UNSET when absent */
+	/* kubernetes.io/ingress-bandwidth and egress-bandwidth, bits per second; 0 when absent */
+	int64_t ingress_bandwidth;
+	int64_t egress_bandwidth;
 
 	char *hostname;  /* NULL when absent */
 	char *subdomain; /* NULL when absent */

@@ -4,6 +4,8 @@
 # pods; addresses are never shared, come back only once their pod is gone, survive a restart; a
 # new sandbox keeps the address; nothing is left after a delete or the orphan sweep; a
 # hostNetwork pod has the node's address and no veth; an exhausted range leaves a pod Pending.
+# The bandwidth annotations: a tbf on the node end and one on the pod's ifb, gone with the pod
+# and by the orphan sweep; a bad one refused with Kubernetes' words.
 #
 # Every test runs its daemon in a network namespace of its own (lo up, and a veth "uplink" with
 # 198.19.0.10/24 as the node's address), so the bridge and veths are never the machine's and all
@@ -335,4 +337,102 @@ forwards() {
 	run ! grep -q masquerade "$TEST_TMP/table"
 	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/web/isolation?pretty=false" |
 		jq -e '.explanation[] | select(startswith("net: ")) | contains("nanolet forwards nothing off the node")'
+}
+
+# shaped_web NAME INGRESS EGRESS: web with the bandwidth annotations, serving also "big", 1250000
+# bytes.
+shaped_web_yaml() {
+	cat <<EOF2
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+  annotations:
+    kubernetes.io/ingress-bandwidth: "$2"
+    kubernetes.io/egress-bandwidth: "$3"
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: c
+    image: host
+    command: [sh, -c, 'busybox ip -4 -o addr show dev eth0; mkdir -p /tmp/www && echo hello from $1 >/tmp/www/index.html && busybox dd if=/dev/zero of=/tmp/www/big bs=1000 count=1250 2>/dev/null && exec busybox httpd -f -p 8080 -h /tmp/www']
+EOF2
+}
+
+ifb_of() {
+	local uid=${1//-/}
+	echo "nb${uid:0:12}"
+}
+
+ifbs() {
+	node ip -o link show type ifb | grep -oE ' nb[0-9a-f]{12}:' | tr -d ' :' || true
+}
+
+# tbf_rate DEV: the rate, in bytes per second, of DEV's root tbf qdisc ("" when it has none)
+tbf_rate() {
+	node tc -j qdisc show dev "$1" | jq -r '.[] | select(.kind == "tbf" and .root) | .options.rate'
+}
+
+@test "bandwidth: ingress is a tbf on the node end, egress a tbf on the pod's ifb fed from the node end; what the pod sends is held to its rate; the ifb goes with the pod" {
+	create_pod "$(shaped_web_yaml web 10M 5M)"
+	wait_phase web Running
+	wait_for log_has web "inet "
+	ip=$(pod_ip_of web)
+	uid=$(uid_of web)
+	end=$(node_end_of "$uid")
+	ifb=$(ifb_of "$uid")
+	[[ $(tbf_rate "$end") == 1250000 ]]
+	[[ $(tbf_rate "$ifb") == 625000 ]]
+	node tc -j qdisc show dev "$end" | jq -e 'any(.[]; .kind == "ingress")'
+	node tc -j filter show dev "$end" ingress |
+		jq -e --arg ifb "$ifb" 'any(.[]; .options.actions[]? | .kind == "mirred" and .mirred_action == "redirect" and .to_dev == $ifb)'
+	[[ $(ifbs) == "$ifb" ]]
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/web/isolation?pretty=false" |
+		jq -e --arg node "$end" --arg ifb "$ifb" '.pod.network.bandwidth == {
+			"ingress": {"bitsPerSecond": 10000000, "qdisc": "tbf (root)", "on": $node, "latency": "25ms"},
+			"egress": {"bitsPerSecond": 5000000, "qdisc": "tbf (root)", "on": $ifb, "redirectedFrom": $node, "latency": "25ms"}}'
+	# 1250000 bytes from the pod at 5 Mbit/s take 2 s (the bucket holds 25 ms of it); unshaped,
+	# a veth moves them in milliseconds. Only the lower bound: a slow machine is slower still.
+	wait_for answers "$ip" web
+	t=$(node curl -sS -o /dev/null -w '%{time_total}' --max-time 60 "http://$ip:8080/big")
+	awk -v t="$t" 'BEGIN { exit !(t >= 1.5) }'
+	delete_pod web
+	[[ -z $(ifbs) ]]
+	[[ -z $(node_ends) ]]
+}
+
+@test "bandwidth: the orphan sweep removes the ifb of a pod without a record" {
+	create_pod "$(shaped_web_yaml web 1M 1M)"
+	wait_phase web Running
+	uid=$(uid_of web)
+	ifb=$(ifb_of "$uid")
+	[[ $(ifbs) == "$ifb" ]]
+	kill -KILL "$DAEMON_PID"
+	wait_gone "$DAEMON_PID"
+	db "DELETE FROM pods WHERE uid = '$uid'"
+	pods_setup
+	grep -q "orphan ifb $ifb (no pod record): removed" "$TEST_TMP/daemon.log"
+	run ! node ip link show "$ifb"
+}
+
+@test "bandwidth: a bad annotation is refused with Kubernetes' words; a pod without annotations has no tbf and no ifb" {
+	call POST /api/v1/namespaces/default/pods --data-binary "$(shaped_web_yaml web 999 10M)"
+	[[ $code == 422 ]]
+	jq -e '.details.causes == [{"reason": "FieldValueInvalid", "message": "Invalid value: \"999\": resource is unreasonably small (< 1kbit)", "field": "metadata.annotations[kubernetes.io/ingress-bandwidth]"}]' <<<"$body"
+	call POST /api/v1/namespaces/default/pods --data-binary "$(shaped_web_yaml web 10M 2P)"
+	[[ $code == 422 ]]
+	jq -e '.message | contains("metadata.annotations[kubernetes.io/egress-bandwidth]: Invalid value: \"2P\": resource is unreasonably large (> 1Pbit)")' <<<"$body"
+	running_web plain
+	end=$(node_end_of "$(uid_of plain)")
+	[[ -z $(tbf_rate "$end") ]]
+	run ! bash -c "nsenter --net='$DAEMON_NETNS' tc -j qdisc show dev '$end' | jq -e 'any(.[]; .kind == \"ingress\")'"
+	[[ -z $(ifbs) ]]
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/plain/isolation?pretty=false" |
+		jq -e '(.pod.network | has("bandwidth") | not) and (.explanation[] | select(startswith("net: ")) | contains("shaped") | not)'
+	# hostNetwork: no veth to shape, as the kubelet runs no CNI for it; the create says so
+	call POST /api/v1/namespaces/default/pods --data-binary "$(shaped_web_yaml host 10M 5M | sed 's/^spec:/spec:\n  hostNetwork: true/')"
+	[[ $code == 201 ]]
+	grep -q 'Warning: 299 - "metadata.annotations\[kubernetes.io/egress-bandwidth\] is not applied: hostNetwork is true' "$TEST_TMP/headers"
+	wait_phase host Running
+	[[ -z $(ifbs) ]]
 }

@@ -101,40 +101,54 @@ START_TEST(test_node_ifname)
 	int r = net_node_ifname(ifname_cases[_i].uid, name);
 
 	ck_assert_int_eq(r, ifname_cases[_i].rc);
+	ck_assert_int_eq(net_ifb_ifname(ifname_cases[_i].uid, name), ifname_cases[_i].rc);
 	if (r < 0)
 		return;
+	r = net_node_ifname(ifname_cases[_i].uid, name);
 	ck_assert_str_eq(name, ifname_cases[_i].name);
 	ck_assert_uint_lt(strlen(name), IFNAMSIZ);
 	ck_assert(net_is_node_ifname(name));
+	ck_assert(!net_is_ifb_ifname(name));
 	ck_assert(net_ifname_valid(name));
+	/* the pod's ifb: the same digits after "nb" */
+	ck_assert_int_eq(net_ifb_ifname(ifname_cases[_i].uid, name), 0);
+	ck_assert_str_eq(name + 2, ifname_cases[_i].name + 2);
+	ck_assert(strncmp(name, "nb", 2) == 0);
+	ck_assert(net_is_ifb_ifname(name));
+	ck_assert(!net_is_node_ifname(name));
 }
 END_TEST
 
-/* Only a node end's exact shape is swept: never the bridge, eth0 or a user's link. */
+/* Only a node end's or an ifb's exact shape is swept: never the bridge, eth0 or a user's link. */
 static const struct {
 	const char *name;
-	bool node_end, valid;
+	bool node_end, valid, ifb;
 } name_cases[] = {
-        {"nl32716c7b95d9", true, true},
-        {"nl32716C7B95D9", false, true},
-        {"nl32716c7b95d", false, true},
-        {"nl32716c7b95d9a", false, true},
-        {"nanolet0", false, true},
-        {"eth0", false, true},
-        {"nl-2716c7b95d9", false, true},
-        {"", false, false},
-        {"0123456789abcdef", false, false}, /* 16 bytes: past IFNAMSIZ */
-        {"a/b", false, false},
-        {"a:b", false, false},
-        {"a b", false, false},
-        {".", false, false},
-        {"..", false, false},
+        {"nl32716c7b95d9", true, true, false},
+        {"nb32716c7b95d9", false, true, true},
+        {"nb32716C7B95D9", false, true, false},
+        {"nb32716c7b95d", false, true, false},
+        {"ifb0", false, true, false},
+        {"nl32716C7B95D9", false, true, false},
+        {"nl32716c7b95d", false, true, false},
+        {"nl32716c7b95d9a", false, true, false},
+        {"nanolet0", false, true, false},
+        {"eth0", false, true, false},
+        {"nl-2716c7b95d9", false, true, false},
+        {"", false, false, false},
+        {"0123456789abcdef", false, false, false}, /* 16 bytes: past IFNAMSIZ */
+        {"a/b", false, false, false},
+        {"a:b", false, false, false},
+        {"a b", false, false, false},
+        {".", false, false, false},
+        {"..", false, false, false},
 };
 
 START_TEST(test_ifname_shapes)
 {
 	ck_assert_int_eq(net_is_node_ifname(name_cases[_i].name), name_cases[_i].node_end);
 	ck_assert_int_eq(net_ifname_valid(name_cases[_i].name), name_cases[_i].valid);
+	ck_assert_int_eq(net_is_ifb_ifname(name_cases[_i].name), name_cases[_i].ifb);
 }
 END_TEST
 

@@ -278,6 +278,96 @@ START_TEST(test_warnings_order)
 }
 END_TEST
 
+/* kubernetes.io/{ingress,egress}-bandwidth: the plan lists each rate and where it is shaped,
+ * the net sentence gains a clause only when one is set, and a pod with no veth to shape is
+ * told that its annotations are not applied. */
+static const struct {
+	const char *name;
+	int64_t ingress, egress;
+	bool host_network, bridge;
+	const char *json;     /* pod.network.bandwidth, compact; NULL: absent */
+	const char *sentence; /* in the net sentence; NULL: no "shaped" in it */
+	const char *warning;  /* NULL: no warning about the annotations */
+} bandwidth_rows[] = {
+        {"no annotations, no clause", 0, 0, false, true, NULL, NULL, NULL},
+        {"both", 10000000, 5000000, false, true,
+         "{\"ingress\":{\"bitsPerSecond\":10000000,\"qdisc\":\"tbf (root)\",\"on\":"
+         "\"nl1234abcd5678\",\"latency\":\"25ms\"},\"egress\":{\"bitsPerSecond\":5000000,"
+         "\"qdisc\":\"tbf (root)\",\"on\":\"nb1234abcd5678\",\"redirectedFrom\":"
+         "\"nl1234abcd5678\",\"latency\":\"25ms\"}}",
+         " Traffic to the pod is shaped to 10 Mbit/s (kubernetes.io/ingress-bandwidth: a tbf "
+         "qdisc on nl1234abcd5678, 25ms latency); traffic from the pod to 5 Mbit/s "
+         "(kubernetes.io/egress-bandwidth: redirected from nl1234abcd5678 to the ifb "
+         "nb1234abcd5678, a tbf qdisc there, 25ms latency). The shaping is on the node's side: "
+         "nothing inside the pod can lift it.",
+         NULL},
+        {"egress only", 0, 1500000, false, true,
+         "{\"egress\":{\"bitsPerSecond\":1500000,\"qdisc\":\"tbf (root)\",\"on\":"
+         "\"nb1234abcd5678\",\"redirectedFrom\":\"nl1234abcd5678\",\"latency\":\"25ms\"}}",
+         " Traffic from the pod is shaped to 1500 kbit/s (kubernetes.io/egress-bandwidth: "
+         "redirected from nl1234abcd5678 to the ifb nb1234abcd5678",
+         NULL},
+        {"ingress only, an odd rate", 1234567, 0, false, true,
+         "{\"ingress\":{\"bitsPerSecond\":1234567,\"qdisc\":\"tbf (root)\",\"on\":"
+         "\"nl1234abcd5678\",\"latency\":\"25ms\"}}",
+         " Traffic to the pod is shaped to 1234567 bit/s (kubernetes.io/ingress-bandwidth: a "
+         "tbf qdisc on nl1234abcd5678, 25ms latency). The shaping",
+         NULL},
+        {"hostNetwork: not applied", 10000000, 0, true, true, NULL, NULL,
+         "metadata.annotations[kubernetes.io/ingress-bandwidth] is not applied: hostNetwork is "
+         "true, and the node's interfaces are not shaped for one pod"},
+        {"no pod network: not applied", 0, 10000000, false, false, NULL, NULL,
+         "metadata.annotations[kubernetes.io/egress-bandwidth] is not applied: this node has "
+         "no pod network (network.mode none)"},
+};
+
+START_TEST(test_bandwidth)
+{
+	_cleanup_plan_ struct plan *plan = NULL;
+	_cleanup_json_ json_t *json = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *sentence = NULL;
+	json_t *bw;
+	struct fixture f;
+
+	fixture_init(&f);
+	if (bandwidth_rows[_i].bridge)
+		f.config.network = (struct plan_network_config){.bridge = "nanolet0",
+		                                                .cidr = 0xc6120000,
+		                                                .prefix = 16,
+		                                                .mtu = 1500,
+		                                                .node_ifname = "nl1234abcd5678",
+		                                                .ifb_ifname = "nb1234abcd5678"};
+	f.pod.host_network = bandwidth_rows[_i].host_network;
+	f.pod.ingress_bandwidth = bandwidth_rows[_i].ingress;
+	f.pod.egress_bandwidth = bandwidth_rows[_i].egress;
+	plan = build(&f);
+	json = plan_to_json(plan);
+	bw = json_object_get(json_object_get(json_object_get(json, "pod"), "network"), "bandwidth");
+	if (bandwidth_rows[_i].json) {
+		text = json_dumps(bw, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		ck_assert_str_eq(text, bandwidth_rows[_i].json);
+	} else {
+		ck_assert_ptr_null(bw);
+	}
+	for (size_t i = 0; plan->explanation[i]; i++)
+		if (strncmp(plan->explanation[i], "net:", 4) == 0)
+			sentence = plan->explanation[i];
+	ck_assert_ptr_nonnull(sentence);
+	if (bandwidth_rows[_i].sentence)
+		ck_assert_msg(strstr(sentence, bandwidth_rows[_i].sentence), "%s", sentence);
+	else
+		ck_assert_msg(!strstr(sentence, "shaped") && !strstr(sentence, "bandwidth"), "%s",
+		              sentence);
+	if (bandwidth_rows[_i].warning) {
+		ck_assert_uint_eq(strv_len(plan->warnings), 1);
+		ck_assert_str_eq(plan->warnings[0], bandwidth_rows[_i].warning);
+	} else {
+		ck_assert_uint_eq(strv_len(plan->warnings), 0);
+	}
+}
+END_TEST
+
 /* The plan lists the sysctls in dots form with the namespace each changes, in the JSON too, and
  * one sentence says they never change the node. */
 START_TEST(test_sysctls)
@@ -1258,6 +1348,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_security_sentences);
 	tcase_add_test(tc, test_warnings_order);
 	tcase_add_test(tc, test_sysctls);
+	tcase_add_loop_test(tc, test_bandwidth, 0, ELEMENTSOF(bandwidth_rows));
 	tcase_add_test(tc, test_free_null);
 	tcase_add_test(tc, test_golden_json);
 	suite_add_tcase(s, tc);

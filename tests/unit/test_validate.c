@@ -494,6 +494,75 @@ END_TEST
 
 /* securityContext.sysctls is read as written (the plan normalizes), with no warning: it is
  * implemented. */
+/* ---- kubernetes.io/{ingress,egress}-bandwidth, as the kubelet reads them ------------------- */
+
+static const struct {
+	const char *name;
+	const char *ingress, *egress; /* NULL: absent */
+	int64_t want_ingress, want_egress;
+	const char *message; /* the first cause's, NULL: valid */
+} bandwidth_rows[] = {
+        {"absent is no shaping", NULL, NULL, 0, 0, NULL},
+        {"bits per second with SI suffixes", "10M", "1G", 10000000, 1000000000, NULL},
+        {"a binary suffix and a plain number", "1Mi", "8000", 1048576, 8000, NULL},
+        {"1k is the smallest", "1k", NULL, 1000, 0, NULL},
+        {"a fraction is rounded up, as Value() does", "1.0001k", NULL, 1001, 0, NULL},
+        {"under 1k is unreasonably small", "999", NULL, 0, 0,
+         "Invalid value: \"999\": resource is unreasonably small (< 1kbit)"},
+        {"zero is unreasonably small", NULL, "0", 0, 0,
+         "Invalid value: \"0\": resource is unreasonably small (< 1kbit)"},
+        {"negative is unreasonably small", NULL, "-10M", 0, 0,
+         "Invalid value: \"-10M\": resource is unreasonably small (< 1kbit)"},
+        {"over 1P is unreasonably large", "2P", NULL, 0, 0,
+         "Invalid value: \"2P\": resource is unreasonably large (> 1Pbit)"},
+        {"past int64 is unreasonably large", "10E", NULL, 0, 0,
+         "Invalid value: \"10E\": resource is unreasonably large (> 1Pbit)"},
+        {"a quantity's syntax", NULL, "10Mbps", 0, 0,
+         "Invalid value: \"10Mbps\": quantities must match the regular expression "
+         "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"},
+        {"the highest rate a tbf takes", "17179869176", NULL, 17179869176, 0, NULL},
+        {"above what a tbf takes is refused", NULL, "20G", 0, 0,
+         "Invalid value: \"20G\": nanolet shapes at most 17179869176 bits per second (a "
+         "tbf's rate is 2^31-1 bytes per second through libnl-route)"},
+};
+
+START_TEST(test_bandwidth_annotations)
+{
+	_cleanup_free_ char *patch = NULL;
+	_cleanup_json_ json_t *annotations = json_object();
+	_cleanup_free_ char *text = NULL;
+	struct decoded d;
+
+	if (bandwidth_rows[_i].ingress)
+		json_object_set_new(annotations, "kubernetes.io/ingress-bandwidth",
+		                    json_string(bandwidth_rows[_i].ingress));
+	if (bandwidth_rows[_i].egress)
+		json_object_set_new(annotations, "kubernetes.io/egress-bandwidth",
+		                    json_string(bandwidth_rows[_i].egress));
+	text = json_dumps(annotations, JSON_COMPACT);
+	for (char *p = text; *p; p++)
+		if (*p == '"')
+			*p = '\'';
+	patch = strdupf("{'metadata': {'annotations': %s}}", text);
+	decode(patch, false, &d);
+	if (!bandwidth_rows[_i].message) {
+		ck_assert_msg(d.rc == 0, "%s: %s", bandwidth_rows[_i].name, d.err.message);
+		ck_assert_int_eq(d.pod->ingress_bandwidth, bandwidth_rows[_i].want_ingress);
+		ck_assert_int_eq(d.pod->egress_bandwidth, bandwidth_rows[_i].want_egress);
+	} else {
+		ck_assert_int_eq(d.rc, -EINVAL);
+		ck_assert_uint_eq(d.err.n_causes, 1);
+		ck_assert_str_eq(d.err.causes[0].field,
+		                 bandwidth_rows[_i].ingress
+		                         ? "metadata.annotations[kubernetes.io/ingress-bandwidth]"
+		                         : "metadata.annotations[kubernetes.io/egress-bandwidth]");
+		ck_assert_str_eq(d.err.causes[0].reason, "FieldValueInvalid");
+		ck_assert_str_eq(d.err.causes[0].message, bandwidth_rows[_i].message);
+	}
+	decoded_done(&d);
+}
+END_TEST
+
 START_TEST(test_sysctls_model)
 {
 	struct decoded d;
@@ -801,6 +870,7 @@ static Suite *validate_suite(void)
 
 	tcase_add_loop_test(tc, test_rules, 0, (int)ELEMENTSOF(rule_rows));
 	tcase_add_test(tc, test_message_quotes_values);
+	tcase_add_loop_test(tc, test_bandwidth_annotations, 0, (int)ELEMENTSOF(bandwidth_rows));
 	tcase_add_test(tc, test_name_length);
 	tcase_add_test(tc, test_defaults_and_model);
 	tcase_add_test(tc, test_security_model);
