@@ -273,38 +273,28 @@ int net_pod_bandwidth_remove(struct net *net, const char *uid, struct nano_err *
 	return r < 0 ? r : ifb_remove(net->sk, name, err);
 }
 
+/* A pod's ifb: of kind ifb (a link of another kind with such a name is left alone), named as
+ * net_ifb_ifname names them. */
+static bool pod_ifb(struct rtnl_link *link, const char *name, const void *ctx)
+{
+	const char *type = rtnl_link_get_type(link);
+
+	(void)ctx;
+	return type && strcmp(type, "ifb") == 0 && net_is_ifb_ifname(name);
+}
+
 int net_bandwidth_sweep(struct net *net, char *const *known,
                         void (*fn)(const char *ifname, void *userdata), void *userdata,
                         struct nano_err *err)
 {
 	_cleanup_nl_cache_ struct nl_cache *cache = NULL;
-	int r = net_node_socket(net, err), n = 0;
+	int r = net_node_socket(net, err);
 
 	if (r < 0)
 		return r;
 	r = rtnl_link_alloc_cache(net->sk, AF_UNSPEC, &cache);
 	if (r < 0)
 		return net_nl_fail(err, r, "list", "links");
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *link = (struct rtnl_link *)o;
-		const char *name = rtnl_link_get_name(link), *type = rtnl_link_get_type(link);
-		bool kept = false;
-		char want[IFNAMSIZ];
-
-		if (!name || !type || strcmp(type, "ifb") != 0 || !net_is_ifb_ifname(name))
-			continue;
-		for (char *const *uid = known; uid && *uid && !kept; uid++)
-			kept = net_ifb_ifname(*uid, want) == 0 && strcmp(want, name) == 0;
-		if (kept)
-			continue;
-		r = rtnl_link_delete(net->sk, link);
-		if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV) {
-			log_warn("orphan ifb %s: remove: %s", name, nl_geterror(r));
-			continue;
-		}
-		if (fn)
-			fn(name, userdata);
-		n++;
-	}
-	return n;
+	return net_sweep_links(net, cache, pod_ifb, NULL, net_ifb_ifname, "ifb", known, fn,
+	                       userdata);
 }

@@ -464,32 +464,30 @@ int net_pod_attach(struct net *net, const char *uid, int pidfd, uint32_t ip,
 	return 0;
 }
 
-int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname, void *userdata),
-              void *userdata, struct nano_err *err)
+int net_sweep_links(struct net *net, struct nl_cache *cache,
+                    bool (*ours)(struct rtnl_link *link, const char *name, const void *ctx),
+                    const void *ctx, int (*name_of)(const char *uid, char out[IFNAMSIZ]),
+                    const char *what, char *const *known,
+                    void (*fn)(const char *ifname, void *userdata), void *userdata)
 {
-	_cleanup_nl_cache_ struct nl_cache *cache = NULL;
-	int r, n = 0, master = bridge_ifindex(net, err);
+	int n = 0;
 
-	if (master <= 0)
-		return master; /* no bridge, no node ends */
-	r = rtnl_link_alloc_cache(net->sk, AF_UNSPEC, &cache);
-	if (r < 0)
-		return net_nl_fail(err, r, "list links on", net->bridge);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *link = (struct rtnl_link *)o;
 		const char *name = rtnl_link_get_name(link);
 		bool kept = false;
 		char want[IFNAMSIZ];
+		int r;
 
-		if (rtnl_link_get_master(link) != master || !name || !net_is_node_ifname(name))
+		if (!name || !ours(link, name, ctx))
 			continue;
 		for (char *const *uid = known; uid && *uid && !kept; uid++)
-			kept = net_node_ifname(*uid, want) == 0 && strcmp(want, name) == 0;
+			kept = name_of(*uid, want) == 0 && strcmp(want, name) == 0;
 		if (kept)
 			continue;
 		r = rtnl_link_delete(net->sk, link);
 		if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV) {
-			log_warn("orphan veth %s: remove: %s", name, nl_geterror(r));
+			log_warn("orphan %s %s: remove: %s", what, name, nl_geterror(r));
 			continue;
 		}
 		if (fn)
@@ -497,4 +495,25 @@ int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname
 		n++;
 	}
 	return n;
+}
+
+/* A node end: on the bridge, named as net_node_ifname names them. */
+static bool on_bridge(struct rtnl_link *link, const char *name, const void *master)
+{
+	return rtnl_link_get_master(link) == *(const int *)master && net_is_node_ifname(name);
+}
+
+int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname, void *userdata),
+              void *userdata, struct nano_err *err)
+{
+	_cleanup_nl_cache_ struct nl_cache *cache = NULL;
+	int r, master = bridge_ifindex(net, err);
+
+	if (master <= 0)
+		return master; /* no bridge, no node ends */
+	r = rtnl_link_alloc_cache(net->sk, AF_UNSPEC, &cache);
+	if (r < 0)
+		return net_nl_fail(err, r, "list links on", net->bridge);
+	return net_sweep_links(net, cache, on_bridge, &master, net_node_ifname, "veth", known, fn,
+	                       userdata);
 }

@@ -23,6 +23,14 @@ int net_node_socket(struct net *net, struct nano_err *err);
 int net_nl_errno(int nlerr);
 /* Fills err with "<what> <name>: <libnl's words>" and returns -errno. */
 int net_nl_fail(struct nano_err *err, int nlerr, const char *what, const char *name);
+/* Removes each link of cache that ours() takes for a pod's and whose name is no known pod's
+ * (name_of(uid) names a pod's); fn (may be NULL) is told of each. Returns how many went; a
+ * link that would not go is a warning naming it as what ("veth", "ifb"). */
+int net_sweep_links(struct net *net, struct nl_cache *cache,
+                    bool (*ours)(struct rtnl_link *link, const char *name, const void *ctx),
+                    const void *ctx, int (*name_of)(const char *uid, char out[IFNAMSIZ]),
+                    const char *what, char *const *known,
+                    void (*fn)(const char *ifname, void *userdata), void *userdata);
 
 static inline void nl_socket_freep(struct nl_sock **sk)
 {
