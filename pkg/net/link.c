@@ -289,15 +289,22 @@ static int node_end(struct net *net, const char *name, struct rtnl_link **out, s
 	return 0;
 }
 
+/* The pod's node end by its uid: *out NULL when it is not there. */
+static int pod_node_end(struct net *net, const char *uid, char name[IFNAMSIZ],
+                        struct rtnl_link **out, struct nano_err *err)
+{
+	if (net_node_ifname(uid, name) < 0)
+		return nano_err_set(err, EINVAL, "pod uid %s: no node end name", uid);
+	return node_end(net, name, out, err);
+}
+
 int net_pod_detach(struct net *net, const char *uid, struct nano_err *err)
 {
 	_cleanup_link_ struct rtnl_link *link = NULL;
 	char name[IFNAMSIZ];
 	int r;
 
-	if (net_node_ifname(uid, name) < 0)
-		return nano_err_set(err, EINVAL, "pod uid %s: no node end name", uid);
-	r = node_end(net, name, &link, err);
+	r = pod_node_end(net, uid, name, &link, err);
 	if (r < 0 || !link)
 		return r;
 	r = rtnl_link_delete(net->sk, link);
@@ -313,9 +320,7 @@ int net_pod_attached(struct net *net, const char *uid, struct nano_err *err)
 	char name[IFNAMSIZ];
 	int r;
 
-	if (net_node_ifname(uid, name) < 0)
-		return nano_err_set(err, EINVAL, "pod uid %s: no node end name", uid);
-	r = node_end(net, name, &link, err);
+	r = pod_node_end(net, uid, name, &link, err);
 	if (r < 0)
 		return r;
 	return link ? 1 : 0;
