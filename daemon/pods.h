@@ -152,6 +152,51 @@ void pod_watch_cancel(struct pod_watch *watch);
 void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* ---- exec (pods/exec.c) ----------------------------------------------------------------- */
+
+/* A process run in a running container, as `kubectl exec` and exec probes and hooks ask: the
+ * pod's shim makes it (pkg/runtime's "exec" request) in every namespace and cgroup of the
+ * container's current run, with its root, credentials, supplementary groups, capabilities,
+ * no_new_privs, seccomp filter, environment and working directory; it dies with the
+ * container. Nothing here blocks: the streams are relayed by the caller on the loop. */
+struct pod_exec_options {
+	const char *container;
+	char *const *argv; /* NULL-terminated, argv[0] at least */
+	bool tty;          /* a pty allocated inside the container (its devpts): stdin, stdout
+	                      and stderr are its slave, the caller gets the master */
+	bool stdin;        /* a stdin stream; without, the process's stdin is /dev/null */
+};
+
+/* The caller's ends of the process's streams, non-blocking and close-on-exec, owned by whoever
+ * receives them; -1 where none: without tty stdin_fd (when asked), stdout_fd and stderr_fd
+ * (pipes); with tty pty_fd alone (the master: read for output, write for input, TIOCSWINSZ to
+ * resize). Closing stdin_fd is end of input. */
+struct pod_exec_streams {
+	int stdin_fd, stdout_fd, stderr_fd, pty_fd;
+};
+
+struct pod_exec_ops {
+	/* The process runs: its streams (the callee takes the fds). */
+	void (*on_started)(void *userdata, struct pod_exec_streams *streams);
+	/* It ended (r 0): exit_code its status as runc reports it (128 + signal when killed;
+	 * 126/127 when the command could not be run, its error on stderr). Or r < 0 and err: it
+	 * could not be started, or was lost (its shim went away). Called once, last. */
+	void (*on_exit)(void *userdata, int r, int exit_code, const struct nano_err *err);
+};
+
+struct pod_exec;
+
+/* Starts argv in the container. What is refused at once is returned (ops are not called):
+ * no such container (-ENOENT, NANO_BAD_REQUEST, the message listing the pod's containers as
+ * the API server does), the container not running (-ESRCH, NANO_BAD_REQUEST, "container c is
+ * not running" as the API server words it), the descriptor budget (-EMFILE). Otherwise ops
+ * run later, never before this returned. */
+int pod_exec_start(struct pod *pod, const struct pod_exec_options *options,
+                   const struct pod_exec_ops *ops, void *userdata, struct pod_exec **out,
+                   struct nano_err *err);
+/* Kills the process (SIGKILL) and forgets it: ops are not called any more. */
+void pod_exec_cancel(struct pod_exec *exec);
+
 /* ---- stats ------------------------------------------------------------------------------- */
 
 /* One read of a pod's cgroups, for /stats/summary and /metrics. Strings are borrowed from the

@@ -188,6 +188,60 @@ struct spec_port {
 	char *host_ip;          /* NULL when absent: every address of the node */
 };
 
+/* ---- probes, lifecycle handlers, termination messages ---------------------------------- */
+
+/* What a probe or a lifecycle hook does: exactly one of exec, httpGet, tcpSocket, grpc (probes)
+ * or exec, httpGet, sleep (lifecycle hooks). */
+enum spec_handler_type {
+	SPEC_HANDLER_EXEC,
+	SPEC_HANDLER_HTTP_GET,
+	SPEC_HANDLER_TCP_SOCKET,
+	SPEC_HANDLER_GRPC,
+	SPEC_HANDLER_SLEEP,
+};
+
+struct spec_http_header {
+	char *name;
+	char *value;
+};
+
+struct spec_handler {
+	enum spec_handler_type type;
+	char **command; /* exec: NULL-terminated (may be empty: the probe then fails) */
+	/* httpGet, tcpSocket, grpc: the port by number (1..65535), or port_name (an IANA_SVC_NAME,
+	 * resolved against the container's ports[].name when the probe runs, as the kubelet does)
+	 * with port 0. grpc takes a number only. */
+	int64_t port;
+	char *port_name; /* NULL when a number */
+	char *host;      /* httpGet, tcpSocket: NULL when absent (the pod's address) */
+	char *path;      /* httpGet: NULL when absent (the kubelet asks for "/") */
+	bool https;      /* httpGet: scheme HTTPS (default HTTP) */
+	struct spec_http_header *headers; /* httpGet.httpHeaders */
+	size_t n_headers;
+	char *service;         /* grpc: NULL when absent ("" asks for the server's health) */
+	int64_t sleep_seconds; /* sleep */
+};
+
+/* A probe with the API server's defaults applied: timeoutSeconds 1, periodSeconds 10,
+ * successThreshold 1, failureThreshold 3, initialDelaySeconds 0. */
+struct spec_probe {
+	struct spec_handler handler;
+	int64_t initial_delay_seconds;
+	int64_t timeout_seconds;
+	int64_t period_seconds;
+	int64_t success_threshold;
+	int64_t failure_threshold;
+	int64_t termination_grace_period_seconds; /* SPEC_UNSET when absent */
+};
+
+enum spec_termination_message_policy {
+	SPEC_TERMINATION_MESSAGE_FILE, /* the default */
+	SPEC_TERMINATION_MESSAGE_FALLBACK_TO_LOGS_ON_ERROR,
+};
+
+/* The default terminationMessagePath, as the API server fills it in. */
+#define SPEC_TERMINATION_MESSAGE_PATH "/dev/termination-log"
+
 struct spec_container {
 	char *name;
 	char *image;       /* "" when absent */
@@ -202,6 +256,11 @@ struct spec_container {
 	size_t n_ports;
 	struct spec_resources resources;
 	struct spec_security_context security_context;
+	/* NULL when absent */
+	struct spec_probe *liveness_probe, *readiness_probe, *startup_probe;
+	struct spec_handler *post_start, *pre_stop; /* lifecycle.postStart, .preStop */
+	char *termination_message_path;             /* defaulted: SPEC_TERMINATION_MESSAGE_PATH */
+	enum spec_termination_message_policy termination_message_policy;
 };
 
 enum spec_volume_type {
