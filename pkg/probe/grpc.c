@@ -240,7 +240,7 @@ static void rpc_done(struct probe_check *c, uint32_t error_code)
 		probe_check_end(c, PROBE_SUCCESS, "service healthy");
 }
 
-/* ---- nghttp2's callbacks: they only note what came; the check ends after them ------------- */
+/* ---- nghttp2's callbacks: they only note what came; the check ends after them ------------ */
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *userdata)
 {
@@ -347,7 +347,7 @@ static ssize_t read_request(nghttp2_session *s, int32_t stream_id, uint8_t *buf,
 	return (ssize_t)n;
 }
 
-/* ---- the connection -------------------------------------------------------------------------- */
+/* ---- the connection ---------------------------------------------------------------------- */
 
 /* Writes what nghttp2 has to send, reads what came, and ends the check when the call ended. */
 static void pump(struct probe_check *c, uint32_t revents)

@@ -61,8 +61,7 @@ static void own_netns(void)
 	ck_assert_int_eq(system("ip link set lo up"), 0);
 }
 
-/* ---- servers, each a child of the test ---------------------------------------------------------
- */
+/* ---- servers, each a child of the test --------------------------------------------------- */
 
 #define MAX_SERVERS 4
 static pid_t servers[MAX_SERVERS];
@@ -140,8 +139,7 @@ static socklen_t make_addr(const char *ip, unsigned port, struct sockaddr_storag
 	return sizeof(*in);
 }
 
-/* ---- one check on a loop
- * ------------------------------------------------------------------------- */
+/* ---- one check on a loop ----------------------------------------------------------------- */
 
 struct outcome {
 	bool started; /* start returned */
@@ -213,8 +211,7 @@ static void run_check(const struct check_args *a, struct outcome *o)
 	sd_event_unref(event);
 }
 
-/* ---- net_pod_socket
- * ------------------------------------------------------------------------------ */
+/* ---- net_pod_socket ---------------------------------------------------------------------- */
 
 static ino_t netns_ino(const char *path)
 {
@@ -296,8 +293,7 @@ START_TEST(test_pod_socket)
 }
 END_TEST
 
-/* ---- tcpSocket ---------------------------------------------------------------------------------
- */
+/* ---- tcpSocket --------------------------------------------------------------------------- */
 
 /* Connects to 198.18.0.1 time out: its packets leave through a veth whose other end (here
  * too, forwarding off) drops them, and a permanent neighbour entry spares the ARP that would
@@ -361,8 +357,7 @@ START_TEST(test_tcp)
 }
 END_TEST
 
-/* ---- an HTTP(S) server ------------------------------------------------------------------------
- */
+/* ---- an HTTP(S) server ------------------------------------------------------------------- */
 
 static gnutls_certificate_credentials_t server_credentials; /* HTTPS when set */
 static unsigned other_port;                                 /* where /redirect-port sends */
@@ -565,8 +560,7 @@ static void recorded(int fd, char *buf, size_t size)
 			buf[i] = '|';
 }
 
-/* ---- httpGet
- * ------------------------------------------------------------------------------------- */
+/* ---- httpGet ----------------------------------------------------------------------------- */
 
 /* template with each {port} replaced by port */
 static void expand(const char *template, unsigned port, char *buf, size_t size)
@@ -607,6 +601,7 @@ struct http_case {
 	const char *sent;      /* a part of what the server was sent */
 	const char *sent_once; /* sent exactly n_sent times */
 	size_t n_sent;
+	uint64_t timeout_usec; /* 0: 5 s, which a check that should end sooner never needs */
 };
 
 static const struct http_case http_cases[] = {
@@ -680,11 +675,13 @@ static const struct http_case http_cases[] = {
          .message = ""},
         {.name = "no answer: timeout awaiting headers",
          .path = "/hang",
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "Get \"http://127.0.0.1:{port}/hang\": context deadline exceeded "
                     "(Client.Timeout exceeded while awaiting headers)"},
         {.name = "body stalls: timeout reading it",
          .path = "/slowbody",
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "context deadline exceeded (Client.Timeout or context cancellation while "
                     "reading body)"},
@@ -708,6 +705,7 @@ static const struct http_case http_cases[] = {
          .path = "/ok",
          .ip = "198.18.0.1",
          .port = 80,
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "Get \"http://198.18.0.1:80/ok\": dial tcp 198.18.0.1:80: i/o timeout "
                     "(Client.Timeout exceeded while awaiting headers)"},
@@ -736,7 +734,7 @@ static void run_http_cases(const struct http_case *cases, size_t n, bool https)
 		struct check_args a = {.kind = HTTP,
 		                       .ip = t->ip ? t->ip : "127.0.0.1",
 		                       .port = t->ip ? t->port : port,
-		                       .timeout_usec = 500000,
+		                       .timeout_usec = t->timeout_usec ? t->timeout_usec : 5000000,
 		                       .http = {.host = t->host,
 		                                .path = t->path,
 		                                .https = https,
@@ -800,6 +798,7 @@ static const struct http_case https_cases[] = {
         {.name = "https big body", .path = "/big", .result = PROBE_SUCCESS, .message_len = 10240},
         {.name = "https no answer",
          .path = "/hang",
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "Get \"https://127.0.0.1:{port}/hang\": context deadline exceeded "
                     "(Client.Timeout exceeded while awaiting headers)"},
@@ -850,6 +849,7 @@ START_TEST(test_cancel)
 	struct nano_err err = {0};
 	struct sockaddr_storage ss;
 	struct outcome o = {0};
+	struct timespec start, now;
 	unsigned port = 0;
 	int lfd, record[2];
 
@@ -866,24 +866,34 @@ START_TEST(test_cancel)
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 		ck_assert_int_eq(probe_http_start(event, fd, (struct sockaddr *)&ss, len, &req,
-		                                  100000, done, &o, &check, &err),
+		                                  1000000, done, &o, &check, &err),
 		                 0);
 	}
 	o.started = true;
-	for (int i = 0; i < 3; i++) /* connected and sent, waiting for the answer */
+	/* until the server has the request: the check waits for the answer */
+	for (;;) {
+		struct pollfd p = {.fd = record[0], .events = POLLIN};
+
 		ck_assert_int_ge(sd_event_run(event, 10000), 0);
+		ck_assert_int_eq(o.calls, 0);
+		if (poll(&p, 1, 0) == 1)
+			break;
+	}
 	probe_check_cancel(check);
-	/* past the deadline the check had */
-	for (int i = 0; i < 4; i++)
+	/* past the deadline the check had (1 s from its start) */
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &start), 0);
+	do {
 		ck_assert_int_ge(sd_event_run(event, 100000), 0);
+		ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &now), 0);
+	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 <
+	         1500);
 	ck_assert_int_eq(o.calls, 0);
 	sd_event_unref(event);
 	servers_stop();
 }
 END_TEST
 
-/* ---- grpc ---------------------------------------------------------------------------------------
- */
+/* ---- grpc -------------------------------------------------------------------------------- */
 
 /* tests/integration/helpers/grpc_health_server, beside this test in the build dir, on
  * 127.0.0.1 with a port of its choosing; its port. */
@@ -971,7 +981,10 @@ START_TEST(test_grpc)
 		struct check_args a = {.kind = GRPC,
 		                       .ip = "127.0.0.1",
 		                       .port = ports[cases[i].server],
-		                       .timeout_usec = 300000,
+		                       .timeout_usec = strstr(cases[i].message, "timeout: ") ==
+		                                                       cases[i].message
+		                                               ? 300000
+		                                               : 5000000,
 		                       .service = cases[i].service};
 		static struct outcome o;
 
