@@ -168,6 +168,7 @@ struct check_args {
 	uint64_t timeout_usec;
 	struct probe_http_request http;
 	const char *service;
+	int fd; /* the socket, when not one of the test's namespace */
 };
 
 /* Runs one check to its end on a loop of its own; the loop then runs dry, so a second call
@@ -183,7 +184,8 @@ static void run_check(const struct check_args *a, struct outcome *o)
 
 	memset(o, 0, sizeof(*o));
 	ck_assert_int_eq(sd_event_new(&event), 0);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = a->fd > 0 ? a->fd
+	               : socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(fd, 0);
 	switch (a->kind) {
 	case TCP:
@@ -362,6 +364,7 @@ END_TEST
 static gnutls_certificate_credentials_t server_credentials; /* HTTPS when set */
 static unsigned other_port;                                 /* where /redirect-port sends */
 static int record_fd = -1; /* each request's head goes here, after an "SNI: name" line */
+static const char *ok_body = "ok body";
 
 /* A self-signed certificate for the HTTPS server: the check must not verify it. */
 static void make_certificate(void)
@@ -470,7 +473,8 @@ static void serve_one(int fd)
 		/* what an HTTP/1.1 server says to anything else (an HTTP/2 preface, say) */
 		respond(&c, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
 	} else if (strcmp(path, "/ok") == 0) {
-		respond(&c, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nok body");
+		respond(&c, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(ok_body),
+		        ok_body);
 	} else if (strcmp(path, "/fail") == 0) {
 		respond(&c, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown");
 	} else if (strcmp(path, "/missing") == 0) {
@@ -518,17 +522,10 @@ static void serve_one(int fd)
 }
 
 /* A server on lfd: a child per connection, each gone with the server (PDEATHSIG). */
-static void serve(int lfd)
+static void serve_loop(int lfd)
 {
-	pid_t pid = fork(), server;
+	pid_t server = getpid();
 
-	ck_assert_int_ge(pid, 0);
-	if (pid > 0) {
-		server_started(pid);
-		close(lfd);
-		return;
-	}
-	server = getpid();
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -544,6 +541,17 @@ static void serve(int lfd)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
+}
+
+static void serve(int lfd)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		serve_loop(lfd);
+	server_started(pid);
+	close(lfd);
 }
 
 /* What the server was sent since the last call: the requests' heads, each after its SNI. */
@@ -810,6 +818,61 @@ START_TEST(test_https)
 }
 END_TEST
 
+/* A check on a socket of a pod's namespace stays there, redirects too: the node's namespace
+ * (the test's) has a server on the same port whose /ok says so. */
+START_TEST(test_http_in_pod)
+{
+	int ready[2], record[2], pidfd, fd;
+	static char sent[8192];
+	struct nano_err err = {0};
+	unsigned port = 40125;
+	struct outcome o;
+	pid_t pid;
+	char c;
+
+	SKIP_UNLESS_ROOT();
+	own_netns();
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(record, O_CLOEXEC | O_NONBLOCK), 0);
+	record_fd = record[1];
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int lfd;
+
+		if (unshare(CLONE_NEWNET) < 0 || system("ip link set lo up") != 0)
+			_exit(1);
+		lfd = listen_on(AF_INET, "127.0.0.1", &port);
+		(void)!write(ready[1], "r", 1);
+		serve_loop(lfd);
+	}
+	server_started(pid);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ok_body = "the node's namespace";
+	serve(listen_on(AF_INET, "127.0.0.1", &port));
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pidfd, 0);
+	fd = net_pod_socket(pidfd, AF_INET, SOCK_STREAM, &err);
+	ck_assert_msg(fd >= 0, "%s", err.message);
+	{
+		struct check_args a = {.kind = HTTP,
+		                       .ip = "127.0.0.1",
+		                       .port = port,
+		                       .timeout_usec = 5000000,
+		                       .http = {.path = "/redirect"},
+		                       .fd = fd};
+
+		run_check(&a, &o);
+	}
+	ck_assert_int_eq(o.result, PROBE_SUCCESS);
+	ck_assert_str_eq(o.message, "ok body");
+	recorded(record[0], sent, sizeof(sent));
+	ck_assert_uint_eq(count(sent, "GET /ok HTTP/1.1"), 1);
+	close(pidfd);
+	servers_stop();
+}
+END_TEST
+
 /* HTTPS to a server that speaks plain HTTP: a TLS failure, in GnuTLS's words. */
 START_TEST(test_https_to_http)
 {
@@ -1033,6 +1096,7 @@ int main(void)
 	tcase_add_test(tc, test_pod_socket);
 	tcase_add_test(tc, test_tcp);
 	tcase_add_test(tc, test_http);
+	tcase_add_test(tc, test_http_in_pod);
 	tcase_add_test(tc, test_https);
 	tcase_add_test(tc, test_https_to_http);
 	tcase_add_test(tc, test_cancel);
