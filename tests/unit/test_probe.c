@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -171,8 +172,20 @@ struct check_args {
 	int fd; /* the socket, when not one of the test's namespace */
 };
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* Runs one check to its end on a loop of its own; the loop then runs dry, so a second call
- * of fn or a leftover source would show. */
+ * of fn or a leftover source would show; and every descriptor it opened is closed. */
 static void run_check(const struct check_args *a, struct outcome *o)
 {
 	sd_event *event = NULL;
@@ -180,6 +193,7 @@ static void run_check(const struct check_args *a, struct outcome *o)
 	struct nano_err err = {0};
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(a->ip, a->port, &ss);
+	int fds = count_fds() - (a->fd > 0); /* a socket given is the check's */
 	int fd, r;
 
 	memset(o, 0, sizeof(*o));
@@ -211,6 +225,7 @@ static void run_check(const struct check_args *a, struct outcome *o)
 	ck_assert_int_eq(o->calls, 1);
 	ck_assert_msg(!o->early, "fn was called before start returned");
 	sd_event_unref(event);
+	ck_assert_int_eq(count_fds(), fds);
 }
 
 /* ---- net_pod_socket ---------------------------------------------------------------------- */
