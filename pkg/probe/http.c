@@ -588,6 +588,11 @@ static void pump(struct probe_check *c)
 
 	if (h->phase == HTTP_HANDSHAKE) {
 		r = probe_tls_handshake(h->tls, &want);
+		if (r < 0 && probe_tls_server_is_http(h->tls)) {
+			/* Go's words when the answer to its ClientHello is HTTP */
+			fail_get(c, "http: server gave HTTP response to HTTPS client");
+			return;
+		}
 		if (r < 0) {
 			char what[200];
 
