@@ -1034,7 +1034,8 @@ static unsigned grpc_server(char *const *table)
 
 START_TEST(test_grpc)
 {
-	static char *const table[] = {"foo=NOT_SERVING", "unk=UNKNOWN", "slow=HANG", NULL};
+	static char *const table[] = {"foo=NOT_SERVING", "unk=UNKNOWN", "slow=HANG",
+	                              "none=UNIMPLEMENTED", NULL};
 	static const struct {
 		const char *name;
 		const char *service;
@@ -1051,6 +1052,9 @@ START_TEST(test_grpc)
 	        {"unknown service", "bar", 0, PROBE_FAILURE,
 	         "error: health rpc probe failed: rpc error: code = NotFound desc = unknown "
 	         "service"},
+	        {"no health service", "none", 0, PROBE_FAILURE,
+	         "error: this server does not implement the grpc health protocol "
+	         "(grpc.health.v1.Health): unknown service grpc.health.v1.Health"},
 	        {"no answer", "slow", 0, PROBE_FAILURE,
 	         "timeout: health rpc did not complete within 300ms"},
 	        {"an HTTP/1.1 server", "", 1, PROBE_FAILURE,
