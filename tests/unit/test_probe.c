@@ -520,6 +520,20 @@ static void serve_one(int fd)
 	} else if (strcmp(path, "/chunked") == 0) {
 		respond(&c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		            "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+	} else if (strcmp(path, "/hugechunk") == 0) {
+		respond(&c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		            "ffffffffffffffff\r\nabc");
+	} else if (strcmp(path, "/bigchunks") == 0) {
+		static char chunk[6000];
+
+		memset(chunk, 'b', sizeof(chunk));
+		respond(&c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+		for (int i = 0; i < 3; i++) {
+			respond(&c, "%zx\r\n", sizeof(chunk));
+			(void)conn_write(&c, chunk, sizeof(chunk));
+			respond(&c, "\r\n");
+		}
+		respond(&c, "0\r\n\r\n");
 	} else if (strcmp(path, "/continue") == 0) {
 		respond(&c, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
 	} else if (strcmp(path, "/hang") == 0) {
@@ -702,6 +716,14 @@ static const struct http_case http_cases[] = {
          .path = "/chunked",
          .result = PROBE_SUCCESS,
          .message = "hello world"},
+        {.name = "a chunk of 2^64-1 bytes, cut",
+         .path = "/hugechunk",
+         .result = PROBE_FAILURE,
+         .message = "unexpected EOF"},
+        {.name = "chunked body cut at 10 KiB",
+         .path = "/bigchunks",
+         .result = PROBE_SUCCESS,
+         .message_len = 10240},
         {.name = "100 Continue then 204",
          .path = "/continue",
          .result = PROBE_SUCCESS,
