@@ -14,8 +14,8 @@
  *      its volumes), each target resolved inside the root (openat2 RESOLVE_IN_ROOT, so a
  *      symlink in the image cannot reach the node's files) and made there when missing (in
  *      the writable layer, never on the node); device nodes, /etc/hostname, hosts and
- *      resolv.conf; masked
- *      and read-only paths
+ *      resolv.conf; the run's termination message file at terminationMessagePath (a mount
+ *      point made only in the container's own filesystems); masked and read-only paths
  *   5. pivot_root into it and detach the node's tree: from here the node's /proc, /sys and /dev
  *      are not in the container's mount tree. All of 3 and 4 happen before, while the node's
  *      procfs and sysfs are still in the namespace: a user namespace may mount a new proc or
@@ -60,7 +60,8 @@ struct child {
 	int last_cap;        /* /proc/sys/kernel/cap_last_cap */
 	uint64_t held;       /* the permitted set the child starts with: no set can exceed it */
 	int *trees; /* per plan mount: the source's tree, cloned first, for a bind; else -1 */
-	int name_trees[3]; /* <run dir>/hostname, hosts, resolv.conf, cloned first, or -1 */
+	int name_trees[3];    /* <run dir>/hostname, hosts, resolv.conf, cloned first, or -1 */
+	int termination_tree; /* the run's termination message file, cloned first, or -1 */
 };
 
 static _Noreturn __attribute__((format(printf, 3, 4))) void die(const struct child *ch, int errnum,
@@ -546,6 +547,82 @@ static void clone_sources(struct child *ch)
 		if (ch->name_trees[i] < 0 && errno != ENOENT)
 			die(ch, errno, "%s: %m", source);
 	}
+	ch->termination_tree = -1;
+	if (ch->a->termination_file) {
+		ch->termination_tree =
+		        clone_tree_at(AT_FDCWD, ch->a->termination_file, false,
+		                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (ch->termination_tree < 0)
+			die(ch, errno, "%s: %m", ch->a->termination_file);
+	}
+}
+
+/* Whether the filesystem dev is one the container owns: its root (the writable layer, or a
+ * user namespace's tmpfs), or one a plan mount made new for it (/dev's tmpfs, ...), never a
+ * tree bound from the node (a privileged container's /dev, a hostPath), where a mount point
+ * made would be a file left on the node. */
+static bool owned_filesystem(const struct child *ch, dev_t dev)
+{
+	struct stat st;
+
+	if (fstat(ch->rootfd, &st) == 0 && st.st_dev == dev)
+		return true;
+	for (size_t i = 0; i < ch->c->n_mounts; i++) {
+		const struct plan_mount *m = &ch->c->mounts[i];
+		int fd;
+		bool same;
+
+		if (strcmp(m->type, "bind") == 0)
+			continue;
+		fd = resolve(ch, m->destination, MAKE_NOTHING);
+		if (fd < 0)
+			continue;
+		same = fstat(fd, &st) == 0 && st.st_dev == dev;
+		close(fd);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* The run's termination message file over terminationMessagePath, as the kubelet binds it
+ * there. A missing mount point is made (and its directories), as runc makes one, but only in
+ * a filesystem the container owns: elsewhere the file is left out and the run has no message.
+ * Done before the root is made read-only, so readOnlyRootFilesystem keeps its message. */
+static void termination_message(const struct child *ch)
+{
+	const char *path = ch->c->termination_message_path;
+	char ancestor[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (ch->termination_tree < 0)
+		return;
+	fd = resolve(ch, path, MAKE_NOTHING);
+	if (fd < 0 && errno != ENOENT)
+		die(ch, errno, "terminationMessagePath %s: %m", path);
+	if (fd < 0) {
+		/* the nearest directory that exists decides where the mount point would go */
+		snprintf(ancestor, sizeof(ancestor), "%s", path);
+		do {
+			char *slash = strrchr(ancestor, '/');
+
+			*(slash && slash != ancestor ? slash : ancestor + 1) = '\0';
+			fd = resolve(ch, ancestor, MAKE_NOTHING);
+		} while (fd < 0 && errno == ENOENT && strcmp(ancestor, "/") != 0);
+		if (fd < 0)
+			die(ch, errno, "terminationMessagePath %s: %m", path);
+		if (fstat(fd, &st) < 0)
+			die(ch, errno, "terminationMessagePath %s: %m", path);
+		close(fd);
+		if (!owned_filesystem(ch, st.st_dev)) {
+			close(ch->termination_tree);
+			return;
+		}
+	} else {
+		close(fd);
+	}
+	attach(ch, ch->termination_tree, path);
 }
 
 /* A path bound read-only onto itself (the plan's readOnlyPaths: /proc/sys, ...). */
@@ -697,7 +774,7 @@ static void read_from_node(struct child *ch)
 
 _Noreturn void shim_child_run(const struct shim_child_args *a)
 {
-	struct child ch = {.a = a, .c = a->container, .rootfd = -1};
+	struct child ch = {.a = a, .c = a->container, .rootfd = -1, .termination_tree = -1};
 	sigset_t none;
 	char byte;
 
@@ -728,6 +805,7 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 	mount_root(&ch);
 	plan_mounts(&ch);
 	name_files(&ch);
+	termination_message(&ch);
 	for (char **m = ch.c->security.masked_paths; m && *m; m++)
 		mask(&ch, *m);
 	for (char **m = ch.c->security.read_only_paths; m && *m; m++)
