@@ -45,6 +45,8 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "shim.h"
@@ -62,6 +64,7 @@ struct child {
 	int *trees; /* per plan mount: the source's tree, cloned first, for a bind; else -1 */
 	int name_trees[3];    /* <run dir>/hostname, hosts, resolv.conf, cloned first, or -1 */
 	int termination_tree; /* the run's termination message file, cloned first, or -1 */
+	int ro_later;         /* the plan mount made read-only after that file's mount point */
 };
 
 static _Noreturn __attribute__((format(printf, 3, 4))) void die(const struct child *ch, int errnum,
@@ -485,6 +488,8 @@ static void plan_mounts(const struct child *ch)
 			continue;
 		}
 		flags = mount_flags(m->options, data, sizeof(data));
+		if (i == (size_t)ch->ro_later)
+			flags &= ~(unsigned long)MS_RDONLY;
 		mount_new(ch, m->destination, m->type, m->source, flags, data[0] ? data : NULL);
 		if (strcmp(m->destination, "/dev") == 0 && strcmp(m->type, "tmpfs") == 0)
 			populate_dev(ch);
@@ -515,6 +520,48 @@ static void name_files(const struct child *ch)
 		close(target);
 		attach(ch, ch->name_trees[i], path);
 	}
+}
+
+/* A read-only tmpfs of the plan's (/run and /tmp of a readOnlyRootFilesystem container) that
+ * holds the terminationMessagePath: mounted writable, so that the file's mount point can be made
+ * in it, then made read-only (read_only_later). -1: none. */
+static int ro_later_mount(const struct child *ch)
+{
+	const char *path = ch->c->termination_message_path;
+	char data[1024];
+	int found = -1;
+
+	if (!ch->a->termination_file || !path)
+		return -1;
+	for (size_t i = 0; i < ch->c->n_mounts; i++) {
+		const struct plan_mount *m = &ch->c->mounts[i];
+		size_t n = strlen(m->destination);
+
+		/* the last mount on a directory holding the path is the one it lands in */
+		if (strcmp(m->type, "bind") == 0 || strncmp(path, m->destination, n) != 0 ||
+		    (path[n] != '/' && strcmp(m->destination, "/") != 0))
+			continue;
+		found = strcmp(m->type, "tmpfs") == 0 &&
+		                        (mount_flags(m->options, data, sizeof(data)) & MS_RDONLY)
+		                ? (int)i
+		                : -1;
+	}
+	return found;
+}
+
+static void read_only_later(const struct child *ch)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	const char *path;
+	int fd;
+
+	if (ch->ro_later < 0)
+		return;
+	path = ch->c->mounts[ch->ro_later].destination;
+	fd = resolve(ch, path, MAKE_NOTHING);
+	if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		die(ch, errno, "read-only %s: %m", path);
+	close(fd);
 }
 
 /* Every bind source, and the name files, taken from the node before anything else: some lie in
@@ -548,6 +595,7 @@ static void clone_sources(struct child *ch)
 			die(ch, errno, "%s: %m", source);
 	}
 	ch->termination_tree = -1;
+	ch->ro_later = ro_later_mount(ch);
 	if (ch->a->termination_file) {
 		ch->termination_tree =
 		        clone_tree_at(AT_FDCWD, ch->a->termination_file, false,
@@ -587,12 +635,14 @@ static bool owned_filesystem(const struct child *ch, dev_t dev)
 
 /* The run's termination message file over terminationMessagePath, as the kubelet binds it
  * there. A missing mount point is made (and its directories), as runc makes one, but only in
- * a filesystem the container owns: elsewhere the file is left out and the run has no message.
+ * a writable filesystem the container owns: elsewhere the file is left out and the run has no
+ * message.
  * Done before the root is made read-only, so readOnlyRootFilesystem keeps its message. */
 static void termination_message(const struct child *ch)
 {
 	const char *path = ch->c->termination_message_path;
 	char ancestor[PATH_MAX];
+	struct statfs fs;
 	struct stat st;
 	int fd;
 
@@ -612,10 +662,11 @@ static void termination_message(const struct child *ch)
 		} while (fd < 0 && errno == ENOENT && strcmp(ancestor, "/") != 0);
 		if (fd < 0)
 			die(ch, errno, "terminationMessagePath %s: %m", path);
-		if (fstat(fd, &st) < 0)
+		if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0)
 			die(ch, errno, "terminationMessagePath %s: %m", path);
 		close(fd);
-		if (!owned_filesystem(ch, st.st_dev)) {
+		/* a read-only one (a user namespace's image bound read-only) cannot take one */
+		if (!owned_filesystem(ch, st.st_dev) || (fs.f_flags & ST_RDONLY)) {
 			close(ch->termination_tree);
 			return;
 		}
@@ -774,7 +825,8 @@ static void read_from_node(struct child *ch)
 
 _Noreturn void shim_child_run(const struct shim_child_args *a)
 {
-	struct child ch = {.a = a, .c = a->container, .rootfd = -1, .termination_tree = -1};
+	struct child ch = {
+	        .a = a, .c = a->container, .rootfd = -1, .termination_tree = -1, .ro_later = -1};
 	sigset_t none;
 	char byte;
 
@@ -806,6 +858,7 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 	plan_mounts(&ch);
 	name_files(&ch);
 	termination_message(&ch);
+	read_only_later(&ch);
 	for (char **m = ch.c->security.masked_paths; m && *m; m++)
 		mask(&ch, *m);
 	for (char **m = ch.c->security.read_only_paths; m && *m; m++)

@@ -141,7 +141,9 @@ message_of() {
 	[[ $(jq -r .exitCode <<<"$state") == 0 ]]
 	[[ $(message_of) == 1000 ]]
 
-	run_to_end both "$(message_pod both 'echo "$(id -u) at /run/msg" >/run/msg' \
+	# a path in the container's read-only /run tmpfs: the mount point is made, /run stays
+	# read-only
+	run_to_end both "$(message_pod both 'touch /run/other 2>/dev/null && exit 9; echo "$(id -u) at /run/msg" >/run/msg' \
 		'    terminationMessagePath: /run/msg
     securityContext: {readOnlyRootFilesystem: true, runAsUser: 1000}')"
 	[[ $(message_of) == "1000 at /run/msg" ]]
