@@ -10,7 +10,7 @@
 
 /* Privileged containers first (a reviewer reads that before anything), then 8 namespace
  * sentences in order (and the sysctls' when the pod sets some), 6 per container (memory, cpu
- * limit, cpu weight, io, security, identity), pids, qos, boundary and the Pod Security
+ * limit, cpu weight, io, security, identity), pids, qos, boundary, exec and the Pod Security
  * Standards last, none empty or unfinished. */
 static void check_explanation(const struct plan *plan)
 {
@@ -18,7 +18,7 @@ static void check_explanation(const struct plan *plan)
 
 	for (size_t i = 0; i < plan->n_containers; i++)
 		p += plan->containers[i].security.privileged;
-	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + 4);
+	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + 5);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = plan->explanation[i];
 
@@ -34,7 +34,7 @@ static void check_explanation(const struct plan *plan)
 			              "sentence %zu is not about %s: %s", i, ns, s);
 		} else if (i < p + PLAN_NS_COUNT + sysctls) {
 			ck_assert_msg(strncmp(s, "sysctls: ", 9) == 0, "%s", s);
-		} else if (i < n - 4) {
+		} else if (i < n - 5) {
 			static const char *const kinds[] = {
 			        "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
 			const char *kind = kinds[(i - p - PLAN_NS_COUNT - sysctls) % 6];
@@ -42,10 +42,11 @@ static void check_explanation(const struct plan *plan)
 			ck_assert_msg(strncmp(s, kind, strlen(kind)) == 0, "%zu: %s", i, s);
 		}
 	}
-	ck_assert(strncmp(plan->explanation[n - 4], "pids:", 5) == 0);
-	ck_assert(strncmp(plan->explanation[n - 3], "qos:", 4) == 0);
-	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 3], plan->cgroup.path));
-	ck_assert(strncmp(plan->explanation[n - 2], "boundary:", 9) == 0);
+	ck_assert(strncmp(plan->explanation[n - 5], "pids:", 5) == 0);
+	ck_assert(strncmp(plan->explanation[n - 4], "qos:", 4) == 0);
+	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 4], plan->cgroup.path));
+	ck_assert(strncmp(plan->explanation[n - 3], "boundary:", 9) == 0);
+	ck_assert(strncmp(plan->explanation[n - 2], "exec:", 5) == 0);
 	ck_assert(strncmp(plan->explanation[n - 1], "pod security:", 13) == 0);
 }
 
