@@ -597,12 +597,18 @@ void api_pod_exec_ws(struct nanoletd *d, const struct http_request *req,
 	_cleanup_strv_ char **command = http_query_all(req, "command");
 	const char *version = http_header(req, "Sec-WebSocket-Version");
 	const char *protocol = pick_protocol(http_header(req, "Sec-WebSocket-Protocol"));
+	bool tty = api_query_true(req, "tty");
+	/* the kubelet's checks of the options: a terminal has no stderr of its own (asked for
+	 * anyway, it is dropped) */
+	struct pod_exec_options options = {.container = http_query(req, "container"),
+	                                   .argv = command,
+	                                   .tty = tty,
+	                                   .stdin = api_query_true(req, "stdin")};
+	bool want_stdout = api_query_true(req, "stdout");
+	bool want_stderr = api_query_true(req, "stderr") && !tty;
 	char accept[WS_ACCEPT_LEN + 1];
-	struct pod_exec_options options;
 	struct exec_ws *s;
 	struct pod *pod;
-	const char *container;
-	int r;
 
 	if (!version || strcmp(version, "13") != 0 ||
 	    ws_accept_key(http_header(req, "Sec-WebSocket-Key"), accept) < 0)
@@ -614,53 +620,35 @@ void api_pod_exec_ws(struct nanoletd *d, const struct http_request *req,
 		        resp, 400, "BadRequest",
 		        "requested protocol(s) are not supported: supports "
 		        "[v5.channel.k8s.io v4.channel.k8s.io] (Sec-WebSocket-Protocol)");
-	if (!command)
-		return routes_status(resp, 500, "InternalError", "out of memory");
 	pod = api_find_pod(d, args, resp);
 	if (!pod)
 		return;
+	if (!command)
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	if (!command[0])
+		return api_bad_request(resp, API_EXEC_NO_COMMAND);
+	if (!options.stdin && !want_stdout && !want_stderr)
+		return api_bad_request(resp,
+		                       "you must specify at least 1 of stdin, stdout, stderr");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return routes_status(resp, 500, "InternalError", "out of memory");
 	*s = (struct exec_ws){
 	        .daemon = d,
 	        .v5 = strcmp(protocol, protocols[0]) == 0,
-	        .want_stdin = api_query_true(req, "stdin"),
-	        .want_stdout = api_query_true(req, "stdout"),
-	        .want_stderr = api_query_true(req, "stderr"),
-	        .tty = api_query_true(req, "tty"),
+	        .want_stdin = options.stdin,
+	        .want_stdout = want_stdout,
+	        .want_stderr = want_stderr,
+	        .tty = tty,
 	        .command = strv_join(command, " "),
 	        .sock = -1,
 	        .in_fd = -1,
 	        .out_fd = {-1, -1},
 	};
 	ws_reader_init(&s->reader, EXEC_WS_MAX_MESSAGE);
-	/* the API server's checks of PodExecOptions, in its words */
-	if (!command[0]) {
-		session_free(s);
-		return api_bad_request(resp, "you must specify at least one command for the "
-		                             "container");
-	}
-	if (!s->want_stdin && !s->want_stdout && !s->want_stderr) {
-		session_free(s);
-		return api_bad_request(resp,
-		                       "you must specify at least 1 of stdin, stdout, stderr");
-	}
-	if (s->tty && s->want_stderr) {
-		session_free(s);
-		return api_bad_request(resp, "tty and stderr cannot both be true");
-	}
-	container = api_pod_container(pod, args->name, req, resp);
-	if (!container) {
-		session_free(s);
-		return;
-	}
-	options = (struct pod_exec_options){
-	        .container = container, .argv = command, .tty = s->tty, .stdin = s->want_stdin};
-	r = pod_exec_start(pod, &options,
+	if (pod_exec_start(pod, &options,
 	                   &(struct pod_exec_ops){.on_started = on_started, .on_exit = on_exit_cb},
-	                   s, &s->exec, &err);
-	if (r < 0) {
+	                   s, &s->exec, &err) < 0) {
 		session_free(s);
 		return routes_error(resp, &err);
 	}

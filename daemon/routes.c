@@ -238,15 +238,6 @@ struct route {
 
 static route_fn handle_self_subject_review;
 
-/* .../pods/{name}/exec: a WebSocket (kubectl), else the API server's refusal. */
-static void handle_exec(struct nanoletd *daemon, const struct http_request *req,
-                        const struct route_args *args, struct http_response *resp)
-{
-	if (api_exec_is_upgrade(req))
-		return api_pod_exec_ws(daemon, req, args, resp);
-	routes_status(resp, 400, "BadRequest", "Upgrade request required");
-}
-
 static const struct route routes[] = {
         {"/healthz", "GET, HEAD", handle_healthz, NULL, NULL},
         {"/readyz", "GET, HEAD", handle_healthz, NULL, NULL},
@@ -261,9 +252,9 @@ static const struct route routes[] = {
         {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE", api_pod_get, NULL,
          api_pod_delete},
         {"/api/v1/namespaces/{ns}/pods/{name}/log", "GET, HEAD", api_pod_log, NULL, NULL},
-        {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", handle_exec, handle_exec, NULL},
         {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", api_pod_isolation, NULL,
          NULL},
+        {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", api_pod_exec, api_pod_exec, NULL},
         {"/api/v1/events", "GET, HEAD", api_events_list, NULL, NULL},
         {"/api/v1/namespaces/{ns}/events", "GET, HEAD", api_events_list, NULL, NULL},
 };

@@ -75,6 +75,10 @@ bool api_exec_is_upgrade(const struct http_request *req);
 void api_exec_ws_close_all(struct nanoletd *d);
 /* daemon/api_logs.c */
 route_fn api_pod_log; /* GET .../pods/{name}/log */
+/* daemon/api_exec.c */
+/* An exec without a command, in kubectl's words */
+#define API_EXEC_NO_COMMAND "you must specify at least one command for the container"
+route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
 /* daemon/api_stats.c */
