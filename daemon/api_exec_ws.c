@@ -74,8 +74,10 @@ struct exec_ws {
 	sd_event_source *in_source;
 	uint8_t *in; /* the client's stdin for the process */
 	size_t in_len;
-	bool in_close; /* end of stdin once in is written */
-	int out_fd[2]; /* stdout and stderr, or the pty */
+	bool in_close;       /* end of stdin once in is written */
+	int out_fd[2];       /* stdout and stderr, or the pty */
+	struct winsize size; /* the terminal's, as the client last said */
+	bool have_size;
 	sd_event_source *out_source[2];
 	bool started, exited;
 	int exit_r, exit_code;
@@ -360,20 +362,22 @@ static void to_stdin(struct exec_ws *s, const uint8_t *data, size_t len)
 	update_sources(s);
 }
 
-/* {"Width":80,"Height":24}, as client-go's TerminalSize marshals */
+/* {"Width":80,"Height":24}, as client-go's TerminalSize marshals. kubectl sends the first
+ * size as soon as it is connected, which may be before the terminal exists: it is kept and set
+ * once the terminal is there. */
 static void resize(struct exec_ws *s, const uint8_t *data, size_t len)
 {
 	_cleanup_json_ json_t *size = json_loadb((const char *)data, len, 0, NULL);
 	json_int_t width = 0, height = 0;
-	struct winsize ws = {0};
 
-	if (!s->tty || s->out_fd[0] < 0 ||
-	    json_unpack(size, "{s:I, s:I}", "Width", &width, "Height", &height) < 0 || width < 0 ||
-	    height < 0 || width > 65535 || height > 65535)
+	if (!s->tty || json_unpack(size, "{s:I, s:I}", "Width", &width, "Height", &height) < 0 ||
+	    width < 0 || height < 0 || width > 65535 || height > 65535)
 		return;
-	ws.ws_col = (unsigned short)width;
-	ws.ws_row = (unsigned short)height;
-	(void)ioctl(s->out_fd[0], TIOCSWINSZ, &ws);
+	s->size =
+	        (struct winsize){.ws_col = (unsigned short)width, .ws_row = (unsigned short)height};
+	s->have_size = true;
+	if (s->out_fd[0] >= 0)
+		(void)ioctl(s->out_fd[0], TIOCSWINSZ, &s->size);
 }
 
 static void on_message(struct exec_ws *s, const uint8_t *data, size_t len)
@@ -516,6 +520,8 @@ static void on_started(void *userdata, struct pod_exec_streams *streams)
 	if (streams->pty_fd >= 0) {
 		/* a terminal: its master is both the output and the input */
 		s->in_fd = s->want_stdin ? fcntl(streams->pty_fd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (s->have_size)
+			(void)ioctl(streams->pty_fd, TIOCSWINSZ, &s->size);
 		r = watch_output(s, 0, streams->pty_fd);
 	} else {
 		s->in_fd = streams->stdin_fd;

@@ -86,7 +86,10 @@ upgrade() {
 	exec_ws --tty --resize 132x43 -- sh -c 'tty -s && echo has-a-tty; stty size'
 	[[ $rc == 0 ]]
 	# a terminal ends lines with CR LF
-	[[ $(tr -d '\r' <"$TEST_TMP/out") == $'has-a-tty\n43 132' ]]
+	[[ $(tr -d '\r' <"$TEST_TMP/out") == $'has-a-tty\n43 132' ]] || {
+		cat -A "$TEST_TMP/out" "$TEST_TMP/err"
+		false
+	}
 	# without one, no terminal
 	exec_ws -- sh -c 'tty -s || echo no-tty'
 	[[ $(cat "$TEST_TMP/out") == no-tty ]]
@@ -185,9 +188,9 @@ sleeping() {
 	upgrade '/api/v1/namespaces/default/pods/p/exec?command=true' -H 'Sec-WebSocket-Protocol: v5.channel.k8s.io'
 	[[ $code == 400 && $(jq -r .message <<<"$body") == "you must specify at least 1 of stdin, stdout, stderr" ]]
 	upgrade '/api/v1/namespaces/default/pods/p/exec?command=true&tty=true&stderr=true' -H 'Sec-WebSocket-Protocol: v5.channel.k8s.io'
-	[[ $code == 400 && $(jq -r .message <<<"$body") == "tty and stderr cannot both be true" ]]
+	[[ $code == 400 && $(jq -r .message <<<"$body") == "you must specify at least 1 of stdin, stdout, stderr" ]]
 	upgrade '/api/v1/namespaces/default/pods/p/exec?command=true&stdout=true&container=nope' -H 'Sec-WebSocket-Protocol: v5.channel.k8s.io'
-	[[ $code == 400 && $(jq -r .message <<<"$body") == "container nope is not valid for pod p" ]]
+	[[ $code == 400 && $(jq -r .message <<<"$body") == "container nope is not valid for pod p, choose one of: [c]" ]]
 	upgrade '/api/v1/namespaces/default/pods/gone/exec?command=true&stdout=true' -H 'Sec-WebSocket-Protocol: v5.channel.k8s.io'
 	[[ $code == 404 && $(jq -r .message <<<"$body") == 'pods "gone" not found' ]]
 	# and the client's own view of a refusal
