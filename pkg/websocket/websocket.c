@@ -174,6 +174,8 @@ static void fail(struct ws_reader *r, struct ws_event *ev, uint16_t code, const 
 
 static int message_append(struct ws_reader *r, const uint8_t *data, size_t len)
 {
+	if (len == 0) /* an empty fragment: nothing to hold (and maybe nothing held yet) */
+		return 0;
 	if (r->message_cap - r->message_len < len) {
 		size_t cap = r->message_cap ? r->message_cap : 256;
 		uint8_t *grown;

@@ -205,6 +205,24 @@ START_TEST(fragments_and_ping_between)
 }
 END_TEST
 
+/* An empty first fragment (the fuzzer's find: nothing held yet, nothing to add) */
+START_TEST(empty_first_fragment)
+{
+	uint8_t f[64];
+	size_t n = 0;
+	struct ws_event ev;
+
+	n += client_frame(f + n, 0x02, "", 0, false);
+	n += client_frame(f + n, 0x00, "", 0, false);
+	n += client_frame(f + n, 0x80, "\0ab", 3, false);
+	ck_assert_int_eq(ws_reader_feed(&reader, f, n), 0);
+	ws_reader_next(&reader, &ev);
+	ck_assert_int_eq(ev.kind, WS_EVENT_MESSAGE);
+	ck_assert_uint_eq(ev.len, 3);
+	ck_assert_mem_eq(ev.data, "\0ab", 3);
+}
+END_TEST
+
 START_TEST(close_with_code)
 {
 	uint8_t f[64];
@@ -319,6 +337,7 @@ static Suite *websocket_suite(void)
 	tcase_add_test(tc, one_message);
 	tcase_add_loop_test(tc, byte_by_byte, 0, (int)ELEMENTSOF(split_lengths));
 	tcase_add_test(tc, fragments_and_ping_between);
+	tcase_add_test(tc, empty_first_fragment);
 	tcase_add_test(tc, close_with_code);
 	tcase_add_test(tc, close_without_code);
 	tcase_add_loop_test(tc, protocol_violations, 0, (int)ELEMENTSOF(violations));
