@@ -318,11 +318,13 @@ static int on_output(sd_event_source *source, int fd, uint32_t revents, void *us
 
 /* ---- to the process ----------------------------------------------------------------------- */
 
+/* The end of the process's input: what the client sends after it is dropped. */
 static void close_stdin(struct exec_ws *s)
 {
 	s->in_source = sd_event_source_disable_unref(s->in_source);
 	closep(&s->in_fd);
 	s->in_len = 0;
+	s->in_close = true;
 }
 
 static int on_stdin_writable(sd_event_source *source, int fd, uint32_t revents, void *userdata)
@@ -351,7 +353,8 @@ static void to_stdin(struct exec_ws *s, const uint8_t *data, size_t len)
 {
 	uint8_t *grown;
 
-	if (!s->want_stdin || s->in_fd < 0 || len == 0)
+	/* held until the process is there: a client may send before it started */
+	if (!s->want_stdin || s->in_close || len == 0)
 		return;
 	grown = realloc(s->in, s->in_len + len);
 	if (!grown)
@@ -394,8 +397,8 @@ static void on_message(struct exec_ws *s, const uint8_t *data, size_t len)
 	case CHANNEL_CLOSE:
 		/* v5: the client closes a channel of its own; only stdin is */
 		if (s->v5 && len >= 2 && data[1] == CHANNEL_STDIN && !s->tty) {
-			s->in_close = true;
-			if (s->in_len == 0)
+			s->in_close = true; /* once what is held is written */
+			if (s->in_len == 0 && s->in_fd >= 0)
 				close_stdin(s);
 		}
 		break;
@@ -532,6 +535,8 @@ static void on_started(void *userdata, struct pod_exec_streams *streams)
 			closep(&streams->stderr_fd);
 	}
 	*streams = (struct pod_exec_streams){-1, -1, -1, -1};
+	if (s->in_close && s->in_len == 0) /* the client ended its input before the start */
+		close_stdin(s);
 	if (r < 0) {
 		log_warn("exec: watch the process's output: %s", strerror(-r));
 		queue_close(s, WS_CLOSE_INTERNAL_ERROR);
