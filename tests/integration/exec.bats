@@ -143,9 +143,14 @@ compare_with_container() {
 		echo "container: $its"
 		false
 	}
-	[[ $status == "$(grep -E "$status_lines" "/proc/$pid/status")" ]] || {
+	# ids as the container's user namespace sees them (the node's /proc shows node ids)
+	local -a view=()
+	[[ $(readlink "/proc/$pid/ns/user") == "$(readlink /proc/self/ns/user)" ]] ||
+		view=(nsenter --target "$pid" --user)
+	its=$("${view[@]}" grep -E "$status_lines" "/proc/$pid/status")
+	[[ $status == "$its" ]] || {
 		echo "exec: $status"
-		echo "container: $(grep -E "$status_lines" "/proc/$pid/status")"
+		echo "container: $its"
 		false
 	}
 }
@@ -168,6 +173,16 @@ compare_with_container() {
 	wait_phase sh Running
 	compare_with_container hp
 	compare_with_container sh
+}
+
+@test "in a user namespace (hostUsers: false) the exec'd process enters it too, with the container's ids" {
+	create_pod "$(sleeper un "  hostUsers: false" "    securityContext:
+      runAsUser: 1000")"
+	wait_phase un Running
+	compare_with_container un
+	# and the ids are the namespace's: uid 1000 inside, mapped to a node uid far above
+	exec_in un 'command=cat&command=/proc/self/uid_map'
+	[[ $(jq -r .stdout <<<"$body" | awk 'NF {print $1, $3}') == "0 65536" ]] || { echo "$body"; false; }
 }
 
 @test "the pod's pids.max counts the exec'd processes" {
