@@ -20,8 +20,8 @@
  *      the process and answers "exit CODE"; the daemon closing the connection first is a
  *      SIGKILL for the process.
  * The process dies with the container: in a pid namespace of its own with its init, and
- * otherwise (hostPID, a shared pid namespace) because the shim empties the container's cgroup
- * when its main process exits (shim_cgroup_kill).
+ * otherwise (hostPID, a shared pid namespace) because the shim kills what is left in the
+ * container's cgroup when its main process exits (shim_cgroup_kill).
  */
 #include <dirent.h>
 #include <fcntl.h>
