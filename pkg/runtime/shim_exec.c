@@ -222,6 +222,9 @@ static _Noreturn void process(const struct helper *h, int sync_fd, int error_fd)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* the helper's own disposition, not the container's: an ignored SIGPIPE would outlive
+	 * execve (`yes | head` would not end as in the container) */
+	signal(SIGPIPE, SIG_DFL);
 	if (sync_fd >= 0 && read(sync_fd, &byte, 1) != 1)
 		_exit(127);
 	for (size_t i = 0; i < h->n_join; i++) {
