@@ -269,7 +269,12 @@ static void exec_plain(struct nanoletd *d, const struct http_request *req,
 		plain_free(p);
 		return routes_error(resp, &err);
 	}
+	/* no callback runs before this returns: the answer has its handle before it is due */
 	p->deferred = http_defer(req, resp);
+	if (!p->deferred) {
+		plain_free(p); /* the process is killed with the connection to its shim */
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	}
 }
 
 void api_pod_exec(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
