@@ -722,6 +722,12 @@ _Noreturn void shim_process_tail(const struct shim_tail *t)
 	const struct security_caps *caps = &t->container->security.capabilities;
 	uint64_t all = t->held;
 
+	/* Every signal at its default, as a process of a fresh runtime starts: an ignored one
+	 * (the daemon's SIGPIPE, a shell's SIGINT when nanoletd was started in the background)
+	 * would stay ignored across execve. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
 	/* The bounding set first, while CAP_SETPCAP is still effective. */
 	for (int cap = 0; cap <= t->last_cap; cap++)
 		if (!(caps->bounding & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap) < 0)

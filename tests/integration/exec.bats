@@ -154,6 +154,8 @@ compare_with_container() {
 		echo "container: $its"
 		false
 	}
+	# and neither ignores a signal: the daemon's ignored SIGPIPE reaches no container
+	grep -qx $'SigIgn:\t0000000000000000' <<<"$its"
 }
 
 @test "the exec'd process shares every namespace, cgroup, capability set, NoNewPrivs, Seccomp and id of the container's" {

@@ -83,7 +83,9 @@ upgrade() {
 
 @test "exec over a WebSocket with a tty: the process has a terminal, and a resize reaches it" {
 	running_pod
-	exec_ws --tty --resize 132x43 -- sh -c 'tty -s && echo has-a-tty; stty size'
+	# the size comes as the process starts (kubectl's race too): it shows within a few seconds
+	exec_ws --tty --resize 132x43 -- sh -c 'tty -s && echo has-a-tty
+		for i in $(seq 100); do [ "$(stty size)" != "0 0" ] && break; sleep 0.1; done; stty size'
 	[[ $rc == 0 ]]
 	# a terminal ends lines with CR LF
 	[[ $(tr -d '\r' <"$TEST_TMP/out") == $'has-a-tty\n43 132' ]] || {
