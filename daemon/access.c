@@ -63,7 +63,14 @@ void request_info_parse(const char *method, const char *path, bool watch, struct
 		p = segment(p, out->name, sizeof(out->name));
 	(void)segment(p, out->subresource, sizeof(out->subresource));
 
-	if (get)
+	/* A WebSocket to a process (exec, attach, portforward) is a GET, but it runs something
+	 * in a pod: it is authorized as the POST it replaces ("create pods/exec", as recent
+	 * Kubernetes does too), so that a reader cannot exec. */
+	if (get && strcmp(out->resource, "pods") == 0 &&
+	    (strcmp(out->subresource, "exec") == 0 || strcmp(out->subresource, "attach") == 0 ||
+	     strcmp(out->subresource, "portforward") == 0))
+		snprintf(out->verb, sizeof(out->verb), "create");
+	else if (get)
 		snprintf(out->verb, sizeof(out->verb), "%s",
 		         watch          ? "watch"
 		         : out->name[0] ? "get"

@@ -155,27 +155,6 @@ static int query_int(const struct http_request *req, const char *key, int64_t df
 	return !*v || *end || errno || *out < 0 ? -EINVAL : 0;
 }
 
-static bool query_true(const struct http_request *req, const char *key)
-{
-	const char *v = http_query(req, key);
-
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
-
-static void bad_request(struct http_response *resp, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void bad_request(struct http_response *resp, const char *fmt, ...)
-{
-	_cleanup_free_ char *message = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&message, fmt, ap) < 0)
-		message = NULL;
-	va_end(ap);
-	routes_status(resp, 400, "BadRequest", message ? message : "bad request");
-}
-
 static void plain_text(struct http_response *resp, char *text, size_t len)
 {
 	if (!text)
@@ -184,48 +163,6 @@ static void plain_text(struct http_response *resp, char *text, size_t len)
 	resp->content_type = "text/plain; charset=utf-8";
 	resp->body = text;
 	resp->body_len = len;
-}
-
-/* The pod's container names (borrowed), NULL-terminated; NULL on ENOMEM. */
-static const char **container_names(const struct pod *pod, size_t *n)
-{
-	for (size_t max = 64;; max *= 2) {
-		const char **names = calloc(max, sizeof(*names));
-
-		if (!names)
-			return NULL;
-		*n = pod_containers(pod, names, max);
-		if (*n + 1 < max)
-			return names;
-		free(names); /* maybe cut short: a bigger list */
-	}
-}
-
-/* The container the request means: ?container=, or the only one. */
-static const char *pick_container(const struct pod *pod, const char *name,
-                                  const struct http_request *req, struct http_response *resp)
-{
-	const char *wanted = http_query(req, "container");
-	_cleanup_free_ const char **names = NULL;
-	_cleanup_free_ char *joined = NULL;
-	size_t n = 0;
-
-	names = container_names(pod, &n);
-	if (!names)
-		return routes_status(resp, 500, "InternalError", "out of memory"), NULL;
-	if (!wanted && n == 1)
-		return names[0];
-	for (size_t i = 0; wanted && i < n; i++)
-		if (strcmp(names[i], wanted) == 0)
-			return names[i];
-	if (wanted) {
-		bad_request(resp, "container %s is not valid for pod %s", wanted, name);
-		return NULL;
-	}
-	joined = strv_join((char **)names, " ");
-	bad_request(resp, "a container name must be specified for pod %s, choose one of: [%s]",
-	            name, joined ? joined : "");
-	return NULL;
 }
 
 void api_pod_log(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
@@ -238,24 +175,24 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 	struct timespec now, since_time = {0};
 	struct pod *pod = pods_find(d->pods, args->ns, args->name);
 	const char *container, *since = http_query(req, "sinceTime");
-	bool previous = query_true(req, "previous"), follow = query_true(req, "follow");
+	bool previous = api_query_true(req, "previous"), follow = api_query_true(req, "follow");
 	int64_t since_seconds;
 	int restart, r;
 
 	if (!pod)
 		return routes_status(resp, 404, "NotFound", "pod not found");
-	container = pick_container(pod, args->name, req, resp);
+	container = api_pod_container(pod, args->name, req, resp);
 	if (!container)
 		return;
 	if (query_int(req, "tailLines", -1, &options.tail_lines) < 0 ||
 	    query_int(req, "limitBytes", -1, &options.limit_bytes) < 0 ||
 	    query_int(req, "sinceSeconds", -1, &since_seconds) < 0 ||
 	    (since && logs_parse_timestamp(since, strlen(since), &since_time) < 0))
-		return bad_request(resp, "tailLines, limitBytes and sinceSeconds take a whole "
-		                         "number, sinceTime an RFC 3339 time");
+		return api_bad_request(resp, "tailLines, limitBytes and sinceSeconds take a whole "
+		                             "number, sinceTime an RFC 3339 time");
 	clock_gettime(CLOCK_REALTIME, &now);
 	options.since = logs_since(since_seconds, since ? &since_time : NULL, &now);
-	options.timestamps = query_true(req, "timestamps");
+	options.timestamps = api_query_true(req, "timestamps");
 	r = pod_container_logs(pod, container, &dir, &restart);
 	if (r < 0)
 		return routes_status(resp, 500, "InternalError", strerror(-r));
@@ -264,11 +201,12 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 	follow = follow && !previous && pod_container_running(pod, container);
 	options.follow = follow;
 	if (restart < 0)
-		return bad_request(resp,
-		                   previous ? "previous terminated container \"%s\" in pod \"%s\" "
-		                              "not found"
-		                            : "container \"%s\" in pod \"%s\" is waiting to start",
-		                   container, args->name);
+		return api_bad_request(
+		        resp,
+		        previous ? "previous terminated container \"%s\" in pod \"%s\" "
+		                   "not found"
+		                 : "container \"%s\" in pod \"%s\" is waiting to start",
+		        container, args->name);
 	if (follow && (int64_t)d->log_follows >= d->config.max_log_follows) {
 		_cleanup_free_ char *message =
 		        strdupf("%zu logs are followed already, the most this node serves at once "

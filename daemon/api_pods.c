@@ -316,9 +316,8 @@ void api_pods_list(struct nanoletd *d, const struct http_request *req,
 	routes_json(resp, 200, pods_list_json(d->pods, args->ns[0] ? args->ns : NULL));
 }
 
-/* The pod the path names, or a 404 Status as the API server words it. */
-static struct pod *find_pod(struct nanoletd *d, const struct route_args *args,
-                            struct http_response *resp)
+struct pod *api_find_pod(struct nanoletd *d, const struct route_args *args,
+                         struct http_response *resp)
 {
 	struct pod *pod = pods_find(d->pods, args->ns, args->name);
 	_cleanup_free_ char *message = NULL;
@@ -333,7 +332,7 @@ static struct pod *find_pod(struct nanoletd *d, const struct route_args *args,
 void api_pod_get(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
                  struct http_response *resp)
 {
-	struct pod *pod = find_pod(d, args, resp);
+	struct pod *pod = api_find_pod(d, args, resp);
 
 	(void)req;
 	if (pod)
@@ -343,7 +342,7 @@ void api_pod_get(struct nanoletd *d, const struct http_request *req, const struc
 void api_pod_isolation(struct nanoletd *d, const struct http_request *req,
                        const struct route_args *args, struct http_response *resp)
 {
-	struct pod *pod = find_pod(d, args, resp);
+	struct pod *pod = api_find_pod(d, args, resp);
 
 	(void)req;
 	if (pod)
@@ -388,7 +387,7 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
                     const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	struct pod *pod = find_pod(d, args, resp);
+	struct pod *pod = api_find_pod(d, args, resp);
 	struct http_deferred *deferred;
 	int64_t grace;
 
@@ -402,4 +401,66 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
 	deferred = http_defer(req, resp);
 	pod_delete(pod, grace, deferred ? on_deleted : NULL, deferred);
+}
+
+/* ---- shared by the pods' subresources (log, exec) ----------------------------------- */
+
+bool api_query_true(const struct http_request *req, const char *key)
+{
+	const char *v = http_query(req, key);
+
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+void api_bad_request(struct http_response *resp, const char *fmt, ...)
+{
+	_cleanup_free_ char *message = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&message, fmt, ap) < 0)
+		message = NULL;
+	va_end(ap);
+	routes_status(resp, 400, "BadRequest", message ? message : "bad request");
+}
+
+/* The pod's container names (borrowed), NULL-terminated; NULL on ENOMEM. */
+static const char **container_names(const struct pod *pod, size_t *n)
+{
+	for (size_t max = 64;; max *= 2) {
+		const char **names = calloc(max, sizeof(*names));
+
+		if (!names)
+			return NULL;
+		*n = pod_containers(pod, names, max);
+		if (*n + 1 < max)
+			return names;
+		free(names); /* maybe cut short: a bigger list */
+	}
+}
+
+const char *api_pod_container(const struct pod *pod, const char *name,
+                              const struct http_request *req, struct http_response *resp)
+{
+	const char *wanted = http_query(req, "container");
+	_cleanup_free_ const char **names = NULL;
+	_cleanup_free_ char *joined = NULL;
+	size_t n = 0;
+
+	names = container_names(pod, &n);
+	if (!names)
+		return routes_status(resp, 500, "InternalError", "out of memory"), NULL;
+	if (!wanted && n == 1)
+		return names[0];
+	for (size_t i = 0; wanted && i < n; i++)
+		if (strcmp(names[i], wanted) == 0)
+			return names[i];
+	if (wanted) {
+		api_bad_request(resp, "container %s is not valid for pod %s", wanted, name);
+		return NULL;
+	}
+	joined = strv_join((char **)names, " ");
+	api_bad_request(resp, "a container name must be specified for pod %s, choose one of: [%s]",
+	                name, joined ? joined : "");
+	return NULL;
 }

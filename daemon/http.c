@@ -63,6 +63,47 @@ const char *http_query(const struct http_request *req, const char *key)
 	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
 }
 
+struct query_values {
+	const char *key;
+	char **values;
+	bool failed;
+};
+
+static enum MHD_Result collect_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct query_values *q = cls;
+
+	(void)kind;
+	if (key && strcmp(key, q->key) == 0 &&
+	    strv_push(&q->values, strdup(value ? value : "")) < 0)
+		q->failed = true;
+	return MHD_YES;
+}
+
+char **http_query_all(const struct http_request *req, const char *key)
+{
+	struct query_values q = {.key = key};
+
+	if (req && req->connection && key)
+		MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, collect_value,
+		                          &q);
+	if (!q.failed && !q.values)
+		q.values = calloc(1, sizeof(char *));
+	if (q.failed || !q.values) {
+		strv_free(q.values);
+		return NULL;
+	}
+	return q.values;
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	if (!req || !req->connection || !name)
+		return NULL;
+	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
 void http_response_done(struct http_response *resp)
 {
 	if (!resp)
@@ -579,6 +620,84 @@ void http_deferred_complete(struct http_deferred *deferred, struct http_response
 	}
 }
 
+/* ---- connections taken over ---------------------------------------------------------- */
+
+struct http_upgraded {
+	struct MHD_UpgradeResponseHandle *urh;
+	struct http_server *server;
+};
+
+void http_upgrade(const struct http_request *req, const char *const *headers,
+                  const struct http_upgrade_ops *ops, void *userdata)
+{
+	struct http_conn *conn = req->conn;
+
+	conn->upgrade = true;
+	conn->upgrade_ops = *ops;
+	conn->upgrade_data = userdata;
+	for (size_t i = 0; headers && headers[i]; i++)
+		if (strv_push(&conn->upgrade_headers, strdup(headers[i])) < 0)
+			conn->upgrade_headers = NULL; /* the 101 is refused: on_failed */
+}
+
+/* MHD sent the 101: the socket is the owner's from here. */
+static void on_mhd_upgrade(void *cls, struct MHD_Connection *connection, void *req_cls,
+                           const char *extra_in, size_t extra_in_size, MHD_socket sock,
+                           struct MHD_UpgradeResponseHandle *urh)
+{
+	struct http_conn *conn = cls;
+	struct http_client *client = client_of(connection);
+	struct http_upgraded *upgraded = calloc(1, sizeof(*upgraded));
+
+	(void)req_cls;
+	conn->upgrade = false; /* told: on_completed says nothing more */
+	if (client) {
+		client->upgraded = true;
+		deadline_unlink(client);
+	}
+	if (!upgraded) {
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		conn->upgrade_ops.on_failed(conn->upgrade_data);
+		return;
+	}
+	upgraded->urh = urh;
+	upgraded->server = conn->server;
+	conn->upgrade_ops.on_upgraded(conn->upgrade_data, upgraded, sock, extra_in, extra_in_size);
+}
+
+void http_upgraded_close(struct http_upgraded *upgraded)
+{
+	if (!upgraded)
+		return;
+	MHD_upgrade_action(upgraded->urh, MHD_UPGRADE_ACTION_CLOSE);
+	/* MHD closes the socket and the connection when it runs next */
+	upgraded->server->run_again = true;
+	free(upgraded);
+}
+
+static enum MHD_Result queue_upgrade(struct http_server *server, const char *method,
+                                     struct MHD_Connection *connection, struct http_conn *conn)
+{
+	struct MHD_Response *response = NULL;
+	enum MHD_Result ret = MHD_NO;
+	size_t n = strv_len(conn->upgrade_headers);
+
+	if (n % 2 == 0)
+		response = MHD_create_response_for_upgrade(on_mhd_upgrade, conn);
+	if (response) {
+		/* MHD adds "Connection: Upgrade" itself */
+		MHD_add_response_header(response, MHD_HTTP_HEADER_UPGRADE, "websocket");
+		for (size_t i = 0; i + 1 < n; i += 2)
+			MHD_add_response_header(response, conn->upgrade_headers[i],
+			                        conn->upgrade_headers[i + 1]);
+		ret = MHD_queue_response(connection, MHD_HTTP_SWITCHING_PROTOCOLS, response);
+		MHD_destroy_response(response);
+	}
+	if (ret == MHD_YES)
+		http_count_answer(server, method, MHD_HTTP_SWITCHING_PROTOCOLS);
+	return ret; /* MHD_NO: the connection ends, on_completed tells on_failed */
+}
+
 /* ---- requests ----------------------------------------------------------------------- */
 
 static int body_append(struct http_conn *conn, const char *data, size_t size)
@@ -685,6 +804,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	        .target = conn->target ? conn->target : url,
 	};
 	server->handler.handle(server->handler.userdata, &req, &resp);
+	if (conn->upgrade) {
+		http_response_done(&resp);
+		tell_answer(conn, &(struct http_response){.code = MHD_HTTP_SWITCHING_PROTOCOLS});
+		return queue_upgrade(server, method, connection, conn);
+	}
 	if (conn->stream) {
 		http_response_done(&resp);
 		tell_answer(conn, &(struct http_response){.code = 200});
@@ -717,6 +841,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 
 	if (conn) {
 		tell_answer(conn, NULL);
+		if (conn->upgrade) /* ended before the 101 went out */
+			conn->upgrade_ops.on_failed(conn->upgrade_data);
+		strv_free(conn->upgrade_headers);
 		free(conn->refuse_message);
 		free(conn->target);
 		free(conn->body);
@@ -726,7 +853,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	}
 	/* answered, the connection may stay for another request: that one's header must come
 	 * within the idle timeout plus the header timeout */
-	if (client && code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (client && !client->upgraded && code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		deadline_set(
 		        client, &server->kept_head, &server->kept_tail,
 		        ((uint64_t)server->options.idle_timeout + server->options.header_timeout) *
@@ -911,7 +1038,7 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 	server->listen_fd = listen_fd;
 	/* No listen socket for MHD: we accept (on_listen) and hand it each connection. */
 	server->mhd = MHD_start_daemon(
-	        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
 	                MHD_USE_NO_LISTEN_SOCKET,
 	        0, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,

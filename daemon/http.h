@@ -36,6 +36,11 @@ struct http_request {
 
 /* A query-string argument, NULL when absent ("?dryRun=All" -> "All"). */
 const char *http_query(const struct http_request *req, const char *key);
+/* Every value of a repeated query argument, in order ("?command=ls&command=-l"): a
+ * NULL-terminated list (empty when absent), NULL on ENOMEM. */
+char **http_query_all(const struct http_request *req, const char *key);
+/* A request header's value (name case-insensitive), NULL when absent. */
+const char *http_header(const struct http_request *req, const char *name);
 
 struct http_response {
 	unsigned code;
@@ -136,3 +141,24 @@ struct http_stream *http_stream_open(const struct http_request *req, unsigned co
  * is at or past it (wait for on_drain), -ENOMEM. */
 int http_stream_write(struct http_stream *stream, const char *data, size_t len);
 void http_stream_end(struct http_stream *stream);
+
+/* ---- connections taken over (WebSocket) -------------------------------------------------- */
+
+/* A route that takes the connection over (an exec's WebSocket) calls http_upgrade() and leaves
+ * its response empty: the answer is 101 Switching Protocols with "Upgrade: websocket" and the
+ * headers given (name, value, ..., NULL; copied), and once it is sent, on_upgraded gets the
+ * connection's socket (non-blocking) and what the client sent after its request (extra,
+ * borrowed for the call). From then on the socket's bytes are the owner's, no header or idle
+ * deadline applies, and http_upgraded_close() ends it: libmicrohttpd closes the socket, never
+ * the owner. When the connection ends before the 101 went out, on_failed runs instead: exactly
+ * one of the two runs, never before the route returned. Every upgraded connection must be
+ * closed before http_server_free(). */
+struct http_upgraded;
+struct http_upgrade_ops {
+	void (*on_upgraded)(void *userdata, struct http_upgraded *upgraded, int fd,
+	                    const char *extra, size_t extra_len);
+	void (*on_failed)(void *userdata);
+};
+void http_upgrade(const struct http_request *req, const char *const *headers,
+                  const struct http_upgrade_ops *ops, void *userdata);
+void http_upgraded_close(struct http_upgraded *upgraded);

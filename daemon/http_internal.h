@@ -64,6 +64,7 @@ struct http_client {
 	uint64_t since_usec; /* waiting for a request header since */
 	uint64_t deadline_usec;
 	struct peer_cred peer; /* read when the connection was accepted */
+	bool upgraded;         /* taken over (http_upgrade): no deadline any more */
 };
 
 /* One request in flight: its body as it arrives, and an answer that comes later. */
@@ -87,6 +88,11 @@ struct http_conn {
 	bool answered;        /* ... which is in pending */
 	struct http_response pending;
 	struct http_stream *stream; /* http_stream_open() was called */
+	/* http_upgrade() was called: the 101's headers, and who gets the connection */
+	bool upgrade;
+	char **upgrade_headers;
+	struct http_upgrade_ops upgrade_ops;
+	void *upgrade_data;
 	/* http_on_answer(): told once */
 	void (*on_answer)(unsigned code, const char *body, size_t body_len, void *userdata);
 	void *answer_data;

@@ -593,7 +593,10 @@ void nanoletd_done(struct nanoletd *daemon)
 	if (daemon->pods)
 		(void)store_flush(pods_store(daemon->pods), NULL);
 	daemon->store_flush = sd_event_source_disable_unref(daemon->store_flush);
-	/* pods first: a delete still waiting for its answer is answered before HTTP goes */
+	/* execs first (their processes killed, their connections closed: MHD must not stop
+	 * with an upgraded connection open), then pods: a delete still waiting for its answer
+	 * is answered before HTTP goes */
+	api_exec_ws_close_all(daemon);
 	daemon->pods = pods_free(daemon->pods);
 	daemon->oom_log_source = sd_event_source_disable_unref(daemon->oom_log_source);
 	daemon->oom_log = cgroup_oom_log_free(daemon->oom_log);

@@ -14,6 +14,7 @@
 #include "node.h"
 
 struct audit_log;
+struct exec_ws;
 struct fs_watches;
 struct http_server;
 struct pods;
@@ -53,6 +54,7 @@ struct nanoletd {
 	/* the OOM killer's victims, read from /dev/kmsg as the kernel writes (NULL: unreadable) */
 	struct cgroup_oom_log *oom_log;
 	sd_event_source *oom_log_source;
+	struct exec_ws *exec_sessions; /* execs over a WebSocket (api_exec_ws.c) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -194,7 +194,10 @@ struct pod_exec;
 int pod_exec_start(struct pod *pod, const struct pod_exec_options *options,
                    const struct pod_exec_ops *ops, void *userdata, struct pod_exec **out,
                    struct nano_err *err);
-/* Kills the process (SIGKILL) and forgets it: ops are not called any more. */
+/* Kills the process (SIGKILL) and forgets it: ops are not called any more. May be called from
+ * on_started; not after on_exit, when the handle is gone already. An exec counts 4 descriptors
+ * against fd_budget while it lives (its connection to the shim, the caller's three streams);
+ * the daemon's stop ends every exec with on_exit -ESHUTDOWN (NANO_UNAVAILABLE). */
 void pod_exec_cancel(struct pod_exec *exec);
 
 /* ---- stats ------------------------------------------------------------------------------- */

@@ -46,14 +46,39 @@ route_fn *routes_resolve(const char *method, const char *path, struct route_args
                          unsigned *code, const char **allow);
 
 /* daemon/api_pods.c */
+/* The pod the path names, or NULL with resp a 404 Status as the API server words it. */
+struct pod *api_find_pod(struct nanoletd *d, const struct route_args *args,
+                         struct http_response *resp);
+/* The container a subresource request means (?container=, or the pod's only one), or NULL
+ * with resp the API server's 400: "container c is not valid for pod p", "a container name must
+ * be specified for pod p, choose one of: [a b]". Borrowed from the pod. */
+const char *api_pod_container(const struct pod *pod, const char *name,
+                              const struct http_request *req, struct http_response *resp);
+/* A boolean query argument: "true" or "1". */
+bool api_query_true(const struct http_request *req, const char *key);
+/* resp: a 400 BadRequest Status with the message. */
+void api_bad_request(struct http_response *resp, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
 route_fn api_isolationplans_create; /* POST /apis/nanolet.io/v1/isolationplans */
 route_fn api_pods_create;           /* POST .../namespaces/{ns}/pods */
 route_fn api_pods_list;             /* GET /api/v1/pods, .../namespaces/{ns}/pods */
 route_fn api_pod_get;               /* GET .../pods/{name} */
 route_fn api_pod_delete;            /* DELETE .../pods/{name} */
 route_fn api_pod_isolation;         /* GET .../pods/{name}/isolation */
+/* daemon/api_exec_ws.c */
+route_fn api_pod_exec_ws; /* GET|POST .../pods/{name}/exec with Upgrade: websocket */
+/* Whether the request asks to upgrade to a WebSocket (Connection: Upgrade, Upgrade: websocket). */
+bool api_exec_is_upgrade(const struct http_request *req);
+/* Ends every exec session (its process killed, its connection closed): at shutdown, before
+ * the HTTP server goes. */
+void api_exec_ws_close_all(struct nanoletd *d);
 /* daemon/api_logs.c */
 route_fn api_pod_log; /* GET .../pods/{name}/log */
+/* daemon/api_exec.c */
+/* An exec without a command, in kubectl's words */
+#define API_EXEC_NO_COMMAND "you must specify at least one command for the container"
+route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
 /* daemon/api_stats.c */

@@ -95,6 +95,11 @@ struct pod_env {
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 	/* The manager's: a deleted pod's shim is gone (or there was none); it removes the pod. */
 	void (*stopped)(struct pod *pod);
+	/* exec.c: the descriptors the execs under way hold (pods_fd_cost's counterpart), and the
+	 * manager's count of what every pod and exec holds, against opt.fd_budget */
+	size_t exec_fds;
+	size_t (*fds_held)(struct pod_env *env);
+	struct pod_exec *execs; /* exec.c: those under way */
 };
 
 /* One pod. Each group of fields belongs to the layer named above it; the others read them. */

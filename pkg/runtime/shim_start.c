@@ -259,6 +259,9 @@ int shim_main(const char *run_dir)
 
 	if (!error_path || !pid_path)
 		return 1;
+	/* A write to a peer that went away (the daemon, a pipe's reader) is an error to handle,
+	 * never the shim's death; the containers get the default back (shim_process_tail). */
+	signal(SIGPIPE, SIG_IGN);
 	unlink(error_path);
 	unlink(pid_path);
 

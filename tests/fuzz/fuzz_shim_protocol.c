@@ -1,6 +1,8 @@
 /* tests/fuzz/fuzz_shim_protocol.c: the shim's control protocol. The shim reads one request per
  * message (runtime_request_parse); the daemon reads replies (runtime_reply_error) and the exit
- * records in the pod's run directory (runtime_exit_from_json). The same bytes go to all three. */
+ * records in the pod's run directory (runtime_exit_from_json), an exec's JSON
+ * (runtime_exec_request_parse) and its "exit CODE" (runtime_exec_exit_parse). The same bytes go
+ * to all of them. */
 #include "fuzz.h"
 
 #include <signal.h>
@@ -15,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct runtime_request q;
 	const char *why = NULL, *message = NULL;
 	struct runtime_exit e;
-	int errnum = 0;
+	struct runtime_exec_request x;
+	int errnum = 0, code = -1;
 
 	if (runtime_request_parse(request, &q, &why) == 0) {
 		FUZZ_ASSERT(!why);
@@ -26,6 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(why && *why);
 	}
+	if (runtime_exec_request_parse(reply, &x, &why) == 0) {
+		FUZZ_ASSERT(x.container && x.argv && x.argv[0] && *x.argv[0]);
+		runtime_exec_request_done(&x);
+	} else {
+		FUZZ_ASSERT(why && *why && !x.argv && !x.container);
+	}
+	if (runtime_exec_exit_parse(reply, &code))
+		FUZZ_ASSERT(code >= 0 && code <= 255);
 	if (runtime_reply_error(reply, &errnum, &message))
 		FUZZ_ASSERT(errnum > 0 && message >= reply && message <= reply + size);
 	record = json_loadb((const char *)data, size, 0, NULL);

@@ -160,6 +160,12 @@ nobody_call() {
 	[[ $(jq -r .message <<<"$body") == 'pods "web" is forbidden: User "nobody" cannot delete resource "pods" in API group "" in the namespace "default"' ]]
 	call GET /api/v1/namespaces/default/pods/web
 	[[ $code == 200 ]]
+	# an exec's WebSocket is a GET, but it runs a process in the pod: a create, as a POST
+	nobody_call "$reader" GET '/api/v1/namespaces/default/pods/web/exec?command=id&stdout=true' \
+		-H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+		-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Protocol: v5.channel.k8s.io'
+	[[ $code == 403 ]]
+	[[ $(jq -r .message <<<"$body") == 'pods "web" is forbidden: User "nobody" cannot create resource "pods/exec" in API group "" in the namespace "default"' ]]
 
 	# kubectl auth whoami's SelfSubjectReview
 	nobody_call "$reader" POST /apis/authentication.k8s.io/v1/selfsubjectreviews
@@ -180,7 +186,7 @@ nobody_call() {
 
 	# every refusal is in the audit log with the peer's uid; the reads that were let in are not
 	audit_events >"$TEST_TMP/events"
-	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 403)] | length == 4' "$TEST_TMP/events"
+	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 403)] | length == 5' "$TEST_TMP/events"
 	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 200)] | length == 0' "$TEST_TMP/events"
 	jq -e -s '[.[] | select(.user.uid == "65534" and .verb == "create" and .responseStatus.code == 201)] | length == 1' "$TEST_TMP/events"
 }
