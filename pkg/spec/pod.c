@@ -116,6 +116,7 @@ static void apply_defaults(json_t *doc, const char *path_namespace)
 	{
 		default_container(c);
 		default_ports(c, json_is_true(json_object_get(spec, "hostNetwork")));
+		spec_container_default_probes(c);
 	}
 }
 
@@ -351,35 +352,12 @@ static void read_volume_mounts(json_t *c, struct spec_container *out)
 	}
 }
 
-/* The API server's IsValidPortName: an IANA service name. */
 static void check_port_name(struct reader *r, const char *name)
 {
-	static const char *const why[] = {
-	        "must be no more than 15 characters",
-	        "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
-	        "must contain at least one letter (a-z)",
-	        "must not contain consecutive hyphens",
-	        "must not begin or end with a hyphen",
-	};
-	size_t n = strlen(name);
-	bool bad[ELEMENTSOF(why)] = {
-	        n > 15,
-	        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n,
-	        !strpbrk(name, "abcdefghijklmnopqrstuvwxyz"),
-	        strstr(name, "--") != NULL,
-	        name[0] == '-' || name[n - 1] == '-',
-	};
+	size_t len = path_push(r, ".name");
 
-	for (size_t i = 0; i < ELEMENTSOF(why); i++) {
-		size_t len;
-
-		if (!bad[i])
-			continue;
-		len = path_push(r, ".name");
-		nano_err_cause(r->causes, r->path, "FieldValueInvalid", "Invalid value: \"%s\": %s",
-		               name, why[i]);
-		path_pop(r, len);
-	}
+	validate_port_name(r->causes, r->path, name);
+	path_pop(r, len);
 }
 
 static void check_port_number(struct reader *r, const char *key, int64_t port)
@@ -760,7 +738,10 @@ static void read_pod(struct reader *r, json_t *doc, struct spec_pod *pod)
 			if (!pod->containers || !json_is_object(item))
 				continue;
 			snprintf(r->path, sizeof(r->path), "spec.containers[%zu]", i);
-			read_container(r, item, &pod->containers[pod->n_containers++]);
+			read_container(r, item, &pod->containers[pod->n_containers]);
+			spec_container_read_probes(
+			        item, r->path, pod->termination_grace_period_seconds,
+			        &pod->containers[pod->n_containers++], r->causes);
 		}
 	}
 	arr = json_object_get(spec, "volumes");
@@ -919,6 +900,7 @@ static void container_done(struct spec_container *c)
 	strv_free(c->security_context.capabilities_add);
 	strv_free(c->security_context.capabilities_drop);
 	free(c->security_context.seccomp_profile.localhost_profile);
+	spec_container_probes_done(c);
 }
 
 struct spec_pod *spec_pod_free(struct spec_pod *pod)

@@ -16,13 +16,14 @@ enum field_type {
 	T_STRING,
 	T_BOOL,
 	T_INT,
-	T_OBJECT,     /* children in .fields */
-	T_LIST,       /* array of objects shaped by .fields */
-	T_STRINGS,    /* array of strings */
-	T_INTS,       /* array of integers */
-	T_STRING_MAP, /* labels, annotations: any key, string values */
-	T_RESOURCES,  /* limits/requests: resource name -> quantity (string or number) */
-	T_ANY,        /* not descended: only with .ignored set */
+	T_OBJECT,        /* children in .fields */
+	T_LIST,          /* array of objects shaped by .fields */
+	T_STRINGS,       /* array of strings */
+	T_INTS,          /* array of integers */
+	T_STRING_MAP,    /* labels, annotations: any key, string values */
+	T_RESOURCES,     /* limits/requests: resource name -> quantity (string or number) */
+	T_INT_OR_STRING, /* a port: a number or an IANA service name (intstr.IntOrString) */
+	T_ANY,           /* not descended: only with .ignored set */
 };
 
 struct field {
@@ -118,6 +119,75 @@ static const struct field container_port[] = {
         {"hostIP", T_STRING, NULL, NULL}, END,
 };
 
+static const struct field exec_action[] = {
+        {"command", T_STRINGS, NULL, NULL},
+        END,
+};
+
+static const struct field http_header[] = {
+        {"name", T_STRING, NULL, NULL},
+        {"value", T_STRING, NULL, NULL},
+        END,
+};
+
+static const struct field http_get_action[] = {
+        {"path", T_STRING, NULL, NULL},
+        {"port", T_INT_OR_STRING, NULL, NULL},
+        {"host", T_STRING, NULL, NULL},
+        {"scheme", T_STRING, NULL, NULL},
+        {"httpHeaders", T_LIST, http_header, NULL},
+        END,
+};
+
+static const struct field tcp_socket_action[] = {
+        {"port", T_INT_OR_STRING, NULL, NULL},
+        {"host", T_STRING, NULL, NULL},
+        END,
+};
+
+static const struct field grpc_action[] = {
+        {"port", T_INT, NULL, NULL},
+        {"service", T_STRING, NULL, NULL},
+        END,
+};
+
+static const struct field sleep_action[] = {
+        {"seconds", T_INT, NULL, NULL},
+        END,
+};
+
+/* core/v1 Probe: ProbeHandler (exec, httpGet, tcpSocket, grpc) and the timing */
+static const struct field probe[] = {
+        {"exec", T_OBJECT, exec_action, NULL},
+        {"httpGet", T_OBJECT, http_get_action, NULL},
+        {"tcpSocket", T_OBJECT, tcp_socket_action, NULL},
+        {"grpc", T_OBJECT, grpc_action, NULL},
+        {"initialDelaySeconds", T_INT, NULL, NULL},
+        {"timeoutSeconds", T_INT, NULL, NULL},
+        {"periodSeconds", T_INT, NULL, NULL},
+        {"successThreshold", T_INT, NULL, NULL},
+        {"failureThreshold", T_INT, NULL, NULL},
+        {"terminationGracePeriodSeconds", T_INT, NULL, NULL},
+        END,
+};
+
+/* core/v1 LifecycleHandler: no grpc; tcpSocket is kept by the API for compatibility (the
+ * kubelet cannot run it as a hook) */
+static const struct field lifecycle_handler[] = {
+        {"exec", T_OBJECT, exec_action, NULL},
+        {"httpGet", T_OBJECT, http_get_action, NULL},
+        {"tcpSocket", T_OBJECT, tcp_socket_action, NULL},
+        {"sleep", T_OBJECT, sleep_action, NULL},
+        END,
+};
+
+static const struct field lifecycle[] = {
+        {"postStart", T_OBJECT, lifecycle_handler, NULL},
+        {"preStop", T_OBJECT, lifecycle_handler, NULL},
+        {"stopSignal", T_ANY, NULL, NOT_IMPLEMENTED},
+        END,
+};
+
 static const struct field container[] = {
         {"name", T_STRING, NULL, NULL},
         {"image", T_STRING, NULL, NULL},
@@ -133,12 +203,12 @@ static const struct field container[] = {
         {"resizePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"restartPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"volumeDevices", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"livenessProbe", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"readinessProbe", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"startupProbe", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"lifecycle", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"terminationMessagePath", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"terminationMessagePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"livenessProbe", T_OBJECT, probe, NULL},
+        {"readinessProbe", T_OBJECT, probe, NULL},
+        {"startupProbe", T_OBJECT, probe, NULL},
+        {"lifecycle", T_OBJECT, lifecycle, NULL},
+        {"terminationMessagePath", T_STRING, NULL, NULL},
+        {"terminationMessagePolicy", T_STRING, NULL, NULL},
         {"imagePullPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"stdin", T_ANY, NULL, NOT_IMPLEMENTED},
         {"stdinOnce", T_ANY, NULL, NOT_IMPLEMENTED},
@@ -307,6 +377,8 @@ static const char *type_name(enum field_type t)
 	case T_STRING_MAP:
 	case T_RESOURCES:
 		return "object";
+	case T_INT_OR_STRING:
+		return "integer or string";
 	case T_LIST:
 	case T_STRINGS:
 	case T_INTS:
@@ -355,7 +427,8 @@ bool schema_json_is_int(const json_t *v)
 static void type_invalid(struct walk *w, const char *path, const json_t *v, enum field_type want)
 {
 	_cleanup_free_ char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	const char *article = want == T_INT || want == T_OBJECT ? "an" : "a";
+	const char *article =
+	        want == T_INT || want == T_OBJECT || want == T_INT_OR_STRING ? "an" : "a";
 
 	if (text && strlen(text) > 64)
 		strcpy(text + 60, "...");
@@ -372,6 +445,8 @@ static bool value_has_type(const json_t *v, enum field_type t)
 		return json_is_boolean(v);
 	case T_INT:
 		return schema_json_is_int(v);
+	case T_INT_OR_STRING:
+		return schema_json_is_int(v) || json_is_string(v);
 	case T_OBJECT:
 	case T_STRING_MAP:
 	case T_RESOURCES:

@@ -191,7 +191,9 @@ struct spec_port {
 /* ---- probes, lifecycle handlers, termination messages ---------------------------------- */
 
 /* What a probe or a lifecycle hook does: exactly one of exec, httpGet, tcpSocket, grpc (probes)
- * or exec, httpGet, sleep (lifecycle hooks). */
+ * or exec, httpGet, sleep (lifecycle hooks; a hook's tcpSocket is accepted too, as the API server
+ * keeps it for compatibility, and the kubelet fails such a hook when it runs). pkg/spec/probe.c
+ * reads and validates them. */
 enum spec_handler_type {
 	SPEC_HANDLER_EXEC,
 	SPEC_HANDLER_HTTP_GET,

@@ -70,6 +70,30 @@ bool validate_env_name(const char *s)
 	return true;
 }
 
+void validate_port_name(struct nano_err *causes, const char *field, const char *name)
+{
+	static const char *const why[] = {
+	        "must be no more than 15 characters",
+	        "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+	        "must contain at least one letter (a-z)",
+	        "must not contain consecutive hyphens",
+	        "must not begin or end with a hyphen",
+	};
+	size_t n = strlen(name);
+	bool bad[ELEMENTSOF(why)] = {
+	        n > 15,
+	        n == 0 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") != n,
+	        !strpbrk(name, "abcdefghijklmnopqrstuvwxyz"),
+	        strstr(name, "--") != NULL,
+	        n > 0 && (name[0] == '-' || name[n - 1] == '-'),
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(why); i++)
+		if (bad[i])
+			nano_err_cause(causes, field, "FieldValueInvalid",
+			               "Invalid value: \"%s\": %s", name, why[i]);
+}
+
 static void check_label(struct nano_err *causes, const char *field, const char *value)
 {
 	if (!value || !*value)

@@ -19,6 +19,9 @@ bool validate_dns1123_subdomain(const char *s); /* labels joined by '.', <= 253 
 bool validate_env_name(const char *s);          /* [-._a-zA-Z][-._a-zA-Z0-9]* */
 bool validate_descending_path(const char *p);   /* relative, no ".." component */
 
+/* IsValidPortName (an IANA service name): one cause at field for every rule name breaks. */
+void validate_port_name(struct nano_err *causes, const char *field, const char *name);
+
 /* The API server's words for a name that is not a DNS-1123 label or subdomain. */
 extern const char *const validate_label_message;
 extern const char *const validate_subdomain_message;
@@ -27,3 +30,13 @@ extern const char *const validate_subdomain_message;
  * adding a cause to causes for every rule they break (the API server's validation). */
 void spec_pod_read_dns(json_t *spec, struct spec_pod *pod, struct nano_err *causes);
 void spec_pod_dns_done(struct spec_pod *pod);
+
+/* probe.c: a container's probes, lifecycle hooks and termination message fields.
+ * spec_container_default_probes applies the API server's defaults to a container's JSON (c may be
+ * anything); spec_container_read_probes reads them into out, adding a cause for every rule they
+ * break (path: the container's, "spec.containers[0]"; grace: the pod's
+ * terminationGracePeriodSeconds, which bounds a sleep hook); spec_container_probes_done frees. */
+void spec_container_default_probes(json_t *c);
+void spec_container_read_probes(json_t *c, const char *path, int64_t grace,
+                                struct spec_container *out, struct nano_err *causes);
+void spec_container_probes_done(struct spec_container *c);
