@@ -301,8 +301,7 @@ static void hook_ended(struct pod_hook *hook, const struct pod_check_end *end)
 	_cleanup_free_ char *message = NULL;
 	bool failed = end && end->status != POD_CHECK_SUCCESS;
 
-	hook->check = NULL;
-	hook_stop(hook);
+	hook_stop(hook); /* a check cut short at the deadline is cancelled */
 	if (failed) {
 		message = hook_message(pod, i, hook_handler(hook), end);
 		pod_event(pod, name, "Warning",
@@ -328,7 +327,10 @@ static void hook_ended(struct pod_hook *hook, const struct pod_check_end *end)
 
 static void on_hook_done(void *userdata, const struct pod_check_end *end)
 {
-	hook_ended(userdata, end);
+	struct pod_hook *hook = userdata;
+
+	hook->check = NULL; /* it ended: the seam has let it go */
+	hook_ended(hook, end);
 }
 
 static void on_hook_sleep(void *userdata)
