@@ -326,35 +326,41 @@ int net_pod_attached(struct net *net, const char *uid, struct nano_err *err)
 	return link ? 1 : 0;
 }
 
+struct pod_socket_args {
+	struct nl_sock **sk;
+	int pod; /* the pod's namespace, opened from inside it */
+};
+
+static int make_pod_socket(void *userdata, struct nano_err *err)
+{
+	struct pod_socket_args *a = userdata;
+
+	a->pod = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (a->pod < 0)
+		return nano_err_set(err, errno, "open the pod's network namespace: %m");
+	return socket_open(a->sk, err);
+}
+
 /* Opens a route netlink socket inside the network namespace of the process behind pidfd, and
  * that namespace's descriptor (for the veth's peer). The thread is back in its own namespace
- * when this returns, whatever happened; a thread that cannot get back must not go on (every
- * later change would land in the pod), so that aborts. */
+ * when this returns, whatever happened (net_in_netns). */
 static int pod_socket(int pidfd, struct nl_sock **sk, int *nsfd, struct nano_err *err)
 {
 	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct pod_socket_args a = {.sk = sk, .pod = -1};
 	_cleanup_close_ int pod = -1;
-	struct stat a, b;
-	int r = 0;
+	struct stat st_self, st_pod;
+	int r;
 
 	if (self < 0)
 		return nano_err_set(err, errno, "open the daemon's network namespace: %m");
-	if (setns(pidfd, CLONE_NEWNET) < 0)
-		return nano_err_set(err, errno, "enter the pod's network namespace: %m");
-	pod = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (pod < 0)
-		r = nano_err_set(err, errno, "open the pod's network namespace: %m");
-	else
-		r = socket_open(sk, err);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		log_error("could not return to the daemon's network namespace: %m");
-		abort();
-	}
+	r = net_in_netns(pidfd, make_pod_socket, &a, err);
+	pod = a.pod;
 	if (r < 0)
 		return r;
-	if (fstat(self, &a) < 0 || fstat(pod, &b) < 0) {
+	if (fstat(self, &st_self) < 0 || fstat(pod, &st_pod) < 0) {
 		r = nano_err_set(err, errno, "network namespace: %m");
-	} else if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+	} else if (st_self.st_ino == st_pod.st_ino && st_self.st_dev == st_pod.st_dev) {
 		/* a hostNetwork shim: its "pod namespace" is the node's */
 		r = nano_err_set(err, EINVAL, "the pod's network namespace is the node's");
 	}

@@ -109,6 +109,14 @@ int net_pod_attached(struct net *net, const char *uid, struct nano_err *err);
 int net_sweep(struct net *net, char *const *known, void (*fn)(const char *ifname, void *userdata),
               void *userdata, struct nano_err *err);
 
+/* ---- netns.c: a socket in a pod's network namespace ---------------------------------------- */
+
+/* A non-blocking, close-on-exec socket made in the network namespace of the process behind
+ * pidfd (or of a network namespace's descriptor): for a hostNetwork pod the node's, which is
+ * right for its probes (they run from the node). The thread is back in its own namespace when
+ * this returns. The descriptor, or -errno with err. */
+int net_pod_socket(int pidfd, int family, int type, struct nano_err *err);
+
 /* ---- bandwidth.c: tbf qdiscs, as the CNI bandwidth plugin makes them ------------------------ */
 
 /* A tbf's rate in bytes per second is 32-bit signed in libnl-route (rtnl_qdisc_tbf_set_rate):

@@ -32,6 +32,12 @@ int net_sweep_links(struct net *net, struct nl_cache *cache,
                     const char *what, char *const *known,
                     void (*fn)(const char *ifname, void *userdata), void *userdata);
 
+/* Runs make(userdata) with the thread in the network namespace of nsfd (a pidfd or a
+ * namespace's descriptor) and returns to the daemon's: make's result, or -errno with err when
+ * the namespace could not be entered. Aborts when it cannot return. */
+int net_in_netns(int nsfd, int (*make)(void *userdata, struct nano_err *err), void *userdata,
+                 struct nano_err *err);
+
 static inline void nl_socket_freep(struct nl_sock **sk)
 {
 	if (*sk)

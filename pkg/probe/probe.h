@@ -22,6 +22,9 @@
 enum probe_result {
 	PROBE_SUCCESS,
 	PROBE_FAILURE,
+	/* a success the kubelet warns about (event ProbeWarning, "<Kind> probe warning:
+	 * <message>"): an httpGet that ended on a redirect it would not follow (another host) */
+	PROBE_WARNING,
 };
 
 /* The end of one check, called exactly once unless it was cancelled, never before its start
