@@ -20,6 +20,9 @@ struct pod_check;
 enum pod_check_status {
 	POD_CHECK_SUCCESS,
 	POD_CHECK_FAILURE,
+	/* a success the kubelet warns about (an httpGet's redirect to another host it did not
+	 * follow): event ProbeWarning "<Kind> probe warning: <output>" */
+	POD_CHECK_WARNING,
 	/* the check could not be made (a port name the container does not have, no socket):
 	 * the kubelet's prober error, whose result its worker throws away */
 	POD_CHECK_ERROR,
@@ -42,10 +45,17 @@ typedef void pod_check_done_fn(void *userdata, const struct pod_check_end *end);
 
 struct pod_check_ops {
 	/* One check of handler for container i of pod, ended by timeout_usec (0: no deadline,
-	 * as the kubelet's hooks have none). -errno when it could not start (fn is not called). */
+	 * as the kubelet's hooks have none). -errno and err when it could not be made (fn is not
+	 * called): the kubelet's prober error, in its words where it has them (a port name the
+	 * container lacks: "strconv.Atoi: parsing \"http\": invalid syntax"). */
 	int (*start)(void *ctx, struct pod *pod, size_t container,
 	             const struct spec_handler *handler, uint64_t timeout_usec,
-	             pod_check_done_fn *fn, void *userdata, struct pod_check **out);
+	             pod_check_done_fn *fn, void *userdata, struct pod_check **out,
+	             struct nano_err *err);
 	/* Ends a check that has not reported (an exec's process is killed). Accepts NULL. */
 	void (*cancel)(struct pod_check *check);
 };
+
+/* checks.c: pod_exec_start for exec, pkg/probe on a socket in the pod's network namespace for
+ * the others; ctx unused (NULL). */
+extern const struct pod_check_ops pod_checks_real;

@@ -174,10 +174,14 @@ static void on_probe_done(void *userdata, const struct pod_check_end *end)
 		pod_event(pod, sc->name, "Warning", "Unhealthy", "%s probe failed: %s", kind,
 		          end->output);
 		break;
+	case POD_CHECK_WARNING:
+		pod_event(pod, sc->name, "Warning", "ProbeWarning", "%s probe warning: %s", kind,
+		          end->output);
+		break;
 	case POD_CHECK_SUCCESS:
 		break;
 	}
-	r = sup_probe_result(pod->sup, i, w->kind, end->status == POD_CHECK_SUCCESS,
+	r = sup_probe_result(pod->sup, i, w->kind, end->status != POD_CHECK_FAILURE,
 	                     pods_now(pod->env));
 	if (r < 0) {
 		if (r == -ENOMEM)
@@ -196,6 +200,7 @@ static void on_tick(void *userdata)
 	struct pod *pod = w->pod;
 	const struct spec_probe *spec = probe_spec(pod, w->container, w->kind);
 	uint64_t now = pods_clock(pod->env, CLOCK_REALTIME);
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	int r;
 
 	/* the next tick first: a period from this one, whatever the check takes */
@@ -207,12 +212,13 @@ static void on_tick(void *userdata)
 	r = checks(pod)->start(
 	        pod->env->opt.checks_ctx, pod, w->container, &spec->handler,
 	        (uint64_t)pod->sup->containers[w->container].probes[w->kind].timeout * 1000000,
-	        on_probe_done, w, &w->check);
+	        on_probe_done, w, &w->check, &err);
 	if (r < 0) {
+		/* prober.go: reported, and the result thrown away */
 		w->check = NULL;
 		pod_event(pod, pod->sup->containers[w->container].name, "Warning", "Unhealthy",
 		          "%s probe errored and resulted in unknown state: %s",
-		          sup_probe_kind_name(w->kind), strerror(-r));
+		          sup_probe_kind_name(w->kind), err.message ? err.message : strerror(-r));
 	}
 }
 
@@ -299,7 +305,7 @@ static void hook_ended(struct pod_hook *hook, const struct pod_check_end *end)
 	size_t i = hook->container;
 	const char *name = pod->sup->containers[i].name;
 	_cleanup_free_ char *message = NULL;
-	bool failed = end && end->status != POD_CHECK_SUCCESS;
+	bool failed = end && (end->status == POD_CHECK_FAILURE || end->status == POD_CHECK_ERROR);
 
 	hook_stop(hook); /* a check cut short at the deadline is cancelled */
 	if (failed) {
@@ -344,8 +350,8 @@ static void on_hook_deadline(void *userdata)
 }
 
 /* Starts a hook of the container's current run, ended by deadline (CLOCK_MONOTONIC, 0: none).
- * -errno when it could not start. */
-static int hook_start(struct pod_hook *hook, uint64_t deadline)
+ * -errno and err when it could not start. */
+static int hook_start(struct pod_hook *hook, uint64_t deadline, struct nano_err *err)
 {
 	struct pod *pod = hook->pod;
 	struct pod_env *env = pod->env;
@@ -359,7 +365,7 @@ static int hook_start(struct pod_hook *hook, uint64_t deadline)
 		r = pods_timer_at(env, &hook->deadline, CLOCK_MONOTONIC, deadline, on_hook_deadline,
 		                  hook);
 		if (r < 0)
-			return r;
+			return nano_err_set(err, -r, "timer: %s", strerror(-r));
 	}
 	if (h->type == SPEC_HANDLER_SLEEP)
 		r = pods_timer_in(env, &hook->sleep,
@@ -369,16 +375,19 @@ static int hook_start(struct pod_hook *hook, uint64_t deadline)
 		r = -EOPNOTSUPP;
 	else
 		r = checks(pod)->start(env->opt.checks_ctx, pod, hook->container, h, timeout,
-		                       on_hook_done, hook, &hook->check);
+		                       on_hook_done, hook, &hook->check, err);
 	if (r < 0) {
 		hook->check = NULL;
 		hook_stop(hook);
+		if (!err->message)
+			nano_err_set(err, -r, "%s", strerror(-r));
 	}
 	return r;
 }
 
 bool pod_probes_pre_stop(struct pod *pod, size_t i, uint64_t deadline)
 {
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	struct pod_hook *hook;
 	int r;
 
@@ -387,11 +396,13 @@ bool pod_probes_pre_stop(struct pod *pod, size_t i, uint64_t deadline)
 		return false;
 	hook = &pod->probes->pre_stop[i];
 	hook_stop(hook);
-	r = hook_start(hook, deadline);
+	r = hook_start(hook, deadline, &err);
 	if (r < 0) {
-		pod_event(pod, pod->sup->containers[i].name, "Warning", "FailedPreStopHook",
-		          "PreStop hook for Container \"%s\" could not run: %s",
-		          pod->sup->containers[i].name, strerror(-r));
+		const struct pod_check_end end = {.status = POD_CHECK_ERROR, .output = err.message};
+		_cleanup_free_ char *message = hook_message(pod, i, hook_handler(hook), &end);
+
+		pod_event(pod, pod->sup->containers[i].name, "Warning", "FailedPreStopHook", "%s",
+		          message ? message : err.message);
 		return false;
 	}
 	return true;
@@ -419,11 +430,12 @@ void pod_probes_sync(struct pod *pod)
 		if (!running || pre->run != run)
 			hook_stop(pre);
 		if (running && sc->post_start_pending && post->run != run) {
-			int r = hook_start(post, 0);
+			_cleanup_(nano_err_clear) struct nano_err err = {0};
+			int r = hook_start(post, 0, &err);
 
 			if (r < 0) {
-				const struct pod_check_end end = {.status = POD_CHECK_FAILURE,
-				                                  .output = strerror(-r)};
+				const struct pod_check_end end = {.status = POD_CHECK_ERROR,
+				                                  .output = err.message};
 
 				post->run = run;
 				hook_ended(post, &end);

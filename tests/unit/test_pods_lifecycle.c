@@ -269,13 +269,15 @@ static struct fake_checks *the_checks; /* one per test process */
 
 static int check_start(void *ctx, struct pod *pod, size_t container,
                        const struct spec_handler *handler, uint64_t timeout_usec,
-                       pod_check_done_fn *fn, void *userdata, struct pod_check **out)
+                       pod_check_done_fn *fn, void *userdata, struct pod_check **out,
+                       struct nano_err *err)
 {
 	struct fake_checks *c = ctx;
 	struct pod_check *check = calloc(1, sizeof(*check));
 
 	(void)pod;
 	(void)container;
+	(void)err;
 	ck_assert_ptr_nonnull(check);
 	*check = (struct pod_check){.next = c->checks,
 	                            .command = handler->type == SPEC_HANDLER_EXEC
