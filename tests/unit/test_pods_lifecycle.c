@@ -1680,6 +1680,36 @@ START_TEST(a_pre_stop_that_outlives_the_grace_is_cut_short_and_the_sigterm_gets_
 }
 END_TEST
 
+START_TEST(probes_begin_again_for_a_run_a_restarted_manager_adopts)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("30", "    readinessProbe:\n"
+	                                              "      exec: {command: [ready]}\n"
+	                                              "      periodSeconds: 1\n"));
+	check_ends(&n, "ready", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(container_flag(pod, "ready"));
+	node_close(&n);
+	/* the kubelet keeps probe results in memory only: a restart begins with the initial ones,
+	 * so a ready container is unready until its probe succeeds again */
+	node_open(&n);
+	pod = pods_find(n.pods, "default", "web");
+	ck_assert_ptr_nonnull(pod);
+	pump(&n);
+	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":0,\"pid\":7000}]}");
+	ck_assert(state_is(pod, "running"));
+	ck_assert(!container_flag(pod, "ready"));
+	ck_assert(!condition(pod, "Ready"));
+	ck_assert_uint_eq(checks_in_flight(&n, "ready"), 1);
+	check_ends(&n, "ready", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(container_flag(pod, "ready"));
+	ck_assert(condition(pod, "Ready"));
+	node_done(&n);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("pods_lifecycle");
@@ -1712,6 +1742,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(
 	        tc,
 	        a_pre_stop_that_outlives_the_grace_is_cut_short_and_the_sigterm_gets_two_seconds);
+	tcase_add_test(tc, probes_begin_again_for_a_run_a_restarted_manager_adopts);
 	suite_add_tcase(s, tc);
 	return s;
 }
