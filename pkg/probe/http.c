@@ -56,7 +56,7 @@ struct http_state {
 	struct probe_tls *tls;
 	char *out;
 	size_t out_len, out_off;
-	char *in; /* what came back: head, then body bytes as they came */
+	char *in; /* what came back: head, then body bytes as they came; NUL after them */
 	size_t in_len;
 	size_t head_len;
 	int status;
@@ -93,7 +93,7 @@ static void http_state_free(void *p)
 	free(h);
 }
 
-/* ---- the request --------------------------------------------------------------------------- */
+/* ---- the request ------------------------------------------------------------------------- */
 
 /* Go's CanonicalMIMEHeaderKey: "x-custom-header" is sent as "X-Custom-Header". */
 static void canonical_name(char *name)
@@ -215,7 +215,7 @@ static void finish(struct probe_check *c)
 		                h->status);
 }
 
-/* ---- redirects ----------------------------------------------------------------------------- */
+/* ---- redirects --------------------------------------------------------------------------- */
 
 static bool is_redirect(int status)
 {
@@ -385,7 +385,7 @@ static void follow(struct probe_check *c)
 	}
 }
 
-/* ---- the response ---------------------------------------------------------------------------- */
+/* ---- the response ------------------------------------------------------------------------ */
 
 /* The value of header name in the head (first line excluded), NULL when none. */
 static char *head_value(const char *head, size_t len, const char *name)
@@ -452,7 +452,7 @@ static int parse_head(struct probe_check *c)
 		}
 		/* 1xx: an interim answer, the real one follows (Go skips them too) */
 		if (h->status >= 100 && h->status < 200 && h->status != 101) {
-			memmove(h->in, h->in + len, h->in_len - len);
+			memmove(h->in, h->in + len, h->in_len - len + 1);
 			h->in_len -= len;
 			continue;
 		}
@@ -532,7 +532,7 @@ static void response_done(struct probe_check *c)
 		finish(c);
 }
 
-/* ---- the connection -------------------------------------------------------------------------- */
+/* ---- the connection ---------------------------------------------------------------------- */
 
 static ssize_t conn_send(struct probe_check *c, uint32_t *want)
 {
@@ -645,6 +645,7 @@ static void pump(struct probe_check *c)
 		}
 		memcpy(h->in + h->in_len, buf, (size_t)n);
 		h->in_len += (size_t)n;
+		h->in[h->in_len] = '\0'; /* the status line is read with sscanf */
 		if (h->phase == HTTP_HEAD) {
 			r = parse_head(c);
 			if (r < 0)
@@ -758,7 +759,7 @@ static int state_new(const struct sockaddr *addr, const struct probe_http_reques
 		(void)asprintf(&h->path, "/%s", request->path); /* url.Parse then String() */
 	else
 		h->path = strdup(request->path);
-	h->in = malloc(HTTP_IN_MAX);
+	h->in = malloc(HTTP_IN_MAX + 1);
 	h->body = malloc(HTTP_BODY_MAX);
 	h->headers = calloc(request->n_headers + 1, sizeof(*h->headers));
 	if (!h->host || !h->first_host || !h->path || !h->in || !h->body || !h->headers)

@@ -37,6 +37,7 @@
 #include "check_main.h"
 #include "net/net.h"
 #include "probe/probe.h"
+#include "probe/probe_internal.h"
 
 static const char *skip_reason;
 
@@ -60,8 +61,7 @@ static void own_netns(void)
 	ck_assert_int_eq(system("ip link set lo up"), 0);
 }
 
-/* ---- servers, each a child of the test ---------------------------------------------------------
- */
+/* ---- servers, each a child of the test --------------------------------------------------- */
 
 #define MAX_SERVERS 4
 static pid_t servers[MAX_SERVERS];
@@ -139,8 +139,7 @@ static socklen_t make_addr(const char *ip, unsigned port, struct sockaddr_storag
 	return sizeof(*in);
 }
 
-/* ---- one check on a loop
- * ------------------------------------------------------------------------- */
+/* ---- one check on a loop ----------------------------------------------------------------- */
 
 struct outcome {
 	bool started; /* start returned */
@@ -212,8 +211,7 @@ static void run_check(const struct check_args *a, struct outcome *o)
 	sd_event_unref(event);
 }
 
-/* ---- net_pod_socket
- * ------------------------------------------------------------------------------ */
+/* ---- net_pod_socket ---------------------------------------------------------------------- */
 
 static ino_t netns_ino(const char *path)
 {
@@ -295,8 +293,7 @@ START_TEST(test_pod_socket)
 }
 END_TEST
 
-/* ---- tcpSocket ---------------------------------------------------------------------------------
- */
+/* ---- tcpSocket --------------------------------------------------------------------------- */
 
 /* Connects to 198.18.0.1 time out: its packets leave through a veth whose other end (here
  * too, forwarding off) drops them, and a permanent neighbour entry spares the ARP that would
@@ -360,8 +357,7 @@ START_TEST(test_tcp)
 }
 END_TEST
 
-/* ---- an HTTP(S) server ------------------------------------------------------------------------
- */
+/* ---- an HTTP(S) server ------------------------------------------------------------------- */
 
 static gnutls_certificate_credentials_t server_credentials; /* HTTPS when set */
 static unsigned other_port;                                 /* where /redirect-port sends */
@@ -470,8 +466,10 @@ static void serve_one(int fd)
 
 		(void)!write(record_fd, record, (size_t)r + 1);
 	}
-	sscanf(head, "GET %255s ", path);
-	if (strcmp(path, "/ok") == 0) {
+	if (sscanf(head, "GET %255s ", path) != 1) {
+		/* what an HTTP/1.1 server says to anything else (an HTTP/2 preface, say) */
+		respond(&c, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+	} else if (strcmp(path, "/ok") == 0) {
 		respond(&c, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nok body");
 	} else if (strcmp(path, "/fail") == 0) {
 		respond(&c, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown");
@@ -522,7 +520,7 @@ static void serve_one(int fd)
 /* A server on lfd: a child per connection, each gone with the server (PDEATHSIG). */
 static void serve(int lfd)
 {
-	pid_t pid = fork();
+	pid_t pid = fork(), server;
 
 	ck_assert_int_ge(pid, 0);
 	if (pid > 0) {
@@ -530,6 +528,7 @@ static void serve(int lfd)
 		close(lfd);
 		return;
 	}
+	server = getpid();
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -537,6 +536,8 @@ static void serve(int lfd)
 			continue;
 		if (fork() == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != server) /* the server went before prctl */
+				_exit(0);
 			serve_one(fd);
 		}
 		close(fd);
@@ -559,8 +560,7 @@ static void recorded(int fd, char *buf, size_t size)
 			buf[i] = '|';
 }
 
-/* ---- httpGet
- * ------------------------------------------------------------------------------------- */
+/* ---- httpGet ----------------------------------------------------------------------------- */
 
 /* template with each {port} replaced by port */
 static void expand(const char *template, unsigned port, char *buf, size_t size)
@@ -601,6 +601,7 @@ struct http_case {
 	const char *sent;      /* a part of what the server was sent */
 	const char *sent_once; /* sent exactly n_sent times */
 	size_t n_sent;
+	uint64_t timeout_usec; /* 0: 5 s, which a check that should end sooner never needs */
 };
 
 static const struct http_case http_cases[] = {
@@ -674,11 +675,13 @@ static const struct http_case http_cases[] = {
          .message = ""},
         {.name = "no answer: timeout awaiting headers",
          .path = "/hang",
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "Get \"http://127.0.0.1:{port}/hang\": context deadline exceeded "
                     "(Client.Timeout exceeded while awaiting headers)"},
         {.name = "body stalls: timeout reading it",
          .path = "/slowbody",
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "context deadline exceeded (Client.Timeout or context cancellation while "
                     "reading body)"},
@@ -702,6 +705,7 @@ static const struct http_case http_cases[] = {
          .path = "/ok",
          .ip = "198.18.0.1",
          .port = 80,
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "Get \"http://198.18.0.1:80/ok\": dial tcp 198.18.0.1:80: i/o timeout "
                     "(Client.Timeout exceeded while awaiting headers)"},
@@ -730,7 +734,7 @@ static void run_http_cases(const struct http_case *cases, size_t n, bool https)
 		struct check_args a = {.kind = HTTP,
 		                       .ip = t->ip ? t->ip : "127.0.0.1",
 		                       .port = t->ip ? t->port : port,
-		                       .timeout_usec = 500000,
+		                       .timeout_usec = t->timeout_usec ? t->timeout_usec : 5000000,
 		                       .http = {.host = t->host,
 		                                .path = t->path,
 		                                .https = https,
@@ -794,6 +798,7 @@ static const struct http_case https_cases[] = {
         {.name = "https big body", .path = "/big", .result = PROBE_SUCCESS, .message_len = 10240},
         {.name = "https no answer",
          .path = "/hang",
+         .timeout_usec = 500000,
          .result = PROBE_FAILURE,
          .message = "Get \"https://127.0.0.1:{port}/hang\": context deadline exceeded "
                     "(Client.Timeout exceeded while awaiting headers)"},
@@ -844,6 +849,7 @@ START_TEST(test_cancel)
 	struct nano_err err = {0};
 	struct sockaddr_storage ss;
 	struct outcome o = {0};
+	struct timespec start, now;
 	unsigned port = 0;
 	int lfd, record[2];
 
@@ -860,19 +866,160 @@ START_TEST(test_cancel)
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 		ck_assert_int_eq(probe_http_start(event, fd, (struct sockaddr *)&ss, len, &req,
-		                                  100000, done, &o, &check, &err),
+		                                  1000000, done, &o, &check, &err),
 		                 0);
 	}
 	o.started = true;
-	for (int i = 0; i < 3; i++) /* connected and sent, waiting for the answer */
+	/* until the server has the request: the check waits for the answer */
+	for (;;) {
+		struct pollfd p = {.fd = record[0], .events = POLLIN};
+
 		ck_assert_int_ge(sd_event_run(event, 10000), 0);
+		ck_assert_int_eq(o.calls, 0);
+		if (poll(&p, 1, 0) == 1)
+			break;
+	}
 	probe_check_cancel(check);
-	/* past the deadline the check had */
-	for (int i = 0; i < 4; i++)
+	/* past the deadline the check had (1 s from its start) */
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &start), 0);
+	do {
 		ck_assert_int_ge(sd_event_run(event, 100000), 0);
+		ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &now), 0);
+	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 <
+	         1500);
 	ck_assert_int_eq(o.calls, 0);
 	sd_event_unref(event);
 	servers_stop();
+}
+END_TEST
+
+/* ---- grpc -------------------------------------------------------------------------------- */
+
+/* tests/integration/helpers/grpc_health_server, beside this test in the build dir, on
+ * 127.0.0.1 with a port of its choosing; its port. */
+static unsigned grpc_server(char *const *table)
+{
+	char exe[4096], line[128];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 20);
+	char *argv[16] = {exe, "0"};
+	int out[2], i = 2;
+	unsigned port = 0;
+	size_t len = 0;
+	pid_t pid;
+
+	ck_assert_int_gt(n, 0);
+	exe[n] = '\0';
+	strcpy(strrchr(exe, '/') + 1, "grpc_health_server");
+	for (; *table && i < 15; table++)
+		argv[i++] = *table;
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		execv(exe, argv);
+		_exit(127);
+	}
+	server_started(pid);
+	close(out[1]);
+	/* its first line says it listens (Check's timeout bounds the wait) */
+	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
+		n = read(out[0], line + len, sizeof(line) - 1 - len);
+		ck_assert_msg(n > 0, "%s did not start", exe);
+		len += (size_t)n;
+	}
+	line[len] = '\0';
+	close(out[0]);
+	ck_assert_msg(sscanf(line, "listening on 127.0.0.1:%u", &port) == 1, "%s", line);
+	return port;
+}
+
+START_TEST(test_grpc)
+{
+	static char *const table[] = {"foo=NOT_SERVING", "unk=UNKNOWN", "slow=HANG", NULL};
+	static const struct {
+		const char *name;
+		const char *service;
+		int server; /* 0 the health server, 1 an HTTP/1.1 one, 2 nobody answers, 3 none */
+		enum probe_result result;
+		const char *message; /* {port}: the server's */
+	} cases[] = {
+	        {"overall SERVING", "", 0, PROBE_SUCCESS, "service healthy"},
+	        {"NULL is overall", NULL, 0, PROBE_SUCCESS, "service healthy"},
+	        {"NOT_SERVING", "foo", 0, PROBE_FAILURE,
+	         "service unhealthy (responded with \"NOT_SERVING\")"},
+	        {"UNKNOWN", "unk", 0, PROBE_FAILURE,
+	         "service unhealthy (responded with \"UNKNOWN\")"},
+	        {"unknown service", "bar", 0, PROBE_FAILURE,
+	         "error: health rpc probe failed: rpc error: code = NotFound desc = unknown "
+	         "service"},
+	        {"no answer", "slow", 0, PROBE_FAILURE,
+	         "timeout: health rpc did not complete within 300ms"},
+	        {"an HTTP/1.1 server", "", 1, PROBE_FAILURE,
+	         "error: failed to connect service at \"127.0.0.1:{port}\": connection error: "
+	         "desc = \"error reading server preface: "},
+	        {"a server that never speaks", "", 2, PROBE_FAILURE,
+	         "timeout: failed to connect service \"127.0.0.1:{port}\" within 300ms: context "
+	         "deadline exceeded"},
+	        {"refused", "", 3, PROBE_FAILURE,
+	         "error: failed to connect service at \"127.0.0.1:1\": connection error: desc = "
+	         "\"transport: error while dialing: dial tcp 127.0.0.1:1: connect: connection "
+	         "refused\""},
+	};
+	unsigned ports[4] = {0, 0, 0, 1};
+	int record[2], mute;
+	char want[512];
+
+	SKIP_UNLESS_ROOT();
+	own_netns();
+	ports[0] = grpc_server(table);
+	ck_assert_int_eq(pipe2(record, O_CLOEXEC | O_NONBLOCK), 0);
+	record_fd = record[1];
+	serve(listen_on(AF_INET, "127.0.0.1", &ports[1]));
+	mute = listen_on(AF_INET, "127.0.0.1", &ports[2]); /* the kernel accepts, nobody reads */
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct check_args a = {.kind = GRPC,
+		                       .ip = "127.0.0.1",
+		                       .port = ports[cases[i].server],
+		                       .timeout_usec = strstr(cases[i].message, "timeout: ") ==
+		                                                       cases[i].message
+		                                               ? 300000
+		                                               : 5000000,
+		                       .service = cases[i].service};
+		static struct outcome o;
+
+		run_check(&a, &o);
+		expand(cases[i].message, a.port, want, sizeof(want));
+		ck_assert_msg(o.result == cases[i].result, "%s: result %d: %s", cases[i].name,
+		              o.result, o.message);
+		/* the HTTP/1.1 case: nghttp2's words follow */
+		ck_assert_msg(cases[i].server == 1 ? strncmp(o.message, want, strlen(want)) == 0
+		                                   : strcmp(o.message, want) == 0,
+		              "%s: \"%s\", not \"%s\"", cases[i].name, o.message, want);
+	}
+	close(mute);
+	close(record[0]);
+	close(record[1]);
+	servers_stop();
+}
+END_TEST
+
+/* Go's time.Duration String(), which the grpc timeouts' words carry. */
+START_TEST(test_duration)
+{
+	static const struct {
+		uint64_t usec;
+		const char *text;
+	} cases[] = {
+	        {1000000, "1s"},    {300000, "300ms"},   {1500000, "1.5s"},         {1500, "1.5ms"},
+	        {60000000, "1m0s"}, {90000000, "1m30s"}, {3600000000ULL, "1h0m0s"}, {0, "0s"},
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		probe_duration(cases[i].usec, buf, sizeof(buf));
+		ck_assert_str_eq(buf, cases[i].text);
+	}
 }
 END_TEST
 
@@ -889,6 +1036,8 @@ int main(void)
 	tcase_add_test(tc, test_https);
 	tcase_add_test(tc, test_https_to_http);
 	tcase_add_test(tc, test_cancel);
+	tcase_add_test(tc, test_grpc);
+	tcase_add_test(tc, test_duration);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
