@@ -63,6 +63,56 @@ const char *http_query(const struct http_request *req, const char *key)
 	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, key);
 }
 
+struct query_all {
+	const char *key;
+	char **values;
+	size_t n;
+	bool failed;
+};
+
+static enum MHD_Result collect_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct query_all *q = cls;
+	char **values;
+
+	(void)kind;
+	if (!key || strcmp(key, q->key) != 0)
+		return MHD_YES;
+	values = realloc(q->values, (q->n + 2) * sizeof(char *));
+	if (!values || !(values[q->n] = strdup(value ? value : ""))) {
+		q->values = values ? values : q->values;
+		q->failed = true;
+		return MHD_NO;
+	}
+	values[++q->n] = NULL;
+	q->values = values;
+	return MHD_YES;
+}
+
+char **http_query_all(const struct http_request *req, const char *key)
+{
+	struct query_all q = {.key = key};
+
+	if (req && req->connection)
+		MHD_get_connection_values(req->connection, MHD_GET_ARGUMENT_KIND, collect_value,
+		                          &q);
+	if (q.failed) {
+		if (q.values)
+			q.values[q.n] = NULL;
+		strv_free(q.values);
+		return NULL;
+	}
+	return q.values ? q.values : calloc(1, sizeof(char *));
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	if (!req || !req->connection || !name)
+		return NULL;
+	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
 void http_response_done(struct http_response *resp)
 {
 	if (!resp)

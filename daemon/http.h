@@ -36,6 +36,11 @@ struct http_request {
 
 /* A query-string argument, NULL when absent ("?dryRun=All" -> "All"). */
 const char *http_query(const struct http_request *req, const char *key);
+/* Every value of a query-string argument given more than once ("?command=ls&command=-l"), in
+ * order, NULL-terminated (an empty list when absent; the strings are copies); NULL on ENOMEM. */
+char **http_query_all(const struct http_request *req, const char *key);
+/* A request header, NULL when absent. */
+const char *http_header(const struct http_request *req, const char *name);
 
 struct http_response {
 	unsigned code;

@@ -254,6 +254,7 @@ static const struct route routes[] = {
         {"/api/v1/namespaces/{ns}/pods/{name}/log", "GET, HEAD", api_pod_log, NULL, NULL},
         {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", api_pod_isolation, NULL,
          NULL},
+        {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", api_pod_exec, api_pod_exec, NULL},
         {"/api/v1/events", "GET, HEAD", api_events_list, NULL, NULL},
         {"/api/v1/namespaces/{ns}/events", "GET, HEAD", api_events_list, NULL, NULL},
 };

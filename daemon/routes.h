@@ -54,6 +54,8 @@ route_fn api_pod_delete;            /* DELETE .../pods/{name} */
 route_fn api_pod_isolation;         /* GET .../pods/{name}/isolation */
 /* daemon/api_logs.c */
 route_fn api_pod_log; /* GET .../pods/{name}/log */
+/* daemon/api_exec.c */
+route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
 /* daemon/api_stats.c */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "logs/logs.h"
+#include "pods/exec.h"
 #include "pods/manager.h"
 
 #define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
@@ -109,7 +110,16 @@ static size_t pods_fds(const struct pods *pods, enum plan_cgroup_driver driver)
 	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
 		for (const struct pod *p = lists[i]; p; p = p->next)
 			n += pods_fd_cost(p->plan->n_containers, driver);
-	return n;
+	return n + pods->env.exec_fds;
+}
+
+/* The same for exec.c, which knows only the environment (the manager's struct pods begins
+ * with it). */
+static size_t env_fds_held(struct pod_env *env)
+{
+	struct pods *pods = pods_of(env);
+
+	return pods_fds(pods, cgroup_driver_kind(pods->env.cgroup));
 }
 
 /* Whether two hostPorts of a node are the same one: a protocol and port, on the same hostIP
@@ -515,6 +525,7 @@ int pods_open(const struct pods_options *options, struct pods **out, struct nano
 	pods->env.stopped = pod_finish_delete;
 	pods->env.changed = pod_probes_sync;
 	pods->env.pre_stop = pod_probes_pre_stop;
+	pods->env.fds_held = env_fds_held;
 	if (options->network && (net_new(options->network, &pods->env.net, err) < 0 ||
 	                         hostports_new(&pods->env.hostports, err) < 0))
 		return nano_err_wrap(err, "pod network");
@@ -538,6 +549,9 @@ struct pods *pods_free(struct pods *pods)
 {
 	if (!pods)
 		return NULL;
+	/* An exec ends with the daemon: its connection to the shim goes, and with it the process
+	 * (the shim's helper kills it); its caller hears -ESHUTDOWN. */
+	pod_execs_stop(&pods->env);
 	/* A create not answered yet is not kept: its row is still marked creating, and the next
 	 * start removes what was made for it (also of one whose removal was under way). */
 	while (pods->removing) {

@@ -114,6 +114,11 @@ struct pod_env {
 	 * returned) comes to pod_pre_stop_done. */
 	void (*changed)(struct pod *pod);
 	bool (*pre_stop)(struct pod *pod, size_t container, uint64_t deadline);
+	/* exec.c: the descriptors the execs under way hold (pods_fd_cost's counterpart), and the
+	 * manager's count of what every pod and exec holds, against opt.fd_budget */
+	size_t exec_fds;
+	size_t (*fds_held)(struct pod_env *env);
+	struct pod_exec *execs; /* exec.c: those under way */
 };
 
 /* One pod. Each group of fields belongs to the layer named above it; the others read them. */

@@ -9,6 +9,8 @@
  *   per container: memory, cpu (limit), cpu (weight), io (plan_explain_limits.c), security
  *                (what it may ask the kernel), identity (who it is inside and on the node)
  *   pids, qos (plan_explain_limits.c), and boundary: which of these stop a hostile process
+ *   exec:        what `kubectl exec` enters (nsenter: setns, the reverse of unshare), and that
+ *                the node's CAP_SYS_ADMIN can do the same to any pod
  *
  * Every number is read back from the plan's own files, so a sentence cannot say something other
  * than what will be written. Sentences state what the kernel does, never more: a cgroup limit
@@ -531,6 +533,44 @@ static char *sentence_boundary(const struct plan *plan)
 	               n ? gaps : "");
 }
 
+/* ---- exec ------------------------------------------------------------------------------------ */
+
+/* What an exec enters, in the seed's words: nsenter is setns into a process's namespaces, the
+ * reverse of unshare. The namespaces named are the container's own and the pod's, not the
+ * node's (those it is in already). */
+static char *sentence_exec(const struct plan *plan)
+{
+	const struct plan_namespace *ns =
+	        plan->n_containers ? plan->containers[0].namespaces : plan->namespaces;
+	static const enum plan_ns order[] = {PLAN_NS_USER, PLAN_NS_MNT, PLAN_NS_PID,   PLAN_NS_NET,
+	                                     PLAN_NS_IPC,  PLAN_NS_UTS, PLAN_NS_CGROUP};
+	const char *names[ELEMENTSOF(order)];
+	size_t n = 0;
+	char list[128] = "";
+
+	for (size_t i = 0; i < ELEMENTSOF(order); i++)
+		if (ns[order[i]].mode != PLAN_NS_HOST)
+			names[n++] = plan_ns_name(order[i]);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(list);
+
+		snprintf(list + len, sizeof(list) - len, "%s%s",
+		         i == 0       ? ""
+		         : i == n - 1 ? " and "
+		                      : ", ",
+		         names[i]);
+	}
+	return strdupf("exec: `kubectl exec` into a container is what nsenter does: setns into the "
+	               "namespaces of the container's process (%s%s), the reverse of unshare, then "
+	               "its cgroup, with its credentials, capabilities, no_new_privs and seccomp "
+	               "filter, so the exec'd process sees and may do what the container's own "
+	               "process may, and dies with it. Any process on the node with CAP_SYS_ADMIN "
+	               "in the node's namespaces (root on the node, or a container that holds it "
+	               "with hostPID) could make the same setns calls into this pod or any other: "
+	               "namespaces isolate a pod from its neighbours, not from the node.",
+	               n ? list : "none: it shares all of the node's", n ? " namespaces" : "");
+}
+
 /* The Pod Security Standards: the level the pod meets, and what the next one up refuses, in
  * pod-security-admission's words (plan_pss.c). */
 static char *sentence_pod_security(const struct plan *plan)
@@ -617,6 +657,9 @@ static int explain(const struct plan *plan, const struct spec_pod *pod,
 	if (r < 0)
 		return r;
 	r = strv_append(&*out, &n, sentence_boundary(plan));
+	if (r < 0)
+		return r;
+	r = strv_append(&*out, &n, sentence_exec(plan));
 	if (r < 0)
 		return r;
 	return strv_append(&*out, &n, sentence_pod_security(plan));

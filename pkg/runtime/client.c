@@ -273,12 +273,25 @@ int runtime_shim_spawn(const char *shim_path, const char *run_dir, int timeout_m
 
 /* ---- requests ----------------------------------------------------------------------------- */
 
-int runtime_shim_send(const char *run_dir, const char *request, struct nano_err *err)
+/* One message with up to 3 descriptors (an exec's stdio) as SCM_RIGHTS. */
+#define SEND_FDS_MAX 3
+
+int runtime_shim_send_fds(const char *run_dir, const char *request, const int *fds, size_t n_fds,
+                          struct nano_err *err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	_cleanup_close_ int dirfd = -1, fd = -1;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * SEND_FDS_MAX)];
+		struct cmsghdr align;
+	} control = {0};
+	struct iovec iov = {.iov_base = (void *)request, .iov_len = strlen(request)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	int n;
 
+	if (n_fds > SEND_FDS_MAX)
+		return nano_err_set(err, EINVAL, "at most %d descriptors go with a request",
+		                    SEND_FDS_MAX);
 	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/shim.sock", run_dir);
 	if (n >= (int)sizeof(addr.sun_path)) {
 		/* A deep run dir: reach the socket through a directory fd instead. */
@@ -296,16 +309,40 @@ int runtime_shim_send(const char *run_dir, const char *request, struct nano_err 
 		return nano_err_set(err, errno, "connect %s/shim.sock: %s", run_dir,
 		                    errno == EAGAIN ? "the shim accepts no more connections"
 		                                    : strerror(errno));
-	if (send(fd, request, strlen(request), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+	if (n_fds) {
+		struct cmsghdr *c;
+
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+	}
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return nano_err_set(err, errno, "send to the shim: %m");
 	return TAKE_FD(fd);
 }
 
-int runtime_shim_reply(int fd, char **reply, struct nano_err *err)
+int runtime_shim_send(const char *run_dir, const char *request, struct nano_err *err)
+{
+	return runtime_shim_send_fds(run_dir, request, NULL, 0, err);
+}
+
+int runtime_shim_reply_fd(int fd, char **reply, int *passed_fd, struct nano_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = {0};
+	struct iovec iov;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
+	if (passed_fd)
+		*passed_fd = -1;
 	/* A SEQPACKET message comes whole: peek its size, then read it at once. */
 	n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -317,12 +354,37 @@ int runtime_shim_reply(int fd, char **reply, struct nano_err *err)
 	buf = malloc((size_t)n + 1);
 	if (!buf)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	n = recv(fd, buf, (size_t)n, MSG_DONTWAIT);
+	iov = (struct iovec){.iov_base = buf, .iov_len = (size_t)n};
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof(control.buf);
+	n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return nano_err_set(err, errno, "receive from the shim: %m");
 	buf[n] = '\0';
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+		                   ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int)
+		                   : 0;
+
+		for (size_t i = 0; i < k; i++) {
+			int passed;
+
+			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (passed_fd && *passed_fd < 0) {
+				fcntl(passed, F_SETFL, fcntl(passed, F_GETFL) | O_NONBLOCK);
+				*passed_fd = passed;
+			} else {
+				close(passed); /* nothing asked for it */
+			}
+		}
+	}
 	*reply = TAKE_PTR(buf);
 	return 0;
+}
+
+int runtime_shim_reply(int fd, char **reply, struct nano_err *err)
+{
+	return runtime_shim_reply_fd(fd, reply, NULL, err);
 }
 
 int runtime_shim_request(const char *run_dir, const char *request, char **reply, int timeout_ms,

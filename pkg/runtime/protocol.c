@@ -14,6 +14,12 @@ int runtime_request_parse(char *text, struct runtime_request *out, const char **
 
 	*out = (struct runtime_request){0};
 	*why = "unknown request";
+	if (strncmp(text, "exec ", 5) == 0) {
+		out->kind = RUNTIME_REQUEST_EXEC;
+		out->payload = text + 5;
+		*why = NULL;
+		return 0;
+	}
 	for (char *w = strtok_r(text, " \n", &save); w && n < ELEMENTSOF(words);
 	     w = strtok_r(NULL, " \n", &save))
 		words[n++] = w;
@@ -46,6 +52,103 @@ int runtime_request_parse(char *text, struct runtime_request *out, const char **
 		return -EINVAL;
 	*why = NULL;
 	return 0;
+}
+
+char *runtime_exec_request_format(const char *container, bool tty, bool stdin, char *const *argv,
+                                  int *r)
+{
+	_cleanup_json_ json_t *o = NULL, *a = json_array();
+	_cleanup_free_ char *text = NULL;
+	char *request;
+
+	*r = -ENOMEM;
+	if (!a)
+		return NULL;
+	for (size_t i = 0; argv && argv[i]; i++)
+		if (json_array_append_new(a, json_string(argv[i])) < 0)
+			return NULL;
+	if (json_array_size(a) == 0 || !*argv[0]) {
+		*r = -EINVAL;
+		return NULL;
+	}
+	o = json_pack("{s:s, s:b, s:b, s:O}", "container", container, "tty", tty, "stdin", stdin,
+	              "argv", a);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (!text)
+		return NULL;
+	if (strlen(text) > RUNTIME_EXEC_MAX_BYTES || json_array_size(a) > RUNTIME_EXEC_MAX_ARGS) {
+		*r = -E2BIG;
+		return NULL;
+	}
+	request = strdupf("exec %s", text);
+	*r = request ? 0 : -ENOMEM;
+	return request;
+}
+
+int runtime_exec_request_parse(const char *text, struct runtime_exec_request *out, const char **why)
+{
+	_cleanup_json_ json_t *o = NULL;
+	const char *container = NULL;
+	json_t *argv = NULL;
+	int tty = 0, in = 0;
+	size_t n;
+
+	*out = (struct runtime_exec_request){0};
+	*why = "exec takes {\"container\",\"tty\",\"stdin\",\"argv\":[...]}";
+	o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (!o ||
+	    json_unpack(o, "{s:s, s:b, s:b, s:o}", "container", &container, "tty", &tty, "stdin",
+	                &in, "argv", &argv) < 0 ||
+	    !json_is_array(argv))
+		return -EINVAL;
+	n = json_array_size(argv);
+	*why = "argv must hold 1 to 4096 strings, the first not empty";
+	if (n == 0 || n > RUNTIME_EXEC_MAX_ARGS)
+		return -EINVAL;
+	out->argv = calloc(n + 1, sizeof(char *));
+	out->container = strdup(container);
+	if (!out->argv || !out->container)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		const char *w = json_string_value(json_array_get(argv, i));
+
+		if (!w || (i == 0 && !*w)) {
+			runtime_exec_request_done(out);
+			return -EINVAL;
+		}
+		if (!(out->argv[i] = strdup(w)))
+			goto nomem;
+	}
+	out->tty = tty;
+	out->stdin = in;
+	*why = NULL;
+	return 0;
+nomem:
+	runtime_exec_request_done(out);
+	*why = "out of memory";
+	return -ENOMEM;
+}
+
+void runtime_exec_request_done(struct runtime_exec_request *req)
+{
+	free(req->container);
+	strv_free(req->argv);
+	*req = (struct runtime_exec_request){0};
+}
+
+bool runtime_exec_exit_parse(const char *reply, int *code)
+{
+	char *end;
+	long c;
+
+	if (strncmp(reply, "exit ", 5) != 0)
+		return false;
+	errno = 0;
+	c = strtol(reply + 5, &end, 10);
+	if (errno || end == reply + 5 || *end || c < 0 || c > 255)
+		return false;
+	*code = (int)c;
+	return true;
 }
 
 bool runtime_reply_error(const char *reply, int *errnum, const char **message)

@@ -23,6 +23,12 @@
  *   kill NAME SIGNAL     -> "ok" | "error ERRNO MESSAGE"
  *   state                -> {"pid":P1,"containers":[{"name","pid","restart","running"}]}
  *   shutdown             -> "ok", then the shim exits once no container runs
+ *   exec JSON            -> "ok PID" | "error ERRNO MESSAGE", then "exit CODE" when it ended
+ *       JSON {"container","tty","stdin","argv":[...]} (runtime_exec_request_format), with the
+ *       process's stdio as SCM_RIGHTS: stdin's read end (when "stdin"), stdout's and stderr's
+ *       write ends; with "tty" none, and the "ok" carries the pty's master instead. The
+ *       connection stays the exec's: "exit CODE" (128 + signal when killed) comes on it, and
+ *       the daemon closing it first kills the process (SIGKILL).
  */
 #pragma once
 
@@ -128,17 +134,50 @@ enum runtime_request_kind {
 	RUNTIME_REQUEST_KILL,
 	RUNTIME_REQUEST_STATE,
 	RUNTIME_REQUEST_SHUTDOWN,
+	RUNTIME_REQUEST_EXEC,
 };
 
 struct runtime_request {
 	enum runtime_request_kind kind;
-	const char *name; /* start, kill: the container, pointing into the text */
-	int64_t number;   /* start: the restart count (>= 0); kill: the signal (1 .. NSIG-1) */
+	const char *name;    /* start, kill: the container, pointing into the text */
+	int64_t number;      /* start: the restart count (>= 0); kill: the signal (1 .. NSIG-1) */
+	const char *payload; /* exec: the JSON, pointing into the text */
 };
 
 /* Splits one request message, NUL-terminating its words in text. 0, or -EINVAL with *why the
  * reply's message ("unknown request", "RESTART must be a count", ...). */
 int runtime_request_parse(char *text, struct runtime_request *out, const char **why);
+
+/* ---- exec ------------------------------------------------------------------------------- */
+
+/* The most an exec request may hold (its argv, in JSON), and argv's count. */
+#define RUNTIME_EXEC_MAX_BYTES 65536
+#define RUNTIME_EXEC_MAX_ARGS  4096
+
+struct runtime_exec_request {
+	char *container;
+	bool tty;
+	bool stdin;  /* a stdin pipe comes with it; else the process gets /dev/null */
+	char **argv; /* NULL-terminated, at least one word, none empty at [0] */
+};
+
+/* The request's text, "exec {...}"; NULL on ENOMEM, or when it would pass
+ * RUNTIME_EXEC_MAX_BYTES (-E2BIG in *r), or argv is empty (-EINVAL). */
+char *runtime_exec_request_format(const char *container, bool tty, bool stdin, char *const *argv,
+                                  int *r);
+/* Parses the JSON of an exec request (untrusted). 0, or -EINVAL with *why. */
+int runtime_exec_request_parse(const char *json, struct runtime_exec_request *out,
+                               const char **why);
+void runtime_exec_request_done(struct runtime_exec_request *req);
+/* "exit CODE" -> true and *code (0..255). */
+bool runtime_exec_exit_parse(const char *reply, int *code);
+
+/* runtime_shim_send with descriptors passed along (SCM_RIGHTS; the caller keeps its copies). */
+int runtime_shim_send_fds(const char *run_dir, const char *request, const int *fds, size_t n_fds,
+                          struct nano_err *err);
+/* runtime_shim_reply that also takes a descriptor passed with the reply (non-blocking,
+ * close-on-exec) into *passed_fd, -1 when none came. */
+int runtime_shim_reply_fd(int fd, char **reply, int *passed_fd, struct nano_err *err);
 
 /* ---- exits -------------------------------------------------------------------------------- */
 

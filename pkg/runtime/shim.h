@@ -142,6 +142,27 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
                          int64_t restart, struct shim_run **out, struct nano_err *err);
 void shim_run_free(struct shim_run *run);
 
+/* The container's seccomp filter (shim_container.c): RuntimeDefault compiled once for the
+ * pod's life, a Localhost profile read and compiled into localhost at every call (as at every
+ * start), NULL for Unconfined. */
+int shim_container_seccomp(const struct shim_container *c, struct shim_seccomp_filter *localhost,
+                           const struct shim_seccomp_filter **out, struct nano_err *err);
+
+/* Forks the helper of an exec into run, the container's current run (shim_exec.c), which owns
+ * the connection conn from then on: it answers "ok PID" or an error, then "exit CODE". fds are
+ * the process's stdio (runtime.h); the caller closes its copies of conn and fds either way. An
+ * error is what the loop answers itself (the helper was not made). */
+struct runtime_exec_request;
+int shim_exec_start(const struct shim_config *config, const struct shim_run *run,
+                    const struct runtime_exec_request *req, int conn, const int *fds, size_t n_fds,
+                    struct nano_err *err);
+
+/* The container's main process ended: what is left in its cgroup (processes exec'd into a
+ * container without a pid namespace of its own, their children) is killed, with cgroup.kill
+ * where a cgroup2 hierarchy has it, else SIGKILL to every pid of its cgroup.procs, as
+ * containerd does. Best effort. */
+void shim_cgroup_kill(const struct shim_container *c);
+
 /* The child's side (shim_child.c): never returns. Reports a failure on error_fd as
  * struct shim_child_error, then _exit(127). */
 struct shim_child_error {
@@ -164,6 +185,32 @@ struct shim_child_args {
 };
 
 _Noreturn void shim_child_run(const struct shim_child_args *a);
+
+/* The end every process of a container goes through before its program, the container's own
+ * and each exec'd one alike (shim_child.c): the bounding set, setgroups, setresgid, setresuid,
+ * the working directory, the seccomp filter, the final capability sets, no_new_privs, exec.
+ * Runs in the container's namespaces and cgroups, stdio in place. A failure is written to
+ * error_fd as struct shim_child_error, then _exit(127). */
+struct shim_tail {
+	const struct shim_container *container;    /* its capabilities and seccomp kind */
+	const struct plan_process *process;        /* the container's, or an exec's (its argv) */
+	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
+	uint64_t held; /* the permitted set the process starts with: no set can exceed it */
+	int last_cap;  /* the kernel's last capability */
+	int error_fd;
+	/* an exec: a program that cannot be run is no failure of the tail but the process's exit
+	 * status, 127 (not found) or 126 (not executable), runc's words on its stderr */
+	bool runc_errors;
+};
+_Noreturn void shim_process_tail(const struct shim_tail *t);
+/* The calling process's permitted set (0 if capget fails), and the kernel's last capability
+ * (from the node's /proc: read before leaving it). */
+uint64_t shim_held_caps(void);
+int shim_last_cap(void);
+/* PATH lookup as runc does it, in env's PATH: 0 and the file in out, or -ENOENT (not found)
+ * or -EACCES (not executable) with runc's message in why. */
+int shim_look_path(const char *file, char *const *env, char *out, size_t size, char *why,
+                   size_t why_size);
 
 /* Loads profile into the calling process as a seccomp filter (shim_seccomp.c), for a container
  * whose bounding set is caps (it decides containerd's capability groups), on this machine's

@@ -15,6 +15,7 @@
  * writing and cloning are the callers'.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
@@ -80,4 +81,52 @@ enum shim_cgroup_join shim_cgroup_open_join(const char *procs, bool clone_v2, bo
 int shim_cgroup_join_self(int tasks_fd)
 {
 	return write(tasks_fd, "0", 1) == 1 ? 0 : -errno;
+}
+
+/* cgroup.kill of the cgroup2 directory of procs (a kernel since 5.14): 0, or -errno. */
+static int kill_v2(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), kill_fd = -1;
+	struct statfs sfs;
+
+	if (fd < 0 || fstatfs(fd, &sfs) < 0)
+		return -errno;
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTSUP;
+	kill_fd = openat(fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	if (kill_fd < 0)
+		return -errno;
+	return write(kill_fd, "1", 1) == 1 ? 0 : -errno;
+}
+
+void shim_cgroup_kill(const struct shim_container *c)
+{
+	size_t suffix = strlen(PROCS);
+	char line[32];
+
+	if (c->cgroup_dir && kill_v2(c->cgroup_dir) == 0)
+		return;
+	for (char **p = c->cgroup_procs; p && *p; p++) {
+		size_t len = strlen(*p);
+		_cleanup_free_ char *dir = len > suffix && strcmp(*p + len - suffix, PROCS) == 0
+		                                   ? strndup(*p, len - suffix)
+		                                   : NULL;
+
+		if (dir && kill_v2(dir) == 0)
+			return;
+	}
+	/* no cgroup.kill: every pid the first hierarchy lists, as the shim's pid namespace
+	 * numbers them (0: one outside it, which this shim never made) */
+	for (char **p = c->cgroup_procs; p && *p; p++) {
+		_cleanup_fclose_ FILE *f = fopen(*p, "re");
+
+		while (f && fgets(line, sizeof(line), f)) {
+			int pid = atoi(line);
+
+			if (pid > 0 && pid != getpid())
+				kill(pid, SIGKILL);
+		}
+		if (f)
+			return;
+	}
 }

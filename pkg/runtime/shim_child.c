@@ -589,26 +589,50 @@ static void pivot(const struct child *ch)
 }
 
 /* ---- step 6: credentials, capabilities, seccomp ------------------------------------------------
- */
+ *
+ * shim_process_tail: the same for the container's process and for every process exec'd into it
+ * (shim_exec.c), so that an exec never gets more than the container has. */
 
-/* What of set this child can hold: a node may run nanolet with a smaller bounding set than
- * the kernel knows (a container host's own sandbox), and no container gets more. */
-static uint64_t known_caps(const struct child *ch, uint64_t set)
+static _Noreturn __attribute__((format(printf, 3, 4))) void
+tail_die(const struct shim_tail *t, int errnum, const char *fmt, ...)
 {
-	return set & ch->held;
+	struct shim_child_error e = {.errnum = errnum > 0 ? errnum : EIO};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	(void)!write(t->error_fd, &e, sizeof(e));
+	_exit(127);
 }
 
-static uint64_t held_caps(const struct child *ch)
+/* What of set this process can hold: a node may run nanolet with a smaller bounding set than
+ * the kernel knows (a container host's own sandbox), and no container gets more. */
+static uint64_t known_caps(const struct shim_tail *t, uint64_t set)
+{
+	return set & t->held;
+}
+
+uint64_t shim_held_caps(void)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {0};
 
 	if (syscall(SYS_capget, &header, data) < 0)
-		die(ch, errno, "capget: %m");
+		return 0;
 	return (uint64_t)data[0].permitted | (uint64_t)data[1].permitted << 32;
 }
 
-static void set_caps(const struct child *ch, uint64_t effective, uint64_t permitted,
+int shim_last_cap(void)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = util_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &text), last;
+
+	last = r < 0 ? CAP_LAST_CAP : atoi(text);
+	return last <= 0 || last >= SECURITY_CAP_COUNT ? SECURITY_CAP_COUNT - 1 : last;
+}
+
+static void set_caps(const struct shim_tail *t, uint64_t effective, uint64_t permitted,
                      uint64_t inheritable)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -619,64 +643,124 @@ static void set_caps(const struct child *ch, uint64_t effective, uint64_t permit
 	};
 
 	if (syscall(SYS_capset, &header, data) < 0)
-		die(ch, errno, "capset: %m");
+		tail_die(t, errno, "capset: %m");
 }
 
 /* The filter the shim compiled for this container, if any. */
-static void load_seccomp(const struct child *ch)
+static void load_seccomp(const struct shim_tail *t)
 {
 	struct nano_err err = {0};
 
-	if (ch->a->seccomp && shim_seccomp_install(ch->a->seccomp, &err) < 0)
-		die(ch, err.errnum, "seccomp (%s): %s",
-		    security_seccomp_kind_name(ch->c->security.seccomp.kind),
-		    err.message ? err.message : strerror(err.errnum));
+	if (t->seccomp && shim_seccomp_install(t->seccomp, &err) < 0)
+		tail_die(t, err.errnum, "seccomp (%s): %s",
+		         security_seccomp_kind_name(t->container->security.seccomp.kind),
+		         err.message ? err.message : strerror(err.errnum));
 }
 
-static _Noreturn void credentials_and_exec(const struct child *ch)
+/* PATH lookup in the process's own environment, as runc does it (Go's exec.LookPath): a name
+ * with a slash is taken as it is, any other is searched in $PATH (an empty entry is the
+ * working directory), and only a regular file with an execute bit is a candidate. 0 and the
+ * path in out, or -errno with runc's words for it in why. */
+int shim_look_path(const char *file, char *const *env, char *out, size_t size, char *why,
+                   size_t why_size)
 {
-	const struct plan_process *p = &ch->c->process;
-	const struct security_caps *caps = &ch->c->security.capabilities;
-	uint64_t all = ch->held;
+	const char *path = NULL;
+	struct stat st;
+
+	if (strchr(file, '/')) {
+		if (stat(file, &st) < 0) {
+			int saved = errno;
+
+			snprintf(why, why_size, "exec: \"%s\": stat %s: %s", file, file,
+			         strerror(saved));
+			return -saved;
+		}
+		if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+			snprintf(why, why_size, "exec: \"%s\": permission denied", file);
+			return -EACCES;
+		}
+		snprintf(out, size, "%s", file);
+		return 0;
+	}
+	for (char *const *e = env; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	while (path && *file) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(out, size, "%.*s%s%s", (int)len, len ? path : ".", "/", file);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+			return 0;
+		if (!path[len])
+			break;
+		path += len + 1;
+	}
+	snprintf(why, why_size, "exec: \"%s\": executable file not found in $PATH", file);
+	return -ENOENT;
+}
+
+/* An exec's program, found as runc finds it: what cannot be run is its exit status (127 not
+ * found, 126 not executable), runc's words on its stderr, as `kubectl exec` shows them. */
+static _Noreturn void exec_as_runc(const struct plan_process *p)
+{
+	char path[PATH_MAX], why[PATH_MAX + 128];
+	int r = shim_look_path(p->args[0], p->env, path, sizeof(path), why, sizeof(why));
+
+	if (r == 0) {
+		execve(path, p->args, p->env);
+		r = -errno;
+		snprintf(why, sizeof(why), "exec: \"%s\": %s", p->args[0], strerror(-r));
+	}
+	dprintf(2, "%s\n", why);
+	_exit(r == -ENOENT ? 127 : 126);
+}
+
+_Noreturn void shim_process_tail(const struct shim_tail *t)
+{
+	const struct plan_process *p = t->process;
+	const struct security_caps *caps = &t->container->security.capabilities;
+	uint64_t all = t->held;
 
 	/* The bounding set first, while CAP_SETPCAP is still effective. */
-	for (int cap = 0; cap <= ch->last_cap; cap++)
+	for (int cap = 0; cap <= t->last_cap; cap++)
 		if (!(caps->bounding & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap) < 0)
-			die(ch, errno, "drop %s from the bounding set: %m",
-			    security_cap_name(cap) ?: "a capability");
+			tail_die(t, errno, "drop %s from the bounding set: %m",
+			         security_cap_name(cap) ?: "a capability");
 	/* Keep the permitted set across the change of uid, to finish the work below. */
 	if (prctl(PR_SET_KEEPCAPS, 1) < 0)
-		die(ch, errno, "keepcaps: %m");
+		tail_die(t, errno, "keepcaps: %m");
 	if (setgroups(p->n_supplemental_groups, (const gid_t *)p->supplemental_groups) < 0)
-		die(ch, errno, "setgroups: %m");
+		tail_die(t, errno, "setgroups: %m");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
-		die(ch, errno, "setresgid %u: %m", p->gid);
+		tail_die(t, errno, "setresgid %u: %m", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
-		die(ch, errno, "setresuid %u: %m", p->uid);
+		tail_die(t, errno, "setresuid %u: %m", p->uid);
 	/* a uid other than 0 lost the effective set: back, for chdir and seccomp */
-	set_caps(ch, all, all, 0);
+	set_caps(t, all, all, 0);
 	if (chdir(p->cwd) < 0)
-		die(ch, errno, "chdir %s: %m", p->cwd);
+		tail_die(t, errno, "chdir %s: %m", p->cwd);
 	/* Without no_new_privs a filter needs CAP_SYS_ADMIN: loaded while it is held, and the
 	 * filter lets the last steps through (capset, prctl, execve), as runc's order does. */
 	if (!p->no_new_privileges)
-		load_seccomp(ch);
-	set_caps(ch, known_caps(ch, caps->effective), known_caps(ch, caps->permitted),
-	         known_caps(ch, caps->inheritable));
+		load_seccomp(t);
+	set_caps(t, known_caps(t, caps->effective), known_caps(t, caps->permitted),
+	         known_caps(t, caps->inheritable));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		die(ch, errno, "clear the ambient set: %m");
+		tail_die(t, errno, "clear the ambient set: %m");
 	if (prctl(PR_SET_KEEPCAPS, 0) < 0)
-		die(ch, errno, "keepcaps: %m");
+		tail_die(t, errno, "keepcaps: %m");
 	if (p->no_new_privileges) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			die(ch, errno, "no_new_privs: %m");
-		load_seccomp(ch);
+			tail_die(t, errno, "no_new_privs: %m");
+		load_seccomp(t);
 	}
+	if (t->runc_errors)
+		exec_as_runc(p);
 	/* execvpe() searches the PATH of environ, not of its envp: the plan's env becomes
 	 * environ first. */
 	environ = p->env;
 	execvpe(p->args[0], p->args, p->env);
-	die(ch, errno, "%s", strerror(errno));
+	tail_die(t, errno, "%s", strerror(errno));
 }
 
 /* ---- the child ---------------------------------------------------------------------------------
@@ -685,14 +769,8 @@ static _Noreturn void credentials_and_exec(const struct child *ch)
 /* What must be read from the node's /proc before its tree goes. */
 static void read_from_node(struct child *ch)
 {
-	_cleanup_free_ char *text = NULL;
-	int r;
-
-	r = util_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &text);
-	ch->last_cap = r < 0 ? CAP_LAST_CAP : atoi(text);
-	if (ch->last_cap <= 0 || ch->last_cap >= SECURITY_CAP_COUNT)
-		ch->last_cap = SECURITY_CAP_COUNT - 1;
-	ch->held = held_caps(ch);
+	ch->last_cap = shim_last_cap();
+	ch->held = shim_held_caps();
 }
 
 _Noreturn void shim_child_run(const struct shim_child_args *a)
@@ -733,5 +811,10 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 	for (char **m = ch.c->security.read_only_paths; m && *m; m++)
 		read_only(&ch, *m);
 	pivot(&ch);
-	credentials_and_exec(&ch);
+	shim_process_tail(&(struct shim_tail){.container = ch.c,
+	                                      .process = &ch.c->process,
+	                                      .seccomp = a->seccomp,
+	                                      .held = ch.held,
+	                                      .last_cap = ch.last_cap,
+	                                      .error_fd = a->error_fd});
 }

@@ -220,8 +220,8 @@ static int fresh_layer(const char *layer, struct nano_err *err)
  * failing that, at its first start; a Localhost profile read from the node and compiled at
  * every start, as the kubelet reads it for every container it creates (a bad or missing file is
  * this start's StartError). NULL for Unconfined. */
-static int seccomp_filter(const struct shim_container *c, struct shim_seccomp_filter *localhost,
-                          const struct shim_seccomp_filter **out, struct nano_err *err)
+int shim_container_seccomp(const struct shim_container *c, struct shim_seccomp_filter *localhost,
+                           const struct shim_seccomp_filter **out, struct nano_err *err)
 {
 	const struct plan_seccomp *s = &c->security.seccomp;
 	_cleanup_free_ char *text = NULL;
@@ -275,7 +275,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	int r = 0;
 	pid_t pid;
 
-	r = seccomp_filter(c, &localhost, &seccomp, err);
+	r = shim_container_seccomp(c, &localhost, &seccomp, err);
 	if (r == 0 && c->root.layer)
 		r = fresh_layer(c->root.layer, err);
 	if (r == 0 &&

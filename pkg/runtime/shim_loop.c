@@ -9,6 +9,8 @@
  *     of containers' main processes; SIGTERM/SIGINT stop the pod (SIGTERM to every running
  *     container, then exit as after `shutdown`)
  *   - the containers' stdout/stderr pipes, handed to the relay
+ *   - an exec: a helper is forked (shim_exec.c), which takes the request's connection; the
+ *     loop reaps it as any other child
  * It must not block: every fd is non-blocking except the StartError pipe of a container being
  * started, which answers as soon as the child has exec'd or failed.
  */
@@ -33,7 +35,9 @@
 #include "runtime.h"
 #include "shim.h"
 
-#define MAX_REQUEST 4096
+/* the longest request: an exec's argv (runtime.h) */
+#define MAX_REQUEST (RUNTIME_EXEC_MAX_BYTES + 64)
+#define MAX_FDS     3
 
 struct conn {
 	struct shim_source source;
@@ -256,6 +260,9 @@ static void record_exit(struct loop *l, struct shim_run *run, const siginfo_t *s
 	shim_relay_drain(run->relay);
 	run->running = false;
 	run->pidfd = (close(run->pidfd), -1);
+	/* What the container leaves behind dies with it, as an exec'd process must: without a
+	 * pid namespace of its own (hostPID, a shared one) nothing else would end it. */
+	shim_cgroup_kill(run->container);
 
 	logs_format_timestamp(&run->started_at, started);
 	logs_format_timestamp(&now, finished);
@@ -383,6 +390,34 @@ static char *do_state(struct loop *l)
 	return o ? json_dumps(o, JSON_COMPACT) : NULL;
 }
 
+/* An exec: the helper takes the connection (NULL, nothing to send), or the reply. */
+static char *do_exec(struct loop *l, struct conn *conn, const char *payload, const int *fds,
+                     size_t n_fds, bool *handed_off)
+{
+	_cleanup_(runtime_exec_request_done) struct runtime_exec_request req = {0};
+	struct nano_err err = {0};
+	struct shim_run *run;
+	const char *why;
+	char *reply;
+	int r;
+
+	r = runtime_exec_request_parse(payload, &req, &why);
+	if (r < 0)
+		return reply_error(-r, why);
+	if (!shim_config_container(l->config, req.container))
+		return strdupf("error %d no container %s in this pod", ENOENT, req.container);
+	run = current_run(l, req.container);
+	if (!run || !run->running)
+		return strdupf("error %d container %s is not running", ESRCH, req.container);
+	if (shim_exec_start(l->config, run, &req, conn->source.fd, fds, n_fds, &err) < 0) {
+		reply = reply_error(err.errnum, err.message ? err.message : strerror(err.errnum));
+		nano_err_clear(&err);
+		return reply;
+	}
+	*handed_off = true;
+	return NULL;
+}
+
 static char *handle(struct loop *l, char *request)
 {
 	struct runtime_request q;
@@ -400,6 +435,8 @@ static char *handle(struct loop *l, char *request)
 	case RUNTIME_REQUEST_SHUTDOWN:
 		l->shutting_down = true;
 		return strdup("ok");
+	case RUNTIME_REQUEST_EXEC:
+		break; /* on_conn's: it comes with descriptors and keeps the connection */
 	}
 	return reply_error(EINVAL, "unknown request");
 }
@@ -416,20 +453,73 @@ static void close_conn(struct loop *l, struct conn *conn)
 	free(conn);
 }
 
+/* Receives one request and the descriptors that came with it (close-on-exec). */
+static ssize_t receive(int fd, char *buf, size_t size, int *fds, size_t *n_fds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+		struct cmsghdr align;
+	} control = {0};
+	struct iovec iov = {.iov_base = buf, .iov_len = size};
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = control.buf,
+	                     .msg_controllen = sizeof(control.buf)};
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	*n_fds = 0;
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int passed;
+
+			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*n_fds < MAX_FDS)
+				fds[(*n_fds)++] = passed;
+			else
+				close(passed);
+		}
+	}
+	/* a message cut short (too long, or its descriptors) is no request */
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		errno = EMSGSIZE;
+		return -2;
+	}
+	return n;
+}
+
 static void on_conn(struct loop *l, struct conn *conn)
 {
-	char buf[MAX_REQUEST + 1];
+	static char buf[MAX_REQUEST + 1];
 	_cleanup_free_ char *reply = NULL;
-	ssize_t n = recv(conn->source.fd, buf, MAX_REQUEST, MSG_DONTWAIT);
+	int fds[MAX_FDS];
+	size_t n_fds = 0;
+	bool handed_off = false;
+	ssize_t n = receive(conn->source.fd, buf, MAX_REQUEST, fds, &n_fds);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) {
+	if (n == -2) {
+		reply = reply_error(EMSGSIZE, "request too long");
+	} else if (n <= 0) {
+		close_conn(l, conn);
+		return;
+	} else {
+		buf[n] = '\0';
+		if (strncmp(buf, "exec ", 5) == 0)
+			reply = do_exec(l, conn, buf + 5, fds, n_fds, &handed_off);
+		else
+			reply = handle(l, buf);
+	}
+	for (size_t i = 0; i < n_fds; i++)
+		close(fds[i]); /* the helper has its copies */
+	if (handed_off) {
 		close_conn(l, conn);
 		return;
 	}
-	buf[n] = '\0';
-	reply = handle(l, buf);
 	if (!reply || send(conn->source.fd, reply, strlen(reply), MSG_NOSIGNAL) < 0)
 		close_conn(l, conn);
 }

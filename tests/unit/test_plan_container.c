@@ -107,8 +107,8 @@ START_TEST(test_pids)
 	ck_assert_int_eq(has_warning(plan, "cannot raise the node's podPidsLimit"),
 	                 pids_rows[_i].warning);
 	n = strv_len(plan->explanation);
-	ck_assert(strncmp(plan->explanation[n - 4], "pids:", 5) == 0);
-	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 4], pids_rows[_i].explanation));
+	ck_assert(strncmp(plan->explanation[n - 5], "pids:", 5) == 0);
+	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 5], pids_rows[_i].explanation));
 	/* containers have no pids.max of their own: the pod's bounds them all */
 	for (size_t i = 0; i < plan->containers[0].cgroup.n_v2; i++)
 		ck_assert_str_ne(plan->containers[0].cgroup.v2[i].name, "pids.max");

@@ -56,6 +56,12 @@ static void q_host_ipc(struct fixture *f)
 {
 	f->pod.host_ipc = true;
 }
+static void q_host_all(struct fixture *f)
+{
+	f->pod.host_pid = true;
+	f->pod.host_network = true;
+	f->pod.host_ipc = true;
+}
 static void q_memory_limit(struct fixture *f)
 {
 	resources(&f->containers[0], U, U, MI(128), MI(128));
@@ -253,6 +259,25 @@ static const struct {
           "ask of the kernel) and a user namespace (whether its root is the node's)",
           "it has no user namespace, so uid 0 in a container is root on the node"}},
         {"a pod with all four", q_all_four, V2, "boundary:", {"this pod has all four"}},
+        {"what does an exec enter?",
+         m_none,
+         V2,
+         "exec:",
+         {"what nsenter does: setns into the namespaces of the container's process (mnt, pid, "
+          "net, ipc, uts and cgroup namespaces), the reverse of unshare",
+          "then its cgroup, with its credentials, capabilities, no_new_privs and seccomp filter",
+          "Any process on the node with CAP_SYS_ADMIN in the node's namespaces",
+          "could make the same setns calls into this pod or any other"}},
+        {"what does an exec enter in a user namespace?",
+         q_userns,
+         V2,
+         "exec:",
+         {"(user, mnt, pid, net, ipc, uts and cgroup namespaces)"}},
+        {"what does an exec enter in a hostPID, hostNetwork, hostIPC pod?",
+         q_host_all,
+         V2,
+         "exec:",
+         {"(mnt and cgroup namespaces)"}},
         {"a pod without seccomp",
          q_unconfined,
          V2,

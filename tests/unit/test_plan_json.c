@@ -10,7 +10,7 @@
 
 /* Privileged containers first (a reviewer reads that before anything), then 8 namespace
  * sentences in order (and the sysctls' when the pod sets some), 6 per container (memory, cpu
- * limit, cpu weight, io, security, identity), pids, qos, boundary and the Pod Security
+ * limit, cpu weight, io, security, identity), pids, qos, boundary, exec and the Pod Security
  * Standards last, none empty or unfinished. */
 static void check_explanation(const struct plan *plan)
 {
@@ -18,7 +18,7 @@ static void check_explanation(const struct plan *plan)
 
 	for (size_t i = 0; i < plan->n_containers; i++)
 		p += plan->containers[i].security.privileged;
-	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + 4);
+	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + 5);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = plan->explanation[i];
 
@@ -34,7 +34,7 @@ static void check_explanation(const struct plan *plan)
 			              "sentence %zu is not about %s: %s", i, ns, s);
 		} else if (i < p + PLAN_NS_COUNT + sysctls) {
 			ck_assert_msg(strncmp(s, "sysctls: ", 9) == 0, "%s", s);
-		} else if (i < n - 4) {
+		} else if (i < n - 5) {
 			static const char *const kinds[] = {
 			        "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
 			const char *kind = kinds[(i - p - PLAN_NS_COUNT - sysctls) % 6];
@@ -42,10 +42,11 @@ static void check_explanation(const struct plan *plan)
 			ck_assert_msg(strncmp(s, kind, strlen(kind)) == 0, "%zu: %s", i, s);
 		}
 	}
-	ck_assert(strncmp(plan->explanation[n - 4], "pids:", 5) == 0);
-	ck_assert(strncmp(plan->explanation[n - 3], "qos:", 4) == 0);
-	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 3], plan->cgroup.path));
-	ck_assert(strncmp(plan->explanation[n - 2], "boundary:", 9) == 0);
+	ck_assert(strncmp(plan->explanation[n - 5], "pids:", 5) == 0);
+	ck_assert(strncmp(plan->explanation[n - 4], "qos:", 4) == 0);
+	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 4], plan->cgroup.path));
+	ck_assert(strncmp(plan->explanation[n - 3], "boundary:", 9) == 0);
+	ck_assert(strncmp(plan->explanation[n - 2], "exec:", 5) == 0);
 	ck_assert(strncmp(plan->explanation[n - 1], "pod security:", 13) == 0);
 }
 
@@ -1294,6 +1295,14 @@ static const char golden_json[] =
         "can see), its capabilities and seccomp filter (what it may ask of the kernel) and a user "
         "namespace (whether its root is the node's) together, and this pod weakens them: it has no "
         "user namespace, so uid 0 in a container is root on the node.\",\n"
+        "  \"exec: `kubectl exec` into a container is what nsenter does: setns into the namespaces "
+        "of the container's process (mnt, pid, net, ipc, uts and cgroup namespaces), the reverse "
+        "of unshare, then its cgroup, with its credentials, capabilities, no_new_privs and seccomp "
+        "filter, so the exec'd process sees and may do what the container's own process may, and "
+        "dies with it. Any process on the node with CAP_SYS_ADMIN in the node's namespaces (root "
+        "on the node, or a container that holds it with hostPID) could make the same setns calls "
+        "into this pod or any other: namespaces isolate a pod from its neighbours, not from the "
+        "node.\",\n"
         "  \"pod security: the pod meets the Pod Security Standards' restricted level (latest), "
         "the most hardened.\"\n"
         " ],\n"

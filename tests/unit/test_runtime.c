@@ -220,6 +220,110 @@ START_TEST(request_rows_parse)
 }
 END_TEST
 
+/* An exec request's JSON as the shim reads it (runtime_exec_request_parse): the daemon's, and
+ * noise. */
+static const struct {
+	const char *json;
+	int rc;
+	const char *container;
+	bool tty, stdin;
+	size_t argc;
+	const char *last; /* argv's last word */
+} exec_rows[] = {
+        {"{\"container\":\"c\",\"tty\":false,\"stdin\":true,\"argv\":[\"cat\"]}", 0, "c", false,
+         true, 1, "cat"},
+        {"{\"container\":\"web\",\"tty\":true,\"stdin\":false,\"argv\":[\"sh\",\"-c\",\"\"]}", 0,
+         "web", true, false, 3, ""},
+        {"{\"container\":\"c\",\"tty\":false,\"stdin\":false,\"argv\":[]}", -EINVAL, NULL, 0, 0, 0,
+         NULL},
+        {"{\"container\":\"c\",\"tty\":false,\"stdin\":false,\"argv\":[\"\"]}", -EINVAL, NULL, 0, 0,
+         0, NULL},
+        {"{\"container\":\"c\",\"tty\":false,\"stdin\":false,\"argv\":[\"ls\",7]}", -EINVAL, NULL,
+         0, 0, 0, NULL},
+        {"{\"container\":\"c\",\"tty\":0,\"stdin\":false,\"argv\":[\"ls\"]}", -EINVAL, NULL, 0, 0,
+         0, NULL},
+        {"{\"container\":\"c\",\"stdin\":false,\"argv\":[\"ls\"]}", -EINVAL, NULL, 0, 0, 0, NULL},
+        {"{\"container\":\"c\",\"container\":\"d\",\"tty\":false,\"stdin\":false,\"argv\":[\"ls\"]"
+         "}",
+         -EINVAL, NULL, 0, 0, 0, NULL},
+        {"[\"ls\"]", -EINVAL, NULL, 0, 0, 0, NULL},
+        {"", -EINVAL, NULL, 0, 0, 0, NULL},
+};
+
+START_TEST(exec_rows_parse)
+{
+	struct runtime_exec_request req;
+	const char *why = NULL;
+	int rc = runtime_exec_request_parse(exec_rows[_i].json, &req, &why);
+
+	ck_assert_msg(rc == exec_rows[_i].rc, "%s: %d", exec_rows[_i].json, rc);
+	if (rc < 0) {
+		ck_assert_ptr_nonnull(why);
+		ck_assert_ptr_null(req.argv);
+		return;
+	}
+	ck_assert_str_eq(req.container, exec_rows[_i].container);
+	ck_assert_int_eq(req.tty, exec_rows[_i].tty);
+	ck_assert_int_eq(req.stdin, exec_rows[_i].stdin);
+	ck_assert_uint_eq(strv_len(req.argv), exec_rows[_i].argc);
+	ck_assert_str_eq(req.argv[exec_rows[_i].argc - 1], exec_rows[_i].last);
+	runtime_exec_request_done(&req);
+}
+END_TEST
+
+/* What the daemon sends is what the shim reads back, through the protocol's "exec " word. */
+START_TEST(exec_request_round_trip)
+{
+	char *const argv[] = {"sh", "-c", "echo \"hi\" there", NULL};
+	struct runtime_exec_request req;
+	struct runtime_request q;
+	const char *why;
+	char *big[RUNTIME_EXEC_MAX_ARGS + 2];
+	int r;
+	char *text = runtime_exec_request_format("app", false, true, argv, &r);
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(runtime_request_parse(text, &q, &why), 0);
+	ck_assert_int_eq(q.kind, RUNTIME_REQUEST_EXEC);
+	ck_assert_int_eq(runtime_exec_request_parse(q.payload, &req, &why), 0);
+	ck_assert_str_eq(req.container, "app");
+	ck_assert(!req.tty && req.stdin);
+	ck_assert_str_eq(req.argv[2], "echo \"hi\" there");
+	ck_assert_ptr_null(req.argv[3]);
+	runtime_exec_request_done(&req);
+	free(text);
+
+	/* nothing to run, or too much to send, is refused before anything is sent */
+	ck_assert_ptr_null(runtime_exec_request_format("app", false, false, (char *[]){NULL}, &r));
+	ck_assert_int_eq(r, -EINVAL);
+	for (size_t i = 0; i < ELEMENTSOF(big) - 1; i++)
+		big[i] = "x";
+	big[ELEMENTSOF(big) - 1] = NULL;
+	ck_assert_ptr_null(runtime_exec_request_format("app", false, false, big, &r));
+	ck_assert_int_eq(r, -E2BIG);
+}
+END_TEST
+
+static const struct {
+	const char *reply;
+	bool ok;
+	int code;
+} exit_rows[] = {
+        {"exit 0", true, 0},    {"exit 137", true, 137}, {"exit 255", true, 255},
+        {"exit 256", false, 0}, {"exit -1", false, 0},   {"exit ", false, 0},
+        {"exit 1x", false, 0},  {"ok 12", false, 0},     {"", false, 0},
+};
+
+START_TEST(exit_rows_parse)
+{
+	int code = -1;
+
+	ck_assert_int_eq(runtime_exec_exit_parse(exit_rows[_i].reply, &code), exit_rows[_i].ok);
+	if (exit_rows[_i].ok)
+		ck_assert_int_eq(code, exit_rows[_i].code);
+}
+END_TEST
+
 START_TEST(exit_file_read)
 {
 	char *dir = tmp_dir();
@@ -263,6 +367,9 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, reply_error_rows, 0, ELEMENTSOF(reply_rows));
 	tcase_add_loop_test(tc, request_rows_parse, 0, ELEMENTSOF(request_rows));
 	tcase_add_test(tc, exit_file_read);
+	tcase_add_loop_test(tc, exec_rows_parse, 0, ELEMENTSOF(exec_rows));
+	tcase_add_test(tc, exec_request_round_trip);
+	tcase_add_loop_test(tc, exit_rows_parse, 0, ELEMENTSOF(exit_rows));
 	suite_add_tcase(s, tc);
 	return s;
 }
