@@ -66,13 +66,11 @@ static void check_end(struct pod_check *c, enum pod_check_status status, const c
 {
 	struct pod_check_end end = {
 	        .status = status, .output = output ? output : "", .error = error};
-	pod_check_done_fn *fn = c->fn;
-	void *userdata = c->userdata;
-
+	/* ended: nothing to cancel; the output lives in the check until the caller has it */
 	c->exec = NULL;
 	c->net = NULL;
+	c->fn(c->userdata, &end);
 	check_free(c);
-	fn(userdata, &end);
 }
 
 /* ---- exec ----------------------------------------------------------------------------------- */
