@@ -47,10 +47,17 @@ struct exec_plain {
 	int exit_code;
 };
 
+/* Closes *fd and marks it closed (closep leaves the number). */
+static void close_fd(int *fd)
+{
+	closep(fd);
+	*fd = -1;
+}
+
 static void output_close(struct output *o)
 {
 	o->io = sd_event_source_disable_unref(o->io);
-	closep(&o->fd);
+	close_fd(&o->fd);
 }
 
 static void plain_free(struct exec_plain *p)
@@ -61,7 +68,7 @@ static void plain_free(struct exec_plain *p)
 	}
 	p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
 	p->drain_timer = sd_event_source_disable_unref(p->drain_timer);
-	closep(&p->stdin_fd);
+	close_fd(&p->stdin_fd);
 	pod_exec_cancel(p->exec);
 	free(p->input);
 	free(p);
@@ -156,7 +163,7 @@ static int on_stdin(sd_event_source *source, int fd, uint32_t revents, void *use
 	}
 	/* all of it, or the process closed its stdin: end of input */
 	p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
-	closep(&p->stdin_fd);
+	close_fd(&p->stdin_fd);
 	return 0;
 }
 
@@ -169,7 +176,7 @@ static void on_started(void *userdata, struct pod_exec_streams *s)
 	p->out[0].fd = TAKE_FD(s->stdout_fd);
 	p->out[1].fd = TAKE_FD(s->stderr_fd);
 	p->stdin_fd = TAKE_FD(s->stdin_fd);
-	closep(&s->pty_fd);
+	close_fd(&s->pty_fd);
 	for (int i = 0; i < 2 && r >= 0; i++)
 		if (p->out[i].fd >= 0)
 			r = sd_event_add_io(event, &p->out[i].io, p->out[i].fd, EPOLLIN, on_output,
@@ -181,7 +188,7 @@ static void on_started(void *userdata, struct pod_exec_streams *s)
 		for (int i = 0; i < 2; i++)
 			output_close(&p->out[i]);
 		p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
-		closep(&p->stdin_fd);
+		close_fd(&p->stdin_fd);
 	}
 }
 
@@ -208,7 +215,7 @@ static void on_exit_(void *userdata, int r, int exit_code, const struct nano_err
 	p->exited = true;
 	p->exit_code = exit_code;
 	p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
-	closep(&p->stdin_fd);
+	close_fd(&p->stdin_fd);
 	if (p->out[0].fd < 0 && p->out[1].fd < 0)
 		return answer(p, 0, NULL);
 	if (sd_event_now(p->d->event, CLOCK_MONOTONIC, &now) < 0 ||
@@ -271,7 +278,12 @@ static void exec_plain(struct nanoletd *d, const struct http_request *req,
 		plain_free(p);
 		return routes_error(resp, &err);
 	}
+	/* no callback runs before this returns: the answer has its handle before it is due */
 	p->deferred = http_defer(req, resp);
+	if (!p->deferred) {
+		plain_free(p); /* the process is killed with the connection to its shim */
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	}
 }
 
 void api_pod_exec(struct nanoletd *d, const struct http_request *req, const struct route_args *args,

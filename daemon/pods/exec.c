@@ -37,12 +37,19 @@ struct pod_exec {
 	struct pod_exec *next, **prev; /* in env->execs */
 };
 
+/* Closes *fd and marks it closed (closep leaves the number). */
+static void close_fd(int *fd)
+{
+	closep(fd);
+	*fd = -1;
+}
+
 static void close_streams(struct pod_exec_streams *s)
 {
-	closep(&s->stdin_fd);
-	closep(&s->stdout_fd);
-	closep(&s->stderr_fd);
-	closep(&s->pty_fd);
+	close_fd(&s->stdin_fd);
+	close_fd(&s->stdout_fd);
+	close_fd(&s->stderr_fd);
+	close_fd(&s->pty_fd);
 }
 
 static void exec_free(struct pod_exec *e)
@@ -52,7 +59,7 @@ static void exec_free(struct pod_exec *e)
 	e->io = sd_event_source_disable_unref(e->io);
 	e->timer = sd_event_source_disable_unref(e->timer);
 	/* the helper sees the hang-up and kills the process */
-	closep(&e->fd);
+	close_fd(&e->fd);
 	close_streams(&e->streams);
 	e->env->exec_fds -= EXEC_FDS;
 	if (e->prev) {
@@ -89,7 +96,7 @@ static void on_ok(struct pod_exec *e, int pty_fd)
 	e->timer = sd_event_source_disable_unref(e->timer);
 	e->started = true;
 	if (pty_fd >= 0) {
-		closep(&streams.pty_fd);
+		close_fd(&streams.pty_fd);
 		streams.pty_fd = pty_fd;
 	}
 	e->streams = (struct pod_exec_streams){-1, -1, -1, -1};
@@ -265,7 +272,7 @@ int pod_exec_start(struct pod *pod, const struct pod_exec_options *options,
 	}
 	/* sent or not, the process's ends are the shim's copies now */
 	for (size_t i = 0; i < n; i++)
-		closep(&theirs[i]);
+		close_fd(&theirs[i]);
 	if (r == 0)
 		r = sd_event_add_io(env->event, &e->io, e->fd, EPOLLIN, on_reply, e);
 	if (r == 0)

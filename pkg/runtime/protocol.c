@@ -107,9 +107,7 @@ int runtime_exec_request_parse(const char *text, struct runtime_exec_request *ou
 		return -EINVAL;
 	out->argv = calloc(n + 1, sizeof(char *));
 	out->container = strdup(container);
-	if (!out->argv || !out->container)
-		goto nomem;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; out->argv && out->container && i < n; i++) {
 		const char *w = json_string_value(json_array_get(argv, i));
 
 		if (!w || (i == 0 && !*w)) {
@@ -117,16 +115,17 @@ int runtime_exec_request_parse(const char *text, struct runtime_exec_request *ou
 			return -EINVAL;
 		}
 		if (!(out->argv[i] = strdup(w)))
-			goto nomem;
+			break;
+	}
+	if (!out->argv || !out->container || (n && !out->argv[n - 1])) {
+		runtime_exec_request_done(out);
+		*why = "out of memory";
+		return -ENOMEM;
 	}
 	out->tty = tty;
 	out->stdin = in;
 	*why = NULL;
 	return 0;
-nomem:
-	runtime_exec_request_done(out);
-	*why = "out of memory";
-	return -ENOMEM;
 }
 
 void runtime_exec_request_done(struct runtime_exec_request *req)

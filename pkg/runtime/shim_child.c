@@ -20,9 +20,10 @@
  *      are not in the container's mount tree. All of 3 and 4 happen before, while the node's
  *      procfs and sysfs are still in the namespace: a user namespace may mount a new proc or
  *      sysfs only then (the kernel's mount_too_revealing)
- *   6. readOnlyRootFilesystem; the bounding set, setgroups, setresgid, setresuid (keeping the
- *      capabilities across it), the seccomp filter the shim compiled, the final capability
- *      sets, no_new_privs, exec
+ *   6. readOnlyRootFilesystem; then shim_process_tail: the bounding set, setgroups, setresgid,
+ *      setresuid (keeping the capabilities across it), the seccomp filter the shim compiled,
+ *      the final capability sets, no_new_privs, exec. A process exec'd into the container
+ *      (shim_exec.c) goes through the same tail: it never gets more than the container's own.
  * Any failure is written to the error pipe (errno and a message) and the child exits 127.
  *
  * It runs in a fork-like clone3 child of a single-threaded process (the shim has no threads),

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 1
 export NANOLET_WAIT_TENTHS=${NANOLET_WAIT_TENTHS:-400}
 export NANOLET_DRIVER_TESTS_ONLY=${NANOLET_DRIVER_TESTS_ONLY:-1}
 suites=(tests/integration/pods.bats tests/integration/shim.bats tests/integration/stats.bats
-	tests/integration/restart.bats tests/integration/security.bats)
+	tests/integration/restart.bats tests/integration/security.bats tests/integration/exec.bats)
 # stats.bats checks /metrics with promtool (make integration fetches it)
 export PROMTOOL=${PROMTOOL:-$PWD/build/tools/promtool}
 status=0
