@@ -11,8 +11,11 @@
  * failed: rpc error: code = NotFound desc = unknown service" for the others; "timeout: failed
  * to connect service \"ADDR\" within 1s: context deadline exceeded" when the server's HTTP/2
  * settings never came, "timeout: health rpc did not complete within 1s" when the answer did
- * not. One difference, on purpose: grpc-go (WithBlock) keeps redialling a refused connection
- * until the deadline; this check fails at once, with grpc-go's words for the dial error
+ * not; an HTTP/1.1 server's answer is "error: failed to connect service at \"ADDR\": connection
+ * error: desc = \"error reading server preface: http2: frame too large\"", as grpc-go's framer
+ * reads "HTTP/1.1 400" as a frame header. One difference, on purpose: grpc-go (WithBlock) keeps
+ * redialling a refused connection until the deadline; this check fails at once, with grpc-go's
+ * words for the dial error
  * ("error: failed to connect service at \"ADDR\": connection error: desc = ...").
  */
 #include <errno.h>
@@ -35,7 +38,9 @@ struct grpc_state {
 	int32_t stream_id;
 	bool closed; /* the stream closed: the answer is all in */
 	uint32_t close_error;
-	bool ready; /* the server's SETTINGS came: grpc-go's READY */
+	bool ready;       /* the server's SETTINGS came: grpc-go's READY */
+	uint8_t first[9]; /* the server's first frame header */
+	size_t first_len;
 	uint8_t request[5 + 10 + 1024];
 	size_t request_len, request_off;
 	const uint8_t *pending; /* nghttp2's bytes not written yet */
@@ -349,6 +354,34 @@ static ssize_t read_request(nghttp2_session *s, int32_t stream_id, uint8_t *buf,
 
 /* ---- the connection ---------------------------------------------------------------------- */
 
+/* The server's first bytes are no SETTINGS frame (an HTTP/1.1 server's "HTTP/1.1 400"), or
+ * nghttp2 gave up on what came: grpc-go's words where it has some. */
+static uint32_t first_length(const struct grpc_state *g)
+{
+	return (uint32_t)g->first[0] << 16 | (uint32_t)g->first[1] << 8 | g->first[2];
+}
+
+static void not_http2(struct probe_check *c, int error)
+{
+	struct grpc_state *g = c->state;
+	char what[200];
+
+	if (!g->ready && g->first_len >= 3 && first_length(g) > 16384) {
+		/* Go's framer: over the default SETTINGS_MAX_FRAME_SIZE */
+		end_connect_error(c, "error reading server preface: http2: frame too large");
+	} else if (!g->ready && g->first_len >= 4 && g->first[3] != NGHTTP2_SETTINGS) {
+		end_connect_error(c, "initial http2 frame from server is not a settings frame");
+	} else {
+		snprintf(what, sizeof(what), "%s: %s",
+		         g->ready ? "http2" : "error reading server preface",
+		         error ? nghttp2_strerror(error) : "protocol error");
+		if (g->ready)
+			end_rpc_error(c, 13, what);
+		else
+			end_connect_error(c, what);
+	}
+}
+
 /* Writes what nghttp2 has to send, reads what came, and ends the check when the call ended. */
 static void pump(struct probe_check *c, uint32_t revents)
 {
@@ -383,18 +416,23 @@ static void pump(struct probe_check *c, uint32_t revents)
 				}
 				return;
 			}
-			n = nghttp2_session_mem_recv(g->session, buf, (size_t)n);
-			if (n < 0) {
-				char what[200];
+			if (g->first_len < sizeof(g->first)) {
+				size_t take = sizeof(g->first) - g->first_len;
 
-				/* an HTTP/1.1 server's answer is no HTTP/2 frame */
-				snprintf(what, sizeof(what), "%s: %s",
-				         g->ready ? "http2" : "error reading server preface",
-				         nghttp2_strerror((int)n));
-				if (g->ready)
-					end_rpc_error(c, 13, what);
-				else
-					end_connect_error(c, what);
+				take = take < (size_t)n ? take : (size_t)n;
+				memcpy(g->first + g->first_len, buf, take);
+				g->first_len += take;
+			}
+			/* the server's first frame must be its SETTINGS (RFC 9113 3.4): what
+			 * else comes first ends the call at once, as grpc-go's check */
+			if (!g->ready && g->first_len >= 4 &&
+			    (first_length(g) > 16384 || g->first[3] != NGHTTP2_SETTINGS)) {
+				not_http2(c, 0);
+				return;
+			}
+			n = nghttp2_session_mem_recv(g->session, buf, (size_t)n);
+			if (n < 0 || (!g->ready && !nghttp2_session_want_read(g->session))) {
+				not_http2(c, n < 0 ? (int)n : 0);
 				return;
 			}
 			if (g->closed)

@@ -512,7 +512,9 @@ static int decode_body(struct http_state *h)
 		h->body_len += take;
 		if (h->body_len == HTTP_BODY_MAX)
 			return 1;
-		if ((size_t)(end - p) < size + 1)
+		/* the chunk and the line end after it are not all in (no size + 1: a pod's
+		 * server may send any size) */
+		if ((size_t)(end - p) <= size)
 			return 0;
 		p += size;
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -588,6 +590,11 @@ static void pump(struct probe_check *c)
 
 	if (h->phase == HTTP_HANDSHAKE) {
 		r = probe_tls_handshake(h->tls, &want);
+		if (r < 0 && probe_tls_server_is_http(h->tls)) {
+			/* Go's words when the answer to its ClientHello is HTTP */
+			fail_get(c, "http: server gave HTTP response to HTTPS client");
+			return;
+		}
 		if (r < 0) {
 			char what[200];
 

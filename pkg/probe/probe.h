@@ -31,13 +31,18 @@ enum probe_result {
  * returned. message: on a failure the kubelet's words ("HTTP probe failed with statuscode:
  * 503", "dial tcp 127.0.0.1:8080: connect: connection refused", "timeout: health rpc did not
  * complete within 1s", ...); on a success what the kubelet keeps as output (may be ""). Borrowed
- * for the call. */
+ * for the call. The check is gone when fn is called (its socket closed, freed): forget it, never
+ * cancel it; fn may start the next check. */
 typedef void probe_done_fn(void *userdata, enum probe_result result, const char *message);
 
 struct probe_check;
 
 struct probe_http_request {
-	const char *host;                       /* the Host header (an httpHeaders Host wins) */
+	/* The URL's host, without a port: httpGet.host, or the pod's IP (NULL or "": addr's
+	 * address). The Host header is host:port (addr's port, IPv6 in brackets) unless an
+	 * httpHeaders Host replaces it; a name is also TLS's SNI, and only redirects to the same
+	 * host name are followed. */
+	const char *host;
 	const char *path;                       /* "/" when NULL */
 	bool https;                             /* TLS, the certificate not verified */
 	const struct spec_http_header *headers; /* httpGet.httpHeaders */
@@ -58,5 +63,5 @@ int probe_http_start(sd_event *event, int fd, const struct sockaddr *addr, sockl
 int probe_grpc_start(sd_event *event, int fd, const struct sockaddr *addr, socklen_t addr_len,
                      const char *service, uint64_t timeout_usec, probe_done_fn *fn, void *userdata,
                      struct probe_check **out, struct nano_err *err);
-/* Ends a check that has not ended: fn is not called. */
+/* Ends a check that has not ended: fn is not called. NULL is nothing. */
 void probe_check_cancel(struct probe_check *check);

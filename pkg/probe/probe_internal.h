@@ -81,4 +81,6 @@ int probe_tls_handshake(struct probe_tls *t, uint32_t *want);
 ssize_t probe_tls_send(struct probe_tls *t, const void *buf, size_t len, uint32_t *want);
 ssize_t probe_tls_recv(struct probe_tls *t, void *buf, size_t len, uint32_t *want);
 const char *probe_tls_strerror(int r);
+/* Whether the server's first bytes were "HTTP/": a plain HTTP server, which Go names. */
+bool probe_tls_server_is_http(const struct probe_tls *t);
 void probe_tls_free(struct probe_tls *t);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <gnutls/gnutls.h>
 
@@ -15,6 +16,9 @@
 struct probe_tls {
 	gnutls_session_t session;
 	gnutls_certificate_credentials_t credentials;
+	int fd;
+	char first[5]; /* the server's first bytes: "HTTP/" is a plain HTTP server */
+	size_t first_len;
 };
 
 void probe_tls_free(struct probe_tls *t)
@@ -26,6 +30,43 @@ void probe_tls_free(struct probe_tls *t)
 	if (t->credentials)
 		gnutls_certificate_free_credentials(t->credentials);
 	free(t);
+}
+
+/* The socket's own reads and writes, so the first bytes can be kept (and a write to a closed
+ * connection is an error, not a SIGPIPE). */
+static ssize_t pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct probe_tls *t = p;
+	ssize_t n = recv(t->fd, buf, len, 0);
+
+	if (n < 0) {
+		gnutls_transport_set_errno(t->session, errno);
+		return n;
+	}
+	if (t->first_len < sizeof(t->first)) {
+		size_t take = sizeof(t->first) - t->first_len;
+
+		if (take > (size_t)n)
+			take = (size_t)n;
+		memcpy(t->first + t->first_len, buf, take);
+		t->first_len += take;
+	}
+	return n;
+}
+
+static ssize_t push(gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+	struct probe_tls *t = p;
+	ssize_t n = send(t->fd, buf, len, MSG_NOSIGNAL);
+
+	if (n < 0)
+		gnutls_transport_set_errno(t->session, errno);
+	return n;
+}
+
+bool probe_tls_server_is_http(const struct probe_tls *t)
+{
+	return t->first_len == sizeof(t->first) && memcmp(t->first, "HTTP/", 5) == 0;
 }
 
 static bool is_address(const char *host)
@@ -56,7 +97,10 @@ int probe_tls_new(int fd, const char *server_name, struct probe_tls **out)
 		probe_tls_free(t);
 		return r;
 	}
-	gnutls_transport_set_int(t->session, fd);
+	t->fd = fd;
+	gnutls_transport_set_ptr(t->session, t);
+	gnutls_transport_set_pull_function(t->session, pull);
+	gnutls_transport_set_push_function(t->session, push);
 	gnutls_handshake_set_timeout(t->session, 0); /* the check's timer bounds it */
 	*out = t;
 	return 0;

@@ -6,12 +6,13 @@
  * Usage: grpc_health_server [-a ADDRESS] PORT [SERVICE=STATUS ...]
  *   ADDRESS   where it listens: 127.0.0.1 (the default), 0.0.0.0, ::1, ...
  *   PORT      0: one the kernel picks
- *   STATUS    SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN, or HANG (never answers that
- *             service: a probe's timeout). "" (=STATUS) is the server's overall health,
- *             SERVING unless given. A service not in the table: NOT_FOUND "unknown service",
- *             as grpc-go's health server. Another method: UNIMPLEMENTED.
- * Prints "listening on ADDRESS:PORT" once it accepts connections, then serves until killed;
- * each connection in a child of its own that dies with the server (PR_SET_PDEATHSIG).
+ *   STATUS    SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN, HANG (never answers that
+ *             service: a probe's timeout) or UNIMPLEMENTED (answers as a gRPC server without
+ *             the health service: UNIMPLEMENTED "unknown service grpc.health.v1.Health"). ""
+ * (=STATUS) is the server's overall health, SERVING unless given. A service not in the table:
+ * NOT_FOUND "unknown service", as grpc-go's health server. Another method: UNIMPLEMENTED. Prints
+ * "listening on ADDRESS:PORT" once it accepts connections, then serves until killed; each
+ * connection in a child of its own that dies with the server (PR_SET_PDEATHSIG).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +34,7 @@
 
 struct entry {
 	const char *service;
-	int status; /* -1: HANG */
+	int status; /* -1: HANG, -2: UNIMPLEMENTED */
 };
 
 static struct entry *table;
@@ -73,6 +74,8 @@ static int status_of(const char *name)
 
 	if (strcmp(name, "HANG") == 0)
 		return -1;
+	if (strcmp(name, "UNIMPLEMENTED") == 0)
+		return -2;
 	for (int i = 0; i < 4; i++)
 		if (strcmp(name, names[i]) == 0)
 			return i;
@@ -169,6 +172,10 @@ static void answer(nghttp2_session *s, struct stream *st)
 			e = &table[i];
 	if (!e) {
 		answer_error(s, st->id, "5", "unknown service");
+		return;
+	}
+	if (e->status == -2) {
+		answer_error(s, st->id, "12", "unknown service grpc.health.v1.Health");
 		return;
 	}
 	if (e->status < 0)
