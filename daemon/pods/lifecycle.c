@@ -778,7 +778,8 @@ static void scan_exits(struct pod *pod)
 		const struct sup_container *sc = &pod->sup->containers[i];
 		_cleanup_(nano_err_clear) struct nano_err err = {0};
 		_cleanup_(runtime_exit_done) struct runtime_exit e = {0};
-		_cleanup_free_ char *path = NULL, *oom_message = NULL, *message = NULL;
+		_cleanup_free_ char *path = NULL, *oom_message = NULL, *message = NULL,
+		                    *termination = NULL, *joined = NULL;
 		struct sup_exit exit;
 
 		if (sc->state != SUP_RUNNING)
@@ -803,7 +804,12 @@ static void scan_exits(struct pod *pod)
 			exit.reason = "OOMKilled";
 		/* and what else the kernel did to the run: refused forks, hard throttling */
 		message = pod_watch_exit_message(pod, i, oom_message);
-		exit.message = message;
+		/* and what the container said of its end, after the runtime's words as the
+		 * kubelet appends it ("<message>: <termination message>") */
+		termination = pod_termination_message(pod, i, sc->attempts - 1, e.exit_code);
+		if (termination && message)
+			joined = strdupf("%s: %s", message, termination);
+		exit.message = joined ? joined : termination ? termination : message;
 		if (sup_container_exited(pod->sup, i, &exit, &pod->env->sup) < 0)
 			log_error("pod %s: out of memory", pod->spec->name);
 		pod_notify_watches(pod, i);

@@ -4,6 +4,7 @@
  * directories, shim.json, and the shim itself. It decides nothing about containers: lifecycle.c
  * does. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "dns/dns.h"
+#include "logs/logs.h"
 #include "pods/sandbox.h"
 #include "runtime/runtime.h"
 
@@ -260,6 +262,9 @@ static int shim_lists_fill(struct pod *pod, struct shim_lists *l, struct nano_er
 		        .cgroup_procs = l->procs[i],
 		        .cgroup_dir = l->dirs[i],
 		        .log_dir = l->logs[i],
+		        /* the plan's containers are the spec's, in its order */
+		        .termination_message_path =
+		                pod->spec->containers[i].termination_message_path,
 		};
 	}
 	return 0;
@@ -686,4 +691,72 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 	pod->teardown_done = done;
 	pod->teardown_ticks = 0;
 	return pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);
+}
+
+/* ---- termination messages ------------------------------------------------------------------ */
+
+/* kubecontainer's MaxContainerTerminationMessageLength, ...LogLines and ...LogLength */
+#define TERMINATION_MESSAGE_MAX 4096
+#define TERMINATION_LOG_LINES   80
+#define TERMINATION_LOG_BYTES   2048
+
+/* The last TERMINATION_MESSAGE_MAX bytes of the file (tail.ReadAtMost): what the container
+ * wrote last is kept. "" when there is no file (a run of an older shim); the kubelet's words
+ * when it cannot be read. */
+static char *termination_file_text(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char buf[TERMINATION_MESSAGE_MAX];
+	struct stat st;
+	ssize_t n;
+	off_t from;
+
+	if (fd < 0 && errno == ENOENT)
+		return strdup("");
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return strdupf("Error on reading termination log %s: %m", path);
+	if (!S_ISREG(st.st_mode))
+		return strdupf("Error on reading termination log %s: not a regular file", path);
+	from = st.st_size > TERMINATION_MESSAGE_MAX ? st.st_size - TERMINATION_MESSAGE_MAX : 0;
+	do
+		n = pread(fd, buf, sizeof(buf), from);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return strdupf("Error on reading termination log %s: %m", path);
+	return util_utf8_copy(buf, (size_t)n);
+}
+
+char *pod_termination_message(const struct pod *pod, size_t container, int64_t restart,
+                              int32_t exit_code)
+{
+	const struct spec_container *c = &pod->spec->containers[container];
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_free_ char *path = NULL, *text = NULL, *dir = NULL, *logs = NULL;
+	int r;
+
+	if (!c->termination_message_path || restart < 0)
+		return NULL;
+	path = strdupf("%s/" RUNTIME_TERMINATION_DIR "/%s.%" PRId64, pod->run_dir, c->name,
+	               restart);
+	text = path ? termination_file_text(path) : NULL;
+	if (!text)
+		return NULL;
+	/* getTerminationMessage: the logs only for a failed run that said nothing itself */
+	if (*text ||
+	    c->termination_message_policy != SPEC_TERMINATION_MESSAGE_FALLBACK_TO_LOGS_ON_ERROR ||
+	    exit_code == 0)
+		return *text ? TAKE_PTR(text) : NULL;
+	dir = strdupf("%s/%s", pod->log_dir, c->name);
+	if (!dir)
+		return NULL;
+	r = logs_tail_text(dir, (unsigned)restart, TERMINATION_LOG_LINES, TERMINATION_LOG_BYTES,
+	                   &logs, &err);
+	if (r == -ENOENT)
+		return NULL; /* the run wrote nothing: no log was made */
+	if (r < 0)
+		return strdupf("Error on reading termination message from logs: %s",
+		               err.message ? err.message : strerror(-r));
+	free(text);
+	text = util_utf8_copy(logs, strlen(logs));
+	return text && *text ? TAKE_PTR(text) : NULL;
 }

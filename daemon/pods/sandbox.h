@@ -31,6 +31,13 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
 /* Stops a teardown under way (done never comes); a removal of files already under way goes on
  * in its child. */
 void pod_teardown_cancel(struct pod *pod);
+/* The termination message of a container's run that ended with exit_code (restart: the run's
+ * number, as the shim names its files), as the kubelet makes it: the last 4096 bytes of the
+ * file the run saw at terminationMessagePath; with FallbackToLogsOnError, an empty (or no) file
+ * and a non-zero exit code, the last 80 lines of the run's log, of which the last 2048 bytes.
+ * Valid UTF-8 (bad bytes as U+FFFD); NULL when there is none. */
+char *pod_termination_message(const struct pod *pod, size_t container, int64_t restart,
+                              int32_t exit_code);
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
  * subPath directories. NULL when fine, else a message for the container's StartError. */
 char *pod_prepare_mounts(const struct pod *pod, size_t container);

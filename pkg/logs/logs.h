@@ -174,6 +174,14 @@ const char *logs_reader_dir(const struct logs_reader *r);
 /* How many malformed or oversized records have been skipped so far. */
 uint64_t logs_reader_skipped(const struct logs_reader *r);
 
+/* The end of one run's log as text (tail_text.c): its last `lines` logical lines (stdout and
+ * stderr as they came, without timestamps, each with its '\n'), of which only the last
+ * max_bytes are kept — the kubelet's readLastStringFromContainerLogs, a tail of 80 lines into a
+ * 2048-byte circular buffer, for a FallbackToLogsOnError termination message. *out is malloc'd
+ * ("" for an empty log); -ENOENT when the run has no log, or -errno with err. */
+int logs_tail_text(const char *dir, unsigned restart, int64_t lines, size_t max_bytes, char **out,
+                   struct nano_err *err);
+
 struct logs_reader *logs_reader_free(struct logs_reader *r);
 static inline void logs_reader_freep(struct logs_reader **r)
 {

@@ -73,10 +73,11 @@ json_t *runtime_shim_config_to_json(const struct runtime_shim_config *c)
 
 		r |= json_array_append_new(
 		        containers,
-		        json_pack("{s:s, s:o, s:o, s:s}", "name", sc->name, "cgroupProcs",
+		        json_pack("{s:s, s:o, s:o, s:s, s:s*}", "name", sc->name, "cgroupProcs",
 		                  strv_json(sc->cgroup_procs), "cgroupDir",
 		                  sc->cgroup_dir ? json_string(sc->cgroup_dir) : json_null(),
-		                  "logDir", sc->log_dir));
+		                  "logDir", sc->log_dir, "terminationMessagePath",
+		                  sc->termination_message_path));
 	}
 	r |= json_object_set_new(o, "containers", containers);
 	r |= json_object_set_new(o, "logMaxSize", json_integer(c->log_max_size));

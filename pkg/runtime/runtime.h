@@ -49,7 +49,14 @@ struct runtime_shim_container {
 	char *const *cgroup_procs; /* cgroup.procs paths, one per hierarchy, NULL-terminated */
 	const char *cgroup_dir;    /* v2 cgroup dir for CLONE_INTO_CGROUP, or NULL */
 	const char *log_dir;       /* <log dir>/<restart>.log are this container's CRI logs */
+	/* spec terminationMessagePath: where each run gets its own empty file of the node's,
+	 * <run dir>/termination/<name>.<restart> (RUNTIME_TERMINATION_DIR), bound; NULL: none */
+	const char *termination_message_path;
 };
+
+/* Under the pod's run dir: <name>.<restart>, one file per container run, that the container
+ * sees at its terminationMessagePath and the daemon reads when the run ends. */
+#define RUNTIME_TERMINATION_DIR "termination"
 
 struct runtime_shim_config {
 	const struct plan *plan;

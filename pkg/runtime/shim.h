@@ -48,6 +48,7 @@ struct shim_container {
 	char **cgroup_procs; /* NULL-terminated */
 	char *cgroup_dir;    /* NULL: no CLONE_INTO_CGROUP */
 	char *log_dir;
+	char *termination_message_path; /* NULL: no termination file (shim_container.c) */
 };
 
 struct shim_config {
@@ -182,6 +183,9 @@ struct shim_child_args {
 	size_t n_join;
 	int error_fd; /* CLOEXEC: EOF in the parent means exec succeeded */
 	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
+	/* this run's termination message file, bound at the container's
+	 * termination_message_path; NULL: none */
+	const char *termination_file;
 };
 
 _Noreturn void shim_child_run(const struct shim_child_args *a);

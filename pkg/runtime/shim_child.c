@@ -14,8 +14,8 @@
  *      its volumes), each target resolved inside the root (openat2 RESOLVE_IN_ROOT, so a
  *      symlink in the image cannot reach the node's files) and made there when missing (in
  *      the writable layer, never on the node); device nodes, /etc/hostname, hosts and
- *      resolv.conf; masked
- *      and read-only paths
+ *      resolv.conf; the run's termination message file at terminationMessagePath (a mount
+ *      point made only in the container's own filesystems); masked and read-only paths
  *   5. pivot_root into it and detach the node's tree: from here the node's /proc, /sys and /dev
  *      are not in the container's mount tree. All of 3 and 4 happen before, while the node's
  *      procfs and sysfs are still in the namespace: a user namespace may mount a new proc or
@@ -46,6 +46,8 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "shim.h"
@@ -61,7 +63,9 @@ struct child {
 	int last_cap;        /* /proc/sys/kernel/cap_last_cap */
 	uint64_t held;       /* the permitted set the child starts with: no set can exceed it */
 	int *trees; /* per plan mount: the source's tree, cloned first, for a bind; else -1 */
-	int name_trees[3]; /* <run dir>/hostname, hosts, resolv.conf, cloned first, or -1 */
+	int name_trees[3];    /* <run dir>/hostname, hosts, resolv.conf, cloned first, or -1 */
+	int termination_tree; /* the run's termination message file, cloned first, or -1 */
+	int ro_later;         /* the plan mount made read-only after that file's mount point */
 };
 
 static _Noreturn __attribute__((format(printf, 3, 4))) void die(const struct child *ch, int errnum,
@@ -485,6 +489,8 @@ static void plan_mounts(const struct child *ch)
 			continue;
 		}
 		flags = mount_flags(m->options, data, sizeof(data));
+		if (i == (size_t)ch->ro_later)
+			flags &= ~(unsigned long)MS_RDONLY;
 		mount_new(ch, m->destination, m->type, m->source, flags, data[0] ? data : NULL);
 		if (strcmp(m->destination, "/dev") == 0 && strcmp(m->type, "tmpfs") == 0)
 			populate_dev(ch);
@@ -517,6 +523,48 @@ static void name_files(const struct child *ch)
 	}
 }
 
+/* A read-only tmpfs of the plan's (/run and /tmp of a readOnlyRootFilesystem container) that
+ * holds the terminationMessagePath: mounted writable, so that the file's mount point can be made
+ * in it, then made read-only (read_only_later). -1: none. */
+static int ro_later_mount(const struct child *ch)
+{
+	const char *path = ch->c->termination_message_path;
+	char data[1024];
+	int found = -1;
+
+	if (!ch->a->termination_file || !path)
+		return -1;
+	for (size_t i = 0; i < ch->c->n_mounts; i++) {
+		const struct plan_mount *m = &ch->c->mounts[i];
+		size_t n = strlen(m->destination);
+
+		/* the last mount on a directory holding the path is the one it lands in */
+		if (strcmp(m->type, "bind") == 0 || strncmp(path, m->destination, n) != 0 ||
+		    (path[n] != '/' && strcmp(m->destination, "/") != 0))
+			continue;
+		found = strcmp(m->type, "tmpfs") == 0 &&
+		                        (mount_flags(m->options, data, sizeof(data)) & MS_RDONLY)
+		                ? (int)i
+		                : -1;
+	}
+	return found;
+}
+
+static void read_only_later(const struct child *ch)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	const char *path;
+	int fd;
+
+	if (ch->ro_later < 0)
+		return;
+	path = ch->c->mounts[ch->ro_later].destination;
+	fd = resolve(ch, path, MAKE_NOTHING);
+	if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		die(ch, errno, "read-only %s: %m", path);
+	close(fd);
+}
+
 /* Every bind source, and the name files, taken from the node before anything else: some lie in
  * directories only the node's root may walk (the run dir), and a user namespace's root may not
  * once the child acts as it. */
@@ -547,6 +595,86 @@ static void clone_sources(struct child *ch)
 		if (ch->name_trees[i] < 0 && errno != ENOENT)
 			die(ch, errno, "%s: %m", source);
 	}
+	ch->termination_tree = -1;
+	ch->ro_later = ro_later_mount(ch);
+	if (ch->a->termination_file) {
+		ch->termination_tree =
+		        clone_tree_at(AT_FDCWD, ch->a->termination_file, false,
+		                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (ch->termination_tree < 0)
+			die(ch, errno, "%s: %m", ch->a->termination_file);
+	}
+}
+
+/* Whether the filesystem dev is one the container owns: its root (the writable layer, or a
+ * user namespace's tmpfs), or one a plan mount made new for it (/dev's tmpfs, ...), never a
+ * tree bound from the node (a privileged container's /dev, a hostPath), where a mount point
+ * made would be a file left on the node. */
+static bool owned_filesystem(const struct child *ch, dev_t dev)
+{
+	struct stat st;
+
+	if (fstat(ch->rootfd, &st) == 0 && st.st_dev == dev)
+		return true;
+	for (size_t i = 0; i < ch->c->n_mounts; i++) {
+		const struct plan_mount *m = &ch->c->mounts[i];
+		int fd;
+		bool same;
+
+		if (strcmp(m->type, "bind") == 0)
+			continue;
+		fd = resolve(ch, m->destination, MAKE_NOTHING);
+		if (fd < 0)
+			continue;
+		same = fstat(fd, &st) == 0 && st.st_dev == dev;
+		close(fd);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* The run's termination message file over terminationMessagePath, as the kubelet binds it
+ * there. A missing mount point is made (and its directories), as runc makes one, but only in
+ * a writable filesystem the container owns: elsewhere the file is left out and the run has no
+ * message.
+ * Done before the root is made read-only, so readOnlyRootFilesystem keeps its message. */
+static void termination_message(const struct child *ch)
+{
+	const char *path = ch->c->termination_message_path;
+	char ancestor[PATH_MAX];
+	struct statfs fs;
+	struct stat st;
+	int fd;
+
+	if (ch->termination_tree < 0)
+		return;
+	fd = resolve(ch, path, MAKE_NOTHING);
+	if (fd < 0 && errno != ENOENT)
+		die(ch, errno, "terminationMessagePath %s: %m", path);
+	if (fd < 0) {
+		/* the nearest directory that exists decides where the mount point would go */
+		snprintf(ancestor, sizeof(ancestor), "%s", path);
+		do {
+			char *slash = strrchr(ancestor, '/');
+
+			*(slash && slash != ancestor ? slash : ancestor + 1) = '\0';
+			fd = resolve(ch, ancestor, MAKE_NOTHING);
+		} while (fd < 0 && errno == ENOENT && strcmp(ancestor, "/") != 0);
+		if (fd < 0)
+			die(ch, errno, "terminationMessagePath %s: %m", path);
+		if (fstat(fd, &st) < 0 || fstatfs(fd, &fs) < 0)
+			die(ch, errno, "terminationMessagePath %s: %m", path);
+		close(fd);
+		/* a read-only one (a user namespace's image bound read-only) cannot take one */
+		if (!owned_filesystem(ch, st.st_dev) || (fs.f_flags & ST_RDONLY)) {
+			close(ch->termination_tree);
+			return;
+		}
+	} else {
+		close(fd);
+	}
+	attach(ch, ch->termination_tree, path);
 }
 
 /* A path bound read-only onto itself (the plan's readOnlyPaths: /proc/sys, ...). */
@@ -776,7 +904,8 @@ static void read_from_node(struct child *ch)
 
 _Noreturn void shim_child_run(const struct shim_child_args *a)
 {
-	struct child ch = {.a = a, .c = a->container, .rootfd = -1};
+	struct child ch = {
+	        .a = a, .c = a->container, .rootfd = -1, .termination_tree = -1, .ro_later = -1};
 	sigset_t none;
 	char byte;
 
@@ -807,6 +936,8 @@ _Noreturn void shim_child_run(const struct shim_child_args *a)
 	mount_root(&ch);
 	plan_mounts(&ch);
 	name_files(&ch);
+	termination_message(&ch);
+	read_only_later(&ch);
 	for (char **m = ch.c->security.masked_paths; m && *m; m++)
 		mask(&ch, *m);
 	for (char **m = ch.c->security.read_only_paths; m && *m; m++)

@@ -280,6 +280,10 @@ static int read_container(json_t *pc, json_t *entries, struct shim_container *c,
 	c->log_dir = dup_string(entry, "logDir");
 	if (!c->log_dir)
 		return bad(err, "containers[].logDir");
+	/* absent in the shim.json of a daemon older than termination messages */
+	c->termination_message_path = dup_string(entry, "terminationMessagePath");
+	if (c->termination_message_path && c->termination_message_path[0] != '/')
+		return bad(err, "containers[].terminationMessagePath is not absolute");
 	return 0;
 }
 
@@ -499,6 +503,7 @@ static void container_done(struct shim_container *c)
 	strv_free(c->cgroup_procs);
 	free(c->cgroup_dir);
 	free(c->log_dir);
+	free(c->termination_message_path);
 }
 
 struct shim_config *shim_config_free(struct shim_config *c)

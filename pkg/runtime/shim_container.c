@@ -18,6 +18,7 @@
  * container sees (that is shim_child.c).
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -28,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "runtime.h"
 #include "shim.h"
 
 static int pipe_cloexec(int fds[2])
@@ -216,6 +218,29 @@ static int fresh_layer(const char *layer, struct nano_err *err)
 	return 0;
 }
 
+/* This run's termination message file, <run dir>/termination/<name>.<restart>: new and empty
+ * (a run never sees its predecessor's message), and 0666 whatever the umask, as the kubelet
+ * makes it, so that any user of the container may write it. It stays after the run for the
+ * daemon to read, and goes with the run dir. *path is malloc'd. */
+static int termination_file(const struct shim_config *config, const struct shim_container *c,
+                            int64_t restart, char **path, struct nano_err *err)
+{
+	_cleanup_free_ char *dir = strdupf("%s/" RUNTIME_TERMINATION_DIR, config->run_dir);
+	_cleanup_close_ int fd = -1;
+
+	*path = NULL;
+	if (!c->termination_message_path)
+		return 0;
+	if (!dir || !(*path = strdupf("%s/%s.%" PRId64, dir, c->name, restart)))
+		return nano_err_set(err, ENOMEM, "out of memory");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return nano_err_set(err, errno, "mkdir %s: %m", dir);
+	fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 || fchmod(fd, 0666) < 0)
+		return nano_err_set(err, errno, "termination message file %s: %m", *path);
+	return 0;
+}
+
 /* The container's seccomp filter: RuntimeDefault made once, by P0 (shim_seccomp_prepare) or,
  * failing that, at its first start; a Localhost profile read from the node and compiled at
  * every start, as the kubelet reads it for every container it creates (a bad or missing file is
@@ -267,6 +292,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
                          int64_t restart, struct shim_run **out, struct nano_err *err)
 {
 	_cleanup_(shim_seccomp_filter_done) struct shim_seccomp_filter localhost = {0};
+	_cleanup_free_ char *termination = NULL;
 	const struct shim_seccomp_filter *seccomp = NULL;
 	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1, NULL, {0}, {0}, 0};
 	struct clone_args args = {.exit_signal = SIGCHLD};
@@ -278,6 +304,8 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	r = shim_container_seccomp(c, &localhost, &seccomp, err);
 	if (r == 0 && c->root.layer)
 		r = fresh_layer(c->root.layer, err);
+	if (r == 0)
+		r = termination_file(config, c, restart, &termination, err);
 	if (r == 0 &&
 	    (pipe_cloexec(s.out) < 0 || pipe_cloexec(s.err) < 0 || pipe_cloexec(s.errpipe) < 0))
 		r = nano_err_set(err, errno, "pipe: %m");
@@ -314,6 +342,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 		        .n_join = s.n_join,
 		        .error_fd = s.errpipe[1],
 		        .seccomp = seccomp,
+		        .termination_file = termination,
 		};
 		shim_child_run(&a);
 	}

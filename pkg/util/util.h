@@ -222,6 +222,14 @@ int util_read_file_at(int dirfd, const char *path, char **out);
  * (if len): -EFBIG once it gives more than max bytes. -errno. */
 int util_read_fd(int fd, size_t max, char **out, size_t *len);
 
+/* ---- text ------------------------------------------------------------------------------- */
+
+/* A NUL-terminated copy of len bytes of s that is valid UTF-8, as Go's encoding/json writes a
+ * string: each byte that does not begin a valid sequence (a stray continuation byte, an
+ * overlong form, a surrogate, past U+10FFFF, a sequence cut short) becomes U+FFFD, and so does
+ * a NUL, which a C string cannot carry. NULL on ENOMEM. (utf8.c) */
+char *util_utf8_copy(const char *s, size_t len);
+
 /* 16 random bytes as a version 4 UUID (RFC 4122: the version and variant bits set), 36
  * characters and a NUL. b is changed. */
 void util_uuid_format(uint8_t b[16], char out[37]);

@@ -133,7 +133,8 @@ EOF
 	mapfile -t lines <<<"$log"
 	[[ ${lines[0]} == hi ]]
 	[[ ${lines[1]} == 0 ]]
-	[[ ${lines[2]} == "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero" ]]
+	# the devices, and the run's termination message file (terminationMessagePath's default)
+	[[ ${lines[2]} == "fd full mqueue null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero" ]]
 	[[ ${lines[3]} == no-socket ]]
 	[[ ${lines[4]} == no-state ]]
 	[[ ${lines[5]} == "/root: /run: /tmp:" ]]

@@ -1094,6 +1094,61 @@ START_TEST(test_follow_tail)
 }
 END_TEST
 
+/* ---- the end of a run's log as text (a FallbackToLogsOnError termination message) -------- */
+
+static const struct {
+	const char *name;
+	int from, to;     /* line-NN records written, stdout */
+	int64_t lines;    /* tail */
+	size_t max_bytes; /* kept from the end */
+	int want_from, want_to;
+	size_t cut; /* bytes cut off the front of the selected lines */
+} tail_text_cases[] = {
+        {"fewer lines than asked", 1, 5, 80, 2048, 1, 5, 0},
+        {"the last 80 of 100", 1, 99, 80, 2048, 20, 99, 0},
+        {"the byte budget keeps the end", 1, 99, 80, 40, 95, 99, 0},
+        {"the budget cuts a line in two", 1, 99, 80, 42, 94, 99, 6},
+        {"a budget larger than one chunk, smaller than the lines", 1, 99, 10, 17, 97, 99, 7},
+};
+
+START_TEST(test_tail_text)
+{
+	_cleanup_free_ char *dir = test_dir(), *got = NULL, *all = NULL;
+	struct logs_writer *w = open_writer(dir, 1 << 20, 2);
+	const char *want;
+
+	write_numbered(w, tail_text_cases[_i].from, tail_text_cases[_i].to);
+	logs_writer_free(w);
+	ck_assert_int_eq(logs_tail_text(dir, 0, tail_text_cases[_i].lines,
+	                                tail_text_cases[_i].max_bytes, &got, NULL),
+	                 0);
+	all = numbered(tail_text_cases[_i].want_from, tail_text_cases[_i].want_to);
+	want = all + tail_text_cases[_i].cut;
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got '%s', want '%s'", tail_text_cases[_i].name,
+	              got, want);
+	ck_assert_uint_le(strlen(got), tail_text_cases[_i].max_bytes);
+}
+END_TEST
+
+START_TEST(test_tail_text_streams_and_missing)
+{
+	_cleanup_free_ char *dir = test_dir(), *got = NULL, *empty = NULL;
+	struct logs_writer *w = open_writer(dir, 1 << 20, 2);
+
+	write_str(w, LOGS_STDOUT, "out one\n", 1);
+	write_str(w, LOGS_STDERR, "err two\n", 2);
+	write_str(w, LOGS_STDOUT, "no newline", 3);
+	logs_writer_close_stream(w, LOGS_STDOUT, &(struct timespec){3, 0});
+	logs_writer_free(w);
+	/* both streams as they came, no timestamps, the unfinished line whole */
+	ck_assert_int_eq(logs_tail_text(dir, 0, 80, 2048, &got, NULL), 0);
+	ck_assert_str_eq(got, "out one\nerr two\nno newline\n");
+	/* another run has no log */
+	ck_assert_int_eq(logs_tail_text(dir, 1, 80, 2048, &empty, NULL), -ENOENT);
+	ck_assert_ptr_null(empty);
+}
+END_TEST
+
 static Suite *logs_suite(void)
 {
 	Suite *s = suite_create("logs");
@@ -1131,6 +1186,8 @@ static Suite *logs_suite(void)
 	                    (int)ELEMENTSOF(rotated_tail_cases));
 	tcase_add_test(reader, test_tail_large_log);
 	tcase_add_test(reader, test_since_and_timestamps_over_writer);
+	tcase_add_loop_test(reader, test_tail_text, 0, (int)ELEMENTSOF(tail_text_cases));
+	tcase_add_test(reader, test_tail_text_streams_and_missing);
 	suite_add_tcase(s, reader);
 
 	tcase_add_unchecked_fixture(follow, base_setup, base_teardown);

@@ -178,6 +178,41 @@ START_TEST(test_read_fd)
 }
 END_TEST
 
+/* util_utf8_copy: bad bytes become U+FFFD, one each, as Go's encoding/json writes them. */
+#define FFFD "\xEF\xBF\xBD"
+static const struct {
+	const char *name;
+	const char *in;
+	size_t len;
+	const char *out;
+} utf8_cases[] = {
+        {"ASCII unchanged", "hello\n", 6, "hello\n"},
+        {"two, three and four bytes", "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 9,
+         "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"},
+        {"a stray continuation byte",
+         "a\x80"
+         "b",
+         3, "a" FFFD "b"},
+        {"a sequence cut short at the end", "ab\xE2\x82", 4, "ab" FFFD FFFD},
+        {"a sequence cut at the start (a tail)", "\x82\xACx", 3, FFFD FFFD "x"},
+        {"an overlong slash", "\xC0\xAF", 2, FFFD FFFD},
+        {"an overlong three-byte form", "\xE0\x80\xAF", 3, FFFD FFFD FFFD},
+        {"a surrogate", "\xED\xA0\x80", 3, FFFD FFFD FFFD},
+        {"past U+10FFFF", "\xF4\x90\x80\x80", 4, FFFD FFFD FFFD FFFD},
+        {"F5 and FF", "\xF5\xFF", 2, FFFD FFFD},
+        {"a NUL inside", "a\0b", 3, "a" FFFD "b"},
+        {"empty", "", 0, ""},
+};
+
+START_TEST(test_utf8_copy)
+{
+	_cleanup_free_ char *got = util_utf8_copy(utf8_cases[_i].in, utf8_cases[_i].len);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strcmp(got, utf8_cases[_i].out) == 0, "%s", utf8_cases[_i].name);
+}
+END_TEST
+
 START_TEST(test_uuid_format)
 {
 	uint8_t zero[16] = {0}, ones[16];
@@ -204,6 +239,7 @@ int main(void)
 	tcase_add_test(tc, test_reserve);
 	tcase_add_loop_test(tc, test_read_fd, 0, (int)ELEMENTSOF(read_cases));
 	tcase_add_test(tc, test_uuid_format);
+	tcase_add_loop_test(tc, test_utf8_copy, 0, (int)ELEMENTSOF(utf8_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
