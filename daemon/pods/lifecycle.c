@@ -942,7 +942,7 @@ static void on_grace_over(void *userdata)
  * took (nearly) all of its grace, and after a probe's kill of a pod with no grace. */
 #define POD_MIN_GRACE_USEC (2 * UINT64_C(1000000))
 
-static void term_container(struct pod *pod, size_t i)
+static void signal_container(struct pod *pod, size_t i, int signal)
 {
 	const struct sup_container *sc = &pod->sup->containers[i];
 	int r;
@@ -950,9 +950,14 @@ static void term_container(struct pod *pod, size_t i)
 	if (sc->state != SUP_RUNNING)
 		return;
 	/* the answer comes to on_kill_reply */
-	r = request_new(pod, POD_REQUEST_KILL, i, strdupf("kill %s %d", sc->name, SIGTERM), NULL);
+	r = request_new(pod, POD_REQUEST_KILL, i, strdupf("kill %s %d", sc->name, signal), NULL);
 	if (r < 0)
 		log_warn("pod %s: signal %s: %s", pod->spec->name, sc->name, strerror(-r));
+}
+
+static void term_container(struct pod *pod, size_t i)
+{
+	signal_container(pod, i, SIGTERM);
 }
 
 static void kill_container_cgroup(struct pod *pod, size_t i)
@@ -993,8 +998,11 @@ static void on_kill_timer(void *userdata)
 	struct pod_restart *rs = userdata;
 	struct pod *pod = rs->pod;
 
+	/* through the shim, which kills the main process and then what is left, pid by pid: the
+	 * cgroup's cgroup.kill would also kill the next run at its birth on 6.x kernels (a later
+	 * CLONE_INTO_CGROUP into a killed cgroup), and this container is to run again */
 	if (pod->sup->containers[rs->container].attempts - 1 == rs->kill_run)
-		kill_container_cgroup(pod, rs->container);
+		signal_container(pod, rs->container, SIGKILL);
 }
 
 void pod_kill_container(struct pod *pod, size_t i, int64_t grace)
@@ -1021,7 +1029,7 @@ void pod_kill_container(struct pod *pod, size_t i, int64_t grace)
 	r = pods_timer_at(pod->env, &rs->kill_timer, CLOCK_MONOTONIC, at, on_kill_timer, rs);
 	if (r < 0) {
 		log_error("pod %s: kill timer: %s", pod->spec->name, strerror(-r));
-		kill_container_cgroup(pod, i);
+		signal_container(pod, i, SIGKILL);
 	}
 }
 
