@@ -159,9 +159,9 @@ int shim_exec_start(const struct shim_config *config, const struct shim_run *run
                     struct nano_err *err);
 
 /* The container's main process ended: what is left in its cgroup (processes exec'd into a
- * container without a pid namespace of its own, their children) is killed, with cgroup.kill
- * where a cgroup2 hierarchy has it, else SIGKILL to every pid of its cgroup.procs, as
- * containerd does. Best effort. */
+ * container without a pid namespace of its own, their children) is killed, SIGKILL to every
+ * pid of its cgroup.procs, as containerd does without cgroup.kill (shim_cgroup.c says why not
+ * cgroup.kill). Best effort. */
 void shim_cgroup_kill(const struct shim_container *c);
 
 /* The child's side (shim_child.c): never returns. Reports a failure on error_fd as

@@ -83,50 +83,38 @@ int shim_cgroup_join_self(int tasks_fd)
 	return write(tasks_fd, "0", 1) == 1 ? 0 : -errno;
 }
 
-/* cgroup.kill of the cgroup2 directory of procs (a kernel since 5.14): 0, or -errno. */
-static int kill_v2(const char *dir)
+/* SIGKILL to every pid listed in procs, as the shim's pid namespace numbers them (0: one
+ * outside it, which this shim never made). How many were listed, or -errno. */
+static int kill_listed(const char *procs)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), kill_fd = -1;
-	struct statfs sfs;
+	_cleanup_fclose_ FILE *f = fopen(procs, "re");
+	char line[32];
+	int n = 0;
 
-	if (fd < 0 || fstatfs(fd, &sfs) < 0)
+	if (!f)
 		return -errno;
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
-		return -ENOTSUP;
-	kill_fd = openat(fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
-	if (kill_fd < 0)
-		return -errno;
-	return write(kill_fd, "1", 1) == 1 ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		int pid = atoi(line);
+
+		if (pid > 0 && pid != getpid()) {
+			kill(pid, SIGKILL);
+			n++;
+		}
+	}
+	return n;
 }
 
 void shim_cgroup_kill(const struct shim_container *c)
 {
-	size_t suffix = strlen(PROCS);
-	char line[32];
+	_cleanup_free_ char *procs = NULL;
+	const char *path = c->cgroup_procs ? c->cgroup_procs[0] : NULL;
 
-	if (c->cgroup_dir && kill_v2(c->cgroup_dir) == 0)
-		return;
-	for (char **p = c->cgroup_procs; p && *p; p++) {
-		size_t len = strlen(*p);
-		_cleanup_free_ char *dir = len > suffix && strcmp(*p + len - suffix, PROCS) == 0
-		                                   ? strndup(*p, len - suffix)
-		                                   : NULL;
-
-		if (dir && kill_v2(dir) == 0)
-			return;
-	}
-	/* no cgroup.kill: every pid the first hierarchy lists, as the shim's pid namespace
-	 * numbers them (0: one outside it, which this shim never made) */
-	for (char **p = c->cgroup_procs; p && *p; p++) {
-		_cleanup_fclose_ FILE *f = fopen(*p, "re");
-
-		while (f && fgets(line, sizeof(line), f)) {
-			int pid = atoi(line);
-
-			if (pid > 0 && pid != getpid())
-				kill(pid, SIGKILL);
-		}
-		if (f)
-			return;
-	}
+	/* Not cgroup.kill: on the kernels that count kills in a sequence (6.x), a child cloned
+	 * later INTO the killed cgroup (CLONE_INTO_CGROUP: the container's next run, an exec) is
+	 * compared with its parent's count and killed at birth. Each listed pid, then again for
+	 * what forked meanwhile, a few rounds at most. */
+	if (c->cgroup_dir)
+		path = procs = strdupf("%s/cgroup.procs", c->cgroup_dir);
+	for (int round = 0; path && round < 4 && kill_listed(path) > 0; round++)
+		;
 }

@@ -20,8 +20,8 @@
  *      the process and answers "exit CODE"; the daemon closing the connection first is a
  *      SIGKILL for the process.
  * The process dies with the container: in a pid namespace of its own with its init, and
- * otherwise (hostPID, a shared pid namespace) because the shim empties the container's cgroup
- * when its main process exits (shim_cgroup_kill).
+ * otherwise (hostPID, a shared pid namespace) because the shim kills what is left in the
+ * container's cgroup when its main process exits (shim_cgroup_kill).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -64,6 +64,7 @@ struct helper {
 	pid_t host_pid;         /* the container's process */
 	int last_cap;
 	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
+	struct sigaction sigpipe;                  /* the shim's, for the process */
 };
 
 static void send_text(int fd, const char *text, int passed_fd)
@@ -222,6 +223,8 @@ static _Noreturn void process(const struct helper *h, int sync_fd, int error_fd)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* SIGPIPE as the shim had it, which the container's process got: not the helper's */
+	sigaction(SIGPIPE, &h->sigpipe, NULL);
 	if (sync_fd >= 0 && read(sync_fd, &byte, 1) != 1)
 		_exit(127);
 	for (size_t i = 0; i < h->n_join; i++) {
@@ -363,7 +366,9 @@ static _Noreturn void helper_run(struct helper *h)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* the helper's writes to a daemon that went away must not kill it (it kills the process
+	 * then); the shim's disposition is kept for the process */
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &h->sigpipe);
 	close_all_but(keep, ELEMENTSOF(keep));
 	h->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (h->procfd < 0)

@@ -111,8 +111,9 @@ EOF
 	[[ $code == 404 ]]
 }
 
-# the lines of /proc/self/status an exec'd process must share with the container's own
-status_lines='^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp|Seccomp_filters):'
+# the lines of /proc/self/status an exec'd process must share with the container's own (SigIgn:
+# nothing of the shim's helper is left ignored)
+status_lines='^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp|Seccomp_filters|SigIgn):'
 
 compare_with_container() {
 	local pod=$1 pid
