@@ -128,6 +128,8 @@ SLEEPER='trap "exit 0" TERM; while :; do sleep 0.2; done'
 	event_with live Unhealthy $'Liveness probe failed: not alive\n'
 	# two failures for one kill: the failure event counted twice before it
 	[[ $(event_count live Unhealthy $'Liveness probe failed: not alive\n') -ge 2 ]]
+	# the run it killed ended by its SIGTERM (the trap exits 0), not by the grace's SIGKILL
+	[[ $(status_of live lastState.terminated.exitCode) == 0 ]]
 }
 
 @test "startup: liveness waits until the startup probe succeeded" {
