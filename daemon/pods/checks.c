@@ -66,9 +66,9 @@ static void check_end(struct pod_check *c, enum pod_check_status status, const c
 {
 	struct pod_check_end end = {
 	        .status = status, .output = output ? output : "", .error = error};
-	/* ended: nothing to cancel; the output lives in the check until the caller has it */
-	c->exec = NULL;
-	c->net = NULL;
+	/* the output lives in the check until the caller has it; then what still runs (an exec
+	 * past its timeout) is killed with it. An exec or a network check that ended was let go
+	 * by its own callback (exec_exited, net_done). */
 	c->fn(c->userdata, &end);
 	check_free(c);
 }

@@ -81,6 +81,10 @@ event_count() {
 		'[.items[] | select(.reason == $r and .message == $m) | .count] | add // 0'
 }
 
+pod_gone() {
+	[[ $(nanolet_curl -o /dev/null -w '%{http_code}' "http://nanolet/api/v1/namespaces/default/pods/$1") == 404 ]]
+}
+
 event_count_at_least() {
 	(($(event_count "$1" "$2" "$3") >= $4))
 }
@@ -130,6 +134,24 @@ SLEEPER='trap "exit 0" TERM; while :; do sleep 0.2; done'
 	[[ $(event_count live Unhealthy $'Liveness probe failed: not alive\n') -ge 2 ]]
 	# the run it killed ended by its SIGTERM (the trap exits 0), not by the grace's SIGKILL
 	[[ $(status_of live lastState.terminated.exitCode) == 0 ]]
+}
+
+@test "an exec probe that outlives its timeout is killed and fails, in the kubelet's words" {
+	driver_independent
+	pods_setup
+	create_pod "$(probe_pod slow "$SLEEPER" '    readinessProbe:
+      exec: {command: [sh, -c, "echo started >>/flag/slow; sleep 30"]}
+      timeoutSeconds: 1
+      periodSeconds: 2')"
+	wait_for event_with slow Unhealthy 'Readiness probe failed: command "sh -c echo started >>/flag/slow; sleep 30" timed out'
+	is_unready slow
+	# each check killed at its timeout, and the next one made: counted on the one event
+	wait_for event_count_at_least slow Unhealthy 'Readiness probe failed: command "sh -c echo started >>/flag/slow; sleep 30" timed out' 2
+	(($(wc -l <"$FLAG/slow") >= 2))
+	# the checks it cut short were killed then: their container's end later tells nobody
+	call DELETE "/api/v1/namespaces/default/pods/slow?gracePeriodSeconds=0"
+	wait_for pod_gone slow
+	kill -0 "$DAEMON_PID"
 }
 
 @test "startup: liveness waits until the startup probe succeeded" {
@@ -233,8 +255,7 @@ SLEEPER='trap "exit 0" TERM; while :; do sleep 0.2; done'
 	wait_phase pre Running
 	call DELETE /api/v1/namespaces/default/pods/pre
 	[[ $code == 200 ]]
-	pod_gone() { [[ $(nanolet_curl -o /dev/null -w '%{http_code}' http://nanolet/api/v1/namespaces/default/pods/pre) == 404 ]]; }
-	wait_for pod_gone
+	wait_for pod_gone pre
 	[[ $(cat "$FLAG/log") == $'prestop\nterm' ]]
 }
 
