@@ -163,6 +163,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .shim_timeout_usec = shim_timeout_usec(),
 	        .clock = &pod_clock_event,
 	        .clock_ctx = daemon->event,
+	        .checks = &pod_checks_real,
 	        .watches = daemon->fs_watches,
 	        .fd_budget = daemon->pods_fd_budget,
 	        .oom_log = daemon->oom_log,

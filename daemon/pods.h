@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "net/net.h"
 #include "plan/plan.h"
+#include "pods/pod_checks.h"
 #include "pods/pod_clock.h"
 #include "pods/pod_ops.h"
 #include "spec/spec.h"
@@ -55,6 +56,11 @@ struct pods_options {
 	uint64_t shim_timeout_usec; /* how long a shim's answer is waited for */
 	const struct pod_clock_ops *clock;
 	void *clock_ctx;
+	/* The checks of probes and lifecycle hooks (pod_checks.h): the real ones (checks.c) or a
+	 * Check suite's fake. NULL: no probe or hook is run (a pod with a readiness probe then
+	 * never becomes ready). */
+	const struct pod_check_ops *checks;
+	void *checks_ctx;
 	/* The daemon's one inotify instance: each pod's exits/ and, on v2, its cgroups' event
 	 * files are watched on it. */
 	struct fs_watches *watches;

@@ -742,6 +742,18 @@ static bool any_running(const struct pod *pod)
 
 void pod_sync(struct pod *pod)
 {
+	for (size_t i = 0; pod->restarts && i < pod->sup->n_containers; i++) {
+		struct pod_restart *rs = &pod->restarts[i];
+		const struct sup_container *sc = &pod->sup->containers[i];
+
+		/* a stop of one run ends with it: the next run is not the one to kill */
+		if (sc->state != SUP_RUNNING || rs->kill_run != sc->attempts - 1)
+			pods_timer_cancel(pod->env, &rs->kill_timer);
+		if (sc->state != SUP_RUNNING)
+			rs->pre_stopping = false;
+	}
+	if (pod->env->changed)
+		pod->env->changed(pod);
 	pod_persist(pod);
 	for (size_t i = 0; i < pod->sup->n_containers; i++)
 		pod_schedule(pod, i);
@@ -878,7 +890,7 @@ int pod_run_alloc(struct pod *pod, struct nano_err *err)
 	if (!pod->restarts || !pod->start_unsure)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < pod->plan->n_containers; i++)
-		pod->restarts[i] = (struct pod_restart){.pod = pod, .container = i};
+		pod->restarts[i] = (struct pod_restart){.pod = pod, .container = i, .kill_run = -1};
 	return pod_watch_alloc(pod, err);
 }
 
@@ -926,9 +938,123 @@ static void on_grace_over(void *userdata)
 	pod_stop_shim_if_done(pod);
 }
 
+/* The kubelet's minimumGracePeriodInSeconds: what a container gets after a preStop hook that
+ * took (nearly) all of its grace, and after a probe's kill of a pod with no grace. */
+#define POD_MIN_GRACE_USEC (2 * UINT64_C(1000000))
+
+static void signal_container(struct pod *pod, size_t i, int signal)
+{
+	const struct sup_container *sc = &pod->sup->containers[i];
+	int r;
+
+	if (sc->state != SUP_RUNNING)
+		return;
+	/* the answer comes to on_kill_reply */
+	r = request_new(pod, POD_REQUEST_KILL, i, strdupf("kill %s %d", sc->name, signal), NULL);
+	if (r < 0)
+		log_warn("pod %s: signal %s: %s", pod->spec->name, sc->name, strerror(-r));
+}
+
+static void term_container(struct pod *pod, size_t i)
+{
+	signal_container(pod, i, SIGTERM);
+}
+
+static void kill_container_cgroup(struct pod *pod, size_t i)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (pod->sup->containers[i].state != SUP_RUNNING)
+		return;
+	/* the grace is over: everything in the container's cgroup, at once */
+	if (cgroup_driver_kill(pod->env->cgroup, pod_container_cgroup(pod, i), &err) < 0)
+		log_warn("pod %s: kill %s: %s", pod->spec->name, pod->sup->containers[i].name,
+		         err.message);
+}
+
+/* A graceful stop of container i begins: its preStop hook first when it has one (true: the
+ * SIGTERM waits for pod_pre_stop_done). The kubelet runs it only with a grace to spend. */
+static bool pre_stop(struct pod *pod, size_t i, uint64_t deadline, int64_t grace)
+{
+	struct pod_restart *rs = &pod->restarts[i];
+
+	if (rs->pre_stopping)
+		return true;
+	if (grace > 0 && pod->env->pre_stop && pod->env->pre_stop(pod, i, deadline))
+		rs->pre_stopping = true;
+	return rs->pre_stopping;
+}
+
+static bool any_pre_stopping(const struct pod *pod)
+{
+	for (size_t i = 0; i < pod->sup->n_containers; i++)
+		if (pod->restarts[i].pre_stopping)
+			return true;
+	return false;
+}
+
+static void on_kill_timer(void *userdata)
+{
+	struct pod_restart *rs = userdata;
+	struct pod *pod = rs->pod;
+
+	/* through the shim, which kills the main process and then what is left, pid by pid: the
+	 * cgroup's cgroup.kill would also kill the next run at its birth on 6.x kernels (a later
+	 * CLONE_INTO_CGROUP into a killed cgroup), and this container is to run again */
+	if (pod->sup->containers[rs->container].attempts - 1 == rs->kill_run)
+		signal_container(pod, rs->container, SIGKILL);
+}
+
+void pod_kill_container(struct pod *pod, size_t i, int64_t grace)
+{
+	struct pod_restart *rs = &pod->restarts[i];
+	const struct sup_container *sc = &pod->sup->containers[i];
+	uint64_t now = pods_clock(pod->env, CLOCK_MONOTONIC), at;
+	int r;
+
+	if (sc->state != SUP_RUNNING || pod->deleting ||
+	    (rs->kill_timer && rs->kill_run == sc->attempts - 1))
+		return;
+	pods_timer_cancel(pod->env, &rs->kill_timer);
+	rs->kill_run = sc->attempts - 1;
+	rs->kill_deadline = now + (uint64_t)(grace > 0 ? grace : 0) * 1000000;
+	if (pre_stop(pod, i, rs->kill_deadline, grace)) {
+		/* the hook may use the whole grace; the SIGTERM then still gets its minimum */
+		at = rs->kill_deadline + POD_MIN_GRACE_USEC;
+	} else {
+		term_container(pod, i);
+		at = rs->kill_deadline > now + POD_MIN_GRACE_USEC ? rs->kill_deadline
+		                                                  : now + POD_MIN_GRACE_USEC;
+	}
+	r = pods_timer_at(pod->env, &rs->kill_timer, CLOCK_MONOTONIC, at, on_kill_timer, rs);
+	if (r < 0) {
+		log_error("pod %s: kill timer: %s", pod->spec->name, strerror(-r));
+		signal_container(pod, i, SIGKILL);
+	}
+}
+
+void pod_pre_stop_done(struct pod *pod, size_t i)
+{
+	const struct pod_clock_ops *clock = pod->env->opt.clock;
+	struct pod_restart *rs = &pod->restarts[i];
+	uint64_t least = pods_clock(pod->env, CLOCK_MONOTONIC) + POD_MIN_GRACE_USEC;
+
+	if (!rs->pre_stopping)
+		return;
+	rs->pre_stopping = false;
+	term_container(pod, i);
+	/* the kill comes at the end of the grace, and at least the minimum after the SIGTERM */
+	if (rs->kill_timer)
+		clock->move(rs->kill_timer, rs->kill_deadline > least ? rs->kill_deadline : least);
+	if (pod->deleting && pod->grace_timer && !any_pre_stopping(pod))
+		clock->move(pod->grace_timer,
+		            pod->stop_deadline > least ? pod->stop_deadline : least);
+}
+
 void pod_stop(struct pod *pod, int64_t grace)
 {
 	uint64_t deadline = pods_clock(pod->env, CLOCK_MONOTONIC) + (uint64_t)grace * 1000000;
+	bool hooks = false;
 	int r;
 
 	if (pod->deleting) {
@@ -940,6 +1066,7 @@ void pod_stop(struct pod *pod, int64_t grace)
 		return;
 	}
 	pod->deleting = true;
+	pod->stop_deadline = deadline;
 	sup_pod_delete(pod->sup, pods_now(pod->env));
 	for (size_t i = 0; i < pod->sup->n_containers; i++) {
 		pods_timer_cancel(pod->env, &pod->restarts[i].timer);
@@ -949,12 +1076,17 @@ void pod_stop(struct pod *pod, int64_t grace)
 	}
 	pod_persist(pod);
 	pod_crash_point("delete-requested");
+	for (size_t i = 0; grace > 0 && i < pod->sup->n_containers; i++)
+		if (pod->sup->containers[i].state == SUP_RUNNING &&
+		    pre_stop(pod, i, deadline, grace))
+			hooks = true;
 	if (grace == 0) {
 		pod_stop_containers(pod, SIGKILL);
 	} else {
+		/* the containers whose preStop hook runs get their SIGTERM when it ends */
 		pod_stop_containers(pod, SIGTERM);
-		r = pods_timer_at(pod->env, &pod->grace_timer, CLOCK_MONOTONIC, deadline,
-		                  on_grace_over, pod);
+		r = pods_timer_at(pod->env, &pod->grace_timer, CLOCK_MONOTONIC,
+		                  deadline + (hooks ? POD_MIN_GRACE_USEC : 0), on_grace_over, pod);
 		if (r < 0) {
 			log_error("pod %s: grace timer: %s", pod->spec->name, strerror(-r));
 			pod_stop_containers(pod, SIGKILL);
@@ -966,32 +1098,19 @@ void pod_stop(struct pod *pod, int64_t grace)
 void pod_stop_containers(struct pod *pod, int signal)
 {
 	for (size_t i = 0; i < pod->sup->n_containers; i++) {
-		const struct sup_container *sc = &pod->sup->containers[i];
-		_cleanup_(nano_err_clear) struct nano_err err = {0};
-		int r;
-
-		if (sc->state != SUP_RUNNING)
-			continue;
-		if (signal == SIGKILL) {
-			/* the grace is over: everything in the container's cgroup, at once */
-			if (cgroup_driver_kill(pod->env->cgroup, pod_container_cgroup(pod, i),
-			                       &err) < 0)
-				log_warn("pod %s: kill %s: %s", pod->spec->name, sc->name,
-				         err.message);
-			continue;
-		}
-		/* the answer comes to on_kill_reply */
-		r = request_new(pod, POD_REQUEST_KILL, i, strdupf("kill %s %d", sc->name, signal),
-		                NULL);
-		if (r < 0)
-			log_warn("pod %s: signal %s: %s", pod->spec->name, sc->name, strerror(-r));
+		if (signal == SIGKILL)
+			kill_container_cgroup(pod, i);
+		else if (!pod->restarts || !pod->restarts[i].pre_stopping)
+			term_container(pod, i);
 	}
 }
 
 void pod_run_done(struct pod *pod)
 {
-	for (size_t i = 0; pod->restarts && i < pod->plan->n_containers; i++)
+	for (size_t i = 0; pod->restarts && i < pod->plan->n_containers; i++) {
 		pods_timer_cancel(pod->env, &pod->restarts[i].timer);
+		pods_timer_cancel(pod->env, &pod->restarts[i].kill_timer);
+	}
 	free(pod->restarts);
 	pod->restarts = NULL;
 	free(pod->start_unsure);

@@ -47,5 +47,14 @@ void pod_stop_shim_if_done(struct pod *pod);
  * cgroups are killed; once every container has ended the shim is asked to go, and its end
  * calls env->stopped. A second stop may shorten the grace, never lengthen it. */
 void pod_stop(struct pod *pod, int64_t grace);
+/* A graceful stop of one running container, as the kubelet's killContainer (a failed liveness
+ * or startup probe, a failed postStart hook): its preStop hook (env->pre_stop) when grace > 0,
+ * then SIGTERM, and its cgroup killed grace seconds after the stop began, but never sooner than
+ * 2 s after the SIGTERM (the kubelet's minimumGracePeriodInSeconds). Its run then ends as any
+ * other, and the restart policy decides. Nothing when it does not run or already stops. */
+void pod_kill_container(struct pod *pod, size_t container, int64_t grace);
+/* The preStop hook of container i ended, or was cut short at its deadline: the SIGTERM it held
+ * back goes now. */
+void pod_pre_stop_done(struct pod *pod, size_t container);
 /* Drops everything the lifecycle holds of the pod (timers, requests, watches). */
 void pod_run_done(struct pod *pod);

@@ -62,6 +62,7 @@ struct pod *pod_free(struct pod *pod)
 {
 	if (!pod)
 		return NULL;
+	pod_probes_done(pod);
 	pod_run_done(pod);
 	store_after_commit_cancel(pod->env->store, NULL, pod);
 	free(pod->waiters);
@@ -217,6 +218,7 @@ static void create_failed(struct pod *pod, int r, const struct nano_err *err)
 
 	log_error("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, message);
 	nano_err_setc(&pod->failure, err ? err->class : NANO_INTERNAL, -r, "%s", message);
+	pod_probes_done(pod);
 	pod_run_done(pod);
 	pod->next = pods->removing;
 	pods->removing = pod;
@@ -445,6 +447,7 @@ static void delete_removed(struct pod *pod)
 
 void pod_finish_delete(struct pod *pod)
 {
+	pod_probes_done(pod);
 	pod_run_done(pod);
 	/* listed, terminating, until its processes, cgroups and files are gone */
 	if (pod_teardown(pod, delete_removed) < 0)
@@ -520,6 +523,8 @@ int pods_open(const struct pods_options *options, struct pods **out, struct nano
 	pods->env.shim_ctx = options->shim_ctx;
 	pods->env.shim_timeout_usec = options->shim_timeout_usec;
 	pods->env.stopped = pod_finish_delete;
+	pods->env.changed = pod_probes_sync;
+	pods->env.pre_stop = pod_probes_pre_stop;
 	pods->env.fds_held = env_fds_held;
 	if (options->network && (net_new(options->network, &pods->env.net, err) < 0 ||
 	                         hostports_new(&pods->env.hostports, err) < 0))

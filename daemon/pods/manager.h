@@ -5,6 +5,7 @@
 
 #include "pods/lifecycle.h"
 #include "pods/monitor.h"
+#include "pods/probes.h"
 #include "pods/record.h"
 #include "pods/sandbox.h"
 

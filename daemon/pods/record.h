@@ -5,6 +5,8 @@
  *
  *   manager.c, restore.c   create, delete, list, restore; the registry      (manager.h)
  *          |
+ *   probes.c               probes and lifecycle hooks of running containers (probes.h)
+ *          |
  *   lifecycle.c            the shim, starts, exits, restarts, stops          (lifecycle.h)
  *          |          \
  *   sandbox.c          monitor.c   what a pod has on the node | what its     (sandbox.h,
@@ -12,8 +14,9 @@
  *   record.c               the pod: spec, plan, supervisor state, events,   (record.h)
  *                          JSON, the store row; the environment and clock
  *
- * Upward there are only callbacks the manager sets: pod->settled (a create has its answer) and
- * env->stopped (a deleted pod's shim is gone). */
+ * Upward there are only callbacks the manager sets: pod->settled (a create has its answer),
+ * env->stopped (a deleted pod's shim is gone), and env->changed and env->pre_stop (the probes
+ * layer follows the containers, and runs preStop hooks before a SIGTERM). */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -44,7 +47,16 @@ struct pod_restart {
 	struct pod *pod;
 	size_t container;
 	struct pod_timer *timer;
+	/* a graceful stop of this container alone (a failed liveness or startup probe, a failed
+	 * postStart hook): its cgroup is killed when kill_timer fires, if run kill_run still runs
+	 */
+	struct pod_timer *kill_timer;
+	int32_t kill_run;
+	uint64_t kill_deadline; /* CLOCK_MONOTONIC: the end of its grace */
+	bool pre_stopping;      /* its preStop hook runs: its SIGTERM waits for pod_pre_stop_done */
 };
+
+struct pod_probes; /* probes.c: the probe workers and hooks of a pod's containers */
 
 struct pod_watch {
 	struct pod *pod;
@@ -95,6 +107,13 @@ struct pod_env {
 	struct prom_histogram start_durations; /* nanolet_pod_start_duration_seconds */
 	/* The manager's: a deleted pod's shim is gone (or there was none); it removes the pod. */
 	void (*stopped)(struct pod *pod);
+	/* The probes layer's (the manager sets them; NULL: none). changed: something happened to
+	 * the pod (pod_sync): its probes and hooks follow its containers. pre_stop: a graceful
+	 * stop of container i begins with its preStop hook, if it has one, to be ended by
+	 * deadline (CLOCK_MONOTONIC): true when it started, and its end (never before this
+	 * returned) comes to pod_pre_stop_done. */
+	void (*changed)(struct pod *pod);
+	bool (*pre_stop)(struct pod *pod, size_t container, uint64_t deadline);
 	/* exec.c: the descriptors the execs under way hold (pods_fd_cost's counterpart), and the
 	 * manager's count of what every pod and exec holds, against opt.fd_budget */
 	size_t exec_fds;
@@ -142,6 +161,7 @@ struct pod {
 	struct fs_watch *exits_watch; /* on exits/ */
 	bool shim_stopping;           /* shutdown sent */
 	struct pod_timer *grace_timer;
+	uint64_t stop_deadline; /* CLOCK_MONOTONIC: the end of a delete's grace */
 	/* A create not answered yet: called once every container's first start has its answer
 	 * (r 0), or the sandbox could not be made (r < 0). The manager sets it, so that the
 	 * lifecycle needs nothing of the manager. */
@@ -163,6 +183,9 @@ struct pod {
 	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
 	unsigned oom_rechecks;
 	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
+
+	/* probes */
+	struct pod_probes *probes;
 
 	/* manager */
 	pods_created_fn *created_fn; /* whom a create answers */

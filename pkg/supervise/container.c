@@ -134,6 +134,7 @@ static int ended(struct sup_pod *pod, struct sup_container *c, struct sup_termin
 	c->state = SUP_TERMINATED;
 	c->started_at = SUP_TIME_NONE;
 	c->pid = 0;
+	c->post_start_pending = false;
 	free(TAKE_PTR(c->reason));
 	free(TAKE_PTR(c->message));
 	c->latest_exited = true;
@@ -208,6 +209,20 @@ int sup_container_started(struct sup_pod *pod, size_t i, const char *id, pid_t p
 	free(TAKE_PTR(c->message));
 	c->latest_exited = false;
 	c->restart_at = SUP_TIME_NONE;
+	/* a new run: its probes start over from their initial results (worker.go: a new
+	 * container ID), and the kubelet has not finished starting it while postStart runs */
+	sup_probes_reset(c);
+	c->post_start_pending = c->has_post_start;
+	return sup_pod_update(pod, now);
+}
+
+int sup_container_post_start_done(struct sup_pod *pod, size_t i, int64_t now)
+{
+	struct sup_container *c = container_at(pod, i);
+
+	if (!c || c->state != SUP_RUNNING || !c->post_start_pending)
+		return -EINVAL;
+	c->post_start_pending = false;
 	return sup_pod_update(pod, now);
 }
 

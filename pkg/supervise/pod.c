@@ -141,6 +141,7 @@ int sup_pod_new(const struct spec_pod *spec, const char *host_ip, int64_t now, s
 		c->exited_at = SUP_TIME_NONE;
 		c->backoff_updated = SUP_TIME_NONE;
 		c->restart_at = now;
+		sup_probes_init(c, &spec->containers[i]);
 		/* convertToAPIContainerStatuses' default waiting state (no init containers). */
 		if (sup_set_str(&c->name, spec->containers[i].name) < 0 ||
 		    sup_set_str(&c->image, spec->containers[i].image) < 0 ||
@@ -180,13 +181,13 @@ enum sup_phase sup_phase_compute(enum spec_restart_policy policy, const struct s
 	for (size_t i = 0; i < n; i++) {
 		switch (cs[i].state) {
 		case SUP_RUNNING:
-			running++;
-			break;
-		case SUP_TERMINATED:
-			stopped++;
-			if (cs[i].terminated.exit_code == 0)
-				succeeded++;
-			break;
+			/* its postStart hook still runs: the kubelet's status is still the one from
+			 * before the start (below, as waiting) */
+			if (!cs[i].post_start_pending) {
+				running++;
+				break;
+			}
+			/* fall through */
 		case SUP_WAITING:
 			/* Waiting with a lastState (backing off, or retrying after an exit) counts
 			 * as stopped, and not as succeeded whatever its exit code: a container
@@ -195,6 +196,11 @@ enum sup_phase sup_phase_compute(enum spec_restart_policy policy, const struct s
 				stopped++;
 			else
 				waiting++;
+			break;
+		case SUP_TERMINATED:
+			stopped++;
+			if (cs[i].terminated.exit_code == 0)
+				succeeded++;
 			break;
 		}
 	}
@@ -302,8 +308,7 @@ int sup_pod_update(struct sup_pod *pod, int64_t now)
 	for (size_t i = 0; i < pod->n_containers; i++) {
 		struct sup_container *c = &pod->containers[i];
 
-		/* No startup or readiness probes: started and ready while running. */
-		c->started = c->ready = c->state == SUP_RUNNING;
+		sup_probes_status(c);
 		if (c->state == SUP_RUNNING)
 			running++;
 	}

@@ -66,6 +66,18 @@ static json_t *state_json(const struct sup_container *c)
 	if (!o)
 		return NULL;
 	switch (c->state) {
+	case SUP_RUNNING:
+		if (c->post_start_pending) {
+			/* the kubelet has not finished starting it: its postStart hook runs */
+			inner = json_pack("{s:s}", "reason", "ContainerCreating");
+			set(o, "waiting", inner, &ok);
+			break;
+		}
+		inner = json_object();
+		if (inner)
+			set(inner, "startedAt", time_json(c->started_at), &ok);
+		set(o, "running", inner, &ok);
+		break;
 	case SUP_WAITING:
 		inner = json_object();
 		ok = inner != NULL;
@@ -74,12 +86,6 @@ static json_t *state_json(const struct sup_container *c)
 			set_str(inner, "message", c->message, &ok);
 		}
 		set(o, "waiting", inner, &ok);
-		break;
-	case SUP_RUNNING:
-		inner = json_object();
-		if (inner)
-			set(inner, "startedAt", time_json(c->started_at), &ok);
-		set(o, "running", inner, &ok);
 		break;
 	case SUP_TERMINATED:
 		set(o, "terminated", terminated_json(&c->terminated), &ok);
@@ -127,7 +133,7 @@ static json_t *container_json(const struct sup_container *c)
 	return o;
 }
 
-/* PodCondition: type, status, lastProbeTime (always null: no probes), lastTransitionTime,
+/* PodCondition: type, status, lastProbeTime (null: the kubelet never sets it), lastTransitionTime,
  * reason, message. */
 static json_t *condition_json(const struct sup_pod *pod, enum sup_condition_type type)
 {

@@ -82,6 +82,37 @@ struct sup_terminated {
 	char *container_id; /* nanolet://<id>, NULL when unknown */
 };
 
+/* ---- probes ---------------------------------------------------------------------------------
+ * The kubelet's prober workers (pkg/kubelet/prober/worker.go), one per container and probe
+ * kind, as pure state: what the results manager holds for the container's current run, the
+ * run of equal results that a threshold counts, and the hold after a liveness or startup
+ * failure. The daemon runs the checks and feeds their results in (probe.c). */
+
+enum sup_probe_kind {
+	SUP_PROBE_LIVENESS,
+	SUP_PROBE_READINESS,
+	SUP_PROBE_STARTUP,
+	SUP_PROBE_KINDS,
+};
+
+enum sup_probe_result {
+	SUP_PROBE_UNKNOWN, /* startup's initial value: not started yet */
+	SUP_PROBE_SUCCESS,
+	SUP_PROBE_FAILURE,
+};
+
+struct sup_probe {
+	bool defined;                           /* the container has this probe */
+	int64_t initial_delay, period, timeout; /* seconds, as the spec (defaults applied) */
+	int32_t success_threshold, failure_threshold;
+	/* what the results manager holds for the current run: the initial value (liveness
+	 * Success, readiness Failure, startup Unknown) until a threshold flips it */
+	enum sup_probe_result result;
+	enum sup_probe_result last; /* the latest check's own result (UNKNOWN: none yet) */
+	int32_t run;                /* how many checks in a row gave it */
+	bool on_hold;               /* liveness/startup failed: no check until the next run */
+};
+
 struct sup_container {
 	char *name;
 	char *image;
@@ -98,9 +129,15 @@ struct sup_container {
 	struct sup_terminated previous;
 
 	int32_t restart_count;
-	bool started;       /* no startup probes: running */
-	bool ready;         /* no readiness probes: running */
-	char *container_id; /* of the latest attempt, nanolet://<id>; NULL before the first */
+	bool started; /* running, and its startup probe (if any) succeeded */
+	bool ready;   /* started, and its readiness probe (if any) succeeded */
+	struct sup_probe probes[SUP_PROBE_KINDS];
+	/* its postStart hook runs: the run counts as running (its exit is read, its pid known)
+	 * but the kubelet has not finished starting it, so its status is still waiting
+	 * ContainerCreating and no probe runs yet */
+	bool post_start_pending;
+	bool has_post_start; /* the spec has lifecycle.postStart */
+	char *container_id;  /* of the latest attempt, nanolet://<id>; NULL before the first */
 
 	/* Restart bookkeeping (one flowcontrol.Backoff entry per container). */
 	int32_t attempts;        /* containers created so far */
@@ -210,6 +247,36 @@ int sup_pod_sandbox_lost(struct sup_pod *pod, const char *message, int64_t now,
 /* Deletion requested: no container restarts any more (the kubelet's DeletionTimestamp). Once
  * no container runs, the pod is terminal and its phase Succeeded or Failed by exit codes. */
 int sup_pod_delete(struct sup_pod *pod, int64_t now);
+
+/* The postStart hook of the running container ended (sup_container_started marks it pending
+ * when the spec has one): its status becomes running. -EINVAL when none was pending. */
+int sup_container_post_start_done(struct sup_pod *pod, size_t i, int64_t now);
+
+/* ---- probes in and out (probe.c) ------------------------------------------------------------ */
+
+/* "Liveness", "Readiness", "Startup": as the kubelet's events name them. */
+const char *sup_probe_kind_name(enum sup_probe_kind kind);
+
+/* Whether a check of that kind is to be made at now, by the rules of the kubelet's doProbe:
+ * the container has the probe and runs (its postStart done), the probe is not on hold, its
+ * initialDelaySeconds since the run's start have passed, and the startup probe gates the two
+ * others (startup runs until it succeeded, they only after); liveness and startup stop once
+ * the pod is being deleted. */
+bool sup_probe_wanted(const struct sup_pod *pod, size_t i, enum sup_probe_kind kind, int64_t now);
+
+enum sup_probe_outcome {
+	SUP_PROBE_KEPT,    /* below its threshold: the kept result is unchanged */
+	SUP_PROBE_SET,     /* the kept result is the check's (it may be the same as before) */
+	SUP_PROBE_RESTART, /* liveness or startup failed past its threshold: kill the container
+	                    * (the restart policy then applies); the probe is on hold until the
+	                    * next run */
+};
+
+/* One check's result for the container's current run, made at now: counted against the
+ * thresholds, and started, ready and the conditions recomputed. -EINVAL for a container that
+ * does not run, lacks the probe or has it on hold; -ENOMEM. */
+int sup_probe_result(struct sup_pod *pod, size_t i, enum sup_probe_kind kind, bool success,
+                     int64_t now);
 
 /* ---- decisions out -------------------------------------------------------------------------- */
 

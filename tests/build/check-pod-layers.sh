@@ -3,7 +3,7 @@
 # a layer may include the headers of its own layer and of the layers below, never above (the
 # compiler then refuses a call upward: every function is declared in its layer's header).
 # Fails naming the file and the include.
-#   record < sandbox, monitor < lifecycle < manager
+#   record < sandbox, monitor < lifecycle < probes < manager
 set -eu
 dir=${1:-.}/daemon/pods
 rank() {
@@ -11,7 +11,8 @@ rank() {
 	record) echo 0 ;;
 	sandbox | monitor) echo 1 ;;
 	lifecycle) echo 2 ;;
-	manager | restore) echo 3 ;;
+	probes) echo 3 ;;
+	manager | restore) echo 4 ;;
 	*) echo "" ;;
 	esac
 }
@@ -29,5 +30,5 @@ for file in "$dir"/*.c "$dir"/*.h; do
 		fi
 	done
 done
-[ "$bad" = 0 ] && echo "daemon/pods layers: record < sandbox, monitor < lifecycle < manager"
+[ "$bad" = 0 ] && echo "daemon/pods layers: record < sandbox, monitor < lifecycle < probes < manager"
 exit "$bad"

@@ -250,6 +250,72 @@ static const struct pod_shim_ops fake_shim_ops = {
         .unwatch = shim_unwatch,
 };
 
+/* ---- the fake checks of probes and hooks ----------------------------------------------------- */
+
+struct pod_check {
+	struct pod_check *next;
+	char *command; /* exec: argv joined by spaces; else the handler's type as a word */
+	uint64_t timeout_usec;
+	pod_check_done_fn *fn;
+	void *userdata;
+};
+
+struct fake_checks {
+	struct pod_check *checks;
+	unsigned started;
+};
+
+static struct fake_checks *the_checks; /* one per test process */
+
+static int check_start(void *ctx, struct pod *pod, size_t container,
+                       const struct spec_handler *handler, uint64_t timeout_usec,
+                       pod_check_done_fn *fn, void *userdata, struct pod_check **out,
+                       struct nano_err *err)
+{
+	struct fake_checks *c = ctx;
+	struct pod_check *check = calloc(1, sizeof(*check));
+
+	(void)pod;
+	(void)container;
+	(void)err;
+	ck_assert_ptr_nonnull(check);
+	*check = (struct pod_check){.next = c->checks,
+	                            .command = handler->type == SPEC_HANDLER_EXEC
+	                                               ? strv_join(handler->command, " ")
+	                                               : strdup("network"),
+	                            .timeout_usec = timeout_usec,
+	                            .fn = fn,
+	                            .userdata = userdata};
+	c->checks = check;
+	c->started++;
+	*out = check;
+	return 0;
+}
+
+static void check_unlink(struct pod_check *check)
+{
+	for (struct pod_check **p = &the_checks->checks; *p; p = &(*p)->next)
+		if (*p == check) {
+			*p = check->next;
+			return;
+		}
+	ck_abort_msg("a check cancelled that is not in flight");
+}
+
+static void check_cancel(struct pod_check *check)
+{
+	if (!check)
+		return;
+	check_unlink(check);
+	free(check->command);
+	free(check);
+}
+
+static const struct pod_check_ops fake_check_ops = {
+        .start = check_start,
+        .cancel = check_cancel,
+};
+
 /* ---- the fake cgroupfs (v1) ----------------------------------------------------------------- */
 
 static const char *const hierarchies[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "devices"};
@@ -293,6 +359,7 @@ struct node {
 	struct fs_watches *watches;
 	struct fake_clock clock;
 	struct fake_shim shim;
+	struct fake_checks checks;
 	struct pods_options options;
 	struct pods *pods;
 };
@@ -371,6 +438,7 @@ static void node_init_options(struct node *n)
 	                               .realtime = UINT64_C(1800000000000000)};
 	n->shim.next_pid = 4000;
 	the_shim = &n->shim;
+	the_checks = &n->checks;
 	n->options = (struct pods_options){
 	        .event = n->event,
 	        .state_dir = n->state,
@@ -400,6 +468,8 @@ static void node_init_options(struct node *n)
 	        .shim_timeout_usec = 10000000,
 	        .clock = &fake_clock_ops,
 	        .clock_ctx = &n->clock,
+	        .checks = &fake_check_ops,
+	        .checks_ctx = &n->checks,
 	        .watches = n->watches,
 	};
 }
@@ -487,6 +557,8 @@ static void node_close(struct node *n)
 	              n->shim.calls ? n->shim.calls->text : "");
 	ck_assert_msg(n->shim.watches == NULL, "shim watches left");
 	ck_assert_msg(n->clock.timers == NULL, "timers left");
+	ck_assert_msg(n->checks.checks == NULL, "checks left in flight: \"%s\"",
+	              n->checks.checks ? n->checks.checks->command : "");
 	ck_assert_uint_eq(fs_watches_count(n->watches), 0);
 }
 
@@ -1286,6 +1358,359 @@ START_TEST(a_create_past_the_descriptor_budget_is_refused_whole)
 }
 END_TEST
 
+/* ---- probes and lifecycle hooks ----------------------------------------------------------------
+ */
+
+#define PROBE_POD_YAML(grace, extra)                                                               \
+	"apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"                                       \
+	"spec:\n  restartPolicy: Always\n  terminationGracePeriodSeconds: " grace                  \
+	"\n  containers:\n  - name: app\n    image: host\n    command: [/bin/sleep, "              \
+	"'1000']\n" extra
+
+static unsigned checks_in_flight(struct node *n, const char *command)
+{
+	unsigned count = 0;
+
+	for (struct pod_check *c = n->checks.checks; c; c = c->next)
+		count += strcmp(c->command, command) == 0;
+	return count;
+}
+
+/* Ends the check of command in flight as the real ones would, later, through its callback. */
+static void check_ends(struct node *n, const char *command, enum pod_check_status status,
+                       const char *output, const char *error)
+{
+	struct pod_check *c = n->checks.checks;
+	struct pod_check_end end = {.status = status, .output = output, .error = error};
+
+	while (c && strcmp(c->command, command) != 0)
+		c = c->next;
+	ck_assert_msg(c != NULL, "no check \"%s\" in flight", command);
+	check_unlink(c);
+	c->fn(c->userdata, &end);
+	free(c->command);
+	free(c);
+	pump(n);
+}
+
+/* The count of the pod's event of that reason and message (0: none). */
+static int64_t event_count(struct node *n, const char *reason, const char *message)
+{
+	struct store_event *evs = NULL;
+	struct nano_err err = {0};
+	size_t count = 0;
+	int64_t found = 0;
+
+	ck_assert_int_ge(
+	        store_events_list(pods_store(n->pods), "default", NULL, &evs, &count, &err), 0);
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(evs[i].reason, reason) == 0 && strcmp(evs[i].message, message) == 0)
+			found = evs[i].count;
+	store_events_free(evs, count);
+	return found;
+}
+
+static bool container_flag(const struct pod *pod, const char *flag)
+{
+	_cleanup_json_ json_t *cs = container_status(pod);
+
+	return json_is_true(json_object_get(cs, flag));
+}
+
+/* status of the pod condition type ("True"/"False") */
+static bool condition(const struct pod *pod, const char *type)
+{
+	_cleanup_json_ json_t *o = pod_to_json(pod);
+	json_t *c;
+	size_t k;
+
+	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), k, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+			return strcmp(json_string_value(json_object_get(c, "status")), "True") == 0;
+	}
+	ck_abort_msg("no condition %s", type);
+	return false;
+}
+
+START_TEST(readiness_follows_its_probe_and_a_failure_is_an_unhealthy_event)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n,
+	                     PROBE_POD_YAML("30", "    readinessProbe:\n"
+	                                          "      exec: {command: [test, -f, /tmp/ready]}\n"
+	                                          "      periodSeconds: 1\n"
+	                                          "      failureThreshold: 1\n"));
+	/* not ready until its first success; the first check comes at once */
+	ck_assert(!container_flag(pod, "ready"));
+	ck_assert(container_flag(pod, "started"));
+	ck_assert(!condition(pod, "Ready") && !condition(pod, "ContainersReady"));
+	ck_assert_uint_eq(checks_in_flight(&n, "test -f /tmp/ready"), 1);
+	check_ends(&n, "test -f /tmp/ready", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(container_flag(pod, "ready"));
+	ck_assert(condition(pod, "Ready") && condition(pod, "ContainersReady"));
+	/* a period later, the next; a failure makes it unready, with the kubelet's words */
+	ck_assert_uint_eq(checks_in_flight(&n, "test -f /tmp/ready"), 0);
+	advance(&n, 1000000);
+	check_ends(&n, "test -f /tmp/ready", POD_CHECK_FAILURE, "not yet", NULL);
+	ck_assert(!container_flag(pod, "ready"));
+	ck_assert(!condition(pod, "Ready"));
+	ck_assert_int_eq(event_count(&n, "Unhealthy", "Readiness probe failed: not yet"), 1);
+	/* the same failure again is the same event, counted */
+	advance(&n, 1000000);
+	check_ends(&n, "test -f /tmp/ready", POD_CHECK_FAILURE, "not yet", NULL);
+	ck_assert_int_eq(event_count(&n, "Unhealthy", "Readiness probe failed: not yet"), 2);
+	/* a check still running when the next tick comes: that tick is dropped */
+	advance(&n, 3 * 1000000);
+	ck_assert_uint_eq(checks_in_flight(&n, "test -f /tmp/ready"), 1);
+	/* an error is reported and thrown away: ready stays what it was */
+	check_ends(&n, "test -f /tmp/ready", POD_CHECK_ERROR, "no such port", NULL);
+	ck_assert_int_eq(event_count(&n, "Unhealthy",
+	                             "Readiness probe errored and resulted in unknown state: no "
+	                             "such port"),
+	                 1);
+	ck_assert(!container_flag(pod, "ready"));
+	/* a run that ended has no probe any more */
+	run_exits(&n, pod, "app", 0, 1, 0);
+	ck_assert_uint_eq(checks_in_flight(&n, "test -f /tmp/ready"), 0);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_liveness_failure_past_its_threshold_kills_the_container_which_restarts)
+{
+	struct node n;
+	struct pod *pod;
+	pid_t process;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("30", "    livenessProbe:\n"
+	                                              "      exec: {command: [alive]}\n"
+	                                              "      periodSeconds: 1\n"
+	                                              "      failureThreshold: 2\n"
+	                                              "      terminationGracePeriodSeconds: 5\n"));
+	{
+		_cleanup_free_ char *procs = strdupf("%d\n", (int)(process = stand_in()));
+
+		container_procs(pod, procs);
+	}
+	check_ends(&n, "alive", POD_CHECK_FAILURE, "", NULL);
+	ck_assert(!in_flight(&n, "kill"));
+	advance(&n, 1000000);
+	check_ends(&n, "alive", POD_CHECK_FAILURE, "", NULL);
+	ck_assert_int_eq(event_count(&n, "Unhealthy", "Liveness probe failed: "), 2);
+	ck_assert_int_eq(event_count(&n, "Killing",
+	                             "Container app failed liveness probe, will be restarted"),
+	                 1);
+	reply(&n, "kill app 15", 0, "ok");
+	/* on hold: no more checks of this run; the probe's own grace, not the pod's 30 s, then a
+	 * SIGKILL through the shim (not cgroup.kill: the next run is born into that cgroup) */
+	advance(&n, 4 * 1000000);
+	ck_assert_uint_eq(checks_in_flight(&n, "alive"), 0);
+	ck_assert(!in_flight(&n, "kill"));
+	advance(&n, 1000000);
+	reply(&n, "kill app 9", 0, "ok");
+	ck_assert(alive(process));
+	run_exits(&n, pod, "app", 0, 137, SIGKILL);
+	/* the restart policy brings it back, and its probe with it */
+	reply(&n, "start app 1", 0, "ok 7001");
+	ck_assert_int_eq(restart_count(pod), 1);
+	ck_assert_uint_eq(checks_in_flight(&n, "alive"), 1);
+	check_ends(&n, "alive", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(state_is(pod, "running"));
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(the_startup_probe_holds_liveness_back_until_it_succeeded)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("30", "    startupProbe:\n"
+	                                              "      exec: {command: [warm]}\n"
+	                                              "      periodSeconds: 1\n"
+	                                              "      failureThreshold: 3\n"
+	                                              "    livenessProbe:\n"
+	                                              "      exec: {command: [alive]}\n"
+	                                              "      periodSeconds: 1\n"));
+	ck_assert(!container_flag(pod, "started"));
+	ck_assert(!container_flag(pod, "ready"));
+	check_ends(&n, "warm", POD_CHECK_FAILURE, "cold", NULL);
+	ck_assert_int_eq(event_count(&n, "Unhealthy", "Startup probe failed: cold"), 1);
+	advance(&n, 1000000);
+	ck_assert_uint_eq(checks_in_flight(&n, "alive"), 0);
+	check_ends(&n, "warm", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(container_flag(pod, "started"));
+	ck_assert(container_flag(pod, "ready")); /* no readiness probe */
+	advance(&n, 1000000);
+	ck_assert_uint_eq(checks_in_flight(&n, "warm"), 0);
+	ck_assert_uint_eq(checks_in_flight(&n, "alive"), 1);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_container_is_creating_until_its_post_start_hook_ends_and_a_failure_kills_it)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("30", "    lifecycle:\n"
+	                                              "      postStart:\n"
+	                                              "        exec: {command: [hook, one]}\n"
+	                                              "    readinessProbe:\n"
+	                                              "      exec: {command: [ready]}\n"
+	                                              "      periodSeconds: 1\n"));
+	ck_assert(state_is(pod, "waiting"));
+	ck_assert_str_eq(phase(pod), "Pending");
+	/* no probe while the hook runs, and the hook has no deadline of its own */
+	advance(&n, 5 * 1000000);
+	ck_assert_uint_eq(checks_in_flight(&n, "ready"), 0);
+	ck_assert_uint_eq(checks_in_flight(&n, "hook one"), 1);
+	ck_assert_uint_eq(n.checks.checks->timeout_usec, 0);
+	check_ends(&n, "hook one", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(state_is(pod, "running"));
+	ck_assert_str_eq(phase(pod), "Running");
+	ck_assert_uint_eq(checks_in_flight(&n, "ready"), 1);
+	check_ends(&n, "ready", POD_CHECK_SUCCESS, "", NULL);
+	/* the next run has its hook again; this time it fails, and the container is killed */
+	run_exits(&n, pod, "app", 0, 1, 0);
+	reply(&n, "start app 1", 0, "ok 7001");
+	ck_assert(state_is(pod, "waiting"));
+	check_ends(&n, "hook one", POD_CHECK_FAILURE, "bad\n",
+	           "command 'hook one' exited with 1: ");
+	{
+		_cleanup_json_ json_t *o = pod_to_json(pod);
+		_cleanup_free_ char *want = strdupf(
+		        "Exec lifecycle hook ([hook one]) for Container \"app\" in Pod "
+		        "\"web_default(%s)\" failed - error: command 'hook one' exited with 1: , "
+		        "message: \"bad\\n\"",
+		        json_string_value(json_object_get(json_object_get(o, "metadata"), "uid")));
+
+		ck_assert_int_eq(event_count(&n, "FailedPostStartHook", want), 1);
+	}
+	ck_assert(in_flight(&n, "kill app 15"));
+	reply(&n, "kill app 15", 0, "ok");
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(pre_stop_runs_before_the_sigterm_and_counts_against_the_grace)
+{
+	struct node n;
+	struct pod *pod;
+	struct answer a = {0};
+	pid_t process;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("30", "    lifecycle:\n"
+	                                              "      preStop:\n"
+	                                              "        exec: {command: [bye]}\n"));
+	{
+		_cleanup_free_ char *procs = strdupf("%d\n", (int)(process = stand_in()));
+
+		container_procs(pod, procs);
+	}
+	pod_delete(pod, -1, on_deleted, &a);
+	pump(&n);
+	/* the hook first, with what is left of the grace as its deadline; no SIGTERM yet */
+	ck_assert_uint_eq(checks_in_flight(&n, "bye"), 1);
+	ck_assert_uint_eq(n.checks.checks->timeout_usec, 30 * 1000000);
+	ck_assert(!in_flight(&n, "kill"));
+	advance(&n, 3 * 1000000);
+	check_ends(&n, "bye", POD_CHECK_FAILURE, "", "command 'bye' exited with 2: ");
+	ck_assert_int_eq(events(&n, "FailedPreStopHook"), 1);
+	reply(&n, "kill app 15", 0, "ok");
+	/* the grace counts from the delete: the kill at 30 s */
+	advance(&n, 26 * 1000000);
+	ck_assert(alive(process));
+	advance(&n, 1000000);
+	ck_assert(killed(process));
+	container_procs(pod, "");
+	run_exits(&n, pod, "app", 0, 137, SIGKILL);
+	reply(&n, "shutdown", 0, "ok");
+	shim_dies(&n, n.shim.next_pid - 1);
+	wait_until(&n, flag_set, &a.called);
+	json_decref(a.last);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(a_pre_stop_that_outlives_the_grace_is_cut_short_and_the_sigterm_gets_two_seconds)
+{
+	struct node n;
+	struct pod *pod;
+	struct answer a = {0};
+	pid_t process;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("5", "    lifecycle:\n"
+	                                             "      preStop:\n"
+	                                             "        exec: {command: [slow]}\n"));
+	{
+		_cleanup_free_ char *procs = strdupf("%d\n", (int)(process = stand_in()));
+
+		container_procs(pod, procs);
+	}
+	pod_delete(pod, -1, on_deleted, &a);
+	pump(&n);
+	advance(&n, 4 * 1000000);
+	ck_assert(!in_flight(&n, "kill"));
+	ck_assert_uint_eq(checks_in_flight(&n, "slow"), 1);
+	/* cut short at the end of the grace: SIGTERM, and the kubelet's minimum of 2 s */
+	advance(&n, 1000000);
+	ck_assert_uint_eq(checks_in_flight(&n, "slow"), 0);
+	reply(&n, "kill app 15", 0, "ok");
+	ck_assert_int_eq(events(&n, "FailedPreStopHook"), 0);
+	advance(&n, 1000000);
+	ck_assert(alive(process));
+	advance(&n, 1000000);
+	ck_assert(killed(process));
+	container_procs(pod, "");
+	run_exits(&n, pod, "app", 0, 137, SIGKILL);
+	reply(&n, "shutdown", 0, "ok");
+	shim_dies(&n, n.shim.next_pid - 1);
+	wait_until(&n, flag_set, &a.called);
+	json_decref(a.last);
+	node_done(&n);
+}
+END_TEST
+
+START_TEST(probes_begin_again_for_a_run_a_restarted_manager_adopts)
+{
+	struct node n;
+	struct pod *pod;
+
+	node_init(&n);
+	pod = create_running(&n, PROBE_POD_YAML("30", "    readinessProbe:\n"
+	                                              "      exec: {command: [ready]}\n"
+	                                              "      periodSeconds: 1\n"));
+	check_ends(&n, "ready", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(container_flag(pod, "ready"));
+	node_close(&n);
+	/* the kubelet keeps probe results in memory only: a restart begins with the initial ones,
+	 * so a ready container is unready until its probe succeeds again */
+	node_open(&n);
+	pod = pods_find(n.pods, "default", "web");
+	ck_assert_ptr_nonnull(pod);
+	pump(&n);
+	reply(&n, "state", 0, "{\"containers\":[{\"name\":\"app\",\"restart\":0,\"pid\":7000}]}");
+	ck_assert(state_is(pod, "running"));
+	ck_assert(!container_flag(pod, "ready"));
+	ck_assert(!condition(pod, "Ready"));
+	ck_assert_uint_eq(checks_in_flight(&n, "ready"), 1);
+	check_ends(&n, "ready", POD_CHECK_SUCCESS, "", NULL);
+	ck_assert(container_flag(pod, "ready"));
+	ck_assert(condition(pod, "Ready"));
+	node_done(&n);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("pods_lifecycle");
@@ -1305,6 +1730,20 @@ static Suite *lifecycle_suite(void)
 	               an_oom_kill_of_any_process_is_oomkilled_with_the_exit_code_and_the_victim);
 	tcase_add_test(tc, an_oom_kill_while_the_manager_was_down_is_named_from_the_ring_buffer);
 	tcase_add_test(tc, a_create_past_the_descriptor_budget_is_refused_whole);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("probes");
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_test(tc, readiness_follows_its_probe_and_a_failure_is_an_unhealthy_event);
+	tcase_add_test(tc,
+	               a_liveness_failure_past_its_threshold_kills_the_container_which_restarts);
+	tcase_add_test(tc, the_startup_probe_holds_liveness_back_until_it_succeeded);
+	tcase_add_test(
+	        tc, a_container_is_creating_until_its_post_start_hook_ends_and_a_failure_kills_it);
+	tcase_add_test(tc, pre_stop_runs_before_the_sigterm_and_counts_against_the_grace);
+	tcase_add_test(
+	        tc,
+	        a_pre_stop_that_outlives_the_grace_is_cut_short_and_the_sigterm_gets_two_seconds);
+	tcase_add_test(tc, probes_begin_again_for_a_run_a_restarted_manager_adopts);
 	suite_add_tcase(s, tc);
 	return s;
 }
