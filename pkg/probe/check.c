@@ -79,7 +79,7 @@ void probe_check_end(struct probe_check *c, enum probe_result result, const char
 	deliver(c);
 }
 
-int probe_check_started(struct probe_check *c, struct probe_check **out)
+static int check_started(struct probe_check *c, struct probe_check **out)
 {
 	c->starting = false;
 	if (out)
@@ -122,10 +122,10 @@ int probe_check_want(struct probe_check *c, uint32_t events)
 	return sd_event_source_set_io_events(c->io, events);
 }
 
-int probe_check_new(sd_event *event, int fd, const struct sockaddr *addr, socklen_t addr_len,
-                    uint64_t timeout_usec, const struct probe_ops *ops, void *state,
-                    probe_done_fn *fn, void *userdata, struct probe_check **out,
-                    struct nano_err *err)
+static int check_new(sd_event *event, int fd, const struct sockaddr *addr, socklen_t addr_len,
+                     uint64_t timeout_usec, const struct probe_ops *ops, void *state,
+                     probe_done_fn *fn, void *userdata, struct probe_check **out,
+                     struct nano_err *err)
 {
 	struct probe_check *c;
 	unsigned port;
@@ -186,6 +186,25 @@ int probe_check_connect(struct probe_check *c, struct nano_err *err)
 	if (r < 0)
 		return nano_err_set(err, -r, "probe: io source: %s", strerror(-r));
 	return 0;
+}
+
+int probe_check_start(sd_event *event, int fd, const struct sockaddr *addr, socklen_t addr_len,
+                      uint64_t timeout_usec, const struct probe_ops *ops, void *state,
+                      probe_done_fn *fn, void *userdata, struct probe_check **out,
+                      struct nano_err *err)
+{
+	struct probe_check *c = NULL;
+	int r = check_new(event, fd, addr, addr_len, timeout_usec, ops, state, fn, userdata, &c,
+	                  err);
+
+	if (r < 0)
+		return r;
+	r = probe_check_connect(c, err);
+	if (r < 0) {
+		probe_check_cancel(c);
+		return r;
+	}
+	return check_started(c, out);
 }
 
 int probe_check_reconnect(struct probe_check *c, int fd, const struct sockaddr *addr,

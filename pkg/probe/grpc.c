@@ -567,8 +567,6 @@ int probe_grpc_start(sd_event *event, int fd, const struct sockaddr *addr, sockl
 {
 	struct grpc_state *g = calloc(1, sizeof(*g));
 	size_t len = service ? strlen(service) : 0, n = 5;
-	struct probe_check *c;
-	int r;
 
 	if (!g || len > 1024) {
 		free(g);
@@ -596,14 +594,6 @@ int probe_grpc_start(sd_event *event, int fd, const struct sockaddr *addr, sockl
 	g->request[3] = (uint8_t)((n - 5) >> 8);
 	g->request[4] = (uint8_t)(n - 5);
 	g->request_len = n;
-	r = probe_check_new(event, fd, addr, addr_len, timeout_usec, &grpc_ops, g, fn, userdata, &c,
-	                    err);
-	if (r < 0)
-		return r;
-	r = probe_check_connect(c, err);
-	if (r < 0) {
-		probe_check_cancel(c);
-		return r;
-	}
-	return probe_check_started(c, out);
+	return probe_check_start(event, fd, addr, addr_len, timeout_usec, &grpc_ops, g, fn,
+	                         userdata, out, err);
 }

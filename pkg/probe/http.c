@@ -796,7 +796,6 @@ int probe_http_start(sd_event *event, int fd, const struct sockaddr *addr, sockl
                      struct nano_err *err)
 {
 	struct http_state *h = NULL;
-	struct probe_check *c;
 	int r;
 
 	if (!addr || !request) {
@@ -811,14 +810,6 @@ int probe_http_start(sd_event *event, int fd, const struct sockaddr *addr, sockl
 			close(fd);
 		return nano_err_set(err, -r, "probe: httpGet: %s", strerror(-r));
 	}
-	r = probe_check_new(event, fd, addr, addr_len, timeout_usec, &http_ops, h, fn, userdata, &c,
-	                    err);
-	if (r < 0)
-		return r;
-	r = probe_check_connect(c, err);
-	if (r < 0) {
-		probe_check_cancel(c);
-		return r;
-	}
-	return probe_check_started(c, out);
+	return probe_check_start(event, fd, addr, addr_len, timeout_usec, &http_ops, h, fn,
+	                         userdata, out, err);
 }

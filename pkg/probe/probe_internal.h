@@ -40,11 +40,13 @@ struct probe_check {
 	char *message;
 };
 
-/* A check on fd (taken in every case) to addr, with its deadline; not connected yet. */
-int probe_check_new(sd_event *event, int fd, const struct sockaddr *addr, socklen_t addr_len,
-                    uint64_t timeout_usec, const struct probe_ops *ops, void *state,
-                    probe_done_fn *fn, void *userdata, struct probe_check **out,
-                    struct nano_err *err);
+/* What each *_start ends with: a check on fd (taken in every case) to addr, with its
+ * deadline, connecting (ops->connected follows); state is ops' (ops->free'd on a failure).
+ * An end that comes before this returns is delivered from the loop. */
+int probe_check_start(sd_event *event, int fd, const struct sockaddr *addr, socklen_t addr_len,
+                      uint64_t timeout_usec, const struct probe_ops *ops, void *state,
+                      probe_done_fn *fn, void *userdata, struct probe_check **out,
+                      struct nano_err *err);
 /* Starts the connect of c->fd to c->addr; ops->connected follows. */
 int probe_check_connect(struct probe_check *c, struct nano_err *err);
 /* Replaces the socket (a redirect's new connection) and connects it to addr. */
@@ -56,8 +58,6 @@ int probe_check_want(struct probe_check *c, uint32_t events);
  * defer source, when that is still running). */
 void probe_check_end(struct probe_check *c, enum probe_result result, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-/* Returns from *_start: an end that came meanwhile is delivered from the loop. */
-int probe_check_started(struct probe_check *c, struct probe_check **out);
 
 /* Go's words for an errno, as its syscall package has them ("connection refused"). */
 const char *probe_errno_text(int error);

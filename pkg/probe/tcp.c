@@ -35,17 +35,6 @@ int probe_tcp_start(sd_event *event, int fd, const struct sockaddr *addr, sockle
                     uint64_t timeout_usec, probe_done_fn *fn, void *userdata,
                     struct probe_check **out, struct nano_err *err)
 {
-	struct probe_check *c;
-	int r;
-
-	r = probe_check_new(event, fd, addr, addr_len, timeout_usec, &tcp_ops, NULL, fn, userdata,
-	                    &c, err);
-	if (r < 0)
-		return r;
-	r = probe_check_connect(c, err);
-	if (r < 0) {
-		probe_check_cancel(c);
-		return r;
-	}
-	return probe_check_started(c, out);
+	return probe_check_start(event, fd, addr, addr_len, timeout_usec, &tcp_ops, NULL, fn,
+	                         userdata, out, err);
 }
