@@ -366,9 +366,7 @@ static int checks_start(void *ctx, struct pod *pod, size_t i, const struct spec_
 	return 0;
 }
 
-static const struct pod_check_ops checks_ops = {
+const struct pod_check_ops pod_checks_real = {
         .start = checks_start,
         .cancel = check_free,
 };
-
-const struct pod_check_ops pod_checks_real = checks_ops;
