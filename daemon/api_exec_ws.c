@@ -74,7 +74,7 @@ struct exec_ws {
 	sd_event_source *in_source;
 	uint8_t *in; /* the client's stdin for the process */
 	size_t in_len;
-	bool in_close;       /* end of stdin once in is written */
+	bool in_close;       /* end of stdin once in is written (maybe before the start) */
 	int out_fd[2];       /* stdout and stderr, or the pty */
 	struct winsize size; /* the terminal's, as the client last said */
 	bool have_size;
