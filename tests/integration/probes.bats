@@ -270,8 +270,10 @@ SLEEPER='trap "exit 0" TERM; while :; do sleep 0.2; done'
       periodSeconds: 1
     livenessProbe:
       grpc: {port: 9090, service: db}
+      initialDelaySeconds: 5
       periodSeconds: 1
       failureThreshold: 2')"
+	# ready well before liveness begins (a kill would end the run, and its readiness with it)
 	wait_for is_ready grpc
 	wait_for event_with grpc Unhealthy 'Liveness probe failed: service unhealthy (responded with "NOT_SERVING")'
 	wait_for event_with grpc Killing "Container c failed liveness probe, will be restarted"
