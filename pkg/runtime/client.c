@@ -180,9 +180,7 @@ int runtime_shim_fork(const char *shim_path, const char *run_dir, pid_t *child, 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* the daemon ignores SIGPIPE: the shim starts with every signal at its default */
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				(void)signal(sig, SIG_DFL);
+		runtime_signals_default();
 		if (dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
 			_exit(127);
 		if (shim_nofile_set && setrlimit(RLIMIT_NOFILE, &shim_nofile) < 0)

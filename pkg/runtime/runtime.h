@@ -96,6 +96,10 @@ int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_e
  * select() and many programs assume 1024). Until it is called, the daemon's own. */
 void runtime_shim_nofile(const struct rlimit *limit);
 
+/* Every signal's disposition back to the default (signals.c): what a child does before it
+ * execs the shim or a container's process. */
+void runtime_signals_default(void);
+
 /* Forks and execs `shim_path run_dir` (stdin /dev/null, stdout/stderr appended to
  * <run_dir>/shim.log, no other fds) and returns at once with *child the shim's first process
  * (P0) and *pidfd a pidfd of it, which turns readable when P0 exits: P0 exits 0 once the shim

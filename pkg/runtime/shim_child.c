@@ -50,6 +50,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 
+#include "runtime.h"
 #include "shim.h"
 
 extern char **environ;
@@ -851,11 +852,9 @@ _Noreturn void shim_process_tail(const struct shim_tail *t)
 	uint64_t all = t->held;
 
 	/* Every signal at its default, as a process of a fresh runtime starts: an ignored one
-	 * (the daemon's SIGPIPE, a shell's SIGINT when nanoletd was started in the background)
-	 * would stay ignored across execve. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
+	 * (the shim's SIGPIPE, anything the daemon was started with) would stay ignored across
+	 * execve. */
+	runtime_signals_default();
 	/* The bounding set first, while CAP_SETPCAP is still effective. */
 	for (int cap = 0; cap <= t->last_cap; cap++)
 		if (!(caps->bounding & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap) < 0)
