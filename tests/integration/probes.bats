@@ -262,10 +262,10 @@ SLEEPER='trap "exit 0" TERM; while :; do sleep 0.2; done'
 @test "grpc: the health service's SERVING makes it ready, NOT_SERVING fails liveness" {
 	driver_independent
 	pods_setup
-	local server
-	server=$(realpath "$NANOLET_BUILD/grpc_health_server")
-	# a host pod sees the node's files: the build's helper serves in it
-	create_pod "$(probe_pod grpc "exec $server 9090 web=SERVING db=NOT_SERVING" '    readinessProbe:
+	# the build's helper serves in the pod, from the hostPath the pod mounts (a host pod sees
+	# the node's /usr, where its libraries are, but not the node's /tmp, where a clone may be)
+	cp "$NANOLET_BUILD/grpc_health_server" "$FLAG/"
+	create_pod "$(probe_pod grpc "exec /flag/grpc_health_server 9090 web=SERVING db=NOT_SERVING" '    readinessProbe:
       grpc: {port: 9090, service: web}
       periodSeconds: 1
     livenessProbe:
