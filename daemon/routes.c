@@ -233,30 +233,40 @@ static void handle_version_route(struct nanoletd *daemon, const struct http_requ
 struct route {
 	const char *pattern;
 	const char *allow;
-	route_fn *get, *post, *delete;
+	route_fn *get, *post, *delete, *put, *patch;
 };
 
 static route_fn handle_self_subject_review;
 
 static const struct route routes[] = {
-        {"/healthz", "GET, HEAD", handle_healthz, NULL, NULL},
-        {"/readyz", "GET, HEAD", handle_healthz, NULL, NULL},
-        {"/version", "GET, HEAD", handle_version_route, NULL, NULL},
-        {"/stats/summary", "GET, HEAD", api_stats_summary, NULL, NULL},
-        {"/metrics", "GET, HEAD", api_metrics, NULL, NULL},
-        {"/apis/nanolet.io/v1/isolationplans", "POST", NULL, api_isolationplans_create, NULL},
-        {"/apis/authentication.k8s.io/v1/selfsubjectreviews", "POST", NULL,
-         handle_self_subject_review, NULL},
-        {"/api/v1/pods", "GET, HEAD", api_pods_list, NULL, NULL},
-        {"/api/v1/namespaces/{ns}/pods", "GET, HEAD, POST", api_pods_list, api_pods_create, NULL},
-        {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE", api_pod_get, NULL,
-         api_pod_delete},
-        {"/api/v1/namespaces/{ns}/pods/{name}/log", "GET, HEAD", api_pod_log, NULL, NULL},
-        {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", api_pod_isolation, NULL,
-         NULL},
-        {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", api_pod_exec, api_pod_exec, NULL},
-        {"/api/v1/events", "GET, HEAD", api_events_list, NULL, NULL},
-        {"/api/v1/namespaces/{ns}/events", "GET, HEAD", api_events_list, NULL, NULL},
+        {"/healthz", "GET, HEAD", .get = handle_healthz},
+        {"/readyz", "GET, HEAD", .get = handle_healthz},
+        {"/version", "GET, HEAD", .get = handle_version_route},
+        {"/stats/summary", "GET, HEAD", .get = api_stats_summary},
+        {"/metrics", "GET, HEAD", .get = api_metrics},
+        {"/api", "GET, HEAD", .get = api_discovery_versions},
+        {"/api/v1", "GET, HEAD", .get = api_discovery_core},
+        {"/apis", "GET, HEAD", .get = api_discovery_groups},
+        {"/apis/authentication.k8s.io", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/authentication.k8s.io/v1", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/metrics.k8s.io", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/metrics.k8s.io/v1beta1", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/nanolet.io", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/nanolet.io/v1", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/nanolet.io/v1/isolationplans", "POST", .post = api_isolationplans_create},
+        {"/apis/authentication.k8s.io/v1/selfsubjectreviews", "POST",
+         .post = handle_self_subject_review},
+        {"/api/v1/pods", "GET, HEAD", .get = api_pods_list},
+        {"/api/v1/namespaces/{ns}/pods", "GET, HEAD, POST", .get = api_pods_list,
+         .post = api_pods_create},
+        {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE", .get = api_pod_get,
+         .delete = api_pod_delete},
+        {"/api/v1/namespaces/{ns}/pods/{name}/log", "GET, HEAD", .get = api_pod_log},
+        {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", .get = api_pod_isolation},
+        {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", .get = api_pod_exec,
+         .post = api_pod_exec},
+        {"/api/v1/events", "GET, HEAD", .get = api_events_list},
+        {"/api/v1/namespaces/{ns}/events", "GET, HEAD", .get = api_events_list},
 };
 
 /* Matches path against pattern segment by segment, filling args. 1: match; 0: no match;
@@ -315,6 +325,10 @@ route_fn *routes_resolve(const char *method, const char *path, struct route_args
 			fn = r->post;
 		else if (method_is(&req, "DELETE"))
 			fn = r->delete;
+		else if (method_is(&req, "PUT"))
+			fn = r->put;
+		else if (method_is(&req, "PATCH"))
+			fn = r->patch;
 		if (!fn) {
 			*code = 405;
 			*allow = r->allow;

@@ -81,6 +81,11 @@ route_fn api_pod_log; /* GET .../pods/{name}/log */
 route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
+/* daemon/api_discovery.c */
+route_fn api_discovery_versions; /* GET /api */
+route_fn api_discovery_core;     /* GET /api/v1 */
+route_fn api_discovery_groups;   /* GET /apis */
+route_fn api_discovery_group;    /* GET /apis/{group}, /apis/{group}/{version} */
 /* daemon/api_stats.c */
 route_fn api_stats_summary; /* GET /stats/summary */
 route_fn api_metrics;       /* GET /metrics */
