@@ -14,7 +14,8 @@
 
 /* How a Table is asked for. */
 struct printers_options {
-	bool include_object; /* rows carry their object (?includeObject=Object); else its metadata */
+	bool include_object; /* rows carry their object (?includeObject=Object); else its metadata
+	                      */
 	bool no_headers;     /* a watch's later events: rows only (columnDefinitions empty) */
 	int64_t now_s;       /* unix seconds, for ages */
 };
