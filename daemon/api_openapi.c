@@ -73,8 +73,8 @@ static json_t *deref(json_t *doc, json_t *schema)
 
 int api_openapi_describe(json_t *doc, const char *root, const char *path, const char *text)
 {
-	json_t *schema =
-	        json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), root);
+	json_t *schema = json_object_get(
+	        json_object_get(json_object_get(doc, "components"), "schemas"), root);
 	const char *p = path;
 
 	while (schema && *p) {
@@ -107,8 +107,8 @@ int api_openapi_describe(json_t *doc, const char *root, const char *path, const 
 	return -ENOENT;
 }
 
-static int doc_build(struct api_openapi_doc *d, const char *gv, const char *embedded,
-                     size_t len, bool pod_fields)
+static int doc_build(struct api_openapi_doc *d, const char *gv, const char *embedded, size_t len,
+                     bool pod_fields)
 {
 	_cleanup_json_ json_t *doc = json_loadb(embedded, len, 0, NULL);
 
@@ -228,8 +228,8 @@ void api_openapi_document(struct nanoletd *d, const struct http_request *req,
                           const struct route_args *args, struct http_response *resp)
 {
 	size_t len;
-	const char *doc = api_openapi_document_of(d->openapi, req->path + strlen("/openapi/v3/"),
-	                                          &len, NULL);
+	const char *doc =
+	        api_openapi_document_of(d->openapi, req->path + strlen("/openapi/v3/"), &len, NULL);
 
 	(void)args;
 	if (!doc)

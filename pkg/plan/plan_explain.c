@@ -94,7 +94,7 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 		if (mode == PLAN_NS_POD && plan->userns_base)
 			return strdupf(
 			        "user: " PLAN_WORDS_USERNS_NS " (hostUsers is false): its ids 0-%d "
-			                                      "are the node's unprivileged ids "
+			        "are the node's unprivileged ids "
 			        "%" PRIu32 "-%" PRIu32 " (uid_map and gid_map \"0 %" PRIu32
 			        " %d\"), so uid 0 in a container is uid %" PRIu32
 			        " on the node, and its capabilities reach only what the pod's "
