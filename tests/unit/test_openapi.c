@@ -114,7 +114,8 @@ START_TEST(test_field_texts)
 	dlen = strlen(desc);
 	tlen = strlen(tail);
 	ck_assert_msg(dlen > tlen && strcmp(desc + dlen - tlen, tail) == 0,
-	              "%s: nanolet's words are not after Kubernetes' description: %s", f->path, desc);
+	              "%s: nanolet's words are not after Kubernetes' description: %s", f->path,
+	              desc);
 	ck_assert_msg(strstr(desc, "nanolet: ") == desc + dlen - tlen + 2, "%s: twice", f->path);
 }
 END_TEST
@@ -141,8 +142,9 @@ START_TEST(test_describe_refuses_a_missing_field)
 {
 	_cleanup_json_ json_t *doc = document("api/v1");
 
-	ck_assert_int_eq(api_openapi_describe(doc, "io.k8s.api.core.v1.Pod", "spec.noSuchField", "x"),
-	                 -ENOENT);
+	ck_assert_int_eq(
+	        api_openapi_describe(doc, "io.k8s.api.core.v1.Pod", "spec.noSuchField", "x"),
+	        -ENOENT);
 	ck_assert_int_eq(api_openapi_describe(doc, "io.k8s.api.core.v1.Pod",
 	                                      "spec.containers.resources", "x"),
 	                 -ENOENT); /* an array without [] */
@@ -156,13 +158,12 @@ END_TEST
 START_TEST(test_what_kubectl_looks_for)
 {
 	_cleanup_json_ json_t *core = document("api/v1"), *own = document("apis/nanolet.io/v1");
-	static const char *const kinds[] = {"Pod",   "PodList",   "Event", "EventList",
-	                                    "Node",  "NodeList",  "Namespace",
-	                                    "NamespaceList"};
-	json_t *patch = json_object_get(
-	        json_object_get(json_object_get(core, "paths"),
-	                        "/api/v1/namespaces/{namespace}/pods/{name}"),
-	        "patch");
+	static const char *const kinds[] = {"Pod",  "PodList",  "Event",     "EventList",
+	                                    "Node", "NodeList", "Namespace", "NamespaceList"};
+	json_t *patch =
+	        json_object_get(json_object_get(json_object_get(core, "paths"),
+	                                        "/api/v1/namespaces/{namespace}/pods/{name}"),
+	                        "patch");
 	json_t *param, *gvk;
 	size_t i;
 	bool validation = false;
@@ -179,9 +180,8 @@ START_TEST(test_what_kubectl_looks_for)
 	schema(core, "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions");
 	gvk = json_object_get(patch, "x-kubernetes-group-version-kind");
 	ck_assert_str_eq(json_string_value(json_object_get(gvk, "kind")), "Pod");
-	json_array_foreach(json_object_get(patch, "parameters"), i, param)
-		validation |= strcmp(json_string_value(json_object_get(param, "name")),
-		                     "fieldValidation") == 0;
+	json_array_foreach(json_object_get(patch, "parameters"), i, param) validation |=
+	        strcmp(json_string_value(json_object_get(param, "name")), "fieldValidation") == 0;
 	ck_assert(validation);
 	gvk = json_array_get(json_object_get(schema(own, "io.nanolet.v1.IsolationPlan"),
 	                                     "x-kubernetes-group-version-kind"),
