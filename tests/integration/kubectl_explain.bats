@@ -78,7 +78,7 @@ plan_sentence() {
 	[[ $text == *"Memory is not throttled as CPU is: CPU time can wait for the next period"* ]]
 }
 
-@test "kubectl explain pods and pod.spec.securityContext.runAsUser" {
+@test "kubectl explain pods, a pod securityContext field, a container one, and one nanolet says nothing of" {
 	run kc explain pods
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -89,6 +89,10 @@ plan_sentence() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $(squash <<<"$output") == *"The UID to run the entrypoint of the container process."*"nanolet: the uid of each container that sets none"* ]]
+	run kc explain pod.spec.containers.securityContext.privileged
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $(squash <<<"$output") == *"Run container in privileged mode."*"nanolet: true: it holds every capability, no seccomp filter, the node's /dev with every device allowed"* ]]
 	# a field nanolet has nothing to add to is Kubernetes' text alone
 	run kc explain pod.spec.dnsPolicy
 	[ "$status" -eq 0 ]
