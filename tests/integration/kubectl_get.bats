@@ -92,7 +92,7 @@ spec:
     image: host
     command: [sh, -c, 'exec dd if=/dev/zero of=/dev/null bs=256M count=1']
     resources:
-      limits: {memory: 16Mi}
+      limits: {memory: 64Mi}
 EOF
 	)"
 	wait_status oom OOMKilled
