@@ -4,8 +4,8 @@
  * pkg/printers prints (PodList, Pod, EventList, Event, NodeList, Node, NamespaceList,
  * Namespace) is replaced by its Table, ?includeObject= (None, Metadata, Object) read as the API
  * server reads it. HEAD, errors, non-JSON answers, deferred answers and streams pass as they
- * are, as does a kind without printer. A watch writes its events itself (printers_table per
- * event, no_headers after the first). */
+ * are, as does a kind without printer, and any answer to ?watch=true: a watch writes its events
+ * itself (printers_table per event object, no_headers after the first). */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +24,10 @@ void api_table_answer(const struct http_request *req, struct http_response *resp
 
 	if (!req->method || strcmp(req->method, "GET") != 0 || resp->code != 200 || !resp->body ||
 	    !resp->content_type || strcmp(resp->content_type, "application/json") != 0)
+		return;
+	/* a watch is a stream of WatchEvents, each object its own Table (the watch writes them):
+	 * an answer in one piece to ?watch=true is no watch, and no Table either */
+	if (api_query_true(req, "watch"))
 		return;
 	options.api_version = printers_table_version(http_header(req, "Accept"));
 	if (!options.api_version)

@@ -226,6 +226,9 @@ EOF
 	jq -e '.kind == "PodList"' <<<"$body"
 	call GET /api/v1/namespaces/default/pods
 	jq -e '.kind == "PodList"' <<<"$body"
+	# a watch's answer is never one Table: its events carry theirs
+	call GET '/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=1' -H "$table"
+	[[ -z $(jq -c 'select(.kind == "Table")' "$TEST_TMP/body") ]]
 	# errors stay Status objects
 	call GET /api/v1/namespaces/default/pods/nope -H "$table"
 	[[ $code == 404 ]]
