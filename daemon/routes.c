@@ -483,6 +483,7 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 	if (!r.audit)
 		return routes_status(resp, 500, "InternalError", "out of memory");
 	dispatch(daemon, &r, resp);
+	api_table_answer(&r, resp); /* kubectl get: the answer as a Table when it asks for one */
 	if (!req->conn) /* no connection to answer on (a unit test): nothing to record */
 		audit_request_free(r.audit);
 }

@@ -86,6 +86,10 @@ route_fn api_pod_log; /* GET .../pods/{name}/log */
 route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
+/* daemon/api_table.c */
+/* After a GET handler: a printable 200 JSON answer becomes the meta.k8s.io Table the request's
+ * Accept asks for (?includeObject= read as the API server does); anything else is left as is. */
+void api_table_answer(const struct http_request *req, struct http_response *resp);
 /* daemon/api_discovery.c */
 route_fn api_discovery_versions; /* GET /api */
 route_fn api_discovery_core;     /* GET /api/v1 */
