@@ -297,7 +297,8 @@ static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats
 	http_server_counts(d->http, count_line, p);
 	/* what clients hold now (README "Limits") */
 	prom_family(p, "nanolet_http_connections", "gauge", "API connections open.");
-	prom_sample(p, "nanolet_http_connections", NULL, (double)http_server_connections(d->http));
+	prom_sample(p, "nanolet_http_connections", NULL,
+	            (double)(http_server_connections(d->http) + http_server_connections(d->https)));
 	prom_family(p, "nanolet_log_follows", "gauge", "Log requests with follow=true open.");
 	prom_sample(p, "nanolet_log_follows", NULL, (double)d->log_follows);
 	prom_family(p, "nanolet_inotify_watches", "gauge",

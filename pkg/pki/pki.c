@@ -157,7 +157,8 @@ static int crt_begin(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const cha
 	    (r = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, common_name,
 	                                       (unsigned)strlen(common_name))) < 0 ||
 	    (r = gnutls_x509_crt_set_key(crt, key)) < 0 ||
-	    (r = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA1, key_id, &key_id_size)) < 0 ||
+	    (r = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA1, key_id, &key_id_size)) <
+	            0 ||
 	    (r = gnutls_x509_crt_set_subject_key_id(crt, key_id, key_id_size)) < 0)
 		return tls_errno(r);
 	return 0;
@@ -168,9 +169,9 @@ static int key_new(gnutls_x509_privkey_t *key)
 	int r = gnutls_x509_privkey_init(key);
 
 	if (r >= 0)
-		r = gnutls_x509_privkey_generate2(
-		        *key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0,
-		        NULL, 0);
+		r = gnutls_x509_privkey_generate2(*key, GNUTLS_PK_ECDSA,
+		                                  GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+		                                  0, NULL, 0);
 	return r < 0 ? tls_errno(r) : 0;
 }
 

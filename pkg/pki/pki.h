@@ -12,9 +12,9 @@
 
 /* How long what pki_ca_new() and pki_serving_new() make is valid, and how long before its end
  * a serving certificate is made again. */
-#define PKI_CA_DAYS         3650
-#define PKI_SERVING_DAYS    365
-#define PKI_RENEW_BEFORE_S  (30 * 24 * 3600)
+#define PKI_CA_DAYS        3650
+#define PKI_SERVING_DAYS   365
+#define PKI_RENEW_BEFORE_S (30 * 24 * 3600)
 /* Certificates start this long before now: a client whose clock is a little behind accepts
  * them at once. */
 #define PKI_BACKDATE_S 3600
