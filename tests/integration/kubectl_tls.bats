@@ -3,7 +3,7 @@
 # verified and the admin token of `nanoletd kubeconfig`; a wrong token and no token answered 401
 # as the API server words it; plain HTTP to the TLS port refused without harm; the unix socket
 # as before; the certificates kept across a restart; the files' modes; the audit log naming the
-# token's user (never the token).
+# token's user (never the token); kubectl exec's WebSocket through TLS.
 
 load common
 load pods_helpers
@@ -16,7 +16,12 @@ setup() {
 }
 
 teardown() {
+	pods_teardown
 	common_teardown
+}
+
+teardown_file() {
+	assert_no_test_leftovers
 }
 
 UNAUTHORIZED='{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}'
@@ -55,7 +60,22 @@ tls_curl() {
 	[[ $(jq -r '.user.groups | join(",")' <<<"$line") == system:masters,system:authenticated ]]
 	! grep -qF "$TOKEN" "$TEST_TMP/log/audit.log"
 	! grep -qF "$TOKEN" "$TEST_TMP/daemon.log"
-	kc delete pod tls-one --grace-period=1 --wait=false >/dev/null
+	# a WebSocket through the TLS listener: kubectl exec, its output and exit code
+	wait_phase tls-one Running
+	run kc exec tls-one -- sh -c 'echo through-tls; exit 3'
+	[[ $status == 3 ]] || { echo "$status $output"; return 1; }
+	[[ $output == *through-tls* ]]
+	# both listeners' answers in one set of samples: whoami and the create over TLS, a review
+	# on the unix socket
+	call POST /apis/authentication.k8s.io/v1/selfsubjectreviews -H 'Content-Type: application/json' -d '{}'
+	[[ $code == 201 ]]
+	run kc get --raw /metrics
+	[[ $status == 0 ]]
+	[[ $(grep '^nanolet_api_requests_total{code="201",method="POST"}' <<<"$output") == \
+		'nanolet_api_requests_total{code="201",method="POST"} 3' ]] || {
+		grep nanolet_api_requests_total <<<"$output"
+		return 1
+	}
 }
 
 @test "a wrong token and no token are 401 Unauthorized, as the API server says it" {
