@@ -369,11 +369,35 @@ static char *base64(const char *in)
 	return out;
 }
 
+/* s as a YAML double-quoted scalar: a user name or token of the file may hold ':', '#', ... */
+static char *yaml_quoted(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	char *out = malloc(len * 4 + 3);
+
+	if (!out)
+		return NULL;
+	out[o++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\x%02x", *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return out;
+}
+
 int tls_kubeconfig(const struct nano_config *config, FILE *out, struct nano_err *err)
 {
 	_cleanup_free_ char *ca_path = strdupf("%s/pki/ca.crt", config->state_dir),
 	                    *tokens_path = strdupf("%s/tokens", config->state_dir);
-	_cleanup_free_ char *ca = NULL, *text = NULL, *ca_data = NULL;
+	_cleanup_free_ char *ca = NULL, *text = NULL, *ca_data = NULL, *user = NULL, *token = NULL;
 	struct config_listen listen;
 	struct tokens tokens = {0};
 	const char *host;
@@ -408,8 +432,12 @@ int tls_kubeconfig(const struct nano_config *config, FILE *out, struct nano_err 
 		return nano_err_set(err, ENOENT, "%s has no token", tokens_path);
 	}
 	ca_data = base64(ca);
-	if (!ca_data) {
-		tokens_done(&tokens);
+	user = yaml_quoted(tokens.users[0].name);
+	token = yaml_quoted(tokens.users[0].token);
+	tokens_done(&tokens);
+	if (!ca_data || !user || !token) {
+		if (token)
+			explicit_bzero(token, strlen(token));
 		return nano_err_set(err, ENOMEM, "out of memory");
 	}
 	/* every address is no address to connect to: the same host's loopback */
@@ -436,9 +464,8 @@ int tls_kubeconfig(const struct nano_config *config, FILE *out, struct nano_err 
 	        "    namespace: default\n"
 	        "current-context: nanolet\n",
 	        listen.family == AF_INET6 ? "[" : "", host, listen.family == AF_INET6 ? "]" : "",
-	        (unsigned)listen.port, ca_data, tokens.users[0].name, tokens.users[0].token,
-	        tokens.users[0].name);
-	tokens_done(&tokens);
+	        (unsigned)listen.port, ca_data, user, token, user);
+	explicit_bzero(token, strlen(token));
 	if (fflush(out) != 0 || ferror(out))
 		return nano_err_set(err, errno ? errno : EIO, "write the kubeconfig: %m");
 	return 0;

@@ -184,3 +184,16 @@ except Exception:
 	[[ $output == *"does not exist yet"* ]] || { echo "$output"; return 1; }
 	[[ $output != *"$TOKEN"* ]]
 }
+
+@test "an IPv6 listen address: [::1]:PORT in the kubeconfig, kubectl through it" {
+	stop_daemon
+	pods_setup --listen "[::1]:$KUBE_PORT"
+	# shellcheck disable=SC2046
+	"$NANOLETD" kubeconfig $(daemon_dir_flags) --listen "[::1]:$KUBE_PORT" >"$TEST_TMP/kubeconfig6"
+	grep -qF "server: https://[::1]:$KUBE_PORT" "$TEST_TMP/kubeconfig6"
+	run "$KUBECTL" --kubeconfig "$TEST_TMP/kubeconfig6" --cache-dir "$TEST_TMP/kube-cache" \
+		--request-timeout "${CURL_SECONDS}s" get --raw /healthz
+	[[ $status == 0 && $output == ok ]] || { echo "$output"; return 1; }
+	# the IPv4 listener is gone with the flag
+	! curl -s --max-time 2 -k "https://127.0.0.1:$KUBE_PORT/healthz"
+}
