@@ -234,10 +234,20 @@ static int write_pair(const char *dir, const char *name, const struct pki_pair *
 	return r;
 }
 
+/* A hostname a DNS SAN can hold: letters, digits, '-' and '.' (an underscore is legal in a
+ * hostname, not in a certificate's name: such a node is reached by address). */
+static bool san_name(const char *s)
+{
+	return s && *s &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
+	               strlen(s);
+}
+
 char **tls_sans(const char *hostname, const struct config_listen *listen)
 {
 	char **sans = NULL;
-	const char *fixed[] = {hostname, "localhost", "127.0.0.1", "::1"};
+	const char *fixed[] = {san_name(hostname) ? hostname : NULL, "localhost", "127.0.0.1",
+	                       "::1"};
 
 	for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
 		if (fixed[i] && *fixed[i] && strv_push(&sans, strdup(fixed[i])) < 0)
