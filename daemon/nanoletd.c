@@ -505,6 +505,45 @@ static void split_nofile(struct nanoletd *daemon)
 		        daemon->config.max_pods);
 }
 
+/* The TLS listener, when listen is set: its certificates and tokens (made at the first start),
+ * its socket, and a second HTTP server with the same options and TLS, whose handler
+ * authenticates by bearer token. The connection budget is the unix socket's, shared. */
+static int start_tls(struct nanoletd *daemon, const struct http_options *plain,
+                     struct nano_err *err)
+{
+	struct http_options options = *plain;
+	struct config_listen listen;
+	struct http_handler handler;
+	struct pki_pair serving = {0};
+	int fd, r;
+
+	if (!daemon->config.listen)
+		return 0;
+	if (config_listen_parse(daemon->config.listen, &listen) < 0)
+		return nano_err_set(err, EINVAL, "listen %s: not an address and port",
+		                    daemon->config.listen);
+	r = tls_files_load(daemon->config.state_dir, daemon->hostname, &listen, &serving,
+	                   &daemon->tokens, err);
+	if (r < 0)
+		return r;
+	fd = socket_listen_tcp(&listen, err);
+	if (fd < 0) {
+		pki_pair_done(&serving);
+		return fd;
+	}
+	options.tls_cert_pem = serving.cert;
+	options.tls_key_pem = serving.key;
+	handler = routes_handler_tls(daemon);
+	r = http_server_new(daemon->event, fd, &options, &handler, &daemon->https, err);
+	explicit_bzero(serving.key, strlen(serving.key));
+	pki_pair_done(&serving);
+	if (r < 0)
+		return nano_err_wrap(err, "listen %s", daemon->config.listen);
+	log_info("serving HTTPS on %s (certificates in %s/pki, tokens in %s/tokens)",
+	         daemon->config.listen, daemon->config.state_dir, daemon->config.state_dir);
+	return 0;
+}
+
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 {
 	struct http_options http_options;
@@ -578,6 +617,10 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	r = start_tls(daemon, &http_options, err);
+	if (r < 0)
+		return r;
+
 	log_info("serving on %s%s; cgroup driver %s (host %s), root %s", daemon->config.socket,
 	         daemon->socket_activated ? " (socket activation)" : "",
 	         config_cgroup_driver_name(daemon->cgroup_driver),
@@ -613,6 +656,8 @@ void nanoletd_done(struct nanoletd *daemon)
 	daemon->shim_path = daemon->host_ip = daemon->cgroup_root_dir = NULL;
 	daemon->http = http_server_free(daemon->http);
 	daemon->openapi = api_openapi_free(daemon->openapi);
+	daemon->https = http_server_free(daemon->https);
+	tokens_done(&daemon->tokens);
 	/* after the pods and HTTP: freeing them, and closing the follows' connections, removed
 	 * their watches */
 	daemon->fs_watches = fs_watches_free(daemon->fs_watches);

@@ -19,6 +19,9 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 /* What http_server_new() is given: routes_handle() for the daemon, and routes_status() for the
  * answers the server gives itself. */
 struct http_handler routes_handler(struct nanoletd *daemon);
+/* The same for the TLS listener: each request authenticated by its bearer token first (401
+ * without a known one), the token's user its caller. */
+struct http_handler routes_handler_tls(struct nanoletd *daemon);
 
 /* Fills resp with a Status (kind Status, status Failure) for err: the HTTP code and reason
  * follow err->class as pkg/util/util.h lays out (never its errno), the causes err->causes; a
