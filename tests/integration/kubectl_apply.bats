@@ -102,6 +102,9 @@ label_of() {
 	# a label with the same value again is refused by kubectl, as against a cluster
 	run kc label pod web json=no
 	[[ $status != 0 && $output == *"'json' already has a value (yes), and --overwrite is false"* ]]
+	# a label value the API server refuses, in its words
+	run kc patch pod web --type merge -p '{"metadata":{"labels":{"bad":"x/y"}}}'
+	[[ $status != 0 && $output == *'The Pod "web" is invalid: metadata.labels: Invalid value: "x/y": a valid label must be an empty string or consist of alphanumeric characters'* ]] || { echo "$output"; false; }
 	# a JSON patch whose test fails changes nothing: 422
 	call PATCH /api/v1/namespaces/default/pods/web -H 'Content-Type: application/json-patch+json' \
 		--data-binary '[{"op":"test","path":"/metadata/labels/json","value":"no"},{"op":"add","path":"/metadata/labels/x","value":"1"}]'
