@@ -146,6 +146,11 @@ label_of() {
 	call PUT /api/v1/namespaces/default/pods/web -H 'Content-Type: application/json' --data-binary @"$TEST_TMP/put.json"
 	[[ $code == 200 ]] || { echo "$body"; false; }
 	[[ $(label_of put) == yes ]]
+	# kubectl replace: the Pod as get shows it, changed, PUT back
+	kc get pod web -o json | jq '.metadata.labels.replaced = "yes"' >"$TEST_TMP/replace.json"
+	run kc replace --validate=false -f "$TEST_TMP/replace.json"
+	[[ $status == 0 && $output == "pod/web replaced" ]] || { echo "$output"; false; }
+	[[ $(label_of replaced) == yes && $(label_of put) == yes ]]
 	jq '.metadata.uid = "not-the-uid"' "$TEST_TMP/put.json" >"$TEST_TMP/put2.json"
 	call PUT /api/v1/namespaces/default/pods/web -H 'Content-Type: application/json' --data-binary @"$TEST_TMP/put2.json"
 	[[ $code == 409 ]] && jq -e '.reason == "Conflict"' <<<"$body"
