@@ -27,6 +27,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "api_openapi.h"
 #include "audit.h"
 #include "fs_watch.h"
 #include "http.h"
@@ -561,6 +562,10 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	r = api_openapi_new(&daemon->openapi);
+	if (r < 0)
+		return nano_err_set(err, -r, "build the OpenAPI documents: %s", strerror(-r));
+
 	/* a read group must be able to connect: peer credentials decide from there */
 	fd = socket_listen_unix(daemon->config.socket, daemon->access.n_read_gids > 0,
 	                        &daemon->socket_activated, &daemon->socket_created, err);
@@ -607,6 +612,7 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->cgroup_root_dir);
 	daemon->shim_path = daemon->host_ip = daemon->cgroup_root_dir = NULL;
 	daemon->http = http_server_free(daemon->http);
+	daemon->openapi = api_openapi_free(daemon->openapi);
 	/* after the pods and HTTP: freeing them, and closing the follows' connections, removed
 	 * their watches */
 	daemon->fs_watches = fs_watches_free(daemon->fs_watches);

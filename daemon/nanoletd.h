@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "node.h"
 
+struct api_openapi;
 struct audit_log;
 struct exec_ws;
 struct fs_watches;
@@ -23,6 +24,7 @@ struct nanoletd {
 	struct nano_config config;
 	sd_event *event;
 	struct http_server *http;
+	struct api_openapi *openapi; /* the OpenAPI v3 documents, built at start (api_openapi.h) */
 	struct pods *pods;
 	struct cgroup_host host; /* what statfs found at start */
 	/* nanolet's root, resolved once at start (node.c) and never again: the first hierarchy's

@@ -178,14 +178,19 @@ void routes_error_object(struct http_response *resp, const struct nano_err *err,
 
 /* ---- generic endpoints ------------------------------------------------------------------- */
 
+/* version.Info as kubectl's skew check reads it: the Kubernetes level nanolet follows as
+ * major and minor and at the front of gitVersion (semver, nanolet's own version as build
+ * metadata: "v1.32.0+nanolet.0.1.0"); nanolet's own version and cgroup layout under "nanolet". */
 static void handle_version(struct nanoletd *daemon, struct http_response *resp)
 {
 	const char *driver = config_cgroup_driver_name(daemon->cgroup_driver);
-	char major[16] = "0", minor[16] = "0";
-	_cleanup_free_ char *git_version = strdupf("v%s", NANOLET_VERSION);
+	_cleanup_free_ char *git_version =
+	        strdupf("v%d.%d.0+nanolet.%s", API_KUBE_MAJOR, API_KUBE_MINOR, NANOLET_VERSION);
+	char major[16], minor[16];
 
 	/* Kubernetes' version.Info carries major and minor as strings. */
-	(void)sscanf(NANOLET_VERSION, "%15[0-9].%15[0-9]", major, minor);
+	snprintf(major, sizeof(major), "%d", API_KUBE_MAJOR);
+	snprintf(minor, sizeof(minor), "%d", API_KUBE_MINOR);
 	routes_json(resp, 200,
 	            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?}}", "major",
 	                      major, "minor", minor, "gitVersion", git_version ? git_version : "",
@@ -263,6 +268,9 @@ static const struct route routes[] = {
         {"/api", "GET, HEAD", .get = api_discovery_versions},
         {"/api/v1", "GET, HEAD", .get = api_discovery_core},
         {"/apis", "GET, HEAD", .get = api_discovery_groups},
+        {"/openapi/v3", "GET, HEAD", .get = api_openapi_index},
+        {"/openapi/v3/api/v1", "GET, HEAD", .get = api_openapi_document},
+        {"/openapi/v3/apis/nanolet.io/v1", "GET, HEAD", .get = api_openapi_document},
         {"/apis/authentication.k8s.io", "GET, HEAD", .get = api_discovery_group},
         {"/apis/authentication.k8s.io/v1", "GET, HEAD", .get = api_discovery_group},
         {"/apis/metrics.k8s.io", "GET, HEAD", .get = api_discovery_group},
@@ -491,6 +499,7 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 	if (!r.audit)
 		return routes_status(resp, 500, "InternalError", "out of memory");
 	dispatch(daemon, &r, resp);
+	api_table_answer(&r, resp); /* kubectl get: the answer as a Table when it asks for one */
 	if (!req->conn) /* no connection to answer on (a unit test): nothing to record */
 		audit_request_free(r.audit);
 }

@@ -8,6 +8,11 @@
 
 struct nanoletd;
 
+/* The Kubernetes API level nanolet follows: /version's major and minor, and the release whose
+ * OpenAPI schemas api/k8s/ holds (tools/k8s_openapi.py reads API_KUBE_MINOR from here). */
+#define API_KUBE_MAJOR 1
+#define API_KUBE_MINOR 32
+
 void routes_handle(struct nanoletd *daemon, const struct http_request *req,
                    struct http_response *resp);
 
@@ -89,11 +94,18 @@ route_fn api_pod_log; /* GET .../pods/{name}/log */
 route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
+/* daemon/api_table.c */
+/* After a GET handler: a printable 200 JSON answer becomes the meta.k8s.io Table the request's
+ * Accept asks for (?includeObject= read as the API server does); anything else is left as is. */
+void api_table_answer(const struct http_request *req, struct http_response *resp);
 /* daemon/api_discovery.c */
 route_fn api_discovery_versions; /* GET /api */
 route_fn api_discovery_core;     /* GET /api/v1 */
 route_fn api_discovery_groups;   /* GET /apis */
 route_fn api_discovery_group;    /* GET /apis/{group}, /apis/{group}/{version} */
+/* daemon/api_openapi.c (api_openapi.h) */
+route_fn api_openapi_index;    /* GET /openapi/v3 */
+route_fn api_openapi_document; /* GET /openapi/v3/api/v1, /openapi/v3/apis/nanolet.io/v1 */
 /* daemon/api_stats.c */
 route_fn api_stats_summary; /* GET /stats/summary */
 route_fn api_metrics;       /* GET /metrics */
