@@ -3,7 +3,8 @@
 # the strategic merge patch of a second apply), label, annotate, patch in its three types, an
 # immutable change refused in the API server's words, server-side apply's clean answer, delete
 # with a grace period and with DeleteOptions preconditions; the changed labels survive a
-# restart. Assertions are on kubectl's own output.
+# restart. Assertions are on kubectl's own output; kubectl validates each file against
+# nanolet's /openapi/v3 first, as against a cluster.
 
 load common
 load pods_helpers
@@ -41,28 +42,26 @@ spec:
 EOY
 }
 
-# Until nanolet serves /openapi (the openapi part of issue 16), kubectl apply validates
-# nothing client-side: the server's own validation is what these tests see.
-APPLY=(apply --validate=false)
-
 label_of() {
 	kc get pod web -o "jsonpath={.metadata.labels.$1}"
 }
 
 @test "apply twice: created, then configured with the new label shown" {
 	web_yaml v1 1000
-	run kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	run kc apply -f "$TEST_TMP/web.yaml"
 	[[ $status == 0 && $output == "pod/web created" ]] || { echo "$output"; false; }
 	# the first apply keeps what was applied, for the next one's three-way patch
 	get_pod web | jq -e '.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] | fromjson | .metadata.labels.app == "v1"'
 
 	web_yaml v2 1000
-	run kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	run kc apply -f "$TEST_TMP/web.yaml"
 	[[ $status == 0 && $output == "pod/web configured" ]] || { echo "$output"; false; }
 	[[ $(label_of app) == v2 ]]
+	run kc get pod web --show-labels --no-headers
+	[[ $status == 0 && $output == web*app=v2 ]] || { echo "$output"; false; }
 	get_pod web | jq -e '.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] | fromjson | .metadata.labels.app == "v2"'
 	# the same file again changes nothing
-	run kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	run kc apply -f "$TEST_TMP/web.yaml"
 	[[ $status == 0 && $output == "pod/web unchanged" ]] || { echo "$output"; false; }
 	# the container kept running: nothing about it changed
 	[[ $(get_pod web | jq -r '.status.containerStatuses[0].restartCount') == 0 ]]
@@ -70,9 +69,9 @@ label_of() {
 
 @test "apply with a changed command is refused as the API server refuses it" {
 	web_yaml v1 1000
-	kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	kc apply -f "$TEST_TMP/web.yaml"
 	web_yaml v1 2000
-	run kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	run kc apply -f "$TEST_TMP/web.yaml"
 	echo "$output"
 	[[ $status != 0 ]]
 	[[ $output == *'The Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'* ]]
@@ -128,13 +127,13 @@ label_of() {
 
 @test "server-side apply gets the API server's clean 415, whether the pod exists or not" {
 	web_yaml v1 1000
-	run kc "${APPLY[@]}" --server-side -f "$TEST_TMP/web.yaml"
+	run kc apply --server-side -f "$TEST_TMP/web.yaml"
 	echo "$output"
 	[[ $status != 0 ]]
 	[[ $output == *'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json'* ]]
-	kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	kc apply -f "$TEST_TMP/web.yaml"
 	web_yaml v2 1000
-	run kc "${APPLY[@]}" --server-side -f "$TEST_TMP/web.yaml"
+	run kc apply --server-side -f "$TEST_TMP/web.yaml"
 	echo "$output"
 	[[ $status != 0 ]]
 	[[ $output == *'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json'* ]]
@@ -148,7 +147,7 @@ label_of() {
 	[[ $(label_of put) == yes ]]
 	# kubectl replace: the Pod as get shows it, changed, PUT back
 	kc get pod web -o json | jq '.metadata.labels.replaced = "yes"' >"$TEST_TMP/replace.json"
-	run kc replace --validate=false -f "$TEST_TMP/replace.json"
+	run kc replace -f "$TEST_TMP/replace.json"
 	[[ $status == 0 && $output == "pod/web replaced" ]] || { echo "$output"; false; }
 	[[ $(label_of replaced) == yes && $(label_of put) == yes ]]
 	jq '.metadata.uid = "not-the-uid"' "$TEST_TMP/put.json" >"$TEST_TMP/put2.json"
@@ -194,7 +193,7 @@ label_of() {
 
 @test "changed labels and annotations survive a daemon restart" {
 	web_yaml v1 1000
-	kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	kc apply -f "$TEST_TMP/web.yaml"
 	kc label pod web restart=kept
 	kc annotate pod web note=kept
 	stop_daemon
@@ -204,7 +203,7 @@ label_of() {
 	[[ $(label_of app) == v1 ]]
 	# and apply goes on from the kept annotation
 	web_yaml v3 1000
-	run kc "${APPLY[@]}" -f "$TEST_TMP/web.yaml"
+	run kc apply -f "$TEST_TMP/web.yaml"
 	[[ $status == 0 && $output == "pod/web configured" ]] || { echo "$output"; false; }
 	[[ $(label_of app) == v3 && $(label_of restart) == kept ]]
 }
