@@ -4,7 +4,8 @@
  *   POST /api/v1/namespaces/{ns}/pods[?dryRun=All]  create (201), or only validate
  *   GET  /api/v1/pods, /api/v1/namespaces/{ns}/pods  PodList
  *   GET  .../pods/{name}, .../pods/{name}/isolation  one Pod, its plan with live cgroups and pids
- *   DELETE .../pods/{name}[?gracePeriodSeconds=N]    graceful stop, removal, then 200
+ *   DELETE .../pods/{name}[?gracePeriodSeconds=N]    graceful stop, removal, then 200; a
+ *          DeleteOptions body (gracePeriodSeconds, preconditions, propagationPolicy, dryRun)
  *
  * Thin: body -> pkg/spec -> pkg/plan -> Pod Security admission -> the pod manager (pods.h) -> JSON.
  * Warnings go out as `Warning: 299`.
@@ -349,14 +350,152 @@ void api_pod_isolation(struct nanoletd *d, const struct http_request *req,
 		routes_json(resp, 200, pod_isolation_json(pod));
 }
 
-/* ?gracePeriodSeconds= wins over the pod's terminationGracePeriodSeconds; -1: the pod's. */
-static int grace_period(const struct http_request *req, int64_t *out, struct nano_err *err)
+/* What a DELETE asks for, from its DeleteOptions body or, without one, its query. */
+struct delete_options {
+	int64_t grace; /* wins over the pod's terminationGracePeriodSeconds; -1: the pod's */
+	bool dry_run;
+	char *uid, *resource_version; /* preconditions; NULL: none */
+};
+
+static void delete_options_done(struct delete_options *o)
+{
+	free(o->uid);
+	free(o->resource_version);
+}
+
+/* dryRun: only "All", as the API server's ValidateDryRun has it. */
+static int check_dry_run(const char *v, struct nano_err *err)
+{
+	if (strcmp(v, "All") != 0)
+		return nano_err_setc(err, NANO_BAD_REQUEST, EBADMSG,
+		                     "invalid dryRun \"%s\": the only value is \"All\"", v);
+	return 0;
+}
+
+/* propagationPolicy: the API server's three; a pod has no dependents, so each deletes the
+ * pod alone. */
+static int check_propagation(const char *v, struct nano_err *err)
+{
+	static const char *const policies[] = {"Orphan", "Background", "Foreground"};
+
+	for (size_t i = 0; i < ELEMENTSOF(policies); i++)
+		if (strcmp(v, policies[i]) == 0)
+			return 0;
+	nano_err_setc(err, NANO_INVALID, EINVAL,
+	              "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported "
+	              "value: \"%s\": supported values: \"Foreground\", \"Background\", "
+	              "\"Orphan\", \"nil\"",
+	              v);
+	nano_err_cause(err, "propagationPolicy", "FieldValueNotSupported",
+	               "Unsupported value: \"%s\"", v);
+	return -EINVAL;
+}
+
+static int bad_option(struct nano_err *err, const char *field, const char *want)
+{
+	return nano_err_setc(err, NANO_BAD_REQUEST, EBADMSG, "invalid DeleteOptions: %s must be %s",
+	                     field, want);
+}
+
+/* A DeleteOptions body (kind DeleteOptions, apiVersion v1 or meta.k8s.io/v1; kubectl sends
+ * neither). As the API server does, a body replaces the query's options whole. */
+static int delete_options_from_body(const struct http_request *req, struct delete_options *o,
+                                    struct nano_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	json_t *v, *pre, *item;
+	const char *kind, *version;
+	json_error_t error;
+	size_t i;
+
+	doc = json_loadb(req->body, req->body_len, 0, &error);
+	if (!doc)
+		return nano_err_setc(err, NANO_BAD_REQUEST, EBADMSG,
+		                     "invalid DeleteOptions: %s (line %d, column %d)", error.text,
+		                     error.line, error.column);
+	kind = json_string_value(json_object_get(doc, "kind"));
+	version = json_string_value(json_object_get(doc, "apiVersion"));
+	if ((kind && strcmp(kind, "DeleteOptions") != 0) ||
+	    (version && strcmp(version, "v1") != 0 && strcmp(version, "meta.k8s.io/v1") != 0))
+		return nano_err_setc(err, NANO_BAD_REQUEST, EBADMSG,
+		                     "decoded object cannot be converted to DeleteOptions: %s %s",
+		                     version ? version : "", kind ? kind : "");
+	v = json_object_get(doc, "gracePeriodSeconds");
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return bad_option(err, "gracePeriodSeconds",
+			                  "a whole number of seconds, 0 or more");
+		o->grace = json_integer_value(v);
+	}
+	pre = json_object_get(doc, "preconditions");
+	if (pre && !json_is_null(pre)) {
+		json_t *uid = json_object_get(pre, "uid"),
+		       *rv = json_object_get(pre, "resourceVersion");
+
+		if (!json_is_object(pre) || (uid && !json_is_null(uid) && !json_is_string(uid)) ||
+		    (rv && !json_is_null(rv) && !json_is_string(rv)))
+			return bad_option(err, "preconditions",
+			                  "an object of strings uid and resourceVersion");
+		if (json_is_string(uid) && !(o->uid = strdup(json_string_value(uid))))
+			return nano_err_set(err, ENOMEM, "out of memory");
+		if (json_is_string(rv) && !(o->resource_version = strdup(json_string_value(rv))))
+			return nano_err_set(err, ENOMEM, "out of memory");
+	}
+	v = json_object_get(doc, "propagationPolicy");
+	if (v && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return bad_option(err, "propagationPolicy", "a string");
+		if (check_propagation(json_string_value(v), err) < 0)
+			return -EINVAL;
+		if (json_is_boolean(json_object_get(doc, "orphanDependents")))
+			return nano_err_setc(
+			        err, NANO_INVALID, EINVAL,
+			        "DeleteOptions.meta.k8s.io \"\" is invalid: "
+			        "propagationPolicy: Invalid value: \"%s\": orphanDependents "
+			        "and deletionPropagation cannot be both set",
+			        json_string_value(v));
+	}
+	v = json_object_get(doc, "dryRun");
+	if (v && !json_is_null(v) && !json_is_array(v))
+		return bad_option(err, "dryRun", "a list");
+	json_array_foreach(v, i, item)
+	{
+		if (!json_is_string(item))
+			return bad_option(err, "dryRun", "a list of strings");
+		if (check_dry_run(json_string_value(item), err) < 0)
+			return -EINVAL;
+		o->dry_run = true;
+	}
+	return 0;
+}
+
+static bool body_empty(const struct http_request *req)
+{
+	for (size_t i = 0; req->body && i < req->body_len; i++)
+		if (!strchr(" \t\r\n", req->body[i]))
+			return false;
+	return true;
+}
+
+/* ?gracePeriodSeconds=, ?dryRun=, ?propagationPolicy= when there is no body. */
+static int delete_options(const struct http_request *req, struct delete_options *o,
+                          struct nano_err *err)
 {
 	const char *v = http_query(req, "gracePeriodSeconds");
 	char *end;
 	long long n;
 
-	*out = -1;
+	*o = (struct delete_options){.grace = -1};
+	if (!body_empty(req))
+		return delete_options_from_body(req, o, err);
+	if (http_query(req, "dryRun")) {
+		if (check_dry_run(http_query(req, "dryRun"), err) < 0)
+			return -EINVAL;
+		o->dry_run = true;
+	}
+	if (http_query(req, "propagationPolicy") &&
+	    check_propagation(http_query(req, "propagationPolicy"), err) < 0)
+		return -EINVAL;
 	if (!v)
 		return 0;
 	errno = 0;
@@ -366,7 +505,31 @@ static int grace_period(const struct http_request *req, int64_t *out, struct nan
 		                     "invalid gracePeriodSeconds \"%s\": must be a whole number of "
 		                     "seconds, 0 or more",
 		                     v);
-	*out = n;
+	o->grace = n;
+	return 0;
+}
+
+/* preconditions: 409 Conflict as the API server's storage answers a failed one. A
+ * resourceVersion is checked against the pod's when it has one; a pod without one fails it. */
+static int check_preconditions(const struct pod *pod, const char *name,
+                               const struct delete_options *o, struct nano_err *err)
+{
+	const char *rv = json_string_value(
+	        json_object_get(json_object_get(pod_object(pod), "metadata"), "resourceVersion"));
+
+	if (o->uid && strcmp(o->uid, pod_uid(pod)) != 0)
+		return nano_err_setc(
+		        err, NANO_IN_USE, EBUSY,
+		        "Operation cannot be fulfilled on pods \"%s\": Precondition failed: "
+		        "UID in precondition: %s, UID in object meta: %s",
+		        name, o->uid, pod_uid(pod));
+	if (o->resource_version && (!rv || strcmp(o->resource_version, rv) != 0))
+		return nano_err_setc(
+		        err, NANO_IN_USE, EBUSY,
+		        "Operation cannot be fulfilled on pods \"%s\": Precondition failed: "
+		        "ResourceVersion in precondition: %s, ResourceVersion in object "
+		        "meta: %s",
+		        name, o->resource_version, rv ? rv : "");
 	return 0;
 }
 
@@ -387,20 +550,33 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
                     const struct route_args *args, struct http_response *resp)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_(delete_options_done) struct delete_options o = {0};
 	struct pod *pod = api_find_pod(d, args, resp);
 	struct http_deferred *deferred;
-	int64_t grace;
 
 	if (!pod)
 		return;
-	if (grace_period(req, &grace, &err) < 0)
-		return fail(resp, &err, NULL);
+	if (delete_options(req, &o, &err) < 0 || check_preconditions(pod, args->name, &o, &err) < 0)
+		return routes_error_object(resp, &err, "pods", args->name);
+	if (o.dry_run) {
+		/* the Pod as the delete would leave it: terminating, nothing stopped */
+		json_t *json = pod_to_json(pod);
+		char now[UTIL_RFC3339_SIZE];
+		struct timespec ts = {.tv_sec = time(NULL)};
+
+		if (!json)
+			return routes_status(resp, 500, "InternalError", "out of memory");
+		util_rfc3339(now, sizeof(now), &ts, false);
+		json_object_set_new(json_object_get(json, "metadata"), "deletionTimestamp",
+		                    json_string(now));
+		return routes_json(resp, 200, json);
+	}
 	/* a delete the store cannot record would be undone by the next restart: refuse it */
-	if (pod_delete_record(pod, grace, &err) < 0)
+	if (pod_delete_record(pod, o.grace, &err) < 0)
 		return fail(resp, &err, NULL);
 	/* answered once nothing of the pod is left; the daemon serves others meanwhile */
 	deferred = http_defer(req, resp);
-	pod_delete(pod, grace, deferred ? on_deleted : NULL, deferred);
+	pod_delete(pod, o.grace, deferred ? on_deleted : NULL, deferred);
 }
 
 /* ---- shared by the pods' subresources (log, exec) ----------------------------------- */

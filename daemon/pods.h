@@ -117,6 +117,17 @@ struct store *pods_store(const struct pods *pods);
  * pod before anything runs. NULL on ENOMEM. */
 json_t *pod_dry_run_json(const struct spec_pod *spec);
 
+/* The one place a pod's object changes after its create (a PATCH or PUT the API layer
+ * validated with spec_pod_validate_update: labels, annotations, and the spec fields an update
+ * may touch): object (a Pod without status; the pod takes a reference) is written to the store
+ * and on disk before it replaces the pod's, so that GET shows it and a restart restores it. The
+ * running containers are not touched: what may change has no effect on them. -ENOSPC, -EROFS,
+ * -EIO when the state directory cannot take it (the pod keeps its old object). */
+int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err);
+/* The pod's object as created or last updated, without status (borrowed); its uid. */
+const json_t *pod_object(const struct pod *pod);
+const char *pod_uid(const struct pod *pod);
+
 /* The Pod with its live status; NULL on ENOMEM. */
 json_t *pod_to_json(const struct pod *pod);
 /* A PodList of one namespace, or of all (namespace NULL). */

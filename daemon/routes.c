@@ -129,6 +129,12 @@ static const struct {
 
 void routes_error(struct http_response *resp, const struct nano_err *err)
 {
+	routes_error_object(resp, err, NULL, NULL);
+}
+
+void routes_error_object(struct http_response *resp, const struct nano_err *err, const char *kind,
+                         const char *name)
+{
 	int errnum = err ? err->errnum : 0;
 	enum nano_class class = err ? err->class : NANO_INTERNAL;
 	const char *message = err && err->message ? err->message : NULL;
@@ -150,15 +156,25 @@ void routes_error(struct http_response *resp, const struct nano_err *err)
 	if (!message)
 		message = errnum ? strerror(errnum) : "unknown error";
 	status = status_new(code, reason, message);
-	if (status && err && err->n_causes > 0) {
-		json_t *causes = json_array();
+	if (status && ((err && err->n_causes > 0) || kind || name)) {
+		json_t *details = json_object();
 
-		for (size_t i = 0; causes && i < err->n_causes; i++)
-			json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason",
-			                                        err->causes[i].reason, "message",
-			                                        err->causes[i].message, "field",
-			                                        err->causes[i].field));
-		json_object_set_new(status, "details", json_pack("{s:o}", "causes", causes));
+		if (details && name)
+			json_object_set_new(details, "name", json_string(name));
+		if (details && kind)
+			json_object_set_new(details, "kind", json_string(kind));
+		if (details && err && err->n_causes > 0) {
+			json_t *causes = json_array();
+
+			for (size_t i = 0; causes && i < err->n_causes; i++)
+				json_array_append_new(causes,
+				                      json_pack("{s:s, s:s, s:s}", "reason",
+				                                err->causes[i].reason, "message",
+				                                err->causes[i].message, "field",
+				                                err->causes[i].field));
+			json_object_set_new(details, "causes", causes);
+		}
+		json_object_set_new(status, "details", details);
 	}
 	routes_json(resp, code, status);
 }
@@ -270,8 +286,8 @@ static const struct route routes[] = {
         {"/api/v1/pods", "GET, HEAD", .get = api_pods_list},
         {"/api/v1/namespaces/{ns}/pods", "GET, HEAD, POST", .get = api_pods_list,
          .post = api_pods_create},
-        {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE", .get = api_pod_get,
-         .delete = api_pod_delete},
+        {"/api/v1/namespaces/{ns}/pods/{name}", "GET, HEAD, DELETE, PUT, PATCH", .get = api_pod_get,
+         .delete = api_pod_delete, .put = api_pod_put, .patch = api_pod_patch},
         {"/api/v1/namespaces/{ns}/pods/{name}/log", "GET, HEAD", .get = api_pod_log},
         {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", .get = api_pod_isolation},
         {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", .get = api_pod_exec,

@@ -28,6 +28,11 @@ struct http_handler routes_handler_tls(struct nanoletd *daemon);
  * 429 or 503 gets a Retry-After; a 500's message is also logged. */
 void routes_error(struct http_response *resp, const struct nano_err *err);
 
+/* The same with details.kind and details.name (either may be NULL), as the API server names
+ * the object it refuses: kubectl prints `The Pod "x" is invalid: ...` from them. */
+void routes_error_object(struct http_response *resp, const struct nano_err *err, const char *kind,
+                         const char *name);
+
 /* Fills resp with a Status of the given code, reason and message, no causes. */
 void routes_status(struct http_response *resp, unsigned code, const char *reason,
                    const char *message);
@@ -73,7 +78,10 @@ route_fn api_pods_create;           /* POST .../namespaces/{ns}/pods */
 route_fn api_pods_list;             /* GET /api/v1/pods, .../namespaces/{ns}/pods */
 route_fn api_pod_get;               /* GET .../pods/{name} */
 route_fn api_pod_delete;            /* DELETE .../pods/{name} */
-route_fn api_pod_isolation;         /* GET .../pods/{name}/isolation */
+/* daemon/api_pods_update.c */
+route_fn api_pod_patch;     /* PATCH .../pods/{name}: merge, JSON and strategic merge patches */
+route_fn api_pod_put;       /* PUT .../pods/{name}: the whole Pod */
+route_fn api_pod_isolation; /* GET .../pods/{name}/isolation */
 /* daemon/api_exec_ws.c */
 route_fn api_pod_exec_ws; /* GET|POST .../pods/{name}/exec with Upgrade: websocket */
 /* Whether the request asks to upgrade to a WebSocket (Connection: Upgrade, Upgrade: websocket). */

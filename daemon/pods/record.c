@@ -149,6 +149,32 @@ json_t *pod_to_json(const struct pod *pod)
 	return obj;
 }
 
+const json_t *pod_object(const struct pod *pod)
+{
+	return pod->object;
+}
+
+const char *pod_uid(const struct pod *pod)
+{
+	return pod->uid;
+}
+
+int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err)
+{
+	int r = store_pod_update_object(pod->env->store, pod->uid, object, err);
+
+	if (r >= 0)
+		r = store_sync(pod->env->store, err);
+	if (r < 0)
+		return r;
+	json_decref(pod->object);
+	pod->object = json_incref(object);
+	/* the spec's copy of the Pod is the pod's own (pod_new) */
+	json_decref(pod->spec->object);
+	pod->spec->object = json_incref(object);
+	return 0;
+}
+
 /* The shim's /proc/<pid>/uid_map or gid_map as OCI LinuxIDMappings: the live maps of a pod's
  * user namespace. null without a shim or a map to read. */
 static json_t *live_id_map(const struct pod *pod, const char *file)

@@ -366,6 +366,19 @@ struct spec_decode_options {
 int spec_pod_decode(json_t *doc, const struct spec_decode_options *options, struct spec_pod **out,
                     char ***warnings, struct nano_err *err);
 
+/* update.c: whether new (a defaulted Pod object) may replace old, as the API server's
+ * ValidatePodUpdate decides: metadata.labels and metadata.annotations change freely (string
+ * values), the rest of metadata stays; of spec only activeDeadlineSeconds (set or shortened),
+ * tolerations (additions), terminationGracePeriodSeconds (negative to 1) and the containers'
+ * images may change. Anything else: -EINVAL, NANO_INVALID, the API server's message ("pod
+ * updates may not change fields other than ...") with a unified diff of the two specs, cause
+ * field "spec". A new image, which the API server accepts, nanolet refuses (cause field
+ * spec.containers[i].image): a container's image is the root it started in. */
+int spec_pod_validate_update(const json_t *old, const json_t *new, struct nano_err *err);
+/* A unified diff of a and b as indented JSON (sorted keys): one hunk, three lines of context.
+ * NULL on ENOMEM. */
+char *spec_json_diff(const json_t *a, const json_t *b);
+
 struct spec_pod *spec_pod_free(struct spec_pod *pod);
 static inline void spec_pod_freep(struct spec_pod **p)
 {

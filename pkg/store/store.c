@@ -107,6 +107,7 @@ static const char *const statements[STMT__MAX] = {
         [STMT_PODS_COUNT] = "SELECT count(*) FROM pods",
         [STMT_PODS_COUNT_NS] = "SELECT count(*) FROM pods WHERE namespace = ?1",
         [STMT_POD_UPDATE_STATUS] = "UPDATE pods SET status = ?2 WHERE uid = ?1",
+        [STMT_POD_UPDATE_OBJECT] = "UPDATE pods SET object = ?2 WHERE uid = ?1",
         [STMT_POD_SAVE] = "UPDATE pods SET status = ?2, runtime = ?3 WHERE uid = ?1",
         /* SET sees the old row in every expression, so both columns test the same deadline. */
         [STMT_POD_MARK_DELETING] =

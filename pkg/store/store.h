@@ -136,6 +136,12 @@ int store_pods_count(struct store *s, const char *namespace, struct nano_err *er
 int store_pod_update_status(struct store *s, const char *uid, const json_t *status,
                             struct nano_err *err);
 
+/* Replaces the object (an update or patch of the Pod: its labels, annotations, the fields that
+ * may change); status, runtime and the delete mark stay. -ENOENT when there is no such pod,
+ * -EINVAL when object is no JSON object. */
+int store_pod_update_object(struct store *s, const char *uid, const json_t *object,
+                            struct nano_err *err);
+
 /* Replaces the status and the runtime record in one statement, so that the two never disagree
  * after a crash. -ENOENT when there is no such pod. */
 int store_pod_save(struct store *s, const char *uid, const json_t *status, const json_t *runtime,

@@ -286,6 +286,28 @@ int store_pod_update_status(struct store *s, const char *uid, const json_t *stat
 	return change_by_uid(s, st, rc, uid, "update status", err);
 }
 
+int store_pod_update_object(struct store *s, const char *uid, const json_t *object,
+                            struct nano_err *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ char *text = NULL;
+	int r, rc;
+
+	if (!uid || !json_is_object(object))
+		return nano_err_set(err, EINVAL,
+		                    "store: an object update needs a uid and an object");
+	text = encode(object);
+	if (!text)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = store_stmt(s, STMT_POD_UPDATE_OBJECT, &st, err);
+	if (r < 0)
+		return r;
+	rc = store_bind_text(st, 1, uid);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(st, 2, text);
+	return change_by_uid(s, st, rc, uid, "update object", err);
+}
+
 int store_pod_save(struct store *s, const char *uid, const json_t *status, const json_t *runtime,
                    struct nano_err *err)
 {

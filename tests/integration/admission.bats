@@ -158,8 +158,17 @@ nobody_call() {
 	nobody_call "$reader" DELETE /api/v1/namespaces/default/pods/web
 	[[ $code == 403 ]]
 	[[ $(jq -r .message <<<"$body") == 'pods "web" is forbidden: User "nobody" cannot delete resource "pods" in API group "" in the namespace "default"' ]]
+	# nor change it: a PATCH is the verb patch, a PUT update
+	nobody_call "$reader" PATCH /api/v1/namespaces/default/pods/web \
+		-H 'Content-Type: application/merge-patch+json' --data-binary '{"metadata":{"labels":{"by":"reader"}}}'
+	[[ $code == 403 ]]
+	[[ $(jq -r .message <<<"$body") == 'pods "web" is forbidden: User "nobody" cannot patch resource "pods" in API group "" in the namespace "default"' ]]
+	nobody_call "$reader" PUT /api/v1/namespaces/default/pods/web --data-binary '{}'
+	[[ $code == 403 ]]
+	[[ $(jq -r .message <<<"$body") == 'pods "web" is forbidden: User "nobody" cannot update resource "pods" in API group "" in the namespace "default"' ]]
 	call GET /api/v1/namespaces/default/pods/web
 	[[ $code == 200 ]]
+	jq -e '.metadata.labels.by == null' <<<"$body"
 	# an exec's WebSocket is a GET, but it runs a process in the pod: a create, as a POST
 	nobody_call "$reader" GET '/api/v1/namespaces/default/pods/web/exec?command=id&stdout=true' \
 		-H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
@@ -175,6 +184,13 @@ nobody_call() {
 	# the write group, as a supplementary group
 	nobody_call "$writer" POST '/api/v1/namespaces/default/pods?dryRun=All' --data-binary "$(pod_yaml other 'sleep 1')"
 	[[ $code == 201 ]]
+	nobody_call "$writer" PATCH /api/v1/namespaces/default/pods/web \
+		-H 'Content-Type: application/merge-patch+json' --data-binary '{"metadata":{"labels":{"by":"writer"}}}'
+	[[ $code == 200 ]]
+	jq -e '.metadata.labels.by == "writer"' <<<"$body"
+	# the audit log has both patches: the refused one and the one that changed the pod
+	audit_events >"$TEST_TMP/events"
+	jq -e -s '[.[] | select(.verb == "patch" and .objectRef.name == "web") | .responseStatus.code] == [403, 200]' "$TEST_TMP/events"
 
 	# in neither group: refused, even a read
 	nobody_call "" GET /api/v1/namespaces/default/pods
@@ -186,8 +202,8 @@ nobody_call() {
 
 	# every refusal is in the audit log with the peer's uid; the reads that were let in are not
 	audit_events >"$TEST_TMP/events"
-	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 403)] | length == 5' "$TEST_TMP/events"
-	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 200)] | length == 0' "$TEST_TMP/events"
+	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 403)] | length == 7' "$TEST_TMP/events"
+	jq -e -s '[.[] | select(.user.uid == "65534" and .responseStatus.code == 200 and .verb != "patch")] | length == 0' "$TEST_TMP/events"
 	jq -e -s '[.[] | select(.user.uid == "65534" and .verb == "create" and .responseStatus.code == 201)] | length == 1' "$TEST_TMP/events"
 }
 

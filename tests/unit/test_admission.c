@@ -307,6 +307,10 @@ static const struct info_row info_rows[] = {
          "web"},
         {"DELETE", "/api/v1/namespaces/ci/pods", false, true, "deletecollection", "", "pods", "",
          "ci", ""},
+        {"PATCH", "/api/v1/namespaces/ci/pods/web", false, true, "patch", "", "pods", "", "ci",
+         "web"},
+        {"PUT", "/api/v1/namespaces/ci/pods/web", false, true, "update", "", "pods", "", "ci",
+         "web"},
         {"GET", "/api/v1/namespaces/ci/pods/web/log", false, true, "get", "", "pods", "log", "ci",
          "web"},
         {"POST", "/apis/nanolet.io/v1/isolationplans", false, true, "create", "nanolet.io",
@@ -347,26 +351,27 @@ struct role_row {
 	const char *name;
 	struct peer_cred peer;
 	enum access_role role;
-	/* GET pods, POST pods, DELETE a pod, POST selfsubjectreviews, GET /healthz */
-	bool allows[5];
+	/* GET pods, POST pods, DELETE a pod, POST selfsubjectreviews, GET /healthz, PATCH a pod,
+	 * PUT a pod */
+	bool allows[7];
 };
 
 static const struct role_row role_rows[] = {
-        {"root", {.known = true, .uid = 0, .gid = 0}, ACCESS_WRITE, {1, 1, 1, 1, 1}},
+        {"root", {.known = true, .uid = 0, .gid = 0}, ACCESS_WRITE, {1, 1, 1, 1, 1, 1, 1}},
         {"the write group, primary",
          {.known = true, .uid = 1000, .gid = 990},
          ACCESS_WRITE,
-         {1, 1, 1, 1, 1}},
+         {1, 1, 1, 1, 1, 1, 1}},
         {"the write group, supplementary",
          {.known = true, .uid = 1000, .gid = 1000, .groups = {5, 990}, .n_groups = 2},
          ACCESS_WRITE,
-         {1, 1, 1, 1, 1}},
+         {1, 1, 1, 1, 1, 1, 1}},
         {"the read group",
          {.known = true, .uid = 1001, .gid = 1001, .groups = {991}, .n_groups = 1},
          ACCESS_READ,
-         {1, 0, 0, 1, 1}},
-        {"neither", {.known = true, .uid = 1002, .gid = 1002}, ACCESS_NONE, {0, 0, 0, 0, 0}},
-        {"unknown credentials", {.known = false, .uid = 0}, ACCESS_NONE, {0, 0, 0, 0, 0}},
+         {1, 0, 0, 1, 1, 0, 0}},
+        {"neither", {.known = true, .uid = 1002, .gid = 1002}, ACCESS_NONE, {0, 0, 0, 0, 0, 0, 0}},
+        {"unknown credentials", {.known = false, .uid = 0}, ACCESS_NONE, {0, 0, 0, 0, 0, 0, 0}},
 };
 
 START_TEST(test_roles)
@@ -378,6 +383,8 @@ START_TEST(test_roles)
 	        {"DELETE", "/api/v1/namespaces/default/pods/web"},
 	        {"POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews"},
 	        {"GET", "/healthz"},
+	        {"PATCH", "/api/v1/namespaces/default/pods/web"},
+	        {"PUT", "/api/v1/namespaces/default/pods/web"},
 	};
 	enum access_role role = access_role_of(&policy, &t->peer);
 

@@ -458,6 +458,46 @@ START_TEST(test_pods_list_order)
 }
 END_TEST
 
+/* A patch's new object replaces the stored one, and nothing else changes: status, runtime and
+ * the delete mark stay; it is there after the store is opened again. */
+START_TEST(test_pod_update_object)
+{
+	_cleanup_free_ char *dir = state_dir();
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *status = json_pack("{s:s}", "phase", "Running");
+	_cleanup_json_ json_t *runtime = json_pack("{s:i}", "shimPid", 42);
+	_cleanup_json_ json_t *object = NULL, *arr = json_array();
+	struct store *s = open_ok(dir);
+	struct store_pod p = {0};
+
+	insert_ok(s, "u-1", "a", "web", 1);
+	ck_assert_int_eq(store_pod_save(s, "u-1", status, runtime, &err), 0);
+	ck_assert_int_eq(store_pod_mark_deleting(s, "u-1", 5, 30, &err), 0);
+	ck_assert_int_eq(store_pod_get(s, "a", "web", &p, &err), 0);
+	object = json_deep_copy(p.object);
+	store_pod_done(&p);
+	json_object_set_new(json_object_get(object, "metadata"), "labels",
+	                    json_pack("{s:s}", "tier", "front"));
+	ck_assert_int_eq(store_pod_update_object(s, "u-1", object, &err), 0);
+	close_ok(s);
+
+	s = open_ok(dir);
+	ck_assert_int_eq(store_pod_get_by_uid(s, "u-1", &p, &err), 0);
+	ck_assert(json_equal(p.object, object));
+	ck_assert(json_equal(p.status, status));
+	ck_assert(json_equal(p.runtime, runtime));
+	ck_assert(p.deleting);
+	ck_assert_int_eq(p.deletion_grace_s, 30);
+	store_pod_done(&p);
+
+	ck_assert_int_eq(store_pod_update_object(s, "u-x", object, &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.message, "u-x"));
+	ck_assert_int_eq(store_pod_update_object(s, "u-1", arr, &err), -EINVAL);
+	ck_assert_int_eq(store_pod_update_object(s, "u-1", NULL, &err), -EINVAL);
+	close_ok(s);
+}
+END_TEST
+
 START_TEST(test_pod_update_status)
 {
 	_cleanup_free_ char *dir = state_dir();
@@ -994,6 +1034,7 @@ static Suite *store_suite(void)
 	tcase_add_test(pods, test_pod_insert_not_objects);
 	tcase_add_test(pods, test_pods_list_order);
 	tcase_add_test(pods, test_pod_update_status);
+	tcase_add_test(pods, test_pod_update_object);
 	tcase_add_test(pods, test_pod_save);
 	tcase_add_test(pods, test_migrate_from_schema_1);
 	tcase_add_test(pods, test_pod_mark_deleting);
