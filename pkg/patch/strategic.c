@@ -99,7 +99,10 @@ static json_t *merge_list(json_t *original, const json_t *patch, const char *key
 	json_decref(original);
 	if (!result)
 		return nano_err_set(err, ENOMEM, "out of memory"), NULL;
-	snprintf(element_path, sizeof(element_path), "%s[]", path);
+	if (snprintf(element_path, sizeof(element_path), "%s[]", path) >= (int)sizeof(element_path))
+		return json_decref(result),
+		       nano_err_setc(err, NANO_INVALID, ENAMETOOLONG, "%s: path too deep", path),
+		       NULL;
 	/* [{"$patch": "replace"}, ...]: the list is the patch's other elements */
 	json_array_foreach((json_t *)patch, i, e)
 	{
