@@ -25,3 +25,11 @@ route_fn api_metrics_nodes_list; /* GET .../nodes */
 route_fn api_metrics_node_get;   /* GET .../nodes/{name} */
 route_fn api_metrics_pods_list;  /* GET .../pods, .../namespaces/{ns}/pods */
 route_fn api_metrics_pod_get;    /* GET .../namespaces/{ns}/pods/{name} */
+
+/* daemon/api_namespaces.c: core/v1 Namespaces */
+/* "default", which always exists, made at the first start (as the node is). */
+int api_namespaces_open(struct nanoletd *d, struct nano_err *err);
+route_fn api_namespaces_list;   /* GET /api/v1/namespaces */
+route_fn api_namespaces_create; /* POST /api/v1/namespaces */
+route_fn api_namespace_get;     /* GET /api/v1/namespaces/{name} */
+route_fn api_namespace_delete;  /* DELETE /api/v1/namespaces/{name} */

@@ -600,6 +600,8 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 	r = api_nodes_open(daemon, err);
+	if (r >= 0)
+		r = api_namespaces_open(daemon, err);
 	if (r < 0)
 		return r;
 	{
