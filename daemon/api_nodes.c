@@ -242,7 +242,9 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	struct utsname un;
 	char q[METRICS_QUANTITY_SIZE], missing[64] = "";
 	_cleanup_free_ char *runtime = strdupf("nanolet://%s", NANOLET_VERSION);
-	_cleanup_free_ char *kubelet = strdupf("v%s", NANOLET_VERSION);
+	/* /version's gitVersion: the Kubernetes level nanolet follows, its own in the metadata */
+	_cleanup_free_ char *kubelet =
+	        strdupf("v%d.%d.0+nanolet.%s", API_KUBE_MAJOR, API_KUBE_MINOR, NANOLET_VERSION);
 	_cleanup_json_ json_t *capacity = json_object(), *allocatable = NULL;
 	json_t *node, *status, *addresses, *spec;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -64,6 +64,8 @@ create_pod_in() {
 	jq -e '.status.allocatable.pods == "110"' <<<"$json"
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.containerRuntimeVersion}') == nanolet://* ]]
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.kernelVersion}') == "$(uname -r)" ]]
+	# the kubelet's version is /version's, the Kubernetes level nanolet follows
+	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.kubeletVersion}') == "$(kc version -o json | jq -r .serverVersion.gitVersion)" ]]
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.bootID}') == "$(cat /proc/sys/kernel/random/boot_id)" ]]
 	# shellcheck disable=SC1091
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.osImage}') == "$(. /etc/os-release && echo "$PRETTY_NAME")" ]]
@@ -72,7 +74,14 @@ create_pod_in() {
 	run kc get node not-this-one
 	[[ $status != 0 ]]
 	[[ $output == *'nodes "not-this-one" not found'* ]]
-	# for the lead, once the printers branch is in: `kc get nodes` shows STATUS Ready
+	# the API server's Node columns (pkg/printers)
+	run kc get nodes
+	[[ $status == 0 ]]
+	grep -Eq '^NAME +STATUS +ROLES +AGE +VERSION$' <<<"${lines[0]}"
+	grep -Eq "^$node +Ready +<none> +[0-9]+[smhd] +v" <<<"${lines[1]}"
+	run kc get nodes -o wide
+	grep -Eq 'INTERNAL-IP +EXTERNAL-IP +OS-IMAGE +KERNEL-VERSION +CONTAINER-RUNTIME$' <<<"${lines[0]}"
+	[[ ${lines[1]} == *"$(uname -r)"*nanolet://* ]]
 }
 
 @test "kubectl get nodes: the node's uid and creation survive a restart" {
@@ -114,6 +123,10 @@ create_pod_in() {
 	run kc create namespace Team-A
 	[[ $status != 0 && $output == *'a lowercase RFC 1123 label'* ]]
 	[[ $(kc get ns team-a -o jsonpath='{.status.phase}') == Active ]]
+	run kc get ns team-a
+	[[ $status == 0 ]]
+	grep -Eq '^NAME +STATUS +AGE$' <<<"${lines[0]}"
+	grep -Eq '^team-a +Active +[0-9]+s$' <<<"${lines[1]}"
 	[[ $(kc get ns team-a -o jsonpath='{.metadata.labels.kubernetes\.io/metadata\.name}') == team-a ]]
 	run kc get ns team-b
 	[[ $status != 0 && $output == *'namespaces "team-b" not found'* ]]
