@@ -240,6 +240,7 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	struct metrics_node_pressure p = {0};
 	struct statvfs fs;
 	struct utsname un;
+	struct config_listen listen = {0};
 	char q[METRICS_QUANTITY_SIZE], missing[64] = "";
 	_cleanup_free_ char *runtime = strdupf("nanolet://%s", NANOLET_VERSION);
 	/* /version's gitVersion: the Kubernetes level nanolet follows, its own in the metadata */
@@ -297,12 +298,15 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	                      json_pack("{s:s, s:s}", "type", "Hostname", "address", d->hostname));
 	if (uname(&un) < 0)
 		un.release[0] = '\0';
+	/* the kubelet's port is where its API is served: the TLS listener's, 0 without one */
+	if (!d->config.listen || config_listen_parse(d->config.listen, &listen) < 0)
+		listen.port = 0;
 	status = json_pack(
 	        "{s:O, s:O, s:o, s:o, s:{s:{s:i}}, s:{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
 	        "s:s}}",
 	        "capacity", capacity, "allocatable", allocatable, "conditions",
 	        conditions_json(d, &p, missing, now), "addresses", addresses, "daemonEndpoints",
-	        "kubeletEndpoint", "Port", 0, "nodeInfo", "machineID",
+	        "kubeletEndpoint", "Port", (int)listen.port, "nodeInfo", "machineID",
 	        string_or_empty("/etc/machine-id"), "systemUUID",
 	        string_or_empty("/sys/class/dmi/id/product_uuid"), "bootID",
 	        string_or_empty("/proc/sys/kernel/random/boot_id"), "kernelVersion", un.release,

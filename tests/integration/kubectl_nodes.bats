@@ -70,6 +70,8 @@ create_pod_in() {
 	# shellcheck disable=SC1091
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.osImage}') == "$(. /etc/os-release && echo "$PRETTY_NAME")" ]]
 	[[ $(kc get node "$node" -o jsonpath='{.status.addresses[?(@.type=="Hostname")].address}') == "$node" ]]
+	# the kubelet's port: the TLS listener kubectl reaches it on
+	[[ $(kc get node "$node" -o jsonpath='{.status.daemonEndpoints.kubeletEndpoint.Port}') == "$KUBE_PORT" ]]
 	# another node is not found, in the API server's words
 	run kc get node not-this-one
 	[[ $status != 0 ]]
@@ -90,7 +92,7 @@ create_pod_in() {
 	created=$(kc get node "$(hostname)" -o jsonpath='{.metadata.creationTimestamp}')
 	[[ $uid =~ ^[0-9a-f-]{36}$ ]]
 	stop_daemon
-	pods_setup
+	pods_setup --listen "127.0.0.1:$KUBE_PORT"
 	[[ $(kc get node "$(hostname)" -o jsonpath='{.metadata.uid}') == "$uid" ]]
 	[[ $(kc get node "$(hostname)" -o jsonpath='{.metadata.creationTimestamp}') == "$created" ]]
 }
@@ -151,7 +153,7 @@ create_pod_in() {
 	[[ $(kc get ns -o jsonpath='{.items[*].metadata.name}') == "default team-a team-b" ]]
 	uid=$(kc get ns team-b -o jsonpath='{.metadata.uid}')
 	stop_daemon
-	pods_setup
+	pods_setup --listen "127.0.0.1:$KUBE_PORT"
 	[[ $(kc get ns -o jsonpath='{.items[*].metadata.name}') == "default team-a team-b" ]]
 	[[ $(kc get ns team-b -o jsonpath='{.metadata.uid}') == "$uid" ]]
 	# a namespace with a pod in it is not deleted (nanolet does not delete the pods for it)
