@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_stats.h"
 #include "fs_watch.h"
 #include "metrics/metrics.h"
 #include "nanoletd.h"
@@ -15,15 +16,9 @@
 #include "routes.h"
 #include "supervise/supervise.h"
 
-struct stats_read {
-	struct pod_stats *pods;
-	size_t n, cap;
-	int r;
-};
-
 static void read_pod(struct pod *pod, void *userdata)
 {
-	struct stats_read *s = userdata;
+	struct api_stats_pods *s = userdata;
 
 	if (s->r < 0)
 		return;
@@ -43,11 +38,37 @@ static void read_pod(struct pod *pod, void *userdata)
 		s->n++;
 }
 
-static void stats_read_done(struct stats_read *s)
+int api_stats_pods_read(struct nanoletd *d, struct api_stats_pods *out)
+{
+	*out = (struct api_stats_pods){0};
+	pods_each(d->pods, read_pod, out);
+	return out->r;
+}
+
+void api_stats_pods_done(struct api_stats_pods *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		pod_stats_done(&s->pods[i]);
 	free(s->pods);
+	*s = (struct api_stats_pods){0};
+}
+
+int api_stats_node_read(struct nanoletd *d, struct api_stats_node *out, struct nano_err *err)
+{
+	struct timespec mono;
+	int64_t now;
+	int r;
+
+	*out = (struct api_stats_node){.usage_nano_cores = -1};
+	r = metrics_node_read("/proc", sysconf(_SC_CLK_TCK), &out->node, err);
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	now = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
+	out->usage_nano_cores = metrics_rate_update(&d->node_cpu_rate, now, out->node.cpu_usage_ns,
+	                                            INT64_C(1000000000));
+	out->usage_window_ns = metrics_rate_window(&d->node_cpu_rate, now);
+	return 0;
 }
 
 /* ---- /stats/summary ---------------------------------------------------------------------- */
@@ -153,30 +174,25 @@ static json_t *pod_json(const struct pod_stats *p, bool only_cpu_and_memory, int
 
 static json_t *node_json(struct nanoletd *d, int64_t now, struct nano_err *err)
 {
-	struct metrics_node node;
-	struct timespec mono;
+	struct api_stats_node read;
+	const struct metrics_node *n = &read.node;
 	char name[256] = "";
-	int64_t nano_cores;
 	json_t *obj;
 
-	if (metrics_node_read("/proc", sysconf(_SC_CLK_TCK), &node, err) < 0)
+	if (api_stats_node_read(d, &read, err) < 0)
 		return NULL;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	nano_cores = metrics_rate_update(&d->node_cpu_rate,
-	                                 (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec,
-	                                 node.cpu_usage_ns, INT64_C(1000000000));
 	gethostname(name, sizeof(name) - 1);
 	obj = json_pack("{s:s, s:o*, s:{s:o*, s:o}, s:{s:o*, s:o, s:o, s:o, s:o, s:o, s:o}}",
-	                "nodeName", name, "startTime", time_json(node.boot_time), "cpu", "time",
-	                time_json(now), "usageCoreNanoSeconds", json_u64(node.cpu_usage_ns),
-	                "memory", "time", time_json(now), "availableBytes",
-	                json_u64(node.memory_available), "usageBytes", json_u64(node.memory_usage),
-	                "workingSetBytes", json_u64(node.memory_working_set), "rssBytes",
-	                json_u64(node.memory_rss), "pageFaults", json_u64(node.page_faults),
-	                "majorPageFaults", json_u64(node.major_page_faults));
-	if (obj && nano_cores >= 0)
+	                "nodeName", name, "startTime", time_json(n->boot_time), "cpu", "time",
+	                time_json(now), "usageCoreNanoSeconds", json_u64(n->cpu_usage_ns), "memory",
+	                "time", time_json(now), "availableBytes", json_u64(n->memory_available),
+	                "usageBytes", json_u64(n->memory_usage), "workingSetBytes",
+	                json_u64(n->memory_working_set), "rssBytes", json_u64(n->memory_rss),
+	                "pageFaults", json_u64(n->page_faults), "majorPageFaults",
+	                json_u64(n->major_page_faults));
+	if (obj && read.usage_nano_cores >= 0)
 		json_object_set_new(json_object_get(obj, "cpu"), "usageNanoCores",
-		                    json_integer(nano_cores));
+		                    json_integer(read.usage_nano_cores));
 	return obj;
 }
 
@@ -187,7 +203,7 @@ void api_stats_summary(struct nanoletd *d, const struct http_request *req,
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	const char *only = http_query(req, "only_cpu_and_memory");
 	bool only_cpu_and_memory = only && strcmp(only, "true") == 0;
-	struct stats_read s = {0};
+	struct api_stats_pods s = {0};
 	int64_t now = (int64_t)time(NULL);
 	json_t *node, *pods;
 
@@ -196,11 +212,11 @@ void api_stats_summary(struct nanoletd *d, const struct http_request *req,
 	if (!node)
 		return routes_status(resp, 500, "InternalError",
 		                     err.message ? err.message : "out of memory");
-	pods_each(d->pods, read_pod, &s);
+	api_stats_pods_read(d, &s);
 	pods = json_array();
 	for (size_t i = 0; pods && s.r >= 0 && i < s.n; i++)
 		json_array_append_new(pods, pod_json(&s.pods[i], only_cpu_and_memory, now));
-	stats_read_done(&s);
+	api_stats_pods_done(&s);
 	if (s.r < 0 || !pods) {
 		json_decref(node);
 		json_decref(pods);
@@ -310,7 +326,7 @@ static void write_request_counts(struct prom *p, struct nanoletd *d)
 	free(c.rows);
 }
 
-static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats_read *s)
+static void write_metrics(struct prom *p, struct nanoletd *d, const struct api_stats_pods *s)
 {
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
 		prom_family(p, families[f].name, families[f].type, families[f].help);
@@ -360,18 +376,17 @@ static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats
 void api_metrics(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
                  struct http_response *resp)
 {
-	struct stats_read s = {0};
+	struct api_stats_pods s = {0};
 	struct prom p;
 
 	(void)req;
 	(void)args;
-	pods_each(d->pods, read_pod, &s);
-	if (s.r < 0 || prom_open(&p) < 0) {
-		stats_read_done(&s);
+	if (api_stats_pods_read(d, &s) < 0 || prom_open(&p) < 0) {
+		api_stats_pods_done(&s);
 		return routes_status(resp, 500, "InternalError", "out of memory");
 	}
 	write_metrics(&p, d, &s);
-	stats_read_done(&s);
+	api_stats_pods_done(&s);
 	resp->body = prom_finish(&p, &resp->body_len);
 	if (!resp->body)
 		return routes_status(resp, 500, "InternalError", "out of memory");

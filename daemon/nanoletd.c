@@ -27,7 +27,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "api_nodes.h"
 #include "api_openapi.h"
+#include "api_stats.h"
 #include "audit.h"
 #include "fs_watch.h"
 #include "http.h"
@@ -597,6 +599,17 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	r = open_pods(daemon, err);
 	if (r < 0)
 		return r;
+	r = api_nodes_open(daemon, err);
+	if (r >= 0)
+		r = api_namespaces_open(daemon, err);
+	if (r < 0)
+		return r;
+	{
+		/* a first reading of the node's CPU, so that a rate is there from a second on */
+		struct api_stats_node first;
+
+		(void)api_stats_node_read(daemon, &first, NULL);
+	}
 	r = batch_store(daemon, err);
 	if (r < 0)
 		return r;

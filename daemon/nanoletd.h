@@ -60,6 +60,11 @@ struct nanoletd {
 	struct cgroup_oom_log *oom_log;
 	sd_event_source *oom_log_source;
 	struct exec_ws *exec_sessions; /* execs over a WebSocket (api_exec_ws.c) */
+	/* the Node object (api_nodes.c): its uid and creation, kept in the store from the first
+	 * start on this state directory; when this daemon started; its conditions' transitions */
+	char node_uid[37];
+	int64_t node_created_ns, started_ns;
+	struct metrics_condition_transitions node_transitions;
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -228,6 +228,7 @@ struct pod_container_stats {
 	bool have;          /* its cgroup could be read */
 	struct cgroup_stats cgroup;
 	int64_t usage_nano_cores; /* -1 until two readings a second apart */
+	int64_t usage_window_ns;  /* the span usage_nano_cores is over */
 };
 
 struct pod_stats {

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api_nodes.h"
 #include "audit.h"
 #include "nanoletd.h"
 #include "tls.h"
@@ -278,6 +279,13 @@ static const struct route routes[] = {
         {"/apis/authentication.k8s.io/v1", "GET, HEAD", .get = api_discovery_group},
         {"/apis/metrics.k8s.io", "GET, HEAD", .get = api_discovery_group},
         {"/apis/metrics.k8s.io/v1beta1", "GET, HEAD", .get = api_discovery_group},
+        {"/apis/metrics.k8s.io/v1beta1/nodes", "GET, HEAD", .get = api_metrics_nodes_list},
+        {"/apis/metrics.k8s.io/v1beta1/nodes/{name}", "GET, HEAD", .get = api_metrics_node_get},
+        {"/apis/metrics.k8s.io/v1beta1/pods", "GET, HEAD", .get = api_metrics_pods_list},
+        {"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods", "GET, HEAD",
+         .get = api_metrics_pods_list},
+        {"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods/{name}", "GET, HEAD",
+         .get = api_metrics_pod_get},
         {"/apis/nanolet.io", "GET, HEAD", .get = api_discovery_group},
         {"/apis/nanolet.io/v1", "GET, HEAD", .get = api_discovery_group},
         {"/apis/nanolet.io/v1/isolationplans", "POST", .post = api_isolationplans_create},
@@ -292,6 +300,12 @@ static const struct route routes[] = {
         {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", .get = api_pod_isolation},
         {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", .get = api_pod_exec,
          .post = api_pod_exec},
+        {"/api/v1/namespaces", "GET, HEAD, POST", .get = api_namespaces_list,
+         .post = api_namespaces_create},
+        {"/api/v1/namespaces/{name}", "GET, HEAD, DELETE", .get = api_namespace_get,
+         .delete = api_namespace_delete},
+        {"/api/v1/nodes", "GET, HEAD", .get = api_nodes_list},
+        {"/api/v1/nodes/{name}", "GET, HEAD", .get = api_node_get},
         {"/api/v1/events", "GET, HEAD", .get = api_events_list},
         {"/api/v1/namespaces/{ns}/events", "GET, HEAD", .get = api_events_list},
 };

@@ -587,10 +587,12 @@ int pod_stats_read(struct pod *pod, struct pod_stats *out)
 		if (container_stats(pod, i, &c->cgroup) < 0)
 			continue;
 		c->have = true;
-		if (pod->counters)
+		if (pod->counters) {
 			c->usage_nano_cores =
 			        metrics_rate_update(&pod->counters[i].cpu_rate, now,
 			                            c->cgroup.cpu_usage_ns, RATE_WINDOW_NS);
+			c->usage_window_ns = metrics_rate_window(&pod->counters[i].cpu_rate, now);
+		}
 	}
 	return 0;
 }

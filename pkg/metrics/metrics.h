@@ -72,6 +72,9 @@ struct metrics_rate {
  * counter went backwards (a new cgroup: the readings start again). */
 int64_t metrics_rate_update(struct metrics_rate *r, int64_t now_ns, uint64_t value,
                             int64_t min_window_ns);
+/* The span, in ns, of the rate metrics_rate_update(r, now_ns, ...) just returned (>= 0): the
+ * window metrics.k8s.io reports with it. */
+int64_t metrics_rate_window(const struct metrics_rate *r, int64_t now_ns);
 
 /* ---- the node ---------------------------------------------------------------------------- */
 
@@ -90,3 +93,74 @@ struct metrics_node {
 /* Reads <proc>/stat, <proc>/meminfo and <proc>/vmstat; clk_tck is sysconf(_SC_CLK_TCK). */
 int metrics_node_read(const char *proc, long clk_tck, struct metrics_node *out,
                       struct nano_err *err);
+
+/* ---- quantities (quantity.c) -------------------------------------------------------------- */
+
+/* Enough for any int64 with a sign and a suffix. */
+#define METRICS_QUANTITY_SIZE 32
+
+/* value * 10^scale as resource.Quantity prints a DecimalSI quantity: trailing zeros moved into
+ * the exponent, which goes down to a multiple of 3 and becomes a suffix (n u m "" k M G T P E):
+ * (2000, -3) "2", (123456000, -9) "123456u", (2487803, -9) "2487803n", (0, x) "0". Returns
+ * buf. */
+char *metrics_quantity_decimal(char buf[METRICS_QUANTITY_SIZE], int64_t value, int scale);
+/* bytes as a BinarySI quantity prints: the largest power of 1024 that divides it as Ki, Mi, Gi,
+ * Ti, Pi, Ei ("16318340Ki", "2Mi", "1025"); below 1024 the decimal form ("1k" for 1000).
+ * Returns buf. */
+char *metrics_quantity_binary(char buf[METRICS_QUANTITY_SIZE], int64_t bytes);
+
+/* ---- node conditions (conditions.c) ------------------------------------------------------- */
+
+/* What the kubelet's eviction signals are computed from (pkg/kubelet/eviction): memory.available
+ * = capacity - working set; nodefs the filesystem of the state directory; pid.available = the
+ * most tasks the kernel allows (min of pid_max and threads-max) - the tasks there are. */
+struct metrics_node_pressure {
+	uint64_t memory_capacity, memory_working_set;
+	uint64_t nodefs_capacity, nodefs_available; /* bytes */
+	uint64_t nodefs_inodes, nodefs_inodes_free;
+	uint64_t pid_max, pids; /* 0 pid_max: unknown */
+};
+
+/* The kubelet's default hard eviction thresholds (memory.available<100Mi,
+ * nodefs.available<10%, nodefs.inodesFree<5%); the kubelet has none for pid.available by
+ * default, nanolet takes 10%. */
+#define METRICS_MEMORY_AVAILABLE_MIN (UINT64_C(100) << 20)
+#define METRICS_NODEFS_AVAILABLE_PCT 10
+#define METRICS_INODES_FREE_PCT      5
+#define METRICS_PID_AVAILABLE_PCT    10
+
+enum metrics_condition_type {
+	METRICS_MEMORY_PRESSURE,
+	METRICS_DISK_PRESSURE,
+	METRICS_PID_PRESSURE,
+	METRICS_READY, /* last, as the kubelet keeps it */
+	METRICS_CONDITION__MAX,
+};
+
+/* One NodeCondition: type, status ("True"/"False") and the kubelet's reason and message
+ * (pkg/kubelet/nodestatus/setters.go), with "kubelet" as the kubelet words them. */
+struct metrics_node_condition {
+	const char *type;
+	bool status;
+	const char *reason;
+	const char *message;
+};
+
+/* The four conditions of a node in that state. missing_capacity: the capacities that could not
+ * be read (comma-separated, "" none), which make Ready False as in the kubelet; *message_buf
+ * then holds its message (malloc'd, the caller frees; NULL when Ready is True). */
+void metrics_node_conditions(const struct metrics_node_pressure *p, const char *missing_capacity,
+                             struct metrics_node_condition out[METRICS_CONDITION__MAX],
+                             char **message_buf);
+
+/* When each condition's status last changed: fed every status computed, it keeps the time of
+ * the last change (the first status seen counts from since_ns, the daemon's start). */
+struct metrics_condition_transitions {
+	bool known[METRICS_CONDITION__MAX];
+	bool status[METRICS_CONDITION__MAX];
+	int64_t at_ns[METRICS_CONDITION__MAX];
+};
+
+void metrics_conditions_track(struct metrics_condition_transitions *t,
+                              const struct metrics_node_condition c[METRICS_CONDITION__MAX],
+                              int64_t since_ns, int64_t now_ns);

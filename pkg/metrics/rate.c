@@ -35,3 +35,10 @@ int64_t metrics_rate_update(struct metrics_rate *r, int64_t now_ns, uint64_t val
 	}
 	return rate;
 }
+
+int64_t metrics_rate_window(const struct metrics_rate *r, int64_t now_ns)
+{
+	/* the base is [0] either way: the older reading moved there when now became [1], or it
+	 * stayed there while the newer one was too recent */
+	return r->at_ns[0] ? now_ns - r->at_ns[0] : 0;
+}

@@ -78,6 +78,23 @@ int spec_yaml_from_json(const json_t *value, char **out);
 int spec_document_decode(const char *buf, size_t len, enum spec_format format, json_t **out,
                          struct nano_err *err);
 
+/* ---- namespaces (namespace.c) ------------------------------------------------------------- */
+
+/* A Namespace document as the API server checks it: kind Namespace and apiVersion v1 when
+ * given, metadata.name a DNS-1123 label, labels and annotations maps of strings. *name
+ * (malloc'd) and *metadata (labels and annotations as given, nothing else) on success;
+ * -EINVAL (NANO_INVALID) with one cause per broken rule and the API server's summary
+ * (`Namespace "X" is invalid: metadata.name: Invalid value: ...`), -EBADMSG for no object. */
+int spec_namespace_decode(json_t *doc, char **name, json_t **metadata, struct nano_err *err);
+
+/* A Namespace sent as application/vnd.kubernetes.protobuf (client-go's typed clients:
+ * `kubectl create namespace`) into the JSON document it stands for: apiVersion, kind,
+ * metadata.name, generateName, labels, annotations (protobuf.c). -EBADMSG (NANO_BAD_REQUEST)
+ * for bytes that are not one. */
+int spec_protobuf_namespace_to_json(const void *buf, size_t len, json_t **out,
+                                    struct nano_err *err);
+#define SPEC_PROTOBUF_CONTENT_TYPE "application/vnd.kubernetes.protobuf"
+
 /* ---- quantities ---------------------------------------------------------------------------- */
 
 /* Parses a Kubernetes quantity ("100m", "0.5", "128Mi", "1G", "1e3", "123Ki", "-1") and stores

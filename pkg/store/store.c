@@ -78,6 +78,20 @@ static const char *const migrations[] = {
         ") STRICT;\n"
         "CREATE TRIGGER pod_ips_release AFTER DELETE ON pods\n"
         "BEGIN DELETE FROM pod_ips WHERE uid = old.uid; END;\n",
+        /* 3 -> 4: namespaces (store_namespaces.c). A pod's namespace exists once used: the
+         * trigger makes its row with the pod's (a fresh v4 uid, the pod's creation time), and
+         * the pods already stored get theirs here. */
+        "CREATE TABLE namespaces (\n"
+        "  name       TEXT PRIMARY KEY NOT NULL,\n"
+        "  uid        TEXT NOT NULL UNIQUE,\n"
+        "  object     TEXT NOT NULL DEFAULT '{}',\n" /* the Namespace as created */
+        "  created_ns INTEGER NOT NULL\n"
+        ") STRICT;\n"
+        "CREATE TRIGGER pods_namespace AFTER INSERT ON pods\n"
+        "BEGIN INSERT OR IGNORE INTO namespaces (name, uid, created_ns)\n"
+        "  VALUES (new.namespace, " STORE_UUID_SQL ", new.created_ns); END;\n"
+        "INSERT OR IGNORE INTO namespaces (name, uid, created_ns)\n"
+        "  SELECT namespace, " STORE_UUID_SQL ", min(created_ns) FROM pods GROUP BY namespace;\n",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION,
@@ -144,6 +158,17 @@ static const char *const statements[STMT__MAX] = {
         [STMT_IP_RELEASE] = "DELETE FROM pod_ips WHERE uid = ?1",
         [STMT_IPS_RELEASE_ORPHANS] = "DELETE FROM pod_ips WHERE uid NOT IN (SELECT uid FROM pods)",
         [STMT_IPS_LIST] = "SELECT ip, uid FROM pod_ips ORDER BY ip",
+        [STMT_NAMESPACE_INSERT] =
+                "INSERT INTO namespaces (name, uid, object, created_ns) VALUES (?1, ?2, ?3, ?4)",
+        [STMT_NAMESPACE_ENSURE] = "INSERT OR IGNORE INTO namespaces (name, uid, object, "
+                                  "created_ns) VALUES (?1, ?2, ?3, ?4)",
+        [STMT_NAMESPACE_GET] =
+                "SELECT name, uid, object, created_ns FROM namespaces WHERE name = ?1",
+        [STMT_NAMESPACES_LIST] =
+                "SELECT name, uid, object, created_ns FROM namespaces ORDER BY name",
+        /* only an empty one: a pod's namespace stays while the pod does */
+        [STMT_NAMESPACE_DELETE] = "DELETE FROM namespaces WHERE name = ?1 AND NOT EXISTS "
+                                  "(SELECT 1 FROM pods WHERE namespace = ?1)",
 };
 
 /* ---- errors ------------------------------------------------------------------------------ */

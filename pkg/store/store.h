@@ -24,7 +24,7 @@
 #include "util/util.h"
 
 /* The schema this build writes and the newest it can read. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_DB_NAME        "nanolet.db"
 
 struct store;
@@ -242,3 +242,34 @@ struct store_pod_ip {
 /* Every assigned address, lowest first; *out is for store_pod_ips_free. Returns n. */
 int store_pod_ips_list(struct store *s, struct store_pod_ip **out, size_t *n, struct nano_err *err);
 void store_pod_ips_free(struct store_pod_ip *ips, size_t n);
+
+/* ---- namespaces (store_namespaces.c) ----------------------------------------------------- */
+
+/* A namespace exists once created (store_namespace_insert, or _ensure) or once a pod is
+ * inserted in it: the pods table's trigger makes its row then, with a fresh uid and the pod's
+ * creation time. It stays when its pods go. */
+struct store_namespace {
+	char *name;
+	char *uid;
+	json_t *object; /* the Namespace as created ({} for one a pod made) */
+	int64_t created_ns;
+};
+
+void store_namespace_done(struct store_namespace *ns);
+void store_namespaces_free(struct store_namespace *v, size_t n);
+
+/* object may be NULL ({}). -EEXIST (`namespaces "x" already exists`, NANO_CONFLICT). */
+int store_namespace_insert(struct store *s, const char *name, const char *uid, const json_t *object,
+                           int64_t created_ns, struct nano_err *err);
+/* The same, but a namespace that exists is left as it is (0). */
+int store_namespace_ensure(struct store *s, const char *name, const char *uid, int64_t created_ns,
+                           struct nano_err *err);
+/* -ENOENT (`namespaces "x" not found`, NANO_NOT_FOUND). */
+int store_namespace_get(struct store *s, const char *name, struct store_namespace *out,
+                        struct nano_err *err);
+/* Every namespace by name; *out for store_namespaces_free. Returns n. */
+int store_namespaces_list(struct store *s, struct store_namespace **out, size_t *n,
+                          struct nano_err *err);
+/* Removes an empty namespace: -ENOENT when there is none, -ENOTEMPTY (NANO_IN_USE) while a
+ * pod is in it. */
+int store_namespace_delete(struct store *s, const char *name, struct nano_err *err);

@@ -43,6 +43,11 @@ enum store_stmt {
 	STMT_IP_RELEASE,
 	STMT_IPS_RELEASE_ORPHANS,
 	STMT_IPS_LIST,
+	STMT_NAMESPACE_INSERT,
+	STMT_NAMESPACE_ENSURE,
+	STMT_NAMESPACE_GET,
+	STMT_NAMESPACES_LIST,
+	STMT_NAMESPACE_DELETE,
 	STMT__MAX,
 };
 
@@ -54,6 +59,12 @@ enum store_stmt {
 	"id, namespace, involved_kind, involved_name, involved_namespace, involved_uid, "          \
 	"involved_field_path, reason, message, type, count, first_ns, last_ns, "                   \
 	"source_component, source_host"
+
+/* A version 4 UUID made by SQLite (the namespaces a pod's insert makes, in a trigger). */
+#define STORE_UUID_SQL                                                                             \
+	"(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "               \
+	"substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), "  \
+	"1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
 
 /* A function waiting for a commit (store_after_commit). */
 struct store_waiter {

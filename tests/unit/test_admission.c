@@ -318,6 +318,15 @@ static const struct info_row info_rows[] = {
         {"POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", false, true, "create",
          "authentication.k8s.io", "selfsubjectreviews", "", "", ""},
         {"GET", "/api/v1/namespaces/ci", false, true, "get", "", "namespaces", "", "", "ci"},
+        {"POST", "/api/v1/namespaces", false, true, "create", "", "namespaces", "", "", ""},
+        {"GET", "/api/v1/namespaces", false, true, "list", "", "namespaces", "", "", ""},
+        {"DELETE", "/api/v1/namespaces/ci", false, true, "delete", "", "namespaces", "", "", "ci"},
+        {"GET", "/api/v1/nodes", false, true, "list", "", "nodes", "", "", ""},
+        {"GET", "/api/v1/nodes/vm", false, true, "get", "", "nodes", "", "", "vm"},
+        {"GET", "/apis/metrics.k8s.io/v1beta1/nodes/vm", false, true, "get", "metrics.k8s.io",
+         "nodes", "", "", "vm"},
+        {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/ci/pods", false, true, "list",
+         "metrics.k8s.io", "pods", "", "ci", ""},
         {"GET", "/healthz", false, false, "get", "", "", "", "", ""},
         {"POST", "/metrics", false, false, "post", "", "", "", "", ""},
 };
@@ -352,26 +361,35 @@ struct role_row {
 	struct peer_cred peer;
 	enum access_role role;
 	/* GET pods, POST pods, DELETE a pod, POST selfsubjectreviews, GET /healthz, PATCH a pod,
-	 * PUT a pod */
-	bool allows[7];
+	 * PUT a pod, POST a namespace, DELETE a namespace, GET the node, GET pod metrics */
+	bool allows[11];
 };
 
 static const struct role_row role_rows[] = {
-        {"root", {.known = true, .uid = 0, .gid = 0}, ACCESS_WRITE, {1, 1, 1, 1, 1, 1, 1}},
+        {"root",
+         {.known = true, .uid = 0, .gid = 0},
+         ACCESS_WRITE,
+         {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
         {"the write group, primary",
          {.known = true, .uid = 1000, .gid = 990},
          ACCESS_WRITE,
-         {1, 1, 1, 1, 1, 1, 1}},
+         {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
         {"the write group, supplementary",
          {.known = true, .uid = 1000, .gid = 1000, .groups = {5, 990}, .n_groups = 2},
          ACCESS_WRITE,
-         {1, 1, 1, 1, 1, 1, 1}},
+         {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
         {"the read group",
          {.known = true, .uid = 1001, .gid = 1001, .groups = {991}, .n_groups = 1},
          ACCESS_READ,
-         {1, 0, 0, 1, 1, 0, 0}},
-        {"neither", {.known = true, .uid = 1002, .gid = 1002}, ACCESS_NONE, {0, 0, 0, 0, 0, 0, 0}},
-        {"unknown credentials", {.known = false, .uid = 0}, ACCESS_NONE, {0, 0, 0, 0, 0, 0, 0}},
+         {1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1}},
+        {"neither",
+         {.known = true, .uid = 1002, .gid = 1002},
+         ACCESS_NONE,
+         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+        {"unknown credentials",
+         {.known = false, .uid = 0},
+         ACCESS_NONE,
+         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
 };
 
 START_TEST(test_roles)
@@ -385,6 +403,10 @@ START_TEST(test_roles)
 	        {"GET", "/healthz"},
 	        {"PATCH", "/api/v1/namespaces/default/pods/web"},
 	        {"PUT", "/api/v1/namespaces/default/pods/web"},
+	        {"POST", "/api/v1/namespaces"},
+	        {"DELETE", "/api/v1/namespaces/team-a"},
+	        {"GET", "/api/v1/nodes/vm"},
+	        {"GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods"},
 	};
 	enum access_role role = access_role_of(&policy, &t->peer);
 

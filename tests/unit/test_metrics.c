@@ -254,6 +254,184 @@ START_TEST(test_node_broken)
 }
 END_TEST
 
+/* ---- quantities, as resource.Quantity prints them ---- */
+
+struct quantity_case {
+	const char *name;
+	bool binary;
+	int64_t value;
+	int scale;
+	const char *want;
+};
+
+static const struct quantity_case quantity_cases[] = {
+        {"zero", false, 0, -9, "0"},
+        {"whole cores", false, 2000, -3, "2"},
+        {"millicores", false, 1500, -3, "1500m"},
+        {"nanocores stay nanocores", false, 2487803, -9, "2487803n"},
+        {"trailing zeros move to micro", false, 123456000, -9, "123456u"},
+        {"down to a multiple of three", false, 1230000, -9, "1230u"},
+        {"thousands become k", false, 110000, 0, "110k"},
+        {"pods", false, 110, 0, "110"},
+        {"negative", false, -5000, -3, "-5"},
+        {"Ki", true, 24684096LL * 1024, 0, "24684096Ki"},
+        {"Mi when divisible", true, 2LL << 20, 0, "2Mi"},
+        {"Gi", true, 1LL << 30, 0, "1Gi"},
+        {"not divisible: bytes", true, 1025, 0, "1025"},
+        {"below 1024: decimal", true, 1000, 0, "1k"},
+        {"below 1024, not round", true, 999, 0, "999"},
+        {"binary zero", true, 0, 0, "0"},
+};
+
+START_TEST(test_quantity)
+{
+	const struct quantity_case *c = &quantity_cases[_i];
+	char buf[METRICS_QUANTITY_SIZE];
+
+	if (c->binary)
+		ck_assert_str_eq(metrics_quantity_binary(buf, c->value), c->want);
+	else
+		ck_assert_str_eq(metrics_quantity_decimal(buf, c->value, c->scale), c->want);
+}
+END_TEST
+
+/* ---- node conditions from the eviction signals ---- */
+
+#define GI (UINT64_C(1) << 30)
+#define MI (UINT64_C(1) << 20)
+
+struct condition_case {
+	const char *name;
+	struct metrics_node_pressure p;
+	const char *missing;
+	bool want[METRICS_CONDITION__MAX]; /* memory, disk, pid, ready */
+	const char *ready_message;
+};
+
+static const struct condition_case condition_cases[] = {
+        {"a quiet node",
+         {8 * GI, 2 * GI, 100 * GI, 50 * GI, 1000, 900, 4194304, 300},
+         "",
+         {false, false, false, true},
+         "kubelet is posting ready status"},
+        {"memory.available just under 100Mi",
+         {8 * GI, 8 * GI - 100 * MI + 1, 100 * GI, 50 * GI, 1000, 900, 4194304, 300},
+         "",
+         {true, false, false, true},
+         NULL},
+        {"memory.available exactly 100Mi",
+         {8 * GI, 8 * GI - 100 * MI, 100 * GI, 50 * GI, 1000, 900, 4194304, 300},
+         "",
+         {false, false, false, true},
+         NULL},
+        {"working set above capacity",
+         {8 * GI, 9 * GI, 100 * GI, 50 * GI, 1000, 900, 0, 0},
+         "",
+         {true, false, false, true},
+         NULL},
+        {"nodefs.available under 10%",
+         {8 * GI, 2 * GI, 100 * GI, 9 * GI, 1000, 900, 4194304, 300},
+         "",
+         {false, true, false, true},
+         NULL},
+        {"nodefs.available exactly 10%",
+         {8 * GI, 2 * GI, 100 * GI, 10 * GI, 1000, 900, 4194304, 300},
+         "",
+         {false, false, false, true},
+         NULL},
+        {"inodesFree under 5%",
+         {8 * GI, 2 * GI, 100 * GI, 50 * GI, 1000, 49, 4194304, 300},
+         "",
+         {false, true, false, true},
+         NULL},
+        {"pid.available under 10%",
+         {8 * GI, 2 * GI, 100 * GI, 50 * GI, 1000, 900, 32768, 32768 - 3276},
+         "",
+         {false, false, true, true},
+         NULL},
+        {"unknown sizes are no pressure",
+         {0, 0, 0, 0, 0, 0, 0, 0},
+         NULL,
+         {false, false, false, true},
+         NULL},
+        {"a missing capacity is not ready",
+         {8 * GI, 2 * GI, 100 * GI, 50 * GI, 1000, 900, 4194304, 300},
+         "cpu",
+         {false, false, false, false},
+         "Missing node capacity for resources: cpu"},
+};
+
+START_TEST(test_conditions)
+{
+	const struct condition_case *c = &condition_cases[_i];
+	static const char *const types[] = {"MemoryPressure", "DiskPressure", "PIDPressure",
+	                                    "Ready"};
+	struct metrics_node_condition out[METRICS_CONDITION__MAX];
+	char *message = NULL;
+
+	metrics_node_conditions(&c->p, c->missing, out, &message);
+	for (size_t i = 0; i < METRICS_CONDITION__MAX; i++) {
+		ck_assert_str_eq(out[i].type, types[i]);
+		ck_assert_msg(out[i].status == c->want[i], "%s: %s is %d", c->name, types[i],
+		              out[i].status);
+	}
+	ck_assert_str_eq(out[METRICS_MEMORY_PRESSURE].reason,
+	                 c->want[0] ? "KubeletHasInsufficientMemory"
+	                            : "KubeletHasSufficientMemory");
+	ck_assert_str_eq(out[METRICS_DISK_PRESSURE].message,
+	                 c->want[1] ? "kubelet has disk pressure" : "kubelet has no disk pressure");
+	ck_assert_str_eq(out[METRICS_PID_PRESSURE].reason,
+	                 c->want[2] ? "KubeletHasInsufficientPID" : "KubeletHasSufficientPID");
+	ck_assert_str_eq(out[METRICS_READY].reason,
+	                 c->want[3] ? "KubeletReady" : "KubeletNotReady");
+	if (c->ready_message)
+		ck_assert_str_eq(out[METRICS_READY].message, c->ready_message);
+	free(message);
+}
+END_TEST
+
+START_TEST(test_conditions_track)
+{
+	struct metrics_condition_transitions t = {0};
+	struct metrics_node_pressure quiet = {8 * GI, 2 * GI, 100 * GI, 50 * GI, 1000, 900, 0, 0};
+	struct metrics_node_pressure full = quiet;
+	struct metrics_node_condition c[METRICS_CONDITION__MAX];
+	char *message = NULL;
+
+	full.nodefs_available = GI;
+	metrics_node_conditions(&quiet, "", c, &message);
+	metrics_conditions_track(&t, c, 100, 200);
+	/* the first status counts from the start */
+	ck_assert_int_eq(t.at_ns[METRICS_DISK_PRESSURE], 100);
+	metrics_conditions_track(&t, c, 100, 300);
+	ck_assert_int_eq(t.at_ns[METRICS_DISK_PRESSURE], 100);
+	metrics_node_conditions(&full, "", c, &message);
+	metrics_conditions_track(&t, c, 100, 400);
+	ck_assert_int_eq(t.at_ns[METRICS_DISK_PRESSURE], 400);
+	ck_assert_int_eq(t.at_ns[METRICS_READY], 100);
+	metrics_conditions_track(&t, c, 100, 500);
+	ck_assert_int_eq(t.at_ns[METRICS_DISK_PRESSURE], 400);
+	metrics_node_conditions(&quiet, "", c, &message);
+	metrics_conditions_track(&t, c, 100, 600);
+	ck_assert_int_eq(t.at_ns[METRICS_DISK_PRESSURE], 600);
+}
+END_TEST
+
+START_TEST(test_rate_window)
+{
+	struct metrics_rate r = {0};
+
+	ck_assert_int_eq(metrics_rate_update(&r, 1000000000, 0, 1000000000), -1);
+	ck_assert_int_eq(metrics_rate_window(&r, 1000000000), 0);
+	/* a second later: a rate over that second */
+	ck_assert_int_eq(metrics_rate_update(&r, 2000000000, 500000000, 1000000000), 500000000);
+	ck_assert_int_eq(metrics_rate_window(&r, 2000000000), 1000000000);
+	/* half a second later: still against the older reading, over 1.5 s */
+	ck_assert_int_eq(metrics_rate_update(&r, 2500000000, 1250000000, 1000000000), 833333333);
+	ck_assert_int_eq(metrics_rate_window(&r, 2500000000), 1500000000);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -267,6 +445,12 @@ static Suite *metrics_suite(void)
 	tcase_add_loop_test(tc, test_rate, 0, sizeof(rate_cases) / sizeof(rate_cases[0]));
 	tcase_add_test(tc, test_node);
 	tcase_add_test(tc, test_node_broken);
+	tcase_add_loop_test(tc, test_quantity, 0,
+	                    sizeof(quantity_cases) / sizeof(quantity_cases[0]));
+	tcase_add_loop_test(tc, test_conditions, 0,
+	                    sizeof(condition_cases) / sizeof(condition_cases[0]));
+	tcase_add_test(tc, test_conditions_track);
+	tcase_add_test(tc, test_rate_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -571,7 +571,8 @@ START_TEST(test_migrate_from_schema_1)
 	struct store_pod p = {0};
 
 	close_ok(open_ok(dir));
-	raw_exec(dir, "DROP TRIGGER pod_ips_release; DROP TABLE pod_ips;"
+	raw_exec(dir, "DROP TRIGGER pods_namespace; DROP TABLE namespaces;"
+	              "DROP TRIGGER pod_ips_release; DROP TABLE pod_ips;"
 	              "ALTER TABLE pods DROP COLUMN runtime; PRAGMA user_version = 1;"
 	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
 	              "VALUES ('u-1', 'a', 'old', '{}', 1)");
@@ -1012,6 +1013,101 @@ START_TEST(test_events_expire)
 }
 END_TEST
 
+/* ---- namespaces ---- */
+
+/* A pod's namespace exists once used: its insert makes the row, with the pod's time. */
+START_TEST(test_namespace_of_a_pod)
+{
+	_cleanup_free_ char *dir = state_dir();
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *obj = pod_object("team-a", "web");
+	struct store *s = open_ok(dir);
+	struct store_namespace ns = {0};
+
+	ck_assert_int_eq(store_namespace_get(s, "team-a", &ns, &err), -ENOENT);
+	ck_assert_str_eq(err.message, "namespaces \"team-a\" not found");
+	ck_assert_int_eq(err.class, NANO_NOT_FOUND);
+	ck_assert_int_eq(store_pod_insert(s, "u-1", "team-a", "web", obj, NULL, 42, &err), 0);
+	ck_assert_int_eq(store_namespace_get(s, "team-a", &ns, &err), 0);
+	ck_assert_int_eq(ns.created_ns, 42);
+	ck_assert_int_eq(strlen(ns.uid), 36);
+	ck_assert_int_eq(ns.uid[14], '4');
+	ck_assert_int_eq(json_object_size(ns.object), 0);
+	store_namespace_done(&ns);
+	/* a delete refused while the pod is there, done once it is gone */
+	ck_assert_int_eq(store_namespace_delete(s, "team-a", &err), -ENOTEMPTY);
+	ck_assert_int_eq(err.class, NANO_IN_USE);
+	ck_assert_int_eq(store_pod_delete(s, "u-1", &err), 0);
+	ck_assert_int_eq(store_namespace_get(s, "team-a", &ns, &err), 0);
+	store_namespace_done(&ns);
+	ck_assert_int_eq(store_namespace_delete(s, "team-a", &err), 0);
+	ck_assert_int_eq(store_namespace_delete(s, "team-a", &err), -ENOENT);
+	close_ok(s);
+}
+END_TEST
+
+START_TEST(test_namespace_insert_list)
+{
+	_cleanup_free_ char *dir = state_dir();
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	_cleanup_json_ json_t *obj = json_pack("{s:{s:s}}", "labels", "team", "b");
+	struct store *s = open_ok(dir);
+	struct store_namespace *v = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(store_namespace_insert(s, "b", "uid-b", obj, 7, &err), 0);
+	ck_assert_int_eq(store_namespace_insert(s, "b", "uid-c", NULL, 8, &err), -EEXIST);
+	ck_assert_str_eq(err.message, "namespaces \"b\" already exists");
+	ck_assert_int_eq(err.class, NANO_CONFLICT);
+	/* ensure leaves one that exists as it is */
+	ck_assert_int_eq(store_namespace_ensure(s, "b", "uid-d", 9, &err), 0);
+	ck_assert_int_eq(store_namespace_ensure(s, "a", "uid-a", 9, &err), 0);
+	ck_assert_int_eq(store_namespaces_list(s, &v, &n, &err), 2);
+	ck_assert_str_eq(v[0].name, "a");
+	ck_assert_str_eq(v[1].name, "b");
+	ck_assert_str_eq(v[1].uid, "uid-b");
+	ck_assert_int_eq(v[1].created_ns, 7);
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(v[1].object, "labels"), "team")),
+	        "b");
+	store_namespaces_free(v, n);
+	close_ok(s);
+	/* and they stay */
+	s = open_ok(dir);
+	ck_assert_int_eq(store_namespaces_list(s, &v, &n, &err), 2);
+	store_namespaces_free(v, n);
+	close_ok(s);
+}
+END_TEST
+
+/* A database of schema 3 gets a namespace for each namespace its pods are in, from the
+ * oldest pod's time. */
+START_TEST(test_migrate_from_schema_3)
+{
+	_cleanup_free_ char *dir = state_dir();
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct store *s;
+	struct store_namespace ns = {0};
+
+	close_ok(open_ok(dir));
+	raw_exec(dir, "DROP TRIGGER pods_namespace; DROP TABLE namespaces; "
+	              "PRAGMA user_version = 3;"
+	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
+	              "VALUES ('u-1', 'a', 'one', '{}', 5), ('u-2', 'a', 'two', '{}', 3), "
+	              "('u-3', 'b', 'three', '{}', 9)");
+	s = open_ok(dir);
+	ck_assert_int_eq(query_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(store_namespace_get(s, "a", &ns, &err), 0);
+	ck_assert_int_eq(ns.created_ns, 3);
+	store_namespace_done(&ns);
+	ck_assert_int_eq(store_namespace_get(s, "b", &ns, &err), 0);
+	ck_assert_int_eq(ns.created_ns, 9);
+	store_namespace_done(&ns);
+	ck_assert_int_eq(query_int(s->db, "SELECT count(DISTINCT uid) FROM namespaces"), 2);
+	close_ok(s);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1037,6 +1133,9 @@ static Suite *store_suite(void)
 	tcase_add_test(pods, test_pod_update_object);
 	tcase_add_test(pods, test_pod_save);
 	tcase_add_test(pods, test_migrate_from_schema_1);
+	tcase_add_test(pods, test_migrate_from_schema_3);
+	tcase_add_test(pods, test_namespace_of_a_pod);
+	tcase_add_test(pods, test_namespace_insert_list);
 	tcase_add_test(pods, test_pod_mark_deleting);
 	tcase_add_test(pods, test_pod_delete);
 	tcase_add_test(pods, test_meta);
