@@ -409,7 +409,14 @@ bool api_query_true(const struct http_request *req, const char *key)
 {
 	const char *v = http_query(req, key);
 
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	/* the true words of Go's strconv.ParseBool, which the API server decodes query options
+	 * with: python3-kubernetes sends "True" */
+	static const char *const words[] = {"1", "t", "T", "true", "TRUE", "True"};
+
+	for (size_t i = 0; v && i < ELEMENTSOF(words); i++)
+		if (strcmp(v, words[i]) == 0)
+			return true;
+	return false;
 }
 
 void api_bad_request(struct http_response *resp, const char *fmt, ...)

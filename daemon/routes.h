@@ -62,7 +62,7 @@ struct pod *api_find_pod(struct nanoletd *d, const struct route_args *args,
  * be specified for pod p, choose one of: [a b]". Borrowed from the pod. */
 const char *api_pod_container(const struct pod *pod, const char *name,
                               const struct http_request *req, struct http_response *resp);
-/* A boolean query argument: "true" or "1". */
+/* A boolean query argument, true as Go's strconv.ParseBool reads it ("true", "True", "1"...). */
 bool api_query_true(const struct http_request *req, const char *key);
 /* resp: a 400 BadRequest Status with the message. */
 void api_bad_request(struct http_response *resp, const char *fmt, ...)
