@@ -276,6 +276,8 @@ static const struct route routes[] = {
         {"/api/v1/namespaces/{ns}/pods/{name}/isolation", "GET, HEAD", .get = api_pod_isolation},
         {"/api/v1/namespaces/{ns}/pods/{name}/exec", "GET, POST", .get = api_pod_exec,
          .post = api_pod_exec},
+        {"/api/v1/namespaces/{ns}/pods/{name}/portforward", "GET, POST", .get = api_pod_portforward,
+         .post = api_pod_portforward},
         {"/api/v1/events", "GET, HEAD", .get = api_events_list},
         {"/api/v1/namespaces/{ns}/events", "GET, HEAD", .get = api_events_list},
 };

@@ -87,6 +87,8 @@ route_fn api_pod_log; /* GET .../pods/{name}/log */
 /* An exec without a command, in kubectl's words */
 #define API_EXEC_NO_COMMAND "you must specify at least one command for the container"
 route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
+/* daemon/api_portforward.c */
+route_fn api_pod_portforward; /* GET, POST .../pods/{name}/portforward: the API server's 405 */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
 /* daemon/api_table.c */
