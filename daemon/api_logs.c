@@ -173,14 +173,14 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 	_cleanup_free_ char *dir = NULL;
 	struct logs_read_options options = {0};
 	struct timespec now, since_time = {0};
-	struct pod *pod = pods_find(d->pods, args->ns, args->name);
+	struct pod *pod = api_find_pod(d, args, resp);
 	const char *container, *since = http_query(req, "sinceTime");
 	bool previous = api_query_true(req, "previous"), follow = api_query_true(req, "follow");
 	int64_t since_seconds;
 	int restart, r;
 
 	if (!pod)
-		return routes_status(resp, 404, "NotFound", "pod not found");
+		return;
 	container = api_pod_container(pod, args->name, req, resp);
 	if (!container)
 		return;
