@@ -719,7 +719,7 @@ static struct pod *create_running(struct node *n, const char *yaml)
 	struct answer a = {0};
 	struct nano_err err = {0};
 
-	ck_assert_msg(pods_create(n->pods, &spec, on_created, &a, &err) == 0, "create: %s",
+	ck_assert_msg(pods_create(n->pods, &spec, NULL, on_created, &a, &err) == 0, "create: %s",
 	              err.message);
 	pump(n);
 	ck_assert_msg(!a.called, "answered before the shim started");
@@ -1026,7 +1026,7 @@ START_TEST(a_start_the_shim_did_not_answer_is_asked_about_not_repeated)
 	struct nano_err err = {0};
 
 	node_init(&n);
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), 0);
 	pump(&n);
 	shim_listens(&n);
 	/* the shim is stopped: the start times out, and the create is answered with the
@@ -1086,7 +1086,7 @@ START_TEST(a_create_cut_short_is_removed_at_the_next_start)
 	int entries = 0;
 
 	node_init(&n);
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), 0);
 	pump(&n);
 	shim_listens(&n);
 	/* the manager stops with the container's start in flight: the create is not answered
@@ -1118,7 +1118,7 @@ START_TEST(a_second_create_of_the_same_name_conflicts)
 	node_init(&n);
 	create_running(&n, POD_YAML("Always", "30"));
 	spec = spec_of(POD_YAML("Always", "30"));
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), -EEXIST);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), -EEXIST);
 	ck_assert_int_eq(err.class, NANO_CONFLICT);
 	ck_assert(!a.called);
 	spec_pod_free(spec);
@@ -1341,10 +1341,10 @@ START_TEST(a_create_past_the_descriptor_budget_is_refused_whole)
 	node_open(&n);
 	create_running(&n, POD_YAML("Always", "30"));
 	spec = spec_of(NAMED_POD_YAML("db"));
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), 0);
 	ck_assert_ptr_null(spec);
 	spec = spec_of(NAMED_POD_YAML("cache"));
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), -EMFILE);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), -EMFILE);
 	ck_assert_int_eq(err.class, NANO_UNAVAILABLE);
 	ck_assert_msg(strstr(err.message, "pods \"cache\": the daemon is out of file descriptors "
 	                                  "for pods: 2 pods may hold 8 of the 8"),
