@@ -18,8 +18,9 @@ void api_pod_portforward(struct nanoletd *d, const struct http_request *req,
 	if (!api_find_pod(d, args, resp))
 		return;
 	routes_json(resp, 405,
-	            json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:{s:s, s:s}, s:i}", "kind", "Status",
-	                      "apiVersion", "v1", "metadata", "status", "Failure", "message",
+	            json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:{s:s, s:s}, s:i}", "kind",
+	                      "Status", "apiVersion", "v1", "metadata", "status", "Failure",
+	                      "message",
 	                      "portforward is not supported on resources of kind \"pods\": nanolet "
 	                      "forwards no ports; from this node, connect to the pod's IP "
 	                      "(status.podIP) instead",
