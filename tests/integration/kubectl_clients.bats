@@ -126,6 +126,26 @@ EOF
 	[[ $status == 1 && $output == 'error: container nope is not valid for pod counter' ]]
 }
 
+@test "kubectl logs of a container that never started: the kubelet's words, with its waiting reason" {
+	kubectl_start_daemon
+	cat >"$TEST_TMP/never.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: never}
+spec:
+  containers:
+  - {name: c, image: registry.example/nope:1, imagePullPolicy: Never, command: [sh]}
+EOF
+	kc create --validate=false -f "$TEST_TMP/never.yaml"
+	wait_for waiting_reason_is never ErrImageNeverPull
+	run kc logs never
+	[[ $status == 1 ]]
+	[[ $output == 'Error from server (BadRequest): container "c" in pod "never" is waiting to start: ErrImageNeverPull' ]]
+	run kc logs never -p
+	[[ $status == 1 ]]
+	[[ $output == 'Error from server (BadRequest): previous terminated container "c" in pod "never" not found' ]]
+}
+
 @test "kubectl logs -f: sees lines as they come and ends when the container's run ends" {
 	kubectl_start_daemon
 	kc_create follow 'echo first; sleep 2; echo second; sleep 1; echo last' Never
