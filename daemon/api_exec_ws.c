@@ -35,6 +35,15 @@
 #define EXEC_WS_READ        ((size_t)16 << 10)
 /* After the process exited: how long its output may stay open (a background child) */
 #define EXEC_WS_LINGER_USEC (2 * 1000000ULL)
+/* After the 101: how long nothing is sent. client-go (kubectl >= 1.30, remotecommand's
+ * websocket.go) reads the connection in one goroutine and makes its streams in another, and
+ * drops a message for a stream it has not made yet ("Unknown stream id 1, discarding
+ * message"): a process quicker than that lost its output and its Status, and kubectl failed
+ * with "closed all streams". Behind an API server the first message comes tens of
+ * milliseconds later (the kubelet's runtime starts the process); this wait stands for that.
+ * The output is still read meanwhile, as far as EXEC_WS_BUFFER. (Its timer is 1 ms accurate:
+ * sd-event's default, 0, is 250 ms.) */
+#define EXEC_WS_HOLD_USEC (50 * 1000ULL)
 /* After our close frame: how long the client has to answer with its own */
 #define EXEC_WS_CLOSE_USEC (5 * 1000000ULL)
 
@@ -83,6 +92,7 @@ struct exec_ws {
 	int exit_r, exit_code;
 	char *exit_error;
 	sd_event_source *linger;
+	sd_event_source *hold; /* EXEC_WS_HOLD_USEC after the 101: nothing is sent yet */
 };
 
 static void session_free(struct exec_ws *s)
@@ -98,6 +108,7 @@ static void session_free(struct exec_ws *s)
 	s->sock_source = sd_event_source_disable_unref(s->sock_source);
 	s->in_source = sd_event_source_disable_unref(s->in_source);
 	s->linger = sd_event_source_disable_unref(s->linger);
+	s->hold = sd_event_source_disable_unref(s->hold);
 	s->close_timer = sd_event_source_disable_unref(s->close_timer);
 	for (int i = 0; i < 2; i++) {
 		s->out_source[i] = sd_event_source_disable_unref(s->out_source[i]);
@@ -179,7 +190,7 @@ static bool flush(struct exec_ws *s)
 {
 	size_t sent = 0;
 
-	while (s->upgraded && sent < s->out_len) {
+	while (s->upgraded && !s->hold && sent < s->out_len) {
 		ssize_t n = send(s->sock, s->out + sent, s->out_len - sent,
 		                 MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -490,7 +501,7 @@ static void update_sources(struct exec_ws *s)
 			(void)sd_event_source_set_enabled(s->out_source[i],
 			                                  client_slow ? SD_EVENT_OFF : SD_EVENT_ON);
 	if (s->sock_source) {
-		uint32_t events = s->out_len ? EPOLLOUT : 0;
+		uint32_t events = s->out_len && !s->hold ? EPOLLOUT : 0;
 
 		if (s->in_len < EXEC_WS_BUFFER && !s->close_received)
 			events |= EPOLLIN;
@@ -546,6 +557,17 @@ static void on_started(void *userdata, struct pod_exec_streams *streams)
 	update_sources(s);
 }
 
+static int on_hold_end(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct exec_ws *s = userdata;
+
+	(void)source;
+	(void)usec;
+	s->hold = sd_event_source_disable_unref(s->hold);
+	(void)flush(s); /* may end the session */
+	return 0;
+}
+
 static void on_upgraded(void *userdata, struct http_upgraded *upgraded, int fd, const char *extra,
                         size_t extra_len)
 {
@@ -563,6 +585,9 @@ static void on_upgraded(void *userdata, struct http_upgraded *upgraded, int fd, 
 		r = ws_reader_feed(&s->reader, extra, extra_len);
 	if (r >= 0)
 		r = queue_frame(s, WS_OP_BINARY, first, "", 0);
+	if (r >= 0)
+		r = sd_event_add_time_relative(s->daemon->event, &s->hold, CLOCK_MONOTONIC,
+		                               EXEC_WS_HOLD_USEC, 1000, on_hold_end, s);
 	if (r < 0) {
 		log_warn("exec: set up the WebSocket: %s", strerror(-r));
 		session_free(s);

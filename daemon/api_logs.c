@@ -165,6 +165,32 @@ static void plain_text(struct http_response *resp, char *text, size_t len)
 	resp->body_len = len;
 }
 
+/* A container without a run yet, in the kubelet's words: "is waiting to start: <its waiting
+ * reason>" (ContainerCreating, ErrImageNeverPull, CreateContainerConfigError...), or "- no
+ * logs yet" without one. */
+static void waiting_to_start(const struct pod *pod, const char *container, const char *name,
+                             struct http_response *resp)
+{
+	_cleanup_json_ json_t *json = pod_to_json(pod);
+	json_t *statuses = json_object_get(json_object_get(json, "status"), "containerStatuses"),
+	       *cs;
+	const char *reason = NULL;
+	size_t i;
+
+	json_array_foreach(
+	        statuses, i,
+	        cs) if (json_is_string(json_object_get(cs, "name")) &&
+	                strcmp(json_string_value(json_object_get(cs, "name")), container) == 0)
+	        reason = json_string_value(json_object_get(
+	                json_object_get(json_object_get(cs, "state"), "waiting"), "reason"));
+	if (reason)
+		return api_bad_request(resp,
+		                       "container \"%s\" in pod \"%s\" is waiting to start: %s",
+		                       container, name, reason);
+	api_bad_request(resp, "container \"%s\" in pod \"%s\" is waiting to start - no logs yet",
+	                container, name);
+}
+
 void api_pod_log(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
                  struct http_response *resp)
 {
@@ -173,14 +199,14 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 	_cleanup_free_ char *dir = NULL;
 	struct logs_read_options options = {0};
 	struct timespec now, since_time = {0};
-	struct pod *pod = pods_find(d->pods, args->ns, args->name);
+	struct pod *pod = api_find_pod(d, args, resp);
 	const char *container, *since = http_query(req, "sinceTime");
 	bool previous = api_query_true(req, "previous"), follow = api_query_true(req, "follow");
 	int64_t since_seconds;
 	int restart, r;
 
 	if (!pod)
-		return routes_status(resp, 404, "NotFound", "pod not found");
+		return;
 	container = api_pod_container(pod, args->name, req, resp);
 	if (!container)
 		return;
@@ -200,13 +226,12 @@ void api_pod_log(struct nanoletd *d, const struct http_request *req, const struc
 		restart--;
 	follow = follow && !previous && pod_container_running(pod, container);
 	options.follow = follow;
-	if (restart < 0)
+	if (restart < 0 && previous)
 		return api_bad_request(
-		        resp,
-		        previous ? "previous terminated container \"%s\" in pod \"%s\" "
-		                   "not found"
-		                 : "container \"%s\" in pod \"%s\" is waiting to start",
+		        resp, "previous terminated container \"%s\" in pod \"%s\" not found",
 		        container, args->name);
+	if (restart < 0)
+		return waiting_to_start(pod, container, args->name, resp);
 	if (follow && (int64_t)d->log_follows >= d->config.max_log_follows) {
 		_cleanup_free_ char *message =
 		        strdupf("%zu logs are followed already, the most this node serves at once "

@@ -204,30 +204,27 @@ void api_isolationplans_create(struct nanoletd *d, const struct http_request *re
 	resp->warnings = TAKE_PTR(warnings);
 }
 
-/* Who created the pod, in the place the scheduler's Scheduled event has in a cluster. */
-static void scheduled_event(struct pod *pod, const char *ns, const char *name,
-                            const struct peer_cred *peer)
+/* The Scheduled event's message, as the scheduler words it, and who created the pod where the
+ * request came over the socket (its peer is known); NULL on ENOMEM. */
+static char *scheduled_message(const char *ns, const char *name, const struct peer_cred *peer)
 {
 	char node[256] = "";
 
 	/* the node's name, as /stats/summary gives it */
-	if (gethostname(node, sizeof(node) - 1) < 0)
-		node[0] = '\0';
-	if (peer && peer->known)
-		pod_event(pod, NULL, "Normal", "Scheduled",
-		          "Successfully assigned %s/%s to %s: created by user \"%s\" (uid %u, gid "
-		          "%u, pid %d, %s)",
-		          ns, name, node[0] ? node : "this node", peer->user, (unsigned)peer->uid,
-		          (unsigned)peer->gid, (int)peer->pid,
-		          peer->comm[0] ? peer->comm : "process gone");
+	if (gethostname(node, sizeof(node) - 1) < 0 || !node[0])
+		snprintf(node, sizeof(node), "this node");
+	if (!peer || !peer->known)
+		return strdupf("Successfully assigned %s/%s to %s", ns, name, node);
+	return strdupf("Successfully assigned %s/%s to %s: created by user \"%s\" (uid %u, gid %u, "
+	               "pid %d, %s)",
+	               ns, name, node, peer->user, (unsigned)peer->uid, (unsigned)peer->gid,
+	               (int)peer->pid, peer->comm[0] ? peer->comm : "process gone");
 }
 
 /* A create's answer, once the pod manager has one. */
 struct create_answer {
 	struct http_deferred *deferred;
 	char **warnings;
-	char *ns, *name;
-	struct peer_cred peer; /* who asked: the Scheduled event names them */
 };
 
 static void create_answer_free(struct create_answer *answer)
@@ -235,8 +232,6 @@ static void create_answer_free(struct create_answer *answer)
 	if (!answer)
 		return;
 	strv_free(answer->warnings);
-	free(answer->ns);
-	free(answer->name);
 	free(answer);
 }
 
@@ -252,7 +247,6 @@ static void on_created(void *userdata, int r, struct pod *pod, const struct nano
 	} else if (!(json = pod_to_json(pod))) {
 		routes_status(&resp, 500, "InternalError", "out of memory");
 	} else {
-		scheduled_event(pod, answer->ns, answer->name, &answer->peer);
 		routes_json(&resp, 201, json);
 		resp.warnings = TAKE_PTR(answer->warnings);
 	}
@@ -283,18 +277,17 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 	if (!dry_run) {
 		/* answered once the pod's containers have started: the daemon serves others
 		 * meanwhile */
+		_cleanup_free_ char *scheduled =
+		        scheduled_message(plan->namespace, plan->name, req->peer);
+
 		answer = calloc(1, sizeof(*answer));
-		if (!answer || !(answer->ns = strdup(plan->namespace)) ||
-		    !(answer->name = strdup(plan->name)) ||
-		    !(answer->deferred = http_defer(req, resp))) {
+		if (!scheduled || !answer || !(answer->deferred = http_defer(req, resp))) {
 			create_answer_free(answer);
 			nano_err_set(&err, ENOMEM, "out of memory");
 			return fail(resp, &err, strv_copy(plan->warnings));
 		}
-		if (req->peer)
-			answer->peer = *req->peer;
 		answer->warnings = TAKE_PTR(plan->warnings);
-		if (pods_create(d->pods, &spec, on_created, answer, &err) < 0) {
+		if (pods_create(d->pods, &spec, scheduled, on_created, answer, &err) < 0) {
 			fail(resp, &err, TAKE_PTR(answer->warnings));
 			http_deferred_complete(answer->deferred, resp);
 			create_answer_free(answer);
@@ -585,7 +578,14 @@ bool api_query_true(const struct http_request *req, const char *key)
 {
 	const char *v = http_query(req, key);
 
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	/* the true words of Go's strconv.ParseBool, which the API server decodes query options
+	 * with: python3-kubernetes sends "True" */
+	static const char *const words[] = {"1", "t", "T", "true", "TRUE", "True"};
+
+	for (size_t i = 0; v && i < ELEMENTSOF(words); i++)
+		if (strcmp(v, words[i]) == 0)
+			return true;
+	return false;
 }
 
 void api_bad_request(struct http_response *resp, const char *fmt, ...)

@@ -103,9 +103,11 @@ typedef void pods_created_fn(void *userdata, int r, struct pod *pod, const struc
  * belongs to the pod. What fails before anything is made is returned, and fn is not called:
  * -EEXIST (409, a pod of that name exists or is being created), -EDQUOT (403, max_pods
  * reached), a store that cannot take it. A later failure reaches fn once everything made for
- * the pod is removed again. */
-int pods_create(struct pods *pods, struct spec_pod **spec, pods_created_fn *fn, void *userdata,
-                struct nano_err *err);
+ * the pod is removed again. scheduled (NULL for none): the message of the pod's Scheduled
+ * event, recorded once the pod is durable and before anything of it starts, so that its
+ * events read in order as a cluster's do (the scheduler's before the kubelet's). */
+int pods_create(struct pods *pods, struct spec_pod **spec, const char *scheduled,
+                pods_created_fn *fn, void *userdata, struct nano_err *err);
 
 struct pod *pods_find(struct pods *pods, const char *namespace, const char *name);
 

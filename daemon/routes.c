@@ -306,6 +306,8 @@ static const struct route routes[] = {
          .delete = api_namespace_delete},
         {"/api/v1/nodes", "GET, HEAD", .get = api_nodes_list},
         {"/api/v1/nodes/{name}", "GET, HEAD", .get = api_node_get},
+        {"/api/v1/namespaces/{ns}/pods/{name}/portforward", "GET, POST", .get = api_pod_portforward,
+         .post = api_pod_portforward},
         {"/api/v1/events", "GET, HEAD", .get = api_events_list},
         {"/api/v1/namespaces/{ns}/events", "GET, HEAD", .get = api_events_list},
 };

@@ -67,7 +67,7 @@ struct pod *api_find_pod(struct nanoletd *d, const struct route_args *args,
  * be specified for pod p, choose one of: [a b]". Borrowed from the pod. */
 const char *api_pod_container(const struct pod *pod, const char *name,
                               const struct http_request *req, struct http_response *resp);
-/* A boolean query argument: "true" or "1". */
+/* A boolean query argument, true as Go's strconv.ParseBool reads it ("true", "True", "1"...). */
 bool api_query_true(const struct http_request *req, const char *key);
 /* resp: a 400 BadRequest Status with the message. */
 void api_bad_request(struct http_response *resp, const char *fmt, ...)
@@ -95,6 +95,8 @@ route_fn api_pod_log; /* GET .../pods/{name}/log */
 /* An exec without a command, in kubectl's words */
 #define API_EXEC_NO_COMMAND "you must specify at least one command for the container"
 route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plain form */
+/* daemon/api_portforward.c */
+route_fn api_pod_portforward; /* GET, POST .../pods/{name}/portforward: the API server's 405 */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
 /* daemon/api_table.c */

@@ -261,8 +261,8 @@ static void create_settled(struct pod *pod, int r, const struct nano_err *err)
 	pods->list = pod;
 }
 
-int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn, void *userdata,
-                struct nano_err *err)
+int pods_create(struct pods *pods, struct spec_pod **specp, const char *scheduled,
+                pods_created_fn *fn, void *userdata, struct nano_err *err)
 {
 	struct spec_pod *spec = *specp;
 	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
@@ -342,6 +342,8 @@ int pods_create(struct pods *pods, struct spec_pod **specp, pods_created_fn *fn,
 		return pod_free(pod), r;
 	}
 	pod_crash_point("after-insert");
+	if (scheduled)
+		pod_event(pod, NULL, "Normal", "Scheduled", "%s", scheduled);
 	/* the answer comes to create_settled, once the shim and the containers' starts have
 	 * answered: nothing waits for them meanwhile */
 	pod->settled = create_settled;

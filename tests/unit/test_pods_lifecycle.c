@@ -719,7 +719,7 @@ static struct pod *create_running(struct node *n, const char *yaml)
 	struct answer a = {0};
 	struct nano_err err = {0};
 
-	ck_assert_msg(pods_create(n->pods, &spec, on_created, &a, &err) == 0, "create: %s",
+	ck_assert_msg(pods_create(n->pods, &spec, NULL, on_created, &a, &err) == 0, "create: %s",
 	              err.message);
 	pump(n);
 	ck_assert_msg(!a.called, "answered before the shim started");
@@ -1026,7 +1026,7 @@ START_TEST(a_start_the_shim_did_not_answer_is_asked_about_not_repeated)
 	struct nano_err err = {0};
 
 	node_init(&n);
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), 0);
 	pump(&n);
 	shim_listens(&n);
 	/* the shim is stopped: the start times out, and the create is answered with the
@@ -1086,7 +1086,7 @@ START_TEST(a_create_cut_short_is_removed_at_the_next_start)
 	int entries = 0;
 
 	node_init(&n);
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), 0);
 	pump(&n);
 	shim_listens(&n);
 	/* the manager stops with the container's start in flight: the create is not answered
@@ -1118,11 +1118,58 @@ START_TEST(a_second_create_of_the_same_name_conflicts)
 	node_init(&n);
 	create_running(&n, POD_YAML("Always", "30"));
 	spec = spec_of(POD_YAML("Always", "30"));
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), -EEXIST);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), -EEXIST);
 	ck_assert_int_eq(err.class, NANO_CONFLICT);
 	ck_assert(!a.called);
 	spec_pod_free(spec);
 	nano_err_clear(&err);
+	node_done(&n);
+}
+END_TEST
+
+/* The scheduler's event comes before the kubelet's in a cluster: the Scheduled event is the
+ * pod's first, before its shim and its containers have started (kubectl describe lists them
+ * in the order they are stored, within a second). */
+START_TEST(the_scheduled_event_comes_first)
+{
+	struct node n;
+	struct spec_pod *spec;
+	struct answer a = {0};
+	struct nano_err err = {0};
+	struct store_event *evs = NULL;
+	size_t count = 0;
+
+	node_init(&n);
+	spec = spec_of(POD_YAML("Always", "30"));
+	ck_assert_int_eq(pods_create(n.pods, &spec, "Successfully assigned default/web to node1",
+	                             on_created, &a, &err),
+	                 0);
+	pump(&n);
+	shim_listens(&n);
+	reply(&n, "start app 0", 0, "ok 7000");
+	ck_assert(a.called);
+	ck_assert_int_eq(a.r, 0);
+	ck_assert_int_ge(
+	        store_events_list(pods_store(n.pods), "default", "web", &evs, &count, &err), 0);
+	ck_assert_uint_ge(count, 3);
+	ck_assert_str_eq(evs[0].reason, "Scheduled");
+	ck_assert_str_eq(evs[0].message, "Successfully assigned default/web to node1");
+	ck_assert_str_eq(evs[count - 2].reason, "Created");
+	ck_assert_str_eq(evs[count - 1].reason, "Started");
+	store_events_free(evs, count);
+	node_done(&n);
+}
+END_TEST
+
+/* Without a message, no Scheduled event. */
+START_TEST(no_scheduled_event_without_a_message)
+{
+	struct node n;
+
+	node_init(&n);
+	create_running(&n, POD_YAML("Always", "30"));
+	ck_assert_int_eq(events(&n, "Scheduled"), 0);
+	ck_assert_int_eq(events(&n, "Started"), 1);
 	node_done(&n);
 }
 END_TEST
@@ -1341,10 +1388,10 @@ START_TEST(a_create_past_the_descriptor_budget_is_refused_whole)
 	node_open(&n);
 	create_running(&n, POD_YAML("Always", "30"));
 	spec = spec_of(NAMED_POD_YAML("db"));
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), 0);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), 0);
 	ck_assert_ptr_null(spec);
 	spec = spec_of(NAMED_POD_YAML("cache"));
-	ck_assert_int_eq(pods_create(n.pods, &spec, on_created, &a, &err), -EMFILE);
+	ck_assert_int_eq(pods_create(n.pods, &spec, NULL, on_created, &a, &err), -EMFILE);
 	ck_assert_int_eq(err.class, NANO_UNAVAILABLE);
 	ck_assert_msg(strstr(err.message, "pods \"cache\": the daemon is out of file descriptors "
 	                                  "for pods: 2 pods may hold 8 of the 8"),
@@ -1726,6 +1773,8 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, a_restarted_manager_adopts_the_running_pod);
 	tcase_add_test(tc, a_create_cut_short_is_removed_at_the_next_start);
 	tcase_add_test(tc, a_second_create_of_the_same_name_conflicts);
+	tcase_add_test(tc, the_scheduled_event_comes_first);
+	tcase_add_test(tc, no_scheduled_event_without_a_message);
 	tcase_add_test(tc,
 	               an_oom_kill_of_any_process_is_oomkilled_with_the_exit_code_and_the_victim);
 	tcase_add_test(tc, an_oom_kill_while_the_manager_was_down_is_named_from_the_ring_buffer);

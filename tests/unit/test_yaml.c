@@ -569,6 +569,7 @@ START_TEST(test_openapi_contract_reads)
 	        "/api/v1/namespaces/{namespace}/pods/{name}",
 	        "/api/v1/namespaces/{namespace}/pods/{name}/log",
 	        "/api/v1/namespaces/{namespace}/pods/{name}/exec",
+	        "/api/v1/namespaces/{namespace}/pods/{name}/portforward",
 	        "/api/v1/namespaces/{namespace}/pods/{name}/isolation",
 	        "/api/v1/events",
 	        "/api/v1/namespaces/{namespace}/events",
