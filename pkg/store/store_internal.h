@@ -52,7 +52,7 @@ enum store_stmt {
 #define STORE_EVENT_COLUMNS                                                                        \
 	"id, namespace, involved_kind, involved_name, involved_namespace, involved_uid, "          \
 	"involved_field_path, reason, message, type, count, first_ns, last_ns, "                   \
-	"source_component, source_host"
+	"source_component, source_host, resource_version"
 
 /* A function waiting for a commit (store_after_commit). */
 struct store_waiter {

@@ -532,6 +532,7 @@ START_TEST(test_migrate_from_schema_1)
 
 	close_ok(open_ok(dir));
 	raw_exec(dir, "DROP TRIGGER pod_ips_release; DROP TABLE pod_ips;"
+	              "ALTER TABLE events DROP COLUMN resource_version;"
 	              "ALTER TABLE pods DROP COLUMN runtime; PRAGMA user_version = 1;"
 	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
 	              "VALUES ('u-1', 'a', 'old', '{}', 1)");
