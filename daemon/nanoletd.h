@@ -55,6 +55,7 @@ struct nanoletd {
 	struct cgroup_oom_log *oom_log;
 	sd_event_source *oom_log_source;
 	struct exec_ws *exec_sessions; /* execs over a WebSocket (api_exec_ws.c) */
+	struct api_watch *watches;     /* watch streams open (api_watch.c) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION
