@@ -13,9 +13,11 @@
  *                              2 s before timeoutSeconds ends the stream, as the watch cache does
  *   timeoutSeconds             the stream ends cleanly then (absent: it runs until the client
  *                              or the daemon goes)
- *   fieldSelector, labelSelector   only the objects they select (api_select.c). A change that
- *                              makes an object stop matching is not sent (the API server sends a
- *                              DELETED for it), one that makes it match is sent as it came.
+ *   fieldSelector, labelSelector   only the objects they select (api_select.c). As the API
+ *                              server's cacheWatcher does, a change that makes an object leave
+ *                              the selection is sent as DELETED, one that brings it in as ADDED
+ *                              (for a watch resumed from a resourceVersion, a change in the
+ *                              replay is sent as it came: what the client held is not known).
  *
  * A Table is streamed when the request's Accept asks for one (pkg/printers): each event's
  * object a one-row Table, the first with its column definitions.
@@ -49,6 +51,9 @@ struct api_watch {
 	enum watch_kind kind;
 	char ns[64]; /* "" for every namespace */
 	struct api_selectors sel;
+	bool selective;   /* sel has a term: selected tells what the client holds */
+	json_t *selected; /* "namespace/name" -> true: the objects sent as selected */
+	bool replaying;   /* the changes after a resourceVersion, before the live ones */
 	bool bookmarks;
 	bool table; /* each object a one-row Table */
 	bool table_headers_sent;
@@ -75,6 +80,7 @@ static void watch_free(struct api_watch *w)
 	sd_event_source_disable_unref(w->timeout);
 	sd_event_source_disable_unref(w->bookmark);
 	api_selectors_done(&w->sel);
+	json_decref(w->selected);
 	json_decref(w->queue);
 	free(w);
 }
@@ -155,23 +161,65 @@ static int enqueue(struct api_watch *w, const char *type, json_t *object)
 	return 0;
 }
 
-static bool wanted(const struct api_watch *w, enum watch_kind kind, const json_t *object)
+static bool in_scope(const struct api_watch *w, enum watch_kind kind, const json_t *object)
 {
 	const char *ns = json_string_value(
 	        json_object_get(json_object_get(object, "metadata"), "namespace"));
 
-	return kind == w->kind && (!w->ns[0] || (ns && strcmp(ns, w->ns) == 0)) &&
-	       api_selectors_match(object, (void *)&w->sel);
+	return kind == w->kind && (!w->ns[0] || (ns && strcmp(ns, w->ns) == 0));
+}
+
+/* "namespace/name": what names an object of the watch's kind. NULL on ENOMEM. */
+static char *object_key(const json_t *object)
+{
+	const json_t *metadata = json_object_get(object, "metadata");
+	const char *ns = json_string_value(json_object_get(metadata, "namespace"));
+	const char *name = json_string_value(json_object_get(metadata, "name"));
+
+	return strdupf("%s/%s", ns ? ns : "", name ? name : "");
+}
+
+/* Remembers (or forgets) that the client holds object as selected. */
+static int hold(struct api_watch *w, const json_t *object, bool held)
+{
+	_cleanup_free_ char *key = object_key(object);
+
+	if (!key)
+		return -ENOMEM;
+	if (!held)
+		return json_object_del(w->selected, key), 0;
+	return json_object_set_new(w->selected, key, json_true()) < 0 ? -ENOMEM : 0;
+}
+
+static bool holds(const struct api_watch *w, const json_t *object)
+{
+	_cleanup_free_ char *key = object_key(object);
+
+	return key && json_object_get(w->selected, key);
 }
 
 /* A change from the ring: replayed (watch_ring_since), or live. */
 static int queue_change(void *userdata, const struct watch_change *c)
 {
 	struct api_watch *w = userdata;
+	enum watch_type type = c->type;
+	bool match, had;
+	int r;
 
-	if (!wanted(w, c->kind, c->object))
+	if (!in_scope(w, c->kind, c->object))
 		return 0;
-	return enqueue(w, watch_type_name(c->type), c->object);
+	match = api_selectors_match(c->object, &w->sel);
+	if (!w->selective)
+		return match ? enqueue(w, watch_type_name(type), c->object) : 0;
+	had = holds(w, c->object);
+	if (!match && !had)
+		return 0;
+	if (!match) /* it left the selection: gone, as far as this watch goes */
+		type = WATCH_DELETED;
+	else if (type == WATCH_MODIFIED && !had && !w->replaying)
+		type = WATCH_ADDED; /* it came into it */
+	r = hold(w, c->object, type != WATCH_DELETED);
+	return r < 0 ? r : enqueue(w, watch_type_name(type), c->object);
 }
 
 static void on_change(void *userdata, const struct watch_change *c)
@@ -296,7 +344,7 @@ static int queue_current(struct api_watch *w)
 	{
 		if (!watch_labels_match(&w->sel.labels, item))
 			continue;
-		if (enqueue(w, "ADDED", item) < 0)
+		if ((w->selective && hold(w, item, true) < 0) || enqueue(w, "ADDED", item) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -334,8 +382,12 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 		                       "of seconds",
 		                       http_query(req, "timeoutSeconds"));
 	w = calloc(1, sizeof(*w));
-	if (!w || !(w->queue = json_array()))
-		return free(w), routes_status(resp, 500, "InternalError", "out of memory");
+	if (!w || !(w->queue = json_array()) || !(w->selected = json_object())) {
+		if (w)
+			json_decref(w->queue);
+		free(w);
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	}
 	w->d = d;
 	w->kind = kind;
 	snprintf(w->ns, sizeof(w->ns), "%s", args->ns);
@@ -348,13 +400,16 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 	if (api_selectors_parse(req, kind == WATCH_PODS ? EVENTS_SELECT_PODS : EVENTS_SELECT_EVENTS,
 	                        &w->sel, resp) < 0)
 		return watch_free(w);
+	w->selective = w->sel.fields.n > 0 || w->sel.labels.n > 0;
 
 	/* what there is, or what changed since rv; then every change from now: one loop, so
 	 * that nothing falls between the two */
 	if (rv == 0) {
 		r = queue_current(w);
 	} else {
+		w->replaying = true;
 		r = watch_ring_since(ring, rv, queue_change, w);
+		w->replaying = false;
 		if (r == -ERANGE) {
 			_cleanup_json_ json_t *status = too_old(rv, watch_ring_start(ring));
 
