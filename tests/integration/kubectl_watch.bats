@@ -164,6 +164,17 @@ rv_of() {
 	nanolet_curl -N 'http://nanolet/api/v1/pods?watch=true&timeoutSeconds=1&labelSelector=app%3Ddb' |
 		jq -r '.type + " " + .object.metadata.name' >"$TEST_TMP/watch.out"
 	[[ $(cat "$TEST_TMP/watch.out") == "ADDED db" ]]
+	# a pod that leaves the selection is DELETED for the watch, as the API server's
+	create_pod "$(labelled_pod brief web 'sleep 2' Never)"
+	nanolet_curl -N 'http://nanolet/api/v1/pods?watch=true&timeoutSeconds=20&fieldSelector=status.phase%3DRunning' \
+		>"$TEST_TMP/running.json" &
+	track_pid $!
+	wait_phase brief Succeeded
+	wait_for grep -q '"DELETED".*"brief"' "$TEST_TMP/running.json"
+	[[ $(jq -r 'select(.object.metadata.name == "brief") | .type + " " + .object.status.phase' "$TEST_TMP/running.json" | tr '\n' ,) == "ADDED Running,DELETED Succeeded," ]]
+	# the pod is still there
+	run kc get pods brief -o name
+	[[ $output == pod/brief ]]
 }
 
 @test "a watch from a resourceVersion older than the history is a 410 in an ERROR event" {
@@ -172,9 +183,19 @@ rv_of() {
 	create_pod "$(pod_yaml web 'sleep 300')"
 	local first
 	first=$(rv_of web)
+	# the events of the pod to come, as they are recorded and repeated
+	nanolet_curl -N 'http://nanolet/api/v1/namespaces/default/events?watch=true&fieldSelector=involvedObject.name%3Dcrash' \
+		>"$TEST_TMP/events.json" &
+	track_pid $!
 	# many changes: each crash of the restarting pod is several (its status, events)
 	create_pod "$(pod_yaml crash 'exit 1')"
 	wait_for restarts_at_least crash 3
+	# an event seen again is MODIFIED: its count, lastTimestamp and resourceVersion go up
+	wait_for grep -q '"type":"MODIFIED".*"reason":"Started"' "$TEST_TMP/events.json"
+	jq -e 'select(.type == "MODIFIED" and .object.reason == "Started") | .object.count >= 2' \
+		"$TEST_TMP/events.json" | grep -q true
+	jq -r 'select(.object.reason == "Started") | .object.metadata.resourceVersion' "$TEST_TMP/events.json" |
+		sort -n -c -u
 	local now
 	now=$(nanolet_curl http://nanolet/api/v1/pods | jq -r .metadata.resourceVersion)
 	((now - first > 16))
