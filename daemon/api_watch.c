@@ -57,7 +57,8 @@ struct api_watch {
 	bool bookmarks;
 	bool table; /* each object a one-row Table */
 	bool table_headers_sent;
-	json_t *queue; /* WatchEvents not yet written */
+	bool table_objects; /* ?includeObject=Object: rows carry the whole object */
+	json_t *queue;      /* WatchEvents not yet written */
 	size_t queue_pos, burst;
 	bool full;              /* the stream is at its bound: wait for on_drain */
 	uint64_t deadline_usec; /* CLOCK_MONOTONIC; 0: none */
@@ -99,7 +100,8 @@ static json_t *shown(struct api_watch *w, json_t *object, const char *type)
 {
 #ifdef NANOLET_HAVE_PRINTERS
 	if (w->table && strcmp(type, "ERROR") != 0) {
-		struct printers_options options = {.no_headers = w->table_headers_sent,
+		struct printers_options options = {.include_object = w->table_objects,
+		                                   .no_headers = w->table_headers_sent,
 		                                   .now_s = (int64_t)time(NULL)};
 		json_t *table;
 
@@ -394,6 +396,8 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 	w->bookmarks = api_query_true(req, "allowWatchBookmarks");
 #ifdef NANOLET_HAVE_PRINTERS
 	w->table = printers_table_wanted(http_header(req, "Accept"));
+	w->table_objects = http_query(req, "includeObject") &&
+	                   strcmp(http_query(req, "includeObject"), "Object") == 0;
 #endif
 	w->next = d->watches;
 	d->watches = w;
