@@ -14,8 +14,16 @@ struct watch_subscriber {
 	bool gone; /* unsubscribed while the ring was telling: freed after */
 };
 
+/* A held change: the object as compact JSON. */
+struct held {
+	uint64_t resource_version;
+	enum watch_kind kind;
+	enum watch_type type;
+	char *text;
+};
+
 struct watch_ring {
-	struct watch_change *changes;
+	struct held *changes;
 	size_t capacity, first, n; /* changes[first] is the oldest of n */
 	uint64_t start;            /* every change after it is held */
 	struct watch_subscriber *subs;
@@ -52,7 +60,7 @@ int watch_ring_new(size_t capacity, uint64_t start, struct watch_ring **out)
 	return 0;
 }
 
-static struct watch_change *at(const struct watch_ring *ring, size_t i)
+static struct held *at(const struct watch_ring *ring, size_t i)
 {
 	return &ring->changes[(ring->first + i) % ring->capacity];
 }
@@ -62,7 +70,7 @@ struct watch_ring *watch_ring_free(struct watch_ring *ring)
 	if (!ring)
 		return NULL;
 	for (size_t i = 0; i < ring->n; i++)
-		json_decref(at(ring, i)->object);
+		free(at(ring, i)->text);
 	while (ring->subs) {
 		struct watch_subscriber *s = ring->subs;
 
@@ -101,25 +109,30 @@ static void sweep_gone(struct watch_ring *ring)
 int watch_ring_push(struct watch_ring *ring, uint64_t resource_version, enum watch_kind kind,
                     enum watch_type type, json_t *object)
 {
-	struct watch_change *c;
+	struct watch_change change = {resource_version, kind, type, object};
+	struct held *c;
+	char *text;
 
 	if (!object || resource_version <= watch_ring_last(ring))
 		return -EINVAL;
+	text = json_dumps(object, JSON_COMPACT);
+	if (!text)
+		return -ENOMEM;
 	if (ring->n == ring->capacity) {
 		/* the oldest goes: a watch from before it can no longer be served */
 		c = at(ring, 0);
 		ring->start = c->resource_version;
-		json_decref(c->object);
+		free(c->text);
 		ring->first = (ring->first + 1) % ring->capacity;
 		ring->n--;
 	}
 	c = at(ring, ring->n++);
-	*c = (struct watch_change){resource_version, kind, type, json_incref(object)};
+	*c = (struct held){resource_version, kind, type, text};
 
 	ring->telling++;
 	for (struct watch_subscriber *s = ring->subs; s; s = s->next)
 		if (!s->gone)
-			s->fn(s->userdata, c);
+			s->fn(s->userdata, &change);
 	if (--ring->telling == 0)
 		sweep_gone(ring);
 	return 0;
@@ -131,12 +144,17 @@ int watch_ring_since(const struct watch_ring *ring, uint64_t resource_version,
 	if (resource_version < ring->start)
 		return -ERANGE;
 	for (size_t i = 0; i < ring->n; i++) {
-		const struct watch_change *c = at(ring, i);
+		const struct held *c = at(ring, i);
+		struct watch_change change = {c->resource_version, c->kind, c->type, NULL};
 		int r;
 
 		if (c->resource_version <= resource_version)
 			continue;
-		r = fn(userdata, c);
+		change.object = json_loads(c->text, 0, NULL);
+		if (!change.object)
+			return -ENOMEM;
+		r = fn(userdata, &change);
+		json_decref(change.object);
 		if (r != 0)
 			return r;
 	}

@@ -37,7 +37,7 @@ struct watch_change {
 	uint64_t resource_version; /* the object's metadata.resourceVersion after it */
 	enum watch_kind kind;
 	enum watch_type type;
-	json_t *object; /* as served, resourceVersion included (a reference the ring holds) */
+	json_t *object; /* as served, resourceVersion included; borrowed for the call */
 };
 
 struct watch_ring;
@@ -48,7 +48,9 @@ int watch_ring_new(size_t capacity, uint64_t start, struct watch_ring **out);
 struct watch_ring *watch_ring_free(struct watch_ring *ring);
 
 /* Adds a change (resource_version above every one before: -EINVAL otherwise), dropping the
- * oldest when full, then tells every subscriber. Takes a reference to object. -ENOMEM. */
+ * oldest when full, then tells every subscriber. The ring keeps the object as compact JSON
+ * text (a third of the memory of the tree: a full ring of pods is a few MB), which a replay
+ * reads back. -ENOMEM. */
 int watch_ring_push(struct watch_ring *ring, uint64_t resource_version, enum watch_kind kind,
                     enum watch_type type, json_t *object);
 
@@ -57,9 +59,9 @@ uint64_t watch_ring_start(const struct watch_ring *ring);
 /* The newest change's resourceVersion (start when there is none). */
 uint64_t watch_ring_last(const struct watch_ring *ring);
 
-/* Calls fn for each held change after resource_version, oldest first; stops at fn's first
- * non-zero answer and returns it. -ERANGE (the API server's 410 Gone) when resource_version
- * is older than watch_ring_start. */
+/* Calls fn for each held change after resource_version, oldest first (its object read back
+ * for the call); stops at fn's first non-zero answer and returns it. -ERANGE (the API
+ * server's 410 Gone) when resource_version is older than watch_ring_start, -ENOMEM. */
 int watch_ring_since(const struct watch_ring *ring, uint64_t resource_version,
                      int (*fn)(void *userdata, const struct watch_change *change), void *userdata);
 

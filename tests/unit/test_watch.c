@@ -35,6 +35,10 @@ static int collect(void *userdata, const struct watch_change *c)
 	struct seen *s = userdata;
 
 	ck_assert_uint_lt(s->n, 16);
+	/* the object read back as it was pushed */
+	ck_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(c->object, "metadata"), "name")),
+	        "p");
 	s->types[s->n] = c->type;
 	s->rvs[s->n++] = c->resource_version;
 	return s->stop_after && (int)s->n == s->stop_after ? 7 : 0;
