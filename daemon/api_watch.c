@@ -22,11 +22,12 @@
  * A Table is streamed when the request's Accept asks for one (pkg/printers): each event's
  * object a one-row Table, the first with its column definitions.
  *
- * Backpressure: what waits for the client is a queue of events; the stream takes them while
- * it is below stream_buffer_bytes (http.h). A client that falls more than WATCH_QUEUE_MAX
- * changes behind is dropped (its stream ends: clients re-watch from the last resourceVersion
- * they saw, and list again on a 410), so a slow client never costs unbounded memory. The
- * first burst of ADDED events is as large as a list would be. No thread, no busy loop. */
+ * Backpressure: what waits for the client is a queue of event lines; the stream takes them
+ * while it holds less than stream_buffer_bytes (http.h). A client that falls further behind,
+ * its queue past stream_buffer_bytes too, is dropped (its stream ends: clients re-watch from
+ * the last resourceVersion they saw, and list again on a 410), so a slow client never costs
+ * more than twice stream_buffer_bytes. The first burst (what there is, or a replay) is as
+ * large as a list would be. No thread, no busy loop. */
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -35,9 +36,6 @@
 #include "pods.h"
 #include "printers/printers.h"
 #include "routes.h"
-
-/* The changes a watch may have waiting for its client beyond its first burst. */
-#define WATCH_QUEUE_MAX 256
 
 /* The watch cache's bookmark frequency, and how long before the deadline the last one goes. */
 #define BOOKMARK_USEC           (60 * UINT64_C(1000000))
@@ -58,8 +56,10 @@ struct api_watch {
 	bool table; /* each object a one-row Table */
 	bool table_headers_sent;
 	bool table_objects; /* ?includeObject=Object: rows carry the whole object */
-	json_t *queue;      /* WatchEvents not yet written */
-	size_t queue_pos, burst;
+	json_t *queue;      /* WatchEvent lines (JSON strings) not yet written, from queue_pos */
+	size_t queue_pos, queued_bytes;
+	bool bursting;          /* queueing the first events (what there is, a replay): unbounded */
+	size_t burst_count;     /* how many of the queue's first lines those are */
 	bool full;              /* the stream is at its bound: wait for on_drain */
 	uint64_t deadline_usec; /* CLOCK_MONOTONIC; 0: none */
 	sd_event_source *timeout, *bookmark;
@@ -128,38 +128,50 @@ static json_t *shown(struct api_watch *w, json_t *object, const char *type)
 static int pump(struct api_watch *w)
 {
 	while (!w->full && w->queue_pos < json_array_size(w->queue)) {
-		_cleanup_free_ char *line = NULL;
-		int r = 0;
+		size_t at = w->queue_pos++;
+		const json_t *line = json_array_get(w->queue, at);
+		int r = http_stream_write(w->stream, json_string_value(line),
+		                          json_string_length(line));
 
-		line = json_dumps(json_array_get(w->queue, w->queue_pos++), JSON_COMPACT);
-		if (line)
-			r = http_stream_write(w->stream, line, strlen(line));
-		if (!line || r < 0 || http_stream_write(w->stream, "\n", 1) < 0) {
+		if (r < 0) {
 			log_warn("watch: out of memory: ending it");
 			finish(w);
 			return -1;
 		}
+		if (at >= w->burst_count)
+			w->queued_bytes -= json_string_length(line);
 		w->full = r > 0;
 	}
 	if (w->queue_pos == json_array_size(w->queue)) {
 		json_array_clear(w->queue);
 		w->queue_pos = 0;
-		w->burst = 0; /* from here on the bound holds */
+		w->burst_count = 0;
 	}
 	return 0;
 }
 
-/* Queues a WatchEvent; -ENOBUFS when the client is too far behind. */
+/* Queues a WatchEvent line; -ENOBUFS when the client is too far behind: what waits for it
+ * beside what the stream holds would pass stream_buffer_bytes. */
 static int enqueue(struct api_watch *w, const char *type, json_t *object)
 {
-	json_t *shown_object;
+	_cleanup_json_ json_t *event = NULL;
+	_cleanup_free_ char *line = NULL;
+	json_t *shown_object = shown(w, object, type);
+	size_t len;
 
-	if (json_array_size(w->queue) - w->queue_pos > w->burst + WATCH_QUEUE_MAX)
-		return -ENOBUFS;
-	shown_object = shown(w, object, type);
-	if (!shown_object || json_array_append_new(w->queue, json_pack("{s:s, s:o}", "type", type,
-	                                                               "object", shown_object)) < 0)
+	if (!shown_object ||
+	    !(event = json_pack("{s:s, s:o}", "type", type, "object", shown_object)) ||
+	    !(line = json_dumps(event, JSON_COMPACT)))
 		return -ENOMEM;
+	len = strlen(line);
+	line[len++] = '\n'; /* over the NUL: the string below has its length */
+	if (!w->bursting && w->queued_bytes > 0 &&
+	    w->queued_bytes + len > (size_t)w->d->config.stream_buffer_bytes)
+		return -ENOBUFS;
+	if (json_array_append_new(w->queue, json_stringn_nocheck(line, len)) < 0)
+		return -ENOMEM;
+	if (!w->bursting)
+		w->queued_bytes += len;
 	return 0;
 }
 
@@ -341,7 +353,6 @@ static int queue_current(struct api_watch *w)
 	}
 	if (!list)
 		return -ENOMEM;
-	w->burst = json_array_size(json_object_get(list, "items"));
 	json_array_foreach(json_object_get(list, "items"), i, item)
 	{
 		if (!watch_labels_match(&w->sel.labels, item))
@@ -408,6 +419,7 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 
 	/* what there is, or what changed since rv; then every change from now: one loop, so
 	 * that nothing falls between the two */
+	w->bursting = true;
 	if (rv == 0) {
 		r = queue_current(w);
 	} else {
@@ -417,13 +429,14 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 		if (r == -ERANGE) {
 			_cleanup_json_ json_t *status = too_old(rv, watch_ring_start(ring));
 
-			w->burst = 1;
 			r = status ? enqueue(w, "ERROR", status) : -ENOMEM;
 			timeout = 0;
 			if (r >= 0)
 				r = -ERANGE;
 		}
 	}
+	w->bursting = false;
+	w->burst_count = json_array_size(w->queue);
 	if (r >= 0 && !(w->sub = watch_ring_subscribe(ring, on_change, w)))
 		r = -ENOMEM;
 	if (r < 0 && r != -ERANGE) {

@@ -31,6 +31,11 @@ has_line() {
 	grep -Eq -- "$2" "$1"
 }
 
+# deleted_seen N FILE: FILE (a watch's output) has N DELETED events.
+deleted_seen() {
+	[[ $(grep -c '"type":"DELETED"' "$2") == "$1" ]]
+}
+
 rv_of() {
 	get_pod "$1" | jq -r .metadata.resourceVersion
 }
@@ -259,4 +264,31 @@ rv_of() {
 	wait $py
 	cat "$TEST_TMP/py.out"
 	grep -Eq '^ADDED web Running [0-9]+$' "$TEST_TMP/py.out"
+}
+
+@test "a watch client that stops reading is dropped once too far behind, the daemon unharmed" {
+	printf 'stream_buffer_bytes: 4Ki\n' >"$TEST_TMP/nanolet.yaml"
+	pods_setup --config "$TEST_TMP/nanolet.yaml"
+	$PYTHON "${BATS_TEST_DIRNAME}/helpers/watch_stalled.py" "$SOCK" '/api/v1/pods?watch=true' \
+		"$TEST_TMP/go" >"$TEST_TMP/stalled.out" 2>&1 &
+	local client=$! i
+	track_pid $client
+	# a reading watch beside it sees everything
+	nanolet_curl -N --max-time 120 'http://nanolet/api/v1/pods?watch=true' >"$TEST_TMP/reader.json" &
+	track_pid $!
+	# hundreds of changes, one pod at a time (a burst of changes in one turn of the loop
+	# could pass a reader's bound too, and it would watch again)
+	for ((i = 0; i < 60; i++)); do
+		create_pod "$(pod_yaml "p$i" 'sleep 300' Never)"
+		call DELETE "/api/v1/namespaces/default/pods/p$i?gracePeriodSeconds=0"
+	done
+	wait_for grep -q 'watch of pods: the client is too far behind: ending it' "$TEST_TMP/daemon.log"
+	healthy
+	touch "$TEST_TMP/go"
+	wait_gone $client
+	[[ $(cat "$TEST_TMP/stalled.out") == closed ]]
+	# only that one: the reader saw every pod come and go
+	grep 'too far behind' "$TEST_TMP/daemon.log"
+	[[ $(grep -c 'too far behind' "$TEST_TMP/daemon.log") == 1 ]]
+	wait_for deleted_seen 60 "$TEST_TMP/reader.json"
 }
