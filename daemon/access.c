@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -117,6 +118,56 @@ enum access_role access_role_of(const struct access_policy *policy, const struct
 	if (has_gid(policy->read_gids, policy->n_read_gids, peer))
 		return ACCESS_READ;
 	return ACCESS_NONE;
+}
+
+static bool in_group(const struct token_user *user, const char *group)
+{
+	for (char **g = user->groups; g && *g; g++)
+		if (strcmp(*g, group) == 0)
+			return true;
+	return false;
+}
+
+enum access_role access_role_of_token(const struct token_user *user)
+{
+	if (!user)
+		return ACCESS_NONE;
+	if (in_group(user, ACCESS_TOKEN_WRITE_GROUP))
+		return ACCESS_WRITE;
+	if (in_group(user, ACCESS_TOKEN_READ_GROUP))
+		return ACCESS_READ;
+	return ACCESS_NONE;
+}
+
+void token_user_free(struct token_user *u)
+{
+	if (!u)
+		return;
+	free(u->token);
+	free(u->name);
+	free(u->uid);
+	strv_free(u->groups);
+	free(u);
+}
+
+struct token_user *token_user_identity(const struct token_user *u)
+{
+	struct token_user *copy = calloc(1, sizeof(*copy));
+
+	if (!copy)
+		return NULL;
+	copy->name = strdup(u->name ? u->name : "");
+	copy->uid = strdup(u->uid ? u->uid : "");
+	for (char **g = u->groups; g && *g; g++)
+		if (strv_push(&copy->groups, strdup(*g)) < 0) {
+			token_user_free(copy);
+			return NULL;
+		}
+	if (!copy->name || !copy->uid) {
+		token_user_free(copy);
+		return NULL;
+	}
+	return copy;
 }
 
 const char *access_role_name(enum access_role role)

@@ -46,6 +46,24 @@ struct access_policy {
 
 /* root, the daemon's user and the write groups: WRITE; the read groups: READ; else NONE. */
 enum access_role access_role_of(const struct access_policy *policy, const struct peer_cred *peer);
+
+/* A bearer token's user (a line of <state_dir>/tokens: the TLS listener's callers). */
+struct token_user {
+	char *token;
+	char *name;
+	char *uid;
+	char **groups; /* NULL-terminated, NULL for none */
+};
+
+/* Its groups give a token user's role, as RBAC's bootstrap bindings would: system:masters
+ * (cluster-admin's group) WRITE, nanolet:readers READ, anyone else NONE. */
+#define ACCESS_TOKEN_WRITE_GROUP "system:masters"
+#define ACCESS_TOKEN_READ_GROUP  "nanolet:readers"
+enum access_role access_role_of_token(const struct token_user *user);
+
+/* A copy of u without its token (what an audit record keeps), NULL on ENOMEM; and its free. */
+struct token_user *token_user_identity(const struct token_user *u);
+void token_user_free(struct token_user *u);
 const char *access_role_name(enum access_role role); /* "none", "read", "write" */
 
 /* Whether role may do what info asks. Everyone who may connect may ask who they are (a

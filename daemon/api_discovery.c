@@ -32,8 +32,15 @@ struct api_resource {
 /* What nanolet serves, group by group; a group's first entry names its version. */
 static const struct api_resource resources[] = {
         {"", "v1", "events", "event", "Event", true, {"get", "list", "watch"}, {"ev"}, {NULL}},
-        {"", "v1", "namespaces", "namespace", "Namespace", false, {"create", "get", "list", "watch"},
-         {"ns"}, {NULL}},
+        {"",
+         "v1",
+         "namespaces",
+         "namespace",
+         "Namespace",
+         false,
+         {"create", "get", "list", "watch"},
+         {"ns"},
+         {NULL}},
         {"", "v1", "nodes", "node", "Node", false, {"get", "list", "watch"}, {"no"}, {NULL}},
         {"",
          "v1",
@@ -48,14 +55,42 @@ static const struct api_resource resources[] = {
         {"", "v1", "pods/isolation", "", "IsolationPlan", true, {"get"}, {NULL}, {NULL}},
         {"", "v1", "pods/log", "", "Pod", true, {"get"}, {NULL}, {NULL}},
         {"", "v1", "pods/status", "", "Pod", true, {"get"}, {NULL}, {NULL}},
-        {"authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview",
-         "SelfSubjectReview", false, {"create"}, {NULL}, {NULL}},
-        {"metrics.k8s.io", "v1beta1", "nodes", "", "NodeMetrics", false, {"get", "list"}, {NULL},
+        {"authentication.k8s.io",
+         "v1",
+         "selfsubjectreviews",
+         "selfsubjectreview",
+         "SelfSubjectReview",
+         false,
+         {"create"},
+         {NULL},
          {NULL}},
-        {"metrics.k8s.io", "v1beta1", "pods", "", "PodMetrics", true, {"get", "list"}, {NULL},
+        {"metrics.k8s.io",
+         "v1beta1",
+         "nodes",
+         "",
+         "NodeMetrics",
+         false,
+         {"get", "list"},
+         {NULL},
          {NULL}},
-        {"nanolet.io", "v1", "isolationplans", "isolationplan", "IsolationPlan", false, {"create"},
-         {NULL}, {NULL}},
+        {"metrics.k8s.io",
+         "v1beta1",
+         "pods",
+         "",
+         "PodMetrics",
+         true,
+         {"get", "list"},
+         {NULL},
+         {NULL}},
+        {"nanolet.io",
+         "v1",
+         "isolationplans",
+         "isolationplan",
+         "IsolationPlan",
+         false,
+         {"create"},
+         {NULL},
+         {NULL}},
 };
 
 static json_t *string_array(const char *const *v, size_t max)
@@ -92,12 +127,13 @@ static json_t *resource_list(const char *group, const char *version)
 		    strcmp(resources[i].version, version) != 0)
 			continue;
 		if (!list) {
-			_cleanup_free_ char *gv = group[0] ? strdupf("%s/%s", group, version)
-			                                   : strdup(version);
+			_cleanup_free_ char *gv =
+			        group[0] ? strdupf("%s/%s", group, version) : strdup(version);
 
 			items = json_array();
 			list = json_pack("{s:s, s:s, s:s?, s:o}", "kind", "APIResourceList",
-			                 "apiVersion", "v1", "groupVersion", gv, "resources", items);
+			                 "apiVersion", "v1", "groupVersion", gv, "resources",
+			                 items);
 			if (!list)
 				return NULL;
 		}
@@ -119,8 +155,9 @@ static json_t *group_json(const char *group, bool with_kind)
 		if (!gv)
 			return NULL;
 		o = json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name", group, "versions",
-		              "groupVersion", gv, "version", resources[i].version, "preferredVersion",
-		              "groupVersion", gv, "version", resources[i].version);
+		              "groupVersion", gv, "version", resources[i].version,
+		              "preferredVersion", "groupVersion", gv, "version",
+		              resources[i].version);
 		if (o && with_kind) {
 			json_object_set_new(o, "kind", json_string("APIGroup"));
 			json_object_set_new(o, "apiVersion", json_string("v1"));
@@ -142,8 +179,8 @@ void api_discovery_versions(struct nanoletd *d, const struct http_request *req,
 	(void)req;
 	(void)args;
 	routes_json(resp, 200,
-	            json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions", "versions", "v1",
-	                      "serverAddressByClientCIDRs", "clientCIDR", "0.0.0.0/0",
+	            json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions", "versions",
+	                      "v1", "serverAddressByClientCIDRs", "clientCIDR", "0.0.0.0/0",
 	                      "serverAddress", ""));
 }
 

@@ -46,17 +46,10 @@ struct exec_plain {
 	int exit_code;
 };
 
-/* Closes *fd and marks it closed (closep leaves the number). */
-static void close_fd(int *fd)
-{
-	closep(fd);
-	*fd = -1;
-}
-
 static void output_close(struct output *o)
 {
 	o->io = sd_event_source_disable_unref(o->io);
-	close_fd(&o->fd);
+	closep(&o->fd);
 }
 
 static void plain_free(struct exec_plain *p)
@@ -67,7 +60,7 @@ static void plain_free(struct exec_plain *p)
 	}
 	p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
 	p->drain_timer = sd_event_source_disable_unref(p->drain_timer);
-	close_fd(&p->stdin_fd);
+	closep(&p->stdin_fd);
 	pod_exec_cancel(p->exec);
 	free(p->input);
 	free(p);
@@ -82,9 +75,15 @@ static void answer(struct exec_plain *p, int r, const struct nano_err *err)
 	if (r < 0) {
 		routes_error(&resp, err);
 	} else {
-		o = json_pack("{s:s%, s:s%, s:i}", "stdout", p->out[0].data ? p->out[0].data : "",
-		              p->out[0].len, "stderr", p->out[1].data ? p->out[1].data : "",
-		              p->out[1].len, "exitCode", p->exit_code);
+		/* a process's output is bytes; JSON carries text (invalid UTF-8 shown as U+FFFD) */
+		_cleanup_free_ char *out =
+		        util_utf8_copy(p->out[0].data ? p->out[0].data : "", p->out[0].len);
+		_cleanup_free_ char *errs =
+		        util_utf8_copy(p->out[1].data ? p->out[1].data : "", p->out[1].len);
+
+		o = out && errs ? json_pack("{s:s, s:s, s:i}", "stdout", out, "stderr", errs,
+		                            "exitCode", p->exit_code)
+		                : NULL;
 		if (o && p->out[0].truncated)
 			json_object_set_new(o, "stdoutTruncated", json_true());
 		if (o && p->out[1].truncated)
@@ -162,7 +161,7 @@ static int on_stdin(sd_event_source *source, int fd, uint32_t revents, void *use
 	}
 	/* all of it, or the process closed its stdin: end of input */
 	p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
-	close_fd(&p->stdin_fd);
+	closep(&p->stdin_fd);
 	return 0;
 }
 
@@ -175,7 +174,7 @@ static void on_started(void *userdata, struct pod_exec_streams *s)
 	p->out[0].fd = TAKE_FD(s->stdout_fd);
 	p->out[1].fd = TAKE_FD(s->stderr_fd);
 	p->stdin_fd = TAKE_FD(s->stdin_fd);
-	close_fd(&s->pty_fd);
+	closep(&s->pty_fd);
 	for (int i = 0; i < 2 && r >= 0; i++)
 		if (p->out[i].fd >= 0)
 			r = sd_event_add_io(event, &p->out[i].io, p->out[i].fd, EPOLLIN, on_output,
@@ -187,7 +186,7 @@ static void on_started(void *userdata, struct pod_exec_streams *s)
 		for (int i = 0; i < 2; i++)
 			output_close(&p->out[i]);
 		p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
-		close_fd(&p->stdin_fd);
+		closep(&p->stdin_fd);
 	}
 }
 
@@ -214,7 +213,7 @@ static void on_exit_(void *userdata, int r, int exit_code, const struct nano_err
 	p->exited = true;
 	p->exit_code = exit_code;
 	p->stdin_io = sd_event_source_disable_unref(p->stdin_io);
-	close_fd(&p->stdin_fd);
+	closep(&p->stdin_fd);
 	if (p->out[0].fd < 0 && p->out[1].fd < 0)
 		return answer(p, 0, NULL);
 	if (sd_event_now(p->d->event, CLOCK_MONOTONIC, &now) < 0 ||

@@ -606,6 +606,7 @@ void api_pod_exec_ws(struct nanoletd *d, const struct http_request *req,
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_strv_ char **command = http_query_all(req, "command");
+	_cleanup_free_ char *joined = command ? strv_join(command, " ") : NULL;
 	const char *version = http_header(req, "Sec-WebSocket-Version");
 	const char *protocol = pick_protocol(http_header(req, "Sec-WebSocket-Protocol"));
 	bool tty = api_query_true(req, "tty");
@@ -651,7 +652,7 @@ void api_pod_exec_ws(struct nanoletd *d, const struct http_request *req,
 	        .want_stdout = want_stdout,
 	        .want_stderr = want_stderr,
 	        .tty = tty,
-	        .command = strv_join(command, " "),
+	        .command = joined ? util_utf8_copy(joined, strlen(joined)) : NULL,
 	        .sock = -1,
 	        .in_fd = -1,
 	        .out_fd = {-1, -1},

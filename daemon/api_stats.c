@@ -265,6 +265,51 @@ static void count_line(const char *method, unsigned code, uint64_t n, void *user
 	prom_sample(userdata, "nanolet_api_requests_total", labels, (double)n);
 }
 
+/* The answers of both servers (the unix socket's and the TLS listener's) as one set of
+ * samples: a label set twice would be two series of one name. */
+struct request_counts {
+	struct {
+		const char *method;
+		unsigned code;
+		uint64_t n;
+	} * rows;
+	size_t n;
+	bool failed;
+};
+
+static void count_add(const char *method, unsigned code, uint64_t n, void *userdata)
+{
+	struct request_counts *c = userdata;
+	void *grown;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->rows[i].code == code && strcmp(c->rows[i].method, method) == 0) {
+			c->rows[i].n += n;
+			return;
+		}
+	grown = realloc(c->rows, (c->n + 1) * sizeof(*c->rows));
+	if (!grown) {
+		c->failed = true;
+		return;
+	}
+	c->rows = grown;
+	c->rows[c->n].method = method;
+	c->rows[c->n].code = code;
+	c->rows[c->n++].n = n;
+}
+
+static void write_request_counts(struct prom *p, struct nanoletd *d)
+{
+	struct request_counts c = {0};
+
+	http_server_counts(d->http, count_add, &c);
+	if (d->https)
+		http_server_counts(d->https, count_add, &c);
+	for (size_t i = 0; i < c.n; i++)
+		count_line(c.rows[i].method, c.rows[i].code, c.rows[i].n, p);
+	free(c.rows);
+}
+
 static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats_read *s)
 {
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
@@ -294,10 +339,11 @@ static void write_metrics(struct prom *p, struct nanoletd *d, const struct stats
 	}
 	prom_family(p, "nanolet_api_requests_total", "counter",
 	            "API requests answered, by HTTP method and status code.");
-	http_server_counts(d->http, count_line, p);
+	write_request_counts(p, d);
 	/* what clients hold now (README "Limits") */
 	prom_family(p, "nanolet_http_connections", "gauge", "API connections open.");
-	prom_sample(p, "nanolet_http_connections", NULL, (double)http_server_connections(d->http));
+	prom_sample(p, "nanolet_http_connections", NULL,
+	            (double)(http_server_connections(d->http) + http_server_connections(d->https)));
 	prom_family(p, "nanolet_log_follows", "gauge", "Log requests with follow=true open.");
 	prom_sample(p, "nanolet_log_follows", NULL, (double)d->log_follows);
 	prom_family(p, "nanolet_inotify_watches", "gauge",

@@ -19,8 +19,8 @@
  *                              (for a watch resumed from a resourceVersion, a change in the
  *                              replay is sent as it came: what the client held is not known).
  *
- * A Table is streamed when the request's Accept asks for one (pkg/printers): each event's
- * object a one-row Table, the first with its column definitions.
+ * A Table is streamed when the request's Accept asks for one (pkg/printers; ?includeObject=
+ * as for a list): each event's object a one-row Table, the first with its column definitions.
  *
  * Backpressure: what waits for the client is a queue of event lines; the stream takes them
  * while it holds less than stream_buffer_bytes (http.h). A client that falls further behind,
@@ -53,10 +53,9 @@ struct api_watch {
 	json_t *selected; /* "namespace/name" -> true: the objects sent as selected */
 	bool replaying;   /* the changes after a resourceVersion, before the live ones */
 	bool bookmarks;
-	bool table; /* each object a one-row Table */
-	bool table_headers_sent;
-	bool table_objects; /* ?includeObject=Object: rows carry the whole object */
-	json_t *queue;      /* WatchEvent lines (JSON strings) not yet written, from queue_pos */
+	bool table; /* each object a one-row Table of table_options (Accept, ?includeObject=) */
+	struct printers_options table_options;
+	json_t *queue; /* WatchEvent lines (JSON strings) not yet written, from queue_pos */
 	size_t queue_pos, queued_bytes;
 	bool bursting;          /* queueing the first events (what there is, a replay): unbounded */
 	size_t burst_count;     /* how many of the queue's first lines those are */
@@ -98,28 +97,24 @@ static void finish(struct api_watch *w)
  * a printer that failed: the object as it is then). */
 static json_t *shown(struct api_watch *w, json_t *object, const char *type)
 {
-#ifdef NANOLET_HAVE_PRINTERS
 	if (w->table && strcmp(type, "ERROR") != 0) {
-		struct printers_options options = {.include_object = w->table_objects,
-		                                   .no_headers = w->table_headers_sent,
-		                                   .now_s = (int64_t)time(NULL)};
 		json_t *table;
 
 		if (strcmp(type, "BOOKMARK") == 0)
 			return json_pack("{s:s, s:s, s:O, s:[], s:[]}", "kind", "Table",
-			                 "apiVersion", "meta.k8s.io/v1", "metadata",
-			                 json_object_get(object, "metadata"), "columnDefinitions",
-			                 "rows");
-		table = printers_table(object, &options);
+			                 "apiVersion",
+			                 w->table_options.api_version ? w->table_options.api_version
+			                                              : "meta.k8s.io/v1",
+			                 "metadata", json_object_get(object, "metadata"),
+			                 "columnDefinitions", "rows");
+		w->table_options.now_s = (int64_t)time(NULL);
+		table = printers_table(object, &w->table_options);
 		if (table) {
-			w->table_headers_sent = true;
+			/* the column definitions once, in the first event */
+			w->table_options.no_headers = true;
 			return table;
 		}
 	}
-#else
-	(void)w;
-	(void)type;
-#endif
 	return json_incref(object);
 }
 
@@ -405,11 +400,16 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 	w->kind = kind;
 	snprintf(w->ns, sizeof(w->ns), "%s", args->ns);
 	w->bookmarks = api_query_true(req, "allowWatchBookmarks");
-#ifdef NANOLET_HAVE_PRINTERS
-	w->table = printers_table_wanted(http_header(req, "Accept"));
-	w->table_objects = http_query(req, "includeObject") &&
-	                   strcmp(http_query(req, "includeObject"), "Object") == 0;
-#endif
+	w->table_options.api_version = printers_table_version(http_header(req, "Accept"));
+	w->table = w->table_options.api_version != NULL;
+	if (w->table &&
+	    printers_include_parse(http_query(req, "includeObject"), &w->table_options) < 0) {
+		json_decref(w->queue);
+		json_decref(w->selected);
+		free(w);
+		return api_bad_request(resp, "unrecognized includeObject value: \"%s\"",
+		                       http_query(req, "includeObject"));
+	}
 	w->next = d->watches;
 	d->watches = w;
 	if (api_selectors_parse(req, kind == WATCH_PODS ? EVENTS_SELECT_PODS : EVENTS_SELECT_EVENTS,
@@ -443,10 +443,13 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
 		watch_free(w);
 		return routes_status(resp, 500, "InternalError", strerror(-r));
 	}
-	w->stream = http_stream_open(req, 200,
-	                             w->table ? "application/json;as=Table;v=v1;g=meta.k8s.io"
-	                                      : "application/json",
-	                             &stream_ops, w);
+	w->stream =
+	        http_stream_open(req, 200,
+	                         !w->table ? "application/json"
+	                         : strcmp(w->table_options.api_version, "meta.k8s.io/v1beta1") == 0
+	                                 ? "application/json;as=Table;v=v1beta1;g=meta.k8s.io"
+	                                 : "application/json;as=Table;v=v1;g=meta.k8s.io",
+	                         &stream_ops, w);
 	if (!w->stream) {
 		watch_free(w);
 		return routes_status(resp, 500, "InternalError", "out of memory");

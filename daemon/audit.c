@@ -30,6 +30,7 @@ void audit_request_free(struct audit_request *r)
 		return;
 	free(r->request_uri);
 	free(r->user_agent);
+	token_user_free(r->token_user);
 	json_decref(r->annotations);
 	free(r);
 }
@@ -129,6 +130,17 @@ json_t *audit_user_json(const struct peer_cred *p)
 	                 strings1("%s", p->comm));
 }
 
+json_t *audit_token_user_json(const struct token_user *u)
+{
+	json_t *groups = json_array();
+
+	for (char **g = u->groups; groups && g && *g; g++)
+		json_array_append_new(groups, json_string(*g));
+	if (groups)
+		json_array_append_new(groups, json_string("system:authenticated"));
+	return json_pack("{s:s, s:s, s:o*}", "username", u->name, "uid", u->uid, "groups", groups);
+}
+
 static json_t *object_ref(const struct request_info *info)
 {
 	json_t *ref;
@@ -180,8 +192,9 @@ json_t *audit_event_json(const struct audit_request *r, unsigned code, const cha
 	        "Event", "apiVersion", "audit.k8s.io/v1", "level", "Metadata", "auditID",
 	        r->audit_id, "stage", "ResponseComplete", "requestURI",
 	        r->request_uri ? r->request_uri : "", "verb", r->info.verb, "user",
-	        audit_user_json(&r->peer), "sourceIPs", "objectRef", object_ref(&r->info),
-	        "responseStatus", response_status(code, body, body_len), "requestReceivedTimestamp",
+	        r->token_user ? audit_token_user_json(r->token_user) : audit_user_json(&r->peer),
+	        "sourceIPs", "objectRef", object_ref(&r->info), "responseStatus",
+	        response_status(code, body, body_len), "requestReceivedTimestamp",
 	        micro_time(r->received_ns), "stageTimestamp", micro_time(completed_ns));
 
 	if (!event)

@@ -17,6 +17,7 @@ struct audit_request {
 	char audit_id[37];
 	struct request_info info;
 	struct peer_cred peer;
+	struct token_user *token_user; /* the bearer token's user, token left out (TLS listener) */
 	char *request_uri;
 	char *user_agent;
 	int64_t received_ns; /* CLOCK_REALTIME */
@@ -32,6 +33,8 @@ int audit_id_new(char out[37]);
 /* The peer as a Kubernetes UserInfo: username, uid, groups (by name, and system:authenticated),
  * extra nanolet.io/gid, nanolet.io/pid, nanolet.io/process. What SelfSubjectReview answers. */
 json_t *audit_user_json(const struct peer_cred *p);
+/* A bearer token's user as a UserInfo: username, uid, its groups and system:authenticated. */
+json_t *audit_token_user_json(const struct token_user *u);
 
 /* Whether an answer of code to r goes in the log: a change (a review, self-subject or isolation
  * plan, changes nothing), or a refusal (401, 403). */

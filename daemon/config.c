@@ -4,6 +4,7 @@
  * Nothing here acts on a setting (no mkdir, no socket): main.c does, after everything is read. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/un.h>
@@ -37,6 +38,7 @@ enum key_type {
 	KEY_RESOLV_CONF,   /* absolute path, or "" (the kubelet's --resolv-conf="") */
 	KEY_IPS,           /* a list of IP addresses (a flag: comma-separated) */
 	KEY_DOMAIN,        /* a DNS subdomain, or "" for none */
+	KEY_LISTEN,        /* an IP address and port ("[v6]:port"), or null (a flag: "") for none */
 };
 
 struct config_key {
@@ -110,6 +112,7 @@ static const struct config_key config_keys[] = {
         {"resolv_conf", KEY_RESOLV_CONF, offsetof(struct nano_config, resolv_conf), 0, 0},
         {"cluster_dns", KEY_IPS, offsetof(struct nano_config, cluster_dns), 0, 0},
         {"cluster_domain", KEY_DOMAIN, offsetof(struct nano_config, cluster_domain), 0, 0},
+        {"listen", KEY_LISTEN, offsetof(struct nano_config, listen), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -218,6 +221,7 @@ void config_done(struct nano_config *config)
 	free(config->resolv_conf);
 	strv_free(config->cluster_dns);
 	free(config->cluster_domain);
+	free(config->listen);
 	*config = (struct nano_config){0};
 }
 
@@ -763,6 +767,61 @@ static int set_network(struct config_network *net, const json_t *value, struct n
 	return 0;
 }
 
+int config_listen_parse(const char *listen, struct config_listen *out)
+{
+	const char *colon, *host = listen;
+	size_t host_len;
+	char *end;
+	unsigned long port;
+	unsigned char addr[16];
+
+	*out = (struct config_listen){0};
+	if (!listen)
+		return -EINVAL;
+	colon = strrchr(listen, ':');
+	if (!colon || colon == listen)
+		return -EINVAL;
+	host_len = (size_t)(colon - listen);
+	if (listen[0] == '[') { /* [::1]:6443, as a URL writes an IPv6 address */
+		if (host_len < 3 || listen[host_len - 1] != ']')
+			return -EINVAL;
+		host++;
+		host_len -= 2;
+		out->family = AF_INET6;
+	} else {
+		out->family = AF_INET;
+	}
+	if (host_len >= sizeof(out->host))
+		return -EINVAL;
+	memcpy(out->host, host, host_len);
+	out->host[host_len] = '\0';
+	if (inet_pton(out->family, out->host, addr) != 1)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || errno || port == 0 || port > 65535)
+		return -EINVAL;
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+/* listen: "127.0.0.1:6443", "[::1]:6443"; null, or a flag's "", for none. */
+static int set_listen(char **field, const json_t *value, struct nano_err *err)
+{
+	struct config_listen parsed;
+	const char *s = plain_string(value);
+
+	if (json_is_null(value) || (s && !*s)) {
+		free(*field);
+		*field = NULL;
+		return 0;
+	}
+	if (!s || config_listen_parse(s, &parsed) < 0)
+		return want(err, value,
+		            "an IP address and port such as 127.0.0.1:6443 or [::1]:6443, or null");
+	return set_string(field, s);
+}
+
 static int key_set(struct nano_config *config, const struct config_key *key, const json_t *value,
                    struct nano_err *err)
 {
@@ -816,6 +875,8 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		                check_ip, err);
 	case KEY_DOMAIN:
 		return set_domain(field, value, err);
+	case KEY_LISTEN:
+		return set_listen(field, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

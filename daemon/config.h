@@ -100,6 +100,9 @@ struct nano_config {
 	char *resolv_conf;    /* resolv_conf: /etc/resolv.conf; "" = a resolver on the node */
 	char **cluster_dns;   /* cluster_dns: [] */
 	char *cluster_domain; /* cluster_domain: cluster.local; "" = none */
+	/* The TLS listener for kubectl (README "kubectl"): "127.0.0.1:6443", "[::1]:6443"; NULL
+	 * (the default) = none, the unix socket only. */
+	char *listen; /* listen: null */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"
@@ -125,5 +128,16 @@ void config_done(struct nano_config *config);
  * label is; a version alone keeps the default level. */
 void config_pod_security_for(const struct config_pod_security *ps, const char *ns,
                              struct config_pss_policy *out);
+
+/* A listen value taken apart: the address (IPv4, or IPv6 without its brackets) and the port. */
+struct config_listen {
+	int family; /* AF_INET, AF_INET6 */
+	char host[46];
+	uint16_t port;
+};
+
+/* "127.0.0.1:6443", "[::1]:6443" into *out; -EINVAL for anything else (a name, no port, port
+ * 0). */
+int config_listen_parse(const char *listen, struct config_listen *out);
 
 const char *config_cgroup_driver_name(enum config_cgroup_driver driver); /* "auto", "v2", "v1" */

@@ -369,7 +369,8 @@ static void close_waiting(struct http_client *c, const char *why)
 	server->n_closing++;
 	log_refusal(server, &server->dropped_log, "%s connection closed: %s",
 	            fresh ? "a client's" : "a kept-alive", why);
-	if (!fresh) {
+	/* a TLS connection's bytes are GnuTLS's: a plain 408 would be noise in its stream */
+	if (!fresh || server->tls) {
 		(void)shutdown(c->fd, SHUT_RDWR);
 		return;
 	}
@@ -450,7 +451,9 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
 			return;
 		c->server = server;
 		c->fd = http_connection_fd(connection);
-		peer_cred_read(c->fd, &c->peer);
+		/* on TCP, SO_PEERCRED answers too (uid 65534, no pid): never ask */
+		if (server->unix_socket)
+			peer_cred_read(c->fd, &c->peer);
 		c->over_limit = live_clients(server) > server->options.max_connections &&
 		                !evict_idle(server);
 		deadline_set(c, &server->fresh_head, &server->fresh_tail,
@@ -1013,6 +1016,10 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 {
 	struct http_server *server;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem tls_options[3] = {
+	        {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+	struct sockaddr_storage addr;
+	socklen_t addr_len = sizeof(addr);
 	size_t pool;
 	int r;
 
@@ -1036,20 +1043,41 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 	       HTTP_POOL_SLACK;
 
 	server->listen_fd = listen_fd;
+	server->unix_socket = getsockname(listen_fd, (struct sockaddr *)&addr, &addr_len) == 0 &&
+	                      addr.ss_family == AF_UNIX;
+	if (options->tls_cert_pem && options->tls_key_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			http_server_free(server);
+			return nano_err_set(err, ENOTSUP, "this libmicrohttpd has no TLS support");
+		}
+		server->tls = true;
+		server->tls_cert_pem = strdup(options->tls_cert_pem);
+		server->tls_key_pem = strdup(options->tls_key_pem);
+		if (!server->tls_cert_pem || !server->tls_key_pem) {
+			http_server_free(server);
+			return nano_err_set(err, ENOMEM, "out of memory");
+		}
+		tls_options[0] =
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, server->tls_cert_pem};
+		tls_options[1] =
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, server->tls_key_pem};
+	}
 	/* No listen socket for MHD: we accept (on_listen) and hand it each connection. */
 	server->mhd = MHD_start_daemon(
 	        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
-	                MHD_USE_NO_LISTEN_SOCKET,
+	                MHD_USE_NO_LISTEN_SOCKET | (server->tls ? MHD_USE_TLS : 0),
 	        0, NULL, NULL, on_request, server, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
 	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server, MHD_OPTION_NOTIFY_CONNECTION,
 	        on_connection, server, MHD_OPTION_URI_LOG_CALLBACK, on_uri, server,
 	        MHD_OPTION_CONNECTION_TIMEOUT, options->idle_timeout, MHD_OPTION_CONNECTION_LIMIT,
 	        server->mhd_connection_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-	        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+	        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_ARRAY, tls_options,
+	        MHD_OPTION_END);
 	if (!server->mhd) {
-		close(listen_fd);
-		free(server);
-		return nano_err_set(err, EIO, "libmicrohttpd refused to start");
+		http_server_free(server);
+		return nano_err_set(err, EIO, "libmicrohttpd refused to start%s",
+		                    options->tls_cert_pem ? " (with TLS: the certificate or key?)"
+		                                          : "");
 	}
 
 	info = MHD_get_daemon_info(server->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -1101,6 +1129,10 @@ struct http_server *http_server_free(struct http_server *server)
 		close(server->listen_fd);
 	/* after MHD: closing its connections calls on_connection, which re-arms the deadline */
 	server->deadline = sd_event_source_disable_unref(server->deadline);
+	free(server->tls_cert_pem);
+	if (server->tls_key_pem) /* the key does not stay in freed memory */
+		explicit_bzero(server->tls_key_pem, strlen(server->tls_key_pem));
+	free(server->tls_key_pem);
 	free(server->counts);
 	free(server);
 	return NULL;

@@ -19,6 +19,7 @@
 struct MHD_Connection;
 struct http_conn;
 struct audit_request;
+struct token_user;
 
 struct http_request {
 	const char *method;
@@ -28,10 +29,13 @@ struct http_request {
 	const char *body;
 	size_t body_len;
 	struct MHD_Connection *connection;
-	struct http_conn *conn;       /* for http_defer() and http_stream_open() */
-	const struct peer_cred *peer; /* who is asking: the connection's peer credentials */
-	const char *target;           /* the request target as sent, query included */
-	struct audit_request *audit;  /* the routes' record of it (routes.c); NULL before */
+	struct http_conn *conn; /* for http_defer() and http_stream_open() */
+	/* who is asking: the connection's peer credentials (known false but on a unix socket) */
+	const struct peer_cred *peer;
+	const char *target;          /* the request target as sent, query included */
+	struct audit_request *audit; /* the routes' record of it (routes.c); NULL before */
+	/* the bearer token's user, on the TLS listener (routes.c); NULL on the unix socket */
+	const struct token_user *token_user;
 };
 
 /* A query-string argument, NULL when absent ("?dryRun=All" -> "All"). */
@@ -71,6 +75,10 @@ struct http_options {
 	size_t max_warning_bytes;   /* Warning headers of one answer */
 	size_t stream_buffer_bytes; /* what a stream holds for a client that does not read */
 	size_t fd_budget; /* descriptors connections may take; 0: no bound but RLIMIT_NOFILE's */
+	/* HTTPS (libmicrohttpd's, over GnuTLS) with this certificate (chain) and key, PEM (copied);
+	 * NULL: plain HTTP */
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
 };
 
 /* The descriptors max_connections wants: one per connection, and the refused ones beyond it
@@ -88,7 +96,8 @@ struct http_handler {
 };
 
 /* Serves on listen_fd (already bound and listening; the server takes ownership, also on
- * failure). */
+ * failure): a unix socket, whose connections' peer credentials go with their requests, or a TCP
+ * one. */
 int http_server_new(sd_event *event, int listen_fd, const struct http_options *options,
                     const struct http_handler *handler, struct http_server **out,
                     struct nano_err *err);

@@ -34,7 +34,10 @@ struct http_server {
 	sd_event_source *deadline; /* the earliest header deadline of a client */
 	sd_event_source *listen;   /* our listen socket (on_listen) */
 	int listen_fd;
-	bool accepting_paused; /* at MHD's connection limit: on again when one closes */
+	bool unix_socket; /* listen_fd is AF_UNIX: peer credentials are read */
+	bool tls;         /* HTTPS: nothing is written to a socket but through MHD */
+	char *tls_cert_pem, *tls_key_pem; /* what MHD was given, kept while it runs */
+	bool accepting_paused;            /* at MHD's connection limit: on again when one closes */
 	struct http_options options;
 	unsigned mhd_connection_limit;
 	struct http_handler handler;

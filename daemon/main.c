@@ -58,6 +58,8 @@ static const struct option options[] = {
         {"resolv-conf", required_argument, NULL, 'F'},
         {"cluster-dns", required_argument, NULL, 'F'},
         {"cluster-domain", required_argument, NULL, 'F'},
+        /* the TLS listener */
+        {"listen", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -67,7 +69,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "Usage: nanoletd [OPTION]...\n"
+	        "       nanoletd kubeconfig [OPTION]...\n"
 	        "Serve the nanolet API: Kubernetes Pods on this machine, without a cluster.\n"
+	        "kubeconfig prints a kubeconfig for the TLS listener of the daemon these options\n"
+	        "describe (listen set; its certificates and tokens made by its first start).\n"
 	        "\n"
 	        "  --config FILE            config file (default " CONFIG_DEFAULT_PATH
 	        ", read when it exists)\n"
@@ -138,6 +143,9 @@ static void usage(FILE *out)
 	        "Default)\n"
 	        "  --cluster-domain DOMAIN  the cluster's DNS domain (cluster.local)\n"
 	        "\n"
+	        "  --listen ADDRESS:PORT    serve the API over HTTPS with bearer tokens too, e.g. "
+	        "127.0.0.1:6443 or [::1]:6443 (none)\n"
+	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"
 	        "\n"
@@ -162,8 +170,14 @@ int main(int argc, char **argv)
 	struct flag flags[ELEMENTSOF(options)];
 	size_t n_flags = 0;
 	const char *config_path = NULL;
+	bool kubeconfig = argc > 1 && strcmp(argv[1], "kubeconfig") == 0;
 	int opt, index, r;
 
+	if (kubeconfig) { /* the subcommand takes the daemon's options: the same files */
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", options, &index)) != -1) {
 		switch (opt) {
@@ -228,6 +242,16 @@ int main(int argc, char **argv)
 		}
 	}
 	log_set_level(daemon.config.log_level);
+
+	if (kubeconfig) {
+		r = tls_kubeconfig(&daemon.config, stdout, &err);
+		if (r < 0)
+			fprintf(stderr, "nanoletd kubeconfig: %s\n",
+			        err.message ? err.message : strerror(-r));
+		nano_err_clear(&err);
+		config_done(&daemon.config);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 
 	r = nanoletd_start(&daemon, &err);
 	if (r >= 0)

@@ -27,6 +27,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "api_openapi.h"
 #include "audit.h"
 #include "fs_watch.h"
 #include "http.h"
@@ -505,6 +506,45 @@ static void split_nofile(struct nanoletd *daemon)
 		        daemon->config.max_pods);
 }
 
+/* The TLS listener, when listen is set: its certificates and tokens (made at the first start),
+ * its socket, and a second HTTP server with the same options and TLS, whose handler
+ * authenticates by bearer token. The connection budget is the unix socket's, shared. */
+static int start_tls(struct nanoletd *daemon, const struct http_options *plain,
+                     struct nano_err *err)
+{
+	struct http_options options = *plain;
+	struct config_listen listen;
+	struct http_handler handler;
+	struct pki_pair serving = {0};
+	int fd, r;
+
+	if (!daemon->config.listen)
+		return 0;
+	if (config_listen_parse(daemon->config.listen, &listen) < 0)
+		return nano_err_set(err, EINVAL, "listen %s: not an address and port",
+		                    daemon->config.listen);
+	r = tls_files_load(daemon->config.state_dir, daemon->hostname, &listen, &serving,
+	                   &daemon->tokens, err);
+	if (r < 0)
+		return r;
+	fd = socket_listen_tcp(&listen, err);
+	if (fd < 0) {
+		pki_pair_done(&serving);
+		return fd;
+	}
+	options.tls_cert_pem = serving.cert;
+	options.tls_key_pem = serving.key;
+	handler = routes_handler_tls(daemon);
+	r = http_server_new(daemon->event, fd, &options, &handler, &daemon->https, err);
+	explicit_bzero(serving.key, strlen(serving.key));
+	pki_pair_done(&serving);
+	if (r < 0)
+		return nano_err_wrap(err, "listen %s", daemon->config.listen);
+	log_info("serving HTTPS on %s (certificates in %s/pki, tokens in %s/tokens)",
+	         daemon->config.listen, daemon->config.state_dir, daemon->config.state_dir);
+	return 0;
+}
+
 int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 {
 	struct http_options http_options;
@@ -562,6 +602,10 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
+	r = api_openapi_new(&daemon->openapi);
+	if (r < 0)
+		return nano_err_set(err, -r, "build the OpenAPI documents: %s", strerror(-r));
+
 	/* a read group must be able to connect: peer credentials decide from there */
 	fd = socket_listen_unix(daemon->config.socket, daemon->access.n_read_gids > 0,
 	                        &daemon->socket_activated, &daemon->socket_created, err);
@@ -571,6 +615,10 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	http_options.fd_budget = daemon->http_fd_budget;
 	handler = routes_handler(daemon);
 	r = http_server_new(daemon->event, fd, &http_options, &handler, &daemon->http, err);
+	if (r < 0)
+		return r;
+
+	r = start_tls(daemon, &http_options, err);
 	if (r < 0)
 		return r;
 
@@ -609,6 +657,9 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->cgroup_root_dir);
 	daemon->shim_path = daemon->host_ip = daemon->cgroup_root_dir = NULL;
 	daemon->http = http_server_free(daemon->http);
+	daemon->openapi = api_openapi_free(daemon->openapi);
+	daemon->https = http_server_free(daemon->https);
+	tokens_done(&daemon->tokens);
 	/* after the pods and HTTP: freeing them, and closing the follows' connections, removed
 	 * their watches */
 	daemon->fs_watches = fs_watches_free(daemon->fs_watches);

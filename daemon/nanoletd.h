@@ -12,7 +12,9 @@
 #include "config.h"
 #include "metrics/metrics.h"
 #include "node.h"
+#include "tls.h"
 
+struct api_openapi;
 struct audit_log;
 struct exec_ws;
 struct fs_watches;
@@ -23,6 +25,9 @@ struct nanoletd {
 	struct nano_config config;
 	sd_event *event;
 	struct http_server *http;
+	struct api_openapi *openapi; /* the OpenAPI v3 documents, built at start (api_openapi.h) */
+	struct http_server *https; /* the TLS listener (config listen), NULL when off */
+	struct tokens tokens;      /* its bearer tokens (<state_dir>/tokens) */
 	struct pods *pods;
 	struct cgroup_host host; /* what statfs found at start */
 	/* nanolet's root, resolved once at start (node.c) and never again: the first hierarchy's

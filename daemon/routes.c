@@ -6,17 +6,20 @@
  * A known path with another method is 405 MethodNotAllowed with an Allow header; anything else
  * is 404 NotFound. Handlers live elsewhere (api_*.c); nothing here reads a Pod.
  *
- * Before any handler: who is asking (the connection's peer credentials) and whether their role
+ * Before any handler: who is asking (the connection's peer credentials on the unix socket, the
+ * bearer token's user on the TLS listener, 401 without one) and whether their role
  * allows the verb (access.c), refused 403 as the API server words it; every request gets an
  * audit record, written when its answer goes out if it changed something or was refused
  * (audit.c). */
 #include "routes.h"
 
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "audit.h"
 #include "nanoletd.h"
+#include "tls.h"
 
 #define CONTENT_TYPE_JSON "application/json"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
@@ -162,14 +165,19 @@ void routes_error(struct http_response *resp, const struct nano_err *err)
 
 /* ---- generic endpoints ------------------------------------------------------------------- */
 
+/* version.Info as kubectl's skew check reads it: the Kubernetes level nanolet follows as
+ * major and minor and at the front of gitVersion (semver, nanolet's own version as build
+ * metadata: "v1.32.0+nanolet.0.1.0"); nanolet's own version and cgroup layout under "nanolet". */
 static void handle_version(struct nanoletd *daemon, struct http_response *resp)
 {
 	const char *driver = config_cgroup_driver_name(daemon->cgroup_driver);
-	char major[16] = "0", minor[16] = "0";
-	_cleanup_free_ char *git_version = strdupf("v%s", NANOLET_VERSION);
+	_cleanup_free_ char *git_version =
+	        strdupf("v%d.%d.0+nanolet.%s", API_KUBE_MAJOR, API_KUBE_MINOR, NANOLET_VERSION);
+	char major[16], minor[16];
 
 	/* Kubernetes' version.Info carries major and minor as strings. */
-	(void)sscanf(NANOLET_VERSION, "%15[0-9].%15[0-9]", major, minor);
+	snprintf(major, sizeof(major), "%d", API_KUBE_MAJOR);
+	snprintf(minor, sizeof(minor), "%d", API_KUBE_MINOR);
 	routes_json(resp, 200,
 	            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?}}", "major",
 	                      major, "minor", minor, "gitVersion", git_version ? git_version : "",
@@ -247,6 +255,9 @@ static const struct route routes[] = {
         {"/api", "GET, HEAD", .get = api_discovery_versions},
         {"/api/v1", "GET, HEAD", .get = api_discovery_core},
         {"/apis", "GET, HEAD", .get = api_discovery_groups},
+        {"/openapi/v3", "GET, HEAD", .get = api_openapi_index},
+        {"/openapi/v3/api/v1", "GET, HEAD", .get = api_openapi_document},
+        {"/openapi/v3/apis/nanolet.io/v1", "GET, HEAD", .get = api_openapi_document},
         {"/apis/authentication.k8s.io", "GET, HEAD", .get = api_discovery_group},
         {"/apis/authentication.k8s.io/v1", "GET, HEAD", .get = api_discovery_group},
         {"/apis/metrics.k8s.io", "GET, HEAD", .get = api_discovery_group},
@@ -429,7 +440,8 @@ static void handle_self_subject_review(struct nanoletd *daemon, const struct htt
 	            json_pack("{s:s, s:s, s:{s:n}, s:{s:o}}", "kind", "SelfSubjectReview",
 	                      "apiVersion", "authentication.k8s.io/v1", "metadata",
 	                      "creationTimestamp", "status", "userInfo",
-	                      audit_user_json(req->peer ? req->peer : &unknown)));
+	                      req->token_user ? audit_token_user_json(req->token_user)
+	                                      : audit_user_json(req->peer ? req->peer : &unknown)));
 }
 
 static void dispatch(struct nanoletd *daemon, const struct http_request *req,
@@ -439,14 +451,16 @@ static void dispatch(struct nanoletd *daemon, const struct http_request *req,
 	const char *allow;
 	unsigned code;
 	route_fn *fn = routes_resolve(req->method, req->path, &args, &code, &allow);
-	enum access_role role = access_role_of(&daemon->access, req->peer);
+	enum access_role role = req->token_user ? access_role_of_token(req->token_user)
+	                                        : access_role_of(&daemon->access, req->peer);
 
 	if (!access_allows(role, &req->audit->info)) {
 		/* someone outside both groups has nothing more to ask */
 		resp->close = role == ACCESS_NONE;
 		return forbidden(resp, req, &req->audit->info,
-		                 req->peer && req->peer->known ? req->peer->user
-		                                               : "system:anonymous");
+		                 req->token_user                 ? req->token_user->name
+		                 : req->peer && req->peer->known ? req->peer->user
+		                                                 : "system:anonymous");
 	}
 	if (fn)
 		return fn(daemon, req, &args, resp);
@@ -465,8 +479,25 @@ static void dispatch(struct nanoletd *daemon, const struct http_request *req,
 	routes_status(resp, 404, "NotFound", "the server could not find the requested resource");
 }
 
-void routes_handle(struct nanoletd *daemon, const struct http_request *req,
-                   struct http_response *resp)
+/* The TLS listener's callers are who their bearer token says (Authorization: Bearer <token>
+ * of <state_dir>/tokens), as the API server's token file authenticator has them; a request
+ * without a token it knows is answered 401 in the API server's words, and audited. NULL:
+ * refused. */
+static const struct token_user *authenticate(struct nanoletd *daemon,
+                                             const struct http_request *req)
+{
+	const char *authorization = http_header(req, "Authorization");
+	size_t skip = strlen("Bearer ");
+
+	if (!authorization || strncasecmp(authorization, "Bearer ", skip) != 0)
+		return NULL;
+	while (authorization[skip] == ' ')
+		skip++;
+	return tokens_find(&daemon->tokens, authorization + skip);
+}
+
+static void serve(struct nanoletd *daemon, const struct http_request *req,
+                  struct http_response *resp, bool tls)
 {
 	struct http_request r = *req;
 
@@ -474,17 +505,41 @@ void routes_handle(struct nanoletd *daemon, const struct http_request *req,
 	r.audit = audit_begin(daemon, req);
 	if (!r.audit)
 		return routes_status(resp, 500, "InternalError", "out of memory");
-	dispatch(daemon, &r, resp);
+	r.token_user = tls ? authenticate(daemon, req) : NULL;
+	if (tls && !r.token_user)
+		routes_status(resp, 401, "Unauthorized", "Unauthorized");
+	else if (tls && !(r.audit->token_user = token_user_identity(r.token_user)))
+		routes_status(resp, 500, "InternalError", "out of memory");
+	else
+		dispatch(daemon, &r, resp);
+	api_table_answer(&r, resp); /* kubectl get: the answer as a Table when it asks for one */
 	if (!req->conn) /* no connection to answer on (a unit test): nothing to record */
 		audit_request_free(r.audit);
 }
 
+void routes_handle(struct nanoletd *daemon, const struct http_request *req,
+                   struct http_response *resp)
+{
+	serve(daemon, req, resp, false);
+}
+
 static void handle(void *userdata, const struct http_request *req, struct http_response *resp)
 {
-	routes_handle(userdata, req, resp);
+	serve(userdata, req, resp, false);
+}
+
+static void handle_tls(void *userdata, const struct http_request *req, struct http_response *resp)
+{
+	serve(userdata, req, resp, true);
 }
 
 struct http_handler routes_handler(struct nanoletd *daemon)
 {
 	return (struct http_handler){.handle = handle, .status = routes_status, .userdata = daemon};
+}
+
+struct http_handler routes_handler_tls(struct nanoletd *daemon)
+{
+	return (struct http_handler){
+	        .handle = handle_tls, .status = routes_status, .userdata = daemon};
 }

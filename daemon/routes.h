@@ -10,12 +10,20 @@
 
 struct nanoletd;
 
+/* The Kubernetes API level nanolet follows: /version's major and minor, and the release whose
+ * OpenAPI schemas api/k8s/ holds (tools/k8s_openapi.py reads API_KUBE_MINOR from here). */
+#define API_KUBE_MAJOR 1
+#define API_KUBE_MINOR 32
+
 void routes_handle(struct nanoletd *daemon, const struct http_request *req,
                    struct http_response *resp);
 
 /* What http_server_new() is given: routes_handle() for the daemon, and routes_status() for the
  * answers the server gives itself. */
 struct http_handler routes_handler(struct nanoletd *daemon);
+/* The same for the TLS listener: each request authenticated by its bearer token first (401
+ * without a known one), the token's user its caller. */
+struct http_handler routes_handler_tls(struct nanoletd *daemon);
 
 /* Fills resp with a Status (kind Status, status Failure) for err: the HTTP code and reason
  * follow err->class as pkg/util/util.h lays out (never its errno), the causes err->causes; a
@@ -102,11 +110,18 @@ void api_watch(struct nanoletd *d, const struct http_request *req, const struct 
                enum watch_kind kind, struct http_response *resp);
 /* Ends every watch stream (at shutdown, before the pods go). */
 void api_watch_close_all(struct nanoletd *d);
+/* daemon/api_table.c */
+/* After a GET handler: a printable 200 JSON answer becomes the meta.k8s.io Table the request's
+ * Accept asks for (?includeObject= read as the API server does); anything else is left as is. */
+void api_table_answer(const struct http_request *req, struct http_response *resp);
 /* daemon/api_discovery.c */
 route_fn api_discovery_versions; /* GET /api */
 route_fn api_discovery_core;     /* GET /api/v1 */
 route_fn api_discovery_groups;   /* GET /apis */
 route_fn api_discovery_group;    /* GET /apis/{group}, /apis/{group}/{version} */
+/* daemon/api_openapi.c (api_openapi.h) */
+route_fn api_openapi_index;    /* GET /openapi/v3 */
+route_fn api_openapi_document; /* GET /openapi/v3/api/v1, /openapi/v3/apis/nanolet.io/v1 */
 /* daemon/api_stats.c */
 route_fn api_stats_summary; /* GET /stats/summary */
 route_fn api_metrics;       /* GET /metrics */

@@ -6,12 +6,16 @@
  * socket would split the API. */
 #include "socket.h"
 
+#include "config.h"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -156,5 +160,46 @@ int socket_listen_unix(const char *path, bool open_to_all, bool *activated, bool
 		*created = false;
 		return nano_err_set(err, -r, "listen %s: %s", path, strerror(-r));
 	}
+	return TAKE_FD(fd);
+}
+
+int socket_listen_tcp(const struct config_listen *where, struct nano_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_storage addr = {0};
+	socklen_t len;
+	int one = 1;
+
+	if (where->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(where->port);
+		if (inet_pton(AF_INET6, where->host, &in6->sin6_addr) != 1)
+			return nano_err_set(err, EINVAL, "listen: %s is no IPv6 address",
+			                    where->host);
+		len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&addr;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(where->port);
+		if (inet_pton(AF_INET, where->host, &in->sin_addr) != 1)
+			return nano_err_set(err, EINVAL, "listen: %s is no IPv4 address",
+			                    where->host);
+		len = sizeof(*in);
+	}
+	fd = socket(where->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return nano_err_set(err, errno, "listen: socket: %m");
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (where->family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&addr, len) < 0)
+		return nano_err_set(err, errno, "listen: bind %s%s%s:%u: %m",
+		                    where->family == AF_INET6 ? "[" : "", where->host,
+		                    where->family == AF_INET6 ? "]" : "", (unsigned)where->port);
+	if (listen(fd, SOMAXCONN) < 0)
+		return nano_err_set(err, errno, "listen: listen: %m");
 	return TAKE_FD(fd);
 }

@@ -14,3 +14,8 @@
  * *created tells whether the caller must unlink path on exit. */
 int socket_listen_unix(const char *path, bool open_to_all, bool *activated, bool *created,
                        struct nano_err *err);
+
+struct config_listen;
+/* A TCP socket bound to listen's address and port, listening (SO_REUSEADDR: a restart need not
+ * wait for TIME_WAIT; an IPv6 address only IPv6). -errno with a message naming the address. */
+int socket_listen_tcp(const struct config_listen *listen, struct nano_err *err);

@@ -37,19 +37,12 @@ struct pod_exec {
 	struct pod_exec *next, **prev; /* in env->execs */
 };
 
-/* Closes *fd and marks it closed (closep leaves the number). */
-static void close_fd(int *fd)
-{
-	closep(fd);
-	*fd = -1;
-}
-
 static void close_streams(struct pod_exec_streams *s)
 {
-	close_fd(&s->stdin_fd);
-	close_fd(&s->stdout_fd);
-	close_fd(&s->stderr_fd);
-	close_fd(&s->pty_fd);
+	closep(&s->stdin_fd);
+	closep(&s->stdout_fd);
+	closep(&s->stderr_fd);
+	closep(&s->pty_fd);
 }
 
 static void exec_free(struct pod_exec *e)
@@ -59,7 +52,7 @@ static void exec_free(struct pod_exec *e)
 	e->io = sd_event_source_disable_unref(e->io);
 	e->timer = sd_event_source_disable_unref(e->timer);
 	/* the helper sees the hang-up and kills the process */
-	close_fd(&e->fd);
+	closep(&e->fd);
 	close_streams(&e->streams);
 	e->env->exec_fds -= EXEC_FDS;
 	if (e->prev) {
@@ -96,7 +89,7 @@ static void on_ok(struct pod_exec *e, int pty_fd)
 	e->timer = sd_event_source_disable_unref(e->timer);
 	e->started = true;
 	if (pty_fd >= 0) {
-		close_fd(&streams.pty_fd);
+		closep(&streams.pty_fd);
 		streams.pty_fd = pty_fd;
 	}
 	e->streams = (struct pod_exec_streams){-1, -1, -1, -1};
@@ -239,6 +232,8 @@ int pod_exec_start(struct pod *pod, const struct pod_exec_options *options,
 		                                      RUNTIME_EXEC_MAX_BYTES, RUNTIME_EXEC_MAX_ARGS)
 		       : r == -EINVAL ? nano_err_setc(err, NANO_BAD_REQUEST, EINVAL,
 		                                      "the command must not be empty")
+		       : r == -EILSEQ ? nano_err_setc(err, NANO_BAD_REQUEST, EILSEQ,
+		                                      "the command must be valid UTF-8")
 		                      : nano_err_set(err, -r, "%s", strerror(-r));
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -272,7 +267,7 @@ int pod_exec_start(struct pod *pod, const struct pod_exec_options *options,
 	}
 	/* sent or not, the process's ends are the shim's copies now */
 	for (size_t i = 0; i < n; i++)
-		close_fd(&theirs[i]);
+		closep(&theirs[i]);
 	if (r == 0)
 		r = sd_event_add_io(env->event, &e->io, e->fd, EPOLLIN, on_reply, e);
 	if (r == 0)

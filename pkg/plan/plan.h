@@ -323,6 +323,19 @@ void plan_security_done(struct plan_security *security);
 /* The IsolationPlan object (apiVersion nanolet.io/v1, kind IsolationPlan). NULL on ENOMEM. */
 json_t *plan_to_json(const struct plan *plan);
 
+/* What nanolet does on this node with a Pod field, whatever the pod, in the explanation's own
+ * words: for the field's description in the OpenAPI document nanoletd serves (kubectl explain).
+ * path from the Pod, "[]" for an array's items: "spec.hostPID",
+ * "spec.containers[].resources.limits". */
+struct plan_field {
+	const char *path;
+	const char *text;
+};
+extern const struct plan_field plan_fields[];
+extern const size_t plan_n_fields;
+/* plan_fields' text for path, or NULL when the explanation says nothing of that field. */
+const char *plan_field_explanation(const char *path);
+
 const char *plan_ns_name(enum plan_ns ns);             /* "pid", "net", ... */
 const char *plan_ns_mode_name(enum plan_ns_mode mode); /* "host", "pod", "container" */
 const char *plan_cgroup_driver_name(enum plan_cgroup_driver driver);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "plan_internal.h"
+#include "plan_words.h"
 
 /* ---- namespaces ------------------------------------------------------------------------------ */
 
@@ -64,73 +65,27 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 	switch (ns) {
 	case PLAN_NS_PID:
 		if (mode == PLAN_NS_HOST)
-			return strdup(
-			        "pid: the pod uses the node's pid namespace (hostPID is true): its "
-			        "containers see every process of the node and their command lines; "
-			        "one "
-			        "running as root can signal any of them (CAP_KILL is in "
-			        "containerd's "
-			        "default set), one with CAP_SYS_PTRACE could trace them and read "
-			        "their "
-			        "memory, and one with CAP_SYS_ADMIN could enter their namespaces "
-			        "(nsenter "
-			        "-t 1). It is for node agents that must watch or debug the node's "
-			        "processes: monitoring agents, profilers, debuggers.");
+			return strdup("pid: " PLAN_WORDS_HOST_PID_NS
+			              " (hostPID is true): " PLAN_WORDS_HOST_PID);
 		if (mode == PLAN_NS_POD)
-			return strdup("pid: the pod's containers share one pid namespace in which "
-			              "the shim is "
-			              "PID 1 (shareProcessNamespace is true): each sees the "
-			              "processes of the "
-			              "others, can signal those its uid may (root: all of them) "
-			              "and reach their "
-			              "files through /proc/<pid>/root. It is for sidecars that "
-			              "must see or "
-			              "signal the main process: a debugger, a log shipper that "
-			              "reloads it.");
-		return strdup("pid: each container has its own pid namespace and sees only its own "
-		              "processes, its first one as PID 1 (hostPID is false).");
+			return strdup("pid: " PLAN_WORDS_SHARED_PID_NS
+			              " (shareProcessNamespace is true): " PLAN_WORDS_SHARED_PID);
+		return strdup("pid: " PLAN_WORDS_OWN_PID " (hostPID is false).");
 	case PLAN_NS_NET:
 		if (mode == PLAN_NS_HOST)
-			return strdup(
-			        "net: the pod uses the node's network namespace (hostNetwork is "
-			        "true): "
-			        "it sees every interface of the node, shares its ports (a bind can "
-			        "take "
-			        "one a node service needs) and reaches the services the node "
-			        "offers only "
-			        "on 127.0.0.1 (databases, admin and metrics endpoints); root in it "
-			        "can "
-			        "capture the node's traffic with CAP_NET_RAW, which containerd's "
-			        "default "
-			        "set holds. It is for what must act on the node's network: CNI "
-			        "plugins, "
-			        "kube-proxy, an ingress or an agent bound to the node's ports.");
+			return strdup("net: " PLAN_WORDS_HOST_NET_NS
+			              " (hostNetwork is true): " PLAN_WORDS_HOST_NET);
 		return plan_sentence_network(plan);
 	case PLAN_NS_IPC:
 		if (mode == PLAN_NS_HOST)
-			return strdup(
-			        "ipc: the pod uses the node's IPC namespace (hostIPC is true): its "
-			        "processes can attach to the System V shared memory, semaphores "
-			        "and "
-			        "message queues of the node's processes as their permissions "
-			        "allow, and "
-			        "the node's /dev/shm (POSIX shared memory) is its /dev/shm. It is "
-			        "for "
-			        "sharing memory with a process on the node: a database or an X "
-			        "server "
-			        "using System V shared memory, performance tools.");
-		return strdup("ipc: the pod has its own IPC namespace, shared by its containers: "
-		              "System V IPC objects and POSIX message queues are not shared with "
-		              "the node (hostIPC is false).");
+			return strdup("ipc: " PLAN_WORDS_HOST_IPC_NS
+			              " (hostIPC is true): " PLAN_WORDS_HOST_IPC);
+		return strdup("ipc: " PLAN_WORDS_OWN_IPC " (hostIPC is false).");
 	case PLAN_NS_UTS:
 		if (mode == PLAN_NS_HOST)
-			return strdup(
-			        "uts: the pod uses the node's uts namespace and sees the node's "
-			        "hostname (hostNetwork is true); a container with CAP_SYS_ADMIN "
-			        "could "
-			        "rename the node.");
-		return strdupf("uts: the pod has its own uts namespace, shared by its containers, "
-		               "with hostname \"%s\" (%s).",
+			return strdup("uts: " PLAN_WORDS_HOST_UTS
+			              " (hostNetwork is true); " PLAN_WORDS_HOST_UTS_RENAME ".");
+		return strdupf("uts: " PLAN_WORDS_OWN_UTS ", with hostname \"%s\" (%s).",
 		               plan->hostname,
 		               pod->hostname            ? "spec.hostname"
 		               : strlen(pod->name) > 63 ? "the pod's name, cut to 63 characters"
@@ -138,9 +93,9 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 	case PLAN_NS_USER:
 		if (mode == PLAN_NS_POD && plan->userns_base)
 			return strdupf(
-			        "user: the pod has its own user namespace (hostUsers is false): "
-			        "its ids 0-%d are the node's unprivileged ids %" PRIu32 "-%" PRIu32
-			        " (uid_map and gid_map \"0 %" PRIu32
+			        "user: " PLAN_WORDS_USERNS_NS " (hostUsers is false): its ids 0-%d "
+			        "are the node's unprivileged ids "
+			        "%" PRIu32 "-%" PRIu32 " (uid_map and gid_map \"0 %" PRIu32
 			        " %d\"), so uid 0 in a container is uid %" PRIu32
 			        " on the node, and its capabilities reach only what the pod's "
 			        "namespaces own, not the node.",
@@ -148,22 +103,11 @@ static char *sentence_namespace(const struct plan *plan, const struct spec_pod *
 			        plan->userns_base + PLAN_USERNS_SIZE - 1, plan->userns_base,
 			        PLAN_USERNS_SIZE, plan->userns_base);
 		if (mode == PLAN_NS_POD)
-			return strdup("user: the pod has its own user namespace (hostUsers is "
-			              "false): its ids "
-			              "0-65535 are 65536 unprivileged ids of the node that "
-			              "nanoletd picks when "
-			              "it creates the pod, a range no other pod uses (uid_map and "
-			              "gid_map \"0 "
-			              "<first> 65536\"), so uid 0 in a container is not root on "
-			              "the node, and "
-			              "its capabilities reach only what the pod's namespaces own, "
-			              "not the "
-			              "node.");
-		return strdupf(
-		        "user: the pod runs in the node's user namespace (hostUsers is %s): "
-		        "uid 0 in a container is root on the node, its capabilities the node "
-		        "root's within its bounding set.",
-		        pod->host_users == SPEC_BOOL_TRUE ? "true" : "unset");
+			return strdup("user: " PLAN_WORDS_USERNS_NS
+			              " (hostUsers is false): " PLAN_WORDS_USERNS);
+		return strdupf("user: " PLAN_WORDS_HOST_USERNS_NS
+		               " (hostUsers is %s): " PLAN_WORDS_HOST_USERNS,
+		               pod->host_users == SPEC_BOOL_TRUE ? "true" : "unset");
 	case PLAN_NS_MNT: {
 		_cleanup_free_ char *host_roots = NULL;
 		size_t len = 0;
@@ -222,11 +166,7 @@ static bool has_cap(const struct plan_container *c, int cap)
 
 static char *sentence_privileged(const struct plan *plan, const struct plan_container *c)
 {
-	return strdupf("privileged: container %s is privileged: it holds every capability, no "
-	               "seccomp filter, the node's /dev with every device allowed, and a writable "
-	               "/sys and /proc/sys; it can load kernel modules, mount the node's disks and "
-	               "enter any namespace of the node (nsenter), so it is on the node's security "
-	               "boundary, whatever its namespaces say%s.",
+	return strdupf("privileged: container %s is privileged: " PLAN_WORDS_PRIVILEGED "%s.",
 	               c->name,
 	               plan->namespaces[PLAN_NS_USER].mode == PLAN_NS_HOST
 	                       ? ", and root in it is root on the node"
@@ -268,35 +208,30 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	what = strdupf(
 	        "%s; %s; %s; %s",
 	        has_cap(c, CAP_SYS_ADMIN)
-	                ? "with CAP_SYS_ADMIN it can mount filesystems and enter or leave "
-	                  "namespaces (setns, unshare)"
+	                ? PLAN_WORDS_SYS_ADMIN
 	                : "it cannot mount filesystems, nor enter or leave namespaces (no "
 	                  "CAP_SYS_ADMIN)",
 	        has_cap(c, CAP_SYS_PTRACE)
 	                ? (plan->namespaces[PLAN_NS_PID].mode == PLAN_NS_HOST
 	                           ? "with CAP_SYS_PTRACE and hostPID it can trace every process "
 	                             "of the node and reach its namespaces through /proc"
-	                           : "with CAP_SYS_PTRACE it can trace the processes it sees")
+	                           : PLAN_WORDS_SYS_PTRACE)
 	                : "it cannot trace processes it does not own (no CAP_SYS_PTRACE)",
 	        has_cap(c, CAP_NET_ADMIN)
 	                ? (plan->namespaces[PLAN_NS_NET].mode == PLAN_NS_HOST
 	                           ? "with CAP_NET_ADMIN and hostNetwork it can reconfigure the "
 	                             "node's network"
-	                           : "with CAP_NET_ADMIN it can reconfigure the pod's network")
+	                           : PLAN_WORDS_NET_ADMIN)
 	                : "it cannot reconfigure a network (no CAP_NET_ADMIN)",
-	        has_cap(c, CAP_SYS_MODULE) && !userns
-	                ? "with CAP_SYS_MODULE it can load kernel modules into the node's kernel"
-	                : "it cannot load kernel modules");
+	        has_cap(c, CAP_SYS_MODULE) && !userns ? PLAN_WORDS_SYS_MODULE
+	                                              : "it cannot load kernel modules");
 	seccomp = s->seccomp.kind == SECURITY_SECCOMP_UNCONFINED
-	                  ? strdupf("no seccomp filter (Unconfined, %s): every syscall reaches the "
-	                            "kernel",
+	                  ? strdupf("no seccomp filter (Unconfined, %s): " PLAN_WORDS_UNCONFINED,
 	                            s->seccomp.source)
 	          : s->seccomp.kind == SECURITY_SECCOMP_LOCALHOST
 	                  ? strdupf("the seccomp profile %s (Localhost, %s)",
 	                            s->seccomp.localhost_path, s->seccomp.source)
-	                  : strdupf("seccomp RuntimeDefault (%s), containerd's profile: "
-	                            "unshare, setns, mount, keyctl, bpf, ptrace, kexec_load and "
-	                            "the other syscalls it does not allow fail with EPERM",
+	                  : strdupf("seccomp RuntimeDefault (%s), " PLAN_WORDS_RUNTIME_DEFAULT,
 	                            s->seccomp.source);
 	if (!what || !seccomp)
 		return NULL;
@@ -309,17 +244,10 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 	        c->process.uid != 0 ? " (not uid 0, it holds none of them after exec)" : "",
 	        seccomp, what,
 	        c->process.no_new_privileges
-	                ? "allowPrivilegeEscalation is false: no_new_privs keeps setuid binaries "
-	                  "and "
-	                  "file capabilities from raising its privileges"
-	                : "allowPrivilegeEscalation is not false: a setuid binary in its root (su, "
-	                  "mount) can raise a process of another uid to root within these limits",
-	        strv_len(s->masked_paths) > 0
-	                ? "in /proc and /sys what tells about the node (kcore, keys, timer_list, "
-	                  "sched_debug, firmware, ...) is masked and /proc/sys, "
-	                  "/proc/sysrq-trigger "
-	                  "are read-only"
-	                : "procMount is Unmasked: /proc is not masked",
+	                ? "allowPrivilegeEscalation is false: " PLAN_WORDS_NO_NEW_PRIVS
+	                : "allowPrivilegeEscalation is not false: " PLAN_WORDS_NEW_PRIVS,
+	        strv_len(s->masked_paths) > 0 ? PLAN_WORDS_MASKED
+	                                      : "procMount is Unmasked: /proc is not masked",
 	        userns ? "uid 0 in it is an unprivileged id of the node (hostUsers is false): its "
 	                 "capabilities reach only what the pod's user namespace owns"
 	               : "uid 0 in it is root on the node (hostUsers is not false), held to the "
@@ -342,8 +270,7 @@ static void identity_sources(const struct spec_pod *pod, const struct spec_conta
 	                                 "image's user: root";
 	*gid = csc->run_as_group >= 0   ? "the container's runAsGroup"
 	       : psc->run_as_group >= 0 ? "the pod's runAsGroup"
-	                                : "runAsGroup is unset: root's group, which owns many of "
-	                                  "the node's files";
+	                                : "runAsGroup is unset: " PLAN_WORDS_ROOT_GROUP;
 }
 
 /* "100 (supplementalGroups) and 2000 (fsGroup, which also owns its volumes)"; "" for none.
@@ -368,8 +295,7 @@ static char *identity_groups(const struct plan_process *p, const struct spec_pod
 		                                            : ", ",
 		        base ? base + g : g);
 		if (!base)
-			fprintf(f, " (%s)",
-			        fs ? "fsGroup, which also owns its volumes" : "supplementalGroups");
+			fprintf(f, " (%s)", fs ? PLAN_WORDS_FS_GROUP : "supplementalGroups");
 	}
 	if (fclose(f) != 0)
 		return free(out), NULL;
@@ -426,23 +352,17 @@ static char *sentence_identity(const struct plan *plan, const struct plan_contai
 		                         PLAN_USERNS_SIZE, base, base + PLAN_USERNS_SIZE - 1)
 		               : NULL;
 	} else if (userns) {
-		node = strdup(
-		        "In the pod's user namespace id N is node id <first>+N, <first> being "
-		        "the start of the 65536 ids nanoletd picks when it creates the pod: a "
-		        "node file owned by an id outside that range shows as nobody's (65534), "
-		        "so it gets only what the file's mode grants to others");
+		node = strdup(PLAN_WORDS_USERNS_IDS);
 	} else if (p->uid == 0) {
-		node = strdup("These are the node's own ids: uid 0 is the node's root, and with "
-		              "CAP_DAC_OVERRIDE no file mode stops it");
+		node = strdup(PLAN_WORDS_NODE_ROOT);
 	} else {
-		node = strdupf(
-		        "These are the node's own ids: a node file whose owner, group or mode "
-		        "lets uid %" PRIu32 " or one of its groups in is open to it, so "
-		        "runAsUser %" PRIu32 " keeps it out only of what that uid could not "
-		        "open on the node itself%s",
-		        p->uid, p->uid,
-		        p->gid == 0 ? ", and gid 0 lets it into whatever root's group may read"
-		                    : "");
+		char uid[16];
+
+		snprintf(uid, sizeof(uid), "%" PRIu32, p->uid);
+		node = strdupf(PLAN_WORDS_NODE_IDS("%s") "%s", uid, uid,
+		               p->gid == 0
+		                       ? ", and gid 0 lets it into whatever root's group may read"
+		                       : "");
 	}
 	root = c->root.kind != PLAN_ROOT_HOST
 	               ? strdupf("Its root is the image %s, read-only under a writable layer of "

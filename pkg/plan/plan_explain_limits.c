@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "plan_internal.h"
+#include "plan_words.h"
 
 /* ---- numbers as Kubernetes writes them ------------------------------------------------------ */
 
@@ -116,12 +117,11 @@ static char *memory_qos(const struct plan *plan, const struct plan_container *c,
 		                    "is not above its request",
 		                    factor);
 	if (min)
-		min_part =
-		        strdupf("memory.min %s (its %s request) keeps that much of its memory "
-		                "from being reclaimed for others, as far as the cgroups above it "
-		                "are protected too (the kernel bounds it by theirs, and nanolet "
-		                "sets none on its QoS cgroups and root)",
-		                min, request);
+		min_part = strdupf("memory.min %s (its %s request) " PLAN_WORDS_MEMORY_MIN
+		                   ", as far as the cgroups above it "
+		                   "are protected too (the kernel bounds it by theirs, and nanolet "
+		                   "sets none on its QoS cgroups and root)",
+		                   min, request);
 	else
 		min_part = strdup("no memory.min: it requests no memory");
 	if (!high_part || !min_part)
@@ -139,45 +139,34 @@ char *plan_sentence_memory(const struct plan *plan, const struct plan_container 
 	if (!qos)
 		return NULL;
 	if (!plan_quantity_set(limit))
-		return strdupf("memory: container %s has no memory limit (%s): it may use all free "
-		               "memory of the node, bounded only by limits above nanolet's cgroup "
-		               "root, and when the node runs out the kernel's OOM killer chooses "
-		               "among all of the node's processes. %s",
-		               c->name,
-		               v2(plan) ? "memory.max max, v1 memory.limit_in_bytes -1"
-		                        : "memory.limit_in_bytes -1, v2 memory.max max",
-		               qos);
+		return strdupf(
+		        "memory: container %s has no memory limit (%s): " PLAN_WORDS_NO_MEMORY_LIMIT
+		        " %s",
+		        c->name,
+		        v2(plan) ? "memory.max max, v1 memory.limit_in_bytes -1"
+		                 : "memory.limit_in_bytes -1, v2 memory.max max",
+		        qos);
 	bytes_quantity(q, sizeof(q), limit);
 	if (v2(plan))
 		return strdupf(
 		        "memory: container %s may use at most %s bytes of memory (%s limit → "
-		        "memory.max, v1 memory.limit_in_bytes). Near the limit the kernel first "
-		        "reclaims its page cache; what cannot be reclaimed stays, as "
+		        "memory.max, v1 memory.limit_in_bytes). " PLAN_WORDS_MEMORY_RECLAIM ", as "
 		        "memory.swap.max "
 		        "%s (v1 memory.memsw.limit_in_bytes) allows no swap, and when reclaim "
 		        "cannot "
 		        "bring it under the limit the OOM killer ends it, all of its processes at "
 		        "once "
-		        "(memory.oom.group %s). Memory is not throttled as CPU is: CPU time can "
-		        "wait "
-		        "for the next period, but a page in use cannot be taken back without swap, "
-		        "so "
-		        "at the limit the only way out is a kill. %s",
+		        "(memory.oom.group %s). " PLAN_WORDS_MEMORY_NOT_THROTTLED " %s",
 		        c->name, plan_cgroup_v2_value(&c->cgroup, "memory.max"), q,
 		        plan_cgroup_v2_value(&c->cgroup, "memory.swap.max"),
 		        plan_cgroup_v2_value(&c->cgroup, "memory.oom.group"), qos);
 	return strdupf(
 	        "memory: container %s may use at most %s bytes of memory (%s limit → "
-	        "memory.limit_in_bytes, v2 memory.max). Near the limit the kernel first reclaims "
-	        "its "
-	        "page cache; what cannot be reclaimed stays, as memory.memsw.limit_in_bytes (v2 "
+	        "memory.limit_in_bytes, v2 memory.max). " PLAN_WORDS_MEMORY_RECLAIM
+	        ", as memory.memsw.limit_in_bytes (v2 "
 	        "memory.swap.max 0) keeps it out of swap where the kernel accounts swap, and when "
 	        "reclaim cannot bring it under the limit the OOM killer kills one of its processes "
-	        "(v1 has no memory.oom.group). Memory is not throttled as CPU is: CPU time can "
-	        "wait "
-	        "for the next period, but a page in use cannot be taken back without swap, so at "
-	        "the "
-	        "limit the only way out is a kill. %s",
+	        "(v1 has no memory.oom.group). " PLAN_WORDS_MEMORY_NOT_THROTTLED " %s",
 	        c->name, plan_cgroup_v1_value(&c->cgroup, "memory.limit_in_bytes"), q, qos);
 }
 
@@ -192,8 +181,7 @@ char *plan_sentence_cpu_limit(const struct plan *plan, const struct plan_contain
 	char q[32], n[32];
 
 	if (!plan_quantity_set(milli))
-		return strdupf("cpu: container %s has no CPU limit (%s): it may use every idle CPU "
-		               "of the node.",
+		return strdupf("cpu: container %s has no CPU limit (%s): " PLAN_WORDS_NO_CPU_LIMIT,
 		               c->name,
 		               v2(plan) ? "cpu.max \"max 100000\", v1 cpu.cfs_quota_us -1"
 		                        : "cpu.cfs_quota_us -1, v2 cpu.max \"max 100000\"");
@@ -212,9 +200,8 @@ char *plan_sentence_cpu_limit(const struct plan *plan, const struct plan_contain
 	if (!files)
 		return NULL;
 	return strdupf("cpu: container %s may use at most %s CPU (%s limit → %s: %" PRId64
-	               " microseconds of CPU time in every %d-microsecond period%s); past that it "
-	               "is throttled until the next period: it runs slower, and nothing is "
-	               "killed.",
+	               " microseconds of CPU time in every %d-microsecond "
+	               "period%s); " PLAN_WORDS_CPU_THROTTLED,
 	               c->name, n, q, files, quota, PLAN_CPU_PERIOD_US,
 	               quota > milli * (PLAN_CPU_PERIOD_US / 1000)
 	                       ? ", raised to the kernel's minimum quota of 1 millisecond"
@@ -239,12 +226,12 @@ char *plan_sentence_cpu_weight(const struct plan *plan, const struct plan_contai
 		snprintf(from, sizeof(from), "no CPU request or limit, so the minimum");
 	}
 	if (v2(plan))
-		return strdupf("cpu: when CPUs are busy, container %s gets CPU time in proportion "
-		               "to its cpu.weight %s (v1 cpu.shares %s) against the pod's other "
-		               "containers (%s → %s shares → weight %s).",
+		return strdupf("cpu: when CPUs are busy, container %s " PLAN_WORDS_CPU_SHARE
+		               " cpu.weight %s (v1 cpu.shares %s) " PLAN_WORDS_CPU_SHARE_AGAINST
+		               " (%s → %s shares → weight %s).",
 		               c->name, weight, shares, from, shares, weight);
-	return strdupf("cpu: when CPUs are busy, container %s gets CPU time in proportion to its "
-	               "cpu.shares %s (v2 cpu.weight %s) against the pod's other containers (%s).",
+	return strdupf("cpu: when CPUs are busy, container %s " PLAN_WORDS_CPU_SHARE
+	               " cpu.shares %s (v2 cpu.weight %s) " PLAN_WORDS_CPU_SHARE_AGAINST " (%s).",
 	               c->name, shares, weight, from);
 }
 
@@ -371,14 +358,13 @@ char *plan_sentence_qos(const struct plan *plan)
 
 	switch (plan->qos) {
 	case SPEC_QOS_GUARANTEED:
-		why = "every container has CPU and memory limits equal to its requests";
+		why = PLAN_WORDS_QOS_GUARANTEED;
 		break;
 	case SPEC_QOS_BURSTABLE:
-		why = "a container has a CPU or memory request or limit, but not every container "
-		      "has CPU and memory limits equal to its requests";
+		why = PLAN_WORDS_QOS_BURSTABLE;
 		break;
 	case SPEC_QOS_BESTEFFORT:
-		why = "no container has a CPU or memory request or limit";
+		why = PLAN_WORDS_QOS_BESTEFFORT;
 		break;
 	}
 	limits = v2(plan) ? strdupf("memory.max %s and cpu.max \"%s\" (v1 memory.limit_in_bytes "

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "plan_internal.h"
+#include "plan_words.h"
 
 /* Every hostPort of the pod's containers, copied: each is forwarded from the node to the pod's
  * address (pkg/net/hostport.c). */
@@ -325,10 +326,9 @@ char *plan_sentence_network(const struct plan *plan)
 	if (!n->bridge) {
 		ports = n->n_host_ports ? host_ports_sentence(n, NULL) : strdup("");
 		return ports ? strdupf("net: the pod has its own network namespace with only a "
-		                       "loopback interface, shared by its containers: its "
-		                       "127.0.0.1 "
-		                       "and its ports are its own, not the node's (hostNetwork is "
-		                       "false).%s",
+		                       "loopback interface, shared by its "
+		                       "containers: " PLAN_WORDS_OWN_NET
+		                       " (hostNetwork is false).%s",
 		                       ports)
 		             : NULL;
 	}
@@ -346,8 +346,8 @@ char *plan_sentence_network(const struct plan *plan)
 		return NULL;
 	return strdupf("net: the pod has its own network namespace, shared by its containers, "
 	               "with lo and eth0 (%s, MTU %u), one end of a veth pair whose other "
-	               "end, %s, is on the node's bridge %s (" IP_FMT "/%u); its 127.0.0.1 and "
-	               "its ports are its own, not the node's (hostNetwork is false). It is "
+	               "end, %s, is on the node's bridge %s (" IP_FMT "/%u); " PLAN_WORDS_OWN_NET
+	               " (hostNetwork is false). It is "
 	               "reached at %s from the node and from every other pod on the bridge, on "
 	               "any port a container listens on; it reaches them the same way, and "
 	               "everything else through its default route via " IP_FMT " (%s).%s%s",

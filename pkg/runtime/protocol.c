@@ -64,9 +64,17 @@ char *runtime_exec_request_format(const char *container, bool tty, bool stdin, c
 	*r = -ENOMEM;
 	if (!a)
 		return NULL;
-	for (size_t i = 0; argv && argv[i]; i++)
-		if (json_array_append_new(a, json_string(argv[i])) < 0)
+	for (size_t i = 0; argv && argv[i]; i++) {
+		json_t *word = json_string(argv[i]);
+
+		if (!word && json_array_size(a) == i) {
+			/* jansson takes text only: a word that is not UTF-8 */
+			*r = -EILSEQ;
 			return NULL;
+		}
+		if (json_array_append_new(a, word) < 0)
+			return NULL;
+	}
 	if (json_array_size(a) == 0 || !*argv[0]) {
 		*r = -EINVAL;
 		return NULL;

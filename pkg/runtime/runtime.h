@@ -173,7 +173,8 @@ struct runtime_exec_request {
 };
 
 /* The request's text, "exec {...}"; NULL on ENOMEM, or when it would pass
- * RUNTIME_EXEC_MAX_BYTES (-E2BIG in *r), or argv is empty (-EINVAL). */
+ * RUNTIME_EXEC_MAX_BYTES (-E2BIG in *r), argv is empty (-EINVAL) or a word is not UTF-8
+ * (-EILSEQ: the protocol is JSON, as the CRI's is protobuf, whose strings are UTF-8). */
 char *runtime_exec_request_format(const char *container, bool tty, bool stdin, char *const *argv,
                                   int *r);
 /* Parses the JSON of an exec request (untrusted). 0, or -EINVAL with *why. */

@@ -47,9 +47,10 @@ cgroup_root_dir() {
 	[ "$(jq -r .cgroupDriver <<<"$output")" = "$driver" ]
 	[ "$(jq -r .nanolet.cgroupDriver <<<"$output")" = "$driver" ]
 	[ "$(jq -r .nanolet.cgroupMode <<<"$output")" = "$mode" ]
-	[ "$(jq -r .major <<<"$output")" = 0 ]
-	[ "$(jq -r .minor <<<"$output")" = 1 ]
-	[ "$(jq -r .gitVersion <<<"$output")" = "v$(jq -r .nanolet.version <<<"$output")" ]
+	# the Kubernetes level nanolet follows, its own version as semver build metadata
+	[ "$(jq -r .major <<<"$output")" = 1 ]
+	[ "$(jq -r .minor <<<"$output")" = 32 ]
+	[ "$(jq -r .gitVersion <<<"$output")" = "v1.32.0+nanolet.$(jq -r .nanolet.version <<<"$output")" ]
 	[[ $(jq -r .gitCommit <<<"$output") =~ ^([0-9a-f]{12}|unknown)$ ]]
 	[[ $(jq -r .platform <<<"$output") == linux/* ]]
 	# The root is <own cgroup>/nanolet: the memory controller's entry on v1, 0:: on v2.

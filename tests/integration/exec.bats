@@ -71,6 +71,14 @@ EOF
 	# without stdin=true the process reads /dev/null: cat ends at once
 	exec_in ex 'command=cat' --data-binary 'ignored'
 	[[ $(jq -r .stdout <<<"$body") == "" && $(jq -r .exitCode <<<"$body") == 0 ]]
+	# bytes that are not UTF-8 (and a NUL) come back as U+FFFD, as Go's encoding/json writes
+	# them; a command that is not UTF-8 is refused, as the CRI (protobuf strings) does
+	exec_in ex 'command=printf&command=a%5C377b%5C000c'
+	[[ $code == 200 ]] || { echo "$code $body"; false; }
+	[[ $(jq -r .stdout <<<"$body") == "a�b�c" ]]
+	exec_in ex 'command=sh&command=-c&command=echo%20%FF'
+	[[ $code == 400 && $(jq -r .message <<<"$body") == "the command must be valid UTF-8" ]] ||
+		{ echo "$code $body"; false; }
 }
 
 @test "a command that cannot be run is 127 or 126 with runc's words on stderr" {

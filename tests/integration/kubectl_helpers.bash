@@ -1,8 +1,10 @@
 # tests/integration/kubectl_helpers.bash: the real kubectl against a test daemon.
 #
-# kubectl_setup (after start_daemon) gives the test a kubeconfig in $TEST_TMP/kubeconfig and
+# kubectl_start_daemon starts a test daemon and kubectl_setup gives the test a kubeconfig in
+# $TEST_TMP/kubeconfig and
 # `kc ARGS...`, which runs kubectl with it and a discovery cache of the test's own (never
-# ~/.kube). For now the daemon's unix socket is bridged to a loopback port with socat.
+# ~/.kube). kubectl speaks HTTPS to the daemon's TLS listener on a free loopback port, with the
+# CA verified and the admin bearer token, as a user's `nanoletd kubeconfig` gives them.
 # Under CI (CI or NANOLET_REQUIRE_KUBECTL set) kubectl is required; elsewhere a suite without
 # it is skipped with a message.
 
@@ -23,36 +25,19 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# kubectl_setup: the kubeconfig of the test daemon's TLS listener (kubectl_start_daemon gives it
+# --listen 127.0.0.1:$KUBE_PORT), from `nanoletd kubeconfig` with the daemon's own flags: server
+# https://127.0.0.1:$KUBE_PORT, the daemon's CA, the admin token. $KUBE_SERVER is the server.
 kubectl_setup() {
 	kubectl_require
-	local port i
-	port=$(free_port)
-	socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$SOCK" \
-		>>"$TEST_TMP/socat.log" 2>&1 3>&- &
-	track_pid $!
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		[[ $(curl -s --max-time 2 "http://127.0.0.1:$port/healthz") == ok ]] && break
-		sleep 0.1
-	done
-	KUBE_SERVER=http://127.0.0.1:$port
-	cat >"$TEST_TMP/kubeconfig" <<EOC
-apiVersion: v1
-kind: Config
-clusters:
-- name: nanolet
-  cluster:
-    server: $KUBE_SERVER
-contexts:
-- name: nanolet
-  context:
-    cluster: nanolet
-    user: nanolet
-    namespace: default
-current-context: nanolet
-users:
-- name: nanolet
-  user: {}
-EOC
+	[[ -n ${KUBE_PORT:-} ]] || {
+		echo "kubectl_setup: no KUBE_PORT: start the daemon with kubectl_start_daemon" >&2
+		return 1
+	}
+	# shellcheck disable=SC2046
+	"$NANOLETD" kubeconfig --socket "$SOCK" $(daemon_dir_flags) --listen "127.0.0.1:$KUBE_PORT" \
+		>"$TEST_TMP/kubeconfig" || return 1
+	KUBE_SERVER=https://127.0.0.1:$KUBE_PORT
 }
 
 # kc ARGS...: kubectl against the test daemon.
@@ -65,6 +50,7 @@ kc() {
 # own), and kubectl_setup.
 kubectl_start_daemon() {
 	kubectl_require
-	pods_setup "$@"
+	KUBE_PORT=$(free_port)
+	pods_setup --listen "127.0.0.1:$KUBE_PORT" "$@"
 	kubectl_setup
 }

@@ -255,7 +255,7 @@ rv_of() {
 @test "python3-kubernetes watches a pod to Running" {
 	[[ -x $PYTHON ]] && $PYTHON -c 'import kubernetes' || skip "no python3-kubernetes: make test installs it"
 	kubectl_start_daemon
-	$PYTHON "$WATCH_POD" "$KUBE_SERVER" default web Running 30 >"$TEST_TMP/py.out" 2>&1 &
+	$PYTHON "$WATCH_POD" "$TEST_TMP/kubeconfig" default web Running 30 >"$TEST_TMP/py.out" 2>&1 &
 	local py=$!
 	track_pid $py
 	sleep 1

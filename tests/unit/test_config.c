@@ -478,6 +478,10 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_str_eq(loaded.resolv_conf, defaults.resolv_conf);
 	ck_assert_ptr_null(loaded.cluster_dns);
 	ck_assert_str_eq(loaded.cluster_domain, defaults.cluster_domain);
+	/* the one key the example sets apart from its default: the systemd unit's node serves
+	 * kubectl on loopback, a daemon without a config file does not */
+	ck_assert_ptr_null(defaults.listen);
+	ck_assert_str_eq(loaded.listen, "127.0.0.1:6443");
 	config_done(&defaults);
 	config_done(&loaded);
 }
@@ -832,6 +836,61 @@ START_TEST(test_dns_keys)
 }
 END_TEST
 
+/* listen: an IP address and port, the same in the file and as a flag; off by null or "". */
+static const struct {
+	const char *file_text;
+	const char *flag_value;
+	int rc;
+	const char *want; /* NULL: off */
+	const char *host;
+	unsigned port;
+} listen_cases[] = {
+        {"listen: 127.0.0.1:6443", "127.0.0.1:6443", 0, "127.0.0.1:6443", "127.0.0.1", 6443},
+        {"listen: '[::1]:6443'", "[::1]:6443", 0, "[::1]:6443", "::1", 6443},
+        {"listen: 0.0.0.0:1", "0.0.0.0:1", 0, "0.0.0.0:1", "0.0.0.0", 1},
+        {"listen: null", "", 0, NULL, NULL, 0},
+        {"listen: localhost:6443", "localhost:6443", -EINVAL, NULL, NULL, 0},
+        {"listen: 127.0.0.1", "127.0.0.1", -EINVAL, NULL, NULL, 0},
+        {"listen: 127.0.0.1:0", "127.0.0.1:0", -EINVAL, NULL, NULL, 0},
+        {"listen: 127.0.0.1:65536", "127.0.0.1:65536", -EINVAL, NULL, NULL, 0},
+        {"listen: '::1:6443'", "::1:6443", -EINVAL, NULL, NULL, 0},
+        {"listen: '[127.0.0.1]:6443'", "[127.0.0.1]:6443", -EINVAL, NULL, NULL, 0},
+        {"listen: 6443", "6443", -EINVAL, NULL, NULL, 0},
+};
+
+START_TEST(test_listen_key)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", listen_cases[_i].file_text);
+	struct nano_config from_file, from_flag;
+	struct config_listen parsed;
+	struct nano_err err = {0};
+	int r1, r2;
+
+	ck_assert_int_eq(config_init(&from_file), 0);
+	ck_assert_int_eq(config_init(&from_flag), 0);
+	r1 = config_load_file(&from_file, path, &err);
+	if (r1 < 0)
+		ck_assert_ptr_nonnull(strstr(err.message, "such as 127.0.0.1:6443"));
+	nano_err_clear(&err);
+	r2 = config_apply_flag(&from_flag, "listen", listen_cases[_i].flag_value, &err);
+	nano_err_clear(&err);
+	ck_assert_int_eq(r1, listen_cases[_i].rc);
+	ck_assert_int_eq(r2, listen_cases[_i].rc);
+	if (listen_cases[_i].want) {
+		ck_assert_str_eq(from_file.listen, listen_cases[_i].want);
+		ck_assert_str_eq(from_flag.listen, listen_cases[_i].want);
+		ck_assert_int_eq(config_listen_parse(from_file.listen, &parsed), 0);
+		ck_assert_str_eq(parsed.host, listen_cases[_i].host);
+		ck_assert_uint_eq(parsed.port, listen_cases[_i].port);
+	} else {
+		ck_assert_ptr_null(from_file.listen);
+		ck_assert_ptr_null(from_flag.listen);
+	}
+	config_done(&from_file);
+	config_done(&from_flag);
+}
+END_TEST
+
 START_TEST(test_driver_names)
 {
 	ck_assert_str_eq(config_cgroup_driver_name(CONFIG_CGROUP_AUTO), "auto");
@@ -862,6 +921,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_sysctl_keys, 0, (int)ELEMENTSOF(sysctl_cases));
 	tcase_add_test(tc, test_shim_path);
 	tcase_add_loop_test(tc, test_dns_keys, 0, (int)ELEMENTSOF(dns_cases));
+	tcase_add_loop_test(tc, test_listen_key, 0, (int)ELEMENTSOF(listen_cases));
 	tcase_add_test(tc, test_driver_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -37,6 +37,12 @@ static const struct route_case route_cases[] = {
         {"version", "GET", "/version", 200, NULL, NULL},
         {"healthz post", "POST", "/healthz", 405, "MethodNotAllowed", "GET, HEAD"},
         {"version delete", "DELETE", "/version", 405, "MethodNotAllowed", "GET, HEAD"},
+        {"openapi v3 post", "POST", "/openapi/v3", 405, "MethodNotAllowed", "GET, HEAD"},
+        {"openapi v3 core post", "POST", "/openapi/v3/api/v1", 405, "MethodNotAllowed",
+         "GET, HEAD"},
+        {"openapi v2 is not served", "GET", "/openapi/v2", 404, "NotFound", NULL},
+        {"openapi v3 of a group not served", "GET", "/openapi/v3/apis/apps/v1", 404, "NotFound",
+         NULL},
         {"isolationplans get", "GET", "/apis/nanolet.io/v1/isolationplans", 405, "MethodNotAllowed",
          "POST"},
         {"pods put", "PUT", "/api/v1/namespaces/default/pods", 405, "MethodNotAllowed",
@@ -151,10 +157,11 @@ START_TEST(test_version_body)
 
 	routes_handle(&test_daemon, &req, &resp);
 	json = body_json(&resp);
-	ck_assert_str_eq(json_string_value(json_object_get(json, "major")), "0");
-	ck_assert_str_eq(json_string_value(json_object_get(json, "minor")), "1");
+	/* the Kubernetes level nanolet follows; nanolet's own version as semver build metadata */
+	ck_assert_str_eq(json_string_value(json_object_get(json, "major")), "1");
+	ck_assert_str_eq(json_string_value(json_object_get(json, "minor")), "32");
 	ck_assert_str_eq(json_string_value(json_object_get(json, "gitVersion")),
-	                 "v" NANOLET_VERSION);
+	                 "v1.32.0+nanolet." NANOLET_VERSION);
 	ck_assert_str_eq(json_string_value(json_object_get(json, "gitCommit")), NANOLET_GIT_COMMIT);
 	ck_assert_str_eq(json_string_value(json_object_get(json, "cgroupDriver")), "v1");
 	ck_assert_ptr_nonnull(

@@ -301,6 +301,10 @@ START_TEST(exec_request_round_trip)
 	big[ELEMENTSOF(big) - 1] = NULL;
 	ck_assert_ptr_null(runtime_exec_request_format("app", false, false, big, &r));
 	ck_assert_int_eq(r, -E2BIG);
+	/* a word that is not UTF-8 cannot be sent as JSON: said, not taken for ENOMEM */
+	ck_assert_ptr_null(runtime_exec_request_format("app", false, false,
+	                                               (char *[]){"echo", "\xff", NULL}, &r));
+	ck_assert_int_eq(r, -EILSEQ);
 }
 END_TEST
 
