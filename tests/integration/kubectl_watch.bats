@@ -82,8 +82,13 @@ rv_of() {
 	# the delete's deletionTimestamp, and the end of its container, before the DELETED
 	has_line "$TEST_TMP/events.out" '^MODIFIED +web '
 	[[ $(grep -Eo '^(ADDED|MODIFIED|DELETED) +web' "$TEST_TMP/events.out" | awk '{print $1}' | uniq | tr '\n' ' ') == 'ADDED MODIFIED DELETED ' ]]
+	# each event's object a Table row (pkg/printers): the columns once, then the pod's life
+	[[ $(grep -c '^EVENT  *NAME  *READY  *STATUS  *RESTARTS  *AGE' "$TEST_TMP/events.out") == 1 ]]
+	has_line "$TEST_TMP/events.out" '^ADDED +web +1/1 +Running +0 '
+	has_line "$TEST_TMP/events.out" '^MODIFIED +web +[01]/1 +Terminating '
 	# without --output-watch-events: a line per change, the pod's name first
 	[[ $(grep -c '^web ' "$TEST_TMP/plain.out") -ge 3 ]]
+	has_line "$TEST_TMP/plain.out" '^web +[01]/1 +Terminating ' 
 }
 
 @test "the WatchEvents: ADDED first, then MODIFIED and DELETED with increasing resourceVersions" {
