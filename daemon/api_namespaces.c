@@ -261,7 +261,7 @@ void api_namespace_delete(struct nanoletd *d, const struct http_request *req,
 	if (store_namespace_get(pods_store(d->pods), args->name, &ns, &err) < 0)
 		return routes_error(resp, &err);
 	/* the pods the manager still has, which may not all be in the store yet */
-	json = pods_list_json(d->pods, args->name);
+	json = pods_list_json(d->pods, args->name, NULL, NULL);
 	if (json_array_size(json_object_get(json, "items")) > 0) {
 		json_decref(json);
 		store_namespace_done(&ns);

@@ -306,8 +306,15 @@ void api_pods_create(struct nanoletd *d, const struct http_request *req,
 void api_pods_list(struct nanoletd *d, const struct http_request *req,
                    const struct route_args *args, struct http_response *resp)
 {
-	(void)req;
-	routes_json(resp, 200, pods_list_json(d->pods, args->ns[0] ? args->ns : NULL));
+	_cleanup_(api_selectors_done) struct api_selectors sel = {0};
+
+	if (api_watch_wanted(req))
+		return api_watch(d, req, args, WATCH_PODS, resp);
+	if (api_selectors_parse(req, EVENTS_SELECT_PODS, &sel, resp) < 0)
+		return;
+	routes_json(
+	        resp, 200,
+	        pods_list_json(d->pods, args->ns[0] ? args->ns : NULL, api_selectors_match, &sel));
 }
 
 struct pod *api_find_pod(struct nanoletd *d, const struct route_args *args,
@@ -576,14 +583,13 @@ void api_pod_delete(struct nanoletd *d, const struct http_request *req,
 
 bool api_query_true(const struct http_request *req, const char *key)
 {
+	static const char *const truths[] = {"true", "1", "True", "TRUE", "t", "T"};
 	const char *v = http_query(req, key);
 
-	/* the true words of Go's strconv.ParseBool, which the API server decodes query options
-	 * with: python3-kubernetes sends "True" */
-	static const char *const words[] = {"1", "t", "T", "true", "TRUE", "True"};
-
-	for (size_t i = 0; v && i < ELEMENTSOF(words); i++)
-		if (strcmp(v, words[i]) == 0)
+	/* Go's strconv.ParseBool, as the API server reads its parameters: python3-kubernetes
+	 * sends watch=True */
+	for (size_t i = 0; v && i < ELEMENTSOF(truths); i++)
+		if (strcmp(v, truths[i]) == 0)
 			return true;
 	return false;
 }

@@ -87,6 +87,7 @@ struct nano_config {
 	int64_t max_warning_bytes;   /* max_warning_bytes: 4Ki */
 	int64_t max_log_follows;     /* max_log_follows: 100 */
 	int64_t stream_buffer_bytes; /* stream_buffer_bytes: 64Ki */
+	int64_t watch_history;       /* watch_history: 1024 changes a watch can resume from */
 	int64_t max_pod_containers;  /* max_pod_containers: 256 */
 	/* Who may do what (README "Who may do what"). */
 	struct config_pod_security pod_security; /* pod_security */

@@ -45,6 +45,7 @@ static const struct option options[] = {
         {"max-warning-bytes", required_argument, NULL, 'F'},
         {"max-log-follows", required_argument, NULL, 'F'},
         {"stream-buffer-bytes", required_argument, NULL, 'F'},
+        {"watch-history", required_argument, NULL, 'F'},
         {"max-pod-containers", required_argument, NULL, 'F'},
         /* who may do what */
         {"pod-security", required_argument, NULL, 'F'},
@@ -118,6 +119,7 @@ static void usage(FILE *out)
 	        "  --max-warning-bytes N    Warning headers of one answer (4Ki)\n"
 	        "  --max-log-follows N      logs followed at once, 429 past it (100)\n"
 	        "  --stream-buffer-bytes N  a log answer's buffer for a slow client (64Ki)\n"
+	        "  --watch-history N        changes a watch can resume after, 410 past it (1024)\n"
 	        "  --max-pod-containers N   containers in one pod, 422 past it (256)\n"
 	        "\n"
 	        "  --pod-security YAML      Pod Security levels, e.g. '{enforce: baseline, "

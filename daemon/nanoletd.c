@@ -169,6 +169,7 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .checks = &pod_checks_real,
 	        .watches = daemon->fs_watches,
 	        .fd_budget = daemon->pods_fd_budget,
+	        .watch_history = (size_t)config->watch_history,
 	        .oom_log = daemon->oom_log,
 	        .network = config->network.none ? NULL : &daemon->network,
 	        .dns = {.resolv_conf = config->resolv_conf,
@@ -659,6 +660,7 @@ void nanoletd_done(struct nanoletd *daemon)
 	 * with an upgraded connection open), then pods: a delete still waiting for its answer
 	 * is answered before HTTP goes */
 	api_exec_ws_close_all(daemon);
+	api_watch_close_all(daemon); /* they follow the pods' ring of changes */
 	daemon->pods = pods_free(daemon->pods);
 	daemon->oom_log_source = sd_event_source_disable_unref(daemon->oom_log_source);
 	daemon->oom_log = cgroup_oom_log_free(daemon->oom_log);

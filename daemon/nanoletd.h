@@ -65,6 +65,7 @@ struct nanoletd {
 	char node_uid[37];
 	int64_t node_created_ns, started_ns;
 	struct metrics_condition_transitions node_transitions;
+	struct api_watch *watches; /* watch streams open (api_watch.c) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -68,6 +68,9 @@ struct pods_options {
 	 * log follows and the daemon itself need; nanoletd computes the split): a create that
 	 * could pass it is refused (503). 0: no bound. */
 	size_t fd_budget;
+	/* How many changes of pods and events the ring keeps for watches that resume from a
+	 * resourceVersion (config watch_history; 0: 1024). */
+	size_t watch_history;
 	/* The OOM killer's victims from the kernel log (/dev/kmsg), read on the daemon's loop:
 	 * an OOMKilled message and an OOMKilling event name the process killed. NULL (the log
 	 * cannot be read: not root, in a container): they name the limit alone. */
@@ -126,14 +129,29 @@ json_t *pod_dry_run_json(const struct spec_pod *spec);
  * running containers are not touched: what may change has no effect on them. -ENOSPC, -EROFS,
  * -EIO when the state directory cannot take it (the pod keeps its old object). */
 int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err);
+/* (It sets object's metadata.generation: the old one, plus one when the spec changed; the
+ * pod's resourceVersion moves and the watches get a MODIFIED.) */
 /* The pod's object as created or last updated, without status (borrowed); its uid. */
 const json_t *pod_object(const struct pod *pod);
 const char *pod_uid(const struct pod *pod);
 
-/* The Pod with its live status; NULL on ENOMEM. */
+/* The Pod with its live status and metadata.resourceVersion; NULL on ENOMEM. */
 json_t *pod_to_json(const struct pod *pod);
-/* A PodList of one namespace, or of all (namespace NULL). */
-json_t *pods_list_json(struct pods *pods, const char *namespace);
+/* A PodList of one namespace, or of all (namespace NULL), of the pods match (NULL: all)
+ * keeps; metadata.resourceVersion the counter now. */
+json_t *pods_list_json(struct pods *pods, const char *namespace,
+                       bool (*match)(const json_t *pod, void *userdata), void *userdata);
+
+/* Something of the pod's object as served may have changed (status, metadata, spec): when its
+ * JSON differs from what was last served, its resourceVersion takes the next value of the
+ * node's counter and the watches get a MODIFIED (an ADDED the first time it is listed). Every
+ * status write calls it (pod_save), and so does pod_update_object. */
+void pod_changed(struct pod *pod);
+
+/* The node's resourceVersion counter now (the last value given). */
+uint64_t pods_resource_version(const struct pods *pods);
+/* The ring of recent changes of pods and events (pkg/watch) the watches replay and follow. */
+struct watch_ring *pods_watch_ring(const struct pods *pods);
 /* The pod's IsolationPlan with its real cgroup directories and the pids of its processes. */
 json_t *pod_isolation_json(const struct pod *pod);
 

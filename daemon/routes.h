@@ -4,7 +4,9 @@
 
 #include <jansson.h>
 
+#include "events/events.h"
 #include "http.h"
+#include "watch/watch.h"
 
 struct nanoletd;
 
@@ -67,7 +69,8 @@ struct pod *api_find_pod(struct nanoletd *d, const struct route_args *args,
  * be specified for pod p, choose one of: [a b]". Borrowed from the pod. */
 const char *api_pod_container(const struct pod *pod, const char *name,
                               const struct http_request *req, struct http_response *resp);
-/* A boolean query argument, true as Go's strconv.ParseBool reads it ("true", "True", "1"...). */
+/* A boolean query argument: true as Go's strconv.ParseBool reads it ("true", "1", "True",
+ * "TRUE", "t", "T"). */
 bool api_query_true(const struct http_request *req, const char *key);
 /* resp: a 400 BadRequest Status with the message. */
 void api_bad_request(struct http_response *resp, const char *fmt, ...)
@@ -99,6 +102,24 @@ route_fn api_pod_exec; /* GET, POST .../pods/{name}/exec: WebSocket, or the plai
 route_fn api_pod_portforward; /* GET, POST .../pods/{name}/portforward: the API server's 405 */
 /* daemon/api_events.c */
 route_fn api_events_list; /* GET /api/v1/events, .../namespaces/{ns}/events */
+/* daemon/api_select.c: ?fieldSelector= (of kind's fields) and ?labelSelector=. */
+struct api_selectors {
+	struct events_selector fields;
+	struct watch_labels labels;
+};
+/* 0, or -EINVAL with resp the API server's 400 for a selector it could not read. */
+int api_selectors_parse(const struct http_request *req, enum events_selector_kind kind,
+                        struct api_selectors *out, struct http_response *resp);
+void api_selectors_done(struct api_selectors *sel);
+/* Whether object satisfies both (userdata: the struct api_selectors). */
+bool api_selectors_match(const json_t *object, void *userdata);
+/* daemon/api_watch.c: ?watch=true (or 1) on the pod and event lists. */
+bool api_watch_wanted(const struct http_request *req);
+/* Streams the WatchEvents of kind in args->ns ("" all) as the request asks. */
+void api_watch(struct nanoletd *d, const struct http_request *req, const struct route_args *args,
+               enum watch_kind kind, struct http_response *resp);
+/* Ends every watch stream (at shutdown, before the pods go). */
+void api_watch_close_all(struct nanoletd *d);
 /* daemon/api_table.c */
 /* After a GET handler: a printable 200 JSON answer becomes the meta.k8s.io Table the request's
  * Accept asks for (?includeObject= read as the API server does); anything else is left as is. */

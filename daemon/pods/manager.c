@@ -20,15 +20,60 @@
 #define USERNS_FIRST_ID 100000 /* the first id of the first pod's user namespace */
 #define USERNS_SIZE     65536
 
-json_t *pods_list_json(struct pods *pods, const char *namespace)
+static int by_namespace_and_name(const void *a, const void *b)
+{
+	const struct pod *x = *(const struct pod *const *)a, *y = *(const struct pod *const *)b;
+	int c = strcmp(x->spec->namespace, y->spec->namespace);
+
+	return c ? c : strcmp(x->spec->name, y->spec->name);
+}
+
+json_t *pods_list_json(struct pods *pods, const char *namespace,
+                       bool (*match)(const json_t *pod, void *userdata), void *userdata)
 {
 	json_t *items = json_array();
+	_cleanup_free_ struct pod **sorted = NULL;
+	size_t n = 0;
+	char rv[24];
 
-	for (struct pod *p = pods->list; items && p; p = p->next)
-		if (!namespace || strcmp(p->spec->namespace, namespace) == 0)
-			json_array_append_new(items, pod_to_json(p));
+	/* in the API server's order (its storage's keys): by namespace, then name */
+	for (struct pod *p = pods->list; p; p = p->next)
+		n++;
+	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	if (!sorted)
+		items = (json_decref(items), NULL);
+	n = 0;
+	for (struct pod *p = pods->list; sorted && p; p = p->next)
+		sorted[n++] = p;
+	if (sorted)
+		qsort(sorted, n, sizeof(*sorted), by_namespace_and_name);
+	for (size_t i = 0; items && i < n; i++) {
+		struct pod *p = sorted[i];
+		json_t *pod;
+
+		if (namespace && strcmp(p->spec->namespace, namespace) != 0)
+			continue;
+		pod = pod_to_json(p);
+		if (pod && match && !match(pod, userdata)) {
+			json_decref(pod);
+			continue;
+		}
+		if (!pod || json_array_append_new(items, pod) < 0)
+			items = (json_decref(items), NULL);
+	}
+	snprintf(rv, sizeof(rv), "%" PRIu64, pods->env.resource_version);
 	return json_pack("{s:s, s:s, s:{s:s}, s:o*}", "kind", "PodList", "apiVersion", "v1",
-	                 "metadata", "resourceVersion", "", "items", items);
+	                 "metadata", "resourceVersion", rv, "items", items);
+}
+
+uint64_t pods_resource_version(const struct pods *pods)
+{
+	return pods->env.resource_version;
+}
+
+struct watch_ring *pods_watch_ring(const struct pods *pods)
+{
+	return pods->env.ring;
 }
 
 struct store *pods_store(const struct pods *pods)
@@ -235,6 +280,7 @@ static void create_committed(void *userdata, int r, const struct nano_err *err)
 
 	if (r < 0) {
 		unlink_pod(&pods_of(pod->env)->list, pod);
+		pod_announce_deleted(pod);
 		pod->creating = true;
 		return create_failed(pod, r, err);
 	}
@@ -382,8 +428,13 @@ int pod_delete_record(struct pod *pod, int64_t grace, struct nano_err *err)
 	grace = effective_grace(pod, grace);
 	r = store_pod_mark_deleting(pod->env->store, pod->uid,
 	                            pods_now(pod->env) * INT64_C(1000000000), grace, err);
+	if (r < 0)
+		return r;
+	/* deletionTimestamp, a MODIFIED for the watches (kubectl delete waits on them) */
+	pod_set_deletion(pod, pods_now(pod->env), grace);
+	pod_changed(pod);
 	/* on disk before the pod is stopped */
-	return r < 0 ? r : store_sync(pod->env->store, err);
+	return store_sync(pod->env->store, err);
 }
 
 void pod_delete(struct pod *pod, int64_t grace, pods_deleted_fn *fn, void *userdata)
@@ -428,6 +479,7 @@ static void delete_removed(struct pod *pod)
 	if (store_pod_delete(pods->env.store, pod->uid, &err) < 0)
 		log_error("pod %s: %s", pod->spec->name, err.message);
 	unlink_pod(&pods->list, pod);
+	pod_announce_deleted(pod); /* the watches' DELETED, with the last object */
 	if (answer) {
 		answer->last = pod_to_json(pod);
 		answer->waiters = TAKE_PTR(pod->waiters);
@@ -508,6 +560,31 @@ static void on_sample(void *userdata)
  * buckets begin at 0.5 s. */
 static const double start_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
+/* The ring holds watch_history changes of pods and events: a watch from a resourceVersion
+ * older than they reach is told 410 Gone and lists again, as with an API server's watch cache. */
+#define WATCH_HISTORY_DEFAULT 1024
+
+/* The counter goes on from the stored one; the ring starts empty there (what changed before
+ * the restart is not known any more: a watch from before it is too old). */
+static int resource_version_open(struct pods *pods, struct nano_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = store_meta_get(pods->env.store, "resourceVersion", &text, err);
+
+	if (r == -ENOENT) {
+		nano_err_clear(err);
+	} else if (r < 0) {
+		return r;
+	} else if (watch_parse_resource_version(text, &pods->env.resource_version) < 0) {
+		return nano_err_setc(err, NANO_INTERNAL, EUCLEAN,
+		                     "the store's resourceVersion \"%s\" is not a number", text);
+	}
+	r = watch_ring_new(pods->env.opt.watch_history ? pods->env.opt.watch_history
+	                                               : WATCH_HISTORY_DEFAULT,
+	                   pods->env.resource_version, &pods->env.ring);
+	return r < 0 ? nano_err_set(err, -r, "out of memory") : 0;
+}
+
 int pods_open(const struct pods_options *options, struct pods **out, struct nano_err *err)
 {
 	struct pods *pods = calloc(1, sizeof(*pods));
@@ -535,6 +612,9 @@ int pods_open(const struct pods_options *options, struct pods **out, struct nano
 	                        sizeof(start_buckets) / sizeof(start_buckets[0])) < 0)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	r = store_open(options->state_dir, &pods->env.store, err);
+	if (r < 0)
+		return r;
+	r = resource_version_open(pods, err);
 	if (r < 0)
 		return r;
 	r = pods_timer_in(&pods->env, &pods->expire_timer, EXPIRE_USEC, on_expire, pods);
@@ -600,6 +680,7 @@ struct pods *pods_free(struct pods *pods)
 	pods_timer_cancel(&pods->env, &pods->expire_timer);
 	pods_timer_cancel(&pods->env, &pods->sample_timer);
 	store_close(pods->env.store);
+	watch_ring_free(pods->env.ring);
 	cgroup_driver_free(pods->env.cgroup);
 	net_free(pods->env.net);
 	hostports_free(pods->env.hostports);

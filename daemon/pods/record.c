@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "events/events.h"
 #include "logs/logs.h"
 #include "pods/record.h"
 
@@ -45,6 +46,36 @@ void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot)
 
 /* ---- events ---------------------------------------------------------------------------------- */
 
+uint64_t pods_next_resource_version(struct pod_env *env)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	char text[24];
+
+	/* in the store's batch with the change it numbers: on disk together, so that a restart
+	 * goes on above every resourceVersion a client saw */
+	snprintf(text, sizeof(text), "%" PRIu64, ++env->resource_version);
+	if (store_meta_set(env->store, "resourceVersion", text, &err) < 0)
+		log_error("resourceVersion %s: %s", text, err.message);
+	return env->resource_version;
+}
+
+int pods_record_event(struct pod_env *env, struct store_event_new *ev, struct nano_err *err)
+{
+	_cleanup_(store_event_done) struct store_event row = {0};
+	_cleanup_json_ json_t *json = NULL;
+	int r;
+
+	ev->resource_version = (int64_t)pods_next_resource_version(env);
+	r = store_event_record(env->store, ev, pods_now(env) * INT64_C(1000000000), &row, err);
+	if (r < 0)
+		return r;
+	json = events_to_json(&row);
+	if (json && env->ring)
+		watch_ring_push(env->ring, (uint64_t)row.resource_version, WATCH_EVENTS,
+		                row.count > 1 ? WATCH_MODIFIED : WATCH_ADDED, json);
+	return 0;
+}
+
 void pod_event(struct pod *pod, const char *container, const char *type, const char *reason,
                const char *fmt, ...)
 {
@@ -74,8 +105,7 @@ void pod_event(struct pod *pod, const char *container, const char *type, const c
 	        .source_component = "nanolet",
 	        .source_host = pod->env->hostname,
 	};
-	if (store_event_record(pod->env->store, &ev, pods_now(pod->env) * INT64_C(1000000000), NULL,
-	                       &err) < 0)
+	if (pods_record_event(pod->env, &ev, &err) < 0)
 		log_error("pod %s: event %s: %s", pod->spec->name, reason, err.message);
 	log_info("pod %s/%s%s%s: %s: %s", pod->spec->namespace, pod->spec->name,
 	         container ? " container " : "", container ? container : "", reason, message);
@@ -103,8 +133,10 @@ static int uuid_v4(char out[37])
 	return 0;
 }
 
-/* The Pod as created at unix_seconds. */
-static json_t *pod_object_at(const struct spec_pod *spec, const char *uid, int64_t unix_seconds)
+/* The Pod as created at unix_seconds: generation 1, and on node_name (the scheduler's
+ * spec.nodeName; NULL for a dry run, which no scheduler saw). */
+static json_t *pod_object_at(const struct spec_pod *spec, const char *uid, int64_t unix_seconds,
+                             const char *node_name)
 {
 	json_t *obj = json_deep_copy(spec->object);
 	json_t *metadata = json_object_get(obj, "metadata");
@@ -117,6 +149,10 @@ static json_t *pod_object_at(const struct spec_pod *spec, const char *uid, int64
 	json_object_set_new(obj, "kind", json_string("Pod"));
 	json_object_set_new(metadata, "uid", json_string(uid));
 	json_object_set_new(metadata, "creationTimestamp", json_string(now));
+	json_object_set_new(metadata, "generation", json_integer(1));
+	if (node_name && json_is_object(json_object_get(obj, "spec")))
+		json_object_set_new(json_object_get(obj, "spec"), "nodeName",
+		                    json_string(node_name));
 	return obj;
 }
 
@@ -125,7 +161,7 @@ json_t *pod_dry_run_json(const struct spec_pod *spec)
 	char uid[37];
 	json_t *obj;
 
-	if (uuid_v4(uid) < 0 || !(obj = pod_object_at(spec, uid, (int64_t)time(NULL))))
+	if (uuid_v4(uid) < 0 || !(obj = pod_object_at(spec, uid, (int64_t)time(NULL), NULL)))
 		return NULL;
 	json_object_set_new(obj, "status",
 	                    json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
@@ -133,18 +169,28 @@ json_t *pod_dry_run_json(const struct spec_pod *spec)
 	return obj;
 }
 
-json_t *pod_to_json(const struct pod *pod)
+/* The Pod as served, without metadata.resourceVersion. */
+static json_t *pod_json(const struct pod *pod)
 {
 	json_t *obj = json_deep_copy(pod->object);
+	json_t *metadata = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
 
-	if (obj && pod->deleting) {
+	if (!obj || !json_is_object(metadata))
+		return json_decref(obj), NULL;
+	/* a pod stored before nanolet set them */
+	if (!json_object_get(metadata, "generation"))
+		json_object_set_new(metadata, "generation", json_integer(1));
+	if (json_is_object(spec) && !json_object_get(spec, "nodeName") && pod->env->hostname)
+		json_object_set_new(spec, "nodeName", json_string(pod->env->hostname));
+	if (pod->deletion_at > 0) {
 		char when[UTIL_RFC3339_SIZE];
 
-		rfc3339_at(when, pods_now(pod->env));
-		json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
-		                    json_string(when));
+		rfc3339_at(when, pod->deletion_at);
+		json_object_set_new(metadata, "deletionTimestamp", json_string(when));
+		json_object_set_new(metadata, "deletionGracePeriodSeconds",
+		                    json_integer(pod->deletion_grace));
 	}
-	if (obj && json_object_set_new(obj, "status", sup_pod_status_json(pod->sup)) < 0)
+	if (json_object_set_new(obj, "status", sup_pod_status_json(pod->sup)) < 0)
 		return json_decref(obj), NULL;
 	return obj;
 }
@@ -161,8 +207,19 @@ const char *pod_uid(const struct pod *pod)
 
 int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err)
 {
-	int r = store_pod_update_object(pod->env->store, pod->uid, object, err);
+	json_t *metadata = json_object_get(object, "metadata");
+	json_int_t generation = json_integer_value(
+	        json_object_get(json_object_get(pod->object, "metadata"), "generation"));
+	bool spec_changed =
+	        !json_equal(json_object_get(pod->object, "spec"), json_object_get(object, "spec"));
+	int r;
 
+	/* metadata.generation counts the spec's changes, as the API server's does, and is kept
+	 * with the object */
+	if (json_is_object(metadata))
+		json_object_set_new(metadata, "generation",
+		                    json_integer((generation > 0 ? generation : 1) + spec_changed));
+	r = store_pod_update_object(pod->env->store, pod->uid, object, err);
 	if (r >= 0)
 		r = store_sync(pod->env->store, err);
 	if (r < 0)
@@ -172,7 +229,89 @@ int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err)
 	/* the spec's copy of the Pod is the pod's own (pod_new) */
 	json_decref(pod->spec->object);
 	pod->spec->object = json_incref(object);
+	pod_changed(pod);
 	return 0;
+}
+
+static void set_resource_version(json_t *obj, uint64_t resource_version)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%" PRIu64, resource_version);
+	json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion", json_string(text));
+}
+
+json_t *pod_to_json(const struct pod *pod)
+{
+	json_t *obj = pod_json(pod);
+
+	if (obj && pod->resource_version)
+		set_resource_version(obj, pod->resource_version);
+	return obj;
+}
+
+/* FNV-1a of the compact JSON: what a change of the object as served is told by. */
+static uint64_t json_hash(const json_t *obj)
+{
+	_cleanup_free_ char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (const char *p = text; p && *p; p++)
+		h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+	return text ? h : 0;
+}
+
+void pod_changed(struct pod *pod)
+{
+	_cleanup_json_ json_t *obj = NULL;
+	uint64_t hash;
+	bool added;
+
+	/* a create not answered yet is not listed: its ADDED comes when it is */
+	if (pod->creating)
+		return;
+	obj = pod_json(pod);
+	hash = obj ? json_hash(obj) : 0;
+	if (!hash || (pod->announced && hash == pod->served_hash && pod->resource_version))
+		return;
+	added = !pod->announced;
+	pod->served_hash = hash;
+	pod->announced = true;
+	pod->resource_version = pods_next_resource_version(pod->env);
+	set_resource_version(obj, pod->resource_version);
+	if (pod->env->ring)
+		watch_ring_push(pod->env->ring, pod->resource_version, WATCH_PODS,
+		                added ? WATCH_ADDED : WATCH_MODIFIED, obj);
+}
+
+void pod_mark_served(struct pod *pod)
+{
+	_cleanup_json_ json_t *obj = pod_json(pod);
+
+	pod->served_hash = obj ? json_hash(obj) : 0;
+}
+
+void pod_announce_deleted(struct pod *pod)
+{
+	_cleanup_json_ json_t *obj = NULL;
+
+	if (!pod->announced)
+		return;
+	pod->resource_version = pods_next_resource_version(pod->env);
+	obj = pod_to_json(pod);
+	if (obj && pod->env->ring)
+		watch_ring_push(pod->env->ring, pod->resource_version, WATCH_PODS, WATCH_DELETED,
+		                obj);
+	pod->announced = false;
+}
+
+void pod_set_deletion(struct pod *pod, int64_t now_s, int64_t grace_s)
+{
+	/* a second delete may bring the deadline forward, never push it back */
+	if (pod->deletion_at > 0 && now_s + grace_s >= pod->deletion_at)
+		return;
+	pod->deletion_at = now_s + grace_s;
+	pod->deletion_grace = grace_s;
 }
 
 /* The shim's /proc/<pid>/uid_map or gid_map as OCI LinuxIDMappings: the live maps of a pod's
@@ -364,7 +503,8 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	/* <ns>_<name>_<uid>, or its shortened form where that passes NAME_MAX */
 	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
 		pod->log_dir = strdupf("%s/pods/%s", opt->log_dir, log_name);
-	pod->object = object ? json_incref(object) : pod_object_at(spec, uid, pods_now(env));
+	pod->object = object ? json_incref(object)
+	                     : pod_object_at(spec, uid, pods_now(env), env->hostname);
 	/* What a pod keeps for its life is what it needs (issue 13: a thousand pods in 16 MB):
 	 * the explanation's sentences are made again when asked (pod_isolation_json), and the
 	 * spec's copy of the Pod is the pod's own (the same fields; uid and creationTimestamp
@@ -508,17 +648,22 @@ json_t *pod_runtime_json(const struct pod *pod)
 			oom = (json_decref(oom), NULL);
 	if (!oom || !reported || !seq)
 		return json_decref(oom), json_decref(reported), json_decref(seq), NULL;
-	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o, s:o*}", "creating", pod->creating,
-	                 "shim", "pid", (int)pod->shim_pid, "startTime",
+	return json_pack("{s:b, s:{s:i, s:I}, s:I, s:o, s:o, s:o, s:I, s:o*}", "creating",
+	                 pod->creating, "shim", "pid", (int)pod->shim_pid, "startTime",
 	                 (json_int_t)pod->shim_start_time, "usernsBase",
 	                 (json_int_t)pod->userns_base, "oomKills", oom, "oomReported", reported,
-	                 "oomLogSeq", seq, "supervise", sup_pod_state_json(pod->sup));
+	                 "oomLogSeq", seq, "resourceVersion", (json_int_t)pod->resource_version,
+	                 "supervise", sup_pod_state_json(pod->sup));
 }
 
 int pod_save(struct pod *pod, struct nano_err *err)
 {
-	_cleanup_json_ json_t *status = sup_pod_status_json(pod->sup);
-	_cleanup_json_ json_t *runtime = pod_runtime_json(pod);
+	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
+
+	/* first: the runtime record keeps the resourceVersion the change got */
+	pod_changed(pod);
+	status = sup_pod_status_json(pod->sup);
+	runtime = pod_runtime_json(pod);
 
 	if (!status || !runtime)
 		return nano_err_set(err, ENOMEM, "out of memory");

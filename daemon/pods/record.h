@@ -31,6 +31,7 @@
 #include "pods/pod_ops.h"
 #include "store/store.h"
 #include "supervise/supervise.h"
+#include "watch/watch.h"
 
 /* After a shim that did not answer, the next try comes this much later. */
 #define POD_SHIM_RETRY_USEC 1000000
@@ -119,6 +120,11 @@ struct pod_env {
 	size_t exec_fds;
 	size_t (*fds_held)(struct pod_env *env);
 	struct pod_exec *execs; /* exec.c: those under way */
+	/* metadata.resourceVersion: the node-wide counter, the last value given (kept in the
+	 * store's meta table as "resourceVersion"), and the ring of recent changes that watches
+	 * replay and follow (pods_watch_ring). */
+	uint64_t resource_version;
+	struct watch_ring *ring;
 };
 
 /* One pod. Each group of fields belongs to the layer named above it; the others read them. */
@@ -146,6 +152,13 @@ struct pod {
 	bool start_observed; /* in nanolet_pod_start_duration_seconds */
 	struct pod_watch *watches;
 	struct pod_counters *counters; /* one per container: the monitor's */
+	uint64_t resource_version;     /* metadata.resourceVersion of the object as served */
+	uint64_t served_hash;          /* of its JSON without resourceVersion: a change bumps it */
+	bool announced;                /* listed, and its ADDED in the ring: a DELETED follows */
+	/* a delete requested: metadata.deletionTimestamp (unix seconds, the request's time plus
+	 * its grace, as the API server sets it) and deletionGracePeriodSeconds */
+	int64_t deletion_at;
+	int64_t deletion_grace;
 
 	/* lifecycle */
 	struct pod_shim_watch *shim_watch;   /* the shim runs: its end is the sandbox's */
@@ -227,6 +240,21 @@ void pod_crash_point(const char *name);
 json_t *pod_runtime_json(const struct pod *pod);
 int pod_save(struct pod *pod, struct nano_err *err);
 void pod_persist(struct pod *pod);
+/* The next value of the node's resourceVersion counter (written to the store's batch). */
+uint64_t pods_next_resource_version(struct pod_env *env);
+/* Records an event at now with the next resourceVersion, and tells the watches: ADDED for a
+ * new one, MODIFIED when it repeats one (its count and lastTimestamp went up). */
+int pods_record_event(struct pod_env *env, struct store_event_new *ev, struct nano_err *err);
+/* The pod is gone (its row removed): its resourceVersion moves on and the watches get its
+ * DELETED with the last object, if they ever saw it. */
+void pod_announce_deleted(struct pod *pod);
+/* The pod's JSON now is what its resourceVersion stands for (a restored pod: what the old
+ * daemon served), so that only a change from it moves the resourceVersion on. */
+void pod_mark_served(struct pod *pod);
+/* A delete was requested (or shortened) at now_s with grace_s: deletionTimestamp now + grace,
+ * never later than one already set, as store_pod_mark_deleting keeps it. */
+void pod_set_deletion(struct pod *pod, int64_t now_s, int64_t grace_s);
+
 /* Calls the watches of a container (SIZE_MAX: all of them) once, and drops them. */
 void pod_notify_watches(struct pod *pod, size_t container);
 

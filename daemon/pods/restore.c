@@ -49,19 +49,19 @@ static void node_event(struct pods *pods, const char *type, const char *reason, 
 	va_end(ap);
 	if (!message)
 		return;
-	if (store_event_record(pods->env.store,
-	                       &(struct store_event_new){
-	                               .namespace = "default",
-	                               .involved = {.kind = "Node",
-	                                            .name = pods->env.hostname,
-	                                            .uid = pods->env.hostname},
-	                               .reason = reason,
-	                               .message = message,
-	                               .type = type,
-	                               .source_component = "nanolet",
-	                               .source_host = pods->env.hostname,
-	                       },
-	                       pods_now(&pods->env) * INT64_C(1000000000), NULL, &err) < 0)
+	if (pods_record_event(&pods->env,
+	                      &(struct store_event_new){
+	                              .namespace = "default",
+	                              .involved = {.kind = "Node",
+	                                           .name = pods->env.hostname,
+	                                           .uid = pods->env.hostname},
+	                              .reason = reason,
+	                              .message = message,
+	                              .type = type,
+	                              .source_component = "nanolet",
+	                              .source_host = pods->env.hostname,
+	                      },
+	                      &err) < 0)
 		log_error("node event %s: %s", reason, err.message);
 	log_info("node %s: %s: %s", pods->env.hostname, reason, message);
 }
@@ -85,6 +85,8 @@ static void restore_runtime(struct pod *pod, const json_t *runtime)
 	pod->shim_pid = (pid_t)int_of(shim, "pid");
 	pod->shim_start_time = (uint64_t)int_of(shim, "startTime");
 	pod->userns_base = (uint32_t)int_of(runtime, "usernsBase");
+	pod->resource_version = (uint64_t)int_of(runtime, "resourceVersion");
+	pod->announced = true; /* it was listed before the restart */
 	oom = json_object_get(runtime, "oomKills");
 	json_array_foreach(oom, i, v)
 	{
@@ -258,10 +260,13 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 
 	pod->restore_deleting = row->deleting;
 	if (row->deleting) {
+		pod_set_deletion(pod, row->deletion_ns / INT64_C(1000000000),
+		                 row->deletion_grace_s);
 		grace = row->deletion_ns / INT64_C(1000000000) + row->deletion_grace_s -
 		        pods_now(&pods->env);
 		pod->restore_grace = grace > 0 ? grace : 0;
 	}
+	pod_mark_served(pod);
 	adopted = !rebooted && pod->shim_pid > 0 && pod_watch_shim(pod, &err) >= 0;
 	if (adopted) {
 		log_info("pod %s/%s: re-adopted its shim, pid %d", pod->spec->namespace,

@@ -61,6 +61,12 @@ json_t *events_to_json(const struct store_event *ev)
 	r |= json_object_set_new(metadata, "name", json_string(name));
 	r |= set_nonempty(metadata, "namespace", ev->namespace);
 	r |= json_object_set_new(metadata, "creationTimestamp", timestamp(ev->first_ns));
+	if (ev->resource_version > 0) {
+		char rv[24];
+
+		snprintf(rv, sizeof(rv), "%" PRId64, ev->resource_version);
+		r |= json_object_set_new(metadata, "resourceVersion", json_string(rv));
+	}
 
 	r |= set_nonempty(involved, "kind", ev->involved_kind);
 	r |= set_nonempty(involved, "namespace", ev->involved_namespace);

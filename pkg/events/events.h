@@ -57,10 +57,17 @@ struct events_selector_term {
 	bool not_equal;    /* `!=` rather than `=` / `==` */
 };
 
+/* What a selector selects: Events, or (the same syntax, the pod's fields) Pods. */
+enum events_selector_kind {
+	EVENTS_SELECT_EVENTS,
+	EVENTS_SELECT_PODS,
+};
+
 /* Every term must hold. No terms: everything matches. */
 struct events_selector {
 	struct events_selector_term *terms;
 	size_t n;
+	enum events_selector_kind kind;
 };
 
 /* Parses a fieldSelector value as the API server does (apimachinery fields.ParseSelector):
@@ -72,8 +79,17 @@ struct events_selector {
 int events_selector_parse(const char *text, struct events_selector *out, struct nano_err *err);
 void events_selector_done(struct events_selector *sel);
 
-/* Whether an Event JSON object (events_to_json) satisfies every term. */
-bool events_selector_match(const struct events_selector *sel, const json_t *event);
+/* The same for another kind's fields. Pods: metadata.name, metadata.namespace, spec.nodeName
+ * (and its old name spec.host), spec.restartPolicy, spec.schedulerName,
+ * spec.serviceAccountName, spec.hostNetwork, status.phase, status.podIP,
+ * status.nominatedNodeName; another is -EINVAL "field label not supported: NAME", the API
+ * server's words. */
+int events_selector_parse_for(enum events_selector_kind kind, const char *text,
+                              struct events_selector *out, struct nano_err *err);
+
+/* Whether an object's JSON (an Event of events_to_json, or a Pod for a pods selector)
+ * satisfies every term. */
+bool events_selector_match(const struct events_selector *sel, const json_t *object);
 
 /* The value of the first `field=value` term on field, or NULL: lets a caller narrow the store
  * query (store_events_list's involved_name) before matching the rest. */

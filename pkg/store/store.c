@@ -78,9 +78,9 @@ static const char *const migrations[] = {
         ") STRICT;\n"
         "CREATE TRIGGER pod_ips_release AFTER DELETE ON pods\n"
         "BEGIN DELETE FROM pod_ips WHERE uid = old.uid; END;\n",
-        /* 3 -> 4: namespaces (store_namespaces.c). A pod's namespace exists once used: the
-         * trigger makes its row with the pod's (a fresh v4 uid, the pod's creation time), and
-         * the pods already stored get theirs here. */
+        /* 3 -> 4: namespaces (store_namespaces.c), and events' resourceVersions (below). A pod's
+         * namespace exists once used: the trigger makes its row with the pod's (a fresh v4 uid, the
+         * pod's creation time), and the pods already stored get theirs here. */
         "CREATE TABLE namespaces (\n"
         "  name       TEXT PRIMARY KEY NOT NULL,\n"
         "  uid        TEXT NOT NULL UNIQUE,\n"
@@ -91,7 +91,11 @@ static const char *const migrations[] = {
         "BEGIN INSERT OR IGNORE INTO namespaces (name, uid, created_ns)\n"
         "  VALUES (new.namespace, " STORE_UUID_SQL ", new.created_ns); END;\n"
         "INSERT OR IGNORE INTO namespaces (name, uid, created_ns)\n"
-        "  SELECT namespace, " STORE_UUID_SQL ", min(created_ns) FROM pods GROUP BY namespace;\n",
+        "  SELECT namespace, " STORE_UUID_SQL ", min(created_ns) FROM pods GROUP BY namespace;\n"
+        /* an event's metadata.resourceVersion, the node-wide counter's value when it
+         * last changed (its count and lastTimestamp too): a watch from it sees what came after.
+         * 0 for the rows written before. */
+        "ALTER TABLE events ADD COLUMN resource_version INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION,
@@ -135,11 +139,12 @@ static const char *const statements[STMT__MAX] = {
         [STMT_EVENT_RECORD] =
                 "INSERT INTO events (namespace, involved_kind, involved_name, involved_namespace, "
                 "involved_uid, involved_field_path, reason, message, type, first_ns, last_ns, "
-                "source_component, source_host) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12) "
+                "source_component, source_host, resource_version) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13) "
                 "ON CONFLICT (involved_uid, involved_field_path, reason, message, type, "
                 "involved_kind, involved_namespace, involved_name) "
-                "DO UPDATE SET count = count + 1, last_ns = excluded.last_ns "
+                "DO UPDATE SET count = count + 1, last_ns = excluded.last_ns, "
+                "resource_version = excluded.resource_version "
                 "RETURNING " STORE_EVENT_COLUMNS,
         [STMT_EVENTS_LIST] = EVENTS_LIST_SQL(""),
         [STMT_EVENTS_LIST_NS] = EVENTS_LIST_SQL("WHERE namespace = ?1"),

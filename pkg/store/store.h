@@ -177,6 +177,9 @@ struct store_event_new {
 	const char *type; /* "Normal" or "Warning" */
 	const char *source_component;
 	const char *source_host;
+	/* metadata.resourceVersion: the node's counter (store_meta "resourceVersion" is the
+	 * daemon's) when it was recorded; a repeat takes the new one. 0: none. */
+	int64_t resource_version;
 };
 
 /* A stored event. Strings are owned ("" where absent): store_event_done frees them. */
@@ -196,6 +199,7 @@ struct store_event {
 	int64_t last_ns;
 	char *source_component;
 	char *source_host;
+	int64_t resource_version;
 };
 
 void store_event_done(struct store_event *ev);

@@ -60,6 +60,7 @@ static int read_row(sqlite3_stmt *st, struct store_event *ev, struct nano_err *e
 	        .last_ns = sqlite3_column_int64(st, 12),
 	        .source_component = store_column_strdup(st, 13),
 	        .source_host = store_column_strdup(st, 14),
+	        .resource_version = sqlite3_column_int64(st, 15),
 	};
 
 	if (!e.namespace || !e.involved_kind || !e.involved_name || !e.involved_namespace ||
@@ -137,6 +138,8 @@ int store_event_record(struct store *s, const struct store_event_new *ev, int64_
 		rc = store_bind_text(st, 11, ev->source_component);
 	if (rc == SQLITE_OK)
 		rc = store_bind_text(st, 12, ev->source_host);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 13, ev->resource_version);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)

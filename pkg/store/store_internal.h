@@ -58,7 +58,7 @@ enum store_stmt {
 #define STORE_EVENT_COLUMNS                                                                        \
 	"id, namespace, involved_kind, involved_name, involved_namespace, involved_uid, "          \
 	"involved_field_path, reason, message, type, count, first_ns, last_ns, "                   \
-	"source_component, source_host"
+	"source_component, source_host, resource_version"
 
 /* A version 4 UUID made by SQLite (the namespaces a pod's insert makes, in a trigger). */
 #define STORE_UUID_SQL                                                                             \

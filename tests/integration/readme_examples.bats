@@ -13,8 +13,9 @@
 #   - what changes from run to run is replaced by a name in both the shown and the real output
 #     before they are compared (see volatile below): uids, timestamps, container ids, the HTTP
 #     Date, the git commit, the memory hierarchy's session cgroup (/process_api/<id> on the
-#     README's machine), the node's name (vm in the README), an event's number, and the pid of
-#     the caller a Scheduled event or an audit line names;
+#     README's machine), the node's name (vm in the README), an event's number, an object's
+#     resourceVersion (the node's counter: how many changes came before), and the pid of the
+#     caller a Scheduled event or an audit line names;
 #   - the test daemon's directories and socket in the real output are the default ones;
 #   - every other character must be as shown;
 #   - a command that changes nothing is run again, for a few seconds, while its output differs.
@@ -98,6 +99,7 @@ volatile() {
 		-e 's#/process_api/[0-9a-f]{32}#/process_api/<id>#g' \
 		-e "s#(\"(host|nodeName|reportingInstance)\": \"|assigned [^ ]* to )($(hostname)|vm)\>#\\1<node>#g" \
 		-e 's#"name": "([^"]*)\.[0-9a-f]{16}"#"name": "\1.<n>"#' \
+		-e 's#"resourceVersion": ?"[0-9]+"#"resourceVersion": "<rv>"#g' \
 		-e 's/(gid [0-9]+, pid )[0-9]+/\1<pid>/g' \
 		-e 's#"nanolet.io/pid":\["[0-9]+"\]#"nanolet.io/pid":["<pid>"]#' \
 		-e 's/\r$//'

@@ -34,6 +34,7 @@
 #include "tmp_fixture.h"
 #include "pods.h"
 #include "store/store.h"
+#include "watch/watch.h"
 
 TMP_FIXTURE("/tmp/nanolet-lifecycle-XXXXXX")
 
@@ -953,6 +954,107 @@ START_TEST(a_delete_waits_out_the_grace_then_kills_and_removes_everything)
 }
 END_TEST
 
+/* What the ring of changes (the watches') was told about pods. */
+struct pod_changes {
+	char types[16][16];
+	uint64_t rvs[16];
+	size_t n;
+};
+
+static void on_pod_change(void *userdata, const struct watch_change *c)
+{
+	struct pod_changes *seen = userdata;
+	const char *rv = json_string_value(
+	        json_object_get(json_object_get(c->object, "metadata"), "resourceVersion"));
+
+	if (c->kind != WATCH_PODS)
+		return;
+	ck_assert_uint_lt(seen->n, 16);
+	/* the object as served carries the change's resourceVersion */
+	ck_assert_uint_eq(strtoull(rv ? rv : "0", NULL, 10), c->resource_version);
+	snprintf(seen->types[seen->n], sizeof(seen->types[0]), "%s", watch_type_name(c->type));
+	seen->rvs[seen->n++] = c->resource_version;
+}
+
+static json_t *metadata_of(const struct pod *pod, const char *key)
+{
+	_cleanup_json_ json_t *o = pod_to_json(pod);
+
+	return json_incref(json_object_get(json_object_get(o, "metadata"), key));
+}
+
+START_TEST(a_pods_changes_reach_the_watches_with_increasing_resource_versions)
+{
+	struct node n;
+	struct pod *pod;
+	struct answer a = {0};
+	struct pod_changes seen = {0};
+	struct nano_err err = {0};
+	_cleanup_json_ json_t *generation = NULL, *deletion = NULL, *grace = NULL;
+	json_t *same, *changed;
+	size_t modified;
+	pid_t shim;
+
+	node_init(&n);
+	ck_assert_ptr_nonnull(watch_ring_subscribe(pods_watch_ring(n.pods), on_pod_change, &seen));
+	pod = create_running(&n, POD_YAML("Always", "30"));
+	shim = n.shim.next_pid - 1;
+	/* listed once it is answered: its ADDED, nothing before */
+	ck_assert_uint_eq(seen.n, 1);
+	ck_assert_str_eq(seen.types[0], "ADDED");
+	generation = metadata_of(pod, "generation");
+	ck_assert_int_eq(json_integer_value(generation), 1);
+	/* an update that changed nothing served: no change; the spec's: generation 2, MODIFIED */
+	same = json_deep_copy(pod_object(pod));
+	changed = json_deep_copy(pod_object(pod));
+	json_object_set_new(json_object_get(changed, "spec"), "activeDeadlineSeconds",
+	                    json_integer(600));
+	ck_assert_int_eq(pod_update_object(pod, same, &err), 0);
+	ck_assert_uint_eq(seen.n, 1);
+	ck_assert_int_eq(pod_update_object(pod, changed, &err), 0);
+	json_decref(same);
+	json_decref(changed);
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_str_eq(seen.types[1], "MODIFIED");
+	json_decref(generation);
+	generation = metadata_of(pod, "generation");
+	ck_assert_int_eq(json_integer_value(generation), 2);
+	/* the delete's request: deletionTimestamp and its grace, a MODIFIED */
+	ck_assert_int_eq(pod_delete_record(pod, -1, &err), 0);
+	ck_assert_uint_eq(seen.n, 3);
+	deletion = metadata_of(pod, "deletionTimestamp");
+	grace = metadata_of(pod, "deletionGracePeriodSeconds");
+	ck_assert(json_is_string(deletion));
+	ck_assert_int_eq(json_integer_value(grace), 30);
+	pod_delete(pod, -1, on_deleted, &a);
+	pump(&n);
+	reply(&n, "kill app 15", 0, "ok");
+	advance(&n, 30 * 1000000);
+	run_exits(&n, pod, "app", 0, 137, SIGKILL);
+	reply(&n, "shutdown", 0, "ok");
+	shim_dies(&n, shim);
+	wait_until(&n, flag_set, &a.called);
+	ck_assert_int_eq(a.r, 0);
+	/* MODIFIED as it terminated, then DELETED with the last object, each a new version */
+	modified = seen.n;
+	ck_assert_uint_ge(modified, 4);
+	ck_assert_str_eq(seen.types[seen.n - 1], "DELETED");
+	for (size_t i = 1; i < seen.n; i++) {
+		ck_assert_uint_gt(seen.rvs[i], seen.rvs[i - 1]);
+		if (i < seen.n - 1)
+			ck_assert_str_eq(seen.types[i], "MODIFIED");
+	}
+	/* the delete's answer is the DELETED's object */
+	ck_assert_uint_eq(strtoull(json_string_value(json_object_get(
+	                                   json_object_get(a.last, "metadata"), "resourceVersion")),
+	                           NULL, 10),
+	                  seen.rvs[seen.n - 1]);
+	ck_assert_uint_ge(pods_resource_version(n.pods), seen.rvs[seen.n - 1]);
+	json_decref(a.last);
+	node_done(&n);
+}
+END_TEST
+
 START_TEST(a_second_delete_shortens_the_grace_and_a_late_start_is_stopped)
 {
 	struct node n;
@@ -1768,6 +1870,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, a_failed_run_restarts_after_its_back_off);
 	tcase_add_test(tc, a_delete_waits_out_the_grace_then_kills_and_removes_everything);
 	tcase_add_test(tc, a_second_delete_shortens_the_grace_and_a_late_start_is_stopped);
+	tcase_add_test(tc, a_pods_changes_reach_the_watches_with_increasing_resource_versions);
 	tcase_add_test(tc, a_lost_shim_brings_a_new_sandbox_and_the_container_back);
 	tcase_add_test(tc, a_start_the_shim_did_not_answer_is_asked_about_not_repeated);
 	tcase_add_test(tc, a_restarted_manager_adopts_the_running_pod);

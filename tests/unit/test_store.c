@@ -573,6 +573,7 @@ START_TEST(test_migrate_from_schema_1)
 	close_ok(open_ok(dir));
 	raw_exec(dir, "DROP TRIGGER pods_namespace; DROP TABLE namespaces;"
 	              "DROP TRIGGER pod_ips_release; DROP TABLE pod_ips;"
+	              "ALTER TABLE events DROP COLUMN resource_version;"
 	              "ALTER TABLE pods DROP COLUMN runtime; PRAGMA user_version = 1;"
 	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
 	              "VALUES ('u-1', 'a', 'old', '{}', 1)");
@@ -1091,6 +1092,7 @@ START_TEST(test_migrate_from_schema_3)
 
 	close_ok(open_ok(dir));
 	raw_exec(dir, "DROP TRIGGER pods_namespace; DROP TABLE namespaces; "
+	              "ALTER TABLE events DROP COLUMN resource_version; "
 	              "PRAGMA user_version = 3;"
 	              "INSERT INTO pods (uid, namespace, name, object, created_ns) "
 	              "VALUES ('u-1', 'a', 'one', '{}', 5), ('u-2', 'a', 'two', '{}', 3), "
