@@ -509,13 +509,13 @@ static int delete_options(const struct http_request *req, struct delete_options 
 	return 0;
 }
 
-/* preconditions: 409 Conflict as the API server's storage answers a failed one. A
- * resourceVersion is checked against the pod's when it has one; a pod without one fails it. */
+/* preconditions: 409 Conflict as the API server's storage answers a failed one. */
 static int check_preconditions(const struct pod *pod, const char *name,
                                const struct delete_options *o, struct nano_err *err)
 {
-	const char *rv = json_string_value(
-	        json_object_get(json_object_get(pod_object(pod), "metadata"), "resourceVersion"));
+	char rv[POD_RESOURCE_VERSION_SIZE];
+
+	pod_resource_version(pod, rv);
 
 	if (o->uid && strcmp(o->uid, pod_uid(pod)) != 0)
 		return nano_err_setc(
@@ -523,13 +523,13 @@ static int check_preconditions(const struct pod *pod, const char *name,
 		        "Operation cannot be fulfilled on pods \"%s\": Precondition failed: "
 		        "UID in precondition: %s, UID in object meta: %s",
 		        name, o->uid, pod_uid(pod));
-	if (o->resource_version && (!rv || strcmp(o->resource_version, rv) != 0))
+	if (o->resource_version && strcmp(o->resource_version, rv) != 0)
 		return nano_err_setc(
 		        err, NANO_IN_USE, EBUSY,
 		        "Operation cannot be fulfilled on pods \"%s\": Precondition failed: "
 		        "ResourceVersion in precondition: %s, ResourceVersion in object "
 		        "meta: %s",
-		        name, o->resource_version, rv ? rv : "");
+		        name, o->resource_version, rv);
 	return 0;
 }
 

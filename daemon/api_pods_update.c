@@ -67,9 +67,9 @@ static int settle_identity(const struct route_args *args, const struct pod *pod,
 	static const char *const kept[] = {"creationTimestamp", "resourceVersion", "generation"};
 	static const char *const dropped[] = {"deletionTimestamp", "deletionGracePeriodSeconds",
 	                                      "managedFields", "selfLink"};
-	const json_t *old = pod_object(pod);
-	json_t *old_meta = json_object_get(old, "metadata"), *meta;
-	const char *name, *ns, *uid, *rv, *old_rv;
+	json_t *meta;
+	const char *name, *ns, *uid, *rv;
+	char old_rv[POD_RESOURCE_VERSION_SIZE];
 
 	if (!json_is_object(obj)) {
 		api_bad_request(resp, "the object provided is unrecognized (must be of type Pod)");
@@ -92,7 +92,7 @@ static int settle_identity(const struct route_args *args, const struct pod *pod,
 		return -EINVAL;
 	}
 	uid = json_string_value(json_object_get(meta, "uid"));
-	old_rv = json_string_value(json_object_get(old_meta, "resourceVersion"));
+	pod_resource_version(pod, old_rv);
 	if (uid && *uid && strcmp(uid, pod_uid(pod)) != 0) {
 		conflict(resp, args->name,
 		         "Precondition failed: UID in precondition: %s, UID in object meta: %s",
@@ -100,16 +100,10 @@ static int settle_identity(const struct route_args *args, const struct pod *pod,
 		return -EBUSY;
 	}
 	rv = json_string_value(json_object_get(meta, "resourceVersion"));
-	if (rv && *rv && (!old_rv || strcmp(rv, old_rv) != 0)) {
-		if (old_rv)
-			conflict(resp, args->name,
-			         "the object has been modified; please apply your changes to the "
-			         "latest version and try again");
-		else
-			conflict(resp, args->name,
-			         "resourceVersion %s cannot be checked: this node keeps no "
-			         "resourceVersion for the pod",
-			         rv);
+	if (rv && *rv && strcmp(rv, old_rv) != 0) {
+		conflict(resp, args->name,
+		         "the object has been modified; please apply your changes to the latest "
+		         "version and try again");
 		return -EBUSY;
 	}
 	/* what the server keeps, not the client: gone before decoding (which would warn that
@@ -122,6 +116,11 @@ static int settle_identity(const struct route_args *args, const struct pod *pod,
 		json_object_del(meta, kept[i]);
 	for (size_t i = 0; i < ELEMENTSOF(dropped); i++)
 		json_object_del(meta, dropped[i]);
+	/* spec.nodeName is the node's, set at create: sent back unchanged, it is no field of the
+	 * client's (a change stays, and the update's rules refuse it) */
+	if (json_equal(json_object_get(json_object_get(obj, "spec"), "nodeName"),
+	               json_object_get(json_object_get(pod_object(pod), "spec"), "nodeName")))
+		json_object_del(json_object_get(obj, "spec"), "nodeName");
 	return 0;
 }
 
@@ -130,7 +129,7 @@ static int restore_identity(const struct pod *pod, json_t *obj)
 {
 	static const char *const kept[] = {"creationTimestamp", "resourceVersion", "generation"};
 	json_t *old_meta = json_object_get(pod_object(pod), "metadata");
-	json_t *meta = metadata_of(obj);
+	json_t *meta = metadata_of(obj), *node;
 
 	if (!meta || json_object_set_new(meta, "uid", json_string(pod_uid(pod))) < 0)
 		return -ENOMEM;
@@ -140,6 +139,10 @@ static int restore_identity(const struct pod *pod, json_t *obj)
 		if (v && json_object_set(meta, kept[i], v) < 0)
 			return -ENOMEM;
 	}
+	node = json_object_get(json_object_get(pod_object(pod), "spec"), "nodeName");
+	if (node && json_is_object(json_object_get(obj, "spec")) &&
+	    !json_object_get(json_object_get(obj, "spec"), "nodeName"))
+		json_object_set(json_object_get(obj, "spec"), "nodeName", node);
 	json_object_set_new(obj, "apiVersion", json_string("v1"));
 	json_object_set_new(obj, "kind", json_string("Pod"));
 	return 0;

@@ -134,6 +134,10 @@ int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err);
 /* The pod's object as created or last updated, without status (borrowed); its uid. */
 const json_t *pod_object(const struct pod *pod);
 const char *pod_uid(const struct pod *pod);
+/* The pod's metadata.resourceVersion as served ("" before it was first served): what a
+ * precondition or a PUT's resourceVersion is checked against. */
+#define POD_RESOURCE_VERSION_SIZE 24
+void pod_resource_version(const struct pod *pod, char out[POD_RESOURCE_VERSION_SIZE]);
 
 /* The Pod with its live status and metadata.resourceVersion; NULL on ENOMEM. */
 json_t *pod_to_json(const struct pod *pod);

@@ -205,6 +205,13 @@ const char *pod_uid(const struct pod *pod)
 	return pod->uid;
 }
 
+void pod_resource_version(const struct pod *pod, char out[POD_RESOURCE_VERSION_SIZE])
+{
+	out[0] = '\0';
+	if (pod->resource_version)
+		snprintf(out, POD_RESOURCE_VERSION_SIZE, "%" PRIu64, pod->resource_version);
+}
+
 int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err)
 {
 	json_t *metadata = json_object_get(object, "metadata");
@@ -235,7 +242,7 @@ int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err)
 
 static void set_resource_version(json_t *obj, uint64_t resource_version)
 {
-	char text[24];
+	char text[POD_RESOURCE_VERSION_SIZE];
 
 	snprintf(text, sizeof(text), "%" PRIu64, resource_version);
 	json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion", json_string(text));

@@ -171,10 +171,12 @@ label_of() {
 	echo "$body"
 	[[ $code == 409 ]]
 	jq -e --arg uid "$uid" '.reason == "Conflict" and .details.name == "web" and .details.kind == "pods" and (.message | endswith("Precondition failed: UID in precondition: 0000, UID in object meta: " + $uid))' <<<"$body"
-	# a resourceVersion precondition: this node keeps none for the pod yet, so it fails
+	# a resourceVersion precondition: an old one fails with the API server's words
+	rv=$(get_pod web | jq -r .metadata.resourceVersion)
 	call DELETE /api/v1/namespaces/default/pods/web -H 'Content-Type: application/json' \
 		--data-binary '{"apiVersion":"meta.k8s.io/v1","kind":"DeleteOptions","preconditions":{"resourceVersion":"1"}}'
 	[[ $code == 409 ]]
+	jq -e --arg rv "$rv" '.message | endswith("Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: " + $rv)' <<<"$body"
 	# an unknown propagationPolicy is 422, a dry run deletes nothing
 	call DELETE /api/v1/namespaces/default/pods/web --data-binary '{"propagationPolicy":"Sideways"}'
 	[[ $code == 422 ]]
@@ -196,8 +198,7 @@ label_of() {
 	kc apply -f "$TEST_TMP/web.yaml"
 	kc label pod web restart=kept
 	kc annotate pod web note=kept
-	stop_daemon
-	start_daemon --crashloop-backoff-initial 1 --crashloop-backoff-max 4 --cpu-throttling-interval 1
+	kubectl_restart_daemon
 	[[ $(label_of restart) == kept ]]
 	[[ $(kc get pod web -o 'jsonpath={.metadata.annotations.note}') == kept ]]
 	[[ $(label_of app) == v1 ]]

@@ -54,3 +54,10 @@ kubectl_start_daemon() {
 	pods_setup --listen "127.0.0.1:$KUBE_PORT" "$@"
 	kubectl_setup
 }
+
+# kubectl_restart_daemon [ARGS...]: stops the test daemon and starts it again as
+# kubectl_start_daemon did, on the same port (the kubeconfig stays good).
+kubectl_restart_daemon() {
+	stop_daemon
+	pods_setup --listen "127.0.0.1:$KUBE_PORT" "$@"
+}

@@ -91,8 +91,7 @@ create_pod_in() {
 	uid=$(kc get node "$(hostname)" -o jsonpath='{.metadata.uid}')
 	created=$(kc get node "$(hostname)" -o jsonpath='{.metadata.creationTimestamp}')
 	[[ $uid =~ ^[0-9a-f-]{36}$ ]]
-	stop_daemon
-	pods_setup --listen "127.0.0.1:$KUBE_PORT"
+	kubectl_restart_daemon
 	[[ $(kc get node "$(hostname)" -o jsonpath='{.metadata.uid}') == "$uid" ]]
 	[[ $(kc get node "$(hostname)" -o jsonpath='{.metadata.creationTimestamp}') == "$created" ]]
 }
@@ -152,8 +151,7 @@ create_pod_in() {
 	create_pod_in team-b "$(burn_pod burn)"
 	[[ $(kc get ns -o jsonpath='{.items[*].metadata.name}') == "default team-a team-b" ]]
 	uid=$(kc get ns team-b -o jsonpath='{.metadata.uid}')
-	stop_daemon
-	pods_setup --listen "127.0.0.1:$KUBE_PORT"
+	kubectl_restart_daemon
 	[[ $(kc get ns -o jsonpath='{.items[*].metadata.name}') == "default team-a team-b" ]]
 	[[ $(kc get ns team-b -o jsonpath='{.metadata.uid}') == "$uid" ]]
 	# a namespace with a pod in it is not deleted (nanolet does not delete the pods for it)

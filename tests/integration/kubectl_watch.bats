@@ -244,8 +244,7 @@ rv_of() {
 	create_pod "$(pod_yaml web 'sleep 300')"
 	local before after
 	before=$(nanolet_curl http://nanolet/api/v1/pods | jq -r .metadata.resourceVersion)
-	stop_daemon
-	start_daemon --crashloop-backoff-initial 1 --crashloop-backoff-max 4 --cpu-throttling-interval 1
+	kubectl_restart_daemon
 	# the restored pod keeps a resourceVersion from before, the counter goes on from it
 	(($(rv_of web) <= before))
 	call DELETE /api/v1/namespaces/default/pods/web
