@@ -867,6 +867,9 @@ static const char *const not_news[] = {
         "Setting TCP_NODELAY option",
         "Setting TCP_CORK option",
         "Failed to push the data from buffers to the network",
+        /* a stream (a log follow, a watch) whose client hung up: stream_read ends it so, and
+         * nothing else does */
+        "Closing connection (application error generating response)",
 };
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)

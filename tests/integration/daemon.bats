@@ -115,14 +115,14 @@ cgroup_root_dir() {
 @test "JSON is indented for curl and ?pretty=true, compact for programs and ?pretty=false" {
 	start_daemon
 	call GET /version
-	[[ $body == $'{\n  "major": "0",'* ]]
+	[[ $body == $'{\n  "major": "1",'* ]]
 	[[ $(tail -c 1 "$TEST_TMP/body" | od -An -c | tr -d ' ') == '\n' ]]
 	call GET '/version?pretty=false'
-	[[ $body == '{"major":"0",'* ]]
+	[[ $body == '{"major":"1",'* ]]
 	call GET /version -A nanolet-client/1.0
-	[[ $body == '{"major":"0",'* ]]
+	[[ $body == '{"major":"1",'* ]]
 	call GET '/version?pretty=true' -A nanolet-client/1.0
-	[[ $body == $'{\n  "major": "0",'* ]]
+	[[ $body == $'{\n  "major": "1",'* ]]
 }
 
 @test "--help and --version" {

@@ -17,6 +17,11 @@ readme_block() {
 	' README.md
 }
 
+# kubectl's AGE column (5s, 2m3s) as one word: it differs from run to run.
+age_free() {
+	sed -E 's/ [0-9]+[smhd]([0-9]+[smh])?$/ AGE/'
+}
+
 # nanolet's cgroups, with what is under them (QoS classes, pods), parents first.
 nanolet_cgroups() {
 	find /sys/fs/cgroup -type d \( -name nanolet -o -path '*/nanolet/*' \) 2>/dev/null | sort
@@ -33,7 +38,7 @@ setup() {
 teardown() {
 	[[ -z ${NETNS:-} ]] || ip netns del "$NETNS" 2>/dev/null || true
 	[[ -f $TEST_TMP/cgroups.before ]] || return 0
-	rm -rf "${DEFAULT_DIRS[@]}" nanoletd.log
+	rm -rf "${DEFAULT_DIRS[@]}" nanoletd.log kubeconfig
 	# children first: the pod's QoS class (besteffort) kept its root from going
 	nanolet_cgroups | comm -13 "$TEST_TMP/cgroups.before" - | sort -r | xargs -r rmdir 2>/dev/null || true
 	common_teardown
@@ -58,6 +63,33 @@ teardown() {
 		return 1
 	}
 	diff -u "$TEST_TMP/expected" "$TEST_TMP/output" || {
+		cat nanoletd.log
+		return 1
+	}
+}
+
+@test "the README's kubectl quickstart works as written and prints what the README shows" {
+	load kubectl_helpers
+	kubectl_require
+	readme_block '<!-- quickstart-kubectl:' >"$TEST_TMP/quickstart.sh"
+	readme_block '<!-- quickstart-kubectl output -->' | age_free >"$TEST_TMP/expected"
+	[[ $(wc -l <"$TEST_TMP/quickstart.sh") -ge 5 && -s $TEST_TMP/expected ]]
+	{
+		echo "trap 'kill %1 2>/dev/null' EXIT"
+		cat "$TEST_TMP/quickstart.sh"
+	} >"$TEST_TMP/run.sh"
+	# its own network namespace (the bridge, and port 6443 free), its own HOME (kubectl's
+	# cache), in a directory of its own (the kubeconfig it writes)
+	NETNS=nanolet-readme-$$
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	HOME=$TEST_TMP nsenter --net="/run/netns/$NETNS" timeout 300 bash "$TEST_TMP/run.sh" \
+		>"$TEST_TMP/output" 2>&1 || {
+		cat "$TEST_TMP/output" nanoletd.log
+		return 1
+	}
+	rm -f kubeconfig
+	diff -u "$TEST_TMP/expected" <(age_free <"$TEST_TMP/output") || {
 		cat nanoletd.log
 		return 1
 	}
