@@ -23,18 +23,6 @@
 
 #define METRICS_API_VERSION "metrics.k8s.io/v1beta1"
 
-static json_t *now_json(void)
-{
-	struct timespec ts;
-	char buf[UTIL_RFC3339_SIZE];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec = 0;
-	if (util_rfc3339(buf, sizeof(buf), &ts, false) < 0)
-		return json_null();
-	return json_string(buf);
-}
-
 /* A metav1.Duration as Go's time.Duration.String() prints it: "10.5s", "1m0.25s", "850ms". */
 static json_t *duration_json(int64_t ns)
 {
@@ -100,8 +88,9 @@ static json_t *node_metrics(struct nanoletd *d, struct nano_err *err)
 		return NULL;
 	return json_pack("{s:s, s:s, s:{s:s, s:o, s:o}, s:o, s:o, s:o}", "kind", "NodeMetrics",
 	                 "apiVersion", METRICS_API_VERSION, "metadata", "name", d->hostname,
-	                 "creationTimestamp", now_json(), "labels", api_node_labels(d), "timestamp",
-	                 now_json(), "window", duration_json(n.usage_window_ns), "usage",
+	                 "creationTimestamp", util_json_time(util_realtime_ns()), "labels",
+	                 api_node_labels(d), "timestamp", util_json_time(util_realtime_ns()),
+	                 "window", duration_json(n.usage_window_ns), "usage",
 	                 usage_json(n.usage_nano_cores, n.node.memory_working_set));
 }
 
@@ -173,8 +162,9 @@ static json_t *pod_metrics(struct nanoletd *d, const struct pod_stats *p)
 	labels = json_object_get(json_object_get(object, "metadata"), "labels");
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:O?}, s:o, s:o, s:O}", "kind", "PodMetrics",
 	                 "apiVersion", METRICS_API_VERSION, "metadata", "name", p->name,
-	                 "namespace", p->namespace, "creationTimestamp", now_json(), "labels",
-	                 labels, "timestamp", now_json(), "window", duration_json(window),
+	                 "namespace", p->namespace, "creationTimestamp",
+	                 util_json_time(util_realtime_ns()), "labels", labels, "timestamp",
+	                 util_json_time(util_realtime_ns()), "window", duration_json(window),
 	                 "containers", containers);
 }
 

@@ -25,24 +25,6 @@
 #include "spec/spec.h"
 #include "store/store.h"
 
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static json_t *time_at(int64_t ns)
-{
-	struct timespec ts = util_timespec_from_ns(ns);
-	char buf[UTIL_RFC3339_SIZE];
-
-	if (util_rfc3339(buf, sizeof(buf), &ts, false) < 0)
-		return json_null();
-	return json_string(buf);
-}
-
 static int new_uid(char out[37], struct nano_err *err)
 {
 	uint8_t b[16];
@@ -75,11 +57,11 @@ static json_t *namespace_json(const struct store_namespace *ns, int64_t deleted_
 	if (labels)
 		json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(ns->name));
 	meta = json_pack("{s:s, s:s, s:o, s:o*}", "name", ns->name, "uid", ns->uid,
-	                 "creationTimestamp", time_at(ns->created_ns), "labels", labels);
+	                 "creationTimestamp", util_json_time(ns->created_ns), "labels", labels);
 	if (meta && json_is_object(annotations))
 		json_object_set(meta, "annotations", annotations);
 	if (meta && deleted_ns > 0) {
-		json_object_set_new(meta, "deletionTimestamp", time_at(deleted_ns));
+		json_object_set_new(meta, "deletionTimestamp", util_json_time(deleted_ns));
 		json_object_set_new(meta, "deletionGracePeriodSeconds", json_integer(0));
 	}
 	return json_pack("{s:s, s:s, s:o*, s:{s:[s]}, s:{s:s}}", "kind", "Namespace", "apiVersion",
@@ -221,7 +203,7 @@ void api_namespaces_create(struct nanoletd *d, const struct http_request *req,
 	if (req->audit && !req->audit->info.name[0])
 		snprintf(req->audit->info.name, sizeof(req->audit->info.name), "%s", name);
 	ns = (struct store_namespace){
-	        .name = name, .uid = uid, .object = metadata, .created_ns = realtime_ns()};
+	        .name = name, .uid = uid, .object = metadata, .created_ns = util_realtime_ns()};
 	if (!dry_run) {
 		if (store_namespace_insert(pods_store(d->pods), name, uid, metadata, ns.created_ns,
 		                           &err) < 0 ||
@@ -278,6 +260,6 @@ void api_namespace_delete(struct nanoletd *d, const struct http_request *req,
 		store_namespace_done(&ns);
 		return routes_error(resp, &err);
 	}
-	routes_json(resp, 200, namespace_json(&ns, realtime_ns()));
+	routes_json(resp, 200, namespace_json(&ns, util_realtime_ns()));
 	store_namespace_done(&ns);
 }

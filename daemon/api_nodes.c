@@ -27,47 +27,11 @@
 #include "routes.h"
 #include "store/store.h"
 
-#if defined(__x86_64__)
-#define NODE_ARCH "amd64"
-#elif defined(__aarch64__)
-#define NODE_ARCH "arm64"
-#elif defined(__i386__)
-#define NODE_ARCH "386"
-#elif defined(__arm__)
-#define NODE_ARCH "arm"
-#elif defined(__riscv) && __riscv_xlen == 64
-#define NODE_ARCH "riscv64"
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define NODE_ARCH "ppc64le"
-#elif defined(__s390x__)
-#define NODE_ARCH "s390x"
-#else
-#define NODE_ARCH "unknown"
-#endif
-
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static json_t *time_at(int64_t ns)
-{
-	struct timespec ts = util_timespec_from_ns(ns);
-	char buf[UTIL_RFC3339_SIZE];
-
-	if (util_rfc3339(buf, sizeof(buf), &ts, false) < 0)
-		return json_null();
-	return json_string(buf);
-}
-
 int api_nodes_open(struct nanoletd *d, struct nano_err *err)
 {
 	struct store *s = pods_store(d->pods);
 	_cleanup_free_ char *uid = NULL, *created = NULL;
-	int64_t now = realtime_ns();
+	int64_t now = util_realtime_ns();
 	char buf[32];
 	int r;
 
@@ -205,8 +169,8 @@ static void read_pids(uint64_t *max, uint64_t *now)
 
 static json_t *labels_json(const char *name)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "beta.kubernetes.io/arch", NODE_ARCH,
-	                 "beta.kubernetes.io/os", "linux", "kubernetes.io/arch", NODE_ARCH,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "beta.kubernetes.io/arch", UTIL_GOARCH,
+	                 "beta.kubernetes.io/os", "linux", "kubernetes.io/arch", UTIL_GOARCH,
 	                 "kubernetes.io/hostname", name, "kubernetes.io/os", "linux");
 }
 
@@ -225,12 +189,13 @@ static json_t *conditions_json(struct nanoletd *d, const struct metrics_node_pre
 	metrics_node_conditions(p, missing, c, &message);
 	metrics_conditions_track(&d->node_transitions, c, d->started_ns, now);
 	for (size_t i = 0; list && i < METRICS_CONDITION__MAX; i++)
-		json_array_append_new(
-		        list,
-		        json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "type", c[i].type, "status",
-		                  c[i].status ? "True" : "False", "lastHeartbeatTime", time_at(now),
-		                  "lastTransitionTime", time_at(d->node_transitions.at_ns[i]),
-		                  "reason", c[i].reason, "message", c[i].message));
+		json_array_append_new(list,
+		                      json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "type", c[i].type,
+		                                "status", c[i].status ? "True" : "False",
+		                                "lastHeartbeatTime", util_json_time(now),
+		                                "lastTransitionTime",
+		                                util_json_time(d->node_transitions.at_ns[i]),
+		                                "reason", c[i].reason, "message", c[i].message));
 	return list;
 }
 
@@ -249,7 +214,7 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	_cleanup_json_ json_t *capacity = json_object(), *allocatable = NULL;
 	json_t *node, *status, *addresses, *spec;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int64_t now = realtime_ns();
+	int64_t now = util_realtime_ns();
 	uint64_t hugepages;
 
 	if (metrics_node_read("/proc", sysconf(_SC_CLK_TCK), &mem, err) < 0)
@@ -312,7 +277,7 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	        string_or_empty("/proc/sys/kernel/random/boot_id"), "kernelVersion", un.release,
 	        "osImage", os_image(), "containerRuntimeVersion", runtime, "kubeletVersion",
 	        kubelet, "kubeProxyVersion", "", "operatingSystem", "linux", "architecture",
-	        NODE_ARCH);
+	        UTIL_GOARCH);
 	spec = json_object();
 	if (spec && !d->config.network.none) {
 		char cidr[NET_CIDR_STRLEN];
@@ -323,7 +288,7 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	}
 	node = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:o*, s:o*}", "kind", "Node",
 	                 "apiVersion", "v1", "metadata", "name", d->hostname, "uid", d->node_uid,
-	                 "creationTimestamp", time_at(d->node_created_ns), "labels",
+	                 "creationTimestamp", util_json_time(d->node_created_ns), "labels",
 	                 labels_json(d->hostname), "spec", spec, "status", status);
 	if (!node)
 		return nano_err_set(err, ENOMEM, "out of memory"), NULL;

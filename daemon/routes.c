@@ -25,24 +25,6 @@
 #define CONTENT_TYPE_JSON "application/json"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
 
-#if defined(__x86_64__)
-#define PLATFORM_ARCH "amd64"
-#elif defined(__aarch64__)
-#define PLATFORM_ARCH "arm64"
-#elif defined(__i386__)
-#define PLATFORM_ARCH "386"
-#elif defined(__arm__)
-#define PLATFORM_ARCH "arm"
-#elif defined(__riscv) && __riscv_xlen == 64
-#define PLATFORM_ARCH "riscv64"
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define PLATFORM_ARCH "ppc64le"
-#elif defined(__s390x__)
-#define PLATFORM_ARCH "s390x"
-#else
-#define PLATFORM_ARCH "unknown"
-#endif
-
 static void set_text(struct http_response *resp, unsigned code, const char *text)
 {
 	resp->code = code;
@@ -198,7 +180,7 @@ static void handle_version(struct nanoletd *daemon, struct http_response *resp)
 	routes_json(resp, 200,
 	            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?}}", "major",
 	                      major, "minor", minor, "gitVersion", git_version ? git_version : "",
-	                      "gitCommit", NANOLET_GIT_COMMIT, "platform", "linux/" PLATFORM_ARCH,
+	                      "gitCommit", NANOLET_GIT_COMMIT, "platform", "linux/" UTIL_GOARCH,
 	                      "cgroupDriver", driver, "nanolet", "version", NANOLET_VERSION,
 	                      "cgroupDriver", driver, "cgroupMode",
 	                      cgroup_mode_name(daemon->host.mode), "cgroupRoot",
@@ -384,14 +366,6 @@ route_fn *routes_resolve(const char *method, const char *path, struct route_args
 
 /* ---- who is asking ---------------------------------------------------------------------- */
 
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 struct audit_answer {
 	struct nanoletd *daemon;
 	struct audit_request *request;
@@ -403,7 +377,7 @@ static void on_answer(unsigned code, const char *body, size_t body_len, void *us
 
 	if (code && audit_wanted(a->request, code)) {
 		_cleanup_json_ json_t *event =
-		        audit_event_json(a->request, code, body, body_len, realtime_ns());
+		        audit_event_json(a->request, code, body, body_len, util_realtime_ns());
 
 		audit_log_write(a->daemon->audit, event);
 	}
@@ -430,7 +404,7 @@ static struct audit_request *audit_begin(struct nanoletd *daemon, const struct h
 		r->peer = *req->peer;
 	r->request_uri = strdup(req->target ? req->target : req->path ? req->path : "");
 	r->user_agent = req->user_agent ? strdup(req->user_agent) : NULL;
-	r->received_ns = realtime_ns();
+	r->received_ns = util_realtime_ns();
 	a->daemon = daemon;
 	a->request = r;
 	if (req->conn)

@@ -209,6 +209,47 @@ static inline struct timespec util_timespec_from_ns(int64_t ns)
 	return ts;
 }
 
+/* Unix nanoseconds now (CLOCK_REALTIME): the API's timestamps. */
+static inline int64_t util_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A metav1.Time of unix nanoseconds: an RFC 3339 string in whole seconds, null if it cannot be
+ * one. */
+static inline json_t *util_json_time(int64_t ns)
+{
+	struct timespec ts = util_timespec_from_ns(ns);
+	char buf[UTIL_RFC3339_SIZE];
+
+	if (util_rfc3339(buf, sizeof(buf), &ts, false) < 0)
+		return json_null();
+	return json_string(buf);
+}
+
+/* This build's architecture as Go's GOARCH names it (kubernetes.io/arch, /version's
+ * platform). */
+#if defined(__x86_64__)
+#define UTIL_GOARCH "amd64"
+#elif defined(__aarch64__)
+#define UTIL_GOARCH "arm64"
+#elif defined(__i386__)
+#define UTIL_GOARCH "386"
+#elif defined(__arm__)
+#define UTIL_GOARCH "arm"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define UTIL_GOARCH "riscv64"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define UTIL_GOARCH "ppc64le"
+#elif defined(__s390x__)
+#define UTIL_GOARCH "s390x"
+#else
+#define UTIL_GOARCH "unknown"
+#endif
+
 /* ---- files ------------------------------------------------------------------------------ */
 
 /* mkdir -p: every missing directory of path with mode (before the umask). */
