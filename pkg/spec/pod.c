@@ -773,8 +773,7 @@ static int strict_error(const struct schema_report *report, struct nano_err *err
 	return nano_err_set(err, EBADMSG, "strict decoding error: %s", list);
 }
 
-/* `Pod "name" is invalid: [a: x, b: y]`, the API server's summary of all causes. */
-static int invalid_error(const char *name, struct nano_err *causes, struct nano_err *err)
+int spec_invalid_error(const char *name, struct nano_err *causes, struct nano_err *err)
 {
 	_cleanup_strv_ char **lines = NULL;
 	_cleanup_free_ char *list = NULL;
@@ -858,7 +857,7 @@ static int pod_decode(json_t *input, const struct spec_decode_options *options,
 		               "Too many: %zu: must have at most %zu items (max_pod_containers)",
 		               pod->n_containers, options->max_containers);
 	if (causes.n_causes > 0)
-		return invalid_error(pod->name, &causes, err);
+		return spec_invalid_error(pod->name, &causes, err);
 
 	pod->object = json_incref(doc);
 	*out = TAKE_PTR(pod);

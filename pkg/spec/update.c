@@ -311,32 +311,6 @@ static void check_metadata(const json_t *old, const json_t *new, struct nano_err
 	}
 }
 
-/* `Pod "name" is invalid: [a: x, b: y]`, the API server's summary of all causes. */
-static int invalid(const json_t *pod, struct nano_err *causes, struct nano_err *err)
-{
-	const char *name =
-	        json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
-	_cleanup_strv_ char **lines = NULL;
-	_cleanup_free_ char *list = NULL;
-	size_t n = causes->n_causes;
-
-	for (size_t i = 0, k = 0; i < n; i++)
-		strv_append(&lines, &k,
-		            strdupf("%s: %s", causes->causes[i].field, causes->causes[i].message));
-	list = strv_join(lines, ", ");
-	if (!list)
-		return nano_err_set(err, ENOMEM, "out of memory");
-	nano_err_setc(err, NANO_INVALID, EINVAL,
-	              n > 1 ? "Pod \"%s\" is invalid: [%s]" : "Pod \"%s\" is invalid: %s",
-	              name ? name : "", list);
-	if (err) {
-		err->causes = TAKE_PTR(causes->causes);
-		err->n_causes = n;
-		causes->n_causes = 0;
-	}
-	return -EINVAL;
-}
-
 int spec_pod_validate_update(const json_t *old, const json_t *new, struct nano_err *err)
 {
 	_cleanup_(nano_err_clear) struct nano_err causes = {0};
@@ -374,5 +348,9 @@ int spec_pod_validate_update(const json_t *old, const json_t *new, struct nano_e
 	}
 	if (causes.n_causes == 0)
 		return 0;
-	return invalid(new, &causes, err);
+	spec_invalid_error(
+	        json_string_value(json_object_get(json_object_get(new, "metadata"), "name")),
+	        &causes, err);
+	nano_err_classify(err, NANO_INVALID);
+	return -EINVAL;
 }

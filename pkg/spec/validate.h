@@ -10,6 +10,10 @@
 /* document.c: gives a refusal of the request's its class (spec.h); returns r. */
 int spec_request_error(struct nano_err *err, int r);
 
+/* pod.c: `Pod "name" is invalid: [a: x, b: y]`, the API server's summary of all causes, which
+ * err takes from causes. -EINVAL. */
+int spec_invalid_error(const char *name, struct nano_err *causes, struct nano_err *err);
+
 /* Adds a cause to causes for every rule the pod breaks. spec is the pod's "spec" object, read
  * for the text of values quoted back in messages. */
 void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes);
