@@ -829,13 +829,14 @@ static int pod_decode(json_t *input, const struct spec_decode_options *options,
 		return nano_err_set(err, ENOMEM, "out of memory");
 
 	schema_check_pod(doc, &report, &causes);
+	/* Strict: they are the error, and only that (the API server warns of none of them) */
+	if (options->strict && (report.unknown || report.ignored))
+		return strict_error(&report, err);
 	n_warnings = strv_len(*warnings);
 	for (char **l = report.unknown; l && *l; l++)
 		strv_append(warnings, &n_warnings, strdup(*l));
 	for (char **l = report.ignored; l && *l; l++)
 		strv_append(warnings, &n_warnings, strdup(*l));
-	if (options->strict && (report.unknown || report.ignored))
-		return strict_error(&report, err);
 
 	ns = get_string(json_object_get(doc, "metadata"), "namespace");
 	if (ns && options->path_namespace && strcmp(ns, options->path_namespace) != 0)
@@ -851,6 +852,7 @@ static int pod_decode(json_t *input, const struct spec_decode_options *options,
 	if (!pod)
 		return nano_err_set(err, ENOMEM, "out of memory");
 	read_pod(&r, doc, pod);
+	validate_labels_and_annotations(json_object_get(doc, "metadata"), &causes);
 	validate_pod(pod, json_object_get(doc, "spec"), &causes);
 	if (options->max_containers && pod->n_containers > options->max_containers)
 		nano_err_cause(&causes, "spec.containers", "FieldValueTooMany",

@@ -505,6 +505,92 @@ static void validate_host_ports(const struct spec_pod *pod, struct nano_err *cau
 	}
 }
 
+#define NAME_PART_MAX   63
+#define ANNOTATIONS_MAX (256 * 1024)
+/* apimachinery's IsQualifiedName and IsValidLabelValue, in their words */
+#define NAME_PART_MESSAGE                                                                          \
+	"name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "  \
+	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "  \
+	"used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+#define LABEL_VALUE_MESSAGE                                                                        \
+	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "   \
+	"or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "      \
+	"'my_value',  or '12345', regex used for validation is "                                   \
+	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+
+/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9], n bytes of it; empty is true (the caller
+ * decides whether empty is allowed). */
+static bool name_part(const char *s, size_t n)
+{
+	if (n == 0)
+		return true;
+	if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+/* A label or annotation key: [prefix/]name, the prefix a DNS-1123 subdomain, the name at most
+ * 63 characters (IsQualifiedName). */
+static void check_key(const char *field, const char *key, struct nano_err *causes)
+{
+	const char *slash = strchr(key, '/'), *name = slash ? slash + 1 : key;
+
+	if (slash) {
+		_cleanup_free_ char *prefix = strndup(key, (size_t)(slash - key));
+
+		if (prefix && (!*prefix || !validate_dns1123_subdomain(prefix)))
+			nano_err_cause(causes, field, "FieldValueInvalid",
+			               "Invalid value: \"%s\": prefix part %s", key,
+			               validate_subdomain_message);
+	}
+	if (!*name)
+		nano_err_cause(causes, field, "FieldValueInvalid",
+		               "Invalid value: \"%s\": name part must be non-empty", key);
+	else if (strlen(name) > NAME_PART_MAX)
+		nano_err_cause(
+		        causes, field, "FieldValueInvalid",
+		        "Invalid value: \"%s\": name part must be no more than 63 characters", key);
+	else if (!name_part(name, strlen(name)))
+		nano_err_cause(causes, field, "FieldValueInvalid", "Invalid value: \"%s\": %s", key,
+		               NAME_PART_MESSAGE);
+}
+
+void validate_labels_and_annotations(const json_t *meta, struct nano_err *causes)
+{
+	const char *key;
+	json_t *value;
+	size_t total = 0;
+
+	json_object_foreach((json_t *)json_object_get(meta, "labels"), key, value)
+	{
+		const char *v = json_string_value(value);
+		size_t n = v ? strlen(v) : 0;
+
+		check_key("metadata.labels", key, causes);
+		if (!v)
+			continue; /* check_metadata says it */
+		if (n > NAME_PART_MAX)
+			nano_err_cause(causes, "metadata.labels", "FieldValueInvalid",
+			               "Invalid value: \"%s\": must be no more than 63 characters",
+			               v);
+		else if (!name_part(v, n))
+			nano_err_cause(causes, "metadata.labels", "FieldValueInvalid",
+			               "Invalid value: \"%s\": %s", v, LABEL_VALUE_MESSAGE);
+	}
+	json_object_foreach((json_t *)json_object_get(meta, "annotations"), key, value)
+	{
+		check_key("metadata.annotations", key, causes);
+		total += strlen(key) +
+		         (json_is_string(value) ? strlen(json_string_value(value)) : 0);
+	}
+	if (total > ANNOTATIONS_MAX)
+		nano_err_cause(causes, "metadata.annotations", "FieldValueTooLong",
+		               "Too long: must have at most %d bytes", ANNOTATIONS_MAX);
+}
+
 void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes)
 {
 	_cleanup_(name_index_done) struct name_index volumes;

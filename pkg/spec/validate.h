@@ -14,6 +14,11 @@ int spec_request_error(struct nano_err *err, int r);
  * err takes from causes. -EINVAL. */
 int spec_invalid_error(const char *name, struct nano_err *causes, struct nano_err *err);
 
+/* metadata.labels and metadata.annotations as the API server validates them (a create's and an
+ * update's): qualified keys, label values of at most 63 characters of the label alphabet,
+ * annotations 256 KiB in all. A cause to causes for each fault. */
+void validate_labels_and_annotations(const json_t *meta, struct nano_err *causes);
+
 /* Adds a cause to causes for every rule the pod breaks. spec is the pod's "spec" object, read
  * for the text of values quoted back in messages. */
 void validate_pod(const struct spec_pod *pod, json_t *spec, struct nano_err *causes);

@@ -258,6 +258,8 @@ EOF
 	post '/apis/nanolet.io/v1/isolationplans?fieldValidation=Strict' --data-binary "$(pod_yaml; echo '  foo: 1')"
 	assert_status 400 BadRequest
 	[[ $(jq -r .message <<<"$body") == 'strict decoding error: unknown field "spec.foo"' ]]
+	# the error says it all: no Warning beside it, as the API server sends none
+	! grep -q '^Warning:' "$TEST_TMP/headers"
 }
 
 @test "a hostname that hostNetwork overrides is a warning" {

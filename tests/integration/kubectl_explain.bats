@@ -118,6 +118,7 @@ EOF
 	[[ $output == *"/api/v1/namespaces/default/pods?"*"fieldValidation=Strict"* ]]
 	[[ $output != *"failed to download openapi"* ]]
 	[[ $output == *'Error from server (BadRequest): error when creating "'"$TEST_TMP/bad.yaml"'": strict decoding error: unknown field "spec.bogusField"'* ]]
+	[[ $output != *'Warning: unknown field'* ]]
 	run nanolet_curl -s -o /dev/null -w '%{http_code}' http://nanolet/api/v1/namespaces/default/pods/strict
 	[ "$output" = 404 ]
 
