@@ -326,6 +326,11 @@ static int route_match(const char *pattern, const char *path, struct route_args 
 	return args->ns[0] && !is_dns1123_label(args->ns, strlen(args->ns)) ? -EINVAL : 1;
 }
 
+const char *routes_pattern(size_t i)
+{
+	return i < ELEMENTSOF(routes) ? routes[i].pattern : NULL;
+}
+
 route_fn *routes_resolve(const char *method, const char *path, struct route_args *args,
                          unsigned *code, const char **allow)
 {

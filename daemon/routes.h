@@ -54,6 +54,10 @@ struct route_args {
 typedef void route_fn(struct nanoletd *daemon, const struct http_request *req,
                       const struct route_args *args, struct http_response *resp);
 
+/* The i-th route's path pattern ("/api/v1/namespaces/{ns}/pods"), NULL past the last: what
+ * the API contract (api/openapi.yaml) must document. */
+const char *routes_pattern(size_t i);
+
 /* Which handler answers method and path, with args filled from the path; NULL when none does,
  * and then *code says why: 404, 405 (*allow the Allow header) or 400 (a {ns} that is no
  * namespace). Pure: routes_handle() is this and the call. */

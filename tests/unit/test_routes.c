@@ -7,10 +7,14 @@
  * of pods are not tested here: routes only decides who answers.
  */
 #include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nanoletd.h"
 #include "routes.h"
+#include "spec/spec.h"
 
 static struct nanoletd test_daemon = {
         .host = {.mode = CGROUP_MODE_HYBRID, .unified_mounted = true},
@@ -340,6 +344,66 @@ START_TEST(test_cgroup)
 }
 END_TEST
 
+/* The contract's path for a route's pattern: {ns} is {namespace} there, and a group's or a
+ * group version's discovery (/apis/metrics.k8s.io/v1beta1) one generic path. */
+static char *documented_as(const char *pattern)
+{
+	const char *rest = pattern + strlen("/apis/");
+	size_t slashes = 0;
+	char *out;
+
+	if (strncmp(pattern, "/apis/", 6) == 0) {
+		for (const char *c = rest; *c; c++)
+			slashes += *c == '/';
+		if (slashes == 0)
+			return strdup("/apis/{group}");
+		if (slashes == 1 && !strchr(rest, '{'))
+			return strdup("/apis/{group}/{version}");
+	}
+	out = calloc(1, strlen(pattern) * 2 + 1);
+	for (const char *c = pattern; out && *c;) {
+		if (strncmp(c, "{ns}", 4) == 0) {
+			strcat(out, "{namespace}");
+			c += 4;
+		} else {
+			strncat(out, c++, 1);
+		}
+	}
+	return out;
+}
+
+/* Every route is in api/openapi.yaml and every path there is a route: the contract and the
+ * server cannot drift apart. */
+START_TEST(test_contract_documents_every_route)
+{
+	const char *source = getenv("NANOLET_SOURCE_DIR");
+	_cleanup_free_ char *path = strdupf("%s/api/openapi.yaml", source ? source : ".");
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_t *doc = NULL, *seen = json_object();
+	struct nano_err e = {0};
+	const char *key;
+	json_t *value;
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	text = malloc(1 << 20);
+	len = fread(text, 1, 1 << 20, f);
+	fclose(f);
+	ck_assert_msg(spec_yaml_to_json(text, len, &doc, &e) == 0, "%s", e.message);
+	for (size_t i = 0; routes_pattern(i); i++) {
+		_cleanup_free_ char *documented = documented_as(routes_pattern(i));
+
+		ck_assert_msg(json_object_get(json_object_get(doc, "paths"), documented),
+		              "%s (%s) is not in api/openapi.yaml", routes_pattern(i), documented);
+		json_object_set_new(seen, documented, json_true());
+	}
+	json_object_foreach(json_object_get(doc, "paths"), key, value) ck_assert_msg(
+	        json_object_get(seen, key), "api/openapi.yaml has %s, no route serves it", key);
+	nano_err_clear(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("routes");
@@ -354,6 +418,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_error, 0, (int)ELEMENTSOF(error_cases));
 	tcase_add_test(tc, test_error_class_kept);
 	tcase_add_test(tc, test_error_causes);
+	tcase_add_test(tc, test_contract_documents_every_route);
 	tcase_add_loop_test(tc, test_cgroup, 0, (int)ELEMENTSOF(cgroup_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

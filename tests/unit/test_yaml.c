@@ -545,71 +545,12 @@ START_TEST(test_content_type_table)
 }
 END_TEST
 
-/* The API contract is YAML too: our reader reads it, and it documents every route. */
-START_TEST(test_openapi_contract_reads)
-{
-	static const char *const paths[] = {
-	        "/healthz",
-	        "/readyz",
-	        "/version",
-	        "/api",
-	        "/api/v1",
-	        "/apis",
-	        "/apis/{group}",
-	        "/apis/{group}/{version}",
-	        "/openapi/v3",
-	        "/openapi/v3/api/v1",
-	        "/openapi/v3/apis/nanolet.io/v1",
-	        "/stats/summary",
-	        "/metrics",
-	        "/apis/nanolet.io/v1/isolationplans",
-	        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-	        "/api/v1/pods",
-	        "/api/v1/namespaces/{namespace}/pods",
-	        "/api/v1/namespaces/{namespace}/pods/{name}",
-	        "/api/v1/namespaces/{namespace}/pods/{name}/log",
-	        "/api/v1/namespaces/{namespace}/pods/{name}/exec",
-	        "/api/v1/namespaces/{namespace}/pods/{name}/portforward",
-	        "/api/v1/namespaces/{namespace}/pods/{name}/isolation",
-	        "/api/v1/events",
-	        "/api/v1/namespaces/{namespace}/events",
-	        "/api/v1/nodes",
-	        "/api/v1/nodes/{name}",
-	        "/api/v1/namespaces",
-	        "/api/v1/namespaces/{name}",
-	        "/apis/metrics.k8s.io/v1beta1/nodes",
-	        "/apis/metrics.k8s.io/v1beta1/nodes/{name}",
-	        "/apis/metrics.k8s.io/v1beta1/pods",
-	        "/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods",
-	        "/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}"};
-	const char *source = getenv("NANOLET_SOURCE_DIR");
-	_cleanup_free_ char *path = strdupf("%s/api/openapi.yaml", source ? source : ".");
-	_cleanup_free_ char *text = NULL;
-	_cleanup_json_ json_t *doc = NULL;
-	struct nano_err e = {0};
-	size_t len = 0;
-	FILE *f = fopen(path, "re");
-
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	text = malloc(1 << 20);
-	len = fread(text, 1, 1 << 20, f);
-	fclose(f);
-	ck_assert_msg(spec_yaml_to_json(text, len, &doc, &e) == 0, "%s", e.message);
-	for (size_t i = 0; i < ELEMENTSOF(paths); i++)
-		ck_assert_msg(json_object_get(json_object_get(doc, "paths"), paths[i]),
-		              "%s is not documented", paths[i]);
-	ck_assert_uint_eq(json_object_size(json_object_get(doc, "paths")), ELEMENTSOF(paths));
-	nano_err_clear(&e);
-}
-END_TEST
-
 static Suite *yaml_suite(void)
 {
 	Suite *s = suite_create("spec documents");
 	TCase *tc = tcase_create("yaml");
 
 	tcase_add_loop_test(tc, test_yaml_table, 0, ELEMENTSOF(yaml_cases));
-	tcase_add_test(tc, test_openapi_contract_reads);
 	tcase_add_test(tc, test_yaml_depth_limit_holds);
 	tcase_add_test(tc, test_yaml_depth_through_alias);
 	tcase_add_test(tc, test_yaml_billion_laughs_refused_fast_and_small);
