@@ -15,10 +15,10 @@ FUZZ_CHECK_SECONDS ?= 15
 # What building and running nanoletd needs (make run), and what the tests add (make test).
 RUN_PACKAGES = build-essential cmake pkg-config curl libmicrohttpd-dev libjansson-dev \
 	libyaml-dev libsystemd-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev libseccomp-dev \
-	libnftables-dev libgnutls28-dev libnghttp2-dev
+	libnftables-dev libgnutls28-dev libnghttp2-dev libcurl4-gnutls-dev libarchive-dev
 TEST_PACKAGES = $(RUN_PACKAGES) check clang-format clang libclang-rt-14-dev bats systemd jq \
 	procps iproute2 util-linux man-db qemu-system-x86 busybox-static cpio xz-utils sqlite3 \
-	python3-websocket python3-kubernetes
+	python3-websocket python3-kubernetes docker-registry podman skopeo
 
 # promtool checks /metrics; it comes out of Debian's prometheus package without installing it
 # (that would start a Prometheus server on the machine).

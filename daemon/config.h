@@ -103,6 +103,20 @@ struct nano_config {
 	/* The TLS listener for kubectl (README "kubectl"): "127.0.0.1:6443", "[::1]:6443"; NULL
 	 * (the default) = none, the unix socket only. */
 	char *listen; /* listen: null */
+	/* Images (README "Images"). */
+	struct config_registry {
+		char *domain;   /* the map's key: "docker.io", "127.0.0.1:5000" */
+		char **mirrors; /* mirrors: [] "https://host[:port]", tried first, in order */
+		bool insecure;  /* insecure: false: plain HTTP, or HTTPS without verification */
+	} * registries;         /* registries: {} */
+	size_t n_registries;
+	char *registry_auth_file;           /* registry_auth_file: null: a docker config.json */
+	int64_t image_pull_timeout;         /* image_pull_timeout: 60 (seconds without a byte) */
+	int64_t image_gc_high_threshold;    /* image_gc_high_threshold_percent: 85 */
+	int64_t image_gc_low_threshold;     /* image_gc_low_threshold_percent: 80 */
+	int64_t image_minimum_gc_age;       /* image_minimum_gc_age: 120 (seconds) */
+	int64_t image_pull_backoff_initial; /* image_pull_backoff_initial: 10 (seconds) */
+	int64_t image_pull_backoff_max;     /* image_pull_backoff_max: 300 (seconds) */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/nanolet/nanolet.yaml"

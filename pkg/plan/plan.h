@@ -145,7 +145,7 @@ struct plan_mount {
 enum plan_root_kind {
 	PLAN_ROOT_HOST,  /* image "" or "host": the host's root in a private mount namespace */
 	PLAN_ROOT_PATH,  /* image is an absolute path: that directory, pivot_root */
-	PLAN_ROOT_IMAGE, /* any other name: <state_dir>/images/<name> */
+	PLAN_ROOT_IMAGE, /* any other name: an OCI image reference (pkg/image), its layers */
 };
 
 /* A root is an image: the host's root filesystem (its files only: not the mounts below it) or
@@ -159,6 +159,27 @@ struct plan_root {
 	bool read_only;
 	char *layer;   /* <state_dir>/pods/<uid>/layers/<container>: upper/ and work/, or NULL */
 	char **hidden; /* host image: the node's paths masked in it (secrets, nanolet's own) */
+	/* PLAN_ROOT_IMAGE: path is the reference as the spec wrote it; the rest is NULL until the
+	 * image is on the node and plan_container_apply_image resolved the container. */
+	char *image;       /* the normalized reference: docker.io/library/busybox:1.36 */
+	char *image_id;    /* the config's digest, sha256:<hex> */
+	char *repo_digest; /* status imageID: docker.io/library/busybox@sha256:<hex> */
+	char **lowerdirs;  /* the image's unpacked layers, top first, NULL-terminated */
+};
+
+/* What plan_container_apply_image takes of an image (pkg/image's record, its User resolved
+ * in the image's /etc/passwd and /etc/group by the caller). Borrowed; copied. */
+struct plan_image {
+	const char *reference, *id, *repo_digest;
+	char *const *lowerdirs;  /* top first */
+	char *const *entrypoint; /* NULL-terminated or NULL: Config.Entrypoint */
+	char *const *cmd;        /* Config.Cmd */
+	char *const *env;        /* "K=V" */
+	const char *working_dir; /* NULL: none */
+	const char *user;        /* Config.User as written, NULL: none */
+	bool has_uid, has_gid;   /* User resolved: uid (and gid when it names one, or the
+	                          * passwd entry's) */
+	uint32_t uid, gid;
 };
 
 /* A container's seccomp profile and where that choice came from. */
@@ -306,6 +327,16 @@ int plan_build(const struct spec_pod *pod, const struct plan_config *config, cha
  * until they are asked for. */
 char **plan_explanation(const struct plan *plan, const struct spec_pod *pod,
                         const struct plan_config *config);
+
+/* Resolves container i of a plan whose root is an image, once the image is on the node: the
+ * root's image, image_id, repo_digest and lowerdirs; the process as Kubernetes combines them
+ * (command or else Entrypoint, then args or else Cmd, as the kubelet's; the image's Env under
+ * the spec's env; WorkingDir when the spec has none; the image's user when no securityContext
+ * sets runAsUser/runAsGroup); then the runAsNonRoot refusal again with that user, in the
+ * kubelet's words (a non-numeric image user it cannot verify is refused). Again for the same
+ * container (a new pull): the earlier resolution is replaced. -ENOMEM. */
+int plan_container_apply_image(struct plan *plan, size_t i, const struct spec_pod *pod,
+                               const struct plan_image *image);
 
 struct plan *plan_free(struct plan *plan);
 static inline void plan_freep(struct plan **p)
