@@ -8,13 +8,10 @@
 #include "image/image.h"
 
 #define S 1000000000LL
-#define ID(c)                                                                                      \
-	"sha256:" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c  \
-	        c c c c c c c c c c c c c c c c c c c c c c c
 
 /* five images of 100 bytes each: created at 0, last used at the times below */
 static const int64_t last_used[] = {50, 10, 40, 20, 30};
-static const char *const ids[] = {ID("a"), ID("b"), ID("c"), ID("d"), ID("e")};
+static const char letters[] = "abcde";
 
 struct gc_case {
 	const char *name;
@@ -47,7 +44,9 @@ START_TEST(test_gc_table)
 	for (size_t i = 0; i < 5; i++) {
 		r[i] = (struct image_record){
 		        .size = 100, .created = 0, .last_used = last_used[i] * S};
-		memcpy(r[i].id, ids[i], IMAGE_DIGEST_LEN + 1);
+		memcpy(r[i].id, "sha256:", 7);
+		memset(r[i].id + 7, letters[i], 64);
+		r[i].id[IMAGE_DIGEST_LEN] = '\0';
 	}
 	picked = image_gc_pick(r, c->in_use, 5, c->used, c->capacity, c->high, c->low,
 	                       c->min_age_s * S, c->now_s * S);

@@ -315,7 +315,7 @@ END_TEST
 
 START_TEST(test_blobs)
 {
-	_cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
+	_cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL, *want = NULL;
 	struct image_store *s = open_store(&dir);
 	char digest[IMAGE_DIGEST_LEN + 1], wrong[IMAGE_DIGEST_LEN + 1];
 	struct nano_err err = {0};
@@ -337,8 +337,8 @@ START_TEST(test_blobs)
 	ck_assert_int_eq(write(fd, "other", 5), 5);
 	close(fd);
 	ck_assert_int_eq(image_store_blob_commit(s, path, wrong, digest, &err), -EBADMSG);
-	ck_assert_str_eq(err.message,
-	                 strdupf("blob %s failed verification: its content is %s", digest, wrong));
+	want = strdupf("blob %s failed verification: its content is %s", digest, wrong);
+	ck_assert_str_eq(err.message, want);
 	ck_assert_int_eq(access(path, F_OK), -1);
 	nano_err_clear(&err);
 	free(path);
