@@ -21,14 +21,18 @@ struct tentry {
 	const char *xattr; /* "name=value" or NULL */
 };
 
-/* entries -> an uncompressed tar (malloc'd). */
-static inline void fixture_tar(const struct tentry *e, size_t n, char **out, size_t *len)
+/* entries -> an uncompressed tar (malloc'd) of format (ARCHIVE_FORMAT_TAR_GNUTAR, ...; 0:
+ * pax, what podman and buildah write). */
+static inline void fixture_tar_format(const struct tentry *e, size_t n, int format, char **out,
+                                      size_t *len)
 {
 	FILE *f = open_memstream(out, len);
 	struct archive *a = archive_write_new();
 
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	ck_assert_int_eq(format ? archive_write_set_format(a, format)
+	                        : archive_write_set_format_pax_restricted(a),
+	                 ARCHIVE_OK);
 	ck_assert_int_eq(archive_write_open_FILE(a, f), ARCHIVE_OK);
 	for (size_t i = 0; i < n; i++) {
 		struct archive_entry *ae = archive_entry_new();
@@ -69,6 +73,11 @@ static inline void fixture_tar(const struct tentry *e, size_t n, char **out, siz
 	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
 	fclose(f);
+}
+
+static inline void fixture_tar(const struct tentry *e, size_t n, char **out, size_t *len)
+{
+	fixture_tar_format(e, n, 0, out, len);
 }
 
 /* data compressed with filter (ARCHIVE_FILTER_GZIP, _ZSTD, _NONE), malloc'd. */
@@ -113,18 +122,25 @@ static inline void fixture_digest(const void *data, size_t len, char out[IMAGE_D
 }
 
 /* A layer of entries put in the store as a blob: its blob digest and diff ID. */
-static inline void fixture_layer(struct image_store *s, const struct tentry *e, size_t n,
-                                 int filter, char blob[IMAGE_DIGEST_LEN + 1],
-                                 char diff_id[IMAGE_DIGEST_LEN + 1])
+static inline void fixture_layer_format(struct image_store *s, const struct tentry *e, size_t n,
+                                        int format, int filter, char blob[IMAGE_DIGEST_LEN + 1],
+                                        char diff_id[IMAGE_DIGEST_LEN + 1])
 {
 	char *tar, *z;
 	size_t len, zlen;
 	struct nano_err err = {0};
 
-	fixture_tar(e, n, &tar, &len);
+	fixture_tar_format(e, n, format, &tar, &len);
 	fixture_digest(tar, len, diff_id);
 	fixture_compress(tar, len, filter, &z, &zlen);
 	ck_assert_msg(image_store_blob_put(s, z, zlen, NULL, blob, &err) == 0, "%s", err.message);
 	free(tar);
 	free(z);
+}
+
+static inline void fixture_layer(struct image_store *s, const struct tentry *e, size_t n,
+                                 int filter, char blob[IMAGE_DIGEST_LEN + 1],
+                                 char diff_id[IMAGE_DIGEST_LEN + 1])
+{
+	fixture_layer_format(s, e, n, 0, filter, blob, diff_id);
 }
