@@ -81,6 +81,7 @@ static bool etc_lookup(const char *text, const char *name, uint32_t id, uint32_t
 		const char *end = strchrnul(line, '\n');
 		_cleanup_free_ char *l = strndup(line, (size_t)(end - line));
 		char *fields[4] = {0}, *p = l;
+		uint32_t v3, v4;
 		size_t k = 0;
 
 		line = *end ? end + 1 : NULL;
@@ -91,7 +92,6 @@ static bool etc_lookup(const char *text, const char *name, uint32_t id, uint32_t
 			k++;
 		if (k < 3)
 			continue;
-		uint32_t v3, v4;
 		if (!parse_id(fields[2], &v3))
 			continue;
 		if (name ? strcmp(fields[0], name) != 0 : v3 != id)
@@ -110,8 +110,8 @@ int image_store_user(const struct image_store *s, const struct image_record *r, 
 {
 	_cleanup_free_ char *u = NULL, *passwd = NULL, *group = NULL;
 	char *g;
-	uint32_t pw_gid = 0;
-	bool pw_has_gid = false;
+	uint32_t pw_gid = 0, ignored;
+	bool pw_has_gid = false, unused;
 	int q;
 
 	*uid = 0;
@@ -134,7 +134,7 @@ int image_store_user(const struct image_store *s, const struct image_record *r, 
 	if (parse_id(u, uid)) {
 		/* a number needs no passwd, but takes its primary group from it when listed */
 		if (passwd)
-			etc_lookup(passwd, NULL, *uid, &(uint32_t){0}, &pw_gid, &pw_has_gid);
+			etc_lookup(passwd, NULL, *uid, &ignored, &pw_gid, &pw_has_gid);
 	} else if (!passwd || !etc_lookup(passwd, u, 0, uid, &pw_gid, &pw_has_gid)) {
 		return nano_err_setc(err, NANO_NOT_FOUND, ENOENT,
 		                     "unable to find user %s: no matching entries in passwd file",
@@ -152,8 +152,6 @@ int image_store_user(const struct image_store *s, const struct image_record *r, 
 	q = etc_file(s, r, "group", &group);
 	if (q < 0)
 		return nano_err_set(err, -q, "image %s: /etc/group: %s", r->id, strerror(-q));
-	bool unused;
-	uint32_t ignored;
 	if (!group || !etc_lookup(group, g, 0, gid, &ignored, &unused))
 		return nano_err_setc(err, NANO_NOT_FOUND, ENOENT,
 		                     "unable to find group %s: no matching entries in group file",
