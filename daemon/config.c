@@ -115,10 +115,9 @@ static const struct config_key config_keys[] = {
         {"cluster_domain", KEY_DOMAIN, offsetof(struct nano_config, cluster_domain), 0, 0},
         {"listen", KEY_LISTEN, offsetof(struct nano_config, listen), 0, 0},
         {"registries", KEY_REGISTRIES, offsetof(struct nano_config, registries), 0, 0},
-        {"registry_auth_file", KEY_OPTIONAL_PATH,
-         offsetof(struct nano_config, registry_auth_file), 0, 0},
-        {"image_pull_timeout", KEY_SECONDS, offsetof(struct nano_config, image_pull_timeout), 0,
-         0},
+        {"registry_auth_file", KEY_OPTIONAL_PATH, offsetof(struct nano_config, registry_auth_file),
+         0, 0},
+        {"image_pull_timeout", KEY_SECONDS, offsetof(struct nano_config, image_pull_timeout), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -867,7 +866,8 @@ static int set_registries(struct nano_config *config, const json_t *value, struc
 
 				r = 0;
 				if (!json_is_array(v))
-					r = want(err, v, "a list of \"https://host[:port][/path]\"");
+					r = want(err, v,
+					         "a list of \"https://host[:port][/path]\"");
 				json_array_foreach(v, i, m)
 				{
 					const char *url = plain_string(m);

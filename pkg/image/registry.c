@@ -20,6 +20,7 @@
  * This file must not block: no file is read here but the small auth file, and fsync, rename and
  * unpack happen in the work job. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -112,9 +113,9 @@ struct pull {
 	char *http_error; /* the first HTTP answer that failed, said when every endpoint failed */
 	enum pull_step step;
 	struct xfer *xfer;
-	char *path;      /* what xfer asks for, below the endpoint's base */
-	char *expected;  /* the digest its answer must have, NULL when by tag */
-	char *scope;     /* repository:<path>:pull */
+	char *path;                          /* what xfer asks for, below the endpoint's base */
+	char *expected;                      /* the digest its answer must have, NULL when by tag */
+	char *scope;                         /* repository:<path>:pull */
 	char resolved[IMAGE_DIGEST_LEN + 1]; /* what the reference resolved to */
 	char manifest_digest[IMAGE_DIGEST_LEN + 1];
 	char *index_body, *manifest_body, *config_body;
@@ -337,7 +338,8 @@ static int xfer_start(struct pull *p, enum xfer_kind kind, const char *url)
 		struct nano_err err = {0};
 		int r;
 
-		/* one file per layer, kept from an earlier try of this layer (a mirror that failed) */
+		/* one file per layer, kept from an earlier try of this layer (a mirror that failed)
+		 */
 		if (!p->tmp_paths[p->layer]) {
 			r = image_store_tmp_file(pl->store, &x->fd, &tmp, &err);
 			nano_err_clear(&err);
@@ -476,7 +478,8 @@ static void pull_fail(struct pull *p, int r, struct nano_err *err)
 	if (r >= 0)
 		r = -EIO;
 	if (!err->message)
-		nano_err_set(err, -r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+		nano_err_set(err, -r, "failed to pull image \"%s\": %s", p->reference,
+		             strerror(-r));
 	log_info("pull of %s failed: %s", p->reference, err->message);
 	pull_deliver(p, r, NULL, err);
 	nano_err_clear(err);
@@ -527,8 +530,8 @@ static int pull_job_run(void *userdata)
 	int r;
 
 	if (j->index_body) {
-		r = image_store_blob_put(j->store, j->index_body, j->index_len, j->index_digest, NULL,
-		                         &j->err);
+		r = image_store_blob_put(j->store, j->index_body, j->index_len, j->index_digest,
+		                         NULL, &j->err);
 		if (r < 0)
 			return r;
 	}
@@ -542,9 +545,10 @@ static int pull_job_run(void *userdata)
 		return r;
 	for (size_t i = 0; i < j->n_layers; i++) {
 		if (j->tmp_paths[i]) {
-			r = image_store_blob_commit(j->store, j->tmp_paths[i], j->got[i], j->blobs[i],
-			                            &j->err);
-			j->tmp_paths[i] = mfree(j->tmp_paths[i]); /* moved, or removed by the commit */
+			r = image_store_blob_commit(j->store, j->tmp_paths[i], j->got[i],
+			                            j->blobs[i], &j->err);
+			free(j->tmp_paths[i]); /* moved, or removed by the commit */
+			j->tmp_paths[i] = NULL;
 			if (r < 0)
 				return r;
 		}
@@ -697,7 +701,8 @@ static void pull_next(struct pull *p)
 		if (r >= 0)
 			r = request(p);
 		if (r < 0)
-			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference,
+			           strerror(-r));
 		return;
 	}
 	r = pull_unpack(p);
@@ -718,10 +723,11 @@ static bool body_verified(struct pull *p, const char *body, size_t len,
 	image_hash_update(h, body, len);
 	image_hash_finish(h, digest);
 	if (p->expected && strcmp(digest, p->expected) != 0) {
-		pull_failf(p, -EBADMSG,
-		           "failed to pull image \"%s\": %s %s failed verification: its content is %s",
-		           p->reference, p->step == STEP_CONFIG ? "blob" : "manifest", p->expected,
-		           digest);
+		pull_failf(
+		        p, -EBADMSG,
+		        "failed to pull image \"%s\": %s %s failed verification: its content is %s",
+		        p->reference, p->step == STEP_CONFIG ? "blob" : "manifest", p->expected,
+		        digest);
 		return false;
 	}
 	return true;
@@ -764,7 +770,8 @@ static void on_manifest(struct pull *p, struct xfer *x)
 	memcpy(p->manifest_digest, digest, sizeof(digest));
 	r = image_manifest_parse(x->body ? x->body : "", x->len, &p->manifest, &err);
 	if (r < 0) {
-		nano_err_wrap(&err, "failed to pull image \"%s\": manifest %s", p->reference, digest);
+		nano_err_wrap(&err, "failed to pull image \"%s\": manifest %s", p->reference,
+		              digest);
 		return pull_fail(p, r, &err);
 	}
 	p->manifest_body = TAKE_PTR(x->body);
@@ -862,7 +869,8 @@ static bool pull_auth(struct pull *p, struct xfer *x, struct nano_err *err)
 		scope = curl_easy_escape(esc, c.scope ? c.scope : p->scope, 0);
 		curl_easy_cleanup(esc);
 		url = strdupf("%s%sscope=%s%s%s", c.realm, strchr(c.realm, '?') ? "&" : "?",
-		              scope ? scope : "", service ? "&service=" : "", service ? service : "");
+		              scope ? scope : "", service ? "&service=" : "",
+		              service ? service : "");
 		if (!url)
 			goto no;
 		/* the token request carries the basic credentials; the answer replaces them */
@@ -901,10 +909,11 @@ static void on_token(struct pull *p, struct xfer *x)
 	if (!token)
 		token = json_string_value(json_object_get(j, "access_token"));
 	if (!token)
-		return pull_failf(p, -EACCES,
-		                  "failed to resolve reference \"%s\": the token server %s answered no "
-		                  "token",
-		                  p->reference, x->url);
+		return pull_failf(
+		        p, -EACCES,
+		        "failed to resolve reference \"%s\": the token server %s answered no "
+		        "token",
+		        p->reference, x->url);
 	p->authorization = strdupf("Authorization: Bearer %s", token);
 	r = p->authorization ? request(p) : -ENOMEM;
 	if (r < 0)
@@ -914,15 +923,24 @@ static void on_token(struct pull *p, struct xfer *x)
 static const char *status_text(long code)
 {
 	switch (code) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return "";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "";
 	}
 }
 
@@ -944,8 +962,8 @@ static char *failure_message(struct pull *p, struct xfer *x, CURLcode res, long 
 		char reason[256];
 
 		if (x->too_big)
-			return strdupf("%s: GET %s: more bytes than the %lld its descriptor says", what,
-			               x->url, (long long)x->expected_size);
+			return strdupf("%s: GET %s: more bytes than the %lld its descriptor says",
+			               what, x->url, (long long)x->expected_size);
 		curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 		if (oserr > 0 && (res == CURLE_COULDNT_CONNECT || res == CURLE_RECV_ERROR ||
 		                  res == CURLE_SEND_ERROR)) {
@@ -971,11 +989,12 @@ static void xfer_done(struct xfer *x, CURLcode res)
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (x->kind == XFER_TOKEN) {
 		if (res != CURLE_OK)
-			return pull_failf(p, -EIO,
-			                  "failed to resolve reference \"%s\": failed to fetch token: "
-			                  "GET %s: %s",
-			                  p->reference, x->url,
-			                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+			return pull_failf(
+			        p, -EIO,
+			        "failed to resolve reference \"%s\": failed to fetch token: "
+			        "GET %s: %s",
+			        p->reference, x->url,
+			        x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
 		return on_token(p, x);
 	}
 	if (res == CURLE_OK && code == 401) {
@@ -989,10 +1008,14 @@ static void xfer_done(struct xfer *x, CURLcode res)
 	if (res == CURLE_OK && code >= 200 && code < 300) {
 		switch (p->step) {
 		case STEP_MANIFEST:
-		case STEP_PLATFORM: return on_manifest(p, x);
-		case STEP_CONFIG: return on_config(p, x);
-		case STEP_LAYERS: return on_layer(p, x);
-		case STEP_UNPACK: break;
+		case STEP_PLATFORM:
+			return on_manifest(p, x);
+		case STEP_CONFIG:
+			return on_config(p, x);
+		case STEP_LAYERS:
+			return on_layer(p, x);
+		case STEP_UNPACK:
+			break;
 		}
 		return;
 	}
@@ -1010,12 +1033,19 @@ static void xfer_done(struct xfer *x, CURLcode res)
 		p->authorization = NULL;
 		int r = request(p);
 		if (r < 0)
-			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference,
+			           strerror(-r));
 		return;
 	}
-	pull_failf(p, res == CURLE_OK ? (code == 404 ? -ENOENT : code == 401 || code == 403 ? -EACCES : -EIO)
-	                              : -EIO,
-	           "%s", p->http_error ? p->http_error : msg ? msg : "out of memory");
+	pull_failf(p,
+	           res == CURLE_OK ? (code == 404                  ? -ENOENT
+	                              : code == 401 || code == 403 ? -EACCES
+	                                                           : -EIO)
+	                           : -EIO,
+	           "%s",
+	           p->http_error ? p->http_error
+	           : msg         ? msg
+	                         : "out of memory");
 }
 
 static void multi_check_done(struct image_puller *pl)
@@ -1062,8 +1092,8 @@ static int endpoint_add(struct pull *p, char *base, bool skip_verify, bool mirro
 	p->endpoints = e;
 	while (*base && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
-	e[p->n_endpoints++] = (struct endpoint){.base = base, .skip_verify = skip_verify,
-	                                        .mirror = mirror};
+	e[p->n_endpoints++] =
+	        (struct endpoint){.base = base, .skip_verify = skip_verify, .mirror = mirror};
 	return 0;
 }
 
@@ -1079,8 +1109,8 @@ static int pull_endpoints(struct pull *p)
 		if (strcmp(pl->registries[i].domain, p->ref.domain) == 0)
 			rc = &pl->registries[i];
 	for (char **m = rc ? rc->mirrors : NULL; m && *m; m++) {
-		r = endpoint_add(p, strstr(*m, "://") ? strdup(*m) : strdupf("https://%s", *m), false,
-		                 true);
+		r = endpoint_add(p, strstr(*m, "://") ? strdup(*m) : strdupf("https://%s", *m),
+		                 false, true);
 		if (r < 0)
 			return r;
 	}
