@@ -89,6 +89,7 @@ struct pull {
 	char *authorization; /* for endpoints[endpoint]'s host */
 	int auth_tries;
 	char *http_error; /* the first HTTP answer that failed, said when every endpoint failed */
+	char *tls_error;  /* the registry's HTTPS failure, said when its plain HTTP answers 400 */
 	enum pull_step step;
 	struct registry_xfer *xfer;
 	char *path;                          /* what xfer asks for, below the endpoint's base */
@@ -206,6 +207,7 @@ static void pull_free(struct pull *p)
 	free(p->reference);
 	free(p->authorization);
 	free(p->http_error);
+	free(p->tls_error);
 	free(p->path);
 	free(p->expected);
 	free(p->scope);
@@ -796,8 +798,13 @@ static void xfer_done(struct registry_xfer *x, void *userdata)
 	/* a failure: the next endpoint (the next mirror, the registry, its plain HTTP), else
 	 * the first HTTP answer's words, else this one's */
 	_cleanup_free_ char *msg = failure_message(p, x, res, code);
-	if (res == CURLE_OK && !p->http_error && msg && !p->endpoints[p->endpoint].mirror)
+	if (res == CURLE_OK && !p->http_error && msg && !p->endpoints[p->endpoint].mirror &&
+	    !(code == 400 && p->tls_error))
 		p->http_error = strdup(msg);
+	/* a TLS registry asked in plain HTTP answers 400: its certificate's failure says more */
+	if (res != CURLE_OK && !p->tls_error && msg && !p->endpoints[p->endpoint].mirror &&
+	    strncmp(p->endpoints[p->endpoint].base, "https:", 6) == 0)
+		p->tls_error = strdup(msg);
 	if (p->endpoint + 1 < p->n_endpoints && !x->too_big) {
 		log_debug("pull of %s: %s; trying %s", p->reference, msg ? msg : "?",
 		          p->endpoints[p->endpoint + 1].base);
@@ -811,10 +818,13 @@ static void xfer_done(struct registry_xfer *x, void *userdata)
 			           strerror(-r));
 		return;
 	}
-	pull_failf(p, status_errno(res, code), "%s",
-	           p->http_error ? p->http_error
-	           : msg         ? msg
-	                         : "out of memory");
+	if (!p->http_error && res == CURLE_OK && code == 400 && p->tls_error)
+		pull_failf(p, -EIO, "%s", p->tls_error);
+	else
+		pull_failf(p, status_errno(res, code), "%s",
+		           p->http_error ? p->http_error
+		           : msg         ? msg
+		                         : "out of memory");
 }
 
 /* ---- where a registry is reached ----------------------------------------------------------- */
