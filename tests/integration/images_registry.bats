@@ -129,6 +129,16 @@ blob_gets() { # blob_gets DIGEST: how many times the registry served it
 	[ "$(ls "$STORE/layers/sha256" | wc -l)" = 3 ]
 }
 
+@test "a cancelled waiter hears nothing; the others get the image" {
+	registry_start
+	sum=$(push t/busy:1)
+	pull '{}' "cancel:$REGISTRY/t/busy:1" "$REGISTRY/t/busy:1" "cancel:$REGISTRY/t/busy:1"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^{"reference"')" = 1 ]
+	[ "$(jq -r .id <<<"$(answer 0)")" = "$(jq -r .config <<<"$sum")" ]
+	[ "$(grep -c '"GET /v2/t/busy/manifests/1 ' "$REGISTRY_DIR/registry.log")" = 1 ]
+}
+
 @test "a tampered blob fails naming its digest, and nothing of it is kept" {
 	registry_start
 	sum=$(push t/busy:1 '{"layers": [{"files": {"etc/motd": "hello\n"}}]}')

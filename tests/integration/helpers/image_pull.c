@@ -7,10 +7,13 @@
  * Starts one pull per REFERENCE argument, all at once (the same reference twice: two waiters of
  * one transfer), and prints a JSON line per waiter as it ends: {"reference", "r", "message"} or
  * {"reference", "r": 0, "id", "manifest", "repo_tags", "repo_digests", "bytes", "layers":
- * [lowerdirs]}. Last, {"max_loop_gap_ms": N}: the longest the loop went without running a
- * 10 ms timer (a pull must never block it). Exits 0 when every pull succeeded, 1 otherwise.
+ * [lowerdirs]}. A REFERENCE written cancel:REF is a waiter cancelled at once (image_pull_cancel):
+ * it prints nothing, and the transfer goes on for the others. Last, {"max_loop_gap_ms": N}: the
+ * longest the loop went without running a 10 ms timer (a pull must never block it). Exits 0 when
+ * every pull succeeded, 1 otherwise.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,19 +144,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "puller: %s\n", err.message);
 		return 2;
 	}
-	left = argc - 3;
-	waiters = calloc((size_t)left, sizeof(*waiters));
+	left = 0;
+	waiters = calloc((size_t)argc, sizeof(*waiters));
 	for (int i = 3; i < argc; i++) {
 		struct waiter *w = &waiters[i - 3];
+		bool cancel = strncmp(argv[i], "cancel:", 7) == 0;
+		const char *ref = cancel ? argv[i] + 7 : argv[i];
+		struct image_pull *handle;
 
-		*w = (struct waiter){argv[i], store, &left, &failed, e};
-		if (!image_pull_start(puller, argv[i], on_done, w)) {
+		*w = (struct waiter){ref, store, &left, &failed, e};
+		handle = image_pull_start(puller, ref, on_done, w);
+		if (!handle) {
 			fprintf(stderr, "image_pull_start: out of memory\n");
 			return 2;
 		}
+		if (cancel)
+			image_pull_cancel(handle);
+		else
+			left++;
 	}
 	sd_event_add_time_relative(e, &tick, CLOCK_MONOTONIC, 10000, 1000, on_tick, NULL);
-	r = sd_event_loop(e);
+	r = left > 0 ? sd_event_loop(e) : 0;
 	printf("{\"max_loop_gap_ms\":%llu}\n", (unsigned long long)(max_gap / 1000));
 	sd_event_source_disable_unref(tick);
 	image_puller_free(puller);
