@@ -176,6 +176,28 @@ open(p, "wb").write(b)' "$path"
 	[[ $(answer 0) == *"connection refused"* ]]
 }
 
+@test "a registry that accepts and then says nothing: the pull ends after image_pull_timeout" {
+	# a listener that takes connections and never answers
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+while True:
+    conns.append(s.accept()[0])' "$TEST_TMP/silent.port" &
+	track_pid $!
+	wait_for test -s "$TEST_TMP/silent.port"
+	port=$(cat "$TEST_TMP/silent.port")
+	start=$SECONDS
+	pull '{"timeout": 2}' "127.0.0.1:$port/t/busy:1"
+	[ "$status" -eq 1 ]
+	[[ $(answer 0) == *"failed to resolve reference"*"127.0.0.1:$port"* ]]
+	[[ $(answer 0) == *"timed out"* || $(answer 0) == *"too slow"* ]]
+	# HTTPS, then plain HTTP: two requests of 2 s each, far from the default 60
+	[ $((SECONDS - start)) -lt 30 ]
+}
+
 @test "basic auth: the credentials of the auth file; without them, 401" {
 	registry_start "$(registry_htpasswd_auth u p)"
 	oci_image push --registry "$REGISTRY" --name t/busy:1 --user u:p >/dev/null
