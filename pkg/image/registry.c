@@ -193,12 +193,14 @@ static void pull_free(struct pull *p)
 	for (size_t i = 0; i < p->n_endpoints; i++)
 		free(p->endpoints[i].base);
 	free(p->endpoints);
+	/* a download cut short (the job, once started, has its own) */
 	for (size_t i = 0; p->tmp_paths && i < p->manifest.n_layers; i++) {
-		if (p->tmp_paths[i] && !p->work)
+		if (p->tmp_paths[i])
 			(void)unlink(p->tmp_paths[i]);
 		free(p->tmp_paths[i]);
-		free(p->got ? p->got[i] : NULL);
 	}
+	for (size_t i = 0; p->got && i < p->manifest.n_layers; i++)
+		free(p->got[i]);
 	free(p->tmp_paths);
 	free(p->got);
 	image_manifest_done(&p->manifest);
@@ -273,15 +275,18 @@ static void pull_job_free(void *userdata)
 	free(j->index_body);
 	free(j->manifest_body);
 	free(j->config_body);
-	for (size_t i = 0; i < j->n_layers; i++) {
+	/* tmp_paths and got have holes (a layer the store had): not strv's */
+	for (size_t i = 0; j->tmp_paths && i < j->n_layers; i++) {
 		if (j->tmp_paths[i])
 			(void)unlink(j->tmp_paths[i]); /* left only when the job failed first */
 		free(j->tmp_paths[i]);
 	}
+	for (size_t i = 0; j->got && i < j->n_layers; i++)
+		free(j->got[i]);
 	strv_free(j->blobs);
 	strv_free(j->diff_ids);
 	free(j->tmp_paths);
-	strv_free(j->got);
+	free(j->got);
 	free(j->reference);
 	nano_err_clear(&j->err);
 	free(j);
