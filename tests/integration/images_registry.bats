@@ -198,6 +198,26 @@ while True:
 	[ $((SECONDS - start)) -lt 30 ]
 }
 
+@test "a puller freed with pulls in flight stops them" {
+	registry_start
+	push t/busy:1 >/dev/null
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+while True:
+    conns.append(s.accept()[0])' "$TEST_TMP/silent.port" &
+	track_pid $!
+	wait_for test -s "$TEST_TMP/silent.port"
+	port=$(cat "$TEST_TMP/silent.port")
+	pull '{"stop_after_ms": 300}' "127.0.0.1:$port/t/busy:1" "$REGISTRY/t/busy:1"
+	# 3: stopped with a waiter left (not a crash; an ASan build would fail on a leak)
+	[ "$status" -eq 3 ]
+	[ "$(echo "$output" | grep -c '^{"reference"')" -le 1 ]
+}
+
 @test "basic auth: the credentials of the auth file; without them, 401" {
 	registry_start "$(registry_htpasswd_auth u p)"
 	oci_image push --registry "$REGISTRY" --name t/busy:1 --user u:p >/dev/null

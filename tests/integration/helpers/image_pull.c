@@ -10,7 +10,8 @@
  * [lowerdirs]}. A REFERENCE written cancel:REF is a waiter cancelled at once (image_pull_cancel):
  * it prints nothing, and the transfer goes on for the others. Last, {"max_loop_gap_ms": N}: the
  * longest the loop went without running a 10 ms timer (a pull must never block it). Exits 0 when
- * every pull succeeded, 1 otherwise.
+ * every pull succeeded, 1 otherwise. "stop_after_ms" in CONFIG_JSON: the loop ends then and the
+ * puller is freed with its pulls in flight (image_puller_free), exit 3.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -31,6 +32,14 @@ struct waiter {
 };
 
 static uint64_t last_tick, max_gap;
+static int64_t stop_after_ms;
+
+static int on_stop(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	return sd_event_exit(userdata, 3);
+}
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -110,6 +119,7 @@ static int config_from_json(const char *text, struct image_puller_config *c)
 	if (json_string_value(json_object_get(root, "auth_file")))
 		c->auth_file = strdup(json_string_value(json_object_get(root, "auth_file")));
 	c->timeout_s = json_integer_value(json_object_get(root, "timeout"));
+	stop_after_ms = json_integer_value(json_object_get(root, "stop_after_ms"));
 	json_decref(root);
 	return 0;
 }
@@ -164,6 +174,9 @@ int main(int argc, char **argv)
 			left++;
 	}
 	sd_event_add_time_relative(e, &tick, CLOCK_MONOTONIC, 10000, 1000, on_tick, NULL);
+	if (stop_after_ms > 0)
+		sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, (uint64_t)stop_after_ms * 1000,
+		                           1000, on_stop, e);
 	r = left > 0 ? sd_event_loop(e) : 0;
 	printf("{\"max_loop_gap_ms\":%llu}\n", (unsigned long long)(max_gap / 1000));
 	sd_event_source_disable_unref(tick);
@@ -177,5 +190,7 @@ int main(int argc, char **argv)
 	free(config.auth_file);
 	free(waiters);
 	sd_event_unref(e);
+	if (r == 3)
+		return 3; /* stopped with pulls in flight: the puller freed them */
 	return r < 0 || failed ? 1 : 0;
 }
