@@ -462,9 +462,11 @@ static void pull_next(struct pull *p)
 
 	for (; p->layer < p->manifest.n_layers; p->layer++) {
 		const char *blob = p->manifest.layers[p->layer].digest;
-		if (image_store_layer_has(s, p->config.diff_ids[p->layer]) ||
-		    image_store_blob_has(s, blob))
-			continue; /* a layer two images share is fetched and unpacked once */
+		/* a blob two images share is fetched once, and its layer unpacked once; a layer
+		 * unpacked from another blob (the same tar compressed otherwise) still wants this
+		 * one, as the record names it */
+		if (image_store_blob_has(s, blob))
+			continue;
 		r = set_path(p, "blobs", blob, blob);
 		if (r >= 0)
 			r = request(p);
