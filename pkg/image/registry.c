@@ -1,7 +1,6 @@
-/* pkg/image/registry.c: the OCI distribution client (the registry's /v2/ API), on libcurl's
- * multi interface driven by the daemon's sd-event loop: curl tells us which sockets to watch
- * (CURLMOPT_SOCKETFUNCTION -> sd-event io sources) and when to wake it (CURLMOPT_TIMERFUNCTION
- * -> one time source), so that a pull never blocks the loop, and many pulls share it.
+/* pkg/image/registry.c: the OCI distribution client (the registry's /v2/ API). Its requests
+ * run on libcurl's multi interface driven by the daemon's sd-event loop (registry_http.c), so
+ * that a pull never blocks the loop, and many pulls share it.
  *
  * A pull is one per reference, however many wait for it (struct image_pull is a waiter). Its
  * steps, one request at a time: GET the manifest (an index -> the node's platform's manifest,
@@ -610,7 +609,8 @@ static int endpoint_host(const struct endpoint *ep, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* A 401: ask for a token, or use basic credentials. false when there is no way on. */
+/* A 401: ask for a token, or use basic credentials. true: handled (a request started, or the
+ * pull failed and is gone); false when there is no way on. */
 static bool pull_auth(struct pull *p, struct registry_xfer *x, struct nano_err *err)
 {
 	struct registry_challenge c = {0};
@@ -647,16 +647,23 @@ static bool pull_auth(struct pull *p, struct registry_xfer *x, struct nano_err *
 		if (basic)
 			p->authorization = strdupf("%s", basic);
 		registry_challenge_done(&c);
-		return xfer_start(p, true, url) >= 0;
+		r = xfer_start(p, true, url);
+		goto started;
 	}
 	if (strcmp(c.scheme, "basic") == 0 && basic) {
 		p->authorization = strdupf("%s", basic);
 		registry_challenge_done(&c);
-		return p->authorization && request(p) >= 0;
+		r = p->authorization ? request(p) : -ENOMEM;
+		goto started;
 	}
 no:
 	registry_challenge_done(&c);
 	return false;
+started:
+	/* x is gone (the next request replaced it): a failure to start ends the pull here */
+	if (r < 0)
+		pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+	return true;
 }
 
 static void on_token(struct pull *p, struct registry_xfer *x)
