@@ -397,8 +397,8 @@ static char *sentence_identity(const struct plan *plan, const struct plan_contai
 	                         "its own",
 	                         c->root.image ? c->root.image : c->root.path)
 	       : c->root.kind == PLAN_ROOT_PATH
-	               ? strdupf("Its root is the directory %s, read-only under a writable layer "
-	                         "of its own",
+	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
+	                         "its own",
 	                         c->root.path)
 	       : c->root.layer
 	               ? strdup("Its root is the node's root filesystem, read-only under a "
