@@ -41,6 +41,3 @@ char *pod_termination_message(const struct pod *pod, size_t container, int64_t r
 /* Before a container starts: checks a hostPath of a type that must exist, and makes missing
  * subPath directories. NULL when fine, else a message for the container's StartError. */
 char *pod_prepare_mounts(const struct pod *pod, size_t container);
-/* Writes shim.json again from the pod's plan (a container resolved with its image after the
- * shim started: the shim reads that container's entry again at its start). */
-int pod_shim_config_rewrite(struct pod *pod, struct nano_err *err);
