@@ -79,16 +79,14 @@ static void not_created(struct pod *pod, size_t i, const char *reason, const cha
 		return;
 	}
 	/* never sooner than a CrashLoopBackOff the supervisor set from the last exit */
-	if (not_before > 0 &&
-	    (!sc->latest_exited || sc->exited_at + sc->backoff <= not_before))
+	if (not_before > 0 && (!sc->latest_exited || sc->exited_at + sc->backoff <= not_before))
 		sc->restart_at = not_before;
 }
 
 /* Resolves container i with record r: its User, the plan, and (rewrite) shim.json. *reason
  * says which waiting reason a failure is. */
 static int resolve(struct pod *pod, size_t i, const char *reference, const struct image_record *r,
-                   bool rewrite, char **repo_digest_out, const char **reason,
-                   struct nano_err *err)
+                   bool rewrite, char **repo_digest_out, const char **reason, struct nano_err *err)
 {
 	_cleanup_strv_ char **lowerdirs = NULL;
 	_cleanup_free_ char *repo = NULL;
@@ -107,7 +105,8 @@ static int resolve(struct pod *pod, size_t i, const char *reference, const struc
 		rr = image_store_user(pod->env->opt.images, r, r->config.user, &uid, &gid, &has_gid,
 		                      err);
 		if (rr < 0) {
-			*reason = rr == -ENOENT ? "CreateContainerError" : "CreateContainerConfigError";
+			*reason = rr == -ENOENT ? "CreateContainerError"
+			                        : "CreateContainerConfigError";
 			return rr;
 		}
 		has_uid = true;
@@ -204,14 +203,16 @@ static void on_pulled(void *userdata, int r, const struct image_pull_result *res
 			free(b->last_error);
 			b->last_error = strdupf("ErrImagePull: %s", message);
 		}
-		not_created(pod, i, "ErrImagePull", message, pods_now(pod->env) + POD_IMAGE_RESYNC_S);
+		not_created(pod, i, "ErrImagePull", message,
+		            pods_now(pod->env) + POD_IMAGE_RESYNC_S);
 	} else {
 		pod_image_duration(result->duration_ns, took, sizeof(took));
-		pod_image_duration(
-		        (int64_t)(pods_clock(pod->env, CLOCK_MONOTONIC) - p->started) * 1000, waited,
-		        sizeof(waited));
+		pod_image_duration((int64_t)(pods_clock(pod->env, CLOCK_MONOTONIC) - p->started) *
+		                           1000,
+		                   waited, sizeof(waited));
 		pod_event(pod, name, "Normal", "Pulled",
-		          "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: "
+		          "Successfully pulled image \"%s\" in %s (%s including waiting). Image "
+		          "size: "
 		          "%" PRId64 " bytes.",
 		          image, took, waited, result->bytes);
 		memcpy(p->pulled, result->record.id, sizeof(p->pulled));
@@ -285,7 +286,8 @@ enum pod_image_step pod_image_ensure(struct pod *pod, size_t i,
 	case POD_IMAGE_NEVER_PULL:
 		message = strdupf("Container image \"%s\" is not present with pull policy of Never",
 		                  image);
-		pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s", message ?: "not present");
+		pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s",
+		          message ?: "not present");
 		not_created(pod, i, "ErrImageNeverPull", message, 0);
 		return POD_IMAGE_REFUSED;
 	case POD_IMAGE_PULL:
@@ -294,10 +296,12 @@ enum pod_image_step pod_image_ensure(struct pod *pod, size_t i,
 	b = backoff_entry(pod, image);
 	if (b && pod_image_backoff_active(b, realtime_usec(pod), config)) {
 		message = strdupf("Back-off pulling image \"%s\"", image);
-		pod_event(pod, name, "Normal", "BackOff", "%s", message ?: "Back-off pulling image");
+		pod_event(pod, name, "Normal", "BackOff", "%s",
+		          message ?: "Back-off pulling image");
 		if (message && b->last_error) {
 			free(message);
-			message = strdupf("Back-off pulling image \"%s\": %s", image, b->last_error);
+			message =
+			        strdupf("Back-off pulling image \"%s\": %s", image, b->last_error);
 		}
 		/* the next try when the delay has passed (seconds, rounded up) */
 		not_created(pod, i, "ImagePullBackOff", message,
@@ -332,7 +336,8 @@ void pod_images_restore(struct pod *pod)
 			continue;
 		/* imageID is <repo>@<digest>: the store finds a record by that reference */
 		at = strchr(sc->image_id, '@');
-		if (!at || image_store_find(pod->env->opt.images, sc->image_id, &record, &err) < 0) {
+		if (!at ||
+		    image_store_find(pod->env->opt.images, sc->image_id, &record, &err) < 0) {
 			log_info("pod %s/%s: container %s: image %s is no longer on the node; "
 			         "resolved again at its next start",
 			         pod->spec->namespace, pod->spec->name, sc->name, sc->image_id);

@@ -31,7 +31,7 @@ START_TEST(test_decide)
 }
 END_TEST
 
-#define S(x) ((int64_t)(x) * 1000000) /* seconds in usec */
+#define S(x) ((int64_t)(x)*1000000) /* seconds in usec */
 
 static const struct pods_image_backoff kubelet = {10, 300};
 

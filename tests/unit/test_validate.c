@@ -757,8 +757,8 @@ START_TEST(test_image_pull_policy)
 
 		decode(patch, false, &d);
 		ck_assert_msg(d.rc == 0, "%s: %s", rows[k].image, d.err.message);
-		c = json_array_get(json_object_get(json_object_get(d.pod->object, "spec"), "containers"),
-		                   0);
+		c = json_array_get(
+		        json_object_get(json_object_get(d.pod->object, "spec"), "containers"), 0);
 		ck_assert_str_eq(json_string_value(json_object_get(c, "imagePullPolicy")),
 		                 rows[k].defaulted);
 		ck_assert_int_eq(d.pod->containers[0].image_pull_policy, rows[k].model);
@@ -773,11 +773,11 @@ START_TEST(test_image_pull_secrets_warning)
 
 	decode("{'spec': {'imagePullSecrets': [{'name': 'regcred'}]}}", false, &d);
 	ck_assert_msg(d.rc == 0, "%s", d.err.message);
-	ck_assert(strv_contains(d.warnings,
-	                        "spec.imagePullSecrets: nanolet has no secrets: ignored; images are "
-	                        "pulled with the node's registry_auth_file"));
-	ck_assert_ptr_nonnull(json_object_get(json_object_get(d.pod->object, "spec"),
-	                                      "imagePullSecrets"));
+	ck_assert(strv_contains(
+	        d.warnings, "spec.imagePullSecrets: nanolet has no secrets: ignored; images are "
+	                    "pulled with the node's registry_auth_file"));
+	ck_assert_ptr_nonnull(
+	        json_object_get(json_object_get(d.pod->object, "spec"), "imagePullSecrets"));
 	decoded_done(&d);
 }
 END_TEST
