@@ -71,7 +71,11 @@ static void not_created(struct pod *pod, size_t i, const char *reason, const cha
 {
 	struct sup_container *sc = &pod->sup->containers[i];
 
-	pod_event(pod, pod->plan->containers[i].name, "Warning", "Failed", "Error: %s", reason);
+	/* startContainer's "Error: %v" of the image manager's error: its name for the image's
+	 * own (ErrImagePull, ImagePullBackOff, ErrImageNeverPull, InvalidImageName), the message
+	 * for a container that could not be made of it */
+	pod_event(pod, pod->plan->containers[i].name, "Warning", "Failed", "Error: %s",
+	          strncmp(reason, "CreateContainer", 15) == 0 && message ? message : reason);
 	if (sup_container_not_created(pod->sup, i, reason, message, pods_now(pod->env),
 	                              &pod->env->sup) < 0) {
 		log_error("pod %s: container %s: out of memory", pod->spec->name,
@@ -356,7 +360,8 @@ void pod_images_restore(struct pod *pod)
 void pod_images_done(struct pod *pod)
 {
 	for (size_t i = 0; pod->image_pulls && i < pod->plan->n_containers; i++)
-		image_pull_cancel(pod->image_pulls[i].pull);
+		if (pod->image_pulls[i].pull)
+			image_pull_cancel(pod->image_pulls[i].pull);
 	free(pod->image_pulls);
 	pod->image_pulls = NULL;
 	while (pod->image_backoffs) {
