@@ -1248,7 +1248,7 @@ int image_puller_new(sd_event *e, struct image_store *store,
 	curl_multi_setopt(pl->multi, CURLMOPT_SOCKETDATA, pl);
 	curl_multi_setopt(pl->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(pl->multi, CURLMOPT_TIMERDATA, pl);
-	r = sd_event_add_time(e, &pl->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, pl);
+	r = sd_event_add_time(e, &pl->timer, CLOCK_MONOTONIC, 0, 0, on_timer, pl);
 	if (r < 0) {
 		image_puller_free(pl);
 		return nano_err_set(err, -r, "image puller timer: %s", strerror(-r));
