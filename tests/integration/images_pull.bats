@@ -106,7 +106,7 @@ container_status() {
 	log=$(pod_log layers)
 	echo "$log"
 	! grep -q motd <<<"$log"
-	grep -qx 'data=b ' <<<"$log"
+	grep -qx 'data=b' <<<"$log"
 	grep -qx k <<<"$log"
 }
 
