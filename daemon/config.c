@@ -113,6 +113,14 @@ static const struct config_key config_keys[] = {
         {"cluster_dns", KEY_IPS, offsetof(struct nano_config, cluster_dns), 0, 0},
         {"cluster_domain", KEY_DOMAIN, offsetof(struct nano_config, cluster_domain), 0, 0},
         {"listen", KEY_LISTEN, offsetof(struct nano_config, listen), 0, 0},
+        {"image_gc_high_threshold_percent", KEY_PERCENT,
+         offsetof(struct nano_config, image_gc_high_threshold), 0, 0},
+        {"image_gc_low_threshold_percent", KEY_PERCENT,
+         offsetof(struct nano_config, image_gc_low_threshold), 0, 0},
+        {"image_minimum_gc_age", KEY_SECONDS, offsetof(struct nano_config, image_minimum_gc_age),
+         0, 0},
+        {"max_image_archive_bytes", KEY_BYTES,
+         offsetof(struct nano_config, max_image_archive_bytes), 1024, INT64_C(1) << 50},
 };
 
 static const char *const driver_names[] = {
@@ -170,6 +178,10 @@ int config_init(struct nano_config *config)
 	        .watch_history = 1024,
 	        .stream_buffer_bytes = 64 * 1024,
 	        .max_pod_containers = 256,
+	        .image_gc_high_threshold = 85,
+	        .image_gc_low_threshold = 80,
+	        .image_minimum_gc_age = 120,
+	        .max_image_archive_bytes = INT64_C(8) << 30,
 	        .memory_qos = false,
 	        .memory_throttling_factor = 0.9,
 	        /* pod-security-admission's own defaults are privileged everywhere; a node warns

@@ -280,7 +280,7 @@ char **image_gc_pick(const struct image_record *records, const bool *in_use, siz
  * record per image (tags: RepoTags, or the OCI index's org.opencontainers.image.ref.name
  * annotation, normalized; a docker-archive image gets an OCI manifest made for it, whose
  * digest is its manifest). Read in one pass from the file, never whole in memory. Blocking:
- * run it through image_work. *out/*n (if out): the records made. */
+ * run it through image_work. *out and *n (if out): the records made. */
 int image_archive_import(struct image_store *s, const char *path, int64_t now,
                          struct image_record **out, size_t *n, struct nano_err *err);
 
