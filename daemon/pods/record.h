@@ -58,6 +58,8 @@ struct pod_restart {
 };
 
 struct pod_probes; /* probes.c: the probe workers and hooks of a pod's containers */
+struct pod_image_pull;    /* images.c: a container's pull */
+struct pod_image_backoff; /* images.c: the image back-off of one image of the pod */
 
 struct pod_watch {
 	struct pod *pod;
@@ -196,6 +198,10 @@ struct pod {
 	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
 	unsigned oom_rechecks;
 	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
+
+	/* images */
+	struct pod_image_pull *image_pulls; /* one per container, once one needed an image */
+	struct pod_image_backoff *image_backoffs;
 
 	/* probes */
 	struct pod_probes *probes;

@@ -260,6 +260,16 @@ int image_store_remove(struct image_store *s, const char *id, int64_t *freed,
 int image_store_lowerdirs(const struct image_store *s, const struct image_record *r,
                           char ***out, struct nano_err *err);
 
+/* The uid and gid a container of image r runs as, for user (the pod's or the image config's
+ * User): "uid[:gid]" numeric as is; a name is looked up in the image's /etc/passwd (and a
+ * group name in /etc/group) in the topmost layer that has the file (a whiteout hides it
+ * below). *has_gid: whether a gid was named or came from passwd. A name not found -> -ENOENT
+ * "unable to find user <name>: no matching entries in passwd file" (runc's words; "unable to
+ * find group <name>: no matching entries in group file" for a group). */
+int image_store_user(const struct image_store *s, const struct image_record *r,
+                     const char *user, uint32_t *uid, uint32_t *gid, bool *has_gid,
+                     struct nano_err *err);
+
 /* Bytes the store holds (blobs and layers, each counted once). */
 int image_store_usage(struct image_store *s, int64_t *bytes, struct nano_err *err);
 
