@@ -122,15 +122,14 @@ static const struct config_key config_keys[] = {
          offsetof(struct nano_config, image_gc_high_threshold), 0, 0},
         {"image_gc_low_threshold_percent", KEY_PERCENT,
          offsetof(struct nano_config, image_gc_low_threshold), 0, 0},
-        {"image_minimum_gc_age", KEY_SECONDS, offsetof(struct nano_config, image_minimum_gc_age),
-         0, 0},
+        {"image_minimum_gc_age", KEY_SECONDS, offsetof(struct nano_config, image_minimum_gc_age), 0,
+         0},
         {"max_image_archive_bytes", KEY_BYTES,
          offsetof(struct nano_config, max_image_archive_bytes), 1024, INT64_C(1) << 50},
         {"registries", KEY_REGISTRIES, offsetof(struct nano_config, registries), 0, 0},
-        {"registry_auth_file", KEY_OPTIONAL_PATH,
-         offsetof(struct nano_config, registry_auth_file), 0, 0},
-        {"image_pull_timeout", KEY_SECONDS, offsetof(struct nano_config, image_pull_timeout), 0,
-         0},
+        {"registry_auth_file", KEY_OPTIONAL_PATH, offsetof(struct nano_config, registry_auth_file),
+         0, 0},
+        {"image_pull_timeout", KEY_SECONDS, offsetof(struct nano_config, image_pull_timeout), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -885,7 +884,8 @@ static int set_registries(struct nano_config *config, const json_t *value, struc
 
 				r = 0;
 				if (!json_is_array(v))
-					r = want(err, v, "a list of \"https://host[:port][/path]\"");
+					r = want(err, v,
+					         "a list of \"https://host[:port][/path]\"");
 				json_array_foreach(v, i, m)
 				{
 					const char *url = plain_string(m);

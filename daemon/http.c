@@ -284,11 +284,10 @@ static size_t body_limit(const struct http_server *server, const struct http_con
 static enum MHD_Result send_too_large(struct http_server *server, struct http_conn *conn,
                                       const char *method, struct MHD_Connection *connection)
 {
-	_cleanup_free_ char *message =
-	        strdupf("the request body is larger than the limit of %zu bytes (%s)",
-	                body_limit(server, conn),
-	                conn->to_file && conn->file.limit_key ? conn->file.limit_key
-	                                                      : "max_request_bytes");
+	_cleanup_free_ char *message = strdupf(
+	        "the request body is larger than the limit of %zu bytes (%s)",
+	        body_limit(server, conn),
+	        conn->to_file && conn->file.limit_key ? conn->file.limit_key : "max_request_bytes");
 
 	return send_refusal(server, method, connection, 413, "RequestEntityTooLarge",
 	                    message ? message : "the request body is too large", 0);

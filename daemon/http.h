@@ -91,10 +91,10 @@ size_t http_fds_wanted(size_t max_connections);
 /* A request body written to a file as it arrives, never whole in memory. The writes are
  * plain write(2)s on the loop: a local file under the state directory, as the logs are. */
 struct http_body_file {
-	int fd;                /* open for writing; the server's from here (it closes it) */
-	size_t limit;          /* 413 past it */
-	const char *limit_key; /* the config key the 413 names: "max_image_archive_bytes" */
-	void *data;            /* the handler's, as http_request.body_file */
+	int fd;                   /* open for writing; the server's from here (it closes it) */
+	size_t limit;             /* 413 past it */
+	const char *limit_key;    /* the config key the 413 names: "max_image_archive_bytes" */
+	void *data;               /* the handler's, as http_request.body_file */
 	void (*free)(void *data); /* when the request ends, answered or not */
 };
 

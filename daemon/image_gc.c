@@ -71,8 +71,8 @@ static void job_done(void *userdata, int r)
 		log_warn("image GC: remove %s: %s", job->ids[job->next],
 		         job->err.message ? job->err.message : strerror(-r));
 	else if (r == 0)
-		log_info("image GC: removed image %s (%" PRId64 " bytes freed)", job->ids[job->next],
-		         job->freed);
+		log_info("image GC: removed image %s (%" PRId64 " bytes freed)",
+		         job->ids[job->next], job->freed);
 	job->freed_all += job->freed;
 	nano_err_clear(&job->err);
 	job->next++;
@@ -150,10 +150,10 @@ static void pass(struct image_gc *gc)
 	in_use = calloc(n + 1, sizeof(*in_use));
 	for (size_t i = 0; in_use && i < n; i++)
 		in_use[i] = pods_image_in_use(d->pods, records[i].id, NULL, 0);
-	ids = in_use ? image_gc_pick(records, in_use, n, used, capacity,
-	                             (int)c->image_gc_high_threshold, (int)c->image_gc_low_threshold,
-	                             c->image_minimum_gc_age * INT64_C(1000000000),
-	                             util_realtime_ns())
+	ids = in_use ? image_gc_pick(
+	                       records, in_use, n, used, capacity, (int)c->image_gc_high_threshold,
+	                       (int)c->image_gc_low_threshold,
+	                       c->image_minimum_gc_age * INT64_C(1000000000), util_realtime_ns())
 	             : NULL;
 	for (size_t i = 0; i < n; i++)
 		image_record_done(&records[i]);

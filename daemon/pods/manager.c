@@ -96,8 +96,7 @@ static bool plan_uses_image(const struct plan *plan, const char *image_id)
 	return false;
 }
 
-bool pods_image_in_use(const struct pods *pods, const char *image_id, char *who,
-                       size_t who_size)
+bool pods_image_in_use(const struct pods *pods, const char *image_id, char *who, size_t who_size)
 {
 	/* a pod being created or removed still has its containers' roots mounted */
 	const struct pod *const lists[] = {pods->list, pods->creating, pods->removing};

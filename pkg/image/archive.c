@@ -28,11 +28,11 @@
 #define ARCHIVE_BLOCK       ((size_t)64 << 10)
 
 struct archive_file {
-	char *name;                 /* the path in the tar, without a leading "./" */
-	char *link;                 /* a symlink's or hard link's target, from the tar's root */
-	char *tmp;                  /* the content under the store's tmp/, NULL once committed */
-	char *data;                 /* a description file's content (NUL-terminated) */
-	size_t len;                 /* its length */
+	char *name; /* the path in the tar, without a leading "./" */
+	char *link; /* a symlink's or hard link's target, from the tar's root */
+	char *tmp;  /* the content under the store's tmp/, NULL once committed */
+	char *data; /* a description file's content (NUL-terminated) */
+	size_t len; /* its length */
 	char digest[IMAGE_DIGEST_LEN + 1];
 	int64_t size;
 	unsigned char magic[4]; /* the first bytes: gzip, zstd or neither */
@@ -92,7 +92,8 @@ static int read_small(struct archive *a, struct archive_file *f, struct nano_err
 			char *grown;
 
 			if (cap >= ARCHIVE_SMALL_MAX)
-				return nano_err_set(err, EFBIG, "%s in the archive is larger than %zu bytes",
+				return nano_err_set(err, EFBIG,
+				                    "%s in the archive is larger than %zu bytes",
 				                    f->name, ARCHIVE_SMALL_MAX);
 			grown = realloc(f->data, cap * 2);
 			if (!grown)
@@ -132,7 +133,8 @@ static int read_blob(struct image_store *s, struct archive *a, struct archive_fi
 	while ((got = archive_read_data(a, buf, ARCHIVE_BLOCK)) > 0) {
 		if (f->size < 4)
 			memcpy(f->magic + f->size, buf,
-			       (size_t)got < 4 - (size_t)f->size ? (size_t)got : 4 - (size_t)f->size);
+			       (size_t)got < 4 - (size_t)f->size ? (size_t)got
+			                                         : 4 - (size_t)f->size);
 		image_hash_update(h, buf, (size_t)got);
 		for (ssize_t off = 0; off < got;) {
 			ssize_t w = write(fd, buf + off, (size_t)(got - off));
@@ -140,8 +142,8 @@ static int read_blob(struct image_store *s, struct archive *a, struct archive_fi
 			if (w < 0) {
 				r = -errno;
 				image_hash_free(h);
-				return nano_err_setc(err, NANO_STORAGE, -r, "writing %s: %s", f->tmp,
-				                     strerror(-r));
+				return nano_err_setc(err, NANO_STORAGE, -r, "writing %s: %s",
+				                     f->tmp, strerror(-r));
 			}
 			off += w;
 		}
@@ -182,11 +184,12 @@ static int read_archive(struct image_store *s, const char *path, struct archive_
 
 		if (type == AE_IFDIR)
 			continue;
-		name = clean_name(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
+		name = clean_name(archive_entry_pathname(entry) ? archive_entry_pathname(entry)
+		                                                : "");
 		if (!name) {
-			r = nano_err_set(err, EBADMSG, "the archive has an entry named \"%s\"",
-			                 archive_entry_pathname(entry) ? archive_entry_pathname(entry)
-			                                               : "");
+			r = nano_err_set(
+			        err, EBADMSG, "the archive has an entry named \"%s\"",
+			        archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
 			break;
 		}
 		if (files->n >= ARCHIVE_ENTRIES_MAX) {
@@ -203,16 +206,18 @@ static int read_archive(struct image_store *s, const char *path, struct archive_
 		if (archive_entry_hardlink(entry)) {
 			f->link = clean_name(archive_entry_hardlink(entry));
 		} else if (type == AE_IFLNK) {
-			/* relative to the link's directory, as docker-archive's layer.tar links are */
-			const char *target = archive_entry_symlink(entry) ? archive_entry_symlink(entry)
-			                                                  : "";
+			/* relative to the link's directory, as docker-archive's layer.tar links are
+			 */
+			const char *target =
+			        archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "";
 			const char *slash = strrchr(f->name, '/');
 			_cleanup_free_ char *joined = NULL;
 			char *p;
 
-			joined = target[0] == '/' || !slash ? strdup(target)
-			                                    : strdupf("%.*s/%s", (int)(slash - f->name),
-			                                              f->name, target);
+			joined = target[0] == '/' || !slash
+			                 ? strdup(target)
+			                 : strdupf("%.*s/%s", (int)(slash - f->name), f->name,
+			                           target);
 			if (!joined) {
 				r = -ENOMEM;
 				break;
@@ -277,8 +282,8 @@ static int file_commit(struct image_store *s, struct archive_file *f, const char
 	if (!f->tmp) { /* committed already, for another image */
 		if (strcmp(f->digest, expected))
 			return nano_err_set(err, EBADMSG,
-			                    "blob %s failed verification: its content is %s", expected,
-			                    f->digest);
+			                    "blob %s failed verification: its content is %s",
+			                    expected, f->digest);
 		return 0;
 	}
 	r = image_store_blob_commit(s, f->tmp, f->digest, expected, err);
@@ -305,8 +310,8 @@ static int blob_load(struct image_store *s, struct archive_file *f, const char *
 	int r;
 
 	if (f->size > (int64_t)ARCHIVE_SMALL_MAX)
-		return nano_err_set(err, EFBIG, "%s in the archive is larger than %zu bytes", f->name,
-		                    ARCHIVE_SMALL_MAX);
+		return nano_err_set(err, EFBIG, "%s in the archive is larger than %zu bytes",
+		                    f->name, ARCHIVE_SMALL_MAX);
 	r = file_commit(s, f, expected, err);
 	if (r < 0)
 		return r;
@@ -343,13 +348,15 @@ static int image_finish(struct image_store *s, struct image_record *rec, int64_t
 	int r;
 
 	if (n_diff != rec->layers.n_layers)
-		return nano_err_set(err, EBADMSG,
-		                    "image %s: its manifest has %zu layers and its config %zu diff IDs",
-		                    rec->id, rec->layers.n_layers, n_diff);
+		return nano_err_set(
+		        err, EBADMSG,
+		        "image %s: its manifest has %zu layers and its config %zu diff IDs",
+		        rec->id, rec->layers.n_layers, n_diff);
 	rec->size = rec->layers.config.size;
 	for (size_t i = 0; i < rec->layers.n_layers; i++) {
 		rec->size += rec->layers.layers[i].size;
-		r = image_store_unpack(s, rec->layers.layers[i].digest, rec->config.diff_ids[i], err);
+		r = image_store_unpack(s, rec->layers.layers[i].digest, rec->config.diff_ids[i],
+		                       err);
 		if (r < 0)
 			return r;
 	}
@@ -387,7 +394,8 @@ static int oci_image(struct image_store *s, struct archive_files *files, const j
 	if (!tag)
 		tag = json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
 	if (!digest || !image_digest_valid(digest))
-		return nano_err_set(err, EBADMSG, "index.json names a manifest without a valid digest");
+		return nano_err_set(err, EBADMSG,
+		                    "index.json names a manifest without a valid digest");
 	f = blob_find(files, digest, "a manifest named by index.json", err);
 	if (!f)
 		return -EBADMSG;
@@ -436,8 +444,8 @@ done:
 }
 
 static int oci_archive(struct image_store *s, struct archive_files *files,
-                       const struct archive_file *index, int64_t now,
-                       struct image_record **out, size_t *n, struct nano_err *err)
+                       const struct archive_file *index, int64_t now, struct image_record **out,
+                       size_t *n, struct nano_err *err)
 {
 	_cleanup_json_ json_t *root = json_loadb(index->data, index->len, 0, NULL);
 	json_t *manifests = json_object_get(root, "manifests");
@@ -449,7 +457,8 @@ static int oci_archive(struct image_store *s, struct archive_files *files,
 	if (json_array_size(manifests) > ARCHIVE_IMAGES_MAX)
 		return nano_err_set(err, EFBIG, "index.json names more than %d images",
 		                    ARCHIVE_IMAGES_MAX);
-	json_array_foreach (manifests, i, desc) {
+	json_array_foreach(manifests, i, desc)
+	{
 		struct image_record stored = {0};
 		int r = oci_image(s, files, desc, now, &stored, err);
 
@@ -489,8 +498,9 @@ static int docker_image(struct image_store *s, struct archive_files *files, cons
 	int r;
 
 	if (!config_name || !json_is_array(layers))
-		return nano_err_set(err, EBADMSG,
-		                    "manifest.json in the archive: an image without Config or Layers");
+		return nano_err_set(
+		        err, EBADMSG,
+		        "manifest.json in the archive: an image without Config or Layers");
 	f = file_find(files, config_name);
 	if (!f || f->data)
 		return nano_err_set(err, EBADMSG, "the archive has no %s (an image's Config)",
@@ -505,7 +515,8 @@ static int docker_image(struct image_store *s, struct archive_files *files, cons
 	snprintf(rec.id, sizeof(rec.id), "%s", expected ? expected : f->digest);
 	if (!descs)
 		return -ENOMEM;
-	json_array_foreach (layers, i, v) {
+	json_array_foreach(layers, i, v)
+	{
 		const char *name = json_string_value(v);
 
 		f = name ? file_find(files, name) : NULL;
@@ -534,9 +545,8 @@ static int docker_image(struct image_store *s, struct archive_files *files, cons
 	if (r == 0)
 		r = image_config_parse(config, config_len, &rec.config, err);
 	tags = json_object_get(item, "RepoTags");
-	json_array_foreach (tags, i, v)
-		if (r == 0 && json_is_string(v))
-			r = add_tag(&rec, json_string_value(v));
+	json_array_foreach(tags, i, v) if (r == 0 && json_is_string(v)) r =
+	        add_tag(&rec, json_string_value(v));
 	if (r == 0)
 		r = image_finish(s, &rec, now, stored, err);
 	image_record_done(&rec);
@@ -557,7 +567,8 @@ static int docker_archive(struct image_store *s, struct archive_files *files,
 	if (json_array_size(root) > ARCHIVE_IMAGES_MAX)
 		return nano_err_set(err, EFBIG, "manifest.json names more than %d images",
 		                    ARCHIVE_IMAGES_MAX);
-	json_array_foreach (root, i, item) {
+	json_array_foreach(root, i, item)
+	{
 		struct image_record stored = {0};
 		int r = docker_image(s, files, item, now, &stored, err);
 
@@ -590,17 +601,18 @@ int image_archive_import(struct image_store *s, const char *path, int64_t now,
 	else if (index && index->data)
 		r = oci_archive(s, &files, index, now, &records, &n_records, err);
 	else
-		r = nano_err_set(err, EBADMSG,
-		                 "not an image archive: it has neither index.json (oci-archive) nor "
-		                 "manifest.json (docker-archive)");
+		r = nano_err_set(
+		        err, EBADMSG,
+		        "not an image archive: it has neither index.json (oci-archive) nor "
+		        "manifest.json (docker-archive)");
 done:
 	files_done(&files);
 	if (r < 0 || !out) {
 		for (size_t i = 0; i < n_records; i++)
 			image_record_done(&records[i]);
 		free(records);
-		if (r < 0 && err && err->class == NANO_INTERNAL && (r == -EBADMSG || r == -EFBIG ||
-		                                                   r == -ENOTSUP || r == -EINVAL))
+		if (r < 0 && err && err->class == NANO_INTERNAL &&
+		    (r == -EBADMSG || r == -EFBIG || r == -ENOTSUP || r == -EINVAL))
 			err->class = NANO_BAD_REQUEST;
 		return r;
 	}
