@@ -303,19 +303,35 @@ static struct archive_file *blob_find(struct archive_files *files, const char *d
 	return f && !f->data ? f : NULL;
 }
 
-/* A committed blob read whole (a manifest, a config). */
+/* A blob read whole (a manifest, a config), checked against the digest it is named by, and
+ * not committed yet: an image is committed only once all it names is verified. */
 static int blob_load(struct image_store *s, struct archive_file *f, const char *expected,
                      char **data, size_t *len, struct nano_err *err)
 {
-	int r;
+	_cleanup_close_ int fd = -1;
 
 	if (f->size > (int64_t)ARCHIVE_SMALL_MAX)
 		return nano_err_set(err, EFBIG, "%s in the archive is larger than %zu bytes",
 		                    f->name, ARCHIVE_SMALL_MAX);
-	r = file_commit(s, f, expected, err);
-	if (r < 0)
-		return r;
-	return image_store_blob_read(s, expected ? expected : f->digest, data, len, err);
+	if (expected && strcmp(f->digest, expected))
+		return nano_err_set(err, EBADMSG, "blob %s failed verification: its content is %s",
+		                    expected, f->digest);
+	if (!f->tmp) /* committed already, for another image of the archive */
+		return image_store_blob_read(s, f->digest, data, len, err);
+	fd = open(f->tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || util_read_fd(fd, ARCHIVE_SMALL_MAX, data, len) < 0)
+		return nano_err_set(err, errno ? errno : EIO, "reading %s: %s", f->tmp,
+		                    strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* Whether f is what expected names. */
+static int blob_check(const struct archive_file *f, const char *expected, struct nano_err *err)
+{
+	if (strcmp(f->digest, expected))
+		return nano_err_set(err, EBADMSG, "blob %s failed verification: its content is %s",
+		                    expected, f->digest);
+	return 0;
 }
 
 /* Tags as the store keeps them: normalized; a name that is no reference is left out. */
@@ -387,7 +403,8 @@ static int oci_image(struct image_store *s, struct archive_files *files, const j
 	_cleanup_free_ char *body = NULL, *config = NULL;
 	struct image_record rec = {0};
 	struct image_descriptor picked = {0};
-	struct archive_file *f;
+	struct archive_file *f, *index_file = NULL, *manifest_file, *config_file;
+	struct archive_file **layer_files = NULL;
 	size_t len, config_len;
 	int r;
 
@@ -409,8 +426,9 @@ static int oci_image(struct image_store *s, struct archive_files *files, const j
 		r = image_index_pick(body, len, &p, digest, &picked, err);
 		if (r < 0)
 			return r;
-		f = blob_find(files, picked.digest, "the platform's manifest", err);
 		free(picked.media_type);
+		index_file = f;
+		f = blob_find(files, picked.digest, "the platform's manifest", err);
 		if (!f)
 			return -EBADMSG;
 		free(body);
@@ -420,25 +438,38 @@ static int oci_image(struct image_store *s, struct archive_files *files, const j
 			return r;
 		digest = picked.digest;
 	}
+	manifest_file = f;
 	snprintf(rec.manifest, sizeof(rec.manifest), "%s", digest);
 	r = image_manifest_parse(body, len, &rec.layers, err);
 	if (r < 0)
 		goto done;
 	snprintf(rec.id, sizeof(rec.id), "%s", rec.layers.config.digest);
-	f = blob_find(files, rec.id, "the image's config", err);
-	r = f ? blob_load(s, f, rec.id, &config, &config_len, err) : -EBADMSG;
-	if (r < 0)
-		goto done;
-	r = image_config_parse(config, config_len, &rec.config, err);
+	config_file = blob_find(files, rec.id, "the image's config", err);
+	r = config_file ? blob_load(s, config_file, rec.id, &config, &config_len, err) : -EBADMSG;
+	if (r == 0)
+		r = image_config_parse(config, config_len, &rec.config, err);
+	if (r == 0 && !(layer_files = calloc(rec.layers.n_layers + 1, sizeof(*layer_files))))
+		r = -ENOMEM;
+	/* every layer verified before anything of the image is committed */
 	for (size_t i = 0; r == 0 && i < rec.layers.n_layers; i++) {
-		f = blob_find(files, rec.layers.layers[i].digest, "a layer", err);
-		r = f ? file_commit(s, f, rec.layers.layers[i].digest, err) : -EBADMSG;
+		layer_files[i] = blob_find(files, rec.layers.layers[i].digest, "a layer", err);
+		r = layer_files[i] ? blob_check(layer_files[i], rec.layers.layers[i].digest, err)
+		                   : -EBADMSG;
 	}
+	if (r == 0 && index_file)
+		r = file_commit(s, index_file, NULL, err);
+	if (r == 0)
+		r = file_commit(s, manifest_file, rec.manifest, err);
+	if (r == 0)
+		r = file_commit(s, config_file, rec.id, err);
+	for (size_t i = 0; r == 0 && i < rec.layers.n_layers; i++)
+		r = file_commit(s, layer_files[i], rec.layers.layers[i].digest, err);
 	if (r == 0 && tag)
 		r = add_tag(&rec, tag);
 	if (r == 0)
 		r = image_finish(s, &rec, now, stored, err);
 done:
+	free(layer_files);
 	image_record_done(&rec);
 	return r;
 }
@@ -492,7 +523,7 @@ static int docker_image(struct image_store *s, struct archive_files *files, cons
 	_cleanup_json_ json_t *manifest = NULL, *descs = json_array();
 	_cleanup_free_ char *config = NULL, *body = NULL, *expected = NULL;
 	struct image_record rec = {0};
-	struct archive_file *f;
+	struct archive_file *f, *config_file;
 	size_t config_len, i;
 	const char *base;
 	int r;
@@ -509,6 +540,7 @@ static int docker_image(struct image_store *s, struct archive_files *files, cons
 	base = strrchr(config_name, '/') ? strrchr(config_name, '/') + 1 : config_name;
 	if (strspn(base, "0123456789abcdef") == 64 && (!base[64] || !strcmp(base + 64, ".json")))
 		expected = strdupf("sha256:%.64s", base);
+	config_file = f;
 	r = blob_load(s, f, expected, &config, &config_len, err);
 	if (r < 0)
 		return r;
@@ -528,10 +560,14 @@ static int docker_image(struct image_store *s, struct archive_files *files, cons
 		                                           "size", (json_int_t)f->size));
 		if (r < 0)
 			return -ENOMEM;
-		r = file_commit(s, f, NULL, err);
-		if (r < 0)
-			return r;
 	}
+	/* a layer's content is checked by its diff ID as it is unpacked */
+	r = file_commit(s, config_file, rec.id, err);
+	for (i = 0; r == 0 && i < json_array_size(layers); i++)
+		r = file_commit(s, file_find(files, json_string_value(json_array_get(layers, i))),
+		                NULL, err);
+	if (r < 0)
+		return r;
 	/* docker-archive has no manifest: make the OCI one a registry would serve */
 	manifest = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType",
 	                     IMAGE_MT_OCI_MANIFEST, "config", "mediaType", IMAGE_MT_OCI_CONFIG,
