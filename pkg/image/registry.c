@@ -20,6 +20,7 @@
  * This file must not block: no file is read here but the small auth file, and fsync, rename and
  * unpack happen in the work job. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,14 +33,12 @@
 
 #include "image/image.h"
 #include "image/registry_auth.h"
-
-#define BODY_MAX (8 << 20) /* a manifest, an index, a config or a token: far less */
+#include "image/registry_http.h"
 
 struct image_puller {
 	sd_event *event;
 	struct image_store *store;
-	CURLM *multi;
-	sd_event_source *timer;
+	struct registry_http *http;
 	struct image_registry_config *registries;
 	size_t n_registries;
 	char *auth_file;
@@ -59,26 +58,6 @@ struct endpoint {
 	char *base; /* "https://host[:port][/path]" */
 	bool skip_verify;
 	bool mirror;
-};
-
-enum xfer_kind { XFER_BODY, XFER_FILE, XFER_TOKEN };
-
-struct xfer {
-	struct pull *pull;
-	CURL *easy;
-	struct curl_slist *headers;
-	enum xfer_kind kind;
-	char *url;
-	char errbuf[CURL_ERROR_SIZE];
-	/* XFER_BODY, XFER_TOKEN, and any error answer's body */
-	char *body;
-	size_t len;
-	/* XFER_FILE: the blob as it arrives */
-	int fd;
-	struct image_hash *hash;
-	int64_t written, expected_size;
-	bool too_big;
-	char *content_type, *www_authenticate;
 };
 
 enum pull_step { STEP_MANIFEST, STEP_PLATFORM, STEP_CONFIG, STEP_LAYERS, STEP_UNPACK };
@@ -111,10 +90,10 @@ struct pull {
 	int auth_tries;
 	char *http_error; /* the first HTTP answer that failed, said when every endpoint failed */
 	enum pull_step step;
-	struct xfer *xfer;
-	char *path;      /* what xfer asks for, below the endpoint's base */
-	char *expected;  /* the digest its answer must have, NULL when by tag */
-	char *scope;     /* repository:<path>:pull */
+	struct registry_xfer *xfer;
+	char *path;                          /* what xfer asks for, below the endpoint's base */
+	char *expected;                      /* the digest its answer must have, NULL when by tag */
+	char *scope;                         /* repository:<path>:pull */
 	char resolved[IMAGE_DIGEST_LEN + 1]; /* what the reference resolved to */
 	char manifest_digest[IMAGE_DIGEST_LEN + 1];
 	char *index_body, *manifest_body, *config_body;
@@ -128,7 +107,6 @@ struct pull {
 };
 
 static void pull_next(struct pull *p);
-static int xfer_start(struct pull *p, enum xfer_kind kind, const char *url);
 
 static int64_t now_ns(void)
 {
@@ -138,261 +116,46 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- the multi handle on the loop -------------------------------------------------------- */
-
-static void multi_check_done(struct image_puller *pl);
-
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct image_puller *pl = userdata;
-	int flags = 0, running;
-
-	(void)s;
-	if (revents & EPOLLIN)
-		flags |= CURL_CSELECT_IN;
-	if (revents & EPOLLOUT)
-		flags |= CURL_CSELECT_OUT;
-	if (revents & (EPOLLERR | EPOLLHUP))
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(pl->multi, fd, flags, &running);
-	multi_check_done(pl);
-	return 0;
-}
-
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct image_puller *pl = userdata;
-	int running;
-
-	(void)s;
-	(void)usec;
-	curl_multi_socket_action(pl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	multi_check_done(pl);
-	return 0;
-}
-
-static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct image_puller *pl = userp;
-	sd_event_source *src = socketp;
-	uint32_t events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (src) {
-			sd_event_source_disable_unref(src);
-			curl_multi_assign(pl->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		events |= EPOLLIN;
-	if (what & CURL_POLL_OUT)
-		events |= EPOLLOUT;
-	if (src) {
-		if (sd_event_source_set_io_events(src, events) < 0 ||
-		    sd_event_source_set_enabled(src, SD_EVENT_ON) < 0)
-			return -1;
-		return 0;
-	}
-	if (sd_event_add_io(pl->event, &src, fd, events, on_io, pl) < 0)
-		return -1;
-	(void)sd_event_source_set_description(src, "image-pull-io");
-	curl_multi_assign(pl->multi, fd, src);
-	return 0;
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct image_puller *pl = userp;
-	uint64_t now;
-
-	(void)multi;
-	if (timeout_ms < 0)
-		return sd_event_source_set_enabled(pl->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
-	if (sd_event_now(pl->event, CLOCK_MONOTONIC, &now) < 0)
-		return -1;
-	/* 0: at once, but from the loop: curl forbids socket_action inside its own callback */
-	if (sd_event_source_set_time(pl->timer, now + (uint64_t)timeout_ms * 1000) < 0 ||
-	    sd_event_source_set_enabled(pl->timer, SD_EVENT_ONESHOT) < 0)
-		return -1;
-	return 0;
-}
-
 /* ---- one request ------------------------------------------------------------------------- */
 
-static void xfer_free(struct xfer *x)
-{
-	if (!x)
-		return;
-	if (x->easy) {
-		curl_multi_remove_handle(x->pull->puller->multi, x->easy);
-		curl_easy_cleanup(x->easy);
-	}
-	curl_slist_free_all(x->headers);
-	if (x->hash)
-		image_hash_free(x->hash);
-	if (x->fd >= 0)
-		close(x->fd);
-	free(x->url);
-	free(x->body);
-	free(x->content_type);
-	free(x->www_authenticate);
-	free(x);
-}
+static void xfer_done(struct registry_xfer *x, void *userdata);
+static void token_done(struct registry_xfer *x, void *userdata);
 
-static bool status_ok(CURL *easy)
-{
-	long code = 0;
-
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-	return code >= 200 && code < 300;
-}
-
-static size_t on_write(char *data, size_t size, size_t n, void *userdata)
-{
-	struct xfer *x = userdata;
-	size_t len = size * n;
-
-	if (x->kind == XFER_FILE && status_ok(x->easy)) {
-		if (x->expected_size > 0 && x->written + (int64_t)len > x->expected_size) {
-			x->too_big = true;
-			return 0;
-		}
-		for (size_t off = 0; off < len;) {
-			ssize_t w = write(x->fd, data + off, len - off);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return 0;
-			}
-			off += (size_t)w;
-		}
-		image_hash_update(x->hash, data, len);
-		x->written += (int64_t)len;
-		return len;
-	}
-	if (x->len + len > BODY_MAX) {
-		x->too_big = true;
-		return 0;
-	}
-	char *b = realloc(x->body, x->len + len + 1);
-	if (!b)
-		return 0;
-	memcpy(b + x->len, data, len);
-	x->len += len;
-	b[x->len] = '\0';
-	x->body = b;
-	return len;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *userdata)
-{
-	struct xfer *x = userdata;
-	size_t len = size * n;
-	char **slot = NULL;
-	const char *v;
-
-	if (len > 13 && strncasecmp(data, "Content-Type:", 13) == 0)
-		slot = &x->content_type, v = data + 13;
-	else if (len > 17 && strncasecmp(data, "WWW-Authenticate:", 17) == 0)
-		slot = &x->www_authenticate, v = data + 17;
-	else if (len > 5 && strncasecmp(data, "HTTP/", 5) == 0) {
-		/* a new answer (after a redirect): forget the last one's */
-		free(x->content_type);
-		free(x->www_authenticate);
-		x->content_type = x->www_authenticate = NULL;
-		return len;
-	} else
-		return len;
-	while (v < data + len && (*v == ' ' || *v == '\t'))
-		v++;
-	size_t l = (size_t)(data + len - v);
-	while (l > 0 && (v[l - 1] == '\r' || v[l - 1] == '\n' || v[l - 1] == ' '))
-		l--;
-	free(*slot);
-	*slot = strndup(v, l);
-	return *slot ? len : 0;
-}
-
-static int xfer_start(struct pull *p, enum xfer_kind kind, const char *url)
+/* A request of the current step (or, token, of the token realm) to url. */
+static int xfer_start(struct pull *p, bool token, const char *url)
 {
 	struct image_puller *pl = p->puller;
-	struct xfer *x;
-	const struct endpoint *ep = &p->endpoints[p->endpoint];
+	struct registry_request req = {
+	        .url = url,
+	        .fd = -1,
+	        .authorization = p->authorization,
+	        .timeout_s = pl->timeout_s,
+	        .skip_verify = !token && p->endpoints[p->endpoint].skip_verify,
+	};
 
-	xfer_free(p->xfer);
-	p->xfer = x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->pull = p;
-	x->kind = kind;
-	x->fd = -1;
-	x->url = strdup(url);
-	x->easy = curl_easy_init();
-	if (!x->url || !x->easy)
-		return -ENOMEM;
-	if (kind == XFER_FILE) {
+	registry_xfer_free(TAKE_PTR(p->xfer));
+	if (!token && p->step == STEP_LAYERS) {
 		_cleanup_free_ char *tmp = NULL;
 		struct nano_err err = {0};
 		int r;
 
-		/* one file per layer, kept from an earlier try of this layer (a mirror that failed) */
+		/* one file per layer, kept from an earlier try of it (a mirror that failed) */
 		if (!p->tmp_paths[p->layer]) {
-			r = image_store_tmp_file(pl->store, &x->fd, &tmp, &err);
+			r = image_store_tmp_file(pl->store, &req.fd, &tmp, &err);
 			nano_err_clear(&err);
 			if (r < 0)
 				return r;
 			p->tmp_paths[p->layer] = TAKE_PTR(tmp);
 		} else {
-			x->fd = open(p->tmp_paths[p->layer], O_RDWR | O_TRUNC | O_CLOEXEC);
-			if (x->fd < 0)
+			req.fd = open(p->tmp_paths[p->layer], O_RDWR | O_TRUNC | O_CLOEXEC);
+			if (req.fd < 0)
 				return -errno;
 		}
-		r = image_hash_new(&x->hash);
-		if (r < 0)
-			return r;
-		x->expected_size = p->manifest.layers[p->layer].size;
+		req.max_bytes = p->manifest.layers[p->layer].size;
 	}
-	if (kind == XFER_TOKEN) {
-		if (p->authorization)
-			x->headers = curl_slist_append(NULL, p->authorization);
-	} else {
-		if (p->step == STEP_MANIFEST || p->step == STEP_PLATFORM)
-			x->headers = curl_slist_append(NULL, "Accept: " IMAGE_MANIFEST_ACCEPT);
-		if (p->authorization) {
-			struct curl_slist *h = curl_slist_append(x->headers, p->authorization);
-			if (!h)
-				return -ENOMEM;
-			x->headers = h;
-		}
-	}
-	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-	/* blobs redirect to storage; curl sends our Authorization to the first host only */
-	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "nanolet/" NANOLET_VERSION);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, (long)pl->timeout_s);
-	/* image_pull_timeout: a request that moves no byte for that long fails */
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, (long)pl->timeout_s);
-	if (kind != XFER_TOKEN && ep->skip_verify) {
-		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (curl_multi_add_handle(pl->multi, x->easy) != CURLM_OK)
-		return -ENOMEM;
-	return 0;
+	if (!token && (p->step == STEP_MANIFEST || p->step == STEP_PLATFORM))
+		req.accept = IMAGE_MANIFEST_ACCEPT;
+	return registry_xfer_start(pl->http, &req, token ? token_done : xfer_done, p, &p->xfer);
 }
 
 /* The request for the current step at the current endpoint. */
@@ -402,7 +165,7 @@ static int request(struct pull *p)
 
 	if (!url)
 		return -ENOMEM;
-	return xfer_start(p, p->step == STEP_LAYERS ? XFER_FILE : XFER_BODY, url);
+	return xfer_start(p, false, url);
 }
 
 /* ---- waiters ----------------------------------------------------------------------------- */
@@ -423,7 +186,7 @@ static void pull_free(struct pull *p)
 		free(w);
 	}
 	sd_event_source_disable_unref(p->defer);
-	xfer_free(p->xfer);
+	registry_xfer_free(p->xfer);
 	if (p->work)
 		image_work_forget(p->work);
 	for (size_t i = 0; i < p->n_endpoints; i++)
@@ -464,7 +227,7 @@ static void pull_deliver(struct pull *p, int r, const struct image_pull_result *
 			p->next->pprev = p->pprev;
 		p->pprev = NULL;
 	}
-	xfer_free(TAKE_PTR(p->xfer));
+	registry_xfer_free(TAKE_PTR(p->xfer));
 	for (w = p->waiters; w; w = w->next)
 		if (w->fn)
 			w->fn(w->userdata, r, result, err);
@@ -476,7 +239,8 @@ static void pull_fail(struct pull *p, int r, struct nano_err *err)
 	if (r >= 0)
 		r = -EIO;
 	if (!err->message)
-		nano_err_set(err, -r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+		nano_err_set(err, -r, "failed to pull image \"%s\": %s", p->reference,
+		             strerror(-r));
 	log_info("pull of %s failed: %s", p->reference, err->message);
 	pull_deliver(p, r, NULL, err);
 	nano_err_clear(err);
@@ -527,8 +291,8 @@ static int pull_job_run(void *userdata)
 	int r;
 
 	if (j->index_body) {
-		r = image_store_blob_put(j->store, j->index_body, j->index_len, j->index_digest, NULL,
-		                         &j->err);
+		r = image_store_blob_put(j->store, j->index_body, j->index_len, j->index_digest,
+		                         NULL, &j->err);
 		if (r < 0)
 			return r;
 	}
@@ -542,9 +306,10 @@ static int pull_job_run(void *userdata)
 		return r;
 	for (size_t i = 0; i < j->n_layers; i++) {
 		if (j->tmp_paths[i]) {
-			r = image_store_blob_commit(j->store, j->tmp_paths[i], j->got[i], j->blobs[i],
-			                            &j->err);
-			j->tmp_paths[i] = mfree(j->tmp_paths[i]); /* moved, or removed by the commit */
+			r = image_store_blob_commit(j->store, j->tmp_paths[i], j->got[i],
+			                            j->blobs[i], &j->err);
+			free(j->tmp_paths[i]); /* moved, or removed by the commit */
+			j->tmp_paths[i] = NULL;
 			if (r < 0)
 				return r;
 		}
@@ -697,7 +462,8 @@ static void pull_next(struct pull *p)
 		if (r >= 0)
 			r = request(p);
 		if (r < 0)
-			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference,
+			           strerror(-r));
 		return;
 	}
 	r = pull_unpack(p);
@@ -718,16 +484,17 @@ static bool body_verified(struct pull *p, const char *body, size_t len,
 	image_hash_update(h, body, len);
 	image_hash_finish(h, digest);
 	if (p->expected && strcmp(digest, p->expected) != 0) {
-		pull_failf(p, -EBADMSG,
-		           "failed to pull image \"%s\": %s %s failed verification: its content is %s",
-		           p->reference, p->step == STEP_CONFIG ? "blob" : "manifest", p->expected,
-		           digest);
+		pull_failf(
+		        p, -EBADMSG,
+		        "failed to pull image \"%s\": %s %s failed verification: its content is %s",
+		        p->reference, p->step == STEP_CONFIG ? "blob" : "manifest", p->expected,
+		        digest);
 		return false;
 	}
 	return true;
 }
 
-static void on_manifest(struct pull *p, struct xfer *x)
+static void on_manifest(struct pull *p, struct registry_xfer *x)
 {
 	struct nano_err err = {0};
 	char digest[IMAGE_DIGEST_LEN + 1];
@@ -764,7 +531,8 @@ static void on_manifest(struct pull *p, struct xfer *x)
 	memcpy(p->manifest_digest, digest, sizeof(digest));
 	r = image_manifest_parse(x->body ? x->body : "", x->len, &p->manifest, &err);
 	if (r < 0) {
-		nano_err_wrap(&err, "failed to pull image \"%s\": manifest %s", p->reference, digest);
+		nano_err_wrap(&err, "failed to pull image \"%s\": manifest %s", p->reference,
+		              digest);
 		return pull_fail(p, r, &err);
 	}
 	p->manifest_body = TAKE_PTR(x->body);
@@ -782,7 +550,7 @@ static void on_manifest(struct pull *p, struct xfer *x)
 		pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
 }
 
-static void on_config(struct pull *p, struct xfer *x)
+static void on_config(struct pull *p, struct registry_xfer *x)
 {
 	struct nano_err err = {0};
 	char digest[IMAGE_DIGEST_LEN + 1];
@@ -808,7 +576,7 @@ static void on_config(struct pull *p, struct xfer *x)
 	pull_next(p);
 }
 
-static void on_layer(struct pull *p, struct xfer *x)
+static void on_layer(struct pull *p, struct registry_xfer *x)
 {
 	char digest[IMAGE_DIGEST_LEN + 1];
 
@@ -834,7 +602,7 @@ static int endpoint_host(const struct endpoint *ep, char **out)
 }
 
 /* A 401: ask for a token, or use basic credentials. false when there is no way on. */
-static bool pull_auth(struct pull *p, struct xfer *x, struct nano_err *err)
+static bool pull_auth(struct pull *p, struct registry_xfer *x, struct nano_err *err)
 {
 	struct registry_challenge c = {0};
 	_cleanup_free_ char *host = NULL, *basic = NULL;
@@ -862,17 +630,18 @@ static bool pull_auth(struct pull *p, struct xfer *x, struct nano_err *err)
 		scope = curl_easy_escape(esc, c.scope ? c.scope : p->scope, 0);
 		curl_easy_cleanup(esc);
 		url = strdupf("%s%sscope=%s%s%s", c.realm, strchr(c.realm, '?') ? "&" : "?",
-		              scope ? scope : "", service ? "&service=" : "", service ? service : "");
+		              scope ? scope : "", service ? "&service=" : "",
+		              service ? service : "");
 		if (!url)
 			goto no;
 		/* the token request carries the basic credentials; the answer replaces them */
 		if (basic)
-			p->authorization = strdupf("Authorization: %s", basic);
+			p->authorization = strdupf("%s", basic);
 		registry_challenge_done(&c);
-		return xfer_start(p, XFER_TOKEN, url) >= 0;
+		return xfer_start(p, true, url) >= 0;
 	}
 	if (strcmp(c.scheme, "basic") == 0 && basic) {
-		p->authorization = strdupf("Authorization: %s", basic);
+		p->authorization = strdupf("%s", basic);
 		registry_challenge_done(&c);
 		return p->authorization && request(p) >= 0;
 	}
@@ -881,14 +650,13 @@ no:
 	return false;
 }
 
-static void on_token(struct pull *p, struct xfer *x)
+static void on_token(struct pull *p, struct registry_xfer *x)
 {
 	_cleanup_json_ json_t *j = NULL;
 	const char *token;
-	long code = 0;
+	long code = x->status;
 	int r;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	free(p->authorization);
 	p->authorization = NULL;
 	if (code != 200)
@@ -901,11 +669,12 @@ static void on_token(struct pull *p, struct xfer *x)
 	if (!token)
 		token = json_string_value(json_object_get(j, "access_token"));
 	if (!token)
-		return pull_failf(p, -EACCES,
-		                  "failed to resolve reference \"%s\": the token server %s answered no "
-		                  "token",
-		                  p->reference, x->url);
-	p->authorization = strdupf("Authorization: Bearer %s", token);
+		return pull_failf(
+		        p, -EACCES,
+		        "failed to resolve reference \"%s\": the token server %s answered no "
+		        "token",
+		        p->reference, x->url);
+	p->authorization = strdupf("Bearer %s", token);
 	r = p->authorization ? request(p) : -ENOMEM;
 	if (r < 0)
 		pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
@@ -914,20 +683,29 @@ static void on_token(struct pull *p, struct xfer *x)
 static const char *status_text(long code)
 {
 	switch (code) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return "";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "";
 	}
 }
 
 /* What failed, in the words of containerd's messages the kubelet shows. */
-static char *failure_message(struct pull *p, struct xfer *x, CURLcode res, long code)
+static char *failure_message(struct pull *p, struct registry_xfer *x, CURLcode res, long code)
 {
 	bool resolving = p->step == STEP_MANIFEST;
 	_cleanup_free_ char *what = NULL;
@@ -940,13 +718,12 @@ static char *failure_message(struct pull *p, struct xfer *x, CURLcode res, long 
 	if (!what)
 		return NULL;
 	if (res != CURLE_OK) {
-		long oserr = 0;
+		long oserr = x->os_errno;
 		char reason[256];
 
 		if (x->too_big)
-			return strdupf("%s: GET %s: more bytes than the %lld its descriptor says", what,
-			               x->url, (long long)x->expected_size);
-		curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
+			return strdupf("%s: GET %s: more bytes than the %lld its descriptor says",
+			               what, x->url, (long long)p->manifest.layers[p->layer].size);
 		if (oserr > 0 && (res == CURLE_COULDNT_CONNECT || res == CURLE_RECV_ERROR ||
 		                  res == CURLE_SEND_ERROR)) {
 			snprintf(reason, sizeof(reason), "%s", strerror((int)oserr));
@@ -962,22 +739,38 @@ static char *failure_message(struct pull *p, struct xfer *x, CURLcode res, long 
 	               status_text(code));
 }
 
-static void xfer_done(struct xfer *x, CURLcode res)
+static void token_done(struct registry_xfer *x, void *userdata)
 {
-	struct pull *p = x->pull;
-	long code = 0;
+	struct pull *p = userdata;
+
+	if (x->result != CURLE_OK) {
+		pull_failf(p, -EIO,
+		           "failed to resolve reference \"%s\": failed to fetch token: GET %s: %s",
+		           p->reference, x->url,
+		           x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->result));
+		return;
+	}
+	on_token(p, x);
+}
+
+static int status_errno(CURLcode res, long code)
+{
+	if (res != CURLE_OK)
+		return -EIO;
+	if (code == 404)
+		return -ENOENT;
+	if (code == 401 || code == 403)
+		return -EACCES;
+	return -EIO;
+}
+
+static void xfer_done(struct registry_xfer *x, void *userdata)
+{
+	struct pull *p = userdata;
+	CURLcode res = x->result;
+	long code = x->status;
 	struct nano_err err = {0};
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (x->kind == XFER_TOKEN) {
-		if (res != CURLE_OK)
-			return pull_failf(p, -EIO,
-			                  "failed to resolve reference \"%s\": failed to fetch token: "
-			                  "GET %s: %s",
-			                  p->reference, x->url,
-			                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
-		return on_token(p, x);
-	}
 	if (res == CURLE_OK && code == 401) {
 		if (pull_auth(p, x, &err))
 			return;
@@ -989,10 +782,14 @@ static void xfer_done(struct xfer *x, CURLcode res)
 	if (res == CURLE_OK && code >= 200 && code < 300) {
 		switch (p->step) {
 		case STEP_MANIFEST:
-		case STEP_PLATFORM: return on_manifest(p, x);
-		case STEP_CONFIG: return on_config(p, x);
-		case STEP_LAYERS: return on_layer(p, x);
-		case STEP_UNPACK: break;
+		case STEP_PLATFORM:
+			return on_manifest(p, x);
+		case STEP_CONFIG:
+			return on_config(p, x);
+		case STEP_LAYERS:
+			return on_layer(p, x);
+		case STEP_UNPACK:
+			break;
 		}
 		return;
 	}
@@ -1010,28 +807,14 @@ static void xfer_done(struct xfer *x, CURLcode res)
 		p->authorization = NULL;
 		int r = request(p);
 		if (r < 0)
-			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference, strerror(-r));
+			pull_failf(p, r, "failed to pull image \"%s\": %s", p->reference,
+			           strerror(-r));
 		return;
 	}
-	pull_failf(p, res == CURLE_OK ? (code == 404 ? -ENOENT : code == 401 || code == 403 ? -EACCES : -EIO)
-	                              : -EIO,
-	           "%s", p->http_error ? p->http_error : msg ? msg : "out of memory");
-}
-
-static void multi_check_done(struct image_puller *pl)
-{
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(pl->multi, &left))) {
-		struct xfer *x = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		if (x)
-			xfer_done(x, msg->data.result);
-	}
+	pull_failf(p, status_errno(res, code), "%s",
+	           p->http_error ? p->http_error
+	           : msg         ? msg
+	                         : "out of memory");
 }
 
 /* ---- where a registry is reached ----------------------------------------------------------- */
@@ -1062,8 +845,8 @@ static int endpoint_add(struct pull *p, char *base, bool skip_verify, bool mirro
 	p->endpoints = e;
 	while (*base && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
-	e[p->n_endpoints++] = (struct endpoint){.base = base, .skip_verify = skip_verify,
-	                                        .mirror = mirror};
+	e[p->n_endpoints++] =
+	        (struct endpoint){.base = base, .skip_verify = skip_verify, .mirror = mirror};
 	return 0;
 }
 
@@ -1079,8 +862,8 @@ static int pull_endpoints(struct pull *p)
 		if (strcmp(pl->registries[i].domain, p->ref.domain) == 0)
 			rc = &pl->registries[i];
 	for (char **m = rc ? rc->mirrors : NULL; m && *m; m++) {
-		r = endpoint_add(p, strstr(*m, "://") ? strdup(*m) : strdupf("https://%s", *m), false,
-		                 true);
+		r = endpoint_add(p, strstr(*m, "://") ? strdup(*m) : strdupf("https://%s", *m),
+		                 false, true);
 		if (r < 0)
 			return r;
 	}
@@ -1186,8 +969,6 @@ int image_puller_new(sd_event *e, struct image_store *store,
 	struct image_puller *pl;
 	int r;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return nano_err_set(err, EIO, "curl_global_init failed");
 	pl = calloc(1, sizeof(*pl));
 	if (!pl)
 		return -ENOMEM;
@@ -1211,20 +992,11 @@ int image_puller_new(sd_event *e, struct image_store *store,
 				goto nomem;
 		}
 	}
-	pl->multi = curl_multi_init();
-	if (!pl->multi)
-		goto nomem;
-	curl_multi_setopt(pl->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(pl->multi, CURLMOPT_SOCKETDATA, pl);
-	curl_multi_setopt(pl->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(pl->multi, CURLMOPT_TIMERDATA, pl);
-	r = sd_event_add_time(e, &pl->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, pl);
+	r = registry_http_new(e, &pl->http);
 	if (r < 0) {
 		image_puller_free(pl);
-		return nano_err_set(err, -r, "image puller timer: %s", strerror(-r));
+		return nano_err_set(err, -r, "image puller: %s", strerror(-r));
 	}
-	(void)sd_event_source_set_enabled(pl->timer, SD_EVENT_OFF);
-	(void)sd_event_source_set_description(pl->timer, "image-pull-timer");
 	*out = pl;
 	return 0;
 nomem:
@@ -1238,9 +1010,7 @@ struct image_puller *image_puller_free(struct image_puller *pl)
 		return NULL;
 	while (pl->pulls)
 		pull_free(pl->pulls);
-	if (pl->multi)
-		curl_multi_cleanup(pl->multi);
-	sd_event_source_disable_unref(pl->timer);
+	registry_http_free(pl->http);
 	for (size_t i = 0; i < pl->n_registries; i++) {
 		free(pl->registries[i].domain);
 		strv_free(pl->registries[i].mirrors);
@@ -1249,6 +1019,5 @@ struct image_puller *image_puller_free(struct image_puller *pl)
 	free(pl->auth_file);
 	sd_event_unref(pl->event);
 	free(pl);
-	curl_global_cleanup();
 	return NULL;
 }

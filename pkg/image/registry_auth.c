@@ -13,7 +13,8 @@
 
 char *registry_base64(const void *data, size_t len)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = data;
 	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
 
@@ -52,7 +53,8 @@ static json_t *auth_entry(json_t *auths, const char *host)
 			return v;
 	}
 	if (docker_io_host(host)) {
-		if ((v = json_object_get(auths, "https://index.docker.io/v1/")) && json_is_object(v))
+		if ((v = json_object_get(auths, "https://index.docker.io/v1/")) &&
+		    json_is_object(v))
 			return v;
 		if ((v = json_object_get(auths, "docker.io")) && json_is_object(v))
 			return v;

@@ -3,8 +3,8 @@
 # registry_start [AUTH_YAML]: a Debian docker-registry (distribution) on 127.0.0.1:<free port>
 #   with its own storage directory and config file under $REGISTRY_DIR (in $TEST_TMP when the
 #   suite has one, so common_teardown removes it; else a mktemp directory registry_stop
-#   removes). AUTH_YAML, when given, is the config's `auth:` section as YAML lines (indented
-#   two spaces), e.g. "  htpasswd:\n    realm: r\n    path: /x". Exports REGISTRY=127.0.0.1:<port>,
+#   removes). AUTH_YAML, when given, is the config's `auth:` section's lines, indented two
+#   spaces (registry_htpasswd_auth and registry_token_auth print them). Exports REGISTRY=127.0.0.1:<port>,
 #   REGISTRY_PORT, REGISTRY_DIR, REGISTRY_PID. Waits until /v2/ answers (200 or 401).
 # registry_stop: stops it (by pid) and removes what it made outside $TEST_TMP. Safe to call
 #   twice, and when nothing was started.
@@ -63,10 +63,13 @@ registry_start() {
 			echo "  addr: 127.0.0.1:$REGISTRY_PORT"
 			if [[ -n $auth ]]; then
 				echo "auth:"
-				printf '%b\n' "$auth"
+				printf "%s\n" "$auth"
 			fi
 		} >"$REGISTRY_DIR/config.yml"
-		"$DOCKER_REGISTRY" serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/registry.log" 2>&1 &
+		# distribution reads REGISTRY_* variables as config overrides (REGISTRY_AUTH_DIR would
+		# be auth.dir): it gets an environment of its own
+		env -i PATH="$PATH" "$DOCKER_REGISTRY" serve "$REGISTRY_DIR/config.yml" \
+			>"$REGISTRY_DIR/registry.log" 2>&1 &
 		REGISTRY_PID=$!
 		[[ -n ${TEST_TMP:-} && -f $TEST_TMP/pids ]] && echo "$REGISTRY_PID" >>"$TEST_TMP/pids"
 		for ((i = 0; i < REGISTRY_WAIT_TENTHS; i++)); do
@@ -109,4 +112,58 @@ registry_stop() {
 registry_blob_path() {
 	local hex=${1#sha256:}
 	echo "$REGISTRY_DIR/storage/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+# registry_htpasswd_auth USER PASS: an htpasswd file (bcrypt, as distribution wants) in
+# $REGISTRY_AUTH_DIR and, on stdout, the `auth:` lines for registry_start: the registry then
+# answers 401 with WWW-Authenticate: Basic.
+registry_htpasswd_auth() {
+	REGISTRY_AUTH_DIR=${REGISTRY_AUTH_DIR:-$(mktemp -d "${TEST_TMP:-/tmp}/registry-auth.XXXXXX")}
+	"$IMAGES_PYTHON" -c 'import crypt, sys
+print("%s:%s" % (sys.argv[1], crypt.crypt(sys.argv[2], crypt.METHOD_BLOWFISH)))' "$1" "$2" \
+		2>/dev/null >"$REGISTRY_AUTH_DIR/htpasswd"
+	printf '  htpasswd:\n    realm: nanolet-test\n    path: %s\n' "$REGISTRY_AUTH_DIR/htpasswd"
+}
+
+# registry_token_start [USER:PASS]: helpers/registry_token.py on 127.0.0.1:<free port> (its pid
+# in $TEST_TMP/pids when there is one; registry_token_stop otherwise); exports
+# REGISTRY_TOKEN_PORT, REGISTRY_TOKEN_PID and REGISTRY_AUTH_DIR (its key, cert and token.log).
+# registry_token_auth: the `auth:` lines for registry_start that send clients to it.
+registry_token_start() {
+	local i
+	REGISTRY_AUTH_DIR=${REGISTRY_AUTH_DIR:-$(mktemp -d "${TEST_TMP:-/tmp}/registry-auth.XXXXXX")}
+	rm -f "$REGISTRY_AUTH_DIR/port"
+	"$IMAGES_PYTHON" "$IMAGES_HELPERS_DIR/helpers/registry_token.py" "$REGISTRY_AUTH_DIR" \
+		"$REGISTRY_AUTH_DIR/port" "$@" 2>"$REGISTRY_AUTH_DIR/token.err" &
+	REGISTRY_TOKEN_PID=$!
+	[[ -n ${TEST_TMP:-} && -f $TEST_TMP/pids ]] && echo "$REGISTRY_TOKEN_PID" >>"$TEST_TMP/pids"
+	for ((i = 0; i < REGISTRY_WAIT_TENTHS; i++)); do
+		if [[ -s $REGISTRY_AUTH_DIR/port ]]; then
+			REGISTRY_TOKEN_PORT=$(cat "$REGISTRY_AUTH_DIR/port")
+			export REGISTRY_TOKEN_PORT REGISTRY_TOKEN_PID REGISTRY_AUTH_DIR
+			return 0
+		fi
+		kill -0 "$REGISTRY_TOKEN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$REGISTRY_AUTH_DIR/token.err" >&2
+	return 1
+}
+
+registry_token_auth() {
+	printf '  token:\n    realm: http://127.0.0.1:%s/token\n    service: nanolet-test\n' \
+		"$REGISTRY_TOKEN_PORT"
+	printf '    issuer: nanolet-test-issuer\n    rootcertbundle: %s\n' "$REGISTRY_AUTH_DIR/cert.pem"
+}
+
+registry_token_stop() {
+	if [[ -n ${REGISTRY_TOKEN_PID:-} ]]; then
+		kill -TERM "$REGISTRY_TOKEN_PID" 2>/dev/null || true
+		wait "$REGISTRY_TOKEN_PID" 2>/dev/null || true
+	fi
+	REGISTRY_TOKEN_PID=
+	if [[ -n ${REGISTRY_AUTH_DIR:-} && $REGISTRY_AUTH_DIR == /tmp/registry-auth.* ]]; then
+		rm -rf "$REGISTRY_AUTH_DIR"
+	fi
+	REGISTRY_AUTH_DIR=
 }
