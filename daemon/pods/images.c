@@ -19,83 +19,6 @@
  * turns from ErrImagePull to ImagePullBackOff as a kubelet's does within its next sync. */
 #define POD_IMAGE_RESYNC_S 1
 
-/* ---- pure ---------------------------------------------------------------------------------- */
-
-enum pod_image_action pod_image_decide(enum image_pull_policy policy, bool present)
-{
-	if (policy == IMAGE_PULL_NEVER)
-		return present ? POD_IMAGE_USE : POD_IMAGE_NEVER_PULL;
-	if (policy == IMAGE_PULL_ALWAYS || !present)
-		return POD_IMAGE_PULL;
-	return POD_IMAGE_USE;
-}
-
-static int64_t backoff_usec(int64_t seconds)
-{
-	return seconds * 1000000;
-}
-
-/* hasExpired: eventTime.Sub(lastUpdate) > maxDuration*2 */
-static bool backoff_expired(const struct pod_image_backoff *b, int64_t now,
-                            const struct pods_image_backoff *config)
-{
-	return now - b->last_update > 2 * backoff_usec(config->max);
-}
-
-bool pod_image_backoff_active(const struct pod_image_backoff *b, int64_t now,
-                              const struct pods_image_backoff *config)
-{
-	if (!b || b->backoff == 0 || backoff_expired(b, now, config))
-		return false;
-	return now - b->last_update < b->backoff;
-}
-
-void pod_image_backoff_next(struct pod_image_backoff *b, int64_t now,
-                            const struct pods_image_backoff *config)
-{
-	int64_t max = backoff_usec(config->max);
-
-	if (b->backoff == 0 || backoff_expired(b, now, config))
-		b->backoff = backoff_usec(config->initial);
-	else
-		b->backoff = b->backoff * 2 > max ? max : b->backoff * 2;
-	if (b->backoff > max)
-		b->backoff = max;
-	b->last_update = now;
-}
-
-/* Go's fmtFrac and fmtInt for a Duration already truncated to milliseconds. */
-void pod_image_duration(int64_t ns, char *out, size_t size)
-{
-	int64_t ms = ns / 1000000, h, m, s, frac;
-	char fraction[8] = "";
-	int n;
-
-	if (ms <= 0) {
-		snprintf(out, size, "0s");
-		return;
-	}
-	if (ms < 1000) {
-		snprintf(out, size, "%" PRId64 "ms", ms);
-		return;
-	}
-	h = ms / 3600000;
-	m = ms / 60000 % 60;
-	s = ms / 1000 % 60;
-	frac = ms % 1000;
-	if (frac) {
-		n = snprintf(fraction, sizeof(fraction), ".%03" PRId64, frac);
-		while (n > 1 && fraction[n - 1] == '0')
-			fraction[--n] = '\0';
-	}
-	if (h)
-		snprintf(out, size, "%" PRId64 "h%" PRId64 "m%" PRId64 "%ss", h, m, s, fraction);
-	else if (m)
-		snprintf(out, size, "%" PRId64 "m%" PRId64 "%ss", m, s, fraction);
-	else
-		snprintf(out, size, "%" PRId64 "%ss", s, fraction);
-}
-
 /* ---- a container's pull -------------------------------------------------------------------- */
 
 /* What the pod keeps per container: the pull it waits for, and the record a pull just made
@@ -148,7 +71,11 @@ static void not_created(struct pod *pod, size_t i, const char *reason, const cha
 {
 	struct sup_container *sc = &pod->sup->containers[i];
 
-	pod_event(pod, pod->plan->containers[i].name, "Warning", "Failed", "Error: %s", reason);
+	/* startContainer's "Error: %v" of the image manager's error: its name for the image's
+	 * own (ErrImagePull, ImagePullBackOff, ErrImageNeverPull, InvalidImageName), the message
+	 * for a container that could not be made of it */
+	pod_event(pod, pod->plan->containers[i].name, "Warning", "Failed", "Error: %s",
+	          strncmp(reason, "CreateContainer", 15) == 0 && message ? message : reason);
 	if (sup_container_not_created(pod->sup, i, reason, message, pods_now(pod->env),
 	                              &pod->env->sup) < 0) {
 		log_error("pod %s: container %s: out of memory", pod->spec->name,
@@ -156,16 +83,14 @@ static void not_created(struct pod *pod, size_t i, const char *reason, const cha
 		return;
 	}
 	/* never sooner than a CrashLoopBackOff the supervisor set from the last exit */
-	if (not_before > 0 &&
-	    (!sc->latest_exited || sc->exited_at + sc->backoff <= not_before))
+	if (not_before > 0 && (!sc->latest_exited || sc->exited_at + sc->backoff <= not_before))
 		sc->restart_at = not_before;
 }
 
 /* Resolves container i with record r: its User, the plan, and (rewrite) shim.json. *reason
  * says which waiting reason a failure is. */
 static int resolve(struct pod *pod, size_t i, const char *reference, const struct image_record *r,
-                   bool rewrite, char **repo_digest_out, const char **reason,
-                   struct nano_err *err)
+                   bool rewrite, char **repo_digest_out, const char **reason, struct nano_err *err)
 {
 	_cleanup_strv_ char **lowerdirs = NULL;
 	_cleanup_free_ char *repo = NULL;
@@ -184,7 +109,8 @@ static int resolve(struct pod *pod, size_t i, const char *reference, const struc
 		rr = image_store_user(pod->env->opt.images, r, r->config.user, &uid, &gid, &has_gid,
 		                      err);
 		if (rr < 0) {
-			*reason = rr == -ENOENT ? "CreateContainerError" : "CreateContainerConfigError";
+			*reason = rr == -ENOENT ? "CreateContainerError"
+			                        : "CreateContainerConfigError";
 			return rr;
 		}
 		has_uid = true;
@@ -281,14 +207,16 @@ static void on_pulled(void *userdata, int r, const struct image_pull_result *res
 			free(b->last_error);
 			b->last_error = strdupf("ErrImagePull: %s", message);
 		}
-		not_created(pod, i, "ErrImagePull", message, pods_now(pod->env) + POD_IMAGE_RESYNC_S);
+		not_created(pod, i, "ErrImagePull", message,
+		            pods_now(pod->env) + POD_IMAGE_RESYNC_S);
 	} else {
 		pod_image_duration(result->duration_ns, took, sizeof(took));
-		pod_image_duration(
-		        (int64_t)(pods_clock(pod->env, CLOCK_MONOTONIC) - p->started) * 1000, waited,
-		        sizeof(waited));
+		pod_image_duration((int64_t)(pods_clock(pod->env, CLOCK_MONOTONIC) - p->started) *
+		                           1000,
+		                   waited, sizeof(waited));
 		pod_event(pod, name, "Normal", "Pulled",
-		          "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: "
+		          "Successfully pulled image \"%s\" in %s (%s including waiting). Image "
+		          "size: "
 		          "%" PRId64 " bytes.",
 		          image, took, waited, result->bytes);
 		memcpy(p->pulled, result->record.id, sizeof(p->pulled));
@@ -362,7 +290,8 @@ enum pod_image_step pod_image_ensure(struct pod *pod, size_t i,
 	case POD_IMAGE_NEVER_PULL:
 		message = strdupf("Container image \"%s\" is not present with pull policy of Never",
 		                  image);
-		pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s", message ?: "not present");
+		pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s",
+		          message ?: "not present");
 		not_created(pod, i, "ErrImageNeverPull", message, 0);
 		return POD_IMAGE_REFUSED;
 	case POD_IMAGE_PULL:
@@ -371,10 +300,12 @@ enum pod_image_step pod_image_ensure(struct pod *pod, size_t i,
 	b = backoff_entry(pod, image);
 	if (b && pod_image_backoff_active(b, realtime_usec(pod), config)) {
 		message = strdupf("Back-off pulling image \"%s\"", image);
-		pod_event(pod, name, "Normal", "BackOff", "%s", message ?: "Back-off pulling image");
+		pod_event(pod, name, "Normal", "BackOff", "%s",
+		          message ?: "Back-off pulling image");
 		if (message && b->last_error) {
 			free(message);
-			message = strdupf("Back-off pulling image \"%s\": %s", image, b->last_error);
+			message =
+			        strdupf("Back-off pulling image \"%s\": %s", image, b->last_error);
 		}
 		/* the next try when the delay has passed (seconds, rounded up) */
 		not_created(pod, i, "ImagePullBackOff", message,
@@ -409,7 +340,8 @@ void pod_images_restore(struct pod *pod)
 			continue;
 		/* imageID is <repo>@<digest>: the store finds a record by that reference */
 		at = strchr(sc->image_id, '@');
-		if (!at || image_store_find(pod->env->opt.images, sc->image_id, &record, &err) < 0) {
+		if (!at ||
+		    image_store_find(pod->env->opt.images, sc->image_id, &record, &err) < 0) {
 			log_info("pod %s/%s: container %s: image %s is no longer on the node; "
 			         "resolved again at its next start",
 			         pod->spec->namespace, pod->spec->name, sc->name, sc->image_id);
@@ -428,7 +360,8 @@ void pod_images_restore(struct pod *pod)
 void pod_images_done(struct pod *pod)
 {
 	for (size_t i = 0; pod->image_pulls && i < pod->plan->n_containers; i++)
-		image_pull_cancel(pod->image_pulls[i].pull);
+		if (pod->image_pulls[i].pull)
+			image_pull_cancel(pod->image_pulls[i].pull);
 	free(pod->image_pulls);
 	pod->image_pulls = NULL;
 	while (pod->image_backoffs) {

@@ -707,7 +707,8 @@ void pod_schedule(struct pod *pod, size_t i)
 	int64_t not_before = 0;
 
 	if (pod->deleting || pod->restarts[i].timer || request_find(pod, i) ||
-	    pod_image_pulling(pod, i) || sup_container_next_action(pod->sup, i, &not_before) != SUP_ACTION_START)
+	    pod_image_pulling(pod, i) ||
+	    sup_container_next_action(pod->sup, i, &not_before) != SUP_ACTION_START)
 		return;
 	if (sc->state == SUP_WAITING && sc->reason && strcmp(sc->reason, "CrashLoopBackOff") == 0)
 		pod_event(pod, sc->name, "Warning", "BackOff",

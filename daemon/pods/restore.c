@@ -255,7 +255,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 		return true; /* its uid is the removal's, not the orphan sweep's */
 	}
 	restore_runtime(pod, row->runtime);
-	pod_images_restore(pod); /* from the store: nothing is pulled */
+	pod_images_restore(pod);    /* from the store: nothing is pulled */
 	pod->start_observed = true; /* its start was the old daemon's to measure */
 	pod->next = pods->list;
 	pods->list = pod;

@@ -74,7 +74,6 @@ static void default_container(json_t *c)
 
 	if (!json_is_object(c))
 		return;
-	default_image_pull_policy(c);
 	resources = json_object_get(c, "resources");
 	limits = json_is_object(resources) ? json_object_get(resources, "limits") : NULL;
 	if (!json_is_object(limits) || json_object_size(limits) == 0)
@@ -138,6 +137,9 @@ static void apply_defaults(json_t *doc, const char *path_namespace)
 		default_container(c);
 		default_ports(c, json_is_true(json_object_get(spec, "hostNetwork")));
 		spec_container_default_probes(c);
+		/* after terminationMessagePolicy, as the API server's Container orders them */
+		if (json_is_object(c))
+			default_image_pull_policy(c);
 	}
 }
 

@@ -299,8 +299,7 @@ int sup_container_not_created(struct sup_pod *pod, size_t i, const char *reason,
 	return sup_pod_update(pod, now);
 }
 
-int sup_container_set_image(struct sup_pod *pod, size_t i, const char *image,
-                            const char *image_id)
+int sup_container_set_image(struct sup_pod *pod, size_t i, const char *image, const char *image_id)
 {
 	struct sup_container *c = container_at(pod, i);
 

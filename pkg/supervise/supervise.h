@@ -239,8 +239,7 @@ int sup_container_not_created(struct sup_pod *pod, size_t i, const char *reason,
 /* The image container i starts from, once resolved on the node: status.image (the normalized
  * reference, docker.io/library/busybox:1.36) and status.imageID (<repo>@sha256:<hex>), as the
  * kubelet reports what the runtime ran. -ENOMEM. */
-int sup_container_set_image(struct sup_pod *pod, size_t i, const char *image,
-                            const char *image_id);
+int sup_container_set_image(struct sup_pod *pod, size_t i, const char *image, const char *image_id);
 
 /* The shim is gone (crashed, or stopped after the pod finished). Every running container
  * becomes terminated ContainerStatusUnknown, exit code 137, "The container could not be located
