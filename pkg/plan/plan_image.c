@@ -140,10 +140,15 @@ int plan_container_apply_image(struct plan *plan, size_t i, const struct spec_po
 		plan_process_done(&p);
 		return r;
 	}
-	if (image->has_uid && sc->security_context.run_as_user < 0 && psc->run_as_user < 0)
-		p.uid = image->uid;
-	if (image->has_gid && sc->security_context.run_as_group < 0 && psc->run_as_group < 0)
-		p.gid = image->gid;
+	/* the image's user only when no runAsUser names another: its group goes with it (a
+	 * runAsUser's own group would come from the image's passwd, which the plan has not) */
+	if (sc->security_context.run_as_user < 0 && psc->run_as_user < 0) {
+		if (image->has_uid)
+			p.uid = image->uid;
+		if (image->has_gid && sc->security_context.run_as_group < 0 &&
+		    psc->run_as_group < 0)
+			p.gid = image->gid;
+	}
 	plan_process_done(&c->process);
 	c->process = p;
 
@@ -153,5 +158,5 @@ int plan_container_apply_image(struct plan *plan, size_t i, const struct spec_po
 	/* uid 0 holds the bounding set effective and permitted, any other uid none */
 	security_caps_for(c->security.capabilities.bounding, c->process.uid,
 	                  &c->security.capabilities);
-	return plan_run_as_non_root(&c->security, c, sc, pod, plan, image->user);
+	return plan_container_refusal(&c->security, c, sc, pod, plan, image->user);
 }

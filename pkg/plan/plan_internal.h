@@ -101,12 +101,13 @@ int plan_container_process(struct plan_process *p, const struct spec_container *
 int plan_container_security(struct plan_container *c, const struct spec_container *sc,
                             const struct spec_pod *pod, const struct plan *plan, size_t index,
                             const struct plan_config *config, const char *state_dir);
-/* The kubelet's verifyRunAsNonRoot: sets s->refusal (replacing one) when c, as its process
- * stands, may not run. image_user: the image's User as written, NULL when there is none or
- * the image is not resolved (unresolved: only an explicit runAsUser 0 is refused). */
-int plan_run_as_non_root(struct plan_security *s, const struct plan_container *c,
-                         const struct spec_container *sc, const struct spec_pod *pod,
-                         const struct plan *plan, const char *image_user);
+/* Sets s->refusal (replacing one) when c, as its process and root stand, may not be created:
+ * an image's root in a user namespace; the kubelet's verifyRunAsNonRoot. image_user: the image's
+ * User as written, NULL when there is none or the image is not resolved (unresolved: only an
+ * explicit runAsUser 0 is refused). */
+int plan_container_refusal(struct plan_security *s, const struct plan_container *c,
+                           const struct spec_container *sc, const struct spec_pod *pod,
+                           const struct plan *plan, const char *image_user);
 /* The writable layer and the hidden paths of c's root. */
 int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const struct plan *plan,
                     const char *name, const struct plan_config *config, const char *state_dir);

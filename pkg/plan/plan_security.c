@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "plan_internal.h"
+#include "plan_words.h"
 
 /* What of the node's root filesystem is not part of the host image: password hashes, host keys
  * and private keys (masked: a file reads empty, a directory is empty and read-only). A '*'
@@ -76,7 +77,8 @@ int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const st
 
 	/* In a user namespace the node's files belong to ids the namespace does not map, and
 	 * overlayfs refuses the host's root (it holds mounts the namespace may not uncover):
-	 * the image is bound read-only instead. */
+	 * the image is bound read-only instead. (An image's layers are refused there:
+	 * plan_container_refusal.) */
 	if (pod->host_users != SPEC_BOOL_FALSE) {
 		root->layer = strdupf("%s/pods/%s/layers/%s", state_dir, plan->uid, name);
 		if (!root->layer)
@@ -172,13 +174,15 @@ static bool user_numeric(const char *user)
 	return true;
 }
 
-/* The kubelet's verifyRunAsNonRoot, with its words (format.Pod is "name_namespace(uid)"). The
+/* Why c may not be created, or nothing. An image's root with hostUsers: false, which nanolet
+ * cannot give (PLAN_WORDS_IMAGE_USERNS_REFUSAL); then the kubelet's verifyRunAsNonRoot, with its
+ * words (format.Pod is "name_namespace(uid)"). The
  * host image and a directory root have no image user: they run as root unless told. An image
  * whose user is a name is refused even when the name resolves: the kubelet verifies only a
  * numeric user. */
-int plan_run_as_non_root(struct plan_security *s, const struct plan_container *c,
-                         const struct spec_container *sc, const struct spec_pod *pod,
-                         const struct plan *plan, const char *image_user)
+int plan_container_refusal(struct plan_security *s, const struct plan_container *c,
+                           const struct spec_container *sc, const struct spec_pod *pod,
+                           const struct plan *plan, const char *image_user)
 {
 	enum spec_bool wanted = sc->security_context.run_as_non_root != SPEC_BOOL_UNSET
 	                                ? sc->security_context.run_as_non_root
@@ -190,6 +194,10 @@ int plan_run_as_non_root(struct plan_security *s, const struct plan_container *c
 
 	free(s->refusal);
 	s->refusal = NULL;
+	if (c->root.kind == PLAN_ROOT_IMAGE && pod->host_users == SPEC_BOOL_FALSE) {
+		s->refusal = strdup(PLAN_WORDS_IMAGE_USERNS_REFUSAL);
+		return s->refusal ? 0 : -ENOMEM;
+	}
 	if (wanted != SPEC_BOOL_TRUE)
 		return 0;
 	if (run_as_user != SPEC_UNSET) {
@@ -242,7 +250,7 @@ int plan_container_security(struct plan_container *c, const struct spec_containe
 		return -ENOMEM;
 	s->devices = s->privileged ? security_devices_all(&s->n_devices)
 	                           : security_devices_default(&s->n_devices);
-	return plan_run_as_non_root(s, c, sc, pod, plan, NULL);
+	return plan_container_refusal(s, c, sc, pod, plan, NULL);
 }
 
 /* ---- the container's own filesystems --------------------------------------------------------- */
