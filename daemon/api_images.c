@@ -330,7 +330,8 @@ static void import_done(void *userdata, int r)
 	job->d->image_jobs--;
 	http_deferred_response(job->deferred, &resp);
 	if (r < 0) {
-		log_info("images: an archive refused: %s", job->err.message ? job->err.message : "");
+		log_info("images: an archive refused: %s",
+		         job->err.message ? job->err.message : "");
 		routes_error(&resp, &job->err);
 	} else {
 		for (size_t i = 0; i < job->n; i++)
@@ -357,10 +358,8 @@ static void load(struct nanoletd *d, const struct http_request *req, struct http
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return routes_status(resp, 500, "InternalError", "out of memory");
-	*job = (struct import_job){.d = d,
-	                           .store = d->images,
-	                           .path = TAKE_PTR(u->path),
-	                           .now = util_realtime_ns()};
+	*job = (struct import_job){
+	        .d = d, .store = d->images, .path = TAKE_PTR(u->path), .now = util_realtime_ns()};
 	job->deferred = http_defer(req, resp);
 	if (!job->deferred) {
 		routes_status(resp, 500, "InternalError", "out of memory");
@@ -394,8 +393,8 @@ static void pulled(void *userdata, int r, const struct image_pull_result *result
 
 	http_deferred_response(a->deferred, &resp);
 	if (r < 0) /* the registry said there is no such image, or failed */
-		routes_status(&resp, r == -ENOENT ? 404 : 502, r == -ENOENT ? "NotFound" : "BadGateway",
-		              message);
+		routes_status(&resp, r == -ENOENT ? 404 : 502,
+		              r == -ENOENT ? "NotFound" : "BadGateway", message);
 	else
 		routes_json(&resp, 200, image_json(a->d, &result->record));
 	http_deferred_complete(a->deferred, &resp);
@@ -416,8 +415,8 @@ static void pull(struct nanoletd *d, const struct http_request *req, struct http
 	if (!image || !*image)
 		return api_bad_request(resp, "the body must be {\"image\": \"<reference>\"}");
 	if (image_is_local_root(image))
-		return api_bad_request(resp, "\"%s\" names one of the node's own roots, not an image",
-		                       image);
+		return api_bad_request(
+		        resp, "\"%s\" names one of the node's own roots, not an image", image);
 	if (image_ref_parse(image, &ref, &err) < 0) {
 		api_bad_request(resp, "%s", err.message ? err.message : "invalid reference format");
 		nano_err_clear(&err);
