@@ -131,7 +131,8 @@ void api_images_list(struct nanoletd *d, const struct http_request *req,
 		nano_err_clear(&err);
 		return;
 	}
-	qsort(v, n, sizeof(*v), record_cmp);
+	if (n > 1) /* qsort must not be given NULL, even for none */
+		qsort(v, n, sizeof(*v), record_cmp);
 	routes_json(resp, 200, image_list_json(d, v, n));
 	records_free(v, n);
 }
