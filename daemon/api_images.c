@@ -149,9 +149,62 @@ void api_image_get(struct nanoletd *d, const struct http_request *req,
 	image_record_done(&r);
 }
 
+/* ---- answers still to come ------------------------------------------------------------ */
+
+/* A removal, an import or a pull whose answer is deferred: the daemon's list of them, so that
+ * a stopping daemon answers each (503) before HTTP goes, and lets go of its job. */
+struct image_answer {
+	struct image_answer *next, **pprev;
+	struct http_deferred *deferred;
+	struct image_work *work; /* a removal or an import running on its thread */
+	struct image_pull *pull; /* a pull */
+};
+
+static void answer_link(struct nanoletd *d, struct image_answer *a)
+{
+	a->next = d->image_answers;
+	if (a->next)
+		a->next->pprev = &a->next;
+	a->pprev = &d->image_answers;
+	d->image_answers = a;
+}
+
+static void answer_unlink(struct image_answer *a)
+{
+	if (!a->pprev)
+		return;
+	*a->pprev = a->next;
+	if (a->next)
+		a->next->pprev = a->pprev;
+	a->next = NULL;
+	a->pprev = NULL;
+}
+
+void api_images_close_all(struct nanoletd *d)
+{
+	while (d->image_answers) {
+		struct image_answer *a = d->image_answers;
+		struct http_deferred *deferred = a->deferred;
+		struct http_response resp;
+
+		answer_unlink(a);
+		if (a->work) /* the job goes on, its own to free (forget_fn) */
+			image_work_forget(a->work);
+		else if (a->pull) {
+			image_pull_cancel(a->pull);
+			free(a);
+		}
+		http_deferred_response(deferred, &resp);
+		routes_status(&resp, 503, "ServiceUnavailable",
+		              "nanoletd is stopping: the image operation did not finish");
+		http_deferred_complete(deferred, &resp);
+	}
+}
+
 /* ---- DELETE --------------------------------------------------------------------------- */
 
 struct remove_job {
+	struct image_answer answer; /* first: the list's */
 	struct nanoletd *d;
 	struct http_deferred *deferred;
 	struct image_store *store;
@@ -180,6 +233,7 @@ static void remove_done(void *userdata, int r)
 	struct remove_job *job = userdata;
 	struct http_response resp;
 
+	answer_unlink(&job->answer);
 	job->d->image_jobs--;
 	http_deferred_response(job->deferred, &resp);
 	if (r == -ENOENT) {
@@ -221,7 +275,8 @@ void api_image_delete(struct nanoletd *d, const struct http_request *req,
 		routes_status(resp, 500, "InternalError", "out of memory");
 		return remove_job_free(job);
 	}
-	r = image_work_run(d->event, remove_run, remove_done, remove_job_free, job, NULL);
+	r = image_work_run(d->event, remove_run, remove_done, remove_job_free, job,
+	                   &job->answer.work);
 	if (r < 0) {
 		struct http_response later;
 
@@ -231,6 +286,8 @@ void api_image_delete(struct nanoletd *d, const struct http_request *req,
 		return remove_job_free(job);
 	}
 	d->image_jobs++;
+	job->answer.deferred = job->deferred;
+	answer_link(d, &job->answer);
 }
 
 /* ---- POST: an archive ----------------------------------------------------------------- */
@@ -291,6 +348,7 @@ int api_images_body_file(struct nanoletd *d, const struct http_request *req,
 }
 
 struct import_job {
+	struct image_answer answer; /* first: the list's */
 	struct nanoletd *d;
 	struct http_deferred *deferred;
 	struct image_store *store;
@@ -328,6 +386,7 @@ static void import_done(void *userdata, int r)
 	struct import_job *job = userdata;
 	struct http_response resp;
 
+	answer_unlink(&job->answer);
 	job->d->image_jobs--;
 	http_deferred_response(job->deferred, &resp);
 	if (r < 0) {
@@ -366,7 +425,8 @@ static void load(struct nanoletd *d, const struct http_request *req, struct http
 		routes_status(resp, 500, "InternalError", "out of memory");
 		return import_job_free(job);
 	}
-	r = image_work_run(d->event, import_run, import_done, import_job_free, job, NULL);
+	r = image_work_run(d->event, import_run, import_done, import_job_free, job,
+	                   &job->answer.work);
 	if (r < 0) {
 		struct http_response later;
 
@@ -376,11 +436,14 @@ static void load(struct nanoletd *d, const struct http_request *req, struct http
 		return import_job_free(job);
 	}
 	d->image_jobs++;
+	job->answer.deferred = job->deferred;
+	answer_link(d, &job->answer);
 }
 
 /* ---- POST: a pull --------------------------------------------------------------------- */
 
 struct pull_answer {
+	struct image_answer answer; /* first: the list's */
 	struct nanoletd *d;
 	struct http_deferred *deferred;
 };
@@ -392,6 +455,7 @@ static void pulled(void *userdata, int r, const struct image_pull_result *result
 	struct http_response resp;
 	const char *message = err && err->message ? err->message : "the pull failed";
 
+	answer_unlink(&a->answer);
 	http_deferred_response(a->deferred, &resp);
 	if (r < 0) /* the registry said there is no such image, or failed */
 		routes_status(&resp, r == -ENOENT ? 404 : 502,
@@ -435,14 +499,18 @@ static void pull(struct nanoletd *d, const struct http_request *req, struct http
 		return routes_status(resp, 500, "InternalError", "out of memory");
 	}
 	log_info("images: pulling %s", normalized);
-	if (!image_pull_start(d->puller, normalized, pulled, a)) {
+	a->answer.pull = image_pull_start(d->puller, normalized, pulled, a);
+	if (!a->answer.pull) {
 		struct http_response later;
 
 		http_deferred_response(a->deferred, &later);
 		routes_status(&later, 500, "InternalError", "out of memory");
 		http_deferred_complete(a->deferred, &later);
 		free(a);
+		return;
 	}
+	a->answer.deferred = a->deferred;
+	answer_link(d, &a->answer);
 }
 
 void api_images_create(struct nanoletd *d, const struct http_request *req,

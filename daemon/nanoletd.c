@@ -712,7 +712,8 @@ void nanoletd_done(struct nanoletd *daemon)
 	 * with an upgraded connection open), then pods: a delete still waiting for its answer
 	 * is answered before HTTP goes */
 	api_exec_ws_close_all(daemon);
-	api_watch_close_all(daemon); /* they follow the pods' ring of changes */
+	api_watch_close_all(daemon);  /* they follow the pods' ring of changes */
+	api_images_close_all(daemon); /* their pulls and jobs: before the puller and HTTP */
 	daemon->pods = pods_free(daemon->pods);
 	/* after the pods (their pulls are cancelled with them), before the loop */
 	daemon->image_gc = image_gc_free(daemon->image_gc);

@@ -19,6 +19,7 @@ struct audit_log;
 struct exec_ws;
 struct fs_watches;
 struct http_server;
+struct image_answer;
 struct image_gc;
 struct image_puller;
 struct image_registry_config;
@@ -81,6 +82,7 @@ struct nanoletd {
 	 * store is not closed at exit (the jobs hold it; the process ends anyway) */
 	struct image_gc *image_gc;
 	size_t image_jobs;
+	struct image_answer *image_answers; /* the images API's answers to come (api_images.c) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -141,6 +141,9 @@ route_fn api_images_list;   /* GET /apis/nanolet.io/v1/images */
 route_fn api_images_create; /* POST .../images: an archive (application/x-tar) or a pull */
 route_fn api_image_get;     /* GET .../images/{name} */
 route_fn api_image_delete;  /* DELETE .../images/{name} */
+/* Completes every image operation still running (503; HTTP, stopped next, closes its
+ * connection) and lets go of its pull or job: at shutdown, before the puller and HTTP go. */
+void api_images_close_all(struct nanoletd *d);
 /* Whether the request is an archive upload, whose body goes to a file (http_body_file). */
 bool api_images_upload(const struct http_request *req);
 /* The file an upload's body goes to (the image store's tmp/), its limit

@@ -3,10 +3,12 @@
 # of busybox-static images made with `podman import` (podman's storage in the file's temporary
 # directory, never the machine's), then the images API: list, get, delete (404, 409 while a pod
 # uses the image), bad archives (400 naming what is wrong, nothing kept), the size limit (413),
-# and image GC removing only unused images.
+# and image GC removing only unused images; and a pull through the same POST with a JSON body,
+# from a registry on loopback (images_helpers.bash).
 
 load common
 load pods_helpers
+load images_helpers
 
 # podman with its storage in the file's temporary directory.
 podman_t() {
@@ -53,6 +55,7 @@ setup() {
 
 teardown() {
 	pods_teardown
+	registry_stop
 	common_teardown
 }
 
@@ -250,4 +253,62 @@ EOF
 	! grep -q "image GC: removed image $TWO_ID" "$TEST_TMP/daemon.log"
 	[[ $(ls "$(store_dir layers/sha256)" | wc -l) == 1 ]]
 	[[ $(cat "$(store_dir layers/sha256)"/*/root/marker) == two ]]
+}
+
+# pull_image REFERENCE: POST it as a pull; $code and $body as call sets them.
+pull_image() {
+	call POST /apis/nanolet.io/v1/images -H 'Content-Type: application/json' \
+		-d "{\"image\": \"$1\"}"
+}
+
+@test "POST of {\"image\": reference} pulls it: 200 with the image; a tag the registry lacks is 404, a registry down 502, with the pull's words" {
+	registry_start
+	sum=$(oci_image --desc-json '{"base": true, "layers": [{"files": {"etc/motd": "pulled\n"}}]}' \
+		push --registry "$REGISTRY" --name t/pulled:1)
+	start_daemon
+	pull_image "$REGISTRY/t/pulled:1"
+	echo "$code $body"
+	[[ $code == 200 ]]
+	jq -e --arg id "$(jq -r .config <<<"$sum")" --arg r "$REGISTRY" --arg m "$(jq -r .manifest <<<"$sum")" \
+		'.kind == "Image" and .id == $id and .repoTags == [$r + "/t/pulled:1"] and
+		.repoDigests == [$r + "/t/pulled@" + $m] and .inUse == false' <<<"$body"
+	images | jq -e --arg id "$(jq -r .config <<<"$sum")" '[.items[].id] == [$id]'
+
+	pull_image "$REGISTRY/t/pulled:nope"
+	echo "$code $body"
+	[[ $code == 404 ]]
+	jq -e '.reason == "NotFound" and (.message | contains("t/pulled:nope"))' <<<"$body"
+
+	registry_stop
+	pull_image "$REGISTRY/t/pulled:2"
+	echo "$code $body"
+	[[ $code == 502 ]]
+	jq -e '.reason == "BadGateway" and (.message | length > 0)' <<<"$body"
+	images | jq -e '.items | length == 1'
+}
+
+@test "a daemon stopped during a pull exits cleanly: the pull cancelled, its request ended, nothing leaked" {
+	# a "registry" that takes the connection and never answers
+	port=$(registry_free_port)
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)' "$port" 3>&- &
+	track_pid $!
+	start_daemon
+	nanolet_curl -o "$TEST_TMP/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		-d "{\"image\": \"127.0.0.1:$port/t/hangs:1\"}" http://nanolet/apis/nanolet.io/v1/images \
+		>"$TEST_TMP/code" 3>&- &
+	curl_pid=$!
+	pulling() { grep -q "images: pulling 127.0.0.1:$port/t/hangs:1" "$TEST_TMP/daemon.log"; }
+	wait_until 30 pulling
+	stop_daemon
+	[[ $DAEMON_STATUS == 0 ]]
+	# the request is completed (503) before HTTP stops, which closes its connection: the
+	# client is not left waiting
+	ended() { ! kill -0 "$curl_pid" 2>/dev/null; }
+	wait_until 10 ended
+	! grep -q 'LeakSanitizer\|runtime error' "$TEST_TMP/daemon.log"
 }
