@@ -5,10 +5,12 @@
  *
  * A record keeps the manifest's descriptors and the image's names and times; the config is
  * read again from its blob when a record is loaded, so a record never disagrees with it.
- * Records are the loop's alone: no thread writes them. */
+ * A record is read, changed and written again under the store's records_lock: an archive
+ * import puts its records from a thread of its own while the loop touches others. */
 #include "store_private.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -344,8 +346,8 @@ static int check_present(struct image_store *s, const struct image_record *r, st
 	return 0;
 }
 
-int image_store_put(struct image_store *s, const struct image_record *r, int64_t now,
-                    struct nano_err *err)
+static int record_put(struct image_store *s, const struct image_record *r, int64_t now,
+                      struct nano_err *err)
 {
 	struct image_record *list = NULL, rec = {0};
 	size_t n, same = SIZE_MAX;
@@ -413,7 +415,18 @@ int image_store_put(struct image_store *s, const struct image_record *r, int64_t
 	return q;
 }
 
-int image_store_touch(struct image_store *s, const char *id, int64_t now, struct nano_err *err)
+int image_store_put(struct image_store *s, const struct image_record *r, int64_t now,
+                    struct nano_err *err)
+{
+	int q;
+
+	pthread_mutex_lock(&s->records_lock);
+	q = record_put(s, r, now, err);
+	pthread_mutex_unlock(&s->records_lock);
+	return q;
+}
+
+static int record_touch(struct image_store *s, const char *id, int64_t now, struct nano_err *err)
 {
 	struct image_record r;
 	int q = record_by_id(s, id, &r, err);
@@ -423,6 +436,16 @@ int image_store_touch(struct image_store *s, const char *id, int64_t now, struct
 	r.last_used = now;
 	q = record_write(s, &r, err);
 	image_record_done(&r);
+	return q;
+}
+
+int image_store_touch(struct image_store *s, const char *id, int64_t now, struct nano_err *err)
+{
+	int q;
+
+	pthread_mutex_lock(&s->records_lock);
+	q = record_touch(s, id, now, err);
+	pthread_mutex_unlock(&s->records_lock);
 	return q;
 }
 
@@ -457,7 +480,8 @@ static int64_t remove_path(const char *path, bool tree)
 	return bytes;
 }
 
-int image_store_remove(struct image_store *s, const char *id, int64_t *freed, struct nano_err *err)
+static int record_remove(struct image_store *s, const char *id, int64_t *freed,
+                         struct nano_err *err)
 {
 	_cleanup_free_ char *record_path = store_digest_path(s, "images", id, ".json");
 	struct image_record *list = NULL, r;
@@ -503,6 +527,16 @@ int image_store_remove(struct image_store *s, const char *id, int64_t *freed, st
 		*freed = bytes;
 	records_free(list, n);
 	image_record_done(&r);
+	return q;
+}
+
+int image_store_remove(struct image_store *s, const char *id, int64_t *freed, struct nano_err *err)
+{
+	int q;
+
+	pthread_mutex_lock(&s->records_lock);
+	q = record_remove(s, id, freed, err);
+	pthread_mutex_unlock(&s->records_lock);
 	return q;
 }
 

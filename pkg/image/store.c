@@ -4,8 +4,8 @@
  * Image records are record.c's.
  *
  * Threads: image_store_unpack runs off the loop (image_work) while the loop uses the store;
- * it writes only under tmp/ and renames into layers/, and the struct is never changed after
- * open, so nothing here needs a lock. */
+ * it writes only under tmp/ and renames into layers/; blobs are renamed whole. Only records
+ * are read, changed and written again, under records_lock (record.c). */
 #include "store_private.h"
 #include "unpack.h"
 
@@ -35,6 +35,7 @@ int image_store_open(const char *images_dir, struct image_store **out, struct na
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	pthread_mutex_init(&s->records_lock, NULL);
 	s->dir = strdup(images_dir);
 	tmp = strdupf("%s/tmp", images_dir);
 	if (!s->dir || !tmp) {
@@ -60,6 +61,7 @@ int image_store_open(const char *images_dir, struct image_store **out, struct na
 struct image_store *image_store_close(struct image_store *s)
 {
 	if (s) {
+		pthread_mutex_destroy(&s->records_lock);
 		free(s->dir);
 		free(s);
 	}

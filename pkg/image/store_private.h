@@ -2,10 +2,13 @@
  * to pkg/image. */
 #pragma once
 
+#include <pthread.h>
+
 #include "image.h"
 
 struct image_store {
-	char *dir; /* <state_dir>/images */
+	char *dir;                    /* <state_dir>/images */
+	pthread_mutex_t records_lock; /* over the read-change-write of records (record.c) */
 };
 
 /* "<dir>/<sub>/<hex of digest>" for a valid digest, malloc'd; NULL otherwise or on ENOMEM. */
