@@ -89,6 +89,7 @@ struct pull {
 	char *authorization; /* for endpoints[endpoint]'s host */
 	int auth_tries;
 	char *http_error; /* the first HTTP answer that failed, said when every endpoint failed */
+	char *tls_error;  /* the registry's HTTPS failure, said when its plain HTTP answers 400 */
 	enum pull_step step;
 	struct registry_xfer *xfer;
 	char *path;                          /* what xfer asks for, below the endpoint's base */
@@ -192,12 +193,14 @@ static void pull_free(struct pull *p)
 	for (size_t i = 0; i < p->n_endpoints; i++)
 		free(p->endpoints[i].base);
 	free(p->endpoints);
+	/* a download cut short (the job, once started, has its own) */
 	for (size_t i = 0; p->tmp_paths && i < p->manifest.n_layers; i++) {
-		if (p->tmp_paths[i] && !p->work)
+		if (p->tmp_paths[i])
 			(void)unlink(p->tmp_paths[i]);
 		free(p->tmp_paths[i]);
-		free(p->got ? p->got[i] : NULL);
 	}
+	for (size_t i = 0; p->got && i < p->manifest.n_layers; i++)
+		free(p->got[i]);
 	free(p->tmp_paths);
 	free(p->got);
 	image_manifest_done(&p->manifest);
@@ -206,6 +209,7 @@ static void pull_free(struct pull *p)
 	free(p->reference);
 	free(p->authorization);
 	free(p->http_error);
+	free(p->tls_error);
 	free(p->path);
 	free(p->expected);
 	free(p->scope);
@@ -271,15 +275,18 @@ static void pull_job_free(void *userdata)
 	free(j->index_body);
 	free(j->manifest_body);
 	free(j->config_body);
-	for (size_t i = 0; i < j->n_layers; i++) {
+	/* tmp_paths and got have holes (a layer the store had): not strv's */
+	for (size_t i = 0; j->tmp_paths && i < j->n_layers; i++) {
 		if (j->tmp_paths[i])
 			(void)unlink(j->tmp_paths[i]); /* left only when the job failed first */
 		free(j->tmp_paths[i]);
 	}
+	for (size_t i = 0; j->got && i < j->n_layers; i++)
+		free(j->got[i]);
 	strv_free(j->blobs);
 	strv_free(j->diff_ids);
 	free(j->tmp_paths);
-	strv_free(j->got);
+	free(j->got);
 	free(j->reference);
 	nano_err_clear(&j->err);
 	free(j);
@@ -455,9 +462,11 @@ static void pull_next(struct pull *p)
 
 	for (; p->layer < p->manifest.n_layers; p->layer++) {
 		const char *blob = p->manifest.layers[p->layer].digest;
-		if (image_store_layer_has(s, p->config.diff_ids[p->layer]) ||
-		    image_store_blob_has(s, blob))
-			continue; /* a layer two images share is fetched and unpacked once */
+		/* a blob two images share is fetched once, and its layer unpacked once; a layer
+		 * unpacked from another blob (the same tar compressed otherwise) still wants this
+		 * one, as the record names it */
+		if (image_store_blob_has(s, blob))
+			continue;
 		r = set_path(p, "blobs", blob, blob);
 		if (r >= 0)
 			r = request(p);
@@ -796,8 +805,13 @@ static void xfer_done(struct registry_xfer *x, void *userdata)
 	/* a failure: the next endpoint (the next mirror, the registry, its plain HTTP), else
 	 * the first HTTP answer's words, else this one's */
 	_cleanup_free_ char *msg = failure_message(p, x, res, code);
-	if (res == CURLE_OK && !p->http_error && msg && !p->endpoints[p->endpoint].mirror)
+	if (res == CURLE_OK && !p->http_error && msg && !p->endpoints[p->endpoint].mirror &&
+	    !(code == 400 && p->tls_error))
 		p->http_error = strdup(msg);
+	/* a TLS registry asked in plain HTTP answers 400: its certificate's failure says more */
+	if (res != CURLE_OK && !p->tls_error && msg && !p->endpoints[p->endpoint].mirror &&
+	    strncmp(p->endpoints[p->endpoint].base, "https:", 6) == 0)
+		p->tls_error = strdup(msg);
 	if (p->endpoint + 1 < p->n_endpoints && !x->too_big) {
 		log_debug("pull of %s: %s; trying %s", p->reference, msg ? msg : "?",
 		          p->endpoints[p->endpoint + 1].base);
@@ -811,10 +825,13 @@ static void xfer_done(struct registry_xfer *x, void *userdata)
 			           strerror(-r));
 		return;
 	}
-	pull_failf(p, status_errno(res, code), "%s",
-	           p->http_error ? p->http_error
-	           : msg         ? msg
-	                         : "out of memory");
+	if (!p->http_error && res == CURLE_OK && code == 400 && p->tls_error)
+		pull_failf(p, -EIO, "%s", p->tls_error);
+	else
+		pull_failf(p, status_errno(res, code), "%s",
+		           p->http_error ? p->http_error
+		           : msg         ? msg
+		                         : "out of memory");
 }
 
 /* ---- where a registry is reached ----------------------------------------------------------- */

@@ -7,10 +7,14 @@
  * Starts one pull per REFERENCE argument, all at once (the same reference twice: two waiters of
  * one transfer), and prints a JSON line per waiter as it ends: {"reference", "r", "message"} or
  * {"reference", "r": 0, "id", "manifest", "repo_tags", "repo_digests", "bytes", "layers":
- * [lowerdirs]}. Last, {"max_loop_gap_ms": N}: the longest the loop went without running a
- * 10 ms timer (a pull must never block it). Exits 0 when every pull succeeded, 1 otherwise.
+ * [lowerdirs]}. A REFERENCE written cancel:REF is a waiter cancelled at once (image_pull_cancel):
+ * it prints nothing, and the transfer goes on for the others. Last, {"max_loop_gap_ms": N}: the
+ * longest the loop went without running a 10 ms timer (a pull must never block it). Exits 0 when
+ * every pull succeeded, 1 otherwise. "stop_after_ms" in CONFIG_JSON: the loop ends then and the
+ * puller is freed with its pulls in flight (image_puller_free), exit 3.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,14 @@ struct waiter {
 };
 
 static uint64_t last_tick, max_gap;
+static int64_t stop_after_ms;
+
+static int on_stop(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	return sd_event_exit(userdata, 3);
+}
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -107,6 +119,7 @@ static int config_from_json(const char *text, struct image_puller_config *c)
 	if (json_string_value(json_object_get(root, "auth_file")))
 		c->auth_file = strdup(json_string_value(json_object_get(root, "auth_file")));
 	c->timeout_s = json_integer_value(json_object_get(root, "timeout"));
+	stop_after_ms = json_integer_value(json_object_get(root, "stop_after_ms"));
 	json_decref(root);
 	return 0;
 }
@@ -141,19 +154,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "puller: %s\n", err.message);
 		return 2;
 	}
-	left = argc - 3;
-	waiters = calloc((size_t)left, sizeof(*waiters));
+	left = 0;
+	waiters = calloc((size_t)argc, sizeof(*waiters));
 	for (int i = 3; i < argc; i++) {
 		struct waiter *w = &waiters[i - 3];
+		bool cancel = strncmp(argv[i], "cancel:", 7) == 0;
+		const char *ref = cancel ? argv[i] + 7 : argv[i];
+		struct image_pull *handle;
 
-		*w = (struct waiter){argv[i], store, &left, &failed, e};
-		if (!image_pull_start(puller, argv[i], on_done, w)) {
+		*w = (struct waiter){ref, store, &left, &failed, e};
+		handle = image_pull_start(puller, ref, on_done, w);
+		if (!handle) {
 			fprintf(stderr, "image_pull_start: out of memory\n");
 			return 2;
 		}
+		if (cancel)
+			image_pull_cancel(handle);
+		else
+			left++;
 	}
 	sd_event_add_time_relative(e, &tick, CLOCK_MONOTONIC, 10000, 1000, on_tick, NULL);
-	r = sd_event_loop(e);
+	if (stop_after_ms > 0)
+		sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, (uint64_t)stop_after_ms * 1000,
+		                           1000, on_stop, e);
+	r = left > 0 ? sd_event_loop(e) : 0;
 	printf("{\"max_loop_gap_ms\":%llu}\n", (unsigned long long)(max_gap / 1000));
 	sd_event_source_disable_unref(tick);
 	image_puller_free(puller);
@@ -166,5 +190,7 @@ int main(int argc, char **argv)
 	free(config.auth_file);
 	free(waiters);
 	sd_event_unref(e);
+	if (r == 3)
+		return 3; /* stopped with pulls in flight: the puller freed them */
 	return r < 0 || failed ? 1 : 0;
 }
