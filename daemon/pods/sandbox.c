@@ -365,21 +365,8 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 
 int pod_shim_config_rewrite(struct pod *pod, struct nano_err *err)
 {
-	_cleanup_free_ char *path = strdupf("%s/shim.json", pod->run_dir);
-	_cleanup_json_ json_t *json = NULL;
-	json_t *plan;
-	json_error_t jerr;
-
-	if (!path)
-		return nano_err_set(err, ENOMEM, "out of memory");
 	/* the rest of the file (cgroups, resolv.conf, ...) is the sandbox's, made once */
-	json = json_load_file(path, 0, &jerr);
-	if (!json)
-		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
-	plan = plan_to_json(pod->plan);
-	if (!plan || json_object_set_new(json, "plan", plan) < 0)
-		return nano_err_set(err, ENOMEM, "out of memory");
-	return runtime_shim_config_write(pod->run_dir, json, err);
+	return runtime_shim_config_replace_plan(pod->run_dir, pod->plan, err);
 }
 
 int pod_setup(struct pod *pod, struct nano_err *err)

@@ -267,7 +267,7 @@ static void identity_sources(const struct spec_pod *pod, const struct spec_conta
 
 	*uid = csc->run_as_user >= 0   ? "the container's runAsUser"
 	       : psc->run_as_user >= 0 ? "the pod's runAsUser"
-	       : !image ? "runAsUser is unset, and a root that is not an image names no user: root"
+	       : !image ? "runAsUser is unset, and the plan does not know the image's user: root"
 	       : root->image_id ? "runAsUser is unset: " PLAN_WORDS_IMAGE_USER
 	                        : "runAsUser is unset: " PLAN_WORDS_IMAGE_USER_UNKNOWN;
 	*gid = csc->run_as_group >= 0   ? "the container's runAsGroup"
@@ -397,8 +397,8 @@ static char *sentence_identity(const struct plan *plan, const struct plan_contai
 	                         "its own",
 	                         c->root.image ? c->root.image : c->root.path)
 	       : c->root.kind == PLAN_ROOT_PATH
-	               ? strdupf("Its root is the directory %s, read-only under a writable layer "
-	                         "of its own",
+	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
+	                         "its own",
 	                         c->root.path)
 	       : c->root.layer
 	               ? strdup("Its root is the node's root filesystem, read-only under a "
