@@ -198,6 +198,8 @@ static void on_pulled(void *userdata, int r, const struct image_pull_result *res
 	int64_t now = realtime_usec(pod);
 
 	p->pull = NULL; /* done: the puller frees it */
+	if (pod->deleting)
+		return p->done(pod, i, false); /* nothing starts any more: the delete goes on */
 	if (r < 0) {
 		pod_event(pod, name, "Warning", "Failed", "Failed to pull image \"%s\": %s", image,
 		          message);

@@ -49,8 +49,8 @@ EOF
 
 # push NAME:TAG [DESC_JSON]: builds and pushes to $REGISTRY; the summary in $pushed.
 push() {
-	pushed=$(oci_image --desc-json "${2:-{\"base\": true, \"config\": {\"Cmd\": [\"sh\", \"-c\", \"echo hello from the image; sleep 60\"]}}}" \
-		push --registry "$REGISTRY" --name "$1")
+	local desc='{"base": true, "config": {"Cmd": ["sh", "-c", "echo hello from the image; sleep 60"]}}'
+	pushed=$(oci_image --desc-json "${2:-$desc}" push --registry "$REGISTRY" --name "$1")
 }
 
 event_messages() {
@@ -106,7 +106,7 @@ container_status() {
 	log=$(pod_log layers)
 	echo "$log"
 	! grep -q motd <<<"$log"
-	grep -qx 'data=b ' <<<"$log"
+	grep -qx 'data=b' <<<"$log"
 	grep -qx k <<<"$log"
 }
 
