@@ -101,20 +101,20 @@ void image_hash_free(struct image_hash *h);
 
 /* ---- manifests and configs (manifest.c) -------------------------------------------------- */
 
-#define IMAGE_MT_OCI_INDEX     "application/vnd.oci.image.index.v1+json"
-#define IMAGE_MT_OCI_MANIFEST  "application/vnd.oci.image.manifest.v1+json"
-#define IMAGE_MT_OCI_CONFIG    "application/vnd.oci.image.config.v1+json"
-#define IMAGE_MT_OCI_LAYER     "application/vnd.oci.image.layer.v1.tar"
-#define IMAGE_MT_OCI_LAYER_GZ  "application/vnd.oci.image.layer.v1.tar+gzip"
-#define IMAGE_MT_OCI_LAYER_ZST "application/vnd.oci.image.layer.v1.tar+zstd"
-#define IMAGE_MT_DOCKER_LIST   "application/vnd.docker.distribution.manifest.list.v2+json"
+#define IMAGE_MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
+#define IMAGE_MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define IMAGE_MT_OCI_CONFIG      "application/vnd.oci.image.config.v1+json"
+#define IMAGE_MT_OCI_LAYER       "application/vnd.oci.image.layer.v1.tar"
+#define IMAGE_MT_OCI_LAYER_GZ    "application/vnd.oci.image.layer.v1.tar+gzip"
+#define IMAGE_MT_OCI_LAYER_ZST   "application/vnd.oci.image.layer.v1.tar+zstd"
+#define IMAGE_MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
 #define IMAGE_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define IMAGE_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define IMAGE_MT_DOCKER_LAYER  "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define IMAGE_MT_DOCKER_CONFIG   "application/vnd.docker.container.image.v1+json"
+#define IMAGE_MT_DOCKER_LAYER    "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 /* The Accept header of a manifest request: every manifest and index type above. */
-#define IMAGE_MANIFEST_ACCEPT                                                                   \
-	IMAGE_MT_OCI_INDEX ", " IMAGE_MT_OCI_MANIFEST ", " IMAGE_MT_DOCKER_LIST                  \
+#define IMAGE_MANIFEST_ACCEPT                                                                      \
+	IMAGE_MT_OCI_INDEX ", " IMAGE_MT_OCI_MANIFEST ", " IMAGE_MT_DOCKER_LIST                    \
 	                   ", " IMAGE_MT_DOCKER_MANIFEST
 
 struct image_descriptor {
@@ -143,8 +143,8 @@ bool image_is_index(const char *media_type, const char *body, size_t len);
 
 /* From an index body: the descriptor of the manifest for platform p. -ENOENT with "no image
  * for linux/amd64 in <what>" when none matches, -EBADMSG for a body that is not an index. */
-int image_index_pick(const char *body, size_t len, const struct image_platform *p,
-                     const char *what, struct image_descriptor *out, struct nano_err *err);
+int image_index_pick(const char *body, size_t len, const struct image_platform *p, const char *what,
+                     struct image_descriptor *out, struct nano_err *err);
 
 /* A manifest body (OCI or Docker schema 2; schema 1 is refused by name) -> *out. Layer media
  * types nanolet cannot unpack (foreign layers are taken as gzip when they have a digest)
@@ -176,11 +176,11 @@ void image_config_done(struct image_config *c);
 struct image_record {
 	char id[IMAGE_DIGEST_LEN + 1];       /* the config's digest */
 	char manifest[IMAGE_DIGEST_LEN + 1]; /* the platform manifest's digest */
-	char **repo_tags;    /* NULL-terminated: "docker.io/library/busybox:1.36" */
+	char **repo_tags;                    /* NULL-terminated: "docker.io/library/busybox:1.36" */
 	char **repo_digests; /* NULL-terminated: "docker.io/library/busybox@sha256:<index or
 	                      * manifest digest, what the reference resolved to>" */
-	struct image_manifest layers;  /* the manifest: config and layer blobs, bottom first */
-	struct image_config config;    /* parsed config (diff_ids bottom first) */
+	struct image_manifest layers; /* the manifest: config and layer blobs, bottom first */
+	struct image_config config;   /* parsed config (diff_ids bottom first) */
 	int64_t size;      /* bytes: the sum of the manifest's blobs' sizes (what the kubelet
 	                    * reports: compressed) */
 	int64_t created;   /* unix ns: when the node first had it */
@@ -205,13 +205,12 @@ int image_store_blob_commit(struct image_store *s, const char *tmp_path, const c
                             const char *expected, struct nano_err *err);
 /* Writes a small blob (manifest, config, index) from memory, verified the same way; expected
  * NULL: its own digest, written into out_digest if not NULL. */
-int image_store_blob_put(struct image_store *s, const void *data, size_t len,
-                         const char *expected, char out_digest[IMAGE_DIGEST_LEN + 1],
-                         struct nano_err *err);
+int image_store_blob_put(struct image_store *s, const void *data, size_t len, const char *expected,
+                         char out_digest[IMAGE_DIGEST_LEN + 1], struct nano_err *err);
 bool image_store_blob_has(const struct image_store *s, const char *digest);
 /* The blob's content, read whole (small blobs: manifests, configs), NUL-terminated. */
-int image_store_blob_read(const struct image_store *s, const char *digest, char **data,
-                          size_t *len, struct nano_err *err);
+int image_store_blob_read(const struct image_store *s, const char *digest, char **data, size_t *len,
+                          struct nano_err *err);
 char *image_store_blob_path(const struct image_store *s, const char *digest);
 
 /* The unpacked tree of a layer (layers/sha256/<hex>/root), malloc'd; and whether it is there. */
@@ -252,13 +251,12 @@ int image_store_touch(struct image_store *s, const char *id, int64_t now, struct
 
 /* Removes the record with id and every blob and layer no other record needs. The caller
  * checked that no container uses it. -ENOENT. *freed (if not NULL): bytes given back. */
-int image_store_remove(struct image_store *s, const char *id, int64_t *freed,
-                       struct nano_err *err);
+int image_store_remove(struct image_store *s, const char *id, int64_t *freed, struct nano_err *err);
 
 /* The layers of a record as overlayfs lowerdirs want them: top first, NULL-terminated,
  * malloc'd paths. -ENOENT when a layer is not unpacked. */
-int image_store_lowerdirs(const struct image_store *s, const struct image_record *r,
-                          char ***out, struct nano_err *err);
+int image_store_lowerdirs(const struct image_store *s, const struct image_record *r, char ***out,
+                          struct nano_err *err);
 
 /* The uid and gid a container of image r runs as, for user (the pod's or the image config's
  * User): "uid[:gid]" numeric as is; a name is looked up in the image's /etc/passwd (and a
@@ -266,9 +264,8 @@ int image_store_lowerdirs(const struct image_store *s, const struct image_record
  * below). *has_gid: whether a gid was named or came from passwd. A name not found -> -ENOENT
  * "unable to find user <name>: no matching entries in passwd file" (runc's words; "unable to
  * find group <name>: no matching entries in group file" for a group). */
-int image_store_user(const struct image_store *s, const struct image_record *r,
-                     const char *user, uint32_t *uid, uint32_t *gid, bool *has_gid,
-                     struct nano_err *err);
+int image_store_user(const struct image_store *s, const struct image_record *r, const char *user,
+                     uint32_t *uid, uint32_t *gid, bool *has_gid, struct nano_err *err);
 
 /* Bytes the store holds (blobs and layers, each counted once). */
 int image_store_usage(struct image_store *s, int64_t *bytes, struct nano_err *err);
@@ -278,9 +275,9 @@ int image_store_usage(struct image_store *s, int64_t *bytes, struct nano_err *er
  * (created and last_used both before now - min_age), least recently used first, until what
  * they free (records[i].size) brings usage to low_percent. NULL-terminated, malloc'd; empty
  * when usage is at or below high. */
-char **image_gc_pick(const struct image_record *records, const bool *in_use, size_t n,
-                     int64_t used, int64_t capacity, int high_percent, int low_percent,
-                     int64_t min_age_ns, int64_t now);
+char **image_gc_pick(const struct image_record *records, const bool *in_use, size_t n, int64_t used,
+                     int64_t capacity, int high_percent, int low_percent, int64_t min_age_ns,
+                     int64_t now);
 
 /* ---- archives (archive.c) ---------------------------------------------------------------- */
 
@@ -312,16 +309,16 @@ void image_work_forget(struct image_work *w);
 /* One registry's settings (the config's registries map, keyed by domain, "docker.io" too). */
 struct image_registry_config {
 	char *domain;
-	char **mirrors;  /* NULL-terminated "https://host[:port][/path]", tried in order before
-	                  * the registry itself, as containerd's hosts.toml mirrors */
-	bool insecure;   /* plain HTTP (and HTTPS without verification) */
+	char **mirrors; /* NULL-terminated "https://host[:port][/path]", tried in order before
+	                 * the registry itself, as containerd's hosts.toml mirrors */
+	bool insecure;  /* plain HTTP (and HTTPS without verification) */
 };
 
 struct image_puller_config {
 	struct image_registry_config *registries;
 	size_t n_registries;
-	char *auth_file;  /* a docker config.json ("auths": {"host": {"auth": base64(user:pass)}
-	                   * or username/password}); NULL or missing: anonymous */
+	char *auth_file;   /* a docker config.json ("auths": {"host": {"auth": base64(user:pass)}
+	                    * or username/password}); NULL or missing: anonymous */
 	int64_t timeout_s; /* a request that moves no byte for this long fails: 60 */
 };
 
