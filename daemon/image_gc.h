@@ -1,5 +1,6 @@
 /* daemon/image_gc.h: image garbage collection as the kubelet's (pkg/kubelet/images/
- * image_gc_manager.go): every 5 minutes, and after each pull or load, the filesystem of
+ * image_gc_manager.go): every 5 minutes, and after each load or pull through the images API
+ * (a pod's own pull waits for the timer, as the kubelet's), the filesystem of
  * <state_dir>/images is read (statvfs); above image_gc_high_threshold_percent, unused images
  * whose creation and last use are older than image_minimum_gc_age are removed, least recently
  * used first, until usage comes down to image_gc_low_threshold_percent (image_gc_pick). An

@@ -64,6 +64,8 @@ static const struct option options[] = {
         {"registries", required_argument, NULL, 'F'},
         {"registry-auth-file", required_argument, NULL, 'F'},
         {"image-pull-timeout", required_argument, NULL, 'F'},
+        {"image-pull-backoff-initial", required_argument, NULL, 'F'},
+        {"image-pull-backoff-max", required_argument, NULL, 'F'},
         {"image-gc-high-threshold-percent", required_argument, NULL, 'F'},
         {"image-gc-low-threshold-percent", required_argument, NULL, 'F'},
         {"image-minimum-gc-age", required_argument, NULL, 'F'},
@@ -161,6 +163,8 @@ static void usage(FILE *out)
 	        "(none)\n"
 	        "  --image-pull-timeout S   a registry request fails after S seconds without a "
 	        "byte (60)\n"
+	        "  --image-pull-backoff-initial S  first ImagePullBackOff delay (10)\n"
+	        "  --image-pull-backoff-max S      longest ImagePullBackOff delay (300)\n"
 	        "  --image-gc-high-threshold-percent P  image GC starts above this use of the "
 	        "images' filesystem (85)\n"
 	        "  --image-gc-low-threshold-percent P   ... and removes unused images down to "
