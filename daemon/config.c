@@ -39,6 +39,7 @@ enum key_type {
 	KEY_IPS,           /* a list of IP addresses (a flag: comma-separated) */
 	KEY_DOMAIN,        /* a DNS subdomain, or "" for none */
 	KEY_LISTEN,        /* an IP address and port ("[v6]:port"), or null (a flag: "") for none */
+	KEY_REGISTRIES,    /* a mapping of registry domains to {mirrors, insecure} */
 };
 
 struct config_key {
@@ -113,6 +114,10 @@ static const struct config_key config_keys[] = {
         {"cluster_dns", KEY_IPS, offsetof(struct nano_config, cluster_dns), 0, 0},
         {"cluster_domain", KEY_DOMAIN, offsetof(struct nano_config, cluster_domain), 0, 0},
         {"listen", KEY_LISTEN, offsetof(struct nano_config, listen), 0, 0},
+        {"registries", KEY_REGISTRIES, offsetof(struct nano_config, registries), 0, 0},
+        {"registry_auth_file", KEY_OPTIONAL_PATH, offsetof(struct nano_config, registry_auth_file),
+         0, 0},
+        {"image_pull_timeout", KEY_SECONDS, offsetof(struct nano_config, image_pull_timeout), 0, 0},
 };
 
 static const char *const driver_names[] = {
@@ -135,6 +140,15 @@ static void pod_security_namespaces_free(struct config_pod_security *ps)
 	free(ps->namespaces);
 	ps->namespaces = NULL;
 	ps->n_namespaces = 0;
+}
+
+static void registries_free(struct config_registry *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].domain);
+		strv_free(r[i].mirrors);
+	}
+	free(r);
 }
 
 int config_init(struct nano_config *config)
@@ -192,6 +206,7 @@ int config_init(struct nano_config *config)
 	                    .masquerade = true},
 	        .resolv_conf = strdup("/etc/resolv.conf"),
 	        .cluster_domain = strdup("cluster.local"),
+	        .image_pull_timeout = 60,
 	};
 	if (!config->socket || !config->state_dir || !config->run_dir || !config->log_dir ||
 	    !config->network.bridge || !config->resolv_conf || !config->cluster_domain ||
@@ -222,6 +237,8 @@ void config_done(struct nano_config *config)
 	strv_free(config->cluster_dns);
 	free(config->cluster_domain);
 	free(config->listen);
+	registries_free(config->registries, config->n_registries);
+	free(config->registry_auth_file);
 	*config = (struct nano_config){0};
 }
 
@@ -767,6 +784,119 @@ static int set_network(struct config_network *net, const json_t *value, struct n
 	return 0;
 }
 
+/* A mirror: "https://host[:port][/path]" or "http://...", as containerd's hosts.toml writes a
+ * host; no query, no fragment, no space. */
+static bool mirror_valid(const char *s)
+{
+	const char *host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return false;
+	return *host && *host != '/' && !strpbrk(s, " \t?#@");
+}
+
+/* A registry domain as a reference spells it: "docker.io", "quay.io", "127.0.0.1:5000",
+ * "[::1]:5000"; no scheme, no path. */
+static bool registry_domain_valid(const char *s)
+{
+	return *s && !strpbrk(s, "/ \t@") && strlen(s) <= 255;
+}
+
+/* registries: {"docker.io": {mirrors: ["https://mirror.example"]}, "10.0.0.5:5000":
+ * {insecure: true}} (a flag: the same as YAML) */
+static int set_registries(struct nano_config *config, const json_t *value, struct nano_err *err)
+{
+	_cleanup_json_ json_t *parsed = NULL;
+	struct config_registry *regs = NULL;
+	size_t n = 0;
+	const char *s = plain_string(value), *domain;
+	json_t *entry;
+	int r;
+
+	if (s) {
+		r = spec_yaml_to_json(s, strlen(s), &parsed, err);
+		if (r < 0)
+			return r;
+		value = parsed;
+	}
+	if (json_is_null(value))
+		value = NULL;
+	if (value && !json_is_object(value))
+		return want(err, value,
+		            "a mapping of registry domains to {mirrors: [...], insecure: bool}");
+	regs = calloc(value ? json_object_size(value) + 1 : 1, sizeof(*regs));
+	if (!regs)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	json_object_foreach((json_t *)value, domain, entry)
+	{
+		struct config_registry *reg = &regs[n++];
+		const char *key;
+		json_t *v;
+
+		if (!registry_domain_valid(domain)) {
+			registries_free(regs, n);
+			return nano_err_set(err, EINVAL,
+			                    "\"%s\" is not a registry domain (host[:port], as in "
+			                    "references)",
+			                    domain);
+		}
+		reg->domain = strdup(domain);
+		if (!reg->domain) {
+			registries_free(regs, n);
+			return nano_err_set(err, ENOMEM, "out of memory");
+		}
+		if (json_is_null(entry))
+			continue;
+		if (!json_is_object(entry)) {
+			want(err, entry, "a mapping of mirrors and insecure");
+			registries_free(regs, n);
+			return nano_err_wrap(err, "%s", domain);
+		}
+		json_object_foreach(entry, key, v)
+		{
+			if (strcmp(key, "insecure") == 0) {
+				r = set_bool(&reg->insecure, v, err);
+			} else if (strcmp(key, "mirrors") == 0) {
+				size_t i;
+				json_t *m;
+
+				r = 0;
+				if (!json_is_array(v))
+					r = want(err, v,
+					         "a list of \"https://host[:port][/path]\"");
+				json_array_foreach(v, i, m)
+				{
+					const char *url = plain_string(m);
+
+					if (r < 0)
+						break;
+					if (!url || !mirror_valid(url))
+						r = want(err, m,
+						         "a mirror URL such as "
+						         "\"https://mirror.example:5000\"");
+					else if (strv_push(&reg->mirrors, strdup(url)) < 0)
+						r = nano_err_set(err, ENOMEM, "out of memory");
+				}
+			} else {
+				r = nano_err_set(err, EINVAL,
+				                 "unknown key \"%s\" (mirrors, insecure)", key);
+			}
+			if (r < 0) {
+				registries_free(regs, n);
+				return nano_err_wrap(err, "%s", domain);
+			}
+		}
+	}
+	registries_free(config->registries, config->n_registries);
+	config->registries = regs;
+	config->n_registries = n;
+	return 0;
+}
+
 int config_listen_parse(const char *listen, struct config_listen *out)
 {
 	const char *colon, *host = listen;
@@ -877,6 +1007,8 @@ static int key_set(struct nano_config *config, const struct config_key *key, con
 		return set_domain(field, value, err);
 	case KEY_LISTEN:
 		return set_listen(field, value, err);
+	case KEY_REGISTRIES:
+		return set_registries(config, value, err);
 	}
 	return nano_err_set(err, EINVAL, "unhandled key type");
 }

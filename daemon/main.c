@@ -60,6 +60,10 @@ static const struct option options[] = {
         {"cluster-domain", required_argument, NULL, 'F'},
         /* the TLS listener */
         {"listen", required_argument, NULL, 'F'},
+        /* images */
+        {"registries", required_argument, NULL, 'F'},
+        {"registry-auth-file", required_argument, NULL, 'F'},
+        {"image-pull-timeout", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -145,6 +149,14 @@ static void usage(FILE *out)
 	        "\n"
 	        "  --listen ADDRESS:PORT    serve the API over HTTPS with bearer tokens too, e.g. "
 	        "127.0.0.1:6443 or [::1]:6443 (none)\n"
+	        "\n"
+	        "  --registries YAML        per registry domain: mirrors and insecure, e.g.\n"
+	        "                           '{docker.io: {mirrors: "
+	        "[\"https://mirror.example\"]}}'\n"
+	        "  --registry-auth-file PATH a docker config.json with registry credentials "
+	        "(none)\n"
+	        "  --image-pull-timeout S   a registry request fails after S seconds without a "
+	        "byte (60)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"

@@ -327,7 +327,8 @@ struct image_puller_config {
 
 /* What a finished pull tells the kubelet's Pulled event. */
 struct image_pull_result {
-	struct image_record record; /* the stored record (the caller's to done) */
+	struct image_record record; /* the stored record (the puller's: freed once every waiter's
+	                             * fn returned; copy what you keep) */
 	int64_t bytes;              /* the image's size */
 	int64_t duration_ns;        /* from the first request to the record */
 };
@@ -356,5 +357,7 @@ typedef void image_pull_done_fn(void *userdata, int r, const struct image_pull_r
  * a handle for image_pull_cancel; NULL on ENOMEM. fn is never called from this call. */
 struct image_pull *image_pull_start(struct image_puller *p, const char *reference,
                                     image_pull_done_fn *fn, void *userdata);
-/* This waiter no longer wants the answer. The transfer goes on while others wait for it. */
+/* This waiter no longer wants the answer. The transfer goes on while others wait for it (and
+ * to its end when none does: the image is then in the store). Not after fn was called: the
+ * handle is gone with it. */
 void image_pull_cancel(struct image_pull *w);

@@ -478,6 +478,10 @@ START_TEST(test_shipped_config_is_the_defaults)
 	ck_assert_str_eq(loaded.resolv_conf, defaults.resolv_conf);
 	ck_assert_ptr_null(loaded.cluster_dns);
 	ck_assert_str_eq(loaded.cluster_domain, defaults.cluster_domain);
+	ck_assert_uint_eq(loaded.n_registries, 0);
+	ck_assert_ptr_null(loaded.registry_auth_file);
+	ck_assert_int_eq(loaded.image_pull_timeout, 60);
+	ck_assert_int_eq(loaded.image_pull_timeout, defaults.image_pull_timeout);
 	/* the one key the example sets apart from its default: the systemd unit's node serves
 	 * kubectl on loopback, a daemon without a config file does not */
 	ck_assert_ptr_null(defaults.listen);
@@ -858,6 +862,95 @@ static const struct {
         {"listen: 6443", "6443", -EINVAL, NULL, NULL, 0},
 };
 
+/* registries: a mapping of domains to {mirrors, insecure}, the same as a flag's YAML text;
+ * registry_auth_file and image_pull_timeout as their types. A bad entry names itself. */
+static const struct {
+	const char *file_text;
+	int rc;
+	const char *message;
+	size_t n;
+	const char *domain, *mirror;
+	bool insecure;
+} registry_cases[] = {
+        {"registries: {}", 0, NULL, 0, NULL, NULL, false},
+        {"registries: {docker.io: {mirrors: [\"https://mirror.example:5000/v\"]}}", 0, NULL, 1,
+         "docker.io", "https://mirror.example:5000/v", false},
+        {"registries: {\"10.0.0.5:5000\": {insecure: true}}", 0, NULL, 1, "10.0.0.5:5000", NULL,
+         true},
+        {"registries: {\"[::1]:5000\": null}", 0, NULL, 1, "[::1]:5000", NULL, false},
+        {"registries: {docker.io: {mirrors: [\"mirror.example\"]}}", -EINVAL,
+         "docker.io: must be a mirror URL", 0, NULL, NULL, false},
+        {"registries: {docker.io: {insecure: 1}}", -EINVAL, "docker.io: must be", 0, NULL, NULL,
+         false},
+        {"registries: {docker.io: {proxy: x}}", -EINVAL, "unknown key \"proxy\"", 0, NULL, NULL,
+         false},
+        {"registries: {\"https://docker.io\": {}}", -EINVAL, "is not a registry domain", 0, NULL,
+         NULL, false},
+        {"registries: [docker.io]", -EINVAL, "must be a mapping of registry domains", 0, NULL, NULL,
+         false},
+};
+
+START_TEST(test_registry_keys)
+{
+	_cleanup_free_ char *path = write_file("nanolet.yaml", registry_cases[_i].file_text);
+	struct nano_config config, from_flag;
+	struct nano_err err = {0}, err2 = {0};
+	const char *text = registry_cases[_i].file_text + strlen("registries: ");
+	int r, r2;
+
+	ck_assert_int_eq(config_init(&config), 0);
+	ck_assert_int_eq(config_init(&from_flag), 0);
+	r = config_load_file(&config, path, &err);
+	r2 = config_apply_flag(&from_flag, "registries", text, &err2);
+	ck_assert_int_eq(r, registry_cases[_i].rc);
+	ck_assert_int_eq(r2, registry_cases[_i].rc);
+	if (r < 0) {
+		ck_assert_msg(strstr(err.message, registry_cases[_i].message), "%s", err.message);
+		ck_assert_uint_eq(config.n_registries, 0);
+	} else {
+		ck_assert_uint_eq(config.n_registries, registry_cases[_i].n);
+		ck_assert_uint_eq(from_flag.n_registries, registry_cases[_i].n);
+	}
+	if (registry_cases[_i].domain) {
+		ck_assert_str_eq(config.registries[0].domain, registry_cases[_i].domain);
+		ck_assert_int_eq(config.registries[0].insecure, registry_cases[_i].insecure);
+		if (registry_cases[_i].mirror) {
+			ck_assert_str_eq(config.registries[0].mirrors[0],
+			                 registry_cases[_i].mirror);
+			ck_assert_ptr_null(config.registries[0].mirrors[1]);
+		} else {
+			ck_assert_ptr_null(config.registries[0].mirrors);
+		}
+	}
+	nano_err_clear(&err);
+	nano_err_clear(&err2);
+	config_done(&config);
+	config_done(&from_flag);
+}
+END_TEST
+
+START_TEST(test_pull_keys)
+{
+	_cleanup_free_ char *path =
+	        write_file("nanolet.yaml",
+	                   "registry_auth_file: /etc/nanolet/auth.json\nimage_pull_timeout: 5");
+	struct nano_config config;
+	struct nano_err err = {0};
+
+	ck_assert_int_eq(config_init(&config), 0);
+	ck_assert_int_eq(config_load_file(&config, path, &err), 0);
+	ck_assert_str_eq(config.registry_auth_file, "/etc/nanolet/auth.json");
+	ck_assert_int_eq(config.image_pull_timeout, 5);
+	ck_assert_int_eq(config_apply_flag(&config, "image-pull-timeout", "0", &err), -EINVAL);
+	ck_assert_int_eq(config_apply_flag(&config, "registry-auth-file", "auth.json", &err),
+	                 -EINVAL);
+	ck_assert_int_eq(config_apply_flag(&config, "image-pull-timeout", "90", &err), 0);
+	ck_assert_int_eq(config.image_pull_timeout, 90);
+	nano_err_clear(&err);
+	config_done(&config);
+}
+END_TEST
+
 START_TEST(test_listen_key)
 {
 	_cleanup_free_ char *path = write_file("nanolet.yaml", listen_cases[_i].file_text);
@@ -922,6 +1015,8 @@ int main(void)
 	tcase_add_test(tc, test_shim_path);
 	tcase_add_loop_test(tc, test_dns_keys, 0, (int)ELEMENTSOF(dns_cases));
 	tcase_add_loop_test(tc, test_listen_key, 0, (int)ELEMENTSOF(listen_cases));
+	tcase_add_loop_test(tc, test_registry_keys, 0, (int)ELEMENTSOF(registry_cases));
+	tcase_add_test(tc, test_pull_keys);
 	tcase_add_test(tc, test_driver_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
