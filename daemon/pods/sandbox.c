@@ -363,6 +363,12 @@ static int write_shim_config(struct pod *pod, struct nano_err *err)
 	return runtime_shim_config_write(pod->run_dir, json, err);
 }
 
+int pod_shim_config_rewrite(struct pod *pod, struct nano_err *err)
+{
+	/* the rest of the file (cgroups, resolv.conf, ...) is the sandbox's, made once */
+	return runtime_shim_config_replace_plan(pod->run_dir, pod->plan, err);
+}
+
 int pod_setup(struct pod *pod, struct nano_err *err)
 {
 	int r;

@@ -9,6 +9,11 @@
  * its removal. Setting up again over what is there is fine (a new shim for a pod whose shim
  * died, or after a reboot): cgroups are kept, a Memory emptyDir's tmpfs is not mounted twice. */
 int pod_setup(struct pod *pod, struct nano_err *err);
+/* shim.json again with the pod's plan as it is now (a container's image resolved after the
+ * shim started: plan_container_apply_image), the rest of the file as pod_setup wrote it.
+ * Written atomically before the start request: the shim reads the container's entry again
+ * when it starts it. */
+int pod_shim_config_rewrite(struct pod *pod, struct nano_err *err);
 /* Once the shim listens (pod->shim_pid, shim_start_time set): the pod on the pod network —
  * its veth, eth0 with its address, the default route — and status.podIP; a hostNetwork pod's
  * podIP is the node's address. Any node end of an earlier sandbox goes first. */

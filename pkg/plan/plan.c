@@ -12,7 +12,6 @@
 
 #include "plan_internal.h"
 
-#define DEFAULT_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOSTNAME_MAX     63 /* a DNS label, and the kernel's __NEW_UTS_LEN is 64 with the NUL */
 #define DEFAULT_STATE    "/var/lib/nanolet"
 #define UID_PLACEHOLDER  "<uid>"
@@ -282,7 +281,7 @@ static int process_env(struct plan_process *p, const struct spec_container *sc,
 	if (name_index_build(&names, list, sc->n_env) < 0)
 		return -ENOMEM;
 	if (!env_has(sc, "PATH")) {
-		r = strv_push(&p->env, strdup("PATH=" DEFAULT_PATH));
+		r = strv_push(&p->env, strdup("PATH=" PLAN_DEFAULT_PATH));
 		if (r < 0)
 			return r;
 	}
@@ -315,8 +314,8 @@ static int process_env(struct plan_process *p, const struct spec_container *sc,
 	return 0;
 }
 
-static int container_process(struct plan_process *p, const struct spec_container *sc,
-                             const struct spec_pod *pod, const struct plan *plan)
+int plan_container_process(struct plan_process *p, const struct spec_container *sc,
+                           const struct spec_pod *pod, const struct plan *plan)
 {
 	const struct spec_pod_security_context *psc = &pod->security_context;
 	const struct spec_security_context *csc = &sc->security_context;
@@ -325,11 +324,13 @@ static int container_process(struct plan_process *p, const struct spec_container
 	size_t n_args;
 	int r;
 
+	/* An image's container without a command: its process is empty until the image's
+	 * Entrypoint and Cmd are known (plan_container_apply_image). */
 	p->args = strv_copy(sc->command);
 	if (!p->args)
 		return -ENOMEM;
 	n_args = strv_len(p->args);
-	for (size_t i = 0; sc->args && sc->args[i]; i++) {
+	for (size_t i = 0; n_args > 0 && sc->args && sc->args[i]; i++) {
 		r = strv_append(&p->args, &n_args, strdup(sc->args[i]));
 		if (r < 0)
 			return r;
@@ -343,8 +344,8 @@ static int container_process(struct plan_process *p, const struct spec_container
 	if (!p->cwd)
 		return -ENOMEM;
 
-	/* The container's securityContext wins over the pod's; neither: root (the image's user
-	 * is not known to the plan). */
+	/* The container's securityContext wins over the pod's; neither: root, until an image's
+	 * user is known (plan_container_apply_image). */
 	p->uid = (uint32_t)(csc->run_as_user >= 0   ? csc->run_as_user
 	                    : psc->run_as_user >= 0 ? psc->run_as_user
 	                                            : 0);
@@ -391,8 +392,9 @@ static char *path_join(const char *dir, const char *rel)
 	return strdupf("%.*s/%s", (int)len, dir, rel);
 }
 
-static int container_root(struct plan_root *root, const struct spec_container *sc,
-                          const char *state_dir)
+/* Any other name is an image reference, as the spec wrote it: its layers are known once it
+ * is on the node (plan_container_apply_image). */
+static int container_root(struct plan_root *root, const struct spec_container *sc)
 {
 	const char *image = sc->image ? sc->image : "";
 
@@ -403,10 +405,8 @@ static int container_root(struct plan_root *root, const struct spec_container *s
 		root->kind = PLAN_ROOT_PATH;
 		root->path = strdup(image);
 	} else {
-		_cleanup_free_ char *images = path_join(state_dir, "images");
-
 		root->kind = PLAN_ROOT_IMAGE;
-		root->path = images ? path_join(images, image) : NULL;
+		root->path = strdup(image);
 	}
 	root->read_only = sc->security_context.read_only_root_filesystem == SPEC_BOOL_TRUE;
 	return root->path ? 0 : -ENOMEM;
@@ -629,10 +629,10 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 		r = container_namespaces(c, plan);
 		if (r < 0)
 			return r;
-		r = container_process(&c->process, sc, pod, plan);
+		r = plan_container_process(&c->process, sc, pod, plan);
 		if (r < 0)
 			return r;
-		r = container_root(&c->root, sc, state_dir);
+		r = container_root(&c->root, sc);
 		if (r < 0)
 			return r;
 		r = plan_root_layer(&c->root, pod, plan, c->name, config, state_dir);

@@ -259,18 +259,46 @@ static char *sentence_security(const struct plan *plan, const struct plan_contai
 
 /* Where a container's uid, gid and groups come from, in the Pod's words. */
 static void identity_sources(const struct spec_pod *pod, const struct spec_container *sc,
-                             const char **uid, const char **gid)
+                             const struct plan_root *root, const char **uid, const char **gid)
 {
 	const struct spec_pod_security_context *psc = &pod->security_context;
 	const struct spec_security_context *csc = &sc->security_context;
+	bool image = root->kind == PLAN_ROOT_IMAGE;
 
 	*uid = csc->run_as_user >= 0   ? "the container's runAsUser"
 	       : psc->run_as_user >= 0 ? "the pod's runAsUser"
-	                               : "runAsUser is unset, and the plan does not know the "
-	                                 "image's user: root";
+	       : !image ? "runAsUser is unset, and the plan does not know the image's user: root"
+	       : root->image_id ? "runAsUser is unset: " PLAN_WORDS_IMAGE_USER
+	                        : "runAsUser is unset: " PLAN_WORDS_IMAGE_USER_UNKNOWN;
 	*gid = csc->run_as_group >= 0   ? "the container's runAsGroup"
 	       : psc->run_as_group >= 0 ? "the pod's runAsGroup"
-	                                : "runAsGroup is unset: " PLAN_WORDS_ROOT_GROUP;
+	       : image ? "runAsGroup is unset: the image user's group, else root's group"
+	               : "runAsGroup is unset: " PLAN_WORDS_ROOT_GROUP;
+}
+
+/* A container whose root is an image: which image, its layers, its writable upper directory. */
+static char *sentence_image(const struct plan_container *c)
+{
+	const struct plan_root *r = &c->root;
+	_cleanup_free_ char *layers = NULL;
+
+	if (!r->image_id)
+		return strdupf(
+		        "image: the root of container %s is the image %s, " PLAN_WORDS_NOT_PULLED
+		        ".",
+		        c->name, r->path);
+	layers = strv_join(r->lowerdirs, ", ");
+	if (!layers)
+		return NULL;
+	return strdupf("image: the root of container %s is the image %s (%s%s%s): its %zu "
+	               "layer%s, top first, %s, " PLAN_WORDS_IMAGE_LAYERS
+	               ", under a writable upper directory of its own, %s/upper, new at every run "
+	               "and removed with the container: " PLAN_WORDS_IMAGE_UPPER "%s.",
+	               c->name, r->image, r->image_id, r->repo_digest ? ", " : "",
+	               r->repo_digest ? r->repo_digest : "", strv_len(r->lowerdirs),
+	               strv_len(r->lowerdirs) == 1 ? "" : "s", layers, r->layer ? r->layer : "",
+	               r->read_only ? ". readOnlyRootFilesystem is true: " PLAN_WORDS_READ_ONLY_ROOT
+	                            : "");
 }
 
 /* "100 (supplementalGroups) and 2000 (fsGroup, which also owns its volumes)"; "" for none.
@@ -319,7 +347,7 @@ static char *sentence_identity(const struct plan *plan, const struct plan_contai
 
 	if (!f)
 		return NULL;
-	identity_sources(pod, sc, &uid_from, &gid_from);
+	identity_sources(pod, sc, &c->root, &uid_from, &gid_from);
 	/* in one stream: a pod may mount thousands of volumes */
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct plan_mount *m = &c->mounts[i];
@@ -364,7 +392,11 @@ static char *sentence_identity(const struct plan *plan, const struct plan_contai
 		                       ? ", and gid 0 lets it into whatever root's group may read"
 		                       : "");
 	}
-	root = c->root.kind != PLAN_ROOT_HOST
+	root = c->root.kind == PLAN_ROOT_IMAGE
+	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
+	                         "its own",
+	                         c->root.image ? c->root.image : c->root.path)
+	       : c->root.kind == PLAN_ROOT_PATH
 	               ? strdupf("Its root is the image %s, read-only under a writable layer of "
 	                         "its own",
 	                         c->root.path)
@@ -564,6 +596,8 @@ static int explain(const struct plan *plan, const struct spec_pod *pod,
 		};
 
 		r = 0;
+		if (c->root.kind == PLAN_ROOT_IMAGE)
+			r = strv_append(&*out, &n, sentence_image(c));
 		for (size_t j = 0; j < ELEMENTSOF(sentences); j++)
 			r |= r < 0 ? (free(sentences[j]), -ENOMEM)
 			           : strv_append(&*out, &n, sentences[j]);

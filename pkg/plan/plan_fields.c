@@ -30,9 +30,16 @@ const struct plan_field plan_fields[] = {
          PLAN_WORDS_OWN_UTS ", with this hostname (unset: the pod's name, cut to 63 "
                             "characters); with hostNetwork " PLAN_WORDS_HOST_UTS "."},
         {"spec.securityContext.runAsUser",
-         "the uid of each container that sets none (unset: root). With hostUsers true or "
+         "the uid of each container that sets none (unset: the image's user, or root for "
+         "the node's root filesystem and a directory). With hostUsers true or "
          "unset, " PLAN_WORDS_NODE_IDS("N") "; for uid 0, " PLAN_WORDS_NODE_ROOT
                                             ". With hostUsers false: " PLAN_WORDS_USERNS_IDS "."},
+        {"spec.containers[].image",
+         "empty or \"host\": the node's root filesystem used as an image; an absolute path: "
+         "that directory; any other name: an image reference, whose "
+         "layers, " PLAN_WORDS_IMAGE_LAYERS ", are the container's root under a writable upper "
+                                            "directory of its own: " PLAN_WORDS_IMAGE_UPPER
+         ". With hostUsers false " PLAN_WORDS_IMAGE_USERNS_REFUSAL "."},
         {"spec.securityContext.runAsGroup",
          "the gid of each container that sets none; unset: " PLAN_WORDS_ROOT_GROUP "."},
         {"spec.securityContext.fsGroup",

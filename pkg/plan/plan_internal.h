@@ -8,10 +8,14 @@
  *   plan_explain_limits.c  its sentences of what a pod may use: memory, cpu, io, pids, qos
  *   plan_network.c  the pod network's part: interfaces, addresses, routes
  *   plan_json.c     plan_to_json
+ *   plan_image.c    plan_container_apply_image: an image's config in a container's plan
  */
 #pragma once
 
 #include "plan.h"
+
+/* A container's PATH when its spec (and its image) set none, containerd's. */
+#define PLAN_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Kubernetes counts a resource quantity only when it is not zero (a 0 limit is no limit, as
  * the kubelet writes none), and SPEC_UNSET is -1: both are "absent" here. */
@@ -88,10 +92,22 @@ const char *plan_cgroup_v1_value(const struct plan_cgroup *cg, const char *name)
 int plan_mount_add(struct plan_container *c, const char *destination, const char *type,
                    char *source, char **options);
 
+/* plan.c: a container's process from its spec alone (command + args, env, workingDir, the
+ * securityContext's ids): what plan_container_apply_image starts from. 0 or -ENOMEM. */
+int plan_container_process(struct plan_process *p, const struct spec_container *sc,
+                           const struct spec_pod *pod, const struct plan *plan);
+
 /* plan_security.c. c->process and c->root.kind must be set. 0 or -ENOMEM. */
 int plan_container_security(struct plan_container *c, const struct spec_container *sc,
                             const struct spec_pod *pod, const struct plan *plan, size_t index,
                             const struct plan_config *config, const char *state_dir);
+/* Sets s->refusal (replacing one) when c, as its process and root stand, may not be created:
+ * an image's root in a user namespace; the kubelet's verifyRunAsNonRoot. image_user: the image's
+ * User as written, NULL when there is none or the image is not resolved (unresolved: only an
+ * explicit runAsUser 0 is refused). */
+int plan_container_refusal(struct plan_security *s, const struct plan_container *c,
+                           const struct spec_container *sc, const struct spec_pod *pod,
+                           const struct plan *plan, const char *image_user);
 /* The writable layer and the hidden paths of c's root. */
 int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const struct plan *plan,
                     const char *name, const struct plan_config *config, const char *state_dir);

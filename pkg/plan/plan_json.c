@@ -269,6 +269,28 @@ static json_t *json_security(const struct plan_security *s)
 	return o;
 }
 
+static json_t *json_string_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* An image's root: null until the image is on the node and the container resolved. */
+static int json_root_image(json_t *root, const struct plan_root *r)
+{
+	_cleanup_free_ char *upper = r->layer ? strdupf("%s/upper", r->layer) : NULL;
+	int e = 0;
+
+	if (r->layer && !upper)
+		return -1;
+	e |= json_object_set_new(root, "image", json_string_or_null(r->image));
+	e |= json_object_set_new(root, "imageID", json_string_or_null(r->image_id));
+	e |= json_object_set_new(root, "repoDigest", json_string_or_null(r->repo_digest));
+	e |= json_object_set_new(root, "layers",
+	                         r->lowerdirs ? json_strv(r->lowerdirs) : json_null());
+	e |= json_object_set_new(root, "upperDir", json_string_or_null(upper));
+	return e;
+}
+
 static json_t *json_container(const struct plan_container *c)
 {
 	json_t *o = json_object(), *cg = json_object(), *root = json_object();
@@ -291,6 +313,8 @@ static json_t *json_container(const struct plan_container *c)
 	                         c->root.layer ? json_string(c->root.layer) : json_null());
 	if (c->root.hidden)
 		r |= json_object_set_new(root, "hidden", json_strv(c->root.hidden));
+	if (c->root.kind == PLAN_ROOT_IMAGE)
+		r |= json_root_image(root, &c->root);
 	r |= json_object_set_new(o, "root", root);
 
 	r |= json_object_set_new(o, "process", json_process(&c->process));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "plan_internal.h"
+#include "plan_words.h"
 
 /* What of the node's root filesystem is not part of the host image: password hashes, host keys
  * and private keys (masked: a file reads empty, a directory is empty and read-only). A '*'
@@ -32,6 +33,10 @@ void plan_root_done(struct plan_root *root)
 	free(root->path);
 	free(root->layer);
 	strv_free(root->hidden);
+	free(root->image);
+	free(root->image_id);
+	free(root->repo_digest);
+	strv_free(root->lowerdirs);
 	*root = (struct plan_root){0};
 }
 
@@ -72,7 +77,8 @@ int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const st
 
 	/* In a user namespace the node's files belong to ids the namespace does not map, and
 	 * overlayfs refuses the host's root (it holds mounts the namespace may not uncover):
-	 * the image is bound read-only instead. */
+	 * the image is bound read-only instead. (An image's layers are refused there:
+	 * plan_container_refusal.) */
 	if (pod->host_users != SPEC_BOOL_FALSE) {
 		root->layer = strdupf("%s/pods/%s/layers/%s", state_dir, plan->uid, name);
 		if (!root->layer)
@@ -155,28 +161,65 @@ static int container_seccomp(struct plan_security *s, const struct spec_containe
 	return s->seccomp.source ? 0 : -ENOMEM;
 }
 
-/* The kubelet's verifyRunAsNonRoot, with its words (format.Pod is "name_namespace(uid)"). The
- * host image and a directory root have no image user: they run as root unless told. */
-static int run_as_non_root(struct plan_security *s, const struct plan_container *c,
+/* "1000" or "1000:50" (containerd's getUserFromImage: only the part before ':' counts). */
+static bool user_numeric(const char *user)
+{
+	size_t n = strcspn(user, ":");
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (user[i] < '0' || user[i] > '9')
+			return false;
+	return true;
+}
+
+/* Why c may not be created, or nothing. An image's root with hostUsers: false, which nanolet
+ * cannot give (PLAN_WORDS_IMAGE_USERNS_REFUSAL); then the kubelet's verifyRunAsNonRoot, with its
+ * words (format.Pod is "name_namespace(uid)"). The
+ * host image and a directory root have no image user: they run as root unless told. An image
+ * whose user is a name is refused even when the name resolves: the kubelet verifies only a
+ * numeric user. */
+int plan_container_refusal(struct plan_security *s, const struct plan_container *c,
                            const struct spec_container *sc, const struct spec_pod *pod,
-                           const struct plan *plan)
+                           const struct plan *plan, const char *image_user)
 {
 	enum spec_bool wanted = sc->security_context.run_as_non_root != SPEC_BOOL_UNSET
 	                                ? sc->security_context.run_as_non_root
 	                                : pod->security_context.run_as_non_root;
-	bool explicit_root = sc->security_context.run_as_user == 0 ||
-	                     (sc->security_context.run_as_user == SPEC_UNSET &&
-	                      pod->security_context.run_as_user == 0);
+	int64_t run_as_user = sc->security_context.run_as_user != SPEC_UNSET
+	                              ? sc->security_context.run_as_user
+	                              : pod->security_context.run_as_user;
+	bool unresolved = c->root.kind == PLAN_ROOT_IMAGE && !c->root.image_id;
 
-	if (wanted != SPEC_BOOL_TRUE || c->process.uid != 0)
+	free(s->refusal);
+	s->refusal = NULL;
+	if (c->root.kind == PLAN_ROOT_IMAGE && pod->host_users == SPEC_BOOL_FALSE) {
+		s->refusal = strdup(PLAN_WORDS_IMAGE_USERNS_REFUSAL);
+		return s->refusal ? 0 : -ENOMEM;
+	}
+	if (wanted != SPEC_BOOL_TRUE)
 		return 0;
-	s->refusal = explicit_root
-	                     ? strdupf("container's runAsUser breaks non-root policy (pod: "
-	                               "\"%s_%s(%s)\", container: %s)",
-	                               plan->name, plan->namespace, plan->uid, c->name)
-	                     : strdupf("container has runAsNonRoot and image will run as root "
-	                               "(pod: \"%s_%s(%s)\", container: %s)",
-	                               plan->name, plan->namespace, plan->uid, c->name);
+	if (run_as_user != SPEC_UNSET) {
+		if (run_as_user != 0)
+			return 0;
+		s->refusal = strdupf("container's runAsUser breaks non-root policy (pod: "
+		                     "\"%s_%s(%s)\", container: %s)",
+		                     plan->name, plan->namespace, plan->uid, c->name);
+	} else if (unresolved) {
+		return 0; /* the image's user is not known yet */
+	} else if (image_user && *image_user && !user_numeric(image_user)) {
+		s->refusal = strdupf("container has runAsNonRoot and image has non-numeric user "
+		                     "(%s), cannot verify user is non-root (pod: \"%s_%s(%s)\", "
+		                     "container: %s)",
+		                     image_user, plan->name, plan->namespace, plan->uid, c->name);
+	} else if (c->process.uid == 0) {
+		s->refusal = strdupf("container has runAsNonRoot and image will run as root "
+		                     "(pod: \"%s_%s(%s)\", container: %s)",
+		                     plan->name, plan->namespace, plan->uid, c->name);
+	} else {
+		return 0;
+	}
 	return s->refusal ? 0 : -ENOMEM;
 }
 
@@ -207,7 +250,7 @@ int plan_container_security(struct plan_container *c, const struct spec_containe
 		return -ENOMEM;
 	s->devices = s->privileged ? security_devices_all(&s->n_devices)
 	                           : security_devices_default(&s->n_devices);
-	return run_as_non_root(s, c, sc, pod, plan);
+	return plan_container_refusal(s, c, sc, pod, plan, NULL);
 }
 
 /* ---- the container's own filesystems --------------------------------------------------------- */

@@ -118,3 +118,24 @@
 	"a container has a CPU or memory request or limit, but not every container has CPU and "   \
 	"memory limits equal to its requests"
 #define PLAN_WORDS_QOS_BESTEFFORT "no container has a CPU or memory request or limit"
+
+/* ---- images ---- */
+#define PLAN_WORDS_NOT_PULLED                                                                      \
+	"not pulled yet: its digest, its layers and its user are known once it is on the node "    \
+	"(imagePullPolicy), and its Entrypoint, Cmd, Env and WorkingDir then join the spec's as "  \
+	"the kubelet has them join: command or else Entrypoint, args or else Cmd, the spec's env " \
+	"over the image's"
+#define PLAN_WORDS_IMAGE_LAYERS                                                                    \
+	"read-only and shared with every container of an image that has them"
+#define PLAN_WORDS_IMAGE_UPPER "its writes never reach the layers"
+#define PLAN_WORDS_READ_ONLY_ROOT                                                                  \
+	"the whole root is read-only, its upper directory included, and no remount undoes it "     \
+	"without CAP_SYS_ADMIN"
+#define PLAN_WORDS_IMAGE_USERNS_REFUSAL                                                            \
+	"an image cannot be the root of a container of a pod with hostUsers: false on nanolet: "   \
+	"its layers belong to ids the pod's user namespace does not map, and nanolet does not "    \
+	"mount them idmapped (mount_setattr MOUNT_ATTR_IDMAP must be done from outside the "       \
+	"pod's user namespace); use hostUsers: true, or a directory root"
+#define PLAN_WORDS_IMAGE_USER "the image's user (its config's User), or root when it names none"
+#define PLAN_WORDS_IMAGE_USER_UNKNOWN                                                              \
+	"the image's user, known once the image is on the node (root until then)"

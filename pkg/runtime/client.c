@@ -117,6 +117,25 @@ int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_e
 	return 0;
 }
 
+int runtime_shim_config_replace_plan(const char *run_dir, const struct plan *plan,
+                                     struct nano_err *err)
+{
+	_cleanup_free_ char *path = strdupf("%s/shim.json", run_dir);
+	_cleanup_json_ json_t *json = NULL;
+	json_error_t jerr;
+	json_t *o;
+
+	if (!path)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	json = json_load_file(path, 0, &jerr);
+	if (!json)
+		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
+	o = plan_to_json(plan);
+	if (!o || json_object_set_new(json, "plan", o) < 0)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return runtime_shim_config_write(run_dir, json, err);
+}
+
 /* ---- spawn -------------------------------------------------------------------------------- */
 
 static int64_t now_ms(void)

@@ -88,6 +88,12 @@ json_t *runtime_shim_config_to_json(const struct runtime_shim_config *config);
 /* Writes <run_dir>/shim.json, mode 0600, atomically (tmp + rename). */
 int runtime_shim_config_write(const char *run_dir, json_t *config, struct nano_err *err);
 
+/* <run_dir>/shim.json again with plan in place of the one it holds, the rest as it was written
+ * (a container's image resolved after the shim started: the shim reads that container's entry
+ * again when it starts it). Atomically, as runtime_shim_config_write. */
+int runtime_shim_config_replace_plan(const char *run_dir, const struct plan *plan,
+                                     struct nano_err *err);
+
 /* ---- the shim process --------------------------------------------------------------------- */
 
 /* The RLIMIT_NOFILE every shim, and so every container, starts with from now on: the one the

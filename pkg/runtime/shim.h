@@ -78,6 +78,11 @@ struct shim_config {
 int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err);
 struct shim_config *shim_config_free(struct shim_config *c);
 const struct shim_container *shim_config_container(const struct shim_config *c, const char *name);
+/* A container whose root is an image may be resolved after the shim started (the daemon
+ * rewrites shim.json: pod_shim_config_rewrite): its process, root and capabilities are read
+ * again from shim.json, the rest of the config as it was. At each start of such a container,
+ * while no run of it is running. */
+int shim_config_refresh(struct shim_config *c, const char *name, struct nano_err *err);
 
 /* Entry point of nanolet-shim: runs P0, which exits, and P1, which serves. Returns the process
  * exit status. */

@@ -274,6 +274,67 @@ static void overlay_root(const struct child *ch)
 		    root->layer);
 }
 
+/* An image's layers under the container's writable layer: one lowerdir+ per layer, top first,
+ * through the new mount API (Linux 6.8), so that no option string bounds how many layers an
+ * image has. An older kernel takes them as one "lowerdir=a:b:c" option, which must fit in a
+ * page with the rest: past that, a clear error rather than a root missing layers. */
+static void overlay_image_root(const struct child *ch)
+{
+	const struct plan_root *root = &ch->c->root;
+	char options[4096], upper[PATH_MAX], work[PATH_MAX];
+	size_t len;
+	int fs, mnt;
+
+	snprintf(upper, sizeof(upper), "%s/upper", root->layer);
+	snprintf(work, sizeof(work), "%s/work", root->layer);
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs >= 0) {
+		bool plus = true;
+
+		for (char **l = root->lowerdirs; plus && *l; l++)
+			if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", *l, 0) < 0) {
+				if (errno != EINVAL || l != root->lowerdirs)
+					die(ch, errno, "the root's layer %s: %m", *l);
+				plus = false; /* a kernel before lowerdir+ */
+			}
+		if (plus) {
+			if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+			    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+			    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+				die(ch, errno,
+				    "mount the root (overlay of the image %s under %s): %m",
+				    root->image ? root->image : root->path, root->layer);
+			mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+			if (mnt < 0 ||
+			    move_mount(mnt, "", AT_FDCWD, ch->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+				die(ch, errno, "mount the root (the image %s): %m",
+				    root->image ? root->image : root->path);
+			close(mnt);
+			close(fs);
+			return;
+		}
+		close(fs);
+	}
+	len = (size_t)snprintf(options, sizeof(options), "lowerdir=");
+	for (char **l = root->lowerdirs; *l; l++) {
+		check_layer_path(ch, *l);
+		len += (size_t)snprintf(options + len,
+		                        len < sizeof(options) ? sizeof(options) - len : 0, "%s%s",
+		                        l == root->lowerdirs ? "" : ":", *l);
+	}
+	check_layer_path(ch, root->layer);
+	len += (size_t)snprintf(options + len, len < sizeof(options) ? sizeof(options) - len : 0,
+	                        ",upperdir=%s,workdir=%s", upper, work);
+	if (len >= sizeof(options) - 1)
+		die(ch, E2BIG,
+		    "the image %s has %zu layers, too many for one overlayfs option string on a "
+		    "kernel without lowerdir+ (Linux 6.8)",
+		    root->image ? root->image : root->path, strv_len(root->lowerdirs));
+	if (mount("overlay", ch->root, "overlay", MS_NOSUID | MS_NODEV, options) < 0)
+		die(ch, errno, "mount the root (overlay of the image %s under %s): %m",
+		    root->image ? root->image : root->path, root->layer);
+}
+
 /* In a user namespace the child keeps the node's uid 0 until it execs, which the namespace does
  * not map: what it makes in the container's own filesystems (mount points, the tmpfs root) must
  * belong to the namespace's root. Done once the node's paths it needs were walked (the run dir
@@ -426,16 +487,35 @@ static void mount_root(struct child *ch)
 	struct stat st;
 
 	snprintf(ch->root, sizeof(ch->root), "%s/root", ch->a->config->run_dir);
-	if (stat(root->path, &st) < 0)
+	if (root->kind == PLAN_ROOT_IMAGE) {
+		/* the plan refuses it first (plan_container_apply_image); said again here */
+		if (ch->userns)
+			die(ch, EPERM,
+			    "the image %s cannot be the root of a pod with hostUsers: false: its "
+			    "layers would have to be mounted idmapped from outside the pod's user "
+			    "namespace, which nanolet does not do",
+			    root->path);
+		if (!root->lowerdirs || !root->lowerdirs[0] || !root->layer)
+			die(ch, ENOENT, "the image %s is not on the node yet", root->path);
+		for (char **l = root->lowerdirs; *l; l++) {
+			if (stat(*l, &st) < 0)
+				die(ch, errno, "layer %s of the image %s: %m", *l, root->path);
+			if (!S_ISDIR(st.st_mode))
+				die(ch, ENOTDIR, "layer %s of the image %s: %s", *l, root->path,
+				    strerror(ENOTDIR));
+		}
+		overlay_image_root(ch);
+	} else if (stat(root->path, &st) < 0) {
 		die(ch, errno, "root %s: %m", root->path);
-	if (!S_ISDIR(st.st_mode))
+	} else if (!S_ISDIR(st.st_mode)) {
 		die(ch, ENOTDIR, "root %s: %s", root->path, strerror(ENOTDIR));
-	if (root->layer)
+	} else if (root->layer) {
 		overlay_root(ch);
-	else if (root->kind == PLAN_ROOT_HOST)
+	} else if (root->kind == PLAN_ROOT_HOST) {
 		host_root_tmpfs(ch);
-	else
+	} else {
 		path_root_read_only(ch);
+	}
 	ch->rootfd = open(ch->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ch->rootfd < 0)
 		die(ch, errno, "open the root %s: %m", ch->root);

@@ -89,9 +89,10 @@ static int read_process(json_t *p, struct plan_process *out, struct nano_err *er
 	int r;
 	size_t i;
 
+	/* empty for an image's container not resolved yet (read_container) */
 	out->args = read_strv(json_object_get(p, "args"), &r);
-	if (!out->args || !out->args[0])
-		return bad(err, "process.args is missing or empty");
+	if (!out->args)
+		return bad(err, "process.args is missing");
 	out->env = read_strv(json_object_get(p, "env"), &r);
 	if (!out->env)
 		return bad(err, "process.env");
@@ -120,7 +121,7 @@ static int read_process(json_t *p, struct plan_process *out, struct nano_err *er
 static int read_root(json_t *root, struct plan_root *out, struct nano_err *err)
 {
 	const char *kind = json_string_value(json_object_get(root, "kind"));
-	json_t *hidden = json_object_get(root, "hidden");
+	json_t *hidden = json_object_get(root, "hidden"), *layers;
 	int r;
 
 	if (!kind)
@@ -133,7 +134,20 @@ static int read_root(json_t *root, struct plan_root *out, struct nano_err *err)
 	out->layer = dup_string(root, "layer");
 	if (hidden && !(out->hidden = read_strv(hidden, &r)))
 		return bad(err, "root.hidden");
-	return out->path ? 0 : bad(err, "root.path");
+	if (!out->path)
+		return bad(err, "root.path");
+	if (out->kind != PLAN_ROOT_IMAGE)
+		return 0;
+	/* an image: its layers once resolved (plan_container_apply_image), null before */
+	layers = json_object_get(root, "layers");
+	if (json_is_null(layers) || !layers)
+		return 0;
+	out->image = dup_string(root, "image");
+	out->image_id = dup_string(root, "imageID");
+	out->repo_digest = dup_string(root, "repoDigest");
+	if (!(out->lowerdirs = read_strv(layers, &r)) || !out->lowerdirs[0])
+		return bad(err, "root.layers");
+	return 0;
 }
 
 static int read_caps(json_t *names, uint64_t *out, struct nano_err *err)
@@ -267,6 +281,8 @@ static int read_container(json_t *pc, json_t *entries, struct shim_container *c,
 	r = read_root(json_object_get(pc, "root"), &c->root, err);
 	if (r < 0)
 		return r;
+	if (!c->process.args[0] && c->root.kind != PLAN_ROOT_IMAGE)
+		return bad(err, "process.args is empty");
 	r = read_security(json_object_get(pc, "security"), c, err);
 	if (r < 0)
 		return r;
@@ -545,4 +561,39 @@ const struct shim_container *shim_config_container(const struct shim_config *c, 
 		if (strcmp(c->containers[i].name, name) == 0)
 			return &c->containers[i];
 	return NULL;
+}
+
+int shim_config_refresh(struct shim_config *c, const char *name, struct nano_err *err)
+{
+	struct shim_config *fresh = NULL;
+	struct shim_container *mine = NULL, *now = NULL;
+	struct plan_process process;
+	struct plan_root root;
+	int r;
+
+	for (size_t i = 0; i < c->n_containers; i++)
+		if (strcmp(c->containers[i].name, name) == 0)
+			mine = &c->containers[i];
+	if (!mine)
+		return nano_err_set(err, ENOENT, "no container %s in this pod", name);
+	r = shim_config_load(c->run_dir, &fresh, err);
+	if (r < 0)
+		return nano_err_wrap(err, "reading the container %s again", name);
+	for (size_t i = 0; i < fresh->n_containers; i++)
+		if (strcmp(fresh->containers[i].name, name) == 0)
+			now = &fresh->containers[i];
+	if (!now) {
+		shim_config_free(fresh);
+		return nano_err_set(err, ENOENT, "shim.json: no container %s any more", name);
+	}
+	/* what an image changes: the process, the root and the capabilities of that uid */
+	process = mine->process;
+	mine->process = now->process;
+	now->process = process;
+	root = mine->root;
+	mine->root = now->root;
+	now->root = root;
+	mine->security.capabilities = now->security.capabilities;
+	shim_config_free(fresh);
+	return 0;
 }

@@ -341,6 +341,18 @@ static char *do_start(struct loop *l, const char *name, long long restart)
 		               restart, name);
 	if (l->shutting_down)
 		return reply_error(ESHUTDOWN, "the shim is shutting down");
+	if (c->root.kind == PLAN_ROOT_IMAGE && shim_config_refresh(l->config, name, &err) < 0) {
+		reply = reply_error(err.errnum, err.message ? err.message : strerror(err.errnum));
+		nano_err_clear(&err);
+		return reply;
+	}
+	if (c->root.kind == PLAN_ROOT_IMAGE && !c->root.lowerdirs)
+		return strdupf("error %d the image %s of container %s is not on the node yet",
+		               ENOENT, c->root.path, name);
+	if (!c->process.args[0])
+		return strdupf("error %d no command specified: container %s has no command, "
+		               "and its image no Entrypoint or Cmd",
+		               EINVAL, name);
 	if (shim_container_start(l->config, c, restart, &started, &err) < 0) {
 		reply = reply_error(err.errnum, err.message ? err.message : strerror(err.errnum));
 		nano_err_clear(&err);

@@ -156,6 +156,13 @@ static bool seen_before(const struct name_index *idx, const char *name, size_t i
 }
 
 /* A path below the volume: relative, no ".." element (Kubernetes' validateLocalDescendingPath). */
+/* A container's image is a reference to pull (pkg/image) unless it names the host's root ("" or
+ * "host") or a directory (an absolute path). */
+static bool image_is_reference(const char *image)
+{
+	return image[0] && image[0] != '/' && strcmp(image, "host") != 0;
+}
+
 bool validate_descending_path(const char *p)
 {
 	const char *s = p;
@@ -239,15 +246,18 @@ static void validate_containers(const struct spec_pod *pod, json_t *spec,
 			        causes, field, "FieldValueInvalid",
 			        "Invalid value: \"infra\": reserved by nanolet for the cgroup of "
 			        "the pod's shim");
-		/* an image name is a directory under <state-dir>/images: it may not climb out */
+		/* the API server's: a reference is checked by the kubelet (InvalidImageName) */
 		snprintf(field, sizeof(field), "spec.containers[%zu].image", i);
-		if (c->image[0] != '/' && !validate_descending_path(c->image))
+		if (c->image[0] && (isspace((unsigned char)c->image[0]) ||
+		                    isspace((unsigned char)c->image[strlen(c->image) - 1])))
 			nano_err_cause(causes, field, "FieldValueInvalid",
-			               "Invalid value: \"%s\": an image name may not contain '..'",
+			               "Invalid value: \"%s\": must not have leading or trailing "
+			               "whitespace",
 			               c->image);
-		/* nanolet reads no image, so there is no entrypoint to fall back on */
+		/* the host's root and a directory have no Entrypoint to fall back on; an image
+		 * reference has its own */
 		snprintf(field, sizeof(field), "spec.containers[%zu].command", i);
-		if (strv_len(c->command) == 0)
+		if (strv_len(c->command) == 0 && !image_is_reference(c->image))
 			nano_err_cause(causes, field, "FieldValueRequired", "Required value");
 		check_request_within_limit(causes, spec, i, "cpu", r->cpu_request_milli,
 		                           r->cpu_limit_milli);

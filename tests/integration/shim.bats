@@ -545,3 +545,142 @@ EOF
 	[ -e "$WORK/run/exits/a.0.json" ]
 	[ ! -e "$WORK/run/shim.sock" ]
 }
+
+# ---- images: an overlay of hand-made layer directories ------------------------------------------
+
+# layers: two layer directories as pkg/image unpacks them, in $WORK/layers/sha256:<name> (the
+# store's names hold ':'): the bottom one holds a static busybox and some files; the top one adds
+# a file, deletes data/gone with a whiteout (a 0/0 character device) and empties old/ (an opaque
+# directory, trusted.overlay.opaque "y").
+layers() {
+	L1=$WORK/layers/sha256:l1
+	L2=$WORK/layers/sha256:l2
+	mkdir -p "$L1/bin" "$L1/data" "$L1/old" "$L1/etc" "$L1/work" "$L2/data" "$L2/old"
+	cp /bin/busybox "$L1/bin/busybox"
+	for c in sh cat ls echo id pwd test tr rm; do ln -s busybox "$L1/bin/$c"; done
+	echo keep >"$L1/data/keep"
+	echo gone >"$L1/data/gone"
+	echo a >"$L1/old/a"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$L1/etc/passwd"
+	echo new >"$L2/data/new"
+	mknod "$L2/data/gone" c 0 0
+	echo b >"$L2/old/b"
+	python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")' "$L2/old"
+}
+
+# resolve NAME [JSON_FIELDS]: container NAME's image is on the node (layers L2 over L1, and the
+# config's fields given, a JSON object's inside), as the daemon resolves it after the shim started;
+# the containers resolved before stay so (the daemon keeps its plan; the harness builds it again).
+resolve() {
+	local extra=${2:+, $2} f args=()
+	printf '{"reference": "registry.test/layered:1", "id": "sha256:0123", "layers": ["%s", "%s"]%s}\n' \
+		"$L2" "$L1" "$extra" >"$WORK/image-$1.json"
+	for f in "$WORK"/image-*.json; do
+		f=${f##*/image-}
+		args+=("${f%.json}" "$WORK/image-$f")
+	done
+	"$HARNESS" resolve "$WORK" "${args[@]}"
+}
+
+@test "an image: its layers through overlayfs, whiteouts and opaque dirs hide lower files, writes stay in the upper dir" {
+	driver_independent
+	layers
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: layered}
+spec:
+  containers:
+  - name: a
+    image: registry.test/layered:1
+    command: ["/bin/sh", "-c", "cat /data/keep /data/new; ls /data | tr '\\\\n' ' '; echo; ls /old; echo changed >/data/keep; echo fresh >/fresh; rm /data/new; cat /data/keep; test -e /data/new || echo new-removed"]
+EOF
+	# the shim started before the image was on the node: the container is not started then
+	req start a 0
+	[ "$reply" = "error 2 the image registry.test/layered:1 of container a is not on the node yet" ]
+	# resolved after the shim started: shim.json rewritten, read again at the start
+	resolve a
+	run_container a
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+	[ "$out" = $'keep\nnew\nkeep new \nb\nchanged\nnew-removed' ]
+	# the layers are as they were: every write went to the container's own upper directory
+	[ "$(cat "$L1/data/keep")" = keep ]
+	[ "$(cat "$L2/data/new")" = new ]
+	[ ! -e "$L1/fresh" ] && [ ! -e "$L2/fresh" ]
+	upper=$(echo "$WORK"/state/pods/*/layers/a/upper)
+	[ "$(cat "$upper/data/keep")" = changed ]
+	[ "$(cat "$upper/fresh")" = fresh ]
+	# removing a lower file is a whiteout in the upper directory
+	[ -c "$upper/data/new" ]
+}
+
+@test "an image's config: Entrypoint and Cmd, Env under the spec's env, WorkingDir and User" {
+	driver_independent
+	layers
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: config}
+spec:
+  containers:
+  - name: a
+    image: registry.test/layered:1
+    env: [{name: MODE, value: spec}]
+  - name: b
+    image: registry.test/layered:1
+    args: ["echo from-args; pwd; id -u"]
+    workingDir: /data
+    securityContext: {runAsUser: 2000}
+EOF
+	cfg='"entrypoint": ["/bin/sh", "-c"], "cmd": ["echo $GREETING $MODE; pwd; id -u; id -g"], "env": ["PATH=/bin", "GREETING=hello", "MODE=image"], "workingDir": "/work", "user": "1000:1001", "uid": 1000, "gid": 1001'
+	resolve a "$cfg"
+	resolve b "$cfg"
+	run_container a
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+	[ "$out" = $'hello spec\n/work\n1000\n1001' ]
+	run_container b
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+	[ "$out" = $'from-args\n/data\n2000' ]
+}
+
+@test "an image resolved again (a new pull): the next run starts from the new one" {
+	driver_independent
+	layers
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: again}
+spec:
+  containers:
+  - {name: a, image: registry.test/layered:1, command: ["/bin/sh", "-c", "ls /data | tr '\\\\n' ' '"]}
+EOF
+	resolve a
+	run_container a
+	[ "$out" = "keep new " ]
+	# a second image: the bottom layer alone
+	printf '{"reference": "registry.test/layered:2", "id": "sha256:4567", "layers": ["%s"]}\n' \
+		"$L1" >"$WORK/image-a.json"
+	"$HARNESS" resolve "$WORK" a "$WORK/image-a.json"
+	req start a 1
+	[[ $reply == ok\ * ]]
+	exit=$("$HARNESS" wait-exit "$WORK" a 1)
+	[[ $exit == exitCode=0\ * ]]
+	[ "$(cut -d' ' -f4- "$WORK/logs/a/1.log")" = "gone keep " ]
+}
+
+@test "an image in a pod with hostUsers: false is refused, not run on layers it does not map" {
+	driver_independent
+	layers
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: userns}
+spec:
+  hostUsers: false
+  containers:
+  - {name: a, image: registry.test/layered:1, command: ["/bin/true"]}
+EOF
+	resolve a
+	req start a 0
+	[[ $reply == "error 1 the image registry.test/layered:1 cannot be the root of a pod with hostUsers: false"* ]]
+}

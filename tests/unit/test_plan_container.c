@@ -288,9 +288,10 @@ static const struct {
         {"", SPEC_BOOL_UNSET, PLAN_ROOT_HOST, "/", false},
         {"host", SPEC_BOOL_TRUE, PLAN_ROOT_HOST, "/", true},
         {"/srv/rootfs/alpine", SPEC_BOOL_FALSE, PLAN_ROOT_PATH, "/srv/rootfs/alpine", false},
-        {"alpine", SPEC_BOOL_TRUE, PLAN_ROOT_IMAGE, "/var/lib/nanolet/images/alpine", true},
+        /* a reference as the spec wrote it: its layers come once it is on the node */
+        {"alpine", SPEC_BOOL_TRUE, PLAN_ROOT_IMAGE, "alpine", true},
         {"docker.io/library/nginx:1.25", SPEC_BOOL_UNSET, PLAN_ROOT_IMAGE,
-         "/var/lib/nanolet/images/docker.io/library/nginx:1.25", false},
+         "docker.io/library/nginx:1.25", false},
 };
 
 START_TEST(test_root)
@@ -306,6 +307,10 @@ START_TEST(test_root)
 	ck_assert_int_eq(plan->containers[0].root.kind, root_rows[_i].kind);
 	ck_assert_str_eq(plan->containers[0].root.path, root_rows[_i].path);
 	ck_assert_int_eq(plan->containers[0].root.read_only, root_rows[_i].want_read_only);
+	/* nothing of an image is known before it is pulled */
+	ck_assert_ptr_null(plan->containers[0].root.image);
+	ck_assert_ptr_null(plan->containers[0].root.image_id);
+	ck_assert_ptr_null(plan->containers[0].root.lowerdirs);
 }
 END_TEST
 

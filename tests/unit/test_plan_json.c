@@ -9,16 +9,21 @@
  * ---------------------------------------------------------------- */
 
 /* Privileged containers first (a reviewer reads that before anything), then 8 namespace
- * sentences in order (and the sysctls' when the pod sets some), 6 per container (memory, cpu
- * limit, cpu weight, io, security, identity), pids, qos, boundary, exec and the Pod Security
- * Standards last, none empty or unfinished. */
+ * sentences in order (and the sysctls' when the pod sets some), per container its image's when
+ * its root is one, then 6 (memory, cpu limit, cpu weight, io, security, identity), pids, qos,
+ * boundary, exec and the Pod Security Standards last, none empty or unfinished. */
 static void check_explanation(const struct plan *plan)
 {
-	size_t n = strv_len(plan->explanation), p = 0, sysctls = plan->n_sysctls > 0;
+	static const char *const kinds[] = {
+	        "image:", "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
+	size_t n = strv_len(plan->explanation), p = 0, sysctls = plan->n_sysctls > 0, images = 0;
+	size_t at;
 
-	for (size_t i = 0; i < plan->n_containers; i++)
+	for (size_t i = 0; i < plan->n_containers; i++) {
 		p += plan->containers[i].security.privileged;
-	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + 5);
+		images += plan->containers[i].root.kind == PLAN_ROOT_IMAGE;
+	}
+	ck_assert_uint_eq(n, p + PLAN_NS_COUNT + sysctls + 6 * plan->n_containers + images + 5);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = plan->explanation[i];
 
@@ -34,14 +39,16 @@ static void check_explanation(const struct plan *plan)
 			              "sentence %zu is not about %s: %s", i, ns, s);
 		} else if (i < p + PLAN_NS_COUNT + sysctls) {
 			ck_assert_msg(strncmp(s, "sysctls: ", 9) == 0, "%s", s);
-		} else if (i < n - 5) {
-			static const char *const kinds[] = {
-			        "memory:", "cpu:", "cpu:", "io:", "security:", "identity:"};
-			const char *kind = kinds[(i - p - PLAN_NS_COUNT - sysctls) % 6];
-
-			ck_assert_msg(strncmp(s, kind, strlen(kind)) == 0, "%zu: %s", i, s);
 		}
 	}
+	at = p + PLAN_NS_COUNT + sysctls;
+	for (size_t i = 0; i < plan->n_containers; i++)
+		for (size_t k = plan->containers[i].root.kind == PLAN_ROOT_IMAGE ? 0 : 1;
+		     k < ELEMENTSOF(kinds); k++, at++)
+			ck_assert_msg(strncmp(plan->explanation[at], kinds[k], strlen(kinds[k])) ==
+			                      0,
+			              "%zu: %s", at, plan->explanation[at]);
+	ck_assert_uint_eq(at, n - 5);
 	ck_assert(strncmp(plan->explanation[n - 5], "pids:", 5) == 0);
 	ck_assert(strncmp(plan->explanation[n - 4], "qos:", 4) == 0);
 	ck_assert_ptr_nonnull(strstr(plan->explanation[n - 4], plan->cgroup.path));
@@ -620,9 +627,14 @@ static const char golden_json[] =
         "   },\n"
         "   \"root\": {\n"
         "    \"kind\": \"image\",\n"
-        "    \"path\": \"/var/lib/nanolet/images/alpine\",\n"
+        "    \"path\": \"alpine\",\n"
         "    \"readOnly\": true,\n"
-        "    \"layer\": \"/var/lib/nanolet/pods/1234/layers/app\"\n"
+        "    \"layer\": \"/var/lib/nanolet/pods/1234/layers/app\",\n"
+        "    \"image\": null,\n"
+        "    \"imageID\": null,\n"
+        "    \"repoDigest\": null,\n"
+        "    \"layers\": null,\n"
+        "    \"upperDir\": \"/var/lib/nanolet/pods/1234/layers/app/upper\"\n"
         "   },\n"
         "   \"process\": {\n"
         "    \"args\": [\n"
@@ -1200,6 +1212,10 @@ static const char golden_json[] =
         "uptime and timers start afresh, as a restored container needs; wall-clock time "
         "(CLOCK_REALTIME) is one for the whole node in any case, and setting it takes "
         "CAP_SYS_TIME, which containerd's default set leaves out.\",\n"
+        "  \"image: the root of container app is the image alpine, not pulled yet: its digest, "
+        "its layers and its user are known once it is on the node (imagePullPolicy), and its "
+        "Entrypoint, Cmd, Env and WorkingDir then join the spec's as the kubelet has them join: "
+        "command or else Entrypoint, args or else Cmd, the spec's env over the image's.\",\n"
         "  \"memory: container app may use at most 134217728 bytes of memory (128Mi limit → "
         "memory.max, v1 memory.limit_in_bytes). Near the limit the kernel first reclaims its page "
         "cache; what cannot be reclaimed stays, as memory.swap.max 0 (v1 "
@@ -1241,7 +1257,7 @@ static const char golden_json[] =
         "which also owns its volumes). These are the node's own ids: a node file whose owner, "
         "group or mode lets uid 1000 or one of its groups in is open to it, so runAsUser 1000 "
         "keeps it out only of what that uid could not open on the node itself. Its root is the "
-        "image /var/lib/nanolet/images/alpine, read-only under a writable layer of its own. It "
+        "image alpine, read-only under a writable layer of its own. It "
         "reaches no node path through a hostPath volume.\",\n"
         "  \"memory: container sidecar has no memory limit (memory.max max, v1 "
         "memory.limit_in_bytes -1): it may use all free memory of the node, bounded only by limits "

@@ -145,6 +145,95 @@ START_TEST(shim_json_userns_must_match_plan)
 }
 END_TEST
 
+/* An image's container: empty until resolved; runtime_shim_config_replace_plan puts the
+ * resolved plan in shim.json and shim_config_refresh reads that container again, the rest of
+ * the shim's config as it was. */
+START_TEST(shim_json_image_resolved_later)
+{
+	struct fixture f;
+	char *dir = tmp_dir();
+	struct plan *plan;
+	struct shim_config *c;
+	struct nano_err err = {0};
+	char *lowers[] = {"/layers/sha256:b", "/layers/sha256:a", NULL};
+	char *entrypoint[] = {"/bin/sh", "-c", NULL}, *cmd[] = {"echo hi", NULL};
+	struct plan_image image = {.reference = "docker.io/library/busybox:1.36",
+	                           .id = "sha256:c0ffee",
+	                           .repo_digest = "docker.io/library/busybox@sha256:d1",
+	                           .lowerdirs = lowers,
+	                           .entrypoint = entrypoint,
+	                           .cmd = cmd,
+	                           .user = "1000",
+	                           .has_uid = true,
+	                           .uid = 1000};
+	const struct shim_container *sc;
+
+	fixture_init(&f);
+	f.containers[0].image = "busybox:1.36";
+	f.containers[0].command = NULL;
+	plan = build(&f);
+	c = round_trip(plan, NULL, dir);
+	sc = shim_config_container(c, "app");
+	ck_assert_int_eq(sc->root.kind, PLAN_ROOT_IMAGE);
+	ck_assert_str_eq(sc->root.path, "busybox:1.36");
+	ck_assert_ptr_null(sc->root.lowerdirs);
+	ck_assert_ptr_null(sc->process.args[0]);
+
+	ck_assert_int_eq(plan_container_apply_image(plan, 0, &f.pod, &image), 0);
+	ck_assert_int_eq(runtime_shim_config_replace_plan(dir, plan, &err), 0);
+	ck_assert_msg(shim_config_refresh(c, "app", &err) == 0, "%s", err.message);
+	sc = shim_config_container(c, "app");
+	ck_assert_str_eq(sc->root.image, "docker.io/library/busybox:1.36");
+	ck_assert_str_eq(sc->root.image_id, "sha256:c0ffee");
+	ck_assert_str_eq(sc->root.lowerdirs[0], "/layers/sha256:b");
+	ck_assert_str_eq(sc->root.lowerdirs[1], "/layers/sha256:a");
+	ck_assert_ptr_null(sc->root.lowerdirs[2]);
+	ck_assert_str_eq(sc->process.args[0], "/bin/sh");
+	ck_assert_str_eq(sc->process.args[2], "echo hi");
+	ck_assert_uint_eq(sc->process.uid, 1000);
+	ck_assert_uint_eq(sc->security.capabilities.effective, 0);
+	/* the rest stays as the sandbox wrote it */
+	ck_assert_str_eq(sc->log_dir, "/logs/a");
+	ck_assert_str_eq(c->infra_procs[0], "/cg/infra/cgroup.procs");
+	ck_assert_int_eq(shim_config_refresh(c, "nope", &err), -ENOENT);
+	nano_err_clear(&err);
+	shim_config_free(c);
+	plan_free(plan);
+	rm_dir(dir);
+}
+END_TEST
+
+/* A container that is not an image's still needs a command in shim.json. */
+START_TEST(shim_json_empty_args_refused)
+{
+	struct fixture f;
+	char *dir = tmp_dir();
+	struct plan *plan;
+	struct nano_err err = {0};
+	struct shim_config *c = NULL;
+	char *infra[] = {NULL};
+	struct runtime_shim_container containers[] = {
+	        {.name = "app", .cgroup_procs = infra, .log_dir = "/l"}};
+	struct runtime_shim_config rc = {
+	        .infra_procs = infra, .containers = containers, .n_containers = 1};
+	json_t *o;
+
+	fixture_init(&f);
+	plan = build(&f);
+	strv_free(plan->containers[0].process.args);
+	plan->containers[0].process.args = calloc(1, sizeof(char *));
+	rc.plan = plan;
+	o = runtime_shim_config_to_json(&rc);
+	ck_assert_int_eq(runtime_shim_config_write(dir, o, &err), 0);
+	json_decref(o);
+	ck_assert_int_eq(shim_config_load(dir, &c, &err), -EBADMSG);
+	ck_assert_str_eq(err.message, "shim.json: process.args is empty");
+	nano_err_clear(&err);
+	plan_free(plan);
+	rm_dir(dir);
+}
+END_TEST
+
 static const struct {
 	const char *reply;
 	bool is_error;
@@ -368,6 +457,8 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, shim_json_round_trip);
 	tcase_add_test(tc, shim_json_userns_must_match_plan);
+	tcase_add_test(tc, shim_json_image_resolved_later);
+	tcase_add_test(tc, shim_json_empty_args_refused);
 	tcase_add_loop_test(tc, reply_error_rows, 0, ELEMENTSOF(reply_rows));
 	tcase_add_loop_test(tc, request_rows_parse, 0, ELEMENTSOF(request_rows));
 	tcase_add_test(tc, exit_file_read);

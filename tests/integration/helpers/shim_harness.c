@@ -3,6 +3,14 @@
  *   shim_harness prepare POD.yaml WORKDIR   decode the pod, build its plan (pkg/spec, pkg/plan),
  *                                           create test cgroups and emptyDir dirs, write
  *                                           WORKDIR/run/shim.json (runtime_shim_config_write)
+ *   shim_harness resolve WORKDIR NAME IMAGE.json [NAME IMAGE.json...]
+ *                                           containers' images on the node, as the daemon
+ *                                           resolves it after its shim started: the pod's plan
+ *                                           built again, plan_container_apply_image with
+ *                                           IMAGE.json ({"reference", "id", "layers": [top
+ *                                           first], "entrypoint", "cmd", "env", "workingDir",
+ *                                           "user", "uid", "gid"}), shim.json's plan replaced
+ *                                           (runtime_shim_config_replace_plan)
  *   shim_harness spawn SHIM WORKDIR         runtime_shim_spawn; prints the shim's pid
  *   shim_harness request WORKDIR WORDS...   runtime_shim_request; prints the reply
  *   shim_harness wait-exit WORKDIR NAME RESTART
@@ -97,28 +105,27 @@ static char *test_dir(const struct hierarchy *h, const char *workdir, const char
 	               base, leaf ? "/" : "", leaf ? leaf : "");
 }
 
-static int prepare(const char *pod_path, const char *workdir)
+/* The pod of WORKDIR/pod.yaml (or pod_path) and its plan, as prepare makes them. */
+static int build_plan(const char *pod_path, const char *workdir, struct spec_pod **pod_out,
+                      struct plan **out)
 {
 	struct nano_err err = {0};
-	size_t len, n_h;
+	size_t len;
+	struct hierarchy h[8];
 	_cleanup_free_ char *yaml = slurp(pod_path, &len);
-	_cleanup_json_ json_t *doc = NULL, *config = NULL;
-	_cleanup_pod_ struct spec_pod *pod = NULL;
-	_cleanup_plan_ struct plan *plan = NULL;
-	_cleanup_strv_ char **warnings = NULL, **infra = NULL;
+	_cleanup_json_ json_t *doc = NULL;
+	_cleanup_strv_ char **warnings = NULL;
 	_cleanup_free_ char *state = strdupf("%s/state", workdir);
-	_cleanup_free_ char *run = strdupf("%s/run", workdir);
 	_cleanup_free_ char *uid = strdupf("uid-%s", strrchr(workdir, '/') + 1);
 	struct spec_decode_options opts = {.path_namespace = "default"};
-	struct hierarchy h[8];
-	struct runtime_shim_container *containers;
-	char ***procs;
-	char **dirs, **logs;
+	size_t n_h;
 
 	if (!yaml || spec_document_decode(yaml, len, SPEC_FORMAT_YAML, &doc, &err) < 0 ||
-	    spec_pod_decode(doc, &opts, &pod, &warnings, &err) < 0)
+	    spec_pod_decode(doc, &opts, pod_out, &warnings, &err) < 0)
 		return die("decode", &err);
 	n_h = hierarchies(h);
+	for (size_t k = 0; k < n_h; k++)
+		free(h[k].own);
 	struct plan_config pc = {
 	        .cgroup_root = "/nanolet-test",
 	        .driver = n_h == 1 ? PLAN_CGROUP_V2 : PLAN_CGROUP_V1,
@@ -127,8 +134,104 @@ static int prepare(const char *pod_path, const char *workdir)
 	        .pod_uid = uid,
 	        .run_dir = workdir,
 	};
-	if (plan_build(pod, &pc, warnings, &plan) < 0)
+	if (plan_build(*pod_out, &pc, warnings, out) < 0)
 		return die("plan", NULL);
+	return 0;
+}
+
+static char **json_strv_or_null(json_t *a)
+{
+	char **l;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(a))
+		return NULL;
+	l = calloc(json_array_size(a) + 1, sizeof(char *));
+	json_array_foreach(a, i, v) l[i] = strdup(json_string_value(v));
+	return l;
+}
+
+/* Resolves one container of plan from the image description at image_path. */
+static int resolve_one(struct plan *plan, const struct spec_pod *pod, const char *name,
+                       const char *image_path)
+{
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_strv_ char **layers = NULL, **entrypoint = NULL, **cmd = NULL, **env = NULL;
+	json_error_t jerr;
+	size_t i;
+
+	j = json_load_file(image_path, 0, &jerr);
+	if (!j) {
+		fprintf(stderr, "shim_harness: %s: %s\n", image_path, jerr.text);
+		return 1;
+	}
+	layers = json_strv_or_null(json_object_get(j, "layers"));
+	entrypoint = json_strv_or_null(json_object_get(j, "entrypoint"));
+	cmd = json_strv_or_null(json_object_get(j, "cmd"));
+	env = json_strv_or_null(json_object_get(j, "env"));
+	struct plan_image image = {
+	        .reference = json_string_value(json_object_get(j, "reference")),
+	        .id = json_string_value(json_object_get(j, "id")),
+	        .lowerdirs = layers,
+	        .entrypoint = entrypoint,
+	        .cmd = cmd,
+	        .env = env,
+	        .working_dir = json_string_value(json_object_get(j, "workingDir")),
+	        .user = json_string_value(json_object_get(j, "user")),
+	        .has_uid = json_is_integer(json_object_get(j, "uid")),
+	        .has_gid = json_is_integer(json_object_get(j, "gid")),
+	        .uid = (uint32_t)json_integer_value(json_object_get(j, "uid")),
+	        .gid = (uint32_t)json_integer_value(json_object_get(j, "gid")),
+	};
+	for (i = 0; i < plan->n_containers; i++)
+		if (strcmp(plan->containers[i].name, name) == 0)
+			break;
+	if (i == plan->n_containers || plan_container_apply_image(plan, i, pod, &image) < 0) {
+		fprintf(stderr, "shim_harness: cannot resolve container %s\n", name);
+		return 1;
+	}
+	return 0;
+}
+
+/* Every container named in pairs (NAME IMAGE.json ...) resolved in the pod's plan, built again
+ * as prepare built it; then shim.json's plan replaced, as the daemon does. */
+static int resolve(const char *workdir, char **pairs, int n)
+{
+	struct nano_err err = {0};
+	_cleanup_free_ char *pod_path = strdupf("%s/pod.yaml", workdir);
+	_cleanup_free_ char *run = strdupf("%s/run", workdir);
+	_cleanup_pod_ struct spec_pod *pod = NULL;
+	_cleanup_plan_ struct plan *plan = NULL;
+
+	if (build_plan(pod_path, workdir, &pod, &plan))
+		return 1;
+	for (int k = 0; k + 1 < n; k += 2)
+		if (resolve_one(plan, pod, pairs[k], pairs[k + 1]))
+			return 1;
+	if (runtime_shim_config_replace_plan(run, plan, &err) < 0)
+		return die("shim.json", &err);
+	return 0;
+}
+
+static int prepare(const char *pod_path, const char *workdir)
+{
+	struct nano_err err = {0};
+	size_t n_h;
+	_cleanup_json_ json_t *config = NULL;
+	_cleanup_pod_ struct spec_pod *pod = NULL;
+	_cleanup_plan_ struct plan *plan = NULL;
+	_cleanup_strv_ char **infra = NULL;
+	_cleanup_free_ char *state = strdupf("%s/state", workdir);
+	_cleanup_free_ char *run = strdupf("%s/run", workdir);
+	struct hierarchy h[8];
+	struct runtime_shim_container *containers;
+	char ***procs;
+	char **dirs, **logs;
+
+	if (build_plan(pod_path, workdir, &pod, &plan))
+		return 1;
+	n_h = hierarchies(h);
 	mkdir_p(run, 0755);
 	/* The daemon's part: the pod's /dev/shm (a tmpfs there; a directory does here). */
 	if (plan->shm && mkdir_p(plan->shm, 01777) < 0)
@@ -248,6 +351,8 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "prepare") == 0)
 		return prepare(argv[2], argv[3]);
+	if (argc >= 5 && argc % 2 == 1 && strcmp(argv[1], "resolve") == 0)
+		return resolve(argv[2], argv + 3, argc - 3);
 	if (argc == 4 && strcmp(argv[1], "spawn") == 0) {
 		_cleanup_free_ char *run = strdupf("%s/run", argv[3]);
 		pid_t pid;
