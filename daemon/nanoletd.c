@@ -33,6 +33,7 @@
 #include "audit.h"
 #include "fs_watch.h"
 #include "http.h"
+#include "image/image.h"
 #include "pods.h"
 #include "routes.h"
 #include "runtime/runtime.h"
@@ -115,6 +116,39 @@ static uint64_t shim_timeout_usec(void)
 	return (uint64_t)SHIM_TIMEOUT_MS * 1000;
 }
 
+/* The content store under <state_dir>/images and the puller, with the config's registries, auth
+ * file and timeout. Before the pods: their restore resolves their images from the store. */
+static int open_images(struct nanoletd *daemon, struct nano_err *err)
+{
+	const struct nano_config *config = &daemon->config;
+	_cleanup_free_ char *dir = strdupf("%s/images", config->state_dir);
+	struct image_puller_config puller;
+	int r;
+
+	if (!dir)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	r = image_store_open(dir, &daemon->images, err);
+	if (r < 0)
+		return r;
+	daemon->puller_registries =
+	        calloc(config->n_registries + 1, sizeof(*daemon->puller_registries));
+	if (!daemon->puller_registries)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < config->n_registries; i++)
+		daemon->puller_registries[i] = (struct image_registry_config){
+		        .domain = config->registries[i].domain,
+		        .mirrors = config->registries[i].mirrors,
+		        .insecure = config->registries[i].insecure,
+		};
+	puller = (struct image_puller_config){
+	        .registries = daemon->puller_registries,
+	        .n_registries = config->n_registries,
+	        .auth_file = config->registry_auth_file,
+	        .timeout_s = config->image_pull_timeout > 0 ? config->image_pull_timeout : 60,
+	};
+	return image_puller_new(daemon->event, daemon->images, &puller, &daemon->puller, err);
+}
+
 /* The pod manager on this daemon's loop, directories and settings, with the real shim and
  * clock. */
 static int open_pods(struct nanoletd *daemon, struct nano_err *err)
@@ -172,6 +206,10 @@ static int open_pods(struct nanoletd *daemon, struct nano_err *err)
 	        .watch_history = (size_t)config->watch_history,
 	        .oom_log = daemon->oom_log,
 	        .network = config->network.none ? NULL : &daemon->network,
+	        .images = daemon->images,
+	        .puller = daemon->puller,
+	        .image_pull_backoff = {config->image_pull_backoff_initial,
+	                               config->image_pull_backoff_max},
 	        .dns = {.resolv_conf = config->resolv_conf,
 	                .cluster_dns = config->cluster_dns,
 	                .cluster_domain = config->cluster_domain},
@@ -597,6 +635,9 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 	open_kernel_log(daemon);
+	r = open_images(daemon, err);
+	if (r < 0)
+		return r;
 	r = open_pods(daemon, err);
 	if (r < 0)
 		return r;
@@ -662,6 +703,11 @@ void nanoletd_done(struct nanoletd *daemon)
 	api_exec_ws_close_all(daemon);
 	api_watch_close_all(daemon); /* they follow the pods' ring of changes */
 	daemon->pods = pods_free(daemon->pods);
+	/* after the pods (their pulls are cancelled with them), before the loop */
+	daemon->puller = image_puller_free(daemon->puller);
+	daemon->images = image_store_close(daemon->images);
+	free(daemon->puller_registries);
+	daemon->puller_registries = NULL;
 	daemon->oom_log_source = sd_event_source_disable_unref(daemon->oom_log_source);
 	daemon->oom_log = cgroup_oom_log_free(daemon->oom_log);
 	daemon->shim_client = pod_shim_client_free(daemon->shim_client);

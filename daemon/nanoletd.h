@@ -19,6 +19,9 @@ struct audit_log;
 struct exec_ws;
 struct fs_watches;
 struct http_server;
+struct image_puller;
+struct image_registry_config;
+struct image_store;
 struct pods;
 
 struct nanoletd {
@@ -66,6 +69,12 @@ struct nanoletd {
 	int64_t node_created_ns, started_ns;
 	struct metrics_condition_transitions node_transitions;
 	struct api_watch *watches; /* watch streams open (api_watch.c) */
+	/* The node's images (pkg/image): the content store under <state_dir>/images and the
+	 * puller on the loop, with the registries of the config (open_images). The pods pull and
+	 * resolve through them, the images API lists, loads and removes through them. */
+	struct image_store *images;
+	struct image_puller *puller;
+	struct image_registry_config *puller_registries; /* borrow config.registries' strings */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

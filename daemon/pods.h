@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroup/cgroup.h"
+#include "image/image.h"
 #include "metrics/metrics.h"
 #include "net/net.h"
 #include "plan/plan.h"
@@ -86,6 +87,15 @@ struct pods_options {
 		char *const *cluster_dns;
 		const char *cluster_domain;
 	} dns;
+	/* The node's images (daemon/pods/images.c): the content store and the puller a container
+	 * whose image is a reference is made present with, per its imagePullPolicy, before it
+	 * starts; and the kubelet's image back-off, seconds (per image and pod: initial, doubling
+	 * up to max). images NULL (a Check suite): no image is present and none is pulled. */
+	struct image_store *images;
+	struct image_puller *puller;
+	struct pods_image_backoff {
+		int64_t initial, max;
+	} image_pull_backoff;
 };
 
 /* The most descriptors a pod of n containers holds at once: its shim's pidfd and one

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "pods/images.h"
 #include "pods/lifecycle.h"
 #include "runtime/runtime.h"
 
@@ -29,25 +30,6 @@ static void start_failed(struct pod *pod, size_t i, const char *id, const char *
 	if (sup_container_start_failed(pod->sup, i, id, message, pods_now(pod->env),
 	                               &pod->env->sup) < 0)
 		log_error("pod %s: container %s: out of memory", pod->spec->name, name);
-}
-
-/* The image is a name under <state_dir>/images that is not there: nanolet pulls nothing. */
-static bool image_missing(struct pod *pod, size_t i)
-{
-	const struct plan_root *root = &pod->plan->containers[i].root;
-	const char *name = pod->plan->containers[i].name;
-	_cleanup_free_ char *message = NULL;
-	struct stat st;
-
-	if (root->kind != PLAN_ROOT_IMAGE || stat(root->path, &st) == 0)
-		return false;
-	message = strdupf("nanolet runs local root filesystems only: image \"%s\" is not at %s",
-	                  pod->spec->containers[i].image, root->path);
-	pod_event(pod, name, "Warning", "ErrImageNeverPull", "%s",
-	          message ? message : "image not present");
-	sup_container_not_created(pod->sup, i, "ErrImageNeverPull", message, pods_now(pod->env),
-	                          &pod->env->sup);
-	return true;
 }
 
 /* The kubelet's last check before it creates a container: runAsNonRoot with a root user. The
@@ -190,6 +172,7 @@ static bool shim_unresponsive(int r)
 
 static void arm_restart_timer(struct pod *pod, size_t i, int64_t not_before_usec);
 static void start_container(struct pod *pod, size_t i);
+static void on_image_pulled(struct pod *pod, size_t i, bool pulled);
 static void scan_exits(struct pod *pod);
 static bool any_running(const struct pod *pod);
 
@@ -443,7 +426,8 @@ static void start_container(struct pod *pod, size_t i)
 			log_error("pod %s: state request: %s", pod->spec->name, strerror(-r));
 		return;
 	}
-	if (image_missing(pod, i) || config_refused(pod, i))
+	/* the image before the config: runAsNonRoot is checked with the image's user */
+	if (pod_image_ensure(pod, i, on_image_pulled) != POD_IMAGE_READY || config_refused(pod, i))
 		return;
 	pod_container_id(id);
 	problem = pod_prepare_mounts(pod, i);
@@ -455,6 +439,17 @@ static void start_container(struct pod *pod, size_t i)
 	if (r < 0)
 		return start_failed(pod, i, id, strerror(-r));
 	memcpy(q->id, id, sizeof(id));
+}
+
+/* A pull a container's start waited for ended: the start goes on with the image, or the
+ * failure (recorded) waits for its retry. */
+static void on_image_pulled(struct pod *pod, size_t i, bool pulled)
+{
+	if (!pulled || pod->deleting)
+		return pod_sync(pod);
+	start_container(pod, i);
+	if (!request_find(pod, i))
+		start_answered(pod);
 }
 
 static void start_all(struct pod *pod)
@@ -712,6 +707,7 @@ void pod_schedule(struct pod *pod, size_t i)
 	int64_t not_before = 0;
 
 	if (pod->deleting || pod->restarts[i].timer || request_find(pod, i) ||
+	    pod_image_pulling(pod, i) ||
 	    sup_container_next_action(pod->sup, i, &not_before) != SUP_ACTION_START)
 		return;
 	if (sc->state == SUP_WAITING && sc->reason && strcmp(sc->reason, "CrashLoopBackOff") == 0)
@@ -1125,4 +1121,5 @@ void pod_run_done(struct pod *pod)
 	pod_watch_close(pod);
 	pods_timer_cancel(pod->env, &pod->grace_timer);
 	unwatch_shim(pod);
+	pod_images_done(pod);
 }

@@ -1,6 +1,6 @@
 /* daemon/pods/lifecycle.h: the pod manager's lifecycle layer (lifecycle.c): the shim, starts,
- * exits, restarts and stops of a pod. It calls sandbox.h, monitor.h and record.h, and tells the
- * manager only through pod->settled and env->stopped. */
+ * exits, restarts and stops of a pod. It calls images.h, sandbox.h, monitor.h and record.h, and
+ * tells the manager only through pod->settled and env->stopped. */
 #pragma once
 
 #include "pods/monitor.h"

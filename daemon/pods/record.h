@@ -9,14 +9,17 @@
  *          |
  *   lifecycle.c            the shim, starts, exits, restarts, stops          (lifecycle.h)
  *          |          \
+ *   images.c           |           a container's image before its start:     (images.h)
+ *          |           |           pull policy, pulls, back-off, resolution
  *   sandbox.c          monitor.c   what a pod has on the node | what its     (sandbox.h,
  *          |          /            cgroups say (OOM, pids, throttling)        monitor.h)
  *   record.c               the pod: spec, plan, supervisor state, events,   (record.h)
  *                          JSON, the store row; the environment and clock
  *
- * Upward there are only callbacks the manager sets: pod->settled (a create has its answer),
+ * Upward there are only callbacks: the manager's pod->settled (a create has its answer),
  * env->stopped (a deleted pod's shim is gone), and env->changed and env->pre_stop (the probes
- * layer follows the containers, and runs preStop hooks before a SIGTERM). */
+ * layer follows the containers, and runs preStop hooks before a SIGTERM), and the done of
+ * pod_image_ensure that the lifecycle hands images.c (a pull ended). */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -57,7 +60,9 @@ struct pod_restart {
 	bool pre_stopping;      /* its preStop hook runs: its SIGTERM waits for pod_pre_stop_done */
 };
 
-struct pod_probes; /* probes.c: the probe workers and hooks of a pod's containers */
+struct pod_probes;        /* probes.c: the probe workers and hooks of a pod's containers */
+struct pod_image_pull;    /* images.c: a container's pull */
+struct pod_image_backoff; /* images.c: the image back-off of one image of the pod */
 
 struct pod_watch {
 	struct pod *pod;
@@ -196,6 +201,10 @@ struct pod {
 	struct pod_timer *oom_recheck; /* v1: waits for the kill an OOM notice announced */
 	unsigned oom_rechecks;
 	struct metrics_rate cpu_rate; /* the pod cgroup's usageNanoCores */
+
+	/* images */
+	struct pod_image_pull *image_pulls; /* one per container, once one needed an image */
+	struct pod_image_backoff *image_backoffs;
 
 	/* probes */
 	struct pod_probes *probes;

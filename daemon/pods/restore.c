@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "pods/images.h"
 #include "pods/manager.h"
 #include "runtime/runtime.h"
 
@@ -254,6 +255,7 @@ static bool restore_pod(struct pods *pods, const struct store_pod *row, bool reb
 		return true; /* its uid is the removal's, not the orphan sweep's */
 	}
 	restore_runtime(pod, row->runtime);
+	pod_images_restore(pod);    /* from the store: nothing is pulled */
 	pod->start_observed = true; /* its start was the old daemon's to measure */
 	pod->next = pods->list;
 	pods->list = pod;

@@ -47,6 +47,26 @@ static void set_default(json_t *obj, const char *key, json_t *value)
 }
 
 /* Kubernetes' defaulting for what nanolet implements: a request defaults to its limit. */
+/* SetDefaults_Container: an absent or empty imagePullPolicy is Always when the image has the tag
+ * latest or neither tag nor digest, else IfNotPresent (an image that does not parse, which only
+ * the kubelet refuses, included). */
+static void default_image_pull_policy(json_t *c)
+{
+	const char *image = json_string_value(json_object_get(c, "image"));
+	const char *policy = json_string_value(json_object_get(c, "imagePullPolicy"));
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct image_ref ref = {0};
+	const char *value = "IfNotPresent";
+
+	if (policy && *policy)
+		return;
+	if (image && image_ref_parse(image, &ref, &err) >= 0 &&
+	    image_pull_policy_default(&ref) == IMAGE_PULL_ALWAYS)
+		value = "Always";
+	image_ref_done(&ref);
+	json_object_set_new(c, "imagePullPolicy", json_string(value));
+}
+
 static void default_container(json_t *c)
 {
 	json_t *resources, *limits, *requests, *v;
@@ -117,6 +137,9 @@ static void apply_defaults(json_t *doc, const char *path_namespace)
 		default_container(c);
 		default_ports(c, json_is_true(json_object_get(spec, "hostNetwork")));
 		spec_container_default_probes(c);
+		/* after terminationMessagePolicy, as the API server's Container orders them */
+		if (json_is_object(c))
+			default_image_pull_policy(c);
 	}
 }
 
@@ -506,6 +529,30 @@ static enum spec_proc_mount read_proc_mount(struct reader *r, json_t *sc)
 	return SPEC_PROC_MOUNT_DEFAULT;
 }
 
+/* imagePullPolicy by validateContainerCommon (defaulted before: absent is not an error). */
+static enum image_pull_policy read_image_pull_policy(struct reader *r, json_t *c)
+{
+	const char *s = get_string(c, "imagePullPolicy");
+	size_t len;
+
+	if (!s || strcmp(s, "IfNotPresent") == 0)
+		return IMAGE_PULL_IF_NOT_PRESENT;
+	if (strcmp(s, "Always") == 0)
+		return IMAGE_PULL_ALWAYS;
+	if (strcmp(s, "Never") == 0)
+		return IMAGE_PULL_NEVER;
+	len = path_push(r, ".imagePullPolicy");
+	if (*s)
+		nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
+		               "Unsupported value: \"%s\": supported values: \"Always\", "
+		               "\"IfNotPresent\", \"Never\"",
+		               s);
+	else
+		nano_err_cause(r->causes, r->path, "FieldValueRequired", "Required value");
+	path_pop(r, len);
+	return IMAGE_PULL_IF_NOT_PRESENT;
+}
+
 static void read_container(struct reader *r, json_t *c, struct spec_container *out)
 {
 	json_t *sc = json_object_get(c, "securityContext");
@@ -516,6 +563,7 @@ static void read_container(struct reader *r, json_t *c, struct spec_container *o
 	out->command = read_strings(c, "command");
 	out->args = read_strings(c, "args");
 	out->working_dir = dup_string(c, "workingDir");
+	out->image_pull_policy = read_image_pull_policy(r, c);
 	read_resources(r, c, &out->resources);
 	read_env(r, c, out);
 	read_volume_mounts(c, out);

@@ -209,7 +209,7 @@ static const struct field container[] = {
         {"lifecycle", T_OBJECT, lifecycle, NULL},
         {"terminationMessagePath", T_STRING, NULL, NULL},
         {"terminationMessagePolicy", T_STRING, NULL, NULL},
-        {"imagePullPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"imagePullPolicy", T_STRING, NULL, NULL},
         {"stdin", T_ANY, NULL, NOT_IMPLEMENTED},
         {"stdinOnce", T_ANY, NULL, NOT_IMPLEMENTED},
         {"tty", T_ANY, NULL, NOT_IMPLEMENTED},
@@ -329,7 +329,10 @@ static const struct field pod_spec[] = {
         {"serviceAccountName", T_ANY, NULL, NOT_IMPLEMENTED},
         {"serviceAccount", T_ANY, NULL, NOT_IMPLEMENTED},
         {"automountServiceAccountToken", T_ANY, NULL, NOT_IMPLEMENTED},
-        {"imagePullSecrets", T_ANY, NULL, NOT_IMPLEMENTED},
+        /* read where nanolet has secrets; it has none: the node's credentials serve */
+        {"imagePullSecrets", T_ANY, NULL,
+         "nanolet has no secrets: ignored; images are pulled with the node's "
+         "registry_auth_file"},
         {"setHostnameAsFQDN", T_ANY, NULL, NOT_IMPLEMENTED},
         {"affinity", T_ANY, NULL, NOT_IMPLEMENTED},
         {"schedulerName", T_ANY, NULL, NOT_IMPLEMENTED},

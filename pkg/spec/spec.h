@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "image/image.h"
 #include "util/util.h"
 
 /* An integer field that the Pod did not set. Every such field's valid range is >= 0. */
@@ -280,6 +281,10 @@ struct spec_container {
 	struct spec_handler *post_start, *pre_stop; /* lifecycle.postStart, .preStop */
 	char *termination_message_path;             /* defaulted: SPEC_TERMINATION_MESSAGE_PATH */
 	enum spec_termination_message_policy termination_message_policy;
+	/* imagePullPolicy, defaulted as the API server does (image_pull_policy_default: Always
+	 * for :latest or no tag, IfNotPresent otherwise; an image that is no reference, such as
+	 * "host" or a path, is never pulled whatever it says) */
+	enum image_pull_policy image_pull_policy;
 };
 
 enum spec_volume_type {

@@ -299,6 +299,17 @@ int sup_container_not_created(struct sup_pod *pod, size_t i, const char *reason,
 	return sup_pod_update(pod, now);
 }
 
+int sup_container_set_image(struct sup_pod *pod, size_t i, const char *image, const char *image_id)
+{
+	struct sup_container *c = container_at(pod, i);
+
+	if (!c)
+		return -EINVAL;
+	if (sup_set_str(&c->image, image) < 0 || sup_set_str(&c->image_id, image_id) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int sup_pod_shim_died(struct sup_pod *pod, int64_t now, const struct sup_config *cfg)
 {
 	return sup_pod_sandbox_lost(

@@ -80,6 +80,7 @@ static void container_clear(struct sup_container *c)
 {
 	free(c->name);
 	free(c->image);
+	free(c->image_id);
 	free(c->reason);
 	free(c->message);
 	free(c->container_id);

@@ -24,7 +24,7 @@ static json_t *terminated_state(const struct sup_terminated *t)
 static json_t *container_state(const struct sup_container *c)
 {
 	return json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:i, s:o, s:o, s:i, s:s?, s:i, s:b, s:b, "
-	                 "s:I, s:I, s:I, s:I}",
+	                 "s:I, s:I, s:I, s:I, s:s?, s:s?}",
 	                 "name", c->name, "state", (int)c->state, "reason", c->reason, "message",
 	                 c->message, "startedAt", (json_int_t)c->started_at, "pid", (int)c->pid,
 	                 "terminated", terminated_state(&c->terminated), "previous",
@@ -33,7 +33,7 @@ static json_t *container_state(const struct sup_container *c)
 	                 "restartCounted", c->restart_counted, "latestExited", c->latest_exited,
 	                 "exitedAt", (json_int_t)c->exited_at, "backoff", (json_int_t)c->backoff,
 	                 "backoffUpdated", (json_int_t)c->backoff_updated, "restartAt",
-	                 (json_int_t)c->restart_at);
+	                 (json_int_t)c->restart_at, "image", c->image, "imageID", c->image_id);
 }
 
 json_t *sup_pod_state_json(const struct sup_pod *pod)
@@ -111,7 +111,9 @@ static int restore_container(struct sup_container *c, const json_t *o)
 	c->restart_at = int_of(o, "restartAt", SUP_TIME_NONE);
 	if (sup_set_str(&c->reason, str_of(o, "reason")) < 0 ||
 	    sup_set_str(&c->message, str_of(o, "message")) < 0 ||
-	    sup_set_str(&c->container_id, str_of(o, "containerID")) < 0)
+	    sup_set_str(&c->container_id, str_of(o, "containerID")) < 0 ||
+	    (str_of(o, "image") && sup_set_str(&c->image, str_of(o, "image")) < 0) ||
+	    sup_set_str(&c->image_id, str_of(o, "imageID")) < 0)
 		return -ENOMEM;
 	if (restore_terminated(&c->terminated, json_object_get(o, "terminated")) < 0 ||
 	    restore_terminated(&c->previous, json_object_get(o, "previous")) < 0)

@@ -125,7 +125,7 @@ static json_t *container_json(const struct sup_container *c)
 	set(o, "ready", json_boolean(c->ready), &ok);
 	set(o, "restartCount", json_integer(c->restart_count), &ok);
 	set(o, "image", json_string(c->image ? c->image : ""), &ok);
-	set(o, "imageID", json_string(""), &ok);
+	set(o, "imageID", json_string(c->image_id ? c->image_id : ""), &ok);
 	set_str(o, "containerID", c->container_id, &ok);
 	set(o, "started", json_boolean(c->started), &ok);
 	if (!ok)

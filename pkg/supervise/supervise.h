@@ -115,7 +115,8 @@ struct sup_probe {
 
 struct sup_container {
 	char *name;
-	char *image;
+	char *image;    /* status.image: the spec's, then the reference it resolved to */
+	char *image_id; /* status.imageID: <repo>@sha256:<hex> once resolved, NULL before */
 
 	enum sup_state state;
 	char *reason;  /* SUP_WAITING: ContainerCreating, CrashLoopBackOff, ErrImageNeverPull */
@@ -234,6 +235,11 @@ int sup_container_start_failed(struct sup_pod *pod, size_t i, const char *id, co
  * stays); the next attempt waits cfg->sync_retry. */
 int sup_container_not_created(struct sup_pod *pod, size_t i, const char *reason,
                               const char *message, int64_t now, const struct sup_config *cfg);
+
+/* The image container i starts from, once resolved on the node: status.image (the normalized
+ * reference, docker.io/library/busybox:1.36) and status.imageID (<repo>@sha256:<hex>), as the
+ * kubelet reports what the runtime ran. -ENOMEM. */
+int sup_container_set_image(struct sup_pod *pod, size_t i, const char *image, const char *image_id);
 
 /* The shim is gone (crashed, or stopped after the pod finished). Every running container
  * becomes terminated ContainerStatusUnknown, exit code 137, "The container could not be located

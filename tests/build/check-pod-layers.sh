@@ -3,16 +3,17 @@
 # a layer may include the headers of its own layer and of the layers below, never above (the
 # compiler then refuses a call upward: every function is declared in its layer's header).
 # Fails naming the file and the include.
-#   record < sandbox, monitor < lifecycle < probes < manager
+#   record < sandbox, monitor < images < lifecycle < probes < manager
 set -eu
 dir=${1:-.}/daemon/pods
 rank() {
 	case $1 in
 	record) echo 0 ;;
 	sandbox | monitor) echo 1 ;;
-	lifecycle) echo 2 ;;
-	probes) echo 3 ;;
-	manager | restore) echo 4 ;;
+	images | image_policy) echo 2 ;;
+	lifecycle) echo 3 ;;
+	probes) echo 4 ;;
+	manager | restore) echo 5 ;;
 	*) echo "" ;;
 	esac
 }
@@ -30,5 +31,5 @@ for file in "$dir"/*.c "$dir"/*.h; do
 		fi
 	done
 done
-[ "$bad" = 0 ] && echo "daemon/pods layers: record < sandbox, monitor < lifecycle < probes < manager"
+[ "$bad" = 0 ] && echo "daemon/pods layers: record < sandbox, monitor < images < lifecycle < probes < manager"
 exit "$bad"

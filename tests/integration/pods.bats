@@ -304,11 +304,11 @@ dry_run_plans_what_the_pod_gets() {
 	awk -v a="$gap23" -v b="$gap34" 'BEGIN { exit !(a >= 0.8 && b >= 1.5 * a) }'
 }
 
-@test "an image that is not a local root filesystem waits ErrImageNeverPull" {
+@test "an image reference not on the node, with imagePullPolicy Never, waits ErrImageNeverPull" {
 	driver_independent
-	create_pod "$(pod_yaml noimage 'true' Never | sed 's/image: host/image: registry.example\/app:1.0/')"
+	create_pod "$(pod_yaml noimage 'true' Never | sed 's/image: host/image: registry.example\/app:1.0\n    imagePullPolicy: Never/')"
 	wait_for waiting_reason_is noimage ErrImageNeverPull
-	[[ $(get_pod noimage | jq -r '.status.containerStatuses[0].state.waiting.message') == *"local root filesystems only"* ]]
+	[[ $(get_pod noimage | jq -r '.status.containerStatuses[0].state.waiting.message') == 'Container image "registry.example/app:1.0" is not present with pull policy of Never' ]]
 	[[ $(get_pod noimage | jq -r .status.phase) == Pending ]]
 }
 

@@ -164,6 +164,9 @@ static const struct rule_row rule_rows[] = {
          "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}}",
          "spec.hostname"},
         {"restartPolicy Never", "{'spec': {'restartPolicy': 'Never'}}", NULL},
+        {"imagePullPolicy Never", C0 "'image': 'busybox', 'imagePullPolicy': 'Never'}]}}", NULL},
+        {"imagePullPolicy unknown", C0 "'imagePullPolicy': 'Sometimes'}]}}",
+         "spec.containers[0].imagePullPolicy"},
         {"restartPolicy OnFailure", "{'spec': {'restartPolicy': 'OnFailure'}}", NULL},
         {"restartPolicy unknown", "{'spec': {'restartPolicy': 'Sometimes'}}", "spec.restartPolicy"},
         {"negative grace period", "{'spec': {'terminationGracePeriodSeconds': -1}}",
@@ -734,6 +737,62 @@ START_TEST(test_unknown_fields_pruned_with_warning)
 }
 END_TEST
 
+/* SetDefaults_Container's imagePullPolicy, kept in the object as the API server writes it, and
+ * read into the model; imagePullSecrets kept, with a warning that nanolet has no secrets. */
+START_TEST(test_image_pull_policy)
+{
+	static const struct {
+		const char *image, *policy; /* policy NULL: absent */
+		const char *defaulted;
+		enum image_pull_policy model;
+	} rows[] = {
+	        {"busybox", NULL, "Always", IMAGE_PULL_ALWAYS},
+	        {"busybox:latest", NULL, "Always", IMAGE_PULL_ALWAYS},
+	        {"busybox:1.36", NULL, "IfNotPresent", IMAGE_PULL_IF_NOT_PRESENT},
+	        {"127.0.0.1:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef012345"
+	         "6789abcdef",
+	         NULL, "IfNotPresent", IMAGE_PULL_IF_NOT_PRESENT},
+	        {"/srv/rootfs", NULL, "IfNotPresent", IMAGE_PULL_IF_NOT_PRESENT},
+	        {"busybox", "", "Always", IMAGE_PULL_ALWAYS},
+	        {"busybox", "Never", "Never", IMAGE_PULL_NEVER},
+	        {"busybox:1.36", "Always", "Always", IMAGE_PULL_ALWAYS},
+	};
+
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		_cleanup_free_ char *patch =
+		        rows[k].policy ? strdupf(C0 "'image': '%s', 'imagePullPolicy': '%s'}]}}",
+		                                 rows[k].image, rows[k].policy)
+		                       : strdupf(C0 "'image': '%s'}]}}", rows[k].image);
+		struct decoded d;
+		json_t *c;
+
+		decode(patch, false, &d);
+		ck_assert_msg(d.rc == 0, "%s: %s", rows[k].image, d.err.message);
+		c = json_array_get(
+		        json_object_get(json_object_get(d.pod->object, "spec"), "containers"), 0);
+		ck_assert_str_eq(json_string_value(json_object_get(c, "imagePullPolicy")),
+		                 rows[k].defaulted);
+		ck_assert_int_eq(d.pod->containers[0].image_pull_policy, rows[k].model);
+		decoded_done(&d);
+	}
+}
+END_TEST
+
+START_TEST(test_image_pull_secrets_warning)
+{
+	struct decoded d;
+
+	decode("{'spec': {'imagePullSecrets': [{'name': 'regcred'}]}}", false, &d);
+	ck_assert_msg(d.rc == 0, "%s", d.err.message);
+	ck_assert(strv_contains(
+	        d.warnings, "spec.imagePullSecrets: nanolet has no secrets: ignored; images are "
+	                    "pulled with the node's registry_auth_file"));
+	ck_assert_ptr_nonnull(
+	        json_object_get(json_object_get(d.pod->object, "spec"), "imagePullSecrets"));
+	decoded_done(&d);
+}
+END_TEST
+
 START_TEST(test_strict_refuses)
 {
 	struct decoded d;
@@ -898,6 +957,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_security_model);
 	tcase_add_test(tc, test_sysctls_model);
 	tcase_add_test(tc, test_unknown_fields_pruned_with_warning);
+	tcase_add_test(tc, test_image_pull_policy);
+	tcase_add_test(tc, test_image_pull_secrets_warning);
 	tcase_add_test(tc, test_strict_refuses);
 	tcase_add_test(tc, test_namespace_and_shape);
 	tcase_add_test(tc, test_empty_resources_yaml);
