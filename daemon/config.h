@@ -115,6 +115,7 @@ struct nano_config {
 	int64_t image_gc_high_threshold;    /* image_gc_high_threshold_percent: 85 */
 	int64_t image_gc_low_threshold;     /* image_gc_low_threshold_percent: 80 */
 	int64_t image_minimum_gc_age;       /* image_minimum_gc_age: 120 (seconds) */
+	int64_t max_image_archive_bytes;    /* max_image_archive_bytes: 8Gi (a POST of images) */
 	int64_t image_pull_backoff_initial; /* image_pull_backoff_initial: 10 (seconds) */
 	int64_t image_pull_backoff_max;     /* image_pull_backoff_max: 300 (seconds) */
 };

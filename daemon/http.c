@@ -30,6 +30,8 @@
  *                 limit nothing more is kept and the 413 goes out when the body ends (MHD 0.9.75
  *                 cannot queue a response while it reads a body), or the connection is closed
  *                 unanswered if the client keeps sending past HTTP_MAX_DISCARD_BYTES.
+ *                 A body the handler asks for in a file (http_body_file: an image archive)
+ *                 is written there as it comes, under that file's own limit and key.
  *   warnings      http_warning_values(): at most max_warning_bytes of Warning headers.
  * Each connection's peer credentials are read once, when MHD is handed it (peer.c), and go with
  * every request on it; http_on_answer() tells the routes the code of what was sent (the audit
@@ -42,6 +44,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http_check.h"
 #include "http_internal.h"
@@ -272,12 +275,19 @@ static enum MHD_Result send_refusal(struct http_server *server, const char *meth
 	return ret;
 }
 
-static enum MHD_Result send_too_large(struct http_server *server, const char *method,
-                                      struct MHD_Connection *connection)
+/* The body limit of this request: max_request_bytes, or its body file's. */
+static size_t body_limit(const struct http_server *server, const struct http_conn *conn)
+{
+	return conn->to_file ? conn->file.limit : server->options.max_request_bytes;
+}
+
+static enum MHD_Result send_too_large(struct http_server *server, struct http_conn *conn,
+                                      const char *method, struct MHD_Connection *connection)
 {
 	_cleanup_free_ char *message = strdupf(
-	        "the request body is larger than the limit of %zu bytes (max_request_bytes)",
-	        server->options.max_request_bytes);
+	        "the request body is larger than the limit of %zu bytes (%s)",
+	        body_limit(server, conn),
+	        conn->to_file && conn->file.limit_key ? conn->file.limit_key : "max_request_bytes");
 
 	return send_refusal(server, method, connection, 413, "RequestEntityTooLarge",
 	                    message ? message : "the request body is too large", 0);
@@ -519,9 +529,39 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /* The checks of a request whose header just came in. MHD_YES with nothing queued: go on. */
+/* Whether the handler wants this request's body in a file (http_body_file). */
+static int ask_body_file(struct http_server *server, struct http_conn *conn,
+                         struct MHD_Connection *connection, const char *method, const char *url)
+{
+	struct http_request req = {
+	        .method = method,
+	        .path = url,
+	        .content_type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+	                                                    MHD_HTTP_HEADER_CONTENT_TYPE),
+	        .user_agent = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+	                                                  MHD_HTTP_HEADER_USER_AGENT),
+	        .body = "",
+	        .connection = connection,
+	        .conn = conn,
+	        .peer = client_of(connection) ? &client_of(connection)->peer : NULL,
+	        .target = conn->target ? conn->target : url,
+	};
+	struct http_body_file file = {.fd = -1};
+	int r;
+
+	if (!server->handler.body_file || strcmp(method, "POST") != 0)
+		return 0;
+	r = server->handler.body_file(server->handler.userdata, &req, &file);
+	if (r <= 0)
+		return r;
+	conn->to_file = true;
+	conn->file = file;
+	return 0;
+}
+
 static enum MHD_Result check_request(struct http_server *server, struct http_conn *conn,
                                      struct MHD_Connection *connection, const char *method,
-                                     bool *refused)
+                                     const char *url, bool *refused)
 {
 	struct http_client *client = client_of(connection);
 	struct header_tally tally = {0};
@@ -559,14 +599,17 @@ static enum MHD_Result check_request(struct http_server *server, struct http_con
 		return send_refusal(server, method, connection, code, "RequestHeaderFieldsTooLarge",
 		                    message, 0);
 	}
+	if (ask_body_file(server, conn, connection, method, url) < 0)
+		return send_refusal(server, method, connection, 500, "InternalError",
+		                    "could not make a file for the request body", 0);
 	length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 	                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
 	/* Answering now, before the body is read, makes MHD skip the upload and close the
 	 * connection after the answer; a client that sent Expect: 100-continue never sends the
 	 * body at all. */
-	if (length && strtoull(length, NULL, 10) > server->options.max_request_bytes) {
+	if (length && strtoull(length, NULL, 10) > body_limit(server, conn)) {
 		conn->too_large = true;
-		return send_too_large(server, method, connection);
+		return send_too_large(server, conn, method, connection);
 	}
 	*refused = false;
 	return MHD_YES;
@@ -723,6 +766,31 @@ static int body_append(struct http_conn *conn, const char *data, size_t size)
 	return 0;
 }
 
+/* A piece of a body that goes to a file. */
+static enum MHD_Result body_write(struct http_server *server, struct http_conn *conn,
+                                  const char *data, size_t size)
+{
+	if (conn->file_len + size > conn->file.limit) {
+		conn->too_large = true;
+		conn->discarded = conn->file_len + size;
+		return MHD_YES;
+	}
+	for (size_t off = 0; off < size;) {
+		ssize_t w = write(conn->file.fd, data + off, size - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			log_error("http: writing a request body to a file: %s", strerror(errno));
+			(void)server;
+			return MHD_NO;
+		}
+		off += (size_t)w;
+	}
+	conn->file_len += size;
+	return MHD_YES;
+}
+
 /* A piece of the body. */
 static enum MHD_Result on_body(struct http_server *server, struct http_conn *conn, const char *data,
                                size_t size)
@@ -733,11 +801,13 @@ static enum MHD_Result on_body(struct http_server *server, struct http_conn *con
 		if (conn->discarded > HTTP_MAX_DISCARD_BYTES) {
 			log_warn("http: request body over %zu bytes and still coming: closing the "
 			         "connection",
-			         server->options.max_request_bytes);
+			         body_limit(server, conn));
 			return MHD_NO;
 		}
 		return MHD_YES;
 	}
+	if (conn->to_file)
+		return body_write(server, conn, data, size);
 	if (conn->len + size > server->options.max_request_bytes) {
 		/* MHD 0.9.75 refuses MHD_queue_response() while it reads a body (it returns
 		 * MHD_NO): the 413 goes out when the body ends, and nothing of the rest is kept. */
@@ -770,7 +840,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		conn->started = true;
 		conn->connection = connection;
 		conn->server = server;
-		ret = check_request(server, conn, connection, method, &conn->refused);
+		ret = check_request(server, conn, connection, method, url, &conn->refused);
 		return ret;
 	}
 	if (*upload_data_size > 0) {
@@ -783,7 +853,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		return MHD_YES;
 
 	if (conn->too_large)
-		return send_too_large(server, method, connection);
+		return send_too_large(server, conn, method, connection);
 	if (conn->deferred) {
 		/* resumed by http_deferred_complete(): the answer is ready */
 		tell_answer(conn, &conn->pending);
@@ -805,7 +875,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	        .conn = conn,
 	        .peer = client_of(connection) ? &client_of(connection)->peer : NULL,
 	        .target = conn->target ? conn->target : url,
+	        .body_file = conn->to_file ? conn->file.data : NULL,
 	};
+	if (conn->to_file) { /* the whole body is in: the handler reads the file */
+		req.body_len = conn->file_len;
+		closep(&conn->file.fd);
+	}
 	server->handler.handle(server->handler.userdata, &req, &resp);
 	if (conn->upgrade) {
 		http_response_done(&resp);
@@ -850,6 +925,11 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 		free(conn->refuse_message);
 		free(conn->target);
 		free(conn->body);
+		if (conn->to_file) {
+			closep(&conn->file.fd);
+			if (conn->file.free)
+				conn->file.free(conn->file.data);
+		}
 		http_response_done(&conn->pending);
 		free(conn);
 		*req_cls = NULL;

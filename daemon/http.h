@@ -36,6 +36,9 @@ struct http_request {
 	struct audit_request *audit; /* the routes' record of it (routes.c); NULL before */
 	/* the bearer token's user, on the TLS listener (routes.c); NULL on the unix socket */
 	const struct token_user *token_user;
+	/* a body the handler's body_file asked for: written to its file (body is then "" and
+	 * body_len what was written), and the handler's data for it; NULL otherwise */
+	void *body_file;
 };
 
 /* A query-string argument, NULL when absent ("?dryRun=All" -> "All"). */
@@ -85,6 +88,16 @@ struct http_options {
  * that libmicrohttpd still accepts. */
 size_t http_fds_wanted(size_t max_connections);
 
+/* A request body written to a file as it arrives, never whole in memory. The writes are
+ * plain write(2)s on the loop: a local file under the state directory, as the logs are. */
+struct http_body_file {
+	int fd;                   /* open for writing; the server's from here (it closes it) */
+	size_t limit;             /* 413 past it */
+	const char *limit_key;    /* the config key the 413 names: "max_image_archive_bytes" */
+	void *data;               /* the handler's, as http_request.body_file */
+	void (*free)(void *data); /* when the request ends, answered or not */
+};
+
 /* Who answers: handle fills resp for a whole request (or defers it, or opens a stream); status
  * fills resp with the body of an answer the server gives itself (408, 413, 414, 431, 503, ...)
  * with a code, a reason word and a message. */
@@ -93,6 +106,11 @@ struct http_handler {
 	void (*status)(struct http_response *resp, unsigned code, const char *reason,
 	               const char *message);
 	void *userdata;
+	/* May be NULL. Asked when a request's header is in (req without a body): 1 with out
+	 * filled for a body that goes to a file rather than memory (an image archive), 0 for the
+	 * usual body in memory. */
+	int (*body_file)(void *userdata, const struct http_request *req,
+	                 struct http_body_file *out);
 };
 
 /* Serves on listen_fd (already bound and listening; the server takes ownership, also on

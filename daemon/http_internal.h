@@ -82,6 +82,9 @@ struct http_conn {
 	size_t cap;
 	bool too_large;
 	size_t discarded; /* body bytes dropped once too_large */
+	bool to_file;     /* the body goes to file (http_body_file) */
+	struct http_body_file file;
+	size_t file_len; /* written so far */
 
 	struct MHD_Connection *connection;
 	struct http_server *server;

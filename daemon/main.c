@@ -64,6 +64,10 @@ static const struct option options[] = {
         {"registries", required_argument, NULL, 'F'},
         {"registry-auth-file", required_argument, NULL, 'F'},
         {"image-pull-timeout", required_argument, NULL, 'F'},
+        {"image-gc-high-threshold-percent", required_argument, NULL, 'F'},
+        {"image-gc-low-threshold-percent", required_argument, NULL, 'F'},
+        {"image-minimum-gc-age", required_argument, NULL, 'F'},
+        {"max-image-archive-bytes", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -157,6 +161,14 @@ static void usage(FILE *out)
 	        "(none)\n"
 	        "  --image-pull-timeout S   a registry request fails after S seconds without a "
 	        "byte (60)\n"
+	        "  --image-gc-high-threshold-percent P  image GC starts above this use of the "
+	        "images' filesystem (85)\n"
+	        "  --image-gc-low-threshold-percent P   ... and removes unused images down to "
+	        "this (80)\n"
+	        "  --image-minimum-gc-age S image GC leaves images used in the last S seconds "
+	        "(120)\n"
+	        "  --max-image-archive-bytes N  largest image archive a POST of images takes "
+	        "(8Gi)\n"
 	        "\n"
 	        "  --help                   show this help and exit\n"
 	        "  --version                show the version and git commit and exit\n"

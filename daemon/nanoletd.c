@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include "fs_watch.h"
 #include "http.h"
 #include "image/image.h"
+#include "image_gc.h"
 #include "pods.h"
 #include "routes.h"
 #include "runtime/runtime.h"
@@ -127,6 +129,12 @@ static int open_images(struct nanoletd *daemon, struct nano_err *err)
 
 	if (!dir)
 		return nano_err_set(err, ENOMEM, "out of memory");
+	if (config->image_gc_low_threshold > config->image_gc_high_threshold)
+		return nano_err_set(
+		        err, EINVAL,
+		        "image_gc_low_threshold_percent (%" PRId64
+		        ") must not be above image_gc_high_threshold_percent (%" PRId64 ")",
+		        config->image_gc_low_threshold, config->image_gc_high_threshold);
 	r = image_store_open(dir, &daemon->images, err);
 	if (r < 0)
 		return r;
@@ -146,7 +154,10 @@ static int open_images(struct nanoletd *daemon, struct nano_err *err)
 	        .auth_file = config->registry_auth_file,
 	        .timeout_s = config->image_pull_timeout > 0 ? config->image_pull_timeout : 60,
 	};
-	return image_puller_new(daemon->event, daemon->images, &puller, &daemon->puller, err);
+	r = image_puller_new(daemon->event, daemon->images, &puller, &daemon->puller, err);
+	if (r < 0)
+		return r;
+	return image_gc_new(daemon, &daemon->image_gc, err);
 }
 
 /* The pod manager on this daemon's loop, directories and settings, with the real shim and
@@ -701,11 +712,17 @@ void nanoletd_done(struct nanoletd *daemon)
 	 * with an upgraded connection open), then pods: a delete still waiting for its answer
 	 * is answered before HTTP goes */
 	api_exec_ws_close_all(daemon);
-	api_watch_close_all(daemon); /* they follow the pods' ring of changes */
+	api_watch_close_all(daemon);  /* they follow the pods' ring of changes */
+	api_images_close_all(daemon); /* their pulls and jobs: before the puller and HTTP */
 	daemon->pods = pods_free(daemon->pods);
 	/* after the pods (their pulls are cancelled with them), before the loop */
+	daemon->image_gc = image_gc_free(daemon->image_gc);
 	daemon->puller = image_puller_free(daemon->puller);
-	daemon->images = image_store_close(daemon->images);
+	if (daemon->image_jobs) /* a job on a thread still holds the store */
+		log_warn("images: %zu jobs still running at exit: the store is left open",
+		         daemon->image_jobs);
+	else
+		daemon->images = image_store_close(daemon->images);
 	free(daemon->puller_registries);
 	daemon->puller_registries = NULL;
 	daemon->oom_log_source = sd_event_source_disable_unref(daemon->oom_log_source);

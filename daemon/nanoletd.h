@@ -19,6 +19,8 @@ struct audit_log;
 struct exec_ws;
 struct fs_watches;
 struct http_server;
+struct image_answer;
+struct image_gc;
 struct image_puller;
 struct image_registry_config;
 struct image_store;
@@ -75,6 +77,12 @@ struct nanoletd {
 	struct image_store *images;
 	struct image_puller *puller;
 	struct image_registry_config *puller_registries; /* borrow config.registries' strings */
+	/* image garbage collection (image_gc.c), and the blocking jobs on the store still running
+	 * on a thread of their own (imports, removals: image_work): while there are any, the
+	 * store is not closed at exit (the jobs hold it; the process ends anyway) */
+	struct image_gc *image_gc;
+	size_t image_jobs;
+	struct image_answer *image_answers; /* the images API's answers to come (api_images.c) */
 };
 
 #define NANOLET_VERSION_STRING NANOLET_VERSION

@@ -285,5 +285,10 @@ void pod_stats_done(struct pod_stats *stats);
 /* Calls fn for each pod (in no particular order). */
 void pods_each(struct pods *pods, void (*fn)(struct pod *pod, void *userdata), void *userdata);
 
+/* Whether a pod's container (any pod the manager holds) has the image with this id
+ * ("sha256:<hex>") as its root: image GC and DELETE of an image leave it alone. who (if not
+ * NULL): "namespace/name" of the first such pod. */
+bool pods_image_in_use(const struct pods *pods, const char *image_id, char *who, size_t who_size);
+
 /* nanolet_pod_start_duration_seconds: from the POST to the pod's phase first being Running. */
 const struct prom_histogram *pods_start_durations(const struct pods *pods);

@@ -271,6 +271,10 @@ static const struct route routes[] = {
         {"/apis/nanolet.io", "GET, HEAD", .get = api_discovery_group},
         {"/apis/nanolet.io/v1", "GET, HEAD", .get = api_discovery_group},
         {"/apis/nanolet.io/v1/isolationplans", "POST", .post = api_isolationplans_create},
+        {"/apis/nanolet.io/v1/images", "GET, HEAD, POST", .get = api_images_list,
+         .post = api_images_create},
+        {"/apis/nanolet.io/v1/images/{name}", "GET, HEAD, DELETE", .get = api_image_get,
+         .delete = api_image_delete},
         {"/apis/authentication.k8s.io/v1/selfsubjectreviews", "POST",
          .post = handle_self_subject_review},
         {"/api/v1/pods", "GET, HEAD", .get = api_pods_list},
@@ -544,13 +548,49 @@ static void handle_tls(void *userdata, const struct http_request *req, struct ht
 	serve(userdata, req, resp, true);
 }
 
+/* An image archive's body goes to a file, for a caller who may write: anyone else's stays
+ * in memory, bounded by max_request_bytes, and is refused as any request of theirs is. */
+static int body_file(struct nanoletd *daemon, const struct http_request *req, bool tls,
+                     struct http_body_file *out)
+{
+	const struct token_user *user;
+
+	if (!api_images_upload(req))
+		return 0;
+	if (tls) {
+		user = authenticate(daemon, req);
+		if (!user || access_role_of_token(user) != ACCESS_WRITE)
+			return 0;
+	} else if (access_role_of(&daemon->access, req->peer) != ACCESS_WRITE) {
+		return 0;
+	}
+	return api_images_body_file(daemon, req, out);
+}
+
+static int handle_body_file(void *userdata, const struct http_request *req,
+                            struct http_body_file *out)
+{
+	return body_file(userdata, req, false, out);
+}
+
+static int handle_body_file_tls(void *userdata, const struct http_request *req,
+                                struct http_body_file *out)
+{
+	return body_file(userdata, req, true, out);
+}
+
 struct http_handler routes_handler(struct nanoletd *daemon)
 {
-	return (struct http_handler){.handle = handle, .status = routes_status, .userdata = daemon};
+	return (struct http_handler){.handle = handle,
+	                             .status = routes_status,
+	                             .userdata = daemon,
+	                             .body_file = handle_body_file};
 }
 
 struct http_handler routes_handler_tls(struct nanoletd *daemon)
 {
-	return (struct http_handler){
-	        .handle = handle_tls, .status = routes_status, .userdata = daemon};
+	return (struct http_handler){.handle = handle_tls,
+	                             .status = routes_status,
+	                             .userdata = daemon,
+	                             .body_file = handle_body_file_tls};
 }

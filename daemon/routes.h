@@ -136,6 +136,20 @@ route_fn api_discovery_group;    /* GET /apis/{group}, /apis/{group}/{version} *
 /* daemon/api_openapi.c (api_openapi.h) */
 route_fn api_openapi_index;    /* GET /openapi/v3 */
 route_fn api_openapi_document; /* GET /openapi/v3/api/v1, /openapi/v3/apis/nanolet.io/v1 */
+/* daemon/api_images.c */
+route_fn api_images_list;   /* GET /apis/nanolet.io/v1/images */
+route_fn api_images_create; /* POST .../images: an archive (application/x-tar) or a pull */
+route_fn api_image_get;     /* GET .../images/{name} */
+route_fn api_image_delete;  /* DELETE .../images/{name} */
+/* Completes every image operation still running (503; HTTP, stopped next, closes its
+ * connection) and lets go of its pull or job: at shutdown, before the puller and HTTP go. */
+void api_images_close_all(struct nanoletd *d);
+/* Whether the request is an archive upload, whose body goes to a file (http_body_file). */
+bool api_images_upload(const struct http_request *req);
+/* The file an upload's body goes to (the image store's tmp/), its limit
+ * (max_image_archive_bytes): 1, or -errno. */
+int api_images_body_file(struct nanoletd *d, const struct http_request *req,
+                         struct http_body_file *out);
 /* daemon/api_stats.c */
 route_fn api_stats_summary; /* GET /stats/summary */
 route_fn api_metrics;       /* GET /metrics */

@@ -87,6 +87,33 @@ void pods_each(struct pods *pods, void (*fn)(struct pod *pod, void *userdata), v
 		fn(p, userdata);
 }
 
+static bool plan_uses_image(const struct plan *plan, const char *image_id)
+{
+	for (size_t i = 0; plan && i < plan->n_containers; i++)
+		if (plan->containers[i].root.image_id &&
+		    strcmp(plan->containers[i].root.image_id, image_id) == 0)
+			return true;
+	return false;
+}
+
+bool pods_image_in_use(const struct pods *pods, const char *image_id, char *who, size_t who_size)
+{
+	/* a pod being created or removed still has its containers' roots mounted */
+	const struct pod *const lists[] = {pods->list, pods->creating, pods->removing};
+
+	for (size_t l = 0; l < ELEMENTSOF(lists); l++)
+		for (const struct pod *p = lists[l]; p; p = p->next)
+			if (plan_uses_image(p->plan, image_id)) {
+				if (who && who_size)
+					snprintf(who, who_size, "%s/%s",
+					         p->spec && p->spec->namespace ? p->spec->namespace
+					                                       : "",
+					         p->spec && p->spec->name ? p->spec->name : "");
+				return true;
+			}
+	return false;
+}
+
 const struct prom_histogram *pods_start_durations(const struct pods *pods)
 {
 	return &pods->env.start_durations;
