@@ -217,9 +217,8 @@ static void on_pulled(void *userdata, int r, const struct image_pull_result *res
 		                           1000,
 		                   waited, sizeof(waited));
 		pod_event(pod, name, "Normal", "Pulled",
-		          "Successfully pulled image \"%s\" in %s (%s including waiting). Image "
-		          "size: "
-		          "%" PRId64 " bytes.",
+		          "Successfully pulled image \"%s\" in %s (%s including waiting). "
+		          "Image size: %" PRId64 " bytes.",
 		          image, took, waited, result->bytes);
 		memcpy(p->pulled, result->record.id, sizeof(p->pulled));
 	}

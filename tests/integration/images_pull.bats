@@ -225,6 +225,40 @@ EOF
 	pod_log cfg | grep -qx 'uid=1000 gid=1000 pwd=/work from=image over=spec'
 }
 
+@test "runAsNonRoot is checked with the image's user as the kubelet checks it; a user the image lacks is CreateContainerError" {
+	registry_start
+	push test/asapp:v1 '{"base": true, "config": {"Cmd": ["sh", "-c", "id -u; sleep 60"], "User": "1000"}}'
+	push test/asname:v1 '{"base": true, "config": {"Cmd": ["sleep", "60"], "User": "app"}}'
+	push test/asroot:v1 '{"base": true, "config": {"Cmd": ["sleep", "60"]}}'
+	push test/nouser:v1 '{"base": true, "config": {"Cmd": ["sleep", "60"], "User": "ghost"}}'
+	for name in asapp asname asroot; do
+		cat <<EOF >"$TEST_TMP/$name.yaml"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $name
+spec:
+  terminationGracePeriodSeconds: 2
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - name: c
+    image: $REGISTRY/test/$name:v1
+EOF
+		create_pod "$(cat "$TEST_TMP/$name.yaml")"
+	done
+	create_pod "$(image_pod nouser "$REGISTRY/test/nouser:v1")"
+	wait_phase asapp Running
+	wait_log asapp 1000
+	wait_for waiting_reason_is asroot CreateContainerConfigError
+	# a name: the kubelet cannot verify it (the CRI reports the image's user as written)
+	wait_for waiting_reason_is asname CreateContainerConfigError
+	[[ $(container_status asname .state.waiting.message) == "container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root"* ]]
+	[[ $(container_status asroot .state.waiting.message) == "container has runAsNonRoot and image will run as root"* ]]
+	wait_for waiting_reason_is nouser CreateContainerError
+	[[ $(container_status nouser .state.waiting.message) == *"unable to find user ghost: no matching entries in passwd file"* ]]
+	event_messages nouser Failed | grep -F 'Error: ' | grep -q 'unable to find user ghost'
+}
+
 @test "a container's writes never reach the layer store" {
 	registry_start
 	push test/app:v1
