@@ -315,12 +315,19 @@ static void overlay_image_root(const struct child *ch)
 		}
 		close(fs);
 	}
+	/* one string: ',', ':' and '\\' in a layer's path escaped with '\\', as overlayfs
+	 * unescapes them (the store names layer directories sha256:<hex>) */
 	len = (size_t)snprintf(options, sizeof(options), "lowerdir=");
-	for (char **l = root->lowerdirs; *l; l++) {
-		check_layer_path(ch, *l);
-		len += (size_t)snprintf(options + len,
-		                        len < sizeof(options) ? sizeof(options) - len : 0, "%s%s",
-		                        l == root->lowerdirs ? "" : ":", *l);
+	for (char **l = root->lowerdirs; *l && len < sizeof(options); l++) {
+		if (l != root->lowerdirs)
+			options[len++] = ':';
+		for (const char *c = *l; *c && len + 2 < sizeof(options); c++) {
+			if (strchr(",:\\", *c))
+				options[len++] = '\\';
+			options[len++] = *c;
+		}
+		if (len + 2 >= sizeof(options))
+			len = sizeof(options); /* too long: refused below */
 	}
 	check_layer_path(ch, root->layer);
 	len += (size_t)snprintf(options + len, len < sizeof(options) ? sizeof(options) - len : 0,

@@ -684,3 +684,27 @@ EOF
 	req start a 0
 	[[ $reply == "error 1 the image registry.test/layered:1 cannot be the root of a pod with hostUsers: false"* ]]
 }
+
+@test "an image with readOnlyRootFilesystem: its root, upper directory included, takes no write" {
+	driver_independent
+	layers
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: readonly}
+spec:
+  containers:
+  - name: a
+    image: registry.test/layered:1
+    command: ["/bin/sh", "-c", "cat /data/new; echo x >/data/keep || echo refused"]
+    securityContext: {readOnlyRootFilesystem: true}
+EOF
+	resolve a
+	run_container a
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+	# stdout and stderr come through two pipes: their lines' order is not the program's
+	[[ $out == *new* && $out == *"can't create /data/keep: Read-only file system"* && $out == *refused* ]]
+	[ "$(cat "$L1/data/keep")" = keep ]
+	upper=$(echo "$WORK"/state/pods/*/layers/a/upper)
+	[ ! -e "$upper/data/keep" ]
+}
