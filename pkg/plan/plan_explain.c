@@ -277,8 +277,9 @@ static void identity_sources(const struct spec_pod *pod, const struct spec_conta
 }
 
 /* A container whose root is an image: which image, its layers, its writable upper directory. */
-static char *sentence_image(const struct plan_container *c)
+static char *sentence_image(const struct plan *plan, const struct plan_container *c)
 {
+	bool userns = plan->namespaces[PLAN_NS_USER].mode != PLAN_NS_HOST;
 	const struct plan_root *r = &c->root;
 	_cleanup_free_ char *layers = NULL;
 
@@ -293,12 +294,13 @@ static char *sentence_image(const struct plan_container *c)
 	return strdupf("image: the root of container %s is the image %s (%s%s%s): its %zu "
 	               "layer%s, top first, %s, " PLAN_WORDS_IMAGE_LAYERS
 	               ", under a writable upper directory of its own, %s/upper, new at every run "
-	               "and removed with the container: " PLAN_WORDS_IMAGE_UPPER "%s.",
+	               "and removed with the container: " PLAN_WORDS_IMAGE_UPPER "%s%s.",
 	               c->name, r->image, r->image_id, r->repo_digest ? ", " : "",
 	               r->repo_digest ? r->repo_digest : "", strv_len(r->lowerdirs),
 	               strv_len(r->lowerdirs) == 1 ? "" : "s", layers, r->layer ? r->layer : "",
 	               r->read_only ? ". readOnlyRootFilesystem is true: " PLAN_WORDS_READ_ONLY_ROOT
-	                            : "");
+	                            : "",
+	               userns ? ". " PLAN_WORDS_IMAGE_USERNS : "");
 }
 
 /* "100 (supplementalGroups) and 2000 (fsGroup, which also owns its volumes)"; "" for none.
@@ -597,7 +599,7 @@ static int explain(const struct plan *plan, const struct spec_pod *pod,
 
 		r = 0;
 		if (c->root.kind == PLAN_ROOT_IMAGE)
-			r = strv_append(&*out, &n, sentence_image(c));
+			r = strv_append(&*out, &n, sentence_image(plan, c));
 		for (size_t j = 0; j < ELEMENTSOF(sentences); j++)
 			r |= r < 0 ? (free(sentences[j]), -ENOMEM)
 			           : strv_append(&*out, &n, sentences[j]);

@@ -38,8 +38,7 @@ const struct plan_field plan_fields[] = {
          "empty or \"host\": the node's root filesystem used as an image; an absolute path: "
          "that directory; any other name: an image reference, whose "
          "layers, " PLAN_WORDS_IMAGE_LAYERS ", are the container's root under a writable upper "
-         "directory of its own: " PLAN_WORDS_IMAGE_UPPER
-         ". With hostUsers false " PLAN_WORDS_IMAGE_USERNS_REFUSAL "."},
+         "directory of its own: " PLAN_WORDS_IMAGE_UPPER ". With " PLAN_WORDS_IMAGE_USERNS "."},
         {"spec.securityContext.runAsGroup",
          "the gid of each container that sets none; unset: " PLAN_WORDS_ROOT_GROUP "."},
         {"spec.securityContext.fsGroup",

@@ -77,9 +77,9 @@ int plan_root_layer(struct plan_root *root, const struct spec_pod *pod, const st
 
 	/* In a user namespace the node's files belong to ids the namespace does not map, and
 	 * overlayfs refuses the host's root (it holds mounts the namespace may not uncover):
-	 * the image is bound read-only instead. (An image's layers are refused there:
-	 * plan_container_refusal.) */
-	if (pod->host_users != SPEC_BOOL_FALSE) {
+	 * the host or a directory is bound read-only instead. An image's layers are mounted
+	 * idmapped under a writable layer there too (the shim's mounter). */
+	if (pod->host_users != SPEC_BOOL_FALSE || root->kind == PLAN_ROOT_IMAGE) {
 		root->layer = strdupf("%s/pods/%s/layers/%s", state_dir, plan->uid, name);
 		if (!root->layer)
 			return -ENOMEM;
@@ -174,9 +174,8 @@ static bool user_numeric(const char *user)
 	return true;
 }
 
-/* Why c may not be created, or nothing. An image's root with hostUsers: false, which nanolet
- * cannot give (PLAN_WORDS_IMAGE_USERNS_REFUSAL); then the kubelet's verifyRunAsNonRoot, with its
- * words (format.Pod is "name_namespace(uid)"). The
+/* Why c may not be created, or nothing: the kubelet's verifyRunAsNonRoot, with its words
+ * (format.Pod is "name_namespace(uid)"). The
  * host image and a directory root have no image user: they run as root unless told. An image
  * whose user is a name is refused even when the name resolves: the kubelet verifies only a
  * numeric user. */
@@ -194,10 +193,6 @@ int plan_container_refusal(struct plan_security *s, const struct plan_container 
 
 	free(s->refusal);
 	s->refusal = NULL;
-	if (c->root.kind == PLAN_ROOT_IMAGE && pod->host_users == SPEC_BOOL_FALSE) {
-		s->refusal = strdup(PLAN_WORDS_IMAGE_USERNS_REFUSAL);
-		return s->refusal ? 0 : -ENOMEM;
-	}
 	if (wanted != SPEC_BOOL_TRUE)
 		return 0;
 	if (run_as_user != SPEC_UNSET) {

@@ -131,11 +131,12 @@
 #define PLAN_WORDS_READ_ONLY_ROOT                                                                  \
 	"the whole root is read-only, its upper directory included, and no remount undoes it "     \
 	"without CAP_SYS_ADMIN"
-#define PLAN_WORDS_IMAGE_USERNS_REFUSAL                                                            \
-	"an image cannot be the root of a container of a pod with hostUsers: false on nanolet: "   \
-	"its layers belong to ids the pod's user namespace does not map, and nanolet does not "    \
-	"mount them idmapped (mount_setattr MOUNT_ATTR_IDMAP must be done from outside the "       \
-	"pod's user namespace); use hostUsers: true, or a directory root"
+#define PLAN_WORDS_IMAGE_USERNS                                                                    \
+	"hostUsers is false: each layer is mounted idmapped into the pod's user namespace "        \
+	"(mount_setattr MOUNT_ATTR_IDMAP, by the shim's mounter, outside it), so that a file the " \
+	"node's uid N owns is the container's uid N and the layers' root files are its root's, "   \
+	"the layers themselves unchanged; the upper directory belongs to the pod's root. A "       \
+	"filesystem or kernel that cannot idmap the layers refuses the start, saying so"
 #define PLAN_WORDS_IMAGE_USER "the image's user (its config's User), or root when it names none"
 #define PLAN_WORDS_IMAGE_USER_UNKNOWN                                                              \
 	"the image's user, known once the image is on the node (root until then)"

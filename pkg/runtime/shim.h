@@ -73,6 +73,9 @@ struct shim_config {
 	struct spec_host_alias *host_aliases;
 	size_t n_host_aliases;
 	char *resolv_conf;
+	/* P1's end of the mounter's socket (shim_mounter.c), or -1: none, as for a pod with
+	 * hostUsers not false or without an image's container. Not in shim.json: P0 makes it. */
+	int mounter_fd;
 };
 
 int shim_config_load(const char *run_dir, struct shim_config **out, struct nano_err *err);
@@ -87,6 +90,16 @@ int shim_config_refresh(struct shim_config *c, const char *name, struct nano_err
 /* Entry point of nanolet-shim: runs P0, which exits, and P1, which serves. Returns the process
  * exit status. */
 int shim_main(const char *run_dir);
+
+/* shim_mounter.c: the idmapped root of an image's container in a pod with hostUsers: false.
+ * Whether the pod needs the mounter; P0 forks it before unsharing the user namespace (*sock:
+ * the end P1 keeps) and, once the namespace is mapped, sends it there; P1 asks it for a
+ * container's root at each start: 0 and *mnt, a detached overlay of the layers idmapped with
+ * the pod's user namespace over <layer>/upper (given to the pod's root), or -errno and err. */
+bool shim_mounter_needed(const struct shim_config *c);
+int shim_mounter_fork(const struct shim_config *c, int *sock, struct nano_err *err);
+int shim_mounter_give_userns(int sock, struct nano_err *err);
+int shim_mounter_root(int sock, const struct plan_root *root, int *mnt, struct nano_err *err);
 
 /* P1: serves until shutdown. ready_fd gets "ok" or a one-line error once set up, then is
  * closed. Returns the exit status. */
@@ -191,6 +204,9 @@ struct shim_child_args {
 	/* this run's termination message file, bound at the container's
 	 * termination_message_path; NULL: none */
 	const char *termination_file;
+	/* an image's root in a user namespace: the mounter's detached overlay (shim_mounter.c),
+	 * attached as the root; else -1 */
+	int root_mount_fd;
 };
 
 _Noreturn void shim_child_run(const struct shim_child_args *a);

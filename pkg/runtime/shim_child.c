@@ -342,6 +342,20 @@ static void overlay_image_root(const struct child *ch)
 		    root->image ? root->image : root->path, root->layer);
 }
 
+/* In a user namespace, the image's overlay the mounter made of its layers idmapped with the
+ * pod's user namespace (shim_mounter.c): made in the node's user namespace, attached here. */
+static void idmapped_image_root(const struct child *ch)
+{
+	const struct plan_root *root = &ch->c->root;
+
+	if (ch->a->root_mount_fd < 0)
+		die(ch, EPERM, "the image %s: no idmapped root from the mounter",
+		    root->image ? root->image : root->path);
+	if (move_mount(ch->a->root_mount_fd, "", AT_FDCWD, ch->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die(ch, errno, "attach the root (the image %s, idmapped): %m",
+		    root->image ? root->image : root->path);
+}
+
 /* In a user namespace the child keeps the node's uid 0 until it execs, which the namespace does
  * not map: what it makes in the container's own filesystems (mount points, the tmpfs root) must
  * belong to the namespace's root. Done once the node's paths it needs were walked (the run dir
@@ -495,13 +509,6 @@ static void mount_root(struct child *ch)
 
 	snprintf(ch->root, sizeof(ch->root), "%s/root", ch->a->config->run_dir);
 	if (root->kind == PLAN_ROOT_IMAGE) {
-		/* the plan refuses it first (plan_container_apply_image); said again here */
-		if (ch->userns)
-			die(ch, EPERM,
-			    "the image %s cannot be the root of a pod with hostUsers: false: its "
-			    "layers would have to be mounted idmapped from outside the pod's user "
-			    "namespace, which nanolet does not do",
-			    root->path);
 		if (!root->lowerdirs || !root->lowerdirs[0] || !root->layer)
 			die(ch, ENOENT, "the image %s is not on the node yet", root->path);
 		for (char **l = root->lowerdirs; *l; l++) {
@@ -511,7 +518,10 @@ static void mount_root(struct child *ch)
 				die(ch, ENOTDIR, "layer %s of the image %s: %s", *l, root->path,
 				    strerror(ENOTDIR));
 		}
-		overlay_image_root(ch);
+		if (ch->userns)
+			idmapped_image_root(ch);
+		else
+			overlay_image_root(ch);
 	} else if (stat(root->path, &st) < 0) {
 		die(ch, errno, "root %s: %m", root->path);
 	} else if (!S_ISDIR(st.st_mode)) {

@@ -470,8 +470,10 @@ static int load(const char *path, const char *run_dir, struct shim_config **out,
 	if (!doc)
 		return nano_err_set(err, EBADMSG, "%s: %s", path, jerr.text);
 	c = calloc(1, sizeof(*c));
-	if (c)
+	if (c) {
+		c->mounter_fd = -1;
 		c->run_dir = strdup(run_dir);
+	}
 	r = c && c->run_dir ? read_config(doc, c, err) : -ENOMEM;
 	json_decref(doc);
 	if (r < 0) {
@@ -526,6 +528,8 @@ struct shim_config *shim_config_free(struct shim_config *c)
 {
 	if (!c)
 		return NULL;
+	if (c->mounter_fd >= 0)
+		close(c->mounter_fd);
 	free(c->run_dir);
 	free(c->uid);
 	free(c->name);

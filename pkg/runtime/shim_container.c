@@ -297,12 +297,17 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 	struct start s = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1, -1, -1, NULL, {0}, {0}, 0};
 	struct clone_args args = {.exit_signal = SIGCHLD};
 	unsigned long flags = c->clone_flags;
+	_cleanup_close_ int root_mount = -1;
 	struct shim_run *run;
 	int r = 0;
 	pid_t pid;
 
 	r = shim_container_seccomp(c, &localhost, &seccomp, err);
-	if (r == 0 && c->root.layer)
+	/* hostUsers: false: the layers idmapped and the writable layer made by the mounter (P1
+	 * may not idmap a mount, nor remove what overlayfs made as the node's root) */
+	if (r == 0 && config->uid_map && c->root.kind == PLAN_ROOT_IMAGE)
+		r = shim_mounter_root(config->mounter_fd, &c->root, &root_mount, err);
+	else if (r == 0 && c->root.layer)
 		r = fresh_layer(c->root.layer, err);
 	if (r == 0)
 		r = termination_file(config, c, restart, &termination, err);
@@ -343,6 +348,7 @@ int shim_container_start(const struct shim_config *config, const struct shim_con
 		        .error_fd = s.errpipe[1],
 		        .seccomp = seccomp,
 		        .termination_file = termination,
+		        .root_mount_fd = root_mount,
 		};
 		shim_child_run(&a);
 	}

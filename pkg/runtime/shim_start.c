@@ -194,7 +194,15 @@ static int prepare(struct shim_config *c, int *p1_cgroup, struct nano_err *err)
 	shim_seccomp_prepare(c);
 
 	if (c->clone_flags & CLONE_NEWUSER) {
+		/* forked while P0 is still in the node's user namespace (shim_mounter.c) */
+		if (shim_mounter_needed(c)) {
+			r = shim_mounter_fork(c, &c->mounter_fd, err);
+			if (r < 0)
+				return r;
+		}
 		r = user_namespace(c, err);
+		if (r == 0 && c->mounter_fd >= 0)
+			r = shim_mounter_give_userns(c->mounter_fd, err);
 		if (r < 0)
 			return r;
 	}

@@ -269,6 +269,35 @@ EOF
 	[[ -n $(find "$IMAGES/layers" -path '*/root/etc/group') ]]
 }
 
+@test "an image in a pod with hostUsers: false: root inside owns the image's files through idmapped layers, and its writes land in its upper directory" {
+	registry_start
+	push test/app:v1
+	create_pod "$(image_pod userns "$REGISTRY/test/app:v1" '' 'id -u; cat /proc/self/uid_map; stat -c "%u:%g %a %n" /etc/passwd /root; echo mine >/root/written; stat -c "%u:%g %n" /root/written; echo wrote; sleep 60' | sed 's/^spec:/spec:\n  hostUsers: false/')"
+	wait_log userns wrote
+	log=$(pod_log userns)
+	echo "$log"
+	# root inside, in a user namespace: not the identity map
+	[[ $(sed -n 1p <<<"$log") == 0 ]]
+	map=$(sed -n 2p <<<"$log" | tr -s ' ' | sed 's/^ //')
+	base=$(awk '{print $2}' <<<"$map")
+	[[ $map == "0 $base 65536" && $base -ge 100000 ]]
+	# the image's files, the node's root's in the store, are the container's root's (/root is
+	# 0700: only its owner may write there)
+	[[ $(sed -n 3p <<<"$log") == "0:0 644 /etc/passwd" ]]
+	[[ $(sed -n 4p <<<"$log") == "0:0 700 /root" ]]
+	[[ $(sed -n 5p <<<"$log") == "0:0 /root/written" ]]
+	# on the node: the write is in the container's upper directory, the pod's root's; the
+	# layer store has none of it and keeps its owners
+	[[ -z $(find "$IMAGES" -name written) ]]
+	upper=$(echo "$TEST_TMP"/state/pods/*/layers/c/upper)
+	[[ $(stat -c %u:%g "$upper" "$upper/root/written" | sort -u) == "$base:$base" ]]
+	passwd=$(find "$IMAGES/layers" -path '*/root/etc/passwd')
+	[[ -n $passwd && $(stat -c %u:%g "$passwd") == 0:0 ]]
+	# the plan says so
+	nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/userns/isolation?pretty=false" |
+		jq -r '.explanation[]' | grep -qF "each layer is mounted idmapped into the pod's user namespace"
+}
+
 @test "a daemon killed mid-pull pulls again at its restart, and a restarted daemon resolves from the store" {
 	registry_start
 	# an 8 MiB layer (uncompressed) through a proxy at 1 MiB/s: the pull is surely under way

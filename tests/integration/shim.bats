@@ -31,6 +31,7 @@ teardown() {
 		sed 's/^/# /' "$WORK/run/shim.log" 2>/dev/null
 	} >&3
 	"$HARNESS" cleanup "$WORK"
+	! mountpoint -q "$WORK/ramfs" || umount "$WORK/ramfs"
 	local left=0
 	if [[ -n $SHIM_PID ]] && alive "$SHIM_PID"; then
 		kill -KILL "$SHIM_PID" 2>/dev/null
@@ -668,9 +669,12 @@ EOF
 	[ "$(cut -d' ' -f4- "$WORK/logs/a/1.log")" = "gone keep " ]
 }
 
-@test "an image in a pod with hostUsers: false is refused, not run on layers it does not map" {
+@test "an image in a pod with hostUsers: false: its layers idmapped into the pod's user namespace, writes in the upper dir as the pod's root" {
 	driver_independent
 	layers
+	# a file of the node's uid 1000: the pod's uid 1000 (the node's 101000) owns it
+	echo mine >"$L1/data/mine"
+	chown 1000:1001 "$L1/data/mine"
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -678,11 +682,57 @@ metadata: {name: userns}
 spec:
   hostUsers: false
   containers:
+  - name: a
+    image: registry.test/layered:1
+    command: ["/bin/sh", "-c", "id -u; cat /proc/self/uid_map; busybox stat -c '%u:%g %n' / /bin/busybox /data/keep /data/mine; ls /data | tr '\\\\n' ' '; echo; ls /old; echo changed >/data/keep; echo fresh >/fresh; mkdir /made; cat /data/keep; busybox stat -c '%u:%g %n' /fresh /made /data/keep"]
+EOF
+	resolve a
+	run_container a
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+	[ "$(echo "$out" | tr -s ' ' | sed 's/^ //')" = $'0\n0 100000 65536\n0:0 /\n0:0 /bin/busybox\n0:0 /data/keep\n1000:1001 /data/mine\nkeep mine new \nb\nchanged\n0:0 /fresh\n0:0 /made\n0:0 /data/keep' ]
+	# on the node: the upper directory and what the container wrote are the pod's root's
+	upper=$(echo "$WORK"/state/pods/*/layers/a/upper)
+	[ "$(stat -c %u:%g "$upper" "$upper/fresh" "$upper/made" "$upper/data/keep" | sort -u)" = 100000:100000 ]
+	[ "$(cat "$upper/data/keep")" = changed ]
+	# the layers are untouched: their contents and their owners
+	[ "$(cat "$L1/data/keep")" = keep ]
+	[ "$(stat -c %u:%g "$L1/data/keep" "$L1/bin/busybox" "$L1" | sort -u)" = 0:0 ]
+	[ "$(stat -c %u:%g "$L1/data/mine")" = 1000:1001 ]
+	[ ! -e "$L1/fresh" ] && [ ! -e "$L2/fresh" ] && [ ! -e "$L1/made" ]
+	# no mount of the layers is left on the node: the mounter's were detached
+	! grep -q "$WORK/layers" /proc/self/mountinfo
+	# a restart: the last run's layer (overlayfs's work directory included) goes, a new one
+	# comes, the image as it was
+	req start a 1
+	[[ $reply == ok\ * ]]
+	exit=$("$HARNESS" wait-exit "$WORK" a 1)
+	[[ $exit == exitCode=0\ * ]]
+	# the same output, stderr's included: /made and /fresh were not there again
+	[ "$(cut -d' ' -f3- "$WORK/logs/a/1.log")" = "$(cut -d' ' -f3- "$WORK/logs/a/0.log")" ]
+	[ "$(grep -c . "$WORK/logs/a/1.log")" = 12 ]
+}
+
+@test "an image in a pod with hostUsers: false whose layers cannot be idmapped is refused, saying why" {
+	driver_independent
+	layers
+	# ramfs has no idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP: EINVAL)
+	mkdir "$WORK/ramfs"
+	mount -t ramfs none "$WORK/ramfs"
+	cp -a "$L1" "$WORK/ramfs/"
+	L1=$WORK/ramfs/sha256:l1
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: noidmap}
+spec:
+  hostUsers: false
+  containers:
   - {name: a, image: registry.test/layered:1, command: ["/bin/true"]}
 EOF
 	resolve a
 	req start a 0
-	[[ $reply == "error 1 the image registry.test/layered:1 cannot be the root of a pod with hostUsers: false"* ]]
+	umount "$WORK/ramfs"
+	[ "$reply" = "error 22 the image registry.test/layered:1 cannot be the root of a pod with hostUsers: false here: its layer $WORK/ramfs/sha256:l1 is on a filesystem this kernel cannot mount idmapped (mount_setattr MOUNT_ATTR_IDMAP: Invalid argument), and its files belong to ids the pod's user namespace does not map" ]
 }
 
 @test "an image with readOnlyRootFilesystem: its root, upper directory included, takes no write" {

@@ -287,20 +287,43 @@ START_TEST(test_user)
 }
 END_TEST
 
-/* hostUsers: false: an image's root is refused (its layers would need idmapped mounts). */
-START_TEST(test_userns_refused)
+/* hostUsers: false: an image's root is no refusal; its explanation says the layers are mounted
+ * idmapped into the pod's user namespace, and only then. */
+START_TEST(test_userns_idmapped)
 {
-	_cleanup_plan_ struct plan *plan = NULL;
-	struct plan_image image = image_base();
-	struct fixture f;
+	static const struct {
+		enum spec_bool host_users;
+		bool idmapped;
+	} rows[] = {
+	        {SPEC_BOOL_FALSE, true},
+	        {SPEC_BOOL_TRUE, false},
+	        {SPEC_BOOL_UNSET, false},
+	};
 
-	image_fixture(&f);
-	f.pod.host_users = SPEC_BOOL_FALSE;
-	plan = build(&f);
-	ck_assert_ptr_nonnull(plan->containers[0].security.refusal);
-	ck_assert_ptr_nonnull(strstr(plan->containers[0].security.refusal, "hostUsers: false"));
-	ck_assert_int_eq(plan_container_apply_image(plan, 0, &f.pod, &image), 0);
-	ck_assert_ptr_nonnull(strstr(plan->containers[0].security.refusal, "idmapped"));
+	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+		_cleanup_plan_ struct plan *plan = NULL;
+		_cleanup_strv_ char **e = NULL;
+		struct plan_image image = image_base();
+		const char *sentence;
+		struct fixture f;
+
+		image_fixture(&f);
+		f.pod.host_users = rows[i].host_users;
+		f.config.userns_base = 65536 * 10;
+		plan = build(&f);
+		ck_assert_ptr_null(plan->containers[0].security.refusal);
+		ck_assert_int_eq(plan_container_apply_image(plan, 0, &f.pod, &image), 0);
+		ck_assert_ptr_null(plan->containers[0].security.refusal);
+		ck_assert_str_eq(plan->containers[0].root.layer,
+		                 "/var/lib/nanolet/pods/1234/layers/app");
+		e = plan_explanation(plan, &f.pod, &f.config);
+		sentence = sentence_with(e, "image: the root of container app");
+		ck_assert_ptr_nonnull(sentence);
+		ck_assert_int_eq(!!strstr(sentence,
+		                          "each layer is mounted idmapped into the pod's "
+		                          "user namespace (mount_setattr MOUNT_ATTR_IDMAP"),
+		                 rows[i].idmapped);
+	}
 }
 END_TEST
 
@@ -433,7 +456,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_env_no_image_env);
 	tcase_add_loop_test(tc, test_cwd, 0, ELEMENTSOF(cwd_rows));
 	tcase_add_loop_test(tc, test_user, 0, ELEMENTSOF(user_rows));
-	tcase_add_test(tc, test_userns_refused);
+	tcase_add_test(tc, test_userns_idmapped);
 	tcase_add_test(tc, test_root_fields);
 	tcase_add_test(tc, test_explanation);
 	tcase_add_test(tc, test_again);
