@@ -14,9 +14,10 @@
  * whose root is an image, forks the mounter before it unshares the user namespace. The mounter
  * stays in the node's namespaces, gets the pod's user namespace from P0 once it is made and
  * mapped, and answers one peer, P1, over a socketpair: for each start of such a container it
- * makes the run's writable layer anew (<layer>/upper and work, the pod's root's), mounts each layer idmapped (read-only) and the overlay of them
- * (lowerdir+ by descriptor, Linux 6.8+), detached, and sends that mount back; the container's
- * child attaches it as its root (shim_child.c). It exits when P1's end closes.
+ * makes the run's writable layer anew (<layer>/upper and work, the pod's root's), mounts each layer
+ * idmapped (read-only) and the overlay of them (lowerdir+ by descriptor, Linux 6.8+), detached, and
+ * sends that mount back; the container's child attaches it as its root (shim_child.c). It exits
+ * when P1's end closes.
  *
  * It must do nothing else: no request but P1's, nothing run of the container's, no mount
  * attached anywhere. A filesystem that cannot be idmapped (mount_setattr: EINVAL or
@@ -99,8 +100,8 @@ static ssize_t receive_with_fd(int sock, void *buf, size_t size, int *fd)
 }
 
 struct mounter {
-	int userns;          /* the pod's user namespace */
-	uid_t root_uid;      /* the node's id of the pod's root */
+	int userns;     /* the pod's user namespace */
+	uid_t root_uid; /* the node's id of the pod's root */
 	gid_t root_gid;
 	struct shim_child_error *e; /* the reply's error */
 };
@@ -211,10 +212,10 @@ static int overlay(struct mounter *m, char *req, size_t len, int *out)
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return say(m, errno, "mount the root (overlay of the image %s, idmapped, under %s): %s",
+		return say(m, errno,
+		           "mount the root (overlay of the image %s, idmapped, under %s): %s",
 		           image, layer, strerror(errno));
-	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-	                   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mnt < 0)
 		return say(m, errno, "mount the root (the image %s): %s", image, strerror(errno));
 	*out = mnt;
