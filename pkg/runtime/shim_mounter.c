@@ -100,8 +100,9 @@ static ssize_t receive_with_fd(int sock, void *buf, size_t size, int *fd)
 }
 
 struct mounter {
-	int userns;     /* the pod's user namespace */
-	uid_t root_uid; /* the node's id of the pod's root */
+	const struct shim_config *c; /* the pod's, as P0 read it */
+	int userns;                  /* the pod's user namespace */
+	uid_t root_uid;              /* the node's id of the pod's root */
 	gid_t root_gid;
 	struct shim_child_error *e; /* the reply's error */
 };
@@ -165,6 +166,38 @@ static void close_trees(int **trees)
 	free(*trees);
 }
 
+/* The mounter acts as the node's root on what P1 names, and P1 lives in the pod's user
+ * namespace, within reach of the pod's processes: it takes only what a request of the shim's
+ * own could name. The writable layer is one of the pod's image containers' (from shim.json,
+ * read before the pod's namespace existed), and each lower directory is a layer of the image
+ * store, <images>/layers/sha256/<64 hex>/root, with no "." or ".." on the way. */
+static bool request_allowed(const struct mounter *m, const char *layer)
+{
+	for (size_t i = 0; i < m->c->n_containers; i++) {
+		const struct plan_root *root = &m->c->containers[i].root;
+
+		if (root->kind == PLAN_ROOT_IMAGE && root->layer && strcmp(root->layer, layer) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool store_layer(const char *lower)
+{
+	static const char marker[] = "/layers/sha256/";
+	const char *p = strstr(lower, marker), *hex;
+
+	if (lower[0] != '/' || strstr(lower, "/./") || strstr(lower, "/../") || !p)
+		return false;
+	while (strstr(p + 1, marker))
+		p = strstr(p + 1, marker);
+	hex = p + sizeof(marker) - 1;
+	for (size_t i = 0; i < 64; i++)
+		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+			return false;
+	return strcmp(hex + 64, "/root") == 0;
+}
+
 /* The overlay of a request's layers under its upper directory, detached; -errno and m->e. */
 static int overlay(struct mounter *m, char *req, size_t len, int *out)
 {
@@ -182,6 +215,14 @@ static int overlay(struct mounter *m, char *req, size_t len, int *out)
 	    snprintf(upper, sizeof(upper), "%.*s/upper", PATH_MAX - 8, layer) >= PATH_MAX - 1)
 		return say(m, EINVAL, "a malformed request to the mounter");
 	snprintf(work, sizeof(work), "%.*s/work", PATH_MAX - 8, layer);
+	if (!request_allowed(m, layer))
+		return say(m, EPERM, "the mounter makes no layer %s: not a container's of this pod",
+		           layer);
+	for (lower = image + strlen(image) + 1; lower < end; lower += strlen(lower) + 1)
+		if (!store_layer(lower))
+			return say(m, EPERM,
+			           "the mounter mounts no %s: not a layer of the image store",
+			           lower);
 	/* A new, empty writable layer for this run, made here and not by P1: the last run's
 	 * holds what overlayfs made as the node's root (its work directory's "work", mode 0),
 	 * which P1 may not remove. The pod's root owns what the container writes. */
@@ -226,7 +267,7 @@ static _Noreturn void mounter_run(const struct shim_config *c, int sock)
 {
 	static char req[REQUEST_MAX];
 	struct shim_child_error e;
-	struct mounter m = {.e = &e};
+	struct mounter m = {.c = c, .e = &e};
 	unsigned base_u = 0, base_g = 0;
 	ssize_t n;
 

@@ -549,13 +549,13 @@ EOF
 
 # ---- images: an overlay of hand-made layer directories ------------------------------------------
 
-# layers: two layer directories as pkg/image unpacks them, in $WORK/layers/sha256:<name> (the
-# store's names hold ':'): the bottom one holds a static busybox and some files; the top one adds
+# layers: two layer directories as pkg/image unpacks them, $WORK/layers/sha256/<diff hex>/root
+# (the shim's mounter takes no other shape): the bottom one holds a static busybox and some files; the top one adds
 # a file, deletes data/gone with a whiteout (a 0/0 character device) and empties old/ (an opaque
 # directory, trusted.overlay.opaque "y").
 layers() {
-	L1=$WORK/layers/sha256:l1
-	L2=$WORK/layers/sha256:l2
+	L1=$WORK/layers/sha256/$(printf '1%.0s' {1..64})/root
+	L2=$WORK/layers/sha256/$(printf '2%.0s' {1..64})/root
 	mkdir -p "$L1/bin" "$L1/data" "$L1/old" "$L1/etc" "$L1/work" "$L2/data" "$L2/old"
 	cp /bin/busybox "$L1/bin/busybox"
 	for c in sh cat ls echo id pwd test tr rm; do ln -s busybox "$L1/bin/$c"; done
@@ -718,8 +718,9 @@ EOF
 	# ramfs has no idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP: EINVAL)
 	mkdir "$WORK/ramfs"
 	mount -t ramfs none "$WORK/ramfs"
-	cp -a "$L1" "$WORK/ramfs/"
-	L1=$WORK/ramfs/sha256:l1
+	mkdir -p "$WORK/ramfs/layers/sha256"
+	cp -a "${L1%/root}" "$WORK/ramfs/layers/sha256/"
+	L1=$WORK/ramfs/layers/sha256/${L1#"$WORK"/layers/sha256/}
 	pod <<EOF
 apiVersion: v1
 kind: Pod
@@ -732,7 +733,29 @@ EOF
 	resolve a
 	req start a 0
 	umount "$WORK/ramfs"
-	[ "$reply" = "error 22 the image registry.test/layered:1 cannot be the root of a pod with hostUsers: false here: its layer $WORK/ramfs/sha256:l1 is on a filesystem this kernel cannot mount idmapped (mount_setattr MOUNT_ATTR_IDMAP: Invalid argument), and its files belong to ids the pod's user namespace does not map" ]
+	[ "$reply" = "error 22 the image registry.test/layered:1 cannot be the root of a pod with hostUsers: false here: its layer $L1 is on a filesystem this kernel cannot mount idmapped (mount_setattr MOUNT_ATTR_IDMAP: Invalid argument), and its files belong to ids the pod's user namespace does not map" ]
+}
+
+@test "the mounter, root on the node, mounts only the image store's layers: any other directory is refused" {
+	driver_independent
+	layers
+	# a request naming a directory of the node as a layer (a P1 the pod took over could send
+	# it): refused before anything is mounted or made
+	mkdir -p "$WORK/elsewhere"
+	cp -a "$L1/." "$WORK/elsewhere/"
+	L1=$WORK/elsewhere
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: outside}
+spec:
+  hostUsers: false
+  containers:
+  - {name: a, image: registry.test/layered:1, command: ["/bin/true"]}
+EOF
+	resolve a
+	req start a 0
+	[ "$reply" = "error 1 the mounter mounts no $WORK/elsewhere: not a layer of the image store" ]
 }
 
 @test "an image with readOnlyRootFilesystem: its root, upper directory included, takes no write" {
