@@ -528,7 +528,6 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* The checks of a request whose header just came in. MHD_YES with nothing queued: go on. */
 /* Whether the handler wants this request's body in a file (http_body_file). */
 static int ask_body_file(struct http_server *server, struct http_conn *conn,
                          struct MHD_Connection *connection, const char *method, const char *url)
@@ -559,6 +558,7 @@ static int ask_body_file(struct http_server *server, struct http_conn *conn,
 	return 0;
 }
 
+/* The checks of a request whose header just came in. MHD_YES with nothing queued: go on. */
 static enum MHD_Result check_request(struct http_server *server, struct http_conn *conn,
                                      struct MHD_Connection *connection, const char *method,
                                      const char *url, bool *refused)
@@ -767,8 +767,7 @@ static int body_append(struct http_conn *conn, const char *data, size_t size)
 }
 
 /* A piece of a body that goes to a file. */
-static enum MHD_Result body_write(struct http_server *server, struct http_conn *conn,
-                                  const char *data, size_t size)
+static enum MHD_Result body_write(struct http_conn *conn, const char *data, size_t size)
 {
 	if (conn->file_len + size > conn->file.limit) {
 		conn->too_large = true;
@@ -782,7 +781,6 @@ static enum MHD_Result body_write(struct http_server *server, struct http_conn *
 			continue;
 		if (w < 0) {
 			log_error("http: writing a request body to a file: %s", strerror(errno));
-			(void)server;
 			return MHD_NO;
 		}
 		off += (size_t)w;
@@ -807,7 +805,7 @@ static enum MHD_Result on_body(struct http_server *server, struct http_conn *con
 		return MHD_YES;
 	}
 	if (conn->to_file)
-		return body_write(server, conn, data, size);
+		return body_write(conn, data, size);
 	if (conn->len + size > server->options.max_request_bytes) {
 		/* MHD 0.9.75 refuses MHD_queue_response() while it reads a body (it returns
 		 * MHD_NO): the 413 goes out when the body ends, and nothing of the rest is kept. */
