@@ -12,7 +12,12 @@
  *   store.c     the content store: blobs, layers, image records, usage, the GC pick
  *   unpack.c    a layer blob -> a directory (libarchive): whiteouts, opaque dirs, ownership
  *   archive.c   oci-archive / docker-archive tar -> blobs and image records
- *   registry.c  the OCI distribution client: resolve, auth, fetch, verify (curl multi)
+ *   registry.c  the OCI distribution client: pulls, their waiters and steps (resolve, fetch,
+ *               verify), the puller; what its files share is registry_pull.h
+ *   registry_request.c  a pull's requests: endpoints and mirrors, a 401's answer, failures
+ *   registry_job.c      a pull's job off the loop: store, verify, unpack, record
+ *   registry_http.c     libcurl multi on sd-event: the requests' transport
+ *   registry_auth.c     the auth file's credentials, WWW-Authenticate's challenge
  *   work.c      a blocking job on a thread of its own, its end reported on the loop
  *
  * Layout of <state_dir>/images (DESIGN.md "Files on the machine"):
@@ -304,7 +309,7 @@ int image_work_run(sd_event *e, image_work_fn *fn, image_work_done_fn *done,
                    void (*forget_fn)(void *userdata), void *userdata, struct image_work **out);
 void image_work_forget(struct image_work *w);
 
-/* ---- the registry client (registry.c) ---------------------------------------------------- */
+/* ---- the registry client (registry*.c) --------------------------------------------------- */
 
 /* One registry's settings (the config's registries map, keyed by domain, "docker.io" too). */
 struct image_registry_config {

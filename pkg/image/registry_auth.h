@@ -1,5 +1,5 @@
-/* pkg/image/registry_auth.h: what the registry client (registry.c) needs to answer a 401, kept
- * apart so that it is tested without a network: the credentials of a docker config.json, the
+/* pkg/image/registry_auth.h: what the registry client (registry_request.c) needs to answer a 401,
+ * kept apart so that it is tested without a network: the credentials of a docker config.json, the
  * parameters of a WWW-Authenticate challenge, and base64. Internal to pkg/image. */
 #pragma once
 

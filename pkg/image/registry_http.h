@@ -1,7 +1,7 @@
-/* pkg/image/registry_http.h: HTTP requests on the loop for the registry client (registry.c):
- * libcurl's multi interface driven by sd-event, and one request's answer gathered as it comes
- * (a small body in memory, or a blob streamed into a file with a running sha256). Knows nothing
- * of registries, auth or pulls. Internal to pkg/image. */
+/* pkg/image/registry_http.h: HTTP requests on the loop for the registry client
+ * (registry_request.c): libcurl's multi interface driven by sd-event, and one request's answer
+ * gathered as it comes (a small body in memory, or a blob streamed into a file with a running
+ * sha256). Knows nothing of registries, auth or pulls. Internal to pkg/image. */
 #pragma once
 
 #include <stdbool.h>
