@@ -9,7 +9,9 @@
  *               the pull policy's default
  *   digest.c    sha256 through GnuTLS: streaming, "sha256:<64 hex>" checks
  *   manifest.c  index/manifest/config JSON -> the structs below; the node's platform
- *   store.c     the content store: blobs, layers, image records, usage, the GC pick
+ *   store.c     the content store: blobs, layers, usage, the GC pick
+ *   record.c    image records: put (tags that move), find, list, touch, remove, lowerdirs
+ *   user.c      the image's User resolved in its /etc/passwd and /etc/group
  *   unpack.c    a layer blob -> a directory (libarchive): whiteouts, opaque dirs, ownership
  *   archive.c   oci-archive / docker-archive tar -> blobs and image records
  *   registry.c  the OCI distribution client: pulls, their waiters and steps (resolve, fetch,
