@@ -104,6 +104,9 @@ int shim_mounter_root(int sock, const struct plan_root *root, int *mnt, struct n
 /* P1: serves until shutdown. ready_fd gets "ok" or a one-line error once set up, then is
  * closed. Returns the exit status. */
 int shim_serve(struct shim_config *config, int ready_fd);
+/* Sends buf as one message on sock, with fd (SCM_RIGHTS) when fd >= 0: the shim's replies that
+ * pass a descriptor (an exec's tty master, the mounter's root). -errno. */
+int shim_send_fd(int sock, const void *buf, size_t len, int fd);
 
 /* How a process joins the cgroup of <dir>/cgroup.procs (shim_cgroup.c). */
 enum shim_cgroup_join {

@@ -66,30 +66,6 @@ struct helper {
 	const struct shim_seccomp_filter *seccomp; /* NULL: Unconfined */
 };
 
-static void send_text(int fd, const char *text, int passed_fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control = {0};
-	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (passed_fd >= 0) {
-		struct cmsghdr *c;
-
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &passed_fd, sizeof(int));
-	}
-	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
-}
-
 static _Noreturn __attribute__((format(printf, 3, 4))) void fail(const struct helper *h, int errnum,
                                                                  const char *fmt, ...)
 {
@@ -100,7 +76,7 @@ static _Noreturn __attribute__((format(printf, 3, 4))) void fail(const struct he
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	snprintf(reply, sizeof(reply), "error %d %s", errnum > 0 ? errnum : EIO, message);
-	send_text(h->conn, reply, -1);
+	(void)shim_send_fd(h->conn, reply, strlen(reply), -1);
 	_exit(1);
 }
 
@@ -315,7 +291,7 @@ static void started(struct helper *h, pid_t pid, int child_pidfd, int sync_w, in
 	/* EOF: exec'd (the pipe is close-on-exec), or the process ended on its own (a command
 	 * that cannot run: its exit status says so) */
 	snprintf(reply, sizeof(reply), "ok %d", (int)host_pid_of(h, child_pidfd, pid));
-	send_text(h->conn, reply, h->master);
+	(void)shim_send_fd(h->conn, reply, strlen(reply), h->master);
 }
 
 /* Until the process ends ("exit CODE") or the daemon hangs up (SIGKILL). */
@@ -347,7 +323,7 @@ static _Noreturn void wait_for(const struct helper *h, int child_pidfd)
 		;
 	snprintf(buf, sizeof(buf), "exit %d",
 	         si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status);
-	send_text(h->conn, buf, -1);
+	(void)shim_send_fd(h->conn, buf, strlen(buf), -1);
 	_exit(0);
 }
 

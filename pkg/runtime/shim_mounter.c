@@ -40,32 +40,6 @@
 /* A request: <layer>\0<image>\0<lowerdir>\0..., top layer first. */
 #define REQUEST_MAX 65536
 
-static int send_with_fd(int sock, const void *buf, size_t len, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control = {0};
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
-}
-
 /* One message and at most one descriptor (close-on-exec, -1 without). 0 on EOF. */
 static ssize_t receive_with_fd(int sock, void *buf, size_t size, int *fd)
 {
@@ -288,7 +262,7 @@ static _Noreturn void mounter_run(const struct shim_config *c, int sock)
 			_exit(n == 0 ? 0 : 1);
 		e = (struct shim_child_error){0};
 		overlay(&m, req, (size_t)n, &mnt);
-		if (send_with_fd(sock, &e, sizeof(e), mnt) < 0)
+		if (shim_send_fd(sock, &e, sizeof(e), mnt) < 0)
 			_exit(1);
 		if (mnt >= 0)
 			close(mnt);
@@ -336,7 +310,7 @@ int shim_mounter_give_userns(int sock, struct nano_err *err)
 
 	if (userns < 0)
 		return nano_err_set(err, errno, "open /proc/self/ns/user: %m");
-	r = send_with_fd(sock, "userns", 6, userns);
+	r = shim_send_fd(sock, "userns", 6, userns);
 	if (r < 0)
 		return nano_err_set(err, -r, "send the pod's user namespace to the mounter: %s",
 		                    strerror(-r));
@@ -368,7 +342,7 @@ int shim_mounter_root(int sock, const struct plan_root *root, int *mnt, struct n
 	len += (size_t)sprintf(req + len, "%s", root->image ? root->image : root->path) + 1;
 	for (char **l = root->lowerdirs; *l; l++)
 		len += (size_t)sprintf(req + len, "%s", *l) + 1;
-	r = send_with_fd(sock, req, len, -1);
+	r = shim_send_fd(sock, req, len, -1);
 	if (r < 0)
 		return nano_err_set(err, -r, "ask the mounter: %s", strerror(-r));
 	n = receive_with_fd(sock, &e, sizeof(e), mnt);
