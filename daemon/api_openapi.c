@@ -13,7 +13,8 @@
  * core/v1's PATCH operation on pods, which lists fieldValidation, that the server validates
  * fields, and so sends ?fieldValidation=Strict instead of validating against a v2 document.
  *
- * The documents are built once at start (api_openapi_new) and only copied out after. */
+ * The documents are built at the first request for one (api_openapi_new: ~350 KB of text that a
+ * daemon nobody explains against never holds) and only copied out after. */
 #include "api_openapi.h"
 
 #include <inttypes.h>
@@ -210,17 +211,30 @@ static void answer(struct http_response *resp, const char *body, size_t len)
 	resp->content_type = "application/json";
 }
 
+/* The daemon's documents, built at the first request; false (resp answered 500) when they
+ * cannot be. */
+static bool built(struct nanoletd *d, struct http_response *resp)
+{
+	int r = d->openapi ? 0 : api_openapi_new(&d->openapi);
+
+	if (r < 0)
+		routes_status(resp, 500, "InternalError",
+		              r == -ENOMEM ? "out of memory"
+		                           : "the OpenAPI documents do not build");
+	return r >= 0;
+}
+
 void api_openapi_index(struct nanoletd *d, const struct http_request *req,
                        const struct route_args *args, struct http_response *resp)
 {
 	size_t len;
-	const char *index = api_openapi_index_of(d->openapi, &len);
+	const char *index;
 
 	(void)req;
 	(void)args;
-	if (!index)
-		return routes_status(resp, 503, "ServiceUnavailable",
-		                     "the OpenAPI documents are not built");
+	if (!built(d, resp))
+		return;
+	index = api_openapi_index_of(d->openapi, &len);
 	answer(resp, index, len);
 }
 
@@ -228,10 +242,12 @@ void api_openapi_document(struct nanoletd *d, const struct http_request *req,
                           const struct route_args *args, struct http_response *resp)
 {
 	size_t len;
-	const char *doc =
-	        api_openapi_document_of(d->openapi, req->path + strlen("/openapi/v3/"), &len, NULL);
+	const char *doc;
 
 	(void)args;
+	if (!built(d, resp))
+		return;
+	doc = api_openapi_document_of(d->openapi, req->path + strlen("/openapi/v3/"), &len, NULL);
 	if (!doc)
 		return routes_status(resp, 404, "NotFound",
 		                     "the server could not find the requested resource");

@@ -1,7 +1,7 @@
 /* daemon/api_openapi.h: the OpenAPI v3 documents nanoletd serves (GET /openapi/v3/...), built
- * once at start from the ones embedded at build time (api/k8s/, tools/k8s_openapi.py) with
- * nanolet's words (pkg/plan's plan_fields) appended to the descriptions of the Pod fields it
- * explains. */
+ * at the first request for one from the ones embedded at build time (api/k8s/,
+ * tools/k8s_openapi.py) with nanolet's words (pkg/plan's plan_fields) appended to the
+ * descriptions of the Pod fields it explains. */
 #pragma once
 
 #include <stddef.h>

@@ -667,10 +667,6 @@ int nanoletd_start(struct nanoletd *daemon, struct nano_err *err)
 	if (r < 0)
 		return r;
 
-	r = api_openapi_new(&daemon->openapi);
-	if (r < 0)
-		return nano_err_set(err, -r, "build the OpenAPI documents: %s", strerror(-r));
-
 	/* a read group must be able to connect: peer credentials decide from there */
 	fd = socket_listen_unix(daemon->config.socket, daemon->access.n_read_gids > 0,
 	                        &daemon->socket_activated, &daemon->socket_created, err);

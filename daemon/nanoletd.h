@@ -30,7 +30,7 @@ struct nanoletd {
 	struct nano_config config;
 	sd_event *event;
 	struct http_server *http;
-	struct api_openapi *openapi; /* the OpenAPI v3 documents, built at start (api_openapi.h) */
+	struct api_openapi *openapi; /* the OpenAPI v3 documents; NULL until asked for */
 	struct http_server *https;   /* the TLS listener (config listen), NULL when off */
 	struct tokens tokens;        /* its bearer tokens (<state_dir>/tokens) */
 	struct pods *pods;
