@@ -2,6 +2,7 @@
  * file, the file over the embedded defaults), then hands over to nanoletd_start/run.
  * Exit codes: 0 clean stop, 1 bad config or failure to start, 2 bad command line. */
 #include <getopt.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -206,6 +207,10 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	/* A fixed threshold: a block of 128 KiB or more is mapped and unmapped whole. glibc's
+	 * default moves the threshold up to the largest block freed, so that libnftables' 2 MiB
+	 * batch (one per nft command) would afterwards come from the heap and leave it holes. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", options, &index)) != -1) {
 		switch (opt) {
@@ -282,10 +287,13 @@ int main(int argc, char **argv)
 	}
 
 	r = nanoletd_start(&daemon, &err);
-	if (r >= 0)
+	if (r >= 0) {
+		/* what the start used and freed (a restore's reads, nft's batches) goes back */
+		malloc_trim(0);
 		r = nanoletd_run(&daemon);
-	else
+	} else {
 		log_error("%s", err.message ? err.message : strerror(-r));
+	}
 	if (r < 0 && err.errnum == 0)
 		log_error("event loop: %s", strerror(-r));
 	nano_err_clear(&err);
