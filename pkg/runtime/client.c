@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
@@ -172,42 +174,65 @@ void runtime_shim_nofile(const struct rlimit *limit)
 	shim_nofile_set = true;
 }
 
+/* The shim is started by posix_spawn, which clones the daemon's address space instead of
+ * copying it (CLONE_VM | CLONE_VFORK): a fork copied the page tables of a daemon of tens of MiB
+ * (0.4 ms idle, 1 ms at 300 pods) and left its pages to copy on its next writes. Its stdin is
+ * /dev/null, its output shim.log, nothing else of the daemon's stays open, its signals are at
+ * their defaults and unblocked; it sets the RLIMIT_NOFILE it is given itself, first thing. */
 int runtime_shim_fork(const char *shim_path, const char *run_dir, pid_t *child, int *pidfd,
                       struct nano_err *err)
 {
 	_cleanup_free_ char *log_path = strdupf("%s/shim.log", run_dir);
 	_cleanup_close_ int devnull = -1, log_fd = -1;
-	char *const argv[] = {(char *)"nanolet-shim", (char *)run_dir, NULL};
+	char nofile[64];
+	char *const argv[] = {(char *)"nanolet-shim", (char *)run_dir,
+	                      shim_nofile_set ? nofile : NULL, NULL};
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	pid_t pid;
-	int fd;
+	int fd, r;
 
 	if (!log_path)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	/* Everything the child needs is opened here: between fork and exec it only dup2s. */
+	snprintf(nofile, sizeof(nofile), "%llu:%llu", (unsigned long long)shim_nofile.rlim_cur,
+	         (unsigned long long)shim_nofile.rlim_max);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (devnull < 0 || log_fd < 0)
 		return nano_err_set(err, errno, "open %s: %m",
 		                    devnull < 0 ? "/dev/null" : log_path);
 
-	pid = fork();
-	if (pid < 0)
-		return nano_err_set(err, errno, "fork: %m");
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* the daemon ignores SIGPIPE: the shim starts with every signal at its default */
-		runtime_signals_default();
-		if (dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
-			_exit(127);
-		if (shim_nofile_set && setrlimit(RLIMIT_NOFILE, &shim_nofile) < 0)
-			_exit(127);
-		close_range(3, ~0U, 0);
-		execv(shim_path, argv);
-		_exit(127);
+	sigemptyset(&none);
+	sigfillset(&all);
+	r = posix_spawn_file_actions_init(&actions);
+	if (r != 0)
+		return nano_err_set(err, r, "posix_spawn: %s", strerror(r));
+	r = posix_spawnattr_init(&attr);
+	if (r != 0) {
+		posix_spawn_file_actions_destroy(&actions);
+		return nano_err_set(err, r, "posix_spawn: %s", strerror(r));
 	}
+	r = posix_spawn_file_actions_adddup2(&actions, devnull, 0);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
+	if (r == 0)
+		r = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+	if (r == 0)
+		r = posix_spawnattr_setsigmask(&attr, &none);
+	/* the daemon ignores SIGPIPE: the shim starts with every signal at its default */
+	if (r == 0)
+		r = posix_spawnattr_setsigdefault(&attr, &all);
+	if (r == 0)
+		r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (r == 0)
+		r = posix_spawn(&pid, shim_path, &actions, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0)
+		return nano_err_set(err, r, "could not run %s: %s", shim_path, strerror(r));
 	fd = pidfd_open(pid, 0);
 	if (fd < 0) {
 		int saved = errno;

@@ -102,11 +102,11 @@ int runtime_shim_config_replace_plan(const char *run_dir, const struct plan *pla
  * select() and many programs assume 1024). Until it is called, the daemon's own. */
 void runtime_shim_nofile(const struct rlimit *limit);
 
-/* Every signal's disposition back to the default (signals.c): what a child does before it
- * execs the shim or a container's process. */
+/* Every signal's disposition back to the default (signals.c): what a container's process does
+ * before it execs. */
 void runtime_signals_default(void);
 
-/* Forks and execs `shim_path run_dir` (stdin /dev/null, stdout/stderr appended to
+/* Starts `shim_path run_dir SOFT:HARD` (stdin /dev/null, stdout/stderr appended to
  * <run_dir>/shim.log, no other fds) and returns at once with *child the shim's first process
  * (P0) and *pidfd a pidfd of it, which turns readable when P0 exits: P0 exits 0 once the shim
  * proper is listening, else after writing <run_dir>/shim.error. Wait for that (an event source

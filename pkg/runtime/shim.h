@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -87,9 +88,10 @@ const struct shim_container *shim_config_container(const struct shim_config *c, 
  * while no run of it is running. */
 int shim_config_refresh(struct shim_config *c, const char *name, struct nano_err *err);
 
-/* Entry point of nanolet-shim: runs P0, which exits, and P1, which serves. Returns the process
- * exit status. */
-int shim_main(const char *run_dir);
+/* Entry point of nanolet-shim: runs P0, which exits, and P1, which serves. nofile (NULL: keep
+ * the one inherited) is the RLIMIT_NOFILE the shim and its containers get. Returns the
+ * process exit status. */
+int shim_main(const char *run_dir, const struct rlimit *nofile);
 
 /* shim_mounter.c: the idmapped root of an image's container in a pod with hostUsers: false.
  * Whether the pod needs the mounter; P0 forks it before unsharing the user namespace (*sock:

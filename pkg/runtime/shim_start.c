@@ -255,7 +255,7 @@ static int wait_ready(pid_t p1, int ready_r, const char *pid_path, struct nano_e
 	return nano_err_set(err, EIO, "%s", buf);
 }
 
-int shim_main(const char *run_dir)
+int shim_main(const char *run_dir, const struct rlimit *nofile)
 {
 	struct nano_err err = {0};
 	struct shim_config *config = NULL;
@@ -273,7 +273,11 @@ int shim_main(const char *run_dir)
 	unlink(error_path);
 	unlink(pid_path);
 
-	r = shim_config_load(run_dir, &config, &err);
+	r = nofile && setrlimit(RLIMIT_NOFILE, nofile) < 0
+	            ? nano_err_set(&err, errno, "setrlimit RLIMIT_NOFILE: %m")
+	            : 0;
+	if (r >= 0)
+		r = shim_config_load(run_dir, &config, &err);
 	if (r >= 0)
 		r = prepare(config, &p1_cgroup, &err);
 	if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
