@@ -226,6 +226,8 @@ static int overlay(struct mounter *m, char *req, size_t len, int *out)
 	}
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    /* never synced: shim_child.c's overlay_root says why */
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return say(m, errno,
 		           "mount the root (overlay of the image %s, idmapped, under %s): %s",
