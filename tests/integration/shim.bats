@@ -436,6 +436,33 @@ EOF
 	[[ $(grep -c ran "$WORK/logs/quick/1.log") == 1 ]]
 }
 
+@test "a writable layer is mounted volatile: its exit syncs nothing, and the next run gets a fresh one" {
+	driver_independent
+	pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: volatile}
+spec:
+  containers:
+  - {name: w, image: host, command: ["/bin/sh", "-c", "grep ' / / ' /proc/self/mountinfo; test -e /written && echo stale; echo data >/written"]}
+EOF
+	run_container w
+	[ "$exit" = "exitCode=0 signal=0 pid=$pid" ]
+	# the root's overlay: "volatile" (Linux 5.10 to 6.6 print it so; later kernels
+	# "fsync=volatile"), so that its unmount at the exit runs no syncfs of the state directory
+	grep -Eq ' overlay overlay .*,(volatile|fsync=volatile)(,|$)' "$WORK/logs/w/0.log"
+	layer=$(echo "$WORK"/state/pods/*/layers/w)
+	[ "$(cat "$layer/upper/written")" = data ]
+	# overlayfs marks a volatile work directory, and would refuse to mount it again: the next
+	# run's layer is a new one, without the last run's file
+	[ -d "$layer/work/work/incompat/volatile" ]
+	req start w 1
+	[[ $reply == ok\ * ]]
+	exit=$("$HARNESS" wait-exit "$WORK" w 1)
+	[[ $exit == "exitCode=0 signal=0 "* ]]
+	! grep -q stale "$WORK/logs/w/1.log"
+}
+
 @test "exec of a missing binary is a StartError: error 2 No such file or directory" {
 	driver_independent
 	pod <<EOF
