@@ -13,8 +13,9 @@
 #   podman   `podman kube play` of the same pod with an image built offline (FROM scratch, the
 #            busybox-static binary), then `podman wait` for its container; `kube down` untimed
 # Every command is timed by podclient (fork, exec, wait: its own cost is printed as the
-# "fork+exec" row). One warm-up round first, not counted. A peer that is missing or fails to
-# set up is skipped, and the output says so. Prints p50/p90/p99 per tool and the ratios
+# "fork+exec" row). One warm-up round first, not counted. A peer that is missing is installed
+# from Debian (runc, podman, busybox-static; BENCH_INSTALL=0: not); one that still is, or
+# fails to set up, is skipped, and the output says so. Prints p50/p90/p99 per tool and the ratios
 # nanolet/unshare and runc/nanolet. A benchmark, not a test: it asserts nothing.
 # Run as root from the repository root: sudo tests/bench/start.sh 50
 set -euo pipefail
@@ -91,6 +92,20 @@ unshare_cmd+=(/bin/true)
 tools=(nanolet unshare)
 skipped=()
 mkdir -p "$PEERS"
+
+# The peers come from Debian: installed here when missing (BENCH_INSTALL=0 does not), else
+# skipped below with the reason.
+missing=()
+command -v runc >/dev/null || missing+=(runc)
+command -v podman >/dev/null || missing+=(podman)
+command -v busybox >/dev/null && file -L "$(command -v busybox)" | grep -q 'statically linked' ||
+	missing+=(busybox-static)
+if ((${#missing[@]})) && [[ ${BENCH_INSTALL:-1} == 1 ]] && command -v apt-get >/dev/null; then
+	echo "start.sh: installing ${missing[*]} from Debian" >&2
+	{ apt-get install -y -qq "${missing[@]}" || { apt-get update -qq &&
+		apt-get install -y -qq "${missing[@]}"; }; } >"$PEERS/apt.log" 2>&1 ||
+		echo "start.sh: could not install ${missing[*]}: $(tail -n 3 "$PEERS/apt.log")" >&2
+fi
 
 # runc: a busybox-static rootfs, the spec runc writes with /bin/true and the plan's namespaces
 if ! command -v runc >/dev/null; then
