@@ -12,12 +12,12 @@
  * Blocking throughout: run through image_work, never on the loop. */
 #include "image.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "dl_archive.h"
 
 /* The description files, and the blobs read into memory (manifests, configs), are small. */
 #define ARCHIVE_SMALL_MAX ((size_t)4 << 20)
@@ -101,10 +101,10 @@ static int read_small(struct archive *a, struct archive_file *f, struct nano_err
 			f->data = grown;
 			cap *= 2;
 		}
-		got = archive_read_data(a, f->data + f->len, cap - f->len - 1);
+		got = sym_archive_read_data(a, f->data + f->len, cap - f->len - 1);
 		if (got < 0)
 			return nano_err_set(err, EBADMSG, "reading %s in the archive: %s", f->name,
-			                    archive_error_string(a));
+			                    sym_archive_error_string(a));
 		if (got == 0)
 			break;
 		f->len += (size_t)got;
@@ -130,7 +130,7 @@ static int read_blob(struct image_store *s, struct archive *a, struct archive_fi
 	r = buf ? image_hash_new(&h) : -ENOMEM;
 	if (r < 0)
 		return r;
-	while ((got = archive_read_data(a, buf, ARCHIVE_BLOCK)) > 0) {
+	while ((got = sym_archive_read_data(a, buf, ARCHIVE_BLOCK)) > 0) {
 		if (f->size < 4)
 			memcpy(f->magic + f->size, buf,
 			       (size_t)got < 4 - (size_t)f->size ? (size_t)got
@@ -152,7 +152,7 @@ static int read_blob(struct image_store *s, struct archive *a, struct archive_fi
 	if (got < 0) {
 		image_hash_free(h);
 		return nano_err_set(err, EBADMSG, "reading %s in the archive: %s", f->name,
-		                    archive_error_string(a));
+		                    sym_archive_error_string(a));
 	}
 	image_hash_finish(h, f->digest);
 	return 0;
@@ -162,34 +162,39 @@ static int read_blob(struct image_store *s, struct archive *a, struct archive_fi
 static int read_archive(struct image_store *s, const char *path, struct archive_files *files,
                         struct nano_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	struct archive_entry *entry;
-	int r = 0, ar;
+	int r = archive_dl_open(err), ar;
 
+	if (r < 0)
+		return r;
+	a = sym_archive_read_new();
 	if (!a)
 		return -ENOMEM;
 	/* a tar as `podman save` writes it, or compressed as people pass `docker save | gzip` */
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	if (archive_read_open_filename(a, path, ARCHIVE_BLOCK) != ARCHIVE_OK) {
-		r = nano_err_set(err, EBADMSG, "not a tar archive: %s", archive_error_string(a));
-		archive_read_free(a);
+	sym_archive_read_support_format_tar(a);
+	sym_archive_read_support_filter_gzip(a);
+	sym_archive_read_support_filter_zstd(a);
+	if (sym_archive_read_open_filename(a, path, ARCHIVE_BLOCK) != ARCHIVE_OK) {
+		r = nano_err_set(err, EBADMSG, "not a tar archive: %s",
+		                 sym_archive_error_string(a));
+		sym_archive_read_free(a);
 		return r;
 	}
-	while ((ar = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+	while ((ar = sym_archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
 		struct archive_file *f;
-		mode_t type = archive_entry_filetype(entry);
+		mode_t type = sym_archive_entry_filetype(entry);
 		_cleanup_free_ char *name = NULL;
 
 		if (type == AE_IFDIR)
 			continue;
-		name = clean_name(archive_entry_pathname(entry) ? archive_entry_pathname(entry)
-		                                                : "");
+		name = clean_name(
+		        sym_archive_entry_pathname(entry) ? sym_archive_entry_pathname(entry) : "");
 		if (!name) {
-			r = nano_err_set(
-			        err, EBADMSG, "the archive has an entry named \"%s\"",
-			        archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
+			r = nano_err_set(err, EBADMSG, "the archive has an entry named \"%s\"",
+			                 sym_archive_entry_pathname(entry)
+			                         ? sym_archive_entry_pathname(entry)
+			                         : "");
 			break;
 		}
 		if (files->n >= ARCHIVE_ENTRIES_MAX) {
@@ -203,13 +208,14 @@ static int read_archive(struct image_store *s, const char *path, struct archive_
 		}
 		f = &files->v[files->n++];
 		*f = (struct archive_file){.name = TAKE_PTR(name)};
-		if (archive_entry_hardlink(entry)) {
-			f->link = clean_name(archive_entry_hardlink(entry));
+		if (sym_archive_entry_hardlink(entry)) {
+			f->link = clean_name(sym_archive_entry_hardlink(entry));
 		} else if (type == AE_IFLNK) {
 			/* relative to the link's directory, as docker-archive's layer.tar links are
 			 */
-			const char *target =
-			        archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "";
+			const char *target = sym_archive_entry_symlink(entry)
+			                             ? sym_archive_entry_symlink(entry)
+			                             : "";
 			const char *slash = strrchr(f->name, '/');
 			_cleanup_free_ char *joined = NULL;
 			char *p;
@@ -234,7 +240,7 @@ static int read_archive(struct image_store *s, const char *path, struct archive_
 		} else if (type != AE_IFREG) {
 			continue; /* nothing an image archive names */
 		}
-		if (f->link || (archive_entry_hardlink(entry) || type == AE_IFLNK)) {
+		if (f->link || (sym_archive_entry_hardlink(entry) || type == AE_IFLNK)) {
 			if (!f->link) {
 				r = nano_err_set(err, EBADMSG, "%s in the archive links outside it",
 				                 f->name);
@@ -247,8 +253,9 @@ static int read_archive(struct image_store *s, const char *path, struct archive_
 			break;
 	}
 	if (r == 0 && ar != ARCHIVE_EOF)
-		r = nano_err_set(err, EBADMSG, "reading the archive: %s", archive_error_string(a));
-	archive_read_free(a);
+		r = nano_err_set(err, EBADMSG, "reading the archive: %s",
+		                 sym_archive_error_string(a));
+	sym_archive_read_free(a);
 	return r;
 }
 

@@ -21,6 +21,7 @@
  *   registry_http.c     libcurl multi on sd-event: the requests' transport
  *   registry_auth.c     the auth file's credentials, WWW-Authenticate's challenge
  *   work.c      a blocking job on a thread of its own, its end reported on the loop
+ *   dl_curl.c, dl_archive.c  libcurl and libarchive, opened (dlopen) when first needed
  *
  * Layout of <state_dir>/images (DESIGN.md "Files on the machine"):
  *   blobs/sha256/<hex>           verified content: indexes, manifests, configs, layer blobs

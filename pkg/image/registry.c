@@ -309,6 +309,12 @@ static int pull_begin(sd_event_source *s, void *userdata)
 		pull_fail(p, r, &err);
 		return 0;
 	}
+	r = registry_http_ready(p->puller->http, &err);
+	if (r < 0) {
+		nano_err_wrap(&err, "failed to pull image \"%s\"", p->reference);
+		pull_fail(p, r, &err);
+		return 0;
+	}
 	p->scope = strdupf("repository:%s:pull", p->ref.path);
 	r = p->scope ? pull_endpoints(p) : -ENOMEM;
 	if (r >= 0)

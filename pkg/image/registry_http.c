@@ -15,8 +15,9 @@
 
 struct registry_http {
 	sd_event *event;
-	CURLM *multi;
+	CURLM *multi; /* NULL until registry_http_ready */
 	sd_event_source *timer;
+	bool global_init; /* curl_global_init called: curl_global_cleanup at the end */
 };
 
 static void check_done(struct registry_http *h)
@@ -24,19 +25,19 @@ static void check_done(struct registry_http *h)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(h->multi, &left))) {
+	while ((msg = sym_curl_multi_info_read(h->multi, &left))) {
 		struct registry_xfer *x = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		sym_curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		if (!x)
 			continue;
 		x->result = msg->data.result;
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
-		curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &x->os_errno);
+		sym_curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+		sym_curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &x->os_errno);
 		/* out of the multi before the owner hears: it may free x or start another */
-		curl_multi_remove_handle(h->multi, x->easy);
+		sym_curl_multi_remove_handle(h->multi, x->easy);
 		x->done(x, x->userdata);
 	}
 }
@@ -53,7 +54,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		flags |= CURL_CSELECT_OUT;
 	if (revents & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(h->multi, fd, flags, &running);
+	sym_curl_multi_socket_action(h->multi, fd, flags, &running);
 	check_done(h);
 	return 0;
 }
@@ -65,7 +66,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)s;
 	(void)usec;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	sym_curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_done(h);
 	return 0;
 }
@@ -80,7 +81,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 	if (what == CURL_POLL_REMOVE) {
 		if (src) {
 			sd_event_source_disable_unref(src);
-			curl_multi_assign(h->multi, fd, NULL);
+			sym_curl_multi_assign(h->multi, fd, NULL);
 		}
 		return 0;
 	}
@@ -97,7 +98,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 	if (sd_event_add_io(h->event, &src, fd, events, on_io, h) < 0)
 		return -1;
 	(void)sd_event_source_set_description(src, "image-pull-io");
-	curl_multi_assign(h->multi, fd, src);
+	sym_curl_multi_assign(h->multi, fd, src);
 	return 0;
 }
 
@@ -120,26 +121,12 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 int registry_http_new(sd_event *e, struct registry_http **out)
 {
-	struct registry_http *h;
+	struct registry_http *h = calloc(1, sizeof(*h));
 	int r;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return -EIO;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		curl_global_cleanup();
+	if (!h)
 		return -ENOMEM;
-	}
 	h->event = sd_event_ref(e);
-	h->multi = curl_multi_init();
-	if (!h->multi) {
-		registry_http_free(h);
-		return -ENOMEM;
-	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, 0, 0, on_timer, h);
 	if (r < 0) {
 		registry_http_free(h);
@@ -151,16 +138,42 @@ int registry_http_new(sd_event *e, struct registry_http **out)
 	return 0;
 }
 
+int registry_http_ready(struct registry_http *h, struct nano_err *err)
+{
+	int r;
+
+	if (h->multi)
+		return 0;
+	r = curl_dl_open(err);
+	if (r < 0)
+		return r;
+	/* curl's rule: once before any other call; each one is paired with a cleanup */
+	if (!h->global_init) {
+		if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return nano_err_set(err, EIO, "libcurl: global init failed");
+		h->global_init = true;
+	}
+	h->multi = sym_curl_multi_init();
+	if (!h->multi)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	sym_curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	sym_curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	sym_curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	sym_curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	return 0;
+}
+
 struct registry_http *registry_http_free(struct registry_http *h)
 {
 	if (!h)
 		return NULL;
 	if (h->multi)
-		curl_multi_cleanup(h->multi);
+		sym_curl_multi_cleanup(h->multi);
 	sd_event_source_disable_unref(h->timer);
 	sd_event_unref(h->event);
+	if (h->global_init)
+		sym_curl_global_cleanup();
 	free(h);
-	curl_global_cleanup();
 	return NULL;
 }
 
@@ -171,10 +184,10 @@ void registry_xfer_free(struct registry_xfer *x)
 	if (!x)
 		return;
 	if (x->easy) {
-		curl_multi_remove_handle(x->http->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+		sym_curl_multi_remove_handle(x->http->multi, x->easy);
+		sym_curl_easy_cleanup(x->easy);
 	}
-	curl_slist_free_all(x->headers);
+	sym_curl_slist_free_all(x->headers);
 	if (x->hash)
 		image_hash_free(x->hash);
 	if (x->fd >= 0)
@@ -190,7 +203,7 @@ static bool status_ok(CURL *easy)
 {
 	long code = 0;
 
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	sym_curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	return code >= 200 && code < 300;
 }
 
@@ -272,7 +285,7 @@ static int header_add(struct curl_slist **l, const char *name, const char *value
 
 	if (!line)
 		return -ENOMEM;
-	grown = curl_slist_append(*l, line);
+	grown = sym_curl_slist_append(*l, line);
 	if (!grown)
 		return -ENOMEM;
 	*l = grown;
@@ -283,9 +296,16 @@ int registry_xfer_start(struct registry_http *h, const struct registry_request *
                         void (*done)(struct registry_xfer *x, void *userdata), void *userdata,
                         struct registry_xfer **out)
 {
-	struct registry_xfer *x = calloc(1, sizeof(*x));
-	int r;
+	_cleanup_(nano_err_clear) struct nano_err ignored = {0};
+	struct registry_xfer *x;
+	int r = registry_http_ready(h, &ignored); /* a pull made it ready (registry.c) */
 
+	if (r < 0) {
+		if (req->fd >= 0)
+			close(req->fd);
+		return r;
+	}
+	x = calloc(1, sizeof(*x));
 	if (!x) {
 		if (req->fd >= 0)
 			close(req->fd);
@@ -297,7 +317,7 @@ int registry_xfer_start(struct registry_http *h, const struct registry_request *
 	x->done = done;
 	x->userdata = userdata;
 	x->url = strdup(req->url);
-	x->easy = curl_easy_init();
+	x->easy = sym_curl_easy_init();
 	if (!x->url || !x->easy) {
 		registry_xfer_free(x);
 		return -ENOMEM;
@@ -312,32 +332,32 @@ int registry_xfer_start(struct registry_http *h, const struct registry_request *
 		registry_xfer_free(x);
 		return r;
 	}
-	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	sym_curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
+	sym_curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	sym_curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_write);
+	sym_curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	sym_curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+	sym_curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	sym_curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	sym_curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	/* blobs redirect to storage; curl sends our Authorization to the first host only */
-	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "nanolet/" NANOLET_VERSION);
+	sym_curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
+	sym_curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 10L);
+	sym_curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "nanolet/" NANOLET_VERSION);
 	if (req->timeout_s > 0) {
-		curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, (long)req->timeout_s);
+		sym_curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, (long)req->timeout_s);
 		/* image_pull_timeout: a request that moves no byte for that long fails */
-		curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, (long)req->timeout_s);
+		sym_curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		sym_curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, (long)req->timeout_s);
 	}
 	if (req->skip_verify) {
-		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+		sym_curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+		sym_curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+	if (sym_curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
 		registry_xfer_free(x);
 		return -ENOMEM;
 	}

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include "image/dl_curl.h"
 #include <systemd/sd-event.h>
 
 #include "image/image.h"
@@ -50,7 +50,11 @@ struct registry_request {
 	int64_t timeout_s;         /* no byte for this long (and no connection): fails */
 };
 
+/* Loads nothing yet: libcurl is opened (and curl_global_init called) by registry_http_ready. */
 int registry_http_new(sd_event *e, struct registry_http **out);
+/* Opens libcurl (dl_curl.h) and makes the multi handle, the first time; a pull calls it before
+ * its first request. 0, or -ELIBACC ("libcurl-gnutls.so.4 cannot be loaded: ...") with err. */
+int registry_http_ready(struct registry_http *h, struct nano_err *err);
 /* Every request must have been freed first. */
 struct registry_http *registry_http_free(struct registry_http *h);
 

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
+#include "image/dl_curl.h"
 #include "image/registry_auth.h"
 #include "image/registry_pull.h"
 
@@ -106,13 +106,13 @@ static bool pull_auth(struct pull *p, struct registry_xfer *x, struct nano_err *
 	p->authorization = NULL;
 	if (strcmp(c.scheme, "bearer") == 0 && c.realm) {
 		_cleanup_free_ char *service = NULL, *scope = NULL, *url = NULL;
-		CURL *esc = curl_easy_init();
+		CURL *esc = sym_curl_easy_init();
 
 		if (!esc)
 			goto no;
-		service = c.service ? curl_easy_escape(esc, c.service, 0) : NULL;
-		scope = curl_easy_escape(esc, c.scope ? c.scope : p->scope, 0);
-		curl_easy_cleanup(esc);
+		service = c.service ? sym_curl_easy_escape(esc, c.service, 0) : NULL;
+		scope = sym_curl_easy_escape(esc, c.scope ? c.scope : p->scope, 0);
+		sym_curl_easy_cleanup(esc);
 		url = strdupf("%s%sscope=%s%s%s", c.realm, strchr(c.realm, '?') ? "&" : "?",
 		              scope ? scope : "", service ? "&service=" : "",
 		              service ? service : "");
@@ -221,7 +221,7 @@ static char *failure_message(struct pull *p, struct registry_xfer *x, CURLcode r
 			reason[0] = (char)tolower((unsigned char)reason[0]);
 		} else
 			snprintf(reason, sizeof(reason), "%s",
-			         x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+			         x->errbuf[0] ? x->errbuf : sym_curl_easy_strerror(res));
 		return strdupf("%s: failed to do request: GET %s: %s", what, x->url, reason);
 	}
 	if (code == 404 && resolving)
@@ -238,7 +238,7 @@ static void token_done(struct registry_xfer *x, void *userdata)
 		pull_failf(p, -EIO,
 		           "failed to resolve reference \"%s\": failed to fetch token: GET %s: %s",
 		           p->reference, x->url,
-		           x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->result));
+		           x->errbuf[0] ? x->errbuf : sym_curl_easy_strerror(x->result));
 		return;
 	}
 	on_token(p, x);

@@ -18,13 +18,13 @@
  * (deepest first), so that a read-only directory can still be filled. */
 #include "unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+
+#include "dl_archive.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
@@ -57,7 +57,7 @@ struct unpack {
 static la_ssize_t inner_read(struct archive *a, void *userdata, const void **buf)
 {
 	struct unpack *u = userdata;
-	la_ssize_t n = archive_read_data(u->outer, u->buf, sizeof(u->buf));
+	la_ssize_t n = sym_archive_read_data(u->outer, u->buf, sizeof(u->buf));
 
 	(void)a;
 	if (n < 0) {
@@ -171,8 +171,8 @@ static int set_xattrs(struct unpack *u, int fd, struct archive_entry *e, const c
 	const void *value;
 	size_t size;
 
-	archive_entry_xattr_reset(e);
-	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+	sym_archive_entry_xattr_reset(e);
+	while (sym_archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
 		/* unprivileged, only user.* can be set; overlayfs's own are the layer's to say
 		 * only through whiteouts */
 		if (!u->root && strncmp(name, "user.", 5) != 0)
@@ -192,7 +192,7 @@ static int write_data(struct unpack *u, int fd, const char *path)
 	la_int64_t offset;
 	int r;
 
-	while ((r = archive_read_data_block(u->inner, &block, &size, &offset)) == ARCHIVE_OK) {
+	while ((r = sym_archive_read_data_block(u->inner, &block, &size, &offset)) == ARCHIVE_OK) {
 		const char *p = block;
 
 		while (size > 0) {
@@ -210,7 +210,7 @@ static int write_data(struct unpack *u, int fd, const char *path)
 	}
 	if (r != ARCHIVE_EOF)
 		return nano_err_set(u->err, EBADMSG, "layer %s: reading \"%.200s\": %s", u->what,
-		                    path, archive_error_string(u->inner));
+		                    path, sym_archive_error_string(u->inner));
 	return 0;
 }
 
@@ -238,19 +238,19 @@ static int entry_metadata(struct unpack *u, int dir_fd, const char *leaf, int fd
                           struct archive_entry *e, const char *path, bool symlink)
 {
 	struct timespec times[2] = {
-	        {.tv_sec = archive_entry_mtime(e), .tv_nsec = archive_entry_mtime_nsec(e)},
-	        {.tv_sec = archive_entry_mtime(e), .tv_nsec = archive_entry_mtime_nsec(e)},
+	        {.tv_sec = sym_archive_entry_mtime(e), .tv_nsec = sym_archive_entry_mtime_nsec(e)},
+	        {.tv_sec = sym_archive_entry_mtime(e), .tv_nsec = sym_archive_entry_mtime_nsec(e)},
 	};
 
-	if (u->root && fchownat(dir_fd, leaf, (uid_t)archive_entry_uid(e),
-	                        (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+	if (u->root && fchownat(dir_fd, leaf, (uid_t)sym_archive_entry_uid(e),
+	                        (gid_t)sym_archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(u, -errno, path, "chown");
 	if (symlink)
 		return utimensat(dir_fd, leaf, times, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOTSUP
 		               ? fail(u, -errno, path, "set the times of")
 		               : 0;
 	/* after the chown, which clears setuid and setgid */
-	if (fchmodat(dir_fd, leaf, archive_entry_perm(e), 0) < 0)
+	if (fchmodat(dir_fd, leaf, sym_archive_entry_perm(e), 0) < 0)
 		return fail(u, -errno, path, "chmod");
 	if (fd >= 0) {
 		int r = set_xattrs(u, fd, e, path);
@@ -281,15 +281,16 @@ static int entry_dir(struct unpack *u, int dir_fd, const char *leaf, struct arch
 	d = &u->dirs[u->n_dirs];
 	*d = (struct dir_fixup){
 	        .path = strdup(path),
-	        .mode = archive_entry_perm(e),
-	        .uid = (uid_t)archive_entry_uid(e),
-	        .gid = (gid_t)archive_entry_gid(e),
-	        .mtime = {.tv_sec = archive_entry_mtime(e), .tv_nsec = archive_entry_mtime_nsec(e)},
+	        .mode = sym_archive_entry_perm(e),
+	        .uid = (uid_t)sym_archive_entry_uid(e),
+	        .gid = (gid_t)sym_archive_entry_gid(e),
+	        .mtime = {.tv_sec = sym_archive_entry_mtime(e),
+	                  .tv_nsec = sym_archive_entry_mtime_nsec(e)},
 	};
 	if (!d->path)
 		return -ENOMEM;
 	u->n_dirs++;
-	if (archive_entry_xattr_count(e) > 0) {
+	if (sym_archive_entry_xattr_count(e) > 0) {
 		_cleanup_close_ int fd =
 		        leaf[0] ? openat(dir_fd, leaf,
 		                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -307,18 +308,19 @@ static int entry(struct unpack *u, struct archive_entry *e)
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int dir_fd = -1, fd = -1;
 	const char *leaf, *link;
-	mode_t type = archive_entry_filetype(e);
+	mode_t type = sym_archive_entry_filetype(e);
 	int r;
 
-	if (!archive_entry_pathname(e))
+	if (!sym_archive_entry_pathname(e))
 		return nano_err_set(u->err, EBADMSG, "layer %s: an entry without a path", u->what);
-	r = clean_path(u, archive_entry_pathname(e), &path);
+	r = clean_path(u, sym_archive_entry_pathname(e), &path);
 	if (r < 0)
 		return r;
 	if (path[0] == '\0') {
 		/* "./": the layer's root itself */
 		if (type != AE_IFDIR)
-			return refuse(u, archive_entry_pathname(e), "replaces the layer's root");
+			return refuse(u, sym_archive_entry_pathname(e),
+			              "replaces the layer's root");
 		dir_fd = fcntl(u->root_fd, F_DUPFD_CLOEXEC, 3);
 		if (dir_fd < 0)
 			return -errno;
@@ -330,7 +332,7 @@ static int entry(struct unpack *u, struct archive_entry *e)
 	if (strncmp(leaf, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
 		return whiteout(u, dir_fd, leaf, path);
 
-	link = archive_entry_hardlink(e);
+	link = sym_archive_entry_hardlink(e);
 	if (link) {
 		_cleanup_free_ char *target = NULL;
 		_cleanup_close_ int target_dir = -1;
@@ -369,16 +371,16 @@ static int entry(struct unpack *u, struct archive_entry *e)
 		r = write_data(u, fd, path);
 		if (r < 0)
 			return r;
-		if (ftruncate(fd, archive_entry_size(e)) < 0)
+		if (ftruncate(fd, sym_archive_entry_size(e)) < 0)
 			return fail(u, -errno, path, "truncate");
 		return entry_metadata(u, dir_fd, leaf, fd, e, path, false);
 	case AE_IFLNK:
-		if (!archive_entry_symlink(e))
+		if (!sym_archive_entry_symlink(e))
 			return refuse(u, path, "is a symlink to nothing");
 		r = clear_leaf(dir_fd, leaf, false);
 		if (r < 0)
 			return fail(u, r, path, "replace");
-		if (symlinkat(archive_entry_symlink(e), dir_fd, leaf) < 0)
+		if (symlinkat(sym_archive_entry_symlink(e), dir_fd, leaf) < 0)
 			return fail(u, -errno, path, "symlink");
 		return entry_metadata(u, dir_fd, leaf, -1, e, path, true);
 	case AE_IFCHR:
@@ -391,7 +393,7 @@ static int entry(struct unpack *u, struct archive_entry *e)
 		r = clear_leaf(dir_fd, leaf, false);
 		if (r < 0)
 			return fail(u, r, path, "replace");
-		if (mknodat(dir_fd, leaf, type | 0600, archive_entry_rdev(e)) < 0)
+		if (mknodat(dir_fd, leaf, type | 0600, sym_archive_entry_rdev(e)) < 0)
 			return fail(u, -errno, path, "mknod");
 		return entry_metadata(u, dir_fd, leaf, -1, e, path, false);
 	default:
@@ -442,9 +444,9 @@ static void unpack_freep(struct unpack **p)
 	if (!u)
 		return;
 	if (u->inner)
-		archive_read_free(u->inner);
+		sym_archive_read_free(u->inner);
 	if (u->outer)
-		archive_read_free(u->outer);
+		sym_archive_read_free(u->outer);
 	image_hash_free(u->hash);
 	for (size_t i = 0; i < u->n_dirs; i++)
 		free(u->dirs[i].path);
@@ -461,44 +463,48 @@ int unpack_layer(int fd, int root_fd, const char *what, char diff_id[IMAGE_DIGES
 
 	if (!u)
 		return -ENOMEM;
+	r = archive_dl_open(err);
+	if (r < 0)
+		return r;
 	u->what = what;
 	u->root_fd = root_fd;
 	u->err = err;
 	u->root = geteuid() == 0;
-	u->outer = archive_read_new();
-	u->inner = archive_read_new();
+	u->outer = sym_archive_read_new();
+	u->inner = sym_archive_read_new();
 	if (!u->outer || !u->inner || image_hash_new(&u->hash) < 0)
 		return -ENOMEM;
 	/* the OCI spec's compressions, and none; not filter_all, whose others can run external
 	 * programs on what a registry sent */
-	archive_read_support_filter_gzip(u->outer);
-	archive_read_support_filter_zstd(u->outer);
-	archive_read_support_format_raw(u->outer);
-	archive_read_support_format_tar(u->inner);
-	if (archive_read_open_fd(u->outer, fd, BLOCK) != ARCHIVE_OK ||
-	    archive_read_next_header(u->outer, &e) != ARCHIVE_OK)
+	sym_archive_read_support_filter_gzip(u->outer);
+	sym_archive_read_support_filter_zstd(u->outer);
+	sym_archive_read_support_format_raw(u->outer);
+	sym_archive_read_support_format_tar(u->inner);
+	if (sym_archive_read_open_fd(u->outer, fd, BLOCK) != ARCHIVE_OK ||
+	    sym_archive_read_next_header(u->outer, &e) != ARCHIVE_OK)
 		return nano_err_set(err, EBADMSG, "layer %s: %s", what,
-		                    archive_error_string(u->outer));
-	if (archive_read_open(u->inner, u, NULL, inner_read, NULL) != ARCHIVE_OK)
+		                    sym_archive_error_string(u->outer));
+	if (sym_archive_read_open(u->inner, u, NULL, inner_read, NULL) != ARCHIVE_OK)
 		return nano_err_set(err, EBADMSG, "layer %s is not a tar archive: %s", what,
-		                    u->outer_error ? archive_error_string(u->outer)
-		                                   : archive_error_string(u->inner));
-	while ((ar = archive_read_next_header(u->inner, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
+		                    u->outer_error ? sym_archive_error_string(u->outer)
+		                                   : sym_archive_error_string(u->inner));
+	while ((ar = sym_archive_read_next_header(u->inner, &e)) == ARCHIVE_OK ||
+	       ar == ARCHIVE_WARN) {
 		r = entry(u, e);
 		if (r < 0)
 			return r;
 	}
 	if (ar != ARCHIVE_EOF)
 		return nano_err_set(err, EBADMSG, "layer %s: %s", what,
-		                    u->outer_error ? archive_error_string(u->outer)
-		                                   : archive_error_string(u->inner));
+		                    u->outer_error ? sym_archive_error_string(u->outer)
+		                                   : sym_archive_error_string(u->inner));
 	/* what follows the tar's end (its zero blocks, padding) is part of the diff ID too */
 	for (;;) {
-		la_ssize_t n = archive_read_data(u->outer, u->buf, sizeof(u->buf));
+		la_ssize_t n = sym_archive_read_data(u->outer, u->buf, sizeof(u->buf));
 
 		if (n < 0)
 			return nano_err_set(err, EBADMSG, "layer %s: %s", what,
-			                    archive_error_string(u->outer));
+			                    sym_archive_error_string(u->outer));
 		if (n == 0)
 			break;
 		image_hash_update(u->hash, u->buf, (size_t)n);

@@ -15,23 +15,46 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <nftables/libnftables.h>
+
+#include "dl_nftables.h"
 
 #define TABLE "ip nanolet"
 
 struct hostports {
-	struct nft_ctx *nft;
+	struct nft_ctx *nft; /* NULL until the first command (ctx_open) */
 };
+
+/* The context, made the first time one is needed: libnftables (and the libraries it brings) is
+ * loaded then, not at the daemon's start. */
+static int ctx_open(struct hostports *h, struct nano_err *err)
+{
+	int r;
+
+	if (h->nft)
+		return 0;
+	r = nftables_dl_open(err);
+	if (r < 0)
+		return r;
+	h->nft = sym_nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!h->nft)
+		return nano_err_set(err, ENOMEM, "nftables: no context");
+	sym_nft_ctx_buffer_error(h->nft);
+	sym_nft_ctx_buffer_output(h->nft);
+	return 0;
+}
 
 /* Runs commands (one transaction); the error text libnftables wrote becomes the message. */
 static int run(struct hostports *h, const char *commands, struct nano_err *err)
 {
 	const char *why;
 	size_t n;
+	int r = ctx_open(h, err);
 
-	if (nft_run_cmd_from_buffer(h->nft, commands) == 0)
+	if (r < 0)
+		return r;
+	if (sym_nft_run_cmd_from_buffer(h->nft, commands) == 0)
 		return 0;
-	why = nft_ctx_get_error_buffer(h->nft);
+	why = sym_nft_ctx_get_error_buffer(h->nft);
 	why = why && *why ? why : "failed";
 	n = strcspn(why, "\n");
 	return nano_err_set(err, EIO, "nftables: %.*s", (int)n, why);
@@ -62,10 +85,8 @@ int hostports_new(struct hostports **out, struct nano_err *err)
 {
 	struct hostports *h = calloc(1, sizeof(*h));
 
-	if (!h || !(h->nft = nft_ctx_new(NFT_CTX_DEFAULT)))
-		return free(h), nano_err_set(err, ENOMEM, "nftables: no context");
-	nft_ctx_buffer_error(h->nft);
-	nft_ctx_buffer_output(h->nft);
+	if (!h)
+		return nano_err_set(err, ENOMEM, "out of memory");
 	*out = h;
 	return 0;
 }
@@ -125,7 +146,7 @@ int hostports_ready(struct hostports *h, const char *masquerade_cidr, struct nan
 
 int hostports_open(const char *masquerade_cidr, struct hostports **out, struct nano_err *err)
 {
-	struct hostports *h;
+	struct hostports *h = NULL;
 	int r = hostports_new(&h, err);
 
 	if (r < 0)
@@ -142,7 +163,7 @@ void hostports_free(struct hostports *h)
 	if (!h)
 		return;
 	if (h->nft)
-		nft_ctx_free(h->nft);
+		sym_nft_ctx_free(h->nft);
 	free(h);
 }
 
@@ -266,12 +287,12 @@ static int sweep_map(struct hostports *h, const char *map,
 
 	if (!list || !deletes)
 		return nano_err_set(err, ENOMEM, "out of memory");
-	nft_ctx_output_set_flags(h->nft, NFT_CTX_OUTPUT_JSON);
+	sym_nft_ctx_output_set_flags(h->nft, NFT_CTX_OUTPUT_JSON);
 	r = run(h, list, err);
-	nft_ctx_output_set_flags(h->nft, 0);
+	sym_nft_ctx_output_set_flags(h->nft, 0);
 	if (r < 0)
 		return r;
-	doc = json_loads(nft_ctx_get_output_buffer(h->nft), 0, NULL);
+	doc = json_loads(sym_nft_ctx_get_output_buffer(h->nft), 0, NULL);
 	items = json_object_get(doc, "nftables");
 	if (!json_is_array(items))
 		return nano_err_set(err, EBADMSG, "nftables: list map %s: not the JSON expected",
@@ -315,14 +336,16 @@ static int table_exists(struct hostports *h, struct nano_err *err)
 	_cleanup_json_ json_t *doc = NULL;
 	json_t *items, *item;
 	size_t i;
-	int r;
+	int r = ctx_open(h, err);
 
-	nft_ctx_output_set_flags(h->nft, NFT_CTX_OUTPUT_JSON);
-	r = run(h, "list tables ip", err);
-	nft_ctx_output_set_flags(h->nft, 0);
 	if (r < 0)
 		return r;
-	doc = json_loads(nft_ctx_get_output_buffer(h->nft), 0, NULL);
+	sym_nft_ctx_output_set_flags(h->nft, NFT_CTX_OUTPUT_JSON);
+	r = run(h, "list tables ip", err);
+	sym_nft_ctx_output_set_flags(h->nft, 0);
+	if (r < 0)
+		return r;
+	doc = json_loads(sym_nft_ctx_get_output_buffer(h->nft), 0, NULL);
 	items = json_object_get(doc, "nftables");
 	json_array_foreach(items, i, item)
 	{

@@ -36,7 +36,10 @@ struct hostport {
 	uint16_t container_port; /* 1..65535 */
 };
 
-/* A libnftables context in the caller's network namespace; it makes nothing yet. */
+/* A libnftables context in the caller's network namespace; it makes nothing yet, and loads
+ * libnftables only with its first command (every call below may fail with ELIBACC:
+ * "libnftables.so.1 cannot be loaded: ..."). The context is made then, in the namespace the
+ * caller is in then: the daemon's own (its moments in a pod's, netns.c, never make one). */
 int hostports_new(struct hostports **out, struct nano_err *err);
 /* Makes the table, its maps and chains (again, when they are there: the rules are replaced,
  * the maps' elements kept). masquerade_cidr: pod traffic from this network to any other is

@@ -1,0 +1,23 @@
+/* pkg/net/dl_nftables.h: libnftables, opened when the first pod joins the pod network or the
+ * start's sweep looks for orphan forwards (dl.h): the functions hostport.c calls, as
+ * sym_<name>. Internal to pkg/net. */
+#pragma once
+
+#include <nftables/libnftables.h>
+
+#include "util/dl.h"
+
+#define NFTABLES_SONAME "libnftables.so.1"
+
+DL_SYMBOL_DECLARE(nft_ctx_buffer_error);
+DL_SYMBOL_DECLARE(nft_ctx_buffer_output);
+DL_SYMBOL_DECLARE(nft_ctx_free);
+DL_SYMBOL_DECLARE(nft_ctx_get_error_buffer);
+DL_SYMBOL_DECLARE(nft_ctx_get_output_buffer);
+DL_SYMBOL_DECLARE(nft_ctx_new);
+DL_SYMBOL_DECLARE(nft_ctx_output_set_flags);
+DL_SYMBOL_DECLARE(nft_run_cmd_from_buffer);
+
+/* Loads libnftables and sets every sym_nft_*; 0, or -ELIBACC and err ("libnftables.so.1
+ * cannot be loaded: ..."). */
+int nftables_dl_open(struct nano_err *err);
