@@ -18,7 +18,7 @@ RUN_PACKAGES = build-essential cmake pkg-config curl libmicrohttpd-dev libjansso
 	libnftables-dev libgnutls28-dev libnghttp2-dev libcurl4-gnutls-dev libarchive-dev
 TEST_PACKAGES = $(RUN_PACKAGES) check clang-format clang libclang-rt-14-dev bats systemd jq \
 	procps iproute2 util-linux man-db qemu-system-x86 busybox-static cpio xz-utils sqlite3 \
-	python3-websocket python3-kubernetes docker-registry podman
+	python3-websocket python3-kubernetes docker-registry podman nftables
 
 # promtool checks /metrics; it comes out of Debian's prometheus package without installing it
 # (that would start a Prometheus server on the machine).
