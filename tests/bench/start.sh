@@ -14,7 +14,7 @@
 #            busybox-static binary), then `podman wait` for its container; `kube down` untimed
 # Every command is timed by podclient (fork, exec, wait: its own cost is printed as the
 # "fork+exec" row). One warm-up round first, not counted. A peer that is missing is installed
-# from Debian (runc, podman, busybox-static; BENCH_INSTALL=0: not); one that still is, or
+# from Debian (runc, podman, catatonit, busybox-static; BENCH_INSTALL=0: not); one that still is, or
 # fails to set up, is skipped, and the output says so. Prints p50/p90/p99 per tool and the ratios
 # nanolet/unshare and runc/nanolet. A benchmark, not a test: it asserts nothing.
 # Run as root from the repository root: sudo tests/bench/start.sh 50
@@ -98,6 +98,7 @@ mkdir -p "$PEERS"
 missing=()
 command -v runc >/dev/null || missing+=(runc)
 command -v podman >/dev/null || missing+=(podman)
+command -v catatonit >/dev/null || missing+=(catatonit) # the pause of kube play's infra
 command -v busybox >/dev/null && file -L "$(command -v busybox)" | grep -q 'statically linked' ||
 	missing+=(busybox-static)
 if ((${#missing[@]})) && [[ ${BENCH_INSTALL:-1} == 1 ]] && command -v apt-get >/dev/null; then
@@ -143,6 +144,11 @@ else
 	# EPERM. A container's usual limits instead.
 	printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n' \
 		>"$PEERS/podman/containers.conf"
+	# crun, podman's first choice, refuses a hybrid host's cgroups ("cgroups in hybrid mode
+	# not supported"); runc takes them
+	if [[ $(stat -f -c %T /sys/fs/cgroup) != cgroup2fs ]] && command -v runc >/dev/null; then
+		printf '[engine]\nruntime = "runc"\n' >>"$PEERS/podman/containers.conf"
+	fi
 	export CONTAINERS_CONF=$PEERS/podman/containers.conf
 	sed "s|image: host|image: $IMAGE|" >"$PEERS/podman/pod.yaml" <<EOF
 apiVersion: v1
