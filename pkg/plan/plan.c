@@ -53,12 +53,6 @@ const char *plan_cgroup_driver_name(enum plan_cgroup_driver driver)
 
 /* ---- freeing ------------------------------------------------------------------------------ */
 
-static void namespaces_done(struct plan_namespace *ns)
-{
-	for (size_t i = 0; i < PLAN_NS_COUNT; i++)
-		free(ns[i].reason);
-}
-
 void plan_process_done(struct plan_process *p)
 {
 	strv_free(p->args);
@@ -82,7 +76,6 @@ void plan_mounts_free(struct plan_mount *mounts, size_t n)
 static void container_done(struct plan_container *c)
 {
 	free(c->name);
-	namespaces_done(c->namespaces);
 	free(c->cgroup.path);
 	plan_process_done(&c->process);
 	plan_root_done(&c->root);
@@ -99,7 +92,6 @@ struct plan *plan_free(struct plan *plan)
 	free(plan->uid);
 	free(plan->hostname);
 	plan_pod_security_done(&plan->pod_security);
-	namespaces_done(plan->namespaces);
 	free(plan->cgroup.path);
 	for (size_t i = 0; i < plan->n_places; i++) {
 		free(plan->places[i].hierarchy);
@@ -130,73 +122,68 @@ struct plan *plan_free(struct plan *plan)
 
 /* ---- namespaces --------------------------------------------------------------------------- */
 
-static int ns_set(struct plan_namespace *ns, enum plan_ns_mode mode, const char *reason)
+/* reason: a string constant (plan_namespace.reason) */
+static void ns_set(struct plan_namespace *ns, enum plan_ns_mode mode, const char *reason)
 {
 	ns->mode = mode;
-	ns->reason = strdup(reason);
-	return ns->reason ? 0 : -ENOMEM;
+	ns->reason = reason;
 }
 
-static int pod_namespaces(struct plan *plan, const struct spec_pod *pod)
+static void pod_namespaces(struct plan *plan, const struct spec_pod *pod)
 {
 	struct plan_namespace *ns = plan->namespaces;
-	int r = 0;
 
 	if (pod->host_pid)
-		r |= ns_set(&ns[PLAN_NS_PID], PLAN_NS_HOST, "hostPID is true");
+		ns_set(&ns[PLAN_NS_PID], PLAN_NS_HOST, "hostPID is true");
 	else if (pod->share_process_namespace)
-		r |= ns_set(&ns[PLAN_NS_PID], PLAN_NS_POD,
-		            "shareProcessNamespace is true: the shim is PID 1");
+		ns_set(&ns[PLAN_NS_PID], PLAN_NS_POD,
+		       "shareProcessNamespace is true: the shim is PID 1");
 	else
-		r |= ns_set(&ns[PLAN_NS_PID], PLAN_NS_CONTAINER,
-		            "hostPID and shareProcessNamespace are false (the default): each "
-		            "container sees only its own processes");
+		ns_set(&ns[PLAN_NS_PID], PLAN_NS_CONTAINER,
+		       "hostPID and shareProcessNamespace are false (the default): each "
+		       "container sees only its own processes");
 
 	if (pod->host_network)
-		r |= ns_set(&ns[PLAN_NS_NET], PLAN_NS_HOST, "hostNetwork is true");
+		ns_set(&ns[PLAN_NS_NET], PLAN_NS_HOST, "hostNetwork is true");
 	else
-		r |= ns_set(&ns[PLAN_NS_NET], PLAN_NS_POD,
-		            "hostNetwork is false (the default): the containers share the pod's "
-		            "network namespace");
+		ns_set(&ns[PLAN_NS_NET], PLAN_NS_POD,
+		       "hostNetwork is false (the default): the containers share the pod's "
+		       "network namespace");
 
 	if (pod->host_ipc)
-		r |= ns_set(&ns[PLAN_NS_IPC], PLAN_NS_HOST, "hostIPC is true");
+		ns_set(&ns[PLAN_NS_IPC], PLAN_NS_HOST, "hostIPC is true");
 	else
-		r |= ns_set(&ns[PLAN_NS_IPC], PLAN_NS_POD,
-		            "hostIPC is false (the default): the containers share the pod's IPC "
-		            "namespace");
+		ns_set(&ns[PLAN_NS_IPC], PLAN_NS_POD,
+		       "hostIPC is false (the default): the containers share the pod's IPC "
+		       "namespace");
 
 	/* Kubernetes gives a hostNetwork pod the node's uts namespace too: its hostname is the
 	 * node's. */
 	if (pod->host_network)
-		r |= ns_set(&ns[PLAN_NS_UTS], PLAN_NS_HOST,
-		            "hostNetwork is true: the pod uses the node's hostname");
+		ns_set(&ns[PLAN_NS_UTS], PLAN_NS_HOST,
+		       "hostNetwork is true: the pod uses the node's hostname");
 	else if (pod->hostname)
-		r |= ns_set(&ns[PLAN_NS_UTS], PLAN_NS_POD,
-		            "hostNetwork is false: the hostname is spec.hostname");
+		ns_set(&ns[PLAN_NS_UTS], PLAN_NS_POD,
+		       "hostNetwork is false: the hostname is spec.hostname");
 	else
-		r |= ns_set(&ns[PLAN_NS_UTS], PLAN_NS_POD,
-		            "hostNetwork is false and spec.hostname is unset: the hostname is the "
-		            "pod's name");
+		ns_set(&ns[PLAN_NS_UTS], PLAN_NS_POD,
+		       "hostNetwork is false and spec.hostname is unset: the hostname is the "
+		       "pod's name");
 
 	if (pod->host_users == SPEC_BOOL_FALSE)
-		r |= ns_set(
-		        &ns[PLAN_NS_USER], PLAN_NS_POD,
-		        "hostUsers is false: 65536 ids are mapped to unprivileged ids of the node");
+		ns_set(&ns[PLAN_NS_USER], PLAN_NS_POD,
+		       "hostUsers is false: 65536 ids are mapped to unprivileged ids of the node");
 	else if (pod->host_users == SPEC_BOOL_TRUE)
-		r |= ns_set(&ns[PLAN_NS_USER], PLAN_NS_HOST, "hostUsers is true");
+		ns_set(&ns[PLAN_NS_USER], PLAN_NS_HOST, "hostUsers is true");
 	else
-		r |= ns_set(&ns[PLAN_NS_USER], PLAN_NS_HOST,
-		            "hostUsers is unset: the default is the node's user namespace");
+		ns_set(&ns[PLAN_NS_USER], PLAN_NS_HOST,
+		       "hostUsers is unset: the default is the node's user namespace");
 
-	r |= ns_set(&ns[PLAN_NS_MNT], PLAN_NS_CONTAINER,
-	            "each container has a private mount namespace");
-	r |= ns_set(&ns[PLAN_NS_CGROUP], PLAN_NS_CONTAINER,
-	            "each container has a cgroup namespace rooted at its own cgroup");
-	r |= ns_set(&ns[PLAN_NS_TIME], PLAN_NS_HOST,
-	            "Kubernetes has no time namespace field: clocks are the node's");
-	if (r < 0)
-		return -ENOMEM;
+	ns_set(&ns[PLAN_NS_MNT], PLAN_NS_CONTAINER, "each container has a private mount namespace");
+	ns_set(&ns[PLAN_NS_CGROUP], PLAN_NS_CONTAINER,
+	       "each container has a cgroup namespace rooted at its own cgroup");
+	ns_set(&ns[PLAN_NS_TIME], PLAN_NS_HOST,
+	       "Kubernetes has no time namespace field: clocks are the node's");
 
 	/* What the shim unshares. A new pid namespace applies to the shim's children; the
 	 * runtime makes its first child PID 1 of it when shareProcessNamespace is set. */
@@ -209,21 +196,15 @@ static int pod_namespaces(struct plan *plan, const struct spec_pod *pod)
 		plan->clone_flags |= CLONE_NEWUSER;
 	if (ns[PLAN_NS_PID].mode == PLAN_NS_POD)
 		plan->clone_flags |= CLONE_NEWPID;
-	return 0;
 }
 
-static int container_namespaces(struct plan_container *c, const struct plan *plan)
+static void container_namespaces(struct plan_container *c, const struct plan *plan)
 {
-	for (size_t i = 0; i < PLAN_NS_COUNT; i++) {
-		c->namespaces[i].mode = plan->namespaces[i].mode;
-		c->namespaces[i].reason = strdup(plan->namespaces[i].reason);
-		if (!c->namespaces[i].reason)
-			return -ENOMEM;
-	}
+	for (size_t i = 0; i < PLAN_NS_COUNT; i++)
+		c->namespaces[i] = plan->namespaces[i];
 	c->clone_flags = CLONE_NEWNS | CLONE_NEWCGROUP;
 	if (c->namespaces[PLAN_NS_PID].mode == PLAN_NS_CONTAINER)
 		c->clone_flags |= CLONE_NEWPID;
-	return 0;
 }
 
 static int pod_hostname(struct plan *plan, const struct spec_pod *pod)
@@ -594,9 +575,7 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 	if (pod->host_users == SPEC_BOOL_FALSE)
 		plan->userns_base = config->userns_base;
 
-	r = pod_namespaces(plan, pod);
-	if (r < 0)
-		return r;
+	pod_namespaces(plan, pod);
 	r = pod_hostname(plan, pod);
 	if (r < 0)
 		return r;
@@ -626,9 +605,7 @@ static int build(struct plan *plan, const struct spec_pod *pod, const struct pla
 		c->name = strdup(sc->name);
 		if (!c->name)
 			return -ENOMEM;
-		r = container_namespaces(c, plan);
-		if (r < 0)
-			return r;
+		container_namespaces(c, plan);
 		r = plan_container_process(&c->process, sc, pod, plan);
 		if (r < 0)
 			return r;

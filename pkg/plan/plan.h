@@ -103,7 +103,9 @@ struct plan_config {
 
 struct plan_namespace {
 	enum plan_ns_mode mode;
-	char *reason; /* why, in the Pod's words: "hostPID is true" */
+	/* why, in the Pod's words: "hostPID is true"; a string constant of plan.c (every pod
+	 * says one of a few, so a plan kept for a pod's life holds no copies) */
+	const char *reason;
 };
 
 /* One cgroup file and the exact string that will be written to it. */
