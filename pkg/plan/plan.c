@@ -65,6 +65,8 @@ void plan_process_done(struct plan_process *p)
 void plan_mounts_free(struct plan_mount *mounts, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (mounts[i].borrowed)
+			continue;
 		free(mounts[i].destination);
 		free(mounts[i].type);
 		free(mounts[i].source);

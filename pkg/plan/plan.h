@@ -142,6 +142,10 @@ struct plan_mount {
 	char **options; /* NULL-terminated */
 	bool host_path; /* a hostPath volume: the source is the node's own path (the explanation's)
 	                 */
+	/* destination, type, source and options are not the mount's own, and never written:
+	 * the string constants of a system mount (plan_system_mounts: the same for every
+	 * container), its /dev/shm's source the plan's shm. plan_mounts_free leaves them. */
+	bool borrowed;
 };
 
 enum plan_root_kind {

@@ -250,9 +250,27 @@ int plan_container_security(struct plan_container *c, const struct spec_containe
 
 /* ---- the container's own filesystems --------------------------------------------------------- */
 
+/* A system mount's options: constants, one list for each variant (plan_mount.borrowed). */
+static const char *const opt_nosuid_noexec_nodev[] = {"nosuid", "noexec", "nodev", NULL};
+static const char *const opt_rbind[] = {"rbind", NULL};
+static const char *const opt_dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
+static const char *const opt_devpts[] = {"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+                                         "mode=0620", "gid=5",  NULL};
+static const char *const opt_shm[] = {"rbind", "nosuid", "nodev", "noexec", NULL};
+static const char *const opt_sys_rw[] = {"nosuid", "noexec", "nodev", "rw", NULL};
+static const char *const opt_sys_ro[] = {"nosuid", "noexec", "nodev", "ro", NULL};
+static const char *const opt_rbind_rw[] = {"rbind", "rw", NULL};
+static const char *const opt_rbind_ro[] = {"rbind", "ro", NULL};
+static const char *const opt_755_rw[] = {"nosuid", "nodev", "mode=755", "rw", NULL};
+static const char *const opt_755_ro[] = {"nosuid", "nodev", "mode=755", "ro", NULL};
+static const char *const opt_1777_rw[] = {"nosuid", "nodev", "mode=1777", "rw", NULL};
+static const char *const opt_1777_ro[] = {"nosuid", "nodev", "mode=1777", "ro", NULL};
+static const char *const opt_700_rw[] = {"nosuid", "nodev", "mode=700", "rw", NULL};
+static const char *const opt_700_ro[] = {"nosuid", "nodev", "mode=700", "ro", NULL};
+
 struct system_mount {
 	const char *destination, *type, *source;
-	const char *options[8];
+	const char *const *options;
 };
 
 /* Whether the container mounts a volume at path: then the volume is what it gets there. */
@@ -273,63 +291,51 @@ int plan_system_mounts(struct plan_container *c, const struct spec_container *sc
 	const struct system_mount mounts[] = {
 	        /* a procfs of the container's pid namespace (the node's with hostPID): a new
 	         * instance, never the node's mount, so the masks below cover it whole */
-	        {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
+	        {"/proc", "proc", "proc", opt_nosuid_noexec_nodev},
 	        /* the node's /dev only for a privileged container, as containerd does */
-	        priv ? (struct system_mount){"/dev", "bind", "/dev", {"rbind"}}
-	             : (struct system_mount){"/dev",
-	                                     "tmpfs",
-	                                     "tmpfs",
-	                                     {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-	        {"/dev/pts",
-	         "devpts",
-	         "devpts",
-	         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+	        priv ? (struct system_mount){"/dev", "bind", "/dev", opt_rbind}
+	             : (struct system_mount){"/dev", "tmpfs", "tmpfs", opt_dev},
+	        {"/dev/pts", "devpts", "devpts", opt_devpts},
 	        /* POSIX shared memory goes with the IPC namespace: the pod's, or the node's */
-	        {"/dev/shm",
-	         "bind",
-	         plan->shm ? plan->shm : "/dev/shm",
-	         {"rbind", "nosuid", "nodev", "noexec"}},
-	        {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
+	        {"/dev/shm", "bind", plan->shm ? plan->shm : "/dev/shm", opt_shm},
+	        {"/dev/mqueue", "mqueue", "mqueue", opt_nosuid_noexec_nodev},
 	        /* a new sysfs: with the pod's network namespace it shows only the pod's links */
-	        {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", priv ? "rw" : "ro"}},
+	        {"/sys", "sysfs", "sysfs", priv ? opt_sys_rw : opt_sys_ro},
 	        /* v2: the container's own cgroup (its cgroup namespace's root); v1: the node's
 	         * hierarchies, read-only */
 	        plan->driver == PLAN_CGROUP_V2
-	                ? (struct system_mount){"/sys/fs/cgroup",
-	                                        "cgroup2",
-	                                        "cgroup",
-	                                        {"nosuid", "noexec", "nodev", priv ? "rw" : "ro"}}
-	                : (struct system_mount){"/sys/fs/cgroup",
-	                                        "bind",
-	                                        "/sys/fs/cgroup",
-	                                        {"rbind", priv ? "rw" : "ro"}},
+	                ? (struct system_mount){"/sys/fs/cgroup", "cgroup2", "cgroup",
+	                                        priv ? opt_sys_rw : opt_sys_ro}
+	                : (struct system_mount){"/sys/fs/cgroup", "bind", "/sys/fs/cgroup",
+	                                        priv ? opt_rbind_rw : opt_rbind_ro},
 	        /* the host image's run-time and scratch directories, and home directories, are
 	         * the container's own (nanolet's choice: the node's hold sockets, other users'
 	         * files and secrets); read-only with the root */
-	        {"/run", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755", ro ? "ro" : "rw"}},
-	        {"/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777", ro ? "ro" : "rw"}},
-	        {"/root", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=700", ro ? "ro" : "rw"}},
-	        {"/home", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=755", ro ? "ro" : "rw"}},
+	        {"/run", "tmpfs", "tmpfs", ro ? opt_755_ro : opt_755_rw},
+	        {"/tmp", "tmpfs", "tmpfs", ro ? opt_1777_ro : opt_1777_rw},
+	        {"/root", "tmpfs", "tmpfs", ro ? opt_700_ro : opt_700_rw},
+	        {"/home", "tmpfs", "tmpfs", ro ? opt_755_ro : opt_755_rw},
 	};
 	size_t n = host ? ELEMENTSOF(mounts) : ELEMENTSOF(mounts) - 4;
 
+	/* every container has them: borrowed, not copied (a kilobyte and a half of small
+	 * strings a container, for as long as its pod runs) */
 	for (size_t i = 0; i < n; i++) {
 		const struct system_mount *m = &mounts[i];
-		char **options;
-		int r = 0;
 
 		/* as containerd: a volume of the pod's at /dev/shm (a larger Memory emptyDir)
 		 * takes the place of the pod's own */
 		if (strcmp(m->destination, "/dev/shm") == 0 && volume_at(sc, m->destination))
 			continue;
-		options = calloc(1, sizeof(char *));
-		for (size_t k = 0; options && k < ELEMENTSOF(m->options) && m->options[k]; k++)
-			r |= strv_push(&options, strdup(m->options[k]));
-		if (r < 0)
-			options = (strv_free(options), NULL);
-		r = plan_mount_add(c, m->destination, m->type, strdup(m->source), options);
-		if (r < 0)
-			return r;
+		if (util_reserve(&c->mounts, c->n_mounts, sizeof(*c->mounts)) < 0)
+			return -ENOMEM;
+		c->mounts[c->n_mounts++] = (struct plan_mount){
+		        .destination = (char *)m->destination,
+		        .type = (char *)m->type,
+		        .source = (char *)m->source,
+		        .options = (char **)m->options,
+		        .borrowed = true,
+		};
 	}
 	return 0;
 }
