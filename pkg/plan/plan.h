@@ -202,6 +202,9 @@ struct plan_security {
 	struct plan_seccomp seccomp;
 	char **masked_paths;    /* NULL-terminated; empty when privileged or procMount Unmasked */
 	char **read_only_paths; /* NULL-terminated */
+	/* masked_paths and read_only_paths are pkg/security's tables (or an empty constant
+	 * list), not copies, and never written: plan_security_done leaves them */
+	bool paths_borrowed;
 	const struct security_device *devices; /* a static table of pkg/security */
 	size_t n_devices;
 	/* Set when the container must not be created (runAsNonRoot and a root user): the

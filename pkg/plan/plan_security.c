@@ -44,8 +44,10 @@ void plan_security_done(struct plan_security *s)
 {
 	free(s->seccomp.source);
 	free(s->seccomp.localhost_path);
-	strv_free(s->masked_paths);
-	strv_free(s->read_only_paths);
+	if (!s->paths_borrowed) {
+		strv_free(s->masked_paths);
+		strv_free(s->read_only_paths);
+	}
 	free(s->refusal);
 	*s = (struct plan_security){0};
 }
@@ -218,6 +220,9 @@ int plan_container_refusal(struct plan_security *s, const struct plan_container 
 	return s->refusal ? 0 : -ENOMEM;
 }
 
+/* An empty list of paths (plan_security.paths_borrowed). */
+static const char *const no_paths[] = {NULL};
+
 int plan_container_security(struct plan_container *c, const struct spec_container *sc,
                             const struct spec_pod *pod, const struct plan *plan, size_t index,
                             const struct plan_config *config, const char *state_dir)
@@ -237,12 +242,10 @@ int plan_container_security(struct plan_container *c, const struct spec_containe
 	if (r < 0)
 		return r;
 	unmasked = s->privileged || ssc->proc_mount == SPEC_PROC_MOUNT_UNMASKED;
-	s->masked_paths = unmasked ? calloc(1, sizeof(char *))
-	                           : strv_copy((char *const *)security_masked_paths);
-	s->read_only_paths = unmasked ? calloc(1, sizeof(char *))
-	                              : strv_copy((char *const *)security_read_only_paths);
-	if (!s->masked_paths || !s->read_only_paths)
-		return -ENOMEM;
+	/* the same lists for every container: borrowed, not copied */
+	s->masked_paths = (char **)(unmasked ? no_paths : security_masked_paths);
+	s->read_only_paths = (char **)(unmasked ? no_paths : security_read_only_paths);
+	s->paths_borrowed = true;
 	s->devices = s->privileged ? security_devices_all(&s->n_devices)
 	                           : security_devices_default(&s->n_devices);
 	return plan_container_refusal(s, c, sc, pod, plan, NULL);
