@@ -513,11 +513,13 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	pod->object = object ? json_incref(object)
 	                     : pod_object_at(spec, uid, pods_now(env), env->hostname);
 	/* What a pod keeps for its life is what it needs (issue 13: a thousand pods in 16 MB):
-	 * the explanation's sentences are made again when asked (pod_isolation_json), and the
-	 * spec's copy of the Pod is the pod's own (the same fields; uid and creationTimestamp
-	 * besides). */
+	 * the explanation's sentences are made again when asked (pod_isolation_json), and so is
+	 * the Pod Security message (plan_to_json, from the checks the pod fails); the spec's copy
+	 * of the Pod is the pod's own (the same fields; uid and creationTimestamp besides). */
 	strv_free(pod->plan->explanation);
 	pod->plan->explanation = NULL;
+	free(pod->plan->pod_security.next_message);
+	pod->plan->pod_security.next_message = NULL;
 	if (pod->object) {
 		json_decref(spec->object);
 		spec->object = json_incref(pod->object);

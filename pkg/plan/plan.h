@@ -261,7 +261,9 @@ struct plan_cgroup_place {
 struct plan_pod_security {
 	enum security_pss_level level;
 	struct security_pss_result next; /* the checks of level + 1 it fails; none at restricted */
-	char *next_message; /* `violates PodSecurity "restricted:latest": ...`, or NULL */
+	/* `violates PodSecurity "restricted:latest": ...`, or NULL (restricted). A plan kept for a
+	 * pod's life may leave it out (NULL): plan_to_json makes it again from next. */
+	char *next_message;
 };
 
 /* From pod, a core/v1 Pod as JSON (spec_pod.object). 0 or -ENOMEM. */

@@ -342,10 +342,17 @@ static json_t *json_pod_security(const struct plan_pod_security *ps)
 {
 	json_t *o = json_pack("{s:s, s:s}", "level", security_pss_level_name(ps->level), "version",
 	                      "latest");
+	_cleanup_free_ char *made = NULL;
+	const char *message = ps->next_message;
 	json_t *violations;
 
 	if (!o || ps->level == SECURITY_PSS_RESTRICTED)
 		return o;
+	/* a plan kept for a pod's life leaves the message out: made again from next, as
+	 * plan_pod_security made it */
+	if (!message &&
+	    !(message = made = security_pss_message(&ps->next, ps->level + 1, SECURITY_PSS_LATEST)))
+		return json_decref(o), NULL;
 	violations = json_array();
 	for (size_t i = 0; violations && i < ps->next.n; i++) {
 		const struct security_pss_violation *v = &ps->next.violations[i];
@@ -356,8 +363,8 @@ static json_t *json_pod_security(const struct plan_pod_security *ps)
 	}
 	json_object_set_new(o, "next",
 	                    json_pack("{s:s, s:s?, s:o*}", "level",
-	                              security_pss_level_name(ps->level + 1), "message",
-	                              ps->next_message, "violations", violations));
+	                              security_pss_level_name(ps->level + 1), "message", message,
+	                              "violations", violations));
 	return o;
 }
 

@@ -414,6 +414,36 @@ START_TEST(test_sysctls)
 }
 END_TEST
 
+/* A plan kept for a pod's life leaves its Pod Security message out (daemon/pods' pod_new):
+ * its JSON is the same, the message made again from the checks the pod fails. */
+START_TEST(test_pod_security_message_made_again)
+{
+	_cleanup_plan_ struct plan *plan = NULL;
+	_cleanup_json_ json_t *pod = NULL, *kept = NULL, *made = NULL;
+	struct fixture f;
+	const char *message;
+
+	fixture_init(&f);
+	ck_assert_int_eq(plan_build(&f.pod, &f.config, NULL, &plan), 0);
+	pod = json_pack("{s:{s:b, s:[{s:s, s:s}]}}", "spec", "hostNetwork", 1, "containers", "name",
+	                "c", "image", "busybox");
+	plan_pod_security_done(&plan->pod_security);
+	ck_assert_int_eq(plan_pod_security(pod, &plan->pod_security), 0);
+	ck_assert_ptr_nonnull(plan->pod_security.next_message);
+	kept = plan_to_json(plan);
+	free(plan->pod_security.next_message);
+	plan->pod_security.next_message = NULL;
+	made = plan_to_json(plan);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert_ptr_nonnull(made);
+	message = json_string_value(json_object_get(
+	        json_object_get(json_object_get(made, "podSecurity"), "next"), "message"));
+	ck_assert_msg(message && strstr(message, "host namespaces (hostNetwork=true)"), "%s",
+	              message ? message : "(none)");
+	ck_assert(json_equal(kept, made));
+}
+END_TEST
+
 START_TEST(test_free_null)
 {
 	ck_assert_ptr_null(plan_free(NULL));
@@ -1374,6 +1404,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_warnings_order);
 	tcase_add_test(tc, test_sysctls);
 	tcase_add_loop_test(tc, test_bandwidth, 0, ELEMENTSOF(bandwidth_rows));
+	tcase_add_test(tc, test_pod_security_message_made_again);
 	tcase_add_test(tc, test_free_null);
 	tcase_add_test(tc, test_golden_json);
 	suite_add_tcase(s, tc);
