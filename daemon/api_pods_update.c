@@ -60,9 +60,10 @@ static json_t *metadata_of(json_t *obj)
 
 /* The object a PATCH or PUT proposes, made into the pod's next object: the URL's name and
  * namespace, the old object's identity (uid, creationTimestamp) and the preconditions it
- * carries checked; status and what the server keeps dropped. 0, or < 0 with resp answered. */
-static int settle_identity(const struct route_args *args, const struct pod *pod, json_t *obj,
-                           struct http_response *resp)
+ * carries checked; status and what the server keeps dropped. old: the pod's object
+ * (pod_object). 0, or < 0 with resp answered. */
+static int settle_identity(const struct route_args *args, const struct pod *pod, const json_t *old,
+                           json_t *obj, struct http_response *resp)
 {
 	static const char *const kept[] = {"creationTimestamp", "resourceVersion", "generation"};
 	static const char *const dropped[] = {"deletionTimestamp", "deletionGracePeriodSeconds",
@@ -119,16 +120,16 @@ static int settle_identity(const struct route_args *args, const struct pod *pod,
 	/* spec.nodeName is the node's, set at create: sent back unchanged, it is no field of the
 	 * client's (a change stays, and the update's rules refuse it) */
 	if (json_equal(json_object_get(json_object_get(obj, "spec"), "nodeName"),
-	               json_object_get(json_object_get(pod_object(pod), "spec"), "nodeName")))
+	               json_object_get(json_object_get(old, "spec"), "nodeName")))
 		json_object_del(json_object_get(obj, "spec"), "nodeName");
 	return 0;
 }
 
 /* The decoded object gets the old one's identity back. */
-static int restore_identity(const struct pod *pod, json_t *obj)
+static int restore_identity(const struct pod *pod, const json_t *old, json_t *obj)
 {
 	static const char *const kept[] = {"creationTimestamp", "resourceVersion", "generation"};
-	json_t *old_meta = json_object_get(pod_object(pod), "metadata");
+	json_t *old_meta = json_object_get(old, "metadata");
 	json_t *meta = metadata_of(obj), *node;
 
 	if (!meta || json_object_set_new(meta, "uid", json_string(pod_uid(pod))) < 0)
@@ -139,7 +140,7 @@ static int restore_identity(const struct pod *pod, json_t *obj)
 		if (v && json_object_set(meta, kept[i], v) < 0)
 			return -ENOMEM;
 	}
-	node = json_object_get(json_object_get(pod_object(pod), "spec"), "nodeName");
+	node = json_object_get(json_object_get(old, "spec"), "nodeName");
 	if (node && json_is_object(json_object_get(obj, "spec")) &&
 	    !json_object_get(json_object_get(obj, "spec"), "nodeName"))
 		json_object_set(json_object_get(obj, "spec"), "nodeName", node);
@@ -157,7 +158,7 @@ static void update(struct nanoletd *d, const struct http_request *req,
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 	_cleanup_pod_ struct spec_pod *spec = NULL;
 	_cleanup_strv_ char **warnings = NULL;
-	_cleanup_json_ json_t *next = NULL;
+	_cleanup_json_ json_t *next = NULL, *old = NULL;
 	const char *dry_run = http_query(req, "dryRun");
 	const char *validation = http_query(req, "fieldValidation");
 	struct spec_decode_options options;
@@ -171,7 +172,10 @@ static void update(struct nanoletd *d, const struct http_request *req,
 		return api_bad_request(
 		        resp, "invalid fieldValidation \"%s\": must be one of Ignore, Warn, Strict",
 		        validation);
-	if (settle_identity(args, pod, proposed, resp) < 0)
+	old = pod_object(pod);
+	if (!old)
+		return routes_status(resp, 500, "InternalError", "out of memory");
+	if (settle_identity(args, pod, old, proposed, resp) < 0)
 		return;
 	/* decoded and defaulted as a create is, so that the two objects compare field by field */
 	node_decode_options(&d->config, proposed, args->ns, &options);
@@ -186,9 +190,9 @@ static void update(struct nanoletd *d, const struct http_request *req,
 	next = json_deep_copy(spec->object);
 	if (!next)
 		return routes_status(resp, 500, "InternalError", "out of memory");
-	if (restore_identity(pod, next) < 0)
+	if (restore_identity(pod, old, next) < 0)
 		return routes_status(resp, 500, "InternalError", "out of memory");
-	if (spec_pod_validate_update(pod_object(pod), next, &err) < 0) {
+	if (spec_pod_validate_update(old, next, &err) < 0) {
 		fail(resp, &err, args->name);
 		resp->warnings = TAKE_PTR(warnings);
 		return;

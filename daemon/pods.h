@@ -141,8 +141,9 @@ json_t *pod_dry_run_json(const struct spec_pod *spec);
 int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err);
 /* (It sets object's metadata.generation: the old one, plus one when the spec changed; the
  * pod's resourceVersion moves and the watches get a MODIFIED.) */
-/* The pod's object as created or last updated, without status (borrowed); its uid. */
-const json_t *pod_object(const struct pod *pod);
+/* The pod's object as created or last updated, without status (a new one, the caller's; NULL
+ * on ENOMEM); its uid. */
+json_t *pod_object(const struct pod *pod);
 const char *pod_uid(const struct pod *pod);
 /* The pod's metadata.resourceVersion as served ("" before it was first served): what a
  * precondition or a PUT's resourceVersion is checked against. */

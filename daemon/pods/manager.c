@@ -338,7 +338,7 @@ int pods_create(struct pods *pods, struct spec_pod **specp, const char *schedule
                 pods_created_fn *fn, void *userdata, struct nano_err *err)
 {
 	struct spec_pod *spec = *specp;
-	_cleanup_json_ json_t *status = NULL, *runtime = NULL;
+	_cleanup_json_ json_t *status = NULL, *runtime = NULL, *object = NULL;
 	struct pod *pod = NULL;
 	uint64_t seen = pods_clock(&pods->env, CLOCK_MONOTONIC);
 	int r;
@@ -386,13 +386,13 @@ int pods_create(struct pods *pods, struct spec_pod **specp, const char *schedule
 	pod->creating = true;
 	status = sup_pod_status_json(pod->sup);
 	runtime = pod_runtime_json(pod);
-	if (!status || !runtime)
+	object = pod_object(pod);
+	if (!status || !runtime || !object)
 		return pod_free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	r = store_begin(pods->env.store, err);
 	if (r >= 0)
-		r = store_pod_insert(pods->env.store, pod->uid, spec->namespace, spec->name,
-		                     pod->object, status,
-		                     pods_now(&pods->env) * INT64_C(1000000000), err);
+		r = store_pod_insert(pods->env.store, pod->uid, spec->namespace, spec->name, object,
+		                     status, pods_now(&pods->env) * INT64_C(1000000000), err);
 	if (r >= 0)
 		r = store_pod_save(pods->env.store, pod->uid, status, runtime, err);
 	/* its address with its row, so that shim.json can name it; none free is not a failed

@@ -172,7 +172,7 @@ json_t *pod_dry_run_json(const struct spec_pod *spec)
 /* The Pod as served, without metadata.resourceVersion. */
 static json_t *pod_json(const struct pod *pod)
 {
-	json_t *obj = json_deep_copy(pod->object);
+	json_t *obj = pod_object(pod);
 	json_t *metadata = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
 
 	if (!obj || !json_is_object(metadata))
@@ -195,9 +195,12 @@ static json_t *pod_json(const struct pod *pod)
 	return obj;
 }
 
-const json_t *pod_object(const struct pod *pod)
+json_t *pod_object(const struct pod *pod)
 {
-	return pod->object;
+	/* compact text keeps the keys in their order and every value as it was (a double in a
+	 * form that reads back the same; a NUL in a string, which a protobuf body's bytes can
+	 * hold, as \u0000): the tree read back is the one dumped */
+	return json_loads(pod->object, JSON_ALLOW_NUL, NULL);
 }
 
 const char *pod_uid(const struct pod *pod)
@@ -214,28 +217,33 @@ void pod_resource_version(const struct pod *pod, char out[POD_RESOURCE_VERSION_S
 
 int pod_update_object(struct pod *pod, json_t *object, struct nano_err *err)
 {
+	_cleanup_json_ json_t *old = pod_object(pod);
+	_cleanup_free_ char *text = NULL;
 	json_t *metadata = json_object_get(object, "metadata");
-	json_int_t generation = json_integer_value(
-	        json_object_get(json_object_get(pod->object, "metadata"), "generation"));
-	bool spec_changed =
-	        !json_equal(json_object_get(pod->object, "spec"), json_object_get(object, "spec"));
+	json_int_t generation;
+	bool spec_changed;
 	int r;
 
+	if (!old)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	generation =
+	        json_integer_value(json_object_get(json_object_get(old, "metadata"), "generation"));
+	spec_changed = !json_equal(json_object_get(old, "spec"), json_object_get(object, "spec"));
 	/* metadata.generation counts the spec's changes, as the API server's does, and is kept
 	 * with the object */
 	if (json_is_object(metadata))
 		json_object_set_new(metadata, "generation",
 		                    json_integer((generation > 0 ? generation : 1) + spec_changed));
+	text = json_dumps(object, JSON_COMPACT);
+	if (!text)
+		return nano_err_set(err, ENOMEM, "out of memory");
 	r = store_pod_update_object(pod->env->store, pod->uid, object, err);
 	if (r >= 0)
 		r = store_sync(pod->env->store, err);
 	if (r < 0)
 		return r;
-	json_decref(pod->object);
-	pod->object = json_incref(object);
-	/* the spec's copy of the Pod is the pod's own (pod_new) */
-	json_decref(pod->spec->object);
-	pod->spec->object = json_incref(object);
+	free(pod->object);
+	pod->object = TAKE_PTR(text);
 	pod_changed(pod);
 	return 0;
 }
@@ -483,6 +491,7 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 {
 	const struct pods_options *opt = &env->opt;
 	struct pod *pod = calloc(1, sizeof(*pod));
+	_cleanup_json_ json_t *made = NULL;
 	struct plan_config plan_config;
 	char uid[37], log_name[NAME_MAX + 1];
 
@@ -510,19 +519,21 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 	/* <ns>_<name>_<uid>, or its shortened form where that passes NAME_MAX */
 	if (logs_pod_dir_name(spec->namespace, spec->name, uid, log_name) == 0)
 		pod->log_dir = strdupf("%s/pods/%s", opt->log_dir, log_name);
-	pod->object = object ? json_incref(object)
-	                     : pod_object_at(spec, uid, pods_now(env), env->hostname);
+	made = object ? NULL : pod_object_at(spec, uid, pods_now(env), env->hostname);
+	if (object || made)
+		pod->object = json_dumps(object ? object : made, JSON_COMPACT);
 	/* What a pod keeps for its life is what it needs (issue 13: a thousand pods in 16 MB):
 	 * the explanation's sentences are made again when asked (pod_isolation_json), and so is
-	 * the Pod Security message (plan_to_json, from the checks the pod fails); the spec's copy
-	 * of the Pod is the pod's own (the same fields; uid and creationTimestamp besides). */
+	 * the Pod Security message (plan_to_json, from the checks the pod fails); the Pod is
+	 * kept once, as text (pod_object), and the spec, decoded, keeps no tree of it (the plan
+	 * was built from it: nothing reads it again). */
 	strv_free(pod->plan->explanation);
 	pod->plan->explanation = NULL;
 	free(pod->plan->pod_security.next_message);
 	pod->plan->pod_security.next_message = NULL;
 	if (pod->object) {
 		json_decref(spec->object);
-		spec->object = json_incref(pod->object);
+		spec->object = NULL;
 	}
 	*out = pod;
 	if (!pod->uid || !spec->uid || !pod->cgroup || !pod->run_dir || !pod->volume_dir ||
@@ -581,7 +592,7 @@ void pod_record_free(struct pod *pod)
 	spec_pod_free(pod->spec);
 	plan_free(pod->plan);
 	sup_pod_free(pod->sup);
-	json_decref(pod->object);
+	free(pod->object);
 	free(pod->run_dir);
 	free(pod->volume_dir);
 	free(pod->log_dir);

@@ -142,7 +142,9 @@ struct pod {
 	struct spec_pod *spec;
 	struct plan *plan;
 	struct sup_pod *sup;
-	json_t *object;       /* the Pod as created: metadata.uid, creationTimestamp */
+	/* the Pod as created (metadata.uid, creationTimestamp) or last updated, as compact JSON:
+	 * a tree of it, kept for the pod's life, costs several times the text (pod_object) */
+	char *object;
 	char *run_dir;        /* <run_dir>/pods/<uid>: shim.json, shim.sock, exits/ */
 	char *volume_dir;     /* <state_dir>/pods/<uid> */
 	char *log_dir;        /* <log_dir>/pods/<ns>_<name>_<uid> */

@@ -359,7 +359,8 @@ struct spec_pod {
 	size_t n_volumes;
 
 	/* The defaulted Pod as JSON (unknown fields pruned, as the API server does): what a
-	 * dry-run answers with and what the store keeps. */
+	 * dry-run answers with and what the store keeps. NULL in a created pod's spec (daemon/pods
+	 * keeps the Pod once, as text, when its record is made). */
 	json_t *object;
 };
 
