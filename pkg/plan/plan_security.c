@@ -321,6 +321,10 @@ int plan_system_mounts(struct plan_container *c, const struct spec_container *sc
 	};
 	size_t n = host ? ELEMENTSOF(mounts) : ELEMENTSOF(mounts) - 4;
 
+	/* one array of the size the container needs, its volumes' mounts included (grown as
+	 * it goes, 11 mounts would hold room for 18 for the pod's life) */
+	if (!c->mounts && !(c->mounts = calloc(n + sc->n_volume_mounts, sizeof(*c->mounts))))
+		return -ENOMEM;
 	/* every container has them: borrowed, not copied (a kilobyte and a half of small
 	 * strings a container, for as long as its pod runs) */
 	for (size_t i = 0; i < n; i++) {
