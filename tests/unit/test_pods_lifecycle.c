@@ -983,6 +983,40 @@ static json_t *metadata_of(const struct pod *pod, const char *key)
 	return json_incref(json_object_get(json_object_get(o, "metadata"), key));
 }
 
+/* A pod keeps its Pod as text (record.c): what it serves is the Pod as created, its strings
+ * as they were (UTF-8, escapes) and its keys in the order they had. */
+START_TEST(a_pod_serves_its_object_as_created)
+{
+	struct node n;
+	struct pod *pod;
+	_cleanup_json_ json_t *o = NULL;
+	json_t *annotations, *value;
+	const char *key;
+	const char *order[] = {"z", "a", "m"};
+	size_t i = 0;
+
+	node_init(&n);
+	pod = create_running(&n,
+	                     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+	                     "  annotations: {z: \"a\\tb\\\"c\", a: \"caf\u00e9\", m: \"1.50\"}\n"
+	                     "spec:\n  containers:\n"
+	                     "  - {name: app, image: host, command: [/bin/sleep, '1000']}\n");
+	o = pod_to_json(pod);
+	ck_assert_ptr_nonnull(o);
+	annotations = json_object_get(json_object_get(o, "metadata"), "annotations");
+	ck_assert_str_eq(json_string_value(json_object_get(annotations, "z")), "a\tb\"c");
+	ck_assert_str_eq(json_string_value(json_object_get(annotations, "a")), "caf\xc3\xa9");
+	ck_assert_str_eq(json_string_value(json_object_get(annotations, "m")), "1.50");
+	json_object_foreach(annotations, key, value)
+	{
+		ck_assert_uint_lt(i, ELEMENTSOF(order));
+		ck_assert_str_eq(key, order[i++]);
+	}
+	ck_assert_uint_eq(i, ELEMENTSOF(order));
+	node_done(&n);
+}
+END_TEST
+
 START_TEST(a_pods_changes_reach_the_watches_with_increasing_resource_versions)
 {
 	struct node n;
@@ -1870,6 +1904,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, a_failed_run_restarts_after_its_back_off);
 	tcase_add_test(tc, a_delete_waits_out_the_grace_then_kills_and_removes_everything);
 	tcase_add_test(tc, a_second_delete_shortens_the_grace_and_a_late_start_is_stopped);
+	tcase_add_test(tc, a_pod_serves_its_object_as_created);
 	tcase_add_test(tc, a_pods_changes_reach_the_watches_with_increasing_resource_versions);
 	tcase_add_test(tc, a_lost_shim_brings_a_new_sandbox_and_the_container_back);
 	tcase_add_test(tc, a_start_the_shim_did_not_answer_is_asked_about_not_repeated);
