@@ -411,10 +411,27 @@ bool pod_probes_pre_stop(struct pod *pod, size_t i, uint64_t deadline)
 /* ---- following the containers ------------------------------------------------------------------
  */
 
+/* Whether a container of the pod has a probe or a postStart hook (preStop's is made when a
+ * stop asks, pod_pre_stop). Neither changes in a pod's life: an update may not touch them. */
+static bool probes_wanted(const struct pod *pod)
+{
+	for (size_t i = 0; i < pod->sup->n_containers; i++) {
+		if (pod->spec->containers[i].post_start)
+			return true;
+		for (size_t k = 0; k < SUP_PROBE_KINDS; k++)
+			if (pod->sup->containers[i].probes[k].defined)
+				return true;
+	}
+	return false;
+}
+
 void pod_probes_sync(struct pod *pod)
 {
 	struct pod_probes *p;
 
+	/* most pods have none: no workers to hold for their life */
+	if (!pod->probes && !probes_wanted(pod))
+		return;
 	if (probes_alloc(pod) < 0)
 		return log_error("pod %s: probes: out of memory", pod->spec->name);
 	p = pod->probes;
