@@ -13,6 +13,7 @@
  * (audit.c). */
 #include "routes.h"
 
+#include <malloc.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -23,7 +24,9 @@
 #include "tls.h"
 
 #define CONTENT_TYPE_JSON "application/json"
-#define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
+/* an answer this big gives back the heap it was made in (serve) */
+#define ROUTES_TRIM_AFTER_BYTES (256 * 1024)
+#define CONTENT_TYPE_TEXT       "text/plain; charset=utf-8"
 
 static void set_text(struct http_response *resp, unsigned code, const char *text)
 {
@@ -528,6 +531,11 @@ static void serve(struct nanoletd *daemon, const struct http_request *req,
 	else
 		dispatch(daemon, &r, resp);
 	api_table_answer(&r, resp); /* kubectl get: the answer as a Table when it asks for one */
+	/* A big answer (a list of many pods or events) was a tree of many small blocks, now freed
+	 * in the middle of the heap, where glibc keeps them: at 1000 pods a list's 14 MiB stayed
+	 * in the daemon's RSS. Their pages go back; the trim costs less than the list did. */
+	if (resp->body_len >= ROUTES_TRIM_AFTER_BYTES)
+		malloc_trim(0);
 	if (!req->conn) /* no connection to answer on (a unit test): nothing to record */
 		audit_request_free(r.audit);
 }
