@@ -14,9 +14,10 @@
 #            busybox-static binary), then `podman wait` for its container; `kube down` untimed
 # Every command is timed by podclient (fork, exec, wait: its own cost is printed as the
 # "fork+exec" row). One warm-up round first, not counted. A peer that is missing is installed
-# from Debian (runc, podman, catatonit, busybox-static; BENCH_INSTALL=0: not); one that still is, or
-# fails to set up, is skipped, and the output says so. Prints p50/p90/p99 per tool and the ratios
-# nanolet/unshare and runc/nanolet. A benchmark, not a test: it asserts nothing.
+# from Debian (runc, podman, catatonit, busybox-static; BENCH_INSTALL=0: not); one that still
+# is, or fails to set up, is skipped, and the output says so. Prints p50/p90/p99 per tool, the
+# ratios nanolet/unshare and runc/nanolet, and the daemon's CPU time per start (with the delete
+# after it). A benchmark, not a test: it asserts nothing.
 # Run as root from the repository root: sudo tests/bench/start.sh 50
 set -euo pipefail
 
@@ -166,16 +167,25 @@ EOF
 	fi
 fi
 
+# The daemon's CPU time so far (utime + stime, in clock ticks): its work (every thread's) for a
+# start and the delete after it, beside the time the start takes
+daemon_ticks() {
+	awk '{print $14 + $15}' "/proc/$DAEMON_PID/stat"
+}
+
 # One run of TOOL for round ROUND: appends its milliseconds to $TMP/TOOL.ms, or counts a failure.
 run_one() {
 	local tool=$1 round=$2 out ms gets post
 	case $tool in
 	nanolet)
+		local ticks
+		ticks=$(daemon_ticks)
 		if out=$("$CLIENT" start "$SOCK" "start-$round" "$POLL_US"); then
 			read -r ms gets post <<<"$out"
 			echo "$ms" >>"$TMP/nanolet.ms"
 			echo "$gets" >>"$TMP/nanolet.gets"
 			echo "$post" >>"$TMP/nanolet-post.ms"
+			echo $(($(daemon_ticks) - ticks)) >>"$TMP/nanolet.ticks"
 			return 0
 		fi
 		;;
@@ -207,7 +217,7 @@ run_one() {
 all=("${tools[@]}" fork+exec)
 for tool in "${all[@]}"; do # warm-up (podman builds its pause image on the first play)
 	run_one "$tool" warmup
-	rm -f "$TMP/$tool.ms" "$TMP/$tool.gets" "$TMP/$tool-post.ms" "$TMP/failures"
+	rm -f "$TMP/$tool.ms" "$TMP/$tool.gets" "$TMP/$tool-post.ms" "$TMP/$tool.ticks" "$TMP/failures"
 done
 for round in $(seq 1 "$ROUNDS"); do
 	n=${#all[@]}
@@ -244,6 +254,7 @@ if [[ -s $TMP/failures ]]; then
 	echo "failed runs (not counted): $(sort "$TMP/failures" | uniq -c | awk '{printf "%s %s; ", $2, $1}')"
 fi
 echo "nanolet POST answered (container started): p50 $(p50 "$TMP/nanolet-post.ms") ms; the rest is the exit seen and recorded"
+echo "nanolet daemon CPU (utime+stime): $(awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%.1f", s * 1000 / hz / NR}' "$TMP/nanolet.ticks") ms per start and the delete after it"
 echo "nanolet client: $(awk '{s += $1} END {printf "%.2f", s / NR}' "$TMP/nanolet.gets") GETs per start on average (poll every $POLL_US us); one GET's client+kernel floor: $("$CLIENT" floor 2000 3000 | sed 's/.*p50 \([0-9.]*\) ms.*/\1 ms/')"
 nanolet=$(p50 "$TMP/nanolet.ms")
 unshare=$(p50 "$TMP/unshare.ms")
