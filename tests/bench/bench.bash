@@ -1,11 +1,16 @@
 # tests/bench/bench.bash: what every benchmark does around its measuring — a nanoletd of its own
-# in a temporary directory, and on exit (passed or not) every pod deleted, the daemon stopped
-# and the directory removed. Source it, then call bench_start_daemon [FLAGS...].
+# in a temporary directory and a network namespace of its own (its pod network's bridge, veths
+# and nftables table are made there, never on the machine's), and on exit (passed or not)
+# every pod deleted, the daemon stopped, the namespace and the directory removed. Source it,
+# then call bench_start_daemon [FLAGS...].
 
 BUILD=${NANOLET_BUILD:-build}
 TMP=$(mktemp -d /tmp/nanolet-bench.XXXXXX)
 SOCK=$TMP/nanolet.sock
 DAEMON_PID=
+NETNS=nanolet-bench-$$
+ip netns add "$NETNS"
+ip -n "$NETNS" link set lo up
 
 bench_cleanup() {
 	if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
@@ -16,6 +21,7 @@ bench_cleanup() {
 		kill "$DAEMON_PID"
 		wait "$DAEMON_PID" || true
 	fi
+	ip netns del "$NETNS" 2>/dev/null || true
 	rm -rf "$TMP"
 }
 trap bench_cleanup EXIT
@@ -24,9 +30,10 @@ api() {
 	curl -s --max-time 10 --unix-socket "$SOCK" "$@"
 }
 
-# A nanoletd on $TMP, not waited for (its log appended to $TMP/daemon.log).
+# A nanoletd on $TMP in $NETNS, not waited for (its log appended to $TMP/daemon.log; nsenter
+# execs it, so $DAEMON_PID is the daemon's).
 bench_spawn_daemon() {
-	"$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
+	nsenter --net="/run/netns/$NETNS" "$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
 		--log-dir "$TMP/log" --log-level warning "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
 }

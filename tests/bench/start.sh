@@ -160,7 +160,7 @@ spec:
   containers:
   - {name: c, image: host, command: [/bin/true]}
 EOF
-	if "${PODMAN[@]}" build -q -t "$IMAGE" "$PEERS/podman/ctx" >"$PEERS/podman.out" 2>&1; then
+	if "${PODMAN[@]}" build -q --network none -t "$IMAGE" "$PEERS/podman/ctx" >"$PEERS/podman.out" 2>&1; then
 		tools+=(podman)
 	else
 		skipped+=("podman: the image build failed: $(head -c 300 "$PEERS/podman.out")")
