@@ -11,33 +11,38 @@
 
 #define ARCHIVE_SONAME "libarchive.so.13"
 
-DL_SYMBOL_DECLARE(archive_entry_filetype);
-DL_SYMBOL_DECLARE(archive_entry_gid);
-DL_SYMBOL_DECLARE(archive_entry_hardlink);
-DL_SYMBOL_DECLARE(archive_entry_mtime);
-DL_SYMBOL_DECLARE(archive_entry_mtime_nsec);
-DL_SYMBOL_DECLARE(archive_entry_pathname);
-DL_SYMBOL_DECLARE(archive_entry_perm);
-DL_SYMBOL_DECLARE(archive_entry_rdev);
-DL_SYMBOL_DECLARE(archive_entry_size);
-DL_SYMBOL_DECLARE(archive_entry_symlink);
-DL_SYMBOL_DECLARE(archive_entry_uid);
-DL_SYMBOL_DECLARE(archive_entry_xattr_count);
-DL_SYMBOL_DECLARE(archive_entry_xattr_next);
-DL_SYMBOL_DECLARE(archive_entry_xattr_reset);
-DL_SYMBOL_DECLARE(archive_error_string);
-DL_SYMBOL_DECLARE(archive_read_data);
-DL_SYMBOL_DECLARE(archive_read_data_block);
-DL_SYMBOL_DECLARE(archive_read_free);
-DL_SYMBOL_DECLARE(archive_read_new);
-DL_SYMBOL_DECLARE(archive_read_next_header);
-DL_SYMBOL_DECLARE(archive_read_open);
-DL_SYMBOL_DECLARE(archive_read_open_fd);
-DL_SYMBOL_DECLARE(archive_read_open_filename);
-DL_SYMBOL_DECLARE(archive_read_support_filter_gzip);
-DL_SYMBOL_DECLARE(archive_read_support_filter_zstd);
-DL_SYMBOL_DECLARE(archive_read_support_format_raw);
-DL_SYMBOL_DECLARE(archive_read_support_format_tar);
+/* every function called through sym_<name>, named once: declared here, defined and loaded
+ * in the .c */
+#define ARCHIVE_SYMBOLS(X)                                                                         \
+	X(archive_entry_filetype)                                                                  \
+	X(archive_entry_gid)                                                                       \
+	X(archive_entry_hardlink)                                                                  \
+	X(archive_entry_mtime)                                                                     \
+	X(archive_entry_mtime_nsec)                                                                \
+	X(archive_entry_pathname)                                                                  \
+	X(archive_entry_perm)                                                                      \
+	X(archive_entry_rdev)                                                                      \
+	X(archive_entry_size)                                                                      \
+	X(archive_entry_symlink)                                                                   \
+	X(archive_entry_uid)                                                                       \
+	X(archive_entry_xattr_count)                                                               \
+	X(archive_entry_xattr_next)                                                                \
+	X(archive_entry_xattr_reset)                                                               \
+	X(archive_error_string)                                                                    \
+	X(archive_read_data)                                                                       \
+	X(archive_read_data_block)                                                                 \
+	X(archive_read_free)                                                                       \
+	X(archive_read_new)                                                                        \
+	X(archive_read_next_header)                                                                \
+	X(archive_read_open)                                                                       \
+	X(archive_read_open_fd)                                                                    \
+	X(archive_read_open_filename)                                                              \
+	X(archive_read_support_filter_gzip)                                                        \
+	X(archive_read_support_filter_zstd)                                                        \
+	X(archive_read_support_format_raw)                                                         \
+	X(archive_read_support_format_tar)
+
+ARCHIVE_SYMBOLS(DL_SYMBOL_DECLARE_EACH)
 
 /* Loads libarchive and sets every sym_archive_*; 0, or -ELIBACC and err ("libarchive.so.13
  * cannot be loaded: ..."). */

@@ -9,14 +9,19 @@
 
 #define NFTABLES_SONAME "libnftables.so.1"
 
-DL_SYMBOL_DECLARE(nft_ctx_buffer_error);
-DL_SYMBOL_DECLARE(nft_ctx_buffer_output);
-DL_SYMBOL_DECLARE(nft_ctx_free);
-DL_SYMBOL_DECLARE(nft_ctx_get_error_buffer);
-DL_SYMBOL_DECLARE(nft_ctx_get_output_buffer);
-DL_SYMBOL_DECLARE(nft_ctx_new);
-DL_SYMBOL_DECLARE(nft_ctx_output_set_flags);
-DL_SYMBOL_DECLARE(nft_run_cmd_from_buffer);
+/* every function called through sym_<name>, named once: declared here, defined and loaded
+ * in the .c */
+#define NFTABLES_SYMBOLS(X)                                                                        \
+	X(nft_ctx_buffer_error)                                                                    \
+	X(nft_ctx_buffer_output)                                                                   \
+	X(nft_ctx_free)                                                                            \
+	X(nft_ctx_get_error_buffer)                                                                \
+	X(nft_ctx_get_output_buffer)                                                               \
+	X(nft_ctx_new)                                                                             \
+	X(nft_ctx_output_set_flags)                                                                \
+	X(nft_run_cmd_from_buffer)
+
+NFTABLES_SYMBOLS(DL_SYMBOL_DECLARE_EACH)
 
 /* Loads libnftables and sets every sym_nft_*; 0, or -ELIBACC and err ("libnftables.so.1
  * cannot be loaded: ..."). */

@@ -4,15 +4,17 @@
  * at start they are most of an idle daemon's resident memory, and a node that never pulls an
  * image or forwards a hostPort never calls them.
  *
- * A user declares one pointer per function it calls, typed from the library's own header, and
- * an open function that fills them:
+ * A user lists the functions it calls once, as an X-macro, and gets one pointer for each,
+ * typed from the library's own header, and an open function that fills them:
  *
- *   DL_SYMBOL_DECLARE(curl_easy_init);                  (its header: extern, typeof'd)
- *   DL_SYMBOL_DEFINE(curl_easy_init);                   (its .c)
+ *   #define CURL_SYMBOLS(X) X(curl_easy_init) X(curl_easy_cleanup) ...   (its header)
+ *   CURL_SYMBOLS(DL_SYMBOL_DECLARE_EACH)              (extern pointers, typeof'd)
+ *
+ *   CURL_SYMBOLS(DL_SYMBOL_DEFINE_EACH)                                (its .c)
  *   int curl_dl_open(struct nano_err *err)
  *   {
  *           static struct dl_library lib = DL_LIBRARY("libcurl-gnutls.so.4");
- *           return dl_open(&lib, err, DL_SYMBOL(curl_easy_init), ..., NULL);
+ *           return dl_open(&lib, err, CURL_SYMBOLS(DL_SYMBOL_EACH) NULL);
  *   }
  *
  * and calls sym_curl_easy_init(...) after its open function returned 0, on any thread: a call
@@ -52,6 +54,11 @@ struct dl_library {
 		(void **)&sym_##name;                                                              \
 	}),                                                                                        \
 	        #name
+
+/* DL_SYMBOL_DECLARE, DL_SYMBOL_DEFINE and DL_SYMBOL for each name of an X-macro list (above). */
+#define DL_SYMBOL_DECLARE_EACH(name) DL_SYMBOL_DECLARE(name);
+#define DL_SYMBOL_DEFINE_EACH(name)  DL_SYMBOL_DEFINE(name);
+#define DL_SYMBOL_EACH(name)         DL_SYMBOL(name),
 
 /* Opens lib once and fills every slot of the NULL-ended (void **slot, const char *name) list
  * (DL_SYMBOL); 0 when it is (or was) loaded, -ELIBACC with err set when it cannot be, or a
