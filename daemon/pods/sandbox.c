@@ -493,7 +493,11 @@ static void network_detach(struct pod *pod)
 	if (net_pod_detach(pod->env->net, pod->uid, &err) < 0)
 		log_warn("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, err.message);
 	nano_err_clear(&err);
-	if (hostports_remove(pod->env->hostports, pod->uid, &err) < 0)
+	/* its forwards, when its containers have hostPorts (only those are ever added; orphans of
+	 * a crash are the start's sweep's): listing nanolet's maps is an nft command a delete of
+	 * any other pod need not run */
+	if ((!pod->plan || pod->plan->network.n_host_ports > 0) &&
+	    hostports_remove(pod->env->hostports, pod->uid, &err) < 0)
 		log_warn("pod %s/%s: its hostPorts: %s", pod->spec->namespace, pod->spec->name,
 		         err.message);
 	nano_err_clear(&err);
