@@ -3,10 +3,22 @@
 # and nftables table are made there, never on the machine's), and on exit (passed or not)
 # every pod deleted, the daemon stopped, the namespace and the directory removed. Source it,
 # then call bench_start_daemon [FLAGS...].
+#
+# Run-time state lives on a tmpfs of its own ($RUN_TMPFS: the daemon's run directory
+# $RUN_DIR, and the peers' in start.sh), as /run is a tmpfs on every systemd host; this
+# development machine has no systemd and its /run is its root disk. The state, log and image
+# directories stay on $TMP's disk. BENCH_RUN_TMPFS=0 keeps everything on the disk.
 
 BUILD=${NANOLET_BUILD:-build}
 TMP=$(mktemp -d /tmp/nanolet-bench.XXXXXX)
 SOCK=$TMP/nanolet.sock
+RUN_TMPFS=$TMP/tmpfs
+RUN_DIR=$TMP/run
+if [[ ${BENCH_RUN_TMPFS:-1} == 1 ]]; then
+	mkdir "$RUN_TMPFS"
+	mount -t tmpfs -o mode=0755 nanolet-bench "$RUN_TMPFS"
+	RUN_DIR=$RUN_TMPFS/nanolet
+fi
 DAEMON_PID=
 NETNS=nanolet-bench-$$
 ip netns add "$NETNS"
@@ -22,6 +34,9 @@ bench_cleanup() {
 		wait "$DAEMON_PID" || true
 	fi
 	ip netns del "$NETNS" 2>/dev/null || true
+	if mountpoint -q "$RUN_TMPFS"; then
+		umount -l "$RUN_TMPFS"
+	fi
 	rm -rf "$TMP"
 }
 trap bench_cleanup EXIT
@@ -33,7 +48,7 @@ api() {
 # A nanoletd on $TMP in $NETNS, not waited for (its log appended to $TMP/daemon.log; nsenter
 # execs it, so $DAEMON_PID is the daemon's).
 bench_spawn_daemon() {
-	nsenter --net="/run/netns/$NETNS" "$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$TMP/run" \
+	nsenter --net="/run/netns/$NETNS" "$BUILD/nanoletd" --socket "$SOCK" --state-dir "$TMP/state" --run-dir "$RUN_DIR" \
 		--log-dir "$TMP/log" --log-level warning "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
 }

@@ -30,7 +30,7 @@ density_cleanup() {
 	# a daemon killed and not started again leaves its pods' shims running: one more daemon
 	# re-adopts them so that bench_cleanup can delete them
 	if [[ -n $DAEMON_PID ]] && ! kill -0 "$DAEMON_PID" 2>/dev/null &&
-		[[ -n $(ls -A "$TMP/run/pods" 2>/dev/null) ]]; then
+		[[ -n $(ls -A "$RUN_DIR/pods" 2>/dev/null) ]]; then
 		bench_start_daemon --max-pods "$MAX_PODS" || true
 	fi
 	bench_cleanup
@@ -44,7 +44,7 @@ rss_kib() {
 	awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
 }
 shim_pids() {
-	cat "$TMP"/run/pods/*/shim.pid 2>/dev/null | sort
+	cat "$RUN_DIR"/pods/*/shim.pid 2>/dev/null | sort
 }
 pod_cgroups() {
 	find /sys/fs/cgroup -path '*nanolet*' -name 'pod*' -type d 2>/dev/null | wc -l
@@ -96,7 +96,7 @@ restart_rss=$(rss_kib "$DAEMON_PID")
 delete=$("$CLIENT" delete "$SOCK" dens "$N" "$CLIENTS" || true)
 sleep 1
 left_pods=$(api 'http://n/api/v1/pods?pretty=false' | jq '.items | length')
-left_dirs=$(find "$TMP/run/pods" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+left_dirs=$(find "$RUN_DIR/pods" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 left_cgroups=$(($(pod_cgroups) - cgroups_before))
 load_after=$(cat /proc/loadavg)
 

@@ -44,7 +44,7 @@ end=$(date +%s.%N)
 
 daemon_pss=$(pss_kib "$DAEMON_PID")
 shim_pss=0
-for f in "$TMP"/run/pods/*/shim.pid; do
+for f in "$RUN_DIR"/pods/*/shim.pid; do
 	shim_pss=$((shim_pss + $(pss_kib "$(cat "$f")")))
 done
 
@@ -68,5 +68,5 @@ for i in $(seq 1 "$N"); do
 done
 t1=$(date +%s.%N)
 printf 'delete (grace 0): %.1f ms per pod\n' "$(awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN {print (b - a) * 1000 / n}')"
-left=$(find "$TMP/run/pods" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+left=$(find "$RUN_DIR/pods" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 echo "left after delete: $left run dirs"

@@ -27,8 +27,9 @@ POLL_US=${POLL_US:-200}
 source "$(dirname "$0")/bench.bash"
 CLIENT=$BUILD/podclient
 PEERS=$TMP/peers
-RUNC_ROOT=$PEERS/runc
-PODMAN=(podman --root "$PEERS/podman/root" --runroot "$PEERS/podman/run"
+# their run-time state beside nanolet's (bench.bash: a tmpfs, as /run is on a systemd host)
+RUNC_ROOT=$RUN_DIR.runc
+PODMAN=(podman --root "$PEERS/podman/root" --runroot "$RUN_DIR.podman"
 	--tmpdir "$PEERS/podman/tmp" --network-config-dir "$PEERS/podman/networks"
 	--cgroup-manager cgroupfs --events-backend none --storage-driver overlay)
 IMAGE=localhost/nanolet-bench-busybox
@@ -49,8 +50,9 @@ peers_cleanup() {
 		"${PODMAN[@]}" rm -a -f >/dev/null 2>&1 || true
 		"${PODMAN[@]}" rmi -a -f >/dev/null 2>&1 || true
 	fi
-	# whatever the storage left mounted under our directory, deepest first
-	awk -v d="$TMP/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+	# whatever the storage left mounted under our directory, deepest first (the run tmpfs is
+	# bench_cleanup's, once the daemon is stopped)
+	awk -v d="$TMP/" -v t="$RUN_TMPFS" 'index($5, d) == 1 && $5 != t {print $5}' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" || true; done
 	for id in "${podman_pods[@]}"; do
 		find /sys/fs/cgroup -depth -type d -path "*/libpod_parent/$id*" -exec rmdir {} + 2>/dev/null || true
