@@ -572,6 +572,9 @@ static enum MHD_Result check_request(struct http_server *server, struct http_con
 	*refused = true;
 	if (client) /* the header is in: no deadline while the request is served */
 		deadline_unlink(client);
+	if (server->stopping)
+		return send_refusal(server, method, connection, 503, "ServiceUnavailable",
+		                    "nanoletd is stopping; try again when it is back", 1);
 	if (client && client->over_limit) {
 		log_refusal(server, &server->refused_log,
 		            "%s: %zu connections open, more than max_connections %zu: answered 503",
@@ -660,6 +663,8 @@ void http_deferred_complete(struct http_deferred *deferred, struct http_response
 	/* resumed, MHD calls on_request once more, which sends the answer */
 	if (conn->suspended) {
 		conn->suspended = false;
+		conn->answer_out = true;
+		conn->server->n_answers_out++;
 		MHD_resume_connection(conn->connection);
 		/* in external mode nothing wakes MHD: the loop must run it (on_prepare) */
 		conn->server->run_again = true;
@@ -917,6 +922,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 
 	if (conn) {
 		tell_answer(conn, NULL);
+		if (conn->answer_out)
+			server->n_answers_out--;
 		if (conn->upgrade) /* ended before the 101 went out */
 			conn->upgrade_ops.on_failed(conn->upgrade_data);
 		strv_free(conn->upgrade_headers);
@@ -1194,6 +1201,38 @@ int http_server_new(sd_event *event, int listen_fd, const struct http_options *o
 	(void)sd_event_source_set_description(server->listen, "http-listen");
 	*out = server;
 	return 0;
+}
+
+/* the clock itself: sd_event_now says when the loop last woke, and the loop no longer runs */
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void http_server_drain(struct http_server *server, uint64_t timeout_usec)
+{
+	uint64_t deadline = monotonic_usec() + timeout_usec, now;
+
+	if (!server || !server->mhd)
+		return;
+	server->stopping = true;
+	server->listen = sd_event_source_disable_unref(server->listen);
+	/* MHD is run here until what it was handed is out */
+	while (server->n_answers_out > 0) {
+		now = monotonic_usec();
+		if (now >= deadline) {
+			log_warn("http: %zu answers not sent at the stop", server->n_answers_out);
+			return;
+		}
+		if (MHD_run_wait(server->mhd, (int32_t)((deadline - now + 999) / 1000)) !=
+		    MHD_YES) {
+			log_warn("http: MHD_run_wait failed at the stop");
+			return;
+		}
+	}
 }
 
 struct http_server *http_server_free(struct http_server *server)

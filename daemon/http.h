@@ -119,6 +119,10 @@ struct http_handler {
 int http_server_new(sd_event *event, int listen_fd, const struct http_options *options,
                     const struct http_handler *handler, struct http_server **out,
                     struct nano_err *err);
+/* At the daemon's stop, before http_server_free: sends what is already answered (the stop
+ * answers a create or delete still waiting: 503), for at most timeout_usec. Takes no new
+ * connection, and answers a new request on an open one 503, with the connection closed. */
+void http_server_drain(struct http_server *server, uint64_t timeout_usec);
 struct http_server *http_server_free(struct http_server *server);
 
 /* Connections open now. */

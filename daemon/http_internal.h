@@ -44,6 +44,10 @@ struct http_server {
 	/* MHD must run in this loop iteration even if its epoll fd says nothing: a connection
 	 * was resumed, added or closed */
 	bool run_again;
+	/* http_server_drain: the daemon stops, a new request is answered 503; the deferred
+	 * answers resumed (http_deferred_complete) and not yet sent */
+	bool stopping;
+	size_t n_answers_out;
 	struct http_count *counts; /* nanolet_api_requests_total */
 	size_t n_counts;
 	size_t n_clients; /* connections open */
@@ -92,6 +96,7 @@ struct http_conn {
 	bool deferred_pretty; /* the deferred answer is indented (http_response.pretty) */
 	bool suspended;       /* ... and the connection waits for the answer */
 	bool answered;        /* ... which is in pending */
+	bool answer_out;      /* ... counted in n_answers_out until the request completes */
 	struct http_response pending;
 	struct http_stream *stream; /* http_stream_open() was called */
 	/* http_upgrade() was called: the 101's headers, and who gets the connection */

@@ -55,6 +55,9 @@ int nanoletd_resolve_cgroup(struct nanoletd *daemon, const char *proc_self_cgrou
 }
 
 #define SHIM_TIMEOUT_MS 10000
+/* How long a stop waits for its last answers to go out (a client that does not read them
+ * does not hold the stop) */
+#define HTTP_DRAIN_USEC (2 * 1000000ULL)
 
 static void plan_config_for_pods(void *userdata, const char *uid, uint32_t userns_base,
                                  struct plan_config *out);
@@ -728,6 +731,9 @@ void nanoletd_done(struct nanoletd *daemon)
 	free(daemon->host_ip);
 	free(daemon->cgroup_root_dir);
 	daemon->shim_path = daemon->host_ip = daemon->cgroup_root_dir = NULL;
+	/* the answers the stop made (above: 503 to a create or delete still waiting) go out */
+	http_server_drain(daemon->http, HTTP_DRAIN_USEC);
+	http_server_drain(daemon->https, HTTP_DRAIN_USEC);
 	daemon->http = http_server_free(daemon->http);
 	daemon->openapi = api_openapi_free(daemon->openapi);
 	daemon->https = http_server_free(daemon->https);

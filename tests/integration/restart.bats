@@ -464,6 +464,28 @@ EOF
 	done
 }
 
+@test "a stop answers a delete still waiting 503 in Kubernetes' words, and the delete goes on after the restart" {
+	driver_independent
+	# the container ignores SIGTERM: the delete waits out its grace period
+	create_pod "$(pod_yaml stubborn 'trap "" TERM; while :; do sleep 1; done')"
+	wait_phase stubborn Running
+	nanolet_curl -o "$TEST_TMP/delete.body" -w '%{http_code}' -X DELETE \
+		'http://nanolet/api/v1/namespaces/default/pods/stubborn?gracePeriodSeconds=60' \
+		>"$TEST_TMP/delete.code" &
+	curl_pid=$!
+	wait_for eval '[[ $(get_pod stubborn | jq -r .metadata.deletionTimestamp) != null ]]'
+	stop_daemon
+	wait "$curl_pid" || true
+	[[ $(cat "$TEST_TMP/delete.code") == 503 ]]
+	jq -e '.reason == "ServiceUnavailable" and .message == "nanoletd is stopping: the delete goes on when it is back"' \
+		"$TEST_TMP/delete.body"
+	restart_daemon
+	[[ $(get_pod stubborn | jq -r .metadata.deletionTimestamp) != null ]]
+	call DELETE '/api/v1/namespaces/default/pods/stubborn?gracePeriodSeconds=0'
+	[[ $code == 200 ]]
+	assert_nothing_left
+}
+
 @test "a delete under way whose container ended while the daemon was down completes after the restart" {
 	create_pod "$(pod_yaml ended 'sleep 1000')"
 	wait_phase ended Running
