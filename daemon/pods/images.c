@@ -87,6 +87,32 @@ static void not_created(struct pod *pod, size_t i, const char *reason, const cha
 		sc->restart_at = not_before;
 }
 
+/* supplementalGroupsPolicy Merge: the groups the image's /etc/group lists container i's user
+ * in. The user, as containerd's CRI names it: the runAsUser, else the image's User (its user
+ * part), else root. */
+static int image_groups(const struct pod *pod, size_t i, const struct image_record *r,
+                        uint32_t **gids, size_t *n, struct nano_err *err)
+{
+	int64_t run_as = pod->spec->containers[i].security_context.run_as_user;
+	_cleanup_free_ char *user = NULL;
+
+	*gids = NULL;
+	*n = 0;
+	if (pod->spec->security_context.supplemental_groups_strict)
+		return 0;
+	if (run_as < 0)
+		run_as = pod->spec->security_context.run_as_user;
+	if (run_as >= 0)
+		user = strdupf("%" PRId64, run_as);
+	else if (r->config.user && r->config.user[0])
+		user = strndup(r->config.user, strcspn(r->config.user, ":"));
+	else
+		user = strdup("0");
+	if (!user)
+		return nano_err_set(err, ENOMEM, "out of memory");
+	return image_store_user_groups(pod->env->opt.images, r, user, gids, n, err);
+}
+
 /* Resolves container i with record r: its User, the plan, and (rewrite) shim.json. *reason
  * says which waiting reason a failure is. */
 static int resolve(struct pod *pod, size_t i, const char *reference, const struct image_record *r,
@@ -95,6 +121,8 @@ static int resolve(struct pod *pod, size_t i, const char *reference, const struc
 	_cleanup_strv_ char **lowerdirs = NULL;
 	_cleanup_free_ char *repo = NULL;
 	_cleanup_free_ char *repo_digest = NULL;
+	_cleanup_free_ uint32_t *groups = NULL;
+	size_t n_groups;
 	_cleanup_(nano_err_clear) struct nano_err perr = {0};
 	struct image_ref ref = {0};
 	struct plan_image image;
@@ -115,6 +143,9 @@ static int resolve(struct pod *pod, size_t i, const char *reference, const struc
 		}
 		has_uid = true;
 	}
+	rr = image_groups(pod, i, r, &groups, &n_groups, err);
+	if (rr < 0)
+		return rr;
 	rr = image_store_lowerdirs(pod->env->opt.images, r, &lowerdirs, err);
 	if (rr < 0)
 		return rr;
@@ -146,6 +177,8 @@ static int resolve(struct pod *pod, size_t i, const char *reference, const struc
 	        .has_gid = has_uid && has_gid,
 	        .uid = uid,
 	        .gid = gid,
+	        .groups = groups,
+	        .n_groups = n_groups,
 	};
 	rr = plan_container_apply_image(pod->plan, i, pod->spec, &image);
 	if (rr < 0)

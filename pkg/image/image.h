@@ -275,6 +275,14 @@ int image_store_lowerdirs(const struct image_store *s, const struct image_record
 int image_store_user(const struct image_store *s, const struct image_record *r, const char *user,
                      uint32_t *uid, uint32_t *gid, bool *has_gid, struct nano_err *err);
 
+/* The groups the image's /etc/group lists a user in (supplementalGroupsPolicy Merge), as
+ * containerd's WithAdditionalGIDs reads them: user is the container's ("1000", or a name
+ * from the image's User); a number is named by the image's /etc/passwd, and one it does not
+ * list is in no group. A group of the user's own name is not counted (it is a primary group).
+ * *gids malloc'd (NULL when none), in the file's order, each once. */
+int image_store_user_groups(const struct image_store *s, const struct image_record *r,
+                            const char *user, uint32_t **gids, size_t *n, struct nano_err *err);
+
 /* Bytes the store holds (blobs and layers, each counted once). */
 int image_store_usage(struct image_store *s, int64_t *bytes, struct nano_err *err);
 

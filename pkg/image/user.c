@@ -70,29 +70,46 @@ static int etc_file(const struct image_store *s, const struct image_record *r, c
 	return 0;
 }
 
-/* The line of a passwd or group file whose first field is name (or whose third is id when
- * name is NULL): its third and fourth fields. */
-static bool etc_lookup(const char *text, const char *name, uint32_t id, uint32_t *f3, uint32_t *f4,
-                       bool *has_f4)
+/* The next line of a passwd or group file that is not a comment, split at its colons into
+ * fields[0..3] (in *line, a malloc'd copy the caller frees; strsep keeps empty fields: "x::0:"
+ * has one): the number of fields. *line NULL: at the end (*text NULL), or out of memory. */
+static size_t etc_next(const char **text, char **line, char *fields[4])
 {
-	const char *line = text;
-
-	while (line && *line) {
-		const char *end = strchrnul(line, '\n');
-		_cleanup_free_ char *l = strndup(line, (size_t)(end - line));
-		char *fields[4] = {0}, *p = l;
-		uint32_t v3, v4;
+	while (*text && **text) {
+		const char *end = strchrnul(*text, '\n');
+		char *p;
 		size_t k = 0;
 
-		line = *end ? end + 1 : NULL;
-		if (!l || l[0] == '#')
-			continue;
-		/* strsep keeps empty fields ("x::0:" has one) */
-		while (k < 4 && (fields[k] = strsep(&p, ":")))
-			k++;
-		if (k < 3)
-			continue;
-		if (!parse_id(fields[2], &v3))
+		*line = p = strndup(*text, (size_t)(end - *text));
+		if (!p)
+			return 0;
+		*text = end + (*end == '\n');
+		if (p[0] != '#') {
+			while (k < 4 && (fields[k] = strsep(&p, ":")))
+				k++;
+			return k;
+		}
+		free(TAKE_PTR(*line));
+	}
+	*text = NULL;
+	*line = NULL;
+	return 0;
+}
+
+/* The line of a passwd or group file whose first field is name (or whose third is id when
+ * name is NULL): its third and fourth fields, and (found, malloc'd) its first. */
+static bool etc_lookup(const char *text, const char *name, uint32_t id, uint32_t *f3, uint32_t *f4,
+                       bool *has_f4, char **found)
+{
+	for (;;) {
+		_cleanup_free_ char *line = NULL;
+		char *fields[4] = {0};
+		size_t k = etc_next(&text, &line, fields);
+		uint32_t v3, v4;
+
+		if (!line)
+			return false;
+		if (k < 3 || !parse_id(fields[2], &v3))
 			continue;
 		if (name ? strcmp(fields[0], name) != 0 : v3 != id)
 			continue;
@@ -100,9 +117,84 @@ static bool etc_lookup(const char *text, const char *name, uint32_t id, uint32_t
 		*has_f4 = k >= 4 && parse_id(fields[3], &v4);
 		if (*has_f4)
 			*f4 = v4;
+		if (found)
+			*found = strdup(fields[0]);
 		return true;
 	}
+}
+
+/* Whether name is one of the comma-separated members. */
+static bool member_of(const char *members, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *m = members; m && *m;) {
+		size_t n = strcspn(m, ",");
+
+		if (n == len && strncmp(m, name, len) == 0)
+			return true;
+		m += n;
+		m += *m == ',';
+	}
 	return false;
+}
+
+int image_store_user_groups(const struct image_store *s, const struct image_record *r,
+                            const char *user, uint32_t **gids, size_t *n, struct nano_err *err)
+{
+	_cleanup_free_ char *passwd = NULL, *group = NULL, *named = NULL;
+	_cleanup_free_ uint32_t *out = NULL;
+	const char *name = user;
+	size_t count = 0;
+	uint32_t uid, ignored;
+	bool unused;
+	int q;
+
+	*gids = NULL;
+	*n = 0;
+	if (!user || !user[0])
+		return 0;
+	if (parse_id(user, &uid)) {
+		q = etc_file(s, r, "passwd", &passwd);
+		if (q < 0)
+			return nano_err_set(err, -q, "image %s: /etc/passwd: %s", r->id,
+			                    strerror(-q));
+		if (!passwd || !etc_lookup(passwd, NULL, uid, &ignored, &ignored, &unused, &named))
+			return 0;
+		if (!named)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		name = named;
+	}
+	q = etc_file(s, r, "group", &group);
+	if (q < 0)
+		return nano_err_set(err, -q, "image %s: /etc/group: %s", r->id, strerror(-q));
+	for (const char *text = group;;) {
+		_cleanup_free_ char *line = NULL;
+		char *fields[4] = {0};
+		size_t k = etc_next(&text, &line, fields);
+		uint32_t gid, *grown;
+		bool seen = false;
+
+		if (!line && text)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		if (!line)
+			break;
+		if (k < 4 || !parse_id(fields[2], &gid) || strcmp(fields[0], name) == 0 ||
+		    !member_of(fields[3], name))
+			continue;
+		for (size_t i = 0; i < count; i++)
+			seen = seen || out[i] == gid;
+		if (seen)
+			continue;
+		grown = realloc(out, (count + 1) * sizeof(*out));
+		if (!grown)
+			return nano_err_set(err, ENOMEM, "out of memory");
+		out = grown;
+		out[count++] = gid;
+	}
+	*gids = TAKE_PTR(out);
+	*n = count;
+	return 0;
 }
 
 int image_store_user(const struct image_store *s, const struct image_record *r, const char *user,
@@ -134,8 +226,8 @@ int image_store_user(const struct image_store *s, const struct image_record *r, 
 	if (parse_id(u, uid)) {
 		/* a number needs no passwd, but takes its primary group from it when listed */
 		if (passwd)
-			etc_lookup(passwd, NULL, *uid, &ignored, &pw_gid, &pw_has_gid);
-	} else if (!passwd || !etc_lookup(passwd, u, 0, uid, &pw_gid, &pw_has_gid)) {
+			etc_lookup(passwd, NULL, *uid, &ignored, &pw_gid, &pw_has_gid, NULL);
+	} else if (!passwd || !etc_lookup(passwd, u, 0, uid, &pw_gid, &pw_has_gid, NULL)) {
 		return nano_err_setc(err, NANO_NOT_FOUND, ENOENT,
 		                     "unable to find user %s: no matching entries in passwd file",
 		                     u);
@@ -152,7 +244,7 @@ int image_store_user(const struct image_store *s, const struct image_record *r, 
 	q = etc_file(s, r, "group", &group);
 	if (q < 0)
 		return nano_err_set(err, -q, "image %s: /etc/group: %s", r->id, strerror(-q));
-	if (!group || !etc_lookup(group, g, 0, gid, &ignored, &unused))
+	if (!group || !etc_lookup(group, g, 0, gid, &ignored, &unused, NULL))
 		return nano_err_setc(err, NANO_NOT_FOUND, ENOENT,
 		                     "unable to find group %s: no matching entries in group file",
 		                     g);

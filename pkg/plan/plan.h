@@ -186,6 +186,10 @@ struct plan_image {
 	bool has_uid, has_gid;   /* User resolved: uid (and gid when it names one, or the
 	                          * passwd entry's) */
 	uint32_t uid, gid;
+	/* supplementalGroupsPolicy Merge: the groups the image's /etc/group lists the container's
+	 * user in (image_store_user_groups), added to the spec's */
+	const uint32_t *groups;
+	size_t n_groups;
 };
 
 /* A container's seccomp profile and where that choice came from. */

@@ -317,7 +317,12 @@ static char *identity_groups(const struct plan_process *p, const struct spec_pod
 	for (size_t i = 0; i < p->n_supplemental_groups; i++) {
 		uint32_t g = p->supplemental_groups[i];
 		bool fs = pod->security_context.fs_group >= 0 &&
-		          (uint32_t)pod->security_context.fs_group == g;
+		          (uint32_t)pod->security_context.fs_group == g,
+		     listed = false;
+
+		for (size_t j = 0; j < pod->security_context.n_supplemental_groups; j++)
+			listed = listed ||
+			         pod->security_context.supplemental_groups[j] == (int64_t)g;
 
 		fprintf(f, "%s%" PRIu32,
 		        i == 0                              ? ""
@@ -325,7 +330,10 @@ static char *identity_groups(const struct plan_process *p, const struct spec_pod
 		                                            : ", ",
 		        base ? base + g : g);
 		if (!base)
-			fprintf(f, " (%s)", fs ? PLAN_WORDS_FS_GROUP : "supplementalGroups");
+			fprintf(f, " (%s)",
+			        fs       ? PLAN_WORDS_FS_GROUP
+			        : listed ? "supplementalGroups"
+			                 : "the image's /etc/group lists its user in it");
 	}
 	if (fclose(f) != 0)
 		return free(out), NULL;

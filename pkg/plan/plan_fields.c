@@ -46,6 +46,11 @@ const struct plan_field plan_fields[] = {
         {"spec.securityContext.supplementalGroups",
          "supplementary groups of every container's processes. With hostUsers "
          "false: " PLAN_WORDS_USERNS_IDS "."},
+        {"spec.securityContext.supplementalGroupsPolicy",
+         "Merge (the default): the processes of a container of an image also get the groups "
+         "the image's /etc/group lists its user in (the runAsUser, named by the image's "
+         "/etc/passwd, else the image's User, else root), as containerd adds them. Strict: "
+         "only supplementalGroups and fsGroup."},
         {"spec.containers[].resources",
          "They make the pod's QoS class and so its cgroup: Guaranteed "
          "when " PLAN_WORDS_QOS_GUARANTEED ", Burstable when " PLAN_WORDS_QOS_BURSTABLE

@@ -514,6 +514,22 @@ static void read_seccomp_profile(struct reader *r, json_t *sc, struct spec_secco
 	path_pop(r, len);
 }
 
+/* supplementalGroupsPolicy: true for Strict */
+static bool read_supplemental_groups_policy(struct reader *r, json_t *psc)
+{
+	const char *s = get_string(psc, "supplementalGroupsPolicy");
+
+	if (!s || strcmp(s, "Merge") == 0)
+		return false;
+	if (strcmp(s, "Strict") == 0)
+		return true;
+	size_t len = path_push(r, ".supplementalGroupsPolicy");
+	nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
+	               "Unsupported value: \"%s\": supported values: \"Merge\", \"Strict\"", s);
+	path_pop(r, len);
+	return false;
+}
+
 static enum spec_proc_mount read_proc_mount(struct reader *r, json_t *sc)
 {
 	const char *s = get_string(sc, "procMount");
@@ -754,6 +770,7 @@ static void read_pod(struct reader *r, json_t *doc, struct spec_pod *pod)
 	pod->security_context.run_as_non_root = get_tristate(psc, "runAsNonRoot");
 	read_seccomp_profile(r, psc, &pod->security_context.seccomp_profile);
 	read_sysctls(psc, &pod->security_context);
+	pod->security_context.supplemental_groups_strict = read_supplemental_groups_policy(r, psc);
 	arr = json_object_get(psc, "supplementalGroups");
 	if (json_is_array(arr) && json_array_size(arr) > 0) {
 		pod->security_context.supplemental_groups =

@@ -276,7 +276,7 @@ static const struct field pod_security_context[] = {
         {"supplementalGroups", T_INTS, NULL, NULL},
         {"runAsNonRoot", T_BOOL, NULL, NULL},
         {"seccompProfile", T_OBJECT, seccomp_profile, NULL},
-        {"supplementalGroupsPolicy", T_ANY, NULL, NOT_IMPLEMENTED},
+        {"supplementalGroupsPolicy", T_STRING, NULL, NULL},
         {"fsGroupChangePolicy", T_ANY, NULL, NOT_IMPLEMENTED},
         {"sysctls", T_LIST, sysctl, NULL},
         {"seLinuxOptions", T_ANY, NULL, NOT_IMPLEMENTED},

@@ -180,6 +180,9 @@ struct spec_pod_security_context {
 	enum spec_bool run_as_non_root;
 	int64_t *supplemental_groups;
 	size_t n_supplemental_groups;
+	/* supplementalGroupsPolicy: Merge (absent) adds the groups the image's /etc/group lists
+	 * the container's user in; Strict does not */
+	bool supplemental_groups_strict;
 	struct spec_seccomp_profile seccomp_profile;
 	struct spec_sysctl *sysctls;
 	size_t n_sysctls;

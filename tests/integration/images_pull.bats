@@ -259,6 +259,43 @@ EOF
 	event_messages nouser Failed | grep -F 'Error: ' | grep -q 'unable to find user ghost'
 }
 
+@test "supplementalGroupsPolicy: Merge adds the groups the image's /etc/group lists the user in, as containerd does; Strict does not" {
+	registry_start
+	push test/groups:v1 '{"base": true, "layers": [{"files": {"etc/group": "root:x:0:\napp:x:1000:app\nwheel:x:10:root,app\naudio:x:63:app\napps:x:64:apprentice\nnogroup:x:65534:\n"}}], "config": {"Cmd": ["sleep", "60"], "User": "app"}}'
+	show='grep ^Groups: /proc/self/status; sleep 60'
+	create_pod "$(image_pod byimage "$REGISTRY/test/groups:v1" '' "$show")"
+	create_pod "$(image_pod asroot "$REGISTRY/test/groups:v1" '' "$show" |
+		sed 's/^spec:/spec:\n  securityContext: {runAsUser: 0}/')"
+	for policy in Merge Strict; do
+		create_pod "$(image_pod "${policy,,}" "$REGISTRY/test/groups:v1" '' "$show" |
+			sed "s/^spec:/spec:\n  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], supplementalGroupsPolicy: $policy}/")"
+	done
+	for name in byimage asroot merge strict; do wait_phase "$name" Running; done
+	# the image's User app: wheel and audio, not its own group app, not apps (apprentice)
+	wait_log byimage 'Groups:'
+	[[ $(pod_log byimage | awk '{$1=""; print}' | xargs) == '10 63' ]]
+	# runAsUser 0: root, by the image's /etc/passwd
+	wait_log asroot 'Groups:'
+	[[ $(pod_log asroot | awk '{$1=""; print}' | xargs) == 10 ]]
+	# runAsUser 1000 is app: its groups beside supplementalGroups; Strict: only those
+	wait_log merge 'Groups:'
+	[[ $(pod_log merge | awk '{$1=""; print}' | xargs) == '10 63 4000' ]]
+	wait_log strict 'Groups:'
+	[[ $(pod_log strict | awk '{$1=""; print}' | xargs) == 4000 ]]
+	# the plan says so, and where each group comes from
+	plan=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/merge/isolation?pretty=false")
+	[[ $(jq -c '.containers[0].process.supplementalGroups' <<<"$plan") == '[4000,10,63]' ]]
+	jq -r '.explanation[]' <<<"$plan" |
+		grep -qF "4000 (supplementalGroups), 10 (the image's /etc/group lists its user in it) and 63 (the image's /etc/group lists its user in it)"
+	[[ $(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/strict/isolation?pretty=false" |
+		jq -c '.containers[0].process.supplementalGroups') == '[4000]' ]]
+	# an unknown policy is the API server's 422
+	call POST /api/v1/namespaces/default/pods --data-binary "$(image_pod loose "$REGISTRY/test/groups:v1" |
+		sed 's/^spec:/spec:\n  securityContext: {supplementalGroupsPolicy: Loose}/')"
+	[[ $code == 422 ]]
+	[[ $(jq -r '.details.causes[0].message' <<<"$body") == 'Unsupported value: "Loose": supported values: "Merge", "Strict"' ]]
+}
+
 @test "a container's writes never reach the layer store" {
 	registry_start
 	push test/app:v1

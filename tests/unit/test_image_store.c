@@ -600,6 +600,66 @@ START_TEST(test_user)
 }
 END_TEST
 
+/* supplementalGroupsPolicy Merge: the groups /etc/group lists the user in */
+static const struct tentry groups_layer[] = {
+        {"etc/passwd", 'f', "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+         0, 0, 0, NULL},
+        {"etc/group", 'f',
+         "root:x:0:\n# wheel:x:11:app\nwheel:x:10:root,app\napp:x:1000:app\nweb:x:33:app\n"
+         "audio:x:63:apprentice,app2\nwww:x:33:app\nbad:x:x:app\nshort:x:77\nlast:x:90:app",
+         0, 0, 0, NULL},
+};
+
+struct groups_case {
+	const char *user;
+	bool hidden; /* passwd whited out above */
+	const char *gids;
+};
+
+static const struct groups_case groups_cases[] = {
+        {"app", false, "10 33 90"},  /* not its own group app, 33 once */
+        {"1000", false, "10 33 90"}, /* named app by passwd */
+        {"0", false, "10"},          /* root */
+        {"4242", false, ""},         /* no passwd line: no name */
+        {"nobody", false, ""},       /* a name is taken as it is */
+        {"", false, ""},
+        {"1000", true, ""}, /* no passwd */
+        {"app", true, "10 33 90"},
+};
+
+START_TEST(test_user_groups)
+{
+	const struct groups_case *c = &groups_cases[_i];
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ uint32_t *gids = NULL;
+	struct image_store *s;
+	char blobs[2][IMAGE_DIGEST_LEN + 1], diffs[2][IMAGE_DIGEST_LEN + 1], got[64] = "";
+	struct image_record r;
+	struct nano_err err = {0};
+	size_t n = 99;
+
+	if (c->hidden && geteuid() != 0)
+		return; /* a whiteout is root's to make */
+	s = open_store(&dir);
+	fixture_layer(s, groups_layer, ELEMENTSOF(groups_layer), ARCHIVE_FILTER_GZIP, blobs[0],
+	              diffs[0]);
+	ck_assert_int_eq(image_store_unpack(s, blobs[0], diffs[0], &err), 0);
+	if (c->hidden) {
+		fixture_layer(s, nopasswd_layer, 1, ARCHIVE_FILTER_GZIP, blobs[1], diffs[1]);
+		ck_assert_int_eq(image_store_unpack(s, blobs[1], diffs[1], &err), 0);
+	}
+	make_image(s, blobs, diffs, c->hidden ? 2 : 1, "", "docker.io/library/g:1", &r);
+	ck_assert_int_eq(image_store_user_groups(s, &r, c->user, &gids, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%" PRIu32, i ? " " : "",
+		         gids[i]);
+	ck_assert_str_eq(got, c->gids);
+	ck_assert(n > 0 || !gids);
+	image_record_done(&r);
+	image_store_close(s);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("image_store");
@@ -617,6 +677,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_blobs);
 	tcase_add_test(tc, test_records);
 	tcase_add_loop_test(tc, test_user, 0, (int)ELEMENTSOF(users));
+	tcase_add_loop_test(tc, test_user_groups, 0, (int)ELEMENTSOF(groups_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

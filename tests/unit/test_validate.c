@@ -275,6 +275,18 @@ static const struct rule_row rule_rows[] = {
          C0 "'securityContext': {'seccompProfile': {'type': 'RuntimeDefault', "
             "'localhostProfile': 'a.json'}}}]}}",
          "spec.containers[0].securityContext.seccompProfile.localhostProfile"},
+        {"supplementalGroupsPolicy Merge",
+         "{'spec': {'securityContext': "
+         "{'supplementalGroupsPolicy': 'Merge'}}}",
+         NULL},
+        {"supplementalGroupsPolicy Strict",
+         "{'spec': {'securityContext': "
+         "{'supplementalGroupsPolicy': 'Strict'}}}",
+         NULL},
+        {"supplementalGroupsPolicy values",
+         "{'spec': {'securityContext': "
+         "{'supplementalGroupsPolicy': 'Loose'}}}",
+         "spec.securityContext.supplementalGroupsPolicy"},
         {"procMount values", C0 "'securityContext': {'procMount': 'Open'}}]}}",
          "spec.containers[0].securityContext.procMount"},
         {"procMount Unmasked needs hostUsers false",
