@@ -297,13 +297,40 @@ static int process_env(struct plan_process *p, const struct spec_container *sc,
 	return 0;
 }
 
+static void add_group(struct plan_process *p, uint32_t gid)
+{
+	for (size_t i = 0; i < p->n_supplemental_groups; i++)
+		if (p->supplemental_groups[i] == gid)
+			return;
+	p->supplemental_groups[p->n_supplemental_groups++] = gid;
+}
+
+int plan_process_groups(struct plan_process *p, const struct spec_pod *pod, const uint32_t *extra,
+                        size_t n_extra)
+{
+	const struct spec_pod_security_context *psc = &pod->security_context;
+	uint32_t *groups = calloc(1 + psc->n_supplemental_groups + 1 + n_extra, sizeof(*groups));
+
+	if (!groups)
+		return -ENOMEM;
+	free(p->supplemental_groups);
+	p->supplemental_groups = groups;
+	p->n_supplemental_groups = 0;
+	add_group(p, p->gid);
+	for (size_t i = 0; i < psc->n_supplemental_groups; i++)
+		add_group(p, (uint32_t)psc->supplemental_groups[i]);
+	if (psc->fs_group >= 0)
+		add_group(p, (uint32_t)psc->fs_group);
+	for (size_t i = 0; i < n_extra; i++)
+		add_group(p, extra[i]);
+	return 0;
+}
+
 int plan_container_process(struct plan_process *p, const struct spec_container *sc,
                            const struct spec_pod *pod, const struct plan *plan)
 {
-	const struct spec_pod_security_context *psc = &pod->security_context;
 	const struct spec_security_context *csc = &sc->security_context;
-	size_t n_groups = psc->n_supplemental_groups;
-	bool add_fs_group = psc->fs_group >= 0;
+	const struct spec_pod_security_context *psc = &pod->security_context;
 	size_t n_args;
 	int r;
 
@@ -336,22 +363,9 @@ int plan_container_process(struct plan_process *p, const struct spec_container *
 	                    : psc->run_as_group >= 0 ? psc->run_as_group
 	                                             : 0);
 
-	/* fsGroup joins every container's groups, once. */
-	for (size_t i = 0; add_fs_group && i < psc->n_supplemental_groups; i++)
-		if (psc->supplemental_groups[i] == psc->fs_group)
-			add_fs_group = false;
-	if (add_fs_group)
-		n_groups++;
-	if (n_groups > 0) {
-		p->supplemental_groups = calloc(n_groups, sizeof(uint32_t));
-		if (!p->supplemental_groups)
-			return -ENOMEM;
-		for (size_t i = 0; i < psc->n_supplemental_groups; i++)
-			p->supplemental_groups[i] = (uint32_t)psc->supplemental_groups[i];
-		if (add_fs_group)
-			p->supplemental_groups[n_groups - 1] = (uint32_t)psc->fs_group;
-	}
-	p->n_supplemental_groups = n_groups;
+	r = plan_process_groups(p, pod, NULL, 0);
+	if (r < 0)
+		return r;
 
 	/* Kubernetes sets no_new_privs only when allowPrivilegeEscalation is false; unset is
 	 * not false. */

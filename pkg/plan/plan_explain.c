@@ -303,8 +303,8 @@ static char *sentence_image(const struct plan *plan, const struct plan_container
 	               userns ? ". " PLAN_WORDS_IMAGE_USERNS : "");
 }
 
-/* "100 (supplementalGroups) and 2000 (fsGroup, which also owns its volumes)"; "" for none.
- * With base, each as the node id it is. */
+/* "100 (supplementalGroups) and 2000 (fsGroup, which also owns its volumes)"; "" for none. Its
+ * own gid, the list's first, goes without saying. With base, each as the node id it is. */
 static char *identity_groups(const struct plan_process *p, const struct spec_pod *pod,
                              uint32_t base)
 {
@@ -314,7 +314,7 @@ static char *identity_groups(const struct plan_process *p, const struct spec_pod
 
 	if (!f)
 		return NULL;
-	for (size_t i = 0; i < p->n_supplemental_groups; i++) {
+	for (size_t i = 1; i < p->n_supplemental_groups; i++) {
 		uint32_t g = p->supplemental_groups[i];
 		bool fs = pod->security_context.fs_group >= 0 &&
 		          (uint32_t)pod->security_context.fs_group == g,
@@ -325,7 +325,7 @@ static char *identity_groups(const struct plan_process *p, const struct spec_pod
 			         pod->security_context.supplemental_groups[j] == (int64_t)g;
 
 		fprintf(f, "%s%" PRIu32,
-		        i == 0                              ? ""
+		        i == 1                              ? ""
 		        : i + 1 == p->n_supplemental_groups ? " and "
 		                                            : ", ",
 		        base ? base + g : g);

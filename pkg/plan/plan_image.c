@@ -109,29 +109,6 @@ static int apply_root(struct plan_root *root, const struct plan_image *image)
 	return 0;
 }
 
-/* The image's groups after the spec's (supplementalGroups, fsGroup), each once. */
-static int merge_groups(struct plan_process *p, const struct plan_image *image)
-{
-	uint32_t *grown;
-
-	if (image->n_groups == 0)
-		return 0;
-	grown = realloc(p->supplemental_groups,
-	                (p->n_supplemental_groups + image->n_groups) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	p->supplemental_groups = grown;
-	for (size_t i = 0; i < image->n_groups; i++) {
-		bool listed = false;
-
-		for (size_t j = 0; j < p->n_supplemental_groups && !listed; j++)
-			listed = p->supplemental_groups[j] == image->groups[i];
-		if (!listed)
-			p->supplemental_groups[p->n_supplemental_groups++] = image->groups[i];
-	}
-	return 0;
-}
-
 int plan_container_apply_image(struct plan *plan, size_t i, const struct spec_pod *pod,
                                const struct plan_image *image)
 {
@@ -172,7 +149,7 @@ int plan_container_apply_image(struct plan *plan, size_t i, const struct spec_po
 		    psc->run_as_group < 0)
 			p.gid = image->gid;
 	}
-	r = merge_groups(&p, image);
+	r = plan_process_groups(&p, pod, image->groups, image->n_groups);
 	if (r < 0) {
 		plan_process_done(&p);
 		return r;

@@ -94,6 +94,12 @@ int plan_mount_add(struct plan_container *c, const char *destination, const char
 
 /* plan.c: a container's process from its spec alone (command + args, env, workingDir, the
  * securityContext's ids): what plan_container_apply_image starts from. 0 or -ENOMEM. */
+/* p's supplementary groups, made again: its own gid first (as containerd, CRI-O, Docker and
+ * podman add it since CVE-2023-25173, CVE-2022-2995, CVE-2022-36109 and CVE-2022-2989: a setgid
+ * program must not shed a group that a file's mode denies), then the pod's supplementalGroups,
+ * its fsGroup, and extra (the image's /etc/group), each once. 0 or -ENOMEM. */
+int plan_process_groups(struct plan_process *p, const struct spec_pod *pod, const uint32_t *extra,
+                        size_t n_extra);
 int plan_container_process(struct plan_process *p, const struct spec_container *sc,
                            const struct spec_pod *pod, const struct plan *plan);
 

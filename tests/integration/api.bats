@@ -117,7 +117,7 @@ EOF
 	[[ $(jq -r '.pod.cloneFlags | index("CLONE_NEWPID") != null' <<<"$body") == true ]]
 	plan_of --data-binary "@$PODS/identity.yaml"
 	[[ $(jq -r .pod.hostname <<<"$body") == vault ]]
-	[[ $(jq -c '.containers[0].process | [.uid, .gid, .supplementalGroups]' <<<"$body") == '[1000,3000,[2000]]' ]]
+	[[ $(jq -c '.containers[0].process | [.uid, .gid, .supplementalGroups]' <<<"$body") == '[1000,3000,[3000,2000]]' ]]
 	plan_of --data-binary "@$PODS/fork-bomb.yaml"
 	[[ $(jq -r '.pod.cgroup.v2["pids.max"]' <<<"$body") == 64 ]]
 }

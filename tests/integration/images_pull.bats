@@ -271,24 +271,25 @@ EOF
 			sed "s/^spec:/spec:\n  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], supplementalGroupsPolicy: $policy}/")"
 	done
 	for name in byimage asroot merge strict; do wait_phase "$name" Running; done
+	# (the kernel lists them in order; its own gid is one of them: CVE-2023-25173)
 	# the image's User app: wheel and audio, not its own group app, not apps (apprentice)
 	wait_log byimage 'Groups:'
-	[[ $(pod_log byimage | awk '{$1=""; print}' | xargs) == '10 63' ]]
+	[[ $(pod_log byimage | awk '{$1=""; print}' | xargs) == '10 63 1000' ]]
 	# runAsUser 0: root, by the image's /etc/passwd
 	wait_log asroot 'Groups:'
-	[[ $(pod_log asroot | awk '{$1=""; print}' | xargs) == 10 ]]
+	[[ $(pod_log asroot | awk '{$1=""; print}' | xargs) == '0 10' ]]
 	# runAsUser 1000 is app: its groups beside supplementalGroups; Strict: only those
 	wait_log merge 'Groups:'
-	[[ $(pod_log merge | awk '{$1=""; print}' | xargs) == '10 63 4000' ]]
+	[[ $(pod_log merge | awk '{$1=""; print}' | xargs) == '10 63 3000 4000' ]]
 	wait_log strict 'Groups:'
-	[[ $(pod_log strict | awk '{$1=""; print}' | xargs) == 4000 ]]
+	[[ $(pod_log strict | awk '{$1=""; print}' | xargs) == '3000 4000' ]]
 	# the plan says so, and where each group comes from
 	plan=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/merge/isolation?pretty=false")
-	[[ $(jq -c '.containers[0].process.supplementalGroups' <<<"$plan") == '[4000,10,63]' ]]
+	[[ $(jq -c '.containers[0].process.supplementalGroups' <<<"$plan") == '[3000,4000,10,63]' ]]
 	jq -r '.explanation[]' <<<"$plan" |
 		grep -qF "4000 (supplementalGroups), 10 (the image's /etc/group lists its user in it) and 63 (the image's /etc/group lists its user in it)"
 	[[ $(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/strict/isolation?pretty=false" |
-		jq -c '.containers[0].process.supplementalGroups') == '[4000]' ]]
+		jq -c '.containers[0].process.supplementalGroups') == '[3000,4000]' ]]
 	# an unknown policy is the API server's 422
 	call POST /api/v1/namespaces/default/pods --data-binary "$(image_pod loose "$REGISTRY/test/groups:v1" |
 		sed 's/^spec:/spec:\n  securityContext: {supplementalGroupsPolicy: Loose}/')"

@@ -356,6 +356,7 @@ START_TEST(test_credentials)
 	_cleanup_plan_ struct plan *plan = NULL;
 	struct fixture f;
 	const struct plan_process *p;
+	size_t k;
 
 	fixture_init(&f);
 	f.pod.security_context.run_as_user = cred_rows[_i].pod_user;
@@ -373,9 +374,16 @@ START_TEST(test_credentials)
 
 	ck_assert_uint_eq(p->uid, cred_rows[_i].uid);
 	ck_assert_uint_eq(p->gid, cred_rows[_i].gid);
-	ck_assert_uint_eq(p->n_supplemental_groups, cred_rows[_i].n_want_groups);
-	for (size_t i = 0; i < p->n_supplemental_groups; i++)
-		ck_assert_uint_eq(p->supplemental_groups[i], cred_rows[_i].want_groups[i]);
+	/* its own gid first (CVE-2023-25173: a setgid program must not shed it), then the row's */
+	ck_assert_uint_ge(p->n_supplemental_groups, 1);
+	ck_assert_uint_eq(p->supplemental_groups[0], cred_rows[_i].gid);
+	k = 1;
+	for (size_t i = 0; i < cred_rows[_i].n_want_groups; i++)
+		if (cred_rows[_i].want_groups[i] != cred_rows[_i].gid) {
+			ck_assert_uint_lt(k, p->n_supplemental_groups);
+			ck_assert_uint_eq(p->supplemental_groups[k++], cred_rows[_i].want_groups[i]);
+		}
+	ck_assert_uint_eq(p->n_supplemental_groups, k);
 	ck_assert_int_eq(p->no_new_privileges, cred_rows[_i].no_new_privileges);
 }
 END_TEST

@@ -99,8 +99,9 @@ START_TEST(shim_json_round_trip)
 	ck_assert_uint_eq(sc->clone_flags, plan->containers[0].clone_flags);
 	ck_assert_str_eq(sc->process.args[0], "/bin/true");
 	ck_assert_uint_eq(sc->process.uid, 1000);
-	ck_assert_uint_eq(sc->process.n_supplemental_groups, 1);
-	ck_assert_uint_eq(sc->process.supplemental_groups[0], 2000);
+	ck_assert_uint_eq(sc->process.n_supplemental_groups, 2); /* its gid, 0, and fsGroup */
+	ck_assert_uint_eq(sc->process.supplemental_groups[0], 0);
+	ck_assert_uint_eq(sc->process.supplemental_groups[1], 2000);
 	ck_assert_int_eq(sc->root.kind, PLAN_ROOT_HOST);
 	ck_assert_uint_eq(sc->n_mounts, plan->containers[0].n_mounts);
 	ck_assert_str_eq(sc->mounts[sc->n_mounts - 1].destination, "/data");
