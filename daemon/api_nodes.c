@@ -268,7 +268,7 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 		listen.port = 0;
 	status = json_pack(
 	        "{s:O, s:O, s:o, s:o, s:{s:{s:i}}, s:{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
-	        "s:s}}",
+	        "s:s}, s:{s:b}}",
 	        "capacity", capacity, "allocatable", allocatable, "conditions",
 	        conditions_json(d, &p, missing, now), "addresses", addresses, "daemonEndpoints",
 	        "kubeletEndpoint", "Port", (int)listen.port, "nodeInfo", "machineID",
@@ -277,7 +277,9 @@ json_t *api_node_json(struct nanoletd *d, struct nano_err *err)
 	        string_or_empty("/proc/sys/kernel/random/boot_id"), "kernelVersion", un.release,
 	        "osImage", os_image(), "containerRuntimeVersion", runtime, "kubeletVersion",
 	        kubelet, "kubeProxyVersion", "", "operatingSystem", "linux", "architecture",
-	        UTIL_GOARCH);
+	        UTIL_GOARCH,
+	        /* NodeFeatures: a pod may ask for supplementalGroupsPolicy Strict here */
+	        "features", "supplementalGroupsPolicy", 1);
 	spec = json_object();
 	if (spec && !d->config.network.none) {
 		char cidr[NET_CIDR_STRLEN];

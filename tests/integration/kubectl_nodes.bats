@@ -67,6 +67,7 @@ create_pod_in() {
 	# the kubelet's version is /version's, the Kubernetes level nanolet follows
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.kubeletVersion}') == "$(kc version -o json | jq -r .serverVersion.gitVersion)" ]]
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.bootID}') == "$(cat /proc/sys/kernel/random/boot_id)" ]]
+	[[ $(kc get node "$node" -o jsonpath='{.status.features.supplementalGroupsPolicy}') == true ]]
 	# shellcheck disable=SC1091
 	[[ $(kc get node "$node" -o jsonpath='{.status.nodeInfo.osImage}') == "$(. /etc/os-release && echo "$PRETTY_NAME")" ]]
 	[[ $(kc get node "$node" -o jsonpath='{.status.addresses[?(@.type=="Hostname")].address}') == "$node" ]]
