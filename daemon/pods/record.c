@@ -170,10 +170,45 @@ json_t *pod_dry_run_json(const struct spec_pod *spec)
 }
 
 /* The Pod as served, without metadata.resourceVersion. */
+/* ContainerUser: the identity a container's processes start with, as the plan gives it
+ * (KEP-3619: what containerd and CRI-O report), on each status of a container made once. */
+static void container_users(const struct pod *pod, json_t *status)
+{
+	static const char *const lists[] = {"initContainerStatuses", "containerStatuses"};
+
+	for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+		json_t *statuses = json_object_get(status, lists[l]), *cs;
+		size_t k;
+
+		json_array_foreach(statuses, k, cs)
+		{
+			const char *name = json_string_value(json_object_get(cs, "name"));
+			const struct plan_process *p = NULL;
+			json_t *groups;
+
+			if (!name || !json_object_get(cs, "containerID"))
+				continue;
+			for (size_t i = 0; i < pod->plan->n_containers && !p; i++)
+				if (strcmp(pod->plan->containers[i].name, name) == 0)
+					p = &pod->plan->containers[i].process;
+			if (!p || !(groups = json_array()))
+				continue;
+			for (size_t i = 0; i < p->n_supplemental_groups; i++)
+				json_array_append_new(groups,
+				                      json_integer(p->supplemental_groups[i]));
+			json_object_set_new(cs, "user",
+			                    json_pack("{s:{s:I, s:I, s:o}}", "linux", "uid",
+			                              (json_int_t)p->uid, "gid", (json_int_t)p->gid,
+			                              "supplementalGroups", groups));
+		}
+	}
+}
+
 static json_t *pod_json(const struct pod *pod)
 {
 	json_t *obj = pod_object(pod);
 	json_t *metadata = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
+	json_t *status;
 
 	if (!obj || !json_is_object(metadata))
 		return json_decref(obj), NULL;
@@ -190,7 +225,10 @@ static json_t *pod_json(const struct pod *pod)
 		json_object_set_new(metadata, "deletionGracePeriodSeconds",
 		                    json_integer(pod->deletion_grace));
 	}
-	if (json_object_set_new(obj, "status", sup_pod_status_json(pod->sup)) < 0)
+	status = sup_pod_status_json(pod->sup);
+	if (status && pod->plan)
+		container_users(pod, status);
+	if (json_object_set_new(obj, "status", status) < 0)
 		return json_decref(obj), NULL;
 	return obj;
 }

@@ -286,6 +286,8 @@ EOF
 	# the plan says so, and where each group comes from
 	plan=$(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/merge/isolation?pretty=false")
 	[[ $(jq -c '.containers[0].process.supplementalGroups' <<<"$plan") == '[3000,4000,10,63]' ]]
+	# and the status, as containerd reports it (KEP-3619)
+	[[ $(container_status merge .user.linux | jq -c .) == '{"uid":1000,"gid":3000,"supplementalGroups":[3000,4000,10,63]}' ]]
 	jq -r '.explanation[]' <<<"$plan" |
 		grep -qF "4000 (supplementalGroups), 10 (the image's /etc/group lists its user in it) and 63 (the image's /etc/group lists its user in it)"
 	[[ $(nanolet_curl "http://nanolet/api/v1/namespaces/default/pods/strict/isolation?pretty=false" |
