@@ -39,9 +39,12 @@
 /* After a shim that did not answer, the next try comes this much later. */
 #define POD_SHIM_RETRY_USEC 1000000
 
-/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most. */
+/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most, killed
+ * again every POD_KILL_TICKS. Where the kernel tells when a cgroup empties (cgroup.events of
+ * cgroup2), its notice is the wait, and the timer only kills again and bounds it. */
 #define POD_EMPTY_TICK_USEC 10000
 #define POD_EMPTY_TICKS     200
+#define POD_KILL_TICKS      10
 
 struct pod_request; /* lifecycle.c: one request to the pod's shim in flight, or to retry */
 struct pod_waiter;  /* manager.c: a delete waiting for the end */
@@ -189,7 +192,9 @@ struct pod {
 
 	/* sandbox: a teardown under way */
 	struct pod_timer *teardown_timer;
-	unsigned teardown_ticks;
+	unsigned teardown_ticks;         /* POD_EMPTY_TICK_USEC waited so far, by the timer */
+	unsigned teardown_step;          /* the ticks the pending timer stands for */
+	struct fs_watch *teardown_watch; /* on the pod cgroup's cgroup.events, where there is one */
 	void (*teardown_done)(struct pod *pod);
 	int removal_pidfd; /* the child that removes the pod's files, else -1 */
 	sd_event_source *removal_source;

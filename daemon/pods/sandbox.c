@@ -626,9 +626,16 @@ static int removal_start(struct pod *pod)
 	return r;
 }
 
+static void teardown_unwatch(struct pod *pod)
+{
+	fs_watch_remove(pod->teardown_watch);
+	pod->teardown_watch = NULL;
+}
+
 void pod_teardown_cancel(struct pod *pod)
 {
 	pods_timer_cancel(pod->env, &pod->teardown_timer);
+	teardown_unwatch(pod);
 	/* a removal under way goes on without us (the daemon stops): its child is reaped at exit */
 	removal_close(pod);
 	pod->teardown_done = NULL;
@@ -636,38 +643,49 @@ void pod_teardown_cancel(struct pod *pod)
 
 static void on_teardown_tick(void *userdata);
 
-/* The next step in a moment; if no timer can be had, at once (the loop then spins until the
- * cgroups are empty, rather than forgetting the pod). */
-static void teardown_tick_later(struct pod *pod)
+/* The next look in ticks * POD_EMPTY_TICK_USEC, instead of any look planned; if no timer can be
+ * had, at once (the loop then spins until the cgroups are empty, rather than forgetting the
+ * pod). */
+static void teardown_tick_later(struct pod *pod, unsigned ticks)
 {
-	int r = pods_timer_in(pod->env, &pod->teardown_timer, POD_EMPTY_TICK_USEC, on_teardown_tick,
-	                      pod);
+	int r;
 
+	pod->teardown_step = ticks;
+	r = pods_timer_in(pod->env, &pod->teardown_timer, ticks * POD_EMPTY_TICK_USEC,
+	                  on_teardown_tick, pod);
 	if (r < 0) {
 		log_warn("pod %s: teardown timer: %s", pod->spec->name, strerror(-r));
 		on_teardown_tick(pod);
 	}
 }
 
-/* One step of a teardown: while processes are left, kill them (again now and then: without
- * cgroup.kill one forked while the kill went round survives it) and look again in a moment;
- * then remove the cgroups (the kernel frees the cgroup of exited tasks asynchronously: rmdir
- * is EBUSY for a moment), the mounts and the directories. Bounded: past POD_EMPTY_TICKS it
- * goes on with what it can. */
-static void on_teardown_tick(void *userdata)
+/* One step of a teardown (tick: the timer's, else the kernel's notice of a change): while
+ * processes are left, kill them (again now and then: without cgroup.kill one forked while the
+ * kill went round survives it) and look again when cgroup.events changes or, without it, in a
+ * moment; then remove the cgroups (the kernel frees the cgroup of exited tasks asynchronously:
+ * rmdir is EBUSY for a moment, which no notice announces), the mounts and the directories.
+ * Bounded: past POD_EMPTY_TICKS of the timer it goes on with what it can. */
+static void teardown_step(struct pod *pod, bool tick)
 {
-	struct pod *pod = userdata;
 	struct cgroup_driver *cg = pod->env->cgroup;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	bool more = pod->teardown_ticks++ < POD_EMPTY_TICKS;
+	bool more = pod->teardown_ticks < POD_EMPTY_TICKS;
 	int r;
 
 	if (cg && pod->cgroup) {
 		r = cgroup_driver_populated(cg, pod->cgroup, &err);
 		if (r > 0 && more) {
-			if (pod->teardown_ticks % 10 == 0)
+			if (tick && pod->teardown_ticks > 0 &&
+			    pod->teardown_ticks % POD_KILL_TICKS == 0)
 				pod_kill_leftovers(pod);
-			return teardown_tick_later(pod);
+			/* a notice with the timer set: the timer stays as it was */
+			if (tick || !pod->teardown_timer)
+				teardown_tick_later(pod, pod->teardown_watch
+				                                 ? POD_KILL_TICKS -
+				                                           pod->teardown_ticks %
+				                                                   POD_KILL_TICKS
+				                                 : 1);
+			return;
 		}
 		if (r > 0)
 			log_warn("pod %s/%s: processes still in its cgroup after %d ms",
@@ -675,19 +693,65 @@ static void on_teardown_tick(void *userdata)
 			         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
 		nano_err_clear(&err);
 		r = cgroup_driver_remove(cg, pod->cgroup, &err);
-		if (r == -EBUSY && more)
-			return teardown_tick_later(pod);
+		if (r == -EBUSY && more) {
+			/* no notice comes for this: the timer looks again soon */
+			if (tick || pod->teardown_step != 1) {
+				pods_timer_cancel(pod->env, &pod->teardown_timer);
+				teardown_tick_later(pod, 1);
+			}
+			return;
+		}
 		if (r < 0)
 			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
 	}
+	pods_timer_cancel(pod->env, &pod->teardown_timer);
+	teardown_unwatch(pod);
 	if (removal_start(pod) >= 0)
 		return; /* on_removal_done ends it */
 	remove_files(pod);
 	teardown_finish(pod);
 }
 
+static void on_teardown_tick(void *userdata)
+{
+	struct pod *pod = userdata;
+
+	pod->teardown_ticks += pod->teardown_step;
+	pod->teardown_step = 0;
+	teardown_step(pod, true);
+}
+
+/* cgroup.events changed: "populated 0" may have come */
+static void on_teardown_notice(void *userdata)
+{
+	teardown_step(userdata, false);
+}
+
+/* The pod cgroup's cgroup.events (cgroup2: the whole hierarchy on v2, its unified mirror on a
+ * hybrid host, where the shim's processes are placed too), on the daemon's one inotify
+ * instance: the kernel notifies a change of "populated" on it. Without one (v1 only, no
+ * inotify watch to be had) the timer looks every POD_EMPTY_TICK_USEC. */
+static void teardown_watch(struct pod *pod)
+{
+	struct cgroup_driver *cg = pod->env->cgroup;
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (!cg || !pod->cgroup || !pod->env->opt.watches ||
+	    cgroup_driver_events_path(cg, pod->cgroup, &path) < 0 || !path)
+		return;
+	r = fs_watch_add(pod->env->opt.watches, path, IN_MODIFY, on_teardown_notice, pod,
+	                 &pod->teardown_watch);
+	/* ENOENT: no cgroup (made no further, or gone): nothing to wait for */
+	if (r < 0 && r != -ENOENT)
+		log_debug("pod %s: watch %s: %s: looking on a timer", pod->spec->name, path,
+		          strerror(-r));
+}
+
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 {
+	int r;
+
 	if (pod->teardown_timer)
 		return -EBUSY;
 	if (pod_kill_leftovers(pod) > 0)
@@ -696,7 +760,13 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 	network_detach(pod);
 	pod->teardown_done = done;
 	pod->teardown_ticks = 0;
-	return pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);
+	pod->teardown_step = 0;
+	/* before the first look: a change after it is noticed */
+	teardown_watch(pod);
+	r = pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);
+	if (r < 0)
+		teardown_unwatch(pod);
+	return r;
 }
 
 /* ---- termination messages ------------------------------------------------------------------ */

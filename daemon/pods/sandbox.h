@@ -28,8 +28,9 @@ int pod_kill_leftovers(struct pod *pod);
  * -EBUSY while the kernel has not freed them (try again a moment later). */
 int pod_remove_cgroups(struct pod *pod);
 /* Removes everything the pod has on the node, without waiting on the loop: kills what is left
- * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
- * POD_EMPTY_TICKS times, then it goes on), removes them, then its tmpfs mounts and its
+ * in its cgroups and, once they are empty (as the kernel notifies through cgroup.events where
+ * there is one, else looked at every POD_EMPTY_TICK_USEC; POD_EMPTY_TICKS at most, then it
+ * goes on), removes them, then its tmpfs mounts and its
  * directories in a child process (an emptyDir may hold many files: the loop goes on meanwhile);
  * then done(pod), never before this returned. -errno when it could not begin (no timer). */
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
