@@ -38,6 +38,19 @@ int pods_timer_in(struct pod_env *env, struct pod_timer **slot, uint64_t usec, p
 	                     fn, userdata);
 }
 
+int pods_timer_in_within(struct pod_env *env, struct pod_timer **slot, uint64_t usec,
+                         uint64_t accuracy, pod_timer_fn *fn, void *userdata)
+{
+	int r = pods_timer_in(env, slot, usec, fn, userdata);
+
+	if (r < 0 || !env->opt.clock->set_accuracy)
+		return r;
+	r = env->opt.clock->set_accuracy(*slot, accuracy);
+	if (r < 0)
+		pods_timer_cancel(env, slot);
+	return r;
+}
+
 void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot)
 {
 	env->opt.clock->cancel(*slot);

@@ -285,6 +285,10 @@ int pods_timer_at(struct pod_env *env, struct pod_timer **slot, clockid_t clock,
 int pods_timer_in(struct pod_env *env, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
                   void *userdata);
 void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot);
+/* pods_timer_in for a wait someone sees the end of: it fires at most accuracy late, where a
+ * timer of the others may fire up to the loop's default (250 ms) late to share a wake-up. */
+int pods_timer_in_within(struct pod_env *env, struct pod_timer **slot, uint64_t usec,
+                         uint64_t accuracy, pod_timer_fn *fn, void *userdata);
 /* A container's cgroup relative to nanolet's root (what the cgroup driver takes). */
 const char *pod_container_cgroup(const struct pod *pod, size_t container);
 /* A container id as the CRI shows them: 64 hex digits. */

@@ -643,6 +643,10 @@ void pod_teardown_cancel(struct pod *pod)
 
 static void on_teardown_tick(void *userdata);
 
+/* A DELETE waits for the teardown: its steps come when asked, not up to the loop's default 250
+ * ms later (sd-event's accuracy, which lets timers share a wake-up) */
+#define TEARDOWN_ACCURACY_USEC 1000
+
 /* The next look in ticks * POD_EMPTY_TICK_USEC, instead of any look planned; if no timer can be
  * had, at once (the loop then spins until the cgroups are empty, rather than forgetting the
  * pod). */
@@ -651,8 +655,8 @@ static void teardown_tick_later(struct pod *pod, unsigned ticks)
 	int r;
 
 	pod->teardown_step = ticks;
-	r = pods_timer_in(pod->env, &pod->teardown_timer, ticks * POD_EMPTY_TICK_USEC,
-	                  on_teardown_tick, pod);
+	r = pods_timer_in_within(pod->env, &pod->teardown_timer, ticks * POD_EMPTY_TICK_USEC,
+	                         TEARDOWN_ACCURACY_USEC, on_teardown_tick, pod);
 	if (r < 0) {
 		log_warn("pod %s: teardown timer: %s", pod->spec->name, strerror(-r));
 		on_teardown_tick(pod);
@@ -763,7 +767,8 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 	pod->teardown_step = 0;
 	/* before the first look: a change after it is noticed */
 	teardown_watch(pod);
-	r = pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);
+	r = pods_timer_in_within(pod->env, &pod->teardown_timer, 0, TEARDOWN_ACCURACY_USEC,
+	                         on_teardown_tick, pod);
 	if (r < 0)
 		teardown_unwatch(pod);
 	return r;
