@@ -499,6 +499,22 @@ void pod_crash_point(const char *name)
 	}
 }
 
+void pod_stall_point(const char *name)
+{
+	const char *at = getenv("NANOLET_STALL_AT"), *fifo = getenv("NANOLET_STALL_FIFO");
+	int fd;
+
+	if (!at || !fifo || strcmp(at, name) != 0)
+		return;
+	log_warn("NANOLET_STALL_AT=%s: waiting for a writer of %s (a test hook)", name, fifo);
+	/* the open of a FIFO for reading returns once a writer opens it */
+	do
+		fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd >= 0)
+		close(fd);
+}
+
 int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, json_t *object,
             uint32_t userns_base, struct pod **out, struct nano_err *err)
 {
@@ -513,7 +529,6 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	pod->env = env;
 	pod->spec = spec;
-	pod->removal_pidfd = -1;
 	pod->sampled_usec =
 	        pods_clock(env, CLOCK_MONOTONIC); /* its first sample a whole window on */
 	pod->uid = strdup(uid);

@@ -196,8 +196,7 @@ struct pod {
 	unsigned teardown_step;          /* the ticks the pending timer stands for */
 	struct fs_watch *teardown_watch; /* on the pod cgroup's cgroup.events, where there is one */
 	void (*teardown_done)(struct pod *pod);
-	int removal_pidfd; /* the child that removes the pod's files, else -1 */
-	sd_event_source *removal_source;
+	struct util_work *removal; /* the job that removes the pod's files, else NULL */
 
 	/* monitor */
 	uint64_t pids_max_events; /* refused forks in the pod's cgroups, last seen */
@@ -249,6 +248,10 @@ void pod_record_free(struct pod *pod);
 /* Test-only: when the environment variable NANOLET_CRASH_AT names this point, the daemon
  * SIGKILLs itself there, so that the crash tests hit each moment deterministically. */
 void pod_crash_point(const char *name);
+/* Test-only: when NANOLET_STALL_AT names this point, the caller waits there until someone opens
+ * the FIFO NANOLET_STALL_FIFO names for writing (a point off the loop: a job's thread), so that
+ * a test holds a slow step for as long as it likes. */
+void pod_stall_point(const char *name);
 
 /* The pod's record beside its status (shim identity, OOM baselines, supervisor state, the
  * creating mark); NULL on ENOMEM. pod_save writes both to the store and returns a failure;
