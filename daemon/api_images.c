@@ -9,7 +9,7 @@
  *
  * An archive never sits in memory: the HTTP server writes the body to a file under the store's
  * tmp/ as it arrives (http_body_file, bounded by max_image_archive_bytes), and the import, which
- * reads, verifies and unpacks it, runs off the loop (image_work); the answer is deferred until
+ * reads, verifies and unpacks it, runs off the loop (util_work); the answer is deferred until
  * it ends. A removal (an rm -rf of layers) runs off the loop too. Every load and pull is
  * followed by an image GC pass (image_gc.c). */
 #include <string.h>
@@ -18,6 +18,7 @@
 
 #include "http.h"
 #include "image/image.h"
+#include "util/work.h"
 #include "image_gc.h"
 #include "nanoletd.h"
 #include "pods.h"
@@ -156,7 +157,7 @@ void api_image_get(struct nanoletd *d, const struct http_request *req,
 struct image_answer {
 	struct image_answer *next, **pprev;
 	struct http_deferred *deferred;
-	struct image_work *work; /* a removal or an import running on its thread */
+	struct util_work *work;  /* a removal or an import running on its thread */
 	struct image_pull *pull; /* a pull */
 };
 
@@ -189,7 +190,7 @@ void api_images_close_all(struct nanoletd *d)
 
 		answer_unlink(a);
 		if (a->work) /* the job goes on, its own to free (forget_fn) */
-			image_work_forget(a->work);
+			util_work_forget(a->work);
 		else if (a->pull) {
 			image_pull_cancel(a->pull);
 			free(a);
@@ -275,8 +276,8 @@ void api_image_delete(struct nanoletd *d, const struct http_request *req,
 		routes_status(resp, 500, "InternalError", "out of memory");
 		return remove_job_free(job);
 	}
-	r = image_work_run(d->event, remove_run, remove_done, remove_job_free, job,
-	                   &job->answer.work);
+	r = util_work_run(d->event, remove_run, remove_done, remove_job_free, job,
+	                  &job->answer.work);
 	if (r < 0) {
 		struct http_response later;
 
@@ -425,8 +426,8 @@ static void load(struct nanoletd *d, const struct http_request *req, struct http
 		routes_status(resp, 500, "InternalError", "out of memory");
 		return import_job_free(job);
 	}
-	r = image_work_run(d->event, import_run, import_done, import_job_free, job,
-	                   &job->answer.work);
+	r = util_work_run(d->event, import_run, import_done, import_job_free, job,
+	                  &job->answer.work);
 	if (r < 0) {
 		struct http_response later;
 

@@ -1,6 +1,6 @@
 /* daemon/image_gc.c: the kubelet's image GC on nanolet's store (image_gc.h). What to remove is
  * image_gc_pick's (pure, pkg/image); this file reads the filesystem, asks the pods what they
- * use, and removes through image_work so that the loop never waits on an rm -rf of layers. */
+ * use, and removes through util_work so that the loop never waits on an rm -rf of layers. */
 #include "image_gc.h"
 
 #include <inttypes.h>
@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 
 #include "image/image.h"
+#include "util/work.h"
 #include "nanoletd.h"
 #include "pods.h"
 
@@ -19,9 +20,9 @@ struct gc_job;
 struct image_gc {
 	struct nanoletd *d;
 	sd_event_source *timer;
-	struct image_work *work; /* the removal running, NULL when none */
-	struct gc_job *job;      /* the pass running, NULL when none */
-	bool again;              /* a pass was asked for while one ran */
+	struct util_work *work; /* the removal running, NULL when none */
+	struct gc_job *job;     /* the pass running, NULL when none */
+	bool again;             /* a pass was asked for while one ran */
 };
 
 /* One pass's removals, one image at a time: ids[next] is the one being removed. */
@@ -95,7 +96,7 @@ static void job_next(struct image_gc *gc)
 			         who);
 			continue;
 		}
-		r = image_work_run(gc->d->event, job_remove, job_done, job_forget, job, &gc->work);
+		r = util_work_run(gc->d->event, job_remove, job_done, job_forget, job, &gc->work);
 		if (r < 0) {
 			log_warn("image GC: cannot start a removal: %s", strerror(-r));
 			break;
@@ -214,7 +215,7 @@ struct image_gc *image_gc_free(struct image_gc *gc)
 		return NULL;
 	gc->timer = sd_event_source_disable_unref(gc->timer);
 	if (gc->work) /* the removal goes on: its job is its thread's (job_forget) */
-		image_work_forget(gc->work);
+		util_work_forget(gc->work);
 	else
 		job_free(gc->job);
 	free(gc);

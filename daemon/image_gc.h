@@ -5,7 +5,7 @@
  * whose creation and last use are older than image_minimum_gc_age are removed, least recently
  * used first, until usage comes down to image_gc_low_threshold_percent (image_gc_pick). An
  * image a pod's container has as its root (pods_image_in_use) is never removed: that is asked
- * again right before each removal. Removals run off the loop (image_work), one at a time. */
+ * again right before each removal. Removals run off the loop (util_work), one at a time. */
 #pragma once
 
 #include "util/util.h"

@@ -365,10 +365,10 @@ static bool lock_holder_lives(const char *pid)
  * shims, which outlive the daemon. A directory's lock is its nanoletd.lock, which holds the pid;
  * the cgroup root's is the directory itself, in the first hierarchy (unified, or memory).
  * An flock is shared with the children a fork makes, and a daemon killed between forking one
- * (a shim's start, a removal of files) and its close_range or exec leaves it held for that
- * moment, by a process that is not the daemon: a lock held while the pid it names is gone (or
- * with no pid: the cgroup root's) is tried again for LOCK_RETRY_MSEC before it is called
- * taken. A live holder is answered at once. */
+ * (a shim's start) and its close_range or exec leaves it held for that moment, by a process
+ * that is not the daemon: a lock held while the pid it names is gone (or with no pid: the
+ * cgroup root's) is tried again for LOCK_RETRY_MSEC before it is called taken. A live holder
+ * is answered at once. */
 static int lock_path(const char *path, bool dir, const char *what, const char *where,
                      struct nano_err *err)
 {

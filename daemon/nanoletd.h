@@ -78,7 +78,7 @@ struct nanoletd {
 	struct image_puller *puller;
 	struct image_registry_config *puller_registries; /* borrow config.registries' strings */
 	/* image garbage collection (image_gc.c), and the blocking jobs on the store still running
-	 * on a thread of their own (imports, removals: image_work): while there are any, the
+	 * on a thread of their own (imports, removals: util_work): while there are any, the
 	 * store is not closed at exit (the jobs hold it; the process ends anyway) */
 	struct image_gc *image_gc;
 	size_t image_jobs;

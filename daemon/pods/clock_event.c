@@ -61,6 +61,12 @@ static int event_add(void *ctx, clockid_t clock, uint64_t usec, pod_timer_fn *fn
 	return 0;
 }
 
+static int event_set_accuracy(struct pod_timer *t, uint64_t usec)
+{
+	/* 0 would be sd-event's default again */
+	return sd_event_source_set_time_accuracy(t->source, usec ? usec : 1);
+}
+
 static uint64_t event_when(const struct pod_timer *t)
 {
 	uint64_t usec = 0;
@@ -83,6 +89,7 @@ static void event_cancel(struct pod_timer *t)
 const struct pod_clock_ops pod_clock_event = {
         .now = event_now,
         .add = event_add,
+        .set_accuracy = event_set_accuracy,
         .when = event_when,
         .move = event_move,
         .cancel = event_cancel,

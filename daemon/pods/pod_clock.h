@@ -24,6 +24,9 @@ struct pod_clock_ops {
 	 * into it. The slot must live as long as the timer. */
 	int (*add)(void *ctx, clockid_t clock, uint64_t usec, pod_timer_fn *fn, void *userdata,
 	           struct pod_timer **slot);
+	/* How late the timer may fire, to share a wake-up with others: the loop's default (250
+	 * ms on sd-event) until set. NULL: every timer fires when it is due (a fake clock). */
+	int (*set_accuracy)(struct pod_timer *timer, uint64_t usec);
 	/* When the timer fires, and a new time for it. */
 	uint64_t (*when)(const struct pod_timer *timer);
 	int (*move)(struct pod_timer *timer, uint64_t usec);

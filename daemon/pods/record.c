@@ -38,6 +38,19 @@ int pods_timer_in(struct pod_env *env, struct pod_timer **slot, uint64_t usec, p
 	                     fn, userdata);
 }
 
+int pods_timer_in_within(struct pod_env *env, struct pod_timer **slot, uint64_t usec,
+                         uint64_t accuracy, pod_timer_fn *fn, void *userdata)
+{
+	int r = pods_timer_in(env, slot, usec, fn, userdata);
+
+	if (r < 0 || !env->opt.clock->set_accuracy)
+		return r;
+	r = env->opt.clock->set_accuracy(*slot, accuracy);
+	if (r < 0)
+		pods_timer_cancel(env, slot);
+	return r;
+}
+
 void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot)
 {
 	env->opt.clock->cancel(*slot);
@@ -524,6 +537,22 @@ void pod_crash_point(const char *name)
 	}
 }
 
+void pod_stall_point(const char *name)
+{
+	const char *at = getenv("NANOLET_STALL_AT"), *fifo = getenv("NANOLET_STALL_FIFO");
+	int fd;
+
+	if (!at || !fifo || strcmp(at, name) != 0)
+		return;
+	log_warn("NANOLET_STALL_AT=%s: waiting for a writer of %s (a test hook)", name, fifo);
+	/* the open of a FIFO for reading returns once a writer opens it */
+	do
+		fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd >= 0)
+		close(fd);
+}
+
 int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, json_t *object,
             uint32_t userns_base, struct pod **out, struct nano_err *err)
 {
@@ -538,7 +567,6 @@ int pod_new(struct pod_env *env, struct spec_pod *spec, const char *stored_uid, 
 		return free(pod), nano_err_set(err, ENOMEM, "out of memory");
 	pod->env = env;
 	pod->spec = spec;
-	pod->removal_pidfd = -1;
 	pod->sampled_usec =
 	        pods_clock(env, CLOCK_MONOTONIC); /* its first sample a whole window on */
 	pod->uid = strdup(uid);

@@ -39,9 +39,12 @@
 /* After a shim that did not answer, the next try comes this much later. */
 #define POD_SHIM_RETRY_USEC 1000000
 
-/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most. */
+/* How processes left in a cgroup are waited for: a timer, 10 ms apart, 2 s at most, killed
+ * again every POD_KILL_TICKS. Where the kernel tells when a cgroup empties (cgroup.events of
+ * cgroup2), its notice is the wait, and the timer only kills again and bounds it. */
 #define POD_EMPTY_TICK_USEC 10000
 #define POD_EMPTY_TICKS     200
+#define POD_KILL_TICKS      10
 
 struct pod_request; /* lifecycle.c: one request to the pod's shim in flight, or to retry */
 struct pod_waiter;  /* manager.c: a delete waiting for the end */
@@ -189,10 +192,11 @@ struct pod {
 
 	/* sandbox: a teardown under way */
 	struct pod_timer *teardown_timer;
-	unsigned teardown_ticks;
+	unsigned teardown_ticks;         /* POD_EMPTY_TICK_USEC waited so far, by the timer */
+	unsigned teardown_step;          /* the ticks the pending timer stands for */
+	struct fs_watch *teardown_watch; /* on the pod cgroup's cgroup.events, where there is one */
 	void (*teardown_done)(struct pod *pod);
-	int removal_pidfd; /* the child that removes the pod's files, else -1 */
-	sd_event_source *removal_source;
+	struct util_work *removal; /* the job that removes the pod's files, else NULL */
 
 	/* monitor */
 	uint64_t pids_max_events; /* refused forks in the pod's cgroups, last seen */
@@ -244,6 +248,10 @@ void pod_record_free(struct pod *pod);
 /* Test-only: when the environment variable NANOLET_CRASH_AT names this point, the daemon
  * SIGKILLs itself there, so that the crash tests hit each moment deterministically. */
 void pod_crash_point(const char *name);
+/* Test-only: when NANOLET_STALL_AT names this point, the caller waits there until someone opens
+ * the FIFO NANOLET_STALL_FIFO names for writing (a point off the loop: a job's thread), so that
+ * a test holds a slow step for as long as it likes. */
+void pod_stall_point(const char *name);
 
 /* The pod's record beside its status (shim identity, OOM baselines, supervisor state, the
  * creating mark); NULL on ENOMEM. pod_save writes both to the store and returns a failure;
@@ -280,6 +288,10 @@ int pods_timer_at(struct pod_env *env, struct pod_timer **slot, clockid_t clock,
 int pods_timer_in(struct pod_env *env, struct pod_timer **slot, uint64_t usec, pod_timer_fn *fn,
                   void *userdata);
 void pods_timer_cancel(struct pod_env *env, struct pod_timer **slot);
+/* pods_timer_in for a wait someone sees the end of: it fires at most accuracy late, where a
+ * timer of the others may fire up to the loop's default (250 ms) late to share a wake-up. */
+int pods_timer_in_within(struct pod_env *env, struct pod_timer **slot, uint64_t usec,
+                         uint64_t accuracy, pod_timer_fn *fn, void *userdata);
 /* A container's cgroup relative to nanolet's root (what the cgroup driver takes). */
 const char *pod_container_cgroup(const struct pod *pod, size_t container);
 /* A container id as the CRI shows them: 64 hex digits. */

@@ -10,12 +10,12 @@
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "dns/dns.h"
 #include "logs/logs.h"
 #include "pods/sandbox.h"
 #include "runtime/runtime.h"
+#include "util/work.h"
 
 /* ---- cgroups ------------------------------------------------------------------------------- */
 
@@ -540,26 +540,96 @@ int pod_remove_cgroups(struct pod *pod)
 }
 
 /* A tmpfs of the pod's (a Memory emptyDir, its /dev/shm), lazily: a process may still hold it. */
-static void unmount(const struct pod *pod, const char *path)
+static void unmount(const char *name, const char *path)
 {
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		log_warn("pod %s: unmount %s: %m", pod->spec->name, path);
+		log_warn("pod %s: unmount %s: %m", name, path);
 }
 
+/* Two directory streams at most: with the job's eventfd, within the descriptors the pod is
+ * counted for (pods_fd_cost) until its removal ends, however many removals run at once. */
+#define REMOVAL_DIR_FDS 2
+
+static void remove_dir(const char *name, const char *path)
+{
+	int r = rm_rf_fds(path, REMOVAL_DIR_FDS);
+
+	if (r < 0)
+		log_warn("pod %s: remove %s: %s", name, path, strerror(-r));
+}
+
+/* What a removal of the pod's files does, its paths copied (the job's thread never touches the
+ * pod): its tmpfs mounts unmounted, then its directories removed. */
+struct removal {
+	struct pod *pod; /* the loop's, for on_removal_done: never the thread's */
+	char *name;
+	char **mounts, **dirs;
+};
+
+static void removal_free(void *userdata)
+{
+	struct removal *job = userdata;
+
+	free(job->name);
+	strv_free(job->mounts);
+	strv_free(job->dirs);
+	free(job);
+}
+
+static struct removal *removal_new(struct pod *pod)
+{
+	_cleanup_free_ struct removal *job = calloc(1, sizeof(*job));
+	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
+	int r = 0;
+
+	if (!job || !(job->name = strdup(pod->spec->name)))
+		return NULL;
+	job->pod = pod;
+	for (size_t i = 0; r >= 0 && pod->plan && i < pod->plan->n_volumes; i++)
+		if (pod->plan->volumes[i].memory)
+			r = strv_pushf(&job->mounts, "%s", pod->plan->volumes[i].path);
+	if (r >= 0 && pod->plan && pod->plan->shm)
+		r = strv_pushf(&job->mounts, "%s", pod->plan->shm);
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dirs); i++)
+		if (dirs[i])
+			r = strv_pushf(&job->dirs, "%s", dirs[i]);
+	if (r < 0) {
+		removal_free(TAKE_PTR(job));
+		return NULL;
+	}
+	return TAKE_PTR(job);
+}
+
+static int removal_run(void *userdata)
+{
+	struct removal *job = userdata;
+
+	pod_stall_point("removal"); /* a test's: a removal that takes long */
+	for (char **m = job->mounts; m && *m; m++)
+		unmount(job->name, *m);
+	for (char **d = job->dirs; d && *d; d++) {
+		remove_dir(job->name, *d);
+		/* a test's: the daemon killed with a removal half done */
+		if (d == job->dirs)
+			pod_crash_point("removal-under-way");
+	}
+	return 0;
+}
+
+/* The removal without a job (no memory for its copies, no thread): on the loop, the pod's own
+ * paths. */
 static void remove_files(struct pod *pod)
 {
-	int r;
+	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
 
 	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++)
 		if (pod->plan->volumes[i].memory)
-			unmount(pod, pod->plan->volumes[i].path);
+			unmount(pod->spec->name, pod->plan->volumes[i].path);
 	if (pod->plan && pod->plan->shm)
-		unmount(pod, pod->plan->shm);
-	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		if (dirs[i] && (r = rm_rf(dirs[i])) < 0)
-			log_warn("pod %s: remove %s: %s", pod->spec->name, dirs[i], strerror(-r));
-	}
+		unmount(pod->spec->name, pod->plan->shm);
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+		if (dirs[i])
+			remove_dir(pod->spec->name, dirs[i]);
 }
 
 /* The teardown's end: the files are gone (or could not all be), the pod is told. */
@@ -571,107 +641,105 @@ static void teardown_finish(struct pod *pod)
 	done(pod);
 }
 
-static void removal_close(struct pod *pod)
+static void on_removal_done(void *userdata, int r)
 {
-	pod->removal_source = sd_event_source_disable_unref(pod->removal_source);
-	if (pod->removal_pidfd >= 0)
-		close(pod->removal_pidfd);
-	pod->removal_pidfd = -1;
-}
+	struct removal *job = userdata;
+	struct pod *pod = job->pod;
 
-static int on_removal_done(sd_event_source *source, int fd, uint32_t revents, void *userdata)
-{
-	struct pod *pod = userdata;
-	siginfo_t si = {0};
-
-	(void)source;
-	(void)revents;
-	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED) < 0 && errno != ECHILD)
-		log_warn("pod %s: the removal of its files: wait: %m", pod->spec->name);
-	else if (si.si_code != 0 && (si.si_code != CLD_EXITED || si.si_status != 0))
-		log_warn("pod %s: the removal of its files ended %s %d", pod->spec->name,
-		         si.si_code == CLD_EXITED ? "with status" : "by signal", si.si_status);
-	removal_close(pod);
+	(void)r;
+	pod->removal = NULL; /* util_work frees itself after this */
+	removal_free(job);
 	teardown_finish(pod);
-	return 0;
 }
 
-/* Removes the pod's files in a child process, which may take long (an emptyDir of many files),
- * while the loop goes on: its pidfd says when it is done. -errno when no child could be had
- * (the caller then removes them itself). */
+/* Removes the pod's files in a job on a thread of its own, which may take long (an emptyDir
+ * of many files), while the loop goes on: its end comes back on the loop. Not a child process:
+ * a fork copies the daemon's page tables, and every page either side writes afterwards. A
+ * daemon that stops meanwhile ends the job with it; the pod's row, still there (deleting, or
+ * creating), has the next daemon tear it down again and finish the removal. -errno when no
+ * job could be had (the caller then removes the files itself). */
 static int removal_start(struct pod *pod)
 {
-	pid_t pid;
+	struct removal *job = removal_new(pod);
 	int r;
 
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		/* nothing of the daemon's stays open in it: not its locks (a daemon started while
-		 * the removal goes on must find them free), not its socket, store or loop */
-		(void)close_range(3, ~0U, 0);
-		remove_files(pod);
-		_exit(0);
-	}
-	/* our child, not reaped yet: the pid cannot name another process */
-	pod->removal_pidfd = pidfd_open(pid, 0);
-	if (pod->removal_pidfd < 0) {
-		r = -errno;
-		(void)waitpid(pid, NULL, 0); /* it goes on alone: wait for it here, rarely */
-		return r;
-	}
-	r = sd_event_add_io(pod->env->event, &pod->removal_source, pod->removal_pidfd, EPOLLIN,
-	                    on_removal_done, pod);
+	if (!job)
+		return -ENOMEM;
+	r = util_work_run(pod->env->event, removal_run, on_removal_done, removal_free, job,
+	                  &pod->removal);
 	if (r < 0) {
-		(void)waitid(P_PIDFD, (id_t)pod->removal_pidfd, &(siginfo_t){0}, WEXITED);
-		removal_close(pod);
+		log_debug("pod %s: the removal of its files: no thread (%s): on the loop",
+		          pod->spec->name, strerror(-r));
+		removal_free(job);
 	}
 	return r;
+}
+
+static void teardown_unwatch(struct pod *pod)
+{
+	fs_watch_remove(pod->teardown_watch);
+	pod->teardown_watch = NULL;
 }
 
 void pod_teardown_cancel(struct pod *pod)
 {
 	pods_timer_cancel(pod->env, &pod->teardown_timer);
-	/* a removal under way goes on without us (the daemon stops): its child is reaped at exit */
-	removal_close(pod);
+	teardown_unwatch(pod);
+	/* a removal under way goes on without us (the daemon stops), until the process ends */
+	util_work_forget(pod->removal);
+	pod->removal = NULL;
 	pod->teardown_done = NULL;
 }
 
 static void on_teardown_tick(void *userdata);
 
-/* The next step in a moment; if no timer can be had, at once (the loop then spins until the
- * cgroups are empty, rather than forgetting the pod). */
-static void teardown_tick_later(struct pod *pod)
-{
-	int r = pods_timer_in(pod->env, &pod->teardown_timer, POD_EMPTY_TICK_USEC, on_teardown_tick,
-	                      pod);
+/* A DELETE waits for the teardown: its steps come when asked, not up to the loop's default 250
+ * ms later (sd-event's accuracy, which lets timers share a wake-up) */
+#define TEARDOWN_ACCURACY_USEC 1000
 
+/* The next look in ticks * POD_EMPTY_TICK_USEC, instead of any look planned; if no timer can be
+ * had, at once (the loop then spins until the cgroups are empty, rather than forgetting the
+ * pod). */
+static void teardown_tick_later(struct pod *pod, unsigned ticks)
+{
+	int r;
+
+	pod->teardown_step = ticks;
+	r = pods_timer_in_within(pod->env, &pod->teardown_timer, ticks * POD_EMPTY_TICK_USEC,
+	                         TEARDOWN_ACCURACY_USEC, on_teardown_tick, pod);
 	if (r < 0) {
 		log_warn("pod %s: teardown timer: %s", pod->spec->name, strerror(-r));
 		on_teardown_tick(pod);
 	}
 }
 
-/* One step of a teardown: while processes are left, kill them (again now and then: without
- * cgroup.kill one forked while the kill went round survives it) and look again in a moment;
- * then remove the cgroups (the kernel frees the cgroup of exited tasks asynchronously: rmdir
- * is EBUSY for a moment), the mounts and the directories. Bounded: past POD_EMPTY_TICKS it
- * goes on with what it can. */
-static void on_teardown_tick(void *userdata)
+/* One step of a teardown (tick: the timer's, else the kernel's notice of a change): while
+ * processes are left, kill them (again now and then: without cgroup.kill one forked while the
+ * kill went round survives it) and look again when cgroup.events changes or, without it, in a
+ * moment; then remove the cgroups (the kernel frees the cgroup of exited tasks asynchronously:
+ * rmdir is EBUSY for a moment, which no notice announces), the mounts and the directories.
+ * Bounded: past POD_EMPTY_TICKS of the timer it goes on with what it can. */
+static void teardown_step(struct pod *pod, bool tick)
 {
-	struct pod *pod = userdata;
 	struct cgroup_driver *cg = pod->env->cgroup;
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
-	bool more = pod->teardown_ticks++ < POD_EMPTY_TICKS;
+	bool more = pod->teardown_ticks < POD_EMPTY_TICKS;
 	int r;
 
 	if (cg && pod->cgroup) {
 		r = cgroup_driver_populated(cg, pod->cgroup, &err);
 		if (r > 0 && more) {
-			if (pod->teardown_ticks % 10 == 0)
+			if (tick && pod->teardown_ticks > 0 &&
+			    pod->teardown_ticks % POD_KILL_TICKS == 0)
 				pod_kill_leftovers(pod);
-			return teardown_tick_later(pod);
+			/* a notice with the timer set: the timer stays as it was */
+			if (tick || !pod->teardown_timer)
+				teardown_tick_later(pod, pod->teardown_watch
+				                                 ? POD_KILL_TICKS -
+				                                           pod->teardown_ticks %
+				                                                   POD_KILL_TICKS
+				                                 : 1);
+			return;
 		}
 		if (r > 0)
 			log_warn("pod %s/%s: processes still in its cgroup after %d ms",
@@ -679,19 +747,65 @@ static void on_teardown_tick(void *userdata)
 			         POD_EMPTY_TICKS * POD_EMPTY_TICK_USEC / 1000);
 		nano_err_clear(&err);
 		r = cgroup_driver_remove(cg, pod->cgroup, &err);
-		if (r == -EBUSY && more)
-			return teardown_tick_later(pod);
+		if (r == -EBUSY && more) {
+			/* no notice comes for this: the timer looks again soon */
+			if (tick || pod->teardown_step != 1) {
+				pods_timer_cancel(pod->env, &pod->teardown_timer);
+				teardown_tick_later(pod, 1);
+			}
+			return;
+		}
 		if (r < 0)
 			log_warn("pod %s: remove cgroups: %s", pod->spec->name, err.message);
 	}
+	pods_timer_cancel(pod->env, &pod->teardown_timer);
+	teardown_unwatch(pod);
 	if (removal_start(pod) >= 0)
 		return; /* on_removal_done ends it */
 	remove_files(pod);
 	teardown_finish(pod);
 }
 
+static void on_teardown_tick(void *userdata)
+{
+	struct pod *pod = userdata;
+
+	pod->teardown_ticks += pod->teardown_step;
+	pod->teardown_step = 0;
+	teardown_step(pod, true);
+}
+
+/* cgroup.events changed: "populated 0" may have come */
+static void on_teardown_notice(void *userdata)
+{
+	teardown_step(userdata, false);
+}
+
+/* The pod cgroup's cgroup.events (cgroup2: the whole hierarchy on v2, its unified mirror on a
+ * hybrid host, where the shim's processes are placed too), on the daemon's one inotify
+ * instance: the kernel notifies a change of "populated" on it. Without one (v1 only, no
+ * inotify watch to be had) the timer looks every POD_EMPTY_TICK_USEC. */
+static void teardown_watch(struct pod *pod)
+{
+	struct cgroup_driver *cg = pod->env->cgroup;
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (!cg || !pod->cgroup || !pod->env->opt.watches ||
+	    cgroup_driver_events_path(cg, pod->cgroup, &path) < 0 || !path)
+		return;
+	r = fs_watch_add(pod->env->opt.watches, path, IN_MODIFY, on_teardown_notice, pod,
+	                 &pod->teardown_watch);
+	/* ENOENT: no cgroup (made no further, or gone): nothing to wait for */
+	if (r < 0 && r != -ENOENT)
+		log_debug("pod %s: watch %s: %s: looking on a timer", pod->spec->name, path,
+		          strerror(-r));
+}
+
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 {
+	int r;
+
 	if (pod->teardown_timer)
 		return -EBUSY;
 	if (pod_kill_leftovers(pod) > 0)
@@ -700,7 +814,14 @@ int pod_teardown(struct pod *pod, void (*done)(struct pod *pod))
 	network_detach(pod);
 	pod->teardown_done = done;
 	pod->teardown_ticks = 0;
-	return pods_timer_in(pod->env, &pod->teardown_timer, 0, on_teardown_tick, pod);
+	pod->teardown_step = 0;
+	/* before the first look: a change after it is noticed */
+	teardown_watch(pod);
+	r = pods_timer_in_within(pod->env, &pod->teardown_timer, 0, TEARDOWN_ACCURACY_USEC,
+	                         on_teardown_tick, pod);
+	if (r < 0)
+		teardown_unwatch(pod);
+	return r;
 }
 
 /* ---- termination messages ------------------------------------------------------------------ */

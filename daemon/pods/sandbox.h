@@ -28,13 +28,15 @@ int pod_kill_leftovers(struct pod *pod);
  * -EBUSY while the kernel has not freed them (try again a moment later). */
 int pod_remove_cgroups(struct pod *pod);
 /* Removes everything the pod has on the node, without waiting on the loop: kills what is left
- * in its cgroups and, once they are empty (looked at every POD_EMPTY_TICK_USEC, at most
- * POD_EMPTY_TICKS times, then it goes on), removes them, then its tmpfs mounts and its
- * directories in a child process (an emptyDir may hold many files: the loop goes on meanwhile);
- * then done(pod), never before this returned. -errno when it could not begin (no timer). */
+ * in its cgroups and, once they are empty (as the kernel notifies through cgroup.events where
+ * there is one, else looked at every POD_EMPTY_TICK_USEC; POD_EMPTY_TICKS at most, then it
+ * goes on), removes them, then its tmpfs mounts and its directories in a job on a thread of
+ * its own (an emptyDir may hold many files: the loop goes on meanwhile); then done(pod), never
+ * before this returned. -errno when it could not begin (no timer). */
 int pod_teardown(struct pod *pod, void (*done)(struct pod *pod));
 /* Stops a teardown under way (done never comes); a removal of files already under way goes on
- * in its child. */
+ * on its thread until the process ends (a daemon that stops: the next one, finding the pod's
+ * row, tears it down again). */
 void pod_teardown_cancel(struct pod *pod);
 /* The termination message of a container's run that ended with exit_code (restart: the run's
  * number, as the shim names its files), as the kubelet makes it: the last 4096 bytes of the

@@ -9,7 +9,7 @@
  * memory (bounded). At the end the description picks the images: their blobs are committed
  * (each checked against the digest the archive names it by), their layers unpacked (the diff
  * IDs check the uncompressed content), their records put; what no image needed is removed.
- * Blocking throughout: run through image_work, never on the loop. */
+ * Blocking throughout: run through util_work, never on the loop. */
 #include "image.h"
 
 #include <errno.h>

@@ -20,7 +20,6 @@
  *   registry_job.c      a pull's job off the loop: store, verify, unpack, record
  *   registry_http.c     libcurl multi on sd-event: the requests' transport
  *   registry_auth.c     the auth file's credentials, WWW-Authenticate's challenge
- *   work.c      a blocking job on a thread of its own, its end reported on the loop
  *   dl_curl.c, dl_archive.c  libcurl and libarchive, opened (dlopen) when first needed
  *
  * Layout of <state_dir>/images (DESIGN.md "Files on the machine"):
@@ -227,7 +226,7 @@ bool image_store_layer_has(const struct image_store *s, const char *diff_id);
 
 /* Unpacks the layer blob `blob` (in blobs/, gzip, zstd or plain tar) as layer diff_id, unless
  * that layer is already there. The uncompressed stream's sha256 must be diff_id (-EBADMSG
- * naming both otherwise, and nothing is kept). Blocking: run it through image_work. Two calls
+ * naming both otherwise, and nothing is kept). Blocking: run it through util_work. Two calls
  * for the same diff_id at once are safe (the second finds it, or its rename loses harmlessly).
  * Unpacking applies (unpack.c): whiteouts (.wh.<name> -> an overlayfs whiteout, a 0/0
  * character device; .wh..wh..opq -> trusted.overlay.opaque "y"), hard links within the layer,
@@ -303,22 +302,9 @@ char **image_gc_pick(const struct image_record *records, const bool *in_use, siz
  * record per image (tags: RepoTags, or the OCI index's org.opencontainers.image.ref.name
  * annotation, normalized; a docker-archive image gets an OCI manifest made for it, whose
  * digest is its manifest). Read in one pass from the file, never whole in memory. Blocking:
- * run it through image_work. *out and *n (if out): the records made. */
+ * run it through util_work. *out and *n (if out): the records made. */
 int image_archive_import(struct image_store *s, const char *path, int64_t now,
                          struct image_record **out, size_t *n, struct nano_err *err);
-
-/* ---- blocking work off the loop (work.c) ------------------------------------------------- */
-
-/* Runs fn(userdata) on a thread of its own, then done(userdata, r) on e's loop, r being fn's
- * return. fn must touch nothing the loop touches but what userdata gives it. The job cannot be
- * stopped; *out (if out) can be passed to image_work_forget, after which done is not called
- * (userdata is then the thread's: fn's own to free, through forget_fn when not NULL). */
-struct image_work;
-typedef int image_work_fn(void *userdata);
-typedef void image_work_done_fn(void *userdata, int r);
-int image_work_run(sd_event *e, image_work_fn *fn, image_work_done_fn *done,
-                   void (*forget_fn)(void *userdata), void *userdata, struct image_work **out);
-void image_work_forget(struct image_work *w);
 
 /* ---- the registry client (registry*.c) --------------------------------------------------- */
 
@@ -366,7 +352,7 @@ typedef void image_pull_done_fn(void *userdata, int r, const struct image_pull_r
 /* Pulls reference (normalized) into the store: resolve the manifest (HEAD/GET with
  * IMAGE_MANIFEST_ACCEPT; an index -> the node's platform), token or basic auth as the
  * registry's WWW-Authenticate asks, fetch the config and each missing layer blob (verified as
- * it streams into tmp/), unpack each layer through image_work, then image_store_put. Returns
+ * it streams into tmp/), unpack each layer through util_work, then image_store_put. Returns
  * a handle for image_pull_cancel; NULL on ENOMEM. fn is never called from this call. */
 struct image_pull *image_pull_start(struct image_puller *p, const char *reference,
                                     image_pull_done_fn *fn, void *userdata);

@@ -42,7 +42,7 @@ static void pull_free(struct pull *p)
 	sd_event_source_disable_unref(p->defer);
 	registry_xfer_free(p->xfer);
 	if (p->work)
-		image_work_forget(p->work);
+		util_work_forget(p->work);
 	for (size_t i = 0; i < p->n_endpoints; i++)
 		free(p->endpoints[i].base);
 	free(p->endpoints);

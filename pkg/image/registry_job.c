@@ -1,4 +1,4 @@
-/* pkg/image/registry_job.c: a pull's last step, off the loop (image_work): store the index,
+/* pkg/image/registry_job.c: a pull's last step, off the loop (util_work): store the index,
  * manifest and config blobs, commit each downloaded layer blob (verified: a tampered blob fails
  * naming its digest) and unpack each missing layer; then, back on the loop, record the image
  * (image_store_put) and deliver the pull.
@@ -194,6 +194,6 @@ int pull_unpack(struct pull *p)
 		return -ENOMEM;
 	}
 	p->step = STEP_UNPACK;
-	return image_work_run(p->puller->event, pull_job_run, pull_job_done, pull_job_free, j,
-	                      &p->work);
+	return util_work_run(p->puller->event, pull_job_run, pull_job_done, pull_job_free, j,
+	                     &p->work);
 }

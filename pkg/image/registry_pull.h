@@ -16,6 +16,7 @@
 
 #include "image/image.h"
 #include "image/registry_http.h"
+#include "util/work.h"
 
 struct image_puller {
 	sd_event *event;
@@ -70,7 +71,7 @@ struct pull {
 	struct image_config config;
 	size_t layer;
 	char **tmp_paths, **got;
-	struct image_work *work;
+	struct util_work *work;
 	int64_t started;
 };
 

@@ -3,7 +3,7 @@
  * into layers/ so that a half-unpacked layer is never seen), and the bytes it all holds.
  * Image records are record.c's.
  *
- * Threads: image_store_unpack runs off the loop (image_work) while the loop uses the store;
+ * Threads: image_store_unpack runs off the loop (util_work) while the loop uses the store;
  * it writes only under tmp/ and renames into layers/; blobs are renamed whole. Only records
  * are read, changed and written again, under records_lock (record.c). */
 #include "store_private.h"

@@ -40,6 +40,11 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
 
 int rm_rf(const char *path)
 {
+	return rm_rf_fds(path, 16);
+}
+
+int rm_rf_fds(const char *path, int fds)
+{
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
@@ -47,7 +52,7 @@ int rm_rf(const char *path)
 	if (!S_ISDIR(st.st_mode))
 		return unlink(path) < 0 ? -errno : 0;
 	/* FTW_MOUNT: never walk into another filesystem; FTW_PHYS: never follow a symlink */
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	return nftw(path, rm_one, fds > 0 ? fds : 1, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 int util_read_fd(int fd, size_t max, char **out, size_t *len)

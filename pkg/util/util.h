@@ -258,6 +258,9 @@ int mkdir_p(const char *path, unsigned mode);
  * first, or the directory holding it stays and -EBUSY/-ENOTEMPTY says so), so a mount left
  * behind cannot make it delete what belongs to another filesystem. ENOENT is success. */
 int rm_rf(const char *path);
+/* The same holding at most fds directory streams at once (more are read again from their
+ * path): for a removal off the loop, whose descriptors are the daemon's. rm_rf holds 16. */
+int rm_rf_fds(const char *path, int fds);
 /* The whole of a file (kernel files report no size: read until EOF), NUL-terminated, into a
  * malloc'd *out. path is relative to dirfd (AT_FDCWD for the cwd). -errno. */
 int util_read_file_at(int dirfd, const char *path, char **out);

@@ -502,6 +502,24 @@ EOF
 	assert_nothing_left
 }
 
+@test "killed while a deleted pod's files are being removed (removal-under-way): the next start removes the rest" {
+	create_pod "$(pod_yaml gone 'sleep 1000')"
+	wait_phase gone Running
+	uid=$(uid_of gone)
+	crash_daemon
+	NANOLET_CRASH_AT=removal-under-way restart_daemon
+	call DELETE '/api/v1/namespaces/default/pods/gone?gracePeriodSeconds=0' || true
+	daemon_died removal-under-way
+	# half done: its state directory went, its run and log directories are still there
+	[[ ! -e $TEST_TMP/state/pods/$uid && -d $TEST_TMP/run/pods/$uid ]]
+	compgen -G "$TEST_TMP/log/pods/*_gone_$uid" >/dev/null
+	restart_daemon
+	wait_for eval '[[ $(get_pod gone | jq -r .code) == 404 ]]'
+	[[ $(db 'SELECT count(*) FROM pods') == 0 ]]
+	assert_nothing_left
+	! compgen -G "$TEST_TMP/log/pods/*_gone_$uid" >/dev/null
+}
+
 @test "orphans: a cgroup, shim, tmpfs and directories of a pod without a record are removed at start, each named in the log" {
 	create_pod "$(
 		cat <<'EOF'

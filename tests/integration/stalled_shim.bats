@@ -16,11 +16,14 @@ FAST_SECONDS=3
 setup() {
 	common_setup
 	STOPPED=
+	STALLED=
 }
 
 teardown() {
-	# a stopped shim (or removal) is continued first, so that the deletes of the teardown can end
+	# a stopped shim (or stalled removal) is continued first, so that the deletes of the
+	# teardown can end (a FIFO opened for reading and writing never waits for a reader)
 	[[ -n $STOPPED ]] && kill -CONT "$STOPPED" 2>/dev/null
+	[[ -n $STALLED ]] && : 1<>"$STALLED"
 	pods_teardown
 	common_teardown
 }
@@ -187,11 +190,10 @@ EOF
 	grep -E 'adopting|did not answer' "$TEST_TMP/daemon.log" | sed 's/^/# /' >&3
 }
 
-# The daemon's child that removes a deleted pod's files (the shims are not its children: they
-# outlive it), once there is one.
-removal_child() {
-	REMOVER=$(pgrep -P "$DAEMON_PID" | head -1)
-	[[ -n $REMOVER ]]
+# The removal of a deleted pod's files has begun, and waits at its start (NANOLET_STALL_AT,
+# a test hook) until the test opens the FIFO.
+removal_stalled() {
+	grep -q 'NANOLET_STALL_AT=removal: waiting' "$TEST_TMP/daemon.log"
 }
 
 full_yaml() {
@@ -210,34 +212,33 @@ spec:
 EOF
 }
 
-@test "a delete whose pod's files take long to remove (50000 of them): they go in a child process, and a stopped removal holds up only that delete" {
+@test "a delete whose pod's files take long to remove (50000 of them): they go off the loop, and a stalled removal holds up only that delete" {
 	driver_independent
-	pods_setup
+	mkfifo "$TEST_TMP/removal.fifo"
+	NANOLET_STALL_AT=removal NANOLET_STALL_FIFO=$TEST_TMP/removal.fifo pods_setup
+	STALLED=$TEST_TMP/removal.fifo
 	create_pod "$(full_yaml)"
 	# making the files takes seconds, many more on a busy disk
 	WAIT_TENTHS=$((WAIT_TENTHS * 4)) wait_log full filled
 	volume_dir=$(ls -d "$TEST_TMP"/state/pods/*/)
 	[[ $(find "$volume_dir" -type f | wc -l) -ge 50000 ]]
 	delete_in_background full
-	# the removal is a child of the daemon; stopped, it holds its delete...
-	wait_for removal_child
-	kill -STOP "$REMOVER"
-	STOPPED=$REMOVER
+	# the removal is a job off the loop; stalled, it holds its delete...
+	wait_for removal_stalled
 	# ...and nothing else
 	fast healthy
 	fast list_has full
 	fast create_pod "$(pod_yaml other 'echo hello; sleep 300')"
 	wait_log other hello
 	kill -0 "$DELETER"
-	# the daemon dies meanwhile: the removal holds none of its locks, the next one starts
-	# and finishes the delete
+	# the daemon dies meanwhile, and its removal with it: the next one starts and removes
+	# the files
 	kill -KILL "$DAEMON_PID"
 	wait_gone "$DAEMON_PID"
+	STALLED=
 	wait "$DELETER" || true
+	[[ $(find "$volume_dir" -type f | wc -l) -ge 50000 ]]
 	pods_setup
-	kill -CONT "$REMOVER"
-	STOPPED=
-	wait_gone "$REMOVER"
 	wait_for pod_gone full
 	[[ ! -e $volume_dir ]]
 	phase_is other Running

@@ -1,23 +1,27 @@
-/* pkg/image/work.c: a blocking job (an unpack, an archive import, an fsync'd commit) on a
- * thread of its own, its end reported on the event loop through an eventfd, so that the loop
- * never waits (STYLE.md). The thread touches only its job's userdata and the job's own state
- * under its mutex; everything else (the event source, done) happens on the loop.
+/* pkg/util/work.c (work.h): a blocking job on a thread of its own, its end reported on the event
+ * loop through an eventfd, so that the loop never waits (STYLE.md). The thread touches only its
+ * job's userdata and the job's own state under its mutex; everything else (the event source,
+ * done) happens on the loop.
  *
  * A forgotten job: the loop drops its event source at once; the thread, when it ends, frees
  * the job itself (and hands userdata to forget_fn), so a puller freed mid-unpack leaves
  * nothing behind on the loop. */
-#include "image.h"
+#include "work.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
-struct image_work {
+struct util_work {
 	pthread_t thread;
 	int efd;
 	sd_event_source *source;
-	image_work_fn *fn;
-	image_work_done_fn *done;
+	util_work_fn *fn;
+	util_work_done_fn *done;
 	void (*forget_fn)(void *userdata);
 	void *userdata;
 
@@ -26,7 +30,7 @@ struct image_work {
 	bool finished, forgotten;
 };
 
-static void work_free(struct image_work *w)
+static void work_free(struct util_work *w)
 {
 	sd_event_source_disable_unref(w->source);
 	if (w->efd >= 0)
@@ -37,7 +41,7 @@ static void work_free(struct image_work *w)
 
 static void *work_thread(void *arg)
 {
-	struct image_work *w = arg;
+	struct util_work *w = arg;
 	uint64_t one = 1;
 	int r = w->fn(w->userdata);
 	bool forgotten;
@@ -62,7 +66,7 @@ static void *work_thread(void *arg)
 
 static int work_on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct image_work *w = userdata;
+	struct util_work *w = userdata;
 	uint64_t n;
 
 	(void)s;
@@ -76,15 +80,15 @@ static int work_on_done(sd_event_source *s, int fd, uint32_t revents, void *user
 	return 0;
 }
 
-int image_work_run(sd_event *e, image_work_fn *fn, image_work_done_fn *done,
-                   void (*forget_fn)(void *userdata), void *userdata, struct image_work **out)
+int util_work_run(sd_event *e, util_work_fn *fn, util_work_done_fn *done,
+                  void (*forget_fn)(void *userdata), void *userdata, struct util_work **out)
 {
-	struct image_work *w = calloc(1, sizeof(*w));
+	struct util_work *w = calloc(1, sizeof(*w));
 	int r;
 
 	if (!w)
 		return -ENOMEM;
-	*w = (struct image_work){
+	*w = (struct util_work){
 	        .efd = -1, .fn = fn, .done = done, .forget_fn = forget_fn, .userdata = userdata};
 	pthread_mutex_init(&w->lock, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -98,7 +102,7 @@ int image_work_run(sd_event *e, image_work_fn *fn, image_work_done_fn *done,
 		work_free(w);
 		return r;
 	}
-	(void)sd_event_source_set_description(w->source, "image-work");
+	(void)sd_event_source_set_description(w->source, "work");
 	r = -pthread_create(&w->thread, NULL, work_thread, w);
 	if (r < 0) {
 		work_free(w);
@@ -109,7 +113,7 @@ int image_work_run(sd_event *e, image_work_fn *fn, image_work_done_fn *done,
 	return 0;
 }
 
-void image_work_forget(struct image_work *w)
+void util_work_forget(struct util_work *w)
 {
 	pthread_t thread;
 	bool finished;
