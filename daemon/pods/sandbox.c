@@ -482,17 +482,16 @@ int pod_network_check(struct pod *pod, struct nano_err *err)
 	return pod_network_attach(pod, err);
 }
 
-/* Its node end, when it has one (the peer goes with it). Its address stays its own until its
- * row goes (the store gives it back then). */
+/* Its forwards and its ifb. Its node end goes at the teardown's end, with its files (the
+ * removal job: the kernel's deletion of a link waits for RCU grace periods, which the loop
+ * should not), as the kubelet tears a sandbox's network down once its containers are stopped.
+ * Its address stays its own until its row goes (the store gives it back then). */
 static void network_detach(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	if (!pod_on_network(pod))
 		return;
-	if (net_pod_detach(pod->env->net, pod->uid, &err) < 0)
-		log_warn("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, err.message);
-	nano_err_clear(&err);
 	/* its forwards, when its containers have hostPorts (only those are ever added; orphans of
 	 * a crash are the start's sweep's): listing nanolet's maps is an nft command a delete of
 	 * any other pod need not run */
@@ -563,6 +562,7 @@ static void remove_dir(const char *name, const char *path)
 struct removal {
 	struct pod *pod; /* the loop's, for on_removal_done: never the thread's */
 	char *name;
+	char *bridge, *uid; /* on the pod network: its node end goes first */
 	char **mounts, **dirs;
 };
 
@@ -571,6 +571,8 @@ static void removal_free(void *userdata)
 	struct removal *job = userdata;
 
 	free(job->name);
+	free(job->bridge);
+	free(job->uid);
 	strv_free(job->mounts);
 	strv_free(job->dirs);
 	free(job);
@@ -585,6 +587,9 @@ static struct removal *removal_new(struct pod *pod)
 	if (!job || !(job->name = strdup(pod->spec->name)))
 		return NULL;
 	job->pod = pod;
+	if (pod_on_network(pod) && (!(job->bridge = strdup(pod->env->opt.network->bridge)) ||
+	                            !(job->uid = strdup(pod->uid))))
+		r = -ENOMEM;
 	for (size_t i = 0; r >= 0 && pod->plan && i < pod->plan->n_volumes; i++)
 		if (pod->plan->volumes[i].memory)
 			r = strv_pushf(&job->mounts, "%s", pod->plan->volumes[i].path);
@@ -605,6 +610,12 @@ static int removal_run(void *userdata)
 	struct removal *job = userdata;
 
 	pod_stall_point("removal"); /* a test's: a removal that takes long */
+	if (job->uid) {
+		_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+		if (net_pod_detach_alone(job->bridge, job->uid, &err) < 0)
+			log_warn("pod %s: %s", job->name, err.message);
+	}
 	for (char **m = job->mounts; m && *m; m++)
 		unmount(job->name, *m);
 	for (char **d = job->dirs; d && *d; d++) {
@@ -621,7 +632,10 @@ static int removal_run(void *userdata)
 static void remove_files(struct pod *pod)
 {
 	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
+	if (pod_on_network(pod) && net_pod_detach(pod->env->net, pod->uid, &err) < 0)
+		log_warn("pod %s: %s", pod->spec->name, err.message);
 	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++)
 		if (pod->plan->volumes[i].memory)
 			unmount(pod->spec->name, pod->plan->volumes[i].path);

@@ -264,63 +264,76 @@ static int bridge_ifindex(struct net *net, struct nano_err *err)
 	return rtnl_link_get_ifindex(bridge);
 }
 
-/* The node end called name, on the bridge, in *out (NULL when there is none). A link of that
- * name that is not on the bridge is not ours: -EEXIST, and it is left alone. */
-static int node_end(struct net *net, const char *name, struct rtnl_link **out, struct nano_err *err)
+/* The pod's node end by its uid, on bridge, through sk, in *out (NULL when there is none). A
+ * link of that name that is not on the bridge is not ours: -EEXIST, and it is left alone. */
+static int pod_node_end(struct nl_sock *sk, const char *bridge, const char *uid,
+                        char name[IFNAMSIZ], struct rtnl_link **out, struct nano_err *err)
 {
+	_cleanup_link_ struct rtnl_link *master = NULL;
 	struct rtnl_link *link = NULL;
-	int r, master;
+	int r;
 
 	*out = NULL;
-	master = bridge_ifindex(net, err);
-	if (master <= 0)
-		return master; /* no bridge: no node end */
-	r = rtnl_link_get_kernel(net->sk, 0, name, &link);
+	if (net_node_ifname(uid, name) < 0)
+		return nano_err_set(err, EINVAL, "pod uid %s: no node end name", uid);
+	r = rtnl_link_get_kernel(sk, 0, bridge, &master);
+	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
+		return 0; /* no bridge: no node end */
+	if (r < 0)
+		return net_nl_fail(err, r, "bridge", bridge);
+	r = rtnl_link_get_kernel(sk, 0, name, &link);
 	if (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV)
 		return 0;
 	if (r < 0)
 		return net_nl_fail(err, r, "look up", name);
-	if (rtnl_link_get_master(link) != master) {
+	if (rtnl_link_get_master(link) != rtnl_link_get_ifindex(master)) {
 		rtnl_link_put(link);
 		return nano_err_set(err, EEXIST, "link %s exists and is not on bridge %s", name,
-		                    net->bridge);
+		                    bridge);
 	}
 	*out = link;
 	return 0;
 }
 
-/* The pod's node end by its uid: *out NULL when it is not there. */
-static int pod_node_end(struct net *net, const char *uid, char name[IFNAMSIZ],
-                        struct rtnl_link **out, struct nano_err *err)
-{
-	if (net_node_ifname(uid, name) < 0)
-		return nano_err_set(err, EINVAL, "pod uid %s: no node end name", uid);
-	return node_end(net, name, out, err);
-}
-
-int net_pod_detach(struct net *net, const char *uid, struct nano_err *err)
+static int detach(struct nl_sock *sk, const char *bridge, const char *uid, struct nano_err *err)
 {
 	_cleanup_link_ struct rtnl_link *link = NULL;
 	char name[IFNAMSIZ];
 	int r;
 
-	r = pod_node_end(net, uid, name, &link, err);
+	r = pod_node_end(sk, bridge, uid, name, &link, err);
 	if (r < 0 || !link)
 		return r;
-	r = rtnl_link_delete(net->sk, link);
+	r = rtnl_link_delete(sk, link);
 	/* gone meanwhile: its namespace went with its shim, and the kernel took the pair */
 	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
 		return net_nl_fail(err, r, "remove", name);
 	return 0;
 }
 
+int net_pod_detach(struct net *net, const char *uid, struct nano_err *err)
+{
+	int r = net_node_socket(net, err);
+
+	return r < 0 ? r : detach(net->sk, net->bridge, uid, err);
+}
+
+int net_pod_detach_alone(const char *bridge, const char *uid, struct nano_err *err)
+{
+	_cleanup_nl_sock_ struct nl_sock *sk = NULL;
+	int r = socket_open(&sk, err);
+
+	return r < 0 ? r : detach(sk, bridge, uid, err);
+}
+
 int net_pod_attached(struct net *net, const char *uid, struct nano_err *err)
 {
 	_cleanup_link_ struct rtnl_link *link = NULL;
 	char name[IFNAMSIZ];
-	int r;
+	int r = net_node_socket(net, err);
 
-	r = pod_node_end(net, uid, name, &link, err);
+	if (r >= 0)
+		r = pod_node_end(net->sk, net->bridge, uid, name, &link, err);
 	if (r < 0)
 		return r;
 	return link ? 1 : 0;

@@ -102,6 +102,10 @@ int net_pod_attach(struct net *net, const char *uid, int pidfd, uint32_t ip,
                    struct net_attachment *out, struct nano_err *err);
 /* Removes the pod's node end (its peer goes with it): 0, also when it was not there. */
 int net_pod_detach(struct net *net, const char *uid, struct nano_err *err);
+/* The same on any thread, through a netlink socket of its own (net's is the loop's): bridge is
+ * the network's (net_config.bridge). The kernel deletes a link inside the request, and that
+ * waits for RCU grace periods: 2 to 37 ms measured, which the loop should not. */
+int net_pod_detach_alone(const char *bridge, const char *uid, struct nano_err *err);
 /* 1 when the pod's node end is on the bridge, 0 when not, -errno. */
 int net_pod_attached(struct net *net, const char *uid, struct nano_err *err);
 /* Removes every node end on the bridge whose pod is not in known (uids); fn(name) is told of
