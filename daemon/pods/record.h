@@ -197,6 +197,8 @@ struct pod {
 	struct fs_watch *teardown_watch; /* on the pod cgroup's cgroup.events, where there is one */
 	void (*teardown_done)(struct pod *pod);
 	struct util_work *removal; /* the job that removes the pod's files, else NULL */
+	struct util_work *detach;  /* the job that deletes its node end, else NULL */
+	bool teardown_detach_wait; /* the rest is done: its end waits for detach */
 
 	/* monitor */
 	uint64_t pids_max_events; /* refused forks in the pod's cgroups, last seen */

@@ -482,16 +482,80 @@ int pod_network_check(struct pod *pod, struct nano_err *err)
 	return pod_network_attach(pod, err);
 }
 
-/* Its forwards and its ifb. Its node end goes at the teardown's end, with its files (the
- * removal job: the kernel's deletion of a link waits for RCU grace periods, which the loop
- * should not), as the kubelet tears a sandbox's network down once its containers are stopped.
- * Its address stays its own until its row goes (the store gives it back then). */
+/* The deletion of a pod's node end, on a thread of its own: the kernel deletes a link inside
+ * the request and waits for RCU grace periods there (2 to 37 ms measured), which the loop
+ * should not. While the pod's namespace still lives: a namespace that dies with the pair in
+ * it has the kernel delete it on its own, later, in the way of the next pod's veth. */
+struct detach {
+	struct pod *pod; /* the loop's, for on_detach_done */
+	char *name, *bridge, *uid;
+};
+
+static void detach_free(void *userdata)
+{
+	struct detach *job = userdata;
+
+	free(job->name);
+	free(job->bridge);
+	free(job->uid);
+	free(job);
+}
+
+static int detach_run(void *userdata)
+{
+	struct detach *job = userdata;
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+
+	if (net_pod_detach_alone(job->bridge, job->uid, &err) < 0)
+		log_warn("pod %s: %s", job->name, err.message);
+	return 0;
+}
+
+static void teardown_finish(struct pod *pod);
+
+static void on_detach_done(void *userdata, int r)
+{
+	struct detach *job = userdata;
+	struct pod *pod = job->pod;
+
+	(void)r;
+	pod->detach = NULL; /* util_work frees itself after this */
+	detach_free(job);
+	/* the rest of the teardown was done first: it waited for this */
+	if (pod->teardown_detach_wait)
+		teardown_finish(pod);
+}
+
+static void node_end_detach(struct pod *pod)
+{
+	_cleanup_(nano_err_clear) struct nano_err err = {0};
+	struct detach *job = calloc(1, sizeof(*job));
+
+	if (job) {
+		*job = (struct detach){.pod = pod,
+		                       .name = strdup(pod->spec->name),
+		                       .bridge = strdup(pod->env->opt.network->bridge),
+		                       .uid = strdup(pod->uid)};
+		if (job->name && job->bridge && job->uid &&
+		    util_work_run(pod->env->event, detach_run, on_detach_done, detach_free, job,
+		                  &pod->detach) >= 0)
+			return;
+		detach_free(job);
+	}
+	/* no job: on the loop */
+	if (net_pod_detach(pod->env->net, pod->uid, &err) < 0)
+		log_warn("pod %s/%s: %s", pod->spec->namespace, pod->spec->name, err.message);
+}
+
+/* Its node end (the peer goes with it), its forwards and its ifb. Its address stays its own
+ * until its row goes (the store gives it back then). */
 static void network_detach(struct pod *pod)
 {
 	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
 	if (!pod_on_network(pod))
 		return;
+	node_end_detach(pod);
 	/* its forwards, when its containers have hostPorts (only those are ever added; orphans of
 	 * a crash are the start's sweep's): listing nanolet's maps is an nft command a delete of
 	 * any other pod need not run */
@@ -562,7 +626,6 @@ static void remove_dir(const char *name, const char *path)
 struct removal {
 	struct pod *pod; /* the loop's, for on_removal_done: never the thread's */
 	char *name;
-	char *bridge, *uid; /* on the pod network: its node end goes first */
 	char **mounts, **dirs;
 };
 
@@ -571,8 +634,6 @@ static void removal_free(void *userdata)
 	struct removal *job = userdata;
 
 	free(job->name);
-	free(job->bridge);
-	free(job->uid);
 	strv_free(job->mounts);
 	strv_free(job->dirs);
 	free(job);
@@ -587,9 +648,6 @@ static struct removal *removal_new(struct pod *pod)
 	if (!job || !(job->name = strdup(pod->spec->name)))
 		return NULL;
 	job->pod = pod;
-	if (pod_on_network(pod) && (!(job->bridge = strdup(pod->env->opt.network->bridge)) ||
-	                            !(job->uid = strdup(pod->uid))))
-		r = -ENOMEM;
 	for (size_t i = 0; r >= 0 && pod->plan && i < pod->plan->n_volumes; i++)
 		if (pod->plan->volumes[i].memory)
 			r = strv_pushf(&job->mounts, "%s", pod->plan->volumes[i].path);
@@ -610,12 +668,6 @@ static int removal_run(void *userdata)
 	struct removal *job = userdata;
 
 	pod_stall_point("removal"); /* a test's: a removal that takes long */
-	if (job->uid) {
-		_cleanup_(nano_err_clear) struct nano_err err = {0};
-
-		if (net_pod_detach_alone(job->bridge, job->uid, &err) < 0)
-			log_warn("pod %s: %s", job->name, err.message);
-	}
 	for (char **m = job->mounts; m && *m; m++)
 		unmount(job->name, *m);
 	for (char **d = job->dirs; d && *d; d++) {
@@ -632,10 +684,7 @@ static int removal_run(void *userdata)
 static void remove_files(struct pod *pod)
 {
 	const char *dirs[] = {pod->volume_dir, pod->run_dir, pod->log_dir};
-	_cleanup_(nano_err_clear) struct nano_err err = {0};
 
-	if (pod_on_network(pod) && net_pod_detach(pod->env->net, pod->uid, &err) < 0)
-		log_warn("pod %s: %s", pod->spec->name, err.message);
 	for (size_t i = 0; pod->plan && i < pod->plan->n_volumes; i++)
 		if (pod->plan->volumes[i].memory)
 			unmount(pod->spec->name, pod->plan->volumes[i].path);
@@ -651,6 +700,9 @@ static void teardown_finish(struct pod *pod)
 {
 	void (*done)(struct pod *) = pod->teardown_done;
 
+	pod->teardown_detach_wait = pod->detach != NULL;
+	if (pod->teardown_detach_wait)
+		return; /* on_detach_done ends it */
 	pod->teardown_done = NULL;
 	done(pod);
 }
@@ -702,6 +754,9 @@ void pod_teardown_cancel(struct pod *pod)
 	/* a removal under way goes on without us (the daemon stops), until the process ends */
 	util_work_forget(pod->removal);
 	pod->removal = NULL;
+	util_work_forget(pod->detach);
+	pod->detach = NULL;
+	pod->teardown_detach_wait = false;
 	pod->teardown_done = NULL;
 }
 
