@@ -169,7 +169,13 @@ static int bridge_addresses(struct net *net, struct nano_err *err)
 	bool have = false;
 	int r;
 
-	r = rtnl_addr_alloc_cache(net->sk, &cache);
+	/* IPv4's only: a dump of every family lists each veth's IPv6 link-local address too,
+	 * a thousand of them with a thousand pods, at every attach */
+	r = nl_cache_alloc_name("route/addr", &cache);
+	if (r >= 0)
+		r = nl_rtgen_request(net->sk, RTM_GETADDR, AF_INET, NLM_F_DUMP);
+	if (r >= 0)
+		r = nl_cache_pickup(net->sk, cache);
 	if (r < 0)
 		return net_nl_fail(err, r, "list addresses of", net->bridge);
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
