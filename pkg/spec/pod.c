@@ -514,35 +514,43 @@ static void read_seccomp_profile(struct reader *r, json_t *sc, struct spec_secco
 	path_pop(r, len);
 }
 
+/* The index of the value of obj's field in values (NULL-terminated), absent: 0; another value
+ * is the API server's "Unsupported value" (with every value it supports), and 0. */
+static size_t read_enum(struct reader *r, json_t *obj, const char *field, const char *const *values)
+{
+	const char *s = get_string(obj, field);
+	char supported[128] = "";
+	size_t len;
+
+	if (!s)
+		return 0;
+	for (size_t i = 0; values[i]; i++) {
+		if (strcmp(s, values[i]) == 0)
+			return i;
+		snprintf(supported + strlen(supported), sizeof(supported) - strlen(supported),
+		         "%s\"%s\"", i ? ", " : "", values[i]);
+	}
+	len = path_push(r, ".%s", field);
+	nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
+	               "Unsupported value: \"%s\": supported values: %s", s, supported);
+	path_pop(r, len);
+	return 0;
+}
+
 /* supplementalGroupsPolicy: true for Strict */
 static bool read_supplemental_groups_policy(struct reader *r, json_t *psc)
 {
-	const char *s = get_string(psc, "supplementalGroupsPolicy");
+	static const char *const values[] = {"Merge", "Strict", NULL};
 
-	if (!s || strcmp(s, "Merge") == 0)
-		return false;
-	if (strcmp(s, "Strict") == 0)
-		return true;
-	size_t len = path_push(r, ".supplementalGroupsPolicy");
-	nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
-	               "Unsupported value: \"%s\": supported values: \"Merge\", \"Strict\"", s);
-	path_pop(r, len);
-	return false;
+	return read_enum(r, psc, "supplementalGroupsPolicy", values) == 1;
 }
 
 static enum spec_proc_mount read_proc_mount(struct reader *r, json_t *sc)
 {
-	const char *s = get_string(sc, "procMount");
+	static const char *const values[] = {"Default", "Unmasked", NULL};
 
-	if (!s || strcmp(s, "Default") == 0)
-		return SPEC_PROC_MOUNT_DEFAULT;
-	if (strcmp(s, "Unmasked") == 0)
-		return SPEC_PROC_MOUNT_UNMASKED;
-	size_t len = path_push(r, ".procMount");
-	nano_err_cause(r->causes, r->path, "FieldValueNotSupported",
-	               "Unsupported value: \"%s\": supported values: \"Default\", \"Unmasked\"", s);
-	path_pop(r, len);
-	return SPEC_PROC_MOUNT_DEFAULT;
+	return read_enum(r, sc, "procMount", values) == 1 ? SPEC_PROC_MOUNT_UNMASKED
+	                                                  : SPEC_PROC_MOUNT_DEFAULT;
 }
 
 /* imagePullPolicy by validateContainerCommon (defaulted before: absent is not an error). */
