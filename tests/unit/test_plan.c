@@ -381,7 +381,8 @@ START_TEST(test_credentials)
 	for (size_t i = 0; i < cred_rows[_i].n_want_groups; i++)
 		if (cred_rows[_i].want_groups[i] != cred_rows[_i].gid) {
 			ck_assert_uint_lt(k, p->n_supplemental_groups);
-			ck_assert_uint_eq(p->supplemental_groups[k++], cred_rows[_i].want_groups[i]);
+			ck_assert_uint_eq(p->supplemental_groups[k++],
+			                  cred_rows[_i].want_groups[i]);
 		}
 	ck_assert_uint_eq(p->n_supplemental_groups, k);
 	ck_assert_int_eq(p->no_new_privileges, cred_rows[_i].no_new_privileges);
