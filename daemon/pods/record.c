@@ -182,7 +182,6 @@ json_t *pod_dry_run_json(const struct spec_pod *spec)
 	return obj;
 }
 
-/* The Pod as served, without metadata.resourceVersion. */
 /* ContainerUser: the identity a container's processes start with, as the plan gives it
  * (KEP-3619: what containerd and CRI-O report), on each status of a container made once. */
 static void container_users(const struct pod *pod, json_t *status)
@@ -217,6 +216,7 @@ static void container_users(const struct pod *pod, json_t *status)
 	}
 }
 
+/* The Pod as served, without metadata.resourceVersion. */
 static json_t *pod_json(const struct pod *pod)
 {
 	json_t *obj = pod_object(pod);
