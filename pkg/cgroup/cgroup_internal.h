@@ -49,14 +49,12 @@ static inline void closedirp(DIR **d)
 /* Writes value in one write(2), as cgroup files want; -errno, no message (the caller names the
  * file and value). */
 int cgroupfs_write_at(int dirfd, const char *file, const char *value);
-/* cgroupfs_write_at, but not when the file reads value already (one trailing newline aside). For
- * CPU bandwidth (v1 cpu.cfs_period_us and cpu.cfs_quota_us, v2 cpu.max): the kernel checks a
- * write of it against every task group of the machine (tg_set_cfs_bandwidth walks them all),
- * which with a thousand pods' cgroups is most of a pod's cgroup writes, and a pod without a CPU
- * limit writes the defaults. */
+/* A plan's file: cgroupfs_write_at, except that CPU bandwidth (v1 cpu.cfs_period_us and
+ * cpu.cfs_quota_us, v2 cpu.max) is not written when the file reads value already (one trailing
+ * newline aside): the kernel checks such a write against every task group of the machine
+ * (tg_set_cfs_bandwidth walks them all), which with a thousand pods' cgroups is most of a pod's
+ * cgroup writes, and a pod without a CPU limit writes the defaults. */
 int cgroupfs_set_at(int dirfd, const char *file, const char *value);
-/* Whether a write of file is checked against the whole hierarchy (above). */
-bool cgroupfs_costly(const char *file);
 int cgroupfs_write(const char *dir, const char *file, const char *value);
 /* A file opened for a series of values, each in its own write(2) with cgroupfs_write_fd
  * (devices.allow takes one rule a write). -errno. */

@@ -43,12 +43,19 @@ int cgroupfs_write_at(int dirfd, const char *file, const char *value)
 	return cgroupfs_write_fd(fd, value);
 }
 
+/* Whether a write of file is checked against the whole hierarchy (cgroupfs_set_at). */
+static bool costly(const char *file)
+{
+	return strcmp(file, "cpu.cfs_period_us") == 0 || strcmp(file, "cpu.cfs_quota_us") == 0 ||
+	       strcmp(file, "cpu.max") == 0;
+}
+
 int cgroupfs_set_at(int dirfd, const char *file, const char *value)
 {
 	_cleanup_free_ char *now = NULL;
 	size_t len;
 
-	if (cgroupfs_read_at(dirfd, file, &now) >= 0) {
+	if (costly(file) && cgroupfs_read_at(dirfd, file, &now) >= 0) {
 		len = strlen(now);
 		if (len > 0 && now[len - 1] == '\n')
 			now[--len] = '\0';
@@ -56,12 +63,6 @@ int cgroupfs_set_at(int dirfd, const char *file, const char *value)
 			return 0;
 	}
 	return cgroupfs_write_at(dirfd, file, value);
-}
-
-bool cgroupfs_costly(const char *file)
-{
-	return strcmp(file, "cpu.cfs_period_us") == 0 || strcmp(file, "cpu.cfs_quota_us") == 0 ||
-	       strcmp(file, "cpu.max") == 0;
 }
 
 int cgroupfs_open_append_at(int dirfd, const char *file)

@@ -44,8 +44,7 @@ static int v1_write(struct cgroup_driver *d, const char *rel, const struct plan_
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return nano_err_set(err, errno, "cgroup %s: %s", dir, strerror(errno));
-	r = cgroupfs_costly(f->name) ? cgroupfs_set_at(dirfd, f->name, f->value)
-	                             : cgroupfs_write_at(dirfd, f->name, f->value);
+	r = cgroupfs_set_at(dirfd, f->name, f->value);
 	if (r == -ENOENT) {
 		log_debug("%s/%s: none on this kernel, '%s' not written", dir, f->name, f->value);
 		return r;

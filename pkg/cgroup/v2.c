@@ -169,8 +169,7 @@ int cgroup_v2_apply(struct cgroup_driver *d, const char *dir, const struct plan_
 	 * memory.max comes before memory.swap.max, which is independent of it in v2. */
 	for (size_t i = 0; i < cg->n_v2; i++) {
 		const struct plan_file *f = &cg->v2[i];
-		int r = cgroupfs_costly(f->name) ? cgroupfs_set_at(dirfd, f->name, f->value)
-		                                 : cgroupfs_write_at(dirfd, f->name, f->value);
+		int r = cgroupfs_set_at(dirfd, f->name, f->value);
 
 		if (r == -ENOENT) {
 			/* The controller is enabled (checked at open), so the kernel lacks the

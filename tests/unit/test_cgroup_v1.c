@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "cgroup/cgroup.h"
+#include "cgroup/cgroup_internal.h"
 #include "cgroup_fixture.h"
 #include "plan_fixture.h"
 
@@ -285,6 +286,57 @@ START_TEST(test_apply_reads_back)
 			assert_read(mem_app, "memory.memsw.limit_in_bytes", "33554432\n");
 	}
 	fprintf(stderr, "memsw %s on this host\n", has_memsw ? "present" : "absent (skipped)");
+}
+END_TEST
+
+/* cgroupfs_set_at on plain files: CPU bandwidth that holds the value already is not written
+ * again (a write leaves the value without its newline: O_TRUNC, then the bytes written); any
+ * other file, and a new value, is. */
+static void put_file(int dirfd, const char *file, const char *text)
+{
+	_cleanup_close_ int fd =
+	        openat(dirfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static void holds(int dirfd, const char *file, const char *text)
+{
+	_cleanup_free_ char *got = NULL;
+
+	ck_assert_int_eq(util_read_file_at(dirfd, file, &got), 0);
+	ck_assert_str_eq(got, text);
+}
+
+START_TEST(test_set_skips_equal_bandwidth)
+{
+	char dir[] = "/tmp/nanolet-unit-cgset.XXXXXX";
+	_cleanup_close_ int dirfd = -1;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dirfd, 0);
+	put_file(dirfd, "cpu.cfs_period_us", "100000\n");
+	put_file(dirfd, "cpu.cfs_quota_us", "-1\n");
+	put_file(dirfd, "cpu.max", "max 100000\n");
+	put_file(dirfd, "cpu.shares", "2\n");
+
+	ck_assert_int_eq(cgroupfs_set_at(dirfd, "cpu.cfs_period_us", "100000"), 0);
+	ck_assert_int_eq(cgroupfs_set_at(dirfd, "cpu.cfs_quota_us", "-1"), 0);
+	ck_assert_int_eq(cgroupfs_set_at(dirfd, "cpu.max", "max 100000"), 0);
+	holds(dirfd, "cpu.cfs_period_us", "100000\n");
+	holds(dirfd, "cpu.cfs_quota_us", "-1\n");
+	holds(dirfd, "cpu.max", "max 100000\n");
+	/* a new value is written; so is any other file, equal or not */
+	ck_assert_int_eq(cgroupfs_set_at(dirfd, "cpu.cfs_quota_us", "50000"), 0);
+	holds(dirfd, "cpu.cfs_quota_us", "50000");
+	ck_assert_int_eq(cgroupfs_set_at(dirfd, "cpu.max", "50000 100000"), 0);
+	holds(dirfd, "cpu.max", "50000 100000");
+	ck_assert_int_eq(cgroupfs_set_at(dirfd, "cpu.shares", "2"), 0);
+	holds(dirfd, "cpu.shares", "2");
+
+	ck_assert_int_eq(rm_rf(dir), 0);
 }
 END_TEST
 
@@ -565,6 +617,7 @@ static Suite *cgroup_v1_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_open_roots_per_hierarchy);
 	tcase_add_test(tc, test_apply_reads_back);
+	tcase_add_test(tc, test_set_skips_equal_bandwidth);
 	tcase_add_test(tc, test_place_stats_kill);
 	tcase_add_test(tc, test_freezer_kill);
 	tcase_add_test(tc, test_remove_everywhere);
